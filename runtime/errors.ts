@@ -1,0 +1,61 @@
+/**
+ * Typed errors shared by every part of gmmrl.
+ *
+ * This module is the one leaf everything may import: the runtime (which imports nothing else of ours),
+ * the models, the exporters and the SDK. A user can therefore catch `ModelFormatError` from
+ * `gmmrl/runtime` and from `gmmrl` alike.
+ *
+ * Every message names what was wrong, the value received, and how to fix it.
+ */
+
+/** Base class of every error gmmrl throws on purpose. */
+export class GmmrlError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** An array or tensor has the wrong shape or length. */
+export class ShapeError extends GmmrlError {}
+
+/** A value is out of range, not finite, or of the wrong type (observations, actions, hyperparameters). */
+export class ValueError extends GmmrlError {}
+
+/** A model, checkpoint or ONNX file is truncated, corrupt, or inconsistent with its own metadata. */
+export class ModelFormatError extends GmmrlError {}
+
+/** A covariance matrix is not symmetric positive definite. */
+export class SpdError extends GmmrlError {}
+
+/** An unknown environment id, algorithm, backend, flag or option. */
+export class UnknownNameError extends GmmrlError {}
+
+/** An environment was used out of protocol (step before reset, step after termination). */
+export class EnvStateError extends GmmrlError {}
+
+/** No execution provider or backend could be initialised; the message lists every failure. */
+export class BackendError extends GmmrlError {}
+
+/** Formats a value for an error message: short, unambiguous, NaN/Infinity spelled out. */
+export function describeValue(v: unknown, maxItems = 8): string {
+  if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : String(v);
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'bigint') return `${v}n`;
+  if (v === null || v === undefined) return String(v);
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
+    const arr = Array.from(v as unknown as ArrayLike<number>);
+    const head = arr.slice(0, maxItems).map((x) => describeValue(x)).join(', ');
+    return `${v.constructor.name}(${arr.length}) [${head}${arr.length > maxItems ? ', …' : ''}]`;
+  }
+  if (Array.isArray(v)) {
+    const head = v.slice(0, maxItems).map((x) => describeValue(x)).join(', ');
+    return `[${head}${v.length > maxItems ? ', …' : ''}] (length ${v.length})`;
+  }
+  try {
+    const s = JSON.stringify(v);
+    return s.length > 120 ? s.slice(0, 117) + '…' : s;
+  } catch {
+    return Object.prototype.toString.call(v);
+  }
+}

@@ -1,0 +1,14 @@
+// Copies the committed, generated protobuf code (plain JS + .d.ts) next to the compiled output,
+// and marks the CLI executable. tsc does not emit files it did not compile.
+import { copyFileSync, chmodSync, mkdirSync, existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const genDir = 'exporters/onnx/proto';
+const outDir = join('dist', genDir);
+mkdirSync(outDir, { recursive: true });
+if (existsSync(genDir)) {
+  for (const f of readdirSync(genDir)) {
+    if (f.endsWith('.js') || f.endsWith('.d.ts') || f.endsWith('.cjs')) copyFileSync(join(genDir, f), join(outDir, f));
+  }
+}
+if (existsSync('dist/sdk/cli.js')) chmodSync('dist/sdk/cli.js', 0o755);

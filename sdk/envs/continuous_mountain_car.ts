@@ -1,0 +1,90 @@
+/**
+ * MountainCarContinuous-v0, Gymnasium's `Continuous_MountainCarEnv`
+ * (gymnasium/envs/classic_control/continuous_mountain_car.py) with its registration:
+ * TimeLimit 999, reward_threshold 90.
+ *
+ * State `[position, velocity]`; observation: the state as float32.
+ * Action: Box([-1], [1]) of shape [1]. Out-of-range actions are accepted: the dynamics use
+ * force = min(max(action[0], -1), 1), but the reward uses the UNCLIPPED action, as in Gymnasium:
+ *   reward = (terminated ? 100 : 0) - 0.1 * action[0]^2
+ * Dynamics, in this order:
+ *   velocity += force * 0.0015 - 0.0025 * cos(3 * position)
+ *   velocity clipped to [-0.07, 0.07]; position += velocity; position clipped to [-1.2, 0.6]
+ *   if position == -1.2 and velocity < 0: velocity = 0
+ * Terminated when position >= 0.45 and velocity >= goal_velocity (default 0).
+ * Like Gymnasium (`self.state = np.array([position, velocity], dtype=np.float32)`), the state is
+ * stored rounded to float32 after every step; the step itself is computed in float64, and the
+ * termination test sees the float64 values (it runs before the cast).
+ * Reset: position uniform in [-0.6, -0.4), velocity 0 (float64 until the first step).
+ */
+import type { Rng } from '../util/rng.js';
+import { type BaseEnvOptions, ClassicControlEnv, type EnvDefinition, checkFiniteOption } from './env.js';
+import { float32Box } from './spaces.js';
+
+const MIN_ACTION = -1.0;
+const MAX_ACTION = 1.0;
+const MIN_POSITION = -1.2;
+const MAX_POSITION = 0.6;
+const MAX_SPEED = 0.07;
+const GOAL_POSITION = 0.45; // was 0.5 in MountainCar-v0
+const POWER = 0.0015;
+
+export interface MountainCarContinuousOptions extends BaseEnvOptions {
+  /** Gymnasium's `goal_velocity` constructor argument (default 0). */
+  goalVelocity?: number;
+}
+
+export const MOUNTAIN_CAR_CONTINUOUS_V0: EnvDefinition = Object.freeze({
+  id: 'MountainCarContinuous-v0',
+  observationSpace: float32Box([MIN_POSITION, -MAX_SPEED], [MAX_POSITION, MAX_SPEED]),
+  actionSpace: float32Box([MIN_ACTION], [MAX_ACTION]),
+  maxEpisodeSteps: 999,
+  rewardThreshold: 90.0,
+  stateLabels: Object.freeze(['position', 'velocity']),
+});
+
+export class MountainCarContinuousEnv extends ClassicControlEnv<Float64Array> {
+  readonly goalVelocity: number;
+
+  constructor(options: MountainCarContinuousOptions = {}) {
+    super(MOUNTAIN_CAR_CONTINUOUS_V0, options);
+    this.goalVelocity =
+      options.goalVelocity === undefined
+        ? 0
+        : checkFiniteOption(options.goalVelocity, `${this.id}: option goalVelocity`, 'goalVelocity: 0');
+  }
+
+  protected sampleInitialState(rng: Rng, out: Float64Array): void {
+    out[0] = rng.uniformRange(-0.6, -0.4);
+    out[1] = 0;
+  }
+
+  protected transition(action: Float64Array): { reward: number; terminated: boolean } {
+    const s = this.s;
+    let position = s[0]!;
+    let velocity = s[1]!;
+    const a0 = action[0]!;
+    const force = Math.min(Math.max(a0, MIN_ACTION), MAX_ACTION);
+
+    velocity += force * POWER - 0.0025 * Math.cos(3 * position);
+    if (velocity > MAX_SPEED) velocity = MAX_SPEED;
+    if (velocity < -MAX_SPEED) velocity = -MAX_SPEED;
+    position += velocity;
+    if (position > MAX_POSITION) position = MAX_POSITION;
+    if (position < MIN_POSITION) position = MIN_POSITION;
+    if (position === MIN_POSITION && velocity < 0) velocity = 0;
+
+    const terminated = position >= GOAL_POSITION && velocity >= this.goalVelocity;
+    let reward = 0;
+    if (terminated) reward = 100.0;
+    reward -= Math.pow(a0, 2) * 0.1; // the unclipped action, as in Gymnasium
+
+    s[0] = Math.fround(position);
+    s[1] = Math.fround(velocity);
+    return { reward, terminated };
+  }
+
+  protected observe(): Float32Array {
+    return Float32Array.from(this.s);
+  }
+}

@@ -1,0 +1,478 @@
+/**
+ * GMM-QF batch policy iteration (seed 000; algorithms.md §1), top to bottom:
+ *
+ *   config → model init → loop { collect ε-greedy transitions → policy evaluation by Riemannian
+ *   gradient descent with Armijo line search on the empirical Bellman residual (targets from the
+ *   previous Q, greedy policy μ) → greedy policy improvement (implicit: μ = argmax of the new Q) →
+ *   greedy evaluation } → checkpoint.
+ *
+ * Geometry: means and weights are Euclidean; covariances live on the SPD manifold with the
+ * affine-invariant metric and exponential retraction (default) or Bures-Wasserstein (--metric bw).
+ * All parameters are float64 on the host; TensorFlow.js evaluates the batched loss and gradients.
+ *
+ * Choices where the paper is silent (documented in README):
+ * - Observation normalization z = (s − mean)/std from the initial uniformly-random rollouts; fixed afterwards.
+ * - Means initialised at K random visited states, covariances σ₀²·I, weights 0.
+ * - Each evaluation phase starts with an exact ridge least-squares refit of the weights ξ given the
+ *   current Gaussians (variable projection; `refitWeights`), then runs `gdSteps` joint Riemannian
+ *   steps over (ξ, m, C). The step size of each Armijo search starts at twice the last accepted one.
+ * - Truncation (time limit) is not termination: bootstrapping continues through truncated steps.
+ * - The checkpoint holds the parameters with the best greedy evaluation seen (`keepBest`), ties to the later.
+ */
+import { Rng } from '../util/rng.js';
+import { make, type Env } from '../envs/index.js';
+import { ValueError } from '../../runtime/errors.js';
+import { BellmanBatch } from '../../models/gmmqf/tf.js';
+import { precisionFactors, qValues, argmaxRows } from '../../models/gmmqf/reference.js';
+import type { GmmQfParams } from '../../models/gmmqf/params.js';
+import { riemannianGradient, inner, tryRetract, armijoSearch, type SpdMetric } from '../optim/spd.js';
+import { selectBackend, describeBackend, type BackendName, type BackendInfo } from '../backend.js';
+import { formatDuration } from '../util/metrics.js';
+import { solveSpdInPlace } from '../optim/lstsq.js';
+
+/** Every field documented with its default. */
+export interface GmmQfTrainConfig {
+  /** Environment id with a discrete action space (default 'CartPole-v1'). */
+  env: string;
+  /** Total environment steps to collect (default 30000). */
+  steps: number;
+  /** Random seed for everything (default 0). */
+  seed: number;
+  /** Number of Gaussian components K (default 32). */
+  components: number;
+  /** SPD metric for the covariances: 'ai' affine-invariant (default) or 'bw' Bures-Wasserstein. */
+  metric: SpdMetric;
+  /** TensorFlow.js backend (default 'auto'). */
+  backend: BackendName;
+  /** Discount factor α/γ (default 0.99). */
+  gamma: number;
+  /** Environment steps collected per policy-iteration step (default 1000). */
+  stepsPerIteration: number;
+  /** Uniformly random steps before the first iteration (default 2000). */
+  warmupSteps: number;
+  /** ε of the ε-greedy behaviour policy: linear from epsStart to epsEnd over epsDecayFraction of steps (defaults 1 → 0.05 over 0.5). */
+  epsStart: number;
+  epsEnd: number;
+  epsDecayFraction: number;
+  /** Target refreshes per policy evaluation: each recomputes the Bellman targets with the current Q, refits ξ and takes gdSteps (default 10). */
+  sweeps: number;
+  /** Riemannian gradient steps per sweep (default 5). */
+  gdSteps: number;
+  /** Armijo: initial step, shrink factor, sufficient-decrease constant (defaults 1, 0.5, 1e-4). */
+  armijoT0: number;
+  armijoBeta: number;
+  armijoC: number;
+  /** Most recent transitions kept for the batch (default 50000). */
+  maxTransitions: number;
+  /** Initial covariance σ₀² (normalized units) (default 1). */
+  initVariance: number;
+  /** Refit ξ by ridge least squares at the start of each evaluation (default true); ridge λ (default 1e-3). */
+  refitWeights: boolean;
+  ridge: number;
+  /** Greedy evaluation episodes after each iteration (default 5). */
+  evalEpisodes: number;
+  /** Keep the best-evaluated parameters as the result (default true). */
+  keepBest: boolean;
+}
+
+export const GMMQF_DEFAULTS: GmmQfTrainConfig = {
+  env: 'CartPole-v1',
+  steps: 30000,
+  seed: 0,
+  components: 32,
+  metric: 'ai',
+  backend: 'auto',
+  gamma: 0.99,
+  stepsPerIteration: 1000,
+  warmupSteps: 2000,
+  epsStart: 1,
+  epsEnd: 0.05,
+  epsDecayFraction: 0.5,
+  sweeps: 10,
+  gdSteps: 5,
+  armijoT0: 1,
+  armijoBeta: 0.5,
+  armijoC: 1e-4,
+  maxTransitions: 50000,
+  initVariance: 1,
+  refitWeights: true,
+  ridge: 1e-3,
+  evalEpisodes: 5,
+  keepBest: true,
+};
+
+export interface GmmQfIterationLog {
+  iteration: number;
+  env_steps: number;
+  epsilon: number;
+  transitions: number;
+  loss_start: number;
+  loss_end: number;
+  gd_steps: number;
+  armijo_evals: number;
+  step_size: number;
+  eval_return_mean: number;
+  eval_return_std: number;
+  train_episodes: number;
+  wall_s: number;
+  steps_per_s: number;
+}
+
+export interface GmmQfTrainResult {
+  params: GmmQfParams;
+  /** The last iteration's parameters (equal to params when keepBest is false). */
+  finalParams: GmmQfParams;
+  bestEvalReturn: number;
+  bestIteration: number;
+  log: GmmQfIterationLog[];
+  backend: BackendInfo;
+  config: GmmQfTrainConfig;
+  env: Env;
+  wallSeconds: number;
+}
+
+export interface TrainHooks {
+  /** Called with one line of progress text per iteration (default: nothing). */
+  progress?: (line: string) => void;
+  /** Called after each iteration with the log row and the current best parameters. */
+  onIteration?: (row: GmmQfIterationLog, best: GmmQfParams, isNewBest: boolean) => void;
+}
+
+function check(cond: boolean, field: string, value: unknown, range: string): void {
+  if (!cond) throw new ValueError(`gmmqf config: ${field} = ${JSON.stringify(value)} is out of range; expected ${range}.`);
+}
+
+/** Validates a full config; every message names the field, the value and the valid range. */
+export function validateGmmQfConfig(c: GmmQfTrainConfig): void {
+  const int = (v: number) => Number.isInteger(v);
+  check(int(c.steps) && c.steps > 0, 'steps', c.steps, 'a positive integer');
+  check(int(c.seed) && c.seed >= 0 && c.seed <= 0xffffffff, 'seed', c.seed, 'an integer in [0, 4294967295]');
+  check(int(c.components) && c.components >= 1 && c.components <= 4096, 'components', c.components, 'an integer in [1, 4096]');
+  check(c.metric === 'ai' || c.metric === 'bw', 'metric', c.metric, "'ai' or 'bw'");
+  check(c.gamma >= 0 && c.gamma < 1, 'gamma', c.gamma, '[0, 1)');
+  check(int(c.stepsPerIteration) && c.stepsPerIteration >= 1, 'stepsPerIteration', c.stepsPerIteration, 'a positive integer');
+  check(int(c.warmupSteps) && c.warmupSteps >= 1, 'warmupSteps', c.warmupSteps, 'a positive integer');
+  check(c.epsStart >= 0 && c.epsStart <= 1, 'epsStart', c.epsStart, '[0, 1]');
+  check(c.epsEnd >= 0 && c.epsEnd <= 1, 'epsEnd', c.epsEnd, '[0, 1]');
+  check(c.epsDecayFraction > 0 && c.epsDecayFraction <= 1, 'epsDecayFraction', c.epsDecayFraction, '(0, 1]');
+  check(int(c.sweeps) && c.sweeps >= 1, 'sweeps', c.sweeps, 'a positive integer');
+  check(int(c.gdSteps) && c.gdSteps >= 1, 'gdSteps', c.gdSteps, 'a positive integer');
+  check(c.armijoT0 > 0 && Number.isFinite(c.armijoT0), 'armijoT0', c.armijoT0, '(0, ∞)');
+  check(c.armijoBeta > 0 && c.armijoBeta < 1, 'armijoBeta', c.armijoBeta, '(0, 1)');
+  check(c.armijoC > 0 && c.armijoC < 1, 'armijoC', c.armijoC, '(0, 1)');
+  check(int(c.maxTransitions) && c.maxTransitions >= 64, 'maxTransitions', c.maxTransitions, 'an integer ≥ 64');
+  check(c.initVariance > 0 && Number.isFinite(c.initVariance), 'initVariance', c.initVariance, '(0, ∞)');
+  check(c.ridge >= 0 && Number.isFinite(c.ridge), 'ridge', c.ridge, '[0, ∞)');
+  check(int(c.evalEpisodes) && c.evalEpisodes >= 1, 'evalEpisodes', c.evalEpisodes, 'a positive integer');
+}
+
+/** Transition storage (FIFO, fixed capacity), float32 observations as the envs return them. */
+class Transitions {
+  readonly obs: Float32Array;
+  readonly next: Float32Array;
+  readonly act: Int32Array;
+  readonly rew: Float32Array;
+  readonly done: Uint8Array;
+  size = 0;
+  private head = 0;
+  constructor(readonly capacity: number, readonly D: number) {
+    this.obs = new Float32Array(capacity * D);
+    this.next = new Float32Array(capacity * D);
+    this.act = new Int32Array(capacity);
+    this.rew = new Float32Array(capacity);
+    this.done = new Uint8Array(capacity);
+  }
+  add(s: Float32Array, a: number, r: number, s2: Float32Array, terminated: boolean): void {
+    const i = this.head;
+    this.obs.set(s, i * this.D);
+    this.next.set(s2, i * this.D);
+    this.act[i] = a;
+    this.rew[i] = r;
+    this.done[i] = terminated ? 1 : 0;
+    this.head = (this.head + 1) % this.capacity;
+    this.size = Math.min(this.size + 1, this.capacity);
+  }
+}
+
+function cloneParams(p: GmmQfParams): GmmQfParams {
+  return {
+    ...p,
+    means: p.means.slice(),
+    covariances: p.covariances.slice(),
+    weights: p.weights.slice(),
+    obsOffset: p.obsOffset.slice(),
+    obsScale: p.obsScale.slice(),
+  };
+}
+
+/** C_k⁻¹ for every component, [K, D, D] (float64, via Cholesky). */
+function precisions(p: GmmQfParams): Float64Array {
+  const { K, D } = p;
+  const W = precisionFactors(p.covariances, K, D);
+  const out = new Float64Array(K * D * D);
+  for (let k = 0; k < K; k++) {
+    const b = k * D * D;
+    for (let i = 0; i < D; i++) {
+      for (let j = 0; j <= i; j++) {
+        let s = 0;
+        for (let r = Math.max(i, j); r < D; r++) s += W[b + r * D + i]! * W[b + r * D + j]!;
+        out[b + i * D + j] = s;
+        out[b + j * D + i] = s;
+      }
+    }
+  }
+  return out;
+}
+
+/** A greedy actor over float64 Q for acting in the env (no tfjs dispatch per step). */
+function greedyAction(p: GmmQfParams, factors: Float64Array, obs: Float32Array): number {
+  return argmaxRows(qValues(p, obs, 1, factors), 1, p.A)[0]!;
+}
+
+/** Mean and std of greedy returns over `episodes` episodes. */
+export function evaluateGreedy(p: GmmQfParams, env: Env, episodes: number, seed: number): { mean: number; std: number; returns: number[] } {
+  const factors = precisionFactors(p.covariances, p.K, p.D);
+  const returns: number[] = [];
+  for (let e = 0; e < episodes; e++) {
+    let { obs } = env.reset({ seed: (seed + e) >>> 0 });
+    let total = 0;
+    for (;;) {
+      const r = env.step(greedyAction(p, factors, obs));
+      total += r.reward;
+      obs = r.obs;
+      if (r.terminated || r.truncated) break;
+    }
+    returns.push(total);
+  }
+  const mean = returns.reduce((a, b) => a + b, 0) / episodes;
+  const std = Math.sqrt(returns.reduce((a, b) => a + (b - mean) ** 2, 0) / episodes);
+  return { mean, std, returns };
+}
+
+/** Runs GMM-QF policy iteration. */
+export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks: TrainHooks = {}): Promise<GmmQfTrainResult> {
+  const cfg: GmmQfTrainConfig = { ...GMMQF_DEFAULTS, ...partial };
+  validateGmmQfConfig(cfg);
+  const backend = await selectBackend(cfg.backend);
+  hooks.progress?.(describeBackend(backend));
+  const t0 = performance.now();
+  const rng = new Rng(cfg.seed);
+  const env = make(cfg.env);
+  const evalEnv = make(cfg.env);
+  if (env.actionSpace.kind !== 'discrete') {
+    throw new ValueError(
+      `gmmqf: env ${cfg.env} has a continuous action space; GMM-QF needs discrete actions. Use CartPole-v1, Acrobot-v1 or MountainCar-v0.`,
+    );
+  }
+  const A = env.actionSpace.n;
+  const D = env.observationSpace.shape[0]!;
+  const K = cfg.components;
+  const data = new Transitions(Math.min(cfg.maxTransitions, cfg.steps), D);
+
+  // ---- collection ---------------------------------------------------------------------------
+  let envSteps = 0;
+  let episodes = 0;
+  let obs = env.reset({ seed: rng.nextSeed() }).obs;
+  const collect = (n: number, policy: (o: Float32Array) => number) => {
+    for (let i = 0; i < n && envSteps < cfg.steps; i++) {
+      const a = policy(obs);
+      const r = env.step(a);
+      data.add(obs, a, r.reward, r.obs, r.terminated);
+      envSteps++;
+      if (r.terminated || r.truncated) {
+        episodes++;
+        obs = env.reset({ seed: rng.nextSeed() }).obs;
+      } else obs = r.obs;
+    }
+  };
+  collect(Math.min(cfg.warmupSteps, cfg.steps), () => rng.integer(A));
+
+  // ---- model init -----------------------------------------------------------------------------
+  const obsOffset = new Float64Array(D);
+  const obsScale = new Float64Array(D);
+  for (let j = 0; j < D; j++) {
+    let s = 0;
+    for (let i = 0; i < data.size; i++) s += data.obs[i * D + j]!;
+    const mean = s / data.size;
+    let v = 0;
+    for (let i = 0; i < data.size; i++) v += (data.obs[i * D + j]! - mean) ** 2;
+    obsOffset[j] = mean;
+    obsScale[j] = Math.max(Math.sqrt(v / data.size), 1e-6);
+  }
+  const params: GmmQfParams = {
+    K,
+    D,
+    A,
+    means: new Float64Array(K * D),
+    covariances: new Float64Array(K * D * D),
+    weights: new Float64Array(K * A),
+    obsOffset,
+    obsScale,
+  };
+  for (let k = 0; k < K; k++) {
+    const i = rng.integer(data.size);
+    for (let j = 0; j < D; j++) params.means[k * D + j] = (data.obs[i * D + j]! - obsOffset[j]!) / obsScale[j]!;
+    for (let j = 0; j < D; j++) params.covariances[k * D * D + j * D + j] = cfg.initVariance;
+  }
+
+  let best = cloneParams(params);
+  let bestReturn = -Infinity;
+  let bestIteration = 0;
+  const log: GmmQfIterationLog[] = [];
+  let stepSize = cfg.armijoT0;
+  const decaySteps = Math.max(1, cfg.epsDecayFraction * cfg.steps);
+  const epsilonAt = (t: number) => cfg.epsStart + (cfg.epsEnd - cfg.epsStart) * Math.min(1, t / decaySteps);
+  const totalIterations = Math.max(1, Math.ceil((cfg.steps - envSteps) / cfg.stepsPerIteration) + 1);
+
+  for (let it = 1; ; it++) {
+    let lossStart = NaN;
+    let lossEnd = NaN;
+    let gdDone = 0;
+    let evals = 0;
+    const T = data.size;
+    const z = new Float32Array(T * D);
+    for (let t = 0; t < T; t++) {
+      for (let j = 0; j < D; j++) z[t * D + j] = (data.obs[t * D + j]! - obsOffset[j]!) / obsScale[j]!;
+    }
+    for (let sweep = 0; sweep < cfg.sweeps; sweep++) {
+      // ---- targets from the previous Q with the greedy policy μ ------------------------------
+      const nextQ = qValues(params, data.next.subarray(0, T * D), T);
+      const targets = new Float32Array(T);
+      for (let t = 0; t < T; t++) {
+        let mx = nextQ[t * A]!;
+        for (let a = 1; a < A; a++) mx = Math.max(mx, nextQ[t * A + a]!);
+        targets[t] = data.rew[t]! + (data.done[t] ? 0 : cfg.gamma * mx);
+      }
+      const batch = new BellmanBatch(K, D, A, z, data.act.slice(0, T), targets);
+      try {
+        // ---- policy evaluation: ridge refit of ξ, then Riemannian GD with Armijo ------------
+        let P = precisions(params);
+        if (cfg.refitWeights) refitWeights(batch, params, P, cfg.ridge);
+        for (let s = 0; s < cfg.gdSteps; s++) {
+          const g = batch.gradients(params.means, P, params.weights);
+          if (sweep === 0 && s === 0) lossStart = g.loss;
+          lossEnd = g.loss;
+          const rg = new Float64Array(K * D * D);
+          let norm2 = 0;
+          for (let i = 0; i < g.means.length; i++) norm2 += g.means[i]! ** 2;
+          for (let i = 0; i < g.weights.length; i++) norm2 += g.weights[i]! ** 2;
+          for (let k = 0; k < K; k++) {
+            const C = params.covariances.subarray(k * D * D, (k + 1) * D * D);
+            const r = riemannianGradient(cfg.metric, C, g.covariances.subarray(k * D * D, (k + 1) * D * D), D);
+            rg.set(r, k * D * D);
+            norm2 += inner(cfg.metric, C, r, r, D);
+          }
+          if (!(norm2 > 0) || !Number.isFinite(norm2)) break;
+          const trial = cloneParams(params);
+          let trialP = P;
+          const apply = (t: number): number => {
+            for (let i = 0; i < trial.means.length; i++) trial.means[i] = params.means[i]! - t * g.means[i]!;
+            for (let i = 0; i < trial.weights.length; i++) trial.weights[i] = params.weights[i]! - t * g.weights[i]!;
+            const dir = new Float64Array(D * D);
+            for (let k = 0; k < K; k++) {
+              const off = k * D * D;
+              for (let i = 0; i < D * D; i++) dir[i] = -t * rg[off + i]!;
+              const next = tryRetract(cfg.metric, params.covariances.subarray(off, off + D * D), dir, D);
+              if (next === null) return Infinity;
+              trial.covariances.set(next, off);
+            }
+            try {
+              trialP = precisions(trial);
+            } catch {
+              return Infinity; // numerically not SPD: reject this step size
+            }
+            return batch.loss(trial.means, trialP, trial.weights);
+          };
+          const res = armijoSearch({
+            loss0: g.loss,
+            grad2: norm2,
+            tryStep: apply,
+            t0: Math.min(stepSize * 2, 1e6),
+            beta: cfg.armijoBeta,
+            c: cfg.armijoC,
+          });
+          evals += res.evaluations;
+          if (!res.accepted) break;
+          apply(res.t); // re-materialise the accepted point
+          params.means.set(trial.means);
+          params.weights.set(trial.weights);
+          params.covariances.set(trial.covariances);
+          P = trialP;
+          stepSize = res.t;
+          lossEnd = res.loss;
+          gdDone++;
+        }
+      } finally {
+        batch.dispose();
+      }
+    }
+
+    // ---- greedy evaluation --------------------------------------------------------------------
+    const ev = evaluateGreedy(params, evalEnv, cfg.evalEpisodes, (cfg.seed * 7919 + it * 104729) >>> 0);
+    const isNewBest = ev.mean >= bestReturn;
+    if (isNewBest) {
+      bestReturn = ev.mean;
+      bestIteration = it;
+      best = cloneParams(params);
+    }
+    const wall = (performance.now() - t0) / 1000;
+    const row: GmmQfIterationLog = {
+      iteration: it,
+      env_steps: envSteps,
+      epsilon: epsilonAt(envSteps),
+      transitions: data.size,
+      loss_start: lossStart,
+      loss_end: lossEnd,
+      gd_steps: gdDone,
+      armijo_evals: evals,
+      step_size: stepSize,
+      eval_return_mean: ev.mean,
+      eval_return_std: ev.std,
+      train_episodes: episodes,
+      wall_s: wall,
+      steps_per_s: envSteps / wall,
+    };
+    log.push(row);
+    const eta = (wall / it) * Math.max(0, totalIterations - it);
+    hooks.progress?.(
+      `iter ${String(it).padStart(3)}/${totalIterations}  steps ${envSteps}/${cfg.steps}  ε ${row.epsilon.toFixed(2)}  ` +
+        `return ${ev.mean.toFixed(1)} ± ${ev.std.toFixed(1)}  best ${bestReturn.toFixed(1)}  ` +
+        `loss ${lossStart.toPrecision(3)} → ${lossEnd.toPrecision(3)} (${gdDone} steps)  ` +
+        `${row.steps_per_s.toFixed(0)} steps/s  elapsed ${formatDuration(wall)}  ETA ${formatDuration(eta)}`,
+    );
+    hooks.onIteration?.(row, cfg.keepBest ? best : params, isNewBest);
+    if (envSteps >= cfg.steps) break;
+
+    // ---- collect with ε-greedy w.r.t. the improved Q ---------------------------------------
+    const factors = precisionFactors(params.covariances, K, D);
+    collect(cfg.stepsPerIteration, (o) => (rng.uniform() < epsilonAt(envSteps) ? rng.integer(A) : greedyAction(params, factors, o)));
+  }
+
+  return {
+    params: cfg.keepBest ? best : cloneParams(params),
+    finalParams: cloneParams(params),
+    bestEvalReturn: bestReturn,
+    bestIteration,
+    log,
+    backend,
+    config: cfg,
+    env,
+    wallSeconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/** ξ[:, a] = argmin Σ_{t: a_t = a} (y_t − g_tᵀ ξ_a)² + λ‖ξ_a‖², per action, in float64. */
+function refitWeights(batch: BellmanBatch, p: GmmQfParams, P: Float64Array, ridge: number): void {
+  const { K, A } = p;
+  const { M, b } = batch.normalEquations(p.means, P);
+  for (let a = 0; a < A; a++) {
+    const Ma = M.slice(a * K * K, (a + 1) * K * K);
+    let trace = 0;
+    for (let k = 0; k < K; k++) trace += Ma[k * K + k]!;
+    const lam = ridge * Math.max(trace / K, 1e-12);
+    for (let k = 0; k < K; k++) Ma[k * K + k] += lam;
+    const x = b.slice(a * K, (a + 1) * K);
+    if (solveSpdInPlace(Ma, x, K)) for (let k = 0; k < K; k++) p.weights[k * A + a] = x[k]!;
+  }
+}
+

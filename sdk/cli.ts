@@ -1,0 +1,356 @@
+#!/usr/bin/env node
+/**
+ * The gmmrl command line.
+ *
+ *   gmmrl train gmmqf --env CartPole-v1 [--components K] [--steps N] [--seed S] [--metric ai|bw] [--backend …] --out runs/NAME
+ *   gmmrl export runs/NAME --out policy.onnx
+ *   gmmrl eval policy.onnx [--env ID] [--episodes 100] [--seed S] [--json]
+ *   gmmrl verify runs/NAME policy.onnx [--states N] [--seed S]
+ *   gmmrl demo [--out runs/demo]
+ *
+ * Exit codes: 0 success, 1 parity failure or unexpected error, 2 bad input (the message says why).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { GmmrlError } from '../runtime/errors.js';
+import { parseArgs, formatHelp, type FlagSpecs, type ParsedFlags } from './cli/args.js';
+import { BACKEND_NAMES, type BackendName } from './backend.js';
+import { GMMQF_DEFAULTS, trainGmmQf } from './algorithms/gmmqf.js';
+import { saveGmmQfCheckpoint, loadGmmQfCheckpoint } from '../models/gmmqf/checkpoint.js';
+import { exportGmmQf } from '../exporters/index.js';
+import { writeFileAtomic } from '../models/io.js';
+import { loadPolicy } from '../runtime/index.node.js';
+import { make, listEnvs } from './envs/index.js';
+import { verifyParity } from './parity.js';
+import { RunWriter } from './runs.js';
+import { formatDuration } from './util/metrics.js';
+import { GMMRL_VERSION } from '../models/version.js';
+import { spaceToJson } from './spaces-json.js';
+import { UnknownNameError, ValueError } from '../runtime/errors.js';
+
+/** Flags shared by every `gmmrl train <algorithm>`. */
+export const COMMON_TRAIN_FLAGS: FlagSpecs = {
+  env: { type: 'string', help: 'environment id (gmmrl envs lists them)', default: 'CartPole-v1' },
+  steps: { type: 'int', help: 'total environment steps', default: GMMQF_DEFAULTS.steps },
+  seed: { type: 'int', help: 'random seed', default: 0 },
+  backend: { type: 'string', help: 'TensorFlow.js backend', default: 'auto', choices: BACKEND_NAMES },
+  out: { type: 'string', help: 'run directory to write (checkpoint, metrics.csv, curve.svg, run.json)' },
+  quiet: { type: 'boolean', help: 'no progress lines', default: false },
+  help: { type: 'boolean', help: 'show this help' },
+};
+
+const GMMQF_FLAGS: FlagSpecs = {
+  ...COMMON_TRAIN_FLAGS,
+  components: { type: 'int', help: 'number of Gaussians K', default: GMMQF_DEFAULTS.components },
+  metric: { type: 'string', help: 'SPD metric for covariances', default: 'ai', choices: ['ai', 'bw'] },
+  gamma: { type: 'number', help: 'discount factor', default: GMMQF_DEFAULTS.gamma },
+  'steps-per-iteration': { type: 'int', help: 'env steps collected per policy iteration', default: GMMQF_DEFAULTS.stepsPerIteration },
+  'gd-steps': { type: 'int', help: 'Riemannian gradient steps per policy evaluation', default: GMMQF_DEFAULTS.gdSteps },
+  'eval-episodes': { type: 'int', help: 'greedy evaluation episodes per iteration', default: GMMQF_DEFAULTS.evalEpisodes },
+  'keep-best': { type: 'boolean', help: 'save the best-evaluated parameters rather than the last', default: true },
+};
+
+const EXPORT_FLAGS: FlagSpecs = {
+  out: { type: 'string', help: 'path of the .onnx file to write' },
+  help: { type: 'boolean', help: 'show this help' },
+};
+
+const EVAL_FLAGS: FlagSpecs = {
+  env: { type: 'string', help: "environment id (default: the model's env_id metadata)" },
+  episodes: { type: 'int', help: 'number of episodes', default: 100 },
+  seed: { type: 'int', help: 'seed of the first episode (episode i uses seed + i)', default: 0 },
+  json: { type: 'boolean', help: 'print JSON {mean_return, std_return, episodes}', default: false },
+  help: { type: 'boolean', help: 'show this help' },
+};
+
+const VERIFY_FLAGS: FlagSpecs = {
+  states: { type: 'int', help: 'number of states to compare', default: 3000 },
+  seed: { type: 'int', help: 'seed for the state draws', default: 0 },
+  rtol: { type: 'number', help: 'relative tolerance on q where |q| > 1e-3', default: 1e-5 },
+  backend: { type: 'string', help: 'TensorFlow.js backend', default: 'auto', choices: BACKEND_NAMES },
+  help: { type: 'boolean', help: 'show this help' },
+};
+
+const DEMO_FLAGS: FlagSpecs = {
+  out: { type: 'string', help: 'directory for the demo run', default: 'runs/demo' },
+  steps: { type: 'int', help: 'training steps', default: 20000 },
+  seed: { type: 'int', help: 'random seed', default: 0 },
+  backend: { type: 'string', help: 'TensorFlow.js backend', default: 'auto', choices: BACKEND_NAMES },
+  help: { type: 'boolean', help: 'show this help' },
+};
+
+const USAGE = `gmmrl ${GMMRL_VERSION}: Gaussian-mixture reinforcement learning, exported to ONNX
+
+Commands:
+  gmmrl train gmmqf --env ID --out DIR [flags]   train a GMM Q-function (batch policy iteration)
+  gmmrl export DIR --out FILE.onnx               export a checkpoint to ONNX
+  gmmrl eval FILE.onnx [--env ID] [--episodes N]  run episodes with ONNX Runtime (gmmrl/runtime)
+  gmmrl verify DIR FILE.onnx [--states N]        prove the ONNX file matches the checkpoint
+  gmmrl demo [--out DIR]                          train, export, evaluate and verify on CartPole-v1
+  gmmrl envs                                      list environment ids
+Add --help to any command for its flags.`;
+
+type Out = (line: string) => void;
+
+function str(flags: ParsedFlags, name: string): string | undefined {
+  const v = flags[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function requireFlag(command: string, flags: ParsedFlags, name: string, example: string): string {
+  const v = str(flags, name);
+  if (!v) throw new ValueError(`gmmrl ${command}: --${name} is required, e.g. ${example}.`);
+  return v;
+}
+
+function requirePositional(command: string, positionals: string[], index: number, what: string, example: string): string {
+  const v = positionals[index];
+  if (!v) throw new ValueError(`gmmrl ${command}: missing ${what}. Usage: ${example}.`);
+  return v;
+}
+
+function checkPositionals(command: string, positionals: string[], max: number): void {
+  if (positionals.length > max) {
+    throw new ValueError(`gmmrl ${command}: unexpected argument ${JSON.stringify(positionals[max])}. See 'gmmrl ${command} --help'.`);
+  }
+}
+
+export async function trainGmmQfCommand(argv: string[], out: Out, err: Out): Promise<{ dir: string; bestReturn: number }> {
+  const { positionals, flags } = parseArgs('train gmmqf', argv, GMMQF_FLAGS);
+  if (flags.help) {
+    out(formatHelp('gmmrl train gmmqf --env ID --out DIR [flags]', GMMQF_FLAGS));
+    return { dir: '', bestReturn: NaN };
+  }
+  checkPositionals('train gmmqf', positionals, 0);
+  const dir = requireFlag('train gmmqf', flags, 'out', '--out runs/cartpole');
+  const envId = str(flags, 'env')!;
+  const probe = make(envId); // validates the id before any work
+  const writer = new RunWriter(dir, `GMM-QF on ${envId} (seed ${flags.seed})`, probe.rewardThreshold);
+  const quiet = Boolean(flags.quiet);
+  const result = await trainGmmQf(
+    {
+      env: envId,
+      steps: flags.steps as number,
+      seed: flags.seed as number,
+      components: flags.components as number,
+      metric: flags.metric as 'ai' | 'bw',
+      backend: flags.backend as BackendName,
+      gamma: flags.gamma as number,
+      stepsPerIteration: flags['steps-per-iteration'] as number,
+      gdSteps: flags['gd-steps'] as number,
+      evalEpisodes: flags['eval-episodes'] as number,
+      keepBest: flags['keep-best'] as boolean,
+    },
+    {
+      progress: (line) => {
+        if (!quiet) err(line);
+      },
+      onIteration: (row) => writer.addRow({ ...row }),
+    },
+  );
+  const info = {
+    observation_space: spaceToJson(result.env.observationSpace),
+    action_space: spaceToJson(result.env.actionSpace),
+    env_id: envId,
+    training: {
+      algorithm: 'gmmqf-policy-iteration',
+      ...result.config,
+      env_steps: result.log.at(-1)?.env_steps ?? 0,
+      iterations: result.log.length,
+      best_iteration: result.bestIteration,
+      best_eval_return: result.bestEvalReturn,
+      wall_seconds: result.wallSeconds,
+    },
+    backend: result.backend.name,
+  };
+  const sha = saveGmmQfCheckpoint(dir, result.params, info);
+  writer.writeSummary({ ...info, weights_sha256: sha, library_version: GMMRL_VERSION, backend_detail: result.backend });
+  const last = result.log.at(-1);
+  out(
+    `trained gmmqf on ${envId}: ${last?.env_steps} steps, ${result.log.length} iterations in ${formatDuration(result.wallSeconds)} ` +
+      `on ${result.backend.name}; best greedy return ${result.bestEvalReturn.toFixed(1)} (iteration ${result.bestIteration}); ` +
+      `checkpoint ${dir}/ (metrics.csv, curve.svg)`,
+  );
+  return { dir, bestReturn: result.bestEvalReturn };
+}
+
+export async function exportCommand(argv: string[], out: Out): Promise<string> {
+  const { positionals, flags } = parseArgs('export', argv, EXPORT_FLAGS);
+  if (flags.help) {
+    out(formatHelp('gmmrl export DIR --out FILE.onnx', EXPORT_FLAGS));
+    return '';
+  }
+  checkPositionals('export', positionals, 1);
+  const dir = requirePositional('export', positionals, 0, 'the checkpoint directory', 'gmmrl export runs/NAME --out policy.onnx');
+  const file = requireFlag('export', flags, 'out', '--out policy.onnx');
+  const ckpt = loadGmmQfCheckpoint(dir);
+  const obsSpace = ckpt.config.observation_space;
+  const bytes = exportGmmQf(ckpt.params, {
+    envId: ckpt.config.env_id,
+    observationSpace: {
+      shape: obsSpace.shape ?? [ckpt.params.D],
+      low: (obsSpace.low ?? []).map((v) => (v === null ? -Infinity : v)),
+      high: (obsSpace.high ?? []).map((v) => (v === null ? Infinity : v)),
+    },
+    actionSpace: { kind: 'discrete', n: ckpt.params.A },
+    sourceCheckpointSha256: ckpt.sha256,
+    training: ckpt.config.training,
+  });
+  mkdirSync(dirname(resolve(file)), { recursive: true });
+  writeFileAtomic(file, bytes);
+  out(`exported ${dir} → ${file} (${bytes.length} bytes, K=${ckpt.params.K}, D=${ckpt.params.D}, A=${ckpt.params.A})`);
+  return file;
+}
+
+export async function evalCommand(argv: string[], out: Out): Promise<{ mean_return: number; std_return: number; episodes: number }> {
+  const { positionals, flags } = parseArgs('eval', argv, EVAL_FLAGS);
+  if (flags.help) {
+    out(formatHelp('gmmrl eval FILE.onnx [--env ID] [--episodes N] [--seed S] [--json]', EVAL_FLAGS));
+    return { mean_return: NaN, std_return: NaN, episodes: 0 };
+  }
+  checkPositionals('eval', positionals, 1);
+  const file = requirePositional('eval', positionals, 0, 'the .onnx file', 'gmmrl eval policy.onnx --episodes 100');
+  const episodes = flags.episodes as number;
+  if (episodes < 1) throw new ValueError(`gmmrl eval: --episodes is ${episodes}; it must be ≥ 1.`);
+  const policy = await loadPolicy(file);
+  try {
+    const envId = str(flags, 'env') ?? String((policy.info as { env_id?: string }).env_id ?? '');
+    if (!envId) throw new ValueError(`gmmrl eval: the model has no env_id metadata; pass --env ID.`);
+    const env = make(envId);
+    const returns: number[] = [];
+    const seed = flags.seed as number;
+    for (let e = 0; e < episodes; e++) {
+      let { obs } = env.reset({ seed: (seed + e) >>> 0 });
+      let total = 0;
+      for (;;) {
+        const a = (await policy.act(obs)) as number;
+        const r = env.step(a);
+        total += r.reward;
+        obs = r.obs;
+        if (r.terminated || r.truncated) break;
+      }
+      returns.push(total);
+    }
+    const mean = returns.reduce((a, b) => a + b, 0) / episodes;
+    const std = Math.sqrt(returns.reduce((a, b) => a + (b - mean) ** 2, 0) / episodes);
+    const res = { mean_return: mean, std_return: std, episodes };
+    if (flags.json) out(JSON.stringify(res));
+    else out(`${envId}: mean return ${mean.toFixed(2)} ± ${std.toFixed(2)} over ${episodes} episodes (seeds ${seed}…${seed + episodes - 1}), ONNX Runtime`);
+    return res;
+  } finally {
+    await policy.dispose();
+  }
+}
+
+export async function verifyCommand(argv: string[], out: Out): Promise<boolean> {
+  const { positionals, flags } = parseArgs('verify', argv, VERIFY_FLAGS);
+  if (flags.help) {
+    out(formatHelp('gmmrl verify DIR FILE.onnx [--states N]', VERIFY_FLAGS));
+    return true;
+  }
+  checkPositionals('verify', positionals, 2);
+  const usage = 'gmmrl verify runs/NAME policy.onnx';
+  const dir = requirePositional('verify', positionals, 0, 'the checkpoint directory', usage);
+  const file = requirePositional('verify', positionals, 1, 'the .onnx file', usage);
+  const report = await verifyParity(dir, file, {
+    states: flags.states as number,
+    seed: flags.seed as number,
+    rtol: flags.rtol as number,
+    backend: flags.backend as BackendName,
+  });
+  out(JSON.stringify(report, null, 2));
+  return report.pass;
+}
+
+async function demoCommand(argv: string[], out: Out, err: Out): Promise<boolean> {
+  const { positionals, flags } = parseArgs('demo', argv, DEMO_FLAGS);
+  if (flags.help) {
+    out(formatHelp('gmmrl demo [--out DIR]', DEMO_FLAGS));
+    return true;
+  }
+  checkPositionals('demo', positionals, 0);
+  const dir = str(flags, 'out')!;
+  const onnx = join(dir, 'policy.onnx');
+  const t0 = performance.now();
+  out(`[1/4] train: GMM-QF on CartPole-v1, ${flags.steps} steps, seed ${flags.seed}`);
+  await trainGmmQfCommand(
+    ['--env', 'CartPole-v1', '--steps', String(flags.steps), '--seed', String(flags.seed), '--backend', String(flags.backend), '--out', dir],
+    out,
+    err,
+  );
+  out(`[2/4] export → ${onnx}`);
+  await exportCommand([dir, '--out', onnx], out);
+  out('[3/4] evaluate 100 greedy episodes with ONNX Runtime');
+  await evalCommand([onnx, '--episodes', '100', '--seed', '1000'], out);
+  out('[4/4] verify parity (TensorFlow.js checkpoint vs ONNX Runtime)');
+  const ok = await verifyCommand([dir, onnx, '--backend', String(flags.backend)], out);
+  out(`demo ${ok ? 'passed' : 'FAILED'} in ${formatDuration((performance.now() - t0) / 1000)}; files in ${dir}/`);
+  return ok;
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: string[], out: Out = (l) => console.log(l), err: Out = (l) => console.error(l)): Promise<number> {
+  try {
+    const [cmd, ...rest] = argv;
+    switch (cmd) {
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        out(USAGE);
+        return 0;
+      case '--version':
+        out(GMMRL_VERSION);
+        return 0;
+      case 'envs':
+        out(listEnvs().join('\n'));
+        return 0;
+      case 'train': {
+        const [algo, ...flags] = rest;
+        if (algo === 'gmmqf') {
+          await trainGmmQfCommand(flags, out, err);
+          return 0;
+        }
+        throw new UnknownNameError(
+          `gmmrl train: unknown algorithm ${JSON.stringify(algo ?? '')}. Available: gmmqf. Usage: gmmrl train gmmqf --env CartPole-v1 --out runs/NAME.`,
+        );
+      }
+      case 'export':
+        await exportCommand(rest, out);
+        return 0;
+      case 'eval':
+        await evalCommand(rest, out);
+        return 0;
+      case 'verify':
+        return (await verifyCommand(rest, out)) ? 0 : 1;
+      case 'demo':
+        return (await demoCommand(rest, out, err)) ? 0 : 1;
+      default:
+        throw new UnknownNameError(`gmmrl: unknown command ${JSON.stringify(cmd)}. Commands: train, export, eval, verify, demo, envs. See 'gmmrl --help'.`);
+    }
+  } catch (e) {
+    if (e instanceof GmmrlError) {
+      err(`error: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+const invokedDirectly = (() => {
+  try {
+    return import.meta.url === new URL(`file://${resolve(process.argv[1] ?? '')}`).href || process.argv[1]?.endsWith('/gmmrl');
+  } catch {
+    return false;
+  }
+})();
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}
+

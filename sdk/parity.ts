@@ -1,0 +1,162 @@
+/**
+ * Parity: prove that an exported ONNX file acts exactly like the checkpoint it came from.
+ *
+ * The checkpoint is evaluated with TensorFlow.js (`qValuesTf`, the same op sequence as the graph,
+ * float32) and the ONNX file with ONNX Runtime through `gmmrl/runtime`, on three kinds of states:
+ * rollouts in the checkpoint's environment, uniform draws within the observation bounds (within
+ * offset ± 4·scale where a bound is infinite or huge), and states far outside the data
+ * (offset ± 10–30·scale). The float64 reference is reported alongside for information.
+ *
+ * Tolerance (stated, tested): relative difference of q ≤ 1e-5 wherever |q| > 1e-3, and identical
+ * greedy actions except on ties, i.e. states where the two actions' TensorFlow.js q values differ
+ * by no more than that same tolerance (the argmax of two numbers equal within float32 noise is not
+ * defined by the model). Ties are counted and reported.
+ */
+import { readFileSync } from 'node:fs';
+import { ShapeError } from '../runtime/errors.js';
+import { loadPolicy } from '../runtime/index.node.js';
+import { loadGmmQfCheckpoint } from '../models/gmmqf/checkpoint.js';
+import { qValuesTf } from '../models/gmmqf/tf.js';
+import { qValues, argmaxRows, precisionFactors } from '../models/gmmqf/reference.js';
+import { make } from './envs/index.js';
+import { Rng } from './util/rng.js';
+import { selectBackend, type BackendName } from './backend.js';
+
+export interface ParityOptions {
+  /** Number of states (default 3000, split evenly over the three kinds). */
+  states?: number;
+  /** Seed for the state draws (default 0). */
+  seed?: number;
+  /** Relative tolerance on q (default 1e-5) where |q| > qFloor (default 1e-3). */
+  rtol?: number;
+  qFloor?: number;
+  backend?: BackendName;
+}
+
+export interface ParityReport {
+  max_abs_diff: { q: number };
+  max_rel_diff: { q: number };
+  action_agreement: number;
+  ties: number;
+  action_mismatches_outside_ties: number;
+  states: { total: number; rollout: number; uniform: number; far: number };
+  tolerance: { q_rtol: number; q_floor: number; actions: string };
+  reference_f64: { max_rel_diff_onnx: number; max_rel_diff_tfjs: number };
+  backend: string;
+  execution_provider: string;
+  pass: boolean;
+}
+
+function relDiff(a: number, b: number, floor: number): number {
+  const d = Math.abs(a - b);
+  return Math.abs(b) > floor ? d / Math.abs(b) : 0;
+}
+
+/** Draws the verification states (float32 rows, [N, D]). */
+export function parityStates(
+  ckptDir: string,
+  n: number,
+  seed: number,
+): { obs: Float32Array; rollout: number; uniform: number; far: number } {
+  const { params, config } = loadGmmQfCheckpoint(ckptDir);
+  const { D } = params;
+  const rng = new Rng(seed);
+  const nRoll = Math.floor(n / 3);
+  const nUni = Math.floor(n / 3);
+  const nFar = n - nRoll - nUni;
+  const obs = new Float32Array(n * D);
+  // 1. rollouts of the checkpoint's greedy policy with 20 % random actions
+  const env = make(config.env_id);
+  const factors = precisionFactors(params.covariances, params.K, D);
+  let o = env.reset({ seed: rng.nextSeed() }).obs;
+  for (let i = 0; i < nRoll; i++) {
+    obs.set(o, i * D);
+    const a =
+      rng.uniform() < 0.2 ? rng.integer(params.A) : argmaxRows(qValues(params, o, 1, factors), 1, params.A)[0]!;
+    const r = env.step(a);
+    o = r.terminated || r.truncated ? env.reset({ seed: rng.nextSeed() }).obs : r.obs;
+  }
+  // 2. uniform within bounds (offset ± 4·scale where the bound is infinite or huge)
+  const low = env.observationSpace.low;
+  const high = env.observationSpace.high;
+  for (let i = nRoll; i < nRoll + nUni; i++) {
+    for (let j = 0; j < D; j++) {
+      const wide = !(Math.abs(low[j]!) < 1e6 && Math.abs(high[j]!) < 1e6);
+      const lo = wide ? params.obsOffset[j]! - 4 * params.obsScale[j]! : low[j]!;
+      const hi = wide ? params.obsOffset[j]! + 4 * params.obsScale[j]! : high[j]!;
+      obs[i * D + j] = rng.uniformRange(lo, hi);
+    }
+  }
+  // 3. far outside the data
+  for (let i = nRoll + nUni; i < n; i++) {
+    for (let j = 0; j < D; j++) {
+      const sign = rng.uniform() < 0.5 ? -1 : 1;
+      obs[i * D + j] = params.obsOffset[j]! + sign * rng.uniformRange(10, 30) * params.obsScale[j]!;
+    }
+  }
+  return { obs, rollout: nRoll, uniform: nUni, far: nFar };
+}
+
+/** Compares checkpoint (TensorFlow.js) and ONNX file (ONNX Runtime). */
+export async function verifyParity(ckptDir: string, onnx: string | Uint8Array, opts: ParityOptions = {}): Promise<ParityReport> {
+  const n = opts.states ?? 3000;
+  if (!Number.isInteger(n) || n < 3) throw new ShapeError(`verify: states = ${n}; expected an integer ≥ 3 (default 3000).`);
+  const rtol = opts.rtol ?? 1e-5;
+  const floor = opts.qFloor ?? 1e-3;
+  const backend = await selectBackend(opts.backend ?? 'auto');
+  const { params } = loadGmmQfCheckpoint(ckptDir);
+  const { D, A } = params;
+  const { obs, rollout, uniform, far } = parityStates(ckptDir, n, opts.seed ?? 0);
+  const bytes = typeof onnx === 'string' ? new Uint8Array(readFileSync(onnx)) : onnx;
+  const policy = await loadPolicy(bytes);
+  try {
+    const qOrtRows = (await policy.q(obs)) as Float32Array[];
+    const actOrt = (await policy.act(obs)) as Int32Array;
+    const qTf = qValuesTf(params, obs, n);
+    const q64 = qValues(params, obs, n);
+    let maxAbs = 0;
+    let maxRel = 0;
+    let refOnnx = 0;
+    let refTf = 0;
+    let agree = 0;
+    let ties = 0;
+    let mismatches = 0;
+    const actTf = argmaxRows(qTf, n, A);
+    for (let i = 0; i < n; i++) {
+      const row = qOrtRows[i]!;
+      for (let a = 0; a < A; a++) {
+        const x = row[a]!;
+        const y = qTf[i * A + a]!;
+        maxAbs = Math.max(maxAbs, Math.abs(x - y));
+        maxRel = Math.max(maxRel, relDiff(x, y, floor));
+        refOnnx = Math.max(refOnnx, relDiff(x, q64[i * A + a]!, floor));
+        refTf = Math.max(refTf, relDiff(y, q64[i * A + a]!, floor));
+      }
+      const ao = actOrt[i]!;
+      const at = actTf[i]!;
+      if (ao === at) agree++;
+      else {
+        const qa = qTf[i * A + ao]!;
+        const qb = qTf[i * A + at]!;
+        if (Math.abs(qa - qb) <= rtol * Math.max(Math.abs(qa), Math.abs(qb), floor)) ties++;
+        else mismatches++;
+      }
+    }
+    const pass = maxRel <= rtol && mismatches === 0 && Number.isFinite(maxAbs);
+    return {
+      max_abs_diff: { q: maxAbs },
+      max_rel_diff: { q: maxRel },
+      action_agreement: agree / n,
+      ties,
+      action_mismatches_outside_ties: mismatches,
+      states: { total: n, rollout, uniform, far },
+      tolerance: { q_rtol: rtol, q_floor: floor, actions: 'identical except ties within q_rtol' },
+      reference_f64: { max_rel_diff_onnx: refOnnx, max_rel_diff_tfjs: refTf },
+      backend: backend.name,
+      execution_provider: String((policy.info as { executionProvider?: string }).executionProvider ?? 'cpu'),
+      pass,
+    };
+  } finally {
+    await policy.dispose();
+  }
+}

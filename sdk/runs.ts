@@ -1,0 +1,38 @@
+/**
+ * The run directory written by every `gmmrl train <algorithm>`:
+ *   config.json + weights.safetensors   the checkpoint (see models/<family>/checkpoint.ts)
+ *   metrics.csv                         one row per iteration
+ *   curve.svg                           learning curve (greedy evaluation return against env steps)
+ *   run.json                            summary: algorithm, config, backend, wall time, best return
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../models/io.js';
+import { MetricsLog, svgLinePlot, type MetricRow } from './util/metrics.js';
+
+export class RunWriter {
+  readonly metrics = new MetricsLog();
+  constructor(readonly dir: string, readonly title: string, readonly rewardThreshold?: number) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  /** Appends a row and rewrites metrics.csv and curve.svg (both atomically). */
+  addRow(row: MetricRow, x = 'env_steps', y = 'eval_return_mean'): void {
+    this.metrics.add(row);
+    this.metrics.writeCsv(join(this.dir, 'metrics.csv'));
+    const xs = this.metrics.rows.map((r) => Number(r[x]));
+    const ys = this.metrics.rows.map((r) => Number(r[y]));
+    const svg = svgLinePlot({
+      title: this.title,
+      xLabel: 'environment steps',
+      yLabel: 'greedy evaluation return',
+      series: [{ label: y, x: xs, y: ys }],
+      ...(this.rewardThreshold !== undefined ? { hline: { y: this.rewardThreshold, label: `threshold ${this.rewardThreshold}` } } : {}),
+    });
+    writeFileAtomic(join(this.dir, 'curve.svg'), svg);
+  }
+
+  writeSummary(summary: Record<string, unknown>): void {
+    writeFileAtomic(join(this.dir, 'run.json'), JSON.stringify(summary, null, 2) + '\n');
+  }
+}

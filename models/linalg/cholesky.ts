@@ -136,3 +136,17 @@ export function invertSpd(a: ArrayLike<number>, d: number, what = 'matrix', offs
   }
   return out;
 }
+
+/**
+ * min_i L_ii² / A_ii over the Cholesky factorisation A = L Lᵀ, or 0 when the factorisation fails.
+ * This is invariant under diagonal scaling (A → D A D) and equals 1/cond-like information of the
+ * unit-diagonal matrix: a value near ε means the matrix is within float64 rounding of singular (its
+ * Cholesky success is luck), while graded but well-determined matrices (diag(1e-20, 1)) score 1.
+ */
+export function choleskyPivotRatio(a: ArrayLike<number>, d: number, offset = 0): number {
+  const l = choleskyOrNull(a, d, offset);
+  if (!l) return 0;
+  let m = Infinity;
+  for (let i = 0; i < d; i++) m = Math.min(m, (l[i * d + i]! * l[i * d + i]!) / a[offset + i * d + i]!);
+  return m;
+}

@@ -1,0 +1,114 @@
+/**
+ * Learning threshold for GMM-QF batch policy iteration on CartPole-v1 (issue: greedy mean return
+ * ≥ 475 over 100 episodes, Gymnasium's reward threshold, for at least 4 of 5 seeds).
+ *
+ * Every seed goes through the real product path: `gmmrl train gmmqf`, `gmmrl export`, then
+ * `gmmrl eval` with ONNX Runtime over 100 greedy episodes on seeds 100000…100099 (never used in
+ * training or model selection), and `gmmrl verify`.
+ *
+ *   npm run build && node dist/experiments/gmmqf-cartpole.js [--seeds 0,1,2,3,4] [--steps 30000] [--jobs 2]
+ *
+ * Writes experiments/results/gmmqf-cartpole.json and .md, and each run under runs/exp-gmmqf-cartpole/.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+interface SeedResult {
+  seed: number;
+  mean_return: number;
+  std_return: number;
+  episodes: number;
+  parity_pass: boolean;
+  max_rel_diff_q: number;
+  train_seconds: number;
+  pass: boolean;
+}
+
+function run(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['dist/sdk/cli.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => process.stderr.write(d));
+    p.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`gmmrl ${args.join(' ')} exited ${code}\n${out}`))));
+  });
+}
+
+function flag(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
+}
+
+async function oneSeed(seed: number, steps: number, extra: string[]): Promise<SeedResult> {
+  const dir = join('runs', 'exp-gmmqf-cartpole', `seed${seed}`);
+  const onnx = join(dir, 'policy.onnx');
+  const t0 = performance.now();
+  await run(['train', 'gmmqf', '--env', 'CartPole-v1', '--steps', String(steps), '--seed', String(seed), '--out', dir, '--quiet', ...extra]);
+  const trainSeconds = (performance.now() - t0) / 1000;
+  await run(['export', dir, '--out', onnx]);
+  const ev = JSON.parse(await run(['eval', onnx, '--episodes', '100', '--seed', '100000', '--json']));
+  let parity: { pass: boolean; max_rel_diff: { q: number } };
+  try {
+    parity = JSON.parse(await run(['verify', dir, onnx]));
+  } catch (e) {
+    parity = { pass: false, max_rel_diff: { q: NaN } };
+    process.stderr.write(String(e));
+  }
+  const r: SeedResult = {
+    seed,
+    ...ev,
+    parity_pass: parity.pass,
+    max_rel_diff_q: parity.max_rel_diff.q,
+    train_seconds: trainSeconds,
+    pass: ev.mean_return >= 475,
+  };
+  process.stderr.write(`seed ${seed}: mean return ${r.mean_return.toFixed(1)} ± ${r.std_return.toFixed(1)} (train ${trainSeconds.toFixed(0)} s, parity ${r.parity_pass})\n`);
+  return r;
+}
+
+async function main(): Promise<void> {
+  const seeds = flag('seeds', '0,1,2,3,4').split(',').map(Number);
+  const steps = Number(flag('steps', '30000'));
+  const jobs = Number(flag('jobs', '2'));
+  const extra = process.argv.includes('--metric') ? ['--metric', flag('metric', 'ai')] : [];
+  const t0 = performance.now();
+  const results: SeedResult[] = [];
+  const queue = [...seeds];
+  await Promise.all(
+    Array.from({ length: Math.max(1, jobs) }, async () => {
+      for (let s = queue.shift(); s !== undefined; s = queue.shift()) results.push(await oneSeed(s, steps, extra));
+    }),
+  );
+  results.sort((a, b) => a.seed - b.seed);
+  const passed = results.filter((r) => r.pass).length;
+  const wall = (performance.now() - t0) / 1000;
+  const summary = {
+    experiment: 'gmmqf-cartpole',
+    command: `node dist/experiments/gmmqf-cartpole.js --seeds ${seeds.join(',')} --steps ${steps} --jobs ${jobs}${extra.length ? ' ' + extra.join(' ') : ''}`,
+    threshold: 475,
+    passed,
+    of: results.length,
+    wall_seconds: wall,
+    results,
+  };
+  mkdirSync('experiments/results', { recursive: true });
+  writeFileSync('experiments/results/gmmqf-cartpole.json', JSON.stringify(summary, null, 2) + '\n');
+  const md = [
+    `| seed | greedy mean return (100 ep., ONNX Runtime) | std | parity | max rel. diff q | train time |`,
+    `|---:|---:|---:|:---:|---:|---:|`,
+    ...results.map(
+      (r) =>
+        `| ${r.seed} | ${r.mean_return.toFixed(1)} | ${r.std_return.toFixed(1)} | ${r.parity_pass ? 'pass' : 'FAIL'} | ${r.max_rel_diff_q.toExponential(1)} | ${r.train_seconds.toFixed(0)} s |`,
+    ),
+    '',
+    `${passed}/${results.length} seeds ≥ 475. Command: \`${summary.command}\` (wall ${wall.toFixed(0)} s on this machine).`,
+  ].join('\n');
+  writeFileSync('experiments/results/gmmqf-cartpole.md', md + '\n');
+  console.log(md);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -59,3 +59,9 @@ export function describeValue(v: unknown, maxItems = 8): string {
     return Object.prototype.toString.call(v);
   }
 }
+
+/** A model file could not be read or a model URL could not be fetched (missing, unreadable, HTTP error). */
+export class FileReadError extends GmmrlError {}
+
+/** A Policy (or another resource) was used after `dispose()`. */
+export class DisposedError extends GmmrlError {}

@@ -214,7 +214,7 @@ export async function evalCommand(argv: string[], out: Out): Promise<{ mean_retu
   if (episodes < 1) throw new ValueError(`gmmrl eval: --episodes is ${episodes}; it must be ≥ 1.`);
   const policy = await loadPolicy(file);
   try {
-    const envId = str(flags, 'env') ?? String((policy.info as { env_id?: string }).env_id ?? '');
+    const envId = str(flags, 'env') ?? policy.info.metadata.env_id;
     if (!envId) throw new ValueError(`gmmrl eval: the model has no env_id metadata; pass --env ID.`);
     const env = make(envId);
     const returns: number[] = [];
@@ -223,7 +223,7 @@ export async function evalCommand(argv: string[], out: Out): Promise<{ mean_retu
       let { obs } = env.reset({ seed: (seed + e) >>> 0 });
       let total = 0;
       for (;;) {
-        const a = (await policy.act(obs)) as number;
+        const a = await policy.actOne(obs);
         const r = env.step(a);
         total += r.reward;
         obs = r.obs;

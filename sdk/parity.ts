@@ -110,8 +110,8 @@ export async function verifyParity(ckptDir: string, onnx: string | Uint8Array, o
   const bytes = typeof onnx === 'string' ? new Uint8Array(readFileSync(onnx)) : onnx;
   const policy = await loadPolicy(bytes);
   try {
-    const qOrtRows = (await policy.q(obs)) as Float32Array[];
-    const actOrt = (await policy.act(obs)) as Int32Array;
+    const qOrtRows = await policy.qBatch(obs);
+    const actOrt = await policy.actBatch(obs);
     const qTf = qValuesTf(params, obs, n);
     const q64 = qValues(params, obs, n);
     let maxAbs = 0;
@@ -153,7 +153,7 @@ export async function verifyParity(ckptDir: string, onnx: string | Uint8Array, o
       tolerance: { q_rtol: rtol, q_floor: floor, actions: 'identical except ties within q_rtol' },
       reference_f64: { max_rel_diff_onnx: refOnnx, max_rel_diff_tfjs: refTf },
       backend: backend.name,
-      execution_provider: String((policy.info as { executionProvider?: string }).executionProvider ?? 'cpu'),
+      execution_provider: policy.info.executionProvider,
       pass,
     };
   } finally {

@@ -1,0 +1,215 @@
+/**
+ * Inference latency of an exported GMM-QF (K=50, D=4, A=3) through gmmrl/runtime, on
+ * onnxruntime-node (cpu) and onnxruntime-web (wasm, running in Node), against the raw
+ * `session.run` floor of the same ONNX Runtime with a pre-built input tensor.
+ *
+ *   node dist/bench/ort-latency.js [--calls=10000] [--batch=1024] [--json]
+ *
+ * Single observation: `policy.act(obs)` on a Float32Array of D values, timed call by call after a
+ * warm-up; p50 / p99 / mean in microseconds. Batch: `policy.actBatch(obs)` on N·D values, mean
+ * milliseconds per batch and observations per second. Both entries are imported directly (in Node,
+ * `gmmrl/runtime` resolves to the node entry only; the web entry is what browsers get).
+ * Prints a table, then the same numbers as JSON (`--json`: JSON only).
+ */
+import { pathToFileURL } from 'node:url';
+import { cpus } from 'node:os';
+import * as ortNode from 'onnxruntime-node';
+import * as ortWeb from 'onnxruntime-web';
+import { exportGmmQf } from '../exporters/index.js';
+import type { GmmQfParams } from '../models/gmmqf/params.js';
+import { GMMRL_VERSION } from '../models/version.js';
+import { loadPolicy as loadNode } from '../runtime/index.node.js';
+import { loadPolicy as loadWeb } from '../runtime/index.web.js';
+import type { Policy } from '../runtime/policy.js';
+import { Rng } from '../sdk/util/rng.js';
+
+const K = 50;
+const D = 4;
+const A = 3;
+
+export interface LatencyRow {
+  backend: string;
+  path: 'gmmrl/runtime' | 'raw session.run';
+  singleP50us: number;
+  singleP99us: number;
+  singleMeanUs: number;
+  batchN: number;
+  batchMeanMs: number;
+  batchObsPerSec: number;
+}
+
+export interface LatencyReport {
+  bench: 'ort-latency';
+  gmmrlVersion: string;
+  model: { family: 'gmmqf'; K: number; D: number; A: number; bytes: number };
+  calls: number;
+  warmup: number;
+  batchRuns: number;
+  node: string;
+  cpu: string;
+  rows: LatencyRow[];
+}
+
+/** A GMM-QF shaped like a CartPole policy: means in the data range, SPD covariances. */
+function benchParams(seed: number): GmmQfParams {
+  const rng = new Rng(seed);
+  const means = new Float64Array(K * D).map(() => 1.5 * rng.normal());
+  const covariances = new Float64Array(K * D * D);
+  for (let k = 0; k < K; k++) {
+    // C = B Bᵀ + 0.05 I with B random: SPD, moderately conditioned
+    const b = new Float64Array(D * D).map(() => 0.4 * rng.normal());
+    for (let i = 0; i < D; i++) {
+      for (let j = 0; j < D; j++) {
+        let s = i === j ? 0.05 : 0;
+        for (let t = 0; t < D; t++) s += b[i * D + t]! * b[j * D + t]!;
+        covariances[k * D * D + i * D + j] = s;
+      }
+    }
+  }
+  const weights = new Float64Array(K * A).map(() => 5 * rng.normal());
+  return {
+    K, D, A, means, covariances, weights,
+    obsOffset: new Float64Array(D),
+    obsScale: new Float64Array([2.4, 3, 0.21, 3]),
+  };
+}
+
+function observations(seed: number, n: number): Float32Array {
+  const rng = new Rng(seed);
+  return new Float32Array(n * D).map((_, i) => rng.normal() * [1.2, 1.5, 0.1, 1.5][i % D]!);
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+async function timeSingles(call: (i: number) => Promise<unknown>, calls: number, warmup: number): Promise<{ p50: number; p99: number; mean: number }> {
+  for (let i = 0; i < warmup; i++) await call(i);
+  const t = new Float64Array(calls);
+  for (let i = 0; i < calls; i++) {
+    const t0 = performance.now();
+    await call(i);
+    t[i] = (performance.now() - t0) * 1000;
+  }
+  const mean = t.reduce((a, b) => a + b, 0) / calls;
+  t.sort();
+  return { p50: percentile(t, 50), p99: percentile(t, 99), mean };
+}
+
+async function timeBatch(call: () => Promise<unknown>, runs: number): Promise<number> {
+  for (let i = 0; i < Math.max(5, runs / 10); i++) await call();
+  const t0 = performance.now();
+  for (let i = 0; i < runs; i++) await call();
+  return (performance.now() - t0) / runs;
+}
+
+type OrtLike = typeof ortNode | typeof ortWeb;
+
+async function rawRow(ort: OrtLike, backend: string, ep: string, bytes: Uint8Array, pool: Float32Array, batch: Float32Array, n: number, calls: number, warmup: number, runs: number): Promise<LatencyRow> {
+  const session = await (ort as typeof ortNode).InferenceSession.create(bytes, { executionProviders: [ep] });
+  try {
+    const single = new Float32Array(D);
+    const tensor = new ort.Tensor('float32', single, [1, D]);
+    const poolN = pool.length / D;
+    const s = await timeSingles(
+      (i) => {
+        single.set(pool.subarray((i % poolN) * D, (i % poolN) * D + D));
+        return session.run({ obs: tensor } as never, ['action']);
+      },
+      calls,
+      warmup,
+    );
+    const bt = new ort.Tensor('float32', batch, [n, D]);
+    const ms = await timeBatch(() => session.run({ obs: bt } as never, ['action']), runs);
+    return { backend, path: 'raw session.run', singleP50us: s.p50, singleP99us: s.p99, singleMeanUs: s.mean, batchN: n, batchMeanMs: ms, batchObsPerSec: (n / ms) * 1000 };
+  } finally {
+    await session.release();
+  }
+}
+
+async function policyRow(policy: Policy, backend: string, pool: Float32Array, batch: Float32Array, n: number, calls: number, warmup: number, runs: number): Promise<LatencyRow> {
+  const poolN = pool.length / D;
+  const views = Array.from({ length: poolN }, (_, i) => pool.subarray(i * D, i * D + D));
+  const s = await timeSingles((i) => policy.act(views[i % poolN]!), calls, warmup);
+  const ms = await timeBatch(() => policy.actBatch(batch), runs);
+  return { backend, path: 'gmmrl/runtime', singleP50us: s.p50, singleP99us: s.p99, singleMeanUs: s.mean, batchN: n, batchMeanMs: ms, batchObsPerSec: (n / ms) * 1000 };
+}
+
+function arg(argv: string[], name: string, dflt: number): number {
+  const a = argv.find((x) => x.startsWith(`--${name}=`));
+  if (!a) return dflt;
+  const v = Number(a.slice(name.length + 3));
+  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer, got ${a}`);
+  return v;
+}
+
+function table(r: LatencyReport): string {
+  const head = ['backend', 'path', 'single p50 µs', 'single p99 µs', 'single mean µs', `batch ${r.rows[0]?.batchN ?? ''} ms`, 'batch obs/s'];
+  const body = r.rows.map((x) => [
+    x.backend, x.path, x.singleP50us.toFixed(1), x.singleP99us.toFixed(1), x.singleMeanUs.toFixed(1), x.batchMeanMs.toFixed(3), Math.round(x.batchObsPerSec).toLocaleString('en-US'),
+  ]);
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
+  return [
+    `GMM-QF K=${r.model.K} D=${r.model.D} A=${r.model.A} (${r.model.bytes} bytes), ${r.calls} single calls after ${r.warmup} warm-up, ${r.batchRuns} batch runs; ${r.node}, ${r.cpu}`,
+    line(head),
+    line(w.map((n) => '-'.repeat(n))),
+    ...body.map(line),
+  ].join('\n');
+}
+
+export async function main(argv: string[] = process.argv.slice(2)): Promise<LatencyReport> {
+  const calls = arg(argv, 'calls', 10_000);
+  const n = arg(argv, 'batch', 1024);
+  const warmup = Math.min(2000, Math.max(100, Math.floor(calls / 10)));
+  const runs = 200;
+  const p = benchParams(7);
+  const bytes = exportGmmQf(p, {
+    envId: 'CartPole-v1',
+    observationSpace: { shape: [D], low: [-4.8, -Infinity, -0.418, -Infinity], high: [4.8, Infinity, 0.418, Infinity] },
+    actionSpace: { kind: 'discrete', n: A },
+    training: { note: 'synthetic parameters for bench/ort-latency' },
+  });
+  const pool = observations(8, 256);
+  const batch = observations(9, n);
+  if (ortWeb.env.wasm.numThreads === undefined) ortWeb.env.wasm.numThreads = 1; // what the web entry does in Node
+
+  const rows: LatencyRow[] = [];
+  const pn = await loadNode(bytes, { executionProviders: ['cpu'] });
+  try {
+    rows.push(await policyRow(pn, 'onnxruntime-node cpu', pool, batch, n, calls, warmup, runs));
+  } finally {
+    await pn.dispose();
+  }
+  rows.push(await rawRow(ortNode, 'onnxruntime-node cpu', 'cpu', bytes, pool, batch, n, calls, warmup, runs));
+  const pw = await loadWeb(bytes, { executionProviders: ['wasm'] });
+  try {
+    rows.push(await policyRow(pw, 'onnxruntime-web wasm', pool, batch, n, calls, warmup, runs));
+  } finally {
+    await pw.dispose();
+  }
+  rows.push(await rawRow(ortWeb, 'onnxruntime-web wasm', 'wasm', bytes, pool, batch, n, calls, warmup, runs));
+
+  const report: LatencyReport = {
+    bench: 'ort-latency',
+    gmmrlVersion: GMMRL_VERSION,
+    model: { family: 'gmmqf', K, D, A, bytes: bytes.length },
+    calls,
+    warmup,
+    batchRuns: runs,
+    node: process.version,
+    cpu: `${cpus()[0]?.model ?? 'unknown'} ×${cpus().length}`,
+    rows,
+  };
+  if (!argv.includes('--json')) console.log(table(report) + '\n');
+  console.log(JSON.stringify(report, null, 2));
+  return report;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,127 @@
+/**
+ * gmmrl/runtime for Node.js: run exported gmmrl ONNX models with onnxruntime-node.
+ *
+ *   import { loadPolicy } from 'gmmrl/runtime';
+ *   const policy = await loadPolicy('cartpole.onnx');
+ *   const action = await policy.act([0.01, -0.02, 0.03, 0.04]);
+ *
+ * Execution providers: 'cuda' then 'cpu' by default, but 'cuda' only when the CUDA provider library
+ * (libonnxruntime_providers_cuda.so) is installed next to the onnxruntime-node binding. gmmrl skips
+ * that download by default (.npmrc: onnxruntime-node-install=skip). GPU users install it with
+ *   npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12
+ * (or ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node); CUDA 12 and cuDNN 9 must be
+ * installed on the machine.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { FileReadError, ValueError, describeValue } from './errors.js';
+import { createPolicy, type OrtModuleLike, type Policy } from './policy.js';
+
+export * from './errors.js';
+export * from './metadata.js';
+export type {
+  Observation,
+  ObservationRows,
+  Policy,
+  PolicyInfo,
+  ProviderFailure,
+} from './policy.js';
+export { readOnnxModel, type OnnxModelSummary, type OnnxValueInfo, type OnnxDim } from './onnx-reader.js';
+
+/** Execution providers of the Node entry. */
+export type NodeExecutionProvider = 'cuda' | 'cpu';
+
+export const NODE_EXECUTION_PROVIDERS: readonly NodeExecutionProvider[] = ['cuda', 'cpu'];
+
+export interface NodeLoadOptions {
+  /**
+   * Providers to try in priority order; the first that starts is used (see `policy.info`).
+   * Default: ['cuda', 'cpu'] when the CUDA provider is installed (see `cudaProviderInstalled`), else ['cpu'].
+   */
+  executionProviders?: NodeExecutionProvider[];
+  /** Extra onnxruntime-node session options (intraOpNumThreads, graphOptimizationLevel, …). */
+  sessionOptions?: Omit<ort.InferenceSession.SessionOptions, 'executionProviders'>;
+}
+
+const CUDA_LIBRARY: Partial<Record<NodeJS.Platform, string>> = {
+  linux: 'libonnxruntime_providers_cuda.so',
+  win32: 'onnxruntime_providers_cuda.dll',
+};
+
+/** Directory holding onnxruntime-node's native binding for this platform, or null when not found. */
+export function ortBindingDir(): string | null {
+  try {
+    const req = createRequire(import.meta.url);
+    const entry = req.resolve('onnxruntime-node'); // …/onnxruntime-node/dist/index.js
+    return join(dirname(entry), '..', 'bin', 'napi-v6', process.platform, process.arch);
+  } catch {
+    return null;
+  }
+}
+
+/** True when onnxruntime-node's CUDA execution provider library is installed next to its binding. */
+export function cudaProviderInstalled(): boolean {
+  const lib = CUDA_LIBRARY[process.platform];
+  const dir = ortBindingDir();
+  return lib !== undefined && dir !== null && existsSync(join(dir, lib));
+}
+
+/** The default provider order: cuda (only when installed), then cpu. */
+export function defaultExecutionProviders(): NodeExecutionProvider[] {
+  return cudaProviderInstalled() ? ['cuda', 'cpu'] : ['cpu'];
+}
+
+const CUDA_HINT =
+  'the CUDA provider is not installed with onnxruntime-node; install it with ' +
+  '`npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12` (or ONNXRUNTIME_NODE_INSTALL=cuda12) ' +
+  'on a machine with CUDA 12 and cuDNN 9';
+
+/**
+ * Loads a gmmrl ONNX model from a file path or bytes and returns a Policy running on
+ * onnxruntime-node. Throws FileReadError (path unreadable), ModelFormatError (not a valid gmmrl
+ * ONNX model), BackendError (no execution provider could start; all failures listed).
+ */
+export async function loadPolicy(pathOrBytes: string | Uint8Array | ArrayBuffer, options: NodeLoadOptions = {}): Promise<Policy> {
+  let bytes: Uint8Array;
+  if (typeof pathOrBytes === 'string') {
+    const abs = resolve(pathOrBytes);
+    try {
+      bytes = await readFile(abs);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why =
+        code === 'ENOENT'
+          ? 'no such file'
+          : code === 'EISDIR'
+            ? 'it is a directory, not a model file'
+            : code === 'EACCES' || code === 'EPERM'
+              ? 'permission denied'
+              : (err as Error).message;
+      throw new FileReadError(
+        `Cannot read the model file ${JSON.stringify(pathOrBytes)}` +
+          (abs !== pathOrBytes ? ` (resolved to ${JSON.stringify(abs)} from the working directory ${JSON.stringify(process.cwd())})` : '') +
+          `: ${why}.`,
+      );
+    }
+  } else if (pathOrBytes instanceof Uint8Array) {
+    bytes = pathOrBytes;
+  } else if (pathOrBytes instanceof ArrayBuffer) {
+    bytes = new Uint8Array(pathOrBytes);
+  } else {
+    throw new ValueError(
+      `loadPolicy expects a file path (string), a Uint8Array or an ArrayBuffer, got ${describeValue(pathOrBytes)}.`,
+    );
+  }
+  const cudaInstalled = cudaProviderInstalled();
+  return createPolicy(ort as unknown as OrtModuleLike, bytes, {
+    executionProviders: options.executionProviders ?? (cudaInstalled ? ['cuda', 'cpu'] : ['cpu']),
+    knownProviders: NODE_EXECUTION_PROVIDERS,
+    baselineProviders: ['cpu'],
+    backend: 'onnxruntime-node',
+    sessionOptions: options.sessionOptions as Record<string, unknown> | undefined,
+    providerHint: (ep) => (ep === 'cuda' && !cudaInstalled ? CUDA_HINT : undefined),
+  });
+}

@@ -1,0 +1,370 @@
+/**
+ * The gmmrl ONNX metadata contract, schema version 1: defined once, here. The exporter writes it
+ * (through `metadataToProps`) and the runtime reads it (through `metadataFromProps`), so the two
+ * cannot drift apart. It is also documented for users without the SDK in runtime/README.md.
+ *
+ * Three ONNX `metadata_props` entries:
+ *   gmmrl.schema_version = "1"
+ *   gmmrl.family         = "gmmqf"
+ *   gmmrl.metadata       = JSON text of `GmmrlMetadataV1` (below)
+ *
+ * JSON has no NaN or ±Infinity: non-finite numbers are written as `null`. In `observation_space.low`
+ * a null means −∞ and in `observation_space.high` it means +∞ (the parsed object has −Infinity /
+ * Infinity again). Inside `training` (free-form, passed through from the trainer) a null may have
+ * been any non-finite number. NaN is never valid in low/high, normalization or shapes.
+ *
+ * Platform-free; imports only runtime/errors.
+ */
+import { ModelFormatError, ValueError, describeValue } from './errors.js';
+
+export const METADATA_SCHEMA_VERSION = 1 as const;
+export const METADATA_KEY_SCHEMA_VERSION = 'gmmrl.schema_version';
+export const METADATA_KEY_FAMILY = 'gmmrl.family';
+export const METADATA_KEY_JSON = 'gmmrl.metadata';
+
+/** Model families this version of the runtime can run. */
+export const MODEL_FAMILIES = ['gmmqf'] as const;
+export type ModelFamily = (typeof MODEL_FAMILIES)[number];
+
+/** The normalization formula string written by the exporter (informative). */
+export const NORMALIZATION_FORMULA = 'z = (obs - offset) / scale, inside the graph';
+
+/** Tensor element types a metadata entry may declare (ONNX TensorProto.DataType names, numpy style). */
+export const TENSOR_DTYPES = ['float32', 'float64', 'int32', 'int64', 'uint8', 'int8', 'bool'] as const;
+export type TensorDtype = (typeof TENSOR_DTYPES)[number];
+
+/** ONNX TensorProto.DataType code of each TensorDtype. */
+export const TENSOR_DTYPE_CODES: Readonly<Record<TensorDtype, number>> = {
+  float32: 1,
+  uint8: 2,
+  int8: 3,
+  int32: 6,
+  int64: 7,
+  bool: 9,
+  float64: 11,
+};
+
+/** A dimension: a fixed size, or a symbolic name (e.g. "N", the batch size). */
+export type DimSpec = number | string;
+
+/** A graph input or output as declared in the metadata. */
+export interface TensorSpec {
+  name: string;
+  dtype: TensorDtype;
+  shape: DimSpec[];
+}
+
+export interface ObservationSpaceSpec {
+  /** Observation shape; the graph input is the flattened observation, length prod(shape). */
+  shape: number[];
+  /** Lower bounds, length prod(shape); −Infinity where unbounded (null in the JSON). */
+  low: number[];
+  /** Upper bounds, length prod(shape); +Infinity where unbounded (null in the JSON). */
+  high: number[];
+}
+
+export interface DiscreteActionSpaceSpec {
+  kind: 'discrete';
+  /** Number of actions; actions are 0 … n−1. */
+  n: number;
+}
+
+export interface NormalizationSpec {
+  /** Exactly the float32 values stored in the graph, one per observation entry. */
+  offset: number[];
+  /** Exactly the float32 values stored in the graph, all > 0. */
+  scale: number[];
+  formula: string;
+}
+
+/** gmmrl.metadata, schema version 1. Unknown extra fields are ignored by readers (additive evolution). */
+export interface GmmrlMetadataV1 {
+  schema_version: 1;
+  family: ModelFamily;
+  producer: string;
+  producer_version: string;
+  env_id: string;
+  observation_space: ObservationSpaceSpec;
+  action_space: DiscreteActionSpaceSpec;
+  /** Number of Gaussian components K. */
+  components: number;
+  normalization: NormalizationSpec;
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+  /** SHA-256 (lower-case hex) of the checkpoint the model was exported from. */
+  source_checkpoint_sha256?: string;
+  /** Free-form training provenance (algorithm, steps, seed, backend, …). */
+  training?: Record<string, unknown>;
+}
+
+export type GmmrlMetadata = GmmrlMetadataV1;
+
+/** The graph input/output names of the gmmqf family. */
+export const GMMQF_INPUT = 'obs';
+export const GMMQF_OUTPUT_Q = 'q';
+export const GMMQF_OUTPUT_ACTION = 'action';
+
+/** Observation size D = prod(observation_space.shape). */
+export function observationSize(meta: Pick<GmmrlMetadataV1, 'observation_space'>): number {
+  return meta.observation_space.shape.reduce((a, b) => a * b, 1);
+}
+
+// ----------------------------------------------------------------------------------------------
+// Validation (throws `ErrorClass` with the path of the offending field)
+// ----------------------------------------------------------------------------------------------
+
+type ErrCtor = new (message: string) => Error;
+
+class V {
+  constructor(
+    readonly Err: ErrCtor,
+    readonly where: string,
+  ) {}
+
+  fail(path: string, problem: string): never {
+    throw new this.Err(`${this.where}: ${path} ${problem}`);
+  }
+
+  object(v: unknown, path: string): Record<string, unknown> {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(path, `must be an object, got ${describeValue(v)}`);
+    return v as Record<string, unknown>;
+  }
+
+  string(v: unknown, path: string, nonEmpty = true): string {
+    if (typeof v !== 'string') this.fail(path, `must be a string, got ${describeValue(v)}`);
+    if (nonEmpty && v.length === 0) this.fail(path, 'must be a non-empty string');
+    return v;
+  }
+
+  posInt(v: unknown, path: string): number {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) this.fail(path, `must be a positive integer, got ${describeValue(v)}`);
+    return v;
+  }
+
+  array(v: unknown, path: string, length?: number): unknown[] {
+    if (!Array.isArray(v)) this.fail(path, `must be an array, got ${describeValue(v)}`);
+    if (length !== undefined && v.length !== length) this.fail(path, `must have length ${length}, got length ${v.length}`);
+    return v;
+  }
+
+  finite(v: unknown, path: string): number {
+    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(path, `must be a finite number, got ${describeValue(v)}`);
+    return v;
+  }
+
+  /** A bound: finite number, ±Infinity of the right sign, or null (= the infinity `nullMeans`). */
+  bound(v: unknown, path: string, nullMeans: number): number {
+    if (v === null) return nullMeans;
+    if (typeof v !== 'number' || Number.isNaN(v)) this.fail(path, `must be a number or null (unbounded), got ${describeValue(v)}`);
+    if (!Number.isFinite(v) && v !== nullMeans) this.fail(path, `is ${describeValue(v)}, which is not a valid bound on this side`);
+    return v;
+  }
+
+  tensorSpec(v: unknown, path: string): TensorSpec {
+    const o = this.object(v, path);
+    const name = this.string(o['name'], `${path}.name`);
+    const dtype = o['dtype'];
+    if (typeof dtype !== 'string' || !(TENSOR_DTYPES as readonly string[]).includes(dtype)) {
+      this.fail(`${path}.dtype`, `must be one of ${TENSOR_DTYPES.join(', ')}; got ${describeValue(dtype)}`);
+    }
+    const shape = this.array(o['shape'], `${path}.shape`).map((d, i): DimSpec => {
+      if (typeof d === 'string' && d.length > 0) return d;
+      if (typeof d === 'number' && Number.isSafeInteger(d) && d >= 0) return d;
+      return this.fail(`${path}.shape[${i}]`, `must be a non-negative integer or a symbolic name, got ${describeValue(d)}`);
+    });
+    return { name, dtype: dtype as TensorDtype, shape };
+  }
+}
+
+/**
+ * Validates a parsed gmmrl.metadata object and returns it typed, with null bounds turned into
+ * ±Infinity. Throws `ErrorClass` (ModelFormatError by default) naming the offending field.
+ */
+export function validateMetadata(
+  value: unknown,
+  where = 'gmmrl.metadata',
+  ErrorClass: ErrCtor = ModelFormatError,
+): GmmrlMetadataV1 {
+  const v: V = new V(ErrorClass, where);
+  const o = v.object(value, '(root)');
+
+  const sv = o['schema_version'];
+  if (sv !== METADATA_SCHEMA_VERSION) {
+    v.fail(
+      'schema_version',
+      `is ${describeValue(sv)}; this version of gmmrl reads schema_version ${METADATA_SCHEMA_VERSION} only. ` +
+        (typeof sv === 'number' && sv > METADATA_SCHEMA_VERSION ? 'Upgrade gmmrl to run this model.' : ''),
+    );
+  }
+  const family = o['family'];
+  if (typeof family !== 'string' || !(MODEL_FAMILIES as readonly string[]).includes(family)) {
+    v.fail('family', `is ${describeValue(family)}: unknown model family (known: ${MODEL_FAMILIES.join(', ')}).`);
+  }
+  const producer = v.string(o['producer'], 'producer');
+  const producerVersion = v.string(o['producer_version'], 'producer_version');
+  const envId = v.string(o['env_id'], 'env_id');
+
+  const os = v.object(o['observation_space'], 'observation_space');
+  const shape = v.array(os['shape'], 'observation_space.shape').map((d, i) => v.posInt(d, `observation_space.shape[${i}]`));
+  if (shape.length === 0) v.fail('observation_space.shape', 'must not be empty');
+  const D = shape.reduce((a, b) => a * b, 1);
+  if (!Number.isSafeInteger(D)) v.fail('observation_space.shape', 'has too many elements');
+  const low = v.array(os['low'], 'observation_space.low', D).map((x, i) => v.bound(x, `observation_space.low[${i}]`, -Infinity));
+  const high = v.array(os['high'], 'observation_space.high', D).map((x, i) => v.bound(x, `observation_space.high[${i}]`, Infinity));
+  for (let i = 0; i < D; i++) {
+    if (!(low[i]! <= high[i]!)) v.fail(`observation_space.low[${i}]`, `= ${low[i]} exceeds high[${i}] = ${high[i]}`);
+  }
+
+  const as = v.object(o['action_space'], 'action_space');
+  if (as['kind'] !== 'discrete') v.fail('action_space.kind', `must be "discrete", got ${describeValue(as['kind'])}`);
+  const n = v.posInt(as['n'], 'action_space.n');
+
+  const components = v.posInt(o['components'], 'components');
+
+  const no = v.object(o['normalization'], 'normalization');
+  const offset = v.array(no['offset'], 'normalization.offset', D).map((x, i) => v.finite(x, `normalization.offset[${i}]`));
+  const scale = v.array(no['scale'], 'normalization.scale', D).map((x, i) => {
+    const s = v.finite(x, `normalization.scale[${i}]`);
+    if (!(s > 0)) v.fail(`normalization.scale[${i}]`, `must be > 0, got ${s}`);
+    return s;
+  });
+  const formula = v.string(no['formula'], 'normalization.formula', false);
+
+  const inputs = v.array(o['inputs'], 'inputs').map((t, i) => v.tensorSpec(t, `inputs[${i}]`));
+  const outputs = v.array(o['outputs'], 'outputs').map((t, i) => v.tensorSpec(t, `outputs[${i}]`));
+  const seen = new Set<string>();
+  for (const [i, t] of [...inputs.map((t, i) => [`inputs[${i}]`, t] as const), ...outputs.map((t, i) => [`outputs[${i}]`, t] as const)]) {
+    if (seen.has(t.name)) v.fail(`${i}.name`, `${JSON.stringify(t.name)} is declared twice`);
+    seen.add(t.name);
+  }
+
+  const out: GmmrlMetadataV1 = {
+    schema_version: METADATA_SCHEMA_VERSION,
+    family: family as ModelFamily,
+    producer,
+    producer_version: producerVersion,
+    env_id: envId,
+    observation_space: { shape, low, high },
+    action_space: { kind: 'discrete', n },
+    components,
+    normalization: { offset, scale, formula },
+    inputs,
+    outputs,
+  };
+  const sha = o['source_checkpoint_sha256'];
+  if (sha !== undefined) {
+    if (typeof sha !== 'string' || !/^[0-9a-f]{64}$/.test(sha)) {
+      v.fail('source_checkpoint_sha256', `must be 64 lower-case hex digits, got ${describeValue(sha)}`);
+    }
+    out.source_checkpoint_sha256 = sha;
+  }
+  const training = o['training'];
+  if (training !== undefined) out.training = v.object(training, 'training');
+
+  checkFamilyContract(out, v);
+  return out;
+}
+
+function sameDims(actual: DimSpec[], expected: DimSpec[]): boolean {
+  if (actual.length !== expected.length) return false;
+  return actual.every((d, i) => (typeof expected[i] === 'string' ? typeof d === 'string' : d === expected[i]));
+}
+
+function fmtShape(s: DimSpec[]): string {
+  return `[${s.map((d) => (typeof d === 'string' ? JSON.stringify(d) : String(d))).join(', ')}]`;
+}
+
+/** Per-family rules: the gmmqf family has input obs [N, D] float32, outputs q [N, A] float32, action [N] int64. */
+function checkFamilyContract(m: GmmrlMetadataV1, v: V): void {
+  const D = observationSize(m);
+  const A = m.action_space.n;
+  const want = (list: TensorSpec[], listName: string, name: string, dtype: TensorDtype, shape: DimSpec[]): void => {
+    const i = list.findIndex((t) => t.name === name);
+    if (i < 0) v.fail(listName, `must declare ${JSON.stringify(name)} (family ${m.family}); got ${JSON.stringify(list.map((t) => t.name))}`);
+    const t = list[i]!;
+    if (t.dtype !== dtype) v.fail(`${listName}[${i}].dtype`, `must be ${dtype} for ${JSON.stringify(name)}, got ${t.dtype}`);
+    if (!sameDims(t.shape, shape)) {
+      v.fail(
+        `${listName}[${i}].shape`,
+        `is ${fmtShape(t.shape)} but family ${m.family} with observation size ${D} and ${A} actions requires ${fmtShape(shape)} ` +
+          `(a string is a symbolic batch dimension)`,
+      );
+    }
+  };
+  want(m.inputs, 'inputs', GMMQF_INPUT, 'float32', ['N', D]);
+  if (m.inputs.length !== 1) v.fail('inputs', `must declare exactly one input (${GMMQF_INPUT}), got ${m.inputs.length}`);
+  want(m.outputs, 'outputs', GMMQF_OUTPUT_Q, 'float32', ['N', A]);
+  want(m.outputs, 'outputs', GMMQF_OUTPUT_ACTION, 'int64', ['N']);
+}
+
+// ----------------------------------------------------------------------------------------------
+// Serialisation
+// ----------------------------------------------------------------------------------------------
+
+/**
+ * The three metadata_props entries for `meta`. Validates first (throwing ValueError: a writer bug or
+ * bad exporter input, not a bad file) so nothing is written that the runtime would reject.
+ * Non-finite numbers become null (JSON.stringify), bigint values are rejected.
+ */
+export function metadataToProps(meta: GmmrlMetadataV1): { key: string; value: string }[] {
+  validateMetadata(JSON.parse(stringifyMetadata(meta)), 'gmmrl metadata to export', ValueError);
+  return [
+    { key: METADATA_KEY_SCHEMA_VERSION, value: String(meta.schema_version) },
+    { key: METADATA_KEY_FAMILY, value: meta.family },
+    { key: METADATA_KEY_JSON, value: stringifyMetadata(meta) },
+  ];
+}
+
+function stringifyMetadata(meta: GmmrlMetadataV1): string {
+  try {
+    return JSON.stringify(meta);
+  } catch (err) {
+    throw new ValueError(
+      `gmmrl metadata cannot be written as JSON: ${(err as Error).message}. ` +
+        `The training record must hold plain JSON values (convert bigint to number or string).`,
+    );
+  }
+}
+
+/**
+ * Reads and validates the gmmrl metadata from an ONNX file's metadata_props.
+ * Throws ModelFormatError when a key is missing, the two header keys disagree with the JSON, the
+ * schema version or family is unknown, or any field is malformed.
+ */
+export function metadataFromProps(props: ReadonlyMap<string, string> | Readonly<Record<string, string>>): GmmrlMetadataV1 {
+  const get = (k: string): string | undefined =>
+    props instanceof Map ? props.get(k) : Object.prototype.hasOwnProperty.call(props, k) ? (props as Record<string, string>)[k] : undefined;
+  const keys = props instanceof Map ? [...props.keys()] : Object.keys(props);
+  const missing = [METADATA_KEY_SCHEMA_VERSION, METADATA_KEY_FAMILY, METADATA_KEY_JSON].filter((k) => get(k) === undefined);
+  if (missing.length > 0) {
+    throw new ModelFormatError(
+      `This ONNX file has no gmmrl metadata: metadata_props lacks ${missing.map((k) => JSON.stringify(k)).join(', ')} ` +
+        `(keys present: ${keys.length ? keys.map((k) => JSON.stringify(k)).join(', ') : 'none'}). ` +
+        `Only models exported by gmmrl (exportGmmQf / \`gmmrl export\`) can be loaded; a truncated file can also cause this.`,
+    );
+  }
+  const sv = get(METADATA_KEY_SCHEMA_VERSION)!;
+  if (sv !== String(METADATA_SCHEMA_VERSION)) {
+    throw new ModelFormatError(
+      `${METADATA_KEY_SCHEMA_VERSION} is ${JSON.stringify(sv)}; this version of gmmrl reads schema version ` +
+        `${METADATA_SCHEMA_VERSION} only.${/^\d+$/.test(sv) && Number(sv) > METADATA_SCHEMA_VERSION ? ' Upgrade gmmrl to run this model.' : ''}`,
+    );
+  }
+  const fam = get(METADATA_KEY_FAMILY)!;
+  if (!(MODEL_FAMILIES as readonly string[]).includes(fam)) {
+    throw new ModelFormatError(
+      `${METADATA_KEY_FAMILY} is ${JSON.stringify(fam)}: unknown model family (this version of gmmrl runs: ${MODEL_FAMILIES.join(', ')}).`,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(get(METADATA_KEY_JSON)!);
+  } catch (err) {
+    throw new ModelFormatError(`${METADATA_KEY_JSON} is not valid JSON: ${(err as Error).message}. The file is corrupt.`);
+  }
+  const meta = validateMetadata(parsed);
+  if (meta.family !== fam) {
+    throw new ModelFormatError(`${METADATA_KEY_FAMILY} = ${JSON.stringify(fam)} disagrees with ${METADATA_KEY_JSON}.family = ${JSON.stringify(meta.family)}.`);
+  }
+  return meta;
+}

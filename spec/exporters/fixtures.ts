@@ -1,0 +1,235 @@
+/**
+ * Test fixtures shared by the exporter and runtime specs: random GMM-QF parameters with controlled
+ * conditioning, export metadata, observation generators, and the float32 error bound used as the
+ * parity tolerance against the float64 reference.
+ */
+import type { GmmQfParams } from '../../models/gmmqf/params.js';
+import { precisionFactors } from '../../models/gmmqf/reference.js';
+import type { GmmQfExportMeta } from '../../exporters/onnx/gmmqf.js';
+import { Rng } from '../../sdk/util/rng.js';
+
+/** Unit roundoff of float32. */
+export const U32 = 2 ** -24;
+
+/** A random orthogonal D×D matrix (Gram–Schmidt of a Gaussian matrix), row-major. */
+export function randomOrthogonal(rng: Rng, D: number): Float64Array {
+  const q = new Float64Array(D * D);
+  for (let i = 0; i < D; i++) {
+    for (;;) {
+      for (let j = 0; j < D; j++) q[i * D + j] = rng.normal();
+      for (let p = 0; p < i; p++) {
+        let dot = 0;
+        for (let j = 0; j < D; j++) dot += q[i * D + j]! * q[p * D + j]!;
+        for (let j = 0; j < D; j++) q[i * D + j]! -= dot * q[p * D + j]!;
+      }
+      let nrm = 0;
+      for (let j = 0; j < D; j++) nrm += q[i * D + j]! ** 2;
+      nrm = Math.sqrt(nrm);
+      if (nrm > 1e-6) {
+        for (let j = 0; j < D; j++) q[i * D + j]! /= nrm;
+        break;
+      }
+    }
+  }
+  return q;
+}
+
+/**
+ * SPD matrix Q diag(λ) Qᵀ with eigenvalues log-spaced over [s, s·cond] (random order), exactly
+ * symmetric. s is the smallest eigenvalue.
+ */
+export function randomSpd(rng: Rng, D: number, cond: number, s: number): Float64Array {
+  const q = randomOrthogonal(rng, D);
+  const lam = new Float64Array(D);
+  for (let i = 0; i < D; i++) lam[i] = s * Math.pow(cond, D === 1 ? rng.uniform() : i / (D - 1));
+  const c = new Float64Array(D * D);
+  for (let i = 0; i < D; i++) {
+    for (let j = 0; j <= i; j++) {
+      let v = 0;
+      for (let k = 0; k < D; k++) v += q[k * D + i]! * lam[k]! * q[k * D + j]!;
+      c[i * D + j] = v;
+      c[j * D + i] = v;
+    }
+  }
+  return c;
+}
+
+export interface RandomParamsOptions {
+  /** Condition number of every covariance (default: random in [1, 30]). */
+  cond?: number;
+  /** Weight magnitude (default 5). */
+  weightScale?: number;
+}
+
+export function randomParams(rng: Rng, K: number, D: number, A: number, opts: RandomParamsOptions = {}): GmmQfParams {
+  const means = new Float64Array(K * D);
+  for (let i = 0; i < K * D; i++) means[i] = 1.5 * rng.normal();
+  const covariances = new Float64Array(K * D * D);
+  for (let k = 0; k < K; k++) {
+    const cond = opts.cond ?? 1 + 29 * rng.uniform();
+    // smallest eigenvalue so that the largest is ~0.05…1 (kernels of width comparable to the data)
+    const top = 0.05 + 0.95 * rng.uniform();
+    covariances.set(randomSpd(rng, D, cond, top / cond), k * D * D);
+  }
+  const ws = opts.weightScale ?? 5;
+  const weights = new Float64Array(K * A);
+  for (let i = 0; i < K * A; i++) weights[i] = ws * rng.normal();
+  const obsOffset = new Float64Array(D);
+  const obsScale = new Float64Array(D);
+  for (let j = 0; j < D; j++) {
+    obsOffset[j] = 2 * rng.normal();
+    obsScale[j] = 0.3 + 3 * rng.uniform();
+  }
+  return { K, D, A, means, covariances, weights, obsOffset, obsScale };
+}
+
+export function metaFor(p: GmmQfParams, extra: Partial<GmmQfExportMeta> = {}): GmmQfExportMeta {
+  const low = Array.from({ length: p.D }, (_, j) => (j % 2 === 0 ? -10 - j : -Infinity));
+  const high = Array.from({ length: p.D }, (_, j) => (j % 2 === 0 ? 10 + j : Infinity));
+  return {
+    envId: 'Test-v0',
+    observationSpace: { shape: [p.D], low, high },
+    actionSpace: { kind: 'discrete', n: p.A },
+    ...extra,
+  };
+}
+
+/**
+ * Random raw observations (float32-representable), a mix of: near a component mean (kernels
+ * active), uniform over the data range, moderately outside (|z| ~ 5–30) and far outside
+ * (|z| ~ 1e2–1e4, every kernel underflows to 0).
+ */
+export function randomObservations(rng: Rng, p: GmmQfParams, n: number): Float32Array {
+  const { D, K } = p;
+  const out = new Float32Array(n * D);
+  for (let i = 0; i < n; i++) {
+    const kind = i % 4;
+    const k = rng.integer(K);
+    for (let j = 0; j < D; j++) {
+      let z: number;
+      if (kind === 0) z = p.means[k * D + j]! + 0.4 * rng.normal();
+      else if (kind === 1) z = rng.uniformRange(-4, 4);
+      else if (kind === 2) z = (rng.uniform() < 0.5 ? -1 : 1) * rng.uniformRange(5, 30);
+      else z = (rng.uniform() < 0.5 ? -1 : 1) * Math.pow(10, rng.uniformRange(2, 4));
+      out[i * D + j] = p.obsOffset[j]! + p.obsScale[j]! * z;
+    }
+  }
+  return out;
+}
+
+/**
+ * A first-order worst-case bound on |q_float32 − q_float64| for each entry [N, A], for the graph's
+ * evaluation order in float32 (unit roundoff u = 2⁻²⁴) against the float64 reference on the same
+ * (float32) observations. Terms, propagated in float64 from the reference's own intermediates:
+ *
+ *   offset/scale/means/W/ξ rounded to float32 once         u·|value|
+ *   t = s − o, z = t / σ                                   |δz| ≤ u(|s| + 2|o|)/σ + 2u|z|
+ *   d = z − m                                              |δd| ≤ |δz| + u|m| + u|d|
+ *   y = W d (D-term dot product)                           |δy_r| ≤ Σ_c |W_rc| (|δd_c| + (D+1)u|d_c|)
+ *   quad = Σ y²                                            |δquad| ≤ Σ_r (2|y_r||δy_r| + δy_r²) + (D+1)u·quad
+ *   g = exp(−quad/2) (exp accurate to 8 ulp)               |δg| ≤ (g⁺ − g) + 8u·g⁺ + 2⁻¹²⁶ (underflow),
+ *                                                          g⁺ = exp(−max(0, quad − |δquad|)/2)
+ *   q = Σ_k g_k ξ_ka (K-term dot product)                  |δq_a| ≤ Σ_k |ξ_ka| (|δg_k| + (K+2)u·g_k)
+ *
+ * Far from the data g = 0 in both and the bound is ~K·2⁻¹²⁶·max|ξ|. Near a mean it is ≈ u·Σ_k|ξ_ka|
+ * times a small multiple of (D + K); for an ill-conditioned C_k the |W||d| terms exceed |W d| and
+ * the bound grows with cond(W_k) = √cond(C_k), which is exactly the cancellation that rounding W_k
+ * to float32 can cause. Tests allow 2× this bound for second-order terms.
+ */
+export function qErrorBound(p: GmmQfParams, obs: ArrayLike<number>, n: number, W = precisionFactors(p.covariances, p.K, p.D)): Float64Array {
+  const { K, D, A } = p;
+  const u = U32;
+  const bound = new Float64Array(n * A);
+  const z = new Float64Array(D);
+  const dz = new Float64Array(D);
+  const d = new Float64Array(D);
+  const dd = new Float64Array(D);
+  const dg = new Float64Array(K);
+  const g = new Float64Array(K);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < D; j++) {
+      const s = obs[i * D + j]!;
+      const o = p.obsOffset[j]!;
+      const sc = p.obsScale[j]!;
+      z[j] = (s - o) / sc;
+      dz[j] = (u * (Math.abs(s) + 2 * Math.abs(o))) / sc + 2 * u * Math.abs(z[j]!);
+    }
+    for (let k = 0; k < K; k++) {
+      for (let j = 0; j < D; j++) {
+        const m = p.means[k * D + j]!;
+        d[j] = z[j]! - m;
+        dd[j] = dz[j]! + u * Math.abs(m) + u * Math.abs(d[j]!);
+      }
+      let quad = 0;
+      let dquad = 0;
+      const b = k * D * D;
+      for (let r = 0; r < D; r++) {
+        let y = 0;
+        let dy = 0;
+        for (let c = 0; c < D; c++) {
+          const w = W[b + r * D + c]!;
+          y += w * d[c]!;
+          dy += Math.abs(w) * (dd[c]! + (D + 1) * u * Math.abs(d[c]!));
+        }
+        quad += y * y;
+        dquad += 2 * Math.abs(y) * dy + dy * dy;
+      }
+      dquad += (D + 1) * u * quad;
+      const gk = Math.exp(-0.5 * quad);
+      const gHi = Math.exp(-0.5 * Math.max(0, quad - dquad)); // largest g the perturbed quad allows
+      g[k] = gk;
+      dg[k] = gHi - gk + 8 * u * gHi + 2 ** -126;
+    }
+    for (let a = 0; a < A; a++) {
+      let e = 0;
+      for (let k = 0; k < K; k++) e += Math.abs(p.weights[k * A + a]!) * (dg[k]! + (K + 2) * u * g[k]!);
+      bound[i * A + a] = e;
+    }
+  }
+  return bound;
+}
+
+/** Max over entries of |actual − expected| / bound (≤ 1 means within the bound). */
+export function worstRatio(actual: ArrayLike<number>, expected: ArrayLike<number>, bound: ArrayLike<number>): { ratio: number; index: number } {
+  let ratio = 0;
+  let index = -1;
+  for (let i = 0; i < expected.length; i++) {
+    const r = Math.abs(actual[i]! - expected[i]!) / bound[i]!;
+    if (Number.isNaN(r)) return { ratio: NaN, index: i };
+    if (r > ratio) {
+      ratio = r;
+      index = i;
+    }
+  }
+  return { ratio, index };
+}
+
+/**
+ * Condition-scaled magnitude S[n, a] = Σ_k |ξ_ka| · g_k · (1 + quad_k / 2) (+ K·2⁻¹²⁶·max|ξ| for
+ * underflow): the change of q_a when every quadratic form and every exp is perturbed by a relative
+ * ρ is at most ρ·S. Two float32 implementations that agree to relative ρ in each elementary op
+ * therefore agree to ≈ ρ·S in q. Where the kernels are active S ≈ |q|-scale; far in the tail
+ * (quad ≫ 1) it grows like quad·|q|, because there exp amplifies the relative error of quad.
+ */
+export function qScale(p: GmmQfParams, obs: ArrayLike<number>, n: number, W = precisionFactors(p.covariances, p.K, p.D)): Float64Array {
+  const { K, D, A } = p;
+  const out = new Float64Array(n * A);
+  const z = new Float64Array(D);
+  let maxXi = 0;
+  for (const x of p.weights) maxXi = Math.max(maxXi, Math.abs(x));
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < D; j++) z[j] = (obs[i * D + j]! - p.obsOffset[j]!) / p.obsScale[j]!;
+    for (let k = 0; k < K; k++) {
+      let quad = 0;
+      for (let r = 0; r < D; r++) {
+        let y = 0;
+        for (let c = 0; c <= r; c++) y += W[k * D * D + r * D + c]! * (z[c]! - p.means[k * D + c]!);
+        quad += y * y;
+      }
+      const w = Math.exp(-0.5 * quad) * (1 + quad / 2);
+      for (let a = 0; a < A; a++) out[i * A + a] += Math.abs(p.weights[k * A + a]!) * w;
+    }
+    for (let a = 0; a < A; a++) out[i * A + a] += K * 2 ** -126 * maxXi;
+  }
+  return out;
+}

@@ -1,0 +1,425 @@
+/**
+ * GMM-QF → ONNX exporter: structure, official checker, and numerical parity of ONNX Runtime (node,
+ * cpu) against the float64 reference.
+ *
+ * Parity tolerance: |q_ort − q_ref| ≤ 2 · qErrorBound (see fixtures.ts): a first-order worst-case
+ * float32 error bound propagated through the graph's own op order from the reference's float64
+ * intermediates, including rounding every constant (offset, scale, means, W_k, ξ) to float32 once.
+ * Near the data it is ≈ (D + K)·u·Σ_k|ξ_ka|·g_k (u = 2⁻²⁴ ≈ 6e-8), i.e. ~1e-6 relative to the
+ * weights; it widens only where the float32 computation genuinely loses digits (ill-conditioned
+ * C_k, large |z|), and is ~K·2⁻¹²⁶·max|ξ| where every kernel underflows.
+ */
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { exportGmmQf, gmmQfMetadata, type GmmQfExportMeta } from '../../exporters/index.js';
+import { onnx } from '../../exporters/onnx/proto/onnx.js';
+import type { GmmQfParams } from '../../models/gmmqf/params.js';
+import { argmaxRows, precisionFactors, qValues } from '../../models/gmmqf/reference.js';
+import { GMMRL_VERSION } from '../../models/version.js';
+import { ShapeError, SpdError, ValueError } from '../../runtime/errors.js';
+import { Rng } from '../../sdk/util/rng.js';
+import { expectThrows } from '../helpers.js';
+import { metaFor, qErrorBound, randomObservations, randomParams, worstRatio } from './fixtures.js';
+
+const PY = '/usr/bin/python3';
+const CHECK_SCRIPT = `
+import json, sys, onnx
+m = onnx.load(sys.argv[1])
+onnx.checker.check_model(m, full_check=True)
+inf = onnx.shape_inference.infer_shapes(m, strict_mode=True)
+def dims(vi):
+    return [d.dim_param if d.HasField('dim_param') else d.dim_value for d in vi.type.tensor_type.shape.dim]
+print(json.dumps({
+    'ir_version': m.ir_version,
+    'opset': [[o.domain, o.version] for o in m.opset_import],
+    'producer_name': m.producer_name,
+    'producer_version': m.producer_version,
+    'doc_string': m.doc_string,
+    'metadata': {p.key: p.value for p in m.metadata_props},
+    'ops': [n.op_type for n in m.graph.node],
+    'node_names': [n.name for n in m.graph.node],
+    'inputs': [[v.name, v.type.tensor_type.elem_type, dims(v)] for v in m.graph.input],
+    'outputs': [[v.name, v.type.tensor_type.elem_type, dims(v)] for v in inf.graph.output],
+    'value_info': {v.name: [v.type.tensor_type.elem_type, dims(v)] for v in inf.graph.value_info},
+}))
+`;
+
+function pythonOnnxAvailable(): boolean {
+  const r = spawnSync(PY, ['-c', 'import onnx'], { encoding: 'utf8' });
+  return r.status === 0;
+}
+
+interface CheckResult {
+  ok: boolean;
+  stderr: string;
+  report?: {
+    ir_version: number;
+    opset: [string, number][];
+    producer_name: string;
+    producer_version: string;
+    doc_string: string;
+    metadata: Record<string, string>;
+    ops: string[];
+    node_names: string[];
+    inputs: [string, number, (string | number)[]][];
+    outputs: [string, number, (string | number)[]][];
+    value_info: Record<string, [number, (string | number)[]]>;
+  };
+}
+
+function runChecker(bytes: Uint8Array): CheckResult {
+  const dir = mkdtempSync(join(tmpdir(), 'gmmrl-onnx-'));
+  try {
+    const file = join(dir, 'model.onnx');
+    writeFileSync(file, bytes);
+    const r = spawnSync(PY, ['-c', CHECK_SCRIPT, file], { encoding: 'utf8', timeout: 60_000 });
+    if (r.status !== 0) return { ok: false, stderr: r.stderr };
+    return { ok: true, stderr: r.stderr, report: JSON.parse(r.stdout) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function runOrt(bytes: Uint8Array, obs: Float32Array, n: number, D: number): Promise<{ q: Float32Array; action: BigInt64Array }> {
+  const s = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
+  try {
+    const out = await s.run({ obs: new ort.Tensor('float32', obs, [n, D]) });
+    return { q: out['q']!.data as Float32Array, action: out['action']!.data as BigInt64Array };
+  } finally {
+    await s.release();
+  }
+}
+
+const EXPECTED_OPS = ['Sub', 'Div', 'Unsqueeze', 'Sub', 'Unsqueeze', 'MatMul', 'Mul', 'ReduceSum', 'Mul', 'Exp', 'MatMul', 'ArgMax'];
+const EXPECTED_NODE_NAMES = [
+  'gmmqf/normalize/sub',
+  'gmmqf/normalize/div',
+  'gmmqf/kernel/unsqueeze_z',
+  'gmmqf/kernel/sub_means',
+  'gmmqf/kernel/unsqueeze_diff',
+  'gmmqf/kernel/whiten',
+  'gmmqf/kernel/square',
+  'gmmqf/kernel/reduce_sum',
+  'gmmqf/kernel/scale',
+  'gmmqf/kernel/exp',
+  'gmmqf/q/matmul',
+  'gmmqf/action/argmax',
+];
+
+function initializer(model: onnx.ModelProto, name: string): { dims: number[]; values: number[] } {
+  const t = model.graph!.initializer!.find((x) => x.name === name);
+  expect(t, `initializer ${name}`).to.exist;
+  const raw = t!.raw_data!;
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const dims = (t!.dims ?? []).map((d) => Number(d.toString()));
+  const values: number[] = [];
+  if (t!.data_type === 1) for (let i = 0; i < raw.byteLength / 4; i++) values.push(view.getFloat32(i * 4, true));
+  else for (let i = 0; i < raw.byteLength / 8; i++) values.push(Number(view.getBigInt64(i * 8, true)));
+  return { dims, values };
+}
+
+describe('exporters/onnx/gmmqf', function () {
+  this.timeout(120_000);
+
+  describe('graph structure', () => {
+    const p = randomParams(new Rng(1), 5, 3, 2);
+    const bytes = exportGmmQf(p, metaFor(p, { sourceCheckpointSha256: 'ab'.repeat(32), training: { algorithm: 'gmm-q', steps: 1000, lr: NaN } }));
+    const model = onnx.ModelProto.decode(bytes);
+
+    it('has IR 8, opset 17, producer gmmrl/GMMRL_VERSION and a doc string', () => {
+      expect(Number(model.ir_version.toString())).to.equal(8);
+      expect(model.opset_import.map((o) => [o.domain ?? '', Number(o.version!.toString())])).to.deep.equal([['', 17]]);
+      expect(model.producer_name).to.equal('gmmrl');
+      expect(model.producer_version).to.equal(GMMRL_VERSION);
+      expect(model.doc_string).to.match(/GMM Q-function policy for Test-v0/);
+      expect(model.graph!.doc_string).to.match(/exp\(-0\.5/);
+    });
+
+    it('is exactly the documented op sequence with named nodes and attributes', () => {
+      const nodes = model.graph!.node!;
+      expect(nodes.map((n) => n.op_type)).to.deep.equal(EXPECTED_OPS);
+      expect(nodes.map((n) => n.name)).to.deep.equal(EXPECTED_NODE_NAMES);
+      const attr = (i: number, name: string): number => Number(nodes[i]!.attribute!.find((a) => a.name === name)!.i!.toString());
+      expect(attr(7, 'keepdims')).to.equal(0);
+      expect(attr(11, 'axis')).to.equal(1);
+      expect(attr(11, 'keepdims')).to.equal(0);
+      expect(attr(11, 'select_last_index')).to.equal(0);
+      // axes as int64 inputs (opset 13+ style), not attributes
+      expect(initializer(model, nodes[2]!.input![1]!).values).to.deep.equal([1]);
+      expect(initializer(model, nodes[4]!.input![1]!).values).to.deep.equal([2]);
+      expect(initializer(model, nodes[7]!.input![1]!).values).to.deep.equal([2, 3]);
+      expect(initializer(model, nodes[8]!.input![1]!)).to.deep.equal({ dims: [], values: [-0.5] });
+      // the centring Sub subtracts the means from the normalized observation, not the other way round
+      expect(nodes[3]!.input).to.deep.equal(['gmmqf/kernel/z_unsqueezed', 'gmmqf/means']);
+      expect(nodes[10]!.input).to.deep.equal(['gmmqf/kernel/activations', 'gmmqf/weights']);
+    });
+
+    it('stores constants as little-endian float32 raw_data, rounded once from float64 (W_k transposed)', () => {
+      const { K, D, A } = p;
+      const f = (a: ArrayLike<number>): number[] => Array.from(a, (x) => Math.fround(x));
+      expect(initializer(model, 'gmmqf/obs_offset')).to.deep.equal({ dims: [D], values: f(p.obsOffset) });
+      expect(initializer(model, 'gmmqf/obs_scale')).to.deep.equal({ dims: [D], values: f(p.obsScale) });
+      expect(initializer(model, 'gmmqf/means')).to.deep.equal({ dims: [K, D], values: f(p.means) });
+      expect(initializer(model, 'gmmqf/weights')).to.deep.equal({ dims: [K, A], values: f(p.weights) });
+      const W = precisionFactors(p.covariances, K, D);
+      const wt: number[] = [];
+      for (let k = 0; k < K; k++) for (let c = 0; c < D; c++) for (let r = 0; r < D; r++) wt.push(Math.fround(W[k * D * D + r * D + c]!));
+      expect(initializer(model, 'gmmqf/precision_factors_t')).to.deep.equal({ dims: [K, D, D], values: wt });
+      for (const t of model.graph!.initializer!) {
+        expect(t.float_data ?? [], t.name!).to.have.length(0);
+        expect(t.raw_data!.byteLength, t.name!).to.be.greaterThan(0);
+      }
+    });
+
+    it('writes the metadata contract (schema 1) into metadata_props', () => {
+      const props = Object.fromEntries(model.metadata_props.map((e) => [e.key, e.value]));
+      expect(Object.keys(props)).to.deep.equal(['gmmrl.schema_version', 'gmmrl.family', 'gmmrl.metadata']);
+      expect(props['gmmrl.schema_version']).to.equal('1');
+      expect(props['gmmrl.family']).to.equal('gmmqf');
+      const m = JSON.parse(props['gmmrl.metadata']!);
+      expect(Object.keys(m)).to.deep.equal([
+        'schema_version', 'family', 'producer', 'producer_version', 'env_id', 'observation_space', 'action_space',
+        'components', 'normalization', 'inputs', 'outputs', 'source_checkpoint_sha256', 'training',
+      ]);
+      expect(m).to.deep.include({ schema_version: 1, family: 'gmmqf', producer: 'gmmrl', producer_version: GMMRL_VERSION, env_id: 'Test-v0', components: 5 });
+      expect(m.observation_space).to.deep.equal({ shape: [3], low: [-10, null, -12], high: [10, null, 12] });
+      expect(m.action_space).to.deep.equal({ kind: 'discrete', n: 2 });
+      expect(m.normalization.offset).to.deep.equal(Array.from(p.obsOffset, Math.fround));
+      expect(m.normalization.formula).to.equal('z = (obs - offset) / scale, inside the graph');
+      expect(m.inputs).to.deep.equal([{ name: 'obs', dtype: 'float32', shape: ['N', 3] }]);
+      expect(m.outputs).to.deep.equal([
+        { name: 'q', dtype: 'float32', shape: ['N', 2] },
+        { name: 'action', dtype: 'int64', shape: ['N'] },
+      ]);
+      expect(m.source_checkpoint_sha256).to.equal('ab'.repeat(32));
+      expect(m.training).to.deep.equal({ algorithm: 'gmm-q', steps: 1000, lr: null }); // NaN → null
+      expect(gmmQfMetadata(p, metaFor(p)).normalization.scale).to.deep.equal(Array.from(p.obsScale, Math.fround));
+    });
+
+    it('is deterministic (same input → same bytes)', () => {
+      const again = exportGmmQf(p, metaFor(p, { sourceCheckpointSha256: 'ab'.repeat(32), training: { algorithm: 'gmm-q', steps: 1000, lr: NaN } }));
+      expect(Buffer.from(again).equals(Buffer.from(bytes))).to.equal(true);
+    });
+  });
+
+  describe('official ONNX checker (python onnx, full_check + strict shape inference)', function () {
+    before(function () {
+      if (!pythonOnnxAvailable()) {
+        if (process.env['GMMRL_REQUIRE_ONNX_CHECKER']) throw new Error(`${PY} with the onnx package is required (GMMRL_REQUIRE_ONNX_CHECKER is set)`);
+        this.skip();
+      }
+    });
+
+    for (const [K, D, A] of [[1, 2, 2], [7, 4, 3], [50, 6, 3]] as const) {
+      it(`passes for K=${K}, D=${D}, A=${A}; python reads back what we wrote`, () => {
+        const p = randomParams(new Rng(100 + K), K, D, A);
+        const meta = metaFor(p, { training: { algorithm: 'gmm-q', seed: 3 } });
+        const bytes = exportGmmQf(p, meta);
+        const r = runChecker(bytes);
+        expect(r.ok, r.stderr).to.equal(true);
+        const rep = r.report!;
+        expect(rep.ir_version).to.equal(8);
+        expect(rep.opset).to.deep.equal([['', 17]]);
+        expect(rep.producer_name).to.equal('gmmrl');
+        expect(rep.producer_version).to.equal(GMMRL_VERSION);
+        expect(Object.keys(rep.metadata).sort()).to.deep.equal(['gmmrl.family', 'gmmrl.metadata', 'gmmrl.schema_version']);
+        expect(JSON.parse(rep.metadata['gmmrl.metadata']!)).to.deep.equal(JSON.parse(JSON.stringify(gmmQfMetadata(p, meta))));
+        expect(rep.ops).to.deep.equal(EXPECTED_OPS);
+        expect(rep.node_names).to.deep.equal(EXPECTED_NODE_NAMES);
+        expect(rep.inputs).to.deep.equal([['obs', 1, ['N', D]]]);
+        expect(rep.outputs).to.deep.equal([['q', 1, ['N', A]], ['action', 7, ['N']]]);
+        expect(rep.value_info['gmmqf/kernel/diff']).to.deep.equal([1, ['N', K, D]]);
+        expect(rep.value_info['gmmqf/kernel/whitened']).to.deep.equal([1, ['N', K, 1, D]]);
+        expect(rep.value_info['gmmqf/kernel/quad']).to.deep.equal([1, ['N', K]]);
+      });
+    }
+
+    it('the harness does fail: a model whose value_info contradicts inference is rejected', () => {
+      const p = randomParams(new Rng(5), 3, 2, 2);
+      const model = onnx.ModelProto.decode(exportGmmQf(p, metaFor(p)));
+      const vi = model.graph!.value_info!.find((v) => v.name === 'gmmqf/kernel/quad')!;
+      vi.type!.tensor_type!.shape!.dim![1] = { dim_value: 4 }; // K is 3
+      const r = runChecker(onnx.ModelProto.encode(model).finish());
+      expect(r.ok).to.equal(false);
+      expect(r.stderr).to.match(/ShapeInferenceError|Inferred shape and existing shape differ|dimension mismatch/i);
+    });
+  });
+
+  describe('ONNX Runtime (node, cpu) vs float64 reference', () => {
+    for (const K of [1, 7, 50]) {
+      for (const D of [2, 4, 6]) {
+        for (const A of [2, 3]) {
+          it(`K=${K} D=${D} A=${A}: q within 2× the float32 error bound, action = argmax (N = 1000 and N = 1)`, async () => {
+            const rng = new Rng(1000 * K + 10 * D + A);
+            const p = randomParams(rng, K, D, A);
+            const bytes = exportGmmQf(p, metaFor(p));
+            const N = 1000;
+            const obs = randomObservations(rng, p, N);
+            const W = precisionFactors(p.covariances, K, D);
+            const ref = qValues(p, obs, N, W);
+            const bound = qErrorBound(p, obs, N, W);
+            const { q, action } = await runOrt(bytes, obs, N, D);
+            const w = worstRatio(q, ref, bound);
+            expect(w.ratio, `entry ${w.index}: ort ${q[w.index]} ref ${ref[w.index]} bound ${bound[w.index]}`).to.be.at.most(2);
+            // action is ORT's own argmax of its q (first index on ties) …
+            expect(Array.from(action, Number)).to.deep.equal(Array.from(argmaxRows(q, N, A)));
+            // … and the reference's argmax wherever the reference's gap exceeds the error bound
+            const refAct = argmaxRows(ref, N, A);
+            let decided = 0;
+            for (let i = 0; i < N; i++) {
+              const best = refAct[i]!;
+              let ambiguous = false;
+              for (let a = 0; a < A; a++) {
+                if (a !== best && ref[i * A + best]! - ref[i * A + a]! <= 2 * (bound[i * A + best]! + bound[i * A + a]!)) ambiguous = true;
+              }
+              if (!ambiguous) {
+                decided++;
+                expect(Number(action[i]), `row ${i}`).to.equal(best);
+              }
+            }
+            if (process.env.GMMRL_DEBUG) console.log(`K=${K} D=${D} A=${A} worst ratio ${w.ratio.toFixed(4)} decided ${decided}`);
+            // rows far outside the data are exact ties (q ≡ 0); the rows near the data must be decided
+            expect(decided).to.be.greaterThan(N / 4);
+            // N = 1: single observations through a fresh session give the same answers within the bound
+            for (const i of [0, 1, 2, 3, 997]) {
+              const one = await runOrt(bytes, obs.slice(i * D, (i + 1) * D), 1, D);
+              const r1 = worstRatio(one.q, ref.subarray(i * A, (i + 1) * A), bound.subarray(i * A, (i + 1) * A));
+              expect(r1.ratio, `single row ${i}`).to.be.at.most(2);
+              expect(Number(one.action[0])).to.equal(argmaxRows(one.q, 1, A)[0]);
+            }
+          });
+        }
+      }
+    }
+
+    it('far outside the data every kernel underflows: q = 0 exactly and action 0 (first index on the tie)', async () => {
+      const p = randomParams(new Rng(77), 7, 4, 3);
+      const obs = new Float32Array([1e6, -1e6, 1e6, -1e6, 3e7, 3e7, 3e7, 3e7]);
+      const { q, action } = await runOrt(exportGmmQf(p, metaFor(p)), obs, 2, 4);
+      expect(Array.from(q).map(Math.abs)).to.deep.equal([0, 0, 0, 0, 0, 0]);
+      expect(Array.from(action, Number)).to.deep.equal([0, 0]);
+    });
+
+    it('ties go to the first index', async () => {
+      const rng = new Rng(78);
+      const base = randomParams(rng, 7, 4, 3);
+      const K = 7;
+      // columns 0 and 1 identical and column 2 lower → 0; column 0 lower, 1 and 2 identical → 1
+      const w1 = new Float64Array(K * 3);
+      const w2 = new Float64Array(K * 3);
+      for (let k = 0; k < K; k++) {
+        const x = 1 + rng.uniform();
+        w1.set([x, x, x - 2], k * 3);
+        w2.set([x - 2, x, x], k * 3);
+      }
+      // observations where the kernels are active (kinds 0 and 1 of randomObservations)
+      const obs = randomObservations(rng, base, 400).filter((_, i) => Math.floor(i / 4) % 4 <= 1).slice(0, 100 * 4);
+      for (const [weights, want] of [[w1, 0], [w2, 1]] as const) {
+        const p: GmmQfParams = { ...base, weights };
+        const { q, action } = await runOrt(exportGmmQf(p, metaFor(p)), obs, 100, 4);
+        let active = 0;
+        for (let i = 0; i < 100; i++) {
+          const row = [q[i * 3]!, q[i * 3 + 1]!, q[i * 3 + 2]!];
+          const tied = want === 0 ? [row[0], row[1]] : [row[1], row[2]];
+          expect(tied[0], `row ${i} tie is exact in float32`).to.equal(tied[1]);
+          if (row[0] === row[1] && row[1] === row[2]) {
+            expect(Number(action[i]), `row ${i} (all equal)`).to.equal(0);
+          } else {
+            active++;
+            expect(Number(action[i]), `row ${i}`).to.equal(want);
+          }
+        }
+        expect(active).to.be.greaterThan(50);
+      }
+    });
+
+    it('ill-conditioned covariances (cond 1e4): rounding W_k to float32 once keeps parity, golden-free', async () => {
+      for (const [K, D, A, seed] of [[7, 6, 3, 1], [50, 4, 2, 2], [7, 2, 3, 3]] as const) {
+        const rng = new Rng(9000 + seed);
+        const p = randomParams(rng, K, D, A, { cond: 1e4 });
+        const N = 1000;
+        // concentrate on the region where the kernels are active (where W matters)
+        const obs = randomObservations(rng, p, 4 * N).filter((_, i) => Math.floor(i / D) % 4 <= 1).slice(0, N * D);
+        const W = precisionFactors(p.covariances, K, D);
+        const ref = qValues(p, obs, N, W);
+        const bound = qErrorBound(p, obs, N, W);
+        const { q } = await runOrt(exportGmmQf(p, metaFor(p)), obs, N, D);
+        const w = worstRatio(q, ref, bound);
+        expect(w.ratio, `K=${K} D=${D}: entry ${w.index}: ort ${q[w.index]} ref ${ref[w.index]} bound ${bound[w.index]}`).to.be.at.most(2);
+        // the bound is not vacuous: relative to the weights it stays far below 1
+        let sumAbsXi = 0;
+        for (const x of p.weights) sumAbsXi += Math.abs(x);
+        let worst = 0;
+        for (const b of bound) worst = Math.max(worst, b);
+        expect(worst / sumAbsXi, `K=${K} D=${D}`).to.be.below(1e-3);
+        // and the float32 W_k alone (evaluated in float64) stays within the same bound
+        const Wf = W.map((x) => Math.fround(x));
+        const refWf = qValues(p, obs, N, Wf);
+        expect(worstRatio(refWf, ref, bound).ratio).to.be.at.most(1);
+      }
+    });
+  });
+
+  describe('input validation', () => {
+    const good = randomParams(new Rng(3), 2, 2, 2);
+    const meta = metaFor(good);
+    const withP = (patch: Partial<Record<keyof GmmQfParams, unknown>>): GmmQfParams => ({ ...good, ...patch }) as GmmQfParams;
+
+    it('rejects inconsistent shapes', () => {
+      expectThrows(() => exportGmmQf(withP({ means: new Float64Array(3) }), meta), ShapeError, /means has length 3, expected 4 \(shape \[K=2, D=2\]\)/);
+      expectThrows(() => exportGmmQf(withP({ covariances: new Float64Array(7) }), meta), ShapeError, /covariances has length 7, expected 8/);
+      expectThrows(() => exportGmmQf(withP({ weights: new Float64Array(5) }), meta), ShapeError, /weights has length 5, expected 4/);
+      expectThrows(() => exportGmmQf(withP({ obsScale: new Float64Array(3) }), meta), ShapeError, /obsScale has length 3, expected 2/);
+      expectThrows(() => exportGmmQf(withP({ K: 0 }), meta), ValueError, /K \(components\) must be a positive integer, got 0/);
+      expectThrows(() => exportGmmQf(good, { ...meta, actionSpace: { kind: 'discrete', n: 3 } }), ShapeError, /actionSpace.n = 3 but the model has A = 2/);
+      expectThrows(
+        () => exportGmmQf(good, { ...meta, observationSpace: { shape: [3], low: [0, 0, 0], high: [1, 1, 1] } }),
+        ShapeError,
+        /shape = \[3\] has 3 entries but the model's observation size D is 2/,
+      );
+      expectThrows(() => exportGmmQf(good, { ...meta, observationSpace: { shape: [2], low: [0], high: [1, 1] } }), ShapeError, /low must be an array of 2 numbers/);
+    });
+
+    it('rejects non-finite values, scale ≤ 0 and float32 overflow, naming the entry', () => {
+      const m = Float64Array.from(good.means);
+      m[3] = NaN;
+      expectThrows(() => exportGmmQf(withP({ means: m }), meta), ValueError, /means\[3\] is NaN/);
+      const w = Float64Array.from(good.weights);
+      w[1] = Infinity;
+      expectThrows(() => exportGmmQf(withP({ weights: w }), meta), ValueError, /weights\[1\] is Infinity/);
+      expectThrows(() => exportGmmQf(withP({ obsScale: new Float64Array([1, 0]) }), meta), ValueError, /obsScale\[1\] = 0 must be > 0/);
+      expectThrows(() => exportGmmQf(withP({ obsScale: new Float64Array([1, -2]) }), meta), ValueError, /obsScale\[1\] = -2 must be > 0/);
+      expectThrows(() => exportGmmQf(withP({ obsScale: new Float64Array([1, 1e-50]) }), meta), ValueError, /> 0 in float32/);
+      expectThrows(() => exportGmmQf(withP({ obsOffset: new Float64Array([1e39, 0]) }), meta), ValueError, /obsOffset\[0\] = 1e\+39 does not fit in float32/);
+    });
+
+    it('rejects covariances that are not SPD or too singular for float32', () => {
+      const c = Float64Array.from(good.covariances);
+      c.set([1, 2, 2, 1], 4); // eigenvalues 3, −1
+      expectThrows(() => exportGmmQf(withP({ covariances: c }), meta), SpdError, /covariances\[1\] \(2×2\) is not symmetric positive definite/);
+      const asym = Float64Array.from(good.covariances);
+      asym.set([1, 0.5, 0.4, 1], 0);
+      expectThrows(() => exportGmmQf(withP({ covariances: asym }), meta), SpdError, /covariances\[0\].*not symmetric/);
+      const tiny = Float64Array.from(good.covariances);
+      tiny.set([1e-90, 0, 0, 1], 0);
+      expectThrows(() => exportGmmQf(withP({ covariances: tiny }), meta), ValueError, /covariances\[0\] is too close to singular for float32/);
+    });
+
+    it('rejects bad metadata with the field named', () => {
+      expectThrows(() => exportGmmQf(good, { ...meta, envId: '' }), ValueError, /envId must be a non-empty string/);
+      expectThrows(() => exportGmmQf(good, { ...meta, sourceCheckpointSha256: 'XYZ' }), ValueError, /sourceCheckpointSha256 must be 64 lower-case hex digits/);
+      expectThrows(
+        () => exportGmmQf(good, { ...meta, observationSpace: { shape: [2], low: [0, NaN], high: [1, 1] } }),
+        ValueError,
+        /observationSpace.low\[1\] is NaN/,
+      );
+      expectThrows(() => exportGmmQf(good, { ...meta, observationSpace: { shape: [2], low: [0, 2], high: [1, 1] } }), ValueError, /low\[1\] = 2 exceeds high\[1\] = 1/);
+      expectThrows(() => exportGmmQf(good, { ...meta, actionSpace: { kind: 'box', n: 2 } as unknown as GmmQfExportMeta['actionSpace'] }), ValueError, /kind: 'discrete'/);
+      expectThrows(() => exportGmmQf(good, { ...meta, training: { steps: 10n } }), ValueError, /cannot be written as JSON.*bigint/);
+    });
+  });
+});

@@ -20,16 +20,7 @@ import * as ort from 'onnxruntime-node';
 import { FileReadError, ValueError, describeValue } from './errors.js';
 import { createPolicy, type OrtModuleLike, type Policy } from './policy.js';
 
-export * from './errors.js';
-export * from './metadata.js';
-export type {
-  Observation,
-  ObservationRows,
-  Policy,
-  PolicyInfo,
-  ProviderFailure,
-} from './policy.js';
-export { readOnnxModel, type OnnxModelSummary, type OnnxValueInfo, type OnnxDim } from './onnx-reader.js';
+export * from './public.js';
 
 /** Execution providers of the Node entry. */
 export type NodeExecutionProvider = 'cuda' | 'cpu';

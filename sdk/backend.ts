@@ -80,6 +80,9 @@ export async function selectBackend(requested: BackendName = 'auto'): Promise<Ba
       reason = await trySet(name);
     }
     if (reason === null) {
+      // tfjs's cpu backend prints a banner recommending tfjs-node on first use; our own backend line
+      // (describeBackend) already says what runs and what was skipped, so silence tfjs's warnings.
+      tf.env().set('PROD', true);
       current = { requested, name, tfBackend: tf.getBackend(), skipped, tfjsVersion: tf.version_core };
       return current;
     }

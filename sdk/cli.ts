@@ -336,21 +336,3 @@ export async function main(argv: string[], out: Out = (l) => console.log(l), err
     throw e;
   }
 }
-
-const invokedDirectly = (() => {
-  try {
-    return import.meta.url === new URL(`file://${resolve(process.argv[1] ?? '')}`).href || process.argv[1]?.endsWith('/gmmrl');
-  } catch {
-    return false;
-  }
-})();
-if (invokedDirectly) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
-}
-

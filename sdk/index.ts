@@ -1,1 +1,47 @@
-export {};
+/**
+ * gmmrl: the training SDK.
+ *
+ *   import { trainGmmQf, saveGmmQfCheckpoint, exportGmmQf, verifyParity } from 'gmmrl';
+ *
+ * Inference-only code should import `gmmrl/runtime` instead (no TensorFlow.js); environments live in
+ * `gmmrl/envs`.
+ */
+export { GMMRL_VERSION } from '../models/version.js';
+export * from '../runtime/errors.js';
+
+// training
+export {
+  trainGmmQf,
+  evaluateGreedy,
+  validateGmmQfConfig,
+  GMMQF_DEFAULTS,
+  type GmmQfTrainConfig,
+  type GmmQfTrainResult,
+  type GmmQfIterationLog,
+  type TrainHooks,
+} from './algorithms/gmmqf.js';
+export { selectBackend, describeBackend, parseBackendName, BACKEND_NAMES, type BackendName, type BackendInfo } from './backend.js';
+export { Rng } from './util/rng.js';
+export { RunWriter } from './runs.js';
+export { MetricsLog, svgLinePlot } from './util/metrics.js';
+
+// models and checkpoints
+export type { GmmQfParams } from '../models/gmmqf/params.js';
+export { qValues as gmmQfQValues, precisionFactors } from '../models/gmmqf/reference.js';
+export { qValuesTf as gmmQfQValuesTf } from '../models/gmmqf/tf.js';
+export {
+  saveGmmQfCheckpoint,
+  loadGmmQfCheckpoint,
+  validateCovariances,
+  type GmmQfCheckpoint,
+  type GmmQfConfig,
+} from '../models/gmmqf/checkpoint.js';
+export { encodeSafetensors, decodeSafetensors } from '../models/safetensors.js';
+
+// SPD geometry
+export { riemannianGradient, inner, tryRetract, retract, transport, armijoSearch, type SpdMetric } from './optim/spd.js';
+
+// export and parity
+export { exportGmmQf, type GmmQfExportMeta } from '../exporters/index.js';
+export { verifyParity, parityStates, type ParityOptions, type ParityReport } from './parity.js';
+export { main as cli } from './cli.js';

@@ -1,0 +1,102 @@
+import { expect } from 'chai';
+import { mkdtempSync, rmSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../sdk/cli.js';
+
+/** Runs the CLI in-process, capturing stdout and stderr lines. */
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, (l) => out.push(l), (l) => err.push(l));
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('sdk/cli', function () {
+  this.timeout(180_000);
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gmmrl-cli-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  describe('bad input: exit code 2 and a message naming the field, the value and the fix', () => {
+    const cases: [string[], RegExp[]][] = [
+      [['train', 'gmmqf', '--env', 'CartPole-v1', '--out', 'x', '--learning-rate', '3'], [/unknown flag --learning-rate/, /Known flags: --env/]],
+      [['train', 'gmmqf', '--env', 'CartPol-v1', '--out', 'x'], [/CartPol-v1/, /CartPole-v1/]],
+      [['train', 'gmmqf', '--env', 'CartPole-v1'], [/--out is required/, /--out runs\//]],
+      [['train', 'gmmqf', '--env', 'CartPole-v1', '--out', 'x', '--backend', 'gpu'], [/--backend must be one of auto, tensorflow-gpu, tensorflow, wasm, cpu; got "gpu"/]],
+      [['train', 'gmmqf', '--env', 'CartPole-v1', '--out', 'x', '--steps', '1e4'], [/--steps must be an integer; got "1e4"/]],
+      [['train', 'gmmqf', '--env', 'CartPole-v1', '--out', 'x', '--gamma', '1.5'], [/gamma = 1\.5 is out of range; expected \[0, 1\)/]],
+      [['train', 'gmmqf', '--env', 'Pendulum-v1', '--out', 'x'], [/continuous action space/]],
+      [['train', 'dqn', '--env', 'CartPole-v1'], [/unknown algorithm "dqn"/, /Available: gmmqf/]],
+      [['export', '/nonexistent/run', '--out', 'p.onnx'], [/is not a directory/]],
+      [['eval', '/nonexistent/p.onnx'], [/nonexistent\/p\.onnx/]],
+      [['frobnicate'], [/unknown command "frobnicate"/]],
+    ];
+    for (const [argv, patterns] of cases) {
+      it(argv.join(' '), async () => {
+        const r = await cli(...argv);
+        expect(r.code, r.err).to.equal(2);
+        for (const p of patterns) expect(r.err).to.match(p);
+      });
+    }
+  });
+
+  it('train → export → eval → verify on a tiny CartPole run; files and JSON as documented', async () => {
+    const run = join(dir, 'tiny');
+    const onnx = join(dir, 'tiny.onnx');
+    const t = await cli('train', 'gmmqf', '--env', 'CartPole-v1', '--steps', '2500', '--components', '6', '--seed', '3', '--backend', 'cpu', '--out', run);
+    expect(t.code, t.err).to.equal(0);
+    expect(t.err).to.match(/backend: cpu/);
+    expect(t.err).to.match(/iter +1\/\d+ +steps \d+\/2500 .*return .*loss .*steps\/s .*ETA/);
+    for (const f of ['config.json', 'weights.safetensors', 'metrics.csv', 'curve.svg', 'run.json']) expect(existsSync(join(run, f)), f).to.equal(true);
+    const cfg = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
+    expect(cfg.backend).to.equal('cpu');
+    expect(cfg.training.seed).to.equal(3);
+    const csv = readFileSync(join(run, 'metrics.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).to.match(/^iteration,env_steps,/);
+    expect(csv.length).to.be.greaterThan(1);
+    expect(readFileSync(join(run, 'curve.svg'), 'utf8')).to.match(/^<svg[^>]+xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+
+    expect((await cli('export', run, '--out', onnx)).code).to.equal(0);
+    const ev = await cli('eval', onnx, '--episodes', '3', '--json');
+    expect(ev.code, ev.err).to.equal(0);
+    const evJson = JSON.parse(ev.out);
+    expect(Object.keys(evJson).sort()).to.deep.equal(['episodes', 'mean_return', 'std_return']);
+    expect(evJson.episodes).to.equal(3);
+    expect(evJson.mean_return).to.be.within(1, 500);
+
+    const v = await cli('verify', run, onnx, '--states', '300');
+    expect(v.code, v.out + v.err).to.equal(0);
+    const rep = JSON.parse(v.out);
+    expect(rep.pass).to.equal(true);
+    expect(rep.max_rel_diff.q).to.be.at.most(1e-5);
+    expect(rep.action_mismatches_outside_ties).to.equal(0);
+    expect(rep.states).to.deep.equal({ total: 300, rollout: 100, uniform: 100, far: 100 });
+  });
+
+  it('verify fails (exit 1, pass: false) when the ONNX file comes from another checkpoint', async () => {
+    const a = join(dir, 'a');
+    const b = join(dir, 'b');
+    for (const [d, seed] of [[a, '1'], [b, '2']] as const) {
+      const r = await cli('train', 'gmmqf', '--env', 'CartPole-v1', '--steps', '2100', '--components', '4', '--seed', seed, '--out', d, '--quiet');
+      expect(r.code, r.err).to.equal(0);
+    }
+    expect((await cli('export', b, '--out', join(dir, 'b.onnx'))).code).to.equal(0);
+    const v = await cli('verify', a, join(dir, 'b.onnx'), '--states', '90');
+    expect(v.code).to.equal(1);
+    expect(JSON.parse(v.out).pass).to.equal(false);
+  });
+
+  it('eval refuses a truncated ONNX file with ModelFormatError (exit 2), never a crash', async () => {
+    const run = join(dir, 'tiny');
+    const bytes = readFileSync(join(dir, 'tiny.onnx'));
+    const cut = join(dir, 'cut.onnx');
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const r = await cli('eval', cut, '--episodes', '1');
+    expect(r.code).to.equal(2);
+    expect(r.err).to.match(/truncated|not an ONNX model/);
+    expect(existsSync(run)).to.equal(true);
+  });
+});

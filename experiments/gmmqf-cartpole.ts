@@ -8,10 +8,13 @@
  *
  *   npm run build && node dist/experiments/gmmqf-cartpole.js [--seeds 0,1,2,3,4] [--steps 30000] [--jobs 2]
  *
+ * `--skip-train` reuses the checkpoints already in runs/exp-gmmqf-cartpole/ (export, evaluation and
+ * verification are redone; the training time is read from each run's run.json).
+ *
  * Writes experiments/results/gmmqf-cartpole.json and .md, and each run under runs/exp-gmmqf-cartpole/.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 interface SeedResult {
@@ -27,7 +30,7 @@ interface SeedResult {
 
 function run(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['dist/sdk/cli.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, ['dist/sdk/bin.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => process.stderr.write(d));
@@ -40,12 +43,13 @@ function flag(name: string, def: string): string {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
 }
 
-async function oneSeed(seed: number, steps: number, extra: string[]): Promise<SeedResult> {
+async function oneSeed(seed: number, steps: number, extra: string[], skipTrain: boolean): Promise<SeedResult> {
   const dir = join('runs', 'exp-gmmqf-cartpole', `seed${seed}`);
   const onnx = join(dir, 'policy.onnx');
-  const t0 = performance.now();
-  await run(['train', 'gmmqf', '--env', 'CartPole-v1', '--steps', String(steps), '--seed', String(seed), '--out', dir, '--quiet', ...extra]);
-  const trainSeconds = (performance.now() - t0) / 1000;
+  if (!skipTrain) {
+    await run(['train', 'gmmqf', '--env', 'CartPole-v1', '--steps', String(steps), '--seed', String(seed), '--out', dir, '--quiet', ...extra]);
+  }
+  const trainSeconds = Number(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).training.wall_seconds);
   await run(['export', dir, '--out', onnx]);
   const ev = JSON.parse(await run(['eval', onnx, '--episodes', '100', '--seed', '100000', '--json']));
   let parity: { pass: boolean; max_rel_diff: { q: number } };
@@ -72,12 +76,13 @@ async function main(): Promise<void> {
   const steps = Number(flag('steps', '30000'));
   const jobs = Number(flag('jobs', '2'));
   const extra = process.argv.includes('--metric') ? ['--metric', flag('metric', 'ai')] : [];
+  const skipTrain = process.argv.includes('--skip-train');
   const t0 = performance.now();
   const results: SeedResult[] = [];
   const queue = [...seeds];
   await Promise.all(
     Array.from({ length: Math.max(1, jobs) }, async () => {
-      for (let s = queue.shift(); s !== undefined; s = queue.shift()) results.push(await oneSeed(s, steps, extra));
+      for (let s = queue.shift(); s !== undefined; s = queue.shift()) results.push(await oneSeed(s, steps, extra, skipTrain));
     }),
   );
   results.sort((a, b) => a.seed - b.seed);
@@ -86,6 +91,7 @@ async function main(): Promise<void> {
   const summary = {
     experiment: 'gmmqf-cartpole',
     command: `node dist/experiments/gmmqf-cartpole.js --seeds ${seeds.join(',')} --steps ${steps} --jobs ${jobs}${extra.length ? ' ' + extra.join(' ') : ''}`,
+    trained_in_this_run: !skipTrain,
     threshold: 475,
     passed,
     of: results.length,
@@ -102,7 +108,7 @@ async function main(): Promise<void> {
         `| ${r.seed} | ${r.mean_return.toFixed(1)} | ${r.std_return.toFixed(1)} | ${r.parity_pass ? 'pass' : 'FAIL'} | ${r.max_rel_diff_q.toExponential(1)} | ${r.train_seconds.toFixed(0)} s |`,
     ),
     '',
-    `${passed}/${results.length} seeds ≥ 475. Command: \`${summary.command}\` (wall ${wall.toFixed(0)} s on this machine).`,
+    `${passed}/${results.length} seeds ≥ 475. Command: \`${summary.command}\`${skipTrain ? ' (checkpoints trained by the same command earlier; this pass re-exported, re-evaluated and re-verified them)' : ` (wall ${wall.toFixed(0)} s on this machine, ${jobs} seeds at a time)`}.`,
   ].join('\n');
   writeFileSync('experiments/results/gmmqf-cartpole.md', md + '\n');
   console.log(md);

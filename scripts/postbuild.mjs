@@ -11,4 +11,4 @@ if (existsSync(genDir)) {
     if (f.endsWith('.js') || f.endsWith('.d.ts') || f.endsWith('.cjs')) copyFileSync(join(genDir, f), join(outDir, f));
   }
 }
-if (existsSync('dist/sdk/cli.js')) chmodSync('dist/sdk/cli.js', 0o755);
+if (existsSync('dist/sdk/bin.js')) chmodSync('dist/sdk/bin.js', 0o755);

@@ -26,7 +26,7 @@ export class RunWriter {
       title: this.title,
       xLabel: 'environment steps',
       yLabel: 'greedy evaluation return',
-      series: [{ label: y, x: xs, y: ys }],
+      series: [{ label: y === 'eval_return_mean' ? 'greedy evaluation return (mean over eval episodes)' : y, x: xs, y: ys }],
       ...(this.rewardThreshold !== undefined ? { hline: { y: this.rewardThreshold, label: `threshold ${this.rewardThreshold}` } } : {}),
     });
     writeFileAtomic(join(this.dir, 'curve.svg'), svg);

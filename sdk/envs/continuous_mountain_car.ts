@@ -18,14 +18,19 @@
  * Reset: position uniform in [-0.6, -0.4), velocity 0 (float64 until the first step).
  */
 import type { Rng } from '../util/rng.js';
-import { type BaseEnvOptions, ClassicControlEnv, type EnvDefinition, checkFiniteOption } from './env.js';
+import { type BaseEnvOptions, ClassicControlEnv, type EnvDefinition } from './env.js';
+import {
+  MOUNTAIN_CAR_MAX_POSITION as MAX_POSITION,
+  MOUNTAIN_CAR_MAX_SPEED as MAX_SPEED,
+  MOUNTAIN_CAR_MIN_POSITION as MIN_POSITION,
+  goalVelocityOption,
+  mountainCarMove,
+  sampleMountainCarStart,
+} from './mountain_car.js';
 import { float32Box } from './spaces.js';
 
 const MIN_ACTION = -1.0;
 const MAX_ACTION = 1.0;
-const MIN_POSITION = -1.2;
-const MAX_POSITION = 0.6;
-const MAX_SPEED = 0.07;
 const GOAL_POSITION = 0.45; // was 0.5 in MountainCar-v0
 const POWER = 0.0015;
 
@@ -48,31 +53,18 @@ export class MountainCarContinuousEnv extends ClassicControlEnv<Float64Array> {
 
   constructor(options: MountainCarContinuousOptions = {}) {
     super(MOUNTAIN_CAR_CONTINUOUS_V0, options);
-    this.goalVelocity =
-      options.goalVelocity === undefined
-        ? 0
-        : checkFiniteOption(options.goalVelocity, `${this.id}: option goalVelocity`, 'goalVelocity: 0');
+    this.goalVelocity = goalVelocityOption(options, this.id);
   }
 
   protected sampleInitialState(rng: Rng, out: Float64Array): void {
-    out[0] = rng.uniformRange(-0.6, -0.4);
-    out[1] = 0;
+    sampleMountainCarStart(rng, out);
   }
 
   protected transition(action: Float64Array): { reward: number; terminated: boolean } {
     const s = this.s;
-    let position = s[0]!;
-    let velocity = s[1]!;
     const a0 = action[0]!;
     const force = Math.min(Math.max(a0, MIN_ACTION), MAX_ACTION);
-
-    velocity += force * POWER - 0.0025 * Math.cos(3 * position);
-    if (velocity > MAX_SPEED) velocity = MAX_SPEED;
-    if (velocity < -MAX_SPEED) velocity = -MAX_SPEED;
-    position += velocity;
-    if (position > MAX_POSITION) position = MAX_POSITION;
-    if (position < MIN_POSITION) position = MIN_POSITION;
-    if (position === MIN_POSITION && velocity < 0) velocity = 0;
+    const [position, velocity] = mountainCarMove(s[0]!, s[1]! + force * POWER - 0.0025 * Math.cos(3 * s[0]!));
 
     const terminated = position >= GOAL_POSITION && velocity >= this.goalVelocity;
     let reward = 0;

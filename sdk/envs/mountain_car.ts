@@ -24,6 +24,31 @@ const GOAL_POSITION = 0.5;
 const FORCE = 0.001;
 const GRAVITY = 0.0025;
 
+/**
+ * What both MountainCar variants share after their own velocity update, in Gymnasium's order:
+ * clip velocity, move, clip position, inelastic left wall. Returns [position, velocity].
+ */
+export function mountainCarMove(position: number, velocity: number): [number, number] {
+  velocity = Math.min(Math.max(velocity, -MOUNTAIN_CAR_MAX_SPEED), MOUNTAIN_CAR_MAX_SPEED);
+  position += velocity;
+  position = Math.min(Math.max(position, MOUNTAIN_CAR_MIN_POSITION), MOUNTAIN_CAR_MAX_POSITION);
+  if (position === MOUNTAIN_CAR_MIN_POSITION && velocity < 0) velocity = 0;
+  return [position, velocity];
+}
+
+/** Both variants' reset: position uniform in [-0.6, -0.4), velocity 0. */
+export function sampleMountainCarStart(rng: Rng, out: Float64Array): void {
+  out[0] = rng.uniformRange(-0.6, -0.4);
+  out[1] = 0;
+}
+
+/** Both variants' `goalVelocity` option (Gymnasium's `goal_velocity`, default 0). */
+export function goalVelocityOption(options: { goalVelocity?: number }, id: string): number {
+  return options.goalVelocity === undefined
+    ? 0
+    : checkFiniteOption(options.goalVelocity, `${id}: option goalVelocity`, 'goalVelocity: 0');
+}
+
 export interface MountainCarOptions extends BaseEnvOptions {
   /** Gymnasium's `goal_velocity` constructor argument (default 0). */
   goalVelocity?: number;
@@ -46,26 +71,16 @@ export class MountainCarEnv extends ClassicControlEnv<number> {
 
   constructor(options: MountainCarOptions = {}) {
     super(MOUNTAIN_CAR_V0, options);
-    this.goalVelocity =
-      options.goalVelocity === undefined
-        ? 0
-        : checkFiniteOption(options.goalVelocity, `${this.id}: option goalVelocity`, 'goalVelocity: 0');
+    this.goalVelocity = goalVelocityOption(options, this.id);
   }
 
   protected sampleInitialState(rng: Rng, out: Float64Array): void {
-    out[0] = rng.uniformRange(-0.6, -0.4);
-    out[1] = 0;
+    sampleMountainCarStart(rng, out);
   }
 
   protected transition(action: number): { reward: number; terminated: boolean } {
     const s = this.s;
-    let position = s[0]!;
-    let velocity = s[1]!;
-    velocity += (action - 1) * FORCE + Math.cos(3 * position) * -GRAVITY;
-    velocity = Math.min(Math.max(velocity, -MOUNTAIN_CAR_MAX_SPEED), MOUNTAIN_CAR_MAX_SPEED);
-    position += velocity;
-    position = Math.min(Math.max(position, MOUNTAIN_CAR_MIN_POSITION), MOUNTAIN_CAR_MAX_POSITION);
-    if (position === MOUNTAIN_CAR_MIN_POSITION && velocity < 0) velocity = 0;
+    const [position, velocity] = mountainCarMove(s[0]!, s[1]! + (action - 1) * FORCE + Math.cos(3 * s[0]!) * -GRAVITY);
     const terminated = position >= GOAL_POSITION && velocity >= this.goalVelocity;
     s[0] = position;
     s[1] = velocity;

@@ -23,6 +23,7 @@ import { loadPolicy } from '../runtime/index.node.js';
 import { make, listEnvs } from './envs/index.js';
 import { verifyParity } from './parity.js';
 import { RunWriter } from './runs.js';
+import { runEpisodes } from './evaluate.js';
 import { formatDuration } from './util/metrics.js';
 import { GMMRL_VERSION } from '../models/version.js';
 import { spaceToJson } from './spaces-json.js';
@@ -217,22 +218,8 @@ export async function evalCommand(argv: string[], out: Out): Promise<{ mean_retu
     const envId = str(flags, 'env') ?? policy.info.metadata.env_id;
     if (!envId) throw new ValueError(`gmmrl eval: the model has no env_id metadata; pass --env ID.`);
     const env = make(envId);
-    const returns: number[] = [];
     const seed = flags.seed as number;
-    for (let e = 0; e < episodes; e++) {
-      let { obs } = env.reset({ seed: (seed + e) >>> 0 });
-      let total = 0;
-      for (;;) {
-        const a = await policy.actOne(obs);
-        const r = env.step(a);
-        total += r.reward;
-        obs = r.obs;
-        if (r.terminated || r.truncated) break;
-      }
-      returns.push(total);
-    }
-    const mean = returns.reduce((a, b) => a + b, 0) / episodes;
-    const std = Math.sqrt(returns.reduce((a, b) => a + (b - mean) ** 2, 0) / episodes);
+    const { mean, std } = await runEpisodes(env, (obs) => policy.actOne(obs), episodes, seed);
     const res = { mean_return: mean, std_return: std, episodes };
     if (flags.json) out(JSON.stringify(res));
     else out(`${envId}: mean return ${mean.toFixed(2)} ± ${std.toFixed(2)} over ${episodes} episodes (seeds ${seed}…${seed + episodes - 1}), ONNX Runtime`);

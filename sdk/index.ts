@@ -22,6 +22,7 @@ export {
 } from './algorithms/gmmqf.js';
 export { selectBackend, describeBackend, parseBackendName, BACKEND_NAMES, type BackendName, type BackendInfo } from './backend.js';
 export { Rng } from './util/rng.js';
+export { runEpisodes, type EpisodeStats } from './evaluate.js';
 export { RunWriter } from './runs.js';
 export { MetricsLog, svgLinePlot } from './util/metrics.js';
 

@@ -28,6 +28,7 @@ import type { GmmQfParams } from '../../models/gmmqf/params.js';
 import { riemannianGradient, inner, tryRetract, armijoSearch, type SpdMetric } from '../optim/spd.js';
 import { selectBackend, describeBackend, type BackendName, type BackendInfo } from '../backend.js';
 import { formatDuration } from '../util/metrics.js';
+import { runEpisodes, type EpisodeStats } from '../evaluate.js';
 import { solveSpdInPlace } from '../optim/lstsq.js';
 
 /** Every field documented with its default. */
@@ -229,24 +230,10 @@ function greedyAction(p: GmmQfParams, factors: Float64Array, obs: Float32Array):
   return argmaxRows(qValues(p, obs, 1, factors), 1, p.A)[0]!;
 }
 
-/** Mean and std of greedy returns over `episodes` episodes. */
-export function evaluateGreedy(p: GmmQfParams, env: Env, episodes: number, seed: number): { mean: number; std: number; returns: number[] } {
+/** Mean and std of greedy returns over `episodes` episodes (episode e uses seed + e). */
+export function evaluateGreedy(p: GmmQfParams, env: Env, episodes: number, seed: number): Promise<EpisodeStats> {
   const factors = precisionFactors(p.covariances, p.K, p.D);
-  const returns: number[] = [];
-  for (let e = 0; e < episodes; e++) {
-    let { obs } = env.reset({ seed: (seed + e) >>> 0 });
-    let total = 0;
-    for (;;) {
-      const r = env.step(greedyAction(p, factors, obs));
-      total += r.reward;
-      obs = r.obs;
-      if (r.terminated || r.truncated) break;
-    }
-    returns.push(total);
-  }
-  const mean = returns.reduce((a, b) => a + b, 0) / episodes;
-  const std = Math.sqrt(returns.reduce((a, b) => a + (b - mean) ** 2, 0) / episodes);
-  return { mean, std, returns };
+  return runEpisodes(env, (obs) => greedyAction(p, factors, obs), episodes, seed);
 }
 
 /** Runs GMM-QF policy iteration. */
@@ -408,7 +395,7 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
     }
 
     // ---- greedy evaluation --------------------------------------------------------------------
-    const ev = evaluateGreedy(params, evalEnv, cfg.evalEpisodes, (cfg.seed * 7919 + it * 104729) >>> 0);
+    const ev = await evaluateGreedy(params, evalEnv, cfg.evalEpisodes, (cfg.seed * 7919 + it * 104729) >>> 0);
     const isNewBest = ev.mean >= bestReturn;
     if (isNewBest) {
       bestReturn = ev.mean;

@@ -27,7 +27,7 @@ describe('sdk/algorithms/gmmqf (batch policy iteration)', function () {
     expect(spdChecks.length).to.be.greaterThan(3);
     expect(spdChecks.every(Boolean), 'every covariance SPD after every iteration').to.equal(true);
     // greedy evaluation on fresh seeds, independent of the selection episodes
-    const ev = evaluateGreedy(res.params, make('CartPole-v1'), 20, 90_000);
+    const ev = await evaluateGreedy(res.params, make('CartPole-v1'), 20, 90_000);
     // random policy baseline on the same seeds
     const env = make('CartPole-v1');
     const rng = new Rng(7);

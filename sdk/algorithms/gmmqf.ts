@@ -21,7 +21,8 @@
  */
 import { Rng } from '../util/rng.js';
 import { make, type Env } from '../envs/index.js';
-import { ValueError } from '../../runtime/errors.js';
+import { SpdError, ValueError } from '../../runtime/errors.js';
+import { invertSpd } from '../../models/linalg/cholesky.js';
 import { BellmanBatch } from '../../models/gmmqf/tf.js';
 import { precisionFactors, qValues, argmaxRows } from '../../models/gmmqf/reference.js';
 import type { GmmQfParams } from '../../models/gmmqf/params.js';
@@ -206,22 +207,11 @@ function cloneParams(p: GmmQfParams): GmmQfParams {
   };
 }
 
-/** C_k⁻¹ for every component, [K, D, D] (float64, via Cholesky). */
+/** C_k⁻¹ for every component, [K, D, D] (float64, via Cholesky). Throws SpdError naming the component. */
 function precisions(p: GmmQfParams): Float64Array {
   const { K, D } = p;
-  const W = precisionFactors(p.covariances, K, D);
   const out = new Float64Array(K * D * D);
-  for (let k = 0; k < K; k++) {
-    const b = k * D * D;
-    for (let i = 0; i < D; i++) {
-      for (let j = 0; j <= i; j++) {
-        let s = 0;
-        for (let r = Math.max(i, j); r < D; r++) s += W[b + r * D + i]! * W[b + r * D + j]!;
-        out[b + i * D + j] = s;
-        out[b + j * D + i] = s;
-      }
-    }
-  }
+  for (let k = 0; k < K; k++) out.set(invertSpd(p.covariances, D, `covariances[${k}]`, k * D * D), k * D * D);
   return out;
 }
 
@@ -365,8 +355,9 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
             }
             try {
               trialP = precisions(trial);
-            } catch {
-              return Infinity; // numerically not SPD: reject this step size
+            } catch (err) {
+              if (err instanceof SpdError) return Infinity; // numerically not SPD: reject this step size
+              throw err;
             }
             return batch.loss(trial.means, trialP, trial.weights);
           };
@@ -380,7 +371,7 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
           });
           evals += res.evaluations;
           if (!res.accepted) break;
-          apply(res.t); // re-materialise the accepted point
+          // armijoSearch returns right after the accepting tryStep, so `trial` and `trialP` hold that point
           params.means.set(trial.means);
           params.weights.set(trial.weights);
           params.covariances.set(trial.covariances);

@@ -2,19 +2,15 @@ import { expect } from 'chai';
 import { Rng } from '../../../sdk/util/rng.js';
 import { selectBackend } from '../../../sdk/backend.js';
 import { BellmanBatch, qValuesTf } from '../../../models/gmmqf/tf.js';
-import { qValues, normalize, precisionFactors } from '../../../models/gmmqf/reference.js';
+import { qValues, normalize } from '../../../models/gmmqf/reference.js';
+import { invertSpd } from '../../../models/linalg/cholesky.js';
 import type { GmmQfParams } from '../../../models/gmmqf/params.js';
 import { expectClose } from '../../helpers.js';
 import { randomParams, randomObs } from './fixtures.js';
 
 function invert(C: Float64Array, K: number, D: number): Float64Array {
-  const W = precisionFactors(C, K, D);
   const P = new Float64Array(K * D * D);
-  for (let k = 0; k < K; k++) for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) {
-    let s = 0;
-    for (let r = 0; r < D; r++) s += W[k * D * D + r * D + i]! * W[k * D * D + r * D + j]!;
-    P[k * D * D + i * D + j] = s;
-  }
+  for (let k = 0; k < K; k++) P.set(invertSpd(C, D, `C[${k}]`, k * D * D), k * D * D);
   return P;
 }
 

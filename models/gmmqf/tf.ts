@@ -86,16 +86,23 @@ export class BellmanBatch {
     this.y.dispose();
   }
 
-  /** Shared forward pass: u = P_k d, g, Q(s_t,a_t), residual e. Must be called inside tf.tidy. */
-  private forward(means: Float64Array, precisions: Float64Array, weights: Float64Array) {
-    const { K, D, A } = this;
+  /** Kernel activations g [K, T] and u = P_k (z_t − m_k) [K, T, D]. Must be called inside tf.tidy. */
+  private kernels(means: Float64Array, precisions: Float64Array) {
+    const { K, D } = this;
     const m = tf.tensor3d(Float32Array.from(means), [K, 1, D]);
     const P = tf.tensor3d(Float32Array.from(precisions), [K, D, D]);
-    const W = tf.tensor2d(Float32Array.from(weights), [K, A]);
     const diff = tf.sub(this.z, m); // [K, T, D], centred
     const u = tf.matMul(diff, P); // [K, T, D] = (P_k d)ᵀ (P symmetric)
     const quad = tf.sum(tf.mul(u, diff), 2); // [K, T]
     const g = tf.exp(tf.mul(quad, tf.scalar(-0.5))); // [K, T]
+    return { u, g };
+  }
+
+  /** Shared forward pass: u = P_k d, g, Q(s_t,a_t), residual e. Must be called inside tf.tidy. */
+  private forward(means: Float64Array, precisions: Float64Array, weights: Float64Array) {
+    const { K, A } = this;
+    const { u, g } = this.kernels(means, precisions);
+    const W = tf.tensor2d(Float32Array.from(weights), [K, A]);
     const xiA = tf.matMul(W, this.onehot, false, true); // [K, T]: ξ[k, a_t]
     const qsa = tf.sum(tf.mul(xiA, g), 0); // [T]
     const e = tf.sub(this.y, qsa); // [T]
@@ -159,13 +166,9 @@ export class BellmanBatch {
    * b_a = Σ_{t: a_t=a} y_t g_t [K].
    */
   normalEquations(means: Float64Array, precisions: Float64Array): { M: Float64Array; b: Float64Array } {
-    const { K, D, A } = this;
+    const { K, A } = this;
     const packed = tf.tidy(() => {
-      const m = tf.tensor3d(Float32Array.from(means), [K, 1, D]);
-      const P = tf.tensor3d(Float32Array.from(precisions), [K, D, D]);
-      const diff = tf.sub(this.z, m);
-      const quad = tf.sum(tf.mul(tf.matMul(diff, P), diff), 2);
-      const g = tf.exp(tf.mul(quad, tf.scalar(-0.5))); // [K, T]
+      const { g } = this.kernels(means, precisions); // [K, T]
       const parts: tf.Tensor[] = [];
       const bs: tf.Tensor[] = [];
       for (let a = 0; a < A; a++) {

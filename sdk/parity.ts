@@ -23,7 +23,7 @@
 import { readFileSync } from 'node:fs';
 import { ShapeError } from '../runtime/errors.js';
 import { loadPolicy } from '../runtime/index.node.js';
-import { loadGmmQfCheckpoint } from '../models/gmmqf/checkpoint.js';
+import { loadGmmQfCheckpoint, type GmmQfCheckpoint } from '../models/gmmqf/checkpoint.js';
 import { qValuesTf } from '../models/gmmqf/tf.js';
 import { qValues, argmaxRows, precisionFactors, activations } from '../models/gmmqf/reference.js';
 import { qErrorBound } from '../models/gmmqf/float32-bound.js';
@@ -71,11 +71,11 @@ function relDiff(a: number, b: number, floor: number): number {
 
 /** Draws the verification states (float32 rows, [N, D]). */
 export function parityStates(
-  ckptDir: string,
+  ckpt: Pick<GmmQfCheckpoint, 'params' | 'config'>,
   n: number,
   seed: number,
 ): { obs: Float32Array; rollout: number; uniform: number; far: number } {
-  const { params, config } = loadGmmQfCheckpoint(ckptDir);
+  const { params, config } = ckpt;
   const { D } = params;
   const rng = new Rng(seed);
   const nRoll = Math.floor(n / 3);
@@ -121,9 +121,10 @@ export async function verifyParity(ckptDir: string, onnx: string | Uint8Array, o
   const rtol = opts.rtol ?? 1e-5;
   const floor = opts.qFloor ?? 1e-3;
   const backend = await selectBackend(opts.backend ?? 'auto');
-  const { params } = loadGmmQfCheckpoint(ckptDir);
-  const { D, A } = params;
-  const { obs, rollout, uniform, far } = parityStates(ckptDir, n, opts.seed ?? 0);
+  const ckpt = loadGmmQfCheckpoint(ckptDir);
+  const { params } = ckpt;
+  const { A } = params;
+  const { obs, rollout, uniform, far } = parityStates(ckpt, n, opts.seed ?? 0);
   const bytes = typeof onnx === 'string' ? new Uint8Array(readFileSync(onnx)) : onnx;
   const policy = await loadPolicy(bytes);
   try {

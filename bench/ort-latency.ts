@@ -22,6 +22,8 @@ import { loadPolicy as loadNode } from '../runtime/index.node.js';
 import { loadPolicy as loadWeb } from '../runtime/index.web.js';
 import type { Policy } from '../runtime/policy.js';
 import { Rng } from '../sdk/util/rng.js';
+import { parseArgs } from '../sdk/cli/args.js';
+import { ValueError } from '../runtime/errors.js';
 
 const K = 50;
 const D = 4;
@@ -136,14 +138,6 @@ async function policyRow(policy: Policy, backend: string, pool: Float32Array, ba
   return { backend, path: 'gmmrl/runtime', singleP50us: s.p50, singleP99us: s.p99, singleMeanUs: s.mean, batchN: n, batchMeanMs: ms, batchObsPerSec: (n / ms) * 1000 };
 }
 
-function arg(argv: string[], name: string, dflt: number): number {
-  const a = argv.find((x) => x.startsWith(`--${name}=`));
-  if (!a) return dflt;
-  const v = Number(a.slice(name.length + 3));
-  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer, got ${a}`);
-  return v;
-}
-
 function table(r: LatencyReport): string {
   const head = ['backend', 'path', 'single p50 µs', 'single p99 µs', 'single mean µs', `batch ${r.rows[0]?.batchN ?? ''} ms`, 'batch obs/s'];
   const body = r.rows.map((x) => [
@@ -160,8 +154,16 @@ function table(r: LatencyReport): string {
 }
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<LatencyReport> {
-  const calls = arg(argv, 'calls', 10_000);
-  const n = arg(argv, 'batch', 1024);
+  const { flags } = parseArgs('bench ort-latency', argv, {
+    calls: { type: 'int', help: 'single-observation calls', default: 10_000 },
+    batch: { type: 'int', help: 'batch size', default: 1024 },
+    json: { type: 'boolean', help: 'print JSON only', default: false },
+  });
+  const calls = flags.calls as number;
+  const n = flags.batch as number;
+  for (const [name, v] of [['calls', calls], ['batch', n]] as const) {
+    if (v < 1) throw new ValueError(`bench: --${name} is ${v}; it must be a positive integer.`);
+  }
   const warmup = Math.min(2000, Math.max(100, Math.floor(calls / 10)));
   const runs = 200;
   const p = benchParams(7);
@@ -202,7 +204,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Late
     cpu: `${cpus()[0]?.model ?? 'unknown'} ×${cpus().length}`,
     rows,
   };
-  if (!argv.includes('--json')) console.log(table(report) + '\n');
+  if (!flags.json) console.log(table(report) + '\n');
   console.log(JSON.stringify(report, null, 2));
   return report;
 }

@@ -16,6 +16,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from '../sdk/cli/args.js';
 
 interface SeedResult {
   seed: number;
@@ -36,11 +37,6 @@ function run(args: string[]): Promise<string> {
     p.stderr.on('data', (d) => process.stderr.write(d));
     p.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`gmmrl ${args.join(' ')} exited ${code}\n${out}`))));
   });
-}
-
-function flag(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
 }
 
 async function oneSeed(seed: number, steps: number, extra: string[], skipTrain: boolean): Promise<SeedResult> {
@@ -72,11 +68,18 @@ async function oneSeed(seed: number, steps: number, extra: string[], skipTrain: 
 }
 
 async function main(): Promise<void> {
-  const seeds = flag('seeds', '0,1,2,3,4').split(',').map(Number);
-  const steps = Number(flag('steps', '30000'));
-  const jobs = Number(flag('jobs', '2'));
-  const extra = process.argv.includes('--metric') ? ['--metric', flag('metric', 'ai')] : [];
-  const skipTrain = process.argv.includes('--skip-train');
+  const { flags } = parseArgs('experiments gmmqf-cartpole', process.argv.slice(2), {
+    seeds: { type: 'string', help: 'comma-separated seeds', default: '0,1,2,3,4' },
+    steps: { type: 'int', help: 'training steps per seed', default: 30000 },
+    jobs: { type: 'int', help: 'seeds trained at a time', default: 2 },
+    metric: { type: 'string', help: 'SPD metric passed to gmmrl train (default: its own)', choices: ['ai', 'bw'] },
+    'skip-train': { type: 'boolean', help: 'reuse the checkpoints in runs/exp-gmmqf-cartpole/', default: false },
+  });
+  const seeds = String(flags.seeds).split(',').map(Number);
+  const steps = flags.steps as number;
+  const jobs = flags.jobs as number;
+  const extra = flags.metric ? ['--metric', String(flags.metric)] : [];
+  const skipTrain = Boolean(flags['skip-train']);
   const t0 = performance.now();
   const results: SeedResult[] = [];
   const queue = [...seeds];

@@ -7,32 +7,12 @@ import type { GmmQfParams } from '../../models/gmmqf/params.js';
 import { precisionFactors } from '../../models/gmmqf/reference.js';
 import type { GmmQfExportMeta } from '../../exporters/onnx/gmmqf.js';
 import { Rng } from '../../sdk/util/rng.js';
+import { conjugateDiag, randomOrthogonal } from '../models/linalg/fixtures.js';
 
 /** Unit roundoff of float32. */
 export { U32, qErrorBound } from '../../models/gmmqf/float32-bound.js';
 
-/** A random orthogonal D×D matrix (Gram–Schmidt of a Gaussian matrix), row-major. */
-export function randomOrthogonal(rng: Rng, D: number): Float64Array {
-  const q = new Float64Array(D * D);
-  for (let i = 0; i < D; i++) {
-    for (;;) {
-      for (let j = 0; j < D; j++) q[i * D + j] = rng.normal();
-      for (let p = 0; p < i; p++) {
-        let dot = 0;
-        for (let j = 0; j < D; j++) dot += q[i * D + j]! * q[p * D + j]!;
-        for (let j = 0; j < D; j++) q[i * D + j]! -= dot * q[p * D + j]!;
-      }
-      let nrm = 0;
-      for (let j = 0; j < D; j++) nrm += q[i * D + j]! ** 2;
-      nrm = Math.sqrt(nrm);
-      if (nrm > 1e-6) {
-        for (let j = 0; j < D; j++) q[i * D + j]! /= nrm;
-        break;
-      }
-    }
-  }
-  return q;
-}
+export { randomOrthogonal };
 
 /**
  * SPD matrix Q diag(λ) Qᵀ with eigenvalues log-spaced over [s, s·cond] (random order), exactly
@@ -42,16 +22,7 @@ export function randomSpd(rng: Rng, D: number, cond: number, s: number): Float64
   const q = randomOrthogonal(rng, D);
   const lam = new Float64Array(D);
   for (let i = 0; i < D; i++) lam[i] = s * Math.pow(cond, D === 1 ? rng.uniform() : i / (D - 1));
-  const c = new Float64Array(D * D);
-  for (let i = 0; i < D; i++) {
-    for (let j = 0; j <= i; j++) {
-      let v = 0;
-      for (let k = 0; k < D; k++) v += q[k * D + i]! * lam[k]! * q[k * D + j]!;
-      c[i * D + j] = v;
-      c[j * D + i] = v;
-    }
-  }
-  return c;
+  return conjugateDiag(q, lam, D);
 }
 
 export interface RandomParamsOptions {

@@ -23,7 +23,7 @@ export const METADATA_KEY_FAMILY = 'gmmrl.family';
 export const METADATA_KEY_JSON = 'gmmrl.metadata';
 
 /** Model families this version of the runtime can run. */
-export const MODEL_FAMILIES = ['gmmqf'] as const;
+export const MODEL_FAMILIES = ['gmmqf', 'dqn'] as const;
 export type ModelFamily = (typeof MODEL_FAMILIES)[number];
 
 /** The normalization formula string written by the exporter (informative). */
@@ -69,6 +69,56 @@ export interface DiscreteActionSpaceSpec {
   n: number;
 }
 
+/**
+ * A continuous (Box) action space discretized into a documented grid of n action vectors. The
+ * Q-function ranks the n grid points; the graph's `action` output is the chosen grid value (float32,
+ * [N, ...shape]) and `action_index` its index (int64, [N]).
+ */
+export interface GridActionSpaceSpec {
+  kind: 'grid';
+  /** Number of grid points (the Q-function's actions). */
+  n: number;
+  /** Shape of one environment action (e.g. [1]). */
+  shape: number[];
+  /** The grid: n rows of prod(shape) float32 values, each within [low, high]. */
+  values: number[][];
+  /** The environment's action bounds, prod(shape) each. */
+  low: number[];
+  high: number[];
+}
+
+export type ActionSpaceSpec = DiscreteActionSpaceSpec | GridActionSpaceSpec;
+
+/**
+ * A fixed feature map applied inside the graph before normalization (normalization is then over the
+ * features). 'identity' is the default when `features` is absent.
+ * 'acrobot-angles': [cos θ1, sin θ1, cos θ2, sin θ2, dθ1, dθ2] → [θ1, θ2, dθ1, dθ2] with
+ * θ = atan2(sin, cos) (Gymnasium Acrobot-v1's internal 4-dimensional angle state).
+ */
+export interface FeatureMapSpec {
+  kind: 'identity' | 'acrobot-angles';
+  /** Number of features the map produces (the size of normalization.offset/scale). */
+  size: number;
+  formula: string;
+}
+
+export const FEATURE_MAP_KINDS = ['identity', 'acrobot-angles'] as const;
+
+/** Sparsity of a (sparse) GMM-QF as exported; informative. */
+export interface SparsitySpec {
+  /** Hadamard factors J (1 = dense weights). */
+  factors: number;
+  /** l2 regularization ρ on the factors. */
+  rho: number;
+  /** Fraction of weights ξ[k, a] that are nonzero (|ξ| > threshold·max|ξ|) in the trained model. */
+  nonzero_fraction: number;
+  /** Relative threshold used for nonzero_fraction. */
+  threshold: number;
+  /** Components in the trained model, and how many were pruned at export (all-zero weight rows). */
+  components_trained: number;
+  components_pruned: number;
+}
+
 export interface NormalizationSpec {
   /** Exactly the float32 values stored in the graph, one per observation entry. */
   offset: number[];
@@ -85,10 +135,19 @@ export interface GmmrlMetadataV1 {
   producer_version: string;
   env_id: string;
   observation_space: ObservationSpaceSpec;
-  action_space: DiscreteActionSpaceSpec;
-  /** Number of Gaussian components K. */
-  components: number;
+  action_space: ActionSpaceSpec;
+  /** Number of Gaussian components K (family gmmqf; absent for dqn). */
+  components?: number;
+  /** Feature map inside the graph before normalization (absent = identity). */
+  features?: FeatureMapSpec;
+  /** Normalization of the features (of the observation when there is no feature map). */
   normalization: NormalizationSpec;
+  /** Number of trainable parameters of the model as trained (informative). */
+  parameter_count?: number;
+  /** Family gmmqf: sparsity record (informative). */
+  sparsity?: SparsitySpec;
+  /** Family dqn: the MLP's layer sizes [D_in, hidden…, A] and hidden activation (informative). */
+  network?: { layers: number[]; activation: string };
   inputs: TensorSpec[];
   outputs: TensorSpec[];
   /** SHA-256 (lower-case hex) of the checkpoint the model was exported from. */
@@ -99,10 +158,23 @@ export interface GmmrlMetadataV1 {
 
 export type GmmrlMetadata = GmmrlMetadataV1;
 
-/** The graph input/output names of the gmmqf family. */
+/** The graph input/output names of the Q-function families (gmmqf, dqn). */
 export const GMMQF_INPUT = 'obs';
 export const GMMQF_OUTPUT_Q = 'q';
 export const GMMQF_OUTPUT_ACTION = 'action';
+/** Grid action spaces only: the grid index of `action`. */
+export const GMMQF_OUTPUT_ACTION_INDEX = 'action_index';
+
+/** Size of the model's input to normalization: the feature map's size, or the observation size. */
+export function featureSize(meta: Pick<GmmrlMetadataV1, 'observation_space' | 'features'>): number {
+  return meta.features?.size ?? observationSize(meta);
+}
+
+/** Number of entries of one environment action: 1 for discrete (an index), prod(shape) for a grid. */
+export function actionSize(meta: Pick<GmmrlMetadataV1, 'action_space'>): number {
+  const as = meta.action_space;
+  return as.kind === 'grid' ? as.shape.reduce((a, b) => a * b, 1) : 1;
+}
 
 /** Observation size D = prod(observation_space.shape). */
 export function observationSize(meta: Pick<GmmrlMetadataV1, 'observation_space'>): number {
@@ -215,15 +287,32 @@ export function validateMetadata(
     if (!(low[i]! <= high[i]!)) v.fail(`observation_space.low[${i}]`, `= ${low[i]} exceeds high[${i}] = ${high[i]}`);
   }
 
-  const as = v.object(o['action_space'], 'action_space');
-  if (as['kind'] !== 'discrete') v.fail('action_space.kind', `must be "discrete", got ${describeValue(as['kind'])}`);
-  const n = v.posInt(as['n'], 'action_space.n');
+  const action_space = validateActionSpace(v, o['action_space']);
 
-  const components = v.posInt(o['components'], 'components');
+  let components: number | undefined;
+  if (family === 'gmmqf') components = v.posInt(o['components'], 'components');
+  else if (o['components'] !== undefined) v.fail('components', `is only defined for family gmmqf, got ${describeValue(o['components'])}`);
+
+  let features: FeatureMapSpec | undefined;
+  if (o['features'] !== undefined) {
+    const fo = v.object(o['features'], 'features');
+    const kind = fo['kind'];
+    if (typeof kind !== 'string' || !(FEATURE_MAP_KINDS as readonly string[]).includes(kind)) {
+      v.fail('features.kind', `must be one of ${FEATURE_MAP_KINDS.join(', ')}; got ${describeValue(kind)}`);
+    }
+    const size = v.posInt(fo['size'], 'features.size');
+    if (kind === 'identity' && size !== D) v.fail('features.size', `must equal the observation size ${D} for the identity map, got ${size}`);
+    if (kind === 'acrobot-angles') {
+      if (D !== 6) v.fail('features.kind', `"acrobot-angles" needs a 6-entry observation, the observation has ${D}`);
+      if (size !== 4) v.fail('features.size', `must be 4 for "acrobot-angles", got ${size}`);
+    }
+    features = { kind: kind as FeatureMapSpec['kind'], size, formula: v.string(fo['formula'], 'features.formula', false) };
+  }
+  const F = features?.size ?? D;
 
   const no = v.object(o['normalization'], 'normalization');
-  const offset = v.array(no['offset'], 'normalization.offset', D).map((x, i) => v.finite(x, `normalization.offset[${i}]`));
-  const scale = v.array(no['scale'], 'normalization.scale', D).map((x, i) => {
+  const offset = v.array(no['offset'], 'normalization.offset', F).map((x, i) => v.finite(x, `normalization.offset[${i}]`));
+  const scale = v.array(no['scale'], 'normalization.scale', F).map((x, i) => {
     const s = v.finite(x, `normalization.scale[${i}]`);
     if (!(s > 0)) v.fail(`normalization.scale[${i}]`, `must be > 0, got ${s}`);
     return s;
@@ -245,12 +334,33 @@ export function validateMetadata(
     producer_version: producerVersion,
     env_id: envId,
     observation_space: { shape, low, high },
-    action_space: { kind: 'discrete', n },
-    components,
+    action_space,
     normalization: { offset, scale, formula },
     inputs,
     outputs,
   };
+  if (components !== undefined) out.components = components;
+  if (features !== undefined) out.features = features;
+  if (o['parameter_count'] !== undefined) out.parameter_count = v.posInt(o['parameter_count'], 'parameter_count');
+  if (o['sparsity'] !== undefined) {
+    if (family !== 'gmmqf') v.fail('sparsity', 'is only defined for family gmmqf');
+    const so = v.object(o['sparsity'], 'sparsity');
+    out.sparsity = {
+      factors: v.posInt(so['factors'], 'sparsity.factors'),
+      rho: v.finite(so['rho'], 'sparsity.rho'),
+      nonzero_fraction: v.finite(so['nonzero_fraction'], 'sparsity.nonzero_fraction'),
+      threshold: v.finite(so['threshold'], 'sparsity.threshold'),
+      components_trained: v.posInt(so['components_trained'], 'sparsity.components_trained'),
+      components_pruned: v.finite(so['components_pruned'], 'sparsity.components_pruned'),
+    };
+  }
+  if (o['network'] !== undefined) {
+    const no2 = v.object(o['network'], 'network');
+    out.network = {
+      layers: v.array(no2['layers'], 'network.layers').map((x, i) => v.posInt(x, `network.layers[${i}]`)),
+      activation: v.string(no2['activation'], 'network.activation'),
+    };
+  }
   const sha = o['source_checkpoint_sha256'];
   if (sha !== undefined) {
     if (typeof sha !== 'string' || !/^[0-9a-f]{64}$/.test(sha)) {
@@ -265,6 +375,27 @@ export function validateMetadata(
   return out;
 }
 
+function validateActionSpace(v: V, value: unknown): ActionSpaceSpec {
+  const as = v.object(value, 'action_space');
+  const kind = as['kind'];
+  if (kind === 'discrete') return { kind: 'discrete', n: v.posInt(as['n'], 'action_space.n') };
+  if (kind !== 'grid') v.fail('action_space.kind', `must be "discrete" or "grid", got ${describeValue(kind)}`);
+  const n = v.posInt(as['n'], 'action_space.n');
+  const shape = v.array(as['shape'], 'action_space.shape').map((d, i) => v.posInt(d, `action_space.shape[${i}]`));
+  if (shape.length === 0) v.fail('action_space.shape', 'must not be empty');
+  const size = shape.reduce((a, b) => a * b, 1);
+  const low = v.array(as['low'], 'action_space.low', size).map((x, i) => v.finite(x, `action_space.low[${i}]`));
+  const high = v.array(as['high'], 'action_space.high', size).map((x, i) => v.finite(x, `action_space.high[${i}]`));
+  const values = v.array(as['values'], 'action_space.values', n).map((row, r) =>
+    v.array(row, `action_space.values[${r}]`, size).map((x, j) => {
+      const y = v.finite(x, `action_space.values[${r}][${j}]`);
+      if (!(y >= low[j]! && y <= high[j]!)) v.fail(`action_space.values[${r}][${j}]`, `= ${y} lies outside the action bounds [${low[j]}, ${high[j]}]`);
+      return y;
+    }),
+  );
+  return { kind: 'grid', n, shape, values, low, high };
+}
+
 function sameDims(actual: DimSpec[], expected: DimSpec[]): boolean {
   if (actual.length !== expected.length) return false;
   return actual.every((d, i) => (typeof expected[i] === 'string' ? typeof d === 'string' : d === expected[i]));
@@ -274,7 +405,10 @@ function fmtShape(s: DimSpec[]): string {
   return `[${s.map((d) => (typeof d === 'string' ? JSON.stringify(d) : String(d))).join(', ')}]`;
 }
 
-/** Per-family rules: the gmmqf family has input obs [N, D] float32, outputs q [N, A] float32, action [N] int64. */
+/**
+ * Per-family rules. Both Q-function families (gmmqf, dqn): input obs [N, D] float32, output q [N, A]
+ * float32, and action [N] int64 (discrete) or action [N, ...shape] float32 + action_index [N] int64 (grid).
+ */
 function checkFamilyContract(m: GmmrlMetadataV1, v: V): void {
   const D = observationSize(m);
   const A = m.action_space.n;
@@ -294,7 +428,12 @@ function checkFamilyContract(m: GmmrlMetadataV1, v: V): void {
   want(m.inputs, 'inputs', GMMQF_INPUT, 'float32', ['N', D]);
   if (m.inputs.length !== 1) v.fail('inputs', `must declare exactly one input (${GMMQF_INPUT}), got ${m.inputs.length}`);
   want(m.outputs, 'outputs', GMMQF_OUTPUT_Q, 'float32', ['N', A]);
-  want(m.outputs, 'outputs', GMMQF_OUTPUT_ACTION, 'int64', ['N']);
+  if (m.action_space.kind === 'grid') {
+    want(m.outputs, 'outputs', GMMQF_OUTPUT_ACTION, 'float32', ['N', ...m.action_space.shape]);
+    want(m.outputs, 'outputs', GMMQF_OUTPUT_ACTION_INDEX, 'int64', ['N']);
+  } else {
+    want(m.outputs, 'outputs', GMMQF_OUTPUT_ACTION, 'int64', ['N']);
+  }
 }
 
 // ----------------------------------------------------------------------------------------------

@@ -128,8 +128,13 @@ function symmetrizeInPlace(a: Float64Array, d: number): void {
   }
 }
 
-/** Riemannian Adam on K SPD D×D matrices, affine-invariant metric (see the module comment). */
-export class SpdAdam {
+/**
+ * Riemannian Adam on K SPD D×D matrices, affine-invariant metric (see the module comment): the
+ * straightforward implementation over the general linear-algebra routines (eigSym, allocation per
+ * call). `SpdAdam` is the fused, allocation-free version of the same recursion; the tests check that
+ * both agree to rounding, and `npm run bench` times them side by side.
+ */
+export class SpdAdamReference {
   readonly options: Required<AdamOptions>;
   /** First moments: tangent vectors (symmetric) at the current points, [K, D, D]. */
   private readonly m: Float64Array;
@@ -254,6 +259,218 @@ export class SpdAdam {
           const s = 0.5 * (mk[off + i * D + j]! + mk[off + j * D + i]!);
           mk[off + i * D + j] = s;
           mk[off + j * D + i] = s;
+        }
+      }
+      for (let i = 0; i < dd; i++) covs[off + i] = T2[i]!;
+    }
+  }
+}
+
+/**
+ * Cyclic Jacobi eigendecomposition of the symmetric d×d matrix in `a` (destroyed: its diagonal ends
+ * as the eigenvalues, copied to `vals`), eigenvectors as the columns of `v`. Same stopping rule as
+ * models/linalg/eig.ts (relative: |a_pq| ≤ ε·√|a_pp·a_qq|), no allocation. Returns false when it did
+ * not converge in 60 sweeps.
+ */
+function jacobiInPlace(a: Float64Array, v: Float64Array, vals: Float64Array, d: number): boolean {
+  const EPS = 2.220446049250313e-16;
+  let amax = 0;
+  for (let i = 0; i < d * d; i++) amax = Math.max(amax, Math.abs(a[i]!));
+  const floor = 1e-40 * amax;
+  v.fill(0);
+  for (let i = 0; i < d; i++) v[i * d + i] = 1;
+  let converged = false;
+  for (let sweep = 0; sweep < 60 && !converged; sweep++) {
+    let rotated = false;
+    for (let p = 0; p < d - 1; p++) {
+      for (let q = p + 1; q < d; q++) {
+        const apq = a[p * d + q]!;
+        if (apq === 0) continue;
+        const app = a[p * d + p]!;
+        const aqq = a[q * d + q]!;
+        if (Math.abs(apq) <= EPS * Math.sqrt(Math.abs(app * aqq)) || Math.abs(apq) <= floor) {
+          a[p * d + q] = 0;
+          a[q * d + p] = 0;
+          continue;
+        }
+        rotated = true;
+        const theta = (aqq - app) / (2 * apq);
+        const t = (theta >= 0 ? 1 : -1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < d; k++) {
+          const akp = a[k * d + p]!;
+          const akq = a[k * d + q]!;
+          a[k * d + p] = c * akp - s * akq;
+          a[k * d + q] = s * akp + c * akq;
+        }
+        for (let k = 0; k < d; k++) {
+          const apk = a[p * d + k]!;
+          const aqk = a[q * d + k]!;
+          a[p * d + k] = c * apk - s * aqk;
+          a[q * d + k] = s * apk + c * aqk;
+        }
+        a[p * d + q] = 0;
+        a[q * d + p] = 0;
+        for (let k = 0; k < d; k++) {
+          const vkp = v[k * d + p]!;
+          const vkq = v[k * d + q]!;
+          v[k * d + p] = c * vkp - s * vkq;
+          v[k * d + q] = s * vkp + c * vkq;
+        }
+      }
+    }
+    if (!rotated) converged = true;
+  }
+  for (let i = 0; i < d; i++) vals[i] = a[i * d + i]!;
+  return converged;
+}
+
+/** out = V diag(f) Vᵀ (symmetric by construction). */
+function fromSpectrum(v: Float64Array, f: Float64Array, out: Float64Array, d: number): void {
+  for (let i = 0; i < d; i++) {
+    for (let j = i; j < d; j++) {
+      let s = 0;
+      for (let l = 0; l < d; l++) s += v[i * d + l]! * f[l]! * v[j * d + l]!;
+      out[i * d + j] = s;
+      out[j * d + i] = s;
+    }
+  }
+}
+
+/**
+ * Riemannian Adam on K SPD D×D matrices, affine-invariant metric (see the module comment): the
+ * fused version of `SpdAdamReference` (in-place Jacobi, no allocation per step); identical recursion.
+ */
+export class SpdAdam {
+  readonly options: Required<AdamOptions>;
+  private readonly m: Float64Array;
+  private readonly v: Float64Array;
+  private t = 0;
+  private readonly s: Record<'C' | 'G' | 'T1' | 'T2' | 'W' | 'V' | 'ch' | 'cih' | 'ex' | 'exh' | 'E', Float64Array>;
+  private readonly vals: Float64Array;
+  private readonly f1: Float64Array;
+  private readonly f2: Float64Array;
+
+  constructor(
+    readonly K: number,
+    readonly D: number,
+    options: AdamOptions,
+  ) {
+    this.options = checkOptions(options, 'SpdAdam');
+    const dd = D * D;
+    this.m = new Float64Array(K * dd);
+    this.v = new Float64Array(K);
+    const mk = () => new Float64Array(dd);
+    this.s = { C: mk(), G: mk(), T1: mk(), T2: mk(), W: mk(), V: mk(), ch: mk(), cih: mk(), ex: mk(), exh: mk(), E: mk() };
+    this.vals = new Float64Array(D);
+    this.f1 = new Float64Array(D);
+    this.f2 = new Float64Array(D);
+  }
+
+  get steps(): number {
+    return this.t;
+  }
+
+  state(): { t: number; m: Float64Array; v: Float64Array } {
+    return { t: this.t, m: Float64Array.from(this.m), v: Float64Array.from(this.v) };
+  }
+
+  /** One step for every matrix, in place on `covs` [K, D, D]; `frozen[k]` skips matrix k. */
+  step(covs: Float64Array, egrad: ArrayLike<number>, frozen?: ArrayLike<boolean>): void {
+    const { K, D } = this;
+    const dd = D * D;
+    const { lr, beta1, beta2, eps } = this.options;
+    this.t++;
+    const c1 = 1 - Math.pow(beta1, this.t);
+    const c2 = 1 - Math.pow(beta2, this.t);
+    const { C, G, T1, T2, W, V, ch, cih, ex, exh, E } = this.s;
+    const { vals, f1, f2 } = this;
+    const mk = this.m;
+    for (let k = 0; k < K; k++) {
+      if (frozen?.[k]) continue;
+      const off = k * dd;
+      for (let i = 0; i < dd; i++) C[i] = covs[off + i]!;
+      for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) G[i * D + j] = 0.5 * (egrad[off + i * D + j]! + egrad[off + j * D + i]!);
+      mul(G, C, T1, D); // GC
+      mul(C, T1, T2, D); // rg = CGC
+      let gg = 0;
+      for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) gg += T1[i * D + j]! * T1[j * D + i]!;
+      for (let i = 0; i < D; i++) {
+        for (let j = i; j < D; j++) {
+          const r = 0.5 * (T2[i * D + j]! + T2[j * D + i]!);
+          const a = beta1 * mk[off + i * D + j]! + (1 - beta1) * r;
+          mk[off + i * D + j] = a;
+          mk[off + j * D + i] = a;
+        }
+      }
+      this.v[k] = beta2 * this.v[k]! + (1 - beta2) * gg;
+      const scale = -lr / c1 / (Math.sqrt(this.v[k]! / c2) + eps);
+      // C^{±½}
+      W.set(C);
+      if (!jacobiInPlace(W, V, vals, D)) throw new SpdError(`SpdAdam: the eigendecomposition of covariance ${k} did not converge.`);
+      for (let i = 0; i < D; i++) {
+        const l = vals[i]!;
+        if (!(l > 0)) throw new SpdError(`SpdAdam: covariance ${k} is not positive definite before the step (eigenvalue ${l}).`);
+        f1[i] = Math.sqrt(l);
+        f2[i] = 1 / f1[i]!;
+      }
+      fromSpectrum(V, f1, ch, D);
+      fromSpectrum(V, f2, cih, D);
+      // S = C^-½ (scale·m) C^-½
+      for (let i = 0; i < dd; i++) T2[i] = scale * mk[off + i]!;
+      mul(cih, T2, T1, D);
+      mul(T1, cih, W, D);
+      for (let i = 0; i < D; i++) {
+        for (let j = i + 1; j < D; j++) {
+          const x = 0.5 * (W[i * D + j]! + W[j * D + i]!);
+          W[i * D + j] = x;
+          W[j * D + i] = x;
+        }
+      }
+      if (!jacobiInPlace(W, V, vals, D)) throw new SpdError(`SpdAdam: the eigendecomposition of the step for covariance ${k} did not converge.`);
+      let smax = 0;
+      for (let i = 0; i < D; i++) {
+        smax = Math.max(smax, Math.abs(vals[i]!));
+        f1[i] = Math.exp(vals[i]!);
+        f2[i] = Math.exp(0.5 * vals[i]!);
+      }
+      fromSpectrum(V, f1, ex, D);
+      fromSpectrum(V, f2, exh, D);
+      // C' = C^½ expm(S) C^½
+      mul(ch, ex, T1, D);
+      mul(T1, ch, T2, D);
+      let finite = true;
+      for (let i = 0; i < D; i++) {
+        for (let j = i; j < D; j++) {
+          const x = 0.5 * (T2[i * D + j]! + T2[j * D + i]!);
+          T2[i * D + j] = x;
+          T2[j * D + i] = x;
+          finite &&= Number.isFinite(x);
+        }
+      }
+      if (!finite || !choleskyOrNull(T2, D)) {
+        throw new SpdError(
+          `SpdAdam: the step on covariance ${k} left the SPD cone numerically (|S| eigenvalues up to ${smax.toExponential(2)}). ` +
+            `Lower the covariance learning rate (lr = ${lr}).`,
+        );
+      }
+      // E = C^½ expm(S/2) C^-½ ; m ← E m Eᵀ
+      mul(ch, exh, T1, D);
+      mul(T1, cih, E, D);
+      for (let i = 0; i < dd; i++) G[i] = mk[off + i]!;
+      mul(E, G, T1, D);
+      for (let i = 0; i < D; i++) {
+        for (let j = 0; j <= i; j++) {
+          let a = 0;
+          let b = 0;
+          for (let l = 0; l < D; l++) {
+            a += T1[i * D + l]! * E[j * D + l]!;
+            b += T1[j * D + l]! * E[i * D + l]!;
+          }
+          const x = 0.5 * (a + b);
+          mk[off + i * D + j] = x;
+          mk[off + j * D + i] = x;
         }
       }
       for (let i = 0; i < dd; i++) covs[off + i] = T2[i]!;

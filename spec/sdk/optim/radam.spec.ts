@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Rng } from '../../../sdk/util/rng.js';
-import { Adam, SpdAdam } from '../../../sdk/optim/radam.js';
+import { Adam, SpdAdam, SpdAdamReference } from '../../../sdk/optim/radam.js';
 import { isSpd } from '../../../models/linalg/cholesky.js';
 import { asymmetry } from '../../../models/linalg/cholesky.js';
 import { expectClose } from '../../helpers.js';
@@ -33,7 +33,8 @@ describe('sdk/optim/radam: Adam', () => {
   });
 });
 
-describe('sdk/optim/radam: SpdAdam (affine-invariant)', () => {
+describe('sdk/optim/radam: SpdAdam (affine-invariant)', function () {
+  this.timeout(60_000);
   it('for 1×1 matrices equals Euclidean Adam on x = log C (the AI geometry of the log)', () => {
     const rng = new Rng(3);
     const K = 3;
@@ -102,5 +103,25 @@ describe('sdk/optim/radam: SpdAdam (affine-invariant)', () => {
       opt.step(covs, G);
     }
     expectClose(covs, target, { atol: 1e-3 }, 'C');
+  });
+
+  it('the fused implementation follows the reference implementation to rounding over 300 steps (D = 2, 4, 6)', () => {
+    const rng = new Rng(21);
+    for (const D of [2, 4, 6]) {
+      const K = 5;
+      const a = new Float64Array(K * D * D);
+      for (let k = 0; k < K; k++) a.set(randomSpd(rng, D, 0.05, 20), k * D * D);
+      const b = a.slice();
+      const fused = new SpdAdam(K, D, { lr: 0.05 });
+      const ref = new SpdAdamReference(K, D, { lr: 0.05 });
+      for (let step = 0; step < 300; step++) {
+        const G = Float64Array.from({ length: K * D * D }, () => rng.normal());
+        fused.step(a, G);
+        ref.step(b, G);
+      }
+      expectClose(a, b, { rtol: 1e-9, atol: 1e-12 }, `D=${D} covariances`);
+      expectClose(fused.state().m, ref.state().m, { rtol: 1e-8, atol: 1e-12 }, `D=${D} first moments`);
+      expectClose(fused.state().v, ref.state().v, { rtol: 1e-9 }, `D=${D} second moments`);
+    }
   });
 });

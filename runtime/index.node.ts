@@ -3,7 +3,8 @@
  *
  *   import { loadPolicy } from 'gmmrl/runtime';
  *   const policy = await loadPolicy('cartpole.onnx');
- *   const action = await policy.act([0.01, -0.02, 0.03, 0.04]);
+ *   const action = await policy.act([0.01, -0.02, 0.03, 0.04]);   // greedy action index
+ *   env.step(await policy.envAction(obs));                         // index, or a grid model's action vector
  *
  * Execution providers: 'cuda' then 'cpu' by default, but 'cuda' only when the CUDA provider library
  * (libonnxruntime_providers_cuda.so) is installed next to the onnxruntime-node binding. gmmrl skips

@@ -4,7 +4,8 @@
  *
  *   import { loadPolicy } from 'gmmrl/runtime';
  *   const policy = await loadPolicy('/models/cartpole.onnx');   // fetched
- *   const action = await policy.act(observation);
+ *   const action = await policy.act(observation);        // greedy action index
+ *   env.step(await policy.envAction(observation));       // index, or a grid model's action vector
  *
  * Execution providers: 'wasm' by default; 'webgpu' only when asked for (executionProviders:
  * ['webgpu', 'wasm'] tries WebGPU first and falls back to wasm).

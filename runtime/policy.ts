@@ -9,10 +9,13 @@ import { BackendError, DisposedError, ModelFormatError, ShapeError, ValueError, 
 import {
   GMMQF_INPUT,
   GMMQF_OUTPUT_ACTION,
+  GMMQF_OUTPUT_ACTION_INDEX,
   GMMQF_OUTPUT_Q,
   TENSOR_DTYPE_CODES,
+  featureSize,
   metadataFromProps,
   observationSize,
+  type ActionSpaceSpec,
   type DimSpec,
   type GmmrlMetadataV1,
   type TensorSpec,
@@ -67,10 +70,14 @@ export interface PolicyInfo {
   readonly opsetVersion: number;
   readonly producerName: string;
   readonly producerVersion: string;
-  /** Observation size D (entries per observation). */
+  /** Observation size (entries per observation the model takes: the environment's observation). */
   readonly observationSize: number;
-  /** Number of actions A. */
+  /** Size of the features the model normalizes (= observationSize without a feature map; 4 for acrobot-angles). */
+  readonly featureSize: number;
+  /** Number of actions A the Q-function ranks (grid points for a grid model). */
   readonly numActions: number;
+  /** The metadata action space: { kind: 'discrete', n } or the grid { kind: 'grid', n, shape, values, low, high }. */
+  readonly actionSpace: Readonly<ActionSpaceSpec>;
   /** Model size in bytes. */
   readonly byteLength: number;
 }
@@ -83,15 +90,28 @@ export type ObservationRows = readonly ArrayLike<number>[];
 export interface Policy {
   readonly info: PolicyInfo;
   /**
-   * Greedy action(s). An array of rows → Int32Array (one action per row). A flat array of length D →
-   * the action as a number; a flat array of length N·D with N > 1 → Int32Array of N actions.
+   * Greedy action index(es) argmax_a q (for a grid model the grid index, output "action_index"; use
+   * `envAction` for the environment action). An array of rows → Int32Array (one index per row). A
+   * flat array of length D → the index as a number; a flat array of length N·D with N > 1 →
+   * Int32Array of N indices.
    */
   act(obs: ObservationRows): Promise<Int32Array>;
   act(obs: Observation): Promise<number | Int32Array>;
-  /** Exactly one observation (length D) → its action. */
+  /** Exactly one observation (length D) → its greedy action index. */
   actOne(obs: Observation): Promise<number>;
-  /** A batch (rows, or flat N·D with N ≥ 1) → Int32Array of N actions. */
+  /** A batch (rows, or flat N·D with N ≥ 1) → Int32Array of N greedy action indices. */
   actBatch(obs: Observation | ObservationRows): Promise<Int32Array>;
+  /**
+   * What to pass to `env.step` for exactly one observation: the action index (a number) for a
+   * discrete model; for a grid model the grid value, a Float32Array of prod(action_space.shape)
+   * entries (a fresh copy), checked to be the metadata grid row of "action_index".
+   */
+  envAction(obs: Observation): Promise<number | Float32Array>;
+  /**
+   * A batch → Int32Array of N action indices (discrete) or N grid rows (grid: Float32Array views
+   * into one fresh buffer, each checked against the metadata grid).
+   */
+  envActionBatch(obs: Observation | ObservationRows): Promise<Int32Array | Float32Array[]>;
   /**
    * Q values. Rows → Float32Array[] (row views into one buffer). Flat length D → Float32Array of A
    * values; flat N·D with N > 1 → Float32Array[].
@@ -203,7 +223,9 @@ export async function createPolicy(ort: OrtModuleLike, bytes: Uint8Array, option
     producerName: summary.producerName,
     producerVersion: summary.producerVersion,
     observationSize: observationSize(metadata),
+    featureSize: featureSize(metadata),
     numActions: metadata.action_space.n,
+    actionSpace: metadata.action_space,
     byteLength: summary.byteLength,
   });
   return new OrtPolicy(ort, session, info);
@@ -270,7 +292,13 @@ function checkValue(kind: 'input' | 'output', spec: TensorSpec, g: OnnxValueInfo
   });
 }
 
-/** Declared inputs/outputs exist in the graph with the same dtype and static dims; no undeclared required inputs. */
+/**
+ * Declared inputs/outputs exist in the graph with the same dtype and static dims; no undeclared
+ * required inputs. The declared lists already satisfy the family contract (validateMetadata: both
+ * Q-function families gmmqf and dqn; obs [N, observation size] — the raw observation, also with a
+ * feature map —, q [N, A], and action [N] int64, or for a grid action [N, ...shape] float32 plus
+ * action_index [N] int64), so this ties the contract to the graph.
+ */
 export function checkGraphAgainstMetadata(s: OnnxModelSummary, m: GmmrlMetadataV1): void {
   const g = s.graph!;
   for (const spec of m.inputs) checkValue('input', spec, g.inputs.find((v) => v.name === spec.name), g.inputs);
@@ -453,8 +481,13 @@ class OrtPolicy implements Policy {
   private readonly single: Float32Array;
   private readonly singleTensor: OrtTensorLike;
   private singleBusy = false;
+  /** The action grid (float32, [A, size]) of a grid model, else null. */
+  private readonly grid: { shape: readonly number[]; size: number; values: Float32Array } | null;
   private readonly fetchQ: readonly string[] = [GMMQF_OUTPUT_Q];
-  private readonly fetchAction: readonly string[] = [GMMQF_OUTPUT_ACTION];
+  /** The output holding the greedy index: "action" (discrete) or "action_index" (grid). */
+  private readonly indexOutput: string;
+  private readonly fetchIndex: readonly string[];
+  private readonly fetchEnv: readonly string[];
 
   constructor(ort: OrtModuleLike, session: OrtSessionLike, info: PolicyInfo) {
     this.ort = ort;
@@ -465,6 +498,18 @@ class OrtPolicy implements Policy {
     this.packer = new ObsPacker(this.D, JSON.stringify(info.metadata.observation_space.shape));
     this.single = new Float32Array(this.D);
     this.singleTensor = new ort.Tensor('float32', this.single, [1, this.D]);
+    const as = info.actionSpace;
+    if (as.kind === 'grid') {
+      const size = as.shape.reduce((a, b) => a * b, 1);
+      this.grid = { shape: as.shape, size, values: Float32Array.from(as.values.flat()) };
+      this.indexOutput = GMMQF_OUTPUT_ACTION_INDEX;
+      this.fetchEnv = [GMMQF_OUTPUT_ACTION, GMMQF_OUTPUT_ACTION_INDEX];
+    } else {
+      this.grid = null;
+      this.indexOutput = GMMQF_OUTPUT_ACTION;
+      this.fetchEnv = [GMMQF_OUTPUT_ACTION];
+    }
+    this.fetchIndex = [this.indexOutput];
   }
 
   private live(): OrtSessionLike {
@@ -474,8 +519,19 @@ class OrtPolicy implements Policy {
     return this.session;
   }
 
-  /** Packs, runs, returns the requested output tensor (validated) and whether the input was single. */
-  private async run(obs: unknown, mode: Mode, output: 'q' | 'action'): Promise<{ out: OrtTensorLike; n: number; single: boolean }> {
+  /** The dtype and dims output `name` must have for a batch of n (the metadata contract). */
+  private expected(name: string, n: number): { type: string; dims: number[] } {
+    if (name === GMMQF_OUTPUT_Q) return { type: 'float32', dims: [n, this.A] };
+    if (name === GMMQF_OUTPUT_ACTION && this.grid) return { type: 'float32', dims: [n, ...this.grid.shape] };
+    return { type: 'int64', dims: [n] }; // action (discrete) or action_index (grid)
+  }
+
+  /** Packs, runs, returns the requested output tensors (validated) and whether the input was single. */
+  private async run(
+    obs: unknown,
+    mode: Mode,
+    fetches: readonly string[],
+  ): Promise<{ outs: Record<string, OrtTensorLike>; n: number; single: boolean }> {
     const session = this.live();
     const useScratch = !this.singleBusy;
     const packed = this.packer.pack(obs, mode, useScratch ? this.single : null);
@@ -485,23 +541,24 @@ class OrtPolicy implements Policy {
     if (onScratch) this.singleBusy = true;
     let result: Record<string, OrtTensorLike>;
     try {
-      result = await session.run({ [GMMQF_INPUT]: tensor }, output === 'q' ? this.fetchQ : this.fetchAction);
+      result = await session.run({ [GMMQF_INPUT]: tensor }, fetches);
     } catch (err) {
       if (this.session === null) throw new DisposedError('This Policy was disposed while a call was running.');
       throw new BackendError(`ONNX Runtime (${this.info.backend}, ${this.info.executionProvider}) failed to run the model: ${errorMessage(err)}`);
     } finally {
       if (onScratch) this.singleBusy = false;
     }
-    const out = result[output];
-    const wantType = output === 'q' ? 'float32' : 'int64';
-    const wantDims = output === 'q' ? [n, this.A] : [n];
-    if (!out || out.type !== wantType || out.dims.length !== wantDims.length || out.dims.some((d, i) => d !== wantDims[i])) {
-      throw new ModelFormatError(
-        `The model returned ${output} as ${out ? `${out.type} ${fmtDims(out.dims)}` : 'nothing'}, expected ${wantType} ${fmtDims(wantDims)}; ` +
-          `its graph does not compute what its gmmrl metadata declares.`,
-      );
+    for (const name of fetches) {
+      const out = result[name];
+      const want = this.expected(name, n);
+      if (!out || out.type !== want.type || out.dims.length !== want.dims.length || out.dims.some((d, i) => d !== want.dims[i])) {
+        throw new ModelFormatError(
+          `The model returned ${name} as ${out ? `${out.type} ${fmtDims(out.dims)}` : 'nothing'}, expected ${want.type} ${fmtDims(want.dims)}; ` +
+            `its graph does not compute what its gmmrl metadata declares.`,
+        );
+      }
     }
-    return { out, n, single: packed.single };
+    return { outs: result, n, single: packed.single };
   }
 
   private toActions(t: OrtTensorLike, n: number): Int32Array {
@@ -510,11 +567,35 @@ class OrtPolicy implements Policy {
     for (let i = 0; i < n; i++) {
       const a = Number(src[i]);
       if (!(a >= 0 && a < this.A)) {
-        throw new ModelFormatError(`The model returned action ${a} for row ${i}, outside 0…${this.A - 1}.`);
+        throw new ModelFormatError(`The model returned ${this.indexOutput} ${a} for row ${i}, outside 0…${this.A - 1}.`);
       }
       res[i] = a;
     }
     return res;
+  }
+
+  /** Grid models: the rows of "action", each checked to be the metadata grid row of its index. */
+  private gridRows(outs: Record<string, OrtTensorLike>, n: number): Float32Array[] {
+    const grid = this.grid!;
+    const idx = this.toActions(outs[GMMQF_OUTPUT_ACTION_INDEX]!, n);
+    const data = Float32Array.from(outs[GMMQF_OUTPUT_ACTION]!.data as Float32Array);
+    const size = grid.size;
+    const rows = new Array<Float32Array>(n);
+    for (let i = 0; i < n; i++) {
+      const k = idx[i]!;
+      for (let j = 0; j < size; j++) {
+        const got = data[i * size + j]!;
+        const want = grid.values[k * size + j]!;
+        if (got !== want) {
+          throw new ModelFormatError(
+            `The model returned action[${i}][${j}] = ${got} with action_index ${k}, but the metadata grid row ${k} has ${want} there; ` +
+              `its graph does not compute what its gmmrl metadata declares (action_space.values).`,
+          );
+        }
+      }
+      rows[i] = data.subarray(i * size, (i + 1) * size);
+    }
+    return rows;
   }
 
   private rows(t: OrtTensorLike, n: number): Float32Array[] {
@@ -528,36 +609,49 @@ class OrtPolicy implements Policy {
   act(obs: ObservationRows): Promise<Int32Array>;
   act(obs: Observation): Promise<number | Int32Array>;
   async act(obs: Observation | ObservationRows): Promise<number | Int32Array> {
-    const { out, n, single } = await this.run(obs, 'auto', 'action');
-    const a = this.toActions(out, n);
+    const { outs, n, single } = await this.run(obs, 'auto', this.fetchIndex);
+    const a = this.toActions(outs[this.indexOutput]!, n);
     return single ? a[0]! : a;
   }
 
   async actOne(obs: Observation): Promise<number> {
-    const { out } = await this.run(obs, 'one', 'action');
-    return this.toActions(out, 1)[0]!;
+    const { outs } = await this.run(obs, 'one', this.fetchIndex);
+    return this.toActions(outs[this.indexOutput]!, 1)[0]!;
   }
 
   async actBatch(obs: Observation | ObservationRows): Promise<Int32Array> {
-    const { out, n } = await this.run(obs, 'batch', 'action');
-    return this.toActions(out, n);
+    const { outs, n } = await this.run(obs, 'batch', this.fetchIndex);
+    return this.toActions(outs[this.indexOutput]!, n);
+  }
+
+  async envAction(obs: Observation): Promise<number | Float32Array> {
+    const { outs } = await this.run(obs, 'one', this.fetchEnv);
+    if (!this.grid) return this.toActions(outs[GMMQF_OUTPUT_ACTION]!, 1)[0]!;
+    return this.gridRows(outs, 1)[0]!;
+  }
+
+  async envActionBatch(obs: Observation | ObservationRows): Promise<Int32Array | Float32Array[]> {
+    const { outs, n } = await this.run(obs, 'batch', this.fetchEnv);
+    if (!this.grid) return this.toActions(outs[GMMQF_OUTPUT_ACTION]!, n);
+    return this.gridRows(outs, n);
   }
 
   q(obs: ObservationRows): Promise<Float32Array[]>;
   q(obs: Observation): Promise<Float32Array | Float32Array[]>;
   async q(obs: Observation | ObservationRows): Promise<Float32Array | Float32Array[]> {
-    const { out, n, single } = await this.run(obs, 'auto', 'q');
+    const { outs, n, single } = await this.run(obs, 'auto', this.fetchQ);
+    const out = outs[GMMQF_OUTPUT_Q]!;
     return single ? (out.data as Float32Array) : this.rows(out, n);
   }
 
   async qOne(obs: Observation): Promise<Float32Array> {
-    const { out } = await this.run(obs, 'one', 'q');
-    return out.data as Float32Array;
+    const { outs } = await this.run(obs, 'one', this.fetchQ);
+    return outs[GMMQF_OUTPUT_Q]!.data as Float32Array;
   }
 
   async qBatch(obs: Observation | ObservationRows): Promise<Float32Array[]> {
-    const { out, n } = await this.run(obs, 'batch', 'q');
-    return this.rows(out, n);
+    const { outs, n } = await this.run(obs, 'batch', this.fetchQ);
+    return this.rows(outs[GMMQF_OUTPUT_Q]!, n);
   }
 
   async dispose(): Promise<void> {

@@ -10,13 +10,18 @@ export interface EpisodeStats {
   returns: number[];
 }
 
+/** What an actor returns: a discrete action, or a continuous action vector (e.g. `policy.envAction`). */
+export type EnvActionValue = number | ArrayLike<number>;
+
 /**
  * Plays `episodes` episodes; episode e resets with seed `seed + e`. `act` may be synchronous or
- * return a promise (an ONNX Runtime policy). Returns the mean, the (population) std and every return.
+ * return a promise (an ONNX Runtime policy); it returns what `env.step` takes: a number for a
+ * discrete action space, an array of numbers for a Box (grid models: `policy.envAction`).
+ * Returns the mean, the (population) std and every return.
  */
 export async function runEpisodes(
   env: Env,
-  act: (obs: Float32Array) => number | Promise<number>,
+  act: (obs: Float32Array) => EnvActionValue | Promise<EnvActionValue>,
   episodes: number,
   seed: number,
 ): Promise<EpisodeStats> {

@@ -2,10 +2,13 @@
  * Parity: prove that an exported ONNX file acts exactly like the checkpoint it came from.
  *
  * The checkpoint is evaluated with TensorFlow.js (`qValuesTf`, the same op sequence as the graph,
- * float32) and the ONNX file with ONNX Runtime through `gmmrl/runtime`, on three kinds of states:
- * rollouts in the checkpoint's environment, uniform draws within the observation bounds (within
- * offset ± 4·scale where a bound is infinite or huge), and states far outside the data
- * (offset ± 10–30·scale). The float64 reference is reported alongside for information.
+ * float32, feature map included) and the ONNX file with ONNX Runtime through `gmmrl/runtime`, on
+ * three kinds of states in observation space (`parityStates`): rollouts in the checkpoint's
+ * environment, uniform draws within the observation bounds (within offset ± 4·scale where a bound
+ * is infinite or huge; Acrobot's angles as cos/sin pairs of uniform angles), and states far outside
+ * the data (offset ± 10–30·scale). The float64 reference is reported alongside for information.
+ * The file's action space must be the checkpoint's; for a grid model every `action` row must be
+ * exactly the grid value of its `action_index`.
  *
  * Tolerance (stated, tested):
  * - q: relative difference ≤ 1e-5 wherever |q| > 1e-3 — except where float32 arithmetic itself
@@ -16,7 +19,8 @@
  *   error bound of this op sequence (models/gmmqf/float32-bound.ts; each engine is within B of the
  *   float64 value). `max_rel_diff` is reported over all entries exactly as specified, and the
  *   entries judged by the bound are counted (`float32_bound.entries_beyond_rtol`).
- * - actions: identical greedy actions except on ties, i.e. states where the two actions'
+ * - actions (compared on the index; for a grid model the index of the grid point): identical
+ *   greedy actions except on ties, i.e. states where the two actions'
  *   TensorFlow.js q values differ by no more than the q tolerance (the argmax of two numbers equal
  *   within float32 noise is not defined by the model). Ties are counted and reported.
  */
@@ -25,9 +29,12 @@ import { ShapeError } from '../runtime/errors.js';
 import { loadPolicy } from '../runtime/index.node.js';
 import { loadGmmQfCheckpoint, type GmmQfCheckpoint } from '../models/gmmqf/checkpoint.js';
 import { qValuesTf } from '../models/gmmqf/tf.js';
-import { qValues, argmaxRows, precisionFactors, activations } from '../models/gmmqf/reference.js';
+import { qValues, argmaxRows, precisionFactors, activations, observationSizeOf } from '../models/gmmqf/reference.js';
 import { qErrorBound } from '../models/gmmqf/float32-bound.js';
+import type { GmmQfParams } from '../models/gmmqf/params.js';
+import type { ActionSpaceSpec } from '../runtime/metadata.js';
 import { make } from './envs/index.js';
+import { discretizeActions } from './envs/discretize.js';
 import { Rng } from './util/rng.js';
 import { selectBackend, type BackendName } from './backend.js';
 
@@ -59,6 +66,18 @@ export interface ParityReport {
     max_condition: number;
   };
   reference_f64: { max_rel_diff_onnx: number; max_rel_diff_tfjs: number };
+  /**
+   * The file's metadata action space is the checkpoint's (kind, A, and the grid values as float32).
+   * Always written by verifyParity (optional in the type for other families' reports).
+   */
+  action_space_match?: boolean;
+  /**
+   * Grid models only: rows where the file's `action` output is not exactly the float32 grid row of
+   * its `action_index` (in the checkpoint's grid). 0 to pass.
+   */
+  action_grid?: { rows_checked: number; mismatches: number };
+  /** The checkpoint's feature map ('identity' when it has none); always written by verifyParity. */
+  features?: string;
   backend: string;
   execution_provider: string;
   pass: boolean;
@@ -69,49 +88,98 @@ function relDiff(a: number, b: number, floor: number): number {
   return Math.abs(b) > floor ? d / Math.abs(b) : 0;
 }
 
-/** Draws the verification states (float32 rows, [N, D]). */
+/**
+ * Draws the verification states: float32 raw observations [N, obsSize] (obsSize = the environment's
+ * observation size, which the feature map, if any, consumes).
+ *
+ * - rollouts of the checkpoint's greedy policy with 20 % random actions (through the action grid
+ *   for a grid model);
+ * - uniform states: identity features — uniform within the observation bounds, offset ± 4·scale
+ *   where a bound is infinite or huge; 'acrobot-angles' — both angles uniform in [−π, π] written as
+ *   (cos, sin) pairs, velocities uniform within their bounds;
+ * - far states: identity — offset ± (10…30)·scale in every entry; 'acrobot-angles' — angles
+ *   anywhere, velocities offset ± (10…30)·scale (far beyond the bounds: the graph does not clip).
+ */
 export function parityStates(
   ckpt: Pick<GmmQfCheckpoint, 'params' | 'config'>,
   n: number,
   seed: number,
 ): { obs: Float32Array; rollout: number; uniform: number; far: number } {
   const { params, config } = ckpt;
-  const { D } = params;
+  const features = params.features ?? 'identity';
+  const obsSize = observationSizeOf(params);
   const rng = new Rng(seed);
   const nRoll = Math.floor(n / 3);
   const nUni = Math.floor(n / 3);
   const nFar = n - nRoll - nUni;
-  const obs = new Float32Array(n * D);
+  const obs = new Float32Array(n * obsSize);
   // 1. rollouts of the checkpoint's greedy policy with 20 % random actions
-  const env = make(config.env_id);
-  const factors = precisionFactors(params.covariances, params.K, D);
+  const raw = make(config.env_id);
+  const envSize = raw.observationSpace.low.length;
+  if (envSize !== obsSize) {
+    throw new ShapeError(
+      `verify: ${config.env_id} observations have ${envSize} entries but the checkpoint's model reads ${obsSize} ` +
+        `(D = ${params.D}, features ${features}). The checkpoint does not belong to this environment.`,
+    );
+  }
+  const env = params.actionGrid ? discretizeActions(raw, params.actionGrid) : raw;
+  const factors = precisionFactors(params.covariances, params.K, params.D);
   let o = env.reset({ seed: rng.nextSeed() }).obs;
   for (let i = 0; i < nRoll; i++) {
-    obs.set(o, i * D);
+    obs.set(o, i * obsSize);
     const a =
       rng.uniform() < 0.2 ? rng.integer(params.A) : argmaxRows(qValues(params, o, 1, factors), 1, params.A)[0]!;
     const r = env.step(a);
     o = r.terminated || r.truncated ? env.reset({ seed: rng.nextSeed() }).obs : r.obs;
   }
-  // 2. uniform within bounds (offset ± 4·scale where the bound is infinite or huge)
-  const low = env.observationSpace.low;
-  const high = env.observationSpace.high;
+  const low = raw.observationSpace.low;
+  const high = raw.observationSpace.high;
+  // bounds of observation entry j, or the feature f's offset ± 4·scale where they are infinite or huge
+  const range = (j: number, f: number): [number, number] => {
+    const wide = !(Math.abs(low[j]!) < 1e6 && Math.abs(high[j]!) < 1e6);
+    return wide ? [params.obsOffset[f]! - 4 * params.obsScale[f]!, params.obsOffset[f]! + 4 * params.obsScale[f]!] : [low[j]!, high[j]!];
+  };
+  const farValue = (f: number): number => params.obsOffset[f]! + (rng.uniform() < 0.5 ? -1 : 1) * rng.uniformRange(10, 30) * params.obsScale[f]!;
+  const angles = (i: number): void => {
+    for (const c of [0, 2]) {
+      const t = rng.uniformRange(-Math.PI, Math.PI);
+      obs[i * obsSize + c] = Math.cos(t);
+      obs[i * obsSize + c + 1] = Math.sin(t);
+    }
+  };
+  // 2. uniform within bounds
   for (let i = nRoll; i < nRoll + nUni; i++) {
-    for (let j = 0; j < D; j++) {
-      const wide = !(Math.abs(low[j]!) < 1e6 && Math.abs(high[j]!) < 1e6);
-      const lo = wide ? params.obsOffset[j]! - 4 * params.obsScale[j]! : low[j]!;
-      const hi = wide ? params.obsOffset[j]! + 4 * params.obsScale[j]! : high[j]!;
-      obs[i * D + j] = rng.uniformRange(lo, hi);
+    if (features === 'acrobot-angles') {
+      angles(i);
+      for (const [j, f] of [[4, 2], [5, 3]] as const) obs[i * obsSize + j] = rng.uniformRange(...range(j, f));
+    } else {
+      for (let j = 0; j < obsSize; j++) obs[i * obsSize + j] = rng.uniformRange(...range(j, j));
     }
   }
   // 3. far outside the data
   for (let i = nRoll + nUni; i < n; i++) {
-    for (let j = 0; j < D; j++) {
-      const sign = rng.uniform() < 0.5 ? -1 : 1;
-      obs[i * D + j] = params.obsOffset[j]! + sign * rng.uniformRange(10, 30) * params.obsScale[j]!;
+    if (features === 'acrobot-angles') {
+      angles(i);
+      for (const [j, f] of [[4, 2], [5, 3]] as const) obs[i * obsSize + j] = farValue(f);
+    } else {
+      for (let j = 0; j < obsSize; j++) obs[i * obsSize + j] = farValue(j);
     }
   }
   return { obs, rollout: nRoll, uniform: nUni, far: nFar };
+}
+
+/** Whether the file's action space is the checkpoint's (kind, n, and for a grid every value as float32). */
+function sameActionSpace(params: GmmQfParams, spec: Readonly<ActionSpaceSpec>): boolean {
+  const grid = params.actionGrid;
+  if (spec.n !== params.A) return false;
+  if (!grid) return spec.kind === 'discrete';
+  if (spec.kind !== 'grid') return false;
+  const size = grid.shape.reduce((x, y) => x * y, 1);
+  if (spec.shape.length !== grid.shape.length || spec.shape.some((d, i) => d !== grid.shape[i])) return false;
+  for (let a = 0; a < params.A; a++) {
+    for (let j = 0; j < size; j++) if (spec.values[a]?.[j] !== Math.fround(grid.values[a * size + j]!)) return false;
+  }
+  return true;
 }
 
 /** Compares checkpoint (TensorFlow.js) and ONNX file (ONNX Runtime). */
@@ -128,8 +196,25 @@ export async function verifyParity(ckptDir: string, onnx: string | Uint8Array, o
   const bytes = typeof onnx === 'string' ? new Uint8Array(readFileSync(onnx)) : onnx;
   const policy = await loadPolicy(bytes);
   try {
+    const spaceMatch = sameActionSpace(params, policy.info.actionSpace);
     const qOrtRows = await policy.qBatch(obs);
     const actOrt = await policy.actBatch(obs);
+    let gridReport: { rows_checked: number; mismatches: number } | undefined;
+    const grid = params.actionGrid;
+    if (grid) {
+      // the environment action the file returns must be exactly the checkpoint's grid row of its index
+      const size = grid.shape.reduce((x, y) => x * y, 1);
+      const rows = spaceMatch ? await policy.envActionBatch(obs) : null;
+      let bad = 0;
+      for (let i = 0; i < n; i++) {
+        const row = rows instanceof Int32Array || rows === null ? null : rows[i]!;
+        const a = actOrt[i]!;
+        let ok = row !== null && row.length === size;
+        for (let j = 0; ok && j < size; j++) ok = row![j] === Math.fround(grid.values[a * size + j]!);
+        if (!ok) bad++;
+      }
+      gridReport = { rows_checked: n, mismatches: bad };
+    }
     const qTf = qValuesTf(params, obs, n);
     const q64 = qValues(params, obs, n);
     const bound = qErrorBound(params, obs, n);
@@ -180,7 +265,7 @@ export async function verifyParity(ckptDir: string, onnx: string | Uint8Array, o
         else mismatches++;
       }
     }
-    const pass = badQ === 0 && mismatches === 0 && Number.isFinite(maxAbs);
+    const pass = badQ === 0 && mismatches === 0 && Number.isFinite(maxAbs) && spaceMatch && (gridReport?.mismatches ?? 0) === 0;
     return {
       max_abs_diff: { q: maxAbs },
       max_rel_diff: { q: maxRel },
@@ -196,6 +281,9 @@ export async function verifyParity(ckptDir: string, onnx: string | Uint8Array, o
       },
       float32_bound: { entries_beyond_rtol: beyond, max_ratio_beyond_rtol: beyondRatio, max_condition: maxCond },
       reference_f64: { max_rel_diff_onnx: refOnnx, max_rel_diff_tfjs: refTf },
+      action_space_match: spaceMatch,
+      ...(gridReport !== undefined ? { action_grid: gridReport } : {}),
+      features: params.features ?? 'identity',
       backend: backend.name,
       execution_provider: policy.info.executionProvider,
       pass,

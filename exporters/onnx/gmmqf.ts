@@ -1,53 +1,88 @@
 /**
  * ONNX export of a GMM Q-function (algorithms.md §1):
  *
+ *   s = φ(obs)                       the feature map (identity unless params.features says otherwise)
  *   z = (s − offset) / scale
  *   Q(s, a) = Σ_k ξ[k, a] · exp(−½ ‖W_k (z − m_k)‖²),   W_k = L_k⁻¹, C_k = L_k L_kᵀ
  *
- * The graph is EXACTLY this op sequence (the TensorFlow.js training code mirrors it op for op):
+ * The graph is EXACTLY this op sequence (the TensorFlow.js inference path, models/gmmqf/tf.ts,
+ * mirrors it op for op):
  *
- *   1. z     = Div(Sub(obs, offset), scale)                   obs [N, D] float32, offset/scale [D]
- *   2. zu    = Unsqueeze(z, axes=[1])                          [N, 1, D]
- *   3. diff  = Sub(zu, means)                                  [N, K, D]   (centred first)
- *   4. diff4 = Unsqueeze(diff, axes=[2])                       [N, K, 1, D]
- *   5. y     = MatMul(diff4, factorsT)                         [N, K, 1, D], factorsT[k] = W_kᵀ
- *   6. quad  = ReduceSum(Mul(y, y), axes=[2, 3], keepdims=0)   [N, K]
- *   7. g     = Exp(Mul(quad, −0.5))                            [N, K]
- *   8. q     = MatMul(g, weights)                              [N, A]  → output "q"
- *   9. action = ArgMax(q, axis=1, keepdims=0)                  [N] int64 → output "action" (first index on ties)
+ *   0. s     = φ(obs)   only for a feature map other than identity; 'acrobot-angles' is
+ *              Gather/Gather/Gather, Div, Atan, GreaterOrEqual, Where, Less, Where, Add, Concat
+ *              (models/gmmqf/features.ts documents the sequence)      obs [N, obsSize] → s [N, D]
+ *   1. z     = Div(Sub(s, offset), scale)                   offset/scale [D]
+ *   2. zu    = Unsqueeze(z, axes=[1])                       [N, 1, D]
+ *   3. diff  = Sub(zu, means)                               [N, K, D]   (centred first)
+ *   4. diff4 = Unsqueeze(diff, axes=[2])                    [N, K, 1, D]
+ *   5. y     = MatMul(diff4, factorsT)                      [N, K, 1, D], factorsT[k] = W_kᵀ
+ *   6. quad  = ReduceSum(Mul(y, y), axes=[2, 3], keepdims=0) [N, K]
+ *   7. g     = Exp(Mul(quad, −0.5))                         [N, K]
+ *   8. q     = MatMul(g, weights)                           [N, A]  → output "q"
+ *   9. the greedy-action head (exporters/onnx/qhead.ts): discrete: action = ArgMax(q) [N] int64;
+ *      action grid: action_index = ArgMax(q) [N] int64 and action = the grid row [N, ...shape] float32
+ *
+ * Pruning (default on): components whose weight row ξ[k, :] is exactly zero add exactly 0 to every
+ * q, so they are left out of the graph (the same function with fewer components; K in the metadata
+ * is the exported count, `sparsity.components_trained`/`components_pruned` record the rest when
+ * the caller passes a sparsity record). A model whose rows are all zero keeps component 0 (q ≡ 0)
+ * rather than producing an empty graph; the doc string says so.
  *
  * Opset 17, IR version 8. W_k is computed in float64 by `precisionFactors` and rounded to float32
  * once; every other constant is the float64 parameter rounded to float32 once.
  */
 import { assertSpd } from '../../models/linalg/cholesky.js';
+import { FEATURE_FORMULAS, PI_F32, checkFeatureKind, featureInputSize, type FeatureKind } from '../../models/gmmqf/features.js';
 import type { GmmQfParams } from '../../models/gmmqf/params.js';
 import { precisionFactors } from '../../models/gmmqf/reference.js';
+import { NONZERO_THRESHOLD, nonzeroFraction, pruneComponents } from '../../models/gmmqf/sparsity.js';
 import { GMMRL_VERSION } from '../../models/version.js';
 import { ShapeError, ValueError, describeValue } from '../../runtime/errors.js';
 import {
   GMMQF_INPUT,
-  GMMQF_OUTPUT_ACTION,
   GMMQF_OUTPUT_Q,
   METADATA_SCHEMA_VERSION,
   NORMALIZATION_FORMULA,
   metadataToProps,
   type GmmrlMetadataV1,
+  type SparsitySpec,
 } from '../../runtime/metadata.js';
 import { ElemType, GraphBuilder } from './graph.js';
+import { actionSpaceSpec, addGreedyActionHead, checkActionGrid, qOutputSpecs } from './qhead.js';
 
 export const GMMQF_IR_VERSION = 8;
+/** normalization.formula when a feature map precedes the normalization. */
+export const FEATURE_NORMALIZATION_FORMULA = 'z = (phi(obs) - offset) / scale, inside the graph (phi: features.formula)';
 export const GMMQF_OPSET_VERSION = 17;
 
 export interface GmmQfExportMeta {
   envId: string;
+  /** The environment's observation space: prod(shape) is the graph input size (6 for acrobot-angles). */
   observationSpace: { shape: number[]; low: number[]; high: number[] };
-  actionSpace: { kind: 'discrete'; n: number };
+  /**
+   * Optional cross-check of the action space; the exported one comes from the parameters
+   * (`params.actionGrid` → kind 'grid', else 'discrete', n = A). When given, kind and n must agree.
+   */
+  actionSpace?: { kind: 'discrete' | 'grid'; n: number };
   /** SHA-256 (hex) of the checkpoint the parameters came from. */
   sourceCheckpointSha256?: string;
   /** algorithm, steps, seed, backend, … passed through into the metadata (non-finite numbers → null). */
   training?: Record<string, unknown>;
   /** Model doc string (a default describing the model is written otherwise). */
   docString?: string;
+  /**
+   * Sparse training record (S-GMM-QF): number of Hadamard factors J, their l2 weight ρ, and the
+   * relative threshold for nonzero_fraction (default 1e-6). When given, metadata `sparsity` is
+   * written with nonzero_fraction computed from the weights and the pruning counts.
+   */
+  sparsity?: { factors: number; rho: number; threshold?: number };
+  /** Trainable parameters as trained (metadata parameter_count); default K·(A + D + D(D+1)/2), K before pruning. */
+  parameterCount?: number;
+}
+
+export interface GmmQfExportOptions {
+  /** Leave out components whose weight row is exactly zero (default true). */
+  prune?: boolean;
 }
 
 const FLOAT32_MAX = 3.4028234663852886e38;
@@ -76,12 +111,21 @@ function checkArray(a: unknown, len: number, what: string, shape: string): Array
   return a as ArrayLike<number>;
 }
 
+interface Validated {
+  /** W_kᵀ rounded to float32 for every trained component, [K, D, D]. */
+  factorsT: Float32Array;
+  features: FeatureKind;
+  obsSize: number;
+}
+
 /** Validates parameters and export metadata; returns W_kᵀ rounded to float32, [K, D, D]. */
-function validate(p: GmmQfParams, meta: GmmQfExportMeta): Float32Array {
+function validate(p: GmmQfParams, meta: GmmQfExportMeta): Validated {
   if (typeof p !== 'object' || p === null) throw new ValueError(`exportGmmQf: params must be a GmmQfParams object, got ${describeValue(p)}.`);
   const K = checkInt(p.K, 'K (components)');
-  const D = checkInt(p.D, 'D (observation size)');
+  const D = checkInt(p.D, 'D (feature size)');
   const A = checkInt(p.A, 'A (actions)');
+  const features = p.features === undefined ? 'identity' : checkFeatureKind(p.features, 'GMM-QF features');
+  const obsSize = featureInputSize(features, D);
   checkArray(p.means, K * D, 'means', `[K=${K}, D=${D}]`);
   checkArray(p.covariances, K * D * D, 'covariances', `[K=${K}, D=${D}, D=${D}]`);
   checkArray(p.weights, K * A, 'weights', `[K=${K}, A=${A}]`);
@@ -89,8 +133,15 @@ function validate(p: GmmQfParams, meta: GmmQfExportMeta): Float32Array {
   const scale = checkArray(p.obsScale, D, 'obsScale', `[D=${D}]`);
   for (let j = 0; j < D; j++) {
     if (!(scale[j]! > 0) || !(Math.fround(scale[j]!) > 0)) {
-      throw new ValueError(`GMM-QF obsScale[${j}] = ${scale[j]} must be > 0 (and > 0 in float32): z = (obs − offset) / scale.`);
+      throw new ValueError(`GMM-QF obsScale[${j}] = ${scale[j]} must be > 0 (and > 0 in float32): z = (φ(obs) − offset) / scale.`);
     }
+  }
+  if (p.actionGrid !== undefined) {
+    const grid = p.actionGrid as unknown;
+    if (typeof grid !== 'object' || grid === null || !(p.actionGrid.values instanceof Float64Array || Array.isArray(p.actionGrid.values))) {
+      throw new ValueError(`exportGmmQf: params.actionGrid must be { shape, values: Float64Array [A, size], low, high }, got ${describeValue(grid)}.`);
+    }
+    checkActionGrid(p.actionGrid, A, 'exportGmmQf');
   }
   const covs = Float64Array.from(p.covariances as ArrayLike<number>);
   for (let k = 0; k < K; k++) assertSpd(covs, D, `GMM-QF covariances[${k}]`, k * D * D);
@@ -125,15 +176,14 @@ function validate(p: GmmQfParams, meta: GmmQfExportMeta): Float32Array {
     if (!Number.isSafeInteger(s) || s < 1) throw new ValueError(`exportGmmQf: meta.observationSpace.shape[${i}] = ${describeValue(s)} must be a positive integer.`);
   }
   const size = os.shape.reduce((a, b) => a * b, 1);
-  if (size !== D) {
-    throw new ShapeError(
-      `exportGmmQf: meta.observationSpace.shape = ${JSON.stringify(os.shape)} has ${size} entries but the model's observation size D is ${D}.`,
-    );
+  if (size !== obsSize) {
+    const why = features === 'identity' ? `the model's observation size D is ${D}` : `the model's feature map ${features} reads ${obsSize} entries (D = ${D} features)`;
+    throw new ShapeError(`exportGmmQf: meta.observationSpace.shape = ${JSON.stringify(os.shape)} has ${size} entries but ${why}.`);
   }
   for (const side of ['low', 'high'] as const) {
     const arr = os[side];
-    if (!Array.isArray(arr) || arr.length !== D) {
-      throw new ShapeError(`exportGmmQf: meta.observationSpace.${side} must be an array of ${D} numbers, got ${describeValue(arr)}.`);
+    if (!Array.isArray(arr) || arr.length !== obsSize) {
+      throw new ShapeError(`exportGmmQf: meta.observationSpace.${side} must be an array of ${obsSize} numbers, got ${describeValue(arr)}.`);
     }
     for (const [i, x] of arr.entries()) {
       if (typeof x !== 'number' || Number.isNaN(x)) {
@@ -141,17 +191,26 @@ function validate(p: GmmQfParams, meta: GmmQfExportMeta): Float32Array {
       }
     }
   }
-  for (let i = 0; i < D; i++) {
+  for (let i = 0; i < obsSize; i++) {
     if (!(os.low[i]! <= os.high[i]!)) {
       throw new ValueError(`exportGmmQf: meta.observationSpace.low[${i}] = ${os.low[i]} exceeds high[${i}] = ${os.high[i]}.`);
     }
   }
   const as = meta.actionSpace;
-  if (typeof as !== 'object' || as === null || as.kind !== 'discrete') {
-    throw new ValueError(`exportGmmQf: meta.actionSpace must be { kind: 'discrete', n }, got ${describeValue(as)}.`);
-  }
-  if (as.n !== A) {
-    throw new ShapeError(`exportGmmQf: meta.actionSpace.n = ${describeValue(as.n)} but the model has A = ${A} actions (weights [K, A]).`);
+  if (as !== undefined) {
+    const want = p.actionGrid ? 'grid' : 'discrete';
+    if (typeof as !== 'object' || as === null || (as.kind !== 'discrete' && as.kind !== 'grid')) {
+      throw new ValueError(`exportGmmQf: meta.actionSpace must be { kind: '${want}', n } or left out (the parameters define it), got ${describeValue(as)}.`);
+    }
+    if (as.kind !== want) {
+      throw new ValueError(
+        `exportGmmQf: meta.actionSpace.kind = '${as.kind}' but the model ${p.actionGrid ? 'has an action grid (params.actionGrid)' : 'has no action grid'}; ` +
+          `pass { kind: '${want}', n: ${A} } or leave actionSpace out.`,
+      );
+    }
+    if (as.n !== A) {
+      throw new ShapeError(`exportGmmQf: meta.actionSpace.n = ${describeValue(as.n)} but the model has A = ${A} actions (weights [K, A]).`);
+    }
   }
   if (meta.sourceCheckpointSha256 !== undefined && !/^[0-9a-f]{64}$/.test(String(meta.sourceCheckpointSha256))) {
     throw new ValueError(
@@ -164,78 +223,203 @@ function validate(p: GmmQfParams, meta: GmmQfExportMeta): Float32Array {
   if (meta.docString !== undefined && typeof meta.docString !== 'string') {
     throw new ValueError(`exportGmmQf: meta.docString must be a string, got ${describeValue(meta.docString)}.`);
   }
-  return factorsT;
+  if (meta.sparsity !== undefined) {
+    const sp = meta.sparsity;
+    if (typeof sp !== 'object' || sp === null) {
+      throw new ValueError(`exportGmmQf: meta.sparsity must be { factors, rho, threshold? }, got ${describeValue(sp)}.`);
+    }
+    if (!Number.isSafeInteger(sp.factors) || sp.factors < 1) {
+      throw new ValueError(`exportGmmQf: meta.sparsity.factors = ${describeValue(sp.factors)} must be a positive integer (the number J of Hadamard factors; 1 for dense weights).`);
+    }
+    if (typeof sp.rho !== 'number' || !(sp.rho >= 0) || !Number.isFinite(sp.rho)) {
+      throw new ValueError(`exportGmmQf: meta.sparsity.rho = ${describeValue(sp.rho)} must be a finite number ≥ 0 (the l2 weight on the factors).`);
+    }
+    if (sp.threshold !== undefined && (typeof sp.threshold !== 'number' || !(sp.threshold >= 0 && sp.threshold < 1))) {
+      throw new ValueError(`exportGmmQf: meta.sparsity.threshold = ${describeValue(sp.threshold)} must be a relative threshold in [0, 1) (default ${NONZERO_THRESHOLD}).`);
+    }
+  }
+  if (meta.parameterCount !== undefined && (!Number.isSafeInteger(meta.parameterCount) || meta.parameterCount < 1)) {
+    throw new ValueError(`exportGmmQf: meta.parameterCount = ${describeValue(meta.parameterCount)} must be a positive integer, or left out for K·(A + D + D(D+1)/2).`);
+  }
+  return { factorsT, features, obsSize };
 }
 
-/** The gmmrl metadata (schema 1) the exporter writes for these parameters. */
-export function gmmQfMetadata(p: GmmQfParams, meta: GmmQfExportMeta): GmmrlMetadataV1 {
-  const { K, D, A } = p;
-  const m: GmmrlMetadataV1 = {
+/** What the exporter writes: the (pruned) parameters, their W_kᵀ and the pruning record. */
+interface Prepared extends Validated {
+  /** The exported parameters (pruned unless options.prune is false). */
+  exported: GmmQfParams;
+  /** W_kᵀ of the exported components. */
+  exportedFactorsT: Float32Array;
+  /** Components in the parameters as given (trained). */
+  kTrained: number;
+  pruned: number;
+  allZero: boolean;
+}
+
+function prepare(p: GmmQfParams, meta: GmmQfExportMeta, options: GmmQfExportOptions): Prepared {
+  if (typeof options !== 'object' || options === null) throw new ValueError(`exportGmmQf: options must be { prune?: boolean }, got ${describeValue(options)}.`);
+  if (options.prune !== undefined && typeof options.prune !== 'boolean') {
+    throw new ValueError(`exportGmmQf: options.prune = ${describeValue(options.prune)} must be true or false (default true).`);
+  }
+  const v = validate(p, meta);
+  if (options.prune === false) return { ...v, exported: p, exportedFactorsT: v.factorsT, kTrained: p.K, pruned: 0, allZero: false };
+  const { params, kept, pruned, allZero } = pruneComponents(p);
+  const DD = p.D * p.D;
+  const ft = new Float32Array(kept.length * DD);
+  kept.forEach((k, i) => ft.set(v.factorsT.subarray(k * DD, (k + 1) * DD), i * DD));
+  return { ...v, exported: params, exportedFactorsT: ft, kTrained: p.K, pruned, allZero };
+}
+
+function metadataOf(p: GmmQfParams, meta: GmmQfExportMeta, prep: Prepared): GmmrlMetadataV1 {
+  const { D, A } = p;
+  const K = prep.exported.K;
+  let sparsity: SparsitySpec | undefined;
+  if (meta.sparsity !== undefined) {
+    const threshold = meta.sparsity.threshold ?? NONZERO_THRESHOLD;
+    sparsity = {
+      factors: meta.sparsity.factors,
+      rho: meta.sparsity.rho,
+      nonzero_fraction: nonzeroFraction(p.weights, threshold),
+      threshold,
+      components_trained: prep.kTrained,
+      components_pruned: prep.pruned,
+    };
+  }
+  // key order = the order of GmmrlMetadataV1's fields (optional ones only when present)
+  return {
     schema_version: METADATA_SCHEMA_VERSION,
     family: 'gmmqf',
     producer: 'gmmrl',
     producer_version: GMMRL_VERSION,
     env_id: meta.envId,
     observation_space: { shape: [...meta.observationSpace.shape], low: [...meta.observationSpace.low], high: [...meta.observationSpace.high] },
-    action_space: { kind: 'discrete', n: A },
+    action_space: actionSpaceSpec(A, p.actionGrid),
     components: K,
+    ...(prep.features !== 'identity' ? { features: { kind: prep.features, size: D, formula: FEATURE_FORMULAS[prep.features] } } : {}),
     normalization: {
       offset: Array.from(p.obsOffset, (x) => Math.fround(x)),
       scale: Array.from(p.obsScale, (x) => Math.fround(x)),
-      formula: NORMALIZATION_FORMULA,
+      formula: prep.features === 'identity' ? NORMALIZATION_FORMULA : FEATURE_NORMALIZATION_FORMULA,
     },
-    inputs: [{ name: GMMQF_INPUT, dtype: 'float32', shape: ['N', D] }],
-    outputs: [
-      { name: GMMQF_OUTPUT_Q, dtype: 'float32', shape: ['N', A] },
-      { name: GMMQF_OUTPUT_ACTION, dtype: 'int64', shape: ['N'] },
-    ],
+    parameter_count: meta.parameterCount ?? prep.kTrained * (A + D + (D * (D + 1)) / 2),
+    ...(sparsity !== undefined ? { sparsity } : {}),
+    inputs: [{ name: GMMQF_INPUT, dtype: 'float32', shape: ['N', prep.obsSize] }],
+    outputs: qOutputSpecs(A, p.actionGrid),
+    ...(meta.sourceCheckpointSha256 !== undefined ? { source_checkpoint_sha256: meta.sourceCheckpointSha256 } : {}),
+    ...(meta.training !== undefined ? { training: meta.training } : {}),
   };
-  if (meta.sourceCheckpointSha256 !== undefined) m.source_checkpoint_sha256 = meta.sourceCheckpointSha256;
-  if (meta.training !== undefined) m.training = meta.training;
-  return m;
+}
+
+/**
+ * The gmmrl metadata (schema 1) `exportGmmQf(p, meta, options)` writes for these parameters
+ * (`components` is the exported K, after pruning).
+ */
+export function gmmQfMetadata(p: GmmQfParams, meta: GmmQfExportMeta, options: GmmQfExportOptions = {}): GmmrlMetadataV1 {
+  return metadataOf(p, meta, prepare(p, meta, options));
+}
+
+/**
+ * Appends the feature map's nodes (features.ts documents the op sequence) and returns the name of
+ * the features [N, D]; identity returns `obs` itself. (The two boolean masks get no value_info:
+ * GraphBuilder declares float and int64 values only; shape inference types them.)
+ */
+function addFeatureNodes(g: GraphBuilder, obs: string, kind: FeatureKind): string {
+  if (kind === 'identity') return obs;
+  const F = ElemType.FLOAT;
+  const idxCos = g.initializerInt64('gmmqf/features/const/cos_columns', [2], [0, 2]);
+  const idxSin = g.initializerInt64('gmmqf/features/const/sin_columns', [2], [1, 3]);
+  const idxVel = g.initializerInt64('gmmqf/features/const/velocity_columns', [2], [4, 5]);
+  const pi = g.initializerFloat32('gmmqf/features/const/pi', [], [PI_F32], 'float32(pi)');
+  const minusPi = g.initializerFloat32('gmmqf/features/const/minus_pi', [], [-PI_F32], '-float32(pi)');
+  const zero = g.initializerFloat32('gmmqf/features/const/zero', [], [0]);
+  const gather = (name: string, idx: string, out: string): string => {
+    const o = g.node({ name: `gmmqf/features/${name}`, opType: 'Gather', inputs: [obs, idx], outputs: [out], attributes: { axis: { kind: 'int', value: 1 } } });
+    g.valueInfo(o, F, ['N', 2]);
+    return o;
+  };
+  const cos = gather('gather_cos', idxCos, 'gmmqf/features/cos');
+  const sin = gather('gather_sin', idxSin, 'gmmqf/features/sin');
+  const vel = gather('gather_velocity', idxVel, 'gmmqf/features/velocity');
+  const ratio = g.node({ name: 'gmmqf/features/div', opType: 'Div', inputs: [sin, cos], outputs: ['gmmqf/features/ratio'], doc: 'sin / cos' });
+  g.valueInfo(ratio, F, ['N', 2]);
+  const base = g.node({ name: 'gmmqf/features/atan', opType: 'Atan', inputs: [ratio], outputs: ['gmmqf/features/atan_ratio'] });
+  g.valueInfo(base, F, ['N', 2]);
+  const ypos = g.node({ name: 'gmmqf/features/sin_nonnegative', opType: 'GreaterOrEqual', inputs: [sin, zero], outputs: ['gmmqf/features/sin_ge_0'] });
+  const branch = g.node({ name: 'gmmqf/features/where_sign', opType: 'Where', inputs: [ypos, pi, minusPi], outputs: ['gmmqf/features/branch'], doc: 'sin >= 0 ? pi : -pi' });
+  g.valueInfo(branch, F, ['N', 2]);
+  const xneg = g.node({ name: 'gmmqf/features/cos_negative', opType: 'Less', inputs: [cos, zero], outputs: ['gmmqf/features/cos_lt_0'] });
+  const corr = g.node({ name: 'gmmqf/features/where_branch', opType: 'Where', inputs: [xneg, branch, zero], outputs: ['gmmqf/features/correction'], doc: 'cos < 0 ? branch : 0' });
+  g.valueInfo(corr, F, ['N', 2]);
+  const theta = g.node({ name: 'gmmqf/features/add', opType: 'Add', inputs: [base, corr], outputs: ['gmmqf/features/angles'], doc: 'atan2(sin, cos)' });
+  g.valueInfo(theta, F, ['N', 2]);
+  const phi = g.node({
+    name: 'gmmqf/features/concat',
+    opType: 'Concat',
+    inputs: [theta, vel],
+    outputs: ['gmmqf/features/phi'],
+    attributes: { axis: { kind: 'int', value: 1 } },
+    doc: FEATURE_FORMULAS[kind],
+  });
+  g.valueInfo(phi, F, ['N', 4]);
+  return phi;
 }
 
 /**
  * Exports a GMM Q-function as an ONNX model (bytes of a ModelProto, IR 8, opset 17) with gmmrl
- * metadata (schema 1). Throws ValueError / ShapeError / SpdError on invalid input, naming the field.
+ * metadata (schema 1). Components whose weight row is exactly zero are left out unless
+ * `options.prune` is false. Throws ValueError / ShapeError / SpdError / UnknownNameError on invalid
+ * input, naming the field.
  */
-export function exportGmmQf(params: GmmQfParams, meta: GmmQfExportMeta): Uint8Array {
-  const factorsT = validate(params, meta);
-  const { K, D, A } = params;
-  const props = metadataToProps(gmmQfMetadata(params, meta));
+export function exportGmmQf(params: GmmQfParams, meta: GmmQfExportMeta, options: GmmQfExportOptions = {}): Uint8Array {
+  const prep = prepare(params, meta, options);
+  const props = metadataToProps(metadataOf(params, meta, prep));
+  const p = prep.exported;
+  const { K, D, A } = p;
+  const obsSize = prep.obsSize;
+  const grid = params.actionGrid;
+  const featureText = prep.features === 'identity' ? '' : `, features ${prep.features} (${obsSize} observation entries -> ${D} features)`;
+  const pruneText =
+    prep.pruned === 0
+      ? ''
+      : prep.allZero
+        ? ` Every weight row of the ${prep.kTrained} trained components is zero: component 0 is kept alone so the graph is not empty, and q is identically 0.`
+        : ` ${prep.pruned} of ${prep.kTrained} trained components had all-zero weight rows and were pruned (the same function).`;
 
   const F = ElemType.FLOAT;
   const g = new GraphBuilder(
     'gmmqf',
-    `GMM Q-function, K=${K} components, D=${D} observation entries, A=${A} actions. ` +
-      'q[n,a] = sum_k weights[k,a] * exp(-0.5 * ||W_k (z_n - means[k])||^2), z = (obs - offset) / scale; action = argmax_a q (first on ties).',
+    `GMM Q-function, K=${K} components, D=${D} features, A=${A} actions${featureText}. ` +
+      'q[n,a] = sum_k weights[k,a] * exp(-0.5 * ||W_k (z_n - means[k])||^2), z = (phi(obs) - offset) / scale; ' +
+      (grid ? 'action_index = argmax_a q (first on ties), action = grid[action_index].' : 'action = argmax_a q (first on ties).') +
+      pruneText,
   );
-  const obs = g.input(GMMQF_INPUT, F, ['N', D], `Raw observations, one row per batch entry (N rows of ${D}).`);
+  const obs = g.input(GMMQF_INPUT, F, ['N', obsSize], `Raw observations, one row per batch entry (N rows of ${obsSize}).`);
 
-  const offset = g.initializerFloat32('gmmqf/obs_offset', [D], params.obsOffset, 'Observation offset (normalization).');
-  const scale = g.initializerFloat32('gmmqf/obs_scale', [D], params.obsScale, 'Observation scale (normalization), > 0.');
-  const means = g.initializerFloat32('gmmqf/means', [K, D], params.means, 'Component means m_k, normalized coordinates.');
+  const phi = addFeatureNodes(g, obs, prep.features);
+  const offset = g.initializerFloat32('gmmqf/obs_offset', [D], p.obsOffset, 'Feature offset (normalization).');
+  const scale = g.initializerFloat32('gmmqf/obs_scale', [D], p.obsScale, 'Feature scale (normalization), > 0.');
+  const means = g.initializerFloat32('gmmqf/means', [K, D], p.means, 'Component means m_k, normalized coordinates.');
   const factors = g.initializerFloat32(
     'gmmqf/precision_factors_t',
     [K, D, D],
-    factorsT,
+    prep.exportedFactorsT,
     'Transposed precision factors W_k^T with W_k = L_k^-1, C_k = L_k L_k^T (computed in float64, rounded once).',
   );
-  const weights = g.initializerFloat32('gmmqf/weights', [K, A], params.weights, 'Per-action weights xi[k, a].');
+  const weights = g.initializerFloat32('gmmqf/weights', [K, A], p.weights, 'Per-action weights xi[k, a].');
   const axes1 = g.initializerInt64('gmmqf/const/axes_1', [1], [1]);
   const axes2 = g.initializerInt64('gmmqf/const/axes_2', [1], [2]);
   const axes23 = g.initializerInt64('gmmqf/const/axes_2_3', [2], [2, 3]);
   const minusHalf = g.initializerFloat32('gmmqf/const/minus_half', [], [-0.5]);
 
   // 1. normalization
-  const centred = g.node({ name: 'gmmqf/normalize/sub', opType: 'Sub', inputs: [obs, offset], outputs: ['gmmqf/normalize/centred'] });
+  const centred = g.node({ name: 'gmmqf/normalize/sub', opType: 'Sub', inputs: [phi, offset], outputs: ['gmmqf/normalize/centred'] });
   g.valueInfo(centred, F, ['N', D]);
   const z = g.node({
     name: 'gmmqf/normalize/div',
     opType: 'Div',
     inputs: [centred, scale],
     outputs: ['gmmqf/normalize/z'],
-    doc: 'z = (obs - offset) / scale',
+    doc: 'z = (phi(obs) - offset) / scale',
   });
   g.valueInfo(z, F, ['N', D]);
   // 2. broadcast against the components
@@ -282,16 +466,12 @@ export function exportGmmQf(params: GmmQfParams, meta: GmmQfExportMeta): Uint8Ar
   // 8. Q values
   g.output(GMMQF_OUTPUT_Q, F, ['N', A], 'Q values, one row of A per observation.');
   g.node({ name: 'gmmqf/q/matmul', opType: 'MatMul', inputs: [act, weights], outputs: [GMMQF_OUTPUT_Q], doc: 'q = g · weights' });
-  // 9. greedy action
-  g.output(GMMQF_OUTPUT_ACTION, ElemType.INT64, ['N'], 'Greedy action argmax_a q[n, a] (first index on ties).');
-  g.node({
-    name: 'gmmqf/action/argmax',
-    opType: 'ArgMax',
-    inputs: [GMMQF_OUTPUT_Q],
-    outputs: [GMMQF_OUTPUT_ACTION],
-    attributes: { axis: { kind: 'int', value: 1 }, keepdims: { kind: 'int', value: 0 }, select_last_index: { kind: 'int', value: 0 } },
-  });
+  // 9. greedy action (and its grid value)
+  addGreedyActionHead(g, 'gmmqf', A, grid);
 
+  const outputsText = grid
+    ? `outputs "q" [N, ${A}] float32, "action" [N, ${grid.shape.join(', ')}] float32 (the grid value) and "action_index" [N] int64`
+    : `outputs "q" [N, ${A}] float32 and "action" [N] int64`;
   return g.build({
     irVersion: GMMQF_IR_VERSION,
     opsetVersion: GMMQF_OPSET_VERSION,
@@ -299,9 +479,9 @@ export function exportGmmQf(params: GmmQfParams, meta: GmmQfExportMeta): Uint8Ar
     producerVersion: GMMRL_VERSION,
     docString:
       meta.docString ??
-      `gmmrl GMM Q-function policy for ${meta.envId} (K=${K}, D=${D}, A=${A}). Input "obs" [N, ${D}] float32 (raw observations; ` +
-        `normalization is inside the graph); outputs "q" [N, ${A}] float32 and "action" [N] int64. ` +
-        `See the gmmrl.metadata property (schema ${METADATA_SCHEMA_VERSION}).`,
+      `gmmrl GMM Q-function policy for ${meta.envId} (K=${K}, D=${D}, A=${A}${featureText}). Input "obs" [N, ${obsSize}] float32 (raw observations; ` +
+        `${prep.features === 'identity' ? '' : 'the feature map and '}normalization ${prep.features === 'identity' ? 'is' : 'are'} inside the graph); ${outputsText}. ` +
+        `See the gmmrl.metadata property (schema ${METADATA_SCHEMA_VERSION}).${pruneText}`,
     metadataProps: props,
   });
 }

@@ -1,8 +1,15 @@
 /**
  * GMM-QF checkpoints: a directory with
- *   config.json          model family, K, A, D, kernel, normalization, spaces, env id, training
- *                        settings, backend, library version, and the SHA-256 of the weights file
- *   weights.safetensors  means [K,D], covariances [K,D,D], weights [K,A] (float64)
+ *   config.json          model family, K, A, D, kernel, feature map, normalization, spaces, env id,
+ *                        action grid (shape, bounds), sparsity (J, ρ), training settings, backend,
+ *                        library version, and the SHA-256 of the weights file
+ *   weights.safetensors  means [K,D], covariances [K,D,D], weights [K,A], obs_offset [D],
+ *                        obs_scale [D] (float64); with an action grid also action_grid [A, size];
+ *                        with Hadamard factors also weight_factors [J, K, A] (weights = their
+ *                        elementwise product)
+ *
+ * D is the feature size: the observation size for the identity map (the default; checkpoints
+ * without a `features` field are identity), 4 for 'acrobot-angles' (6-entry observations).
  *
  * Writes are atomic per file (temp + fsync + rename); the weights are written first and the config,
  * which carries the weights' hash, last, so a crash between the two is detected at load time.
@@ -11,12 +18,14 @@
  */
 import { mkdirSync, readFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ModelFormatError, SpdError } from '../../runtime/errors.js';
+import { ModelFormatError, SpdError, ValueError, describeValue } from '../../runtime/errors.js';
 import { choleskyOrNull, asymmetry } from '../linalg/cholesky.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../safetensors.js';
 import { sha256Hex, writeFileAtomic } from '../io.js';
 import { GMMRL_VERSION } from '../version.js';
-import type { GmmQfParams } from './params.js';
+import { FEATURE_KINDS, type FeatureKind } from './features.js';
+import type { ActionGrid, GmmQfParams } from './params.js';
+import { hadamardProduct } from './sparsity.js';
 
 export const CHECKPOINT_FORMAT = 'gmmrl-checkpoint';
 export const CHECKPOINT_FORMAT_VERSION = 1;
@@ -39,7 +48,14 @@ export interface GmmQfConfig {
   A: number;
   D: number;
   kernel: { type: 'gaussian'; formula: string; parameters: string };
+  /** Feature map before the normalization (absent in older checkpoints = 'identity'). */
+  features?: FeatureKind;
+  /** Normalization of the features, D entries each. */
   obs_normalization: { offset: number[]; scale: number[] };
+  /** Present when the A actions are points of a grid over a continuous action space (tensor action_grid [A, size]). */
+  action_grid?: { shape: number[]; low: number[]; high: number[] };
+  /** Present when the weights are a Hadamard product of J factors (tensor weight_factors [J, K, A]). */
+  sparsity?: { factors: number; rho: number };
   observation_space: SpaceJson;
   action_space: SpaceJson;
   env_id: string;
@@ -50,24 +66,86 @@ export interface GmmQfConfig {
   weights_sha256: string;
 }
 
+/** Hadamard factors of the weights: ξ = Υ_0 ⊙ … ⊙ Υ_{J−1} (S-GMM-QF, seed 001). */
+export interface WeightFactors {
+  /** Number of factors J ≥ 1. */
+  J: number;
+  /** The l2 weight ρ of the factors' regularizer (informative), finite, ≥ 0. */
+  rho: number;
+  /** The factors, [J, K, A] row-major, float64. */
+  values: Float64Array;
+}
+
 export interface GmmQfCheckpoint {
   params: GmmQfParams;
   config: GmmQfConfig;
   /** SHA-256 of weights.safetensors (hex): the checkpoint's identity in exported metadata. */
   sha256: string;
+  /** Present when the checkpoint stores Hadamard factors of the weights. */
+  factors?: WeightFactors;
 }
 
 export const KERNEL_FORMULA =
-  'Q(s,a) = sum_k weights[k,a] * exp(-0.5 * (z - means[k])^T inv(covariances[k]) (z - means[k])), z = (s - offset) / scale';
+  'Q(s,a) = sum_k weights[k,a] * exp(-0.5 * (z - means[k])^T inv(covariances[k]) (z - means[k])), z = (phi(s) - offset) / scale, phi = the feature map (features)';
 
-/** Writes a checkpoint directory (created if needed). Returns the weights' SHA-256. */
+/** Relative tolerance (of max|ξ|) within which the factors' product must reproduce the weights. */
+export const FACTOR_PRODUCT_RTOL = 1e-12;
+
+/** Extra tensors a checkpoint may carry. */
+export interface GmmQfCheckpointExtras {
+  /** Hadamard factors whose elementwise product equals params.weights (within 1e-12 of max|ξ|). */
+  factors?: WeightFactors;
+}
+
+/**
+ * Index and value of the first entry where Π_j factors[j] differs from `weights` by more than
+ * FACTOR_PRODUCT_RTOL · max|ξ|, or null when they agree.
+ */
+export function factorProductMismatch(
+  factors: WeightFactors,
+  weights: ArrayLike<number>,
+): { index: number; product: number; weight: number; tol: number } | null {
+  const prod = hadamardProduct(factors.values, factors.J, weights.length);
+  let max = 0;
+  for (let i = 0; i < weights.length; i++) max = Math.max(max, Math.abs(weights[i]!));
+  const tol = FACTOR_PRODUCT_RTOL * max;
+  for (let i = 0; i < weights.length; i++) {
+    if (!(Math.abs(prod[i]! - weights[i]!) <= tol)) return { index: i, product: prod[i]!, weight: weights[i]!, tol };
+  }
+  return null;
+}
+
+function checkGridForSave(grid: ActionGrid, A: number): number {
+  const fail = (msg: string): never => {
+    throw new ValueError(`saveGmmQfCheckpoint: params.actionGrid ${msg}`);
+  };
+  if (!Array.isArray(grid.shape) || grid.shape.length === 0 || !grid.shape.every((d) => Number.isSafeInteger(d) && d > 0)) {
+    fail(`.shape = ${describeValue(grid.shape)} must be a non-empty array of positive integers.`);
+  }
+  const size = grid.shape.reduce((a, b) => a * b, 1);
+  if (!grid.values || grid.values.length !== A * size) fail(`.values has ${grid.values?.length} numbers; expected A × size = ${A} × ${size}.`);
+  if (!Array.isArray(grid.low) || !Array.isArray(grid.high) || grid.low.length !== size || grid.high.length !== size) {
+    fail(`.low/.high must be arrays of ${size} numbers each.`);
+  }
+  return size;
+}
+
+/**
+ * Writes a checkpoint directory (created if needed). Returns the weights' SHA-256. With
+ * `extras.factors` the Hadamard factors are stored too (tensor weight_factors [J, K, A], config
+ * sparsity {factors: J, rho}); their product must equal params.weights (ValueError otherwise).
+ */
 export function saveGmmQfCheckpoint(
   dir: string,
   params: GmmQfParams,
   info: Pick<GmmQfConfig, 'observation_space' | 'action_space' | 'env_id' | 'training' | 'backend'>,
+  extras: GmmQfCheckpointExtras = {},
 ): string {
   const { K, D, A } = params;
-  mkdirSync(dir, { recursive: true });
+  const features = params.features ?? 'identity';
+  if (!(FEATURE_KINDS as readonly string[]).includes(features)) {
+    throw new ValueError(`saveGmmQfCheckpoint: params.features = ${describeValue(features)} is not a known feature map; use one of ${FEATURE_KINDS.join(', ')}.`);
+  }
   const tensors: Record<string, NamedTensor> = {
     means: { dtype: 'F64', shape: [K, D], data: params.means },
     covariances: { dtype: 'F64', shape: [K, D, D], data: params.covariances },
@@ -75,6 +153,34 @@ export function saveGmmQfCheckpoint(
     obs_offset: { dtype: 'F64', shape: [D], data: params.obsOffset },
     obs_scale: { dtype: 'F64', shape: [D], data: params.obsScale },
   };
+  const grid = params.actionGrid;
+  if (grid) {
+    const size = checkGridForSave(grid, A);
+    tensors.action_grid = { dtype: 'F64', shape: [A, size], data: Float64Array.from(grid.values) };
+  }
+  const factors = extras.factors;
+  if (factors) {
+    if (!Number.isSafeInteger(factors.J) || factors.J < 1) {
+      throw new ValueError(`saveGmmQfCheckpoint: extras.factors.J = ${describeValue(factors.J)} must be a positive integer (the number of Hadamard factors).`);
+    }
+    if (typeof factors.rho !== 'number' || !Number.isFinite(factors.rho) || factors.rho < 0) {
+      throw new ValueError(`saveGmmQfCheckpoint: extras.factors.rho = ${describeValue(factors.rho)} must be a finite number ≥ 0.`);
+    }
+    if (!factors.values || factors.values.length !== factors.J * K * A) {
+      throw new ValueError(
+        `saveGmmQfCheckpoint: extras.factors.values has ${factors.values?.length} numbers; expected J × K × A = ${factors.J} × ${K} × ${A} (shape [J, K, A]).`,
+      );
+    }
+    const bad = factorProductMismatch(factors, params.weights);
+    if (bad) {
+      throw new ValueError(
+        `saveGmmQfCheckpoint: the product of extras.factors differs from params.weights at flat index ${bad.index} ` +
+          `(product ${bad.product}, weight ${bad.weight}, tolerance ${bad.tol}). Save weights = the elementwise product of the factors.`,
+      );
+    }
+    tensors.weight_factors = { dtype: 'F64', shape: [factors.J, K, A], data: factors.values };
+  }
+  mkdirSync(dir, { recursive: true });
   const bytes = encodeSafetensors(tensors, { format: CHECKPOINT_FORMAT, model_family: 'gmmqf' });
   const sha = sha256Hex(bytes);
   const config: GmmQfConfig = {
@@ -89,7 +195,10 @@ export function saveGmmQfCheckpoint(
       formula: KERNEL_FORMULA,
       parameters: 'means and covariances are in normalized coordinates z; covariances are full SPD matrices',
     },
+    features,
     obs_normalization: { offset: Array.from(params.obsOffset), scale: Array.from(params.obsScale) },
+    ...(grid ? { action_grid: { shape: [...grid.shape], low: [...grid.low], high: [...grid.high] } } : {}),
+    ...(factors ? { sparsity: { factors: factors.J, rho: factors.rho } } : {}),
     observation_space: info.observation_space,
     action_space: info.action_space,
     env_id: info.env_id,
@@ -164,7 +273,109 @@ export function loadGmmQfCheckpoint(dir: string): GmmQfCheckpoint {
     need(obsScale[j]! > 0, `checkpoint: obs_normalization.scale[${j}] is ${obsScale[j]}; every scale must be > 0.`);
   }
   validateCovariances(covariances, K, D, wPath);
-  return { params: { K, D, A, means, covariances, weights, obsOffset, obsScale }, config, sha256: sha };
+
+  // feature map (absent = identity: checkpoints written before feature maps existed)
+  let features: FeatureKind | undefined;
+  if (config.features !== undefined) {
+    need(
+      typeof config.features === 'string' && (FEATURE_KINDS as readonly string[]).includes(config.features),
+      `checkpoint: ${cfgPath} field "features" is ${JSON.stringify(config.features)}; expected one of ${FEATURE_KINDS.map((k) => JSON.stringify(k)).join(', ')} (or no field for identity).`,
+    );
+    features = config.features;
+    if (features === 'acrobot-angles') {
+      need(D === 4, `checkpoint: ${cfgPath} has features "acrobot-angles", which produces 4 features, but D = ${D}. The config is inconsistent: restore it or retrain.`);
+    }
+  }
+
+  // action grid: config.action_grid {shape, low, high} and tensor action_grid [A, size], both or neither
+  let actionGrid: ActionGrid | undefined;
+  const cg = config.action_grid as unknown;
+  need(
+    (cg === undefined) === (tensors.action_grid === undefined),
+    cg === undefined
+      ? `checkpoint: ${wPath} has a tensor "action_grid" but ${CONFIG_FILE} has no "action_grid" field; restore the matching pair of files.`
+      : `checkpoint: ${cfgPath} has an "action_grid" field but ${wPath} has no tensor "action_grid"; restore the matching pair of files.`,
+  );
+  if (cg !== undefined) {
+    need(typeof cg === 'object' && cg !== null && !Array.isArray(cg), `checkpoint: ${cfgPath} field "action_grid" must be an object {shape, low, high}, got ${JSON.stringify(cg)}.`);
+    const g = cg as { shape?: unknown; low?: unknown; high?: unknown };
+    need(
+      Array.isArray(g.shape) && g.shape.length > 0 && g.shape.every(positiveInt),
+      `checkpoint: ${cfgPath} field "action_grid.shape" is ${JSON.stringify(g.shape)}; it must be a non-empty array of positive integers (e.g. [1]).`,
+    );
+    const shape = g.shape as number[];
+    const size = shape.reduce((a, b) => a * b, 1);
+    const bounds = (side: 'low' | 'high'): number[] => {
+      const arr = g[side];
+      need(
+        Array.isArray(arr) && arr.length === size && arr.every((x) => typeof x === 'number' && Number.isFinite(x)),
+        `checkpoint: ${cfgPath} field "action_grid.${side}" is ${JSON.stringify(arr)}; it must be ${size} finite number(s) (the action bounds).`,
+      );
+      return arr as number[];
+    };
+    const low = bounds('low');
+    const high = bounds('high');
+    for (let j = 0; j < size; j++) {
+      need(low[j]! <= high[j]!, `checkpoint: ${cfgPath} field "action_grid.low[${j}]" = ${low[j]} exceeds action_grid.high[${j}] = ${high[j]}.`);
+    }
+    const values = take('action_grid', [A, size]);
+    for (let a = 0; a < A; a++) {
+      for (let j = 0; j < size; j++) {
+        const v = values[a * size + j]!;
+        need(
+          v >= low[j]! && v <= high[j]!,
+          `checkpoint: ${wPath} tensor "action_grid" row ${a} entry ${j} is ${v}, outside the action bounds [${low[j]}, ${high[j]}] of ${CONFIG_FILE} action_grid. ` +
+            'Every grid point must be a valid environment action: restore the file or retrain.',
+        );
+      }
+    }
+    actionGrid = { shape: [...shape], values, low: [...low], high: [...high] };
+  }
+
+  // Hadamard factors: config.sparsity {factors: J, rho} and tensor weight_factors [J, K, A], both or neither
+  let factors: WeightFactors | undefined;
+  const cs = config.sparsity as unknown;
+  need(
+    (cs === undefined) === (tensors.weight_factors === undefined),
+    cs === undefined
+      ? `checkpoint: ${wPath} has a tensor "weight_factors" but ${CONFIG_FILE} has no "sparsity" field; restore the matching pair of files.`
+      : `checkpoint: ${cfgPath} has a "sparsity" field but ${wPath} has no tensor "weight_factors"; restore the matching pair of files.`,
+  );
+  if (cs !== undefined) {
+    need(typeof cs === 'object' && cs !== null && !Array.isArray(cs), `checkpoint: ${cfgPath} field "sparsity" must be an object {factors, rho}, got ${JSON.stringify(cs)}.`);
+    const sp = cs as { factors?: unknown; rho?: unknown };
+    need(positiveInt(sp.factors), `checkpoint: ${cfgPath} field "sparsity.factors" is ${JSON.stringify(sp.factors)}; it must be a positive integer (the number J of Hadamard factors).`);
+    need(
+      typeof sp.rho === 'number' && Number.isFinite(sp.rho) && sp.rho >= 0,
+      `checkpoint: ${cfgPath} field "sparsity.rho" is ${JSON.stringify(sp.rho)}; it must be a finite number ≥ 0.`,
+    );
+    const J = sp.factors as number;
+    const values = take('weight_factors', [J, K, A]);
+    factors = { J, rho: sp.rho as number, values };
+    const bad = factorProductMismatch(factors, weights);
+    need(
+      bad === null,
+      bad === null
+        ? ''
+        : `checkpoint: ${wPath} tensor "weight_factors" does not multiply to "weights": at flat index ${bad.index} (component ${Math.floor(bad.index / A)}, ` +
+            `action ${bad.index % A}) the product of the ${J} factors is ${bad.product} but the weight is ${bad.weight} ` +
+            `(allowed difference ${bad.tol.toExponential(2)} = ${FACTOR_PRODUCT_RTOL} × max|weights|). The file is corrupt or was edited: restore it or retrain.`,
+    );
+  }
+
+  const params: GmmQfParams = {
+    K,
+    D,
+    A,
+    means,
+    covariances,
+    weights,
+    obsOffset,
+    obsScale,
+    ...(features !== undefined ? { features } : {}),
+    ...(actionGrid !== undefined ? { actionGrid } : {}),
+  };
+  return { params, config, sha256: sha, ...(factors !== undefined ? { factors } : {}) };
 }
 
 /** Throws SpdError naming the first component whose covariance is not symmetric positive definite. */

@@ -2,6 +2,7 @@
  * Float32 error analysis of the GMM-QF evaluation (the exported graph's op sequence, which the
  * TensorFlow.js inference path mirrors). Used by `gmmrl verify` and by the exporter/runtime tests.
  */
+import { featuresFloat32Error } from './features.js';
 import { precisionFactors } from './reference.js';
 import type { GmmQfParams } from './params.js';
 
@@ -11,10 +12,13 @@ export const U32 = 2 ** -24;
 /**
  * A first-order worst-case bound on |q_float32 − q_float64| for each entry [N, A], for the graph's
  * evaluation order in float32 (unit roundoff u = 2⁻²⁴) against the float64 reference on the same
- * (float32) observations. Terms, propagated in float64 from the reference's own intermediates:
+ * (float32) raw observations [N, obsSize]. Terms, propagated in float64 from the reference's own intermediates:
  *
+ *   feature map s = φ(obs) (identity: exact)               |δs| = featuresFloat32Error (features.ts:
+ *                                                          acrobot-angles ≤ ≈ 17.7u per angle: Div,
+ *                                                          Atan (8 ulp), ±π₃₂ and the Add)
  *   offset/scale/means/W/ξ rounded to float32 once         u·|value|
- *   t = s − o, z = t / σ                                   |δz| ≤ u(|s| + 2|o|)/σ + 2u|z|
+ *   t = s̃ − o, z = t / σ  (s̃ = s + δs)                     |δz| ≤ (|δs|(1 + 3u) + u(|s| + |δs| + 2|o|))/σ + 2u|z|
  *   d = z − m                                              |δd| ≤ |δz| + u|m| + u|d|
  *   y = W d (D-term dot product)                           |δy_r| ≤ Σ_c |W_rc| (|δd_c| + (D+1)u|d_c|)
  *   quad = Σ y²                                            |δquad| ≤ Σ_r (2|y_r||δy_r| + δy_r²) + (D+1)u·quad
@@ -31,6 +35,7 @@ export function qErrorBound(p: GmmQfParams, obs: ArrayLike<number>, n: number, W
   const { K, D, A } = p;
   const u = U32;
   const bound = new Float64Array(n * A);
+  const { phi, err } = featuresFloat32Error(p.features ?? 'identity', obs, n, D);
   const z = new Float64Array(D);
   const dz = new Float64Array(D);
   const d = new Float64Array(D);
@@ -38,12 +43,20 @@ export function qErrorBound(p: GmmQfParams, obs: ArrayLike<number>, n: number, W
   const dg = new Float64Array(K);
   const g = new Float64Array(K);
   for (let i = 0; i < n; i++) {
+    let unbounded = false;
+    for (let j = 0; j < D; j++) if (!Number.isFinite(err[i * D + j]!)) unbounded = true;
+    if (unbounded) {
+      // a signed-zero input where the graph's atan2 and Math.atan2 differ by design (features.ts)
+      bound.fill(Infinity, i * A, (i + 1) * A);
+      continue;
+    }
     for (let j = 0; j < D; j++) {
-      const s = obs[i * D + j]!;
+      const s = phi[i * D + j]!;
+      const ds = err[i * D + j]!;
       const o = p.obsOffset[j]!;
       const sc = p.obsScale[j]!;
       z[j] = (s - o) / sc;
-      dz[j] = (u * (Math.abs(s) + 2 * Math.abs(o))) / sc + 2 * u * Math.abs(z[j]!);
+      dz[j] = (ds * (1 + 3 * u) + u * (Math.abs(s) + ds + 2 * Math.abs(o))) / sc + 2 * u * Math.abs(z[j]!);
     }
     for (let k = 0; k < K; k++) {
       for (let j = 0; j < D; j++) {

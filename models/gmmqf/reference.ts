@@ -2,11 +2,21 @@
  * Float64 reference evaluation of a GMM Q-function, in plain typed arrays.
  *
  * This is the ground truth that the TensorFlow.js evaluation, the ONNX graph and the tests compare
- * against. The quadratic form is numerically centred (z − m_k first) and evaluated through the
- * lower-triangular precision factor W_k = L_k⁻¹ (C_k = L_k L_kᵀ), so dᵀ C_k⁻¹ d = ‖W_k d‖².
+ * against. Every entry point takes RAW observations [N, obsSize] (obsSize = `observationSizeOf(p)`),
+ * applies the model's feature map φ (`p.features`, default identity; exact: Math.atan2) and then the
+ * normalization z = (φ(s) − offset) / scale. The quadratic form is numerically centred (z − m_k
+ * first) and evaluated through the lower-triangular precision factor W_k = L_k⁻¹ (C_k = L_k L_kᵀ),
+ * so dᵀ C_k⁻¹ d = ‖W_k d‖².
  */
 import { cholesky, invertLower } from '../linalg/cholesky.js';
+import { ShapeError } from '../../runtime/errors.js';
+import { applyFeatures, featureInputSize } from './features.js';
 import type { GmmQfParams } from './params.js';
+
+/** Entries of one raw observation the model consumes: the feature map's input size (D for identity). */
+export function observationSizeOf(p: Pick<GmmQfParams, 'D' | 'features'>): number {
+  return featureInputSize(p.features ?? 'identity', p.D);
+}
 
 /**
  * Precision factors W_k = L_k⁻¹ (lower-triangular, row-major, [K, D, D]) where C_k = L_k L_kᵀ is the
@@ -22,19 +32,33 @@ export function precisionFactors(covariances: Float64Array, K: number, D: number
   return out;
 }
 
-/** Normalized observations z = (s − offset) / scale for a batch [N, D]. */
+/**
+ * Normalized features z = (φ(s) − offset) / scale [N, D] for a batch of raw observations
+ * [N, obsSize] (the first n rows of `obs`). Throws ShapeError when `obs` holds fewer than n
+ * observations of obsSize entries.
+ */
 export function normalize(p: GmmQfParams, obs: ArrayLike<number>, n: number): Float64Array {
   const { D } = p;
+  const kind = p.features ?? 'identity';
+  const inSize = featureInputSize(kind, D);
+  if (obs.length < n * inSize) {
+    throw new ShapeError(`GMM-QF: ${n} observations of ${inSize} entries need ${n * inSize} numbers, got ${obs.length}.`);
+  }
+  let phi: ArrayLike<number> = obs;
+  if (kind !== 'identity') {
+    const rows = obs.length === n * inSize ? obs : Float64Array.from({ length: n * inSize }, (_, i) => obs[i]!);
+    phi = applyFeatures(kind, rows, n, D);
+  }
   const z = new Float64Array(n * D);
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < D; j++) z[i * D + j] = (obs[i * D + j]! - p.obsOffset[j]!) / p.obsScale[j]!;
+    for (let j = 0; j < D; j++) z[i * D + j] = (phi[i * D + j]! - p.obsOffset[j]!) / p.obsScale[j]!;
   }
   return z;
 }
 
 /**
- * Kernel activations g[n, k] = exp(−½ ‖W_k (z_n − m_k)‖²) for a batch of *raw* observations [N, D].
- * `factors` may be passed to avoid recomputing the Cholesky factors.
+ * Kernel activations g[n, k] = exp(−½ ‖W_k (z_n − m_k)‖²) for a batch of *raw* observations
+ * [N, obsSize]. `factors` may be passed to avoid recomputing the Cholesky factors.
  */
 export function activations(
   p: GmmQfParams,
@@ -62,7 +86,7 @@ export function activations(
   return g;
 }
 
-/** Q values [N, A] (float64) for a batch of raw observations [N, D]. */
+/** Q values [N, A] (float64) for a batch of raw observations [N, obsSize]. */
 export function qValues(p: GmmQfParams, obs: ArrayLike<number>, n: number, factors?: Float64Array): Float64Array {
   const { K, A } = p;
   const g = activations(p, obs, n, factors);

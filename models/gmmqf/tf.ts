@@ -2,17 +2,21 @@
  * GMM-QF evaluation in TensorFlow.js, batched over states.
  *
  * Two entry points:
- * - `qValuesTf`: the inference path. It mirrors the exported ONNX graph op for op (normalize, centre,
- *   precision-factor matmul, sum of squares, exp, weight matmul), in float32, so that `gmmrl verify`
- *   compares like with like.
+ * - `qValuesTf`: the inference path. It mirrors the exported ONNX graph op for op (feature map,
+ *   normalize, centre, precision-factor matmul, sum of squares, exp, weight matmul), in float32, so
+ *   that `gmmrl verify` compares like with like.
  * - `BellmanBatch`: the training path. Loss and analytic Euclidean gradients of the empirical
  *   Bellman residual, in a handful of fused batched ops, with one host read per call. Gradients are
- *   checked against float64 finite differences in spec/models/gmmqf.
+ *   checked against float64 finite differences in spec/models/gmmqf. It takes the normalized
+ *   features z (computed once per batch on the host by `normalize`, which applies the feature map),
+ *   so feature maps need nothing here.
  *
  * Parameters are held in float64 by the optimiser and uploaded as float32 per call.
  */
 import * as tf from '@tensorflow/tfjs';
-import { precisionFactors } from './reference.js';
+import { ShapeError } from '../../runtime/errors.js';
+import { PI_F32, type FeatureKind } from './features.js';
+import { observationSizeOf, precisionFactors } from './reference.js';
 import type { GmmQfParams } from './params.js';
 
 /** W_kᵀ stacked [K, D, D], float32: the factor the graph multiplies the centred row vectors with. */
@@ -26,13 +30,38 @@ export function transposedFactors(p: GmmQfParams, factors = precisionFactors(p.c
 }
 
 /**
- * Q values [N, A] (float32) for raw observations [N, D], computed exactly as the ONNX graph does.
+ * The feature map φ in TensorFlow.js, op for op as the exported graph computes it (features.ts
+ * documents the sequence): for 'acrobot-angles' the graph's atan2 = Atan(y/x) + (x < 0 ? (y ≥ 0 ? π₃₂ :
+ * −π₃₂) : 0) on both angles at once, re-assembled with the velocities. Identity returns `x`.
+ * Must be called inside tf.tidy.
+ */
+export function featuresTf(kind: FeatureKind, x: tf.Tensor2D): tf.Tensor2D {
+  if (kind === 'identity') return x;
+  const n = x.shape[0];
+  const cos = tf.gather(x, tf.tensor1d([0, 2], 'int32'), 1);
+  const sin = tf.gather(x, tf.tensor1d([1, 3], 'int32'), 1);
+  const vel = tf.gather(x, tf.tensor1d([4, 5], 'int32'), 1);
+  const base = tf.atan(tf.div(sin, cos));
+  const branch = tf.where(tf.greaterEqual(sin, tf.scalar(0)), tf.fill([n, 2], PI_F32), tf.fill([n, 2], -PI_F32));
+  const corr = tf.where(tf.less(cos, tf.scalar(0)), branch, tf.zeros([n, 2]));
+  const theta = tf.add(base, corr);
+  return tf.concat([theta, vel], 1) as tf.Tensor2D;
+}
+
+/**
+ * Q values [N, A] (float32) for raw observations [N, obsSize], computed exactly as the ONNX graph
+ * does (feature map, normalization, centring, whitening, sum of squares, exp, weight matmul).
  */
 export function qValuesTf(p: GmmQfParams, obs: Float32Array, n: number): Float32Array {
   const { K, D, A } = p;
+  const obsSize = observationSizeOf(p);
+  if (obs.length < n * obsSize) {
+    throw new ShapeError(`qValuesTf: ${n} observations of ${obsSize} entries need ${n * obsSize} numbers, got ${obs.length}.`);
+  }
   return tf.tidy(() => {
-    const x = tf.tensor2d(obs, [n, D], 'float32');
-    const z = tf.div(tf.sub(x, tf.tensor1d(Float32Array.from(p.obsOffset))), tf.tensor1d(Float32Array.from(p.obsScale)));
+    const x = tf.tensor2d(obs.length === n * obsSize ? obs : obs.subarray(0, n * obsSize), [n, obsSize], 'float32');
+    const phi = featuresTf(p.features ?? 'identity', x);
+    const z = tf.div(tf.sub(phi, tf.tensor1d(Float32Array.from(p.obsOffset))), tf.tensor1d(Float32Array.from(p.obsScale)));
     const diff = tf.sub(tf.expandDims(z, 1), tf.tensor2d(Float32Array.from(p.means), [K, D]));
     const y = tf.matMul(tf.expandDims(diff, 2), tf.tensor3d(transposedFactors(p), [K, D, D]));
     const quad = tf.sum(tf.mul(y, y), [2, 3]);

@@ -10,8 +10,16 @@
  * affine-invariant metric and exponential retraction (default) or Bures-Wasserstein (--metric bw).
  * All parameters are float64 on the host; TensorFlow.js evaluates the batched loss and gradients.
  *
+ * Feature maps and action grids (algorithms.md §1): the model reads φ(s), a fixed feature map of the
+ * raw observation ('auto': Acrobot-v1's 4 angles and velocities, 'acrobot-angles', elsewhere the
+ * identity), and a continuous (Box) action space is discretized into a documented grid
+ * (`defaultActionGrid`: Pendulum-v1 torques [-2, -1, 0, 1, 2], MountainCarContinuous-v0 forces
+ * [-1, 0, 1]); the Q-function's A actions are the grid points, and the environment receives the
+ * grid value (`discretizeActions`). Transitions store raw observations; everything downstream of
+ * them goes through the reference's `normalize`/`qValues`, which apply φ.
+ *
  * Choices where the paper is silent (documented in README):
- * - Observation normalization z = (s − mean)/std from the initial uniformly-random rollouts; fixed afterwards.
+ * - Feature normalization z = (φ(s) − mean)/std from the initial uniformly-random rollouts; fixed afterwards.
  * - Means initialised at K random visited states, covariances σ₀²·I, weights 0.
  * - Each evaluation phase starts with an exact ridge least-squares refit of the weights ξ given the
  *   current Gaussians (variable projection; `refitWeights`), then runs `gdSteps` joint Riemannian
@@ -21,11 +29,15 @@
  */
 import { Rng } from '../util/rng.js';
 import { make, type Env } from '../envs/index.js';
-import { SpdError, ValueError } from '../../runtime/errors.js';
+import { defaultActionGrid, discretizeActions } from '../envs/discretize.js';
+import { ShapeError, SpdError, UnknownNameError, ValueError } from '../../runtime/errors.js';
 import { invertSpd } from '../../models/linalg/cholesky.js';
 import { BellmanBatch } from '../../models/gmmqf/tf.js';
-import { precisionFactors, qValues, argmaxRows } from '../../models/gmmqf/reference.js';
-import type { GmmQfParams } from '../../models/gmmqf/params.js';
+import { precisionFactors, qValues, argmaxRows, normalize } from '../../models/gmmqf/reference.js';
+import { FEATURE_KINDS, applyFeatures, featureOutputSize, type FeatureKind } from '../../models/gmmqf/features.js';
+import type { ActionGrid, GmmQfParams } from '../../models/gmmqf/params.js';
+import type { GmmQfConfig } from '../../models/gmmqf/checkpoint.js';
+import { spaceToJson } from '../spaces-json.js';
 import { riemannianGradient, inner, tryRetract, armijoSearch, type SpdMetric } from '../optim/spd.js';
 import { selectBackend, describeBackend, type BackendName, type BackendInfo } from '../backend.js';
 import { formatDuration } from '../util/metrics.js';
@@ -34,8 +46,19 @@ import { solveSpdInPlace } from '../optim/lstsq.js';
 
 /** Every field documented with its default. */
 export interface GmmQfTrainConfig {
-  /** Environment id with a discrete action space (default 'CartPole-v1'). */
+  /** Environment id (default 'CartPole-v1'). A continuous (Box) action space is discretized through `actionGrid`. */
   env: string;
+  /**
+   * Feature map applied to raw observations before the normalization (default 'auto':
+   * 'acrobot-angles' for Acrobot-v1 — its 4-dimensional angle state, D = 4 — else 'identity').
+   */
+  features: 'auto' | FeatureKind;
+  /**
+   * Grid over a continuous action space (the Q-function's actions are its points). Default for a
+   * Box environment: `defaultActionGrid(env)` (Pendulum-v1: torques [-2, -1, 0, 1, 2];
+   * MountainCarContinuous-v0: forces [-1, 0, 1]). An error for a discrete environment.
+   */
+  actionGrid?: ActionGrid;
   /** Total environment steps to collect (default 30000). */
   steps: number;
   /** Random seed for everything (default 0). */
@@ -79,6 +102,7 @@ export interface GmmQfTrainConfig {
 
 export const GMMQF_DEFAULTS: GmmQfTrainConfig = {
   env: 'CartPole-v1',
+  features: 'auto',
   steps: 30000,
   seed: 0,
   components: 32,
@@ -121,6 +145,7 @@ export interface GmmQfIterationLog {
 }
 
 export interface GmmQfTrainResult {
+  /** The result's parameters; they carry `features` and, for a Box environment, `actionGrid`. */
   params: GmmQfParams;
   /** The last iteration's parameters (equal to params when keepBest is false). */
   finalParams: GmmQfParams;
@@ -129,8 +154,19 @@ export interface GmmQfTrainResult {
   log: GmmQfIterationLog[];
   backend: BackendInfo;
   config: GmmQfTrainConfig;
+  /** The environment as made (its own spaces: a Box action space stays a Box; the grid is in params.actionGrid). */
   env: Env;
+  /** The feature map used ('auto' resolved). */
+  features: FeatureKind;
+  /** The action grid used (Box environments), also in params.actionGrid. */
+  actionGrid?: ActionGrid;
   wallSeconds: number;
+  /**
+   * What `saveGmmQfCheckpoint(dir, result.params, result.checkpointInfo)` needs: the environment's
+   * spaces (JSON), its id, the training record (every config field, JSON-safe, with 'auto'
+   * resolved, plus steps, iterations, best iteration and return, wall time) and the backend.
+   */
+  checkpointInfo: Pick<GmmQfConfig, 'observation_space' | 'action_space' | 'env_id' | 'training' | 'backend'>;
 }
 
 export interface TrainHooks {
@@ -151,6 +187,12 @@ export function validateGmmQfConfig(c: GmmQfTrainConfig): void {
   check(int(c.seed) && c.seed >= 0 && c.seed <= 0xffffffff, 'seed', c.seed, 'an integer in [0, 4294967295]');
   check(int(c.components) && c.components >= 1 && c.components <= 4096, 'components', c.components, 'an integer in [1, 4096]');
   check(c.metric === 'ai' || c.metric === 'bw', 'metric', c.metric, "'ai' or 'bw'");
+  check(
+    c.features === 'auto' || (FEATURE_KINDS as readonly string[]).includes(c.features),
+    'features',
+    c.features,
+    `'auto' or one of ${FEATURE_KINDS.map((k) => `'${k}'`).join(', ')}`,
+  );
   check(c.gamma >= 0 && c.gamma < 1, 'gamma', c.gamma, '[0, 1)');
   check(int(c.stepsPerIteration) && c.stepsPerIteration >= 1, 'stepsPerIteration', c.stepsPerIteration, 'a positive integer');
   check(int(c.warmupSteps) && c.warmupSteps >= 1, 'warmupSteps', c.warmupSteps, 'a positive integer');
@@ -168,7 +210,7 @@ export function validateGmmQfConfig(c: GmmQfTrainConfig): void {
   check(int(c.evalEpisodes) && c.evalEpisodes >= 1, 'evalEpisodes', c.evalEpisodes, 'a positive integer');
 }
 
-/** Transition storage (FIFO, fixed capacity), float32 observations as the envs return them. */
+/** Transition storage (FIFO, fixed capacity), raw float32 observations as the envs return them. */
 class Transitions {
   readonly obs: Float32Array;
   readonly next: Float32Array;
@@ -177,17 +219,17 @@ class Transitions {
   readonly done: Uint8Array;
   size = 0;
   private head = 0;
-  constructor(readonly capacity: number, readonly D: number) {
-    this.obs = new Float32Array(capacity * D);
-    this.next = new Float32Array(capacity * D);
+  constructor(readonly capacity: number, readonly obsSize: number) {
+    this.obs = new Float32Array(capacity * obsSize);
+    this.next = new Float32Array(capacity * obsSize);
     this.act = new Int32Array(capacity);
     this.rew = new Float32Array(capacity);
     this.done = new Uint8Array(capacity);
   }
   add(s: Float32Array, a: number, r: number, s2: Float32Array, terminated: boolean): void {
     const i = this.head;
-    this.obs.set(s, i * this.D);
-    this.next.set(s2, i * this.D);
+    this.obs.set(s, i * this.obsSize);
+    this.next.set(s2, i * this.obsSize);
     this.act[i] = a;
     this.rew[i] = r;
     this.done[i] = terminated ? 1 : 0;
@@ -220,10 +262,14 @@ function greedyAction(p: GmmQfParams, factors: Float64Array, obs: Float32Array):
   return argmaxRows(qValues(p, obs, 1, factors), 1, p.A)[0]!;
 }
 
-/** Mean and std of greedy returns over `episodes` episodes (episode e uses seed + e). */
+/**
+ * Mean and std of greedy returns over `episodes` episodes (episode e uses seed + e). For a model with
+ * an action grid, a Box environment is stepped with the grid value of the greedy index.
+ */
 export function evaluateGreedy(p: GmmQfParams, env: Env, episodes: number, seed: number): Promise<EpisodeStats> {
   const factors = precisionFactors(p.covariances, p.K, p.D);
-  return runEpisodes(env, (obs) => greedyAction(p, factors, obs), episodes, seed);
+  const target = p.actionGrid && env.actionSpace.kind === 'box' ? discretizeActions(env, p.actionGrid) : env;
+  return runEpisodes(target, (obs) => greedyAction(p, factors, obs), episodes, seed);
 }
 
 /** Runs GMM-QF policy iteration. */
@@ -234,17 +280,16 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
   hooks.progress?.(describeBackend(backend));
   const t0 = performance.now();
   const rng = new Rng(cfg.seed);
-  const env = make(cfg.env);
-  const evalEnv = make(cfg.env);
-  if (env.actionSpace.kind !== 'discrete') {
-    throw new ValueError(
-      `gmmqf: env ${cfg.env} has a continuous action space; GMM-QF needs discrete actions. Use CartPole-v1, Acrobot-v1 or MountainCar-v0.`,
-    );
-  }
+  const rawEnv = make(cfg.env);
+  const { grid, features } = resolveFeaturesAndGrid(cfg, rawEnv);
+  const env = grid ? discretizeActions(rawEnv, grid) : rawEnv;
+  const evalEnv = grid ? discretizeActions(make(cfg.env), grid) : make(cfg.env);
+  if (env.actionSpace.kind !== 'discrete') throw new ValueError(`gmmqf: internal error: ${cfg.env} has no discrete actions after discretization.`);
   const A = env.actionSpace.n;
-  const D = env.observationSpace.shape[0]!;
+  const obsSize = env.observationSpace.shape[0]!;
+  const D = featureOutputSize(features, obsSize);
   const K = cfg.components;
-  const data = new Transitions(Math.min(cfg.maxTransitions, cfg.steps), D);
+  const data = new Transitions(Math.min(cfg.maxTransitions, cfg.steps), obsSize);
 
   // ---- collection ---------------------------------------------------------------------------
   let envSteps = 0;
@@ -264,15 +309,16 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
   };
   collect(Math.min(cfg.warmupSteps, cfg.steps), () => rng.integer(A));
 
-  // ---- model init -----------------------------------------------------------------------------
+  // ---- model init: normalization of the features of the warm-up data -----------------------------
+  const phi0 = applyFeatures(features, data.obs.subarray(0, data.size * obsSize), data.size, D);
   const obsOffset = new Float64Array(D);
   const obsScale = new Float64Array(D);
   for (let j = 0; j < D; j++) {
     let s = 0;
-    for (let i = 0; i < data.size; i++) s += data.obs[i * D + j]!;
+    for (let i = 0; i < data.size; i++) s += phi0[i * D + j]!;
     const mean = s / data.size;
     let v = 0;
-    for (let i = 0; i < data.size; i++) v += (data.obs[i * D + j]! - mean) ** 2;
+    for (let i = 0; i < data.size; i++) v += (phi0[i * D + j]! - mean) ** 2;
     obsOffset[j] = mean;
     obsScale[j] = Math.max(Math.sqrt(v / data.size), 1e-6);
   }
@@ -285,10 +331,12 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
     weights: new Float64Array(K * A),
     obsOffset,
     obsScale,
+    features,
+    ...(grid ? { actionGrid: grid } : {}),
   };
   for (let k = 0; k < K; k++) {
     const i = rng.integer(data.size);
-    for (let j = 0; j < D; j++) params.means[k * D + j] = (data.obs[i * D + j]! - obsOffset[j]!) / obsScale[j]!;
+    for (let j = 0; j < D; j++) params.means[k * D + j] = (phi0[i * D + j]! - obsOffset[j]!) / obsScale[j]!;
     for (let j = 0; j < D; j++) params.covariances[k * D * D + j * D + j] = cfg.initVariance;
   }
 
@@ -307,13 +355,10 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
     let gdDone = 0;
     let evals = 0;
     const T = data.size;
-    const z = new Float32Array(T * D);
-    for (let t = 0; t < T; t++) {
-      for (let j = 0; j < D; j++) z[t * D + j] = (data.obs[t * D + j]! - obsOffset[j]!) / obsScale[j]!;
-    }
+    const z = Float32Array.from(normalize(params, data.obs.subarray(0, T * obsSize), T)); // (φ(s) − offset) / scale
     for (let sweep = 0; sweep < cfg.sweeps; sweep++) {
       // ---- targets from the previous Q with the greedy policy μ ------------------------------
-      const nextQ = qValues(params, data.next.subarray(0, T * D), T);
+      const nextQ = qValues(params, data.next.subarray(0, T * obsSize), T);
       const targets = new Float32Array(T);
       for (let t = 0; t < T; t++) {
         let mx = nextQ[t * A]!;
@@ -426,6 +471,19 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
     collect(cfg.stepsPerIteration, (o) => (rng.uniform() < epsilonAt(envSteps) ? rng.integer(A) : greedyAction(params, factors, o)));
   }
 
+  const wallSeconds = (performance.now() - t0) / 1000;
+  const { actionGrid: _grid, ...plainConfig } = cfg;
+  const training: Record<string, unknown> = {
+    algorithm: 'gmmqf-policy-iteration',
+    ...plainConfig,
+    features,
+    ...(grid ? { action_grid: { shape: [...grid.shape], values: Array.from(grid.values), low: [...grid.low], high: [...grid.high] } } : {}),
+    env_steps: log.at(-1)?.env_steps ?? 0,
+    iterations: log.length,
+    best_iteration: bestIteration,
+    best_eval_return: bestReturn,
+    wall_seconds: wallSeconds,
+  };
   return {
     params: cfg.keepBest ? best : cloneParams(params),
     finalParams: cloneParams(params),
@@ -434,9 +492,59 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
     log,
     backend,
     config: cfg,
-    env,
-    wallSeconds: (performance.now() - t0) / 1000,
+    env: rawEnv,
+    features,
+    ...(grid ? { actionGrid: grid } : {}),
+    wallSeconds,
+    checkpointInfo: {
+      observation_space: spaceToJson(rawEnv.observationSpace),
+      action_space: spaceToJson(rawEnv.actionSpace),
+      env_id: cfg.env,
+      training,
+      backend: backend.name,
+    },
   };
+}
+
+/**
+ * The feature map ('auto' → 'acrobot-angles' for Acrobot-v1, else 'identity') and the action grid
+ * (Box action space: cfg.actionGrid or the documented default; discrete: none, and a given grid is
+ * an error). Messages name the config field, the value and the fix.
+ */
+export function resolveFeaturesAndGrid(cfg: Pick<GmmQfTrainConfig, 'env' | 'features' | 'actionGrid'>, env: Env): { features: FeatureKind; grid?: ActionGrid } {
+  const features: FeatureKind = cfg.features === 'auto' ? (cfg.env === 'Acrobot-v1' ? 'acrobot-angles' : 'identity') : cfg.features;
+  const obsSize = env.observationSpace.shape.reduce((a, b) => a * b, 1);
+  try {
+    featureOutputSize(features, obsSize);
+  } catch (err) {
+    if (!(err instanceof ShapeError)) throw err;
+    throw new ShapeError(
+      `gmmqf config: features = ${JSON.stringify(cfg.features)} does not fit ${cfg.env} (observations of ${obsSize} entries): ${err.message} ` +
+        `Use features: 'auto' or 'identity'.`,
+    );
+  }
+  if (env.actionSpace.kind === 'discrete') {
+    if (cfg.actionGrid !== undefined) {
+      throw new ValueError(
+        `gmmqf config: actionGrid is set but ${cfg.env} has a discrete action space (Discrete(${env.actionSpace.n})); ` +
+          'an action grid discretizes continuous (Box) action spaces only. Leave actionGrid out.',
+      );
+    }
+    return { features };
+  }
+  if (cfg.actionGrid !== undefined) {
+    discretizeActions(env, cfg.actionGrid); // validates the grid against the Box (shape, bounds)
+    return { features, grid: cfg.actionGrid };
+  }
+  try {
+    return { features, grid: defaultActionGrid(env) };
+  } catch (err) {
+    if (!(err instanceof UnknownNameError)) throw err;
+    throw new ValueError(
+      `gmmqf config: ${cfg.env} has a continuous action space and no default action grid; pass actionGrid ` +
+        `(e.g. parseActionGrid("5", env.actionSpace) for 5 evenly spaced points).`,
+    );
+  }
 }
 
 /** ξ[:, a] = argmin Σ_{t: a_t = a} (y_t − g_tᵀ ξ_a)² + λ‖ξ_a‖², per action, in float64. */

@@ -21,3 +21,4 @@ export type { PendulumOptions } from './pendulum.js';
 export { envOptionKeys, listEnvs, make } from './registry.js';
 export { VecEnv, deriveSeeds, makeVec } from './vec.js';
 export type { VecResetOptions, VecResetResult, VecStepResult } from './vec.js';
+export { DEFAULT_ACTION_GRIDS, MAX_GRID_POINTS, checkGridForSpace, defaultActionGrid, discretizeActions, parseActionGrid } from './discretize.js';

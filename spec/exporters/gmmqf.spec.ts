@@ -20,7 +20,10 @@ import { onnx } from '../../exporters/onnx/proto/onnx.js';
 import type { GmmQfParams } from '../../models/gmmqf/params.js';
 import { argmaxRows, precisionFactors, qValues } from '../../models/gmmqf/reference.js';
 import { GMMRL_VERSION } from '../../models/version.js';
-import { ShapeError, SpdError, ValueError } from '../../runtime/errors.js';
+import { ShapeError, SpdError, UnknownNameError, ValueError } from '../../runtime/errors.js';
+import { FEATURE_FORMULAS } from '../../models/gmmqf/features.js';
+import { pruneComponents } from '../../models/gmmqf/sparsity.js';
+import { ACROBOT_HIGH, ACROBOT_LOW, acrobotObservations, acrobotParams } from '../models/gmmqf/fixtures.js';
 import { Rng } from '../../sdk/util/rng.js';
 import { expectThrows } from '../helpers.js';
 import { metaFor, qErrorBound, randomObservations, randomParams, worstRatio } from './fixtures.js';
@@ -183,9 +186,10 @@ describe('exporters/onnx/gmmqf', function () {
       const m = JSON.parse(props['gmmrl.metadata']!);
       expect(Object.keys(m)).to.deep.equal([
         'schema_version', 'family', 'producer', 'producer_version', 'env_id', 'observation_space', 'action_space',
-        'components', 'normalization', 'inputs', 'outputs', 'source_checkpoint_sha256', 'training',
+        'components', 'normalization', 'parameter_count', 'inputs', 'outputs', 'source_checkpoint_sha256', 'training',
       ]);
       expect(m).to.deep.include({ schema_version: 1, family: 'gmmqf', producer: 'gmmrl', producer_version: GMMRL_VERSION, env_id: 'Test-v0', components: 5 });
+      expect(m.parameter_count).to.equal(5 * (2 + 3 + 6)); // K·(A + D + D(D+1)/2)
       expect(m.observation_space).to.deep.equal({ shape: [3], low: [-10, null, -12], high: [10, null, 12] });
       expect(m.action_space).to.deep.equal({ kind: 'discrete', n: 2 });
       expect(m.normalization.offset).to.deep.equal(Array.from(p.obsOffset, Math.fround));
@@ -419,7 +423,281 @@ describe('exporters/onnx/gmmqf', function () {
       );
       expectThrows(() => exportGmmQf(good, { ...meta, observationSpace: { shape: [2], low: [0, 2], high: [1, 1] } }), ValueError, /low\[1\] = 2 exceeds high\[1\] = 1/);
       expectThrows(() => exportGmmQf(good, { ...meta, actionSpace: { kind: 'box', n: 2 } as unknown as GmmQfExportMeta['actionSpace'] }), ValueError, /kind: 'discrete'/);
+      expectThrows(
+        () => exportGmmQf(good, { ...meta, actionSpace: { kind: 'grid', n: 2 } }),
+        ValueError,
+        /actionSpace.kind = 'grid' but the model has no action grid; pass \{ kind: 'discrete', n: 2 \} or leave actionSpace out/,
+      );
+      expectThrows(() => exportGmmQf(good, { ...meta, sparsity: { factors: 0, rho: 0.1 } }), ValueError, /meta.sparsity.factors = 0 must be a positive integer/);
+      expectThrows(() => exportGmmQf(good, { ...meta, sparsity: { factors: 3, rho: -1 } }), ValueError, /meta.sparsity.rho = -1 must be a finite number ≥ 0/);
+      expectThrows(() => exportGmmQf(good, { ...meta, sparsity: { factors: 3, rho: 0, threshold: 2 } }), ValueError, /meta.sparsity.threshold = 2 must be a relative threshold in \[0, 1\)/);
+      expectThrows(() => exportGmmQf(good, { ...meta, parameterCount: 1.5 }), ValueError, /meta.parameterCount = 1.5 must be a positive integer/);
+      expectThrows(() => exportGmmQf(good, meta, { prune: 'yes' as unknown as boolean }), ValueError, /options.prune = "yes" must be true or false/);
       expectThrows(() => exportGmmQf(good, { ...meta, training: { steps: 10n } }), ValueError, /cannot be written as JSON.*bigint/);
+    });
+  });
+});
+
+async function runOrtAll(bytes: Uint8Array, obs: Float32Array, n: number, obsSize: number): Promise<Record<string, ort.Tensor>> {
+  const s = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
+  try {
+    return (await s.run({ obs: new ort.Tensor('float32', obs, [n, obsSize]) })) as Record<string, ort.Tensor>;
+  } finally {
+    await s.release();
+  }
+}
+
+const ACROBOT_META: GmmQfExportMeta = {
+  envId: 'Acrobot-v1',
+  observationSpace: { shape: [6], low: ACROBOT_LOW, high: ACROBOT_HIGH },
+};
+
+function withGrid(p: GmmQfParams, values: number[]): GmmQfParams {
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  return { ...p, actionGrid: { shape: [1], values: Float64Array.from(values), low: [lo], high: [hi] } };
+}
+
+/** Rows whose reference argmax is decided: the top gap exceeds the summed error bounds (×2). */
+function decidedRows(ref: ArrayLike<number>, bound: ArrayLike<number>, n: number, A: number): number[] {
+  const act = argmaxRows(ref, n, A);
+  const rows: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const best = act[i]!;
+    let ok = true;
+    for (let a = 0; a < A; a++) if (a !== best && ref[i * A + best]! - ref[i * A + a]! <= 2 * (bound[i * A + best]! + bound[i * A + a]!)) ok = false;
+    if (ok) rows.push(i);
+  }
+  return rows;
+}
+
+const FEATURE_OPS = ['Gather', 'Gather', 'Gather', 'Div', 'Atan', 'GreaterOrEqual', 'Where', 'Less', 'Where', 'Add', 'Concat'];
+
+describe('exporters/onnx/gmmqf: feature maps, action grids, pruning', function () {
+  this.timeout(120_000);
+  let checker = false;
+  before(() => {
+    checker = pythonOnnxAvailable();
+    if (!checker && process.env['GMMRL_REQUIRE_ONNX_CHECKER']) throw new Error(`${PY} with the onnx package is required (GMMRL_REQUIRE_ONNX_CHECKER is set)`);
+  });
+
+  describe('acrobot-angles features', () => {
+    it('puts the feature map in the graph before the normalization: obs [N, 6] → 4 features; metadata records it', () => {
+      const p = acrobotParams(new Rng(1), 6, 3);
+      const bytes = exportGmmQf(p, ACROBOT_META);
+      const model = onnx.ModelProto.decode(bytes);
+      const nodes = model.graph!.node!;
+      expect(nodes.map((n) => n.op_type)).to.deep.equal([...FEATURE_OPS, ...EXPECTED_OPS]);
+      expect(nodes.slice(0, 11).every((n) => n.name!.startsWith('gmmqf/features/'))).to.equal(true);
+      expect(nodes[11]!.input).to.deep.equal(['gmmqf/features/phi', 'gmmqf/obs_offset']);
+      expect(initializer(model, 'gmmqf/features/const/pi').values).to.deep.equal([Math.fround(Math.PI)]);
+      expect(initializer(model, 'gmmqf/features/const/cos_columns').values).to.deep.equal([0, 2]);
+      expect(initializer(model, 'gmmqf/features/const/sin_columns').values).to.deep.equal([1, 3]);
+      expect(initializer(model, 'gmmqf/features/const/velocity_columns').values).to.deep.equal([4, 5]);
+      const m = gmmQfMetadata(p, ACROBOT_META);
+      expect(m.features).to.deep.equal({ kind: 'acrobot-angles', size: 4, formula: FEATURE_FORMULAS['acrobot-angles'] });
+      expect(m.inputs).to.deep.equal([{ name: 'obs', dtype: 'float32', shape: ['N', 6] }]);
+      expect(m.normalization.offset).to.have.length(4);
+      expect(m.normalization.formula).to.match(/phi\(obs\)/);
+      expect(m.parameter_count).to.equal(6 * 17); // Acrobot, A = 3, D = 4: 17 per component
+      expect(model.doc_string).to.match(/Input "obs" \[N, 6\] float32 .*the feature map and normalization are inside the graph/);
+    });
+
+    it('passes the official checker (full_check + strict shape inference)', function () {
+      if (!checker) this.skip();
+      const p = acrobotParams(new Rng(2), 7, 3);
+      const r = runChecker(exportGmmQf(p, ACROBOT_META));
+      expect(r.ok, r.stderr).to.equal(true);
+      expect(r.report!.ops).to.deep.equal([...FEATURE_OPS, ...EXPECTED_OPS]);
+      expect(r.report!.inputs).to.deep.equal([['obs', 1, ['N', 6]]]);
+      expect(r.report!.value_info['gmmqf/features/phi']).to.deep.equal([1, ['N', 4]]);
+      expect(r.report!.value_info['gmmqf/features/cos_lt_0']).to.deep.equal([9, ['N', 2]]); // bool, inferred
+    });
+
+    for (const [K, A] of [[1, 3], [12, 3], [50, 5]] as const) {
+      it(`K=${K} A=${A}: ONNX Runtime q within 2× the float32 bound of the float64 reference (Math.atan2), cut and x ≈ 0 included`, async () => {
+        const rng = new Rng(30 + K);
+        const p = acrobotParams(rng, K, A);
+        const N = 2000;
+        const obs = acrobotObservations(rng, p, N);
+        const ref = qValues(p, obs, N);
+        const bound = qErrorBound(p, obs, N);
+        const out = await runOrtAll(exportGmmQf(p, ACROBOT_META), obs, N, 6);
+        const q = out['q']!.data as Float32Array;
+        const w = worstRatio(q, ref, bound);
+        if (process.env['GMMRL_DEBUG']) console.log(`acrobot ORT K=${K}: worst ratio ${w.ratio.toFixed(3)}`);
+        expect(w.ratio, `entry ${w.index}: ort ${q[w.index]} ref ${ref[w.index]} bound ${bound[w.index]}`).to.be.at.most(2);
+        const action = out['action']!.data as BigInt64Array;
+        const rows = decidedRows(ref, bound, N, A);
+        expect(rows.length).to.be.greaterThan(N / 4);
+        const refAct = argmaxRows(ref, N, A);
+        for (const i of rows) expect(Number(action[i]), `row ${i}`).to.equal(refAct[i]);
+      });
+    }
+
+    it('rejects an observation space that does not fit the feature map', () => {
+      const p = acrobotParams(new Rng(3), 2, 3);
+      expectThrows(
+        () => exportGmmQf(p, { ...ACROBOT_META, observationSpace: { shape: [4], low: [0, 0, 0, 0], high: [1, 1, 1, 1] } }),
+        ShapeError,
+        /shape = \[4\] has 4 entries but the model's feature map acrobot-angles reads 6 entries \(D = 4 features\)/,
+      );
+      expectThrows(() => exportGmmQf({ ...p, features: 'polar' as never }, ACROBOT_META), UnknownNameError, /GMM-QF features = "polar" is not a known feature map/);
+      expectThrows(() => exportGmmQf({ ...randomParams(new Rng(4), 2, 3, 3), features: 'acrobot-angles' }, ACROBOT_META), ShapeError, /produces 4 features; the model has D = 3/);
+    });
+  });
+
+  describe('action grids', () => {
+    const base = randomParams(new Rng(5), 9, 3, 5);
+    const p = withGrid(base, [-2, -1, 0, 1, 2]);
+    const meta: GmmQfExportMeta = { envId: 'Pendulum-v1', observationSpace: { shape: [3], low: [-1, -1, -8], high: [1, 1, 8] } };
+
+    it('writes the grid head: action_index = ArgMax(q), action = Gather(grid, action_index) reshaped; metadata action_space grid', () => {
+      const model = onnx.ModelProto.decode(exportGmmQf(p, meta));
+      expect(model.graph!.node!.map((n) => n.op_type).slice(-3)).to.deep.equal(['ArgMax', 'Gather', 'Reshape']);
+      expect(initializer(model, 'gmmqf/action/grid')).to.deep.equal({ dims: [5, 1], values: [-2, -1, 0, 1, 2] });
+      const m = gmmQfMetadata(p, meta);
+      expect(m.action_space).to.deep.equal({ kind: 'grid', n: 5, shape: [1], values: [[-2], [-1], [0], [1], [2]], low: [-2], high: [2] });
+      expect(m.outputs).to.deep.equal([
+        { name: 'q', dtype: 'float32', shape: ['N', 5] },
+        { name: 'action', dtype: 'float32', shape: ['N', 1] },
+        { name: 'action_index', dtype: 'int64', shape: ['N'] },
+      ]);
+      expect(exportGmmQf(p, { ...meta, actionSpace: { kind: 'grid', n: 5 } }).length).to.be.greaterThan(0);
+      expectThrows(() => exportGmmQf(p, { ...meta, actionSpace: { kind: 'discrete', n: 5 } }), ValueError, /kind = 'discrete' but the model has an action grid \(params.actionGrid\); pass \{ kind: 'grid', n: 5 \}/);
+      expect(model.doc_string).to.match(/"action" \[N, 1\] float32 \(the grid value\) and "action_index" \[N\] int64/);
+    });
+
+    it('passes the official checker, grid with a 2-D action shape too', function () {
+      if (!checker) this.skip();
+      const r = runChecker(exportGmmQf(p, meta));
+      expect(r.ok, r.stderr).to.equal(true);
+      expect(r.report!.outputs).to.deep.equal([['q', 1, ['N', 5]], ['action_index', 7, ['N']], ['action', 1, ['N', 1]]]);
+      const p2: GmmQfParams = { ...randomParams(new Rng(6), 4, 3, 4), actionGrid: { shape: [2], values: Float64Array.from([0, 0, 0, 1, 1, 0, 1, 1]), low: [0, 0], high: [1, 1] } };
+      const r2 = runChecker(exportGmmQf(p2, meta));
+      expect(r2.ok, r2.stderr).to.equal(true);
+      expect(r2.report!.outputs[2]).to.deep.equal(['action', 1, ['N', 2]]);
+    });
+
+    it('ONNX Runtime: action is exactly the grid row of action_index, and action_index = argmax q', async () => {
+      const rng = new Rng(7);
+      const N = 500;
+      const obs = randomObservations(rng, p, N);
+      const out = await runOrtAll(exportGmmQf(p, meta), obs, N, 3);
+      const q = out['q']!.data as Float32Array;
+      const idx = out['action_index']!.data as BigInt64Array;
+      const act = out['action']!.data as Float32Array;
+      expect(out['action']!.dims).to.deep.equal([N, 1]);
+      expect(Array.from(idx, Number)).to.deep.equal(Array.from(argmaxRows(q, N, 5)));
+      const grid = [-2, -1, 0, 1, 2];
+      for (let i = 0; i < N; i++) expect(act[i], `row ${i}`).to.equal(grid[Number(idx[i])]);
+      expect(new Set(Array.from(idx, Number)).size).to.be.greaterThan(2);
+      // a grid value that is not a float32 number is stored rounded once, and ORT returns exactly that
+      const p3: GmmQfParams = { ...base, actionGrid: { shape: [1], values: Float64Array.from([-0.1, 0.3, 0.7, 1.1, 1.9]), low: [-2], high: [2] } };
+      const out3 = await runOrtAll(exportGmmQf(p3, meta), obs, N, 3);
+      const idx3 = out3['action_index']!.data as BigInt64Array;
+      const act3 = out3['action']!.data as Float32Array;
+      for (let i = 0; i < N; i++) expect(act3[i]).to.equal(Math.fround([-0.1, 0.3, 0.7, 1.1, 1.9][Number(idx3[i])]!));
+    });
+
+    it('rejects grids that do not fit the model', () => {
+      expectThrows(() => exportGmmQf(withGrid(base, [-1, 0, 1]), meta), ShapeError, /actionGrid.values has 3 numbers; expected A × size = 5 × 1/);
+      const out = { ...p, actionGrid: { ...p.actionGrid!, high: [1.5] } };
+      expectThrows(() => exportGmmQf(out, meta), ValueError, /actionGrid.values\[4\]\[0\] = 2 \(float32 2\) lies outside the action bounds \[-2, 1.5\]/);
+    });
+  });
+
+  describe('pruning all-zero weight rows', () => {
+    function sparseModel(seed: number, K: number, zeroRows: number[]): GmmQfParams {
+      const p = randomParams(new Rng(seed), K, 4, 3);
+      for (const k of zeroRows) p.weights.fill(0, k * 3, k * 3 + 3);
+      return p;
+    }
+    const meta = (p: GmmQfParams, extra: Partial<GmmQfExportMeta> = {}) => metaFor(p, extra);
+
+    it('leaves out the zero rows by default; metadata records components and the sparsity record', () => {
+      const p = sparseModel(8, 10, [0, 3, 4, 9]);
+      p.weights[1 * 3 + 2] = 0; // partly zero rows stay
+      const m = gmmQfMetadata(p, meta(p, { sparsity: { factors: 3, rho: 0.01 } }));
+      expect(m.components).to.equal(6);
+      expect(m.parameter_count).to.equal(10 * (3 + 4 + 10));
+      expect(m.sparsity).to.deep.equal({
+        factors: 3,
+        rho: 0.01,
+        nonzero_fraction: 17 / 30,
+        threshold: 1e-6,
+        components_trained: 10,
+        components_pruned: 4,
+      });
+      const model = onnx.ModelProto.decode(exportGmmQf(p, meta(p)));
+      expect(initializer(model, 'gmmqf/means').dims).to.deep.equal([6, 4]);
+      expect(initializer(model, 'gmmqf/weights').dims).to.deep.equal([6, 3]);
+      expect(initializer(model, 'gmmqf/precision_factors_t').dims).to.deep.equal([6, 4, 4]);
+      expect(model.doc_string).to.match(/4 of 10 trained components had all-zero weight rows and were pruned/);
+      const kept = [1, 2, 5, 6, 7, 8];
+      expect(initializer(model, 'gmmqf/means').values).to.deep.equal(kept.flatMap((k) => Array.from(p.means.subarray(k * 4, k * 4 + 4), Math.fround)));
+      // prune: false keeps every component; parameterCount overrides the default
+      const full = gmmQfMetadata(p, meta(p, { parameterCount: 1234 }), { prune: false });
+      expect(full.components).to.equal(10);
+      expect(full.parameter_count).to.equal(1234);
+      expect(full).to.not.have.property('sparsity');
+      const fullModel = onnx.ModelProto.decode(exportGmmQf(p, meta(p), { prune: false }));
+      expect(initializer(fullModel, 'gmmqf/weights').dims).to.deep.equal([10, 3]);
+    });
+
+    it('passes the official checker', function () {
+      if (!checker) this.skip();
+      const p = sparseModel(9, 12, [1, 2, 5, 11]);
+      const r = runChecker(exportGmmQf(p, meta(p, { sparsity: { factors: 3, rho: 0.01 } })));
+      expect(r.ok, r.stderr).to.equal(true);
+      expect(r.report!.value_info['gmmqf/kernel/quad']).to.deep.equal([1, ['N', 8]]);
+      expect(JSON.parse(r.report!.metadata['gmmrl.metadata']!).components).to.equal(8);
+    });
+
+    it('pruned and unpruned exports compute the same q (within the float32 bounds) and the same actions', async () => {
+      for (const [seed, K, zero] of [[10, 20, [0, 2, 3, 7, 11, 19]], [11, 50, Array.from({ length: 40 }, (_, i) => i + 5)]] as const) {
+        const p = sparseModel(seed, K, [...zero]);
+        const rng = new Rng(seed + 100);
+        const N = 1000;
+        const obs = randomObservations(rng, p, N);
+        const [pr, full] = await Promise.all([
+          runOrtAll(exportGmmQf(p, meta(p)), obs, N, 4),
+          runOrtAll(exportGmmQf(p, meta(p), { prune: false }), obs, N, 4),
+        ]);
+        const qp = pr['q']!.data as Float32Array;
+        const qf = full['q']!.data as Float32Array;
+        const ref = qValues(p, obs, N);
+        const boundFull = qErrorBound(p, obs, N);
+        const boundPruned = qErrorBound(pruneComponents(p).params, obs, N);
+        expect(worstRatio(qf, ref, boundFull).ratio).to.be.at.most(2);
+        expect(worstRatio(qp, ref, boundPruned).ratio).to.be.at.most(2);
+        const both = boundFull.map((b, i) => 2 * (b + boundPruned[i]!));
+        expect(worstRatio(qp, qf, both).ratio, `K=${K}`).to.be.at.most(1);
+        const ap = Array.from(pr['action']!.data as BigInt64Array, Number);
+        const af = Array.from(full['action']!.data as BigInt64Array, Number);
+        const rows = decidedRows(ref, boundFull, N, 3);
+        expect(rows.length).to.be.greaterThan(N / 4);
+        for (const i of rows) expect(ap[i], `row ${i}`).to.equal(af[i]);
+        let same = 0;
+        for (let i = 0; i < N; i++) if (ap[i] === af[i]) same++;
+        if (process.env['GMMRL_DEBUG']) console.log(`pruned K=${K}: identical actions on ${same}/${N} rows`);
+        expect(same).to.be.at.least(N - 5);
+      }
+    });
+
+    it('all rows zero: exports one component (q ≡ 0, action 0) and says so in the doc string', async () => {
+      const p = sparseModel(12, 5, [0, 1, 2, 3, 4]);
+      const bytes = exportGmmQf(p, meta(p, { sparsity: { factors: 3, rho: 0.1 } }));
+      const model = onnx.ModelProto.decode(bytes);
+      expect(model.doc_string).to.match(/Every weight row of the 5 trained components is zero: component 0 is kept alone .* q is identically 0/);
+      const m = gmmQfMetadata(p, meta(p, { sparsity: { factors: 3, rho: 0.1 } }));
+      expect(m.components).to.equal(1);
+      expect(m.sparsity).to.deep.include({ nonzero_fraction: 0, components_trained: 5, components_pruned: 4 });
+      const obs = randomObservations(new Rng(13), p, 40);
+      const out = await runOrtAll(bytes, obs, 40, 4);
+      expect(Array.from(out['q']!.data as Float32Array).every((x) => x === 0)).to.equal(true);
+      expect(Array.from(out['action']!.data as BigInt64Array, Number).every((a) => a === 0)).to.equal(true);
+      if (checker) expect(runChecker(bytes).ok).to.equal(true);
     });
   });
 });

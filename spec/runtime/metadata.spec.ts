@@ -72,7 +72,7 @@ describe('runtime/metadata', () => {
     expectThrows(() => metadataFromProps(p1), ModelFormatError, /gmmrl.schema_version is "2"; this version of gmmrl reads schema version 1 only. Upgrade gmmrl/);
     const p2 = propsOf(sample());
     p2.set(METADATA_KEY_FAMILY, 'transformer');
-    expectThrows(() => metadataFromProps(p2), ModelFormatError, /gmmrl.family is "transformer": unknown model family \(this version of gmmrl runs: gmmqf\)/);
+    expectThrows(() => metadataFromProps(p2), ModelFormatError, /gmmrl.family is "transformer": unknown model family \(this version of gmmrl runs: gmmqf, dqn\)/);
     expectThrows(() => metadataFromProps(mutated((o) => (o['schema_version'] = 3))), ModelFormatError, /schema_version is 3/);
     expectThrows(() => metadataFromProps(mutated((o) => (o['family'] = 'mlp'))), ModelFormatError, /family is "mlp": unknown model family/);
   });

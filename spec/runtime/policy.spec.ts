@@ -31,6 +31,11 @@ import type { Policy } from '../../runtime/policy.js';
 import { Rng } from '../../sdk/util/rng.js';
 import { expectRejects } from '../helpers.js';
 import { metaFor, qErrorBound, qScale, randomObservations, randomParams, worstRatio } from '../exporters/fixtures.js';
+import { ACROBOT_HIGH, ACROBOT_LOW, acrobotObservations, acrobotParams } from '../models/gmmqf/fixtures.js';
+import { ElemType, GraphBuilder } from '../../exporters/onnx/graph.js';
+import { actionSpaceSpec, addGreedyActionHead, qOutputSpecs } from '../../exporters/onnx/qhead.js';
+import { metadataToProps, type GmmrlMetadataV1 } from '../../runtime/metadata.js';
+import type { ActionGrid, GmmQfParams } from '../../models/gmmqf/params.js';
 
 type Loader = (src: Uint8Array | ArrayBuffer | string, opts?: { executionProviders?: string[] }) => Promise<Policy>;
 const ENTRIES: [string, Loader][] = [
@@ -349,4 +354,161 @@ describe('runtime: loadPolicy (onnxruntime-node and onnxruntime-web)', function 
       await pol.dispose();
     });
   });
+});
+
+/** A tiny hand-built family-'dqn' graph (q = obs · W + b) with the shared greedy-action head. */
+function tinyDqn(D: number, A: number, W: Float64Array, b: Float64Array, grid?: ActionGrid): Uint8Array {
+  const g = new GraphBuilder('dqn', 'linear Q for the runtime tests');
+  const obs = g.input('obs', ElemType.FLOAT, ['N', D]);
+  const w = g.initializerFloat32('dqn/w', [D, A], W);
+  const bias = g.initializerFloat32('dqn/b', [A], b);
+  const h = g.node({ name: 'dqn/matmul', opType: 'MatMul', inputs: [obs, w], outputs: ['dqn/h'] });
+  g.output('q', ElemType.FLOAT, ['N', A]);
+  g.node({ name: 'dqn/add', opType: 'Add', inputs: [h, bias], outputs: ['q'] });
+  addGreedyActionHead(g, 'dqn', A, grid);
+  const meta: GmmrlMetadataV1 = {
+    schema_version: 1,
+    family: 'dqn',
+    producer: 'gmmrl',
+    producer_version: '0.0.0-test',
+    env_id: 'Test-v0',
+    observation_space: { shape: [D], low: new Array(D).fill(-10), high: new Array(D).fill(10) },
+    action_space: actionSpaceSpec(A, grid),
+    normalization: { offset: new Array(D).fill(0), scale: new Array(D).fill(1), formula: 'identity (test)' },
+    parameter_count: D * A + A,
+    network: { layers: [D, A], activation: 'none' },
+    inputs: [{ name: 'obs', dtype: 'float32', shape: ['N', D] }],
+    outputs: qOutputSpecs(A, grid),
+  };
+  return g.build({ irVersion: 8, opsetVersion: 17, producerName: 'gmmrl', producerVersion: '0.0.0-test', metadataProps: metadataToProps(meta) });
+}
+
+describe('runtime: feature maps, action grids and the dqn family (onnxruntime-node and onnxruntime-web)', function () {
+  this.timeout(120_000);
+
+  const PA = acrobotParams(new Rng(61), 12, 3);
+  const ACRO = exportGmmQf(PA, { envId: 'Acrobot-v1', observationSpace: { shape: [6], low: ACROBOT_LOW, high: ACROBOT_HIGH } });
+  const OBS_A = acrobotObservations(new Rng(62), PA, 200);
+
+  const GRID_VALUES = [-2, -1, 0, 1, 2];
+  const PG: GmmQfParams = { ...randomParams(new Rng(63), 9, 3, 5), actionGrid: { shape: [1], values: Float64Array.from(GRID_VALUES), low: [-2], high: [2] } };
+  const GRID = exportGmmQf(PG, { envId: 'Pendulum-v1', observationSpace: { shape: [3], low: [-1, -1, -8], high: [1, 1, 8] } });
+  const OBS_G = randomObservations(new Rng(64), PG, 200);
+
+  for (const [backend, load] of ENTRIES) {
+    describe(backend, () => {
+      it('acrobot-angles: the policy takes the 6-entry observation (feature map inside); q within the float32 bound of the float64 reference', async () => {
+        const pol = await load(ACRO);
+        try {
+          expect(pol.info).to.deep.include({ observationSize: 6, featureSize: 4, numActions: 3 });
+          expect(pol.info.actionSpace).to.deep.equal({ kind: 'discrete', n: 3 });
+          expect(pol.info.metadata.features!.kind).to.equal('acrobot-angles');
+          const rows = await pol.qBatch(OBS_A);
+          const flat = Float32Array.from(rows.flatMap((r) => Array.from(r)));
+          expect(worstRatio(flat, qValues(PA, OBS_A, 200), qErrorBound(PA, OBS_A, 200)).ratio).to.be.at.most(2);
+          const acts = await pol.actBatch(OBS_A);
+          expect(Array.from(acts)).to.deep.equal(Array.from(argmaxRows(flat, 200, 3)));
+          expect(await pol.envAction(OBS_A.subarray(0, 6))).to.equal(acts[0]);
+          expect(Array.from((await pol.envActionBatch(OBS_A)) as Int32Array)).to.deep.equal(Array.from(acts));
+          await expectRejects(() => pol.act([1, 0, 1, 0]), ShapeError, /obs has length 4, expected 6 \(observation_space.shape = \[6\]\)/);
+        } finally {
+          await pol.dispose();
+        }
+      });
+
+      it('grid: act* return the grid index; envAction returns the grid value (Float32Array), envActionBatch the rows', async () => {
+        const pol = await load(GRID);
+        try {
+          expect(pol.info.actionSpace).to.deep.equal({ kind: 'grid', n: 5, shape: [1], values: GRID_VALUES.map((v) => [v]), low: [-2], high: [2] });
+          expect(pol.info).to.deep.include({ observationSize: 3, featureSize: 3, numActions: 5 });
+          const q = await pol.qBatch(OBS_G);
+          const flat = Float32Array.from(q.flatMap((r) => Array.from(r)));
+          const idx = await pol.actBatch(OBS_G);
+          expect(Array.from(idx)).to.deep.equal(Array.from(argmaxRows(flat, 200, 5)));
+          expect(new Set(idx).size).to.be.greaterThan(2);
+          const rows = (await pol.envActionBatch(OBS_G)) as Float32Array[];
+          expect(rows).to.have.length(200);
+          for (let i = 0; i < 200; i++) {
+            expect(rows[i]).to.be.instanceOf(Float32Array).with.length(1);
+            expect(rows[i]![0], `row ${i}`).to.equal(GRID_VALUES[idx[i]!]);
+          }
+          for (const i of [0, 5, 77]) {
+            const one = OBS_G.subarray(i * 3, i * 3 + 3);
+            const a = await pol.envAction(one);
+            expect(a).to.be.instanceOf(Float32Array);
+            expect(Array.from(a as Float32Array)).to.deep.equal([GRID_VALUES[idx[i]!]]);
+            expect(await pol.actOne(one)).to.equal(idx[i]);
+            expect(await pol.act(Array.from(one))).to.equal(idx[i]);
+          }
+          await expectRejects(() => pol.envAction(OBS_G.subarray(0, 6)), ShapeError, /expected 3 .* for a single observation/);
+        } finally {
+          await pol.dispose();
+        }
+      });
+
+      it('grid: a file whose graph grid disagrees with its metadata grid → ModelFormatError from envAction', async () => {
+        const bad = editMetadataJson(GRID, (o) => (o['action_space'].values[3] = [0.5]));
+        const pol = await load(bad);
+        try {
+          const idx = await pol.actBatch(OBS_G); // indices are unaffected
+          const i = Array.from(idx).indexOf(3);
+          expect(i).to.be.at.least(0);
+          await expectRejects(
+            () => pol.envAction(OBS_G.subarray(i * 3, i * 3 + 3)),
+            ModelFormatError,
+            /returned action\[0\]\[0\] = 1 with action_index 3, but the metadata grid row 3 has 0.5 there/,
+          );
+        } finally {
+          await pol.dispose();
+        }
+      });
+
+      it('grid: metadata and graph must agree on action/action_index', async () => {
+        const renamed = edit(GRID, (m) => (m.graph!.output!.find((o) => o.name === 'action_index')!.name = 'idx'));
+        await expectRejects(() => load(renamed), ModelFormatError, /declares "action_index" but the graph's outputs are/);
+        const wrongShape = editMetadataJson(GRID, (o) => {
+          o['action_space'].shape = [1, 1];
+          o['outputs'][1].shape = ['N', 1, 1];
+        });
+        await expectRejects(() => load(wrongShape), ModelFormatError, /shape of output "action": metadata says \["N", 1, 1\], the graph says \["N", 1\]/);
+      });
+
+      it('family dqn: the same q/action contract, discrete and grid', async () => {
+        const D = 3;
+        const A = 4;
+        const rng = new Rng(65);
+        const W = Float64Array.from({ length: D * A }, () => rng.normal());
+        const b = Float64Array.from({ length: A }, () => rng.normal());
+        const obs = Float32Array.from({ length: 50 * D }, () => 3 * rng.normal());
+        const qRef = new Float64Array(50 * A);
+        for (let i = 0; i < 50; i++) {
+          for (let a = 0; a < A; a++) {
+            let s = Math.fround(b[a]!);
+            for (let j = 0; j < D; j++) s += obs[i * D + j]! * Math.fround(W[j * A + a]!);
+            qRef[i * A + a] = s;
+          }
+        }
+        const pol = await load(tinyDqn(D, A, W, b));
+        try {
+          expect(pol.info.metadata.family).to.equal('dqn');
+          expect(pol.info.metadata).to.not.have.property('components');
+          const q = await pol.qBatch(obs);
+          for (let i = 0; i < 50; i++) for (let a = 0; a < A; a++) expect(Math.abs(q[i]![a]! - qRef[i * A + a]!)).to.be.below(1e-5);
+          const flat = Float32Array.from(q.flatMap((r) => Array.from(r)));
+          expect(Array.from(await pol.actBatch(obs))).to.deep.equal(Array.from(argmaxRows(flat, 50, A)));
+        } finally {
+          await pol.dispose();
+        }
+        const grid: ActionGrid = { shape: [2], values: Float64Array.from([0, 0, 0, 1, 1, 0, 1, 1]), low: [0, 0], high: [1, 1] };
+        const polG = await load(tinyDqn(D, A, W, b, grid));
+        try {
+          const idx = await polG.actBatch(obs);
+          const rows = (await polG.envActionBatch(obs)) as Float32Array[];
+          for (let i = 0; i < 50; i++) expect(Array.from(rows[i]!)).to.deep.equal(Array.from(grid.values.subarray(idx[i]! * 2, idx[i]! * 2 + 2)));
+        } finally {
+          await polG.dispose();
+        }
+      });
+    });
+  }
 });

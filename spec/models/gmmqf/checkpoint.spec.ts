@@ -3,12 +3,14 @@ import { mkdtempSync, readFileSync, writeFileSync, readdirSync, rmSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../../../sdk/util/rng.js';
-import { saveGmmQfCheckpoint, loadGmmQfCheckpoint } from '../../../models/gmmqf/checkpoint.js';
-import { decodeSafetensors, encodeSafetensors } from '../../../models/safetensors.js';
-import { ModelFormatError, SpdError } from '../../../runtime/errors.js';
+import { saveGmmQfCheckpoint, loadGmmQfCheckpoint, type WeightFactors } from '../../../models/gmmqf/checkpoint.js';
+import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../../../models/safetensors.js';
+import { hadamardProduct } from '../../../models/gmmqf/sparsity.js';
+import type { GmmQfParams } from '../../../models/gmmqf/params.js';
+import { ModelFormatError, SpdError, ValueError } from '../../../runtime/errors.js';
 import { sha256Hex } from '../../../models/io.js';
 import { expectThrows } from '../../helpers.js';
-import { randomParams } from './fixtures.js';
+import { acrobotParams, randomParams } from './fixtures.js';
 
 const INFO = {
   observation_space: { kind: 'box' as const, shape: [3], low: [-1, -1, -1], high: [1, 1, 1] },
@@ -105,5 +107,167 @@ describe('models/gmmqf/checkpoint', () => {
     asym.covariances[1] += 0.1;
     saveGmmQfCheckpoint(dir, asym, INFO);
     expectThrows(() => loadGmmQfCheckpoint(dir), SpdError, /covariances\[0\] is not symmetric/);
+  });
+});
+
+describe('models/gmmqf/checkpoint: features, action grids and Hadamard factors', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gmmrl-ckpt-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const PENDULUM_INFO = {
+    observation_space: { kind: 'box' as const, shape: [3], low: [-1, -1, -8], high: [1, 1, 8] },
+    action_space: { kind: 'box' as const, shape: [1], low: [-2], high: [2] },
+    env_id: 'Pendulum-v1',
+    training: {},
+    backend: 'cpu',
+  };
+  const ACROBOT_INFO = { ...INFO, env_id: 'Acrobot-v1', observation_space: { kind: 'box' as const, shape: [6], low: [-1, -1, -1, -1, -12.6, -28.3], high: [1, 1, 1, 1, 12.6, 28.3] } };
+
+  function gridParams(seed: number): GmmQfParams {
+    const p = randomParams(new Rng(seed), 4, 3, 5);
+    return { ...p, actionGrid: { shape: [1], values: Float64Array.from([-2, -1, 0, 1, 2]), low: [-2], high: [2] } };
+  }
+
+  /** Factors [J, K, A] and weights = their product. */
+  function factored(seed: number, J: number): { p: GmmQfParams; factors: WeightFactors } {
+    const rng = new Rng(seed);
+    const p = randomParams(rng, 5, 2, 3);
+    const values = Float64Array.from({ length: J * 5 * 3 }, () => rng.normal());
+    values[2] = 0; // a zero in factor 0 → a zero weight
+    return { p: { ...p, weights: hadamardProduct(values, J, 15) }, factors: { J, rho: 1e-3, values } };
+  }
+
+  /** Rewrites the checkpoint: tensors and/or config edited, the config's hash updated to match. */
+  function rewrite(editTensors: (t: Record<string, NamedTensor>) => void, editConfig: (c: Record<string, any>) => void = () => {}): void {
+    const w = join(dir, 'weights.safetensors');
+    const { tensors, metadata } = decodeSafetensors(readFileSync(w));
+    editTensors(tensors);
+    const bytes = encodeSafetensors(tensors, metadata);
+    writeFileSync(w, bytes);
+    const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    editConfig(cfg);
+    cfg.weights_sha256 = sha256Hex(bytes);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg));
+  }
+
+  it('round-trips the feature map (config "features"); old checkpoints without it load as identity', () => {
+    const p = acrobotParams(new Rng(10), 6, 3);
+    saveGmmQfCheckpoint(dir, p, ACROBOT_INFO);
+    const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    expect(cfg.features).to.equal('acrobot-angles');
+    expect(cfg.D).to.equal(4);
+    expect(cfg.kernel.formula).to.match(/phi\(s\)/);
+    const ck = loadGmmQfCheckpoint(dir);
+    expect(ck.params.features).to.equal('acrobot-angles');
+    expect(ck.params).to.not.have.property('actionGrid');
+    expect(ck).to.not.have.property('factors');
+    // an old checkpoint: no "features" field at all
+    rewrite(() => {}, (c) => delete c['features']);
+    const old = loadGmmQfCheckpoint(dir);
+    expect(old.params).to.not.have.property('features');
+    expect(Array.from(old.params.means)).to.deep.equal(Array.from(p.means));
+  });
+
+  it('refuses an unknown feature map and one that does not fit D', () => {
+    saveGmmQfCheckpoint(dir, acrobotParams(new Rng(11), 3, 3), ACROBOT_INFO);
+    rewrite(() => {}, (c) => (c['features'] = 'polar'));
+    expectThrows(() => loadGmmQfCheckpoint(dir), ModelFormatError, /field "features" is "polar"; expected one of "identity", "acrobot-angles"/);
+    saveGmmQfCheckpoint(dir, randomParams(new Rng(12), 3, 3, 3), INFO);
+    rewrite(() => {}, (c) => (c['features'] = 'acrobot-angles'));
+    expectThrows(() => loadGmmQfCheckpoint(dir), ModelFormatError, /"acrobot-angles", which produces 4 features, but D = 3/);
+    expectThrows(() => saveGmmQfCheckpoint(dir, { ...randomParams(new Rng(12), 3, 3, 3), features: 'polar' as never }, INFO), ValueError, /params.features = "polar" is not a known feature map/);
+  });
+
+  it('round-trips an action grid (config action_grid + tensor action_grid [A, size])', () => {
+    const p = gridParams(13);
+    saveGmmQfCheckpoint(dir, p, PENDULUM_INFO);
+    const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    expect(cfg.action_grid).to.deep.equal({ shape: [1], low: [-2], high: [2] });
+    const { tensors } = decodeSafetensors(readFileSync(join(dir, 'weights.safetensors')));
+    expect(tensors['action_grid']!.shape).to.deep.equal([5, 1]);
+    expect(tensors['action_grid']!.dtype).to.equal('F64');
+    const ck = loadGmmQfCheckpoint(dir);
+    expect(ck.params.actionGrid).to.deep.equal({ shape: [1], values: Float64Array.from([-2, -1, 0, 1, 2]), low: [-2], high: [2] });
+  });
+
+  it('refuses every action-grid corruption with the file, field and value named', () => {
+    const p = gridParams(14);
+    const cases: [(t: Record<string, NamedTensor>) => void, (c: Record<string, any>) => void, RegExp][] = [
+      [() => {}, (c) => delete c['action_grid'], /has a tensor "action_grid" but config.json has no "action_grid" field/],
+      [(t) => delete t['action_grid'], () => {}, /has an "action_grid" field but .* has no tensor "action_grid"/],
+      [() => {}, (c) => (c['action_grid'].shape = [0]), /"action_grid.shape" is \[0\]; it must be a non-empty array of positive integers/],
+      [() => {}, (c) => (c['action_grid'].low = [-2, -2]), /"action_grid.low" is \[-2,-2\]; it must be 1 finite number/],
+      [() => {}, (c) => (c['action_grid'].low = [3]), /action_grid.low\[0\]" = 3 exceeds action_grid.high\[0\] = 2/],
+      [(t) => (t['action_grid'] = { dtype: 'F64', shape: [4, 1], data: Float64Array.from([-2, -1, 0, 1]) }), () => {}, /tensor "action_grid" has shape \[4,1\], expected \[5,1\]/],
+      [(t) => ((t['action_grid']!.data as Float64Array)[3] = 2.5), () => {}, /tensor "action_grid" row 3 entry 0 is 2.5, outside the action bounds \[-2, 2\]/],
+      [(t) => ((t['action_grid']!.data as Float64Array)[1] = NaN), () => {}, /tensor "action_grid" has a non-finite value NaN at flat index 1/],
+    ];
+    for (const [et, ec, re] of cases) {
+      saveGmmQfCheckpoint(dir, p, PENDULUM_INFO);
+      rewrite(et, ec);
+      expectThrows(() => loadGmmQfCheckpoint(dir), ModelFormatError, re);
+    }
+    expectThrows(
+      () => saveGmmQfCheckpoint(dir, { ...p, actionGrid: { ...p.actionGrid!, values: Float64Array.from([1, 2]) } }, PENDULUM_INFO),
+      ValueError,
+      /params.actionGrid .values has 2 numbers; expected A × size = 5 × 1/,
+    );
+  });
+
+  it('round-trips Hadamard factors (tensor weight_factors [J, K, A], config sparsity {factors, rho})', () => {
+    const { p, factors } = factored(15, 3);
+    saveGmmQfCheckpoint(dir, p, INFO, { factors });
+    const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    expect(cfg.sparsity).to.deep.equal({ factors: 3, rho: 1e-3 });
+    const ck = loadGmmQfCheckpoint(dir);
+    expect(ck.factors!.J).to.equal(3);
+    expect(ck.factors!.rho).to.equal(1e-3);
+    expect(Array.from(ck.factors!.values)).to.deep.equal(Array.from(factors.values));
+    expect(ck.params.weights[2]).to.equal(0);
+    // J = 1 (dense weights stored as one factor) is fine too
+    const one = factored(16, 1);
+    saveGmmQfCheckpoint(dir, one.p, INFO, { factors: one.factors });
+    expect(loadGmmQfCheckpoint(dir).factors!.J).to.equal(1);
+  });
+
+  it('refuses factors that do not multiply to the weights (naming the first bad entry) and every other factor corruption', () => {
+    const { p, factors } = factored(17, 3);
+    // product vs weights: one factor entry changed by a relative 1e-9 (far above 1e-12)
+    saveGmmQfCheckpoint(dir, p, INFO, { factors });
+    rewrite((t) => ((t['weight_factors']!.data as Float64Array)[15 + 7] *= 1 + 1e-9));
+    expectThrows(
+      () => loadGmmQfCheckpoint(dir),
+      ModelFormatError,
+      /tensor "weight_factors" does not multiply to "weights": at flat index 7 \(component 2, action 1\)/,
+      /1e-12 × max\|weights\|/,
+    );
+    // …while a change within 1e-12·max|ξ| of the product is accepted
+    saveGmmQfCheckpoint(dir, p, INFO, { factors });
+    let maxW = 0;
+    for (const x of p.weights) maxW = Math.max(maxW, Math.abs(x));
+    rewrite((t) => ((t['weights']!.data as Float64Array)[4] += 0.25e-12 * maxW));
+    expect(loadGmmQfCheckpoint(dir).factors!.J).to.equal(3);
+    const cases: [(t: Record<string, NamedTensor>) => void, (c: Record<string, any>) => void, RegExp][] = [
+      [() => {}, (c) => delete c['sparsity'], /has a tensor "weight_factors" but config.json has no "sparsity" field/],
+      [(t) => delete t['weight_factors'], () => {}, /has a "sparsity" field but .* has no tensor "weight_factors"/],
+      [() => {}, (c) => (c['sparsity'].factors = 2), /tensor "weight_factors" has shape \[3,5,3\], expected \[2,5,3\]/],
+      [() => {}, (c) => (c['sparsity'].factors = 0), /"sparsity.factors" is 0; it must be a positive integer/],
+      [() => {}, (c) => (c['sparsity'].rho = -1), /"sparsity.rho" is -1; it must be a finite number ≥ 0/],
+      [(t) => ((t['weight_factors']!.data as Float64Array)[0] = Infinity), () => {}, /tensor "weight_factors" has a non-finite value Infinity at flat index 0/],
+    ];
+    for (const [et, ec, re] of cases) {
+      saveGmmQfCheckpoint(dir, p, INFO, { factors });
+      rewrite(et, ec);
+      expectThrows(() => loadGmmQfCheckpoint(dir), ModelFormatError, re);
+    }
+    // saving refuses inconsistent factors up front
+    const wrong = { ...factors, values: factors.values.slice() };
+    wrong.values[0]! += 1;
+    expectThrows(() => saveGmmQfCheckpoint(dir, p, INFO, { factors: wrong }), ValueError, /product of extras.factors differs from params.weights at flat index 0/);
+    expectThrows(() => saveGmmQfCheckpoint(dir, p, INFO, { factors: { ...factors, J: 2 } }), ValueError, /extras.factors.values has 45 numbers; expected J × K × A = 2 × 5 × 3/);
+    expectThrows(() => saveGmmQfCheckpoint(dir, p, INFO, { factors: { ...factors, rho: NaN } }), ValueError, /extras.factors.rho = NaN must be a finite number ≥ 0/);
   });
 });

@@ -88,20 +88,21 @@ export class ReplayBuffer {
     const acts = typeof action === 'number' ? [action] : action;
     if (acts.length !== this.actionSize) throw new ShapeError(`ReplayBuffer.push: action has length ${acts.length}, expected ${this.actionSize}.`);
     if (!Number.isFinite(reward)) throw new ValueError(`ReplayBuffer.push: reward is ${describeValue(reward)}; rewards must be finite (check the environment).`);
-    const i = this.next;
+    // validate everything before writing: when the buffer is full, slot i holds the oldest stored
+    // transition, which a half-written rejected push would otherwise corrupt
     for (let j = 0; j < D; j++) {
-      const a = obs[j]!;
-      const b = nextObs[j]!;
-      if (!Number.isFinite(a)) throw new ValueError(`ReplayBuffer.push: obs[${j}] is ${describeValue(a)}; observations must be finite (check the environment).`);
-      if (!Number.isFinite(b)) throw new ValueError(`ReplayBuffer.push: nextObs[${j}] is ${describeValue(b)}; observations must be finite (check the environment).`);
-      this.obsBuf[i * D + j] = a;
-      this.nextBuf[i * D + j] = b;
+      if (!Number.isFinite(obs[j])) throw new ValueError(`ReplayBuffer.push: obs[${j}] is ${describeValue(obs[j])}; observations must be finite (check the environment).`);
+      if (!Number.isFinite(nextObs[j])) throw new ValueError(`ReplayBuffer.push: nextObs[${j}] is ${describeValue(nextObs[j])}; observations must be finite (check the environment).`);
     }
     for (let j = 0; j < this.actionSize; j++) {
-      const a = acts[j]!;
-      if (!Number.isFinite(a)) throw new ValueError(`ReplayBuffer.push: action[${j}] is ${describeValue(a)}; actions must be finite.`);
-      this.actBuf[i * this.actionSize + j] = a;
+      if (!Number.isFinite(acts[j])) throw new ValueError(`ReplayBuffer.push: action[${j}] is ${describeValue(acts[j])}; actions must be finite.`);
     }
+    const i = this.next;
+    for (let j = 0; j < D; j++) {
+      this.obsBuf[i * D + j] = obs[j]!;
+      this.nextBuf[i * D + j] = nextObs[j]!;
+    }
+    for (let j = 0; j < this.actionSize; j++) this.actBuf[i * this.actionSize + j] = acts[j]!;
     this.rewBuf[i] = reward;
     this.doneBuf[i] = terminated ? 1 : 0;
     this.next = (i + 1) % this.capacity;

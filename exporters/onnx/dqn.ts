@@ -1,0 +1,237 @@
+/**
+ * ONNX export of a DQN Q-network (models/dqn/params.ts), through the same contract as the GMM-QF
+ * (runtime/metadata.ts, family "dqn"): input obs [N, D] float32, output q [N, A] float32, and the
+ * shared greedy-action head (exporters/onnx/qhead.ts).
+ *
+ * The graph is EXACTLY this op sequence (models/dqn/tf.ts mirrors it op for op):
+ *
+ *   1. centred = Sub(obs, offset)                       dqn/normalize/sub      [N, D]
+ *   2. z       = Div(centred, scale)                    dqn/normalize/div      [N, D]
+ *   per hidden layer l = 0 … L−2:
+ *   3. y_l     = MatMul(x_l, W_l)                       dqn/layer{l}/matmul    [N, H_l]   (W_l stored [in, out])
+ *   4. p_l     = Add(y_l, b_l)                          dqn/layer{l}/add
+ *   5. x_{l+1} = Relu(p_l)                              dqn/layer{l}/relu
+ *   output layer L−1:
+ *   6. y       = MatMul(x_{L−1}, W_{L−1})                dqn/layer{L−1}/matmul  [N, A]
+ *   7. q       = Add(y, b_{L−1})                        dqn/layer{L−1}/add     → output "q"
+ *   8. action  = ArgMax(q, axis 1, first index on ties) dqn/action/argmax      [N] int64
+ *      (grid: action_index = that ArgMax, action = Gather(grid, action_index) reshaped [N, ...shape] float32)
+ *
+ * Opset 17, IR version 8. Every constant is the float64 parameter rounded to float32 once.
+ */
+import type { DqnParams } from '../../models/dqn/params.js';
+import { DQN_ACTIVATION, checkDqnParams, dqnParameterCount } from '../../models/dqn/params.js';
+import { GMMRL_VERSION } from '../../models/version.js';
+import { ShapeError, ValueError, describeValue } from '../../runtime/errors.js';
+import {
+  GMMQF_INPUT,
+  GMMQF_OUTPUT_Q,
+  METADATA_SCHEMA_VERSION,
+  NORMALIZATION_FORMULA,
+  metadataToProps,
+  type GmmrlMetadataV1,
+} from '../../runtime/metadata.js';
+import { ElemType, GraphBuilder } from './graph.js';
+import { actionSpaceSpec, addGreedyActionHead, checkActionGrid, qOutputSpecs } from './qhead.js';
+
+export const DQN_IR_VERSION = 8;
+export const DQN_OPSET_VERSION = 17;
+
+export interface DqnExportMeta {
+  envId: string;
+  observationSpace: { shape: number[]; low: number[]; high: number[] };
+  /**
+   * The environment's action space: discrete with n = A, or (for a model with an actionGrid) the
+   * continuous box the grid covers. Checked against the parameters.
+   */
+  actionSpace: { kind: 'discrete'; n: number } | { kind: 'box'; shape: number[]; low: number[]; high: number[] };
+  /** SHA-256 (hex) of the checkpoint the parameters came from. */
+  sourceCheckpointSha256?: string;
+  /** algorithm, steps, seed, backend, … passed through into the metadata (non-finite numbers → null). */
+  training?: Record<string, unknown>;
+  /** Model doc string (a default describing the model is written otherwise). */
+  docString?: string;
+}
+
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+function fitsFloat32(a: ArrayLike<number>, name: string): void {
+  for (let i = 0; i < a.length; i++) {
+    if (Math.abs(a[i]!) > FLOAT32_MAX) {
+      throw new ValueError(`exportDqn: ${name}[${i}] = ${a[i]} does not fit in float32 (|x| ≤ 3.4e38), which the ONNX graph computes in.`);
+    }
+  }
+}
+
+/** Validates parameters and export metadata (throws ValueError / ShapeError naming the field and value). */
+function validate(p: DqnParams, meta: DqnExportMeta): void {
+  checkDqnParams(p, 'exportDqn');
+  const L = p.layers.length - 1;
+  for (let l = 0; l < L; l++) {
+    fitsFloat32(p.weights[l]!, `weights[${l}]`);
+    fitsFloat32(p.biases[l]!, `biases[${l}]`);
+  }
+  fitsFloat32(p.obsOffset, 'obsOffset');
+  fitsFloat32(p.obsScale, 'obsScale');
+  const D = p.layers[0]!;
+  const A = p.layers[L]!;
+  for (let j = 0; j < D; j++) {
+    if (!(Math.fround(p.obsScale[j]!) > 0)) {
+      throw new ValueError(`exportDqn: obsScale[${j}] = ${p.obsScale[j]} must be > 0 in float32 (it rounds to 0): z = (obs − offset) / scale.`);
+    }
+  }
+  if (p.actionGrid) checkActionGrid(p.actionGrid, A, 'exportDqn');
+
+  if (typeof meta !== 'object' || meta === null) throw new ValueError(`exportDqn: meta must be a DqnExportMeta object, got ${describeValue(meta)}.`);
+  if (typeof meta.envId !== 'string' || meta.envId.length === 0) {
+    throw new ValueError(`exportDqn: meta.envId must be a non-empty string (e.g. "CartPole-v1"), got ${describeValue(meta.envId)}.`);
+  }
+  const os = meta.observationSpace;
+  if (typeof os !== 'object' || os === null || !Array.isArray(os.shape) || os.shape.length === 0) {
+    throw new ValueError(`exportDqn: meta.observationSpace.shape must be a non-empty array of sizes, got ${describeValue(os?.shape)}.`);
+  }
+  for (const [i, s] of os.shape.entries()) {
+    if (!Number.isSafeInteger(s) || s < 1) throw new ValueError(`exportDqn: meta.observationSpace.shape[${i}] = ${describeValue(s)} must be a positive integer.`);
+  }
+  const size = os.shape.reduce((a, b) => a * b, 1);
+  if (size !== D) {
+    throw new ShapeError(
+      `exportDqn: meta.observationSpace.shape = ${JSON.stringify(os.shape)} has ${size} entries but the network's input size D = layers[0] is ${D}.`,
+    );
+  }
+  for (const side of ['low', 'high'] as const) {
+    const arr = os[side];
+    if (!Array.isArray(arr) || arr.length !== D) {
+      throw new ShapeError(`exportDqn: meta.observationSpace.${side} must be an array of ${D} numbers, got ${describeValue(arr)}.`);
+    }
+    for (const [i, x] of arr.entries()) {
+      if (typeof x !== 'number' || Number.isNaN(x)) {
+        throw new ValueError(`exportDqn: meta.observationSpace.${side}[${i}] is ${describeValue(x)}; use a number (±Infinity when unbounded).`);
+      }
+    }
+  }
+  for (let i = 0; i < D; i++) {
+    if (!(os.low[i]! <= os.high[i]!)) throw new ValueError(`exportDqn: meta.observationSpace.low[${i}] = ${os.low[i]} exceeds high[${i}] = ${os.high[i]}.`);
+  }
+  const as = meta.actionSpace;
+  if (typeof as !== 'object' || as === null || (as.kind !== 'discrete' && as.kind !== 'box')) {
+    throw new ValueError(`exportDqn: meta.actionSpace must be { kind: 'discrete', n } or { kind: 'box', shape, low, high }, got ${describeValue(as)}.`);
+  }
+  if (as.kind === 'discrete') {
+    if (p.actionGrid) {
+      throw new ValueError(`exportDqn: the model has an actionGrid but meta.actionSpace is discrete; pass the continuous box the grid covers.`);
+    }
+    if (as.n !== A) throw new ShapeError(`exportDqn: meta.actionSpace.n = ${describeValue(as.n)} but the network has A = ${A} outputs (layers [${p.layers.join(', ')}]).`);
+  } else {
+    const g = p.actionGrid;
+    if (!g) {
+      throw new ValueError(
+        `exportDqn: meta.actionSpace is a continuous box but the model has no actionGrid; a Q-network needs a grid of ${A} actions over it.`,
+      );
+    }
+    const same = (x: readonly number[] | undefined, y: readonly number[]) => Array.isArray(x) && x.length === y.length && x.every((v, i) => v === y[i]);
+    if (!same(as.shape, g.shape)) throw new ShapeError(`exportDqn: meta.actionSpace.shape = ${describeValue(as.shape)} but actionGrid.shape = ${JSON.stringify(g.shape)}.`);
+    if (!same(as.low, g.low) || !same(as.high, g.high)) {
+      throw new ValueError(
+        `exportDqn: meta.actionSpace bounds [${describeValue(as.low)}, ${describeValue(as.high)}] differ from actionGrid.low/high [${JSON.stringify(g.low)}, ${JSON.stringify(g.high)}].`,
+      );
+    }
+  }
+  if (meta.sourceCheckpointSha256 !== undefined && !/^[0-9a-f]{64}$/.test(String(meta.sourceCheckpointSha256))) {
+    throw new ValueError(`exportDqn: meta.sourceCheckpointSha256 must be 64 lower-case hex digits, got ${describeValue(meta.sourceCheckpointSha256)}.`);
+  }
+  if (meta.training !== undefined && (typeof meta.training !== 'object' || meta.training === null || Array.isArray(meta.training))) {
+    throw new ValueError(`exportDqn: meta.training must be a plain object, got ${describeValue(meta.training)}.`);
+  }
+  if (meta.docString !== undefined && typeof meta.docString !== 'string') {
+    throw new ValueError(`exportDqn: meta.docString must be a string, got ${describeValue(meta.docString)}.`);
+  }
+}
+
+/** The gmmrl metadata (schema 1, family dqn) the exporter writes for these parameters. */
+export function dqnMetadata(p: DqnParams, meta: DqnExportMeta): GmmrlMetadataV1 {
+  const D = p.layers[0]!;
+  const A = p.layers.at(-1)!;
+  const m: GmmrlMetadataV1 = {
+    schema_version: METADATA_SCHEMA_VERSION,
+    family: 'dqn',
+    producer: 'gmmrl',
+    producer_version: GMMRL_VERSION,
+    env_id: meta.envId,
+    observation_space: { shape: [...meta.observationSpace.shape], low: [...meta.observationSpace.low], high: [...meta.observationSpace.high] },
+    action_space: actionSpaceSpec(A, p.actionGrid),
+    normalization: {
+      offset: Array.from(p.obsOffset, (x) => Math.fround(x)),
+      scale: Array.from(p.obsScale, (x) => Math.fround(x)),
+      formula: NORMALIZATION_FORMULA,
+    },
+    inputs: [{ name: GMMQF_INPUT, dtype: 'float32', shape: ['N', D] }],
+    outputs: qOutputSpecs(A, p.actionGrid),
+    parameter_count: dqnParameterCount(p.layers),
+    network: { layers: [...p.layers], activation: DQN_ACTIVATION },
+  };
+  if (meta.sourceCheckpointSha256 !== undefined) m.source_checkpoint_sha256 = meta.sourceCheckpointSha256;
+  if (meta.training !== undefined) m.training = meta.training;
+  return m;
+}
+
+/**
+ * Exports a DQN Q-network as an ONNX model (bytes of a ModelProto, IR 8, opset 17) with gmmrl
+ * metadata (schema 1, family dqn). Throws ValueError / ShapeError on invalid input, naming the field.
+ */
+export function exportDqn(params: DqnParams, meta: DqnExportMeta): Uint8Array {
+  validate(params, meta);
+  const { layers } = params;
+  const L = layers.length - 1;
+  const D = layers[0]!;
+  const A = layers[L]!;
+  const props = metadataToProps(dqnMetadata(params, meta));
+  const F = ElemType.FLOAT;
+  const g = new GraphBuilder(
+    'dqn',
+    `DQN Q-network, MLP [${layers.join(', ')}] with ReLU hidden layers (${dqnParameterCount(layers)} parameters). ` +
+      'q = relu(...relu(z W_0 + b_0)...) W_{L-1} + b_{L-1}, z = (obs - offset) / scale; action = argmax_a q (first on ties).',
+  );
+  const obs = g.input(GMMQF_INPUT, F, ['N', D], `Raw observations, one row per batch entry (N rows of ${D}).`);
+  const offset = g.initializerFloat32('dqn/obs_offset', [D], params.obsOffset, 'Observation offset (normalization).');
+  const scale = g.initializerFloat32('dqn/obs_scale', [D], params.obsScale, 'Observation scale (normalization), > 0.');
+
+  const centred = g.node({ name: 'dqn/normalize/sub', opType: 'Sub', inputs: [obs, offset], outputs: ['dqn/normalize/centred'] });
+  g.valueInfo(centred, F, ['N', D]);
+  let x = g.node({ name: 'dqn/normalize/div', opType: 'Div', inputs: [centred, scale], outputs: ['dqn/normalize/z'], doc: 'z = (obs - offset) / scale' });
+  g.valueInfo(x, F, ['N', D]);
+
+  for (let l = 0; l < L; l++) {
+    const nin = layers[l]!;
+    const nout = layers[l + 1]!;
+    const last = l === L - 1;
+    const W = g.initializerFloat32(`dqn/layer${l}/weight`, [nin, nout], params.weights[l]!, `Layer ${l} weights [in, out].`);
+    const b = g.initializerFloat32(`dqn/layer${l}/bias`, [nout], params.biases[l]!, `Layer ${l} bias.`);
+    const y = g.node({ name: `dqn/layer${l}/matmul`, opType: 'MatMul', inputs: [x, W], outputs: [`dqn/layer${l}/linear`] });
+    g.valueInfo(y, F, ['N', nout]);
+    if (last) {
+      g.output(GMMQF_OUTPUT_Q, F, ['N', A], 'Q values, one row of A per observation.');
+      g.node({ name: `dqn/layer${l}/add`, opType: 'Add', inputs: [y, b], outputs: [GMMQF_OUTPUT_Q], doc: 'q = x W + b (linear output layer)' });
+    } else {
+      const pre = g.node({ name: `dqn/layer${l}/add`, opType: 'Add', inputs: [y, b], outputs: [`dqn/layer${l}/preactivation`] });
+      g.valueInfo(pre, F, ['N', nout]);
+      x = g.node({ name: `dqn/layer${l}/relu`, opType: 'Relu', inputs: [pre], outputs: [`dqn/layer${l}/activation`] });
+      g.valueInfo(x, F, ['N', nout]);
+    }
+  }
+  addGreedyActionHead(g, 'dqn', A, params.actionGrid);
+
+  return g.build({
+    irVersion: DQN_IR_VERSION,
+    opsetVersion: DQN_OPSET_VERSION,
+    producerName: 'gmmrl',
+    producerVersion: GMMRL_VERSION,
+    docString:
+      meta.docString ??
+      `gmmrl DQN policy for ${meta.envId} (MLP [${layers.join(', ')}], ${dqnParameterCount(layers)} parameters). Input "obs" [N, ${D}] float32 ` +
+        `(raw observations; normalization is inside the graph); outputs "q" [N, ${A}] float32 and ` +
+        (params.actionGrid ? `"action" [N, ${params.actionGrid.shape.join(', ')}] float32 (grid value) + "action_index" [N] int64. ` : `"action" [N] int64. `) +
+        `See the gmmrl.metadata property (schema ${METADATA_SCHEMA_VERSION}).`,
+    metadataProps: props,
+  });
+}

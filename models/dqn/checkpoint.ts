@@ -1,0 +1,235 @@
+/**
+ * DQN checkpoints: the same directory format as GMM-QF (models/gmmqf/checkpoint.ts):
+ *   config.json          format, model_family "dqn", layer sizes, activation, parameter count,
+ *                        normalization, optional action grid (shape, bounds), spaces, env id,
+ *                        training record, backend, library version, SHA-256 of the weights file
+ *   weights.safetensors  float64 tensors: layer{l}.weight [in, out], layer{l}.bias [out],
+ *                        obs_offset [D], obs_scale [D], and action_grid [A, size] for a grid
+ *
+ * Writes are atomic per file (temp + fsync + rename), weights first and the config (which carries
+ * the weights' hash) last, so an interrupted save is detected at load time. Loading validates the
+ * hash, the layer sizes against the spaces, every tensor's shape and finiteness, positive scales and
+ * the grid, and throws ModelFormatError naming the file, the field and the value.
+ */
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ModelFormatError } from '../../runtime/errors.js';
+import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, CONFIG_FILE, WEIGHTS_FILE, type SpaceJson } from '../gmmqf/checkpoint.js';
+import { sha256Hex, writeFileAtomic } from '../io.js';
+import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../safetensors.js';
+import { GMMRL_VERSION } from '../version.js';
+import { DQN_ACTIVATION, DQN_FORMULA, checkDqnParams, dqnParameterCount, type ActionGrid, type DqnParams } from './params.js';
+
+export { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, CONFIG_FILE, WEIGHTS_FILE };
+
+export interface DqnConfig {
+  format: typeof CHECKPOINT_FORMAT;
+  format_version: number;
+  model_family: 'dqn';
+  /** [D, hidden…, A] */
+  layers: number[];
+  D: number;
+  A: number;
+  activation: typeof DQN_ACTIVATION;
+  parameter_count: number;
+  network: { formula: string };
+  obs_normalization: { offset: number[]; scale: number[] };
+  /** Present for a grid over a continuous action space; the grid values are the tensor action_grid [A, size]. */
+  action_grid?: { shape: number[]; low: number[]; high: number[] };
+  observation_space: SpaceJson;
+  action_space: SpaceJson;
+  env_id: string;
+  training: Record<string, unknown>;
+  backend: string;
+  library_version: string;
+  weights_file: string;
+  weights_sha256: string;
+}
+
+export interface DqnCheckpoint {
+  params: DqnParams;
+  config: DqnConfig;
+  /** SHA-256 of weights.safetensors (hex): the checkpoint's identity in exported metadata. */
+  sha256: string;
+}
+
+export type DqnCheckpointInfo = Pick<DqnConfig, 'observation_space' | 'action_space' | 'env_id' | 'training' | 'backend'>;
+
+/** Writes a checkpoint directory (created if needed). Returns the weights' SHA-256. */
+export function saveDqnCheckpoint(dir: string, params: DqnParams, info: DqnCheckpointInfo): string {
+  checkDqnParams(params, 'saveDqnCheckpoint');
+  const { layers } = params;
+  const L = layers.length - 1;
+  const D = layers[0]!;
+  const A = layers[L]!;
+  mkdirSync(dir, { recursive: true });
+  const tensors: Record<string, NamedTensor> = {};
+  for (let l = 0; l < L; l++) {
+    tensors[`layer${l}.weight`] = { dtype: 'F64', shape: [layers[l]!, layers[l + 1]!], data: Float64Array.from(params.weights[l]!) };
+    tensors[`layer${l}.bias`] = { dtype: 'F64', shape: [layers[l + 1]!], data: Float64Array.from(params.biases[l]!) };
+  }
+  tensors['obs_offset'] = { dtype: 'F64', shape: [D], data: Float64Array.from(params.obsOffset) };
+  tensors['obs_scale'] = { dtype: 'F64', shape: [D], data: Float64Array.from(params.obsScale) };
+  const grid = params.actionGrid;
+  if (grid) {
+    const size = grid.shape.reduce((a, b) => a * b, 1);
+    tensors['action_grid'] = { dtype: 'F64', shape: [A, size], data: Float64Array.from(grid.values) };
+  }
+  const bytes = encodeSafetensors(tensors, { format: CHECKPOINT_FORMAT, model_family: 'dqn' });
+  const sha = sha256Hex(bytes);
+  const config: DqnConfig = {
+    format: CHECKPOINT_FORMAT,
+    format_version: CHECKPOINT_FORMAT_VERSION,
+    model_family: 'dqn',
+    layers: [...layers],
+    D,
+    A,
+    activation: DQN_ACTIVATION,
+    parameter_count: dqnParameterCount(layers),
+    network: { formula: DQN_FORMULA },
+    obs_normalization: { offset: Array.from(params.obsOffset), scale: Array.from(params.obsScale) },
+    ...(grid ? { action_grid: { shape: [...grid.shape], low: [...grid.low], high: [...grid.high] } } : {}),
+    observation_space: info.observation_space,
+    action_space: info.action_space,
+    env_id: info.env_id,
+    training: info.training,
+    backend: info.backend,
+    library_version: GMMRL_VERSION,
+    weights_file: WEIGHTS_FILE,
+    weights_sha256: sha,
+  };
+  writeFileAtomic(join(dir, WEIGHTS_FILE), bytes);
+  writeFileAtomic(join(dir, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
+  return sha;
+}
+
+function need(cond: unknown, msg: string): asserts cond {
+  if (!cond) throw new ModelFormatError(msg);
+}
+
+function positiveInt(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+}
+
+function finiteArray(v: unknown, len: number): v is number[] {
+  return Array.isArray(v) && v.length === len && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+}
+
+/** Loads and validates a DQN checkpoint directory. */
+export function loadDqnCheckpoint(dir: string): DqnCheckpoint {
+  need(existsSync(dir) && statSync(dir).isDirectory(), `checkpoint: ${dir} is not a directory. Pass the run directory written by 'gmmrl train dqn' (it contains ${CONFIG_FILE} and ${WEIGHTS_FILE}).`);
+  const cfgPath = join(dir, CONFIG_FILE);
+  const wPath = join(dir, WEIGHTS_FILE);
+  need(existsSync(cfgPath), `checkpoint: ${cfgPath} is missing. The directory is not a gmmrl checkpoint, or the save was interrupted: re-run training or restore the file.`);
+  need(existsSync(wPath), `checkpoint: ${wPath} is missing. The save was interrupted or the file was deleted: re-run training or restore the file.`);
+  let config: DqnConfig;
+  try {
+    config = JSON.parse(readFileSync(cfgPath, 'utf8')) as DqnConfig;
+  } catch (err) {
+    throw new ModelFormatError(`checkpoint: ${cfgPath} is not valid JSON (${(err as Error).message}). The file is truncated or corrupt: restore it or re-run training.`);
+  }
+  need(config && typeof config === 'object' && !Array.isArray(config), `checkpoint: ${cfgPath} must hold a JSON object.`);
+  need(config.format === CHECKPOINT_FORMAT, `checkpoint: ${cfgPath} field "format" is ${JSON.stringify(config.format)}, expected "${CHECKPOINT_FORMAT}".`);
+  need(
+    config.format_version === CHECKPOINT_FORMAT_VERSION,
+    `checkpoint: ${cfgPath} field "format_version" is ${JSON.stringify(config.format_version)}; this gmmrl (${GMMRL_VERSION}) reads version ${CHECKPOINT_FORMAT_VERSION}. Upgrade gmmrl or re-save the checkpoint.`,
+  );
+  need(
+    config.model_family === 'dqn',
+    `checkpoint: ${cfgPath} field "model_family" is ${JSON.stringify(config.model_family)}, expected "dqn"` +
+      (config.model_family === ('gmmqf' as string) ? ': this is a GMM-QF checkpoint; load it with loadGmmQfCheckpoint.' : '.'),
+  );
+  const layers = config.layers as unknown;
+  need(
+    Array.isArray(layers) && layers.length >= 2 && layers.every(positiveInt),
+    `checkpoint: ${cfgPath} field "layers" is ${JSON.stringify(layers)}; it must be an array [D, hidden…, A] of at least 2 positive integers.`,
+  );
+  const sizes = layers as number[];
+  const L = sizes.length - 1;
+  const D = sizes[0]!;
+  const A = sizes[L]!;
+  need(config.D === D, `checkpoint: ${cfgPath} field "D" is ${JSON.stringify(config.D)} but layers[0] is ${D}; the file was edited inconsistently.`);
+  need(config.A === A, `checkpoint: ${cfgPath} field "A" is ${JSON.stringify(config.A)} but layers[${L}] is ${A}; the file was edited inconsistently.`);
+  need(
+    config.activation === DQN_ACTIVATION,
+    `checkpoint: ${cfgPath} field "activation" is ${JSON.stringify(config.activation)}; this gmmrl supports "${DQN_ACTIVATION}" only.`,
+  );
+
+  const bytes = readFileSync(wPath);
+  const sha = sha256Hex(bytes);
+  need(
+    config.weights_sha256 === sha,
+    `checkpoint: ${wPath} has SHA-256 ${sha} but ${CONFIG_FILE} records ${JSON.stringify(config.weights_sha256)}: the weights file was modified, truncated or belongs to another run. Restore the matching pair of files.`,
+  );
+  const { tensors } = decodeSafetensors(bytes, wPath);
+  const take = (name: string, shape: number[]): Float64Array => {
+    const t = tensors[name];
+    need(t, `checkpoint: ${wPath} has no tensor "${name}" (expected shape [${shape}] from layers [${sizes}] in ${CONFIG_FILE}).`);
+    need(
+      t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]),
+      `checkpoint: ${wPath} tensor "${name}" has shape [${t.shape}], expected [${shape}] from layers [${sizes}] in ${CONFIG_FILE}.`,
+    );
+    need(t.dtype === 'F64' || t.dtype === 'F32', `checkpoint: ${wPath} tensor "${name}" has dtype ${t.dtype}; expected F64 or F32.`);
+    const data = Float64Array.from(t.data as Float64Array | Float32Array);
+    for (let i = 0; i < data.length; i++) {
+      need(
+        Number.isFinite(data[i]),
+        `checkpoint: ${wPath} tensor "${name}" has a non-finite value ${data[i]} at flat index ${i}. The training diverged or the file is corrupt: retrain (e.g. with a smaller learning rate) or restore the file.`,
+      );
+    }
+    return data;
+  };
+  const weights: Float64Array[] = [];
+  const biases: Float64Array[] = [];
+  for (let l = 0; l < L; l++) {
+    weights.push(take(`layer${l}.weight`, [sizes[l]!, sizes[l + 1]!]));
+    biases.push(take(`layer${l}.bias`, [sizes[l + 1]!]));
+  }
+  const obsOffset = take('obs_offset', [D]);
+  const obsScale = take('obs_scale', [D]);
+  for (let j = 0; j < D; j++) {
+    need(obsScale[j]! > 0, `checkpoint: ${wPath} tensor "obs_scale"[${j}] is ${obsScale[j]}; every scale must be > 0 (z = (s − offset) / scale).`);
+  }
+
+  // spaces
+  const os = config.observation_space;
+  need(os && typeof os === 'object' && os.kind === 'box', `checkpoint: ${cfgPath} field "observation_space" is ${JSON.stringify(os)}; expected a box space {kind: "box", shape, low, high}.`);
+  const osSize = Array.isArray(os.shape) ? os.shape.reduce((a, b) => a * b, 1) : NaN;
+  need(osSize === D, `checkpoint: ${cfgPath} field "observation_space.shape" is ${JSON.stringify(os.shape)} (${osSize} entries) but the network input D = layers[0] = ${D}.`);
+
+  let actionGrid: ActionGrid | undefined;
+  const as = config.action_space;
+  need(as && typeof as === 'object', `checkpoint: ${cfgPath} field "action_space" is ${JSON.stringify(as)}; expected a space object.`);
+  if (config.action_grid !== undefined) {
+    const g = config.action_grid;
+    need(
+      g && typeof g === 'object' && Array.isArray(g.shape) && g.shape.length > 0 && g.shape.every(positiveInt),
+      `checkpoint: ${cfgPath} field "action_grid.shape" is ${JSON.stringify(g?.shape)}; it must be a non-empty array of positive integers.`,
+    );
+    const size = g.shape.reduce((a, b) => a * b, 1);
+    need(finiteArray(g.low, size), `checkpoint: ${cfgPath} field "action_grid.low" is ${JSON.stringify(g.low)}; expected ${size} finite numbers.`);
+    need(finiteArray(g.high, size), `checkpoint: ${cfgPath} field "action_grid.high" is ${JSON.stringify(g.high)}; expected ${size} finite numbers.`);
+    need(
+      as.kind === 'box' && Array.isArray(as.shape) && as.shape.length === g.shape.length && as.shape.every((d, i) => d === g.shape[i]),
+      `checkpoint: ${cfgPath} field "action_space" is ${JSON.stringify(as)} but action_grid.shape is ${JSON.stringify(g.shape)}; a grid needs a box action space of that shape.`,
+    );
+    const values = take('action_grid', [A, size]);
+    for (let a = 0; a < A; a++) {
+      for (let j = 0; j < size; j++) {
+        const v = values[a * size + j]!;
+        need(
+          v >= g.low[j]! && v <= g.high[j]!,
+          `checkpoint: ${wPath} tensor "action_grid"[${a}][${j}] = ${v} lies outside the action bounds [${g.low[j]}, ${g.high[j]}] recorded in ${CONFIG_FILE}.`,
+        );
+      }
+    }
+    actionGrid = { shape: [...g.shape], values, low: [...g.low], high: [...g.high] };
+  } else {
+    need(
+      as.kind === 'discrete' && as.n === A,
+      `checkpoint: ${cfgPath} field "action_space" is ${JSON.stringify(as)} but the network has A = ${A} outputs and no action_grid; expected {"kind": "discrete", "n": ${A}}.`,
+    );
+  }
+  const params: DqnParams = { layers: sizes, weights, biases, obsOffset, obsScale, ...(actionGrid ? { actionGrid } : {}) };
+  return { params, config, sha256: sha };
+}

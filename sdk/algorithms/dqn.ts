@@ -1,0 +1,487 @@
+/**
+ * DQN and Double DQN (Mnih et al. 2015; van Hasselt et al. 2016): the neural Q-function baseline the
+ * GMM-QF papers compare against, trained, checkpointed and exported through the same contract as
+ * the GMM-QF so the two can be compared on equal terms. Top to bottom:
+ *
+ *   config → warm-up (uniformly random actions; observation normalization from its data) → seeded
+ *   network init → loop { ε-greedy step → replay buffer → one gradient step on a uniform minibatch
+ *   (every `trainEvery` steps) → hard target update (every `targetUpdate` steps) → greedy
+ *   evaluation (every `evalEvery` steps) } → best-evaluated parameters.
+ *
+ * Update (models/dqn/tf.ts, one tf.tidy, no read-back):
+ *   y    = r + γ (1 − terminated) · max_a Q_target(s', a)                          (DQN)
+ *   y    = r + γ (1 − terminated) · Q_target(s', argmax_a Q_online(s', a))          (Double DQN)
+ *   loss = mean_i Huber_δ(Q_online(s_i, a_i) − y_i),  δ = 1
+ *   g    ← ∇loss, clipped to global norm 10;  Adam(lr 1e-3, β = (0.9, 0.999), ε = 1e-8)
+ *
+ * Choices (each a config field; defaults in DQN_DEFAULTS):
+ * - Time-limit truncation is not termination: the stored s' is the real final observation and the
+ *   target bootstraps through it (Gymnasium semantics).
+ * - Observation normalization z = (s − offset) / scale with offset/scale = mean/std of the warm-up
+ *   observations, fixed afterwards, stored with the model and applied inside the exported graph.
+ *   The std is floored at `obsStdFloor` (default 1e-3) so that a (nearly) constant entry, e.g.
+ *   a velocity that is always 0 at reset, does not divide by ~0; the floor is recorded in the training record.
+ * - Weights: He-uniform on hidden layers, Glorot-uniform on the output layer, biases 0, drawn from
+ *   the run's seeded Rng (models/dqn/params.ts `initDqnParams`), never from TensorFlow.js's global RNG.
+ * - Everything random on the host (actions, ε draws, resets, minibatches, init) comes from one
+ *   `Rng(seed)`: the same seed gives the same parameters (on the same backend).
+ * - Continuous action spaces (Pendulum-v1, MountainCarContinuous-v0) need an `actionGrid`: the
+ *   network has one output per grid point and the environment receives that point's row.
+ * - The result holds the parameters with the best greedy evaluation (ties to the later one).
+ */
+import { Rng } from '../util/rng.js';
+import { make, type Env } from '../envs/index.js';
+import { ValueError, describeValue } from '../../runtime/errors.js';
+import { checkActionGrid } from '../../exporters/onnx/qhead.js';
+import { ReplayBuffer } from '../replay.js';
+import { selectBackend, describeBackend, BACKEND_NAMES, type BackendName, type BackendInfo } from '../backend.js';
+import { formatDuration } from '../util/metrics.js';
+import { spaceToJson } from '../spaces-json.js';
+import type { EpisodeStats } from '../evaluate.js';
+import { DqnLearner } from '../../models/dqn/tf.js';
+import { dqnQValues } from '../../models/dqn/reference.js';
+import { cloneDqnParams, dqnParameterCount, initDqnParams, type ActionGrid, type DqnParams } from '../../models/dqn/params.js';
+import type { DqnCheckpointInfo } from '../../models/dqn/checkpoint.js';
+
+/** Every field documented with its default. */
+export interface DqnTrainConfig {
+  /** Environment id (default 'CartPole-v1'). Continuous action spaces need `actionGrid`. */
+  env: string;
+  /** Total environment steps, warm-up included (default 100000). */
+  steps: number;
+  /** Random seed for everything (default 0). */
+  seed: number;
+  /** TensorFlow.js backend (default 'auto'). */
+  backend: BackendName;
+  /** Hidden layer widths, ReLU after each (default [128, 128]; [] is a linear Q-function). */
+  hidden: number[];
+  /** Double DQN targets (default false: plain DQN, max over the target network). */
+  double: boolean;
+  /** Adam learning rate (default 1e-3). */
+  learningRate: number;
+  /** Discount γ (default 0.99). */
+  gamma: number;
+  /** Minibatch size (default 64). */
+  batchSize: number;
+  /** Replay buffer capacity (default 50000; the oldest transitions are overwritten first). */
+  bufferSize: number;
+  /** Uniformly random steps before learning starts; normalization is computed from them (default 1000). */
+  warmupSteps: number;
+  /** ε-greedy: linear from epsStart to epsEnd over the first epsDecayFraction of `steps` (defaults 1 → 0.05 over 0.1). */
+  epsStart: number;
+  epsEnd: number;
+  epsDecayFraction: number;
+  /** One gradient step every `trainEvery` environment steps after warm-up (default 1). */
+  trainEvery: number;
+  /** Hard target-network update (target ← online) every `targetUpdate` environment steps (default 500). */
+  targetUpdate: number;
+  /** Huber loss threshold δ (default 1). */
+  huberDelta: number;
+  /** Clip the global gradient norm to this (default 10; Infinity disables clipping). */
+  gradClip: number;
+  /** Floor on the normalization std: scale = max(std, obsStdFloor) (default 1e-3). */
+  obsStdFloor: number;
+  /** Greedy evaluation at every multiple of `evalEvery` environment steps after the warm-up, and at the end (default 5000). */
+  evalEvery: number;
+  /** Greedy episodes per evaluation (default 5; seeds disjoint from later final evaluations). */
+  evalEpisodes: number;
+  /** Keep the best-evaluated parameters as the result (default true); false returns the last. */
+  keepBest: boolean;
+  /** A grid over a continuous action space (default none: the env must have discrete actions). */
+  actionGrid?: ActionGrid;
+}
+
+export const DQN_DEFAULTS: Readonly<DqnTrainConfig> = Object.freeze({
+  env: 'CartPole-v1',
+  steps: 100000,
+  seed: 0,
+  backend: 'auto',
+  hidden: [128, 128],
+  double: false,
+  learningRate: 1e-3,
+  gamma: 0.99,
+  batchSize: 64,
+  bufferSize: 50000,
+  warmupSteps: 1000,
+  epsStart: 1,
+  epsEnd: 0.05,
+  epsDecayFraction: 0.1,
+  trainEvery: 1,
+  targetUpdate: 500,
+  huberDelta: 1,
+  gradClip: 10,
+  obsStdFloor: 1e-3,
+  evalEvery: 5000,
+  evalEpisodes: 5,
+  keepBest: true,
+}) as DqnTrainConfig;
+
+/** One row per evaluation (metrics.csv). */
+export interface DqnEvalLog {
+  evaluation: number;
+  env_steps: number;
+  epsilon: number;
+  /** Gradient updates so far. */
+  updates: number;
+  /** Mean Huber TD loss over the updates since the previous evaluation (NaN when none). */
+  loss: number;
+  eval_return_mean: number;
+  eval_return_std: number;
+  train_episodes: number;
+  /** Mean return of the last (up to) 10 finished training episodes (NaN when none). */
+  train_return_mean: number;
+  wall_s: number;
+  steps_per_s: number;
+}
+
+export interface DqnTrainResult {
+  /** The best-evaluated parameters (the last ones when keepBest is false). */
+  params: DqnParams;
+  /** The parameters at the end of training. */
+  finalParams: DqnParams;
+  bestEvalReturn: number;
+  /** 1-based index of the best evaluation, and its environment step. */
+  bestEvaluation: number;
+  bestStep: number;
+  log: DqnEvalLog[];
+  /** Trainable parameters of the network (Σ in·out + out). */
+  parameterCount: number;
+  /** Gradient updates applied. */
+  updates: number;
+  backend: BackendInfo;
+  config: DqnTrainConfig;
+  env: Env;
+  wallSeconds: number;
+}
+
+export interface DqnTrainHooks {
+  /** One line of progress text per evaluation (and two header lines); default: nothing. */
+  progress?: (line: string) => void;
+  /** Called after each evaluation with its log row and the current best parameters. */
+  onEvaluation?: (row: DqnEvalLog, best: DqnParams, isNewBest: boolean) => void;
+  /** Called after every environment step with what was stored (diagnostics; default: nothing). */
+  onStep?: (step: DqnStepInfo) => void;
+}
+
+/** One environment step as the trainer saw and stored it. */
+export interface DqnStepInfo {
+  /** Environment steps so far, this one included. */
+  envSteps: number;
+  /** Action index (grid index for a grid). */
+  action: number;
+  reward: number;
+  terminated: boolean;
+  truncated: boolean;
+  /** The terminal flag stored in the replay buffer (no bootstrap): `terminated` only, never a truncation. */
+  storedTerminal: boolean;
+}
+
+function check(cond: boolean, field: string, value: unknown, range: string): void {
+  if (!cond) throw new ValueError(`dqn config: ${field} = ${describeValue(value)} is out of range; expected ${range}.`);
+}
+
+/** Validates a full config; every message names the field, the value and the valid range. */
+export function validateDqnConfig(c: DqnTrainConfig): void {
+  const int = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+  const num = (v: unknown): v is number => typeof v === 'number' && !Number.isNaN(v);
+  check(typeof c.env === 'string' && c.env.length > 0, 'env', c.env, 'an environment id such as "CartPole-v1"');
+  check(int(c.steps) && c.steps > 0, 'steps', c.steps, 'a positive integer');
+  check(int(c.seed) && c.seed >= 0 && c.seed <= 0xffffffff, 'seed', c.seed, 'an integer in [0, 4294967295]');
+  check((BACKEND_NAMES as readonly unknown[]).includes(c.backend), 'backend', c.backend, `one of ${BACKEND_NAMES.join(', ')}`);
+  check(
+    Array.isArray(c.hidden) && c.hidden.length <= 16 && c.hidden.every((h) => int(h) && h >= 1 && h <= 65536),
+    'hidden',
+    c.hidden,
+    'an array of at most 16 layer widths, each an integer in [1, 65536] (e.g. [128, 128])',
+  );
+  check(typeof c.double === 'boolean', 'double', c.double, 'true (Double DQN) or false (DQN)');
+  check(num(c.learningRate) && c.learningRate > 0 && Number.isFinite(c.learningRate), 'learningRate', c.learningRate, '(0, ∞), e.g. 1e-3');
+  check(num(c.gamma) && c.gamma >= 0 && c.gamma < 1, 'gamma', c.gamma, '[0, 1)');
+  check(int(c.batchSize) && c.batchSize >= 1 && c.batchSize <= 65536, 'batchSize', c.batchSize, 'an integer in [1, 65536]');
+  check(int(c.bufferSize) && c.bufferSize >= 1, 'bufferSize', c.bufferSize, 'a positive integer');
+  check(int(c.warmupSteps) && c.warmupSteps >= 1, 'warmupSteps', c.warmupSteps, 'a positive integer');
+  check(c.warmupSteps < c.steps, 'warmupSteps', c.warmupSteps, `an integer below steps = ${c.steps} (learning starts after the warm-up)`);
+  check(num(c.epsStart) && c.epsStart >= 0 && c.epsStart <= 1, 'epsStart', c.epsStart, '[0, 1]');
+  check(num(c.epsEnd) && c.epsEnd >= 0 && c.epsEnd <= 1, 'epsEnd', c.epsEnd, '[0, 1]');
+  check(num(c.epsDecayFraction) && c.epsDecayFraction > 0 && c.epsDecayFraction <= 1, 'epsDecayFraction', c.epsDecayFraction, '(0, 1]');
+  check(int(c.trainEvery) && c.trainEvery >= 1, 'trainEvery', c.trainEvery, 'a positive integer');
+  check(int(c.targetUpdate) && c.targetUpdate >= 1, 'targetUpdate', c.targetUpdate, 'a positive integer');
+  check(num(c.huberDelta) && c.huberDelta > 0 && Number.isFinite(c.huberDelta), 'huberDelta', c.huberDelta, '(0, ∞)');
+  check(num(c.gradClip) && c.gradClip > 0, 'gradClip', c.gradClip, '(0, ∞], Infinity disables clipping');
+  check(num(c.obsStdFloor) && c.obsStdFloor > 0 && Number.isFinite(c.obsStdFloor), 'obsStdFloor', c.obsStdFloor, '(0, ∞), e.g. 1e-3');
+  check(int(c.evalEvery) && c.evalEvery >= 1, 'evalEvery', c.evalEvery, 'a positive integer');
+  check(int(c.evalEpisodes) && c.evalEpisodes >= 1, 'evalEpisodes', c.evalEpisodes, 'a positive integer');
+  check(typeof c.keepBest === 'boolean', 'keepBest', c.keepBest, 'true or false');
+  if (c.actionGrid !== undefined) {
+    const g = c.actionGrid;
+    check(typeof g === 'object' && g !== null && (g.values instanceof Float64Array || Array.isArray(g.values)), 'actionGrid', g, '{ shape, values: Float64Array [A × size], low, high }');
+    const size = Array.isArray(g.shape) ? g.shape.reduce((a, b) => a * b, 1) : NaN;
+    const A = g.values.length / size;
+    check(Number.isSafeInteger(A) && A >= 2, 'actionGrid.values', `${g.values.length} numbers`, `a multiple (≥ 2 rows) of the action size ${size} = prod(actionGrid.shape)`);
+    checkActionGrid(g, A, 'dqn config');
+  }
+}
+
+/** Index of the largest entry (first on ties). */
+function argmax(q: ArrayLike<number>, A: number, offset = 0): number {
+  let best = 0;
+  for (let a = 1; a < A; a++) if (q[offset + a]! > q[offset + best]!) best = a;
+  return best;
+}
+
+/** Grid index → the environment action: the grid row, as float32 (what the exported graph outputs). */
+function gridRow(grid: ActionGrid, a: number): Float32Array {
+  const size = grid.shape.reduce((x, y) => x * y, 1);
+  return Float32Array.from(grid.values.subarray(a * size, (a + 1) * size));
+}
+
+/**
+ * Mean and std of greedy returns over `episodes` episodes (episode e resets with seed + e), acting
+ * with the float64 reference network (no TensorFlow.js dispatch per step).
+ */
+export async function evaluateDqnGreedy(p: DqnParams, env: Env, episodes: number, seed: number): Promise<EpisodeStats> {
+  const A = p.layers.at(-1)!;
+  const returns: number[] = [];
+  for (let e = 0; e < episodes; e++) {
+    let { obs } = env.reset({ seed: (seed + e) >>> 0 });
+    let total = 0;
+    for (;;) {
+      const a = argmax(dqnQValues(p, obs, 1), A);
+      const r = env.step(p.actionGrid ? gridRow(p.actionGrid, a) : a);
+      total += r.reward;
+      obs = r.obs;
+      if (r.terminated || r.truncated) break;
+    }
+    returns.push(total);
+  }
+  const mean = returns.reduce((a, b) => a + b, 0) / episodes;
+  const std = Math.sqrt(returns.reduce((a, b) => a + (b - mean) ** 2, 0) / episodes);
+  return { mean, std, returns };
+}
+
+/** Trains a DQN (or Double DQN). */
+export async function trainDqn(partial: Partial<DqnTrainConfig> = {}, hooks: DqnTrainHooks = {}): Promise<DqnTrainResult> {
+  const cfg: DqnTrainConfig = { ...DQN_DEFAULTS, hidden: [...DQN_DEFAULTS.hidden], ...partial };
+  validateDqnConfig(cfg);
+  const env = make(cfg.env);
+  const evalEnv = make(cfg.env);
+  const grid = cfg.actionGrid;
+  const space = env.actionSpace;
+  let A: number;
+  if (space.kind === 'discrete') {
+    if (grid) {
+      throw new ValueError(`dqn config: actionGrid is set but ${cfg.env} has a discrete action space (${space.n} actions); remove actionGrid.`);
+    }
+    A = space.n;
+  } else {
+    const size = space.shape.reduce((a, b) => a * b, 1);
+    if (!grid) {
+      throw new ValueError(
+        `dqn: env ${cfg.env} has a continuous action space (shape [${space.shape}]); DQN needs discrete actions. ` +
+          `Pass actionGrid: { shape: [${space.shape}], values, low, high } with one row of ${size} numbers per grid point.`,
+      );
+    }
+    const gsize = grid.shape.reduce((a, b) => a * b, 1);
+    if (gsize !== size || grid.shape.length !== space.shape.length || grid.shape.some((d, i) => d !== space.shape[i])) {
+      throw new ValueError(`dqn config: actionGrid.shape = [${grid.shape}] does not match ${cfg.env}'s action shape [${space.shape}].`);
+    }
+    for (let j = 0; j < size; j++) {
+      if (grid.low[j] !== space.low[j] || grid.high[j] !== space.high[j]) {
+        throw new ValueError(
+          `dqn config: actionGrid.low/high[${j}] = [${grid.low[j]}, ${grid.high[j]}] differ from ${cfg.env}'s action bounds ` +
+            `[${space.low[j]}, ${space.high[j]}]; record the environment's bounds.`,
+        );
+      }
+    }
+    A = grid.values.length / size;
+  }
+  const D = env.observationSpace.shape.reduce((a, b) => a * b, 1);
+  const layers = [D, ...cfg.hidden, A];
+  const parameterCount = dqnParameterCount(layers);
+
+  const backend = await selectBackend(cfg.backend);
+  hooks.progress?.(describeBackend(backend));
+  hooks.progress?.(
+    `model: ${cfg.double ? 'Double DQN' : 'DQN'}, MLP [${layers.join(', ')}] relu, ${parameterCount} parameters` +
+      (grid ? ` (${A} grid actions)` : ''),
+  );
+  const t0 = performance.now();
+  const rng = new Rng(cfg.seed);
+  const buffer = new ReplayBuffer(Math.min(cfg.bufferSize, cfg.steps), D, 1);
+  const toEnvAction = (a: number): number | Float32Array => (grid ? gridRow(grid, a) : a);
+
+  // ---- environment loop state ----------------------------------------------------------------
+  let envSteps = 0;
+  let episodes = 0;
+  let episodeReturn = 0;
+  const recentReturns: number[] = [];
+  let obs = env.reset({ seed: rng.nextSeed() }).obs;
+  const step = (a: number): void => {
+    const r = env.step(toEnvAction(a));
+    // truncation is not termination: store the real next observation, bootstrap through time limits
+    const terminal = r.terminated;
+    buffer.push(obs, a, r.reward, r.obs, terminal);
+    envSteps++;
+    hooks.onStep?.({ envSteps, action: a, reward: r.reward, terminated: r.terminated, truncated: r.truncated, storedTerminal: terminal });
+    episodeReturn += r.reward;
+    if (r.terminated || r.truncated) {
+      episodes++;
+      recentReturns.push(episodeReturn);
+      if (recentReturns.length > 10) recentReturns.shift();
+      episodeReturn = 0;
+      obs = env.reset({ seed: rng.nextSeed() }).obs;
+    } else obs = r.obs;
+  };
+
+  // ---- warm-up: uniformly random actions; normalization from its observations ------------------
+  const W = cfg.warmupSteps;
+  const warm = new Float64Array(W * D);
+  for (let i = 0; i < W; i++) {
+    warm.set(obs, i * D);
+    step(rng.integer(A));
+  }
+  const obsOffset = new Float64Array(D);
+  const obsScale = new Float64Array(D);
+  for (let j = 0; j < D; j++) {
+    let s = 0;
+    for (let i = 0; i < W; i++) s += warm[i * D + j]!;
+    const mean = s / W;
+    let v = 0;
+    for (let i = 0; i < W; i++) v += (warm[i * D + j]! - mean) ** 2;
+    obsOffset[j] = mean;
+    obsScale[j] = Math.max(Math.sqrt(v / W), cfg.obsStdFloor);
+  }
+  const floored = Array.from(obsScale, (s, j) => [s, j] as const).filter(([s]) => s === cfg.obsStdFloor).map(([, j]) => j);
+  if (floored.length > 0) {
+    hooks.progress?.(
+      `normalization: the warm-up std of observation entr${floored.length > 1 ? 'ies' : 'y'} [${floored.join(', ')}] is below obsStdFloor = ${cfg.obsStdFloor}; ` +
+        'their scale is set to the floor (z = (s − mean) / floor).',
+    );
+  }
+
+  // ---- networks ---------------------------------------------------------------------------------
+  const init = initDqnParams(layers, rng, { obsOffset, obsScale }, grid);
+  const learner = new DqnLearner(init, {
+    gamma: cfg.gamma,
+    double: cfg.double,
+    learningRate: cfg.learningRate,
+    huberDelta: cfg.huberDelta,
+    gradClip: cfg.gradClip,
+  });
+
+  let best = cloneDqnParams(init);
+  let bestReturn = -Infinity;
+  let bestEvaluation = 0;
+  let bestStep = 0;
+  const log: DqnEvalLog[] = [];
+  const decaySteps = Math.max(1, cfg.epsDecayFraction * cfg.steps);
+  const epsilonAt = (t: number): number => (t >= decaySteps ? cfg.epsEnd : cfg.epsStart + ((cfg.epsEnd - cfg.epsStart) * t) / decaySteps);
+  let current: DqnParams = init;
+
+  try {
+    while (envSteps < cfg.steps) {
+      // ---- act ε-greedily w.r.t. the online network -----------------------------------------
+      const eps = epsilonAt(envSteps);
+      const a = rng.uniform() < eps ? rng.integer(A) : argmax(learner.qValues(obs, 1), A);
+      step(a);
+
+      // ---- learn --------------------------------------------------------------------------
+      if (envSteps % cfg.trainEvery === 0) learner.update(buffer.sample(cfg.batchSize, rng));
+      if (envSteps % cfg.targetUpdate === 0) learner.syncTarget();
+
+      // ---- greedy evaluation ----------------------------------------------------------------
+      if (envSteps % cfg.evalEvery === 0 || envSteps === cfg.steps) {
+        const k = log.length + 1;
+        current = learner.params();
+        const ev = await evaluateDqnGreedy(current, evalEnv, cfg.evalEpisodes, (cfg.seed * 7919 + k * 104729) >>> 0);
+        const isNewBest = ev.mean >= bestReturn;
+        if (isNewBest) {
+          bestReturn = ev.mean;
+          bestEvaluation = k;
+          bestStep = envSteps;
+          best = cloneDqnParams(current);
+        }
+        const { loss } = learner.takeLossMean();
+        const wall = (performance.now() - t0) / 1000;
+        const row: DqnEvalLog = {
+          evaluation: k,
+          env_steps: envSteps,
+          epsilon: epsilonAt(envSteps),
+          updates: learner.updates,
+          loss,
+          eval_return_mean: ev.mean,
+          eval_return_std: ev.std,
+          train_episodes: episodes,
+          train_return_mean: recentReturns.length ? recentReturns.reduce((x, y) => x + y, 0) / recentReturns.length : NaN,
+          wall_s: wall,
+          steps_per_s: envSteps / wall,
+        };
+        log.push(row);
+        const eta = (wall / envSteps) * (cfg.steps - envSteps);
+        hooks.progress?.(
+          `step ${String(envSteps).padStart(String(cfg.steps).length)}/${cfg.steps}  ε ${row.epsilon.toFixed(2)}  ` +
+            `return ${ev.mean.toFixed(1)} ± ${ev.std.toFixed(1)}  best ${bestReturn.toFixed(1)}  train ${row.train_return_mean.toFixed(1)}  ` +
+            `loss ${Number.isFinite(loss) ? loss.toPrecision(3) : 'n/a'} (${learner.updates} updates)  ` +
+            `${row.steps_per_s.toFixed(0)} steps/s  elapsed ${formatDuration(wall)}  ETA ${formatDuration(eta)}`,
+        );
+        hooks.onEvaluation?.(row, cfg.keepBest ? best : current, isNewBest);
+      }
+    }
+  } finally {
+    learner.dispose();
+  }
+
+  return {
+    params: cfg.keepBest ? best : cloneDqnParams(current),
+    finalParams: cloneDqnParams(current),
+    bestEvalReturn: bestReturn,
+    bestEvaluation,
+    bestStep,
+    log,
+    parameterCount,
+    updates: log.at(-1)?.updates ?? 0,
+    backend,
+    config: cfg,
+    env,
+    wallSeconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/**
+ * What `saveDqnCheckpoint` needs besides the parameters: spaces, env id, backend, and the training
+ * record (every hyperparameter except the grid, which the checkpoint stores itself; seed, steps,
+ * best evaluation, wall time, parameter count). Non-finite numbers (gradClip = Infinity) are written
+ * as null.
+ */
+export function dqnCheckpointInfo(result: DqnTrainResult): DqnCheckpointInfo {
+  const { actionGrid: _grid, ...hyper } = result.config;
+  return {
+    observation_space: spaceToJson(result.env.observationSpace),
+    action_space: spaceToJson(result.env.actionSpace),
+    env_id: result.config.env,
+    training: {
+      algorithm: result.config.double ? 'double-dqn' : 'dqn',
+      ...hyper,
+      parameter_count: result.parameterCount,
+      env_steps: result.log.at(-1)?.env_steps ?? 0,
+      updates: result.updates,
+      evaluations: result.log.length,
+      best_evaluation: result.bestEvaluation,
+      best_step: result.bestStep,
+      best_eval_return: result.bestEvalReturn,
+      wall_seconds: result.wallSeconds,
+      backend: result.backend.name,
+      backend_requested: result.config.backend,
+    },
+    backend: result.backend.name,
+  };
+}
+
+// ---- the rest of the DQN public API, re-exported here so `gmmrl` exposes it in one place ----------
+export { saveDqnCheckpoint, loadDqnCheckpoint, type DqnCheckpoint, type DqnConfig, type DqnCheckpointInfo } from '../../models/dqn/checkpoint.js';
+export { initDqnParams, dqnParameterCount, cloneDqnParams, type DqnParams } from '../../models/dqn/params.js';
+export { dqnQValues, dqnTdTargets, dqnTdLoss, type DqnBatch } from '../../models/dqn/reference.js';
+export { dqnQValuesTf, DqnLearner, type DqnLearnerOptions, type DqnGradients } from '../../models/dqn/tf.js';
+export { dqnFloat32Bound, dqnQErrorBound, type DqnFloat32Bound } from '../../models/dqn/float32-bound.js';
+export { exportDqn, dqnMetadata, type DqnExportMeta } from '../../exporters/onnx/dqn.js';
+export { verifyDqnParity, dqnParityStates } from '../parity-dqn.js';

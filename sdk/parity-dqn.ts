@@ -1,0 +1,180 @@
+/**
+ * Parity for DQN exports: prove that an exported ONNX file acts like the DQN checkpoint it came from.
+ * The same procedure and report as sdk/parity.ts (`verifyParity`, GMM-QF), with the tolerance
+ * derived for the MLP:
+ *
+ * The checkpoint is evaluated with TensorFlow.js (`dqnQValuesTf`: the graph's op sequence, float32)
+ * and the file with ONNX Runtime through `gmmrl/runtime` (`loadPolicy`), on three kinds of states:
+ * rollouts in the checkpoint's environment (greedy with 20 % random actions), uniform draws within
+ * the observation bounds (offset ± 4·scale where a bound is infinite or huge), and states far
+ * outside the data (offset ± 10–30·scale per entry, random signs). The float64 reference is
+ * reported alongside for information.
+ *
+ * Tolerance (stated, tested in spec/sdk/parity-dqn.spec.ts):
+ * - q: |q_onnx − q_tfjs| ≤ 2·B for EVERY entry, B = the worst-case float32 error bound of the
+ *   graph's op sequence (models/dqn/float32-bound.ts: u = 2⁻²⁴ per op, |δ(xW + b)| ≤
+ *   γ_{n+2}(Σ|W||x| + |b|) + |W||δx|, ReLU 1-Lipschitz). Each engine is within B of the float64
+ *   value, so two correct float32 engines are within 2B of each other, whatever their summation
+ *   order; a wrong weight is not (a relative change of 1e-4 in one weight exceeds 2B, since B is
+ *   ~(n+2)·6e-8 of the terms it touches). A relative tolerance alone would be wrong for an MLP:
+ *   q can cancel (Σ|W||x| ≫ |q|) and near q = 0 no relative tolerance holds. `rtol` (default 0)
+ *   additionally accepts entries with relative difference ≤ rtol where |q| > qFloor, as in
+ *   verifyParity; with the default every entry is judged by the bound
+ *   (`float32_bound.entries_beyond_rtol` counts them all).
+ * - actions: identical greedy actions except ties: rows where the two chosen actions' TensorFlow.js
+ *   q values differ by at most 2(B_a + B_b), the most two engines each within B can disagree by.
+ * - `float32_bound.max_condition` reports κ = max (Σ|W||x| + |b|) / |q| at the output layer
+ *   (float64, entries with |q| > qFloor): how much cancellation the states exercise.
+ */
+import { readFileSync } from 'node:fs';
+import { ShapeError, ValueError } from '../runtime/errors.js';
+import { loadPolicy } from '../runtime/index.node.js';
+import { loadDqnCheckpoint, type DqnCheckpoint } from '../models/dqn/checkpoint.js';
+import { dqnQValuesTf } from '../models/dqn/tf.js';
+import { argmaxRows, dqnQValues } from '../models/dqn/reference.js';
+import { dqnFloat32Bound } from '../models/dqn/float32-bound.js';
+import { make } from './envs/index.js';
+import { Rng } from './util/rng.js';
+import { selectBackend } from './backend.js';
+import type { ParityOptions, ParityReport } from './parity.js';
+
+function relDiff(a: number, b: number, floor: number): number {
+  const d = Math.abs(a - b);
+  return Math.abs(b) > floor ? d / Math.abs(b) : 0;
+}
+
+/** Draws the verification states (float32 rows, [N, D]) for a DQN checkpoint. */
+export function dqnParityStates(
+  ckpt: Pick<DqnCheckpoint, 'params' | 'config'>,
+  n: number,
+  seed: number,
+): { obs: Float32Array; rollout: number; uniform: number; far: number } {
+  const { params, config } = ckpt;
+  const D = params.layers[0]!;
+  const A = params.layers.at(-1)!;
+  const grid = params.actionGrid;
+  const size = grid ? grid.shape.reduce((a, b) => a * b, 1) : 1;
+  const rng = new Rng(seed);
+  const nRoll = Math.floor(n / 3);
+  const nUni = Math.floor(n / 3);
+  const nFar = n - nRoll - nUni;
+  const obs = new Float32Array(n * D);
+  // 1. rollouts of the checkpoint's greedy policy with 20 % random actions
+  const env = make(config.env_id);
+  let o = env.reset({ seed: rng.nextSeed() }).obs;
+  for (let i = 0; i < nRoll; i++) {
+    obs.set(o, i * D);
+    const a = rng.uniform() < 0.2 ? rng.integer(A) : argmaxRows(dqnQValues(params, o, 1), 1, A)[0]!;
+    const r = env.step(grid ? Float32Array.from(grid.values.subarray(a * size, (a + 1) * size)) : a);
+    o = r.terminated || r.truncated ? env.reset({ seed: rng.nextSeed() }).obs : r.obs;
+  }
+  // 2. uniform within bounds (offset ± 4·scale where the bound is infinite or huge)
+  const low = env.observationSpace.low;
+  const high = env.observationSpace.high;
+  for (let i = nRoll; i < nRoll + nUni; i++) {
+    for (let j = 0; j < D; j++) {
+      const wide = !(Math.abs(low[j]!) < 1e6 && Math.abs(high[j]!) < 1e6);
+      const lo = wide ? params.obsOffset[j]! - 4 * params.obsScale[j]! : low[j]!;
+      const hi = wide ? params.obsOffset[j]! + 4 * params.obsScale[j]! : high[j]!;
+      obs[i * D + j] = rng.uniformRange(lo, hi);
+    }
+  }
+  // 3. far outside the data
+  for (let i = nRoll + nUni; i < n; i++) {
+    for (let j = 0; j < D; j++) {
+      const sign = rng.uniform() < 0.5 ? -1 : 1;
+      obs[i * D + j] = params.obsOffset[j]! + sign * rng.uniformRange(10, 30) * params.obsScale[j]!;
+    }
+  }
+  return { obs, rollout: nRoll, uniform: nUni, far: nFar };
+}
+
+/**
+ * Compares a DQN checkpoint (TensorFlow.js) with an exported ONNX file (ONNX Runtime). Options as
+ * verifyParity: states (default 3000), seed (0), rtol (default 0 here: every entry judged by the
+ * 2B bound), qFloor (1e-3, for the reported relative differences), backend.
+ */
+export async function verifyDqnParity(ckptDir: string, onnx: string | Uint8Array, opts: ParityOptions = {}): Promise<ParityReport> {
+  const n = opts.states ?? 3000;
+  if (!Number.isInteger(n) || n < 3) throw new ShapeError(`verify: states = ${n}; expected an integer ≥ 3 (default 3000).`);
+  const rtol = opts.rtol ?? 0;
+  if (!(rtol >= 0) || !Number.isFinite(rtol)) throw new ValueError(`verify: rtol = ${rtol}; expected a finite number ≥ 0 (default 0 for dqn: the 2B bound alone).`);
+  const floor = opts.qFloor ?? 1e-3;
+  const backend = await selectBackend(opts.backend ?? 'auto');
+  const ckpt = loadDqnCheckpoint(ckptDir);
+  const { params } = ckpt;
+  const A = params.layers.at(-1)!;
+  const { obs, rollout, uniform, far } = dqnParityStates(ckpt, n, opts.seed ?? 0);
+  const bytes = typeof onnx === 'string' ? new Uint8Array(readFileSync(onnx)) : onnx;
+  const policy = await loadPolicy(bytes);
+  try {
+    const qOrtRows = await policy.qBatch(obs);
+    // Discrete: the graph's own action output. Grid: the runtime's grid API is not settled here, so
+    // the graph's action_index (ArgMax of q, first index on ties) is recomputed from ONNX Runtime's q.
+    const actOrt = params.actionGrid ? argmaxRows(Float32Array.from(qOrtRows.flatMap((r) => Array.from(r))), n, A) : await policy.actBatch(obs);
+    const qTf = dqnQValuesTf(params, obs, n);
+    const { bound, magnitude, q: q64 } = dqnFloat32Bound(params, obs, n);
+    let maxAbs = 0;
+    let maxRel = 0;
+    let refOnnx = 0;
+    let refTf = 0;
+    let agree = 0;
+    let ties = 0;
+    let mismatches = 0;
+    let beyond = 0;
+    let beyondRatio = 0;
+    let badQ = 0;
+    let maxCond = 0;
+    const actTf = argmaxRows(qTf, n, A);
+    for (let i = 0; i < n; i++) {
+      const row = qOrtRows[i]!;
+      for (let a = 0; a < A; a++) {
+        const k = i * A + a;
+        const x = row[a]!;
+        const y = qTf[k]!;
+        const diff = Math.abs(x - y);
+        const rel = relDiff(x, y, floor);
+        maxAbs = Math.max(maxAbs, diff);
+        maxRel = Math.max(maxRel, rel);
+        refOnnx = Math.max(refOnnx, relDiff(x, q64[k]!, floor));
+        refTf = Math.max(refTf, relDiff(y, q64[k]!, floor));
+        if (!Number.isFinite(x) || !Number.isFinite(y) || !Number.isFinite(diff)) badQ++;
+        else if (!(rtol > 0 && Math.abs(y) > floor && rel <= rtol)) {
+          beyond++;
+          const ratio = diff / (2 * bound[k]!);
+          beyondRatio = Math.max(beyondRatio, ratio);
+          if (!(ratio <= 1)) badQ++;
+        }
+        if (Math.abs(q64[k]!) > floor) maxCond = Math.max(maxCond, magnitude[k]! / Math.abs(q64[k]!));
+      }
+      const ao = actOrt[i]!;
+      const at = actTf[i]!;
+      if (ao === at) agree++;
+      else if (Math.abs(qTf[i * A + ao]! - qTf[i * A + at]!) <= 2 * (bound[i * A + ao]! + bound[i * A + at]!)) ties++;
+      else mismatches++;
+    }
+    const pass = badQ === 0 && mismatches === 0 && Number.isFinite(maxAbs);
+    return {
+      max_abs_diff: { q: maxAbs },
+      max_rel_diff: { q: maxRel },
+      action_agreement: agree / n,
+      ties,
+      action_mismatches_outside_ties: mismatches,
+      states: { total: n, rollout, uniform, far },
+      tolerance: {
+        q_rtol: rtol,
+        q_floor: floor,
+        q_beyond_float32_resolution:
+          '|Δq| ≤ 2·B on every entry (beyond q_rtol when it is > 0), B = worst-case float32 error bound of the DQN graph op sequence (models/dqn/float32-bound.ts)',
+        actions: 'identical except ties: |q_a − q_b| ≤ 2·(B_a + B_b) in TensorFlow.js',
+      },
+      float32_bound: { entries_beyond_rtol: beyond, max_ratio_beyond_rtol: beyondRatio, max_condition: maxCond },
+      reference_f64: { max_rel_diff_onnx: refOnnx, max_rel_diff_tfjs: refTf },
+      backend: backend.name,
+      execution_provider: policy.info.executionProvider,
+      pass,
+    };
+  } finally {
+    await policy.dispose();
+  }
+}

@@ -3,6 +3,8 @@
  * The gmmrl command line.
  *
  *   gmmrl train gmmqf --env CartPole-v1 [--components K] [--steps N] [--seed S] [--metric ai|bw] [--backend …] --out runs/NAME
+ *   gmmrl train sgmmqf --env Acrobot-v1 [--components 50] [--factors 3] [--rho 1e-4] … --out runs/NAME
+ *   gmmrl train dqn --env Acrobot-v1 [--double] [--hidden 128,128] … --out runs/NAME
  *   gmmrl export runs/NAME --out policy.onnx
  *   gmmrl eval policy.onnx [--env ID] [--episodes 100] [--seed S] [--json]
  *   gmmrl verify runs/NAME policy.onnx [--states N] [--seed S]
@@ -16,8 +18,17 @@ import { GmmrlError } from '../runtime/errors.js';
 import { parseArgs, formatHelp, type FlagSpecs, type ParsedFlags } from './cli/args.js';
 import { BACKEND_NAMES, type BackendName } from './backend.js';
 import { GMMQF_DEFAULTS, trainGmmQf } from './algorithms/gmmqf.js';
+import { SGMMQF_DEFAULTS, trainSgmmqf } from './algorithms/sgmmqf.js';
+import { DQN_DEFAULTS, trainDqn, dqnCheckpointInfo } from './algorithms/dqn.js';
 import { saveGmmQfCheckpoint, loadGmmQfCheckpoint } from '../models/gmmqf/checkpoint.js';
+import { saveDqnCheckpoint, loadDqnCheckpoint } from '../models/dqn/checkpoint.js';
 import { exportGmmQf } from '../exporters/index.js';
+import { exportDqn } from '../exporters/onnx/dqn.js';
+import { verifyDqnParity } from './parity-dqn.js';
+import { checkpointFamily } from './checkpoints.js';
+import { defaultActionGrid, parseActionGrid } from './envs/discretize.js';
+import { FEATURE_KINDS, type FeatureKind } from '../models/gmmqf/features.js';
+import type { ActionGrid } from '../models/gmmqf/params.js';
 import { writeFileAtomic } from '../models/io.js';
 import { loadPolicy } from '../runtime/index.node.js';
 import { make, listEnvs } from './envs/index.js';
@@ -49,6 +60,48 @@ const GMMQF_FLAGS: FlagSpecs = {
   'gd-steps': { type: 'int', help: 'Riemannian gradient steps per policy evaluation', default: GMMQF_DEFAULTS.gdSteps },
   'eval-episodes': { type: 'int', help: 'greedy evaluation episodes per iteration', default: GMMQF_DEFAULTS.evalEpisodes },
   'keep-best': { type: 'boolean', help: 'save the best-evaluated parameters rather than the last', default: true },
+  features: { type: 'string', help: "feature map before normalization ('auto': Acrobot's angle state for Acrobot-v1)", default: 'auto', choices: ['auto', ...FEATURE_KINDS] },
+  'action-grid': { type: 'string', help: 'continuous-action envs: N evenly spaced points, or explicit values "v1,v2,…" (default: the env\'s documented grid)' },
+};
+
+const SGMMQF_FLAGS: FlagSpecs = {
+  ...COMMON_TRAIN_FLAGS,
+  steps: { type: 'int', help: 'total environment steps', default: SGMMQF_DEFAULTS.steps },
+  components: { type: 'int', help: 'number of Gaussians K', default: SGMMQF_DEFAULTS.components },
+  factors: { type: 'int', help: 'Hadamard factors J of the weights (1 = dense)', default: SGMMQF_DEFAULTS.factors },
+  rho: { type: 'number', help: 'l2 regularization ρ on the factors (sparsity)', default: SGMMQF_DEFAULTS.rho },
+  'lr-means': { type: 'number', help: 'Adam learning rate of the means', default: SGMMQF_DEFAULTS.lrMeans },
+  'lr-covariances': { type: 'number', help: 'Riemannian Adam learning rate of the covariances', default: SGMMQF_DEFAULTS.lrCovariances },
+  'lr-factors': { type: 'number', help: 'Adam learning rate of the weight factors', default: SGMMQF_DEFAULTS.lrFactors },
+  'batch-size': { type: 'int', help: 'mini-batch size T (newest transition always included)', default: SGMMQF_DEFAULTS.batchSize },
+  buffer: { type: 'int', help: 'replay buffer capacity', default: SGMMQF_DEFAULTS.bufferCapacity },
+  gamma: { type: 'number', help: 'discount factor', default: SGMMQF_DEFAULTS.gamma },
+  'warmup-steps': { type: 'int', help: 'uniformly random steps before learning (they fix the normalization)', default: SGMMQF_DEFAULTS.warmupSteps },
+  'eps-decay-fraction': { type: 'number', help: 'fraction of the steps over which ε decays 1 → 0.05', default: SGMMQF_DEFAULTS.epsDecayFraction },
+  'target-update': { type: 'int', help: 'targets from a frozen copy refreshed every N steps (0 = current Q, the paper)', default: SGMMQF_DEFAULTS.targetUpdate },
+  'eval-every': { type: 'int', help: 'greedy evaluation every N steps', default: SGMMQF_DEFAULTS.evalEvery },
+  'eval-episodes': { type: 'int', help: 'greedy episodes per evaluation', default: SGMMQF_DEFAULTS.evalEpisodes },
+  'keep-best': { type: 'boolean', help: 'save the best-evaluated parameters rather than the last', default: true },
+  features: { type: 'string', help: "feature map before normalization ('auto': Acrobot's angle state for Acrobot-v1)", default: 'auto', choices: ['auto', ...FEATURE_KINDS] },
+  'action-grid': { type: 'string', help: 'continuous-action envs: N evenly spaced points, or explicit values "v1,v2,…" (default: the env\'s documented grid)' },
+};
+
+const DQN_FLAGS: FlagSpecs = {
+  ...COMMON_TRAIN_FLAGS,
+  steps: { type: 'int', help: 'total environment steps', default: DQN_DEFAULTS.steps },
+  double: { type: 'boolean', help: 'Double DQN targets', default: false },
+  hidden: { type: 'string', help: 'hidden layer widths, comma-separated', default: DQN_DEFAULTS.hidden.join(',') },
+  lr: { type: 'number', help: 'Adam learning rate', default: DQN_DEFAULTS.learningRate },
+  'batch-size': { type: 'int', help: 'mini-batch size', default: DQN_DEFAULTS.batchSize },
+  buffer: { type: 'int', help: 'replay buffer capacity', default: DQN_DEFAULTS.bufferSize },
+  gamma: { type: 'number', help: 'discount factor', default: DQN_DEFAULTS.gamma },
+  'warmup-steps': { type: 'int', help: 'uniformly random steps before learning', default: DQN_DEFAULTS.warmupSteps },
+  'eps-decay-fraction': { type: 'number', help: 'fraction of the steps over which ε decays 1 → 0.05', default: DQN_DEFAULTS.epsDecayFraction },
+  'target-update': { type: 'int', help: 'hard target-network update every N steps', default: DQN_DEFAULTS.targetUpdate },
+  'eval-every': { type: 'int', help: 'greedy evaluation every N steps', default: DQN_DEFAULTS.evalEvery },
+  'eval-episodes': { type: 'int', help: 'greedy episodes per evaluation', default: DQN_DEFAULTS.evalEpisodes },
+  'keep-best': { type: 'boolean', help: 'save the best-evaluated parameters rather than the last', default: true },
+  'action-grid': { type: 'string', help: 'continuous-action envs: N evenly spaced points, or explicit values "v1,v2,…" (default: the env\'s documented grid)' },
 };
 
 const EXPORT_FLAGS: FlagSpecs = {
@@ -84,6 +137,8 @@ const USAGE = `gmmrl ${GMMRL_VERSION}: Gaussian-mixture reinforcement learning, 
 
 Commands:
   gmmrl train gmmqf --env ID --out DIR [flags]   train a GMM Q-function (batch policy iteration)
+  gmmrl train sgmmqf --env ID --out DIR [flags]  train a sparse GMM Q-function online (Riemannian Adam)
+  gmmrl train dqn --env ID --out DIR [--double]  train a DQN / Double DQN baseline
   gmmrl export DIR --out FILE.onnx               export a checkpoint to ONNX
   gmmrl eval FILE.onnx [--env ID] [--episodes N]  run episodes with ONNX Runtime (gmmrl/runtime)
   gmmrl verify DIR FILE.onnx [--states N]        prove the ONNX file matches the checkpoint
@@ -116,6 +171,23 @@ function checkPositionals(command: string, positionals: string[], max: number): 
   }
 }
 
+/** The action grid for a run: none for discrete envs (a --action-grid there is an error), the flag or the env's default for Box envs. */
+function resolveActionGrid(command: string, envId: string, flag: string | undefined): ActionGrid | undefined {
+  const env = make(envId);
+  if (env.actionSpace.kind === 'discrete') {
+    if (flag !== undefined) throw new ValueError(`gmmrl ${command}: --action-grid ${flag} given, but ${envId} has discrete actions; remove the flag.`);
+    return undefined;
+  }
+  return flag !== undefined ? parseActionGrid(flag, env.actionSpace) : defaultActionGrid(env);
+}
+
+function progressSink(flags: ParsedFlags, err: Out): (line: string) => void {
+  const quiet = Boolean(flags.quiet);
+  return (line) => {
+    if (!quiet) err(line);
+  };
+}
+
 export async function trainGmmQfCommand(argv: string[], out: Out, err: Out): Promise<{ dir: string; bestReturn: number }> {
   const { positionals, flags } = parseArgs('train gmmqf', argv, GMMQF_FLAGS);
   if (flags.help) {
@@ -141,6 +213,8 @@ export async function trainGmmQfCommand(argv: string[], out: Out, err: Out): Pro
       gdSteps: flags['gd-steps'] as number,
       evalEpisodes: flags['eval-episodes'] as number,
       keepBest: flags['keep-best'] as boolean,
+      features: flags.features as 'auto' | FeatureKind,
+      actionGrid: resolveActionGrid('train gmmqf', envId, str(flags, 'action-grid')),
     },
     {
       progress: (line) => {
@@ -175,6 +249,129 @@ export async function trainGmmQfCommand(argv: string[], out: Out, err: Out): Pro
   return { dir, bestReturn: result.bestEvalReturn };
 }
 
+export async function trainSgmmqfCommand(argv: string[], out: Out, err: Out): Promise<{ dir: string; bestReturn: number }> {
+  const { positionals, flags } = parseArgs('train sgmmqf', argv, SGMMQF_FLAGS);
+  if (flags.help) {
+    out(formatHelp('gmmrl train sgmmqf --env ID --out DIR [flags]', SGMMQF_FLAGS));
+    return { dir: '', bestReturn: NaN };
+  }
+  checkPositionals('train sgmmqf', positionals, 0);
+  const dir = requireFlag('train sgmmqf', flags, 'out', '--out runs/acrobot');
+  const envId = str(flags, 'env')!;
+  const probe = make(envId);
+  const actionGrid = resolveActionGrid('train sgmmqf', envId, str(flags, 'action-grid'));
+  const writer = new RunWriter(dir, `S-GMM-QF on ${envId} (seed ${flags.seed})`, probe.rewardThreshold);
+  if (!flags.quiet) err('backend: js-float64 (S-GMM-QF updates run in a fused float64 typed-array kernel; TensorFlow.js is not used for training)');
+  const result = await trainSgmmqf(
+    {
+      env: envId,
+      steps: flags.steps as number,
+      seed: flags.seed as number,
+      components: flags.components as number,
+      factors: flags.factors as number,
+      rho: flags.rho as number,
+      lrMeans: flags['lr-means'] as number,
+      lrCovariances: flags['lr-covariances'] as number,
+      lrFactors: flags['lr-factors'] as number,
+      batchSize: flags['batch-size'] as number,
+      bufferCapacity: flags.buffer as number,
+      gamma: flags.gamma as number,
+      warmupSteps: flags['warmup-steps'] as number,
+      epsDecayFraction: flags['eps-decay-fraction'] as number,
+      targetUpdate: flags['target-update'] as number,
+      evalEvery: flags['eval-every'] as number,
+      evalEpisodes: flags['eval-episodes'] as number,
+      keepBest: flags['keep-best'] as boolean,
+      features: flags.features as 'auto' | FeatureKind,
+      ...(actionGrid ? { actionGrid } : {}),
+    },
+    { progress: progressSink(flags, err), onEval: (row) => writer.addRow({ ...row }) },
+  );
+  const last = result.log.at(-1);
+  const { actionGrid: _grid, ...config } = result.config;
+  const info = {
+    observation_space: spaceToJson(result.env.observationSpace),
+    action_space: spaceToJson(result.env.actionSpace),
+    env_id: envId,
+    training: {
+      algorithm: 's-gmm-qf',
+      ...config,
+      env_steps: last?.env_steps ?? 0,
+      best_step: result.bestStep,
+      best_eval_return: result.bestEvalReturn,
+      parameter_count: result.parameterCount,
+      final_nonzero_fraction: last?.nonzero_fraction ?? NaN,
+      final_live_components: last?.live_components ?? NaN,
+      updates: result.updates,
+      update_seconds: result.updateSeconds,
+      wall_seconds: result.wallSeconds,
+    },
+    backend: 'js-float64',
+  };
+  const sha = saveGmmQfCheckpoint(dir, result.params, info, { factors: { J: result.factors.J, rho: result.config.rho, values: result.factors.values } });
+  writer.writeSummary({ ...info, weights_sha256: sha, library_version: GMMRL_VERSION });
+  out(
+    `trained sgmmqf on ${envId}: ${last?.env_steps} steps in ${formatDuration(result.wallSeconds)} ` +
+      `(${((1e3 * result.updateSeconds) / Math.max(1, result.updates)).toFixed(2)} ms per update); best greedy return ${result.bestEvalReturn.toFixed(1)} ` +
+      `(step ${result.bestStep}); ${result.parameterCount} parameters, ${(100 * (last?.nonzero_fraction ?? NaN)).toFixed(1)} % nonzero weights; checkpoint ${dir}/`,
+  );
+  return { dir, bestReturn: result.bestEvalReturn };
+}
+
+function parseHidden(spec: string): number[] {
+  if (spec.trim() === '') return [];
+  const widths = spec.split(',').map((x) => Number(x.trim()));
+  for (const [i, w] of widths.entries()) {
+    if (!Number.isSafeInteger(w) || w < 1) throw new ValueError(`gmmrl train dqn: --hidden ${JSON.stringify(spec)}: entry ${i} is not a positive integer; use e.g. --hidden 128,128.`);
+  }
+  return widths;
+}
+
+export async function trainDqnCommand(argv: string[], out: Out, err: Out): Promise<{ dir: string; bestReturn: number }> {
+  const { positionals, flags } = parseArgs('train dqn', argv, DQN_FLAGS);
+  if (flags.help) {
+    out(formatHelp('gmmrl train dqn --env ID --out DIR [flags]', DQN_FLAGS));
+    return { dir: '', bestReturn: NaN };
+  }
+  checkPositionals('train dqn', positionals, 0);
+  const dir = requireFlag('train dqn', flags, 'out', '--out runs/acrobot-dqn');
+  const envId = str(flags, 'env')!;
+  const probe = make(envId);
+  const actionGrid = resolveActionGrid('train dqn', envId, str(flags, 'action-grid'));
+  const double = Boolean(flags.double);
+  const writer = new RunWriter(dir, `${double ? 'Double DQN' : 'DQN'} on ${envId} (seed ${flags.seed})`, probe.rewardThreshold);
+  const result = await trainDqn(
+    {
+      env: envId,
+      steps: flags.steps as number,
+      seed: flags.seed as number,
+      backend: flags.backend as BackendName,
+      hidden: parseHidden(str(flags, 'hidden')!),
+      double,
+      learningRate: flags.lr as number,
+      gamma: flags.gamma as number,
+      batchSize: flags['batch-size'] as number,
+      bufferSize: flags.buffer as number,
+      warmupSteps: flags['warmup-steps'] as number,
+      epsDecayFraction: flags['eps-decay-fraction'] as number,
+      targetUpdate: flags['target-update'] as number,
+      evalEvery: flags['eval-every'] as number,
+      evalEpisodes: flags['eval-episodes'] as number,
+      keepBest: flags['keep-best'] as boolean,
+      ...(actionGrid ? { actionGrid } : {}),
+    },
+    { progress: progressSink(flags, err), onEvaluation: (row) => writer.addRow({ ...row }) },
+  );
+  const info = dqnCheckpointInfo(result);
+  const sha = saveDqnCheckpoint(dir, result.params, info);
+  writer.writeSummary({ ...info, weights_sha256: sha, library_version: GMMRL_VERSION });
+  out(
+    `trained ${double ? 'double-dqn' : 'dqn'} on ${envId}: ${result.config.steps} steps in ${formatDuration(result.wallSeconds)} on ${info.backend}; ` +
+      `best greedy return ${result.bestEvalReturn.toFixed(1)}; ${result.parameterCount} parameters; checkpoint ${dir}/`,
+  );
+  return { dir, bestReturn: result.bestEvalReturn };
+}
+
 export async function exportCommand(argv: string[], out: Out): Promise<string> {
   const { positionals, flags } = parseArgs('export', argv, EXPORT_FLAGS);
   if (flags.help) {
@@ -184,23 +381,49 @@ export async function exportCommand(argv: string[], out: Out): Promise<string> {
   checkPositionals('export', positionals, 1);
   const dir = requirePositional('export', positionals, 0, 'the checkpoint directory', 'gmmrl export runs/NAME --out policy.onnx');
   const file = requireFlag('export', flags, 'out', '--out policy.onnx');
-  const ckpt = loadGmmQfCheckpoint(dir);
-  const obsSpace = ckpt.config.observation_space;
-  const bytes = exportGmmQf(ckpt.params, {
-    envId: ckpt.config.env_id,
-    observationSpace: {
-      shape: obsSpace.shape ?? [ckpt.params.D],
-      low: (obsSpace.low ?? []).map((v) => (v === null ? -Infinity : v)),
-      high: (obsSpace.high ?? []).map((v) => (v === null ? Infinity : v)),
-    },
-    actionSpace: { kind: 'discrete', n: ckpt.params.A },
-    sourceCheckpointSha256: ckpt.sha256,
-    training: ckpt.config.training,
-  });
+  const family = checkpointFamily(dir);
+  let bytes: Uint8Array;
+  let summary: string;
+  if (family === 'dqn') {
+    const ckpt = loadDqnCheckpoint(dir);
+    const obsSpace = ckpt.config.observation_space;
+    bytes = exportDqn(ckpt.params, {
+      envId: ckpt.config.env_id,
+      observationSpace: spaceBounds(obsSpace, ckpt.params.layers[0]!),
+      actionSpace: ckpt.params.actionGrid
+        ? { kind: 'box', ...spaceBounds(ckpt.config.action_space, 1) }
+        : { kind: 'discrete', n: ckpt.params.layers.at(-1)! },
+      sourceCheckpointSha256: ckpt.sha256,
+      training: ckpt.config.training,
+    });
+    summary = `dqn, layers ${ckpt.params.layers.join('-')}`;
+  } else {
+    const ckpt = loadGmmQfCheckpoint(dir);
+    const obsSpace = ckpt.config.observation_space;
+    const training = ckpt.config.training;
+    const pc = training['parameter_count'];
+    bytes = exportGmmQf(ckpt.params, {
+      envId: ckpt.config.env_id,
+      observationSpace: spaceBounds(obsSpace, ckpt.params.D),
+      sourceCheckpointSha256: ckpt.sha256,
+      training,
+      ...(ckpt.factors ? { sparsity: { factors: ckpt.factors.J, rho: ckpt.factors.rho, threshold: Number(training['sparsityThreshold'] ?? 1e-6) } } : {}),
+      ...(typeof pc === 'number' ? { parameterCount: pc } : {}),
+    });
+    summary = `gmmqf, K=${ckpt.params.K}, D=${ckpt.params.D}, A=${ckpt.params.A}`;
+  }
   mkdirSync(dirname(resolve(file)), { recursive: true });
   writeFileAtomic(file, bytes);
-  out(`exported ${dir} → ${file} (${bytes.length} bytes, K=${ckpt.params.K}, D=${ckpt.params.D}, A=${ckpt.params.A})`);
+  out(`exported ${dir} → ${file} (${bytes.length} bytes, ${summary})`);
   return file;
+}
+
+function spaceBounds(space: { shape?: number[]; low?: (number | null)[]; high?: (number | null)[] }, fallbackSize: number) {
+  return {
+    shape: space.shape ?? [fallbackSize],
+    low: (space.low ?? []).map((v) => (v === null ? -Infinity : v)),
+    high: (space.high ?? []).map((v) => (v === null ? Infinity : v)),
+  };
 }
 
 export async function evalCommand(argv: string[], out: Out): Promise<{ mean_return: number; std_return: number; episodes: number }> {
@@ -219,7 +442,7 @@ export async function evalCommand(argv: string[], out: Out): Promise<{ mean_retu
     if (!envId) throw new ValueError(`gmmrl eval: the model has no env_id metadata; pass --env ID.`);
     const env = make(envId);
     const seed = flags.seed as number;
-    const { mean, std } = await runEpisodes(env, (obs) => policy.actOne(obs), episodes, seed);
+    const { mean, std } = await runEpisodes(env, (obs) => policy.envAction(obs), episodes, seed);
     const res = { mean_return: mean, std_return: std, episodes };
     if (flags.json) out(JSON.stringify(res));
     else out(`${envId}: mean return ${mean.toFixed(2)} ± ${std.toFixed(2)} over ${episodes} episodes (seeds ${seed}…${seed + episodes - 1}), ONNX Runtime`);
@@ -239,12 +462,13 @@ export async function verifyCommand(argv: string[], out: Out): Promise<boolean> 
   const usage = 'gmmrl verify runs/NAME policy.onnx';
   const dir = requirePositional('verify', positionals, 0, 'the checkpoint directory', usage);
   const file = requirePositional('verify', positionals, 1, 'the .onnx file', usage);
-  const report = await verifyParity(dir, file, {
+  const opts = {
     states: flags.states as number,
     seed: flags.seed as number,
     rtol: flags.rtol as number,
     backend: flags.backend as BackendName,
-  });
+  };
+  const report = checkpointFamily(dir) === 'dqn' ? await verifyDqnParity(dir, file, opts) : await verifyParity(dir, file, opts);
   out(JSON.stringify(report, null, 2));
   return report.pass;
 }
@@ -298,8 +522,16 @@ export async function main(argv: string[], out: Out = (l) => console.log(l), err
           await trainGmmQfCommand(flags, out, err);
           return 0;
         }
+        if (algo === 'sgmmqf') {
+          await trainSgmmqfCommand(flags, out, err);
+          return 0;
+        }
+        if (algo === 'dqn') {
+          await trainDqnCommand(flags, out, err);
+          return 0;
+        }
         throw new UnknownNameError(
-          `gmmrl train: unknown algorithm ${JSON.stringify(algo ?? '')}. Available: gmmqf. Usage: gmmrl train gmmqf --env CartPole-v1 --out runs/NAME.`,
+          `gmmrl train: unknown algorithm ${JSON.stringify(algo ?? '')}. Available: gmmqf, sgmmqf, dqn. Usage: gmmrl train sgmmqf --env CartPole-v1 --out runs/NAME.`,
         );
       }
       case 'export':

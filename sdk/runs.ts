@@ -12,13 +12,13 @@ import { MetricsLog, svgLinePlot, type MetricRow } from './util/metrics.js';
 
 export class RunWriter {
   readonly metrics = new MetricsLog();
-  constructor(readonly dir: string, readonly title: string, readonly rewardThreshold?: number) {
-    mkdirSync(dir, { recursive: true });
-  }
+  /** The directory is created at the first write, so a run refused by config validation leaves nothing behind. */
+  constructor(readonly dir: string, readonly title: string, readonly rewardThreshold?: number) {}
 
   /** Appends a row and rewrites metrics.csv and curve.svg (both atomically). */
   addRow(row: MetricRow, x = 'env_steps', y = 'eval_return_mean'): void {
     this.metrics.add(row);
+    mkdirSync(this.dir, { recursive: true });
     this.metrics.writeCsv(join(this.dir, 'metrics.csv'));
     const xs = this.metrics.rows.map((r) => Number(r[x]));
     const ys = this.metrics.rows.map((r) => Number(r[y]));
@@ -33,6 +33,7 @@ export class RunWriter {
   }
 
   writeSummary(summary: Record<string, unknown>): void {
+    mkdirSync(this.dir, { recursive: true });
     writeFileAtomic(join(this.dir, 'run.json'), JSON.stringify(summary, null, 2) + '\n');
   }
 }

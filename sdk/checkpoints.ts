@@ -1,0 +1,30 @@
+/**
+ * Which model family a checkpoint directory holds (config.json `model_family`), so the CLI can
+ * dispatch export and verification without loading the weights twice.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ModelFormatError } from '../runtime/errors.js';
+
+export const CHECKPOINT_FAMILIES = ['gmmqf', 'dqn'] as const;
+export type CheckpointFamily = (typeof CHECKPOINT_FAMILIES)[number];
+
+export function checkpointFamily(dir: string): CheckpointFamily {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new ModelFormatError(`checkpoint: ${dir} is not a directory. Pass the run directory written by 'gmmrl train' (it contains config.json and weights.safetensors).`);
+  }
+  const path = join(dir, 'config.json');
+  if (!existsSync(path)) {
+    throw new ModelFormatError(`checkpoint: ${path} is missing. Pass the run directory written by 'gmmrl train' (it contains config.json and weights.safetensors).`);
+  }
+  let family: unknown;
+  try {
+    family = (JSON.parse(readFileSync(path, 'utf8')) as { model_family?: unknown }).model_family;
+  } catch (err) {
+    throw new ModelFormatError(`checkpoint: ${path} is not valid JSON (${(err as Error).message}). The file is truncated or corrupt: restore it or re-run training.`);
+  }
+  if (typeof family !== 'string' || !(CHECKPOINT_FAMILIES as readonly string[]).includes(family)) {
+    throw new ModelFormatError(`checkpoint: ${path} field "model_family" is ${JSON.stringify(family)}; expected one of ${CHECKPOINT_FAMILIES.join(', ')}.`);
+  }
+  return family as CheckpointFamily;
+}

@@ -9,6 +9,7 @@ const SCRIPTS = [
   ['node dist/experiments/qfunctions.js --suite sparsity', 'Acrobot-v1 sparsity sweep ρ × J'],
   ['node dist/experiments/qfunctions.js --suite classic', 'MountainCar-v0 and Pendulum-v1 (grid), S-GMM-QF vs DQN'],
   ['node dist/experiments/qfunctions.js --suite ksweep', 'number of Gaussians K, CartPole-v1'],
+  ['node dist/experiments/qfunctions.js --suite ksweep-acrobot', 'number of Gaussians K, Acrobot-v1'],
   ['node dist/experiments/qfunctions.js --suite metric', 'batch GMM-QF: affine-invariant vs Bures-Wasserstein'],
 ];
 console.log('Experiments (see README "Results" for the figures they produced):');

@@ -132,8 +132,13 @@ export interface GmmQfIterationLog {
   env_steps: number;
   epsilon: number;
   transitions: number;
+  /** Loss at the first gradient step of the first sweep and after the last step of the last sweep (targets differ between sweeps). */
   loss_start: number;
   loss_end: number;
+  /** Σ over sweeps of the Riemannian descent's loss decrease on that sweep's fixed targets (after the refit). */
+  gd_loss_decrease: number;
+  /** Seconds spent in the Riemannian descent (gradients, line searches, retractions) this iteration. */
+  gd_seconds: number;
   gd_steps: number;
   armijo_evals: number;
   step_size: number;
@@ -354,6 +359,8 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
     let lossEnd = NaN;
     let gdDone = 0;
     let evals = 0;
+    let gdDecrease = 0;
+    let gdMs = 0;
     const T = data.size;
     const z = Float32Array.from(normalize(params, data.obs.subarray(0, T * obsSize), T)); // (φ(s) − offset) / scale
     for (let sweep = 0; sweep < cfg.sweeps; sweep++) {
@@ -370,8 +377,13 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
         // ---- policy evaluation: ridge refit of ξ, then Riemannian GD with Armijo ------------
         let P = precisions(params);
         if (cfg.refitWeights) refitWeights(batch, params, P, cfg.ridge);
+        const gd0 = performance.now();
+        let sweepStart = NaN;
+        let sweepEnd = NaN;
         for (let s = 0; s < cfg.gdSteps; s++) {
           const g = batch.gradients(params.means, P, params.weights);
+          if (s === 0) sweepStart = g.loss;
+          sweepEnd = g.loss;
           if (sweep === 0 && s === 0) lossStart = g.loss;
           lossEnd = g.loss;
           const rg = new Float64Array(K * D * D);
@@ -423,8 +435,11 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
           P = trialP;
           stepSize = res.t;
           lossEnd = res.loss;
+          sweepEnd = res.loss;
           gdDone++;
         }
+        if (Number.isFinite(sweepStart) && Number.isFinite(sweepEnd)) gdDecrease += sweepStart - sweepEnd;
+        gdMs += performance.now() - gd0;
       } finally {
         batch.dispose();
       }
@@ -446,6 +461,8 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
       transitions: data.size,
       loss_start: lossStart,
       loss_end: lossEnd,
+      gd_loss_decrease: gdDecrease,
+      gd_seconds: gdMs / 1000,
       gd_steps: gdDone,
       armijo_evals: evals,
       step_size: stepSize,

@@ -25,7 +25,7 @@ import { sha256Hex, writeFileAtomic } from '../io.js';
 import { GMMRL_VERSION } from '../version.js';
 import { FEATURE_KINDS, type FeatureKind } from './features.js';
 import type { ActionGrid, GmmQfParams } from './params.js';
-import { hadamardProduct } from './sparsity.js';
+import { productOfFactors } from './hadamard.js';
 
 export const CHECKPOINT_FORMAT = 'gmmrl-checkpoint';
 export const CHECKPOINT_FORMAT_VERSION = 1;
@@ -105,7 +105,7 @@ export function factorProductMismatch(
   factors: WeightFactors,
   weights: ArrayLike<number>,
 ): { index: number; product: number; weight: number; tol: number } | null {
-  const prod = hadamardProduct(factors.values, factors.J, weights.length);
+  const prod = productOfFactors(factors.values, factors.J, weights.length);
   let max = 0;
   for (let i = 0; i < weights.length; i++) max = Math.max(max, Math.abs(weights[i]!));
   const tol = FACTOR_PRODUCT_RTOL * max;

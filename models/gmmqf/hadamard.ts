@@ -28,16 +28,23 @@ export function checkFactors(f: HadamardFactors, where = 'factors'): void {
   }
 }
 
-/** Ξ = ⊙_j Υ_j, [K, A] (multiplied in factor order j = 0 … J−1). */
-export function hadamardProduct(f: HadamardFactors, out: Float64Array = new Float64Array(f.K * f.A)): Float64Array {
-  const n = f.K * f.A;
-  const v = f.values;
-  for (let i = 0; i < n; i++) {
-    let p = v[i]!;
-    for (let j = 1; j < f.J; j++) p *= v[j * n + i]!;
+/**
+ * Π_j Υ_j elementwise for J factors of `size` entries stored one after the other ([J, K, A] row-major
+ * has size = K·A), multiplied in factor order j = 0 … J−1. Throws ShapeError on a length mismatch.
+ */
+export function productOfFactors(values: ArrayLike<number>, J: number, size: number, out: Float64Array = new Float64Array(size)): Float64Array {
+  if (values.length !== J * size) throw new ShapeError(`hadamardProduct: ${values.length} values for J = ${J} factors of ${size} entries.`);
+  for (let i = 0; i < size; i++) {
+    let p = values[i]!;
+    for (let j = 1; j < J; j++) p *= values[j * size + i]!;
     out[i] = p;
   }
   return out;
+}
+
+/** Ξ = ⊙_j Υ_j, [K, A] (multiplied in factor order j = 0 … J−1). */
+export function hadamardProduct(f: HadamardFactors, out: Float64Array = new Float64Array(f.K * f.A)): Float64Array {
+  return productOfFactors(f.values, f.J, f.K * f.A, out);
 }
 
 /** ρ Σ_j ‖Υ_j‖²_F */

@@ -6,7 +6,6 @@
  *   liveComponents    components whose weight row ξ[k, :] has any nonzero entry
  *   pruneComponents   the same model without the components whose row is exactly zero: such a
  *                     component adds exactly 0 to every q, so the pruned model is the same function
- *   hadamardProduct   Υ_1 ⊙ … ⊙ Υ_J for factors stored [J, K, A]
  */
 import { ShapeError, ValueError, describeValue } from '../../runtime/errors.js';
 import type { GmmQfParams } from './params.js';
@@ -86,16 +85,4 @@ export function pruneComponents(p: GmmQfParams): PrunedGmmQf {
     for (let a = 0; a < A; a++) weights[i * A + a] = p.weights[k * A + a]!;
   });
   return { params: { ...p, K: K2, means, covariances, weights }, kept, pruned: K - K2, allZero };
-}
-
-/** Π_j Υ_j elementwise for factors stored [J, K, A] (row-major), multiplied in order j = 0 … J−1. */
-export function hadamardProduct(values: ArrayLike<number>, J: number, size: number): Float64Array {
-  if (values.length !== J * size) throw new ShapeError(`hadamardProduct: ${values.length} values for J = ${J} factors of ${size} entries.`);
-  const out = new Float64Array(size);
-  for (let i = 0; i < size; i++) {
-    let prod = values[i]!;
-    for (let j = 1; j < J; j++) prod *= values[j * size + i]!;
-    out[i] = prod;
-  }
-  return out;
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Rng } from '../../../sdk/util/rng.js';
 import { saveGmmQfCheckpoint, loadGmmQfCheckpoint, type WeightFactors } from '../../../models/gmmqf/checkpoint.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../../../models/safetensors.js';
-import { hadamardProduct } from '../../../models/gmmqf/sparsity.js';
+import { productOfFactors as hadamardProduct } from '../../../models/gmmqf/hadamard.js';
 import type { GmmQfParams } from '../../../models/gmmqf/params.js';
 import { ModelFormatError, SpdError, ValueError } from '../../../runtime/errors.js';
 import { sha256Hex } from '../../../models/io.js';

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Rng } from '../../../sdk/util/rng.js';
-import { hadamardProduct, liveComponents, nonzeroFraction, pruneComponents } from '../../../models/gmmqf/sparsity.js';
+import { liveComponents, nonzeroFraction, pruneComponents } from '../../../models/gmmqf/sparsity.js';
+import { productOfFactors as hadamardProduct } from '../../../models/gmmqf/hadamard.js';
 import { qValues } from '../../../models/gmmqf/reference.js';
 import { ShapeError, ValueError } from '../../../runtime/errors.js';
 import { expectThrows } from '../../helpers.js';

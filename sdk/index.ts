@@ -25,7 +25,6 @@ export {
   validateSgmmqfConfig,
   snapFactors,
   sparsityOf,
-  resolveFeatures,
   SGMMQF_DEFAULTS,
   type SgmmqfTrainConfig,
   type SgmmqfTrainResult,
@@ -42,7 +41,7 @@ export { MetricsLog, svgLinePlot } from './util/metrics.js';
 
 // models and checkpoints
 export type { GmmQfParams, ActionGrid } from '../models/gmmqf/params.js';
-export { FEATURE_KINDS, applyFeatures, type FeatureKind } from '../models/gmmqf/features.js';
+export { FEATURE_KINDS, applyFeatures, resolveFeatureKind, type FeatureKind } from '../models/gmmqf/features.js';
 export { hadamardProduct, factorGradients, factorPenalty, balancedFactors, type HadamardFactors } from '../models/gmmqf/hadamard.js';
 export { OnlineBellmanKernel } from '../models/gmmqf/online-loss.js';
 export { nonzeroFraction, liveComponents, pruneComponents } from '../models/gmmqf/sparsity.js';

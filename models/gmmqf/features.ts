@@ -46,6 +46,12 @@ export function checkFeatureKind(kind: unknown, field = 'features'): FeatureKind
   return kind as FeatureKind;
 }
 
+/** 'auto' resolves per environment: Acrobot-v1 → 'acrobot-angles' (its 4-dimensional angle state), else 'identity'. */
+export function resolveFeatureKind(features: 'auto' | FeatureKind, envId: string): FeatureKind {
+  if (features !== 'auto') return features;
+  return envId === 'Acrobot-v1' ? 'acrobot-angles' : 'identity';
+}
+
 /** Observation size the map consumes, given the feature size D (identity: D). */
 export function featureInputSize(kind: FeatureKind, D: number): number {
   if (kind === 'acrobot-angles') {

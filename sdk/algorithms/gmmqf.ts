@@ -34,7 +34,7 @@ import { ShapeError, SpdError, UnknownNameError, ValueError } from '../../runtim
 import { invertSpd } from '../../models/linalg/cholesky.js';
 import { BellmanBatch } from '../../models/gmmqf/tf.js';
 import { precisionFactors, qValues, argmaxRows, normalize } from '../../models/gmmqf/reference.js';
-import { FEATURE_KINDS, applyFeatures, featureOutputSize, type FeatureKind } from '../../models/gmmqf/features.js';
+import { FEATURE_KINDS, applyFeatures, featureOutputSize, resolveFeatureKind, type FeatureKind } from '../../models/gmmqf/features.js';
 import type { ActionGrid, GmmQfParams } from '../../models/gmmqf/params.js';
 import type { GmmQfConfig } from '../../models/gmmqf/checkpoint.js';
 import { spaceToJson } from '../spaces-json.js';
@@ -529,7 +529,7 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
  * an error). Messages name the config field, the value and the fix.
  */
 export function resolveFeaturesAndGrid(cfg: Pick<GmmQfTrainConfig, 'env' | 'features' | 'actionGrid'>, env: Env): { features: FeatureKind; grid?: ActionGrid } {
-  const features: FeatureKind = cfg.features === 'auto' ? (cfg.env === 'Acrobot-v1' ? 'acrobot-angles' : 'identity') : cfg.features;
+  const features: FeatureKind = resolveFeatureKind(cfg.features, cfg.env);
   const obsSize = env.observationSpace.shape.reduce((a, b) => a * b, 1);
   try {
     featureOutputSize(features, obsSize);

@@ -26,11 +26,12 @@
  * - The result is the snapped parameters with the best greedy evaluation seen (`keepBest`), ties to the later.
  */
 import { Rng } from '../util/rng.js';
-import { make, type Env } from '../envs/index.js';
-import { ValueError } from '../../runtime/errors.js';
-import { precisionFactors } from '../../models/gmmqf/reference.js';
+import { make, discretizeActions, type Env } from '../envs/index.js';
+import { ShapeError, ValueError } from '../../runtime/errors.js';
+import { argmaxRows, precisionFactors } from '../../models/gmmqf/reference.js';
 import type { ActionGrid, GmmQfParams } from '../../models/gmmqf/params.js';
-import { applyFeatures, checkFeatureKind, featureOutputSize, type FeatureKind } from '../../models/gmmqf/features.js';
+import { applyFeatures, checkFeatureKind, featureOutputSize, resolveFeatureKind, type FeatureKind } from '../../models/gmmqf/features.js';
+import { liveComponents, nonzeroFraction } from '../../models/gmmqf/sparsity.js';
 import { OnlineBellmanKernel, type KernelParams } from '../../models/gmmqf/online-loss.js';
 import { factorGradients, factorPenalty, hadamardProduct, type HadamardFactors } from '../../models/gmmqf/hadamard.js';
 import { Adam, SpdAdam } from '../optim/radam.js';
@@ -151,7 +152,7 @@ export interface SgmmqfTrainResult {
   bestStep: number;
   log: SgmmqfLogRow[];
   config: SgmmqfTrainConfig;
-  /** The environment (for spaces), as the agent sees it (discrete actions). */
+  /** The environment (for its observation and action spaces; a Box action space stays a Box). */
   env: Env;
   /** Number of trainable parameters: J·K·A + K·D + K·D(D+1)/2. */
   parameterCount: number;
@@ -201,23 +202,15 @@ export function validateSgmmqfConfig(c: SgmmqfTrainConfig): void {
   if (c.features !== 'auto') checkFeatureKind(c.features, 'sgmmqf config: features');
 }
 
-/** Fraction of |ξ| > threshold·max|ξ| and the number of rows with any such entry. */
+/**
+ * Sparsity of snapped weights [K, A]: the fraction with |ξ| > threshold·max|ξ| (`nonzeroFraction`)
+ * and the number of components whose row has a nonzero entry (`liveComponents`, the ones the
+ * exporter keeps). On snapped weights every entry at or below the threshold is exactly 0, so the
+ * two rules agree.
+ */
 export function sparsityOf(weights: ArrayLike<number>, K: number, A: number, threshold: number): { nonzeroFraction: number; liveComponents: number } {
-  let mx = 0;
-  for (let i = 0; i < K * A; i++) mx = Math.max(mx, Math.abs(weights[i]!));
-  let nz = 0;
-  let live = 0;
-  for (let k = 0; k < K; k++) {
-    let rowLive = false;
-    for (let a = 0; a < A; a++) {
-      if (mx > 0 && Math.abs(weights[k * A + a]!) > threshold * mx) {
-        nz++;
-        rowLive = true;
-      }
-    }
-    if (rowLive) live++;
-  }
-  return { nonzeroFraction: nz / (K * A), liveComponents: live };
+  if (weights.length !== K * A) throw new ShapeError(`sparsityOf: weights has ${weights.length} entries; expected K·A = ${K}·${A}.`);
+  return { nonzeroFraction: nonzeroFraction(weights, threshold), liveComponents: liveComponents(weights, A).length };
 }
 
 /**
@@ -236,39 +229,29 @@ export function snapFactors(f: HadamardFactors, threshold: number): { factors: H
   return { factors, weights: hadamardProduct(factors) };
 }
 
-/** Resolves 'auto' features for an env id. */
-export function resolveFeatures(features: 'auto' | FeatureKind, envId: string): FeatureKind {
-  if (features !== 'auto') return features;
-  return envId === 'Acrobot-v1' ? 'acrobot-angles' : 'identity';
-}
-
 /** Runs S-GMM-QF. */
 export async function trainSgmmqf(partial: Partial<SgmmqfTrainConfig> = {}, hooks: SgmmqfHooks = {}): Promise<SgmmqfTrainResult> {
   const cfg: SgmmqfTrainConfig = { ...SGMMQF_DEFAULTS, ...partial };
   validateSgmmqfConfig(cfg);
   const t0 = performance.now();
   const rng = new Rng(cfg.seed);
-  const env = make(cfg.env);
-  const evalEnv = make(cfg.env);
+  const rawEnv = make(cfg.env);
   const grid = cfg.actionGrid;
-  let A: number;
-  let gridSize = 0;
-  if (env.actionSpace.kind === 'discrete') {
+  if (rawEnv.actionSpace.kind === 'discrete') {
     if (grid) throw new ValueError(`sgmmqf config: actionGrid is set but ${cfg.env} has discrete actions; remove the grid.`);
-    A = env.actionSpace.n;
-  } else {
-    if (!grid) {
-      throw new ValueError(
-        `sgmmqf config: actionGrid is missing: ${cfg.env} has a continuous action space, and a GMM-QF ranks a finite set of actions. ` +
-          'Pass a grid (CLI: --action-grid N for N evenly spaced points, or explicit values).',
-      );
-    }
-    gridSize = grid.shape.reduce((a, b) => a * b, 1);
-    A = grid.values.length / gridSize;
-    if (!Number.isInteger(A) || A < 2) throw new ValueError(`sgmmqf config: actionGrid has ${grid.values.length} values for actions of ${gridSize}; expected at least 2 whole rows.`);
+  } else if (!grid) {
+    throw new ValueError(
+      `sgmmqf config: actionGrid is missing: ${cfg.env} has a continuous action space, and a GMM-QF ranks a finite set of actions. ` +
+        'Pass a grid (CLI: --action-grid N for N evenly spaced points, or explicit values).',
+    );
   }
-  const envAction = (a: number): number | Float64Array => (grid ? grid.values.subarray(a * gridSize, (a + 1) * gridSize) : a);
-  const features = resolveFeatures(cfg.features, cfg.env);
+  // the agent's view: grid indices as discrete actions (the wrapper validates the grid against the Box)
+  const env = grid ? discretizeActions(rawEnv, grid) : rawEnv;
+  const evalEnv = grid ? discretizeActions(make(cfg.env), grid) : make(cfg.env);
+  if (env.actionSpace.kind !== 'discrete') throw new ValueError(`sgmmqf: internal error: ${cfg.env} has no discrete actions after discretization.`);
+  const A = env.actionSpace.n;
+  if (grid && A < 2) throw new ValueError(`sgmmqf config: actionGrid has ${A} point; expected at least 2 whole rows.`);
+  const features = resolveFeatureKind(cfg.features, cfg.env);
   const obsSize = env.observationSpace.shape.reduce((a, b) => a * b, 1);
   const D = featureOutputSize(features, obsSize);
   const K = cfg.components;
@@ -282,26 +265,23 @@ export async function trainSgmmqf(partial: Partial<SgmmqfTrainConfig> = {}, hook
   let episodes = 0;
   const recentReturns: number[] = [];
   let epReturn = 0;
-  let obs = env.reset({ seed: rng.nextSeed() }).obs;
-  let feat = phi(obs);
+  let feat = phi(env.reset({ seed: rng.nextSeed() }).obs);
   const endEpisode = () => {
     episodes++;
     recentReturns.push(epReturn);
     if (recentReturns.length > 20) recentReturns.shift();
     epReturn = 0;
-    obs = env.reset({ seed: rng.nextSeed() }).obs;
-    feat = phi(obs);
+    feat = phi(env.reset({ seed: rng.nextSeed() }).obs);
   };
   let envSteps = 0;
   for (; envSteps < cfg.warmupSteps; envSteps++) {
     const a = rng.integer(A);
-    const r = env.step(envAction(a));
+    const r = env.step(a);
     const f2 = phi(r.obs);
     warm.push(feat);
     pending.push({ f: feat, a, r: r.reward, f2, term: r.terminated });
     epReturn += r.reward;
     feat = f2;
-    obs = r.obs;
     if (r.terminated || r.truncated) endEpisode();
   }
   const obsOffset = new Float64Array(D);
@@ -383,7 +363,7 @@ export async function trainSgmmqf(partial: Partial<SgmmqfTrainConfig> = {}, hook
       (o) => {
         norm(phi(o), z);
         evalKernel.qValues(pk, z, 1, q);
-        return envAction(argmax(q)) as number;
+        return argmaxRows(q, 1, A)[0]!;
       },
       cfg.evalEpisodes,
       seed,
@@ -457,14 +437,13 @@ export async function trainSgmmqf(partial: Partial<SgmmqfTrainConfig> = {}, hook
     else {
       norm(feat, z);
       kernel.qValues(kp, z, 1, qRow);
-      a = argmax(qRow);
+      a = argmaxRows(qRow, 1, A)[0]!;
     }
-    const r = env.step(envAction(a));
+    const r = env.step(a);
     const f2 = phi(r.obs);
     buffer.push(norm(feat), a, r.reward, norm(f2), r.terminated);
     epReturn += r.reward;
     feat = f2;
-    obs = r.obs;
     envSteps++;
     if (r.terminated || r.truncated) endEpisode();
 
@@ -502,16 +481,10 @@ export async function trainSgmmqf(partial: Partial<SgmmqfTrainConfig> = {}, hook
     bestStep,
     log,
     config: cfg,
-    env,
+    env: rawEnv,
     parameterCount: J * K * A + K * D + (K * D * (D + 1)) / 2,
     wallSeconds: (performance.now() - t0) / 1000,
     updateSeconds: updateMs / 1000,
     updates,
   };
-}
-
-function argmax(q: ArrayLike<number>): number {
-  let best = 0;
-  for (let a = 1; a < q.length; a++) if (q[a]! > q[best]!) best = a;
-  return best;
 }

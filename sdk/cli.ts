@@ -51,6 +51,44 @@ export const COMMON_TRAIN_FLAGS: FlagSpecs = {
   help: { type: 'boolean', help: 'show this help' },
 };
 
+/** Flags with the same meaning in several `gmmrl train` commands. */
+const KEEP_BEST_FLAG = { type: 'boolean', help: 'save the best-evaluated parameters rather than the last', default: true } as const;
+const FEATURES_FLAG = {
+  type: 'string',
+  help: "feature map before normalization ('auto': Acrobot's angle state for Acrobot-v1)",
+  default: 'auto',
+  choices: ['auto', ...FEATURE_KINDS],
+} as const;
+const ACTION_GRID_FLAG = {
+  type: 'string',
+  help: 'continuous-action envs: N evenly spaced points, or explicit values "v1,v2,…" (default: the env\'s documented grid)',
+} as const;
+
+/** The replay / exploration / evaluation flags of the online algorithms (sgmmqf, dqn), with their defaults. */
+function onlineFlags(d: {
+  steps: number;
+  batchSize: number;
+  buffer: number;
+  gamma: number;
+  warmupSteps: number;
+  epsDecayFraction: number;
+  evalEvery: number;
+  evalEpisodes: number;
+}): FlagSpecs {
+  return {
+    steps: { type: 'int', help: 'total environment steps', default: d.steps },
+    'batch-size': { type: 'int', help: 'mini-batch size', default: d.batchSize },
+    buffer: { type: 'int', help: 'replay buffer capacity', default: d.buffer },
+    gamma: { type: 'number', help: 'discount factor', default: d.gamma },
+    'warmup-steps': { type: 'int', help: 'uniformly random steps before learning (they fix the normalization)', default: d.warmupSteps },
+    'eps-decay-fraction': { type: 'number', help: 'fraction of the steps over which ε decays 1 → 0.05', default: d.epsDecayFraction },
+    'eval-every': { type: 'int', help: 'greedy evaluation every N steps', default: d.evalEvery },
+    'eval-episodes': { type: 'int', help: 'greedy episodes per evaluation', default: d.evalEpisodes },
+    'keep-best': KEEP_BEST_FLAG,
+    'action-grid': ACTION_GRID_FLAG,
+  };
+}
+
 const GMMQF_FLAGS: FlagSpecs = {
   ...COMMON_TRAIN_FLAGS,
   components: { type: 'int', help: 'number of Gaussians K', default: GMMQF_DEFAULTS.components },
@@ -59,49 +97,34 @@ const GMMQF_FLAGS: FlagSpecs = {
   'steps-per-iteration': { type: 'int', help: 'env steps collected per policy iteration', default: GMMQF_DEFAULTS.stepsPerIteration },
   'gd-steps': { type: 'int', help: 'Riemannian gradient steps per policy evaluation', default: GMMQF_DEFAULTS.gdSteps },
   'eval-episodes': { type: 'int', help: 'greedy evaluation episodes per iteration', default: GMMQF_DEFAULTS.evalEpisodes },
-  'keep-best': { type: 'boolean', help: 'save the best-evaluated parameters rather than the last', default: true },
-  features: { type: 'string', help: "feature map before normalization ('auto': Acrobot's angle state for Acrobot-v1)", default: 'auto', choices: ['auto', ...FEATURE_KINDS] },
-  'action-grid': { type: 'string', help: 'continuous-action envs: N evenly spaced points, or explicit values "v1,v2,…" (default: the env\'s documented grid)' },
+  'keep-best': KEEP_BEST_FLAG,
+  features: FEATURES_FLAG,
+  'action-grid': ACTION_GRID_FLAG,
 };
 
+// S-GMM-QF trains in float64 typed arrays, not TensorFlow.js: it has no --backend to ignore.
+const { backend: _tfBackendFlag, ...TRAIN_FLAGS_WITHOUT_BACKEND } = COMMON_TRAIN_FLAGS;
+
 const SGMMQF_FLAGS: FlagSpecs = {
-  ...COMMON_TRAIN_FLAGS,
-  steps: { type: 'int', help: 'total environment steps', default: SGMMQF_DEFAULTS.steps },
+  ...TRAIN_FLAGS_WITHOUT_BACKEND,
+  ...onlineFlags({ ...SGMMQF_DEFAULTS, buffer: SGMMQF_DEFAULTS.bufferCapacity }),
   components: { type: 'int', help: 'number of Gaussians K', default: SGMMQF_DEFAULTS.components },
   factors: { type: 'int', help: 'Hadamard factors J of the weights (1 = dense)', default: SGMMQF_DEFAULTS.factors },
   rho: { type: 'number', help: 'l2 regularization ρ on the factors (sparsity)', default: SGMMQF_DEFAULTS.rho },
   'lr-means': { type: 'number', help: 'Adam learning rate of the means', default: SGMMQF_DEFAULTS.lrMeans },
   'lr-covariances': { type: 'number', help: 'Riemannian Adam learning rate of the covariances', default: SGMMQF_DEFAULTS.lrCovariances },
   'lr-factors': { type: 'number', help: 'Adam learning rate of the weight factors', default: SGMMQF_DEFAULTS.lrFactors },
-  'batch-size': { type: 'int', help: 'mini-batch size T (newest transition always included)', default: SGMMQF_DEFAULTS.batchSize },
-  buffer: { type: 'int', help: 'replay buffer capacity', default: SGMMQF_DEFAULTS.bufferCapacity },
-  gamma: { type: 'number', help: 'discount factor', default: SGMMQF_DEFAULTS.gamma },
-  'warmup-steps': { type: 'int', help: 'uniformly random steps before learning (they fix the normalization)', default: SGMMQF_DEFAULTS.warmupSteps },
-  'eps-decay-fraction': { type: 'number', help: 'fraction of the steps over which ε decays 1 → 0.05', default: SGMMQF_DEFAULTS.epsDecayFraction },
   'target-update': { type: 'int', help: 'targets from a frozen copy refreshed every N steps (0 = current Q, the paper)', default: SGMMQF_DEFAULTS.targetUpdate },
-  'eval-every': { type: 'int', help: 'greedy evaluation every N steps', default: SGMMQF_DEFAULTS.evalEvery },
-  'eval-episodes': { type: 'int', help: 'greedy episodes per evaluation', default: SGMMQF_DEFAULTS.evalEpisodes },
-  'keep-best': { type: 'boolean', help: 'save the best-evaluated parameters rather than the last', default: true },
-  features: { type: 'string', help: "feature map before normalization ('auto': Acrobot's angle state for Acrobot-v1)", default: 'auto', choices: ['auto', ...FEATURE_KINDS] },
-  'action-grid': { type: 'string', help: 'continuous-action envs: N evenly spaced points, or explicit values "v1,v2,…" (default: the env\'s documented grid)' },
+  features: FEATURES_FLAG,
 };
 
 const DQN_FLAGS: FlagSpecs = {
   ...COMMON_TRAIN_FLAGS,
-  steps: { type: 'int', help: 'total environment steps', default: DQN_DEFAULTS.steps },
+  ...onlineFlags({ ...DQN_DEFAULTS, buffer: DQN_DEFAULTS.bufferSize }),
   double: { type: 'boolean', help: 'Double DQN targets', default: false },
   hidden: { type: 'string', help: 'hidden layer widths, comma-separated', default: DQN_DEFAULTS.hidden.join(',') },
   lr: { type: 'number', help: 'Adam learning rate', default: DQN_DEFAULTS.learningRate },
-  'batch-size': { type: 'int', help: 'mini-batch size', default: DQN_DEFAULTS.batchSize },
-  buffer: { type: 'int', help: 'replay buffer capacity', default: DQN_DEFAULTS.bufferSize },
-  gamma: { type: 'number', help: 'discount factor', default: DQN_DEFAULTS.gamma },
-  'warmup-steps': { type: 'int', help: 'uniformly random steps before learning', default: DQN_DEFAULTS.warmupSteps },
-  'eps-decay-fraction': { type: 'number', help: 'fraction of the steps over which ε decays 1 → 0.05', default: DQN_DEFAULTS.epsDecayFraction },
   'target-update': { type: 'int', help: 'hard target-network update every N steps', default: DQN_DEFAULTS.targetUpdate },
-  'eval-every': { type: 'int', help: 'greedy evaluation every N steps', default: DQN_DEFAULTS.evalEvery },
-  'eval-episodes': { type: 'int', help: 'greedy episodes per evaluation', default: DQN_DEFAULTS.evalEpisodes },
-  'keep-best': { type: 'boolean', help: 'save the best-evaluated parameters rather than the last', default: true },
-  'action-grid': { type: 'string', help: 'continuous-action envs: N evenly spaced points, or explicit values "v1,v2,…" (default: the env\'s documented grid)' },
 };
 
 const EXPORT_FLAGS: FlagSpecs = {

@@ -31,6 +31,7 @@ describe('sdk/cli', function () {
       [['train', 'gmmqf', '--env', 'CartPole-v1', '--out', 'x', '--action-grid', '5'], [/--action-grid 5 given, but CartPole-v1 has discrete actions; remove the flag/]],
       [['train', 'sgmmqf', '--env', 'Pendulum-v1', '--out', 'x', '--action-grid', '-3,0,3'], [/-3/, /\[-2, 2\]/]],
       [['train', 'sgmmqf', '--env', 'CartPole-v1', '--out', 'x', '--rho', '-1'], [/rho = -1 is out of range/]],
+      [['train', 'sgmmqf', '--env', 'CartPole-v1', '--out', 'x', '--backend', 'wasm'], [/unknown flag --backend/]],
       [['train', 'dqn', '--env', 'CartPole-v1', '--out', 'x', '--hidden', '128,abc'], [/--hidden "128,abc": entry 1 is not a positive integer/]],
       [['train', 'ppo', '--env', 'CartPole-v1'], [/unknown algorithm "ppo"/, /Available: gmmqf, sgmmqf, dqn/]],
       [['export', '/nonexistent/run', '--out', 'p.onnx'], [/is not a directory/]],

@@ -34,59 +34,28 @@ import { dqnQValuesTf } from '../models/dqn/tf.js';
 import { argmaxRows, dqnQValues } from '../models/dqn/reference.js';
 import { dqnFloat32Bound } from '../models/dqn/float32-bound.js';
 import { make } from './envs/index.js';
-import { Rng } from './util/rng.js';
 import { selectBackend } from './backend.js';
-import type { ParityOptions, ParityReport } from './parity.js';
+import { compareQ, drawParityStates, type ParityOptions, type ParityReport } from './parity.js';
 
-function relDiff(a: number, b: number, floor: number): number {
-  const d = Math.abs(a - b);
-  return Math.abs(b) > floor ? d / Math.abs(b) : 0;
-}
-
-/** Draws the verification states (float32 rows, [N, D]) for a DQN checkpoint. */
+/** Draws the verification states (float32 rows, [N, D]) for a DQN checkpoint: parity.ts's three kinds. */
 export function dqnParityStates(
   ckpt: Pick<DqnCheckpoint, 'params' | 'config'>,
   n: number,
   seed: number,
 ): { obs: Float32Array; rollout: number; uniform: number; far: number } {
   const { params, config } = ckpt;
-  const D = params.layers[0]!;
   const A = params.layers.at(-1)!;
-  const grid = params.actionGrid;
-  const size = grid ? grid.shape.reduce((a, b) => a * b, 1) : 1;
-  const rng = new Rng(seed);
-  const nRoll = Math.floor(n / 3);
-  const nUni = Math.floor(n / 3);
-  const nFar = n - nRoll - nUni;
-  const obs = new Float32Array(n * D);
-  // 1. rollouts of the checkpoint's greedy policy with 20 % random actions
-  const env = make(config.env_id);
-  let o = env.reset({ seed: rng.nextSeed() }).obs;
-  for (let i = 0; i < nRoll; i++) {
-    obs.set(o, i * D);
-    const a = rng.uniform() < 0.2 ? rng.integer(A) : argmaxRows(dqnQValues(params, o, 1), 1, A)[0]!;
-    const r = env.step(grid ? Float32Array.from(grid.values.subarray(a * size, (a + 1) * size)) : a);
-    o = r.terminated || r.truncated ? env.reset({ seed: rng.nextSeed() }).obs : r.obs;
-  }
-  // 2. uniform within bounds (offset ± 4·scale where the bound is infinite or huge)
-  const low = env.observationSpace.low;
-  const high = env.observationSpace.high;
-  for (let i = nRoll; i < nRoll + nUni; i++) {
-    for (let j = 0; j < D; j++) {
-      const wide = !(Math.abs(low[j]!) < 1e6 && Math.abs(high[j]!) < 1e6);
-      const lo = wide ? params.obsOffset[j]! - 4 * params.obsScale[j]! : low[j]!;
-      const hi = wide ? params.obsOffset[j]! + 4 * params.obsScale[j]! : high[j]!;
-      obs[i * D + j] = rng.uniformRange(lo, hi);
-    }
-  }
-  // 3. far outside the data
-  for (let i = nRoll + nUni; i < n; i++) {
-    for (let j = 0; j < D; j++) {
-      const sign = rng.uniform() < 0.5 ? -1 : 1;
-      obs[i * D + j] = params.obsOffset[j]! + sign * rng.uniformRange(10, 30) * params.obsScale[j]!;
-    }
-  }
-  return { obs, rollout: nRoll, uniform: nUni, far: nFar };
+  return drawParityStates({
+    env: make(config.env_id),
+    A,
+    ...(params.actionGrid ? { grid: params.actionGrid } : {}),
+    features: 'identity',
+    offset: params.obsOffset,
+    scale: params.obsScale,
+    greedy: (o) => argmaxRows(dqnQValues(params, o, 1), 1, A)[0]!,
+    n,
+    seed,
+  });
 }
 
 /**
@@ -114,45 +83,10 @@ export async function verifyDqnParity(ckptDir: string, onnx: string | Uint8Array
     const actOrt = params.actionGrid ? argmaxRows(Float32Array.from(qOrtRows.flatMap((r) => Array.from(r))), n, A) : await policy.actBatch(obs);
     const qTf = dqnQValuesTf(params, obs, n);
     const { bound, magnitude, q: q64 } = dqnFloat32Bound(params, obs, n);
-    let maxAbs = 0;
-    let maxRel = 0;
-    let refOnnx = 0;
-    let refTf = 0;
-    let agree = 0;
-    let ties = 0;
-    let mismatches = 0;
-    let beyond = 0;
-    let beyondRatio = 0;
-    let badQ = 0;
-    let maxCond = 0;
-    const actTf = argmaxRows(qTf, n, A);
-    for (let i = 0; i < n; i++) {
-      const row = qOrtRows[i]!;
-      for (let a = 0; a < A; a++) {
-        const k = i * A + a;
-        const x = row[a]!;
-        const y = qTf[k]!;
-        const diff = Math.abs(x - y);
-        const rel = relDiff(x, y, floor);
-        maxAbs = Math.max(maxAbs, diff);
-        maxRel = Math.max(maxRel, rel);
-        refOnnx = Math.max(refOnnx, relDiff(x, q64[k]!, floor));
-        refTf = Math.max(refTf, relDiff(y, q64[k]!, floor));
-        if (!Number.isFinite(x) || !Number.isFinite(y) || !Number.isFinite(diff)) badQ++;
-        else if (!(rtol > 0 && Math.abs(y) > floor && rel <= rtol)) {
-          beyond++;
-          const ratio = diff / (2 * bound[k]!);
-          beyondRatio = Math.max(beyondRatio, ratio);
-          if (!(ratio <= 1)) badQ++;
-        }
-        if (Math.abs(q64[k]!) > floor) maxCond = Math.max(maxCond, magnitude[k]! / Math.abs(q64[k]!));
-      }
-      const ao = actOrt[i]!;
-      const at = actTf[i]!;
-      if (ao === at) agree++;
-      else if (Math.abs(qTf[i * A + ao]! - qTf[i * A + at]!) <= 2 * (bound[i * A + ao]! + bound[i * A + at]!)) ties++;
-      else mismatches++;
-    }
+    const { maxAbs, maxRel, refOnnx, refTf, agree, ties, mismatches, beyond, beyondRatio, badQ, maxCond } = compareQ(
+      { n, A, qOrt: qOrtRows, qTf, q64, bound, magnitude, actOrt },
+      { rtol, floor, boundJudgesSmallQ: true, ties: 'bound' },
+    );
     const pass = badQ === 0 && mismatches === 0 && Number.isFinite(maxAbs);
     return {
       max_abs_diff: { q: maxAbs },

@@ -31,9 +31,10 @@ import { loadGmmQfCheckpoint, type GmmQfCheckpoint } from '../models/gmmqf/check
 import { qValuesTf } from '../models/gmmqf/tf.js';
 import { qValues, argmaxRows, precisionFactors, activations, observationSizeOf } from '../models/gmmqf/reference.js';
 import { qErrorBound } from '../models/gmmqf/float32-bound.js';
-import type { GmmQfParams } from '../models/gmmqf/params.js';
+import type { ActionGrid, GmmQfParams } from '../models/gmmqf/params.js';
+import type { FeatureKind } from '../models/gmmqf/features.js';
 import type { ActionSpaceSpec } from '../runtime/metadata.js';
-import { make } from './envs/index.js';
+import { make, type Env } from './envs/index.js';
 import { discretizeActions } from './envs/discretize.js';
 import { Rng } from './util/rng.js';
 import { selectBackend, type BackendName } from './backend.js';
@@ -108,12 +109,6 @@ export function parityStates(
   const { params, config } = ckpt;
   const features = params.features ?? 'identity';
   const obsSize = observationSizeOf(params);
-  const rng = new Rng(seed);
-  const nRoll = Math.floor(n / 3);
-  const nUni = Math.floor(n / 3);
-  const nFar = n - nRoll - nUni;
-  const obs = new Float32Array(n * obsSize);
-  // 1. rollouts of the checkpoint's greedy policy with 20 % random actions
   const raw = make(config.env_id);
   const envSize = raw.observationSpace.low.length;
   if (envSize !== obsSize) {
@@ -122,24 +117,63 @@ export function parityStates(
         `(D = ${params.D}, features ${features}). The checkpoint does not belong to this environment.`,
     );
   }
-  const env = params.actionGrid ? discretizeActions(raw, params.actionGrid) : raw;
   const factors = precisionFactors(params.covariances, params.K, params.D);
+  return drawParityStates({
+    env: raw,
+    A: params.A,
+    ...(params.actionGrid ? { grid: params.actionGrid } : {}),
+    features,
+    offset: params.obsOffset,
+    scale: params.obsScale,
+    greedy: (o) => argmaxRows(qValues(params, o, 1, factors), 1, params.A)[0]!,
+    n,
+    seed,
+  });
+}
+
+/** What `drawParityStates` needs from a Q-function checkpoint of any family. */
+export interface ParityStateSource {
+  /** The checkpoint's environment, unwrapped (its Box action space when the model uses a grid). */
+  env: Env;
+  /** Number of the model's actions (grid points for a grid model). */
+  A: number;
+  grid?: ActionGrid;
+  features: FeatureKind;
+  /** Normalization of the model's input (of the features when there is a feature map). */
+  offset: ArrayLike<number>;
+  scale: ArrayLike<number>;
+  /** The model's greedy action index for one raw observation. */
+  greedy: (obs: Float32Array) => number;
+  n: number;
+  seed: number;
+}
+
+/** The three kinds of parity states (see parityStates), for any Q-function family. */
+export function drawParityStates(src: ParityStateSource): { obs: Float32Array; rollout: number; uniform: number; far: number } {
+  const { n, features, offset, scale } = src;
+  const obsSize = src.env.observationSpace.low.length;
+  const rng = new Rng(src.seed);
+  const nRoll = Math.floor(n / 3);
+  const nUni = Math.floor(n / 3);
+  const nFar = n - nRoll - nUni;
+  const obs = new Float32Array(n * obsSize);
+  // 1. rollouts of the checkpoint's greedy policy with 20 % random actions
+  const env = src.grid ? discretizeActions(src.env, src.grid) : src.env;
   let o = env.reset({ seed: rng.nextSeed() }).obs;
   for (let i = 0; i < nRoll; i++) {
     obs.set(o, i * obsSize);
-    const a =
-      rng.uniform() < 0.2 ? rng.integer(params.A) : argmaxRows(qValues(params, o, 1, factors), 1, params.A)[0]!;
+    const a = rng.uniform() < 0.2 ? rng.integer(src.A) : src.greedy(o);
     const r = env.step(a);
     o = r.terminated || r.truncated ? env.reset({ seed: rng.nextSeed() }).obs : r.obs;
   }
-  const low = raw.observationSpace.low;
-  const high = raw.observationSpace.high;
+  const low = src.env.observationSpace.low;
+  const high = src.env.observationSpace.high;
   // bounds of observation entry j, or the feature f's offset ± 4·scale where they are infinite or huge
   const range = (j: number, f: number): [number, number] => {
     const wide = !(Math.abs(low[j]!) < 1e6 && Math.abs(high[j]!) < 1e6);
-    return wide ? [params.obsOffset[f]! - 4 * params.obsScale[f]!, params.obsOffset[f]! + 4 * params.obsScale[f]!] : [low[j]!, high[j]!];
+    return wide ? [offset[f]! - 4 * scale[f]!, offset[f]! + 4 * scale[f]!] : [low[j]!, high[j]!];
   };
-  const farValue = (f: number): number => params.obsOffset[f]! + (rng.uniform() < 0.5 ? -1 : 1) * rng.uniformRange(10, 30) * params.obsScale[f]!;
+  const farValue = (f: number): number => offset[f]! + (rng.uniform() < 0.5 ? -1 : 1) * rng.uniformRange(10, 30) * scale[f]!;
   const angles = (i: number): void => {
     for (const c of [0, 2]) {
       const t = rng.uniformRange(-Math.PI, Math.PI);
@@ -166,6 +200,99 @@ export function parityStates(
     }
   }
   return { obs, rollout: nRoll, uniform: nUni, far: nFar };
+}
+
+/**
+ * How two float32 evaluations of a Q-function (TensorFlow.js and ONNX Runtime) are judged; the two
+ * families differ only in these two choices (see the module comments of parity.ts and parity-dqn.ts).
+ */
+export interface QCompareRule {
+  rtol: number;
+  floor: number;
+  /**
+   * false (gmmqf): an entry with relative difference ≤ rtol is accepted, |q| ≤ floor included (its
+   * relative difference counts as 0); true (dqn): only entries with rtol > 0, |q| > floor and relative
+   * difference ≤ rtol are accepted so; every other entry must be within 2B.
+   */
+  boundJudgesSmallQ: boolean;
+  /** A differing greedy action is a tie when |q_a − q_b| (TensorFlow.js) ≤ rtol·max(|q_a|, |q_b|, floor) ('rtol') or ≤ 2(B_a + B_b) ('bound'). */
+  ties: 'rtol' | 'bound';
+}
+
+export interface QComparison {
+  maxAbs: number;
+  maxRel: number;
+  refOnnx: number;
+  refTf: number;
+  agree: number;
+  ties: number;
+  mismatches: number;
+  beyond: number;
+  beyondRatio: number;
+  badQ: number;
+  maxCond: number;
+}
+
+/**
+ * Compares q [n, A] from ONNX Runtime with q from TensorFlow.js entry by entry (float64 reference
+ * q64 and the float32 bound B per entry; magnitude = Σ|terms| per entry for κ), and the greedy
+ * actions row by row.
+ */
+export function compareQ(
+  d: {
+    n: number;
+    A: number;
+    qOrt: readonly ArrayLike<number>[];
+    qTf: ArrayLike<number>;
+    q64: ArrayLike<number>;
+    bound: ArrayLike<number>;
+    magnitude: ArrayLike<number>;
+    actOrt: ArrayLike<number>;
+  },
+  rule: QCompareRule,
+): QComparison {
+  const { n, A, qTf, q64, bound } = d;
+  const { rtol, floor } = rule;
+  const c: QComparison = { maxAbs: 0, maxRel: 0, refOnnx: 0, refTf: 0, agree: 0, ties: 0, mismatches: 0, beyond: 0, beyondRatio: 0, badQ: 0, maxCond: 0 };
+  const actTf = argmaxRows(qTf, n, A);
+  for (let i = 0; i < n; i++) {
+    const row = d.qOrt[i]!;
+    for (let a = 0; a < A; a++) {
+      const k = i * A + a;
+      const x = row[a]!;
+      const y = qTf[k]!;
+      const diff = Math.abs(x - y);
+      const rel = relDiff(x, y, floor);
+      c.maxAbs = Math.max(c.maxAbs, diff);
+      c.maxRel = Math.max(c.maxRel, rel);
+      c.refOnnx = Math.max(c.refOnnx, relDiff(x, q64[k]!, floor));
+      c.refTf = Math.max(c.refTf, relDiff(y, q64[k]!, floor));
+      const accepted = rule.boundJudgesSmallQ ? rtol > 0 && Math.abs(y) > floor && rel <= rtol : !(rel > rtol);
+      if (!(diff <= diff) || !Number.isFinite(x) || !Number.isFinite(y)) c.badQ++;
+      else if (!accepted) {
+        c.beyond++;
+        const ratio = diff / (2 * bound[k]!);
+        c.beyondRatio = Math.max(c.beyondRatio, ratio);
+        if (!(ratio <= 1)) c.badQ++;
+      }
+      if (Math.abs(q64[k]!) > floor) c.maxCond = Math.max(c.maxCond, d.magnitude[k]! / Math.abs(q64[k]!));
+    }
+    const ao = d.actOrt[i]!;
+    const at = actTf[i]!;
+    if (ao === at) {
+      c.agree++;
+      continue;
+    }
+    const qa = qTf[i * A + ao]!;
+    const qb = qTf[i * A + at]!;
+    const tie =
+      rule.ties === 'rtol'
+        ? Math.abs(qa - qb) <= rtol * Math.max(Math.abs(qa), Math.abs(qb), floor)
+        : Math.abs(qa - qb) <= 2 * (bound[i * A + ao]! + bound[i * A + at]!);
+    if (tie) c.ties++;
+    else c.mismatches++;
+  }
+  return c;
 }
 
 /** Whether the file's action space is the checkpoint's (kind, n, and for a grid every value as float32). */
@@ -219,52 +346,18 @@ export async function verifyParity(ckptDir: string, onnx: string | Uint8Array, o
     const q64 = qValues(params, obs, n);
     const bound = qErrorBound(params, obs, n);
     const g = activations(params, obs, n);
-    let maxAbs = 0;
-    let maxRel = 0;
-    let refOnnx = 0;
-    let refTf = 0;
-    let agree = 0;
-    let ties = 0;
-    let mismatches = 0;
-    let beyond = 0;
-    let beyondRatio = 0;
-    let badQ = 0;
-    let maxCond = 0;
-    const actTf = argmaxRows(qTf, n, A);
+    const magnitude = new Float64Array(n * A); // Σ_k |ξ_ka g_k| per entry
     for (let i = 0; i < n; i++) {
-      const row = qOrtRows[i]!;
       for (let a = 0; a < A; a++) {
-        const x = row[a]!;
-        const y = qTf[i * A + a]!;
-        const diff = Math.abs(x - y);
-        const rel = relDiff(x, y, floor);
-        maxAbs = Math.max(maxAbs, diff);
-        maxRel = Math.max(maxRel, rel);
-        refOnnx = Math.max(refOnnx, relDiff(x, q64[i * A + a]!, floor));
-        refTf = Math.max(refTf, relDiff(y, q64[i * A + a]!, floor));
-        if (!(diff <= diff) || !Number.isFinite(x) || !Number.isFinite(y)) badQ++;
-        else if (rel > rtol) {
-          beyond++;
-          const ratio = diff / (2 * bound[i * A + a]!);
-          beyondRatio = Math.max(beyondRatio, ratio);
-          if (!(ratio <= 1)) badQ++;
-        }
-        if (Math.abs(q64[i * A + a]!) > floor) {
-          let sabs = 0;
-          for (let k = 0; k < params.K; k++) sabs += Math.abs(params.weights[k * A + a]! * g[i * params.K + k]!);
-          maxCond = Math.max(maxCond, sabs / Math.abs(q64[i * A + a]!));
-        }
-      }
-      const ao = actOrt[i]!;
-      const at = actTf[i]!;
-      if (ao === at) agree++;
-      else {
-        const qa = qTf[i * A + ao]!;
-        const qb = qTf[i * A + at]!;
-        if (Math.abs(qa - qb) <= rtol * Math.max(Math.abs(qa), Math.abs(qb), floor)) ties++;
-        else mismatches++;
+        let sabs = 0;
+        for (let k = 0; k < params.K; k++) sabs += Math.abs(params.weights[k * A + a]! * g[i * params.K + k]!);
+        magnitude[i * A + a] = sabs;
       }
     }
+    const { maxAbs, maxRel, refOnnx, refTf, agree, ties, mismatches, beyond, beyondRatio, badQ, maxCond } = compareQ(
+      { n, A, qOrt: qOrtRows, qTf, q64, bound, magnitude, actOrt },
+      { rtol, floor, boundJudgesSmallQ: false, ties: 'rtol' },
+    );
     const pass = badQ === 0 && mismatches === 0 && Number.isFinite(maxAbs) && spaceMatch && (gridReport?.mismatches ?? 0) === 0;
     return {
       max_abs_diff: { q: maxAbs },

@@ -11,12 +11,12 @@
  * hash, the layer sizes against the spaces, every tensor's shape and finiteness, positive scales and
  * the grid, and throws ModelFormatError naming the file, the field and the value.
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ModelFormatError } from '../../runtime/errors.js';
-import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, CONFIG_FILE, WEIGHTS_FILE, type SpaceJson } from '../gmmqf/checkpoint.js';
+import type { SpaceJson } from '../gmmqf/checkpoint.js';
+import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, CONFIG_FILE, WEIGHTS_FILE, need, openCheckpoint, positiveInt, tensorReader } from '../checkpoint-files.js';
 import { sha256Hex, writeFileAtomic } from '../io.js';
-import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../safetensors.js';
+import { encodeSafetensors, type NamedTensor } from '../safetensors.js';
 import { GMMRL_VERSION } from '../version.js';
 import { DQN_ACTIVATION, DQN_FORMULA, checkDqnParams, dqnParameterCount, type ActionGrid, type DqnParams } from './params.js';
 
@@ -103,42 +103,15 @@ export function saveDqnCheckpoint(dir: string, params: DqnParams, info: DqnCheck
   return sha;
 }
 
-function need(cond: unknown, msg: string): asserts cond {
-  if (!cond) throw new ModelFormatError(msg);
-}
-
-function positiveInt(v: unknown): v is number {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
-}
-
 function finiteArray(v: unknown, len: number): v is number[] {
   return Array.isArray(v) && v.length === len && v.every((x) => typeof x === 'number' && Number.isFinite(x));
 }
 
 /** Loads and validates a DQN checkpoint directory. */
 export function loadDqnCheckpoint(dir: string): DqnCheckpoint {
-  need(existsSync(dir) && statSync(dir).isDirectory(), `checkpoint: ${dir} is not a directory. Pass the run directory written by 'gmmrl train dqn' (it contains ${CONFIG_FILE} and ${WEIGHTS_FILE}).`);
-  const cfgPath = join(dir, CONFIG_FILE);
-  const wPath = join(dir, WEIGHTS_FILE);
-  need(existsSync(cfgPath), `checkpoint: ${cfgPath} is missing. The directory is not a gmmrl checkpoint, or the save was interrupted: re-run training or restore the file.`);
-  need(existsSync(wPath), `checkpoint: ${wPath} is missing. The save was interrupted or the file was deleted: re-run training or restore the file.`);
-  let config: DqnConfig;
-  try {
-    config = JSON.parse(readFileSync(cfgPath, 'utf8')) as DqnConfig;
-  } catch (err) {
-    throw new ModelFormatError(`checkpoint: ${cfgPath} is not valid JSON (${(err as Error).message}). The file is truncated or corrupt: restore it or re-run training.`);
-  }
-  need(config && typeof config === 'object' && !Array.isArray(config), `checkpoint: ${cfgPath} must hold a JSON object.`);
-  need(config.format === CHECKPOINT_FORMAT, `checkpoint: ${cfgPath} field "format" is ${JSON.stringify(config.format)}, expected "${CHECKPOINT_FORMAT}".`);
-  need(
-    config.format_version === CHECKPOINT_FORMAT_VERSION,
-    `checkpoint: ${cfgPath} field "format_version" is ${JSON.stringify(config.format_version)}; this gmmrl (${GMMRL_VERSION}) reads version ${CHECKPOINT_FORMAT_VERSION}. Upgrade gmmrl or re-save the checkpoint.`,
-  );
-  need(
-    config.model_family === 'dqn',
-    `checkpoint: ${cfgPath} field "model_family" is ${JSON.stringify(config.model_family)}, expected "dqn"` +
-      (config.model_family === ('gmmqf' as string) ? ': this is a GMM-QF checkpoint; load it with loadGmmQfCheckpoint.' : '.'),
-  );
+  const files = openCheckpoint(dir, 'dqn');
+  const { cfgPath, wPath, sha256: sha } = files;
+  const config = files.config as unknown as DqnConfig;
   const layers = config.layers as unknown;
   need(
     Array.isArray(layers) && layers.length >= 2 && layers.every(positiveInt),
@@ -154,31 +127,7 @@ export function loadDqnCheckpoint(dir: string): DqnCheckpoint {
     config.activation === DQN_ACTIVATION,
     `checkpoint: ${cfgPath} field "activation" is ${JSON.stringify(config.activation)}; this gmmrl supports "${DQN_ACTIVATION}" only.`,
   );
-
-  const bytes = readFileSync(wPath);
-  const sha = sha256Hex(bytes);
-  need(
-    config.weights_sha256 === sha,
-    `checkpoint: ${wPath} has SHA-256 ${sha} but ${CONFIG_FILE} records ${JSON.stringify(config.weights_sha256)}: the weights file was modified, truncated or belongs to another run. Restore the matching pair of files.`,
-  );
-  const { tensors } = decodeSafetensors(bytes, wPath);
-  const take = (name: string, shape: number[]): Float64Array => {
-    const t = tensors[name];
-    need(t, `checkpoint: ${wPath} has no tensor "${name}" (expected shape [${shape}] from layers [${sizes}] in ${CONFIG_FILE}).`);
-    need(
-      t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]),
-      `checkpoint: ${wPath} tensor "${name}" has shape [${t.shape}], expected [${shape}] from layers [${sizes}] in ${CONFIG_FILE}.`,
-    );
-    need(t.dtype === 'F64' || t.dtype === 'F32', `checkpoint: ${wPath} tensor "${name}" has dtype ${t.dtype}; expected F64 or F32.`);
-    const data = Float64Array.from(t.data as Float64Array | Float32Array);
-    for (let i = 0; i < data.length; i++) {
-      need(
-        Number.isFinite(data[i]),
-        `checkpoint: ${wPath} tensor "${name}" has a non-finite value ${data[i]} at flat index ${i}. The training diverged or the file is corrupt: retrain (e.g. with a smaller learning rate) or restore the file.`,
-      );
-    }
-    return data;
-  };
+  const take = tensorReader(files, `from layers [${sizes}] in ${CONFIG_FILE}`, 'retrain (e.g. with a smaller learning rate)');
   const weights: Float64Array[] = [];
   const biases: Float64Array[] = [];
   for (let l = 0; l < L; l++) {

@@ -16,21 +16,19 @@
  * Loading validates everything (shapes, finiteness, SPD covariances, positive scales, hash) and
  * throws ModelFormatError / SpdError naming the file, the field and the value.
  */
-import { mkdirSync, readFileSync, existsSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ModelFormatError, SpdError, ValueError, describeValue } from '../../runtime/errors.js';
+import { SpdError, ValueError, describeValue } from '../../runtime/errors.js';
 import { choleskyOrNull, asymmetry } from '../linalg/cholesky.js';
-import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../safetensors.js';
+import { encodeSafetensors, type NamedTensor } from '../safetensors.js';
+import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, CONFIG_FILE, WEIGHTS_FILE, need, openCheckpoint, positiveInt, tensorReader } from '../checkpoint-files.js';
 import { sha256Hex, writeFileAtomic } from '../io.js';
 import { GMMRL_VERSION } from '../version.js';
 import { FEATURE_KINDS, type FeatureKind } from './features.js';
 import type { ActionGrid, GmmQfParams } from './params.js';
 import { productOfFactors } from './hadamard.js';
 
-export const CHECKPOINT_FORMAT = 'gmmrl-checkpoint';
-export const CHECKPOINT_FORMAT_VERSION = 1;
-export const CONFIG_FILE = 'config.json';
-export const WEIGHTS_FILE = 'weights.safetensors';
+export { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, CONFIG_FILE, WEIGHTS_FILE };
 
 export interface SpaceJson {
   kind: 'box' | 'discrete';
@@ -213,56 +211,17 @@ export function saveGmmQfCheckpoint(
   return sha;
 }
 
-function need<T>(cond: T, msg: string): asserts cond {
-  if (!cond) throw new ModelFormatError(msg);
-}
-
-function positiveInt(v: unknown): v is number {
-  return Number.isInteger(v) && (v as number) > 0;
-}
 
 /** Loads and validates a checkpoint directory. */
 export function loadGmmQfCheckpoint(dir: string): GmmQfCheckpoint {
-  need(existsSync(dir) && statSync(dir).isDirectory(), `checkpoint: ${dir} is not a directory. Pass the run directory written by 'gmmrl train' (it contains ${CONFIG_FILE} and ${WEIGHTS_FILE}).`);
-  const cfgPath = join(dir, CONFIG_FILE);
-  const wPath = join(dir, WEIGHTS_FILE);
-  need(existsSync(cfgPath), `checkpoint: ${cfgPath} is missing. The directory is not a gmmrl checkpoint, or the save was interrupted: re-run training or restore the file.`);
-  need(existsSync(wPath), `checkpoint: ${wPath} is missing. The save was interrupted or the file was deleted: re-run training or restore the file.`);
-  let config: GmmQfConfig;
-  try {
-    config = JSON.parse(readFileSync(cfgPath, 'utf8')) as GmmQfConfig;
-  } catch (err) {
-    throw new ModelFormatError(`checkpoint: ${cfgPath} is not valid JSON (${(err as Error).message}). The file is truncated or corrupt: restore it or re-run training.`);
-  }
-  need(config && typeof config === 'object', `checkpoint: ${cfgPath} must hold a JSON object.`);
-  need(config.format === CHECKPOINT_FORMAT, `checkpoint: ${cfgPath} field "format" is ${JSON.stringify(config.format)}, expected "${CHECKPOINT_FORMAT}".`);
-  need(config.format_version === CHECKPOINT_FORMAT_VERSION, `checkpoint: ${cfgPath} field "format_version" is ${JSON.stringify(config.format_version)}; this gmmrl (${GMMRL_VERSION}) reads version ${CHECKPOINT_FORMAT_VERSION}. Upgrade gmmrl or re-export the checkpoint.`);
-  need(config.model_family === 'gmmqf', `checkpoint: ${cfgPath} field "model_family" is ${JSON.stringify(config.model_family)}, expected "gmmqf".`);
+  const files = openCheckpoint(dir, 'gmmqf');
+  const { cfgPath, wPath, tensors, sha256: sha } = files;
+  const config = files.config as unknown as GmmQfConfig;
   for (const f of ['K', 'A', 'D'] as const) {
     need(positiveInt(config[f]), `checkpoint: ${cfgPath} field "${f}" is ${JSON.stringify(config[f])}; it must be a positive integer.`);
   }
   const { K, A, D } = config;
-  const bytes = readFileSync(wPath);
-  const sha = sha256Hex(bytes);
-  need(
-    config.weights_sha256 === sha,
-    `checkpoint: ${wPath} has SHA-256 ${sha} but ${CONFIG_FILE} records ${JSON.stringify(config.weights_sha256)}: the weights file was modified, truncated or belongs to another run. Restore the matching pair of files.`,
-  );
-  const { tensors } = decodeSafetensors(bytes, wPath);
-  const take = (name: string, shape: number[]): Float64Array => {
-    const t = tensors[name];
-    need(t, `checkpoint: ${wPath} has no tensor "${name}" (expected shape [${shape}]).`);
-    need(
-      t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]),
-      `checkpoint: ${wPath} tensor "${name}" has shape [${t.shape}], expected [${shape}] from ${CONFIG_FILE} (K=${K}, D=${D}, A=${A}).`,
-    );
-    need(t.dtype === 'F64' || t.dtype === 'F32', `checkpoint: ${wPath} tensor "${name}" has dtype ${t.dtype}; expected F64 or F32.`);
-    const data = Float64Array.from(t.data as Float64Array | Float32Array);
-    for (let i = 0; i < data.length; i++) {
-      need(Number.isFinite(data[i]), `checkpoint: ${wPath} tensor "${name}" has a non-finite value ${data[i]} at flat index ${i}. The training diverged or the file is corrupt: retrain (e.g. with a smaller step size) or restore the file.`);
-    }
-    return data;
-  };
+  const take = tensorReader(files, `from ${CONFIG_FILE} (K=${K}, D=${D}, A=${A})`, 'retrain (e.g. with a smaller step size)');
   const means = take('means', [K, D]);
   const covariances = take('covariances', [K, D, D]);
   const weights = take('weights', [K, A]);

@@ -46,8 +46,8 @@
  *     targets on s′ (without u), plus the 2KA weight sums per row; per component SpdAdam's fixed
  *     work (2 081 flops at D = 4: ten D×D products, four spectral functions, one Cholesky) plus
  *     18D + 13 per Jacobi rotation and 3 per off-diagonal test, where the rotations and tests of
- *     both eigendecompositions (of C and of S) are COUNTED on the run's own matrices (a replica of
- *     SpdAdam's Jacobi with counters, fed from `SpdAdam.state()`).
+ *     both eigendecompositions (of C and of S) are COUNTED on the run's own matrices (SpdAdam's own
+ *     step counts them into `jacobiStats` during a census pass).
  *   naive tfjs update: forward per (t, k) 2D² + 3D + 2 (full P matMul), backward as tfjs's gradient
  *     kernels run it (4KTD² for the two matMul gradients, 5KTD for the broadcast/elementwise
  *     gradients, …), tf.train.adam 14 per element, host −P G P 4D³ + 2D² − D and SpdAdam as above.
@@ -76,6 +76,7 @@ import { precisionFactors } from '../models/gmmqf/reference.js';
 import { BellmanBatch } from '../models/gmmqf/tf.js';
 import { cholesky, invertLower, invertSpd } from '../models/linalg/cholesky.js';
 import { congruence, symPart } from '../models/linalg/dense.js';
+import { eigSym, type JacobiStats } from '../models/linalg/eig.js';
 import { GMMRL_VERSION } from '../models/version.js';
 import { SpdError, ValueError } from '../runtime/errors.js';
 
@@ -117,15 +118,8 @@ const TF_CANDIDATES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 // ---------------------------------------------------------------------------------------------
 // FLOP model
 
-/** Counted Jacobi work: rotations performed and off-diagonal convergence tests evaluated (totals). */
-export interface JacobiCount {
-  /** Eigendecompositions counted. */
-  eigs: number;
-  rotations: number;
-  /** Off-diagonal entries tested against the stopping rule (entries already exactly 0 are skipped, free). */
-  checks: number;
-  sweeps: number;
-}
+/** Counted Jacobi work (totals), accumulated by eigSym and SpdAdam themselves (models/linalg/eig.ts JacobiStats). */
+export type JacobiCount = JacobiStats;
 
 const emptyCount = (): JacobiCount => ({ eigs: 0, rotations: 0, checks: 0, sweeps: 0 });
 
@@ -329,194 +323,6 @@ export function armijoIterationFlops(s: ArmijoShape, trials: number, jacobi: Pic
 }
 
 // ---------------------------------------------------------------------------------------------
-// Jacobi census: replicas of the two Jacobi loops with counters (same arithmetic, same stopping rules)
-
-/** SpdAdam's jacobiInPlace (sdk/optim/radam.ts), counting. */
-function jacobiFusedCounted(a: Float64Array, v: Float64Array, vals: Float64Array, d: number, n: JacobiCount): void {
-  const EPS = 2.220446049250313e-16;
-  let amax = 0;
-  for (let i = 0; i < d * d; i++) amax = Math.max(amax, Math.abs(a[i]!));
-  const floor = 1e-40 * amax;
-  v.fill(0);
-  for (let i = 0; i < d; i++) v[i * d + i] = 1;
-  n.eigs++;
-  let converged = false;
-  for (let sweep = 0; sweep < 60 && !converged; sweep++) {
-    n.sweeps++;
-    let rotated = false;
-    for (let p = 0; p < d - 1; p++) {
-      for (let q = p + 1; q < d; q++) {
-        const apq = a[p * d + q]!;
-        if (apq === 0) continue;
-        n.checks++;
-        const app = a[p * d + p]!;
-        const aqq = a[q * d + q]!;
-        if (Math.abs(apq) <= EPS * Math.sqrt(Math.abs(app * aqq)) || Math.abs(apq) <= floor) {
-          a[p * d + q] = 0;
-          a[q * d + p] = 0;
-          continue;
-        }
-        rotated = true;
-        n.rotations++;
-        const theta = (aqq - app) / (2 * apq);
-        const t = (theta >= 0 ? 1 : -1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < d; k++) {
-          const akp = a[k * d + p]!;
-          const akq = a[k * d + q]!;
-          a[k * d + p] = c * akp - s * akq;
-          a[k * d + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < d; k++) {
-          const apk = a[p * d + k]!;
-          const aqk = a[q * d + k]!;
-          a[p * d + k] = c * apk - s * aqk;
-          a[q * d + k] = s * apk + c * aqk;
-        }
-        a[p * d + q] = 0;
-        a[q * d + p] = 0;
-        for (let k = 0; k < d; k++) {
-          const vkp = v[k * d + p]!;
-          const vkq = v[k * d + q]!;
-          v[k * d + p] = c * vkp - s * vkq;
-          v[k * d + q] = s * vkp + c * vkq;
-        }
-      }
-    }
-    if (!rotated) converged = true;
-  }
-  for (let i = 0; i < d; i++) vals[i] = a[i * d + i]!;
-}
-
-/** eigSym's loop (models/linalg/eig.ts), counting; returns nothing (only the counts are wanted). */
-function eigSymCounted(a: ArrayLike<number>, d: number, n: JacobiCount): void {
-  const EPS = 2.220446049250313e-16;
-  const w = new Float64Array(d * d);
-  let amax = 0;
-  for (let i = 0; i < d; i++) {
-    for (let j = 0; j < d; j++) {
-      const x = i === j ? a[i * d + i]! : 0.5 * a[i * d + j]! + 0.5 * a[j * d + i]!;
-      w[i * d + j] = x;
-      amax = Math.max(amax, Math.abs(x));
-    }
-  }
-  const floor = 1e-40 * amax;
-  n.eigs++;
-  for (let sweep = 0; sweep < 60; sweep++) {
-    n.sweeps++;
-    let rotated = false;
-    for (let p = 0; p < d - 1; p++) {
-      for (let q = p + 1; q < d; q++) {
-        const apq = w[p * d + q]!;
-        if (apq === 0) continue;
-        n.checks++;
-        const app = w[p * d + p]!;
-        const aqq = w[q * d + q]!;
-        const absApq = Math.abs(apq);
-        if (absApq <= EPS * Math.sqrt(Math.abs(app)) * Math.sqrt(Math.abs(aqq)) || absApq <= floor) {
-          w[p * d + q] = 0;
-          w[q * d + p] = 0;
-          continue;
-        }
-        rotated = true;
-        n.rotations++;
-        const theta = (0.5 * aqq - 0.5 * app) / apq;
-        const t = Math.abs(theta) > 1e150 ? 0.5 / theta : (theta >= 0 ? 1 : -1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        w[p * d + p] = app - t * apq;
-        w[q * d + q] = aqq + t * apq;
-        w[p * d + q] = 0;
-        w[q * d + p] = 0;
-        for (let r = 0; r < d; r++) {
-          if (r !== p && r !== q) {
-            const arp = w[r * d + p]!;
-            const arq = w[r * d + q]!;
-            const np = c * arp - s * arq;
-            const nq = s * arp + c * arq;
-            w[r * d + p] = np;
-            w[p * d + r] = np;
-            w[r * d + q] = nq;
-            w[q * d + r] = nq;
-          }
-        }
-      }
-    }
-    if (!rotated) break;
-  }
-}
-
-function mulInto(a: Float64Array, b: Float64Array, out: Float64Array, d: number): void {
-  for (let i = 0; i < d; i++) {
-    for (let j = 0; j < d; j++) {
-      let s = 0;
-      for (let l = 0; l < d; l++) s += a[i * d + l]! * b[l * d + j]!;
-      out[i * d + j] = s;
-    }
-  }
-}
-
-/**
- * Counts the Jacobi work the coming `opt.step(covs, egrad)` will do: replays SpdAdam's recursion up
- * to the two eigendecompositions (of C and of S = C^−½ ξ C^−½) from `opt.state()`, same arithmetic.
- */
-function spdAdamJacobiCensus(covs: Float64Array, egrad: ArrayLike<number>, opt: SpdAdam, count: JacobiCount): void {
-  const { K, D } = opt;
-  const { beta1, beta2, eps, lr } = opt.options;
-  const st = opt.state();
-  const step = st.t + 1;
-  const c1 = 1 - Math.pow(beta1, step);
-  const c2 = 1 - Math.pow(beta2, step);
-  const dd = D * D;
-  const mk = () => new Float64Array(dd);
-  const [C, G, T1, T2, W, V, cih, m] = [mk(), mk(), mk(), mk(), mk(), mk(), mk(), mk()];
-  const vals = new Float64Array(D);
-  const f2 = new Float64Array(D);
-  for (let k = 0; k < K; k++) {
-    const off = k * dd;
-    for (let i = 0; i < dd; i++) C[i] = covs[off + i]!;
-    for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) G[i * D + j] = 0.5 * (egrad[off + i * D + j]! + egrad[off + j * D + i]!);
-    mulInto(G, C, T1, D);
-    mulInto(C, T1, T2, D);
-    let gg = 0;
-    for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) gg += T1[i * D + j]! * T1[j * D + i]!;
-    for (let i = 0; i < D; i++) {
-      for (let j = i; j < D; j++) {
-        const r = 0.5 * (T2[i * D + j]! + T2[j * D + i]!);
-        const a = beta1 * st.m[off + i * D + j]! + (1 - beta1) * r;
-        m[i * D + j] = a;
-        m[j * D + i] = a;
-      }
-    }
-    const v = beta2 * st.v[k]! + (1 - beta2) * gg;
-    const scale = -lr / c1 / (Math.sqrt(v / c2) + eps);
-    W.set(C);
-    jacobiFusedCounted(W, V, vals, D, count);
-    for (let i = 0; i < D; i++) f2[i] = 1 / Math.sqrt(vals[i]!);
-    for (let i = 0; i < D; i++) {
-      for (let j = i; j < D; j++) {
-        let s = 0;
-        for (let l = 0; l < D; l++) s += V[i * D + l]! * f2[l]! * V[j * D + l]!;
-        cih[i * D + j] = s;
-        cih[j * D + i] = s;
-      }
-    }
-    for (let i = 0; i < dd; i++) T2[i] = scale * m[i]!;
-    mulInto(cih, T2, T1, D);
-    mulInto(T1, cih, W, D);
-    for (let i = 0; i < D; i++) {
-      for (let j = i + 1; j < D; j++) {
-        const x = 0.5 * (W[i * D + j]! + W[j * D + i]!);
-        W[i * D + j] = x;
-        W[j * D + i] = x;
-      }
-    }
-    jacobiFusedCounted(W, V, vals, D, count);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
 // Timing helpers
 
 export interface Timing {
@@ -697,7 +503,7 @@ class FusedUpdate {
   }
 
   covariances(): void {
-    if (this.census && this.adamCovs instanceof SpdAdam) spdAdamJacobiCensus(this.state.covariances, this.kernel.grads.covariances, this.adamCovs, this.census);
+    if (this.adamCovs instanceof SpdAdam) this.adamCovs.jacobiStats = this.census; // counted inside the real step
     this.adamCovs.step(this.state.covariances, this.kernel.grads.covariances);
   }
 
@@ -1159,7 +965,7 @@ class ArmijoIteration {
         const C = params.covariances.subarray(off, off + dd);
         if (census) {
           // the eigSym inside the AI retraction runs on X = G⁻¹ ξ G⁻ᵀ, C = G Gᵀ
-          eigSymCounted(congruence(invertLower(cholesky(C, D), D), symPart(dir, D), D), D, census);
+          eigSym(congruence(invertLower(cholesky(C, D), D), symPart(dir, D), D), D, 0, census);
         }
         const next = tryRetract('ai', C, dir, D);
         if (next === null) {

@@ -11,6 +11,19 @@ import { SpdError, ValueError, describeValue } from '../../runtime/errors.js';
 import { assertSpd, SYM_TOL, asymmetry } from './cholesky.js';
 import { checkFinite, checkSquare, identity, matmul, scaledGram, solve } from './dense.js';
 
+/**
+ * Counts of Jacobi work, accumulated by eigSym (and SpdAdam's in-place Jacobi) when passed: used by
+ * the benchmarks' FLOP model. Off-diagonal entries already exactly 0 are skipped and not counted.
+ */
+export interface JacobiStats {
+  /** Eigendecompositions. */
+  eigs: number;
+  sweeps: number;
+  /** Off-diagonal entries tested against the stopping rule. */
+  checks: number;
+  rotations: number;
+}
+
 /** Eigendecomposition A = V·diag(values)·Vᵀ of a symmetric matrix. */
 export interface SymEig {
   /** Eigenvalues, ascending. */
@@ -35,7 +48,7 @@ const JACOBI_MAX_SWEEPS = 60;
  * |a_pq| ≤ 1e-40·max|A_ij|; iteration ends after a sweep without rotations (at most 60 sweeps).
  * Throws ValueError on non-finite input.
  */
-export function eigSym(a: ArrayLike<number>, d: number, offset = 0): SymEig {
+export function eigSym(a: ArrayLike<number>, d: number, offset = 0, stats?: JacobiStats): SymEig {
   checkSquare(a, d, offset, 'eigSym input');
   checkFinite(a, d, offset, 'eigSym input');
   const w = new Float64Array(d * d);
@@ -50,12 +63,15 @@ export function eigSym(a: ArrayLike<number>, d: number, offset = 0): SymEig {
   }
   const v = identity(d);
   const floor = JACOBI_ABS_FLOOR * amax;
+  if (stats) stats.eigs++;
   for (let sweep = 0; sweep < JACOBI_MAX_SWEEPS; sweep++) {
+    if (stats) stats.sweeps++;
     let rotated = false;
     for (let p = 0; p < d - 1; p++) {
       for (let q = p + 1; q < d; q++) {
         const apq = w[p * d + q]!;
         if (apq === 0) continue;
+        if (stats) stats.checks++;
         const app = w[p * d + p]!;
         const aqq = w[q * d + q]!;
         const absApq = Math.abs(apq);
@@ -65,6 +81,7 @@ export function eigSym(a: ArrayLike<number>, d: number, offset = 0): SymEig {
           continue;
         }
         rotated = true;
+        if (stats) stats.rotations++;
         // Rutishauser's rotation: t = tan φ, the smaller root of t² + 2θt − 1 = 0.
         const theta = (0.5 * aqq - 0.5 * app) / apq;
         let t: number;

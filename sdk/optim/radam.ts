@@ -26,7 +26,7 @@
  * (never clamped).
  */
 import { SpdError, ValueError, describeValue } from '../../runtime/errors.js';
-import { eigSym } from '../../models/linalg/eig.js';
+import { eigSym, type JacobiStats } from '../../models/linalg/eig.js';
 import { choleskyOrNull } from '../../models/linalg/cholesky.js';
 
 export interface AdamOptions {
@@ -272,20 +272,23 @@ export class SpdAdamReference {
  * models/linalg/eig.ts (relative: |a_pq| ≤ ε·√|a_pp·a_qq|), no allocation. Returns false when it did
  * not converge in 60 sweeps.
  */
-function jacobiInPlace(a: Float64Array, v: Float64Array, vals: Float64Array, d: number): boolean {
+function jacobiInPlace(a: Float64Array, v: Float64Array, vals: Float64Array, d: number, stats: JacobiStats | null): boolean {
   const EPS = 2.220446049250313e-16;
   let amax = 0;
   for (let i = 0; i < d * d; i++) amax = Math.max(amax, Math.abs(a[i]!));
   const floor = 1e-40 * amax;
   v.fill(0);
   for (let i = 0; i < d; i++) v[i * d + i] = 1;
+  if (stats) stats.eigs++;
   let converged = false;
   for (let sweep = 0; sweep < 60 && !converged; sweep++) {
+    if (stats) stats.sweeps++;
     let rotated = false;
     for (let p = 0; p < d - 1; p++) {
       for (let q = p + 1; q < d; q++) {
         const apq = a[p * d + q]!;
         if (apq === 0) continue;
+        if (stats) stats.checks++;
         const app = a[p * d + p]!;
         const aqq = a[q * d + q]!;
         if (Math.abs(apq) <= EPS * Math.sqrt(Math.abs(app * aqq)) || Math.abs(apq) <= floor) {
@@ -294,6 +297,7 @@ function jacobiInPlace(a: Float64Array, v: Float64Array, vals: Float64Array, d: 
           continue;
         }
         rotated = true;
+        if (stats) stats.rotations++;
         const theta = (aqq - app) / (2 * apq);
         const t = (theta >= 0 ? 1 : -1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
         const c = 1 / Math.sqrt(t * t + 1);
@@ -351,6 +355,8 @@ export class SpdAdam {
   private readonly vals: Float64Array;
   private readonly f1: Float64Array;
   private readonly f2: Float64Array;
+  /** When set, every eigendecomposition of `step` adds its Jacobi work here (benchmarks). */
+  jacobiStats: JacobiStats | null = null;
 
   constructor(
     readonly K: number,
@@ -408,7 +414,7 @@ export class SpdAdam {
       const scale = -lr / c1 / (Math.sqrt(this.v[k]! / c2) + eps);
       // C^{±½}
       W.set(C);
-      if (!jacobiInPlace(W, V, vals, D)) throw new SpdError(`SpdAdam: the eigendecomposition of covariance ${k} did not converge.`);
+      if (!jacobiInPlace(W, V, vals, D, this.jacobiStats)) throw new SpdError(`SpdAdam: the eigendecomposition of covariance ${k} did not converge.`);
       for (let i = 0; i < D; i++) {
         const l = vals[i]!;
         if (!(l > 0)) throw new SpdError(`SpdAdam: covariance ${k} is not positive definite before the step (eigenvalue ${l}).`);
@@ -428,7 +434,7 @@ export class SpdAdam {
           W[j * D + i] = x;
         }
       }
-      if (!jacobiInPlace(W, V, vals, D)) throw new SpdError(`SpdAdam: the eigendecomposition of the step for covariance ${k} did not converge.`);
+      if (!jacobiInPlace(W, V, vals, D, this.jacobiStats)) throw new SpdError(`SpdAdam: the eigendecomposition of the step for covariance ${k} did not converge.`);
       let smax = 0;
       for (let i = 0; i < D; i++) {
         smax = Math.max(smax, Math.abs(vals[i]!));

@@ -37,9 +37,9 @@ import { ReplayBuffer } from '../replay.js';
 import { selectBackend, describeBackend, BACKEND_NAMES, type BackendName, type BackendInfo } from '../backend.js';
 import { formatDuration } from '../util/metrics.js';
 import { spaceToJson } from '../spaces-json.js';
-import type { EpisodeStats } from '../evaluate.js';
+import { runEpisodes, type EpisodeStats } from '../evaluate.js';
 import { DqnLearner } from '../../models/dqn/tf.js';
-import { dqnQValues } from '../../models/dqn/reference.js';
+import { argmaxRows, dqnQValues } from '../../models/dqn/reference.js';
 import { cloneDqnParams, dqnParameterCount, initDqnParams, type ActionGrid, type DqnParams } from '../../models/dqn/params.js';
 import type { DqnCheckpointInfo } from '../../models/dqn/checkpoint.js';
 
@@ -222,13 +222,6 @@ export function validateDqnConfig(c: DqnTrainConfig): void {
   }
 }
 
-/** Index of the largest entry (first on ties). */
-function argmax(q: ArrayLike<number>, A: number, offset = 0): number {
-  let best = 0;
-  for (let a = 1; a < A; a++) if (q[offset + a]! > q[offset + best]!) best = a;
-  return best;
-}
-
 /** Grid index → the environment action: the grid row, as float32 (what the exported graph outputs). */
 function gridRow(grid: ActionGrid, a: number): Float32Array {
   const size = grid.shape.reduce((x, y) => x * y, 1);
@@ -239,24 +232,18 @@ function gridRow(grid: ActionGrid, a: number): Float32Array {
  * Mean and std of greedy returns over `episodes` episodes (episode e resets with seed + e), acting
  * with the float64 reference network (no TensorFlow.js dispatch per step).
  */
-export async function evaluateDqnGreedy(p: DqnParams, env: Env, episodes: number, seed: number): Promise<EpisodeStats> {
+export function evaluateDqnGreedy(p: DqnParams, env: Env, episodes: number, seed: number): Promise<EpisodeStats> {
   const A = p.layers.at(-1)!;
-  const returns: number[] = [];
-  for (let e = 0; e < episodes; e++) {
-    let { obs } = env.reset({ seed: (seed + e) >>> 0 });
-    let total = 0;
-    for (;;) {
-      const a = argmax(dqnQValues(p, obs, 1), A);
-      const r = env.step(p.actionGrid ? gridRow(p.actionGrid, a) : a);
-      total += r.reward;
-      obs = r.obs;
-      if (r.terminated || r.truncated) break;
-    }
-    returns.push(total);
-  }
-  const mean = returns.reduce((a, b) => a + b, 0) / episodes;
-  const std = Math.sqrt(returns.reduce((a, b) => a + (b - mean) ** 2, 0) / episodes);
-  return { mean, std, returns };
+  const grid = p.actionGrid;
+  return runEpisodes(
+    env,
+    (obs) => {
+      const a = argmaxRows(dqnQValues(p, obs, 1), 1, A)[0]!;
+      return grid ? gridRow(grid, a) : a;
+    },
+    episodes,
+    seed,
+  );
 }
 
 /** Trains a DQN (or Double DQN). */
@@ -382,7 +369,7 @@ export async function trainDqn(partial: Partial<DqnTrainConfig> = {}, hooks: Dqn
     while (envSteps < cfg.steps) {
       // ---- act ε-greedily w.r.t. the online network -----------------------------------------
       const eps = epsilonAt(envSteps);
-      const a = rng.uniform() < eps ? rng.integer(A) : argmax(learner.qValues(obs, 1), A);
+      const a = rng.uniform() < eps ? rng.integer(A) : argmaxRows(learner.qValues(obs, 1), 1, A)[0]!;
       step(a);
 
       // ---- learn --------------------------------------------------------------------------

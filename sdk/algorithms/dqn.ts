@@ -36,6 +36,7 @@ import { checkActionGrid } from '../../exporters/onnx/qhead.js';
 import { ReplayBuffer } from '../replay.js';
 import { selectBackend, describeBackend, BACKEND_NAMES, type BackendName, type BackendInfo } from '../backend.js';
 import { formatDuration } from '../util/metrics.js';
+import { columnMeanStd } from '../util/stats.js';
 import { spaceToJson } from '../spaces-json.js';
 import { runEpisodes, type EpisodeStats } from '../evaluate.js';
 import { DqnLearner } from '../../models/dqn/tf.js';
@@ -327,17 +328,8 @@ export async function trainDqn(partial: Partial<DqnTrainConfig> = {}, hooks: Dqn
     warm.set(obs, i * D);
     step(rng.integer(A));
   }
-  const obsOffset = new Float64Array(D);
-  const obsScale = new Float64Array(D);
-  for (let j = 0; j < D; j++) {
-    let s = 0;
-    for (let i = 0; i < W; i++) s += warm[i * D + j]!;
-    const mean = s / W;
-    let v = 0;
-    for (let i = 0; i < W; i++) v += (warm[i * D + j]! - mean) ** 2;
-    obsOffset[j] = mean;
-    obsScale[j] = Math.max(Math.sqrt(v / W), cfg.obsStdFloor);
-  }
+  const { mean: obsOffset, std } = columnMeanStd(warm, W, D);
+  const obsScale = std.map((sd) => Math.max(sd, cfg.obsStdFloor));
   const floored = Array.from(obsScale, (s, j) => [s, j] as const).filter(([s]) => s === cfg.obsStdFloor).map(([, j]) => j);
   if (floored.length > 0) {
     hooks.progress?.(

@@ -41,6 +41,7 @@ import { spaceToJson } from '../spaces-json.js';
 import { riemannianGradient, inner, tryRetract, armijoSearch, type SpdMetric } from '../optim/spd.js';
 import { selectBackend, describeBackend, type BackendName, type BackendInfo } from '../backend.js';
 import { formatDuration } from '../util/metrics.js';
+import { columnMeanStd } from '../util/stats.js';
 import { runEpisodes, type EpisodeStats } from '../evaluate.js';
 import { solveSpdInPlace } from '../optim/lstsq.js';
 
@@ -316,17 +317,8 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
 
   // ---- model init: normalization of the features of the warm-up data -----------------------------
   const phi0 = applyFeatures(features, data.obs.subarray(0, data.size * obsSize), data.size, D);
-  const obsOffset = new Float64Array(D);
-  const obsScale = new Float64Array(D);
-  for (let j = 0; j < D; j++) {
-    let s = 0;
-    for (let i = 0; i < data.size; i++) s += phi0[i * D + j]!;
-    const mean = s / data.size;
-    let v = 0;
-    for (let i = 0; i < data.size; i++) v += (phi0[i * D + j]! - mean) ** 2;
-    obsOffset[j] = mean;
-    obsScale[j] = Math.max(Math.sqrt(v / data.size), 1e-6);
-  }
+  const { mean: obsOffset, std } = columnMeanStd(phi0, data.size, D);
+  const obsScale = std.map((sd) => Math.max(sd, 1e-6));
   const params: GmmQfParams = {
     K,
     D,

@@ -37,6 +37,7 @@ import { factorGradients, factorPenalty, hadamardProduct, type HadamardFactors }
 import { Adam, SpdAdam } from '../optim/radam.js';
 import { ReplayBuffer, type TransitionBatch } from '../replay.js';
 import { formatDuration } from '../util/metrics.js';
+import { columnMeanStd } from '../util/stats.js';
 import { runEpisodes, type EpisodeStats } from '../evaluate.js';
 
 /** Every field documented with its default. */
@@ -284,19 +285,11 @@ export async function trainSgmmqf(partial: Partial<SgmmqfTrainConfig> = {}, hook
     feat = f2;
     if (r.terminated || r.truncated) endEpisode();
   }
-  const obsOffset = new Float64Array(D);
-  const obsScale = new Float64Array(D);
-  for (let j = 0; j < D; j++) {
-    let s = 0;
-    for (const f of warm) s += f[j]!;
-    const mean = s / warm.length;
-    let v = 0;
-    for (const f of warm) v += (f[j]! - mean) ** 2;
-    obsOffset[j] = mean;
-    // A feature constant over the warm-up has no scale to learn from: use 1 (documented).
-    const sd = Math.sqrt(v / warm.length);
-    obsScale[j] = sd > 1e-8 ? sd : 1;
-  }
+  const warmRows = new Float64Array(warm.length * D);
+  warm.forEach((f, i) => warmRows.set(f, i * D));
+  const { mean: obsOffset, std } = columnMeanStd(warmRows, warm.length, D);
+  // A feature constant over the warm-up has no scale to learn from: use 1 (documented).
+  const obsScale = std.map((sd) => (sd > 1e-8 ? sd : 1));
   const norm = (f: ArrayLike<number>, out = new Float64Array(D)): Float64Array => {
     for (let j = 0; j < D; j++) out[j] = (f[j]! - obsOffset[j]!) / obsScale[j]!;
     return out;

@@ -23,6 +23,8 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from '../sdk/cli/args.js';
 import { svgLinePlot, type Series } from '../sdk/util/metrics.js';
+import { metadataMap, readOnnxModel } from '../runtime/onnx-reader.js';
+import { metadataFromProps, type GmmrlMetadataV1 } from '../runtime/metadata.js';
 
 interface RunSpec {
   /** Unique name within the suite (directory name). */
@@ -86,7 +88,7 @@ async function runOne(suite: string, spec: RunSpec, skipTrain: boolean): Promise
   const [algo, ...rest] = spec.train;
   if (!skipTrain) await cli(['train', algo!, ...rest, '--seed', String(spec.seed), '--out', dir, '--quiet']);
   const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { training: Record<string, unknown> };
-  const exportLine = await cli(['export', dir, '--out', onnx]);
+  await cli(['export', dir, '--out', onnx]);
   const ev = JSON.parse(await cli(['eval', onnx, '--episodes', '100', '--seed', '100000', '--json'])) as { mean_return: number; std_return: number; episodes: number };
   let parity: { pass: boolean; max_rel_diff: { q: number } };
   try {
@@ -97,7 +99,6 @@ async function runOne(suite: string, spec: RunSpec, skipTrain: boolean): Promise
   }
   const t = run.training;
   const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-  const kMatch = /K=(\d+)/.exec(exportLine);
   const meta = readOnnxMetadata(onnx);
   const r: RunResult = {
     name: spec.name,
@@ -108,10 +109,10 @@ async function runOne(suite: string, spec: RunSpec, skipTrain: boolean): Promise
     parity_pass: parity.pass,
     max_rel_diff_q: parity.max_rel_diff.q,
     train_seconds: Number(t['wall_seconds']),
-    parameter_count: num(t['parameter_count']) ?? num(meta?.parameter_count),
+    parameter_count: num(t['parameter_count']) ?? num(meta.parameter_count),
     nonzero_fraction: num(t['final_nonzero_fraction']),
     live_components: num(t['final_live_components']),
-    exported_components: num(meta?.components) ?? (kMatch ? Number(kMatch[1]) : null),
+    exported_components: num(meta.components),
     onnx_bytes: readFileSync(onnx).length,
     curve: readCurve(dir),
   };
@@ -121,23 +122,9 @@ async function runOne(suite: string, spec: RunSpec, skipTrain: boolean): Promise
   return r;
 }
 
-/** The gmmrl.metadata JSON of an exported file, read with a plain string search (no runtime import needed). */
-function readOnnxMetadata(path: string): Record<string, unknown> | null {
-  const text = readFileSync(path).toString('latin1');
-  const i = text.indexOf('{"schema_version"');
-  if (i < 0) return null;
-  let depth = 0;
-  for (let j = i; j < text.length; j++) {
-    if (text[j] === '{') depth++;
-    else if (text[j] === '}' && --depth === 0) {
-      try {
-        return JSON.parse(Buffer.from(text.slice(i, j + 1), 'latin1').toString('utf8')) as Record<string, unknown>;
-      } catch {
-        return null;
-      }
-    }
-  }
-  return null;
+/** The validated gmmrl metadata of an exported file (the runtime's own reader). */
+function readOnnxMetadata(path: string): GmmrlMetadataV1 {
+  return metadataFromProps(metadataMap(readOnnxModel(new Uint8Array(readFileSync(path)))));
 }
 
 function seedsOr(flag: string | undefined, dflt: number[]): number[] {

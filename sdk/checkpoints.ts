@@ -5,17 +5,18 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelFormatError } from '../runtime/errors.js';
+import { CONFIG_FILE, WEIGHTS_FILE } from '../models/checkpoint-files.js';
 
 export const CHECKPOINT_FAMILIES = ['gmmqf', 'dqn'] as const;
 export type CheckpointFamily = (typeof CHECKPOINT_FAMILIES)[number];
 
 export function checkpointFamily(dir: string): CheckpointFamily {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new ModelFormatError(`checkpoint: ${dir} is not a directory. Pass the run directory written by 'gmmrl train' (it contains config.json and weights.safetensors).`);
+    throw new ModelFormatError(`checkpoint: ${dir} is not a directory. Pass the run directory written by 'gmmrl train' (it contains ${CONFIG_FILE} and ${WEIGHTS_FILE}).`);
   }
-  const path = join(dir, 'config.json');
+  const path = join(dir, CONFIG_FILE);
   if (!existsSync(path)) {
-    throw new ModelFormatError(`checkpoint: ${path} is missing. Pass the run directory written by 'gmmrl train' (it contains config.json and weights.safetensors).`);
+    throw new ModelFormatError(`checkpoint: ${path} is missing. Pass the run directory written by 'gmmrl train' (it contains ${CONFIG_FILE} and ${WEIGHTS_FILE}).`);
   }
   let family: unknown;
   try {

@@ -1,0 +1,91 @@
+/**
+ * Twin Q-critics with Polyak-averaged targets (TD3 / SAC), shared by every actor-critic algorithm.
+ *
+ * Each critic is an MLP [D + A, hidden…, 1] on the concatenation of the normalized observation and
+ * the policy-scale action a ∈ [−1, 1]^A. The critic loss is Σ_j mean_i (Q_j(s_i, a_i) − y_i)²
+ * (CleanRL's qf1_loss + qf2_loss), minimized with Adam; targets follow θ' ← (1 − τ) θ' + τ θ.
+ * All methods except `params` run without host reads and must be called inside tf.tidy where noted.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { type MlpParams, cloneMlp } from './mlp.js';
+import { TfMlp } from './tf-mlp.js';
+
+export interface AdamOptions {
+  learningRate: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+}
+
+export function makeAdam(o: AdamOptions): tf.AdamOptimizer {
+  return tf.train.adam(o.learningRate, o.beta1 ?? 0.9, o.beta2 ?? 0.999, o.epsilon ?? 1e-8);
+}
+
+/** A gradient map as the list Optimizer.applyGradients takes. */
+export function gradList(grads: tf.NamedTensorMap): { name: string; tensor: tf.Tensor }[] {
+  return Object.keys(grads).map((name) => ({ name, tensor: grads[name]! }));
+}
+
+export class TwinCritic {
+  readonly q: [TfMlp, TfMlp];
+  readonly target: [TfMlp, TfMlp];
+  private readonly opt: tf.AdamOptimizer;
+
+  constructor(init: readonly [MlpParams, MlpParams], adam: AdamOptions) {
+    this.q = [new TfMlp(init[0], true, 'critic 1'), new TfMlp(init[1], true, 'critic 2')];
+    this.target = [new TfMlp(cloneMlp(init[0]), false, 'target critic 1'), new TfMlp(cloneMlp(init[1]), false, 'target critic 2')];
+    this.opt = makeAdam(adam);
+  }
+
+  /** [Q₁, Q₂] of the online critics, each [N], gradients to the inputs only (actor losses). Inside tidy. */
+  qInputGrad(obs: tf.Tensor2D, act: tf.Tensor2D): [tf.Tensor1D, tf.Tensor1D] {
+    const x = tf.concat([obs, act], 1);
+    return [this.q[0].forwardInputGrad(x).reshape([-1]) as tf.Tensor1D, this.q[1].forwardInputGrad(x).reshape([-1]) as tf.Tensor1D];
+  }
+
+  /** min(Q₁, Q₂) [N], gradients to the inputs only. Inside tidy. */
+  minInputGrad(obs: tf.Tensor2D, act: tf.Tensor2D): tf.Tensor1D {
+    const [a, b] = this.qInputGrad(obs, act);
+    return tf.minimum(a, b);
+  }
+
+  /** min(Q₁, Q₂) [N] of the online critics, no gradients. Inside tidy. */
+  minConst(obs: tf.Tensor2D, act: tf.Tensor2D): tf.Tensor1D {
+    const x = tf.concat([obs, act], 1);
+    return tf.minimum(this.q[0].forwardConst(x), this.q[1].forwardConst(x)).reshape([-1]) as tf.Tensor1D;
+  }
+
+  /** min(Q'₁, Q'₂) [N] of the target critics, no gradients. Inside tidy. */
+  targetMin(obs: tf.Tensor2D, act: tf.Tensor2D): tf.Tensor1D {
+    const x = tf.concat([obs, act], 1);
+    return tf.minimum(this.target[0].forwardConst(x), this.target[1].forwardConst(x)).reshape([-1]) as tf.Tensor1D;
+  }
+
+  /** One Adam step on Σ_j mean (Q_j(s, a) − y)²; returns the loss (a tensor, not read back). Inside tidy. */
+  update(obs: tf.Tensor2D, act: tf.Tensor2D, y: tf.Tensor1D): tf.Scalar {
+    const x = tf.concat([obs, act], 1);
+    const yc = y.reshape([-1, 1]);
+    const { value, grads } = tf.variableGrads(
+      () => tf.add(tf.mean(tf.square(tf.sub(this.q[0].forward(x), yc))), tf.mean(tf.square(tf.sub(this.q[1].forward(x), yc)))) as tf.Scalar,
+      [...this.q[0].vars(), ...this.q[1].vars()],
+    );
+    this.opt.applyGradients(gradList(grads));
+    return value;
+  }
+
+  /** Polyak step of both targets. */
+  updateTargets(tau: number): void {
+    this.target[0].polyakFrom(this.q[0], tau);
+    this.target[1].polyakFrom(this.q[1], tau);
+  }
+
+  params(): [MlpParams, MlpParams] {
+    return [this.q[0].params(), this.q[1].params()];
+  }
+
+  dispose(): void {
+    this.q.forEach((n) => n.dispose());
+    this.target.forEach((n) => n.dispose());
+    this.opt.dispose();
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Multilayer perceptrons shared by the actor-critic families (mixture actors, Gamid actors, critics).
+ *
+ *   h₀ = x;  hₗ₊₁ = relu(hₗ Wₗ + bₗ) for the hidden layers;  y = h_{L−1} W_{L−1} + b_{L−1} (linear output)
+ *
+ * Layer sizes `layers = [in, hidden…, out]`; weights stored [in, out] row-major, so a batch of row
+ * vectors is multiplied as x · W (TensorFlow.js matMul and ONNX MatMul alike, no transposes).
+ * Parameters on the host are float64; the float64 forward pass here is the reference the training
+ * code, the exporters and the parity checks compare against.
+ */
+import { ShapeError, ValueError, describeValue } from '../../runtime/errors.js';
+
+export interface MlpParams {
+  /** [in, hidden…, out]: at least 2 sizes. */
+  readonly layers: readonly number[];
+  /** weights[l]: [layers[l], layers[l+1]], row-major. */
+  readonly weights: readonly Float64Array[];
+  /** biases[l]: [layers[l+1]]. */
+  readonly biases: readonly Float64Array[];
+}
+
+/** Hidden-layer activation of every actor-critic MLP. */
+export const MLP_ACTIVATION = 'relu';
+
+/** Σ (inₗ·outₗ + outₗ). */
+export function mlpParameterCount(layers: readonly number[]): number {
+  let n = 0;
+  for (let l = 0; l + 1 < layers.length; l++) n += layers[l]! * layers[l + 1]! + layers[l + 1]!;
+  return n;
+}
+
+export function cloneMlp(p: MlpParams): MlpParams {
+  return { layers: [...p.layers], weights: p.weights.map((w) => w.slice()), biases: p.biases.map((b) => b.slice()) };
+}
+
+/** Checks sizes, lengths and finiteness; errors name `where`, the field and the value. */
+export function checkMlp(p: MlpParams, where: string): void {
+  if (typeof p !== 'object' || p === null) throw new ValueError(`${where}: expected an MLP {layers, weights, biases}; got ${describeValue(p)}.`);
+  const layers = p.layers as unknown;
+  if (!Array.isArray(layers) || layers.length < 2 || !layers.every((s) => Number.isSafeInteger(s) && (s as number) >= 1)) {
+    throw new ValueError(`${where}: layers must be [in, hidden…, out], at least 2 positive integers; got ${describeValue(layers)}.`);
+  }
+  const L = layers.length - 1;
+  if (!Array.isArray(p.weights) || p.weights.length !== L || !Array.isArray(p.biases) || p.biases.length !== L) {
+    throw new ShapeError(`${where}: weights and biases must hold ${L} arrays each (layers [${layers.join(', ')}]); got ${p.weights?.length} and ${p.biases?.length}.`);
+  }
+  for (let l = 0; l < L; l++) {
+    for (const [name, arr, len] of [
+      [`weights[${l}]`, p.weights[l], layers[l] * layers[l + 1]],
+      [`biases[${l}]`, p.biases[l], layers[l + 1]],
+    ] as const) {
+      if (!(arr instanceof Float64Array) || arr.length !== len) {
+        throw new ShapeError(`${where}: ${name} must be a Float64Array of length ${len}; got ${describeValue(arr)}.`);
+      }
+      for (let i = 0; i < len; i++) {
+        if (!Number.isFinite(arr[i])) throw new ValueError(`${where}: ${name}[${i}] is ${arr[i]}; every parameter must be finite (the training diverged: lower the learning rate).`);
+      }
+    }
+  }
+}
+
+/**
+ * Seeded initialization, PyTorch's `nn.Linear` default (what CleanRL's SAC and TD3 use):
+ * W, b ~ U(−1/√fan_in, 1/√fan_in), drawn layer by layer (W row-major, then b) from `rng.uniform()`.
+ * `outputScale` multiplies the last layer's weights and biases (e.g. 1e-3 for a policy head that
+ * should start near its mean action).
+ */
+export function initMlp(layers: readonly number[], rng: { uniform(): number }, outputScale = 1): MlpParams {
+  const weights: Float64Array[] = [];
+  const biases: Float64Array[] = [];
+  const L = layers.length - 1;
+  for (let l = 0; l < L; l++) {
+    const nin = layers[l]!;
+    const nout = layers[l + 1]!;
+    const bound = (1 / Math.sqrt(nin)) * (l === L - 1 ? outputScale : 1);
+    const w = new Float64Array(nin * nout);
+    for (let i = 0; i < w.length; i++) w[i] = bound * (2 * rng.uniform() - 1);
+    const b = new Float64Array(nout);
+    for (let i = 0; i < nout; i++) b[i] = bound * (2 * rng.uniform() - 1);
+    weights.push(w);
+    biases.push(b);
+  }
+  return { layers: [...layers], weights, biases };
+}
+
+/** Float64 forward pass for n rows of x [n, in] → [n, out]. */
+export function mlpForward(p: MlpParams, x: ArrayLike<number>, n: number): Float64Array {
+  const L = p.layers.length - 1;
+  let h = Float64Array.from(x as ArrayLike<number>);
+  for (let l = 0; l < L; l++) {
+    const nin = p.layers[l]!;
+    const nout = p.layers[l + 1]!;
+    const W = p.weights[l]!;
+    const b = p.biases[l]!;
+    const y = new Float64Array(n * nout);
+    for (let r = 0; r < n; r++) {
+      const yo = r * nout;
+      for (let j = 0; j < nout; j++) y[yo + j] = b[j]!;
+      for (let i = 0; i < nin; i++) {
+        const xi = h[r * nin + i]!;
+        if (xi === 0) continue;
+        const wo = i * nout;
+        for (let j = 0; j < nout; j++) y[yo + j] += xi * W[wo + j]!;
+      }
+      if (l < L - 1) for (let j = 0; j < nout; j++) if (y[yo + j]! < 0) y[yo + j] = 0;
+    }
+    h = y;
+  }
+  return h;
+}

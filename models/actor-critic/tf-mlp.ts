@@ -1,0 +1,150 @@
+/**
+ * MLPs in TensorFlow.js core ops, written for the update step's speed.
+ *
+ * Why a custom dense layer: on the wasm backend only the plain 2-D matMul (no transpose flags, no
+ * batch dimension) runs through XNNPACK; the transposed and batched forms that tfjs's own matMul
+ * gradient uses are 15–30× slower (bench/ac-kernels.ts measures it). `dense` has the same forward
+ * pass as `tf.fused.matMul` (bias and ReLU fused) and a gradient that transposes explicitly and
+ * then calls the fast kernel: dX = dZ · transpose(W), dW = transpose(X) · dZ, db = Σ_rows dZ, with
+ * dZ = dY ⊙ [Y > 0] after a ReLU.
+ *
+ * Three ways to run a network, by which gradients the caller needs:
+ * - `forward(x)`: gradients for the inputs and the parameters (training this network),
+ * - `forwardInputGrad(x)`: gradients for the inputs only (the critic inside the actor's loss; the
+ *   weight gradients, a third of the backward cost, are never computed),
+ * - `forwardConst(x)`: no gradients (target networks, acting).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ShapeError } from '../../runtime/errors.js';
+import { checkMlp, type MlpParams } from './mlp.js';
+
+type Act = 'relu' | 'linear';
+
+function reluGrad(dy: tf.Tensor2D, y: tf.Tensor2D, act: Act): tf.Tensor2D {
+  return act === 'relu' ? (tf.mul(dy, tf.step(y)) as tf.Tensor2D) : dy;
+}
+
+/** y = act(x W + b) with fast-kernel gradients for x, W and b. */
+function denseFull(x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D, act: Act): tf.Tensor2D {
+  const f = tf.customGrad((xx, ww, bb, save) => {
+    const y = tf.fused.matMul({ a: xx as tf.Tensor2D, b: ww as tf.Tensor2D, bias: bb as tf.Tensor, activation: act });
+    (save as (ts: tf.Tensor[]) => void)([xx as tf.Tensor, ww as tf.Tensor, y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sw, sy] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        const dz = reluGrad(dy as tf.Tensor2D, sy, act);
+        return [tf.matMul(dz, tf.transpose(sw)), tf.matMul(tf.transpose(sx), dz), tf.sum(dz, 0)];
+      },
+    };
+  });
+  return f(x, W, b) as tf.Tensor2D;
+}
+
+/** y = act(x W + b) with W and b treated as constants: only dX is computed. */
+function denseInput(x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D, act: Act): tf.Tensor2D {
+  const f = tf.customGrad((xx, save) => {
+    const y = tf.fused.matMul({ a: xx as tf.Tensor2D, b: W, bias: b, activation: act });
+    (save as (ts: tf.Tensor[]) => void)([y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(reluGrad(dy as tf.Tensor2D, saved[0] as tf.Tensor2D, act), tf.transpose(W))],
+    };
+  });
+  return f(x) as tf.Tensor2D;
+}
+
+/** An MLP held as tf.Variables (float32). Call `dispose()` when done. */
+export class TfMlp {
+  readonly layers: readonly number[];
+  readonly W: tf.Variable<tf.Rank.R2>[] = [];
+  readonly b: tf.Variable<tf.Rank.R1>[] = [];
+
+  constructor(p: MlpParams, trainable = true, name?: string) {
+    checkMlp(p, name ?? 'TfMlp');
+    this.layers = [...p.layers];
+    tf.tidy(() => {
+      for (let l = 0; l + 1 < p.layers.length; l++) {
+        this.W.push(tf.variable(tf.tensor2d(Float32Array.from(p.weights[l]!), [p.layers[l]!, p.layers[l + 1]!]), trainable));
+        this.b.push(tf.variable(tf.tensor1d(Float32Array.from(p.biases[l]!)), trainable));
+      }
+    });
+  }
+
+  get inputSize(): number {
+    return this.layers[0]!;
+  }
+
+  get outputSize(): number {
+    return this.layers[this.layers.length - 1]!;
+  }
+
+  private check(x: tf.Tensor2D): void {
+    if (x.rank !== 2 || x.shape[1] !== this.inputSize) {
+      throw new ShapeError(`TfMlp: input must be [N, ${this.inputSize}]; got [${x.shape}].`);
+    }
+  }
+
+  private run(x: tf.Tensor2D, layer: (x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D, act: Act) => tf.Tensor2D): tf.Tensor2D {
+    this.check(x);
+    const L = this.W.length;
+    let h = x;
+    for (let l = 0; l < L; l++) h = layer(h, this.W[l]!, this.b[l]!, l < L - 1 ? 'relu' : 'linear');
+    return h;
+  }
+
+  /** Forward pass whose gradients reach the inputs and the parameters. */
+  forward(x: tf.Tensor2D): tf.Tensor2D {
+    return this.run(x, denseFull);
+  }
+
+  /** Forward pass whose gradients reach the inputs only. */
+  forwardInputGrad(x: tf.Tensor2D): tf.Tensor2D {
+    return this.run(x, denseInput);
+  }
+
+  /** Forward pass without gradients. */
+  forwardConst(x: tf.Tensor2D): tf.Tensor2D {
+    return this.run(x, (h, W, b, act) => tf.fused.matMul({ a: h, b: W, bias: b, activation: act }) as tf.Tensor2D);
+  }
+
+  vars(): tf.Variable[] {
+    return [...this.W, ...this.b];
+  }
+
+  /** this ← src (same layer sizes). */
+  copyFrom(src: TfMlp): void {
+    tf.tidy(() => src.vars().forEach((v, i) => this.vars()[i]!.assign(v)));
+  }
+
+  /** Polyak averaging: this ← (1 − τ) this + τ src. Call inside a tidy or on its own. */
+  polyakFrom(src: TfMlp, tau: number): void {
+    tf.tidy(() => {
+      const t = tf.scalar(tau);
+      const own = this.vars();
+      src.vars().forEach((v, i) => {
+        const w = own[i]!;
+        w.assign(tf.add(w, tf.mul(t, tf.sub(v, w))));
+      });
+    });
+  }
+
+  /** The parameters as float64 (reads back). */
+  params(): MlpParams {
+    return {
+      layers: [...this.layers],
+      weights: this.W.map((v) => Float64Array.from(v.dataSync())),
+      biases: this.b.map((v) => Float64Array.from(v.dataSync())),
+    };
+  }
+
+  dispose(): void {
+    tf.dispose(this.vars());
+  }
+}
+
+/** Gradient-blocking identity (tfjs has no stopGradient): the value of x, a zero gradient. */
+export const stopGradient: (x: tf.Tensor) => tf.Tensor = tf.customGrad((x, save) => {
+  void save;
+  return { value: (x as tf.Tensor).clone(), gradFunc: (dy: tf.Tensor) => [tf.zerosLike(dy)] };
+}) as unknown as (x: tf.Tensor) => tf.Tensor;

@@ -1,0 +1,341 @@
+/**
+ * The off-policy actor-critic loop shared by SAC (sac.ts) and TD3 / Gamid-PG (td3.ts, gamid.ts):
+ * everything that is the same for them lives here once, and each algorithm supplies an agent
+ * (its networks, acting rule and update step).
+ *
+ *   config → warm-up (uniformly random actions in [−1, 1]^A; observation normalization from its
+ *   data) → agent built with that normalization → loop { act (agent.explore) → replay buffer →
+ *   `updatesPerStep` gradient steps (agent.update) → greedy evaluation every `evalEvery` steps }
+ *   → best-evaluated parameters.
+ *
+ * Conventions shared by every agent:
+ * - Actions are stored and learned on the policy scale a ∈ [−1, 1]^A; the environment receives
+ *   low + (a + 1)(high − low)/2 (scaleAction). The bounds are stored with the model.
+ * - Observations are normalized z = (s − offset)/scale with the warm-up mean and std (std floored
+ *   at `obsStdFloor`, so a constant entry, e.g. a bandit's observation, gets scale = the floor and
+ *   z = 0); fixed afterwards, stored with the model.
+ * - Time-limit truncation is not termination: the real final observation is stored as s' and the
+ *   target bootstraps through it.
+ * - Everything random on the host (warm-up actions, exploration noise, minibatches, resets, update
+ *   noise, initialization) comes from one Rng(seed): the same seed gives the same run on one backend.
+ */
+import { ValueError, describeValue } from '../../runtime/errors.js';
+import { make, type Env } from '../envs/index.js';
+import type { BoxSpace } from '../envs/spaces.js';
+import { ReplayBuffer, type TransitionBatch } from '../replay.js';
+import { BACKEND_NAMES, describeBackend, selectBackend, type BackendInfo, type BackendName } from '../backend.js';
+import { Rng } from '../util/rng.js';
+import { columnMeanStd } from '../util/stats.js';
+import { formatDuration } from '../util/metrics.js';
+import { runEpisodes, type EpisodeStats } from '../evaluate.js';
+import { scaleAction } from '../../models/mixture-actor/head.js';
+
+/** Fields every actor-critic config has; every field documented with its default in the algorithm's DEFAULTS. */
+export interface OffPolicyConfig {
+  /** Environment id with a continuous (Box) action space. */
+  env: string;
+  /** Total environment steps, warm-up included. */
+  steps: number;
+  /** Random seed for everything. */
+  seed: number;
+  /** TensorFlow.js backend. */
+  backend: BackendName;
+  /** Hidden widths of every MLP (actor and critics), ReLU after each. */
+  hidden: number[];
+  /** Discount γ ∈ [0, 1). */
+  gamma: number;
+  /** Polyak coefficient τ ∈ (0, 1] of the target networks. */
+  tau: number;
+  /** Adam learning rates. */
+  actorLr: number;
+  criticLr: number;
+  /** Minibatch size. */
+  batchSize: number;
+  /** Replay capacity (oldest overwritten first). */
+  bufferSize: number;
+  /** Uniformly random steps before learning; normalization is computed from them. */
+  warmupSteps: number;
+  /** Gradient steps per environment step after the warm-up. */
+  updatesPerStep: number;
+  /** Floor of the normalization std. */
+  obsStdFloor: number;
+  /** Greedy evaluation at every multiple of `evalEvery` steps after the warm-up and at the end. */
+  evalEvery: number;
+  /** Greedy episodes per evaluation. */
+  evalEpisodes: number;
+  /** Return the best-evaluated parameters (true) or the last (false). */
+  keepBest: boolean;
+  /** Overrides the environment's time limit (undefined: the registered one). */
+  maxEpisodeSteps?: number;
+}
+
+export const OFF_POLICY_DEFAULTS: Readonly<OffPolicyConfig> = Object.freeze({
+  env: 'Pendulum-v1',
+  steps: 30000,
+  seed: 0,
+  backend: 'auto',
+  hidden: [256, 256],
+  gamma: 0.99,
+  tau: 0.005,
+  actorLr: 3e-4,
+  criticLr: 1e-3,
+  batchSize: 256,
+  bufferSize: 1000000,
+  warmupSteps: 5000,
+  updatesPerStep: 1,
+  obsStdFloor: 1e-3,
+  evalEvery: 5000,
+  evalEpisodes: 5,
+  keepBest: true,
+}) as OffPolicyConfig;
+
+export function configError(algo: string, field: string, value: unknown, range: string): ValueError {
+  return new ValueError(`${algo} config: ${field} = ${describeValue(value)} is out of range; expected ${range}.`);
+}
+
+const int = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** Validates the shared fields; messages name the field, the value and the valid range. */
+export function validateOffPolicyConfig(c: OffPolicyConfig, algo: string): void {
+  const check = (ok: boolean, field: keyof OffPolicyConfig, range: string) => {
+    if (!ok) throw configError(algo, field, c[field], range);
+  };
+  check(typeof c.env === 'string' && c.env.length > 0, 'env', 'an environment id such as "Pendulum-v1"');
+  check(int(c.steps) && c.steps > 0, 'steps', 'a positive integer');
+  check(int(c.seed) && c.seed >= 0 && c.seed <= 0xffffffff, 'seed', 'an integer in [0, 4294967295]');
+  check((BACKEND_NAMES as readonly unknown[]).includes(c.backend), 'backend', `one of ${BACKEND_NAMES.join(', ')}`);
+  check(Array.isArray(c.hidden) && c.hidden.length >= 1 && c.hidden.length <= 16 && c.hidden.every((h) => int(h) && h >= 1 && h <= 65536), 'hidden', 'at least one and at most 16 layer widths in [1, 65536], e.g. [256, 256]');
+  check(num(c.gamma) && c.gamma >= 0 && c.gamma < 1, 'gamma', '[0, 1)');
+  check(num(c.tau) && c.tau > 0 && c.tau <= 1, 'tau', '(0, 1]');
+  check(num(c.actorLr) && c.actorLr > 0, 'actorLr', '(0, ∞), e.g. 3e-4');
+  check(num(c.criticLr) && c.criticLr > 0, 'criticLr', '(0, ∞), e.g. 1e-3');
+  check(int(c.batchSize) && c.batchSize >= 1 && c.batchSize <= 65536, 'batchSize', 'an integer in [1, 65536]');
+  check(int(c.bufferSize) && c.bufferSize >= 1, 'bufferSize', 'a positive integer');
+  check(int(c.warmupSteps) && c.warmupSteps >= 1 && c.warmupSteps < c.steps, 'warmupSteps', `an integer in [1, steps = ${c.steps})`);
+  check(int(c.updatesPerStep) && c.updatesPerStep >= 1 && c.updatesPerStep <= 64, 'updatesPerStep', 'an integer in [1, 64]');
+  check(num(c.obsStdFloor) && c.obsStdFloor > 0, 'obsStdFloor', '(0, ∞), e.g. 1e-3');
+  check(int(c.evalEvery) && c.evalEvery >= 1, 'evalEvery', 'a positive integer');
+  check(int(c.evalEpisodes) && c.evalEpisodes >= 1, 'evalEpisodes', 'a positive integer');
+  check(typeof c.keepBest === 'boolean', 'keepBest', 'true or false');
+  if (c.maxEpisodeSteps !== undefined) check(int(c.maxEpisodeSteps) && c.maxEpisodeSteps >= 1, 'maxEpisodeSteps', 'a positive integer (or leave it unset)');
+}
+
+/** Observation normalization z = (s − offset)/scale. */
+export interface ObsNormalization {
+  offset: Float64Array;
+  scale: Float64Array;
+}
+
+/** Normalizes n rows [n, D] into float32. */
+export function normalizeRows(x: ArrayLike<number>, n: number, norm: ObsNormalization, out = new Float32Array(n * norm.offset.length)): Float32Array {
+  const D = norm.offset.length;
+  for (let i = 0; i < n; i++) for (let j = 0; j < D; j++) out[i * D + j] = (x[i * D + j]! - norm.offset[j]!) / norm.scale[j]!;
+  return out;
+}
+
+/** A minibatch with normalized float32 observations, ready for upload. */
+export interface NormalizedBatch {
+  size: number;
+  obs: Float32Array;
+  nextObs: Float32Array;
+  actions: Float32Array;
+  rewards: Float32Array;
+  /** 1 − terminated */
+  notDone: Float32Array;
+}
+
+export function normalizeBatch(b: TransitionBatch, norm: ObsNormalization): NormalizedBatch {
+  return {
+    size: b.size,
+    obs: normalizeRows(b.obs, b.size, norm),
+    nextObs: normalizeRows(b.nextObs, b.size, norm),
+    actions: Float32Array.from(b.actions),
+    rewards: Float32Array.from(b.rewards),
+    notDone: Float32Array.from(b.terminated, (t) => 1 - t),
+  };
+}
+
+/** What an algorithm plugs into the loop. */
+export interface OffPolicyAgent<P> {
+  /** Exploration action on the policy scale [−1, 1]^A for one normalized observation. */
+  explore(z: Float32Array, rng: Rng, envStep: number): Float64Array;
+  /** One gradient step (no host read inside). */
+  update(batch: NormalizedBatch, rng: Rng, updateIndex: number): void;
+  /** Means since the last call of the quantities the agent logs (reads back), e.g. critic_loss. */
+  takeStats(): Record<string, number>;
+  /** The current parameters on the host (reads back). */
+  snapshot(): P;
+  /** Greedy action on the policy scale for one normalized observation, from host parameters. */
+  greedy(p: P, z: Float32Array): Float64Array;
+  /** Extra text for the progress line (e.g. "α 0.12"). */
+  describe?(stats: Record<string, number>): string;
+  dispose(): void;
+}
+
+export interface OffPolicyEvalRow {
+  evaluation: number;
+  env_steps: number;
+  updates: number;
+  eval_return_mean: number;
+  eval_return_std: number;
+  train_episodes: number;
+  train_return_mean: number;
+  wall_s: number;
+  steps_per_s: number;
+  [stat: string]: number;
+}
+
+export interface OffPolicyHooks<P> {
+  progress?: (line: string) => void;
+  onEvaluation?: (row: OffPolicyEvalRow, best: P, isNewBest: boolean) => void;
+}
+
+export interface OffPolicyResult<P> {
+  params: P;
+  finalParams: P;
+  bestEvalReturn: number;
+  bestEvaluation: number;
+  bestStep: number;
+  log: OffPolicyEvalRow[];
+  updates: number;
+  backend: BackendInfo;
+  env: Env;
+  normalization: ObsNormalization;
+  wallSeconds: number;
+}
+
+/** The environment's Box action space, or a clear error for a discrete one. */
+export function boxActionSpace(env: Env, algo: string): BoxSpace {
+  const sp = env.actionSpace;
+  if (sp.kind !== 'box') {
+    throw new ValueError(`${algo}: env ${env.id} has a discrete action space (${sp.n} actions); ${algo} needs continuous actions (e.g. Pendulum-v1, MountainCarContinuous-v0). For discrete actions use gmmqf, sgmmqf or dqn.`);
+  }
+  for (let d = 0; d < sp.low.length; d++) {
+    if (!Number.isFinite(sp.low[d]!) || !Number.isFinite(sp.high[d]!)) {
+      throw new ValueError(`${algo}: env ${env.id} action bound [${sp.low[d]}, ${sp.high[d]}] of entry ${d} is not finite; the squashed actions need finite bounds.`);
+    }
+  }
+  return sp;
+}
+
+/** Mean and std of greedy returns; episode e resets with seed + e. */
+export function evaluateGreedy<P>(agent: Pick<OffPolicyAgent<P>, 'greedy'>, p: P, env: Env, norm: ObsNormalization, episodes: number, seed: number): Promise<EpisodeStats> {
+  const sp = env.actionSpace as BoxSpace;
+  return runEpisodes(env, (obs) => scaleAction(agent.greedy(p, normalizeRows(obs, 1, norm)), sp.low, sp.high), episodes, seed);
+}
+
+/** Runs the shared loop. `createAgent` is called once, after the warm-up, with the normalization. */
+export async function runOffPolicy<P>(
+  algo: string,
+  cfg: OffPolicyConfig,
+  createAgent: (ctx: { D: number; A: number; norm: ObsNormalization; rng: Rng; env: Env }) => OffPolicyAgent<P>,
+  hooks: OffPolicyHooks<P> & { header?: string } = {},
+): Promise<OffPolicyResult<P>> {
+  const envOpts = cfg.maxEpisodeSteps === undefined ? undefined : { maxEpisodeSteps: cfg.maxEpisodeSteps };
+  const env = make(cfg.env, envOpts);
+  const evalEnv = make(cfg.env, envOpts);
+  const space = boxActionSpace(env, algo);
+  const D = env.observationSpace.shape.reduce((a, b) => a * b, 1);
+  const A = space.low.length;
+  const backend = await selectBackend(cfg.backend);
+  hooks.progress?.(describeBackend(backend));
+  if (hooks.header) hooks.progress?.(hooks.header);
+  const t0 = performance.now();
+  const rng = new Rng(cfg.seed);
+  const buffer = new ReplayBuffer(Math.min(cfg.bufferSize, cfg.steps), D, A);
+
+  let envSteps = 0;
+  let episodes = 0;
+  let episodeReturn = 0;
+  const recent: number[] = [];
+  let obs = env.reset({ seed: rng.nextSeed() }).obs;
+  const step = (a: Float64Array): void => {
+    const r = env.step(scaleAction(a, space.low, space.high));
+    buffer.push(obs, a, r.reward, r.obs, r.terminated);
+    envSteps++;
+    episodeReturn += r.reward;
+    if (r.terminated || r.truncated) {
+      episodes++;
+      recent.push(episodeReturn);
+      if (recent.length > 10) recent.shift();
+      episodeReturn = 0;
+      obs = env.reset({ seed: rng.nextSeed() }).obs;
+    } else obs = r.obs;
+  };
+
+  // ---- warm-up: uniform actions on the policy scale; normalization from its observations -------
+  const W = cfg.warmupSteps;
+  const warm = new Float64Array(W * D);
+  for (let i = 0; i < W; i++) {
+    warm.set(obs, i * D);
+    step(Float64Array.from({ length: A }, () => rng.uniformRange(-1, 1)));
+  }
+  const { mean, std } = columnMeanStd(warm, W, D);
+  const norm: ObsNormalization = { offset: mean, scale: std.map((s) => Math.max(s, cfg.obsStdFloor)) };
+
+  const agent = createAgent({ D, A, norm, rng, env });
+  let current = agent.snapshot();
+  let best = current;
+  let bestReturn = -Infinity;
+  let bestEvaluation = 0;
+  let bestStep = 0;
+  let updates = 0;
+  const log: OffPolicyEvalRow[] = [];
+  const z = new Float32Array(D);
+  try {
+    while (envSteps < cfg.steps) {
+      step(agent.explore(normalizeRows(obs, 1, norm, z), rng, envSteps));
+      for (let u = 0; u < cfg.updatesPerStep; u++) agent.update(normalizeBatch(buffer.sample(cfg.batchSize, rng), norm), rng, updates++);
+      if (envSteps % cfg.evalEvery === 0 || envSteps === cfg.steps) {
+        const k = log.length + 1;
+        current = agent.snapshot();
+        const ev = await evaluateGreedy(agent, current, evalEnv, norm, cfg.evalEpisodes, (cfg.seed * 7919 + k * 104729) >>> 0);
+        const isNewBest = ev.mean >= bestReturn;
+        if (isNewBest) {
+          bestReturn = ev.mean;
+          bestEvaluation = k;
+          bestStep = envSteps;
+          best = current;
+        }
+        const stats = agent.takeStats();
+        const wall = (performance.now() - t0) / 1000;
+        const row: OffPolicyEvalRow = {
+          evaluation: k,
+          env_steps: envSteps,
+          updates,
+          eval_return_mean: ev.mean,
+          eval_return_std: ev.std,
+          train_episodes: episodes,
+          train_return_mean: recent.length ? recent.reduce((x, y) => x + y, 0) / recent.length : NaN,
+          ...stats,
+          wall_s: wall,
+          steps_per_s: envSteps / wall,
+        };
+        log.push(row);
+        const eta = (wall / envSteps) * (cfg.steps - envSteps);
+        hooks.progress?.(
+          `step ${String(envSteps).padStart(String(cfg.steps).length)}/${cfg.steps}  return ${ev.mean.toFixed(1)} ± ${ev.std.toFixed(1)}  ` +
+            `best ${bestReturn.toFixed(1)}  train ${row.train_return_mean.toFixed(1)}  ${agent.describe?.(stats) ?? ''}  ` +
+            `${row.steps_per_s.toFixed(0)} steps/s  elapsed ${formatDuration(wall)}  ETA ${formatDuration(eta)}`,
+        );
+        hooks.onEvaluation?.(row, cfg.keepBest ? best : current, isNewBest);
+      }
+    }
+  } finally {
+    agent.dispose();
+  }
+  return {
+    params: cfg.keepBest ? best : current,
+    finalParams: current,
+    bestEvalReturn: bestReturn,
+    bestEvaluation,
+    bestStep,
+    log,
+    updates,
+    backend,
+    env,
+    normalization: norm,
+    wallSeconds: (performance.now() - t0) / 1000,
+  };
+}

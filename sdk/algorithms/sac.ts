@@ -1,0 +1,338 @@
+/**
+ * Soft actor-critic with squashed Gaussian mixture policies (Haarnoja et al. 2018; mixture policies
+ * and the marginalized reparameterization estimator: seed 004; ../shared/notes/algorithms.md §2).
+ * Top to bottom: config → the learner (networks and the update step) → train → checkpoint record.
+ *
+ * One update (one tf.tidy, no host read; all noise drawn on the host from the run's Rng):
+ *   critic  a' ~ π(·|s') (component by inverse CDF of w, then reparameterized), 
+ *           y = r + γ (1 − done)(min_j Q'_j(s', a') − α log π(a'|s')),
+ *           minimize Σ_j mean (Q_j(s, a) − y)²
+ *   actor   minimize the estimator's surrogate (sac-estimators.ts) with Q = min_j Q_j (fresh critics)
+ *   α       fixed, or automatic: minimize −log α · (E[log π] + target entropy), target −A
+ *   targets Polyak, τ
+ * Policies: sg (K = 1), sgm (K components, learned softmax weights), usgm (uniform weights).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initMlp, mlpForward, mlpParameterCount, type MlpParams } from '../../models/actor-critic/mlp.js';
+import { TfMlp } from '../../models/actor-critic/tf-mlp.js';
+import { TwinCritic, gradList, makeAdam } from '../../models/actor-critic/critic.js';
+import { SquashedGaussianMixture } from '../../models/mixture-actor/distribution.js';
+import { LOG_STD_MAX, LOG_STD_MIN, greedyAction, headOutputSize, parseHead, sampleAction, type MixtureHeadSpec } from '../../models/mixture-actor/head.js';
+import type { MixtureActorParams } from '../../models/mixture-actor/params.js';
+import { spaceToJson } from '../spaces-json.js';
+import type { Rng } from '../util/rng.js';
+import {
+  OFF_POLICY_DEFAULTS,
+  configError,
+  runOffPolicy,
+  validateOffPolicyConfig,
+  type NormalizedBatch,
+  type ObsNormalization,
+  type OffPolicyAgent,
+  type OffPolicyConfig,
+  type OffPolicyHooks,
+  type OffPolicyResult,
+} from './actor-critic.js';
+import { actorLoss, checkEstimator, estimatorPoints, methodName, type EstimatorName, type PolicyKind } from './sac-estimators.js';
+
+export interface SacConfig extends OffPolicyConfig {
+  /** sg (single squashed Gaussian), sgm (mixture, learned weights), usgm (mixture, uniform weights). Default 'sg'. */
+  policy: PolicyKind;
+  /** Actor-gradient estimator (sac-estimators.ts). Default 'rp'. */
+  estimator: EstimatorName;
+  /** Mixture components K (default 5 for sgm/usgm; always 1 for sg). */
+  components: number;
+  /** Entropy scale α: a fixed number ≥ 0, or 'auto' (tuned towards targetEntropy). Default 'auto'. */
+  alpha: number | 'auto';
+  /** Initial α for 'auto' (default 1, SAC v2). */
+  alphaInit: number;
+  /** Target entropy for 'auto' (default −A). */
+  targetEntropy?: number;
+  /** Adam learning rate of log α (default 1e-3). */
+  alphaLr: number;
+  /** Samples per state M of the halfrp and lr estimators (≥ 2: leave-one-out baseline; default 4). */
+  samples: number;
+  /** Gumbel-softmax temperature τ_g of gumbelrp (default 1). */
+  gumbelTemperature: number;
+  /** Bounds of log σ (defaults −5, 2). */
+  logStdMin: number;
+  logStdMax: number;
+}
+
+export const SAC_DEFAULTS: Readonly<SacConfig> = Object.freeze({
+  ...OFF_POLICY_DEFAULTS,
+  policy: 'sg',
+  estimator: 'rp',
+  components: 1,
+  alpha: 'auto',
+  alphaInit: 1,
+  alphaLr: 1e-3,
+  samples: 4,
+  gumbelTemperature: 1,
+  logStdMin: LOG_STD_MIN,
+  logStdMax: LOG_STD_MAX,
+}) as SacConfig;
+
+/** Default components for a policy: 1 for sg, 5 for the mixtures. */
+export function defaultComponents(policy: PolicyKind): number {
+  return policy === 'sg' ? 1 : 5;
+}
+
+export function validateSacConfig(c: SacConfig): void {
+  validateOffPolicyConfig(c, 'sac');
+  const K = c.components;
+  if (!(Number.isSafeInteger(K) && K >= 1 && K <= 64)) throw configError('sac', 'components', K, 'an integer in [1, 64] (default 5 for sgm/usgm)');
+  checkEstimator(c.policy, c.estimator, K, 'sac config');
+  if (!(c.alpha === 'auto' || (typeof c.alpha === 'number' && Number.isFinite(c.alpha) && c.alpha >= 0))) {
+    throw configError('sac', 'alpha', c.alpha, '"auto" or a fixed entropy scale ≥ 0 (e.g. 0.2)');
+  }
+  if (!(Number.isFinite(c.alphaInit) && c.alphaInit > 0)) throw configError('sac', 'alphaInit', c.alphaInit, '(0, ∞), e.g. 1');
+  if (!(Number.isFinite(c.alphaLr) && c.alphaLr > 0)) throw configError('sac', 'alphaLr', c.alphaLr, '(0, ∞), e.g. 1e-3');
+  if (c.targetEntropy !== undefined && !Number.isFinite(c.targetEntropy)) throw configError('sac', 'targetEntropy', c.targetEntropy, 'a finite number (default −A)');
+  if (!(Number.isSafeInteger(c.samples) && c.samples >= 2 && c.samples <= 256)) throw configError('sac', 'samples', c.samples, 'an integer in [2, 256] (leave-one-out baseline)');
+  if (!(Number.isFinite(c.gumbelTemperature) && c.gumbelTemperature > 0)) throw configError('sac', 'gumbelTemperature', c.gumbelTemperature, '(0, ∞), e.g. 1');
+  if (!(Number.isFinite(c.logStdMin) && Number.isFinite(c.logStdMax) && c.logStdMin < c.logStdMax)) {
+    throw configError('sac', 'logStdMin/logStdMax', [c.logStdMin, c.logStdMax], 'finite bounds with logStdMin < logStdMax (defaults −5, 2)');
+  }
+}
+
+// ---- the learner ------------------------------------------------------------------------------
+
+export interface SacLearnerInit {
+  actor: MlpParams;
+  critics: [MlpParams, MlpParams];
+}
+
+/** The host noise of one update (exposed so tests can replay an update exactly). */
+export interface SacNoise {
+  /** [B] component uniforms of a' (only when K > 1). */
+  targetUniform: Float32Array | null;
+  /** [B, A] */
+  targetEps: Float32Array;
+  /** [B, M, A] */
+  eps: Float32Array;
+  /** [B, M] (halfrp, lr) */
+  uniform: Float32Array | null;
+  /** [B, K] standard Gumbel (gumbelrp) */
+  gumbel: Float32Array | null;
+}
+
+export class SacLearner {
+  readonly head: MixtureHeadSpec;
+  readonly actor: TfMlp;
+  readonly critic: TwinCritic;
+  readonly M: number;
+  private readonly actorOpt: tf.AdamOptimizer;
+  private readonly alphaOpt: tf.AdamOptimizer | null;
+  private readonly logAlpha: tf.Variable | null;
+  private readonly targetEntropy: number;
+  private readonly stats: tf.Variable;
+  private statCount = 0;
+
+  constructor(
+    readonly cfg: SacConfig,
+    readonly D: number,
+    readonly A: number,
+    init: SacLearnerInit,
+  ) {
+    this.head = { K: cfg.components, A, weights: cfg.policy === 'sgm' ? 'learned' : 'uniform', logStdMin: cfg.logStdMin, logStdMax: cfg.logStdMax };
+    this.M = estimatorPoints(cfg.estimator, cfg.policy, cfg.components, cfg.samples);
+    this.actor = new TfMlp(init.actor, true, 'actor');
+    this.critic = new TwinCritic(init.critics, { learningRate: cfg.criticLr });
+    this.actorOpt = makeAdam({ learningRate: cfg.actorLr });
+    this.targetEntropy = cfg.targetEntropy ?? -A;
+    if (cfg.alpha === 'auto') {
+      this.logAlpha = tf.variable(tf.scalar(Math.log(cfg.alphaInit)), true, undefined, 'float32');
+      this.alphaOpt = makeAdam({ learningRate: cfg.alphaLr });
+    } else {
+      this.logAlpha = null;
+      this.alphaOpt = null;
+    }
+    this.stats = tf.variable(tf.zeros([4]), false);
+  }
+
+  /** Draws one update's noise from `rng` (fixed order: target uniforms, target ε, ε, uniforms, Gumbels). */
+  drawNoise(B: number, rng: Rng): SacNoise {
+    const { K } = this.head;
+    const A = this.A;
+    const normals = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
+    const targetUniform = K > 1 ? Float32Array.from({ length: B }, () => rng.uniform()) : null;
+    const targetEps = normals(B * A);
+    const eps = normals(B * this.M * A);
+    const est = this.cfg.estimator;
+    const uniform = est === 'halfrp' || est === 'lr' ? Float32Array.from({ length: B * this.M }, () => rng.uniform()) : null;
+    const gumbel = est === 'gumbelrp' ? Float32Array.from({ length: B * K }, () => -Math.log(-Math.log(rng.uniform() || Number.MIN_VALUE))) : null;
+    return { targetUniform, targetEps, eps, uniform, gumbel };
+  }
+
+  alphaTensor(): tf.Scalar {
+    return this.logAlpha ? (tf.exp(this.logAlpha) as tf.Scalar) : tf.scalar(this.cfg.alpha as number);
+  }
+
+  /** One SAC update on a normalized batch with the given noise (one tf.tidy, no host read). */
+  update(batch: NormalizedBatch, noise: SacNoise): void {
+    const B = batch.size;
+    const { D, A, M } = this;
+    const { K } = this.head;
+    let logProbKept: tf.Scalar | null = null;
+    tf.tidy(() => {
+      const obs = tf.tensor2d(batch.obs, [B, D]);
+      const next = tf.tensor2d(batch.nextObs, [B, D]);
+      const act = tf.tensor2d(batch.actions, [B, A]);
+      const alpha = tf.tidy(() => this.alphaTensor()); // a constant for the losses below
+
+      // ---- critic ------------------------------------------------------------------------------
+      const dn = SquashedGaussianMixture.fromHead(this.head, this.actor.forwardConst(next));
+      const epsT = tf.tensor3d(noise.targetEps, [B, 1, A]);
+      const un = K > 1 ? dn.rsampleChosen(dn.chooseComponents(tf.tensor2d(noise.targetUniform!, [B, 1])), epsT) : dn.rsampleEach(epsT);
+      const lpn = tf.reshape(dn.logProb(un), [B]);
+      const qn = this.critic.targetMin(next, tf.reshape(tf.tanh(un), [B, A]) as tf.Tensor2D);
+      const y = tf.add(tf.tensor1d(batch.rewards), tf.mul(tf.mul(tf.tensor1d(batch.notDone), this.cfg.gamma), tf.sub(qn, tf.mul(alpha, lpn)))) as tf.Tensor1D;
+      const criticLoss = this.critic.update(obs, act, y);
+
+      // ---- actor -------------------------------------------------------------------------------
+      const obsRep = M === 1 ? obs : (tf.reshape(tf.tile(tf.expandDims(obs, 1), [1, M, 1]), [B * M, D]) as tf.Tensor2D);
+      const flat = (u: tf.Tensor3D) => tf.reshape(tf.tanh(u), [B * M, A]) as tf.Tensor2D;
+      const q = (u: tf.Tensor3D) => tf.reshape(this.critic.minInputGrad(obsRep, flat(u)), [B, M]) as tf.Tensor2D;
+      const qConst = (u: tf.Tensor3D) => tf.reshape(this.critic.minConst(obsRep, flat(u)), [B, M]) as tf.Tensor2D;
+      const eps = tf.tensor3d(noise.eps, [B, M, A]);
+      const uniform = noise.uniform ? tf.tensor2d(noise.uniform, [B, M]) : undefined;
+      const gumbel = noise.gumbel ? tf.tensor2d(noise.gumbel, [B, K]) : undefined;
+      const { value: actorLossValue, grads } = tf.variableGrads(() => {
+        const dist = SquashedGaussianMixture.fromHead(this.head, this.actor.forward(obs));
+        const out = actorLoss(this.cfg.policy, this.cfg.estimator, { dist, q, qConst, alpha, eps, uniform, gumbel, temperature: this.cfg.gumbelTemperature });
+        logProbKept = tf.keep(out.logProb);
+        return out.loss;
+      }, this.actor.vars());
+      this.actorOpt.applyGradients(gradList(grads));
+
+      // ---- entropy scale -----------------------------------------------------------------------
+      if (this.logAlpha && this.alphaOpt) {
+        // d/d log α of −log α · (E[log π] + target) = −(E[log π] + target)
+        this.alphaOpt.applyGradients([{ name: this.logAlpha.name, tensor: tf.neg(tf.add(logProbKept!, this.targetEntropy)) }]);
+      }
+      this.critic.updateTargets(this.cfg.tau);
+      this.stats.assign(tf.add(this.stats, tf.stack([criticLoss, actorLossValue, logProbKept!, alpha])));
+    });
+    (logProbKept as tf.Scalar | null)?.dispose();
+    this.statCount++;
+  }
+
+  /** Means since the last call: critic_loss, actor_loss, log_prob (−entropy estimate), alpha. Reads back. */
+  takeStats(): Record<string, number> {
+    const s = this.stats.dataSync();
+    const n = this.statCount;
+    tf.tidy(() => this.stats.assign(tf.zeros([4])));
+    this.statCount = 0;
+    const f = (i: number) => (n > 0 ? s[i]! / n : NaN);
+    return { critic_loss: f(0), actor_loss: f(1), log_prob: f(2), alpha: f(3) };
+  }
+
+  /** The actor's output row for one normalized observation (reads back). */
+  actorOutput(z: Float32Array): Float32Array {
+    return tf.tidy(() => this.actor.forwardConst(tf.tensor2d(z, [1, this.D])).dataSync() as Float32Array);
+  }
+
+  dispose(): void {
+    this.actor.dispose();
+    this.critic.dispose();
+    this.actorOpt.dispose();
+    this.alphaOpt?.dispose();
+    if (this.logAlpha) this.logAlpha.dispose();
+    this.stats.dispose();
+  }
+}
+
+// ---- training ---------------------------------------------------------------------------------
+
+/** What a SAC run returns besides the loop's record: the actor (and critics) on the host. */
+export interface SacParams {
+  actor: MixtureActorParams;
+  critics: [MlpParams, MlpParams];
+}
+
+export type SacTrainResult = OffPolicyResult<SacParams> & { config: SacConfig; method: string; parameterCount: number };
+
+/** Seeded initial networks (PyTorch's default init): actor [D, hidden…, P], twin critics [D + A, hidden…, 1]. */
+export function initSacNetworks(cfg: SacConfig, D: number, A: number, rng: { uniform(): number }): SacLearnerInit {
+  const P = headOutputSize({ K: cfg.components, A, weights: cfg.policy === 'sgm' ? 'learned' : 'uniform' });
+  // the mixture means must start apart, so the actor's output layer keeps PyTorch's default scale
+  const actor = initMlp([D, ...cfg.hidden, P], rng);
+  const critics: [MlpParams, MlpParams] = [initMlp([D + A, ...cfg.hidden, 1], rng), initMlp([D + A, ...cfg.hidden, 1], rng)];
+  return { actor, critics };
+}
+
+export async function trainSac(partial: Partial<SacConfig> = {}, hooks: OffPolicyHooks<SacParams> = {}): Promise<SacTrainResult> {
+  const policy = partial.policy ?? SAC_DEFAULTS.policy;
+  const cfg: SacConfig = { ...SAC_DEFAULTS, components: defaultComponents(policy), hidden: [...SAC_DEFAULTS.hidden], ...partial };
+  validateSacConfig(cfg);
+  const method = methodName(cfg.policy, cfg.estimator);
+  let parameterCount = 0;
+  const result = await runOffPolicy<SacParams>(
+    'sac',
+    cfg,
+    ({ D, A, norm, rng, env }) => {
+      const init = initSacNetworks(cfg, D, A, rng);
+      parameterCount = mlpParameterCount(init.actor.layers);
+      const learner = new SacLearner(cfg, D, A, init);
+      const sp = env.actionSpace as { low: Float64Array; high: Float64Array };
+      const bounds = { low: Float64Array.from(sp.low), high: Float64Array.from(sp.high) };
+      hooks.progress?.(
+        `model: SAC ${method}${cfg.policy === 'sg' ? '' : `, K = ${cfg.components}`}, actor MLP [${init.actor.layers.join(', ')}] (${parameterCount} parameters), ` +
+          `twin critics [${init.critics[0].layers.join(', ')}], α ${cfg.alpha === 'auto' ? `auto (init ${cfg.alphaInit}, target entropy ${cfg.targetEntropy ?? -A})` : cfg.alpha}`,
+      );
+      return sacAgent(learner, norm, bounds);
+    },
+    hooks,
+  );
+  return { ...result, config: cfg, method, parameterCount };
+}
+
+function sacAgent(learner: SacLearner, norm: ObsNormalization, bounds: { low: Float64Array; high: Float64Array }): OffPolicyAgent<SacParams> {
+  const head = learner.head;
+  const A = learner.A;
+  return {
+    explore(z, rng) {
+      const v = parseHead(head, learner.actorOutput(z));
+      const u = rng.uniform();
+      const eps = Float64Array.from({ length: A }, () => rng.normal());
+      return sampleAction(head, v, u, eps).a;
+    },
+    update(batch: NormalizedBatch, rng: Rng) {
+      learner.update(batch, learner.drawNoise(batch.size, rng));
+    },
+    takeStats: () => learner.takeStats(),
+    snapshot(): SacParams {
+      return {
+        actor: { head: { ...head }, trunk: learner.actor.params(), obsOffset: norm.offset.slice(), obsScale: norm.scale.slice(), actionLow: bounds.low.slice(), actionHigh: bounds.high.slice() },
+        critics: learner.critic.params(),
+      };
+    },
+    greedy(p, z) {
+      return greedyAction(head, parseHead(head, mlpForward(p.actor.trunk, z, 1)));
+    },
+    describe: (s) => `α ${s.alpha!.toPrecision(3)}  H ${(-s.log_prob!).toFixed(2)}  critic ${s.critic_loss!.toPrecision(3)}`,
+    dispose: () => learner.dispose(),
+  };
+}
+
+/** The training record for checkpoints (every hyperparameter, the method, steps, best evaluation, wall time). */
+export function sacTrainingRecord(r: SacTrainResult): Record<string, unknown> {
+  return {
+    algorithm: 'sac',
+    method: r.method,
+    ...r.config,
+    parameter_count: r.parameterCount,
+    env_steps: r.log.at(-1)?.env_steps ?? 0,
+    updates: r.updates,
+    evaluations: r.log.length,
+    best_evaluation: r.bestEvaluation,
+    best_step: r.bestStep,
+    best_eval_return: r.bestEvalReturn,
+    wall_seconds: r.wallSeconds,
+    backend: r.backend.name,
+    observation_space: spaceToJson(r.env.observationSpace),
+    action_space: spaceToJson(r.env.actionSpace),
+  };
+}
+

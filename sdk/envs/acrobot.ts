@@ -43,7 +43,7 @@ export const ACROBOT_V1: EnvDefinition = Object.freeze({
 });
 
 /** Time derivative of the augmented state `[theta1, theta2, dtheta1, dtheta2, torque]` ('book'). */
-function dsdt(sa: Float64Array, out: Float64Array): void {
+export function acrobotDsdt(sa: Float64Array, out: Float64Array): void {
   const m1 = LINK_MASS_1;
   const m2 = LINK_MASS_2;
   const l1 = LINK_LENGTH_1;
@@ -90,60 +90,92 @@ function bound(x: number, m: number, M: number): number {
   return Math.min(Math.max(x, m), M);
 }
 
+/** Scratch buffers for `acrobotStep` (5 = state + torque), so a step allocates nothing. */
+export interface AcrobotScratch {
+  readonly y0: Float64Array;
+  readonly yt: Float64Array;
+  readonly k1: Float64Array;
+  readonly k2: Float64Array;
+  readonly k3: Float64Array;
+  readonly k4: Float64Array;
+}
+
+export function createAcrobotScratch(): AcrobotScratch {
+  const b = (): Float64Array => new Float64Array(5);
+  return { y0: b(), yt: b(), k1: b(), k2: b(), k3: b(), k4: b() };
+}
+
+/**
+ * One Acrobot-v1 step of the state `s = [theta1, theta2, dtheta1, dtheta2]`, in place, for the
+ * given torque (shared by ContinuousAcrobot-v0 / ContinuousAcrobotShaped-v0): a single classical
+ * RK4 step over [0, dt = 0.2] like Gymnasium's `rk4`, then angles wrapped into [-pi, pi] and
+ * velocities bounded to ±4π and ±9π.
+ */
+export function acrobotStep(s: Float64Array, torque: number, w: AcrobotScratch): void {
+  const { y0, yt, k1, k2, k3, k4 } = w;
+  y0.set(s.subarray(0, 4));
+  y0[4] = torque;
+
+  // rk4(self._dsdt, s_augmented, [0, self.dt]): a single interval, t0 = 0, t1 = dt.
+  const dt = DT - 0;
+  const dt2 = dt / 2.0;
+  acrobotDsdt(y0, k1);
+  for (let i = 0; i < 5; i++) yt[i] = y0[i]! + dt2 * k1[i]!;
+  acrobotDsdt(yt, k2);
+  for (let i = 0; i < 5; i++) yt[i] = y0[i]! + dt2 * k2[i]!;
+  acrobotDsdt(yt, k3);
+  for (let i = 0; i < 5; i++) yt[i] = y0[i]! + dt * k3[i]!;
+  acrobotDsdt(yt, k4);
+  const h = dt / 6.0;
+  for (let i = 0; i < 4; i++) s[i] = y0[i]! + h * (k1[i]! + 2 * k2[i]! + 2 * k3[i]! + k4[i]!);
+
+  s[0] = wrap(s[0]!, -Math.PI, Math.PI);
+  s[1] = wrap(s[1]!, -Math.PI, Math.PI);
+  s[2] = bound(s[2]!, -ACROBOT_MAX_VEL_1, ACROBOT_MAX_VEL_1);
+  s[3] = bound(s[3]!, -ACROBOT_MAX_VEL_2, ACROBOT_MAX_VEL_2);
+}
+
+/** Acrobot-v1's termination test: the tip is above the line, -cos(theta1) - cos(theta2 + theta1) > 1. */
+export function acrobotTerminal(s: Float64Array): boolean {
+  return -Math.cos(s[0]!) - Math.cos(s[1]! + s[0]!) > 1.0;
+}
+
+/** Acrobot-v1's reset: each state entry uniform in [-0.1, 0.1), cast to float32. */
+export function sampleAcrobotStart(rng: Rng, out: Float64Array): void {
+  // np_random.uniform(-0.1, 0.1, size=(4,)).astype(np.float32)
+  for (let i = 0; i < 4; i++) out[i] = Math.fround(rng.uniformRange(-0.1, 0.1));
+}
+
+/** Acrobot-v1's observation `[cos theta1, sin theta1, cos theta2, sin theta2, dtheta1, dtheta2]` (float32). */
+export function acrobotObservation(s: Float64Array): Float32Array {
+  const o = new Float32Array(6);
+  o[0] = Math.cos(s[0]!);
+  o[1] = Math.sin(s[0]!);
+  o[2] = Math.cos(s[1]!);
+  o[3] = Math.sin(s[1]!);
+  o[4] = s[2]!;
+  o[5] = s[3]!;
+  return o;
+}
+
 export class AcrobotEnv extends ClassicControlEnv<number> {
-  // Scratch buffers for the RK4 step (5 = state + torque).
-  private readonly y0 = new Float64Array(5);
-  private readonly yt = new Float64Array(5);
-  private readonly k1 = new Float64Array(5);
-  private readonly k2 = new Float64Array(5);
-  private readonly k3 = new Float64Array(5);
-  private readonly k4 = new Float64Array(5);
+  private readonly scratch = createAcrobotScratch();
 
   constructor(options: AcrobotOptions = {}) {
     super(ACROBOT_V1, options);
   }
 
   protected sampleInitialState(rng: Rng, out: Float64Array): void {
-    // np_random.uniform(-0.1, 0.1, size=(4,)).astype(np.float32)
-    for (let i = 0; i < 4; i++) out[i] = Math.fround(rng.uniformRange(-0.1, 0.1));
+    sampleAcrobotStart(rng, out);
   }
 
   protected transition(action: number): { reward: number; terminated: boolean } {
-    const s = this.s;
-    const { y0, yt, k1, k2, k3, k4 } = this;
-    y0.set(s);
-    y0[4] = AVAIL_TORQUE[action]!;
-
-    // rk4(self._dsdt, s_augmented, [0, self.dt]): a single interval, t0 = 0, t1 = dt.
-    const dt = DT - 0;
-    const dt2 = dt / 2.0;
-    dsdt(y0, k1);
-    for (let i = 0; i < 5; i++) yt[i] = y0[i]! + dt2 * k1[i]!;
-    dsdt(yt, k2);
-    for (let i = 0; i < 5; i++) yt[i] = y0[i]! + dt2 * k2[i]!;
-    dsdt(yt, k3);
-    for (let i = 0; i < 5; i++) yt[i] = y0[i]! + dt * k3[i]!;
-    dsdt(yt, k4);
-    const h = dt / 6.0;
-    for (let i = 0; i < 4; i++) s[i] = y0[i]! + h * (k1[i]! + 2 * k2[i]! + 2 * k3[i]! + k4[i]!);
-
-    s[0] = wrap(s[0]!, -Math.PI, Math.PI);
-    s[1] = wrap(s[1]!, -Math.PI, Math.PI);
-    s[2] = bound(s[2]!, -ACROBOT_MAX_VEL_1, ACROBOT_MAX_VEL_1);
-    s[3] = bound(s[3]!, -ACROBOT_MAX_VEL_2, ACROBOT_MAX_VEL_2);
-    const terminated = -Math.cos(s[0]!) - Math.cos(s[1]! + s[0]!) > 1.0;
+    acrobotStep(this.s, AVAIL_TORQUE[action]!, this.scratch);
+    const terminated = acrobotTerminal(this.s);
     return { reward: terminated ? 0.0 : -1.0, terminated };
   }
 
   protected observe(): Float32Array {
-    const s = this.s;
-    const o = new Float32Array(6);
-    o[0] = Math.cos(s[0]!);
-    o[1] = Math.sin(s[0]!);
-    o[2] = Math.cos(s[1]!);
-    o[3] = Math.sin(s[1]!);
-    o[4] = s[2]!;
-    o[5] = s[3]!;
-    return o;
+    return acrobotObservation(this.s);
   }
 }

@@ -33,6 +33,8 @@ const MIN_ACTION = -1.0;
 const MAX_ACTION = 1.0;
 const GOAL_POSITION = 0.45; // was 0.5 in MountainCar-v0
 const POWER = 0.0015;
+/** MountainCarContinuous-v0's goal position (terminated when position >= 0.45 and velocity >= goal velocity). */
+export const MOUNTAIN_CAR_CONTINUOUS_GOAL_POSITION = GOAL_POSITION;
 
 export interface MountainCarContinuousOptions extends BaseEnvOptions {
   /** Gymnasium's `goal_velocity` constructor argument (default 0). */
@@ -47,6 +49,16 @@ export const MOUNTAIN_CAR_CONTINUOUS_V0: EnvDefinition = Object.freeze({
   rewardThreshold: 90.0,
   stateLabels: Object.freeze(['position', 'velocity']),
 });
+
+/**
+ * One step of MountainCarContinuous-v0's dynamics (shared by UnshapedMountainCarContinuous-v0), in
+ * float64, for the raw action a0: force = clip(a0, -1, 1), then Gymnasium's update order.
+ * Returns [position, velocity] (not yet rounded to float32).
+ */
+export function continuousMountainCarMove(position: number, velocity: number, a0: number): [number, number] {
+  const force = Math.min(Math.max(a0, MIN_ACTION), MAX_ACTION);
+  return mountainCarMove(position, velocity + force * POWER - 0.0025 * Math.cos(3 * position));
+}
 
 export class MountainCarContinuousEnv extends ClassicControlEnv<Float64Array> {
   readonly goalVelocity: number;
@@ -63,8 +75,7 @@ export class MountainCarContinuousEnv extends ClassicControlEnv<Float64Array> {
   protected transition(action: Float64Array): { reward: number; terminated: boolean } {
     const s = this.s;
     const a0 = action[0]!;
-    const force = Math.min(Math.max(a0, MIN_ACTION), MAX_ACTION);
-    const [position, velocity] = mountainCarMove(s[0]!, s[1]! + force * POWER - 0.0025 * Math.cos(3 * s[0]!));
+    const [position, velocity] = continuousMountainCarMove(s[0]!, s[1]!, a0);
 
     const terminated = position >= GOAL_POSITION && velocity >= this.goalVelocity;
     let reward = 0;

@@ -22,6 +22,10 @@ const MAX_TORQUE = 2.0;
 const DT = 0.05;
 const M = 1.0;
 const L = 1.0;
+/** Pendulum-v1's torque bound (the action Box is [-2, 2]). */
+export const PENDULUM_MAX_TORQUE = MAX_TORQUE;
+/** Pendulum-v1's angular-velocity bound (theta_dot is clipped to [-8, 8]). */
+export const PENDULUM_MAX_SPEED = MAX_SPEED;
 
 export interface PendulumOptions extends BaseEnvOptions {
   /** Acceleration of gravity (Gymnasium's `g`, default 10.0). */
@@ -49,12 +53,38 @@ export function angleNormalize(x: number): number {
   return floorMod(x + Math.PI, 2 * Math.PI) - Math.PI;
 }
 
+/**
+ * One step of Pendulum-v1's physics (shared by SparsePendulum-v0), for an already clipped torque u:
+ * returns [newth, newthdot] with newthdot = clip(thdot + (3g/(2l) sin th + 3/(m l^2) u) dt, -8, 8)
+ * and newth = th + newthdot * dt.
+ */
+export function pendulumDynamics(th: number, thdot: number, u: number, g: number): [number, number] {
+  let newthdot = thdot + (((3 * g) / (2 * L)) * Math.sin(th) + (3.0 / (M * L ** 2)) * u) * DT;
+  newthdot = Math.min(Math.max(newthdot, -MAX_SPEED), MAX_SPEED);
+  const newth = th + newthdot * DT;
+  return [newth, newthdot];
+}
+
+/** Pendulum-v1's observation `[cos theta, sin theta, theta_dot]` (float32) of a state `[theta, theta_dot]`. */
+export function pendulumObservation(s: Float64Array): Float32Array {
+  const o = new Float32Array(3);
+  o[0] = Math.cos(s[0]!);
+  o[1] = Math.sin(s[0]!);
+  o[2] = s[1]!;
+  return o;
+}
+
+/** Pendulum-v1's `g` option (default 10.0). */
+export function pendulumGravityOption(options: { g?: number }, id: string): number {
+  return options.g === undefined ? 10.0 : checkFiniteOption(options.g, `${id}: option g`, 'g: 9.81');
+}
+
 export class PendulumEnv extends ClassicControlEnv<Float64Array> {
   readonly g: number;
 
   constructor(options: PendulumOptions = {}) {
     super(PENDULUM_V1, options);
-    this.g = options.g === undefined ? 10.0 : checkFiniteOption(options.g, `${this.id}: option g`, 'g: 9.81');
+    this.g = pendulumGravityOption(options, this.id);
   }
 
   protected sampleInitialState(rng: Rng, out: Float64Array): void {
@@ -67,23 +97,15 @@ export class PendulumEnv extends ClassicControlEnv<Float64Array> {
     const s = this.s;
     const th = s[0]!;
     const thdot = s[1]!;
-    const g = this.g;
     const u = Math.min(Math.max(action[0]!, -MAX_TORQUE), MAX_TORQUE);
     const costs = angleNormalize(th) ** 2 + 0.1 * thdot ** 2 + 0.001 * u ** 2;
-    let newthdot = thdot + (((3 * g) / (2 * L)) * Math.sin(th) + (3.0 / (M * L ** 2)) * u) * DT;
-    newthdot = Math.min(Math.max(newthdot, -MAX_SPEED), MAX_SPEED);
-    const newth = th + newthdot * DT;
+    const [newth, newthdot] = pendulumDynamics(th, thdot, u, this.g);
     s[0] = newth;
     s[1] = newthdot;
     return { reward: -costs, terminated: false };
   }
 
   protected observe(): Float32Array {
-    const s = this.s;
-    const o = new Float32Array(3);
-    o[0] = Math.cos(s[0]!);
-    o[1] = Math.sin(s[0]!);
-    o[2] = s[1]!;
-    return o;
+    return pendulumObservation(this.s);
   }
 }

@@ -4,12 +4,18 @@
  */
 import { UnknownNameError, ValueError, describeValue } from '../../runtime/errors.js';
 import { AcrobotEnv } from './acrobot.js';
+import { Bandit1DEnv } from './bandit1d.js';
 import { CartPoleEnv } from './cartpole.js';
+import { ContinuousAcrobotEnv, ContinuousAcrobotShapedEnv } from './continuous_acrobot.js';
 import { MountainCarContinuousEnv } from './continuous_mountain_car.js';
 import type { Env } from './env.js';
 import { checkOptionKeys } from './env.js';
+import { MazeEnv } from './maze.js';
 import { MountainCarEnv } from './mountain_car.js';
+import { MultimodalBanditEnv } from './multimodal_bandit.js';
 import { PendulumEnv } from './pendulum.js';
+import { SparsePendulumEnv } from './sparse_pendulum.js';
+import { UnshapedMountainCarContinuousEnv } from './unshaped_mountain_car.js';
 
 interface Registration {
   readonly id: string;
@@ -20,7 +26,8 @@ interface Registration {
 
 const COMMON_OPTIONS = ['maxEpisodeSteps', 'seed'] as const;
 
-// Registration order is the order listEnvs() reports (Gymnasium's classic-control order).
+// Registration order is the order listEnvs() reports: Gymnasium's classic-control order, then
+// gmmrl's research environments (bandits, unshaped classic control, maze).
 const REGISTRY: readonly Registration[] = [
   { id: 'CartPole-v1', extraOptions: [], create: (o) => new CartPoleEnv(o) },
   { id: 'MountainCar-v0', extraOptions: ['goalVelocity'], create: (o) => new MountainCarEnv(o) },
@@ -31,6 +38,21 @@ const REGISTRY: readonly Registration[] = [
   },
   { id: 'Pendulum-v1', extraOptions: ['g'], create: (o) => new PendulumEnv(o) },
   { id: 'Acrobot-v1', extraOptions: [], create: (o) => new AcrobotEnv(o) },
+  { id: 'Bandit1D-v0', extraOptions: [], create: (o) => new Bandit1DEnv(o) },
+  {
+    id: 'MultimodalBandit-v0',
+    extraOptions: ['banditSeed', 'actionDim', 'modes'],
+    create: (o) => new MultimodalBanditEnv(o),
+  },
+  { id: 'SparsePendulum-v0', extraOptions: ['g'], create: (o) => new SparsePendulumEnv(o) },
+  { id: 'ContinuousAcrobot-v0', extraOptions: [], create: (o) => new ContinuousAcrobotEnv(o) },
+  { id: 'ContinuousAcrobotShaped-v0', extraOptions: [], create: (o) => new ContinuousAcrobotShapedEnv(o) },
+  {
+    id: 'UnshapedMountainCarContinuous-v0',
+    extraOptions: ['goalVelocity'],
+    create: (o) => new UnshapedMountainCarContinuousEnv(o),
+  },
+  { id: 'Maze-v0', extraOptions: [], create: (o) => new MazeEnv(o) },
 ];
 
 /** Ids of every environment `make` knows. */
@@ -63,8 +85,9 @@ export function envOptionKeys(id: string): string[] {
  *
  * Options: `maxEpisodeSteps` (override the time limit; Infinity disables it), `seed` (seed of the
  * initial random stream; without it the first seed comes from Math.random()), and per environment
- * Gymnasium's constructor arguments: `g` (Pendulum-v1), `goalVelocity` (MountainCar-v0,
- * MountainCarContinuous-v0). Unknown keys throw UnknownNameError.
+ * Gymnasium's constructor arguments: `g` (Pendulum-v1, SparsePendulum-v0), `goalVelocity`
+ * (MountainCar-v0, MountainCarContinuous-v0, UnshapedMountainCarContinuous-v0); and
+ * `banditSeed`, `actionDim`, `modes` (MultimodalBandit-v0). Unknown keys throw UnknownNameError.
  */
 export function make(id: string, options?: Record<string, unknown>): Env {
   const reg = lookup(id, 'make');

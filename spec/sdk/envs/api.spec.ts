@@ -4,7 +4,21 @@ import { type Env, contains, envOptionKeys, listEnvs, make } from '../../../sdk/
 import { Rng } from '../../../sdk/util/rng.js';
 import { expectThrows } from '../../helpers.js';
 
-const IDS = ['CartPole-v1', 'MountainCar-v0', 'MountainCarContinuous-v0', 'Pendulum-v1', 'Acrobot-v1'];
+const CLASSIC_IDS = ['CartPole-v1', 'MountainCar-v0', 'MountainCarContinuous-v0', 'Pendulum-v1', 'Acrobot-v1'];
+const RESEARCH_IDS = [
+  'Bandit1D-v0',
+  'MultimodalBandit-v0',
+  'SparsePendulum-v0',
+  'ContinuousAcrobot-v0',
+  'ContinuousAcrobotShaped-v0',
+  'UnshapedMountainCarContinuous-v0',
+  'Maze-v0',
+];
+const IDS = [...CLASSIC_IDS, ...RESEARCH_IDS];
+/** Environments whose reset is deterministic: the seed draws nothing, every episode starts alike. */
+const FIXED_START = new Set(['Bandit1D-v0', 'MultimodalBandit-v0', 'SparsePendulum-v0', 'ContinuousAcrobot-v0', 'Maze-v0']);
+/** One-step bandits: every episode is a single step. */
+const ONE_STEP = new Set(['Bandit1D-v0', 'MultimodalBandit-v0']);
 
 /** A random action from a seeded Rng; Box actions are drawn from 1.5x the box to exercise clipping. */
 function randomAction(env: Env, rng: Rng): number | number[] {
@@ -35,7 +49,7 @@ function playEpisode(env: Env, resetSeed: number | undefined, actionSeed: number
 }
 
 describe('envs: registry and make()', () => {
-  it('lists the five classic-control environments', () => {
+  it('lists the five classic-control environments, then the research environments', () => {
     expect(listEnvs()).to.deep.equal(IDS);
   });
 
@@ -179,7 +193,8 @@ describe('envs: reset()', () => {
       const b = make(id);
       expect(Array.from(b.reset({ seed: 11 }).obs)).to.deep.equal(a1);
       expect(Array.from(b.reset().obs)).to.deep.equal(a2);
-      expect(a2).to.not.deep.equal(a1);
+      if (FIXED_START.has(id)) expect(a2, id).to.deep.equal(a1);
+      else expect(a2, id).to.not.deep.equal(a1);
       // make(id, { seed }) then reset() is the same stream as reset({ seed }).
       expect(Array.from(make(id, { seed: 11 }).reset().obs)).to.deep.equal(a1);
     }
@@ -197,9 +212,11 @@ describe('envs: determinism and float32 observations', () => {
       const e1 = playEpisode(make(id), 2024, 7);
       const e2 = playEpisode(make(id), 2024, 7);
       expect(e1, id).to.deep.equal(e2);
-      expect(e1.rewards.length, id).to.be.above(5);
+      if (ONE_STEP.has(id)) expect(e1.rewards.length, id).to.equal(1);
+      else expect(e1.rewards.length, id).to.be.above(5);
       const e3 = playEpisode(make(id), 2025, 7);
-      expect(e3.obs[0], id).to.not.deep.equal(e1.obs[0]);
+      if (FIXED_START.has(id)) expect(e3, id).to.deep.equal(e1);
+      else expect(e3.obs[0], id).to.not.deep.equal(e1.obs[0]);
     }
   });
 
@@ -210,6 +227,13 @@ describe('envs: determinism and float32 observations', () => {
       'MountainCarContinuous-v0': (s) => Array.from(s),
       'Pendulum-v1': (s) => [Math.cos(s[0]!), Math.sin(s[0]!), s[1]!],
       'Acrobot-v1': (s) => [Math.cos(s[0]!), Math.sin(s[0]!), Math.cos(s[1]!), Math.sin(s[1]!), s[2]!, s[3]!],
+      'Bandit1D-v0': () => [0],
+      'MultimodalBandit-v0': () => [0],
+      'SparsePendulum-v0': (s) => [Math.cos(s[0]!), Math.sin(s[0]!), s[1]!],
+      'ContinuousAcrobot-v0': (s) => [Math.cos(s[0]!), Math.sin(s[0]!), Math.cos(s[1]!), Math.sin(s[1]!), s[2]!, s[3]!],
+      'ContinuousAcrobotShaped-v0': (s) => [Math.cos(s[0]!), Math.sin(s[0]!), Math.cos(s[1]!), Math.sin(s[1]!), s[2]!, s[3]!],
+      'UnshapedMountainCarContinuous-v0': (s) => Array.from(s),
+      'Maze-v0': (s) => Array.from(s),
     };
     for (const id of IDS) {
       const env = make(id);
@@ -227,8 +251,10 @@ describe('envs: determinism and float32 observations', () => {
         if (r.terminated || r.truncated) obs = env.reset().obs;
       }
       // The float64 state really is float64: rounding to float32 changes the values
-      // (MountainCarContinuous keeps a float32 state, like Gymnasium, so its obs are exact).
-      if (id === 'MountainCarContinuous-v0') expect(rounded, id).to.be.at.most(1);
+      // (MountainCarContinuous keeps a float32 state, like Gymnasium, so its obs are exact;
+      // the bandits' observation is the constant [0]).
+      if (id === 'MountainCarContinuous-v0' || id === 'UnshapedMountainCarContinuous-v0') expect(rounded, id).to.be.at.most(1);
+      else if (ONE_STEP.has(id)) expect(rounded, id).to.equal(0);
       else expect(rounded, id).to.be.above(30);
     }
   });

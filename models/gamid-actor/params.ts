@@ -1,0 +1,90 @@
+/**
+ * A trained Gamid actor (seed 002) as plain float64 data, with its reference forward pass; TD3's
+ * actor is the N = 1 case. N deterministic component networks μ_i (each an MLP
+ * [D, hidden…, A] followed by tanh, on the policy scale (−1, 1)^A) and the critic Q₁ that scores them:
+ *
+ *   z = (s − obsOffset) / obsScale;  μ_i = tanh(MLP_i(z));  q_i = Q₁([z, μ_i])
+ *   greedy: μ_i* with i* = argmax_i q_i (the lowest index on a tie);  env action = low + (a + 1)(high − low)/2
+ *   sampled: with probability 1 − ε the greedy component, else a uniformly random one; then
+ *            a = clip(μ_i + σ ξ, −1, 1), ξ ~ N(0, I)
+ */
+import { ShapeError, ValueError } from '../../runtime/errors.js';
+import { checkMlp, cloneMlp, mlpForward, type MlpParams } from '../actor-critic/mlp.js';
+import { scaleAction } from '../mixture-actor/head.js';
+
+export interface GamidActorParams {
+  /** Component networks [D, hidden…, A] (N ≥ 1). */
+  readonly actors: readonly MlpParams[];
+  /** The scoring critic Q₁ [D + A, hidden…, 1]. */
+  readonly critic: MlpParams;
+  readonly obsOffset: Float64Array;
+  readonly obsScale: Float64Array;
+  readonly actionLow: Float64Array;
+  readonly actionHigh: Float64Array;
+  /** Exploration noise σ on the policy scale and the ε of the ε-greedy component choice, as trained last. */
+  readonly explorationStd: number;
+  readonly epsilon: number;
+}
+
+export function checkGamidActor(p: GamidActorParams, where: string): void {
+  if (!Array.isArray(p.actors) || p.actors.length < 1) throw new ValueError(`${where}: actors must hold at least one network; got ${p.actors?.length}.`);
+  p.actors.forEach((a, i) => checkMlp(a, `${where}: actor ${i}`));
+  checkMlp(p.critic, `${where}: critic`);
+  const D = p.actors[0]!.layers[0]!;
+  const A = p.actors[0]!.layers.at(-1)!;
+  for (const [i, a] of p.actors.entries()) {
+    if (a.layers.join() !== p.actors[0]!.layers.join()) throw new ShapeError(`${where}: actor ${i} has layers [${a.layers}] but actor 0 has [${p.actors[0]!.layers}]; all components share one shape.`);
+  }
+  if (p.critic.layers[0] !== D + A || p.critic.layers.at(-1) !== 1) throw new ShapeError(`${where}: the critic's layers [${p.critic.layers}] must start at D + A = ${D + A} and end at 1.`);
+  for (const [name, arr, len] of [
+    ['obsOffset', p.obsOffset, D],
+    ['obsScale', p.obsScale, D],
+    ['actionLow', p.actionLow, A],
+    ['actionHigh', p.actionHigh, A],
+  ] as const) {
+    if (!(arr instanceof Float64Array) || arr.length !== len) throw new ShapeError(`${where}: ${name} must be a Float64Array of length ${len}.`);
+  }
+  for (let j = 0; j < D; j++) if (!(p.obsScale[j]! > 0)) throw new ValueError(`${where}: obsScale[${j}] = ${p.obsScale[j]}; every scale must be > 0.`);
+  if (!(Number.isFinite(p.explorationStd) && p.explorationStd >= 0)) throw new ValueError(`${where}: explorationStd = ${p.explorationStd}; expected a finite number ≥ 0.`);
+  if (!(p.epsilon >= 0 && p.epsilon <= 1)) throw new ValueError(`${where}: epsilon = ${p.epsilon}; expected a number in [0, 1].`);
+}
+
+export function cloneGamidActor(p: GamidActorParams): GamidActorParams {
+  return { ...p, actors: p.actors.map(cloneMlp), critic: cloneMlp(p.critic), obsOffset: p.obsOffset.slice(), obsScale: p.obsScale.slice(), actionLow: p.actionLow.slice(), actionHigh: p.actionHigh.slice() };
+}
+
+/** Component actions μ_i [N·A] (policy scale) and their scores q_i [N] for a normalized observation z [D]. */
+export function gamidComponents(actors: readonly MlpParams[], critic: MlpParams, z: ArrayLike<number>): { mu: Float64Array; q: Float64Array } {
+  const N = actors.length;
+  const A = actors[0]!.layers.at(-1)!;
+  const D = z.length;
+  const mu = new Float64Array(N * A);
+  const x = new Float64Array(N * (D + A));
+  for (let i = 0; i < N; i++) {
+    const m = mlpForward(actors[i]!, z, 1);
+    for (let d = 0; d < A; d++) mu[i * A + d] = Math.tanh(m[d]!);
+    for (let j = 0; j < D; j++) x[i * (D + A) + j] = z[j]!;
+    for (let d = 0; d < A; d++) x[i * (D + A) + D + d] = mu[i * A + d]!;
+  }
+  return { mu, q: mlpForward(critic, x, N) };
+}
+
+/** argmax with the lowest index on a tie. */
+export function argmax(q: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < q.length; i++) if (q[i]! > q[best]!) best = i;
+  return best;
+}
+
+export function normalizeObs(p: Pick<GamidActorParams, 'obsOffset' | 'obsScale'>, obs: ArrayLike<number>): Float64Array {
+  if (obs.length !== p.obsOffset.length) throw new ShapeError(`gamid actor: observation has length ${obs.length}, expected ${p.obsOffset.length}.`);
+  return Float64Array.from({ length: obs.length }, (_, j) => (obs[j]! - p.obsOffset[j]!) / p.obsScale[j]!);
+}
+
+/** Greedy environment action for one raw observation. */
+export function gamidGreedy(p: GamidActorParams, obs: ArrayLike<number>): Float64Array {
+  const { mu, q } = gamidComponents(p.actors, p.critic, normalizeObs(p, obs));
+  const A = p.actionLow.length;
+  const i = argmax(q);
+  return scaleAction(mu.subarray(i * A, (i + 1) * A), p.actionLow, p.actionHigh);
+}

@@ -18,7 +18,12 @@ export const CONFIG_FILE = 'config.json';
 export const WEIGHTS_FILE = 'weights.safetensors';
 
 /** The loader of each family, for the hint when a directory holds another family's checkpoint. */
-const LOADERS: Readonly<Record<string, string>> = { gmmqf: 'GMM-QF checkpoint; load it with loadGmmQfCheckpoint', dqn: 'DQN checkpoint; load it with loadDqnCheckpoint' };
+const LOADERS: Readonly<Record<string, string>> = {
+  gmmqf: 'GMM-QF checkpoint; load it with loadGmmQfCheckpoint',
+  dqn: 'DQN checkpoint; load it with loadDqnCheckpoint',
+  'mixture-actor': 'SAC mixture-actor checkpoint; load it with loadMixtureActorCheckpoint',
+  'gamid-actor': 'Gamid/TD3 actor checkpoint; load it with loadGamidActorCheckpoint',
+};
 
 export function need(cond: unknown, msg: string): asserts cond {
   if (!cond) throw new ModelFormatError(msg);

@@ -5,6 +5,9 @@
  *   gmmrl train gmmqf --env CartPole-v1 [--components K] [--steps N] [--seed S] [--metric ai|bw] [--backend …] --out runs/NAME
  *   gmmrl train sgmmqf --env Acrobot-v1 [--components 50] [--factors 3] [--rho 1e-4] … --out runs/NAME
  *   gmmrl train dqn --env Acrobot-v1 [--double] [--hidden 128,128] … --out runs/NAME
+ *   gmmrl train sac --env Pendulum-v1 [--policy sg|sgm|usgm] [--estimator …] [--components K] --out runs/NAME
+ *   gmmrl train td3 --env Pendulum-v1 --out runs/NAME
+ *   gmmrl train gamid --env Bandit1D-v0 [--actors 5] [--temperature 0.1] [--epsilon 0.2:0.02:0.5] --out runs/NAME
  *   gmmrl export runs/NAME --out policy.onnx
  *   gmmrl eval policy.onnx [--env ID] [--episodes 100] [--seed S] [--json]
  *   gmmrl verify runs/NAME policy.onnx [--states N] [--seed S]
@@ -26,6 +29,7 @@ import { exportGmmQf } from '../exporters/index.js';
 import { exportDqn } from '../exporters/onnx/dqn.js';
 import { verifyDqnParity } from './parity-dqn.js';
 import { checkpointFamily } from './checkpoints.js';
+import { trainGamidCommand, trainSacCommand, trainTd3Command } from './cli/train-actor-critic.js';
 import { defaultActionGrid, parseActionGrid } from './envs/discretize.js';
 import { FEATURE_KINDS, type FeatureKind } from '../models/gmmqf/features.js';
 import type { ActionGrid } from '../models/gmmqf/params.js';
@@ -162,6 +166,11 @@ Commands:
   gmmrl train gmmqf --env ID --out DIR [flags]   train a GMM Q-function (batch policy iteration)
   gmmrl train sgmmqf --env ID --out DIR [flags]  train a sparse GMM Q-function online (Riemannian Adam)
   gmmrl train dqn --env ID --out DIR [--double]  train a DQN / Double DQN baseline
+  gmmrl train sac --env ID --out DIR [--policy sg|sgm|usgm] [--estimator rp|mrp|halfrp|gumbelrp|lr] [--components K]
+                                                  SAC with squashed Gaussian (mixture) policies
+  gmmrl train td3 --env ID --out DIR              TD3 (deterministic actor, twin critics)
+  gmmrl train gamid --env ID --out DIR [--actors N] [--temperature τ0[:τ1:f]] [--epsilon ε0[:ε1:f]]
+                                                  Gamid-PG: N deterministic actors on TD3
   gmmrl export DIR --out FILE.onnx               export a checkpoint to ONNX
   gmmrl eval FILE.onnx [--env ID] [--episodes N]  run episodes with ONNX Runtime (gmmrl/runtime)
   gmmrl verify DIR FILE.onnx [--states N]        prove the ONNX file matches the checkpoint
@@ -553,8 +562,20 @@ export async function main(argv: string[], out: Out = (l) => console.log(l), err
           await trainDqnCommand(flags, out, err);
           return 0;
         }
+        if (algo === 'sac') {
+          await trainSacCommand(flags, out, err);
+          return 0;
+        }
+        if (algo === 'td3') {
+          await trainTd3Command(flags, out, err);
+          return 0;
+        }
+        if (algo === 'gamid') {
+          await trainGamidCommand(flags, out, err);
+          return 0;
+        }
         throw new UnknownNameError(
-          `gmmrl train: unknown algorithm ${JSON.stringify(algo ?? '')}. Available: gmmqf, sgmmqf, dqn. Usage: gmmrl train sgmmqf --env CartPole-v1 --out runs/NAME.`,
+          `gmmrl train: unknown algorithm ${JSON.stringify(algo ?? '')}. Available: gmmqf, sgmmqf, dqn, sac, td3, gamid. Usage: gmmrl train sgmmqf --env CartPole-v1 --out runs/NAME.`,
         );
       }
       case 'export':

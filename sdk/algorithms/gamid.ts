@@ -16,7 +16,6 @@ import { ValueError, describeValue } from '../../runtime/errors.js';
 import { mlpParameterCount, type MlpParams } from '../../models/actor-critic/mlp.js';
 import { TfMlp, stopGradient } from '../../models/actor-critic/tf-mlp.js';
 import { TwinCritic, gradList, makeAdam } from '../../models/actor-critic/critic.js';
-import type { GamidActorParams } from '../../models/gamid-actor/params.js';
 import { configError, runOffPolicy, type NormalizedBatch, type OffPolicyHooks } from './actor-critic.js';
 import {
   TD3_DEFAULTS,
@@ -27,6 +26,7 @@ import {
   smoothedTarget,
   validateTd3Config,
   type DeterministicLearner,
+  type DeterministicParams,
   type DeterministicTrainResult,
   type Td3Config,
 } from './td3.js';
@@ -236,11 +236,11 @@ export class GamidLearner implements DeterministicLearner {
 
 // ---- training -----------------------------------------------------------------------------------
 
-export async function trainGamid(partial: Partial<GamidConfig> = {}, hooks: OffPolicyHooks<GamidActorParams> = {}): Promise<DeterministicTrainResult<GamidConfig>> {
+export async function trainGamid(partial: Partial<GamidConfig> = {}, hooks: OffPolicyHooks<DeterministicParams> = {}): Promise<DeterministicTrainResult<GamidConfig>> {
   const cfg: GamidConfig = { ...GAMID_DEFAULTS, hidden: [...GAMID_DEFAULTS.hidden], ...partial };
   validateGamidConfig(cfg);
   let parameterCount = 0;
-  const result = await runOffPolicy<GamidActorParams>(
+  const result = await runOffPolicy<DeterministicParams>(
     'gamid',
     cfg,
     ({ D, A, norm, rng, env }) => {

@@ -148,6 +148,12 @@ export class Td3Learner {
   }
 }
 
+/** A TD3 / Gamid run's parameters on the host: the actor (with the scoring critic Q₁) and both critics. */
+export interface DeterministicParams {
+  actor: GamidActorParams;
+  critics: [MlpParams, MlpParams];
+}
+
 /** What the shared deterministic agent needs from a TD3 or Gamid learner. */
 export interface DeterministicLearner {
   readonly D: number;
@@ -174,7 +180,7 @@ export function deterministicAgent(
   bounds: { low: Float64Array; high: Float64Array },
   schedule: { explorationStd: number; epsilon: (envStep: number) => number },
   describe: (s: Record<string, number>) => string,
-): OffPolicyAgent<GamidActorParams> {
+): OffPolicyAgent<DeterministicParams> {
   const A = learner.A;
   let lastEps = schedule.epsilon(0);
   return {
@@ -191,9 +197,9 @@ export function deterministicAgent(
       learner.update(batch, Float32Array.from({ length: batch.size * A }, () => rng.normal()));
     },
     takeStats: () => learner.takeStats(),
-    snapshot(): GamidActorParams {
+    snapshot(): DeterministicParams {
       const critics = learner.critic.params();
-      return {
+      const actor: GamidActorParams = {
         actors: learner.actorParams(),
         critic: critics[0],
         obsOffset: norm.offset.slice(),
@@ -203,10 +209,11 @@ export function deterministicAgent(
         explorationStd: schedule.explorationStd,
         epsilon: lastEps,
       };
+      return { actor, critics };
     },
     greedy(p, z) {
-      const { mu, q } = gamidComponents(p.actors, p.critic, z);
-      const i = p.actors.length > 1 ? argmax(q) : 0;
+      const { mu, q } = gamidComponents(p.actor.actors, p.actor.critic, z);
+      const i = p.actor.actors.length > 1 ? argmax(q) : 0;
       return mu.slice(i * A, (i + 1) * A);
     },
     describe,
@@ -214,13 +221,13 @@ export function deterministicAgent(
   };
 }
 
-export type DeterministicTrainResult<C> = OffPolicyResult<GamidActorParams> & { config: C; method: string; parameterCount: number };
+export type DeterministicTrainResult<C> = OffPolicyResult<DeterministicParams> & { config: C; method: string; parameterCount: number };
 
-export async function trainTd3(partial: Partial<Td3Config> = {}, hooks: OffPolicyHooks<GamidActorParams> = {}): Promise<DeterministicTrainResult<Td3Config>> {
+export async function trainTd3(partial: Partial<Td3Config> = {}, hooks: OffPolicyHooks<DeterministicParams> = {}): Promise<DeterministicTrainResult<Td3Config>> {
   const cfg: Td3Config = { ...TD3_DEFAULTS, hidden: [...TD3_DEFAULTS.hidden], ...partial };
   validateTd3Config(cfg);
   let parameterCount = 0;
-  const result = await runOffPolicy<GamidActorParams>(
+  const result = await runOffPolicy<DeterministicParams>(
     'td3',
     cfg,
     ({ D, A, norm, rng, env }) => {

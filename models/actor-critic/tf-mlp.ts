@@ -148,3 +148,15 @@ export const stopGradient: (x: tf.Tensor) => tf.Tensor = tf.customGrad((x, save)
   void save;
   return { value: (x as tf.Tensor).clone(), gradFunc: (dy: tf.Tensor) => [tf.zerosLike(dy)] };
 }) as unknown as (x: tf.Tensor) => tf.Tensor;
+
+/**
+ * y = fn(x) computed off the tape: the gradient with respect to x is zero. For the discrete choices
+ * inside a loss (component picks, argmax one-hots), whose ops (Equal, ArgMax, …) have no gradient.
+ */
+export function withoutGradient<T extends tf.Tensor>(fn: (x: tf.Tensor) => T, x: tf.Tensor): T {
+  const f = tf.customGrad((xx, save) => {
+    void save;
+    return { value: fn(xx as tf.Tensor), gradFunc: (dy: tf.Tensor) => [tf.zerosLike(xx as tf.Tensor)] };
+  });
+  return f(x) as T;
+}

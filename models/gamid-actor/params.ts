@@ -43,6 +43,7 @@ export function checkGamidActor(p: GamidActorParams, where: string): void {
     ['actionHigh', p.actionHigh, A],
   ] as const) {
     if (!(arr instanceof Float64Array) || arr.length !== len) throw new ShapeError(`${where}: ${name} must be a Float64Array of length ${len}.`);
+    for (let i = 0; i < len; i++) if (!Number.isFinite(arr[i]!)) throw new ValueError(`${where}: ${name}[${i}] is ${arr[i]}; it must be finite.`);
   }
   for (let j = 0; j < D; j++) if (!(p.obsScale[j]! > 0)) throw new ValueError(`${where}: obsScale[${j}] = ${p.obsScale[j]}; every scale must be > 0.`);
   if (!(Number.isFinite(p.explorationStd) && p.explorationStd >= 0)) throw new ValueError(`${where}: explorationStd = ${p.explorationStd}; expected a finite number ≥ 0.`);

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { headOutputSize, type MixtureHeadSpec } from './head.js';
-import { stopGradient } from '../actor-critic/tf-mlp.js';
+import { withoutGradient } from '../actor-critic/tf-mlp.js';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -72,10 +72,17 @@ export class SquashedGaussianMixture {
    * k = #{j : u ≥ w₀ + … + w_j}, capped at K − 1 (the host's componentFromUniform).
    */
   chooseComponents(uniform: tf.Tensor2D): tf.Tensor3D {
-    const cdf = tf.cumsum(stopGradient(this.weights()), 1); // [B, K]; no gradient through the choice
-    const below = tf.cast(tf.lessEqual(tf.expandDims(cdf, 1), tf.expandDims(uniform, 2)), 'float32'); // [B, M, K]
-    const k = tf.minimum(tf.sum(below, 2), this.K - 1);
-    return tf.cast(tf.equal(tf.expandDims(k, 2), tf.range(0, this.K, 1, 'float32').reshape([1, 1, this.K])), 'float32') as tf.Tensor3D;
+    const [B, M] = uniform.shape;
+    const K = this.K;
+    // the weights and the uniforms travel together so that the whole choice runs off the tape
+    const packed = tf.concat([this.weights(), uniform], 1);
+    return withoutGradient((wu) => {
+      const cdf = tf.cumsum(tf.slice(wu, [0, 0], [B, K]), 1); // [B, K]
+      const u = tf.slice(wu, [0, K], [B, M]);
+      const below = tf.cast(tf.lessEqual(tf.expandDims(cdf, 1), tf.expandDims(u, 2)), 'float32'); // [B, M, K]
+      const k = tf.minimum(tf.sum(below, 2), K - 1);
+      return tf.cast(tf.equal(tf.expandDims(k, 2), tf.reshape(tf.range(0, K, 1, 'float32'), [1, 1, K])), 'float32') as tf.Tensor3D;
+    }, packed);
   }
 
   /** log π(tanh u) for points u [B, M, A] → [B, M]. */
@@ -91,8 +98,7 @@ export class SquashedGaussianMixture {
 
   /** Greedy pre-squash action μ_k* of the highest-weight component [B, A] (tanh it for the action). */
   modeU(): tf.Tensor2D {
-    const k = tf.argMax(this.logW, 1);
-    const onehot = tf.cast(tf.oneHot(k, this.K), 'float32').reshape([this.B, this.K, 1]);
+    const onehot = withoutGradient((lw) => tf.reshape(tf.cast(tf.oneHot(tf.argMax(lw, 1), this.K), 'float32'), [this.B, this.K, 1]), this.logW);
     return tf.sum(tf.mul(onehot, this.mu), 1) as tf.Tensor2D;
   }
 }

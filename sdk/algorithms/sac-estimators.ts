@@ -24,7 +24,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ValueError } from '../../runtime/errors.js';
 import type { SquashedGaussianMixture } from '../../models/mixture-actor/distribution.js';
-import { stopGradient } from '../../models/actor-critic/tf-mlp.js';
+import { stopGradient, withoutGradient } from '../../models/actor-critic/tf-mlp.js';
 
 export const POLICY_KINDS = ['sg', 'sgm', 'usgm'] as const;
 export type PolicyKind = (typeof POLICY_KINDS)[number];
@@ -131,7 +131,7 @@ function gumbelRp(x: EstimatorInput): EstimatorOutput {
   const [B, K, A] = uk.shape;
   const g = tf.div(tf.add(x.dist.logW, x.gumbel!), x.temperature);
   const soft = tf.softmax(g) as tf.Tensor2D;
-  const hard = tf.cast(tf.oneHot(tf.argMax(g, 1), K), 'float32');
+  const hard = withoutGradient((gg) => tf.cast(tf.oneHot(tf.argMax(gg, 1), K), 'float32'), g);
   const h = tf.add(hard, tf.sub(soft, stopGradient(soft))); // value: exactly the one-hot; gradient: softmax's
   const u = tf.sum(tf.mul(tf.reshape(h, [B, K, 1]), uk), 1).reshape([B, 1, A]) as tf.Tensor3D;
   const lp = x.dist.logProb(u);

@@ -191,10 +191,15 @@ export class SacLearner {
       const criticLoss = this.critic.update(obs, act, y);
 
       // ---- actor -------------------------------------------------------------------------------
-      const obsRep = M === 1 ? obs : (tf.reshape(tf.tile(tf.expandDims(obs, 1), [1, M, 1]), [B * M, D]) as tf.Tensor2D);
-      const flat = (u: tf.Tensor3D) => tf.reshape(tf.tanh(u), [B * M, A]) as tf.Tensor2D;
-      const q = (u: tf.Tensor3D) => tf.reshape(this.critic.minInputGrad(obsRep, flat(u)), [B, M]) as tf.Tensor2D;
-      const qConst = (u: tf.Tensor3D) => tf.reshape(this.critic.minConst(obsRep, flat(u)), [B, M]) as tf.Tensor2D;
+      // Q at m points per state: the observations repeated m times, b-major like u [B, m, A]
+      const reps = new Map<number, tf.Tensor2D>([[1, obs]]);
+      const obsRep = (m: number) => {
+        if (!reps.has(m)) reps.set(m, tf.reshape(tf.tile(tf.expandDims(obs, 1), [1, m, 1]), [B * m, D]) as tf.Tensor2D);
+        return reps.get(m)!;
+      };
+      const flat = (u: tf.Tensor3D) => tf.reshape(tf.tanh(u), [B * u.shape[1], A]) as tf.Tensor2D;
+      const q = (u: tf.Tensor3D) => tf.reshape(this.critic.minInputGrad(obsRep(u.shape[1]), flat(u)), [B, u.shape[1]]) as tf.Tensor2D;
+      const qConst = (u: tf.Tensor3D) => tf.reshape(this.critic.minConst(obsRep(u.shape[1]), flat(u)), [B, u.shape[1]]) as tf.Tensor2D;
       const eps = tf.tensor3d(noise.eps, [B, M, A]);
       const uniform = noise.uniform ? tf.tensor2d(noise.uniform, [B, M]) : undefined;
       const gumbel = noise.gumbel ? tf.tensor2d(noise.gumbel, [B, K]) : undefined;

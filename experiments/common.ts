@@ -1,0 +1,55 @@
+/** Pieces every experiments script shares: running the CLI, reading a run's curve, a job pool. */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Runs `node <dist>/sdk/bin.js …args`; resolves with stdout, rejects with the tail of stderr. */
+export function runCli(dist: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [join(dist, 'sdk/bin.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let errText = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (errText += d));
+    p.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`gmmrl ${args.join(' ')} exited ${code}\n${out}\n${errText.slice(-2000)}`))));
+  });
+}
+
+/** Env steps and greedy evaluation return from a run's metrics.csv. */
+export function readCurve(dir: string): { x: number[]; y: number[] } {
+  const path = join(dir, 'metrics.csv');
+  if (!existsSync(path)) return { x: [], y: [] };
+  const [head, ...lines] = readFileSync(path, 'utf8').trim().split('\n');
+  const cols = head!.split(',');
+  const ix = cols.indexOf('env_steps');
+  const iy = cols.indexOf('eval_return_mean');
+  const rows = lines.map((l) => l.split(','));
+  return { x: rows.map((r) => Number(r[ix])), y: rows.map((r) => Number(r[iy])) };
+}
+
+/** Runs `work` over `items`, `jobs` at a time; failures are reported and skipped. Results in input order. */
+export async function pool<T, R>(items: T[], jobs: number, work: (item: T) => Promise<R>, label: (item: T) => string): Promise<R[]> {
+  const out: (R | undefined)[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.max(1, jobs) }, async () => {
+      for (let i = next++; i < items.length; i = next++) {
+        try {
+          out[i] = await work(items[i]!);
+        } catch (e) {
+          process.stderr.write(`${label(items[i]!)} FAILED: ${String(e)}\n`);
+        }
+      }
+    }),
+  );
+  return out.filter((r): r is R => r !== undefined);
+}
+
+export function mean(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+export function std(xs: number[]): number {
+  const m = mean(xs);
+  return Math.sqrt(mean(xs.map((x) => (x - m) ** 2)));
+}

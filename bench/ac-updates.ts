@@ -1,0 +1,173 @@
+/**
+ * What one actor-critic training update costs (issue 4 §6), per available TensorFlow.js backend,
+ * each next to its arithmetic:
+ *
+ *   node dist/bench/ac-updates.js [--ac-updates=20] [--quick] [--json] [--out=DIR]
+ *
+ * Updates (obs 3, action 1, MLPs 2 × 256, batch 256; the real learner classes, random batches):
+ *   SG-RP    SacLearner, policy sg, estimator rp
+ *   SGM-MRP  SacLearner, policy sgm, estimator mrp, K = 5
+ *   Gamid    GamidLearner, N = 5 actors, policy delay 2 (the mean over both kinds of update)
+ * FLOPs: only the matrix products (2·m·n·k each), counted from the layer sizes by acUpdateFlops;
+ * for a 2 × 256 MLP on 256 rows they are > 98 % of the arithmetic. The "matMul floor" is those
+ * FLOPs at the speed of one 256×256×256 tf.matMul measured on the same backend in the same run;
+ * the "2-core floor" is the same FLOPs at 90 GFLOP/s (the machine's BLAS on both cores, reachable
+ * only by a native backend).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from '../sdk/cli/args.js';
+import { selectBackend, type BackendName } from '../sdk/backend.js';
+import { Rng } from '../sdk/util/rng.js';
+import { SAC_DEFAULTS, SacLearner, initSacNetworks, type SacConfig } from '../sdk/algorithms/sac.js';
+import { GAMID_DEFAULTS, GamidLearner } from '../sdk/algorithms/gamid.js';
+import { initDeterministicNetworks } from '../sdk/algorithms/td3.js';
+import type { NormalizedBatch } from '../sdk/algorithms/actor-critic.js';
+
+export const FLAGS = {
+  'ac-updates': { type: 'int' as const, help: 'timed updates per configuration on wasm (cpu: a tenth)', default: 20 },
+  quick: { type: 'boolean' as const, help: 'tiny run for tests: wasm only, 2 updates each', default: false },
+  json: { type: 'boolean' as const, help: 'print the report as JSON', default: false },
+  out: { type: 'string' as const, help: 'directory for ac-updates.{md,json}', default: 'bench/results' },
+};
+
+/** Matrix-product FLOPs of one forward pass of an MLP with these layer sizes, per row. */
+export function mlpForwardFlops(layers: readonly number[]): number {
+  let f = 0;
+  for (let l = 0; l + 1 < layers.length; l++) f += 2 * layers[l]! * layers[l + 1]!;
+  return f;
+}
+
+/**
+ * Matrix-product FLOPs of one update on a batch of B. Per network pass: forward F, input gradient F,
+ * weight gradient F (our dense layer computes exactly these; the frozen critic inside the actor loss
+ * skips the weight gradient).
+ *   SAC (M points per state in the actor loss, M = 1 for rp, K for mrp):
+ *     target: actor F_a + two target critics 2F_c;  critic update: 2 × 3F_c;
+ *     actor: actor 3F_a + two critics (F + input gradient) on M·B rows 4M·F_c
+ *   Gamid (N actors, delay d): target N·F_a + N·2F_c (scores) + 2F_c; critic 6F_c; every d-th
+ *     update the actors 3N·F_a and critic 1 (F + input gradient) on N·B rows 2N·F_c.
+ */
+export function acUpdateFlops(kind: 'sac' | 'gamid', B: number, actor: readonly number[], critic: readonly number[], M: number, N = 1, delay = 1): number {
+  const Fa = mlpForwardFlops(actor);
+  const Fc = mlpForwardFlops(critic);
+  if (kind === 'sac') return B * (Fa + 2 * Fc + 6 * Fc + 3 * Fa + 4 * M * Fc);
+  return B * (N * Fa + 2 * N * Fc + 2 * Fc + 6 * Fc + (3 * N * Fa + 2 * N * Fc) / delay);
+}
+
+interface Row {
+  backend: string;
+  update: string;
+  ms: number;
+  gflop: number;
+  gflops_achieved: number;
+  matmul_gflops: number;
+  x_matmul_floor: number;
+  x_two_core_floor: number;
+}
+
+const D = 3;
+const A = 1;
+const B = 256;
+const H = [256, 256];
+
+function randomBatch(rng: Rng): NormalizedBatch {
+  const f = (n: number, g: () => number) => Float32Array.from({ length: n }, g);
+  return { size: B, obs: f(B * D, () => rng.normal()), nextObs: f(B * D, () => rng.normal()), actions: f(B * A, () => rng.uniformRange(-1, 1)), rewards: f(B, () => rng.normal()), notDone: f(B, () => 1) };
+}
+
+function matmulGflops(reps: number): number {
+  const a = tf.randomNormal([256, 256]);
+  const b = tf.randomNormal([256, 256]);
+  for (let i = 0; i < 3; i++) tf.tidy(() => tf.matMul(a, b).dataSync());
+  const t = performance.now();
+  for (let i = 0; i < reps; i++) tf.tidy(() => {
+    const r = tf.matMul(a, b);
+    if (i === reps - 1) r.dataSync();
+  });
+  const s = (performance.now() - t) / 1000 / reps;
+  tf.dispose([a, b]);
+  return (2 * 256 ** 3) / s / 1e9;
+}
+
+function timeUpdates(n: number, step: () => void, sync: () => void): number {
+  for (let i = 0; i < 2; i++) step();
+  sync();
+  const t = performance.now();
+  for (let i = 0; i < n; i++) step();
+  sync();
+  return (performance.now() - t) / n;
+}
+
+export async function main(argv: string[]): Promise<Row[]> {
+  const { flags } = parseArgs('bench ac-updates', argv, FLAGS);
+  const rows: Row[] = [];
+  const skipped: string[] = [];
+  const backends: BackendName[] = flags.quick ? ['wasm'] : ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+  for (const backend of backends) {
+    try {
+      await selectBackend(backend);
+    } catch (e) {
+      skipped.push(`${backend}: ${(e as Error).message.split('\n')[1]?.trim() ?? 'unavailable'}`);
+      continue;
+    }
+    const n = flags.quick ? 2 : backend === 'cpu' ? Math.max(2, Math.round((flags['ac-updates'] as number) / 10)) : (flags['ac-updates'] as number);
+    const mm = matmulGflops(flags.quick ? 3 : backend === 'cpu' ? 5 : 100);
+    const rng = new Rng(0);
+    const batch = randomBatch(rng);
+    const configs: [string, () => { step: () => void; sync: () => void; dispose: () => void; flops: number }][] = [
+      ['SG-RP', () => sacCase({ ...SAC_DEFAULTS, hidden: H, policy: 'sg', estimator: 'rp', components: 1 })],
+      ['SGM-MRP (K = 5)', () => sacCase({ ...SAC_DEFAULTS, hidden: H, policy: 'sgm', estimator: 'mrp', components: 5 })],
+      ['Gamid (N = 5)', () => gamidCase()],
+    ];
+    function sacCase(cfg: SacConfig) {
+      const L = new SacLearner(cfg, D, A, initSacNetworks(cfg, D, A, new Rng(1)));
+      const noise = L.drawNoise(B, rng);
+      const flops = acUpdateFlops('sac', B, L.actor.layers, L.critic.q[0].layers, L.M);
+      return { step: () => L.update(batch, noise), sync: () => void L.takeStats(), dispose: () => L.dispose(), flops };
+    }
+    function gamidCase() {
+      const L = new GamidLearner({ ...GAMID_DEFAULTS, hidden: H }, D, A, initDeterministicNetworks(H, 5, D, A, new Rng(2)));
+      const xi = Float32Array.from({ length: B * A }, () => rng.normal());
+      const flops = acUpdateFlops('gamid', B, L.actors[0]!.layers, L.critic.q[0].layers, 1, 5, GAMID_DEFAULTS.policyDelay);
+      return { step: () => L.update(batch, xi), sync: () => void L.takeStats(), dispose: () => L.dispose(), flops };
+    }
+    for (const [name, make] of configs) {
+      const c = make();
+      try {
+        const ms = timeUpdates(n % 2 === 0 ? n : n + 1, c.step, c.sync); // an even count: Gamid's delayed actor step is averaged fairly
+        const gflop = c.flops / 1e9;
+        rows.push({
+          backend,
+          update: name,
+          ms,
+          gflop,
+          gflops_achieved: gflop / (ms / 1000),
+          matmul_gflops: mm,
+          x_matmul_floor: ms / ((gflop / mm) * 1000),
+          x_two_core_floor: ms / ((gflop / 90) * 1000),
+        });
+      } finally {
+        c.dispose();
+      }
+    }
+  }
+  const sg = (b: string) => rows.find((r) => r.backend === b && r.update === 'SG-RP');
+  const md = [
+    '| backend | update | ms | GFLOP (matmuls) | achieved GFLOP/s | this backend\'s 256³ matMul | × matMul floor | × 2-core floor (90 GFLOP/s) | vs SG-RP |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.backend} | ${r.update} | ${r.ms.toFixed(1)} | ${r.gflop.toFixed(3)} | ${r.gflops_achieved.toFixed(1)} | ${r.matmul_gflops.toFixed(1)} GFLOP/s | ${r.x_matmul_floor.toFixed(2)} | ${r.x_two_core_floor.toFixed(1)} | ${(r.ms / sg(r.backend)!.ms).toFixed(2)}× |`),
+    '',
+    `Obs 3, action 1, MLPs 2 × 256, batch 256. Not available here: ${skipped.join('; ') || 'none'}. Command: \`npm run bench\` (or \`node dist/bench/ac-updates.js\`).`,
+  ];
+  if (!flags.quick) {
+    mkdirSync(String(flags.out), { recursive: true });
+    writeFileSync(join(String(flags.out), 'ac-updates.md'), md.join('\n') + '\n');
+    writeFileSync(join(String(flags.out), 'ac-updates.json'), JSON.stringify({ rows, skipped }, null, 2) + '\n');
+  }
+  console.log(flags.json ? JSON.stringify({ rows, skipped }) : ['', '## One actor-critic update (issue 4 §6)', '', ...md].join('\n'));
+  return rows;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main(process.argv.slice(2));

@@ -50,7 +50,7 @@ export function scheduleValue(s: LinearSchedule, step: number, totalSteps: numbe
 export function parseSchedule(text: string, what: string): LinearSchedule {
   const parts = String(text).split(':');
   const nums = parts.map(Number);
-  if (!(parts.length === 1 || parts.length === 3) || nums.some((v) => !Number.isFinite(v) || String(v) === '' )) {
+  if (!(parts.length === 1 || parts.length === 3) || nums.some((v, i) => !Number.isFinite(v) || parts[i]!.trim() === '')) {
     throw new ValueError(`${what}: ${JSON.stringify(text)} is not a schedule; write a number (constant) or start:end:fraction, e.g. 0.2:0.02:0.5.`);
   }
   const s = parts.length === 1 ? { start: nums[0]!, end: nums[0]!, fraction: 1 } : { start: nums[0]!, end: nums[1]!, fraction: nums[2]! };
@@ -59,7 +59,8 @@ export function parseSchedule(text: string, what: string): LinearSchedule {
 }
 
 export function formatSchedule(s: LinearSchedule): string {
-  return s.start === s.end ? String(s.start) : `${s.start}:${s.end}:${s.fraction}`;
+  // a constant is written as one number, unless its fraction is invalid (error messages must show it)
+  return s.start === s.end && s.fraction > 0 && s.fraction <= 1 ? String(s.start) : `${s.start}:${s.end}:${s.fraction}`;
 }
 
 // ---- config ---------------------------------------------------------------------------------

@@ -145,8 +145,7 @@ async function finish(
   out: Out,
 ): Promise<ActorCriticRunSummary> {
   const envId = flags.env as string;
-  const episodes = flags['final-episodes'] as number;
-  if (!(Number.isSafeInteger(episodes) && episodes >= 0)) throw new ValueError(`gmmrl ${command}: --final-episodes is ${episodes}; it must be an integer ≥ 0.`);
+  const episodes = flags['final-episodes'] as number; // checked in start(), before training
   const maxSteps = flags['max-episode-steps'] as number | undefined;
   const evalEnv = make(envId, maxSteps === undefined ? undefined : { maxEpisodeSteps: maxSteps });
   const greedyAction = Array.from(greedy(evalEnv.reset({ seed: FINAL_EVAL_SEED }).obs));
@@ -178,6 +177,8 @@ function start(command: string, argv: string[], specs: FlagSpecs, out: Out) {
   if (positionals.length > 0) throw new ValueError(`gmmrl ${command}: unexpected argument ${JSON.stringify(positionals[0])}. See 'gmmrl ${command} --help'.`);
   const dir = flags.out;
   if (typeof dir !== 'string' || dir === '') throw new ValueError(`gmmrl ${command}: --out is required, e.g. --out runs/pendulum.`);
+  const episodes = flags['final-episodes'] as number;
+  if (!(Number.isSafeInteger(episodes) && episodes >= 0)) throw new ValueError(`gmmrl ${command}: --final-episodes is ${episodes}; it must be an integer ≥ 0.`);
   const probe = make(flags.env as string); // validates the id before any work
   return { flags, dir, probe };
 }

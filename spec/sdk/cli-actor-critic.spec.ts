@@ -1,0 +1,139 @@
+import { expect } from 'chai';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../sdk/cli.js';
+import { FINAL_EVAL_SEED } from '../../sdk/cli/train-actor-critic.js';
+import { loadGamidActorCheckpoint, loadMixtureActorCheckpoint } from '../../models/actor-critic/checkpoint.js';
+import { mixtureActorGreedy } from '../../models/mixture-actor/params.js';
+import { gamidGreedy } from '../../models/gamid-actor/params.js';
+import { make } from '../../sdk/envs/index.js';
+
+/** Runs the CLI in-process, capturing stdout and stderr lines. */
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, (l) => out.push(l), (l) => err.push(l));
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+/** The tiny budget shared by every run here (a few seconds on the cpu backend). */
+const TINY = ['--env', 'Pendulum-v1', '--steps', '200', '--warmup-steps', '100', '--hidden', '8,8', '--batch-size', '16', '--eval-every', '100', '--eval-episodes', '1', '--final-episodes', '1', '--backend', 'cpu'];
+
+const RUN_FILES = ['config.json', 'weights.safetensors', 'metrics.csv', 'curve.svg', 'run.json'];
+
+describe('sdk/cli: gmmrl train sac | td3 | gamid', function () {
+  this.timeout(60_000);
+  let tmp: string;
+  before(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'gmmrl-cli-ac-'));
+  });
+  after(() => rmSync(tmp, { recursive: true, force: true }));
+
+  /** Checks the run directory's files and run.json; returns run.json. */
+  function checkRunDir(dir: string, seedObsAction: (obs: ArrayLike<number>) => Float64Array): Record<string, any> {
+    for (const f of RUN_FILES) expect(existsSync(join(dir, f)), f).to.equal(true);
+    const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as Record<string, any>;
+    expect(run.env_id).to.equal('Pendulum-v1');
+    expect(run.backend).to.equal('cpu');
+    expect(run.final_eval).to.deep.include({ episodes: 1, seed: FINAL_EVAL_SEED });
+    expect(Number.isFinite(run.final_eval.mean)).to.equal(true);
+    expect(run.final_eval).to.not.have.property('returns');
+    expect(run.greedy_action_at_reset).to.be.an('array').with.length(1);
+    expect(run.greedy_action_at_reset[0]).to.be.within(-2, 2);
+    // the checkpoint's greedy action at the first final-evaluation reset is the one run.json records
+    const obs = make('Pendulum-v1').reset({ seed: FINAL_EVAL_SEED }).obs;
+    expect(Array.from(seedObsAction(obs))).to.deep.equal(run.greedy_action_at_reset);
+    const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    expect(cfg.weights_sha256).to.equal(run.weights_sha256);
+    expect(cfg.training.final_eval_mean).to.equal(run.final_eval.mean);
+    expect(cfg.training.final_eval_episodes).to.equal(1);
+    const csv = readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).to.match(/^evaluation,env_steps,updates,eval_return_mean,/);
+    expect(csv).to.have.length(2); // header + one evaluation at step 200
+    expect(readFileSync(join(dir, 'curve.svg'), 'utf8')).to.match(/^<svg[^>]+xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    return run;
+  }
+
+  it('train sac writes the run directory; the checkpoint loads with loadMixtureActorCheckpoint', async () => {
+    const dir = join(tmp, 'sac');
+    const r = await cli('train', 'sac', ...TINY, '--out', dir);
+    expect(r.code, r.err).to.equal(0);
+    expect(r.err).to.match(/backend: cpu/);
+    expect(r.err).to.match(/model: SAC SG-RP/);
+    expect(r.out).to.match(/trained SAC SG-RP on Pendulum-v1: 200 steps/);
+    const ck = loadMixtureActorCheckpoint(dir);
+    expect(ck.config.head).to.deep.include({ K: 1, A: 1 });
+    expect(ck.config.networks['actor']!.layers).to.deep.equal([3, 8, 8, 2]);
+    expect(ck.config.training).to.deep.include({ algorithm: 'sac', method: 'SG-RP', steps: 200, seed: 0 });
+    checkRunDir(dir, (o) => mixtureActorGreedy(ck.actor, o));
+  });
+
+  it('train gamid --actors 2 --temperature 0.1:0.01:0.5 --epsilon 0.3', async () => {
+    const dir = join(tmp, 'gamid');
+    const r = await cli('train', 'gamid', ...TINY, '--actors', '2', '--temperature', '0.1:0.01:0.5', '--epsilon', '0.3', '--quiet', '--out', dir);
+    expect(r.code, r.err).to.equal(0);
+    expect(r.err).to.equal('');
+    expect(r.out).to.match(/trained Gamid-PG \(N = 2\) on Pendulum-v1/);
+    const ck = loadGamidActorCheckpoint(dir);
+    expect(ck.config.N).to.equal(2);
+    expect(ck.config.epsilon).to.equal(0.3);
+    expect(ck.config.training).to.deep.include({ algorithm: 'gamid-pg', temperature: '0.1:0.01:0.5', epsilon: '0.3', actors: 2 });
+    checkRunDir(dir, (o) => gamidGreedy(ck.actor, o));
+  });
+
+  it('train td3', async () => {
+    const dir = join(tmp, 'td3');
+    const r = await cli('train', 'td3', ...TINY, '--out', dir);
+    expect(r.code, r.err).to.equal(0);
+    expect(r.out).to.match(/trained TD3 on Pendulum-v1/);
+    const ck = loadGamidActorCheckpoint(dir);
+    expect(ck.config.N).to.equal(1);
+    expect(ck.config.training).to.deep.include({ algorithm: 'td3', method: 'TD3' });
+    checkRunDir(dir, (o) => gamidGreedy(ck.actor, o));
+  });
+
+  describe('bad input: exit 2, a message naming the flag and the value, and no run directory', () => {
+    const cases: [string, string[], RegExp[]][] = [
+      ['--policy sg --estimator mrp', ['sac', ...TINY, '--policy', 'sg', '--estimator', 'mrp'], [/estimator "mrp" does not apply to policy "sg"; use one of rp, lr/]],
+      ['--env CartPole-v1', ['sac', ...TINY, '--env', 'CartPole-v1'], [/env CartPole-v1 has a discrete action space/, /continuous actions/]],
+      ['td3 --env CartPole-v1', ['td3', ...TINY, '--env', 'CartPole-v1'], [/td3: env CartPole-v1 has a discrete action space/]],
+      ['gamid --temperature abc', ['gamid', ...TINY, '--temperature', 'abc'], [/--temperature: "abc" is not a schedule/, /e\.g\. 0\.2:0\.02:0\.5/]],
+      ['gamid --epsilon 0.2::0.5', ['gamid', ...TINY, '--epsilon', '0.2::0.5'], [/--epsilon: "0\.2::0\.5" is not a schedule/]],
+      ['gamid --epsilon 2', ['gamid', ...TINY, '--epsilon', '2'], [/epsilon = "2" is out of range; expected values in \[0, 1\]/]],
+      ['gamid --actors 0', ['gamid', ...TINY, '--actors', '0'], [/actors = 0 is out of range/]],
+      ['--alpha -1', ['sac', ...TINY, '--alpha', '-1'], [/--alpha "-1"; expected "auto" or a number ≥ 0/]],
+      ['--alpha x', ['sac', ...TINY, '--alpha', 'x'], [/--alpha "x"/]],
+      ['--hidden 8,x', ['sac', ...TINY, '--hidden', '8,x'], [/--hidden "8,x": entry 1 is not a positive integer; use e\.g\. --hidden 256,256/]],
+      ['--gamma 1', ['td3', ...TINY, '--gamma', '1'], [/gamma = 1 is out of range; expected \[0, 1\)/]],
+      ['--warmup-steps 200 (= steps)', ['sac', ...TINY, '--warmup-steps', '200'], [/warmupSteps = 200 is out of range; expected an integer in \[1, steps = 200\)/]],
+      ['--final-episodes -1', ['sac', ...TINY, '--final-episodes', '-1'], [/--final-episodes is -1; it must be an integer ≥ 0/]],
+      ['unknown env id', ['sac', ...TINY, '--env', 'Pendulm-v1'], [/Pendulm-v1/]],
+      ['unknown flag', ['gamid', ...TINY, '--components', '3'], [/unknown flag --components/]],
+    ];
+    cases.forEach(([name, argv, patterns], i) => {
+      it(name, async () => {
+        const dir = join(tmp, `refused-${i}`);
+        const r = await cli('train', ...argv, '--out', dir);
+        expect(r.code, r.err).to.equal(2);
+        for (const p of patterns) expect(r.err).to.match(p);
+        expect(existsSync(dir), `${dir} exists after a refused run`).to.equal(false);
+      });
+    });
+
+    it('missing --out', async () => {
+      for (const algo of ['sac', 'td3', 'gamid']) {
+        const r = await cli('train', algo, ...TINY);
+        expect(r.code).to.equal(2);
+        expect(r.err).to.match(new RegExp(`gmmrl train ${algo}: --out is required, e\\.g\\. --out runs/pendulum`));
+      }
+    });
+  });
+
+  it('--help prints the flags and trains nothing', async () => {
+    const r = await cli('train', 'gamid', '--help');
+    expect(r.code).to.equal(0);
+    expect(r.out).to.match(/--temperature/);
+    expect(r.out).to.match(/--actors/);
+  });
+});

@@ -7,8 +7,12 @@ import { join } from 'node:path';
 import { ModelFormatError } from '../runtime/errors.js';
 import { CONFIG_FILE, WEIGHTS_FILE } from '../models/checkpoint-files.js';
 
-export const CHECKPOINT_FAMILIES = ['gmmqf', 'dqn'] as const;
 export type CheckpointFamily = (typeof CHECKPOINT_FAMILIES)[number];
+
+export const CHECKPOINT_FAMILIES = ['gmmqf', 'dqn', 'mixture-actor', 'gamid-actor'] as const;
+
+/** Families gmmrl can train and checkpoint but not yet export to ONNX. */
+export const NOT_YET_EXPORTABLE: readonly CheckpointFamily[] = ['mixture-actor', 'gamid-actor'];
 
 export function checkpointFamily(dir: string): CheckpointFamily {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {

@@ -65,3 +65,23 @@ export { verifyParity, parityStates, type ParityOptions, type ParityReport } fro
 export { main as cli } from './cli.js';
 export * from './algorithms/dqn.js'; // DQN / Double DQN baseline: trainDqn, checkpoints, exportDqn, verifyDqnParity
 export { checkpointFamily, CHECKPOINT_FAMILIES, type CheckpointFamily } from './checkpoints.js';
+
+// mixture actors: SAC (SG / SGM / USGM × RP / MRP / HalfRP / GumbelRP / LR), TD3, Gamid-PG
+export { OFF_POLICY_DEFAULTS, runOffPolicy, type OffPolicyConfig, type OffPolicyResult, type OffPolicyEvalRow } from './algorithms/actor-critic.js';
+export { SAC_DEFAULTS, SacLearner, trainSac, validateSacConfig, initSacNetworks, type SacConfig, type SacParams, type SacTrainResult } from './algorithms/sac.js';
+export { ESTIMATORS, POLICY_KINDS, actorLoss, methodName, type EstimatorName, type PolicyKind } from './algorithms/sac-estimators.js';
+export { BANDIT1D_KNOWN, multimodalKnown, trainBanditActor, type KnownRewardBandit, type BanditActorConfig } from './algorithms/sac-bandit.js';
+export { TD3_DEFAULTS, Td3Learner, trainTd3, type Td3Config, type DeterministicParams } from './algorithms/td3.js';
+export { GAMID_DEFAULTS, GamidLearner, trainGamid, diversityTerm, diversityTermReference, parseSchedule, scheduleValue, type GamidConfig, type LinearSchedule } from './algorithms/gamid.js';
+export { SquashedGaussianMixture } from '../models/mixture-actor/distribution.js';
+export { mixtureActorGreedy, mixtureActorSample, mixtureActorHead, type MixtureActorParams } from '../models/mixture-actor/params.js';
+export { gamidGreedy, gamidComponents, type GamidActorParams } from '../models/gamid-actor/params.js';
+export { initMlp, mlpForward, type MlpParams } from '../models/actor-critic/mlp.js';
+export {
+  saveMixtureActorCheckpoint,
+  loadMixtureActorCheckpoint,
+  saveGamidActorCheckpoint,
+  loadGamidActorCheckpoint,
+  type MixtureActorCheckpoint,
+  type GamidActorCheckpoint,
+} from '../models/actor-critic/checkpoint.js';

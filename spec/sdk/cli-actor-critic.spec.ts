@@ -69,6 +69,17 @@ describe('sdk/cli: gmmrl train sac | td3 | gamid', function () {
     checkRunDir(dir, (o) => mixtureActorGreedy(ck.actor, o));
   });
 
+  it('export and verify refuse an actor checkpoint with a clear message (its exporter is not written yet)', async () => {
+    const dir = join(tmp, 'sac');
+    const e = await cli('export', dir, '--out', join(tmp, 'sac.onnx'));
+    expect(e.code).to.equal(2);
+    expect(e.err).to.match(/is a mixture-actor checkpoint; this version of gmmrl exports and verifies gmmqf, sgmmqf and dqn checkpoints only/);
+    expect(e.err).to.match(/loadMixtureActorCheckpoint/);
+    expect(existsSync(join(tmp, 'sac.onnx'))).to.equal(false);
+    const v = await cli('verify', dir, join(tmp, 'sac.onnx'));
+    expect(v.code).to.equal(2);
+  });
+
   it('train gamid --actors 2 --temperature 0.1:0.01:0.5 --epsilon 0.3', async () => {
     const dir = join(tmp, 'gamid');
     const r = await cli('train', 'gamid', ...TINY, '--actors', '2', '--temperature', '0.1:0.01:0.5', '--epsilon', '0.3', '--quiet', '--out', dir);

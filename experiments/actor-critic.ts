@@ -13,7 +13,7 @@
  *                SG-RP vs SGM-MRP, 10 bandits × 5 seeds × α ∈ {0.03, 0.1, 0.3, 1}, 1000 updates
  *   estimators   the same bandits at α = 0.1: SGM-MRP, SGM-HalfRP, SGM-GumbelRP, USGM-RP, SGM-LR, SG-RP (seed 004 Fig. 8)
  *   pendulum     Pendulum-v1: SG-RP, SGM-MRP, Gamid (N = 5), 3 seeds, 2 × 10⁴ steps
- *   unshaped     UnshapedMountainCarContinuous-v0 and SparsePendulum-v0: SG-RP vs SGM-MRP, 5 seeds, 2 × 10⁴ steps
+ *   unshaped     UnshapedMountainCarContinuous-v0 and SparsePendulum-v0: SG-RP vs SGM-MRP, 5 seeds, 1.5 × 10⁴ steps
  *
  * Writes experiments/results/ac-<suite>.{json,md,svg}; CLI runs under runs/exp-ac-<suite>/ (each
  * with metrics.csv and curve.svg). In-process suites run their share in child processes
@@ -71,9 +71,9 @@ function cliSpecs(suite: Suite, seeds: number[] | null): { specs: CliSpec[]; not
   }
   // unshaped
   for (const env of ['UnshapedMountainCarContinuous-v0', 'SparsePendulum-v0']) {
-    add(env, ['SG-RP', 'SGM-MRP'], seeds ?? [0, 1, 2, 3, 4], ['--steps', '20000', '--warmup-steps', '2000', '--hidden', '64,64', '--eval-every', '2000', '--eval-episodes', '2', '--final-episodes', '10']);
+    add(env, ['SG-RP', 'SGM-MRP'], seeds ?? [0, 1, 2, 3, 4], ['--steps', '15000', '--warmup-steps', '2000', '--hidden', '64,64', '--eval-every', '2500', '--eval-episodes', '2', '--final-episodes', '10']);
   }
-  return { specs, note: 'Unshaped MountainCar (−1 per step until the goal, 1000-step limit) and SparsePendulum (+1 while within π/12 of upright, 1000 steps), 2 × 64 MLPs, 2 × 10⁴ steps, best-evaluated parameters, final = 10 unseen episodes.' };
+  return { specs, note: 'Unshaped MountainCar (−1 per step until the goal, 1000-step limit) and SparsePendulum (+1 while within π/12 of upright, 1000 steps), 2 × 64 MLPs, 1.5 × 10⁴ steps (15 episodes of 1000 steps), best-evaluated parameters, final = 10 unseen episodes.' };
 }
 
 async function runCliSpec(suite: Suite, dist: string, s: CliSpec, threshold: number | undefined): Promise<CliResult> {

@@ -18,8 +18,8 @@
  * Writes experiments/results/<suite>.{json,md,svg} and every run under runs/exp-<suite>/.
  * `--dist DIR` runs the CLI from another build (default dist), e.g. a frozen copy while editing.
  */
-import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mean, readCurve, runCli } from './common.js';
 import { join } from 'node:path';
 import { parseArgs } from '../sdk/cli/args.js';
 import { svgLinePlot, type Series } from '../sdk/util/metrics.js';
@@ -61,25 +61,7 @@ interface RunResult {
 let DIST = 'dist';
 
 function cli(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [join(DIST, 'sdk/bin.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let errText = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (errText += d));
-    p.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`gmmrl ${args.join(' ')} exited ${code}\n${out}\n${errText.slice(-2000)}`))));
-  });
-}
-
-function readCurve(dir: string): { x: number[]; y: number[] } {
-  const path = join(dir, 'metrics.csv');
-  if (!existsSync(path)) return { x: [], y: [] };
-  const [head, ...lines] = readFileSync(path, 'utf8').trim().split('\n');
-  const cols = head!.split(',');
-  const ix = cols.indexOf('env_steps');
-  const iy = cols.indexOf('eval_return_mean');
-  const rows = lines.map((l) => l.split(','));
-  return { x: rows.map((r) => Number(r[ix])), y: rows.map((r) => Number(r[iy])) };
+  return runCli(DIST, args);
 }
 
 async function runOne(suite: string, spec: RunSpec, skipTrain: boolean): Promise<RunResult> {
@@ -203,9 +185,6 @@ function suiteSpecs(suite: string, seedsFlag: string | undefined, stepsFlag: num
   }
 }
 
-function mean(a: number[]): number {
-  return a.length ? a.reduce((s, x) => s + x, 0) / a.length : NaN;
-}
 
 function fmt(v: number | null, digits = 1): string {
   return v === null || !Number.isFinite(v) ? '–' : v.toFixed(digits);

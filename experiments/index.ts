@@ -11,6 +11,11 @@ const SCRIPTS = [
   ['node dist/experiments/qfunctions.js --suite ksweep', 'number of Gaussians K, CartPole-v1'],
   ['node dist/experiments/qfunctions.js --suite ksweep-acrobot', 'number of Gaussians K, Acrobot-v1'],
   ['node dist/experiments/qfunctions.js --suite metric', 'batch GMM-QF: affine-invariant vs Bures-Wasserstein'],
+  ['node dist/experiments/actor-critic.js --suite bandit1d', 'Bandit1D: Gamid (N=5), TD3, SG-RP, SGM-MRP, 10 seeds'],
+  ['node dist/experiments/actor-critic.js --suite multimodal', 'random multimodal bandits: SG-RP vs SGM-MRP across entropy scales'],
+  ['node dist/experiments/actor-critic.js --suite estimators', 'MRP vs HalfRP vs GumbelRP vs USGM-RP vs LR on the multimodal bandits'],
+  ['node dist/experiments/actor-critic.js --suite pendulum', 'Pendulum-v1: SG-RP, SGM-MRP, Gamid, 3 seeds'],
+  ['node dist/experiments/actor-critic.js --suite unshaped', 'unshaped MountainCar and sparse Pendulum: SG-RP vs SGM-MRP, 5 seeds'],
 ];
 console.log('Experiments (see README "Results" for the figures they produced):');
 for (const [cmd, what] of SCRIPTS) console.log(`  ${cmd}\n      ${what}`);

@@ -143,12 +143,6 @@ export class TfMlp {
   }
 }
 
-/** Gradient-blocking identity (tfjs has no stopGradient): the value of x, a zero gradient. */
-export const stopGradient: (x: tf.Tensor) => tf.Tensor = tf.customGrad((x, save) => {
-  void save;
-  return { value: (x as tf.Tensor).clone(), gradFunc: (dy: tf.Tensor) => [tf.zerosLike(dy)] };
-}) as unknown as (x: tf.Tensor) => tf.Tensor;
-
 /**
  * y = fn(x) computed off the tape: the gradient with respect to x is zero. For the discrete choices
  * inside a loss (component picks, argmax one-hots), whose ops (Equal, ArgMax, …) have no gradient.
@@ -159,4 +153,9 @@ export function withoutGradient<T extends tf.Tensor>(fn: (x: tf.Tensor) => T, x:
     return { value: fn(xx as tf.Tensor), gradFunc: (dy: tf.Tensor) => [tf.zerosLike(xx as tf.Tensor)] };
   });
   return f(x) as T;
+}
+
+/** Gradient-blocking identity (tfjs has no stopGradient): the value of x, a zero gradient. */
+export function stopGradient(x: tf.Tensor): tf.Tensor {
+  return withoutGradient((v) => v.clone(), x);
 }

@@ -125,7 +125,7 @@ export function trainBanditActor(bandit: KnownRewardBandit, partial: Partial<Ban
   if (!(cfg.alpha >= 0 && Number.isFinite(cfg.alpha))) throw new ValueError(`bandit actor: alpha = ${cfg.alpha}; expected a finite number ≥ 0.`);
   const t0 = performance.now();
   const A = bandit.actionDim;
-  const { K } = { K: cfg.components };
+  const K = cfg.components;
   const head: MixtureHeadSpec = { K, A, weights: cfg.policy === 'sgm' ? 'learned' : 'uniform', logStdMin: LOG_STD_MIN, logStdMax: LOG_STD_MAX };
   const rng = new Rng(cfg.seed);
   const evalRng = new Rng((cfg.seed ^ 0x9e3779b9) >>> 0);

@@ -134,7 +134,6 @@ export interface ActorCriticRunSummary {
 
 /** Shared tail of the three commands: final evaluation, checkpoint, run.json, one summary line. */
 async function finish(
-  command: string,
   dir: string,
   flags: ParsedFlags,
   r: { bestEvalReturn: number; bestStep: number; wallSeconds: number; backend: { name: string } },
@@ -212,7 +211,7 @@ export async function trainSacCommand(argv: string[], out: Out, err: Out): Promi
   const quiet = Boolean(flags.quiet);
   const r = await trainSac(cfg, { progress: (l) => !quiet && err(l), onEvaluation: writerFor(dir, `SAC ${cfg.policy}/${cfg.estimator} on ${cfg.env} (seed ${cfg.seed})`, probe.rewardThreshold) });
   const p = r.params;
-  return finish('train sac', dir, flags, r, (o) => mixtureActorGreedy(p.actor, o), (info) => saveMixtureActorCheckpoint(dir, p.actor, p.critics, info), sacTrainingRecord(r), `SAC ${r.method}`, out);
+  return finish(dir, flags, r, (o) => mixtureActorGreedy(p.actor, o), (info) => saveMixtureActorCheckpoint(dir, p.actor, p.critics, info), sacTrainingRecord(r), `SAC ${r.method}`, out);
 }
 
 export async function trainTd3Command(argv: string[], out: Out, err: Out): Promise<ActorCriticRunSummary | null> {
@@ -223,7 +222,7 @@ export async function trainTd3Command(argv: string[], out: Out, err: Out): Promi
   const quiet = Boolean(flags.quiet);
   const r = await trainTd3(cfg, { progress: (l) => !quiet && err(l), onEvaluation: writerFor(dir, `TD3 on ${cfg.env} (seed ${cfg.seed})`, probe.rewardThreshold) });
   const p = r.params;
-  return finish('train td3', dir, flags, r, (o) => gamidGreedy(p.actor, o), (info) => saveGamidActorCheckpoint(dir, p.actor, p.critics, info), deterministicTrainingRecord('td3', r), 'TD3', out);
+  return finish(dir, flags, r, (o) => gamidGreedy(p.actor, o), (info) => saveGamidActorCheckpoint(dir, p.actor, p.critics, info), deterministicTrainingRecord('td3', r), 'TD3', out);
 }
 
 export async function trainGamidCommand(argv: string[], out: Out, err: Out): Promise<ActorCriticRunSummary | null> {
@@ -240,6 +239,6 @@ export async function trainGamidCommand(argv: string[], out: Out, err: Out): Pro
   const r = await trainGamid(cfg, { progress: (l) => !quiet && err(l), onEvaluation: writerFor(dir, `Gamid-PG N=${cfg.actors} on ${cfg.env} (seed ${cfg.seed})`, probe.rewardThreshold) });
   const p = r.params;
   const record = { ...deterministicTrainingRecord('gamid-pg', r), temperature: formatSchedule(cfg.temperature), epsilon: formatSchedule(cfg.epsilon) };
-  return finish('train gamid', dir, flags, r, (o) => gamidGreedy(p.actor, o), (info) => saveGamidActorCheckpoint(dir, p.actor, p.critics, info), record, r.method, out);
+  return finish(dir, flags, r, (o) => gamidGreedy(p.actor, o), (info) => saveGamidActorCheckpoint(dir, p.actor, p.critics, info), record, r.method, out);
 }
 

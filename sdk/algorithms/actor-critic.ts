@@ -29,6 +29,7 @@ import { columnMeanStd } from '../util/stats.js';
 import { formatDuration } from '../util/metrics.js';
 import { runEpisodes, type EpisodeStats } from '../evaluate.js';
 import { scaleAction } from '../../models/mixture-actor/head.js';
+import { spaceToJson } from '../spaces-json.js';
 
 /** Fields every actor-critic config has; every field documented with its default in the algorithm's DEFAULTS. */
 export interface OffPolicyConfig {
@@ -337,5 +338,28 @@ export async function runOffPolicy<P>(
     env,
     normalization: norm,
     wallSeconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/** The training record checkpoints store: every hyperparameter, the method, steps, the best evaluation, wall time. */
+export function offPolicyTrainingRecord(
+  algorithm: string,
+  r: OffPolicyResult<unknown> & { config: OffPolicyConfig; method: string; parameterCount: number },
+): Record<string, unknown> {
+  return {
+    algorithm,
+    method: r.method,
+    ...r.config,
+    parameter_count: r.parameterCount,
+    env_steps: r.log.at(-1)?.env_steps ?? 0,
+    updates: r.updates,
+    evaluations: r.log.length,
+    best_evaluation: r.bestEvaluation,
+    best_step: r.bestStep,
+    best_eval_return: r.bestEvalReturn,
+    wall_seconds: r.wallSeconds,
+    backend: r.backend.name,
+    observation_space: spaceToJson(r.env.observationSpace),
+    action_space: spaceToJson(r.env.actionSpace),
   };
 }

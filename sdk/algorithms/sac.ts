@@ -19,11 +19,11 @@ import { TwinCritic, gradList, makeAdam } from '../../models/actor-critic/critic
 import { SquashedGaussianMixture } from '../../models/mixture-actor/distribution.js';
 import { LOG_STD_MAX, LOG_STD_MIN, greedyAction, headOutputSize, parseHead, sampleAction, type MixtureHeadSpec } from '../../models/mixture-actor/head.js';
 import type { MixtureActorParams } from '../../models/mixture-actor/params.js';
-import { spaceToJson } from '../spaces-json.js';
 import type { Rng } from '../util/rng.js';
 import {
   OFF_POLICY_DEFAULTS,
   configError,
+  offPolicyTrainingRecord,
   runOffPolicy,
   validateOffPolicyConfig,
   type NormalizedBatch,
@@ -321,23 +321,8 @@ function sacAgent(learner: SacLearner, norm: ObsNormalization, bounds: { low: Fl
   };
 }
 
-/** The training record for checkpoints (every hyperparameter, the method, steps, best evaluation, wall time). */
+/** The training record for checkpoints (offPolicyTrainingRecord with algorithm "sac"). */
 export function sacTrainingRecord(r: SacTrainResult): Record<string, unknown> {
-  return {
-    algorithm: 'sac',
-    method: r.method,
-    ...r.config,
-    parameter_count: r.parameterCount,
-    env_steps: r.log.at(-1)?.env_steps ?? 0,
-    updates: r.updates,
-    evaluations: r.log.length,
-    best_evaluation: r.bestEvaluation,
-    best_step: r.bestStep,
-    best_eval_return: r.bestEvalReturn,
-    wall_seconds: r.wallSeconds,
-    backend: r.backend.name,
-    observation_space: spaceToJson(r.env.observationSpace),
-    action_space: spaceToJson(r.env.actionSpace),
-  };
+  return offPolicyTrainingRecord('sac', r);
 }
 

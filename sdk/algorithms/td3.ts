@@ -14,11 +14,11 @@ import { initMlp, mlpParameterCount, type MlpParams } from '../../models/actor-c
 import { TfMlp } from '../../models/actor-critic/tf-mlp.js';
 import { TwinCritic, gradList, makeAdam } from '../../models/actor-critic/critic.js';
 import { argmax, gamidComponents, type GamidActorParams } from '../../models/gamid-actor/params.js';
-import { spaceToJson } from '../spaces-json.js';
 import type { Rng } from '../util/rng.js';
 import {
   OFF_POLICY_DEFAULTS,
   configError,
+  offPolicyTrainingRecord,
   runOffPolicy,
   validateOffPolicyConfig,
   type NormalizedBatch,
@@ -249,24 +249,9 @@ export async function trainTd3(partial: Partial<Td3Config> = {}, hooks: OffPolic
   return { ...result, config: cfg, method: 'TD3', parameterCount };
 }
 
-/** The training record for checkpoints. */
+/** The training record for checkpoints (offPolicyTrainingRecord). */
 export function deterministicTrainingRecord(algorithm: string, r: DeterministicTrainResult<Td3Config>): Record<string, unknown> {
-  return {
-    algorithm,
-    method: r.method,
-    ...r.config,
-    parameter_count: r.parameterCount,
-    env_steps: r.log.at(-1)?.env_steps ?? 0,
-    updates: r.updates,
-    evaluations: r.log.length,
-    best_evaluation: r.bestEvaluation,
-    best_step: r.bestStep,
-    best_eval_return: r.bestEvalReturn,
-    wall_seconds: r.wallSeconds,
-    backend: r.backend.name,
-    observation_space: spaceToJson(r.env.observationSpace),
-    action_space: spaceToJson(r.env.actionSpace),
-  };
+  return offPolicyTrainingRecord(algorithm, r);
 }
 
 /** Scores Q₁(z, μ_i) of N component actions through the online critic (reads back). */

@@ -18,7 +18,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { GmmrlError } from '../runtime/errors.js';
-import { parseArgs, formatHelp, type FlagSpecs, type ParsedFlags } from './cli/args.js';
+import { parseArgs, parseHidden, formatHelp, type FlagSpecs, type ParsedFlags } from './cli/args.js';
 import { BACKEND_NAMES, type BackendName } from './backend.js';
 import { GMMQF_DEFAULTS, trainGmmQf } from './algorithms/gmmqf.js';
 import { SGMMQF_DEFAULTS, trainSgmmqf } from './algorithms/sgmmqf.js';
@@ -350,14 +350,6 @@ export async function trainSgmmqfCommand(argv: string[], out: Out, err: Out): Pr
   return { dir, bestReturn: result.bestEvalReturn };
 }
 
-function parseHidden(spec: string): number[] {
-  if (spec.trim() === '') return [];
-  const widths = spec.split(',').map((x) => Number(x.trim()));
-  for (const [i, w] of widths.entries()) {
-    if (!Number.isSafeInteger(w) || w < 1) throw new ValueError(`gmmrl train dqn: --hidden ${JSON.stringify(spec)}: entry ${i} is not a positive integer; use e.g. --hidden 128,128.`);
-  }
-  return widths;
-}
 
 export async function trainDqnCommand(argv: string[], out: Out, err: Out): Promise<{ dir: string; bestReturn: number }> {
   const { positionals, flags } = parseArgs('train dqn', argv, DQN_FLAGS);
@@ -378,7 +370,7 @@ export async function trainDqnCommand(argv: string[], out: Out, err: Out): Promi
       steps: flags.steps as number,
       seed: flags.seed as number,
       backend: flags.backend as BackendName,
-      hidden: parseHidden(str(flags, 'hidden')!),
+      hidden: parseHidden('train dqn', str(flags, 'hidden')!, { allowEmpty: true }),
       double,
       learningRate: flags.lr as number,
       gamma: flags.gamma as number,
@@ -545,6 +537,16 @@ async function demoCommand(argv: string[], out: Out, err: Out): Promise<boolean>
   return ok;
 }
 
+/** `gmmrl train <algorithm>`: each command parses its own flags. */
+const TRAIN_COMMANDS: Record<string, (argv: string[], out: Out, err: Out) => Promise<unknown>> = {
+  gmmqf: trainGmmQfCommand,
+  sgmmqf: trainSgmmqfCommand,
+  dqn: trainDqnCommand,
+  sac: trainSacCommand,
+  td3: trainTd3Command,
+  gamid: trainGamidCommand,
+};
+
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[], out: Out = (l) => console.log(l), err: Out = (l) => console.error(l)): Promise<number> {
   try {
@@ -564,32 +566,13 @@ export async function main(argv: string[], out: Out = (l) => console.log(l), err
         return 0;
       case 'train': {
         const [algo, ...flags] = rest;
-        if (algo === 'gmmqf') {
-          await trainGmmQfCommand(flags, out, err);
-          return 0;
-        }
-        if (algo === 'sgmmqf') {
-          await trainSgmmqfCommand(flags, out, err);
-          return 0;
-        }
-        if (algo === 'dqn') {
-          await trainDqnCommand(flags, out, err);
-          return 0;
-        }
-        if (algo === 'sac') {
-          await trainSacCommand(flags, out, err);
-          return 0;
-        }
-        if (algo === 'td3') {
-          await trainTd3Command(flags, out, err);
-          return 0;
-        }
-        if (algo === 'gamid') {
-          await trainGamidCommand(flags, out, err);
+        const command = algo === undefined ? undefined : TRAIN_COMMANDS[algo];
+        if (command) {
+          await command(flags, out, err);
           return 0;
         }
         throw new UnknownNameError(
-          `gmmrl train: unknown algorithm ${JSON.stringify(algo ?? '')}. Available: gmmqf, sgmmqf, dqn, sac, td3, gamid. Usage: gmmrl train sgmmqf --env CartPole-v1 --out runs/NAME.`,
+          `gmmrl train: unknown algorithm ${JSON.stringify(algo ?? '')}. Available: ${Object.keys(TRAIN_COMMANDS).join(', ')}. Usage: gmmrl train sgmmqf --env CartPole-v1 --out runs/NAME.`,
         );
       }
       case 'export':

@@ -83,10 +83,14 @@ export function initMlp(layers: readonly number[], rng: { uniform(): number }, o
   return { layers: [...layers], weights, biases };
 }
 
-/** Float64 forward pass for n rows of x [n, in] → [n, out]. */
-export function mlpForward(p: MlpParams, x: ArrayLike<number>, n: number): Float64Array {
+/**
+ * Float64 forward pass for n rows of x [n, in]: every layer's output (after ReLU for the hidden
+ * layers; the last is the network's output [n, out]). ReLU maps anything not > 0 to +0.
+ */
+export function mlpLayerOutputs(p: Pick<MlpParams, 'layers' | 'weights' | 'biases'>, x: ArrayLike<number>, n: number): Float64Array[] {
   const L = p.layers.length - 1;
-  let h = Float64Array.from(x as ArrayLike<number>);
+  const outs: Float64Array[] = [];
+  let h: ArrayLike<number> = x;
   for (let l = 0; l < L; l++) {
     const nin = p.layers[l]!;
     const nout = p.layers[l + 1]!;
@@ -102,9 +106,15 @@ export function mlpForward(p: MlpParams, x: ArrayLike<number>, n: number): Float
         const wo = i * nout;
         for (let j = 0; j < nout; j++) y[yo + j] += xi * W[wo + j]!;
       }
-      if (l < L - 1) for (let j = 0; j < nout; j++) if (y[yo + j]! < 0) y[yo + j] = 0;
+      if (l < L - 1) for (let j = 0; j < nout; j++) if (!(y[yo + j]! > 0)) y[yo + j] = 0;
     }
+    outs.push(y);
     h = y;
   }
-  return h;
+  return outs;
+}
+
+/** Float64 forward pass for n rows of x [n, in] → [n, out]. */
+export function mlpForward(p: MlpParams, x: ArrayLike<number>, n: number): Float64Array {
+  return mlpLayerOutputs(p, x, n).at(-1)!;
 }

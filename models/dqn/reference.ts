@@ -6,6 +6,7 @@
  * per layer x · W + b and ReLU (not on the output layer).
  */
 import type { DqnParams } from './params.js';
+import { mlpLayerOutputs } from '../actor-critic/mlp.js';
 
 export { argmaxRows } from '../gmmqf/reference.js';
 
@@ -15,34 +16,11 @@ export { argmaxRows } from '../gmmqf/reference.js';
  */
 export function dqnForward(p: DqnParams, obs: ArrayLike<number>, n: number): Float64Array[] {
   const D = p.layers[0]!;
-  const L = p.layers.length - 1;
   const z = new Float64Array(n * D);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < D; j++) z[i * D + j] = (obs[i * D + j]! - p.obsOffset[j]!) / p.obsScale[j]!;
   }
-  const acts: Float64Array[] = [z];
-  let x = z;
-  for (let l = 0; l < L; l++) {
-    const nin = p.layers[l]!;
-    const nout = p.layers[l + 1]!;
-    const W = p.weights[l]!;
-    const b = p.biases[l]!;
-    const y = new Float64Array(n * nout);
-    for (let i = 0; i < n; i++) {
-      const row = i * nout;
-      for (let o = 0; o < nout; o++) y[row + o] = b[o]!;
-      for (let k = 0; k < nin; k++) {
-        const xk = x[i * nin + k]!;
-        if (xk === 0) continue;
-        const wr = k * nout;
-        for (let o = 0; o < nout; o++) y[row + o] += xk * W[wr + o]!;
-      }
-      if (l < L - 1) for (let o = 0; o < nout; o++) if (!(y[row + o]! > 0)) y[row + o] = 0;
-    }
-    acts.push(y);
-    x = y;
-  }
-  return acts;
+  return [z, ...mlpLayerOutputs(p, z, n)];
 }
 
 /** Q values [N, A] (float64) for a batch of raw observations [N, D]. */

@@ -23,6 +23,7 @@ import { ValueError, describeValue } from '../../runtime/errors.js';
 import { make, type Env } from '../envs/index.js';
 import type { BoxSpace } from '../envs/spaces.js';
 import { ReplayBuffer, type TransitionBatch } from '../replay.js';
+import { EpisodeCollector } from '../episodes.js';
 import { BACKEND_NAMES, describeBackend, selectBackend, type BackendInfo, type BackendName } from '../backend.js';
 import { Rng } from '../util/rng.js';
 import { columnMeanStd } from '../util/stats.js';
@@ -246,30 +247,14 @@ export async function runOffPolicy<P>(
   const rng = new Rng(cfg.seed);
   const buffer = new ReplayBuffer(Math.min(cfg.bufferSize, cfg.steps), D, A);
 
-  let envSteps = 0;
-  let episodes = 0;
-  let episodeReturn = 0;
-  const recent: number[] = [];
-  let obs = env.reset({ seed: rng.nextSeed() }).obs;
-  const step = (a: Float64Array): void => {
-    const r = env.step(scaleAction(a, space.low, space.high));
-    buffer.push(obs, a, r.reward, r.obs, r.terminated);
-    envSteps++;
-    episodeReturn += r.reward;
-    if (r.terminated || r.truncated) {
-      episodes++;
-      recent.push(episodeReturn);
-      if (recent.length > 10) recent.shift();
-      episodeReturn = 0;
-      obs = env.reset({ seed: rng.nextSeed() }).obs;
-    } else obs = r.obs;
-  };
+  const collector = new EpisodeCollector(env, buffer, rng);
+  const step = (a: Float64Array): void => void collector.step(scaleAction(a, space.low, space.high), a);
 
   // ---- warm-up: uniform actions on the policy scale; normalization from its observations -------
   const W = cfg.warmupSteps;
   const warm = new Float64Array(W * D);
   for (let i = 0; i < W; i++) {
-    warm.set(obs, i * D);
+    warm.set(collector.obs, i * D);
     step(Float64Array.from({ length: A }, () => rng.uniformRange(-1, 1)));
   }
   const { mean, std } = columnMeanStd(warm, W, D);
@@ -285,8 +270,9 @@ export async function runOffPolicy<P>(
   const log: OffPolicyEvalRow[] = [];
   const z = new Float32Array(D);
   try {
-    while (envSteps < cfg.steps) {
-      step(agent.explore(normalizeRows(obs, 1, norm, z), rng, envSteps));
+    while (collector.envSteps < cfg.steps) {
+      step(agent.explore(normalizeRows(collector.obs, 1, norm, z), rng, collector.envSteps));
+      const envSteps = collector.envSteps;
       for (let u = 0; u < cfg.updatesPerStep; u++) agent.update(normalizeBatch(buffer.sample(cfg.batchSize, rng), norm), rng, updates++);
       if (envSteps % cfg.evalEvery === 0 || envSteps === cfg.steps) {
         const k = log.length + 1;
@@ -307,8 +293,8 @@ export async function runOffPolicy<P>(
           updates,
           eval_return_mean: ev.mean,
           eval_return_std: ev.std,
-          train_episodes: episodes,
-          train_return_mean: recent.length ? recent.reduce((x, y) => x + y, 0) / recent.length : NaN,
+          train_episodes: collector.episodes,
+          train_return_mean: collector.recentReturnMean,
           ...stats,
           wall_s: wall,
           steps_per_s: envSteps / wall,

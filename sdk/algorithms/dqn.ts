@@ -34,6 +34,7 @@ import { make, type Env } from '../envs/index.js';
 import { ValueError, describeValue } from '../../runtime/errors.js';
 import { checkActionGrid } from '../../exporters/onnx/qhead.js';
 import { ReplayBuffer } from '../replay.js';
+import { EpisodeCollector } from '../episodes.js';
 import { selectBackend, describeBackend, BACKEND_NAMES, type BackendName, type BackendInfo } from '../backend.js';
 import { formatDuration } from '../util/metrics.js';
 import { columnMeanStd } from '../util/stats.js';
@@ -298,34 +299,18 @@ export async function trainDqn(partial: Partial<DqnTrainConfig> = {}, hooks: Dqn
   const buffer = new ReplayBuffer(Math.min(cfg.bufferSize, cfg.steps), D, 1);
   const toEnvAction = (a: number): number | Float32Array => (grid ? gridRow(grid, a) : a);
 
-  // ---- environment loop state ----------------------------------------------------------------
-  let envSteps = 0;
-  let episodes = 0;
-  let episodeReturn = 0;
-  const recentReturns: number[] = [];
-  let obs = env.reset({ seed: rng.nextSeed() }).obs;
+  // ---- environment loop (store, count, reset; truncation is not termination) -------------------
+  const collector = new EpisodeCollector(env, buffer, rng);
   const step = (a: number): void => {
-    const r = env.step(toEnvAction(a));
-    // truncation is not termination: store the real next observation, bootstrap through time limits
-    const terminal = r.terminated;
-    buffer.push(obs, a, r.reward, r.obs, terminal);
-    envSteps++;
-    hooks.onStep?.({ envSteps, action: a, reward: r.reward, terminated: r.terminated, truncated: r.truncated, storedTerminal: terminal });
-    episodeReturn += r.reward;
-    if (r.terminated || r.truncated) {
-      episodes++;
-      recentReturns.push(episodeReturn);
-      if (recentReturns.length > 10) recentReturns.shift();
-      episodeReturn = 0;
-      obs = env.reset({ seed: rng.nextSeed() }).obs;
-    } else obs = r.obs;
+    const r = collector.step(toEnvAction(a), a);
+    hooks.onStep?.({ envSteps: collector.envSteps, action: a, reward: r.reward, terminated: r.terminated, truncated: r.truncated, storedTerminal: r.terminated });
   };
 
   // ---- warm-up: uniformly random actions; normalization from its observations ------------------
   const W = cfg.warmupSteps;
   const warm = new Float64Array(W * D);
   for (let i = 0; i < W; i++) {
-    warm.set(obs, i * D);
+    warm.set(collector.obs, i * D);
     step(rng.integer(A));
   }
   const { mean: obsOffset, std } = columnMeanStd(warm, W, D);
@@ -358,11 +343,12 @@ export async function trainDqn(partial: Partial<DqnTrainConfig> = {}, hooks: Dqn
   let current: DqnParams = init;
 
   try {
-    while (envSteps < cfg.steps) {
+    while (collector.envSteps < cfg.steps) {
       // ---- act ε-greedily w.r.t. the online network -----------------------------------------
-      const eps = epsilonAt(envSteps);
-      const a = rng.uniform() < eps ? rng.integer(A) : argmaxRows(learner.qValues(obs, 1), 1, A)[0]!;
+      const eps = epsilonAt(collector.envSteps);
+      const a = rng.uniform() < eps ? rng.integer(A) : argmaxRows(learner.qValues(collector.obs, 1), 1, A)[0]!;
       step(a);
+      const envSteps = collector.envSteps;
 
       // ---- learn --------------------------------------------------------------------------
       if (envSteps % cfg.trainEvery === 0) learner.update(buffer.sample(cfg.batchSize, rng));
@@ -390,8 +376,8 @@ export async function trainDqn(partial: Partial<DqnTrainConfig> = {}, hooks: Dqn
           loss,
           eval_return_mean: ev.mean,
           eval_return_std: ev.std,
-          train_episodes: episodes,
-          train_return_mean: recentReturns.length ? recentReturns.reduce((x, y) => x + y, 0) / recentReturns.length : NaN,
+          train_episodes: collector.episodes,
+          train_return_mean: collector.recentReturnMean,
           wall_s: wall,
           steps_per_s: envSteps / wall,
         };

@@ -94,3 +94,16 @@ export function formatHelp(usage: string, specs: FlagSpecs): string {
   });
   return `${usage}\n\n${rows.join('\n')}\n`;
 }
+
+/**
+ * `--hidden 256,256` → [256, 256]. `allowEmpty`: "" means no hidden layer (a linear model, DQN);
+ * otherwise every entry must be a positive integer. Errors name the command, the flag and the entry.
+ */
+export function parseHidden(command: string, spec: string, opts: { allowEmpty?: boolean } = {}): number[] {
+  if (opts.allowEmpty && spec.trim() === '') return [];
+  const widths = spec.split(',').map((x) => Number(x.trim()));
+  for (const [i, w] of widths.entries()) {
+    if (!Number.isSafeInteger(w) || w < 1) throw new ValueError(`gmmrl ${command}: --hidden ${JSON.stringify(spec)}: entry ${i} is not a positive integer; use e.g. --hidden ${opts.allowEmpty ? '128,128' : '256,256'}.`);
+  }
+  return widths;
+}

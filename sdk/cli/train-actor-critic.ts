@@ -4,7 +4,7 @@
  * final greedy evaluation of the saved parameters on unseen episodes (seeds 100000 + i).
  */
 import { ValueError } from '../../runtime/errors.js';
-import { parseArgs, formatHelp, type FlagSpecs, type ParsedFlags } from './args.js';
+import { parseArgs, parseHidden, formatHelp, type FlagSpecs, type ParsedFlags } from './args.js';
 import { BACKEND_NAMES, type BackendName } from '../backend.js';
 import { make } from '../envs/index.js';
 import { RunWriter } from '../runs.js';
@@ -83,13 +83,6 @@ const GAMID_FLAGS: FlagSpecs = {
   epsilon: { type: 'string', help: 'ε-greedy component choice: ε0 or ε0:ε1:fraction', default: formatSchedule(GAMID_DEFAULTS.epsilon) },
 };
 
-function parseHidden(command: string, spec: string): number[] {
-  const widths = spec.split(',').map((x) => Number(x.trim()));
-  for (const [i, w] of widths.entries()) {
-    if (!Number.isSafeInteger(w) || w < 1) throw new ValueError(`gmmrl ${command}: --hidden ${JSON.stringify(spec)}: entry ${i} is not a positive integer; use e.g. --hidden 256,256.`);
-  }
-  return widths;
-}
 
 function commonConfig(command: string, flags: ParsedFlags): OffPolicyConfig {
   return {

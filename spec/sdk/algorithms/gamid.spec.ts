@@ -4,24 +4,14 @@ import { selectBackend } from '../../../sdk/backend.js';
 import { Rng } from '../../../sdk/util/rng.js';
 import { TD3_DEFAULTS, Td3Learner, initDeterministicNetworks, trainTd3 } from '../../../sdk/algorithms/td3.js';
 import { GAMID_DEFAULTS, GamidLearner, diversityTerm, diversityTermReference, trainGamid, type GamidConfig } from '../../../sdk/algorithms/gamid.js';
-import type { NormalizedBatch } from '../../../sdk/algorithms/actor-critic.js';
+import { randomNormalizedBatch } from './ac-fixtures.js';
 import type { MlpParams } from '../../../models/actor-critic/mlp.js';
 import { expectClose } from '../../helpers.js';
 
 const D = 3;
 const A = 2;
 
-function batch(rng: Rng, B: number): NormalizedBatch {
-  const f = (n: number, g: () => number) => Float32Array.from({ length: n }, g);
-  return {
-    size: B,
-    obs: f(B * D, () => rng.normal()),
-    nextObs: f(B * D, () => rng.normal()),
-    actions: f(B * A, () => rng.uniformRange(-1, 1)),
-    rewards: f(B, () => rng.normal()),
-    notDone: f(B, () => (rng.uniform() < 0.9 ? 1 : 0)),
-  };
-}
+const batch = (rng: Rng, B: number) => randomNormalizedBatch(rng, B, D, A);
 
 const same = (a: MlpParams, b: MlpParams, what: string) => {
   for (let l = 0; l < a.weights.length; l++) {

@@ -3,23 +3,13 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../../sdk/backend.js';
 import { Rng } from '../../../sdk/util/rng.js';
 import { SAC_DEFAULTS, SacLearner, initSacNetworks, type SacConfig } from '../../../sdk/algorithms/sac.js';
-import type { NormalizedBatch } from '../../../sdk/algorithms/actor-critic.js';
+import { randomNormalizedBatch } from './ac-fixtures.js';
 import type { MlpParams } from '../../../models/actor-critic/mlp.js';
 
 const D = 3;
 const A = 2;
 
-function batch(rng: Rng, B: number): NormalizedBatch {
-  const f = (n: number, g: () => number) => Float32Array.from({ length: n }, g);
-  return {
-    size: B,
-    obs: f(B * D, () => rng.normal()),
-    nextObs: f(B * D, () => rng.normal()),
-    actions: f(B * A, () => rng.uniformRange(-1, 1)),
-    rewards: f(B, () => rng.normal()),
-    notDone: f(B, () => (rng.uniform() < 0.9 ? 1 : 0)),
-  };
-}
+const batch = (rng: Rng, B: number) => randomNormalizedBatch(rng, B, D, A);
 
 /** The sg actor with a logits column inserted in front of its output layer (K = 1 mixture). */
 function withLogitsColumn(p: MlpParams, value: number): MlpParams {

@@ -91,6 +91,33 @@ function matmulGflops(reps: number): number {
   return (2 * 256 ** 3) / s / 1e9;
 }
 
+/** ms per 256×256×256 matMul in the forms a gradient needs: plain, transposed A or B, and batched [2, …]. */
+export function matmulForms(reps: number): Record<string, number> {
+  const a = tf.randomNormal([256, 256]);
+  const b = tf.randomNormal([256, 256]);
+  const a3 = tf.randomNormal([2, 256, 256]);
+  const b3 = tf.randomNormal([2, 256, 256]);
+  const forms: Record<string, () => tf.Tensor> = {
+    'x·W': () => tf.matMul(a, b),
+    'xᵀ·W (transposeA)': () => tf.matMul(a, b, true, false),
+    'x·Wᵀ (transposeB)': () => tf.matMul(a, b, false, true),
+    'transpose(x)·W (explicit transpose, our dense layer)': () => tf.matMul(tf.transpose(a), b),
+    'batched [2]: per matrix': () => tf.div(tf.matMul(a3, b3), 1),
+  };
+  const out: Record<string, number> = {};
+  for (const [name, f] of Object.entries(forms)) {
+    for (let i = 0; i < 2; i++) tf.tidy(() => f().dataSync());
+    const t = performance.now();
+    for (let i = 0; i < reps; i++) tf.tidy(() => {
+      const r = f();
+      if (i === reps - 1) r.dataSync();
+    });
+    out[name] = ((performance.now() - t) / reps) / (name.startsWith('batched') ? 2 : 1);
+  }
+  tf.dispose([a, b, a3, b3]);
+  return out;
+}
+
 function timeUpdates(n: number, step: () => void, sync: () => void): number {
   for (let i = 0; i < 2; i++) step();
   sync();
@@ -104,6 +131,7 @@ export async function main(argv: string[]): Promise<Row[]> {
   const { flags } = parseArgs('bench ac-updates', argv, FLAGS);
   const rows: Row[] = [];
   const skipped: string[] = [];
+  const forms: Record<string, Record<string, number>> = {};
   const backends: BackendName[] = flags.quick ? ['wasm'] : ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
   for (const backend of backends) {
     try {
@@ -114,6 +142,7 @@ export async function main(argv: string[]): Promise<Row[]> {
     }
     const n = flags.quick ? 2 : backend === 'cpu' ? Math.max(2, Math.round((flags['ac-updates'] as number) / 10)) : (flags['ac-updates'] as number);
     const mm = matmulGflops(flags.quick ? 3 : backend === 'cpu' ? 5 : 100);
+    forms[backend] = matmulForms(flags.quick ? 2 : backend === 'cpu' ? 3 : 20);
     const rng = new Rng(0);
     const batch = randomBatch(rng);
     const configs: [string, () => { step: () => void; sync: () => void; dispose: () => void; flops: number }][] = [
@@ -160,13 +189,19 @@ export async function main(argv: string[]): Promise<Row[]> {
     ...rows.map((r) => `| ${r.backend} | ${r.update} | ${r.ms.toFixed(1)} | ${r.gflop.toFixed(3)} | ${r.gflops_achieved.toFixed(1)} | ${r.matmul_gflops.toFixed(1)} GFLOP/s | ${r.x_matmul_floor.toFixed(2)} | ${r.x_two_core_floor.toFixed(1)} | ${(r.ms / sg(r.backend)!.ms).toFixed(2)}× |`),
     '',
     `Obs 3, action 1, MLPs 2 × 256, batch 256. Not available here: ${skipped.join('; ') || 'none'}. Command: \`npm run bench\` (or \`node dist/bench/ac-updates.js\`).`,
+    '',
+    'One 256×256×256 matMul in the forms a gradient needs (ms; why the dense layer transposes explicitly):',
+    '',
+    `| form | ${Object.keys(forms).join(' | ')} |`,
+    `|---|${Object.keys(forms).map(() => '---:').join('|')}|`,
+    ...Object.keys(Object.values(forms)[0] ?? {}).map((f) => `| ${f} | ${Object.values(forms).map((m) => m[f]!.toFixed(2)).join(' | ')} |`),
   ];
   if (!flags.quick) {
     mkdirSync(String(flags.out), { recursive: true });
     writeFileSync(join(String(flags.out), 'ac-updates.md'), md.join('\n') + '\n');
-    writeFileSync(join(String(flags.out), 'ac-updates.json'), JSON.stringify({ rows, skipped }, null, 2) + '\n');
+    writeFileSync(join(String(flags.out), 'ac-updates.json'), JSON.stringify({ rows, matmul_forms_ms: forms, skipped }, null, 2) + '\n');
   }
-  console.log(flags.json ? JSON.stringify({ rows, skipped }) : ['', '## One actor-critic update (issue 4 §6)', '', ...md].join('\n'));
+  console.log(flags.json ? JSON.stringify({ rows, matmul_forms_ms: forms, skipped }) : ['', '## One actor-critic update (issue 4 §6)', '', ...md].join('\n'));
   return rows;
 }
 

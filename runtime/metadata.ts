@@ -23,8 +23,13 @@ export const METADATA_KEY_FAMILY = 'gmmrl.family';
 export const METADATA_KEY_JSON = 'gmmrl.metadata';
 
 /** Model families this version of the runtime can run. */
-export const MODEL_FAMILIES = ['gmmqf', 'dqn'] as const;
+export const MODEL_FAMILIES = ['gmmqf', 'dqn', 'mixture-actor', 'gamid-actor'] as const;
 export type ModelFamily = (typeof MODEL_FAMILIES)[number];
+
+/** The Q-function families: they rank discrete actions (or grid points) by q. */
+export const Q_FAMILIES: readonly ModelFamily[] = ['gmmqf', 'dqn'];
+/** The actor families: they output continuous actions in a box. */
+export const ACTOR_FAMILIES: readonly ModelFamily[] = ['mixture-actor', 'gamid-actor'];
 
 /** The normalization formula string written by the exporter (informative). */
 export const NORMALIZATION_FORMULA = 'z = (obs - offset) / scale, inside the graph';
@@ -87,7 +92,53 @@ export interface GridActionSpaceSpec {
   high: number[];
 }
 
-export type ActionSpaceSpec = DiscreteActionSpaceSpec | GridActionSpaceSpec;
+/**
+ * A continuous (Box) action space acted on directly (the actor families). One action is a vector
+ * of n = prod(shape) entries; shape is one-dimensional ([n]).
+ */
+export interface BoxActionSpaceSpec {
+  kind: 'box';
+  /** Entries per action (= prod(shape)). */
+  n: number;
+  shape: number[];
+  /** Finite bounds, n each, low < high. The graph maps the policy's (−1, 1) onto them. */
+  low: number[];
+  high: number[];
+}
+
+export type ActionSpaceSpec = DiscreteActionSpaceSpec | GridActionSpaceSpec | BoxActionSpaceSpec;
+
+/** Compute precision of a graph: every floating-point input, output and constant has this dtype. */
+export const PRECISIONS = ['float32', 'float64'] as const;
+export type Precision = (typeof PRECISIONS)[number];
+
+/**
+ * How `action_sampled` is computed. With noise "inputs" it is a deterministic function of the
+ * observation and the noise inputs (the runtime feeds them from a seeded generator, per row: u, then
+ * the A normals of noise_eps); with noise "in-graph" the graph draws them itself
+ * (RandomUniformLike / RandomNormalLike): not reproducible across runtimes, builds or runs.
+ *
+ * kind "epsilon-greedy" (gmmqf, dqn): input noise_u [N] uniform on [0, 1):
+ *   index = u < ε ? min(floor(u / ε · A), A − 1) : argmax_a q   (a uniformly random action with prob. ε)
+ * kind "mixture" (mixture-actor): noise_u [N] uniform on [0, 1), noise_eps [N, A] standard normal:
+ *   k = the first component with u < w_0 + … + w_k (K − 1 if none); x = means[k] + exp(log_std[k]) · ε;
+ *   action = low + (tanh(x) + 1) · (high − low) / 2
+ * kind "gamid" (gamid-actor): noise_u [N], noise_eps [N, A]:
+ *   i = u < ε ? min(floor(u / ε · C), C − 1) : argmax_i q_i;  a = clip(μ_i + σ · ε, −1, 1);
+ *   action = low + (a + 1) · (high − low) / 2
+ */
+export interface SamplingSpec {
+  kind: 'epsilon-greedy' | 'mixture' | 'gamid';
+  noise: 'inputs' | 'in-graph';
+  /** epsilon-greedy, gamid: probability of a uniformly random action / component, in [0, 1]. */
+  epsilon?: number;
+  /** gamid: standard deviation σ of the Gaussian exploration noise on the policy scale (−1, 1). */
+  exploration_std?: number;
+  /** The formula above in words (informative). */
+  formula: string;
+}
+
+export const SAMPLING_KINDS = ['epsilon-greedy', 'mixture', 'gamid'] as const;
 
 /**
  * A fixed feature map applied inside the graph before normalization (normalization is then over the
@@ -136,8 +187,15 @@ export interface GmmrlMetadataV1 {
   env_id: string;
   observation_space: ObservationSpaceSpec;
   action_space: ActionSpaceSpec;
-  /** Number of Gaussian components K (family gmmqf; absent for dqn). */
+  /**
+   * Number of components: Gaussians K (gmmqf), mixture components K (mixture-actor), actor
+   * networks C (gamid-actor); absent for dqn.
+   */
   components?: number;
+  /** Compute precision of the graph (absent = float32). float64 graphs run on cpu/wasm only. */
+  precision?: Precision;
+  /** Sampling semantics of `action_sampled` (required for actors; absent = a greedy-only Q model). */
+  sampling?: SamplingSpec;
   /** Feature map inside the graph before normalization (absent = identity). */
   features?: FeatureMapSpec;
   /** Normalization of the features (of the observation when there is no feature map). */
@@ -146,8 +204,11 @@ export interface GmmrlMetadataV1 {
   parameter_count?: number;
   /** Family gmmqf: sparsity record (informative). */
   sparsity?: SparsitySpec;
-  /** Family dqn: the MLP's layer sizes [D_in, hidden…, A] and hidden activation (informative). */
-  network?: { layers: number[]; activation: string };
+  /**
+   * dqn, actors: the MLP's layer sizes [D_in, hidden…, out] and hidden activation (informative);
+   * gamid-actor also the critic's (critic_layers [D + A, hidden…, 1]).
+   */
+  network?: { layers: number[]; activation: string; critic_layers?: number[] };
   inputs: TensorSpec[];
   outputs: TensorSpec[];
   /** SHA-256 (lower-case hex) of the checkpoint the model was exported from. */
@@ -165,15 +226,46 @@ export const GMMQF_OUTPUT_ACTION = 'action';
 /** Grid action spaces only: the grid index of `action`. */
 export const GMMQF_OUTPUT_ACTION_INDEX = 'action_index';
 
+/** Every graph input/output name of the contract (all families). */
+export const IO = {
+  obs: 'obs',
+  noiseU: 'noise_u',
+  noiseEps: 'noise_eps',
+  q: 'q',
+  action: 'action',
+  actionIndex: 'action_index',
+  actionSampled: 'action_sampled',
+  actionSampledIndex: 'action_sampled_index',
+  weights: 'weights',
+  means: 'means',
+  logStd: 'log_std',
+  componentActions: 'component_actions',
+} as const;
+
+/** True for the families whose action is a continuous vector (mixture-actor, gamid-actor). */
+export function isActorFamily(family: ModelFamily): boolean {
+  return ACTOR_FAMILIES.includes(family);
+}
+
+/** The dtype of every floating-point tensor of the model. */
+export function precisionOf(meta: Pick<GmmrlMetadataV1, 'precision'>): Precision {
+  return meta.precision ?? 'float32';
+}
+
+/** True when `action_sampled` exists and its noise comes through the inputs noise_u (and noise_eps). */
+export function samplesFromInputs(meta: Pick<GmmrlMetadataV1, 'sampling'>): boolean {
+  return meta.sampling?.noise === 'inputs';
+}
+
 /** Size of the model's input to normalization: the feature map's size, or the observation size. */
 export function featureSize(meta: Pick<GmmrlMetadataV1, 'observation_space' | 'features'>): number {
   return meta.features?.size ?? observationSize(meta);
 }
 
-/** Number of entries of one environment action: 1 for discrete (an index), prod(shape) for a grid. */
+/** Number of entries of one environment action: 1 for discrete (an index), prod(shape) for a grid or box. */
 export function actionSize(meta: Pick<GmmrlMetadataV1, 'action_space'>): number {
   const as = meta.action_space;
-  return as.kind === 'grid' ? as.shape.reduce((a, b) => a * b, 1) : 1;
+  return as.kind === 'discrete' ? 1 : as.shape.reduce((a, b) => a * b, 1);
 }
 
 /** Observation size D = prod(observation_space.shape). */
@@ -290,8 +382,34 @@ export function validateMetadata(
   const action_space = validateActionSpace(v, o['action_space']);
 
   let components: number | undefined;
-  if (family === 'gmmqf') components = v.posInt(o['components'], 'components');
-  else if (o['components'] !== undefined) v.fail('components', `is only defined for family gmmqf, got ${describeValue(o['components'])}`);
+  if (family !== 'dqn') components = v.posInt(o['components'], 'components');
+  else if (o['components'] !== undefined) v.fail('components', `is not defined for family dqn, got ${describeValue(o['components'])}`);
+
+  let precision: Precision | undefined;
+  if (o['precision'] !== undefined) {
+    const pr = o['precision'];
+    if (typeof pr !== 'string' || !(PRECISIONS as readonly string[]).includes(pr)) v.fail('precision', `must be one of ${PRECISIONS.join(', ')}; got ${describeValue(pr)}`);
+    precision = pr as Precision;
+  }
+  let sampling: SamplingSpec | undefined;
+  if (o['sampling'] !== undefined) {
+    const so = v.object(o['sampling'], 'sampling');
+    const kind = so['kind'];
+    if (typeof kind !== 'string' || !(SAMPLING_KINDS as readonly string[]).includes(kind)) v.fail('sampling.kind', `must be one of ${SAMPLING_KINDS.join(', ')}; got ${describeValue(kind)}`);
+    const noise = so['noise'];
+    if (noise !== 'inputs' && noise !== 'in-graph') v.fail('sampling.noise', `must be "inputs" or "in-graph"; got ${describeValue(noise)}`);
+    sampling = { kind: kind as SamplingSpec['kind'], noise, formula: v.string(so['formula'], 'sampling.formula', false) };
+    if (so['epsilon'] !== undefined) {
+      const e = v.finite(so['epsilon'], 'sampling.epsilon');
+      if (!(e >= 0 && e <= 1)) v.fail('sampling.epsilon', `must lie in [0, 1], got ${e}`);
+      sampling.epsilon = e;
+    }
+    if (so['exploration_std'] !== undefined) {
+      const e = v.finite(so['exploration_std'], 'sampling.exploration_std');
+      if (!(e >= 0)) v.fail('sampling.exploration_std', `must be ≥ 0, got ${e}`);
+      sampling.exploration_std = e;
+    }
+  }
 
   let features: FeatureMapSpec | undefined;
   if (o['features'] !== undefined) {
@@ -340,6 +458,8 @@ export function validateMetadata(
     outputs,
   };
   if (components !== undefined) out.components = components;
+  if (precision !== undefined) out.precision = precision;
+  if (sampling !== undefined) out.sampling = sampling;
   if (features !== undefined) out.features = features;
   if (o['parameter_count'] !== undefined) out.parameter_count = v.posInt(o['parameter_count'], 'parameter_count');
   if (o['sparsity'] !== undefined) {
@@ -360,6 +480,9 @@ export function validateMetadata(
       layers: v.array(no2['layers'], 'network.layers').map((x, i) => v.posInt(x, `network.layers[${i}]`)),
       activation: v.string(no2['activation'], 'network.activation'),
     };
+    if (no2['critic_layers'] !== undefined) {
+      out.network.critic_layers = v.array(no2['critic_layers'], 'network.critic_layers').map((x, i) => v.posInt(x, `network.critic_layers[${i}]`));
+    }
   }
   const sha = o['source_checkpoint_sha256'];
   if (sha !== undefined) {
@@ -379,7 +502,16 @@ function validateActionSpace(v: V, value: unknown): ActionSpaceSpec {
   const as = v.object(value, 'action_space');
   const kind = as['kind'];
   if (kind === 'discrete') return { kind: 'discrete', n: v.posInt(as['n'], 'action_space.n') };
-  if (kind !== 'grid') v.fail('action_space.kind', `must be "discrete" or "grid", got ${describeValue(kind)}`);
+  if (kind === 'box') {
+    const n = v.posInt(as['n'], 'action_space.n');
+    const shape = v.array(as['shape'], 'action_space.shape', 1).map((d, i) => v.posInt(d, `action_space.shape[${i}]`));
+    if (shape[0] !== n) v.fail('action_space.shape', `must be [n] = [${n}] for a box, got ${JSON.stringify(shape)}`);
+    const low = v.array(as['low'], 'action_space.low', n).map((x, i) => v.finite(x, `action_space.low[${i}]`));
+    const high = v.array(as['high'], 'action_space.high', n).map((x, i) => v.finite(x, `action_space.high[${i}]`));
+    for (let i = 0; i < n; i++) if (!(low[i]! < high[i]!)) v.fail(`action_space.low[${i}]`, `= ${low[i]} must be below high[${i}] = ${high[i]}`);
+    return { kind: 'box', n, shape, low, high };
+  }
+  if (kind !== 'grid') v.fail('action_space.kind', `must be "discrete", "grid" or "box", got ${describeValue(kind)}`);
   const n = v.posInt(as['n'], 'action_space.n');
   const shape = v.array(as['shape'], 'action_space.shape').map((d, i) => v.posInt(d, `action_space.shape[${i}]`));
   if (shape.length === 0) v.fail('action_space.shape', 'must not be empty');
@@ -406,12 +538,26 @@ function fmtShape(s: DimSpec[]): string {
 }
 
 /**
- * Per-family rules. Both Q-function families (gmmqf, dqn): input obs [N, D] float32, output q [N, A]
- * float32, and action [N] int64 (discrete) or action [N, ...shape] float32 + action_index [N] int64 (grid).
+ * Per-family rules (F = the precision's float dtype, float32 unless `precision` says float64;
+ * inputs are exactly those listed, outputs at least those listed):
+ *
+ * gmmqf, dqn (action space discrete or grid; `sampling` optional, kind epsilon-greedy):
+ *   inputs  obs [N, D] F, and noise_u [N] F when sampling.noise = "inputs"
+ *   outputs q [N, A] F; action [N] int64 (discrete) or action [N, ...shape] F + action_index [N] int64 (grid);
+ *           with sampling also action_sampled [N] int64 (discrete) or action_sampled [N, ...shape] F +
+ *           action_sampled_index [N] int64 (grid)
+ * mixture-actor (box action space of A entries, K = components, sampling kind mixture, required):
+ *   inputs  obs [N, D] F, and noise_u [N] F, noise_eps [N, A] F when sampling.noise = "inputs"
+ *   outputs action [N, A] F, action_sampled [N, A] F, weights [N, K] F, means [N, K, A] F, log_std [N, K, A] F
+ * gamid-actor (box, C = components, sampling kind gamid with epsilon and exploration_std, required):
+ *   inputs  as mixture-actor
+ *   outputs action [N, A] F, action_index [N] int64, action_sampled [N, A] F, action_sampled_index [N] int64,
+ *           component_actions [N, C, A] F, q [N, C] F
  */
 function checkFamilyContract(m: GmmrlMetadataV1, v: V): void {
   const D = observationSize(m);
   const A = m.action_space.n;
+  const F: TensorDtype = precisionOf(m);
   const want = (list: TensorSpec[], listName: string, name: string, dtype: TensorDtype, shape: DimSpec[]): void => {
     const i = list.findIndex((t) => t.name === name);
     if (i < 0) v.fail(listName, `must declare ${JSON.stringify(name)} (family ${m.family}); got ${JSON.stringify(list.map((t) => t.name))}`);
@@ -425,14 +571,63 @@ function checkFamilyContract(m: GmmrlMetadataV1, v: V): void {
       );
     }
   };
-  want(m.inputs, 'inputs', GMMQF_INPUT, 'float32', ['N', D]);
-  if (m.inputs.length !== 1) v.fail('inputs', `must declare exactly one input (${GMMQF_INPUT}), got ${m.inputs.length}`);
-  want(m.outputs, 'outputs', GMMQF_OUTPUT_Q, 'float32', ['N', A]);
-  if (m.action_space.kind === 'grid') {
-    want(m.outputs, 'outputs', GMMQF_OUTPUT_ACTION, 'float32', ['N', ...m.action_space.shape]);
-    want(m.outputs, 'outputs', GMMQF_OUTPUT_ACTION_INDEX, 'int64', ['N']);
+  const actor = isActorFamily(m.family);
+  const s = m.sampling;
+  if (actor) {
+    if (m.action_space.kind !== 'box') v.fail('action_space.kind', `must be "box" for family ${m.family}, got ${JSON.stringify(m.action_space.kind)}`);
+    const kind = m.family === 'mixture-actor' ? 'mixture' : 'gamid';
+    if (!s) v.fail('sampling', `is required for family ${m.family} (kind ${JSON.stringify(kind)})`);
+    if (s.kind !== kind) v.fail('sampling.kind', `must be ${JSON.stringify(kind)} for family ${m.family}, got ${JSON.stringify(s.kind)}`);
+    if (kind === 'gamid' && (s.epsilon === undefined || s.exploration_std === undefined)) v.fail('sampling', 'of kind "gamid" needs epsilon and exploration_std');
   } else {
-    want(m.outputs, 'outputs', GMMQF_OUTPUT_ACTION, 'int64', ['N']);
+    if (m.action_space.kind === 'box') v.fail('action_space.kind', `must be "discrete" or "grid" for family ${m.family}, got "box"`);
+    if (s && s.kind !== 'epsilon-greedy') v.fail('sampling.kind', `must be "epsilon-greedy" for family ${m.family}, got ${JSON.stringify(s.kind)}`);
+    if (s && s.epsilon === undefined) v.fail('sampling', 'of kind "epsilon-greedy" needs epsilon');
+  }
+  const noiseInputs = s?.noise === 'inputs';
+  want(m.inputs, 'inputs', IO.obs, F, ['N', D]);
+  const inputNames: string[] = [IO.obs];
+  if (noiseInputs) {
+    want(m.inputs, 'inputs', IO.noiseU, F, ['N']);
+    inputNames.push(IO.noiseU);
+    if (actor) {
+      want(m.inputs, 'inputs', IO.noiseEps, F, ['N', A]);
+      inputNames.push(IO.noiseEps);
+    }
+  }
+  if (m.inputs.length !== inputNames.length) {
+    v.fail('inputs', `must declare exactly ${JSON.stringify(inputNames)} (family ${m.family}${s ? `, sampling noise ${s.noise}` : ''}), got ${JSON.stringify(m.inputs.map((t) => t.name))}`);
+  }
+  if (m.family === 'mixture-actor') {
+    const K = m.components!;
+    want(m.outputs, 'outputs', IO.action, F, ['N', A]);
+    want(m.outputs, 'outputs', IO.actionSampled, F, ['N', A]);
+    want(m.outputs, 'outputs', IO.weights, F, ['N', K]);
+    want(m.outputs, 'outputs', IO.means, F, ['N', K, A]);
+    want(m.outputs, 'outputs', IO.logStd, F, ['N', K, A]);
+    return;
+  }
+  if (m.family === 'gamid-actor') {
+    const C = m.components!;
+    want(m.outputs, 'outputs', IO.action, F, ['N', A]);
+    want(m.outputs, 'outputs', IO.actionIndex, 'int64', ['N']);
+    want(m.outputs, 'outputs', IO.actionSampled, F, ['N', A]);
+    want(m.outputs, 'outputs', IO.actionSampledIndex, 'int64', ['N']);
+    want(m.outputs, 'outputs', IO.componentActions, F, ['N', C, A]);
+    want(m.outputs, 'outputs', IO.q, F, ['N', C]);
+    return;
+  }
+  want(m.outputs, 'outputs', IO.q, F, ['N', A]);
+  if (m.action_space.kind === 'grid') {
+    want(m.outputs, 'outputs', IO.action, F, ['N', ...m.action_space.shape]);
+    want(m.outputs, 'outputs', IO.actionIndex, 'int64', ['N']);
+    if (s) {
+      want(m.outputs, 'outputs', IO.actionSampled, F, ['N', ...m.action_space.shape]);
+      want(m.outputs, 'outputs', IO.actionSampledIndex, 'int64', ['N']);
+    }
+  } else {
+    want(m.outputs, 'outputs', IO.action, 'int64', ['N']);
+    if (s) want(m.outputs, 'outputs', IO.actionSampled, 'int64', ['N']);
   }
 }
 

@@ -72,7 +72,7 @@ describe('runtime/metadata', () => {
     expectThrows(() => metadataFromProps(p1), ModelFormatError, /gmmrl.schema_version is "2"; this version of gmmrl reads schema version 1 only. Upgrade gmmrl/);
     const p2 = propsOf(sample());
     p2.set(METADATA_KEY_FAMILY, 'transformer');
-    expectThrows(() => metadataFromProps(p2), ModelFormatError, /gmmrl.family is "transformer": unknown model family \(this version of gmmrl runs: gmmqf, dqn\)/);
+    expectThrows(() => metadataFromProps(p2), ModelFormatError, /gmmrl.family is "transformer": unknown model family \(this version of gmmrl runs: gmmqf, dqn, mixture-actor, gamid-actor\)/);
     expectThrows(() => metadataFromProps(mutated((o) => (o['schema_version'] = 3))), ModelFormatError, /schema_version is 3/);
     expectThrows(() => metadataFromProps(mutated((o) => (o['family'] = 'mlp'))), ModelFormatError, /family is "mlp": unknown model family/);
   });
@@ -86,7 +86,8 @@ describe('runtime/metadata', () => {
       [(o) => (o.observation_space.low[1] = 'x'), /observation_space.low\[1\] must be a number or null/],
       [(o) => (o.observation_space.low[0] = 50), /observation_space.low\[0\] = 50 exceeds high\[0\] = 10/],
       [(o) => (o.observation_space.shape = [0]), /observation_space.shape\[0\] must be a positive integer, got 0/],
-      [(o) => (o.action_space.kind = 'box'), /action_space.kind must be "discrete"/],
+      [(o) => (o.action_space.kind = 'continuous'), /action_space.kind must be "discrete", "grid" or "box"/],
+      [(o) => (o.action_space = { kind: 'box', n: 2, shape: [2], low: [-1, -1], high: [1, 1] }), /action_space.kind must be "discrete" or "grid" for family gmmqf, got "box"/],
       [(o) => (o.action_space.n = 2.5), /action_space.n must be a positive integer, got 2.5/],
       [(o) => (o.normalization.scale[2] = 0), /normalization.scale\[2\] must be > 0, got 0/],
       [(o) => (o.normalization.offset[0] = null), /normalization.offset\[0\] must be a finite number, got null/],

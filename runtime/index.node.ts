@@ -3,8 +3,9 @@
  *
  *   import { loadPolicy } from 'gmmrl/runtime';
  *   const policy = await loadPolicy('cartpole.onnx');
- *   const action = await policy.act([0.01, -0.02, 0.03, 0.04]);   // greedy action index
- *   env.step(await policy.envAction(obs));                         // index, or a grid model's action vector
+ *   const action = await policy.act([0.01, -0.02, 0.03, 0.04]);   // greedy action (index, or an actor's vector)
+ *   env.step(await policy.envAction(obs));                         // index, or a grid / actor action vector
+ *   await policy.act(obs, { mode: 'sample' });                     // sampled, seeded by loadPolicy's `seed`
  *
  * Execution providers: 'cuda' then 'cpu' by default, but 'cuda' only when the CUDA provider library
  * (libonnxruntime_providers_cuda.so) is installed next to the onnxruntime-node binding. gmmrl skips
@@ -19,7 +20,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { FileReadError, ValueError, describeValue } from './errors.js';
-import { createPolicy, type OrtModuleLike, type Policy } from './policy.js';
+import { checkOptionKeys, createPolicy, type OrtModuleLike, type Policy } from './policy.js';
 
 export * from './public.js';
 
@@ -36,6 +37,11 @@ export interface NodeLoadOptions {
   executionProviders?: NodeExecutionProvider[];
   /** Extra onnxruntime-node session options (intraOpNumThreads, graphOptimizationLevel, …). */
   sessionOptions?: Omit<ort.InferenceSession.SessionOptions, 'executionProviders'>;
+  /**
+   * Seed (an integer in [0, 2³²)) of the policy's own noise generator `Rng(seed)`, which mode
+   * 'sample' draws from when a call passes no `rng` or `noise`. Default 0.
+   */
+  seed?: number;
 }
 
 const CUDA_LIBRARY: Partial<Record<NodeJS.Platform, string>> = {
@@ -77,6 +83,7 @@ const CUDA_HINT =
  * ONNX model), BackendError (no execution provider could start; all failures listed).
  */
 export async function loadPolicy(pathOrBytes: string | Uint8Array | ArrayBuffer, options: NodeLoadOptions = {}): Promise<Policy> {
+  checkOptionKeys(options, ['executionProviders', 'sessionOptions', 'seed'], 'loadPolicy');
   let bytes: Uint8Array;
   if (typeof pathOrBytes === 'string') {
     const abs = resolve(pathOrBytes);
@@ -114,6 +121,7 @@ export async function loadPolicy(pathOrBytes: string | Uint8Array | ArrayBuffer,
     baselineProviders: ['cpu'],
     backend: 'onnxruntime-node',
     sessionOptions: options.sessionOptions as Record<string, unknown> | undefined,
+    seed: options.seed,
     providerHint: (ep) => (ep === 'cuda' && !cudaInstalled ? CUDA_HINT : undefined),
   });
 }

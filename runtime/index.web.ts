@@ -4,8 +4,9 @@
  *
  *   import { loadPolicy } from 'gmmrl/runtime';
  *   const policy = await loadPolicy('/models/cartpole.onnx');   // fetched
- *   const action = await policy.act(observation);        // greedy action index
- *   env.step(await policy.envAction(observation));       // index, or a grid model's action vector
+ *   const action = await policy.act(observation);        // greedy action (index, or an actor's vector)
+ *   env.step(await policy.envAction(observation));       // index, or a grid / actor action vector
+ *   await policy.act(observation, { mode: 'sample' });   // sampled, seeded by loadPolicy's `seed`
  *
  * Execution providers: 'wasm' by default; 'webgpu' only when asked for (executionProviders:
  * ['webgpu', 'wasm'] tries WebGPU first and falls back to wasm).
@@ -21,7 +22,7 @@
  */
 import * as ort from 'onnxruntime-web';
 import { FileReadError, ValueError, describeValue } from './errors.js';
-import { createPolicy, type OrtModuleLike, type Policy } from './policy.js';
+import { checkOptionKeys, createPolicy, type OrtModuleLike, type Policy } from './policy.js';
 
 export * from './public.js';
 
@@ -35,6 +36,11 @@ export interface WebLoadOptions {
   executionProviders?: WebExecutionProvider[];
   /** Extra onnxruntime-web session options. */
   sessionOptions?: Omit<ort.InferenceSession.SessionOptions, 'executionProviders'>;
+  /**
+   * Seed (an integer in [0, 2³²)) of the policy's own noise generator `Rng(seed)`, which mode
+   * 'sample' draws from when a call passes no `rng` or `noise`. Default 0.
+   */
+  seed?: number;
   /** Passed to fetch() when loading from a URL. */
   fetchInit?: RequestInit;
 }
@@ -77,6 +83,7 @@ async function fetchBytes(url: string | URL, init: RequestInit | undefined): Pro
  * (no execution provider could start; all failures listed).
  */
 export async function loadPolicy(urlOrBytes: string | URL | Uint8Array | ArrayBuffer, options: WebLoadOptions = {}): Promise<Policy> {
+  checkOptionKeys(options, ['executionProviders', 'sessionOptions', 'seed', 'fetchInit'], 'loadPolicy');
   let bytes: Uint8Array;
   if (typeof urlOrBytes === 'string' || urlOrBytes instanceof URL) {
     bytes = await fetchBytes(urlOrBytes, options.fetchInit);
@@ -94,6 +101,7 @@ export async function loadPolicy(urlOrBytes: string | URL | Uint8Array | ArrayBu
     baselineProviders: ['wasm'],
     backend: 'onnxruntime-web',
     sessionOptions: options.sessionOptions as Record<string, unknown> | undefined,
+    seed: options.seed,
     providerHint: (ep) =>
       ep === 'webgpu' ? 'WebGPU needs a browser with navigator.gpu (Chrome/Edge 113+); it is not available in Node' : undefined,
   });

@@ -1,11 +1,23 @@
 /** What both runtime entries (node and web) export besides their own `loadPolicy`. */
 export * from './errors.js';
 export * from './metadata.js';
+export { Rng } from './rng.js';
+export { ACT_MODES, asActorPolicy, asQPolicy } from './policy.js';
 export type {
+  ActMode,
+  ActOptions,
+  ActorPolicy,
+  FloatArray,
+  NoiseSource,
   Observation,
   ObservationRows,
+  OutputTensor,
   Policy,
+  PolicyAction,
   PolicyInfo,
+  PolicyNoise,
+  PolicyOutputs,
+  QPolicy,
   ProviderFailure,
 } from './policy.js';
 export { readOnnxModel, type OnnxModelSummary, type OnnxValueInfo, type OnnxDim } from './onnx-reader.js';

@@ -11,9 +11,6 @@ export type CheckpointFamily = (typeof CHECKPOINT_FAMILIES)[number];
 
 export const CHECKPOINT_FAMILIES = ['gmmqf', 'dqn', 'mixture-actor', 'gamid-actor'] as const;
 
-/** Families gmmrl can train and checkpoint but not yet export to ONNX. */
-export const NOT_YET_EXPORTABLE: readonly CheckpointFamily[] = ['mixture-actor', 'gamid-actor'];
-
 export function checkpointFamily(dir: string): CheckpointFamily {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new ModelFormatError(`checkpoint: ${dir} is not a directory. Pass the run directory written by 'gmmrl train' (it contains ${CONFIG_FILE} and ${WEIGHTS_FILE}).`);

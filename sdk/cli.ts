@@ -8,7 +8,7 @@
  *   gmmrl train sac --env Pendulum-v1 [--policy sg|sgm|usgm] [--estimator …] [--components K] --out runs/NAME
  *   gmmrl train td3 --env Pendulum-v1 --out runs/NAME
  *   gmmrl train gamid --env Bandit1D-v0 [--actors 5] [--temperature 0.1] [--epsilon 0.2:0.02:0.5] --out runs/NAME
- *   gmmrl export runs/NAME --out policy.onnx
+ *   gmmrl export runs/NAME --out policy.onnx [--precision float32|float64] [--sampling inputs|in-graph|none] [--epsilon ε]
  *   gmmrl eval policy.onnx [--env ID] [--episodes 100] [--seed S] [--json]
  *   gmmrl verify runs/NAME policy.onnx [--states N] [--seed S]
  *   gmmrl demo [--out runs/demo]
@@ -28,7 +28,11 @@ import { saveDqnCheckpoint, loadDqnCheckpoint } from '../models/dqn/checkpoint.j
 import { exportGmmQf } from '../exporters/index.js';
 import { exportDqn } from '../exporters/onnx/dqn.js';
 import { verifyDqnParity } from './parity-dqn.js';
-import { NOT_YET_EXPORTABLE, checkpointFamily, type CheckpointFamily } from './checkpoints.js';
+import { checkpointFamily } from './checkpoints.js';
+import { exportMixtureActor } from '../exporters/onnx/mixture-actor.js';
+import { exportGamidActor } from '../exporters/onnx/gamid-actor.js';
+import { loadGamidActorCheckpoint, loadMixtureActorCheckpoint } from '../models/actor-critic/checkpoint.js';
+import { verifyGamidActorParity, verifyMixtureActorParity } from './parity-actor.js';
 import { trainGamidCommand, trainSacCommand, trainTd3Command } from './cli/train-actor-critic.js';
 import { defaultActionGrid, parseActionGrid } from './envs/discretize.js';
 import { FEATURE_KINDS, type FeatureKind } from '../models/gmmqf/features.js';
@@ -133,6 +137,14 @@ const DQN_FLAGS: FlagSpecs = {
 
 const EXPORT_FLAGS: FlagSpecs = {
   out: { type: 'string', help: 'path of the .onnx file to write' },
+  precision: { type: 'string', help: 'float32, or float64 (onnxruntime cpu and wasm only)', default: 'float32', choices: ['float32', 'float64'] },
+  sampling: {
+    type: 'string',
+    help: 'action_sampled from noise inputs (reproducible), in-graph random ops (not reproducible across runtimes), or none (Q models: greedy only)',
+    default: 'inputs',
+    choices: ['inputs', 'in-graph', 'none'],
+  },
+  epsilon: { type: 'number', help: "Q models: ε of the sampled ε-greedy action (default: the training run's final ε, else 0.05)" },
   help: { type: 'boolean', help: 'show this help' },
 };
 
@@ -146,8 +158,8 @@ const EVAL_FLAGS: FlagSpecs = {
 
 const VERIFY_FLAGS: FlagSpecs = {
   states: { type: 'int', help: 'number of states to compare', default: 3000 },
-  seed: { type: 'int', help: 'seed for the state draws', default: 0 },
-  rtol: { type: 'number', help: 'relative tolerance on q where |q| > 1e-3', default: 1e-5 },
+  seed: { type: 'int', help: 'seed for the state draws (the sampling noise uses seed + 1)', default: 0 },
+  rtol: { type: 'number', help: 'gmmqf: relative tolerance on q where |q| > 1e-3', default: 1e-5 },
   backend: { type: 'string', help: 'TensorFlow.js backend', default: 'auto', choices: BACKEND_NAMES },
   help: { type: 'boolean', help: 'show this help' },
 };
@@ -171,9 +183,9 @@ Commands:
   gmmrl train td3 --env ID --out DIR              TD3 (deterministic actor, twin critics)
   gmmrl train gamid --env ID --out DIR [--actors N] [--temperature τ0[:τ1:f]] [--epsilon ε0[:ε1:f]]
                                                   Gamid-PG: N deterministic actors on TD3
-  gmmrl export DIR --out FILE.onnx               export a checkpoint to ONNX
+  gmmrl export DIR --out FILE.onnx               export a checkpoint to ONNX (every family; --precision, --sampling)
   gmmrl eval FILE.onnx [--env ID] [--episodes N]  run episodes with ONNX Runtime (gmmrl/runtime)
-  gmmrl verify DIR FILE.onnx [--states N]        prove the ONNX file matches the checkpoint
+  gmmrl verify DIR FILE.onnx [--states N]        prove the ONNX file matches the checkpoint, greedy and sampled
   gmmrl demo [--out DIR]                          train, export, evaluate and verify on CartPole-v1
   gmmrl envs                                      list environment ids
 Add --help to any command for its flags.`;
@@ -406,53 +418,91 @@ export async function exportCommand(argv: string[], out: Out): Promise<string> {
   const dir = requirePositional('export', positionals, 0, 'the checkpoint directory', 'gmmrl export runs/NAME --out policy.onnx');
   const file = requireFlag('export', flags, 'out', '--out policy.onnx');
   const family = checkpointFamily(dir);
-  refuseNotExportable('export', dir, family);
+  const precision = flags.precision as 'float32' | 'float64';
+  const sampling = flags.sampling as 'inputs' | 'in-graph' | 'none';
+  const epsilonFlag = flags.epsilon as number | undefined;
+  const actor = family === 'mixture-actor' || family === 'gamid-actor';
+  if (actor && sampling === 'none') {
+    throw new ValueError(`gmmrl export: --sampling none is for Q models; a ${family} always has action_sampled. Use --sampling inputs (default) or in-graph.`);
+  }
+  if (actor && epsilonFlag !== undefined) {
+    throw new ValueError(`gmmrl export: --epsilon ${epsilonFlag} applies to Q models only; a ${family} samples from its own policy${family === 'gamid-actor' ? ' (its ε is the checkpoint\'s)' : ''}.`);
+  }
+  if (epsilonFlag !== undefined && !(epsilonFlag >= 0 && epsilonFlag <= 1)) {
+    throw new ValueError(`gmmrl export: --epsilon ${epsilonFlag} is outside [0, 1]; pass e.g. --epsilon 0.05.`);
+  }
+  const qEpsilon = (training: Record<string, unknown>): number => {
+    if (epsilonFlag !== undefined) return epsilonFlag;
+    const e = training['epsEnd'];
+    return typeof e === 'number' && e >= 0 && e <= 1 ? e : 0.05;
+  };
   let bytes: Uint8Array;
   let summary: string;
-  if (family === 'dqn') {
+  if (family === 'mixture-actor' || family === 'gamid-actor') {
+    const actorOpts = { precision, sampling: sampling as 'inputs' | 'in-graph' };
+    if (family === 'mixture-actor') {
+      const ckpt = loadMixtureActorCheckpoint(dir);
+      bytes = exportMixtureActor(ckpt.actor, actorExportMeta(ckpt), actorOpts);
+      summary = `mixture-actor, K=${ckpt.actor.head.K}, layers ${ckpt.actor.trunk.layers.join('-')}`;
+    } else {
+      const ckpt = loadGamidActorCheckpoint(dir);
+      bytes = exportGamidActor(ckpt.actor, actorExportMeta(ckpt), actorOpts);
+      summary = `gamid-actor, C=${ckpt.actor.actors.length}, layers ${ckpt.actor.actors[0]!.layers.join('-')}`;
+    }
+  } else if (family === 'dqn') {
     const ckpt = loadDqnCheckpoint(dir);
     const obsSpace = ckpt.config.observation_space;
-    bytes = exportDqn(ckpt.params, {
-      envId: ckpt.config.env_id,
-      observationSpace: spaceBounds(obsSpace, ckpt.params.layers[0]!),
-      actionSpace: ckpt.params.actionGrid
-        ? { kind: 'box', ...spaceBounds(ckpt.config.action_space, 1) }
-        : { kind: 'discrete', n: ckpt.params.layers.at(-1)! },
-      sourceCheckpointSha256: ckpt.sha256,
-      training: ckpt.config.training,
-    });
+    bytes = exportDqn(
+      ckpt.params,
+      {
+        envId: ckpt.config.env_id,
+        observationSpace: spaceBounds(obsSpace, ckpt.params.layers[0]!),
+        actionSpace: ckpt.params.actionGrid
+          ? { kind: 'box', ...spaceBounds(ckpt.config.action_space, 1) }
+          : { kind: 'discrete', n: ckpt.params.layers.at(-1)! },
+        sourceCheckpointSha256: ckpt.sha256,
+        training: ckpt.config.training,
+      },
+      { precision, sampling, epsilon: qEpsilon(ckpt.config.training) },
+    );
     summary = `dqn, layers ${ckpt.params.layers.join('-')}`;
   } else {
     const ckpt = loadGmmQfCheckpoint(dir);
     const obsSpace = ckpt.config.observation_space;
     const training = ckpt.config.training;
     const pc = training['parameter_count'];
-    bytes = exportGmmQf(ckpt.params, {
-      envId: ckpt.config.env_id,
-      observationSpace: spaceBounds(obsSpace, ckpt.params.D),
-      sourceCheckpointSha256: ckpt.sha256,
-      training,
-      ...(ckpt.factors ? { sparsity: { factors: ckpt.factors.J, rho: ckpt.factors.rho, threshold: Number(training['sparsityThreshold'] ?? 1e-6) } } : {}),
-      ...(typeof pc === 'number' ? { parameterCount: pc } : {}),
-    });
+    bytes = exportGmmQf(
+      ckpt.params,
+      {
+        envId: ckpt.config.env_id,
+        observationSpace: spaceBounds(obsSpace, ckpt.params.D),
+        sourceCheckpointSha256: ckpt.sha256,
+        training,
+        ...(ckpt.factors ? { sparsity: { factors: ckpt.factors.J, rho: ckpt.factors.rho, threshold: Number(training['sparsityThreshold'] ?? 1e-6) } } : {}),
+        ...(typeof pc === 'number' ? { parameterCount: pc } : {}),
+      },
+      { precision, sampling, epsilon: qEpsilon(training) },
+    );
     summary = `gmmqf, K=${ckpt.params.K}, D=${ckpt.params.D}, A=${ckpt.params.A}`;
   }
+  summary += `, ${precision}, sampling ${sampling}`;
   mkdirSync(dirname(resolve(file)), { recursive: true });
   writeFileAtomic(file, bytes);
   out(`exported ${dir} → ${file} (${bytes.length} bytes, ${summary})`);
   return file;
 }
 
-/** The actor-critic families train and checkpoint, but their ONNX exporters are not written yet. */
-function refuseNotExportable(command: string, dir: string, family: CheckpointFamily): void {
-  if ((NOT_YET_EXPORTABLE as readonly string[]).includes(family)) {
-    throw new ValueError(
-      `gmmrl ${command}: ${dir} is a ${family} checkpoint; this version of gmmrl exports and verifies gmmqf, sgmmqf and dqn checkpoints only ` +
-        `(the ${family} exporter is not written yet). Load it with ${family === 'mixture-actor' ? 'loadMixtureActorCheckpoint' : 'loadGamidActorCheckpoint'} and act with ` +
-        `${family === 'mixture-actor' ? 'mixtureActorGreedy' : 'gamidGreedy'} in the meantime.`,
-    );
-  }
+/** Export metadata of an actor checkpoint: its environment's observation space and its training record. */
+function actorExportMeta(ckpt: { config: { env_id: string; observation_space: SpaceJsonLike; training: Record<string, unknown> }; sha256: string; actor: { obsOffset: Float64Array } }) {
+  return {
+    envId: ckpt.config.env_id,
+    observationSpace: spaceBounds(ckpt.config.observation_space, ckpt.actor.obsOffset.length),
+    sourceCheckpointSha256: ckpt.sha256,
+    training: ckpt.config.training,
+  };
 }
+
+type SpaceJsonLike = { shape?: number[]; low?: (number | null)[]; high?: (number | null)[] };
 
 function spaceBounds(space: { shape?: number[]; low?: (number | null)[]; high?: (number | null)[] }, fallbackSize: number) {
   return {
@@ -505,8 +555,14 @@ export async function verifyCommand(argv: string[], out: Out): Promise<boolean> 
     backend: flags.backend as BackendName,
   };
   const family = checkpointFamily(dir);
-  refuseNotExportable('verify', dir, family);
-  const report = family === 'dqn' ? await verifyDqnParity(dir, file, opts) : await verifyParity(dir, file, opts);
+  const report =
+    family === 'dqn'
+      ? await verifyDqnParity(dir, file, opts)
+      : family === 'mixture-actor'
+        ? await verifyMixtureActorParity(dir, file, opts)
+        : family === 'gamid-actor'
+          ? await verifyGamidActorParity(dir, file, opts)
+          : await verifyParity(dir, file, opts);
   out(JSON.stringify(report, null, 2));
   return report.pass;
 }

@@ -35,6 +35,7 @@ import { argmaxRows, dqnQValues } from '../models/dqn/reference.js';
 import { dqnFloat32Bound } from '../models/dqn/float32-bound.js';
 import { make } from './envs/index.js';
 import { selectBackend } from './backend.js';
+import { epsilonGreedyParity } from './parity-sampling.js';
 import { compareQ, drawParityStates, type ParityOptions, type ParityReport } from './parity.js';
 
 /** Draws the verification states (float32 rows, [N, D]) for a DQN checkpoint: parity.ts's three kinds. */
@@ -80,14 +81,15 @@ export async function verifyDqnParity(ckptDir: string, onnx: string | Uint8Array
     const qOrtRows = await policy.qBatch(obs);
     // Discrete: the graph's own action output. Grid: the runtime's grid API is not settled here, so
     // the graph's action_index (ArgMax of q, first index on ties) is recomputed from ONNX Runtime's q.
-    const actOrt = params.actionGrid ? argmaxRows(Float32Array.from(qOrtRows.flatMap((r) => Array.from(r))), n, A) : await policy.actBatch(obs);
+    const actOrt = params.actionGrid ? argmaxRows(Float32Array.from(qOrtRows.flatMap((r) => Array.from(r))), n, A) : ((await policy.actBatch(obs)) as Int32Array);
     const qTf = dqnQValuesTf(params, obs, n);
     const { bound, magnitude, q: q64 } = dqnFloat32Bound(params, obs, n);
     const { maxAbs, maxRel, refOnnx, refTf, agree, ties, mismatches, beyond, beyondRatio, badQ, maxCond } = compareQ(
       { n, A, qOrt: qOrtRows, qTf, q64, bound, magnitude, actOrt },
       { rtol, floor, boundJudgesSmallQ: true, ties: 'bound' },
     );
-    const pass = badQ === 0 && mismatches === 0 && Number.isFinite(maxAbs);
+    const sampled = await epsilonGreedyParity(policy, obs, n, (opts.seed ?? 0) + 1);
+    const pass = (sampled.mismatches ?? 0) === 0 && badQ === 0 && mismatches === 0 && Number.isFinite(maxAbs);
     return {
       max_abs_diff: { q: maxAbs },
       max_rel_diff: { q: maxRel },
@@ -104,6 +106,7 @@ export async function verifyDqnParity(ckptDir: string, onnx: string | Uint8Array
       },
       float32_bound: { entries_beyond_rtol: beyond, max_ratio_beyond_rtol: beyondRatio, max_condition: maxCond },
       reference_f64: { max_rel_diff_onnx: refOnnx, max_rel_diff_tfjs: refTf },
+      sampled,
       backend: backend.name,
       execution_provider: policy.info.executionProvider,
       pass,

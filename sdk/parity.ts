@@ -38,6 +38,7 @@ import { make, type Env } from './envs/index.js';
 import { discretizeActions } from './envs/discretize.js';
 import { Rng } from './util/rng.js';
 import { selectBackend, type BackendName } from './backend.js';
+import { epsilonGreedyParity, type SampledParity } from './parity-sampling.js';
 
 export interface ParityOptions {
   /** Number of states (default 3000, split evenly over the three kinds). */
@@ -79,6 +80,8 @@ export interface ParityReport {
   action_grid?: { rows_checked: number; mismatches: number };
   /** The checkpoint's feature map ('identity' when it has none); always written by verifyParity. */
   features?: string;
+  /** The sampled mode (ε-greedy action_sampled with identical noise; sdk/parity-sampling.ts). */
+  sampled?: SampledParity;
   backend: string;
   execution_provider: string;
   pass: boolean;
@@ -144,6 +147,11 @@ export interface ParityStateSource {
   scale: ArrayLike<number>;
   /** The model's greedy action index for one raw observation. */
   greedy: (obs: Float32Array) => number;
+  /**
+   * Continuous-action models: the rollout action for one raw observation (replaces the 20 % random
+   * index / greedy index rule; A and grid are then unused).
+   */
+  rolloutAction?: (obs: Float32Array, rng: Rng) => ArrayLike<number>;
   n: number;
   seed: number;
 }
@@ -162,7 +170,7 @@ export function drawParityStates(src: ParityStateSource): { obs: Float32Array; r
   let o = env.reset({ seed: rng.nextSeed() }).obs;
   for (let i = 0; i < nRoll; i++) {
     obs.set(o, i * obsSize);
-    const a = rng.uniform() < 0.2 ? rng.integer(src.A) : src.greedy(o);
+    const a = src.rolloutAction ? src.rolloutAction(o, rng) : rng.uniform() < 0.2 ? rng.integer(src.A) : src.greedy(o);
     const r = env.step(a);
     o = r.terminated || r.truncated ? env.reset({ seed: rng.nextSeed() }).obs : r.obs;
   }
@@ -325,7 +333,7 @@ export async function verifyParity(ckptDir: string, onnx: string | Uint8Array, o
   try {
     const spaceMatch = sameActionSpace(params, policy.info.actionSpace);
     const qOrtRows = await policy.qBatch(obs);
-    const actOrt = await policy.actBatch(obs);
+    const actOrt = (await policy.actBatch(obs)) as Int32Array; // a Q model: action indices
     let gridReport: { rows_checked: number; mismatches: number } | undefined;
     const grid = params.actionGrid;
     if (grid) {
@@ -358,7 +366,8 @@ export async function verifyParity(ckptDir: string, onnx: string | Uint8Array, o
       { n, A, qOrt: qOrtRows, qTf, q64, bound, magnitude, actOrt },
       { rtol, floor, boundJudgesSmallQ: false, ties: 'rtol' },
     );
-    const pass = badQ === 0 && mismatches === 0 && Number.isFinite(maxAbs) && spaceMatch && (gridReport?.mismatches ?? 0) === 0;
+    const sampled = await epsilonGreedyParity(policy, obs, n, (opts.seed ?? 0) + 1);
+    const pass = (sampled.mismatches ?? 0) === 0 && badQ === 0 && mismatches === 0 && Number.isFinite(maxAbs) && spaceMatch && (gridReport?.mismatches ?? 0) === 0;
     return {
       max_abs_diff: { q: maxAbs },
       max_rel_diff: { q: maxRel },
@@ -377,6 +386,7 @@ export async function verifyParity(ckptDir: string, onnx: string | Uint8Array, o
       action_space_match: spaceMatch,
       ...(gridReport !== undefined ? { action_grid: gridReport } : {}),
       features: params.features ?? 'identity',
+      sampled,
       backend: backend.name,
       execution_provider: policy.info.executionProvider,
       pass,

@@ -1,7 +1,10 @@
 /**
  * ONNX export of a DQN Q-network (models/dqn/params.ts), through the same contract as the GMM-QF
- * (runtime/metadata.ts, family "dqn"): input obs [N, D] float32, output q [N, A] float32, and the
- * shared greedy-action head (exporters/onnx/qhead.ts).
+ * (runtime/metadata.ts, family "dqn"): input obs [N, D] F, output q [N, A] F, the shared
+ * greedy-action head and the ε-greedy sampling head (exporters/onnx/qhead.ts). F = float32
+ * (default) or float64 (options.precision). Options (QExportOptions): sampling "inputs" (default:
+ * input noise_u [N] F, output action_sampled), "in-graph" (RandomUniformLike) or "none" (the
+ * greedy-only graph with the single input obs), epsilon (default 0.05).
  *
  * The graph is EXACTLY this op sequence (models/dqn/tf.ts mirrors it op for op):
  *
@@ -15,9 +18,12 @@
  *   6. y       = MatMul(x_{L−1}, W_{L−1})                dqn/layer{L−1}/matmul  [N, A]
  *   7. q       = Add(y, b_{L−1})                        dqn/layer{L−1}/add     → output "q"
  *   8. action  = ArgMax(q, axis 1, first index on ties) dqn/action/argmax      [N] int64
- *      (grid: action_index = that ArgMax, action = Gather(grid, action_index) reshaped [N, ...shape] float32)
+ *      (grid: action_index = that ArgMax, action = Gather(grid, action_index) reshaped [N, ...shape] F)
+ *   9. unless sampling is "none": the ε-greedy head (qhead.ts addSamplingHead), nodes dqn/sample/…
+ *      (and dqn/noise/random_uniform for in-graph noise) → action_sampled (+ action_sampled_index)
  *
- * Opset 17, IR version 8. Every constant is the float64 parameter rounded to float32 once.
+ * Opset 17, IR version 8. Float32: every constant is the float64 parameter rounded to float32
+ * once; float64: the parameters exactly.
  */
 import type { DqnParams } from '../../models/dqn/params.js';
 import { DQN_ACTIVATION, checkDqnParams, dqnParameterCount } from '../../models/dqn/params.js';
@@ -26,13 +32,18 @@ import { ShapeError, ValueError, describeValue } from '../../runtime/errors.js';
 import {
   GMMQF_INPUT,
   GMMQF_OUTPUT_Q,
+  IO,
   METADATA_SCHEMA_VERSION,
   NORMALIZATION_FORMULA,
   metadataToProps,
   type GmmrlMetadataV1,
 } from '../../runtime/metadata.js';
-import { ElemType, GraphBuilder } from './graph.js';
-import { actionSpaceSpec, addGreedyActionHead, checkActionGrid, qOutputSpecs } from './qhead.js';
+import { GraphBuilder } from './graph.js';
+import { actionSpaceSpec, addGreedyActionHead, addSamplingHead, checkActionGrid, qInputSpecs, qOutputSpecs, qSamplingSpec } from './qhead.js';
+import { checkFits, floatKind, resolveQOptions, type FloatKind, type QExportOptions, type ResolvedQOptions } from './subgraphs.js';
+
+/** Options of exportDqn: precision, sampling ('inputs' | 'in-graph' | 'none') and epsilon. */
+export type DqnExportOptions = QExportOptions;
 
 export const DQN_IR_VERSION = 8;
 export const DQN_OPSET_VERSION = 17;
@@ -53,34 +64,24 @@ export interface DqnExportMeta {
   docString?: string;
 }
 
-const FLOAT32_MAX = 3.4028234663852886e38;
-
-function fitsFloat32(a: ArrayLike<number>, name: string): void {
-  for (let i = 0; i < a.length; i++) {
-    if (Math.abs(a[i]!) > FLOAT32_MAX) {
-      throw new ValueError(`exportDqn: ${name}[${i}] = ${a[i]} does not fit in float32 (|x| ≤ 3.4e38), which the ONNX graph computes in.`);
-    }
-  }
-}
-
 /** Validates parameters and export metadata (throws ValueError / ShapeError naming the field and value). */
-function validate(p: DqnParams, meta: DqnExportMeta): void {
+function validate(p: DqnParams, meta: DqnExportMeta, fk: FloatKind): void {
   checkDqnParams(p, 'exportDqn');
   const L = p.layers.length - 1;
   for (let l = 0; l < L; l++) {
-    fitsFloat32(p.weights[l]!, `weights[${l}]`);
-    fitsFloat32(p.biases[l]!, `biases[${l}]`);
+    checkFits('exportDqn', `weights[${l}]`, p.weights[l]!, fk);
+    checkFits('exportDqn', `biases[${l}]`, p.biases[l]!, fk);
   }
-  fitsFloat32(p.obsOffset, 'obsOffset');
-  fitsFloat32(p.obsScale, 'obsScale');
+  checkFits('exportDqn', 'obsOffset', p.obsOffset, fk);
+  checkFits('exportDqn', 'obsScale', p.obsScale, fk);
   const D = p.layers[0]!;
   const A = p.layers[L]!;
   for (let j = 0; j < D; j++) {
-    if (!(Math.fround(p.obsScale[j]!) > 0)) {
-      throw new ValueError(`exportDqn: obsScale[${j}] = ${p.obsScale[j]} must be > 0 in float32 (it rounds to 0): z = (obs − offset) / scale.`);
+    if (!(fk.round(p.obsScale[j]!) > 0)) {
+      throw new ValueError(`exportDqn: obsScale[${j}] = ${p.obsScale[j]} must be > 0 in ${fk.precision} (it rounds to 0): z = (obs − offset) / scale.`);
     }
   }
-  if (p.actionGrid) checkActionGrid(p.actionGrid, A, 'exportDqn');
+  if (p.actionGrid) checkActionGrid(p.actionGrid, A, 'exportDqn', fk.round);
 
   if (typeof meta !== 'object' || meta === null) throw new ValueError(`exportDqn: meta must be a DqnExportMeta object, got ${describeValue(meta)}.`);
   if (typeof meta.envId !== 'string' || meta.envId.length === 0) {
@@ -148,10 +149,18 @@ function validate(p: DqnParams, meta: DqnExportMeta): void {
   }
 }
 
-/** The gmmrl metadata (schema 1, family dqn) the exporter writes for these parameters. */
-export function dqnMetadata(p: DqnParams, meta: DqnExportMeta): GmmrlMetadataV1 {
+/** The gmmrl metadata (schema 1, family dqn) `exportDqn(p, meta, options)` writes for these parameters. */
+export function dqnMetadata(p: DqnParams, meta: DqnExportMeta, options?: DqnExportOptions): GmmrlMetadataV1 {
+  const o = resolveQOptions(options, 'exportDqn');
+  const fk = floatKind(o.precision);
+  validate(p, meta, fk);
+  return metadataOf(p, meta, o, fk);
+}
+
+function metadataOf(p: DqnParams, meta: DqnExportMeta, o: ResolvedQOptions, fk: FloatKind): GmmrlMetadataV1 {
   const D = p.layers[0]!;
   const A = p.layers.at(-1)!;
+  const sampling = qSamplingSpec(o, Boolean(p.actionGrid));
   const m: GmmrlMetadataV1 = {
     schema_version: METADATA_SCHEMA_VERSION,
     family: 'dqn',
@@ -159,14 +168,16 @@ export function dqnMetadata(p: DqnParams, meta: DqnExportMeta): GmmrlMetadataV1 
     producer_version: GMMRL_VERSION,
     env_id: meta.envId,
     observation_space: { shape: [...meta.observationSpace.shape], low: [...meta.observationSpace.low], high: [...meta.observationSpace.high] },
-    action_space: actionSpaceSpec(A, p.actionGrid),
+    action_space: actionSpaceSpec(A, p.actionGrid, fk),
+    ...(o.precision === 'float64' ? { precision: 'float64' as const } : {}),
+    ...(sampling !== undefined ? { sampling } : {}),
     normalization: {
-      offset: Array.from(p.obsOffset, (x) => Math.fround(x)),
-      scale: Array.from(p.obsScale, (x) => Math.fround(x)),
+      offset: Array.from(p.obsOffset, fk.round),
+      scale: Array.from(p.obsScale, fk.round),
       formula: NORMALIZATION_FORMULA,
     },
-    inputs: [{ name: GMMQF_INPUT, dtype: 'float32', shape: ['N', D] }],
-    outputs: qOutputSpecs(A, p.actionGrid),
+    inputs: qInputSpecs(D, o),
+    outputs: qOutputSpecs(A, p.actionGrid, fk.dtype, sampling !== undefined),
     parameter_count: dqnParameterCount(p.layers),
     network: { layers: [...p.layers], activation: DQN_ACTIVATION },
   };
@@ -177,24 +188,30 @@ export function dqnMetadata(p: DqnParams, meta: DqnExportMeta): GmmrlMetadataV1 
 
 /**
  * Exports a DQN Q-network as an ONNX model (bytes of a ModelProto, IR 8, opset 17) with gmmrl
- * metadata (schema 1, family dqn). Throws ValueError / ShapeError on invalid input, naming the field.
+ * metadata (schema 1, family dqn). Options: precision 'float32' (default) | 'float64', sampling
+ * 'inputs' (default) | 'in-graph' | 'none', epsilon (default 0.05). Throws ValueError /
+ * ShapeError on invalid input, naming the field.
  */
-export function exportDqn(params: DqnParams, meta: DqnExportMeta): Uint8Array {
-  validate(params, meta);
+export function exportDqn(params: DqnParams, meta: DqnExportMeta, options?: DqnExportOptions): Uint8Array {
+  const o = resolveQOptions(options, 'exportDqn');
+  const fk = floatKind(o.precision);
+  validate(params, meta, fk);
   const { layers } = params;
   const L = layers.length - 1;
   const D = layers[0]!;
   const A = layers[L]!;
-  const props = metadataToProps(dqnMetadata(params, meta));
-  const F = ElemType.FLOAT;
+  const props = metadataToProps(metadataOf(params, meta, o, fk));
+  const F = fk.F;
   const g = new GraphBuilder(
     'dqn',
-    `DQN Q-network, MLP [${layers.join(', ')}] with ReLU hidden layers (${dqnParameterCount(layers)} parameters). ` +
-      'q = relu(...relu(z W_0 + b_0)...) W_{L-1} + b_{L-1}, z = (obs - offset) / scale; action = argmax_a q (first on ties).',
+    `DQN Q-network, MLP [${layers.join(', ')}] with ReLU hidden layers (${dqnParameterCount(layers)} parameters, ${o.precision}). ` +
+      'q = relu(...relu(z W_0 + b_0)...) W_{L-1} + b_{L-1}, z = (obs - offset) / scale; action = argmax_a q (first on ties)' +
+      (o.sampling === 'none' ? '.' : `; action_sampled: epsilon-greedy with epsilon = ${o.epsilon} (noise ${o.sampling}).`),
   );
   const obs = g.input(GMMQF_INPUT, F, ['N', D], `Raw observations, one row per batch entry (N rows of ${D}).`);
-  const offset = g.initializerFloat32('dqn/obs_offset', [D], params.obsOffset, 'Observation offset (normalization).');
-  const scale = g.initializerFloat32('dqn/obs_scale', [D], params.obsScale, 'Observation scale (normalization), > 0.');
+  if (o.sampling === 'inputs') g.input(IO.noiseU, F, ['N'], 'Uniform noise on [0, 1), one per row, for the epsilon-greedy action_sampled.');
+  const offset = g.initializerFloat('dqn/obs_offset', F, [D], params.obsOffset, 'Observation offset (normalization).');
+  const scale = g.initializerFloat('dqn/obs_scale', F, [D], params.obsScale, 'Observation scale (normalization), > 0.');
 
   const centred = g.node({ name: 'dqn/normalize/sub', opType: 'Sub', inputs: [obs, offset], outputs: ['dqn/normalize/centred'] });
   g.valueInfo(centred, F, ['N', D]);
@@ -205,8 +222,8 @@ export function exportDqn(params: DqnParams, meta: DqnExportMeta): Uint8Array {
     const nin = layers[l]!;
     const nout = layers[l + 1]!;
     const last = l === L - 1;
-    const W = g.initializerFloat32(`dqn/layer${l}/weight`, [nin, nout], params.weights[l]!, `Layer ${l} weights [in, out].`);
-    const b = g.initializerFloat32(`dqn/layer${l}/bias`, [nout], params.biases[l]!, `Layer ${l} bias.`);
+    const W = g.initializerFloat(`dqn/layer${l}/weight`, F, [nin, nout], params.weights[l]!, `Layer ${l} weights [in, out].`);
+    const b = g.initializerFloat(`dqn/layer${l}/bias`, F, [nout], params.biases[l]!, `Layer ${l} bias.`);
     const y = g.node({ name: `dqn/layer${l}/matmul`, opType: 'MatMul', inputs: [x, W], outputs: [`dqn/layer${l}/linear`] });
     g.valueInfo(y, F, ['N', nout]);
     if (last) {
@@ -219,7 +236,8 @@ export function exportDqn(params: DqnParams, meta: DqnExportMeta): Uint8Array {
       g.valueInfo(x, F, ['N', nout]);
     }
   }
-  addGreedyActionHead(g, 'dqn', A, params.actionGrid);
+  addGreedyActionHead(g, 'dqn', A, params.actionGrid, F);
+  addSamplingHead(g, 'dqn', A, params.actionGrid, fk, o);
 
   return g.build({
     irVersion: DQN_IR_VERSION,
@@ -228,9 +246,12 @@ export function exportDqn(params: DqnParams, meta: DqnExportMeta): Uint8Array {
     producerVersion: GMMRL_VERSION,
     docString:
       meta.docString ??
-      `gmmrl DQN policy for ${meta.envId} (MLP [${layers.join(', ')}], ${dqnParameterCount(layers)} parameters). Input "obs" [N, ${D}] float32 ` +
-        `(raw observations; normalization is inside the graph); outputs "q" [N, ${A}] float32 and ` +
-        (params.actionGrid ? `"action" [N, ${params.actionGrid.shape.join(', ')}] float32 (grid value) + "action_index" [N] int64. ` : `"action" [N] int64. `) +
+      `gmmrl DQN policy for ${meta.envId} (MLP [${layers.join(', ')}], ${dqnParameterCount(layers)} parameters). Input "obs" [N, ${D}] ${fk.dtype} ` +
+        `(raw observations; normalization is inside the graph)${o.sampling === 'inputs' ? ` and "noise_u" [N] ${fk.dtype} (uniform [0, 1))` : ''}; outputs "q" [N, ${A}] ${fk.dtype} and ` +
+        (params.actionGrid ? `"action" [N, ${params.actionGrid.shape.join(', ')}] ${fk.dtype} (grid value) + "action_index" [N] int64` : `"action" [N] int64`) +
+        (o.sampling === 'none'
+          ? '. '
+          : `, and the epsilon-greedy "action_sampled"${params.actionGrid ? ' + "action_sampled_index"' : ''} (epsilon ${o.epsilon}${o.sampling === 'in-graph' ? ', noise drawn in the graph: not reproducible across runtimes' : ''}). `) +
         `See the gmmrl.metadata property (schema ${METADATA_SCHEMA_VERSION}).`,
     metadataProps: props,
   });

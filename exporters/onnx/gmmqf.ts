@@ -20,7 +20,11 @@
  *   7. g     = Exp(Mul(quad, −0.5))                         [N, K]
  *   8. q     = MatMul(g, weights)                           [N, A]  → output "q"
  *   9. the greedy-action head (exporters/onnx/qhead.ts): discrete: action = ArgMax(q) [N] int64;
- *      action grid: action_index = ArgMax(q) [N] int64 and action = the grid row [N, ...shape] float32
+ *      action grid: action_index = ArgMax(q) [N] int64 and action = the grid row [N, ...shape] F
+ *  10. unless options.sampling is "none": the ε-greedy head (qhead.ts addSamplingHead; input
+ *      noise_u [N] F by default, or RandomUniformLike in the graph) → action_sampled (+ action_sampled_index)
+ *
+ * F is float32 (default) or float64 (options.precision: every float input, output and constant).
  *
  * Pruning (default on): components whose weight row ξ[k, :] is exactly zero add exactly 0 to every
  * q, so they are left out of the graph (the same function with fewer components; K in the metadata
@@ -28,8 +32,8 @@
  * the caller passes a sparsity record). A model whose rows are all zero keeps component 0 (q ≡ 0)
  * rather than producing an empty graph; the doc string says so.
  *
- * Opset 17, IR version 8. W_k is computed in float64 by `precisionFactors` and rounded to float32
- * once; every other constant is the float64 parameter rounded to float32 once.
+ * Opset 17, IR version 8. W_k is computed in float64 by `precisionFactors` and (float32) rounded
+ * once; every other constant is the float64 parameter rounded to float32 once (float64: exact).
  */
 import { assertSpd } from '../../models/linalg/cholesky.js';
 import { FEATURE_FORMULAS, PI_F32, checkFeatureKind, featureInputSize, type FeatureKind } from '../../models/gmmqf/features.js';
@@ -41,6 +45,7 @@ import { ShapeError, ValueError, describeValue } from '../../runtime/errors.js';
 import {
   GMMQF_INPUT,
   GMMQF_OUTPUT_Q,
+  IO,
   METADATA_SCHEMA_VERSION,
   NORMALIZATION_FORMULA,
   metadataToProps,
@@ -48,7 +53,8 @@ import {
   type SparsitySpec,
 } from '../../runtime/metadata.js';
 import { ElemType, GraphBuilder } from './graph.js';
-import { actionSpaceSpec, addGreedyActionHead, checkActionGrid, qOutputSpecs } from './qhead.js';
+import { actionSpaceSpec, addGreedyActionHead, addSamplingHead, checkActionGrid, qInputSpecs, qOutputSpecs, qSamplingSpec } from './qhead.js';
+import { floatKind, resolveQOptions, type FloatKind, type QExportOptions, type ResolvedQOptions } from './subgraphs.js';
 
 export const GMMQF_IR_VERSION = 8;
 /** normalization.formula when a feature map precedes the normalization. */
@@ -80,7 +86,8 @@ export interface GmmQfExportMeta {
   parameterCount?: number;
 }
 
-export interface GmmQfExportOptions {
+/** Options of exportGmmQf: pruning plus the Q-family options (precision, sampling, epsilon). */
+export interface GmmQfExportOptions extends QExportOptions {
   /** Leave out components whose weight row is exactly zero (default true). */
   prune?: boolean;
 }
@@ -94,7 +101,7 @@ function checkInt(v: unknown, what: string): number {
   return v;
 }
 
-function checkArray(a: unknown, len: number, what: string, shape: string): ArrayLike<number> {
+function checkArray(a: unknown, len: number, what: string, shape: string, fk: FloatKind): ArrayLike<number> {
   if (!(a instanceof Float64Array) && !(a instanceof Float32Array) && !Array.isArray(a)) {
     throw new ValueError(`GMM-QF ${what} must be a Float64Array of shape ${shape}, got ${describeValue(a)}.`);
   }
@@ -104,36 +111,36 @@ function checkArray(a: unknown, len: number, what: string, shape: string): Array
     if (typeof x !== 'number' || !Number.isFinite(x)) {
       throw new ValueError(`GMM-QF ${what}[${i}] is ${describeValue(x)}; all parameters must be finite numbers.`);
     }
-    if (Math.abs(x) > FLOAT32_MAX) {
-      throw new ValueError(`GMM-QF ${what}[${i}] = ${x} does not fit in float32 (|x| ≤ 3.4e38), which the ONNX graph computes in.`);
+    if (fk.precision === 'float32' && Math.abs(x) > FLOAT32_MAX) {
+      throw new ValueError(`GMM-QF ${what}[${i}] = ${x} does not fit in float32 (|x| ≤ 3.4e38), which the ONNX graph computes in; export with { precision: 'float64' }.`);
     }
   }
   return a as ArrayLike<number>;
 }
 
 interface Validated {
-  /** W_kᵀ rounded to float32 for every trained component, [K, D, D]. */
-  factorsT: Float32Array;
+  /** W_kᵀ (float64; representable in float32 without overflow or underflow to 0 for a float32 export) for every trained component, [K, D, D]. */
+  factorsT: Float64Array;
   features: FeatureKind;
   obsSize: number;
 }
 
-/** Validates parameters and export metadata; returns W_kᵀ rounded to float32, [K, D, D]. */
-function validate(p: GmmQfParams, meta: GmmQfExportMeta): Validated {
+/** Validates parameters and export metadata; returns W_kᵀ, [K, D, D]. */
+function validate(p: GmmQfParams, meta: GmmQfExportMeta, fk: FloatKind): Validated {
   if (typeof p !== 'object' || p === null) throw new ValueError(`exportGmmQf: params must be a GmmQfParams object, got ${describeValue(p)}.`);
   const K = checkInt(p.K, 'K (components)');
   const D = checkInt(p.D, 'D (feature size)');
   const A = checkInt(p.A, 'A (actions)');
   const features = p.features === undefined ? 'identity' : checkFeatureKind(p.features, 'GMM-QF features');
   const obsSize = featureInputSize(features, D);
-  checkArray(p.means, K * D, 'means', `[K=${K}, D=${D}]`);
-  checkArray(p.covariances, K * D * D, 'covariances', `[K=${K}, D=${D}, D=${D}]`);
-  checkArray(p.weights, K * A, 'weights', `[K=${K}, A=${A}]`);
-  checkArray(p.obsOffset, D, 'obsOffset', `[D=${D}]`);
-  const scale = checkArray(p.obsScale, D, 'obsScale', `[D=${D}]`);
+  checkArray(p.means, K * D, 'means', `[K=${K}, D=${D}]`, fk);
+  checkArray(p.covariances, K * D * D, 'covariances', `[K=${K}, D=${D}, D=${D}]`, fk);
+  checkArray(p.weights, K * A, 'weights', `[K=${K}, A=${A}]`, fk);
+  checkArray(p.obsOffset, D, 'obsOffset', `[D=${D}]`, fk);
+  const scale = checkArray(p.obsScale, D, 'obsScale', `[D=${D}]`, fk);
   for (let j = 0; j < D; j++) {
-    if (!(scale[j]! > 0) || !(Math.fround(scale[j]!) > 0)) {
-      throw new ValueError(`GMM-QF obsScale[${j}] = ${scale[j]} must be > 0 (and > 0 in float32): z = (φ(obs) − offset) / scale.`);
+    if (!(scale[j]! > 0) || !(fk.round(scale[j]!) > 0)) {
+      throw new ValueError(`GMM-QF obsScale[${j}] = ${scale[j]} must be > 0 (and > 0 in ${fk.precision}): z = (φ(obs) − offset) / scale.`);
     }
   }
   if (p.actionGrid !== undefined) {
@@ -141,25 +148,25 @@ function validate(p: GmmQfParams, meta: GmmQfExportMeta): Validated {
     if (typeof grid !== 'object' || grid === null || !(p.actionGrid.values instanceof Float64Array || Array.isArray(p.actionGrid.values))) {
       throw new ValueError(`exportGmmQf: params.actionGrid must be { shape, values: Float64Array [A, size], low, high }, got ${describeValue(grid)}.`);
     }
-    checkActionGrid(p.actionGrid, A, 'exportGmmQf');
+    checkActionGrid(p.actionGrid, A, 'exportGmmQf', fk.round);
   }
   const covs = Float64Array.from(p.covariances as ArrayLike<number>);
   for (let k = 0; k < K; k++) assertSpd(covs, D, `GMM-QF covariances[${k}]`, k * D * D);
   const W = precisionFactors(covs, K, D);
-  const factorsT = new Float32Array(K * D * D);
+  const factorsT = new Float64Array(K * D * D);
   for (let k = 0; k < K; k++) {
     const b = k * D * D;
     for (let r = 0; r < D; r++) {
       for (let c = 0; c < D; c++) {
         const w = W[b + r * D + c]!;
-        const f = Math.fround(w);
+        const f = fk.round(w);
         if (!Number.isFinite(f) || (w !== 0 && f === 0)) {
           throw new ValueError(
-            `GMM-QF covariances[${k}] is too close to singular for float32: its precision factor W[${r}][${c}] = ${w} ` +
-              `does not fit in float32. Regularise the covariance (add eps·I).`,
+            `GMM-QF covariances[${k}] is too close to singular for ${fk.precision}: its precision factor W[${r}][${c}] = ${w} ` +
+              `does not fit in ${fk.precision}. Regularise the covariance (add eps·I)${fk.precision === 'float32' ? " or export with { precision: 'float64' }" : ''}.`,
           );
         }
-        factorsT[b + c * D + r] = f; // transpose: factorsT[k][c][r] = W_k[r][c]
+        factorsT[b + c * D + r] = w; // transpose: factorsT[k][c][r] = W_k[r][c]
       }
     }
   }
@@ -249,25 +256,32 @@ interface Prepared extends Validated {
   /** The exported parameters (pruned unless options.prune is false). */
   exported: GmmQfParams;
   /** W_kᵀ of the exported components. */
-  exportedFactorsT: Float32Array;
+  exportedFactorsT: Float64Array;
   /** Components in the parameters as given (trained). */
   kTrained: number;
   pruned: number;
   allZero: boolean;
+  /** The resolved Q-family options. */
+  options: ResolvedQOptions;
+  fk: FloatKind;
 }
 
 function prepare(p: GmmQfParams, meta: GmmQfExportMeta, options: GmmQfExportOptions): Prepared {
-  if (typeof options !== 'object' || options === null) throw new ValueError(`exportGmmQf: options must be { prune?: boolean }, got ${describeValue(options)}.`);
+  if (typeof options !== 'object' || options === null) {
+    throw new ValueError(`exportGmmQf: options must be { prune?, precision?, sampling?, epsilon? }, got ${describeValue(options)}.`);
+  }
   if (options.prune !== undefined && typeof options.prune !== 'boolean') {
     throw new ValueError(`exportGmmQf: options.prune = ${describeValue(options.prune)} must be true or false (default true).`);
   }
-  const v = validate(p, meta);
-  if (options.prune === false) return { ...v, exported: p, exportedFactorsT: v.factorsT, kTrained: p.K, pruned: 0, allZero: false };
+  const o = resolveQOptions(options, 'exportGmmQf', ['prune']);
+  const fk = floatKind(o.precision);
+  const v = validate(p, meta, fk);
+  if (options.prune === false) return { ...v, exported: p, exportedFactorsT: v.factorsT, kTrained: p.K, pruned: 0, allZero: false, options: o, fk };
   const { params, kept, pruned, allZero } = pruneComponents(p);
   const DD = p.D * p.D;
-  const ft = new Float32Array(kept.length * DD);
+  const ft = new Float64Array(kept.length * DD);
   kept.forEach((k, i) => ft.set(v.factorsT.subarray(k * DD, (k + 1) * DD), i * DD));
-  return { ...v, exported: params, exportedFactorsT: ft, kTrained: p.K, pruned, allZero };
+  return { ...v, exported: params, exportedFactorsT: ft, kTrained: p.K, pruned, allZero, options: o, fk };
 }
 
 function metadataOf(p: GmmQfParams, meta: GmmQfExportMeta, prep: Prepared): GmmrlMetadataV1 {
@@ -285,6 +299,7 @@ function metadataOf(p: GmmQfParams, meta: GmmQfExportMeta, prep: Prepared): Gmmr
       components_pruned: prep.pruned,
     };
   }
+  const sampling = qSamplingSpec(prep.options, Boolean(p.actionGrid));
   // key order = the order of GmmrlMetadataV1's fields (optional ones only when present)
   return {
     schema_version: METADATA_SCHEMA_VERSION,
@@ -293,18 +308,20 @@ function metadataOf(p: GmmQfParams, meta: GmmQfExportMeta, prep: Prepared): Gmmr
     producer_version: GMMRL_VERSION,
     env_id: meta.envId,
     observation_space: { shape: [...meta.observationSpace.shape], low: [...meta.observationSpace.low], high: [...meta.observationSpace.high] },
-    action_space: actionSpaceSpec(A, p.actionGrid),
+    action_space: actionSpaceSpec(A, p.actionGrid, prep.fk),
     components: K,
+    ...(prep.options.precision === 'float64' ? { precision: 'float64' as const } : {}),
+    ...(sampling !== undefined ? { sampling } : {}),
     ...(prep.features !== 'identity' ? { features: { kind: prep.features, size: D, formula: FEATURE_FORMULAS[prep.features] } } : {}),
     normalization: {
-      offset: Array.from(p.obsOffset, (x) => Math.fround(x)),
-      scale: Array.from(p.obsScale, (x) => Math.fround(x)),
+      offset: Array.from(p.obsOffset, prep.fk.round),
+      scale: Array.from(p.obsScale, prep.fk.round),
       formula: prep.features === 'identity' ? NORMALIZATION_FORMULA : FEATURE_NORMALIZATION_FORMULA,
     },
     parameter_count: meta.parameterCount ?? prep.kTrained * (A + D + (D * (D + 1)) / 2),
     ...(sparsity !== undefined ? { sparsity } : {}),
-    inputs: [{ name: GMMQF_INPUT, dtype: 'float32', shape: ['N', prep.obsSize] }],
-    outputs: qOutputSpecs(A, p.actionGrid),
+    inputs: qInputSpecs(prep.obsSize, prep.options),
+    outputs: qOutputSpecs(A, p.actionGrid, prep.fk.dtype, sampling !== undefined),
     ...(meta.sourceCheckpointSha256 !== undefined ? { source_checkpoint_sha256: meta.sourceCheckpointSha256 } : {}),
     ...(meta.training !== undefined ? { training: meta.training } : {}),
   };
@@ -320,18 +337,27 @@ export function gmmQfMetadata(p: GmmQfParams, meta: GmmQfExportMeta, options: Gm
 
 /**
  * Appends the feature map's nodes (features.ts documents the op sequence) and returns the name of
- * the features [N, D]; identity returns `obs` itself. (The two boolean masks get no value_info:
- * GraphBuilder declares float and int64 values only; shape inference types them.)
+ * the features [N, D]; identity returns `obs` itself. (The two boolean masks get no value_info;
+ * shape inference types them.)
+ *
+ * Float64: ONNX Runtime has no float64 Atan kernel (cpu or wasm), so the float64 graph computes the
+ * angle in two steps. θ₀ = atan2 as above with Atan evaluated in float32 (Cast ratio → float,
+ * Atan, Cast → double; |θ₀ − θ| ≲ 1e-7), then one Newton-like correction with the float64 Sin/Cos
+ * kernels: θ = θ₀ + (y cos θ₀ − x sin θ₀) / (x cos θ₀ + y sin θ₀) = θ₀ + tan(θ − θ₀) for (x, y) =
+ * r (cos θ, sin θ), which leaves |θ − θ_exact| ≤ |δ|³/3 + O(2⁻⁵³) with |δ| ≲ 1e-7, i.e. float64
+ * accuracy (nodes gmmqf/features/atan_cast_float|atan|atan_cast_double, then refine/…:
+ * cos, sin, mul_y_cos, mul_x_sin, sub, mul_x_cos, mul_y_sin, add, div, add_step).
  */
-function addFeatureNodes(g: GraphBuilder, obs: string, kind: FeatureKind): string {
+function addFeatureNodes(g: GraphBuilder, obs: string, kind: FeatureKind, fk: FloatKind): string {
   if (kind === 'identity') return obs;
-  const F = ElemType.FLOAT;
+  const F = fk.F;
+  const piF = fk.precision === 'float32' ? PI_F32 : Math.PI;
   const idxCos = g.initializerInt64('gmmqf/features/const/cos_columns', [2], [0, 2]);
   const idxSin = g.initializerInt64('gmmqf/features/const/sin_columns', [2], [1, 3]);
   const idxVel = g.initializerInt64('gmmqf/features/const/velocity_columns', [2], [4, 5]);
-  const pi = g.initializerFloat32('gmmqf/features/const/pi', [], [PI_F32], 'float32(pi)');
-  const minusPi = g.initializerFloat32('gmmqf/features/const/minus_pi', [], [-PI_F32], '-float32(pi)');
-  const zero = g.initializerFloat32('gmmqf/features/const/zero', [], [0]);
+  const pi = g.initializerFloat('gmmqf/features/const/pi', F, [], [piF], `${fk.precision}(pi)`);
+  const minusPi = g.initializerFloat('gmmqf/features/const/minus_pi', F, [], [-piF], `-${fk.precision}(pi)`);
+  const zero = g.initializerFloat('gmmqf/features/const/zero', F, [], [0]);
   const gather = (name: string, idx: string, out: string): string => {
     const o = g.node({ name: `gmmqf/features/${name}`, opType: 'Gather', inputs: [obs, idx], outputs: [out], attributes: { axis: { kind: 'int', value: 1 } } });
     g.valueInfo(o, F, ['N', 2]);
@@ -342,7 +368,28 @@ function addFeatureNodes(g: GraphBuilder, obs: string, kind: FeatureKind): strin
   const vel = gather('gather_velocity', idxVel, 'gmmqf/features/velocity');
   const ratio = g.node({ name: 'gmmqf/features/div', opType: 'Div', inputs: [sin, cos], outputs: ['gmmqf/features/ratio'], doc: 'sin / cos' });
   g.valueInfo(ratio, F, ['N', 2]);
-  const base = g.node({ name: 'gmmqf/features/atan', opType: 'Atan', inputs: [ratio], outputs: ['gmmqf/features/atan_ratio'] });
+  let base: string;
+  if (fk.precision === 'float32') {
+    base = g.node({ name: 'gmmqf/features/atan', opType: 'Atan', inputs: [ratio], outputs: ['gmmqf/features/atan_ratio'] });
+  } else {
+    const r32 = g.node({
+      name: 'gmmqf/features/atan_cast_float',
+      opType: 'Cast',
+      inputs: [ratio],
+      outputs: ['gmmqf/features/ratio_float'],
+      attributes: { to: { kind: 'int', value: ElemType.FLOAT } },
+    });
+    g.valueInfo(r32, ElemType.FLOAT, ['N', 2]);
+    const a32 = g.node({ name: 'gmmqf/features/atan', opType: 'Atan', inputs: [r32], outputs: ['gmmqf/features/atan_ratio_float'], doc: 'float32 Atan (no float64 kernel in ONNX Runtime); refined below' });
+    g.valueInfo(a32, ElemType.FLOAT, ['N', 2]);
+    base = g.node({
+      name: 'gmmqf/features/atan_cast_double',
+      opType: 'Cast',
+      inputs: [a32],
+      outputs: ['gmmqf/features/atan_ratio'],
+      attributes: { to: { kind: 'int', value: ElemType.DOUBLE } },
+    });
+  }
   g.valueInfo(base, F, ['N', 2]);
   const ypos = g.node({ name: 'gmmqf/features/sin_nonnegative', opType: 'GreaterOrEqual', inputs: [sin, zero], outputs: ['gmmqf/features/sin_ge_0'] });
   const branch = g.node({ name: 'gmmqf/features/where_sign', opType: 'Where', inputs: [ypos, pi, minusPi], outputs: ['gmmqf/features/branch'], doc: 'sin >= 0 ? pi : -pi' });
@@ -350,8 +397,22 @@ function addFeatureNodes(g: GraphBuilder, obs: string, kind: FeatureKind): strin
   const xneg = g.node({ name: 'gmmqf/features/cos_negative', opType: 'Less', inputs: [cos, zero], outputs: ['gmmqf/features/cos_lt_0'] });
   const corr = g.node({ name: 'gmmqf/features/where_branch', opType: 'Where', inputs: [xneg, branch, zero], outputs: ['gmmqf/features/correction'], doc: 'cos < 0 ? branch : 0' });
   g.valueInfo(corr, F, ['N', 2]);
-  const theta = g.node({ name: 'gmmqf/features/add', opType: 'Add', inputs: [base, corr], outputs: ['gmmqf/features/angles'], doc: 'atan2(sin, cos)' });
+  let theta = g.node({ name: 'gmmqf/features/add', opType: 'Add', inputs: [base, corr], outputs: ['gmmqf/features/angles'], doc: 'atan2(sin, cos)' });
   g.valueInfo(theta, F, ['N', 2]);
+  if (fk.precision === 'float64') {
+    const n = (name: string, opType: string, inputs: string[], doc?: string): string => {
+      const o = g.node({ name: `gmmqf/features/refine/${name}`, opType, inputs, outputs: [`gmmqf/features/refine/${name}_out`], doc });
+      g.valueInfo(o, F, ['N', 2]);
+      return o;
+    };
+    const c = n('cos', 'Cos', [theta]);
+    const sn = n('sin', 'Sin', [theta]);
+    const num = n('sub', 'Sub', [n('mul_y_cos', 'Mul', [sin, c]), n('mul_x_sin', 'Mul', [cos, sn])], 'y cos(t0) - x sin(t0) = r sin(theta - t0)');
+    const den = n('add', 'Add', [n('mul_x_cos', 'Mul', [cos, c]), n('mul_y_sin', 'Mul', [sin, sn])], 'x cos(t0) + y sin(t0) = r cos(theta - t0)');
+    const step = n('div', 'Div', [num, den], 'tan(theta - t0)');
+    theta = g.node({ name: 'gmmqf/features/refine/add_step', opType: 'Add', inputs: [theta, step], outputs: ['gmmqf/features/angles_refined'], doc: 'theta = t0 + tan(theta - t0)' });
+    g.valueInfo(theta, F, ['N', 2]);
+  }
   const phi = g.node({
     name: 'gmmqf/features/concat',
     opType: 'Concat',
@@ -385,31 +446,36 @@ export function exportGmmQf(params: GmmQfParams, meta: GmmQfExportMeta, options:
         ? ` Every weight row of the ${prep.kTrained} trained components is zero: component 0 is kept alone so the graph is not empty, and q is identically 0.`
         : ` ${prep.pruned} of ${prep.kTrained} trained components had all-zero weight rows and were pruned (the same function).`;
 
-  const F = ElemType.FLOAT;
+  const { fk, options: o } = prep;
+  const F = fk.F;
   const g = new GraphBuilder(
     'gmmqf',
     `GMM Q-function, K=${K} components, D=${D} features, A=${A} actions${featureText}. ` +
       'q[n,a] = sum_k weights[k,a] * exp(-0.5 * ||W_k (z_n - means[k])||^2), z = (phi(obs) - offset) / scale; ' +
       (grid ? 'action_index = argmax_a q (first on ties), action = grid[action_index].' : 'action = argmax_a q (first on ties).') +
+      (o.sampling === 'none' ? '' : ` action_sampled: epsilon-greedy with epsilon = ${o.epsilon} (noise ${o.sampling}).`) +
+      ` Precision ${o.precision}.` +
       pruneText,
   );
   const obs = g.input(GMMQF_INPUT, F, ['N', obsSize], `Raw observations, one row per batch entry (N rows of ${obsSize}).`);
+  if (o.sampling === 'inputs') g.input(IO.noiseU, F, ['N'], 'Uniform noise on [0, 1), one per row, for the epsilon-greedy action_sampled.');
 
-  const phi = addFeatureNodes(g, obs, prep.features);
-  const offset = g.initializerFloat32('gmmqf/obs_offset', [D], p.obsOffset, 'Feature offset (normalization).');
-  const scale = g.initializerFloat32('gmmqf/obs_scale', [D], p.obsScale, 'Feature scale (normalization), > 0.');
-  const means = g.initializerFloat32('gmmqf/means', [K, D], p.means, 'Component means m_k, normalized coordinates.');
-  const factors = g.initializerFloat32(
+  const phi = addFeatureNodes(g, obs, prep.features, fk);
+  const offset = g.initializerFloat('gmmqf/obs_offset', F, [D], p.obsOffset, 'Feature offset (normalization).');
+  const scale = g.initializerFloat('gmmqf/obs_scale', F, [D], p.obsScale, 'Feature scale (normalization), > 0.');
+  const means = g.initializerFloat('gmmqf/means', F, [K, D], p.means, 'Component means m_k, normalized coordinates.');
+  const factors = g.initializerFloat(
     'gmmqf/precision_factors_t',
+    F,
     [K, D, D],
     prep.exportedFactorsT,
-    'Transposed precision factors W_k^T with W_k = L_k^-1, C_k = L_k L_k^T (computed in float64, rounded once).',
+    `Transposed precision factors W_k^T with W_k = L_k^-1, C_k = L_k L_k^T (computed in float64${fk.precision === 'float32' ? ', rounded once' : ''}).`,
   );
-  const weights = g.initializerFloat32('gmmqf/weights', [K, A], p.weights, 'Per-action weights xi[k, a].');
+  const weights = g.initializerFloat('gmmqf/weights', F, [K, A], p.weights, 'Per-action weights xi[k, a].');
   const axes1 = g.initializerInt64('gmmqf/const/axes_1', [1], [1]);
   const axes2 = g.initializerInt64('gmmqf/const/axes_2', [1], [2]);
   const axes23 = g.initializerInt64('gmmqf/const/axes_2_3', [2], [2, 3]);
-  const minusHalf = g.initializerFloat32('gmmqf/const/minus_half', [], [-0.5]);
+  const minusHalf = g.initializerFloat('gmmqf/const/minus_half', F, [], [-0.5]);
 
   // 1. normalization
   const centred = g.node({ name: 'gmmqf/normalize/sub', opType: 'Sub', inputs: [phi, offset], outputs: ['gmmqf/normalize/centred'] });
@@ -467,11 +533,18 @@ export function exportGmmQf(params: GmmQfParams, meta: GmmQfExportMeta, options:
   g.output(GMMQF_OUTPUT_Q, F, ['N', A], 'Q values, one row of A per observation.');
   g.node({ name: 'gmmqf/q/matmul', opType: 'MatMul', inputs: [act, weights], outputs: [GMMQF_OUTPUT_Q], doc: 'q = g · weights' });
   // 9. greedy action (and its grid value)
-  addGreedyActionHead(g, 'gmmqf', A, grid);
+  addGreedyActionHead(g, 'gmmqf', A, grid, F);
+  // 10. epsilon-greedy action_sampled (+ its grid value)
+  addSamplingHead(g, 'gmmqf', A, grid, fk, o);
 
-  const outputsText = grid
-    ? `outputs "q" [N, ${A}] float32, "action" [N, ${grid.shape.join(', ')}] float32 (the grid value) and "action_index" [N] int64`
-    : `outputs "q" [N, ${A}] float32 and "action" [N] int64`;
+  const T = fk.dtype;
+  const outputsText =
+    (grid
+      ? `outputs "q" [N, ${A}] ${T}, "action" [N, ${grid.shape.join(', ')}] ${T} (the grid value) and "action_index" [N] int64`
+      : `outputs "q" [N, ${A}] ${T} and "action" [N] int64`) +
+    (o.sampling === 'none'
+      ? ''
+      : `, and the epsilon-greedy "action_sampled"${grid ? ' + "action_sampled_index"' : ''} (epsilon ${o.epsilon}${o.sampling === 'in-graph' ? ', noise drawn in the graph: not reproducible across runtimes' : ''})`);
   return g.build({
     irVersion: GMMQF_IR_VERSION,
     opsetVersion: GMMQF_OPSET_VERSION,
@@ -479,8 +552,9 @@ export function exportGmmQf(params: GmmQfParams, meta: GmmQfExportMeta, options:
     producerVersion: GMMRL_VERSION,
     docString:
       meta.docString ??
-      `gmmrl GMM Q-function policy for ${meta.envId} (K=${K}, D=${D}, A=${A}${featureText}). Input "obs" [N, ${obsSize}] float32 (raw observations; ` +
-        `${prep.features === 'identity' ? '' : 'the feature map and '}normalization ${prep.features === 'identity' ? 'is' : 'are'} inside the graph); ${outputsText}. ` +
+      `gmmrl GMM Q-function policy for ${meta.envId} (K=${K}, D=${D}, A=${A}${featureText}). Input "obs" [N, ${obsSize}] ${T} (raw observations; ` +
+        `${prep.features === 'identity' ? '' : 'the feature map and '}normalization ${prep.features === 'identity' ? 'is' : 'are'} inside the graph)` +
+        `${o.sampling === 'inputs' ? ` and "noise_u" [N] ${T} (uniform [0, 1))` : ''}; ${outputsText}. ` +
         `See the gmmrl.metadata property (schema ${METADATA_SCHEMA_VERSION}).${pruneText}`,
     metadataProps: props,
   });

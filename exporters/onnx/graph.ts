@@ -1,9 +1,9 @@
 /**
  * A tiny ONNX graph builder over the generated protobuf code (./proto/onnx.js, from the official
  * onnx.proto). It covers what gmmrl's exporters need: typed graph inputs/outputs with symbolic
- * dimensions, float32/int64 initializers stored as little-endian raw_data, named nodes with
- * int/ints/float attributes and doc strings, value_info for intermediate values, and the model
- * header (IR version, opset imports, producer, doc string, metadata_props).
+ * dimensions, float32/float64/int64 initializers stored as little-endian raw_data, named nodes with
+ * int/ints/float/string attributes and doc strings, value_info for intermediate values, and the
+ * model header (IR version, opset imports, producer, doc string, metadata_props).
  *
  * It checks as it goes: names are unique, every node input is defined before it is used (so the
  * node list is topologically sorted, as ONNX requires), every declared output is produced.
@@ -15,6 +15,8 @@ import { onnx } from './proto/onnx.js';
 export const ElemType = {
   FLOAT: 1,
   INT64: 7,
+  BOOL: 9,
+  DOUBLE: 11,
 } as const;
 export type ElemType = (typeof ElemType)[keyof typeof ElemType];
 
@@ -24,7 +26,8 @@ export type Dim = number | string;
 export type AttributeValue =
   | { kind: 'int'; value: number }
   | { kind: 'ints'; value: number[] }
-  | { kind: 'float'; value: number };
+  | { kind: 'float'; value: number }
+  | { kind: 'string'; value: string };
 
 export interface NodeSpec {
   /** Unique node name, e.g. 'gmmqf/normalize/sub'. */
@@ -124,6 +127,33 @@ export class GraphBuilder {
     return name;
   }
 
+  /** A float64 constant (exactly `data`), stored as little-endian raw_data. */
+  initializerFloat64(name: string, dims: number[], data: ArrayLike<number>, doc?: string): string {
+    const count = dims.reduce((a, b) => a * b, 1);
+    if (data.length !== count) {
+      throw new ValueError(`GraphBuilder: initializer ${JSON.stringify(name)} has ${data.length} values for dims [${dims.join(', ')}] (${count}).`);
+    }
+    const raw = new Uint8Array(count * 8);
+    const view = new DataView(raw.buffer);
+    for (let i = 0; i < count; i++) {
+      const x = data[i]!;
+      if (typeof x !== 'number' || !Number.isFinite(x)) {
+        throw new ValueError(`GraphBuilder: initializer ${JSON.stringify(name)}[${i}] = ${x} is not a finite float64.`);
+      }
+      view.setFloat64(i * 8, x, true);
+    }
+    this.define(name, 'initializer');
+    this.initializers.push({ name, dims, data_type: ElemType.DOUBLE, raw_data: raw, doc_string: doc });
+    return name;
+  }
+
+  /** A floating-point constant of element type FLOAT (rounded once) or DOUBLE (exact). */
+  initializerFloat(name: string, elemType: ElemType, dims: number[], data: ArrayLike<number>, doc?: string): string {
+    if (elemType === ElemType.FLOAT) return this.initializerFloat32(name, dims, data, doc);
+    if (elemType === ElemType.DOUBLE) return this.initializerFloat64(name, dims, data, doc);
+    throw new ValueError(`GraphBuilder: initializerFloat needs ElemType.FLOAT or ElemType.DOUBLE, got ${elemType}.`);
+  }
+
   /** An int64 constant, stored as little-endian raw_data. */
   initializerInt64(name: string, dims: number[], data: readonly number[], doc?: string): string {
     const count = dims.reduce((a, b) => a * b, 1);
@@ -159,6 +189,8 @@ export class GraphBuilder {
           return { name, type: onnx.AttributeProto.AttributeType.INTS, ints: a.value };
         case 'float':
           return { name, type: onnx.AttributeProto.AttributeType.FLOAT, f: a.value };
+        case 'string':
+          return { name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(a.value) };
       }
     });
     this.nodes.push({

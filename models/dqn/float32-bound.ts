@@ -27,12 +27,9 @@
  * Σ|W||x| + |b| for a 128-wide layer, i.e. a relative 1e-5…1e-4 of |q| unless q itself cancels.
  */
 import type { DqnParams } from './params.js';
-import { dqnForward } from './reference.js';
+import { U32, mlpFloat32Bound, normalizationBound } from '../actor-critic/float32-bound.js';
 
-/** float32 unit roundoff. */
-export const U32 = 2 ** -24;
-/** Smallest normal float32: the most a flushed subnormal can lose. */
-const TINY32 = 2 ** -126;
+export { U32 };
 
 export interface DqnFloat32Bound {
   /** B [N, A]: the worst-case |q_float32 − q_float64| per entry. */
@@ -43,60 +40,11 @@ export interface DqnFloat32Bound {
   q: Float64Array;
 }
 
-/** The bound B for each entry [N, A] of a batch of raw (float32) observations [N, D]. */
+/** The bound B for each entry [N, A] of a batch of raw (float32) observations [N, D] (models/actor-critic/float32-bound.ts). */
 export function dqnFloat32Bound(p: DqnParams, obs: ArrayLike<number>, n: number): DqnFloat32Bound {
-  const u = U32;
-  const D = p.layers[0]!;
-  const L = p.layers.length - 1;
-  const acts = dqnForward(p, obs, n);
-  // input: normalization
-  let err = new Float64Array(n * D);
-  const z = acts[0]!;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < D; j++) {
-      const o = p.obsOffset[j]!;
-      const t = obs[i * D + j]! - o;
-      err[i * D + j] = (u * (Math.abs(o) + Math.abs(t))) / p.obsScale[j]! + 3 * u * Math.abs(z[i * D + j]!);
-    }
-  }
-  let magnitude = new Float64Array(0);
-  for (let l = 0; l < L; l++) {
-    const nin = p.layers[l]!;
-    const nout = p.layers[l + 1]!;
-    const gamma = ((nin + 2) * u) / (1 - (nin + 2) * u);
-    const W = p.weights[l]!;
-    const b = p.biases[l]!;
-    const x = acts[l]!;
-    const next = new Float64Array(n * nout);
-    const mag = new Float64Array(n * nout);
-    const abs = new Float64Array(nout); // Σ_i |W_ij| (|x_i| + |δx_i|)
-    const prop = new Float64Array(nout); // Σ_i |W_ij| |δx_i|
-    const plain = new Float64Array(nout); // Σ_i |W_ij| |x_i|
-    for (let r = 0; r < n; r++) {
-      abs.fill(0);
-      prop.fill(0);
-      plain.fill(0);
-      for (let k = 0; k < nin; k++) {
-        const xa = Math.abs(x[r * nin + k]!);
-        const e = err[r * nin + k]!;
-        const wr = k * nout;
-        for (let j = 0; j < nout; j++) {
-          const w = Math.abs(W[wr + j]!);
-          plain[j] += w * xa;
-          prop[j] += w * e;
-        }
-      }
-      for (let j = 0; j < nout; j++) {
-        const bj = Math.abs(b[j]!);
-        abs[j] = plain[j]! + prop[j]!;
-        next[r * nout + j] = gamma * (abs[j]! + bj) + prop[j]! + 2 * (nin + 1) * TINY32;
-        mag[r * nout + j] = plain[j]! + bj;
-      }
-    }
-    err = next; // ReLU is 1-Lipschitz: the error bound carries over unchanged
-    magnitude = mag;
-  }
-  return { bound: err, magnitude, q: acts[L]! };
+  const { z, err } = normalizationBound(obs, p.obsOffset, p.obsScale, n);
+  const { out, bound, magnitude } = mlpFloat32Bound(p, z, err, n);
+  return { bound, magnitude, q: out };
 }
 
 /** B [N, A] only. */

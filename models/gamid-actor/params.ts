@@ -11,6 +11,7 @@
 import { ShapeError, ValueError } from '../../runtime/errors.js';
 import { checkMlp, cloneMlp, mlpForward, type MlpParams } from '../actor-critic/mlp.js';
 import { scaleAction } from '../mixture-actor/head.js';
+import { epsilonGreedyIndex } from '../sampling.js';
 
 export interface GamidActorParams {
   /** Component networks [D, hidden…, A] (N ≥ 1). */
@@ -88,4 +89,20 @@ export function gamidGreedy(p: GamidActorParams, obs: ArrayLike<number>): Float6
   const A = p.actionLow.length;
   const i = argmax(q);
   return scaleAction(mu.subarray(i * A, (i + 1) * A), p.actionLow, p.actionHigh);
+}
+
+/**
+ * Sampled environment action for one raw observation from noise: u ∈ [0, 1) picks the component
+ * ε-greedily (models/sampling.ts: u < ε ? min(floor(u/ε·C), C − 1) : argmax_i q_i, ε = p.epsilon),
+ * eps [A] standard normal; a = clip(μ_index + σ·eps, −1, 1) with σ = p.explorationStd, and the
+ * environment action low + (a + 1)(high − low)/2. Returns the component index and that action.
+ */
+export function gamidSample(p: GamidActorParams, obs: ArrayLike<number>, u: number, eps: ArrayLike<number>): { index: number; action: Float64Array } {
+  const A = p.actionLow.length;
+  if (eps?.length !== A) throw new ShapeError(`gamidSample: eps must hold A = ${A} standard normal numbers, got ${eps?.length}.`);
+  const { mu, q } = gamidComponents(p.actors, p.critic, normalizeObs(p, obs));
+  const index = epsilonGreedyIndex(q, u, p.epsilon);
+  const a = new Float64Array(A);
+  for (let d = 0; d < A; d++) a[d] = Math.min(1, Math.max(-1, mu[index * A + d]! + p.explorationStd * eps[d]!));
+  return { index, action: scaleAction(a, p.actionLow, p.actionHigh) };
 }

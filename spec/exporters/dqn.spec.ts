@@ -1,6 +1,12 @@
 /**
  * DQN → ONNX exporter: structure, official checker, and numerical parity of ONNX Runtime (node,
- * cpu) against the float64 reference.
+ * cpu; web wasm for the sampling head and float64) against the float64 reference.
+ *
+ * The default export has the ε-greedy sampling head (input noise_u [N], output action_sampled);
+ * sampling 'none' is the greedy-only graph (input obs alone) exported before the sampling head
+ * existed. Sampled indices must equal epsilonGreedyIndex(q, u, ε) (models/sampling.ts) of the
+ * graph's own q, except where u lies within float32 rounding of ε or of a boundary of
+ * floor(u/ε·A) (counted, rare); float64 graphs match the float64 reference within 1e-9·(1 + |q|).
  *
  * Parity tolerance: |q_ort − q_ref| ≤ B (models/dqn/float32-bound.ts), the worst-case float32 error
  * bound of the graph's op sequence (u = 2⁻²⁴ per op, any summation order, constants rounded to
@@ -8,83 +14,38 @@
  * wherever the reference's gap exceeds B_a + B_b (elsewhere the model does not decide the action).
  */
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { exportDqn, dqnMetadata, DQN_IR_VERSION, DQN_OPSET_VERSION, type DqnExportMeta } from '../../exporters/index.js';
+import { exportDqn, dqnMetadata, DQN_IR_VERSION, DQN_OPSET_VERSION, type DqnExportMeta, type DqnExportOptions } from '../../exporters/index.js';
 import { onnx } from '../../exporters/onnx/proto/onnx.js';
 import type { DqnParams } from '../../models/dqn/params.js';
 import { argmaxRows, dqnQValues } from '../../models/dqn/reference.js';
 import { dqnQErrorBound } from '../../models/dqn/float32-bound.js';
 import { GMMRL_VERSION } from '../../models/version.js';
 import { ShapeError, ValueError } from '../../runtime/errors.js';
-import { loadPolicy } from '../../runtime/index.node.js';
+import { metadataFromProps, validateMetadata } from '../../runtime/metadata.js';
+import { epsilonGreedyIndex } from '../../models/sampling.js';
 import { Rng } from '../../sdk/util/rng.js';
+import { epsilonBoundary } from './actor-fixtures.js';
+import { PY, floats, maxDiff, pythonOnnxAvailable, runChecker, runOrt as runRt, runOrtTimes } from './harness.js';
 import { expectThrows } from '../helpers.js';
+
+const DEBUG = Boolean(process.env['GMMRL_DEBUG']);
 import { dqnMetaFor, linearGrid, productGrid, randomDqnParams, randomObservations, worstRatio } from '../models/dqn/fixtures.js';
 
-const PY = '/usr/bin/python3';
-const CHECK_SCRIPT = `
-import json, sys, onnx
-m = onnx.load(sys.argv[1])
-onnx.checker.check_model(m, full_check=True)
-inf = onnx.shape_inference.infer_shapes(m, strict_mode=True, check_type=True)
-def dims(vi):
-    return [d.dim_param if d.HasField('dim_param') else d.dim_value for d in vi.type.tensor_type.shape.dim]
-print(json.dumps({
-    'ir_version': m.ir_version,
-    'opset': [[o.domain, o.version] for o in m.opset_import],
-    'metadata': {p.key: p.value for p in m.metadata_props},
-    'ops': [n.op_type for n in m.graph.node],
-    'node_names': [n.name for n in m.graph.node],
-    'inputs': [[v.name, v.type.tensor_type.elem_type, dims(v)] for v in m.graph.input],
-    'outputs': [[v.name, v.type.tensor_type.elem_type, dims(v)] for v in inf.graph.output],
-    'value_info': {v.name: [v.type.tensor_type.elem_type, dims(v)] for v in inf.graph.value_info},
-}))
-`;
-
-interface CheckReport {
-  ir_version: number;
-  opset: [string, number][];
-  metadata: Record<string, string>;
-  ops: string[];
-  node_names: string[];
-  inputs: [string, number, (string | number)[]][];
-  outputs: [string, number, (string | number)[]][];
-  value_info: Record<string, [number, (string | number)[]]>;
-}
-
-function pythonOnnxAvailable(): boolean {
-  return spawnSync(PY, ['-c', 'import onnx'], { encoding: 'utf8' }).status === 0;
-}
-
-/** The official checker (full_check) and strict shape inference with type checks, on bytes. */
-function runChecker(bytes: Uint8Array): { ok: boolean; stderr: string; report?: CheckReport } {
-  const dir = mkdtempSync(join(tmpdir(), 'gmmrl-dqn-onnx-'));
-  try {
-    const file = join(dir, 'model.onnx');
-    writeFileSync(file, bytes);
-    const r = spawnSync(PY, ['-c', CHECK_SCRIPT, file], { encoding: 'utf8', timeout: 60_000 });
-    if (r.status !== 0) return { ok: false, stderr: r.stderr };
-    return { ok: true, stderr: r.stderr, report: JSON.parse(r.stdout) as CheckReport };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function runOrt(bytes: Uint8Array, obs: Float32Array, n: number, D: number): Promise<Record<string, ort.Tensor>> {
+/** Runs a float32 graph on onnxruntime-node; feeds noise_u (default 0.5: greedy) when the graph has that input. */
+async function runOrt(bytes: Uint8Array, obs: Float32Array, n: number, D: number, u?: Float32Array): Promise<Record<string, ort.Tensor>> {
   const s = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
   try {
-    return (await s.run({ obs: new ort.Tensor('float32', obs, [n, D]) })) as Record<string, ort.Tensor>;
+    const feeds: Record<string, ort.Tensor> = { obs: new ort.Tensor('float32', obs, [n, D]) };
+    if (s.inputNames.includes('noise_u')) feeds['noise_u'] = new ort.Tensor('float32', u ?? new Float32Array(n).fill(0.5), [n]);
+    return (await s.run(feeds)) as Record<string, ort.Tensor>;
   } finally {
     await s.release();
   }
 }
 
-/** The documented node sequence for layers. */
-function expectedNodes(layers: number[], grid: boolean): { ops: string[]; names: string[] } {
+/** The documented node sequence for layers (sampling head: qhead.ts addSamplingHead). */
+function expectedNodes(layers: number[], grid: boolean, sampling: 'inputs' | 'in-graph' | 'none' = 'inputs', epsilon = 0.05): { ops: string[]; names: string[] } {
   const ops = ['Sub', 'Div'];
   const names = ['dqn/normalize/sub', 'dqn/normalize/div'];
   const L = layers.length - 1;
@@ -101,6 +62,20 @@ function expectedNodes(layers: number[], grid: boolean): { ops: string[]; names:
   if (grid) {
     ops.push('Gather', 'Reshape');
     names.push('dqn/action/gather', 'dqn/action/reshape');
+  }
+  if (sampling === 'none') return { ops, names };
+  if (sampling === 'in-graph' && epsilon > 0) {
+    ops.push('RandomUniformLike');
+    names.push('dqn/noise/random_uniform');
+  }
+  const eg = epsilon === 0 ? [['Identity', 'identity']] : [['Less', 'less'], ['Div', 'div'], ['Mul', 'mul'], ['Floor', 'floor'], ['Clip', 'clip'], ['Cast', 'cast'], ['Where', 'where']];
+  for (const [op, n] of eg) {
+    ops.push(op!);
+    names.push(`dqn/sample/epsilon_greedy/${n}`);
+  }
+  if (grid) {
+    ops.push('Gather', 'Reshape');
+    names.push('dqn/sample/gather', 'dqn/sample/reshape');
   }
   return { ops, names };
 }
@@ -134,6 +109,7 @@ describe('exporters/onnx/dqn', function () {
       expect(model.producer_name).to.equal('gmmrl');
       expect(model.producer_version).to.equal(GMMRL_VERSION);
       expect(model.doc_string).to.match(/DQN policy for Test-v0 \(MLP \[4, 16, 8, 2\], 234 parameters\)/);
+      expect(model.doc_string).to.match(/"noise_u" \[N\] float32 \(uniform \[0, 1\)\).*epsilon-greedy "action_sampled" \(epsilon 0\.05\)/);
       expect(model.graph!.doc_string).to.match(/relu/);
     });
 
@@ -151,6 +127,11 @@ describe('exporters/onnx/dqn', function () {
       expect(byName['dqn/layer1/matmul']!.input).to.deep.equal(['dqn/layer0/activation', 'dqn/layer1/weight']);
       expect(byName['dqn/layer2/add']!.output).to.deep.equal(['q']);
       expect(byName['dqn/action/argmax']!.input).to.deep.equal(['q']);
+      expect(byName['dqn/sample/epsilon_greedy/less']!.input).to.deep.equal(['noise_u', 'dqn/sample/epsilon_greedy/epsilon']);
+      expect(byName['dqn/sample/epsilon_greedy/where']!.input).to.deep.equal(['dqn/sample/epsilon_greedy/explore', 'dqn/sample/epsilon_greedy/random_index', 'action']);
+      expect(byName['dqn/sample/epsilon_greedy/where']!.output).to.deep.equal(['action_sampled']);
+      expect(model.graph!.input!.map((v) => v.name)).to.deep.equal(['obs', 'noise_u']);
+      expect(model.graph!.output!.map((v) => v.name)).to.deep.equal(['q', 'action', 'action_sampled']);
       const attr = (n: string, a: string) => Number(byName[n]!.attribute!.find((x) => x.name === a)!.i!.toString());
       expect([attr('dqn/action/argmax', 'axis'), attr('dqn/action/argmax', 'keepdims'), attr('dqn/action/argmax', 'select_last_index')]).to.deep.equal([1, 0, 0]);
     });
@@ -166,15 +147,21 @@ describe('exporters/onnx/dqn', function () {
       for (const t of model.graph!.initializer!) expect(t.float_data ?? [], t.name!).to.have.length(0);
     });
 
-    it('writes the metadata contract (schema 1, family dqn: network and parameter_count, no components)', () => {
+    it('writes the metadata contract (schema 1, family dqn: sampling, network and parameter_count, no components)', () => {
       const props = Object.fromEntries(model.metadata_props.map((e) => [e.key, e.value]));
       expect(Object.keys(props)).to.deep.equal(['gmmrl.schema_version', 'gmmrl.family', 'gmmrl.metadata']);
       expect(props['gmmrl.family']).to.equal('dqn');
       const m = JSON.parse(props['gmmrl.metadata']!);
       expect(Object.keys(m)).to.deep.equal([
-        'schema_version', 'family', 'producer', 'producer_version', 'env_id', 'observation_space', 'action_space',
+        'schema_version', 'family', 'producer', 'producer_version', 'env_id', 'observation_space', 'action_space', 'sampling',
         'normalization', 'inputs', 'outputs', 'parameter_count', 'network', 'source_checkpoint_sha256', 'training',
       ]);
+      expect(m.sampling).to.deep.equal({
+        kind: 'epsilon-greedy',
+        noise: 'inputs',
+        epsilon: 0.05,
+        formula: 'action_sampled = u < epsilon ? min(floor(u / epsilon * A), A - 1) : argmax_a q (first index on ties), u = noise_u ~ U[0, 1).',
+      });
       expect(m).to.deep.include({ schema_version: 1, family: 'dqn', producer: 'gmmrl', producer_version: GMMRL_VERSION, env_id: 'Test-v0', parameter_count: 234 });
       expect(m).to.not.have.property('components');
       expect(m.network).to.deep.equal({ layers: [4, 16, 8, 2], activation: 'relu' });
@@ -185,10 +172,14 @@ describe('exporters/onnx/dqn', function () {
         scale: Array.from(p.obsScale, Math.fround),
         formula: 'z = (obs - offset) / scale, inside the graph',
       });
-      expect(m.inputs).to.deep.equal([{ name: 'obs', dtype: 'float32', shape: ['N', 4] }]);
+      expect(m.inputs).to.deep.equal([
+        { name: 'obs', dtype: 'float32', shape: ['N', 4] },
+        { name: 'noise_u', dtype: 'float32', shape: ['N'] },
+      ]);
       expect(m.outputs).to.deep.equal([
         { name: 'q', dtype: 'float32', shape: ['N', 2] },
         { name: 'action', dtype: 'int64', shape: ['N'] },
+        { name: 'action_sampled', dtype: 'int64', shape: ['N'] },
       ]);
       expect(m.source_checkpoint_sha256).to.equal('cd'.repeat(32));
       expect(m.training).to.deep.equal({ algorithm: 'dqn', steps: 1000, gradClip: null });
@@ -198,20 +189,44 @@ describe('exporters/onnx/dqn', function () {
       expect(Buffer.from(exportDqn(p, meta)).equals(Buffer.from(bytes))).to.equal(true);
     });
 
-    it('loads through gmmrl/runtime (loadPolicy) as family dqn; q and actions equal ONNX Runtime run directly', async () => {
-      const policy = await loadPolicy(bytes);
-      try {
-        expect(policy.info.metadata.family).to.equal('dqn');
-        expect(policy.info.metadata.network).to.deep.equal({ layers: [4, 16, 8, 2], activation: 'relu' });
-        expect(policy.info.numActions).to.equal(2);
-        const obs = randomObservations(new Rng(2), p, 40);
-        const direct = await runOrt(bytes, obs, 40, 4);
-        const rows = await policy.qBatch(obs);
-        expect(rows.flatMap((r) => Array.from(r))).to.deep.equal(Array.from(direct['q']!.data as Float32Array));
-        expect(Array.from(await policy.actBatch(obs))).to.deep.equal(Array.from(direct['action']!.data as BigInt64Array, Number));
-      } finally {
-        await policy.dispose();
+    it('metadataFromProps reads back and validates (family contract) every variant: sampling inputs / in-graph / none, float64, grid', () => {
+      const pg = randomDqnParams(new Rng(4), [3, 8, 4], { actionGrid: productGrid(2, -1, 1) });
+      const variants: [DqnParams, DqnExportMeta, DqnExportOptions | undefined][] = [
+        [p, meta, undefined],
+        [p, meta, { sampling: 'in-graph', epsilon: 0.2 }],
+        [p, meta, { sampling: 'none' }],
+        [p, meta, { precision: 'float64' }],
+        [pg, dqnMetaFor(pg), { precision: 'float64', sampling: 'in-graph', epsilon: 1 }],
+        [pg, dqnMetaFor(pg), undefined],
+      ];
+      for (const [q, mt, opts] of variants) {
+        const bytes2 = exportDqn(q, mt, opts);
+        const pr = new Map(onnx.ModelProto.decode(bytes2).metadata_props.map((e) => [e.key!, e.value!]));
+        const back = metadataFromProps(pr);
+        expect(back, JSON.stringify(opts)).to.deep.equal(validateMetadata(JSON.parse(JSON.stringify(dqnMetadata(q, mt, opts)))));
+        expect(back.precision ?? 'float32').to.equal(opts?.precision ?? 'float32');
+        if (opts?.sampling === 'none') expect(back).to.not.have.property('sampling');
+        else expect(back.sampling).to.deep.include({ kind: 'epsilon-greedy', noise: opts?.sampling ?? 'inputs', epsilon: opts?.epsilon ?? 0.05 });
+        if (opts?.sampling === 'in-graph') expect(back.sampling!.formula).to.match(/NOT reproducible across runtimes/);
       }
+    });
+
+    it("sampling 'none' is the greedy-only graph of before the sampling head: input obs alone, outputs q and action", async () => {
+      const none = onnx.ModelProto.decode(exportDqn(p, meta, { sampling: 'none' }));
+      const want = expectedNodes([4, 16, 8, 2], false, 'none');
+      expect(none.graph!.node!.map((n) => n.op_type)).to.deep.equal(want.ops);
+      expect(none.graph!.node!.map((n) => n.name)).to.deep.equal(want.names);
+      expect(none.graph!.input!.map((v) => v.name)).to.deep.equal(['obs']);
+      expect(none.graph!.output!.map((v) => v.name)).to.deep.equal(['q', 'action']);
+      const m = dqnMetadata(p, meta, { sampling: 'none' });
+      expect(m).to.not.have.property('sampling');
+      expect(m.inputs).to.deep.equal([{ name: 'obs', dtype: 'float32', shape: ['N', 4] }]);
+      // q and action are the same numbers as the default graph's
+      const obs = randomObservations(new Rng(2), p, 40);
+      const [a, b] = await Promise.all([runOrt(exportDqn(p, meta, { sampling: 'none' }), obs, 40, 4), runOrt(bytes, obs, 40, 4)]);
+      expect(Array.from(a['q']!.data as Float32Array)).to.deep.equal(Array.from(b['q']!.data as Float32Array));
+      expect(Array.from(a['action']!.data as BigInt64Array)).to.deep.equal(Array.from(b['action']!.data as BigInt64Array));
+      expect(a).to.not.have.property('action_sampled');
     });
   });
 
@@ -229,10 +244,16 @@ describe('exporters/onnx/dqn', function () {
       ['[3, 16, 5] with a 5-point grid over [-2, 2]', randomDqnParams(new Rng(13), [3, 16, 5], { actionGrid: linearGrid(5, -2, 2) })],
       ['[2, 8, 8, 9] with a 3×3 grid of 2-vectors', randomDqnParams(new Rng(14), [2, 8, 8, 9], { actionGrid: productGrid(3, -1, 1) })],
     ];
-    for (const [what, p] of cases) {
-      it(`passes for ${what}; python reads back what we wrote`, () => {
+    const modes: [string, DqnExportOptions | undefined][] = [
+      ['default (float32, noise_u input, epsilon 0.05)', undefined],
+      ['sampling none', { sampling: 'none' }],
+      ['float64, in-graph noise', { precision: 'float64', sampling: 'in-graph' }],
+      ['float64, noise input, epsilon 0', { precision: 'float64', epsilon: 0 }],
+    ];
+    for (const [what, p] of cases) for (const [mode, opts] of modes) {
+      it(`passes for ${what}, ${mode}; python reads back what we wrote`, () => {
         const meta = dqnMetaFor(p, { training: { algorithm: 'dqn', seed: 3 } });
-        const r = runChecker(exportDqn(p, meta));
+        const r = runChecker(exportDqn(p, meta, opts));
         expect(r.ok, r.stderr).to.equal(true);
         const rep = r.report!;
         const { layers } = p;
@@ -241,19 +262,24 @@ describe('exporters/onnx/dqn', function () {
         const A = layers[L]!;
         expect(rep.ir_version).to.equal(8);
         expect(rep.opset).to.deep.equal([['', 17]]);
-        expect(JSON.parse(rep.metadata['gmmrl.metadata']!)).to.deep.equal(JSON.parse(JSON.stringify(dqnMetadata(p, meta))));
-        const want = expectedNodes([...layers], Boolean(p.actionGrid));
+        expect(JSON.parse(rep.metadata['gmmrl.metadata']!)).to.deep.equal(JSON.parse(JSON.stringify(dqnMetadata(p, meta, opts))));
+        const sampling = opts?.sampling ?? 'inputs';
+        const want = expectedNodes([...layers], Boolean(p.actionGrid), sampling, opts?.epsilon ?? 0.05);
         expect(rep.ops).to.deep.equal(want.ops);
         expect(rep.node_names).to.deep.equal(want.names);
-        expect(rep.inputs).to.deep.equal([['obs', 1, ['N', D]]]);
+        const F = opts?.precision === 'float64' ? 11 : 1;
+        expect(rep.inputs).to.deep.equal(sampling === 'inputs' ? [['obs', F, ['N', D]], ['noise_u', F, ['N']]] : [['obs', F, ['N', D]]]);
+        const sampled = sampling === 'none' ? [] : p.actionGrid ? [['action_sampled_index', 7, ['N']], ['action_sampled', F, ['N', ...p.actionGrid.shape]]] : [['action_sampled', 7, ['N']]];
         if (p.actionGrid) {
-          expect(rep.outputs).to.deep.equal([['q', 1, ['N', A]], ['action_index', 7, ['N']], ['action', 1, ['N', ...p.actionGrid.shape]]]);
+          expect(rep.outputs).to.deep.equal([['q', F, ['N', A]], ['action_index', 7, ['N']], ['action', F, ['N', ...p.actionGrid.shape]], ...sampled]);
         } else {
-          expect(rep.outputs).to.deep.equal([['q', 1, ['N', A]], ['action', 7, ['N']]]);
+          expect(rep.outputs).to.deep.equal([['q', F, ['N', A]], ['action', 7, ['N']], ...sampled]);
         }
-        expect(rep.value_info['dqn/normalize/z']).to.deep.equal([1, ['N', D]]);
-        for (let l = 0; l < L; l++) expect(rep.value_info[`dqn/layer${l}/linear`], `layer ${l}`).to.deep.equal([1, ['N', layers[l + 1]!]]);
-        for (let l = 0; l < L - 1; l++) expect(rep.value_info[`dqn/layer${l}/activation`], `layer ${l}`).to.deep.equal([1, ['N', layers[l + 1]!]]);
+        expect(rep.initializer_types.filter((t) => t !== 7), 'every float constant has the precision').to.deep.equal([F]);
+        expect(rep.value_info['dqn/normalize/z']).to.deep.equal([F, ['N', D]]);
+        for (let l = 0; l < L; l++) expect(rep.value_info[`dqn/layer${l}/linear`], `layer ${l}`).to.deep.equal([F, ['N', layers[l + 1]!]]);
+        for (let l = 0; l < L - 1; l++) expect(rep.value_info[`dqn/layer${l}/activation`], `layer ${l}`).to.deep.equal([F, ['N', layers[l + 1]!]]);
+        if (sampling !== 'none' && (opts?.epsilon ?? 0.05) > 0) expect(rep.value_info['dqn/sample/epsilon_greedy/random_index']).to.deep.equal([7, ['N']]);
       });
     }
 
@@ -345,6 +371,96 @@ describe('exporters/onnx/dqn', function () {
     });
   });
 
+  describe('ε-greedy sampling head (node cpu and web wasm, float32 and float64)', () => {
+    const N = 400;
+    const cases: [string, DqnParams][] = [
+      ['discrete [4, 32, 3]', randomDqnParams(new Rng(90), [4, 32, 3], { float32: false })],
+      ['5-point grid [3, 16, 5]', randomDqnParams(new Rng(91), [3, 16, 5], { float32: false, actionGrid: linearGrid(5, -2, 2) })],
+    ];
+    for (const [what, p] of cases) {
+      for (const precision of ['float32', 'float64'] as const) {
+        it(`${what}, ${precision}: action_sampled = epsilonGreedyIndex(q, noise_u, ε) (ε = 0.3), boundaries counted; ${precision === 'float64' ? 'q within 1e-9 of the reference' : 'q within the float32 bound'}`, async () => {
+          const rng = new Rng(92);
+          const D = p.layers[0]!;
+          const A = p.layers.at(-1)!;
+          const eps = 0.3;
+          const obs = randomObservations(rng, p, N);
+          const r = precision === 'float32' ? Math.fround : (x: number) => x;
+          const u = Float64Array.from({ length: N }, () => Math.min(r(rng.uniform()), precision === 'float32' ? 1 - 2 ** -24 : 1 - 2 ** -53));
+          const bytes = exportDqn(p, dqnMetaFor(p), { precision, epsilon: eps });
+          const ref = dqnQValues(p, obs, N);
+          const bound = dqnQErrorBound(p, obs, N);
+          const feeds = { obs: { dtype: precision, data: floats(precision, obs), dims: [N, D] }, noise_u: { dtype: precision, data: floats(precision, u), dims: [N] } };
+          const outs = { node: await runRt('node', bytes, feeds), web: await runRt('web', bytes, feeds) };
+          for (const rt of ['node', 'web'] as const) {
+            const out = outs[rt];
+            const q = out['q']!.data as Float32Array | Float64Array;
+            expect(out['q']!.type).to.equal(precision);
+            if (precision === 'float64') expect(maxDiff(q, ref).rel, `${rt} q`).to.be.at.most(1e-9);
+            else expect(worstRatio(q, ref, bound).ratio, `${rt} q`).to.be.at.most(1);
+            const greedy = out[p.actionGrid ? 'action_index' : 'action']!.data;
+            const sampled = out[p.actionGrid ? 'action_sampled_index' : 'action_sampled']!.data;
+            let boundary = 0;
+            let explored = 0;
+            for (let i = 0; i < N; i++) {
+              const want = epsilonGreedyIndex(Array.from(q.subarray(i * A, (i + 1) * A)), u[i]!, eps);
+              if (sampled[i] !== want) {
+                expect(precision === 'float32' && epsilonBoundary(u[i]!, eps, A), `${rt} row ${i}: sampled ${sampled[i]}, epsilonGreedyIndex ${want}, u ${u[i]}`).to.equal(true);
+                boundary++;
+              }
+              if (sampled[i] !== greedy[i]) explored++;
+              if (u[i]! >= eps) expect(sampled[i], `${rt} row ${i} greedy branch`).to.equal(greedy[i]);
+            }
+            if (DEBUG) console.log(`dqn sampling ${what} ${precision} ${rt}: ${boundary} boundary rows, ${explored} explored`);
+            expect(boundary).to.be.at.most(0.01 * N);
+            expect(explored).to.be.greaterThan(0.1 * N);
+            if (p.actionGrid) {
+              const size = 1;
+              const act = out['action_sampled']!.data;
+              expect(out['action_sampled']!.dims).to.deep.equal([N, 1]);
+              for (let i = 0; i < N; i++) expect(act[i], `${rt} row ${i}`).to.equal(r(p.actionGrid.values[sampled[i]! * size]!));
+            }
+          }
+          // web vs node: float32 q within the sum of both bounds, float64 within 1e-12
+          if (precision === 'float64') expect(maxDiff(outs.web['q']!.data, outs.node['q']!.data).rel).to.be.at.most(1e-12);
+          else expect(worstRatio(outs.web['q']!.data, outs.node['q']!.data, bound.map((b) => 2 * b)).ratio).to.be.at.most(1);
+        });
+      }
+    }
+
+    it('ε = 0 is the greedy action (an Identity node); ε = 1 spreads stratified u evenly over the actions', async () => {
+      const p = cases[0]![1];
+      const obs = randomObservations(new Rng(93), p, 300);
+      const u = Float32Array.from({ length: 300 }, (_, i) => (i + 0.5) / 300);
+      const zero = await runOrt(exportDqn(p, dqnMetaFor(p), { epsilon: 0 }), obs, 300, 4, u);
+      expect(Array.from(zero['action_sampled']!.data as BigInt64Array)).to.deep.equal(Array.from(zero['action']!.data as BigInt64Array));
+      const one = await runOrt(exportDqn(p, dqnMetaFor(p), { epsilon: 1 }), obs, 300, 4, u);
+      const counts = [0, 0, 0];
+      for (const a of one['action_sampled']!.data as BigInt64Array) counts[Number(a)]!++;
+      expect(counts).to.deep.equal([100, 100, 100]);
+    });
+
+    it('in-graph noise (node and web, float32 and float64): q and action equal the inputs variant; ε = 1 draws every action equally often', async () => {
+      const p = cases[1]![1];
+      const N2 = 5000;
+      const obs = randomObservations(new Rng(94), p, N2);
+      for (const rt of ['node', 'web'] as const) {
+        for (const precision of ['float32', 'float64'] as const) {
+          const feeds = { obs: { dtype: precision, data: floats(precision, obs), dims: [N2, 3] } };
+          const ref = await runRt(rt, exportDqn(p, dqnMetaFor(p), { precision, sampling: 'none' }), feeds);
+          const [a, b] = await runOrtTimes(rt, exportDqn(p, dqnMetaFor(p), { precision, sampling: 'in-graph', epsilon: 1 }), feeds, 2);
+          for (const k of ['q', 'action', 'action_index']) expect(Array.from(a![k]!.data), `${rt} ${precision} ${k}`).to.deep.equal(Array.from(ref[k]!.data));
+          const counts = [0, 0, 0, 0, 0];
+          for (const i of a!['action_sampled_index']!.data) counts[i]!++;
+          const sd = Math.sqrt(N2 * 0.2 * 0.8);
+          for (const c of counts) expect(Math.abs(c - N2 / 5), `${rt} ${precision} ${counts}`).to.be.below(5 * sd);
+          for (let i = 0; i < N2; i++) expect(a!['action_sampled']!.data[i]).to.equal([-2, -1, 0, 1, 2][a!['action_sampled_index']!.data[i]!]);
+          expect(Array.from(a!['action_sampled_index']!.data)).to.not.deep.equal(Array.from(b!['action_sampled_index']!.data));
+        }
+      }
+    });
+  });
+
   describe('input validation', () => {
     const good = randomDqnParams(new Rng(3), [2, 4, 2]);
     const meta = dqnMetaFor(good);
@@ -397,6 +513,19 @@ describe('exporters/onnx/dqn', function () {
       expectThrows(() => exportDqn(good, { ...meta, observationSpace: { shape: [2], low: [1, NaN], high: [2, 2] } }), ValueError, /observationSpace\.low\[1\] is NaN/);
       expectThrows(() => exportDqn(good, { ...meta, observationSpace: { shape: [2], low: [3, 0], high: [2, 2] } }), ValueError, /low\[0\] = 3 exceeds high\[0\] = 2/);
       expectThrows(() => exportDqn(good, { ...meta, training: { n: 1n } as unknown as Record<string, unknown> }), ValueError, /bigint/);
+    });
+
+    it('rejects bad options naming the option and the value; float64 takes parameters beyond float32 range', () => {
+      expectThrows(() => exportDqn(good, meta, { epsilon: 2 }), ValueError, /exportDqn: options\.epsilon = 2 must be a probability in \[0, 1\] \(default 0\.05\)/);
+      expectThrows(() => exportDqn(good, meta, { epsilon: NaN }), ValueError, /options\.epsilon = NaN/);
+      expectThrows(() => exportDqn(good, meta, { sampling: 'random' as never }), ValueError, /options\.sampling = "random" must be "inputs" .*"in-graph" .*"none"/);
+      expect(dqnMetadata(good, meta, { sampling: 'none', epsilon: 0.1 })).to.not.have.property('sampling'); // ε is unused without the head
+      expectThrows(() => exportDqn(good, meta, { precision: 'double' as never }), ValueError, /options\.precision = "double" must be "float32" \(default\) or "float64"/);
+      expectThrows(() => exportDqn(good, meta, { prune: true } as never), ValueError, /exportDqn: unknown option "prune"/);
+      const big = good.weights[0]!.slice();
+      big[2] = 1e39;
+      expectThrows(() => exportDqn(withP({ weights: [big, good.weights[1]!] }), meta), ValueError, /precision: 'float64'/);
+      expect(() => exportDqn(withP({ weights: [big, good.weights[1]!] }), meta, { precision: 'float64' })).to.not.throw();
     });
   });
 });

@@ -27,6 +27,11 @@ import { ACROBOT_HIGH, ACROBOT_LOW, acrobotObservations, acrobotParams } from '.
 import { Rng } from '../../sdk/util/rng.js';
 import { expectThrows } from '../helpers.js';
 import { metaFor, qErrorBound, randomObservations, randomParams, worstRatio } from './fixtures.js';
+import { epsilonGreedyIndex } from '../../models/sampling.js';
+import { metadataFromProps, validateMetadata } from '../../runtime/metadata.js';
+import type { GmmQfExportOptions } from '../../exporters/onnx/gmmqf.js';
+import { epsilonBoundary } from './actor-fixtures.js';
+import { floats, maxDiff, requireChecker, runChecker as runCheckerFull, runOrt as runRt, runOrtTimes } from './harness.js';
 
 const PY = '/usr/bin/python3';
 const CHECK_SCRIPT = `
@@ -87,18 +92,30 @@ function runChecker(bytes: Uint8Array): CheckResult {
   }
 }
 
+/** Feeds obs, and noise_u (default 0.5: the greedy branch for ε ≤ 0.5) when the graph has that input. */
+function feedsFor(s: ort.InferenceSession, obs: Float32Array, n: number, D: number, u?: Float32Array): Record<string, ort.Tensor> {
+  const feeds: Record<string, ort.Tensor> = { obs: new ort.Tensor('float32', obs, [n, D]) };
+  if (s.inputNames.includes('noise_u')) feeds['noise_u'] = new ort.Tensor('float32', u ?? new Float32Array(n).fill(0.5), [n]);
+  return feeds;
+}
+
 async function runOrt(bytes: Uint8Array, obs: Float32Array, n: number, D: number): Promise<{ q: Float32Array; action: BigInt64Array }> {
   const s = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
   try {
-    const out = await s.run({ obs: new ort.Tensor('float32', obs, [n, D]) });
+    const out = await s.run(feedsFor(s, obs, n, D));
     return { q: out['q']!.data as Float32Array, action: out['action']!.data as BigInt64Array };
   } finally {
     await s.release();
   }
 }
 
-const EXPECTED_OPS = ['Sub', 'Div', 'Unsqueeze', 'Sub', 'Unsqueeze', 'MatMul', 'Mul', 'ReduceSum', 'Mul', 'Exp', 'MatMul', 'ArgMax'];
-const EXPECTED_NODE_NAMES = [
+/** The greedy-only graph (sampling 'none', as exported before the sampling head). */
+const GREEDY_OPS = ['Sub', 'Div', 'Unsqueeze', 'Sub', 'Unsqueeze', 'MatMul', 'Mul', 'ReduceSum', 'Mul', 'Exp', 'MatMul', 'ArgMax'];
+/** The ε-greedy head appended by default (qhead.ts addSamplingHead, ε > 0). */
+const SAMPLING_OPS = ['Less', 'Div', 'Mul', 'Floor', 'Clip', 'Cast', 'Where'];
+const SAMPLING_NODE_NAMES = ['less', 'div', 'mul', 'floor', 'clip', 'cast', 'where'].map((n) => `gmmqf/sample/epsilon_greedy/${n}`);
+const EXPECTED_OPS = [...GREEDY_OPS, ...SAMPLING_OPS];
+const GREEDY_NODE_NAMES = [
   'gmmqf/normalize/sub',
   'gmmqf/normalize/div',
   'gmmqf/kernel/unsqueeze_z',
@@ -112,6 +129,7 @@ const EXPECTED_NODE_NAMES = [
   'gmmqf/q/matmul',
   'gmmqf/action/argmax',
 ];
+const EXPECTED_NODE_NAMES = [...GREEDY_NODE_NAMES, ...SAMPLING_NODE_NAMES];
 
 function initializer(model: onnx.ModelProto, name: string): { dims: number[]; values: number[] } {
   const t = model.graph!.initializer!.find((x) => x.name === name);
@@ -124,6 +142,8 @@ function initializer(model: onnx.ModelProto, name: string): { dims: number[]; va
   else for (let i = 0; i < raw.byteLength / 8; i++) values.push(Number(view.getBigInt64(i * 8, true)));
   return { dims, values };
 }
+
+const DEBUG = Boolean(process.env['GMMRL_DEBUG']);
 
 describe('exporters/onnx/gmmqf', function () {
   this.timeout(120_000);
@@ -186,18 +206,28 @@ describe('exporters/onnx/gmmqf', function () {
       const m = JSON.parse(props['gmmrl.metadata']!);
       expect(Object.keys(m)).to.deep.equal([
         'schema_version', 'family', 'producer', 'producer_version', 'env_id', 'observation_space', 'action_space',
-        'components', 'normalization', 'parameter_count', 'inputs', 'outputs', 'source_checkpoint_sha256', 'training',
+        'components', 'sampling', 'normalization', 'parameter_count', 'inputs', 'outputs', 'source_checkpoint_sha256', 'training',
       ]);
+      expect(m.sampling).to.deep.equal({
+        kind: 'epsilon-greedy',
+        noise: 'inputs',
+        epsilon: 0.05,
+        formula: 'action_sampled = u < epsilon ? min(floor(u / epsilon * A), A - 1) : argmax_a q (first index on ties), u = noise_u ~ U[0, 1).',
+      });
       expect(m).to.deep.include({ schema_version: 1, family: 'gmmqf', producer: 'gmmrl', producer_version: GMMRL_VERSION, env_id: 'Test-v0', components: 5 });
       expect(m.parameter_count).to.equal(5 * (2 + 3 + 6)); // K·(A + D + D(D+1)/2)
       expect(m.observation_space).to.deep.equal({ shape: [3], low: [-10, null, -12], high: [10, null, 12] });
       expect(m.action_space).to.deep.equal({ kind: 'discrete', n: 2 });
       expect(m.normalization.offset).to.deep.equal(Array.from(p.obsOffset, Math.fround));
       expect(m.normalization.formula).to.equal('z = (obs - offset) / scale, inside the graph');
-      expect(m.inputs).to.deep.equal([{ name: 'obs', dtype: 'float32', shape: ['N', 3] }]);
+      expect(m.inputs).to.deep.equal([
+        { name: 'obs', dtype: 'float32', shape: ['N', 3] },
+        { name: 'noise_u', dtype: 'float32', shape: ['N'] },
+      ]);
       expect(m.outputs).to.deep.equal([
         { name: 'q', dtype: 'float32', shape: ['N', 2] },
         { name: 'action', dtype: 'int64', shape: ['N'] },
+        { name: 'action_sampled', dtype: 'int64', shape: ['N'] },
       ]);
       expect(m.source_checkpoint_sha256).to.equal('ab'.repeat(32));
       expect(m.training).to.deep.equal({ algorithm: 'gmm-q', steps: 1000, lr: null }); // NaN → null
@@ -234,8 +264,8 @@ describe('exporters/onnx/gmmqf', function () {
         expect(JSON.parse(rep.metadata['gmmrl.metadata']!)).to.deep.equal(JSON.parse(JSON.stringify(gmmQfMetadata(p, meta))));
         expect(rep.ops).to.deep.equal(EXPECTED_OPS);
         expect(rep.node_names).to.deep.equal(EXPECTED_NODE_NAMES);
-        expect(rep.inputs).to.deep.equal([['obs', 1, ['N', D]]]);
-        expect(rep.outputs).to.deep.equal([['q', 1, ['N', A]], ['action', 7, ['N']]]);
+        expect(rep.inputs).to.deep.equal([['obs', 1, ['N', D]], ['noise_u', 1, ['N']]]);
+        expect(rep.outputs).to.deep.equal([['q', 1, ['N', A]], ['action', 7, ['N']], ['action_sampled', 7, ['N']]]);
         expect(rep.value_info['gmmqf/kernel/diff']).to.deep.equal([1, ['N', K, D]]);
         expect(rep.value_info['gmmqf/kernel/whitened']).to.deep.equal([1, ['N', K, 1, D]]);
         expect(rep.value_info['gmmqf/kernel/quad']).to.deep.equal([1, ['N', K]]);
@@ -438,10 +468,10 @@ describe('exporters/onnx/gmmqf', function () {
   });
 });
 
-async function runOrtAll(bytes: Uint8Array, obs: Float32Array, n: number, obsSize: number): Promise<Record<string, ort.Tensor>> {
+async function runOrtAll(bytes: Uint8Array, obs: Float32Array, n: number, obsSize: number, u?: Float32Array): Promise<Record<string, ort.Tensor>> {
   const s = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
   try {
-    return (await s.run({ obs: new ort.Tensor('float32', obs, [n, obsSize]) })) as Record<string, ort.Tensor>;
+    return (await s.run(feedsFor(s, obs, n, obsSize, u))) as Record<string, ort.Tensor>;
   } finally {
     await s.release();
   }
@@ -496,7 +526,10 @@ describe('exporters/onnx/gmmqf: feature maps, action grids, pruning', function (
       expect(initializer(model, 'gmmqf/features/const/velocity_columns').values).to.deep.equal([4, 5]);
       const m = gmmQfMetadata(p, ACROBOT_META);
       expect(m.features).to.deep.equal({ kind: 'acrobot-angles', size: 4, formula: FEATURE_FORMULAS['acrobot-angles'] });
-      expect(m.inputs).to.deep.equal([{ name: 'obs', dtype: 'float32', shape: ['N', 6] }]);
+      expect(m.inputs).to.deep.equal([
+        { name: 'obs', dtype: 'float32', shape: ['N', 6] },
+        { name: 'noise_u', dtype: 'float32', shape: ['N'] },
+      ]);
       expect(m.normalization.offset).to.have.length(4);
       expect(m.normalization.formula).to.match(/phi\(obs\)/);
       expect(m.parameter_count).to.equal(6 * 17); // Acrobot, A = 3, D = 4: 17 per component
@@ -509,7 +542,7 @@ describe('exporters/onnx/gmmqf: feature maps, action grids, pruning', function (
       const r = runChecker(exportGmmQf(p, ACROBOT_META));
       expect(r.ok, r.stderr).to.equal(true);
       expect(r.report!.ops).to.deep.equal([...FEATURE_OPS, ...EXPECTED_OPS]);
-      expect(r.report!.inputs).to.deep.equal([['obs', 1, ['N', 6]]]);
+      expect(r.report!.inputs).to.deep.equal([['obs', 1, ['N', 6]], ['noise_u', 1, ['N']]]);
       expect(r.report!.value_info['gmmqf/features/phi']).to.deep.equal([1, ['N', 4]]);
       expect(r.report!.value_info['gmmqf/features/cos_lt_0']).to.deep.equal([9, ['N', 2]]); // bool, inferred
     });
@@ -554,7 +587,8 @@ describe('exporters/onnx/gmmqf: feature maps, action grids, pruning', function (
 
     it('writes the grid head: action_index = ArgMax(q), action = Gather(grid, action_index) reshaped; metadata action_space grid', () => {
       const model = onnx.ModelProto.decode(exportGmmQf(p, meta));
-      expect(model.graph!.node!.map((n) => n.op_type).slice(-3)).to.deep.equal(['ArgMax', 'Gather', 'Reshape']);
+      expect(model.graph!.node!.map((n) => n.op_type).slice(-12)).to.deep.equal(['ArgMax', 'Gather', 'Reshape', ...SAMPLING_OPS, 'Gather', 'Reshape']);
+      expect(model.graph!.node!.slice(-2).map((n) => n.input![0])).to.deep.equal(['gmmqf/action/grid', 'gmmqf/sample/grid_row']);
       expect(initializer(model, 'gmmqf/action/grid')).to.deep.equal({ dims: [5, 1], values: [-2, -1, 0, 1, 2] });
       const m = gmmQfMetadata(p, meta);
       expect(m.action_space).to.deep.equal({ kind: 'grid', n: 5, shape: [1], values: [[-2], [-1], [0], [1], [2]], low: [-2], high: [2] });
@@ -562,6 +596,8 @@ describe('exporters/onnx/gmmqf: feature maps, action grids, pruning', function (
         { name: 'q', dtype: 'float32', shape: ['N', 5] },
         { name: 'action', dtype: 'float32', shape: ['N', 1] },
         { name: 'action_index', dtype: 'int64', shape: ['N'] },
+        { name: 'action_sampled', dtype: 'float32', shape: ['N', 1] },
+        { name: 'action_sampled_index', dtype: 'int64', shape: ['N'] },
       ]);
       expect(exportGmmQf(p, { ...meta, actionSpace: { kind: 'grid', n: 5 } }).length).to.be.greaterThan(0);
       expectThrows(() => exportGmmQf(p, { ...meta, actionSpace: { kind: 'discrete', n: 5 } }), ValueError, /kind = 'discrete' but the model has an action grid \(params.actionGrid\); pass \{ kind: 'grid', n: 5 \}/);
@@ -572,11 +608,18 @@ describe('exporters/onnx/gmmqf: feature maps, action grids, pruning', function (
       if (!checker) this.skip();
       const r = runChecker(exportGmmQf(p, meta));
       expect(r.ok, r.stderr).to.equal(true);
-      expect(r.report!.outputs).to.deep.equal([['q', 1, ['N', 5]], ['action_index', 7, ['N']], ['action', 1, ['N', 1]]]);
+      expect(r.report!.outputs).to.deep.equal([
+        ['q', 1, ['N', 5]],
+        ['action_index', 7, ['N']],
+        ['action', 1, ['N', 1]],
+        ['action_sampled_index', 7, ['N']],
+        ['action_sampled', 1, ['N', 1]],
+      ]);
       const p2: GmmQfParams = { ...randomParams(new Rng(6), 4, 3, 4), actionGrid: { shape: [2], values: Float64Array.from([0, 0, 0, 1, 1, 0, 1, 1]), low: [0, 0], high: [1, 1] } };
       const r2 = runChecker(exportGmmQf(p2, meta));
       expect(r2.ok, r2.stderr).to.equal(true);
       expect(r2.report!.outputs[2]).to.deep.equal(['action', 1, ['N', 2]]);
+      expect(r2.report!.outputs[4]).to.deep.equal(['action_sampled', 1, ['N', 2]]);
     });
 
     it('ONNX Runtime: action is exactly the grid row of action_index, and action_index = argmax q', async () => {
@@ -699,5 +742,169 @@ describe('exporters/onnx/gmmqf: feature maps, action grids, pruning', function (
       expect(Array.from(out['action']!.data as BigInt64Array, Number).every((a) => a === 0)).to.equal(true);
       if (checker) expect(runChecker(bytes).ok).to.equal(true);
     });
+  });
+});
+
+/** The float64 feature map: float32 Atan (no float64 kernel) refined by one step with float64 Sin/Cos (gmmqf.ts addFeatureNodes). */
+const FEATURE_OPS_F64 = [
+  'Gather', 'Gather', 'Gather', 'Div', 'Cast', 'Atan', 'Cast', 'GreaterOrEqual', 'Where', 'Less', 'Where', 'Add',
+  'Cos', 'Sin', 'Mul', 'Mul', 'Sub', 'Mul', 'Mul', 'Add', 'Div', 'Add', 'Concat',
+];
+
+describe('exporters/onnx/gmmqf: sampling head, float64, options', function () {
+  this.timeout(120_000);
+  const p = randomParams(new Rng(200), 7, 4, 3);
+  const meta = metaFor(p);
+  const pa = acrobotParams(new Rng(201), 12, 3);
+  const pg = withGrid(randomParams(new Rng(202), 9, 3, 5), [-2, -1, 0, 1, 2]);
+  const gridMeta: GmmQfExportMeta = { envId: 'Pendulum-v1', observationSpace: { shape: [3], low: [-1, -1, -8], high: [1, 1, 8] } };
+
+  it("sampling 'none' is the greedy-only graph of before the sampling head (input obs alone); q and action equal the default graph's", async () => {
+    const bytes = exportGmmQf(p, meta, { sampling: 'none' });
+    const model = onnx.ModelProto.decode(bytes);
+    expect(model.graph!.node!.map((n) => n.op_type)).to.deep.equal(GREEDY_OPS);
+    expect(model.graph!.node!.map((n) => n.name)).to.deep.equal(GREEDY_NODE_NAMES);
+    expect(model.graph!.input!.map((v) => v.name)).to.deep.equal(['obs']);
+    expect(model.graph!.output!.map((v) => v.name)).to.deep.equal(['q', 'action']);
+    const m = gmmQfMetadata(p, meta, { sampling: 'none' });
+    expect(m).to.not.have.property('sampling');
+    expect(m.inputs).to.deep.equal([{ name: 'obs', dtype: 'float32', shape: ['N', 4] }]);
+    expect(m.outputs.map((t) => t.name)).to.deep.equal(['q', 'action']);
+    const obs = randomObservations(new Rng(203), p, 200);
+    const [a, b] = await Promise.all([runOrtAll(bytes, obs, 200, 4), runOrtAll(exportGmmQf(p, meta), obs, 200, 4)]);
+    expect(Array.from(a['q']!.data as Float32Array)).to.deep.equal(Array.from(b['q']!.data as Float32Array));
+    expect(Array.from(a['action']!.data as BigInt64Array)).to.deep.equal(Array.from(b['action']!.data as BigInt64Array));
+  });
+
+  describe('official checker for every variant', function () {
+    before(function () {
+      requireChecker(this);
+    });
+    const variants: [string, GmmQfParams, GmmQfExportMeta, GmmQfExportOptions, string[], [string, number, (string | number)[]][]][] = [
+      ['identity, float64', p, meta, { precision: 'float64' }, EXPECTED_OPS, [['obs', 11, ['N', 4]], ['noise_u', 11, ['N']]]],
+      ['identity, in-graph noise, epsilon 0.2', p, meta, { sampling: 'in-graph', epsilon: 0.2 }, [...GREEDY_OPS, 'RandomUniformLike', ...SAMPLING_OPS], [['obs', 1, ['N', 4]]]],
+      ['identity, sampling none, float64', p, meta, { sampling: 'none', precision: 'float64' }, GREEDY_OPS, [['obs', 11, ['N', 4]]]],
+      ['acrobot-angles, float64 (Atan refined)', pa, ACROBOT_META, { precision: 'float64' }, [...FEATURE_OPS_F64, ...EXPECTED_OPS], [['obs', 11, ['N', 6]], ['noise_u', 11, ['N']]]],
+      ['grid, float64, in-graph noise, epsilon 0', pg, gridMeta, { precision: 'float64', sampling: 'in-graph', epsilon: 0 }, [...GREEDY_OPS, 'Gather', 'Reshape', 'Identity', 'Gather', 'Reshape'], [['obs', 11, ['N', 3]]]],
+    ];
+    for (const [what, q, mt, opts, ops, inputs] of variants) {
+      it(`${what}: passes; ops, inputs and dtypes as documented`, () => {
+        const r = runCheckerFull(exportGmmQf(q, mt, opts));
+        expect(r.ok, r.stderr).to.equal(true);
+        expect(r.report!.ops).to.deep.equal(ops);
+        expect(r.report!.inputs).to.deep.equal(inputs);
+        const F = opts.precision === 'float64' ? 11 : 1;
+        expect(r.report!.initializer_types.filter((t) => t !== 7)).to.deep.equal([F]);
+        expect(r.report!.outputs[0]).to.deep.equal(['q', F, ['N', q.A]]);
+        expect(r.report!.node_names.every((n) => n.startsWith('gmmqf/'))).to.equal(true);
+      });
+    }
+  });
+
+  it('metadataFromProps reads back and validates every variant (family contract)', () => {
+    for (const [q, mt, opts] of [
+      [p, meta, {}],
+      [p, meta, { precision: 'float64', sampling: 'in-graph', epsilon: 1 }],
+      [p, meta, { sampling: 'none' }],
+      [pa, ACROBOT_META, { precision: 'float64' }],
+      [pg, gridMeta, { epsilon: 0 }],
+      [pg, gridMeta, { precision: 'float64', sampling: 'none', prune: false }],
+    ] as [GmmQfParams, GmmQfExportMeta, GmmQfExportOptions][]) {
+      const props = new Map(onnx.ModelProto.decode(exportGmmQf(q, mt, opts)).metadata_props.map((e) => [e.key!, e.value!]));
+      const back = metadataFromProps(props);
+      expect(back, JSON.stringify(opts)).to.deep.equal(validateMetadata(JSON.parse(JSON.stringify(gmmQfMetadata(q, mt, opts)))));
+      expect(back.precision ?? 'float32').to.equal(opts.precision ?? 'float32');
+      if (opts.precision === 'float64') expect(back.normalization.offset).to.deep.equal(Array.from(q.obsOffset));
+    }
+  });
+
+  for (const [what, q, mt, obsSize, obsFn] of [
+    ['identity K=7 D=4 A=3', p, meta, 4, (rng: Rng, n: number) => randomObservations(rng, p, n)],
+    ['acrobot-angles K=12 A=3', pa, ACROBOT_META, 6, (rng: Rng, n: number) => acrobotObservations(rng, pa, n)],
+    ['grid K=9 D=3 A=5', pg, gridMeta, 3, (rng: Rng, n: number) => randomObservations(rng, pg, n)],
+  ] as [string, GmmQfParams, GmmQfExportMeta, number, (rng: Rng, n: number) => Float32Array][]) {
+    it(`${what}: node and web, float32 and float64: action_sampled = epsilonGreedyIndex(q, noise_u, 0.3); float64 q within 1e-9·(1 + |ref|)`, async () => {
+      const N = 600;
+      const rng = new Rng(204);
+      const obs = obsFn(rng, N);
+      const ref = qValues(q, obs, N);
+      const bound = qErrorBound(q, obs, N);
+      const A = q.A;
+      const grid = Boolean(q.actionGrid);
+      for (const precision of ['float32', 'float64'] as const) {
+        const r = precision === 'float32' ? Math.fround : (x: number) => x;
+        const u = Float64Array.from({ length: N }, () => Math.min(r(rng.uniform()), precision === 'float32' ? 1 - 2 ** -24 : 1 - 2 ** -53));
+        const bytes = exportGmmQf(q, mt, { precision, epsilon: 0.3 });
+        const feeds = { obs: { dtype: precision, data: floats(precision, obs), dims: [N, obsSize] }, noise_u: { dtype: precision, data: floats(precision, u), dims: [N] } };
+        const outs = { node: await runRt('node', bytes, feeds), web: await runRt('web', bytes, feeds) };
+        for (const rt of ['node', 'web'] as const) {
+          const out = outs[rt];
+          const qq = out['q']!.data as Float32Array | Float64Array;
+          expect(out['q']!.type).to.equal(precision);
+          if (precision === 'float64') {
+            const d = maxDiff(qq, ref);
+            if (DEBUG) console.log(`gmmqf ${what} float64 ${rt}: max |Δq|/(1+|q|) ${d.rel.toExponential(2)}`);
+            expect(d.rel, `${rt} q`).to.be.at.most(1e-9);
+          } else expect(worstRatio(qq, ref, bound).ratio, `${rt} q`).to.be.at.most(2);
+          const greedy = out[grid ? 'action_index' : 'action']!.data;
+          const sampled = out[grid ? 'action_sampled_index' : 'action_sampled']!.data;
+          let boundary = 0;
+          let explored = 0;
+          for (let i = 0; i < N; i++) {
+            const want = epsilonGreedyIndex(Array.from(qq.subarray(i * A, (i + 1) * A)), u[i]!, 0.3);
+            if (sampled[i] !== want) {
+              expect(precision === 'float32' && epsilonBoundary(u[i]!, 0.3, A), `${rt} ${precision} row ${i}`).to.equal(true);
+              boundary++;
+            }
+            if (sampled[i] !== greedy[i]) explored++;
+          }
+          expect(boundary).to.be.at.most(0.01 * N);
+          expect(explored).to.be.greaterThan(0.1 * N);
+          if (grid) for (let i = 0; i < N; i++) expect(out['action_sampled']!.data[i]).to.equal([-2, -1, 0, 1, 2][sampled[i]!]);
+        }
+        if (precision === 'float64') {
+          const d = maxDiff(outs.web['q']!.data, outs.node['q']!.data);
+          if (DEBUG) console.log(`gmmqf ${what} float64 web vs node: ${d.rel.toExponential(2)}`);
+          expect(d.rel).to.be.at.most(1e-12);
+        }
+      }
+    });
+  }
+
+  it('in-graph noise: q and action equal the greedy-only graph; ε = 1 draws every action equally often (node and web)', async () => {
+    const N = 6000;
+    const obs = randomObservations(new Rng(205), p, N);
+    for (const rt of ['node', 'web'] as const) {
+      for (const precision of ['float32', 'float64'] as const) {
+        const feeds = { obs: { dtype: precision, data: floats(precision, obs), dims: [N, 4] } };
+        const ref = await runRt(rt, exportGmmQf(p, meta, { precision, sampling: 'none' }), feeds);
+        const [a, b] = await runOrtTimes(rt, exportGmmQf(p, meta, { precision, sampling: 'in-graph', epsilon: 1 }), feeds, 2);
+        expect(Array.from(a!['q']!.data)).to.deep.equal(Array.from(ref['q']!.data));
+        expect(Array.from(a!['action']!.data)).to.deep.equal(Array.from(ref['action']!.data));
+        const counts = [0, 0, 0];
+        for (const i of a!['action_sampled']!.data) counts[i]!++;
+        const sd = Math.sqrt((N * 2) / 9);
+        for (const c of counts) expect(Math.abs(c - N / 3), `${rt} ${precision} ${counts}`).to.be.below(5 * sd);
+        expect(Array.from(a!['action_sampled']!.data)).to.not.deep.equal(Array.from(b!['action_sampled']!.data));
+      }
+    }
+  });
+
+  it('rejects bad options naming the option and the value; float64 accepts what float32 cannot hold', () => {
+    expectThrows(() => exportGmmQf(p, meta, { epsilon: -0.1 }), ValueError, /exportGmmQf: options\.epsilon = -0\.1 must be a probability in \[0, 1\]/);
+    expectThrows(() => exportGmmQf(p, meta, { sampling: 'yes' as never }), ValueError, /options\.sampling = "yes"/);
+    expectThrows(() => exportGmmQf(p, meta, { precision: 'float16' as never }), ValueError, /options\.precision = "float16"/);
+    expectThrows(() => exportGmmQf(p, meta, { prunning: false } as never), ValueError, /unknown option "prunning" \(options are "precision", "sampling", "epsilon", "prune"\)/);
+    expectThrows(() => exportGmmQf(p, meta, { sampling: 'none', epsilon: 3 }), ValueError, /options\.epsilon = 3 must be a probability/);
+    expect(onnx.ModelProto.decode(exportGmmQf(p, meta, { sampling: 'none', epsilon: 0.2 })).graph!.node!.map((n) => n.op_type)).to.deep.equal(GREEDY_OPS);
+    const tiny = Float64Array.from(p.covariances);
+    for (let i = 0; i < 16; i++) tiny[i] = i % 5 === 0 ? 1e-90 : 0;
+    const q = { ...p, covariances: tiny };
+    expectThrows(() => exportGmmQf(q, meta), ValueError, /covariances\[0\] is too close to singular for float32.*precision: 'float64'/);
+    expect(() => exportGmmQf(q, meta, { precision: 'float64' })).to.not.throw();
+    const w = Float64Array.from(p.weights);
+    w[0] = 1e39;
+    expectThrows(() => exportGmmQf({ ...p, weights: w }, meta), ValueError, /weights\[0\] = 1e\+39 does not fit in float32/);
+    expect(() => exportGmmQf({ ...p, weights: w }, meta, { precision: 'float64' })).to.not.throw();
   });
 });

@@ -73,4 +73,39 @@ describe('runtime/ dependency rule (static scan of the sources)', () => {
       if (!f.startsWith('index.')) expect(importsOf(src).filter((s) => !s.startsWith('.'))).to.deep.equal([]);
     });
   }
+
+  /** Every module `entry` reaches through relative imports (runtime/ file names), and every bare specifier on the way. */
+  function closure(entry: string): { files: Set<string>; bare: Set<string> } {
+    const files = new Set<string>();
+    const bare = new Set<string>();
+    const visit = (f: string): void => {
+      if (files.has(f)) return;
+      files.add(f);
+      for (const spec of importsOf(readFileSync(join(RUNTIME, f), 'utf8'))) {
+        if (!spec.startsWith('.')) {
+          bare.add(spec);
+          continue;
+        }
+        const target = relative(RUNTIME, resolve(dirname(join(RUNTIME, f)), spec)).replace(/\.js$/, '.ts');
+        expect(target.startsWith('..'), `${f} imports ${spec}, outside runtime/`).to.equal(false);
+        visit(target);
+      }
+    };
+    visit(entry);
+    return { files, bare };
+  }
+
+  it('the web entry reaches no Node-only module: not index.node.ts, onnxruntime-node or any node: built-in', () => {
+    const { files, bare } = closure('index.web.ts');
+    expect([...files].sort()).to.include.members(['errors.ts', 'metadata.ts', 'onnx-reader.ts', 'policy.ts', 'public.ts', 'rng.ts']);
+    expect(files.has('index.node.ts')).to.equal(false);
+    expect([...bare].sort()).to.deep.equal(['onnxruntime-web']);
+  });
+
+  it('the node entry reaches onnxruntime-node and node: built-ins only; the shared core (policy.ts, public.ts) no package at all', () => {
+    const { files, bare } = closure('index.node.ts');
+    expect(files.has('index.web.ts')).to.equal(false);
+    for (const b of bare) expect(b === 'onnxruntime-node' || NODE_BUILTINS.test(b), b).to.equal(true);
+    for (const core of ['policy.ts', 'public.ts', 'rng.ts']) expect([...closure(core).bare], core).to.deep.equal([]);
+  });
 });

@@ -20,7 +20,7 @@ import { metaFor, randomParams } from '../exporters/fixtures.js';
 
 function sample(): GmmrlMetadataV1 {
   const p = randomParams(new Rng(21), 4, 3, 2);
-  return gmmQfMetadata(p, metaFor(p, { sourceCheckpointSha256: '0f'.repeat(32), training: { algorithm: 'gmm-q', steps: 5, seed: 0, loss: Infinity } }));
+  return gmmQfMetadata(p, metaFor(p, { sourceCheckpointSha256: '0f'.repeat(32), training: { algorithm: 'gmm-q', steps: 5, seed: 0, loss: Infinity } }), { sampling: 'none' });
 }
 
 function propsOf(m: GmmrlMetadataV1): Map<string, string> {

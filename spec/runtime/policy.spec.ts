@@ -27,7 +27,7 @@ import {
   ShapeError,
   ValueError,
 } from '../../runtime/errors.js';
-import type { Policy } from '../../runtime/policy.js';
+import { asQPolicy, type Policy, type QPolicy } from '../../runtime/policy.js';
 import { Rng } from '../../sdk/util/rng.js';
 import { expectRejects } from '../helpers.js';
 import { metaFor, qErrorBound, qScale, randomObservations, randomParams, worstRatio } from '../exporters/fixtures.js';
@@ -37,10 +37,13 @@ import { actionSpaceSpec, addGreedyActionHead, qOutputSpecs } from '../../export
 import { metadataToProps, type GmmrlMetadataV1 } from '../../runtime/metadata.js';
 import type { ActionGrid, GmmQfParams } from '../../models/gmmqf/params.js';
 
-type Loader = (src: Uint8Array | ArrayBuffer | string, opts?: { executionProviders?: string[] }) => Promise<Policy>;
+type AnyLoader = (src: Uint8Array | ArrayBuffer | string, opts?: { executionProviders?: string[] }) => Promise<Policy>;
+type Loader = (src: Uint8Array | ArrayBuffer | string, opts?: { executionProviders?: string[] }) => Promise<QPolicy>;
+/** Every model in this file is a Q-function model: load it typed as one (asQPolicy checks the family). */
+const asQ = (load: AnyLoader): Loader => async (src, opts) => asQPolicy(await load(src, opts));
 const ENTRIES: [string, Loader][] = [
-  ['onnxruntime-node', nodeRt.loadPolicy as Loader],
-  ['onnxruntime-web', webRt.loadPolicy as Loader],
+  ['onnxruntime-node', asQ(nodeRt.loadPolicy as AnyLoader)],
+  ['onnxruntime-web', asQ(webRt.loadPolicy as AnyLoader)],
 ];
 
 function edit(bytes: Uint8Array, fn: (m: onnx.ModelProto) => void): Uint8Array {
@@ -75,7 +78,8 @@ describe('runtime: loadPolicy (onnxruntime-node and onnxruntime-web)', function 
 
   const P4 = randomParams(new Rng(31), 7, 4, 3);
   const META4 = metaFor(P4, { envId: 'CartPole-v1', training: { algorithm: 'gmm-q', steps: 1234 } });
-  const BYTES4 = exportGmmQf(P4, META4);
+  // greedy-only (sampling 'none'): the graph as exported before issue 5 (inputs obs; outputs q, action)
+  const BYTES4 = exportGmmQf(P4, META4, { sampling: 'none' });
   const OBS4 = randomObservations(new Rng(32), P4, 64);
 
   describe('node and web agree through the same API', () => {
@@ -86,7 +90,7 @@ describe('runtime: loadPolicy (onnxruntime-node and onnxruntime-web)', function 
         const bytes = exportGmmQf(p, metaFor(p));
         const N = 500;
         const obs = randomObservations(rng, p, N);
-        const [pn, pw] = await Promise.all([nodeRt.loadPolicy(bytes), webRt.loadPolicy(bytes)]);
+        const [pn, pw] = (await Promise.all([nodeRt.loadPolicy(bytes), webRt.loadPolicy(bytes)])).map(asQPolicy);
         try {
           expect(pn.info.executionProvider).to.equal('cpu');
           expect(pw.info.executionProvider).to.equal('wasm');
@@ -142,7 +146,7 @@ describe('runtime: loadPolicy (onnxruntime-node and onnxruntime-web)', function 
 
   for (const [backend, load] of ENTRIES) {
     describe(`${backend}`, () => {
-      let policy: Policy;
+      let policy: QPolicy;
       before(async () => {
         policy = await load(BYTES4);
       });
@@ -152,7 +156,7 @@ describe('runtime: loadPolicy (onnxruntime-node and onnxruntime-web)', function 
 
       it('info: parsed metadata round-trips, provider, IR/opset, producer, sizes', () => {
         const info = policy.info;
-        const want = gmmQfMetadata(P4, META4);
+        const want = gmmQfMetadata(P4, META4, { sampling: 'none' });
         expect(info.metadata).to.deep.equal(want); // ±Infinity bounds restored from JSON nulls
         expect(info.metadata.observation_space.high).to.deep.equal([10, Infinity, 12, Infinity]);
         expect(info.backend).to.equal(backend);
@@ -295,6 +299,40 @@ describe('runtime: loadPolicy (onnxruntime-node and onnxruntime-web)', function 
         await pol.dispose();
       });
 
+      it('a greedy-only model (no sampling head) acts greedily; mode "sample" → ValueError saying how to re-export', async () => {
+        expect(policy.info.sampling).to.equal(null);
+        expect(policy.info.metadata.inputs.map((t) => t.name)).to.deep.equal(['obs']);
+        const one = OBS4.subarray(0, 4);
+        expect(await policy.act(one, { mode: 'greedy' })).to.equal(await policy.act(one));
+        await expectRejects(() => policy.act(one, { mode: 'sample' }), ValueError, /act: mode "sample" needs a sampling head, but this gmmqf model has none/, /gmmrl export runs\/NAME --out policy.onnx --sampling inputs/);
+        await expectRejects(() => policy.envActionBatch(OBS4, { mode: 'sample', rng: new Rng(1) }), ValueError, /envActionBatch: mode "sample" needs a sampling head/);
+        const all = await policy.outputs(OBS4.subarray(0, 8));
+        expect(Object.keys(all.outputs)).to.deep.equal(['q', 'action']);
+        expect(all.outputs['action']!.data).to.be.instanceOf(Int32Array);
+        expect(Array.from(all.outputs['action']!.data)).to.deep.equal(Array.from(await policy.actBatch(OBS4.subarray(0, 8))));
+      });
+
+      it('exportGmmQf with its ε-greedy head (noise inputs): sampled index = u < ε ? floor(u/ε·A) : the greedy index', async () => {
+        const bytes = exportGmmQf(P4, META4, { sampling: 'inputs', epsilon: 0.05 });
+        const pol = asQPolicy(await load(bytes));
+        try {
+          expect(pol.info.sampling).to.deep.include({ kind: 'epsilon-greedy', noise: 'inputs', epsilon: 0.05 });
+          const rows = [0, 1, 2, 3, 4].map((i) => OBS4.subarray(i * 4, i * 4 + 4));
+          // u/ε·3 = 0.06, 1.2, 2.4 (explore: indices 0, 1, 2), then two greedy rows; far from every boundary
+          const u = [0.001, 0.02, 0.04, 0.3, 0.9];
+          const greedy = await pol.actBatch(rows);
+          const sampled = await pol.actBatch(rows, { mode: 'sample', noise: { u } });
+          expect(Array.from(sampled)).to.deep.equal([0, 1, 2, greedy[3], greedy[4]]);
+          // the policy's own generator: reproducible for the same seed
+          const twins = await Promise.all([load(bytes, {}), load(bytes, {})]);
+          const [a, b] = await Promise.all(twins.map((p) => p.act(OBS4, { mode: 'sample' })));
+          expect(Array.from(a as Int32Array)).to.deep.equal(Array.from(b as Int32Array));
+          await Promise.all(twins.map((p) => p.dispose()));
+        } finally {
+          await pol.dispose();
+        }
+      });
+
       it('dispose() is idempotent; later calls → DisposedError', async () => {
         const pol = await load(BYTES4.buffer.slice(BYTES4.byteOffset, BYTES4.byteOffset + BYTES4.byteLength) as ArrayBuffer);
         expect(await pol.act(OBS4.subarray(0, 4))).to.be.a('number');
@@ -387,12 +425,12 @@ describe('runtime: feature maps, action grids and the dqn family (onnxruntime-no
   this.timeout(120_000);
 
   const PA = acrobotParams(new Rng(61), 12, 3);
-  const ACRO = exportGmmQf(PA, { envId: 'Acrobot-v1', observationSpace: { shape: [6], low: ACROBOT_LOW, high: ACROBOT_HIGH } });
+  const ACRO = exportGmmQf(PA, { envId: 'Acrobot-v1', observationSpace: { shape: [6], low: ACROBOT_LOW, high: ACROBOT_HIGH } }, { sampling: 'none' });
   const OBS_A = acrobotObservations(new Rng(62), PA, 200);
 
   const GRID_VALUES = [-2, -1, 0, 1, 2];
   const PG: GmmQfParams = { ...randomParams(new Rng(63), 9, 3, 5), actionGrid: { shape: [1], values: Float64Array.from(GRID_VALUES), low: [-2], high: [2] } };
-  const GRID = exportGmmQf(PG, { envId: 'Pendulum-v1', observationSpace: { shape: [3], low: [-1, -1, -8], high: [1, 1, 8] } });
+  const GRID = exportGmmQf(PG, { envId: 'Pendulum-v1', observationSpace: { shape: [3], low: [-1, -1, -8], high: [1, 1, 8] } }, { sampling: 'none' });
   const OBS_G = randomObservations(new Rng(64), PG, 200);
 
   for (const [backend, load] of ENTRIES) {

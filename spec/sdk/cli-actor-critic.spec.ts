@@ -69,17 +69,6 @@ describe('sdk/cli: gmmrl train sac | td3 | gamid', function () {
     checkRunDir(dir, (o) => mixtureActorGreedy(ck.actor, o));
   });
 
-  it('export and verify refuse an actor checkpoint with a clear message (its exporter is not written yet)', async () => {
-    const dir = join(tmp, 'sac');
-    const e = await cli('export', dir, '--out', join(tmp, 'sac.onnx'));
-    expect(e.code).to.equal(2);
-    expect(e.err).to.match(/is a mixture-actor checkpoint; this version of gmmrl exports and verifies gmmqf, sgmmqf and dqn checkpoints only/);
-    expect(e.err).to.match(/loadMixtureActorCheckpoint/);
-    expect(existsSync(join(tmp, 'sac.onnx'))).to.equal(false);
-    const v = await cli('verify', dir, join(tmp, 'sac.onnx'));
-    expect(v.code).to.equal(2);
-  });
-
   it('train gamid --actors 2 --temperature 0.1:0.01:0.5 --epsilon 0.3', async () => {
     const dir = join(tmp, 'gamid');
     const r = await cli('train', 'gamid', ...TINY, '--actors', '2', '--temperature', '0.1:0.01:0.5', '--epsilon', '0.3', '--quiet', '--out', dir);
@@ -102,6 +91,45 @@ describe('sdk/cli: gmmrl train sac | td3 | gamid', function () {
     expect(ck.config.N).to.equal(1);
     expect(ck.config.training).to.deep.include({ algorithm: 'td3', method: 'TD3' });
     checkRunDir(dir, (o) => gamidGreedy(ck.actor, o));
+  });
+
+  for (const [name, family] of [
+    ['sac', 'mixture-actor'],
+    ['gamid', 'gamid-actor'],
+    ['td3', 'gamid-actor'],
+  ] as const) {
+    it(`export and verify a ${name} checkpoint (${family}): float32 and float64, greedy and sampled with identical noise`, async () => {
+      const dir = join(tmp, name);
+      for (const precision of ['float32', 'float64']) {
+        const file = join(tmp, `${name}-${precision}.onnx`);
+        const e = await cli('export', dir, '--out', file, '--precision', precision);
+        expect(e.code, e.err).to.equal(0);
+        expect(e.out).to.match(new RegExp(`${family}.*${precision}, sampling inputs`));
+        const v = await cli('verify', dir, file, '--states', '300');
+        expect(v.code, v.out + v.err).to.equal(0);
+        const rep = JSON.parse(v.out) as Record<string, any>;
+        expect(rep).to.include({ family, precision, sampling_noise: 'inputs', pass: true, metadata_match: true });
+        expect(rep.states.total).to.equal(300);
+        // both modes were judged: most rows agree on the component, the sampled action was compared
+        expect(rep.components.greedy_agreement + rep.components.greedy_ties).to.equal(300);
+        expect(rep.components.sampled_agreement).to.be.greaterThan(250);
+        expect(rep.max_ratio_to_bound).to.have.property('action_sampled');
+        expect(rep.max_ratio_to_bound.action).to.be.at.most(1);
+      }
+    });
+  }
+
+  it('export refuses Q-only flags for an actor, and verify fails (exit 1) on a file from another checkpoint', async () => {
+    const e = await cli('export', join(tmp, 'sac'), '--out', join(tmp, 'x.onnx'), '--sampling', 'none');
+    expect(e.code).to.equal(2);
+    expect(e.err).to.match(/--sampling none is for Q models; a mixture-actor always has action_sampled/);
+    const e2 = await cli('export', join(tmp, 'gamid'), '--out', join(tmp, 'x.onnx'), '--epsilon', '0.1');
+    expect(e2.code).to.equal(2);
+    expect(e2.err).to.match(/--epsilon 0\.1 applies to Q models only/);
+    expect(existsSync(join(tmp, 'x.onnx'))).to.equal(false);
+    // td3's file verified against the gamid checkpoint: different networks → parity fails
+    const v = await cli('verify', join(tmp, 'gamid'), join(tmp, 'td3-float32.onnx'), '--states', '60');
+    expect(v.code).to.not.equal(0);
   });
 
   describe('bad input: exit 2, a message naming the flag and the value, and no run directory', () => {

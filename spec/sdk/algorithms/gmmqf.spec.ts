@@ -160,7 +160,7 @@ describe('sdk/algorithms/gmmqf (batch policy iteration)', function () {
       try {
         expect(policy.info.actionSpace.kind).to.equal('grid');
         const rows = (await policy.envActionBatch(Float32Array.from(obs))) as Float32Array[];
-        const ortIdx = await policy.actBatch(Float32Array.from(obs));
+        const ortIdx = (await policy.actBatch(Float32Array.from(obs))) as Int32Array; // a Q model: indices
         const bound = qErrorBound(res.params, obs, N);
         let agree = 0;
         for (let i = 0; i < N; i++) {

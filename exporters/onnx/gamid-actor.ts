@@ -1,0 +1,329 @@
+/**
+ * ONNX export of a Gamid actor (C deterministic component networks scored by a critic Q₁; TD3's
+ * actor is C = 1; models/gamid-actor/params.ts) under the gmmrl metadata contract
+ * (runtime/metadata.ts, family "gamid-actor"). C components, A action entries, D observation
+ * entries, F = float32 or float64 (options.precision).
+ *
+ *   inputs   obs [N, D] F; with sampling "inputs" also noise_u [N] F (uniform [0, 1)) and
+ *            noise_eps [N, A] F (standard normal)
+ *   outputs  action [N, A] F                 component_actions[action_index]
+ *            action_index [N] int64          argmax_i q_i (first on ties)
+ *            action_sampled [N, A] F         low + (clip(μ_i + σ·eps, −1, 1) + 1)(high − low)/2 with
+ *            action_sampled_index [N] int64  i = u < ε ? min(floor(u/ε·C), C − 1) : action_index
+ *            component_actions [N, C, A] F   low + (μ_i + 1)(high − low)/2, μ_i = tanh(MLP_i(z))
+ *            q [N, C] F                      q_i = Q₁([z, μ_i])
+ *   (ε = params.epsilon, σ = params.explorationStd, both recorded in metadata.sampling)
+ *
+ * The graph is this op sequence (prefix "gamid-actor/"):
+ *
+ *   normalize/sub, normalize/div          z = (obs − offset) / scale                       [N, D]
+ *   actors/unsqueeze_z                    Unsqueeze(z, [1, 2])                             [N, 1, 1, D]
+ *   actors/layer{l}/matmul|add(|relu)     the C actor MLPs at once: weights stacked [C, in, out],
+ *                                         biases [C, 1, out]; MatMul broadcasts [N, 1, 1, in] or
+ *                                         [N, C, 1, in] against [C, in, out]            [N, C, 1, out]
+ *                                         (each component's row is its own MLP's dot products)
+ *   actors/tanh|clip, actors/reshape      μ = Reshape(Clip(tanh(·), −1, 1), [−1, C, A])    [N, C, A]
+ *                                         (the Clip: ONNX Runtime's float32 tanh can overshoot ±1 by an ulp)
+ *   critic/layer0/matmul_z|matmul_mu|add_parts|add(|relu)
+ *                                         [z, μ_i]·W₀ + b₀ evaluated as z·W_z + μ_i·W_μ + b₀ with
+ *                                         W₀ = [W_z; W_μ] split by rows (the same affine map of the
+ *                                         concatenation; z·W_z is computed once for all C)  [N, C, H]
+ *                                         (via critic/layer0/unsqueeze_z_part: [N, 1, H])
+ *   critic/layer{l}/matmul|add(|relu)     the critic's remaining layers                   [N, C, out]
+ *   critic/reshape                        q = Reshape(·, [−1, C])                          → output "q"
+ *   greedy/argmax                         ArgMax(q, axis 1, first index on ties)           → output "action_index"
+ *   components/scale/add_one|mul_half_range|add_low                                        → output "component_actions"
+ *   greedy/action/unsqueeze_index|gather  GatherND(component_actions, action_index)        → output "action"
+ *   in-graph noise only: noise/random_uniform (like action_index; not when ε = 0), noise/random_normal (like action)
+ *   sample/epsilon_greedy/less|div|mul|floor|clip|cast|where (Identity when ε = 0)         → output "action_sampled_index"
+ *   sample/mu/unsqueeze_index|gather      μ_i of the sampled component                     [N, A]
+ *   sample/mul, sample/add, sample/clip   a = Clip(μ_i + σ·eps, −1, 1)
+ *   sample/scale/add_one|mul_half_range|add_low                                           → output "action_sampled"
+ *
+ * Opset 17, IR 8. Float32 constants are the float64 parameters rounded once; float64 stores them
+ * exactly. Reference: gamidComponents / gamidGreedy / gamidSample (float64).
+ */
+import { mlpParameterCount, MLP_ACTIVATION } from '../../models/actor-critic/mlp.js';
+import { checkGamidActor, type GamidActorParams } from '../../models/gamid-actor/params.js';
+import { GMMRL_VERSION } from '../../models/version.js';
+import { ValueError, describeValue } from '../../runtime/errors.js';
+import { IO, METADATA_SCHEMA_VERSION, NORMALIZATION_FORMULA, metadataToProps, type GmmrlMetadataV1, type TensorSpec } from '../../runtime/metadata.js';
+import { ElemType, GraphBuilder } from './graph.js';
+import {
+  EXPORT_IR_VERSION,
+  EXPORT_OPSET_VERSION,
+  IN_GRAPH_NOTE,
+  addBoxScale,
+  addBoxScaleConstants,
+  addDense,
+  addSquash,
+  addEpsilonGreedyIndex,
+  addGatherRows,
+  addInGraphNormal,
+  addInGraphUniform,
+  addNormalize,
+  boxScaleConstants,
+  checkActorArrays,
+  checkActorExportMeta,
+  checkFits,
+  floatKind,
+  int64Const,
+  resolveActorOptions,
+  type ActorExportMeta,
+  type ExportOptions,
+  type FloatKind,
+  type ResolvedActorOptions,
+  type Site,
+} from './subgraphs.js';
+
+export const GAMID_ACTOR_IR_VERSION = EXPORT_IR_VERSION;
+export const GAMID_ACTOR_OPSET_VERSION = EXPORT_OPSET_VERSION;
+
+const WHERE = 'exportGamidActor';
+const P = 'gamid-actor';
+
+export function gamidSamplingFormula(noise: 'inputs' | 'in-graph'): string {
+  return (
+    'i = u < epsilon ? min(floor(u / epsilon * C), C - 1) : argmax_i q_i (first on ties); a = clip(mu_i + exploration_std * eps, -1, 1); ' +
+    'action_sampled = low + (a + 1) * (high - low) / 2, action_sampled_index = i; mu_i = tanh(MLP_i(z)) on the policy scale (-1, 1); ' +
+    (noise === 'inputs' ? 'u = noise_u ~ U[0, 1), eps = noise_eps ~ N(0, I).' : 'u ~ U[0, 1) and eps ~ N(0, I) drawn in the graph.' + IN_GRAPH_NOTE) +
+    ' Greedy action = component_actions[argmax_i q_i], q_i = Q1([z, mu_i]).'
+  );
+}
+
+function validate(p: GamidActorParams, meta: ActorExportMeta, fk: FloatKind): void {
+  if (typeof p !== 'object' || p === null) throw new ValueError(`${WHERE}: params must be a GamidActorParams object, got ${describeValue(p)}.`);
+  checkGamidActor(p, WHERE);
+  for (const [i, a] of p.actors.entries()) {
+    for (let l = 0; l < a.layers.length - 1; l++) {
+      checkFits(WHERE, `actors[${i}].weights[${l}]`, a.weights[l]!, fk);
+      checkFits(WHERE, `actors[${i}].biases[${l}]`, a.biases[l]!, fk);
+    }
+  }
+  for (let l = 0; l < p.critic.layers.length - 1; l++) {
+    checkFits(WHERE, `critic.weights[${l}]`, p.critic.weights[l]!, fk);
+    checkFits(WHERE, `critic.biases[${l}]`, p.critic.biases[l]!, fk);
+  }
+  if (typeof p.epsilon !== 'number') throw new ValueError(`${WHERE}: epsilon = ${describeValue(p.epsilon)} must be a probability in [0, 1].`);
+  checkFits(WHERE, 'explorationStd', [p.explorationStd], fk);
+  checkActorArrays(WHERE, p, fk);
+  boxScaleConstants(p.actionLow, p.actionHigh, fk, WHERE);
+  checkActorExportMeta(meta, p.actors[0]!.layers[0]!, WHERE);
+}
+
+function metadataOf(p: GamidActorParams, meta: ActorExportMeta, o: ResolvedActorOptions, fk: FloatKind): GmmrlMetadataV1 {
+  const C = p.actors.length;
+  const layers = p.actors[0]!.layers;
+  const D = layers[0]!;
+  const A = layers.at(-1)!;
+  const F = fk.dtype;
+  const inputs: TensorSpec[] = [{ name: IO.obs, dtype: F, shape: ['N', D] }];
+  if (o.sampling === 'inputs') inputs.push({ name: IO.noiseU, dtype: F, shape: ['N'] }, { name: IO.noiseEps, dtype: F, shape: ['N', A] });
+  return {
+    schema_version: METADATA_SCHEMA_VERSION,
+    family: 'gamid-actor',
+    producer: 'gmmrl',
+    producer_version: GMMRL_VERSION,
+    env_id: meta.envId,
+    observation_space: { shape: [...meta.observationSpace.shape], low: [...meta.observationSpace.low], high: [...meta.observationSpace.high] },
+    action_space: { kind: 'box', n: A, shape: [A], low: Array.from(p.actionLow), high: Array.from(p.actionHigh) },
+    components: C,
+    ...(o.precision === 'float64' ? { precision: 'float64' as const } : {}),
+    sampling: { kind: 'gamid', noise: o.sampling, epsilon: p.epsilon, exploration_std: p.explorationStd, formula: gamidSamplingFormula(o.sampling) },
+    normalization: { offset: Array.from(p.obsOffset, fk.round), scale: Array.from(p.obsScale, fk.round), formula: NORMALIZATION_FORMULA },
+    parameter_count: C * mlpParameterCount(layers) + mlpParameterCount(p.critic.layers),
+    network: { layers: [...layers], activation: MLP_ACTIVATION, critic_layers: [...p.critic.layers] },
+    inputs,
+    outputs: [
+      { name: IO.action, dtype: F, shape: ['N', A] },
+      { name: IO.actionIndex, dtype: 'int64', shape: ['N'] },
+      { name: IO.actionSampled, dtype: F, shape: ['N', A] },
+      { name: IO.actionSampledIndex, dtype: 'int64', shape: ['N'] },
+      { name: IO.componentActions, dtype: F, shape: ['N', C, A] },
+      { name: IO.q, dtype: F, shape: ['N', C] },
+    ],
+    ...(meta.sourceCheckpointSha256 !== undefined ? { source_checkpoint_sha256: meta.sourceCheckpointSha256 } : {}),
+    ...(meta.training !== undefined ? { training: meta.training } : {}),
+  };
+}
+
+/** The gmmrl metadata (schema 1, family gamid-actor) `exportGamidActor(params, meta, options)` writes. */
+export function gamidActorMetadata(params: GamidActorParams, meta: ActorExportMeta, options?: ExportOptions): GmmrlMetadataV1 {
+  const o = resolveActorOptions(options, WHERE);
+  const fk = floatKind(o.precision);
+  validate(params, meta, fk);
+  return metadataOf(params, meta, o, fk);
+}
+
+/**
+ * Exports a Gamid actor as an ONNX model (bytes of a ModelProto, IR 8, opset 17) with gmmrl
+ * metadata (schema 1, family gamid-actor). Options: precision 'float32' (default) | 'float64',
+ * sampling 'inputs' (default) | 'in-graph'. Throws ValueError / ShapeError naming the field.
+ */
+export function exportGamidActor(params: GamidActorParams, meta: ActorExportMeta, options?: ExportOptions): Uint8Array {
+  const o = resolveActorOptions(options, WHERE);
+  const fk = floatKind(o.precision);
+  validate(params, meta, fk);
+  const props = metadataToProps(metadataOf(params, meta, o, fk));
+  const { actors, critic } = params;
+  const C = actors.length;
+  const layers = actors[0]!.layers;
+  const L = layers.length - 1;
+  const D = layers[0]!;
+  const A = layers[L]!;
+  const cl = critic.layers;
+  const Lc = cl.length - 1;
+  const F = fk.F;
+
+  const g = new GraphBuilder(
+    P,
+    `Gamid actor: C=${C} component networks MLP [${layers.join(', ')}] + tanh, scored by the critic MLP [${cl.join(', ')}], ReLU hidden layers, ${o.precision}. ` +
+      'z = (obs - offset) / scale; mu_i = tanh(MLP_i(z)); q_i = Q1([z, mu_i]); action_index = argmax_i q_i; action = low + (mu_i + 1)(high - low)/2; action_sampled: ' +
+      gamidSamplingFormula(o.sampling),
+  );
+  const s: Site = { g, fk, prefix: P };
+  const obs = g.input(IO.obs, F, ['N', D], `Raw observations, one row per batch entry (N rows of ${D}).`);
+  let u: string | undefined;
+  let eps: string | undefined;
+  if (o.sampling === 'inputs') {
+    u = g.input(IO.noiseU, F, ['N'], 'Uniform noise on [0, 1), one per row: the epsilon-greedy component choice.');
+    eps = g.input(IO.noiseEps, F, ['N', A], 'Standard normal noise, A per row: a = clip(mu_i + exploration_std * eps, -1, 1).');
+  }
+  // outputs, in the metadata's order
+  g.output(IO.action, F, ['N', A], 'Greedy environment action: the component with the highest q, scaled to [low, high].');
+  g.output(IO.actionIndex, ElemType.INT64, ['N'], 'Greedy component argmax_i q_i (first on ties).');
+  g.output(
+    IO.actionSampled,
+    F,
+    ['N', A],
+    o.sampling === 'inputs'
+      ? 'Sampled environment action (deterministic given noise_u and noise_eps).'
+      : 'Sampled environment action (noise drawn in the graph: not reproducible across runtimes).',
+  );
+  g.output(IO.actionSampledIndex, ElemType.INT64, ['N'], 'Component of action_sampled (epsilon-greedy).');
+  g.output(IO.componentActions, F, ['N', C, A], 'Every component network action, scaled to [low, high].');
+  g.output(IO.q, F, ['N', C], 'Critic value of each component action.');
+  const axes1 = int64Const(s, 'axes_1', [1]);
+  const box = addBoxScaleConstants(s, params.actionLow, params.actionHigh, WHERE);
+
+  const z = addNormalize(s, obs, params.obsOffset, params.obsScale);
+
+  // the C actor networks, batched: x [N, 1 or C, 1, in] · W [C, in, out] + b [C, 1, out]
+  let x = g.node({ name: `${P}/actors/unsqueeze_z`, opType: 'Unsqueeze', inputs: [z, int64Const(s, 'axes_1_2', [1, 2])], outputs: [`${P}/actors/z_4d`] });
+  g.valueInfo(x, F, ['N', 1, 1, D]);
+  for (let l = 0; l < L; l++) {
+    const nin = layers[l]!;
+    const nout = layers[l + 1]!;
+    const W = new Float64Array(C * nin * nout);
+    const b = new Float64Array(C * nout);
+    actors.forEach((a, i) => {
+      W.set(a.weights[l]!, i * nin * nout);
+      b.set(a.biases[l]!, i * nout);
+    });
+    x = addDense(s, {
+      name: `${P}/actors/layer${l}`,
+      x,
+      W,
+      wDims: [C, nin, nout],
+      b,
+      bDims: [C, 1, nout],
+      outShape: ['N', C, 1, nout],
+      relu: l < L - 1,
+      doc: `Actor layer ${l}, the C components stacked`,
+    });
+  }
+  const th = addSquash(s, box, `${P}/actors`, x, ['N', C, 1, A], `${P}/actors/mu_4d`);
+  const mu = g.node({ name: `${P}/actors/reshape`, opType: 'Reshape', inputs: [th, int64Const(s, 'shape_n_c_a', [-1, C, A])], outputs: [`${P}/actors/mu`], doc: 'mu_i = tanh(MLP_i(z)) on the policy scale' });
+  g.valueInfo(mu, F, ['N', C, A]);
+
+  // the critic on [z, mu_i]: first layer split by rows into W_z [D, H] and W_mu [A, H]
+  const H0 = cl[1]!;
+  const W0 = critic.weights[0]!;
+  const Wz = g.initializerFloat(`${P}/critic/layer0/weight_z`, F, [D, H0], W0.subarray(0, D * H0), 'Critic layer 0 weights, rows of z [D, out].');
+  const Wmu = g.initializerFloat(`${P}/critic/layer0/weight_mu`, F, [A, H0], W0.subarray(D * H0), 'Critic layer 0 weights, rows of the action [A, out].');
+  const b0 = g.initializerFloat(`${P}/critic/layer0/bias`, F, [H0], critic.biases[0]!, 'Critic layer 0 bias.');
+  const cz = g.node({ name: `${P}/critic/layer0/matmul_z`, opType: 'MatMul', inputs: [z, Wz], outputs: [`${P}/critic/layer0/z_part`] });
+  g.valueInfo(cz, F, ['N', H0]);
+  const czu = g.node({ name: `${P}/critic/layer0/unsqueeze_z_part`, opType: 'Unsqueeze', inputs: [cz, axes1], outputs: [`${P}/critic/layer0/z_part_3d`] });
+  g.valueInfo(czu, F, ['N', 1, H0]);
+  const cm = g.node({ name: `${P}/critic/layer0/matmul_mu`, opType: 'MatMul', inputs: [mu, Wmu], outputs: [`${P}/critic/layer0/mu_part`] });
+  g.valueInfo(cm, F, ['N', C, H0]);
+  const parts = g.node({ name: `${P}/critic/layer0/add_parts`, opType: 'Add', inputs: [czu, cm], outputs: [`${P}/critic/layer0/linear`], doc: '[z, mu_i] W0 = z W_z + mu_i W_mu' });
+  g.valueInfo(parts, F, ['N', C, H0]);
+  let h: string;
+  if (Lc === 1) {
+    h = g.node({ name: `${P}/critic/layer0/add`, opType: 'Add', inputs: [parts, b0], outputs: [`${P}/critic/layer0/output`] });
+  } else {
+    const pre = g.node({ name: `${P}/critic/layer0/add`, opType: 'Add', inputs: [parts, b0], outputs: [`${P}/critic/layer0/preactivation`] });
+    g.valueInfo(pre, F, ['N', C, H0]);
+    h = g.node({ name: `${P}/critic/layer0/relu`, opType: 'Relu', inputs: [pre], outputs: [`${P}/critic/layer0/activation`] });
+  }
+  g.valueInfo(h, F, ['N', C, H0]);
+  for (let l = 1; l < Lc; l++) {
+    h = addDense(s, {
+      name: `${P}/critic/layer${l}`,
+      x: h,
+      W: critic.weights[l]!,
+      wDims: [cl[l]!, cl[l + 1]!],
+      b: critic.biases[l]!,
+      bDims: [cl[l + 1]!],
+      outShape: ['N', C, cl[l + 1]!],
+      relu: l < Lc - 1,
+      doc: `Critic layer ${l}`,
+    });
+  }
+  const q = g.node({ name: `${P}/critic/reshape`, opType: 'Reshape', inputs: [h, int64Const(s, 'shape_n_c', [-1, C])], outputs: [IO.q], doc: 'q_i = Q1([z, mu_i])' });
+
+  // greedy
+  const idx = g.node({
+    name: `${P}/greedy/argmax`,
+    opType: 'ArgMax',
+    inputs: [q],
+    outputs: [IO.actionIndex],
+    attributes: { axis: { kind: 'int', value: 1 }, keepdims: { kind: 'int', value: 0 }, select_last_index: { kind: 'int', value: 0 } },
+    doc: 'argmax_i q_i (first on ties)',
+  });
+  const comps = addBoxScale(s, box, `${P}/components/scale`, mu, IO.componentActions, ['N', C, A], true);
+  const action = addGatherRows(s, `${P}/greedy/action`, comps, idx, A, axes1, IO.action);
+
+  // sampling
+  if (o.sampling === 'in-graph') {
+    if (params.epsilon > 0) u = addInGraphUniform(s, idx); // ε = 0 never reads u
+    eps = addInGraphNormal(s, action, A);
+  }
+  const si = addEpsilonGreedyIndex(s, `${P}/sample/epsilon_greedy`, u ?? '', idx, params.epsilon, C, IO.actionSampledIndex);
+  const muS = addGatherRows(s, `${P}/sample/mu`, mu, si, A, axes1);
+  const sigma = g.initializerFloat(`${P}/const/exploration_std`, F, [], [params.explorationStd], 'exploration_std: Gaussian noise on the policy scale.');
+  const nz = g.node({ name: `${P}/sample/mul`, opType: 'Mul', inputs: [eps!, sigma], outputs: [`${P}/sample/noise`] });
+  g.valueInfo(nz, F, ['N', A]);
+  const xs = g.node({ name: `${P}/sample/add`, opType: 'Add', inputs: [muS, nz], outputs: [`${P}/sample/noisy`] });
+  g.valueInfo(xs, F, ['N', A]);
+  const a = g.node({
+    name: `${P}/sample/clip`,
+    opType: 'Clip',
+    inputs: [xs, box.minusOne, box.one],
+    outputs: [`${P}/sample/policy_action`],
+    doc: 'a = clip(mu_i + exploration_std * eps, -1, 1)',
+  });
+  g.valueInfo(a, F, ['N', A]);
+  addBoxScale(s, box, `${P}/sample/scale`, a, IO.actionSampled, ['N', A], true);
+
+  const noiseText =
+    o.sampling === 'inputs'
+      ? `, "noise_u" [N] ${fk.dtype} (uniform [0, 1)) and "noise_eps" [N, ${A}] ${fk.dtype} (standard normal)`
+      : ' (the sampling noise is drawn inside the graph: not reproducible across runtimes)';
+  return g.build({
+    irVersion: GAMID_ACTOR_IR_VERSION,
+    opsetVersion: GAMID_ACTOR_OPSET_VERSION,
+    producerName: 'gmmrl',
+    producerVersion: GMMRL_VERSION,
+    docString:
+      meta.docString ??
+      `gmmrl Gamid actor for ${meta.envId} (C=${C} components MLP [${layers.join(', ')}], critic [${cl.join(', ')}], ` +
+        `${C * mlpParameterCount(layers) + mlpParameterCount(cl)} parameters, ${o.precision}, epsilon ${params.epsilon}, exploration_std ${params.explorationStd}). ` +
+        `Inputs "obs" [N, ${D}] ${fk.dtype} (raw observations; normalization is inside the graph)${noiseText}; outputs "action" and "action_sampled" [N, ${A}] ` +
+        `(environment units) with "action_index" / "action_sampled_index" [N] int64, "component_actions" [N, ${C}, ${A}] and "q" [N, ${C}]. ` +
+        `See the gmmrl.metadata property (schema ${METADATA_SCHEMA_VERSION}).`,
+    metadataProps: props,
+  });
+}

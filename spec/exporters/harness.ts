@@ -1,0 +1,153 @@
+/**
+ * Shared harness of the exporter specs: the official ONNX checker (python onnx, full_check plus
+ * strict shape inference with type checks) and direct ONNX Runtime sessions — onnxruntime-node
+ * (cpu) and onnxruntime-web (wasm, running in Node with one thread) — fed and read as plain typed
+ * arrays (int64 outputs converted to numbers). No gmmrl runtime (loadPolicy) in between: these
+ * specs test the graphs themselves.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ortNode from 'onnxruntime-node';
+import * as ortWeb from 'onnxruntime-web';
+
+export const PY = '/usr/bin/python3';
+
+const CHECK_SCRIPT = `
+import json, sys, onnx
+m = onnx.load(sys.argv[1])
+onnx.checker.check_model(m, full_check=True)
+inf = onnx.shape_inference.infer_shapes(m, strict_mode=True, check_type=True)
+def dims(vi):
+    return [d.dim_param if d.HasField('dim_param') else d.dim_value for d in vi.type.tensor_type.shape.dim]
+print(json.dumps({
+    'ir_version': m.ir_version,
+    'opset': [[o.domain, o.version] for o in m.opset_import],
+    'metadata': {p.key: p.value for p in m.metadata_props},
+    'ops': [n.op_type for n in m.graph.node],
+    'node_names': [n.name for n in m.graph.node],
+    'inputs': [[v.name, v.type.tensor_type.elem_type, dims(v)] for v in m.graph.input],
+    'outputs': [[v.name, v.type.tensor_type.elem_type, dims(v)] for v in inf.graph.output],
+    'value_info': {v.name: [v.type.tensor_type.elem_type, dims(v)] for v in inf.graph.value_info},
+    'initializer_types': sorted(set(t.data_type for t in m.graph.initializer)),
+}))
+`;
+
+export interface CheckReport {
+  ir_version: number;
+  opset: [string, number][];
+  metadata: Record<string, string>;
+  ops: string[];
+  node_names: string[];
+  inputs: [string, number, (string | number)[]][];
+  outputs: [string, number, (string | number)[]][];
+  value_info: Record<string, [number, (string | number)[]]>;
+  initializer_types: number[];
+}
+
+export function pythonOnnxAvailable(): boolean {
+  return spawnSync(PY, ['-c', 'import onnx'], { encoding: 'utf8' }).status === 0;
+}
+
+/**
+ * A mocha `before` hook body: skips the suite when python onnx is missing, unless
+ * GMMRL_REQUIRE_ONNX_CHECKER is set (then it fails).
+ */
+export function requireChecker(ctx: Mocha.Context): void {
+  if (!pythonOnnxAvailable()) {
+    if (process.env['GMMRL_REQUIRE_ONNX_CHECKER']) throw new Error(`${PY} with the onnx package is required (GMMRL_REQUIRE_ONNX_CHECKER is set)`);
+    ctx.skip();
+  }
+}
+
+/** The official checker (full_check) and strict shape inference with type checks, on bytes. */
+export function runChecker(bytes: Uint8Array): { ok: boolean; stderr: string; report?: CheckReport } {
+  const dir = mkdtempSync(join(tmpdir(), 'gmmrl-onnx-check-'));
+  try {
+    const file = join(dir, 'model.onnx');
+    writeFileSync(file, bytes);
+    const r = spawnSync(PY, ['-c', CHECK_SCRIPT, file], { encoding: 'utf8', timeout: 60_000 });
+    if (r.status !== 0) return { ok: false, stderr: r.stderr };
+    return { ok: true, stderr: r.stderr, report: JSON.parse(r.stdout) as CheckReport };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export type Runtime = 'node' | 'web';
+export type FloatDtype = 'float32' | 'float64';
+
+/** A graph input: dtype, data, dims. */
+export interface Feed {
+  dtype: FloatDtype;
+  data: Float32Array | Float64Array;
+  dims: number[];
+}
+
+/** A graph output as plain data: float outputs keep their typed array, int64 ones become numbers. */
+export interface Out {
+  type: string;
+  dims: number[];
+  data: Float32Array | Float64Array | number[];
+}
+
+let webReady = false;
+
+/** Runs `bytes` once on onnxruntime-node (cpu) or onnxruntime-web (wasm, 1 thread) and returns every output. */
+export async function runOrt(rt: Runtime, bytes: Uint8Array, feeds: Record<string, Feed>): Promise<Record<string, Out>> {
+  return (await runOrtTimes(rt, bytes, feeds, 1))[0]!;
+}
+
+/** Runs `bytes` `times` times on one session (in-graph random ops continue their stream) and returns every run's outputs. */
+export async function runOrtTimes(rt: Runtime, bytes: Uint8Array, feeds: Record<string, Feed>, times: number): Promise<Record<string, Out>[]> {
+  const ort = (rt === 'node' ? ortNode : ortWeb) as typeof ortNode;
+  if (rt === 'web' && !webReady) {
+    if (ortWeb.env.wasm.numThreads === undefined) ortWeb.env.wasm.numThreads = 1;
+    webReady = true;
+  }
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: [rt === 'node' ? 'cpu' : 'wasm'] });
+  try {
+    const input: Record<string, ortNode.Tensor> = {};
+    for (const [k, f] of Object.entries(feeds)) input[k] = new ort.Tensor(f.dtype, f.data, f.dims);
+    const runs: Record<string, Out>[] = [];
+    for (let r = 0; r < times; r++) {
+      const res = await session.run(input);
+      const out: Record<string, Out> = {};
+      for (const [k, t] of Object.entries(res)) {
+        const data = t.type === 'int64' ? Array.from(t.data as BigInt64Array, Number) : (t.data as Float32Array | Float64Array);
+        out[k] = { type: t.type, dims: [...t.dims], data };
+      }
+      runs.push(out);
+    }
+    return runs;
+  } finally {
+    await session.release();
+  }
+}
+
+/** Typed array of the dtype with values rounded to it. */
+export function floats(dtype: FloatDtype, values: ArrayLike<number>): Float32Array | Float64Array {
+  return dtype === 'float32' ? Float32Array.from(values as ArrayLike<number>) : Float64Array.from(values as ArrayLike<number>);
+}
+
+/** max |a − b| and max |a − b| / (1 + |b|) over two equally long arrays (NaN if any entry is NaN). */
+export function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): { abs: number; rel: number } {
+  if (a.length !== b.length) throw new Error(`maxDiff: lengths ${a.length} and ${b.length} differ`);
+  let abs = 0;
+  let rel = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!);
+    if (Number.isNaN(d)) return { abs: NaN, rel: NaN };
+    abs = Math.max(abs, d);
+    rel = Math.max(rel, d / (1 + Math.abs(b[i]!)));
+  }
+  return { abs, rel };
+}
+
+/** Number of entries where two arrays differ bitwise (as float64 values). */
+export function countUnequal(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) n++;
+  return n;
+}

@@ -103,7 +103,8 @@ function need(outputs: Record<string, Out>, name: string): ArrayLike<number> {
 }
 
 function sameValues(a: readonly number[], b: ArrayLike<number>, round: (x: number) => number): boolean {
-  return a.length === b.length && a.every((x, i) => x === round(b[i]!));
+  // the metadata holds either the checkpoint's value or the value the graph stores (rounded)
+  return a.length === b.length && a.every((x, i) => x === b[i]! || x === round(b[i]!));
 }
 
 /** Noise rows u [n] ∈ [0, 1) and ε [n·A], rounded to the graph precision (u stays < 1 after rounding). */
@@ -120,21 +121,42 @@ function drawNoise(n: number, A: number, seed: number, round: (x: number) => num
   return { u, eps };
 }
 
-async function runFile(onnx: string | Uint8Array, obs: Float32Array, u: Float64Array, eps: Float64Array) {
+/**
+ * Runs the file on the states with noise drawn for its precision (sample mode with that noise when
+ * it has noise inputs, greedy otherwise) and checks its action bounds and normalization against the
+ * checkpoint's, as the graph stores them.
+ */
+async function runFile(
+  onnx: string | Uint8Array,
+  obs: Float32Array,
+  p: { actionLow: Float64Array; actionHigh: Float64Array; obsOffset: Float64Array; obsScale: Float64Array },
+  noiseSeed: number,
+) {
   const bytes = typeof onnx === 'string' ? new Uint8Array(readFileSync(onnx)) : onnx;
   const policy = await loadPolicy(bytes);
-  const info = policy.info;
-  const f64 = info.metadata.precision === 'float64';
-  const D = info.observationSize;
-  const obsIn = f64 ? Float64Array.from(obs) : obs;
-  const rows = Array.from({ length: obs.length / D }, (_, i) => obsIn.subarray(i * D, (i + 1) * D));
-  const sampling = info.metadata.sampling as SamplingSpec;
   try {
-    const res =
-      sampling.noise === 'inputs'
-        ? await policy.outputs(rows, { mode: 'sample', noise: { u: f64 ? u : Float32Array.from(u), eps: f64 ? eps : Float32Array.from(eps) } })
-        : await policy.outputs(rows, { mode: 'greedy' });
-    return { outputs: res.outputs as Record<string, Out>, info };
+    const info = policy.info;
+    const meta = info.metadata;
+    const f64 = meta.precision === 'float64';
+    const round = f64 ? (x: number) => x : Math.fround;
+    const uR = f64 ? 2 ** -53 : 2 ** -24;
+    const A = p.actionLow.length;
+    const n = obs.length / info.observationSize;
+    const { u, eps } = drawNoise(n, A, noiseSeed, round);
+    const D = info.observationSize;
+    const obsIn = f64 ? Float64Array.from(obs) : obs;
+    const rows = Array.from({ length: n }, (_, i) => obsIn.subarray(i * D, (i + 1) * D));
+    const inputsNoise = (meta.sampling as SamplingSpec).noise === 'inputs';
+    const res = inputsNoise
+      ? await policy.outputs(rows, { mode: 'sample', noise: { u: f64 ? u : Float32Array.from(u), eps: f64 ? eps : Float32Array.from(eps) } })
+      : await policy.outputs(rows, { mode: 'greedy' });
+    const boundsMatch =
+      meta.action_space.kind === 'box' &&
+      sameValues(meta.action_space.low, p.actionLow, round) &&
+      sameValues(meta.action_space.high, p.actionHigh, round) &&
+      sameValues(meta.normalization.offset, p.obsOffset, round) &&
+      sameValues(meta.normalization.scale, p.obsScale, round);
+    return { f64, uR, u, eps, outputs: res.outputs as Record<string, Out>, info, inputsNoise, boundsMatch };
   } finally {
     await policy.dispose();
   }
@@ -158,23 +180,8 @@ export async function verifyMixtureActorParity(ckptDir: string, onnx: string | U
     n,
     seed,
   });
-  const bytes = typeof onnx === 'string' ? new Uint8Array(readFileSync(onnx)) : onnx;
-  const probe = await loadPolicy(bytes);
-  const f64 = probe.info.metadata.precision === 'float64';
-  await probe.dispose();
-  const round = f64 ? (x: number) => x : Math.fround;
-  const uR = f64 ? 2 ** -53 : 2 ** -24;
-  const { u, eps } = drawNoise(n, A, seed + 1, round);
-  const { outputs, info } = await runFile(bytes, states.obs, u, eps);
-  const meta = info.metadata;
-  const inputsNoise = meta.sampling!.noise === 'inputs';
-  const metadataMatch =
-    meta.action_space.kind === 'box' &&
-    sameValues(meta.action_space.low, p.actionLow, round) &&
-    sameValues(meta.action_space.high, p.actionHigh, round) &&
-    sameValues(meta.normalization.offset, p.obsOffset, round) &&
-    sameValues(meta.normalization.scale, p.obsScale, round) &&
-    meta.components === K;
+  const { f64, uR, u, eps, outputs, info, inputsNoise, boundsMatch } = await runFile(onnx, states.obs, p, seed + 1);
+  const metadataMatch = boundsMatch && info.metadata.components === K;
 
   const { z, err } = normalizationBound(states.obs, p.obsOffset, p.obsScale, n, uR);
   const trunk = mlpFloat32Bound(p.trunk, z, err, n, uR);
@@ -264,7 +271,6 @@ export async function verifyMixtureActorParity(ckptDir: string, onnx: string | U
       j.check(IO.actionSampled, SMP[r * A + d]!, a, half[d]! * (bx + 8 * uR) + scaleSlack[d]!);
     }
   }
-  void D;
   return report('mixture-actor', f64, inputsNoise, states, j, comp, metadataMatch, info.executionProvider);
 }
 
@@ -292,27 +298,10 @@ export async function verifyGamidActorParity(ckptDir: string, onnx: string | Uin
     n,
     seed,
   });
-  const bytes = typeof onnx === 'string' ? new Uint8Array(readFileSync(onnx)) : onnx;
-  const probe = await loadPolicy(bytes);
-  const f64 = probe.info.metadata.precision === 'float64';
-  await probe.dispose();
-  const round = f64 ? (x: number) => x : Math.fround;
-  const uR = f64 ? 2 ** -53 : 2 ** -24;
-  const { u, eps } = drawNoise(n, A, seed + 1, round);
-  const { outputs, info } = await runFile(bytes, states.obs, u, eps);
-  const meta = info.metadata;
-  const s = meta.sampling!;
-  const inputsNoise = s.noise === 'inputs';
-  const metadataMatch =
-    meta.action_space.kind === 'box' &&
-    sameValues(meta.action_space.low, p.actionLow, round) &&
-    sameValues(meta.action_space.high, p.actionHigh, round) &&
-    sameValues(meta.normalization.offset, p.obsOffset, round) &&
-    sameValues(meta.normalization.scale, p.obsScale, round) &&
-    meta.components === C &&
-    s.epsilon === p.epsilon &&
-    s.exploration_std === p.explorationStd;
-  const epsilon = round(p.epsilon);
+  const { f64, uR, u, eps, outputs, info, inputsNoise, boundsMatch } = await runFile(onnx, states.obs, p, seed + 1);
+  const s = info.metadata.sampling!;
+  const metadataMatch = boundsMatch && info.metadata.components === C && s.epsilon === p.epsilon && s.exploration_std === p.explorationStd;
+  const epsilon = f64 ? p.epsilon : Math.fround(p.epsilon);
   const sigma = p.explorationStd;
 
   const { z, err } = normalizationBound(states.obs, p.obsOffset, p.obsScale, n, uR);

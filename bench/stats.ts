@@ -15,8 +15,16 @@ export function percentileSorted(sorted: ArrayLike<number>, p: number): number {
   const n = sorted.length;
   if (n === 0) return NaN;
   if (!(p > 0 && p <= 100)) throw new RangeError(`percentile p = ${p}; expected 0 < p ≤ 100.`);
-  const r = Math.max(1, Math.ceil((p / 100) * n));
-  return sorted[r - 1]!;
+  return sorted[nearestRank(p, n) - 1]!;
+}
+
+/**
+ * ⌈p/100 · n⌉ clamped to [1, n], computed so that products that are integers in exact arithmetic
+ * stay integers (0.999 · 1000 is 999.0000000000001 in floating point; its rank is 999, not 1000).
+ */
+export function nearestRank(p: number, n: number): number {
+  const x = (p * n) / 100;
+  return Math.min(n, Math.max(1, Math.ceil(x - 1e-9 * Math.max(1, x))));
 }
 
 export interface SampleSummary {

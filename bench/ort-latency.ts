@@ -172,7 +172,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Late
     observationSpace: { shape: [D], low: [-4.8, -Infinity, -0.418, -Infinity], high: [4.8, Infinity, 0.418, Infinity] },
     actionSpace: { kind: 'discrete', n: A },
     training: { note: 'synthetic parameters for bench/ort-latency' },
-  });
+  }, { sampling: 'none' }); // the greedy-only graph (bench/policy-latency.ts measures the default export)
   const pool = observations(8, 256);
   const batch = observations(9, n);
   if (ortWeb.env.wasm.numThreads === undefined) ortWeb.env.wasm.numThreads = 1; // what the web entry does in Node

@@ -42,6 +42,7 @@ import { argmax, gamidGreedy, type GamidActorParams } from '../models/gamid-acto
 import type { MlpParams } from '../models/actor-critic/mlp.js';
 import { make } from './envs/index.js';
 import { drawParityStates } from './parity.js';
+import { epsilonGreedyExpected } from './parity-sampling.js';
 import { Rng } from './util/rng.js';
 
 export interface ActorParityOptions {
@@ -94,6 +95,18 @@ class Judge {
     this.maxRatio[name] = Math.max(this.maxRatio[name] ?? 0, Number.isFinite(r) ? r : Infinity);
     if (!(r <= 1)) this.bad++;
   }
+}
+
+function newComponentTally(): ActorParityReport['components'] {
+  return { greedy_agreement: 0, greedy_ties: 0, greedy_mismatches: 0, sampled_agreement: 0, sampled_ties: 0, sampled_mismatches: 0 };
+}
+
+/** Half-ranges of the action box and the rounding slack of low + (a + 1)·half at unit roundoff uR. */
+function boxScaling(p: { actionLow: Float64Array; actionHigh: Float64Array }, uR: number): { half: Float64Array; slack: Float64Array } {
+  return {
+    half: Float64Array.from(p.actionLow, (l, d) => 0.5 * (p.actionHigh[d]! - l)),
+    slack: Float64Array.from(p.actionLow, (l, d) => 8 * uR * (Math.abs(l) + Math.abs(p.actionHigh[d]!))),
+  };
 }
 
 function need(outputs: Record<string, Out>, name: string): ArrayLike<number> {
@@ -196,9 +209,8 @@ export async function verifyMixtureActorParity(ckptDir: string, onnx: string | U
   const ACT = need(outputs, IO.action);
   const SMP = need(outputs, IO.actionSampled);
   const j = new Judge();
-  const comp = { greedy_agreement: 0, greedy_ties: 0, greedy_mismatches: 0, sampled_agreement: 0, sampled_ties: 0, sampled_mismatches: 0 };
-  const half = Float64Array.from(p.actionLow, (l, d) => 0.5 * (p.actionHigh[d]! - l));
-  const scaleSlack = Float64Array.from(p.actionLow, (l, d) => 8 * uR * (Math.abs(l) + Math.abs(p.actionHigh[d]!)));
+  const comp = newComponentTally();
+  const { half, slack: scaleSlack } = boxScaling(p, uR);
   const w = new Float64Array(K);
   const wB = new Float64Array(K);
   for (let r = 0; r < n; r++) {
@@ -340,9 +352,8 @@ export async function verifyGamidActorParity(ckptDir: string, onnx: string | Uin
   const SMP = need(outputs, IO.actionSampled);
   const SIDX = need(outputs, IO.actionSampledIndex);
   const j = new Judge();
-  const comp = { greedy_agreement: 0, greedy_ties: 0, greedy_mismatches: 0, sampled_agreement: 0, sampled_ties: 0, sampled_mismatches: 0 };
-  const half = Float64Array.from(p.actionLow, (l, d) => 0.5 * (p.actionHigh[d]! - l));
-  const slack = Float64Array.from(p.actionLow, (l, d) => 8 * uR * (Math.abs(l) + Math.abs(p.actionHigh[d]!)));
+  const comp = newComponentTally();
+  const { half, slack } = boxScaling(p, uR);
   const envOf = (a: number, d: number) => p.actionLow[d]! + (a + 1) * half[d]!;
   for (let r = 0; r < n; r++) {
     const q = critic.out.subarray(r * C, (r + 1) * C);
@@ -368,17 +379,12 @@ export async function verifyGamidActorParity(ckptDir: string, onnx: string | Uin
       }
     }
     if (!inputsNoise) continue;
-    const ur = u[r]!;
-    const explore = ur < epsilon;
-    const t = (ur / epsilon) * C;
-    const si = explore ? Math.min(Math.floor(t), C - 1) : g;
+    const { index: si, explore, boundary } = epsilonGreedyExpected(u[r]!, epsilon, C, g, uR);
     const sf = Number(SIDX[r]!);
-    const nearEps = Math.abs(ur - epsilon) <= 4 * uR * epsilon;
-    const nearFloor = explore && Math.abs(t - Math.round(t)) <= 1e-5 * C;
     if (!(sf >= 0 && sf < C)) comp.sampled_mismatches++;
     else {
       if (sf === si) comp.sampled_agreement++;
-      else if (nearEps || nearFloor || (!explore && isTie(sf, g))) comp.sampled_ties++;
+      else if (boundary || (!explore && isTie(sf, g))) comp.sampled_ties++;
       else comp.sampled_mismatches++;
       for (let d = 0; d < A; d++) {
         const k = (r * C + sf) * A + d;

@@ -27,6 +27,20 @@ export interface SampledParity {
   mismatches?: number;
 }
 
+/**
+ * What a graph's ε-greedy choice must be for a uniform u over n choices, given the greedy index the
+ * same graph computed: `index`, and whether u lies at a boundary of the arithmetic at unit roundoff
+ * uR (|u − ε| ≤ 4·uR·ε, or u/ε·n within 1e-5·n of an integer while exploring), where either side of
+ * the boundary is correct. Shared by the Q models (here) and the Gamid actor (parity-actor.ts).
+ */
+export function epsilonGreedyExpected(u: number, epsilon: number, n: number, greedy: number, uR: number): { index: number; explore: boolean; boundary: boolean } {
+  const explore = u < epsilon;
+  const t = (u / epsilon) * n;
+  const index = explore ? Math.min(Math.floor(t), n - 1) : greedy;
+  const boundary = Math.abs(u - epsilon) <= 4 * uR * epsilon || (explore && Math.abs(t - Math.round(t)) <= 1e-5 * n);
+  return { index, explore, boundary };
+}
+
 export async function epsilonGreedyParity(policy: Policy, obs: Float32Array, n: number, seed: number): Promise<SampledParity> {
   const meta = policy.info.metadata;
   const s = meta.sampling;
@@ -49,14 +63,11 @@ export async function epsilonGreedyParity(policy: Policy, obs: Float32Array, n: 
   let ties = 0;
   let mismatches = 0;
   for (let i = 0; i < n; i++) {
-    const x = u[i]!;
-    const explore = x < eps;
-    if (explore) explored++;
-    const t = (x / eps) * A;
-    const want = explore ? Math.min(Math.floor(t), A - 1) : Number(greedy[i]!);
+    const want = epsilonGreedyExpected(u[i]!, eps, A, Number(greedy[i]!), 2 ** -24);
+    if (want.explore) explored++;
     const got = Number(sampled[i]!);
-    if (got === want) agreement++;
-    else if (Math.abs(x - eps) <= 4 * 2 ** -24 * eps || (explore && Math.abs(t - Math.round(t)) <= 1e-5 * A)) ties++;
+    if (got === want.index) agreement++;
+    else if (want.boundary) ties++;
     else mismatches++;
   }
   return { checked: true, epsilon: s.epsilon!, rows: n, explored, agreement, boundary_ties: ties, mismatches };

@@ -11,7 +11,7 @@
 import { ShapeError, ValueError } from '../../runtime/errors.js';
 import { checkMlp, cloneMlp, mlpForward, type MlpParams } from '../actor-critic/mlp.js';
 import { scaleAction } from '../mixture-actor/head.js';
-import { epsilonGreedyIndex } from '../sampling.js';
+import { argmaxFirst, epsilonGreedyIndex } from '../sampling.js';
 
 export interface GamidActorParams {
   /** Component networks [D, hidden…, A] (N ≥ 1). */
@@ -71,12 +71,8 @@ export function gamidComponents(actors: readonly MlpParams[], critic: MlpParams,
   return { mu, q: mlpForward(critic, x, N) };
 }
 
-/** argmax with the lowest index on a tie. */
-export function argmax(q: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < q.length; i++) if (q[i]! > q[best]!) best = i;
-  return best;
-}
+/** argmax with the lowest index on a tie (models/sampling.ts). */
+export const argmax = argmaxFirst;
 
 export function normalizeObs(p: Pick<GamidActorParams, 'obsOffset' | 'obsScale'>, obs: ArrayLike<number>): Float64Array {
   if (obs.length !== p.obsOffset.length) throw new ShapeError(`gamid actor: observation has length ${obs.length}, expected ${p.obsOffset.length}.`);

@@ -15,6 +15,7 @@
  * Greedy action: tanh(μ_k*) of the highest-weight component k* (the lowest index on a tie).
  */
 import { ShapeError, ValueError, describeValue } from '../../runtime/errors.js';
+import { argmaxFirst } from '../sampling.js';
 
 export type MixtureWeights = 'learned' | 'uniform';
 
@@ -115,9 +116,7 @@ export function mixtureLogProbU(h: MixtureHeadSpec, v: MixtureHeadValues, u: Arr
 
 /** The highest-weight component (lowest index on a tie). */
 export function greedyComponent(v: MixtureHeadValues): number {
-  let best = 0;
-  for (let k = 1; k < v.logW.length; k++) if (v.logW[k]! > v.logW[best]!) best = k;
-  return best;
+  return argmaxFirst(v.logW);
 }
 
 /** Greedy action tanh(μ_k*) in (−1, 1)^A. */

@@ -7,7 +7,7 @@
  * One call = observation tensor from a Float32Array, the ops, one host read (dataSync) of the
  * greedy actions: Int32Array indices (Q families) or Float32Array env actions [n·A] (actors).
  *
- *   gmmqf          z = (s − offset)/scale; q = exp(−½‖(z − m_k) W_kᵀ‖²) · ξ; argmax    (models/gmmqf/tf.ts ops)
+ *   gmmqf          z = (s − offset)/scale; q = exp(−½‖(z − m_k) W_kᵀ‖²)ᵀ · ξ; argmax  (models/gmmqf/tf.ts ops, [K, n, D])
  *   dqn            MLP (fused matMul + bias + ReLU); argmax
  *   mixture-actor  MLP → [logits | μ | ρ]; k* = argmax logits; low + (tanh μ_k* + 1)(high − low)/2
  *   gamid-actor    μ_i = tanh(MLP_i(z)); q_i = Q₁([z, μ_i]); i* = argmax q; low + (μ_i* + 1)(high − low)/2
@@ -78,7 +78,7 @@ export function makeTfTwin(model: BenchModel): TfTwin {
       const p = spec.params;
       const off = k(tf.tensor1d(f32(p.obsOffset)));
       const scale = k(tf.tensor1d(f32(p.obsScale)));
-      const means = k(tf.tensor2d(f32(p.means), [p.K, p.D]));
+      const means = k(tf.tensor3d(f32(p.means), [p.K, 1, p.D]));
       const factorsT = k(tf.tensor3d(transposedFactors(p), [p.K, p.D, p.D]));
       const weights = k(tf.tensor2d(f32(p.weights), [p.K, p.A]));
       const half = k(tf.scalar(-0.5));
@@ -87,10 +87,10 @@ export function makeTfTwin(model: BenchModel): TfTwin {
           read<Int32Array>(
             tf.tidy(() => {
               const z = tf.div(tf.sub(tf.tensor2d(obs, [n, D]), off), scale);
-              const diff = tf.sub(tf.expandDims(z, 1), means);
-              const y = tf.matMul(tf.expandDims(diff, 2), factorsT);
-              const g = tf.exp(tf.mul(tf.sum(tf.mul(y, y), [2, 3]), half));
-              return tf.argMax(tf.matMul(g, weights), 1);
+              const diff = tf.sub(tf.expandDims(z, 0), means); // [K, n, D], as the graph
+              const y = tf.matMul(diff, factorsT);
+              const g = tf.exp(tf.mul(tf.sum(tf.mul(y, y), 2), half));
+              return tf.argMax(tf.matMul(g, weights, true, false), 1);
             }),
           ),
         dispose,

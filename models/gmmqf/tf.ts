@@ -62,11 +62,12 @@ export function qValuesTf(p: GmmQfParams, obs: Float32Array, n: number): Float32
     const x = tf.tensor2d(obs.length === n * obsSize ? obs : obs.subarray(0, n * obsSize), [n, obsSize], 'float32');
     const phi = featuresTf(p.features ?? 'identity', x);
     const z = tf.div(tf.sub(phi, tf.tensor1d(Float32Array.from(p.obsOffset))), tf.tensor1d(Float32Array.from(p.obsScale)));
-    const diff = tf.sub(tf.expandDims(z, 1), tf.tensor2d(Float32Array.from(p.means), [K, D]));
-    const y = tf.matMul(tf.expandDims(diff, 2), tf.tensor3d(transposedFactors(p), [K, D, D]));
-    const quad = tf.sum(tf.mul(y, y), [2, 3]);
+    // component-major, as the graph: diff [K, N, D], K batched [N, D] × [D, D] products
+    const diff = tf.sub(tf.expandDims(z, 0), tf.tensor3d(Float32Array.from(p.means), [K, 1, D]));
+    const y = tf.matMul(diff, tf.tensor3d(transposedFactors(p), [K, D, D]));
+    const quad = tf.sum(tf.mul(y, y), 2);
     const g = tf.exp(tf.mul(quad, tf.scalar(-0.5)));
-    const q = tf.matMul(g, tf.tensor2d(Float32Array.from(p.weights), [K, A]));
+    const q = tf.matMul(g, tf.tensor2d(Float32Array.from(p.weights), [K, A]), true, false);
     return q.dataSync() as Float32Array;
   });
 }

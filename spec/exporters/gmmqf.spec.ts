@@ -110,7 +110,7 @@ async function runOrt(bytes: Uint8Array, obs: Float32Array, n: number, D: number
 }
 
 /** The greedy-only graph (sampling 'none', as exported before the sampling head). */
-const GREEDY_OPS = ['Sub', 'Div', 'Unsqueeze', 'Sub', 'Unsqueeze', 'MatMul', 'Mul', 'ReduceSum', 'Mul', 'Exp', 'MatMul', 'ArgMax'];
+const GREEDY_OPS = ['Sub', 'Div', 'Unsqueeze', 'Sub', 'MatMul', 'Mul', 'ReduceSum', 'Mul', 'Exp', 'Gemm', 'ArgMax'];
 /** The ε-greedy head appended by default (qhead.ts addSamplingHead, ε > 0). */
 const SAMPLING_OPS = ['Less', 'Div', 'Mul', 'Floor', 'Clip', 'Cast', 'Where'];
 const SAMPLING_NODE_NAMES = ['less', 'div', 'mul', 'floor', 'clip', 'cast', 'where'].map((n) => `gmmqf/sample/epsilon_greedy/${n}`);
@@ -120,13 +120,12 @@ const GREEDY_NODE_NAMES = [
   'gmmqf/normalize/div',
   'gmmqf/kernel/unsqueeze_z',
   'gmmqf/kernel/sub_means',
-  'gmmqf/kernel/unsqueeze_diff',
   'gmmqf/kernel/whiten',
   'gmmqf/kernel/square',
   'gmmqf/kernel/reduce_sum',
   'gmmqf/kernel/scale',
   'gmmqf/kernel/exp',
-  'gmmqf/q/matmul',
+  'gmmqf/q/gemm',
   'gmmqf/action/argmax',
 ];
 const EXPECTED_NODE_NAMES = [...GREEDY_NODE_NAMES, ...SAMPLING_NODE_NAMES];
@@ -167,18 +166,20 @@ describe('exporters/onnx/gmmqf', function () {
       expect(nodes.map((n) => n.op_type)).to.deep.equal(EXPECTED_OPS);
       expect(nodes.map((n) => n.name)).to.deep.equal(EXPECTED_NODE_NAMES);
       const attr = (i: number, name: string): number => Number(nodes[i]!.attribute!.find((a) => a.name === name)!.i!.toString());
-      expect(attr(7, 'keepdims')).to.equal(0);
-      expect(attr(11, 'axis')).to.equal(1);
-      expect(attr(11, 'keepdims')).to.equal(0);
-      expect(attr(11, 'select_last_index')).to.equal(0);
-      // axes as int64 inputs (opset 13+ style), not attributes
-      expect(initializer(model, nodes[2]!.input![1]!).values).to.deep.equal([1]);
-      expect(initializer(model, nodes[4]!.input![1]!).values).to.deep.equal([2]);
-      expect(initializer(model, nodes[7]!.input![1]!).values).to.deep.equal([2, 3]);
-      expect(initializer(model, nodes[8]!.input![1]!)).to.deep.equal({ dims: [], values: [-0.5] });
+      expect(attr(6, 'keepdims')).to.equal(0);
+      expect(attr(9, 'transA')).to.equal(1);
+      expect(nodes[9]!.attribute!.map((a) => a.name)).to.deep.equal(['transA']);
+      expect(attr(10, 'axis')).to.equal(1);
+      expect(attr(10, 'keepdims')).to.equal(0);
+      expect(attr(10, 'select_last_index')).to.equal(0);
+      // axes as int64 inputs (opset 13+ style), not attributes; component-major [K, N, D]
+      expect(initializer(model, nodes[2]!.input![1]!).values).to.deep.equal([0]);
+      expect(initializer(model, nodes[6]!.input![1]!).values).to.deep.equal([2]);
+      expect(initializer(model, nodes[7]!.input![1]!)).to.deep.equal({ dims: [], values: [-0.5] });
       // the centring Sub subtracts the means from the normalized observation, not the other way round
       expect(nodes[3]!.input).to.deep.equal(['gmmqf/kernel/z_unsqueezed', 'gmmqf/means']);
-      expect(nodes[10]!.input).to.deep.equal(['gmmqf/kernel/activations', 'gmmqf/weights']);
+      expect(nodes[4]!.input).to.deep.equal(['gmmqf/kernel/diff', 'gmmqf/precision_factors_t']);
+      expect(nodes[9]!.input).to.deep.equal(['gmmqf/kernel/activations', 'gmmqf/weights']);
     });
 
     it('stores constants as little-endian float32 raw_data, rounded once from float64 (W_k transposed)', () => {
@@ -186,7 +187,7 @@ describe('exporters/onnx/gmmqf', function () {
       const f = (a: ArrayLike<number>): number[] => Array.from(a, (x) => Math.fround(x));
       expect(initializer(model, 'gmmqf/obs_offset')).to.deep.equal({ dims: [D], values: f(p.obsOffset) });
       expect(initializer(model, 'gmmqf/obs_scale')).to.deep.equal({ dims: [D], values: f(p.obsScale) });
-      expect(initializer(model, 'gmmqf/means')).to.deep.equal({ dims: [K, D], values: f(p.means) });
+      expect(initializer(model, 'gmmqf/means')).to.deep.equal({ dims: [K, 1, D], values: f(p.means) });
       expect(initializer(model, 'gmmqf/weights')).to.deep.equal({ dims: [K, A], values: f(p.weights) });
       const W = precisionFactors(p.covariances, K, D);
       const wt: number[] = [];
@@ -266,9 +267,9 @@ describe('exporters/onnx/gmmqf', function () {
         expect(rep.node_names).to.deep.equal(EXPECTED_NODE_NAMES);
         expect(rep.inputs).to.deep.equal([['obs', 1, ['N', D]], ['noise_u', 1, ['N']]]);
         expect(rep.outputs).to.deep.equal([['q', 1, ['N', A]], ['action', 7, ['N']], ['action_sampled', 7, ['N']]]);
-        expect(rep.value_info['gmmqf/kernel/diff']).to.deep.equal([1, ['N', K, D]]);
-        expect(rep.value_info['gmmqf/kernel/whitened']).to.deep.equal([1, ['N', K, 1, D]]);
-        expect(rep.value_info['gmmqf/kernel/quad']).to.deep.equal([1, ['N', K]]);
+        expect(rep.value_info['gmmqf/kernel/diff']).to.deep.equal([1, [K, 'N', D]]);
+        expect(rep.value_info['gmmqf/kernel/whitened']).to.deep.equal([1, [K, 'N', D]]);
+        expect(rep.value_info['gmmqf/kernel/quad']).to.deep.equal([1, [K, 'N']]);
       });
     }
 
@@ -276,7 +277,7 @@ describe('exporters/onnx/gmmqf', function () {
       const p = randomParams(new Rng(5), 3, 2, 2);
       const model = onnx.ModelProto.decode(exportGmmQf(p, metaFor(p)));
       const vi = model.graph!.value_info!.find((v) => v.name === 'gmmqf/kernel/quad')!;
-      vi.type!.tensor_type!.shape!.dim![1] = { dim_value: 4 }; // K is 3
+      vi.type!.tensor_type!.shape!.dim![0] = { dim_value: 4 }; // K is 3
       const r = runChecker(onnx.ModelProto.encode(model).finish());
       expect(r.ok).to.equal(false);
       expect(r.stderr).to.match(/ShapeInferenceError|Inferred shape and existing shape differ|dimension mismatch/i);
@@ -673,7 +674,7 @@ describe('exporters/onnx/gmmqf: feature maps, action grids, pruning', function (
         components_pruned: 4,
       });
       const model = onnx.ModelProto.decode(exportGmmQf(p, meta(p)));
-      expect(initializer(model, 'gmmqf/means').dims).to.deep.equal([6, 4]);
+      expect(initializer(model, 'gmmqf/means').dims).to.deep.equal([6, 1, 4]);
       expect(initializer(model, 'gmmqf/weights').dims).to.deep.equal([6, 3]);
       expect(initializer(model, 'gmmqf/precision_factors_t').dims).to.deep.equal([6, 4, 4]);
       expect(model.doc_string).to.match(/4 of 10 trained components had all-zero weight rows and were pruned/);
@@ -693,7 +694,7 @@ describe('exporters/onnx/gmmqf: feature maps, action grids, pruning', function (
       const p = sparseModel(9, 12, [1, 2, 5, 11]);
       const r = runChecker(exportGmmQf(p, meta(p, { sparsity: { factors: 3, rho: 0.01 } })));
       expect(r.ok, r.stderr).to.equal(true);
-      expect(r.report!.value_info['gmmqf/kernel/quad']).to.deep.equal([1, ['N', 8]]);
+      expect(r.report!.value_info['gmmqf/kernel/quad']).to.deep.equal([1, [8, 'N']]);
       expect(JSON.parse(r.report!.metadata['gmmrl.metadata']!).components).to.equal(8);
     });
 

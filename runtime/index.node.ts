@@ -42,6 +42,11 @@ export interface NodeLoadOptions {
    * 'sample' draws from when a call passes no `rng` or `noise`. Default 0.
    */
   seed?: number;
+  /**
+   * Greedy calls run on a second session over the noise-free part of the graph, so they do not pay
+   * for the sampling head (policy.info.greedyGraph). Default true; false keeps one session.
+   */
+  greedyGraph?: boolean;
 }
 
 const CUDA_LIBRARY: Partial<Record<NodeJS.Platform, string>> = {
@@ -83,7 +88,7 @@ const CUDA_HINT =
  * ONNX model), BackendError (no execution provider could start; all failures listed).
  */
 export async function loadPolicy(pathOrBytes: string | Uint8Array | ArrayBuffer, options: NodeLoadOptions = {}): Promise<Policy> {
-  checkOptionKeys(options, ['executionProviders', 'sessionOptions', 'seed'], 'loadPolicy');
+  checkOptionKeys(options, ['executionProviders', 'sessionOptions', 'seed', 'greedyGraph'], 'loadPolicy');
   let bytes: Uint8Array;
   if (typeof pathOrBytes === 'string') {
     const abs = resolve(pathOrBytes);
@@ -122,6 +127,7 @@ export async function loadPolicy(pathOrBytes: string | Uint8Array | ArrayBuffer,
     backend: 'onnxruntime-node',
     sessionOptions: options.sessionOptions as Record<string, unknown> | undefined,
     seed: options.seed,
+    greedyGraph: options.greedyGraph,
     providerHint: (ep) => (ep === 'cuda' && !cudaInstalled ? CUDA_HINT : undefined),
   });
 }

@@ -41,6 +41,11 @@ export interface WebLoadOptions {
    * 'sample' draws from when a call passes no `rng` or `noise`. Default 0.
    */
   seed?: number;
+  /**
+   * Greedy calls run on a second session over the noise-free part of the graph, so they do not pay
+   * for the sampling head (policy.info.greedyGraph). Default true; false keeps one session.
+   */
+  greedyGraph?: boolean;
   /** Passed to fetch() when loading from a URL. */
   fetchInit?: RequestInit;
 }
@@ -83,7 +88,7 @@ async function fetchBytes(url: string | URL, init: RequestInit | undefined): Pro
  * (no execution provider could start; all failures listed).
  */
 export async function loadPolicy(urlOrBytes: string | URL | Uint8Array | ArrayBuffer, options: WebLoadOptions = {}): Promise<Policy> {
-  checkOptionKeys(options, ['executionProviders', 'sessionOptions', 'seed', 'fetchInit'], 'loadPolicy');
+  checkOptionKeys(options, ['executionProviders', 'sessionOptions', 'seed', 'fetchInit', 'greedyGraph'], 'loadPolicy');
   let bytes: Uint8Array;
   if (typeof urlOrBytes === 'string' || urlOrBytes instanceof URL) {
     bytes = await fetchBytes(urlOrBytes, options.fetchInit);
@@ -102,6 +107,7 @@ export async function loadPolicy(urlOrBytes: string | URL | Uint8Array | ArrayBu
     backend: 'onnxruntime-web',
     sessionOptions: options.sessionOptions as Record<string, unknown> | undefined,
     seed: options.seed,
+    greedyGraph: options.greedyGraph,
     providerHint: (ep) =>
       ep === 'webgpu' ? 'WebGPU needs a browser with navigator.gpu (Chrome/Edge 113+); it is not available in Node' : undefined,
   });

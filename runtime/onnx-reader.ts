@@ -74,17 +74,17 @@ export const ONNX_ELEM_TYPE_NAMES: Readonly<Record<number, string>> = {
   16: 'bfloat16',
 };
 
-const WIRE_VARINT = 0;
-const WIRE_FIXED64 = 1;
-const WIRE_LEN = 2;
-const WIRE_FIXED32 = 5;
+export const WIRE_VARINT = 0;
+export const WIRE_FIXED64 = 1;
+export const WIRE_LEN = 2;
+export const WIRE_FIXED32 = 5;
 
-const HINT = 'The file is truncated or is not an ONNX model.';
+export const HINT = 'The file is truncated or is not an ONNX model.';
 
 let utf8: TextDecoder | null = null;
 
 /** Cursor over one message: [pos, end) inside `buf`. */
-class Cursor {
+export class Cursor {
   constructor(
     readonly buf: Uint8Array,
     public pos: number,

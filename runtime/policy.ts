@@ -16,9 +16,17 @@
  * drawn per batch row n in this order: u_n = rng.uniform(), then ε_{n,0}, …, ε_{n,A−1} = rng.normal()
  * (rng = the call's `opts.rng`, else the policy's own `Rng(seed)`), or copied from `opts.noise`.
  * For a float32 model each value is rounded to float32, and a u that rounds up to 1 becomes
- * 1 − 2⁻²⁴ (the largest float32 below 1), so u stays in [0, 1). In mode 'greedy' the noise inputs
- * are fed zeros and act/envAction fetch only the greedy outputs. With sampling.noise = "in-graph"
+ * 1 − 2⁻²⁴ (the largest float32 below 1), so u stays in [0, 1). With sampling.noise = "in-graph"
  * the graph draws its own noise (not reproducible; the runtime refuses an rng or noise for it).
+ *
+ * Greedy calls. ONNX Runtime runs every node of a graph whatever outputs are fetched, so a greedy
+ * call on the full graph would pay for the sampling head (≈ 7 µs of a 28 µs GMM-QF call). A model
+ * with a sampling head therefore gets a second session over its noise-free part (onnx-prune.ts:
+ * the outputs that depend on no noise input and no random op, and the nodes they need), opened on
+ * the same provider; greedy act / envAction / q run there with obs as the only feed. outputs() in
+ * mode 'greedy' runs the full graph with zero noise (it returns action_sampled too). The two
+ * sessions compute the greedy outputs with the same nodes on the same inputs: identical results
+ * (spec/runtime/policy.spec.ts). loadPolicy option greedyGraph: false keeps a single session.
  *
  * Imports only runtime/ modules; no Node or browser APIs.
  */
@@ -43,6 +51,7 @@ import {
 } from './metadata.js';
 import { ONNX_ELEM_TYPE_NAMES, metadataMap, readOnnxModel, type OnnxDim, type OnnxModelSummary, type OnnxValueInfo } from './onnx-reader.js';
 import { Rng } from './rng.js';
+import { noiseFreeModel } from './onnx-prune.js';
 
 // ----------------------------------------------------------------------------------------------
 // The slice of the ONNX Runtime JS API we use (onnxruntime-node and onnxruntime-web both satisfy it)
@@ -168,6 +177,16 @@ export interface PolicyInfo {
   readonly seed: number;
   /** Model size in bytes. */
   readonly byteLength: number;
+  /**
+   * Greedy calls run on a second session over the noise-free part of the graph (the outputs that
+   * depend on no noise input and no random op; runtime/onnx-prune.ts), so they do not pay for the
+   * sampling head: ONNX Runtime runs every node of a graph whatever the fetched outputs. `null`
+   * when every call runs on the full graph: no sampling head, loadPolicy option greedyGraph false,
+   * or the noise-free graph could not be opened (`reason` says which).
+   */
+  readonly greedyGraph: Readonly<{ nodesKept: number; nodesRemoved: number; outputsRemoved: readonly string[] }> | null;
+  /** Why `greedyGraph` is null ('' when it is not). */
+  readonly greedyGraphReason: string;
 }
 
 /** One observation: D numbers. */
@@ -290,6 +309,11 @@ export interface CreatePolicyOptions {
   providerHint?: (provider: string) => string | undefined;
   /** Seed of the policy's own noise generator (mode 'sample' without opts.rng); default 0. */
   seed?: number;
+  /**
+   * Open a second session over the noise-free part of the graph for greedy calls (default true;
+   * see PolicyInfo.greedyGraph). false: one session, greedy calls feed zero noise to the full graph.
+   */
+  greedyGraph?: boolean;
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -367,6 +391,7 @@ export async function createPolicy(ort: OrtModuleLike, bytes: Uint8Array, option
     await session.release().catch(() => undefined);
     throw err;
   }
+  const greedy = await openGreedySession(ort, bytes, metadata, used, options);
   const info: PolicyInfo = deepFreeze({
     metadata,
     family: metadata.family,
@@ -388,8 +413,53 @@ export async function createPolicy(ort: OrtModuleLike, bytes: Uint8Array, option
     actionSpace: metadata.action_space,
     seed,
     byteLength: summary.byteLength,
+    greedyGraph: greedy.session === null ? null : greedy.graph,
+    greedyGraphReason: greedy.reason,
   });
-  return new OrtPolicy(ort, session, info, new Rng(seed));
+  return new OrtPolicy(ort, session, greedy.session, info, new Rng(seed));
+}
+
+/** The outputs a greedy act / envAction / q call fetches: the ones the noise-free graph must keep. */
+function greedyFetchNames(m: GmmrlMetadataV1): string[] {
+  const declared = new Set(m.outputs.map((t) => t.name));
+  return [IO.action, IO.actionIndex, IO.q].filter((n) => declared.has(n));
+}
+
+/**
+ * Opens the greedy session (PolicyInfo.greedyGraph) on the provider the full session runs on.
+ * Never fails the load: when it cannot be opened the reason is recorded and every call runs on the
+ * full graph, which computes the same greedy outputs.
+ */
+async function openGreedySession(
+  ort: OrtModuleLike,
+  bytes: Uint8Array,
+  m: GmmrlMetadataV1,
+  provider: string,
+  options: CreatePolicyOptions,
+): Promise<{ session: OrtSessionLike | null; graph: NonNullable<PolicyInfo['greedyGraph']>; reason: string }> {
+  const none = (reason: string) => ({ session: null, graph: { nodesKept: 0, nodesRemoved: 0, outputsRemoved: [] }, reason });
+  const flag = options.greedyGraph ?? true;
+  if (typeof flag !== 'boolean') throw new ValueError(`options.greedyGraph must be true or false, got ${describeValue(flag)}.`);
+  if (!flag) return none('loadPolicy option greedyGraph is false');
+  if (m.sampling === undefined) return none('the model has no sampling head (nothing to leave out)');
+  const noise = m.inputs.map((t) => t.name).filter((n) => n !== IO.obs);
+  const pruned = noiseFreeModel(bytes, noise);
+  if (pruned === null) return none('the graph has no noise-dependent part that can be left out');
+  const need = greedyFetchNames(m);
+  const missing = need.filter((n) => !pruned.outputs.includes(n));
+  if (missing.length > 0) return none(`the greedy output(s) ${missing.join(', ')} depend on the sampling noise`);
+  let session: OrtSessionLike;
+  try {
+    session = await ort.InferenceSession.create(pruned.bytes, { ...options.sessionOptions, executionProviders: [provider] });
+  } catch (err) {
+    return none(`ONNX Runtime could not open the noise-free graph: ${errorMessage(err)}`);
+  }
+  if (session.inputNames.length !== 1 || session.inputNames[0] !== IO.obs || need.some((n) => !session.outputNames.includes(n))) {
+    const got = `inputs ${JSON.stringify(session.inputNames)}, outputs ${JSON.stringify(session.outputNames)}`;
+    await session.release().catch(() => undefined);
+    return none(`the noise-free graph has unexpected ${got}`);
+  }
+  return { session, graph: { nodesKept: pruned.nodesKept, nodesRemoved: pruned.nodesRemoved, outputsRemoved: pruned.removedOutputs }, reason: '' };
 }
 
 /**
@@ -745,6 +815,8 @@ class OrtPolicy implements Policy {
   readonly info: PolicyInfo;
   private readonly ort: OrtModuleLike;
   private session: OrtSessionLike | null;
+  /** The noise-free graph's session (greedy act / envAction / q), or null: the full session serves them. */
+  private greedySession: OrtSessionLike | null;
   private readonly rng: Rng;
   private readonly D: number;
   /** action_space.n (actions of a Q model; entries of an actor's action). */
@@ -763,8 +835,10 @@ class OrtPolicy implements Policy {
   private readonly singleUTensor: OrtTensorLike | null;
   private readonly singleEps: FloatArray;
   private readonly singleEpsTensor: OrtTensorLike | null;
-  /** Feeds of a single greedy call: the obs scratch tensor and read-only zero noise. */
+  /** Feeds of a single greedy call on the full graph: the obs scratch tensor and read-only zero noise. */
   private readonly greedyFeeds1: Record<string, OrtTensorLike>;
+  /** Feeds of a single greedy call on the noise-free graph: the obs scratch tensor only. */
+  private readonly obsFeeds1: Record<string, OrtTensorLike>;
   private singleBusy = false;
   /** Read-only zero noise tensors for the last greedy batch size (shared by concurrent calls). */
   private zeroBatch: { n: number; u: OrtTensorLike; eps: OrtTensorLike | null } | null = null;
@@ -782,9 +856,10 @@ class OrtPolicy implements Policy {
   /** The outputs act returns in each mode (index outputs for Q families, action vectors for actors). */
   private readonly actOutput: readonly [string, string];
 
-  constructor(ort: OrtModuleLike, session: OrtSessionLike, info: PolicyInfo, rng: Rng) {
+  constructor(ort: OrtModuleLike, session: OrtSessionLike, greedySession: OrtSessionLike | null, info: PolicyInfo, rng: Rng) {
     this.ort = ort;
     this.session = session;
+    this.greedySession = greedySession;
     this.info = info;
     this.rng = rng;
     const m = info.metadata;
@@ -803,6 +878,7 @@ class OrtPolicy implements Policy {
     this.singleUTensor = this.noiseU ? new ort.Tensor(this.F, this.singleU, [1]) : null;
     this.singleEpsTensor = this.noiseEps ? new ort.Tensor(this.F, this.singleEps, [1, this.A]) : null;
     this.greedyFeeds1 = { [IO.obs]: this.singleTensor };
+    this.obsFeeds1 = { [IO.obs]: this.singleTensor };
     if (this.noiseU) this.greedyFeeds1[IO.noiseU] = new ort.Tensor(this.F, this.packer.alloc(1), [1]);
     if (this.noiseEps) this.greedyFeeds1[IO.noiseEps] = new ort.Tensor(this.F, this.packer.alloc(this.A), [1, this.A]);
 
@@ -1024,14 +1100,19 @@ class OrtPolicy implements Policy {
    * `fetch[mode]` against the contract and returns them.
    */
   private async run(obs: unknown, arity: Arity, opts: ActOptions | undefined, fetch: FetchPair, method: string): Promise<Ran> {
-    const session = this.live();
+    let session = this.live();
     const res = this.resolve(opts, method);
     const useScratch = !this.singleBusy;
     const packed = this.packer.pack(obs, arity, useScratch ? this.single : null);
     const { data, n } = packed;
     const onScratch = data === this.single;
+    // greedy calls except outputs() (which returns action_sampled for zero noise too) take the noise-free graph
+    const noiseFree = !res.sample && fetch !== this.fetchAll && this.greedySession !== null;
     let feeds: Record<string, OrtTensorLike>;
-    if (onScratch && !res.sample) {
+    if (noiseFree) {
+      session = this.greedySession!;
+      feeds = onScratch ? this.obsFeeds1 : { [IO.obs]: new this.ort.Tensor(this.F, data, [n, this.D]) };
+    } else if (onScratch && !res.sample) {
       feeds = this.greedyFeeds1;
     } else {
       feeds = { [IO.obs]: onScratch ? this.singleTensor : new this.ort.Tensor(this.F, data, [n, this.D]) };
@@ -1257,7 +1338,10 @@ class OrtPolicy implements Policy {
 
   async dispose(): Promise<void> {
     const s = this.session;
+    const g = this.greedySession;
     this.session = null;
+    this.greedySession = null;
+    if (g) await g.release();
     if (s) await s.release();
   }
 }

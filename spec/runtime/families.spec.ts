@@ -131,6 +131,9 @@ describe('runtime: every family contract, both precisions, every sampling varian
             });
             expect(info.sampling === null).to.equal(spec.noise === 'none');
             if (info.sampling) expect(info.sampling.noise).to.equal(spec.noise);
+            // a sampling head → greedy calls below run on the noise-free graph (and must still be exact)
+            expect(info.greedyGraph !== null, info.greedyGraphReason).to.equal(spec.noise !== 'none');
+            if (info.greedyGraph) expect(info.greedyGraph.outputsRemoved.filter((x) => !x.startsWith('action_sampled'))).to.deep.equal([]);
 
             const zeros = { u: new Array(N).fill(0), eps: new Array(N * fx.A).fill(0) };
             const ref0 = fx.reference(OBS, N, zeros.u, zeros.eps);
@@ -582,6 +585,69 @@ describe('runtime: files that break the family contract (onnxruntime-node and on
           }
         }
         expect(count.rejected).to.be.greaterThan(0);
+      });
+    });
+  }
+});
+
+describe('runtime: greedy calls on the noise-free graph (onnxruntime-node and onnxruntime-web)', function () {
+  this.timeout(120_000);
+  const N = 24;
+  const OBS = fixtureObs(new Rng(701), N);
+  const withHead = allFixtureSpecs().filter((s) => s.noise !== 'none');
+
+  for (const [backend, load] of ENTRIES) {
+    describe(backend, () => {
+      it('every family and variant with a sampling head: greedy act / envAction / q equal the single-session policy exactly; sampling unchanged', async () => {
+        for (const spec of withHead) {
+          const fx = buildFixture(spec);
+          const f64 = spec.precision === 'float64';
+          const obs = f64 ? Float64Array.from(OBS) : OBS;
+          const two = await load(fx.bytes, { seed: 5 });
+          const one = await (load as (b: Uint8Array, o: object) => Promise<Policy>)(fx.bytes, { seed: 5, greedyGraph: false });
+          try {
+            const g = two.info.greedyGraph!;
+            expect(g, `${label(spec)}: ${two.info.greedyGraphReason}`).to.not.equal(null);
+            expect(g.nodesRemoved, label(spec)).to.be.greaterThan(0);
+            expect(g.outputsRemoved, label(spec)).to.include('action_sampled');
+            expect(one.info.greedyGraph).to.equal(null);
+            expect(one.info.greedyGraphReason).to.match(/greedyGraph is false/);
+            const flat = (x: unknown): number[] => (Array.isArray(x) ? x.flatMap((r) => Array.from(r as ArrayLike<number>)) : typeof x === 'number' ? [x] : Array.from(x as ArrayLike<number>));
+            expect(flat(await two.act(obs)), label(spec)).to.deep.equal(flat(await one.act(obs)));
+            expect(flat(await two.envActionBatch(obs))).to.deep.equal(flat(await one.envActionBatch(obs)));
+            for (const i of [0, 11, 23]) {
+              const o = obs.subarray(i * 3, i * 3 + 3);
+              expect(flat(await two.actOne(o))).to.deep.equal(flat(await one.actOne(o)));
+              expect(flat(await two.envAction(o))).to.deep.equal(flat(await one.envAction(o)));
+            }
+            if (spec.family !== 'mixture-actor') expect(flat(await two.qBatch(obs))).to.deep.equal(flat(await one.qBatch(obs)));
+            // outputs() in greedy mode still returns every declared output (the full graph, zero noise)
+            const outs = await two.outputs(obs);
+            expect(Object.keys(outs.outputs).sort()).to.deep.equal(fx.meta.outputs.map((t) => t.name).sort());
+            if (spec.noise === 'inputs') {
+              const a = await two.outputs(obs, { mode: 'sample' });
+              const b = await one.outputs(obs, { mode: 'sample' });
+              for (const name of Object.keys(a.outputs)) expect(Array.from(a.outputs[name]!.data), name).to.deep.equal(Array.from(b.outputs[name]!.data));
+            }
+          } finally {
+            await two.dispose();
+            await one.dispose();
+          }
+        }
+      });
+
+      it('no sampling head → one session; greedyGraph must be a boolean; dispose closes both sessions', async () => {
+        const none = await load(buildFixture({ family: 'gmmqf', noise: 'none' }).bytes);
+        expect(none.info.greedyGraph).to.equal(null);
+        expect(none.info.greedyGraphReason).to.match(/no sampling head/);
+        await none.dispose();
+        const fx = buildFixture({ family: 'mixture-actor' });
+        await expectRejects(() => (load as (b: Uint8Array, o: object) => Promise<Policy>)(fx.bytes, { greedyGraph: 'yes' }), ValueError, /greedyGraph must be true or false, got "yes"/);
+        const pol = await load(fx.bytes);
+        await pol.act(OBS.subarray(0, 3));
+        await pol.dispose();
+        await expectRejects(() => pol.act(OBS.subarray(0, 3)), Error, /disposed/);
+        await expectRejects(() => pol.act(OBS.subarray(0, 3), { mode: 'sample' }), Error, /disposed/);
       });
     });
   }

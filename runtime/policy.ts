@@ -334,6 +334,11 @@ export async function createPolicy(ort: OrtModuleLike, bytes: Uint8Array, option
   if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
     throw new ValueError(`options.seed must be an integer in [0, 4294967295] (the seed of the policy's sampling noise), got ${describeValue(seed)}.`);
   }
+  if (options.greedyGraph !== undefined && typeof options.greedyGraph !== 'boolean') {
+    throw new ValueError(
+      `options.greedyGraph must be true or false (run greedy calls on the noise-free graph; default true), got ${describeValue(options.greedyGraph)}.`,
+    );
+  }
   const summary = readOnnxModel(bytes);
   if (summary.graph === null) {
     throw new ModelFormatError(`Cannot read ONNX model: it has no graph (ModelProto.graph is missing). The file is truncated or is not an ONNX model.`);
@@ -438,12 +443,16 @@ async function openGreedySession(
   options: CreatePolicyOptions,
 ): Promise<{ session: OrtSessionLike | null; graph: NonNullable<PolicyInfo['greedyGraph']>; reason: string }> {
   const none = (reason: string) => ({ session: null, graph: { nodesKept: 0, nodesRemoved: 0, outputsRemoved: [] }, reason });
-  const flag = options.greedyGraph ?? true;
-  if (typeof flag !== 'boolean') throw new ValueError(`options.greedyGraph must be true or false, got ${describeValue(flag)}.`);
-  if (!flag) return none('loadPolicy option greedyGraph is false');
+  if (options.greedyGraph === false) return none('loadPolicy option greedyGraph is false');
   if (m.sampling === undefined) return none('the model has no sampling head (nothing to leave out)');
   const noise = m.inputs.map((t) => t.name).filter((n) => n !== IO.obs);
-  const pruned = noiseFreeModel(bytes, noise);
+  let pruned: ReturnType<typeof noiseFreeModel>;
+  try {
+    pruned = noiseFreeModel(bytes, noise);
+  } catch (err) {
+    // ONNX Runtime accepted the file; a node list the pruner cannot read is no reason to refuse it
+    return none(`the graph's nodes could not be read for pruning: ${errorMessage(err)}`);
+  }
   if (pruned === null) return none('the graph has no noise-dependent part that can be left out');
   const need = greedyFetchNames(m);
   const missing = need.filter((n) => !pruned.outputs.includes(n));

@@ -642,7 +642,7 @@ describe('runtime: greedy calls on the noise-free graph (onnxruntime-node and on
         expect(none.info.greedyGraphReason).to.match(/no sampling head/);
         await none.dispose();
         const fx = buildFixture({ family: 'mixture-actor' });
-        await expectRejects(() => (load as (b: Uint8Array, o: object) => Promise<Policy>)(fx.bytes, { greedyGraph: 'yes' }), ValueError, /greedyGraph must be true or false, got "yes"/);
+        await expectRejects(() => (load as (b: Uint8Array, o: object) => Promise<Policy>)(fx.bytes, { greedyGraph: 'yes' }), ValueError, /options.greedyGraph must be true or false \(run greedy calls on the noise-free graph; default true\), got "yes"/);
         const pol = await load(fx.bytes);
         await pol.act(OBS.subarray(0, 3));
         await pol.dispose();

@@ -32,7 +32,7 @@ import { GMMRL_VERSION } from '../models/version.js';
 import { ValueError } from '../runtime/errors.js';
 import { parseArgs } from '../sdk/cli/args.js';
 import { BENCH_FAMILIES, buildBenchModel, type BenchFamily } from './models.js';
-import { fmtRate, hostInfo, markdownTable, type HostInfo } from './stats.js';
+import { fmtRate, hostInfo, markdownTable, type HostInfo, writeReport } from './stats.js';
 
 export const FLAGS = {
   calls: { type: 'int' as const, help: 'single-observation calls per model', default: 3000 },
@@ -186,17 +186,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Brow
       bundles,
       rows,
     };
-    const command = `node dist/bench/browser-latency.js${argv.length ? ' ' + argv.join(' ') : ''}`;
-    const md = markdown(report, command);
-    const out = flags.out as string;
-    if (out) {
-      mkdirSync(out, { recursive: true });
-      writeFileSync(join(out, 'browser-latency.json'), JSON.stringify(report, null, 2) + '\n');
-      writeFileSync(join(out, 'browser-latency.md'), md);
-      log(`browser-latency: wrote ${join(out, 'browser-latency.md')} and .json`);
-    }
-    if (json) console.log(JSON.stringify(report, null, 2));
-    else console.log(md);
+    const written = writeReport('browser-latency', argv, report, (command) => markdown(report, command), flags.out as string, json);
+    if (written) log(`browser-latency: wrote ${written} and .json`);
     return report;
   } finally {
     rmSync(tmp, { recursive: true, force: true });

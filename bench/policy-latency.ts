@@ -34,7 +34,6 @@
  * throughput is N / median run time. Results: bench/results/policy-latency.{json,md}.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -49,7 +48,7 @@ import type { Policy } from '../runtime/policy.js';
 import { GMMRL_VERSION } from '../models/version.js';
 import { BENCH_FAMILIES, buildBenchModel, floorModel, type BenchFamily, type BenchModel } from './models.js';
 import { makeTfTwin } from './tf-models.js';
-import { describeLoad, elapsedNs, fmtRate, fmtUs, hostInfo, markdownTable, percentileSorted, summarize, type HostInfo, type SampleSummary } from './stats.js';
+import { describeLoad, elapsedNs, fmtRate, fmtUs, hostInfo, markdownTable, percentileSorted, summarize, type HostInfo, type SampleSummary, writeReport } from './stats.js';
 
 export const FLAGS = {
   calls: { type: 'int' as const, help: 'single-observation calls per measurement (cut to fit --budget)', default: 10_000 },
@@ -541,16 +540,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Poli
     targets: targets(rows, floor.node),
     skipped,
   };
-  const command = `node dist/bench/policy-latency.js${argv.length ? ' ' + argv.join(' ') : ''}`;
-  const md = markdown(report, command);
-  const out = flags.out as string;
-  if (out) {
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'policy-latency.json'), JSON.stringify(report, null, 2) + '\n');
-    writeFileSync(join(out, 'policy-latency.md'), md);
-  }
-  if (json) console.log(JSON.stringify(report, null, 2));
-  else console.log(md);
+  writeReport('policy-latency', argv, report, (command) => markdown(report, command), flags.out as string, json);
   return report;
 }
 

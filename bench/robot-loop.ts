@@ -32,7 +32,7 @@
  * other); the load average at the start is recorded. Results: bench/results/robot-loop.{json,md}.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -42,7 +42,7 @@ import { GMMRL_VERSION } from '../models/version.js';
 import type { ControllerSummary, WaitStrategy } from '../examples/robot-loop/controller.js';
 import type { SessionSummary } from '../examples/robot-loop/sim-robot.js';
 import { BENCH_FAMILIES, buildBenchModel, type BenchFamily } from './models.js';
-import { describeLoad, fmtUs, hostInfo, markdownTable, type HostInfo } from './stats.js';
+import { describeLoad, fmtUs, hostInfo, markdownTable, type HostInfo, writeReport } from './stats.js';
 
 export const FLAGS = {
   family: { type: 'string' as const, help: 'model family to serve', choices: BENCH_FAMILIES, default: 'mixture-actor' },
@@ -282,16 +282,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Robo
     targets: [],
   };
   report.targets = targets(report);
-  const command = `node dist/bench/robot-loop.js${argv.length ? ' ' + argv.join(' ') : ''}`;
-  const md = markdown(report, command);
-  const out = flags.out as string;
-  if (out) {
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'robot-loop.json'), JSON.stringify(report, null, 2) + '\n');
-    writeFileSync(join(out, 'robot-loop.md'), md);
-  }
-  if (json) console.log(JSON.stringify(report, null, 2));
-  else console.log(md);
+  writeReport('robot-loop', argv, report, (command) => markdown(report, command), flags.out as string, json);
   return report;
 }
 

@@ -7,7 +7,8 @@
  * least p % of the samples are ≤ it. It is always one of the samples (no interpolation), so p99 of
  * 100 samples is the 99th smallest and p100 is the maximum.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 
 /** Nearest-rank percentile of ascending `sorted` (see the module comment); NaN when empty. */
@@ -126,4 +127,24 @@ export function fmtUs(x: number): string {
   if (x >= 1000) return x.toFixed(0);
   if (x >= 100) return x.toFixed(1);
   return x.toFixed(2);
+}
+
+/**
+ * The common ending of a bench: `node dist/bench/<name>.js [argv]` as the report's command, the
+ * markdown from `markdown(command)`, written with the JSON report to `<out>/<name>.md` / `.json` when
+ * `out` is set, and printed (JSON with `json`, else the markdown). Returns the path written, or null.
+ */
+export function writeReport(name: string, argv: readonly string[], report: unknown, markdown: (command: string) => string, out: string, json: boolean): string | null {
+  const command = `node dist/bench/${name}.js${argv.length ? ' ' + argv.join(' ') : ''}`;
+  const md = markdown(command);
+  let written: string | null = null;
+  if (out) {
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, `${name}.json`), JSON.stringify(report, null, 2) + '\n');
+    written = join(out, `${name}.md`);
+    writeFileSync(written, md);
+  }
+  if (json) console.log(JSON.stringify(report, null, 2));
+  else console.log(md);
+  return written;
 }

@@ -6,13 +6,13 @@
  * outputs for the noise the runtime is documented to feed (per row: u, then the A normals).
  */
 import { expect } from 'chai';
-import { onnx } from '../../exporters/onnx/proto/onnx.js';
 import * as nodeRt from '../../runtime/index.node.js';
 import * as webRt from '../../runtime/index.web.js';
 import { ModelFormatError, ShapeError, ValueError } from '../../runtime/errors.js';
 import { asActorPolicy, asQPolicy, type ActOptions, type FloatArray, type NoiseSource, type Policy } from '../../runtime/policy.js';
 import { Rng } from '../../runtime/rng.js';
 import { expectRejects, expectThrows } from '../helpers.js';
+import { edit, editMetadataJson } from './model-edit.js';
 import {
   ACTOR_A,
   GAMID_C,
@@ -31,21 +31,6 @@ const ENTRIES: [string, Loader][] = [
   ['onnxruntime-node', nodeRt.loadPolicy as Loader],
   ['onnxruntime-web', webRt.loadPolicy as Loader],
 ];
-
-function edit(bytes: Uint8Array, fn: (m: onnx.ModelProto) => void): Uint8Array {
-  const m = onnx.ModelProto.decode(bytes);
-  fn(m);
-  return onnx.ModelProto.encode(m).finish();
-}
-
-function editMetadataJson(bytes: Uint8Array, fn: (o: Record<string, any>) => void): Uint8Array {
-  return edit(bytes, (m) => {
-    const e = m.metadata_props.find((x) => x.key === 'gmmrl.metadata')!;
-    const o = JSON.parse(e.value!);
-    fn(o);
-    e.value = JSON.stringify(o);
-  });
-}
 
 /** Replaces a float initializer's values (float32 or float64 raw_data). */
 function setInitializer(bytes: Uint8Array, name: string, values: number[]): Uint8Array {

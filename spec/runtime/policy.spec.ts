@@ -15,7 +15,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportGmmQf, gmmQfMetadata } from '../../exporters/index.js';
-import { onnx } from '../../exporters/onnx/proto/onnx.js';
 import { argmaxRows, qValues } from '../../models/gmmqf/reference.js';
 import * as nodeRt from '../../runtime/index.node.js';
 import * as webRt from '../../runtime/index.web.js';
@@ -30,6 +29,7 @@ import {
 import { asQPolicy, type Policy, type QPolicy } from '../../runtime/policy.js';
 import { Rng } from '../../sdk/util/rng.js';
 import { expectRejects } from '../helpers.js';
+import { edit, editMetadataJson } from './model-edit.js';
 import { metaFor, qErrorBound, qScale, randomObservations, randomParams, worstRatio } from '../exporters/fixtures.js';
 import { ACROBOT_HIGH, ACROBOT_LOW, acrobotObservations, acrobotParams } from '../models/gmmqf/fixtures.js';
 import { ElemType, GraphBuilder } from '../../exporters/onnx/graph.js';
@@ -45,21 +45,6 @@ const ENTRIES: [string, Loader][] = [
   ['onnxruntime-node', asQ(nodeRt.loadPolicy as AnyLoader)],
   ['onnxruntime-web', asQ(webRt.loadPolicy as AnyLoader)],
 ];
-
-function edit(bytes: Uint8Array, fn: (m: onnx.ModelProto) => void): Uint8Array {
-  const m = onnx.ModelProto.decode(bytes);
-  fn(m);
-  return onnx.ModelProto.encode(m).finish();
-}
-
-function editMetadataJson(bytes: Uint8Array, fn: (o: Record<string, any>) => void): Uint8Array {
-  return edit(bytes, (m) => {
-    const e = m.metadata_props.find((x) => x.key === 'gmmrl.metadata')!;
-    const o = JSON.parse(e.value!);
-    fn(o);
-    e.value = JSON.stringify(o);
-  });
-}
 
 const REL = 1e-6;
 

@@ -78,7 +78,7 @@ import { cholesky, invertLower, invertSpd } from '../models/linalg/cholesky.js';
 import { congruence, symPart } from '../models/linalg/dense.js';
 import { eigSym, type JacobiStats } from '../models/linalg/eig.js';
 import { GMMRL_VERSION } from '../models/version.js';
-import { SpdError, ValueError } from '../runtime/errors.js';
+import { SpdError, ValueError } from '../contract/errors.js';
 
 // ---------------------------------------------------------------------------------------------
 // Sizes and hyperparameters (the S-GMM-QF defaults of sdk/algorithms/sgmmqf.ts)

@@ -21,8 +21,8 @@ import type { MixtureActorParams } from '../models/mixture-actor/params.js';
 import type { GamidActorParams } from '../models/gamid-actor/params.js';
 import type { MlpParams } from '../models/actor-critic/mlp.js';
 import { headOutputSize, LOG_STD_MAX, LOG_STD_MIN } from '../models/mixture-actor/head.js';
-import { Rng } from '../runtime/rng.js';
-import { ValueError } from '../runtime/errors.js';
+import { Rng } from '../contract/rng.js';
+import { ValueError } from '../contract/errors.js';
 
 export const BENCH_FAMILIES = ['gmmqf', 'dqn', 'mixture-actor', 'gamid-actor'] as const;
 export type BenchFamily = (typeof BENCH_FAMILIES)[number];

@@ -23,7 +23,7 @@ import { loadPolicy as loadWeb } from '../runtime/index.web.js';
 import type { Policy } from '../runtime/policy.js';
 import { Rng } from '../sdk/util/rng.js';
 import { parseArgs } from '../sdk/cli/args.js';
-import { ValueError } from '../runtime/errors.js';
+import { ValueError } from '../contract/errors.js';
 
 const K = 50;
 const D = 4;

@@ -41,7 +41,7 @@ import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import { parseArgs } from '../sdk/cli/args.js';
 import { selectBackend } from '../sdk/backend.js';
-import { ValueError } from '../runtime/errors.js';
+import { ValueError } from '../contract/errors.js';
 import { loadPolicy as loadNode } from '../runtime/index.node.js';
 import { loadPolicy as loadWeb } from '../runtime/index.web.js';
 import type { Policy } from '../runtime/policy.js';

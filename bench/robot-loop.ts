@@ -37,7 +37,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from '../sdk/cli/args.js';
-import { ValueError } from '../runtime/errors.js';
+import { ValueError } from '../contract/errors.js';
 import { GMMRL_VERSION } from '../models/version.js';
 import type { ControllerSummary, WaitStrategy } from '../examples/robot-loop/controller.js';
 import type { SessionSummary } from '../examples/robot-loop/sim-robot.js';

@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { parseArgs } from '../sdk/cli/args.js';
 import { svgLinePlot, type Series } from '../sdk/util/metrics.js';
 import { metadataMap, readOnnxModel } from '../runtime/onnx-reader.js';
-import { metadataFromProps, type GmmrlMetadataV1 } from '../runtime/metadata.js';
+import { metadataFromProps, type GmmrlMetadataV1 } from '../contract/metadata.js';
 
 interface RunSpec {
   /** Unique name within the suite (directory name). */

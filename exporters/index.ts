@@ -7,4 +7,4 @@ export { exportMixtureActor, mixtureActorMetadata, MIXTURE_ACTOR_IR_VERSION, MIX
 export { exportGamidActor, gamidActorMetadata, GAMID_ACTOR_IR_VERSION, GAMID_ACTOR_OPSET_VERSION } from './onnx/gamid-actor.js';
 export { DEFAULT_Q_EPSILON, type ActorExportMeta, type ExportOptions, type QExportOptions, type NoiseMode } from './onnx/subgraphs.js';
 export { GraphBuilder, ElemType, type Dim, type NodeSpec, type ModelHeader, type AttributeValue } from './onnx/graph.js';
-export type { GmmrlMetadataV1, GmmrlMetadata, TensorSpec } from '../runtime/metadata.js';
+export type { GmmrlMetadataV1, GmmrlMetadata, TensorSpec } from '../contract/metadata.js';

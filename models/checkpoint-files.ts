@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ModelFormatError } from '../runtime/errors.js';
+import { ModelFormatError } from '../contract/errors.js';
 import { sha256Hex } from './io.js';
 import { decodeSafetensors, type NamedTensor } from './safetensors.js';
 import { GMMRL_VERSION } from './version.js';

@@ -7,7 +7,7 @@
  * Supported dtypes: F64, F32, I64, I32. Every violation of the format is a ModelFormatError that
  * names the file, the field and the value.
  */
-import { ModelFormatError } from '../runtime/errors.js';
+import { ModelFormatError } from '../contract/errors.js';
 
 export type SafetensorsDtype = 'F64' | 'F32' | 'I32' | 'I64';
 export type TensorData = Float64Array | Float32Array | Int32Array | BigInt64Array;

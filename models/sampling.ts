@@ -1,6 +1,6 @@
 /**
  * Float64 references of the sampling rules that exported graphs evaluate from their noise inputs
- * (runtime/metadata.ts `SamplingSpec`): what the exporter tests and the SDK's parity checks
+ * (contract/metadata.ts `SamplingSpec`): what the exporter tests and the SDK's parity checks
  * compare the graphs' `action_sampled*` outputs against.
  *
  * ε-greedy (Q families over their n actions, and the Gamid actor over its C components), for a
@@ -12,7 +12,7 @@
  * probability 1/n: one uniform number decides both "explore?" and "which action?". ε = 0 is
  * always greedy; ε = 1 is always uniform.
  */
-import { ValueError, describeValue } from '../runtime/errors.js';
+import { ValueError, describeValue } from '../contract/errors.js';
 
 /** argmax with the lowest index on a tie (NaN entries never win). */
 export function argmaxFirst(q: ArrayLike<number>): number {

@@ -19,7 +19,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { FileReadError, ValueError, describeValue } from './errors.js';
+import { FileReadError, ValueError, describeValue } from '../contract/errors.js';
 import { checkOptionKeys, createPolicy, type OrtModuleLike, type Policy } from './policy.js';
 
 export * from './public.js';

@@ -21,7 +21,7 @@
  * default (threads only on cross-origin-isolated pages).
  */
 import * as ort from 'onnxruntime-web';
-import { FileReadError, ValueError, describeValue } from './errors.js';
+import { FileReadError, ValueError, describeValue } from '../contract/errors.js';
 import { checkOptionKeys, createPolicy, type OrtModuleLike, type Policy } from './policy.js';
 
 export * from './public.js';

@@ -26,7 +26,7 @@
  * like the reader: malformed input throws ModelFormatError naming the byte offset, and the analysis
  * is linear in the graph size (worklists, no fixed-point iteration), so it cannot hang.
  */
-import { ModelFormatError } from './errors.js';
+import { ModelFormatError } from '../contract/errors.js';
 import { Cursor, HINT, WIRE_LEN } from './onnx-reader.js';
 
 export interface NoiseFreeModel {

@@ -17,7 +17,7 @@
  *
  * No protobufjs here on purpose: the runtime must stay small enough for browsers.
  */
-import { ModelFormatError } from './errors.js';
+import { ModelFormatError } from '../contract/errors.js';
 
 /** One dimension of a tensor shape: a number (dim_value), a string (dim_param) or null (unknown). */
 export type OnnxDim = number | string | null;

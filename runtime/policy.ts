@@ -4,7 +4,7 @@
  * onnxruntime-node and onnxruntime-web), and wraps it in a `Policy` that validates every
  * observation, feeds the sampling noise, and checks every output against the metadata contract.
  *
- * Families (runtime/metadata.ts, checkFamilyContract): the Q-function families gmmqf and dqn
+ * Families (contract/metadata.ts, checkFamilyContract): the Q-function families gmmqf and dqn
  * (discrete or grid action space; a greedy `action`, and with a sampling head an ε-greedy
  * `action_sampled`) and the actor families mixture-actor and gamid-actor (box action space; a
  * greedy `action` and a stochastic `action_sampled`). Every floating-point tensor has the model's
@@ -30,7 +30,7 @@
  *
  * Imports only runtime/ modules; no Node or browser APIs.
  */
-import { BackendError, DisposedError, ModelFormatError, ShapeError, ValueError, describeValue } from './errors.js';
+import { BackendError, DisposedError, ModelFormatError, ShapeError, ValueError, describeValue } from '../contract/errors.js';
 import {
   IO,
   TENSOR_DTYPE_CODES,
@@ -48,9 +48,9 @@ import {
   type SamplingSpec,
   type TensorDtype,
   type TensorSpec,
-} from './metadata.js';
+} from '../contract/metadata.js';
 import { ONNX_ELEM_TYPE_NAMES, metadataMap, readOnnxModel, type OnnxDim, type OnnxModelSummary, type OnnxValueInfo } from './onnx-reader.js';
-import { Rng } from './rng.js';
+import { Rng } from '../contract/rng.js';
 import { noiseFreeModel } from './onnx-prune.js';
 
 // ----------------------------------------------------------------------------------------------
@@ -90,7 +90,7 @@ export const ACT_MODES: readonly ActMode[] = ['greedy', 'sample'];
 
 /**
  * Where mode 'sample' draws its noise: `uniform()` in [0, 1) and `normal()` standard normal.
- * `Rng` (runtime/rng.ts, also exported) is one; any object with these two methods works.
+ * `Rng` (contract/rng.ts, also exported) is one; any object with these two methods works.
  */
 export interface NoiseSource {
   uniform(): number;

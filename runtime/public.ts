@@ -1,7 +1,7 @@
 /** What both runtime entries (node and web) export besides their own `loadPolicy`. */
-export * from './errors.js';
-export * from './metadata.js';
-export { Rng } from './rng.js';
+export * from '../contract/errors.js';
+export * from '../contract/metadata.js';
+export { Rng } from '../contract/rng.js';
 export { ACT_MODES, asActorPolicy, asQPolicy } from './policy.js';
 export type {
   ActMode,

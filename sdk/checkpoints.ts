@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ModelFormatError } from '../runtime/errors.js';
+import { ModelFormatError } from '../contract/errors.js';
 import { CONFIG_FILE, WEIGHTS_FILE } from '../models/checkpoint-files.js';
 
 export type CheckpointFamily = (typeof CHECKPOINT_FAMILIES)[number];

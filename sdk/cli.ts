@@ -17,7 +17,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { GmmrlError } from '../runtime/errors.js';
+import { GmmrlError } from '../contract/errors.js';
 import { parseArgs, parseHidden, formatHelp, type FlagSpecs, type ParsedFlags } from './cli/args.js';
 import { BACKEND_NAMES, type BackendName } from './backend.js';
 import { GMMQF_DEFAULTS, trainGmmQf } from './algorithms/gmmqf.js';
@@ -46,7 +46,7 @@ import { runEpisodes } from './evaluate.js';
 import { formatDuration } from './util/metrics.js';
 import { GMMRL_VERSION } from '../models/version.js';
 import { spaceToJson } from './spaces-json.js';
-import { UnknownNameError, ValueError } from '../runtime/errors.js';
+import { UnknownNameError, ValueError } from '../contract/errors.js';
 
 /** Flags shared by every `gmmrl train <algorithm>`. */
 export const COMMON_TRAIN_FLAGS: FlagSpecs = {

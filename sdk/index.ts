@@ -7,7 +7,7 @@
  * `gmmrl/envs`.
  */
 export { GMMRL_VERSION } from '../models/version.js';
-export * from '../runtime/errors.js';
+export * from '../contract/errors.js';
 
 // training
 export {

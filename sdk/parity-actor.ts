@@ -32,9 +32,9 @@
  * `max_ratio_to_bound` reports max |Δ|/B per output: ≤ 1 passes.
  */
 import { readFileSync } from 'node:fs';
-import { ShapeError, ValueError } from '../runtime/errors.js';
+import { ShapeError, ValueError } from '../contract/errors.js';
 import { loadPolicy } from '../runtime/index.node.js';
-import { IO, type SamplingSpec } from '../runtime/metadata.js';
+import { IO, type SamplingSpec } from '../contract/metadata.js';
 import { loadMixtureActorCheckpoint, loadGamidActorCheckpoint } from '../models/actor-critic/checkpoint.js';
 import { mlpFloat32Bound, normalizationBound } from '../models/actor-critic/float32-bound.js';
 import { mixtureActorSample, type MixtureActorParams } from '../models/mixture-actor/params.js';

@@ -27,7 +27,7 @@
  *   (float64, entries with |q| > qFloor): how much cancellation the states exercise.
  */
 import { readFileSync } from 'node:fs';
-import { ShapeError, ValueError } from '../runtime/errors.js';
+import { ShapeError, ValueError } from '../contract/errors.js';
 import { loadPolicy } from '../runtime/index.node.js';
 import { loadDqnCheckpoint, type DqnCheckpoint } from '../models/dqn/checkpoint.js';
 import { dqnQValuesTf } from '../models/dqn/tf.js';

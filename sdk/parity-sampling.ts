@@ -1,6 +1,6 @@
 /**
  * The sampled mode of the Q-function families in parity (gmmqf, dqn): the file's ε-greedy
- * `action_sampled` for identical noise u (runtime/metadata.ts, sampling kind "epsilon-greedy"):
+ * `action_sampled` for identical noise u (contract/metadata.ts, sampling kind "epsilon-greedy"):
  *
  *   index = u < ε ? min(floor(u/ε · A), A − 1) : the greedy index
  *
@@ -12,7 +12,7 @@
  * reported as not checked (and fails nothing).
  */
 import type { Policy } from '../runtime/policy.js';
-import { IO } from '../runtime/metadata.js';
+import { IO } from '../contract/metadata.js';
 import { Rng } from './util/rng.js';
 
 export interface SampledParity {

@@ -25,7 +25,7 @@
  *   within float32 noise is not defined by the model). Ties are counted and reported.
  */
 import { readFileSync } from 'node:fs';
-import { ShapeError } from '../runtime/errors.js';
+import { ShapeError } from '../contract/errors.js';
 import { loadPolicy } from '../runtime/index.node.js';
 import { loadGmmQfCheckpoint, type GmmQfCheckpoint } from '../models/gmmqf/checkpoint.js';
 import { qValuesTf } from '../models/gmmqf/tf.js';
@@ -33,7 +33,7 @@ import { qValues, argmaxRows, precisionFactors, activations, observationSizeOf }
 import { qErrorBound } from '../models/gmmqf/float32-bound.js';
 import type { ActionGrid, GmmQfParams } from '../models/gmmqf/params.js';
 import type { FeatureKind } from '../models/gmmqf/features.js';
-import type { ActionSpaceSpec } from '../runtime/metadata.js';
+import type { ActionSpaceSpec } from '../contract/metadata.js';
 import { make, type Env } from './envs/index.js';
 import { discretizeActions } from './envs/discretize.js';
 import { Rng } from './util/rng.js';

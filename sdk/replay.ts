@@ -11,7 +11,7 @@
  * `sampleIndices(T, rng, { includeNewest: true })` always puts the newest transition first
  * (S-GMM-QF, seed 001: "the latest tuple always included").
  */
-import { ShapeError, ValueError, describeValue } from '../runtime/errors.js';
+import { ShapeError, ValueError, describeValue } from '../contract/errors.js';
 import type { Rng } from './util/rng.js';
 
 export interface TransitionBatch {

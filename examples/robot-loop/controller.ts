@@ -64,7 +64,7 @@ import { pathToFileURL } from 'node:url';
 import { writeFileSync } from 'node:fs';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { formatHelp, parseArgs, type FlagSpecs } from '../../sdk/cli/args.js';
-import { GmmrlError, ValueError } from '../../runtime/errors.js';
+import { GmmrlError, ValueError } from '../../contract/errors.js';
 import type { ActOptions, Policy } from '../../runtime/policy.js';
 import { LatencyHistogram } from './histogram.js';
 import {

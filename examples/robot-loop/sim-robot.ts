@@ -35,7 +35,7 @@ import { make, listEnvs } from '../../sdk/envs/index.js';
 import type { Env } from '../../sdk/envs/index.js';
 import { flatSize } from '../../sdk/envs/spaces.js';
 import { Rng } from '../../sdk/util/rng.js';
-import { ValueError } from '../../runtime/errors.js';
+import { ValueError } from '../../contract/errors.js';
 import { LatencyHistogram } from './histogram.js';
 import {
   ERROR_CODE_NAMES,

@@ -1,6 +1,6 @@
 /**
  * ONNX export of a DQN Q-network (models/dqn/params.ts), through the same contract as the GMM-QF
- * (runtime/metadata.ts, family "dqn"): input obs [N, D] F, output q [N, A] F, the shared
+ * (contract/metadata.ts, family "dqn"): input obs [N, D] F, output q [N, A] F, the shared
  * greedy-action head and the ε-greedy sampling head (exporters/onnx/qhead.ts). F = float32
  * (default) or float64 (options.precision). Options (QExportOptions): sampling "inputs" (default:
  * input noise_u [N] F, output action_sampled), "in-graph" (RandomUniformLike) or "none" (the
@@ -28,7 +28,7 @@
 import type { DqnParams } from '../../models/dqn/params.js';
 import { DQN_ACTIVATION, checkDqnParams, dqnParameterCount } from '../../models/dqn/params.js';
 import { GMMRL_VERSION } from '../../models/version.js';
-import { ShapeError, ValueError, describeValue } from '../../runtime/errors.js';
+import { ShapeError, ValueError, describeValue } from '../../contract/errors.js';
 import {
   GMMQF_INPUT,
   GMMQF_OUTPUT_Q,
@@ -37,7 +37,7 @@ import {
   NORMALIZATION_FORMULA,
   metadataToProps,
   type GmmrlMetadataV1,
-} from '../../runtime/metadata.js';
+} from '../../contract/metadata.js';
 import { GraphBuilder } from './graph.js';
 import { actionSpaceSpec, addGreedyActionHead, addSamplingHead, checkActionGrid, qInputSpecs, qOutputSpecs, qSamplingSpec } from './qhead.js';
 import { checkFits, floatKind, resolveQOptions, type FloatKind, type QExportOptions, type ResolvedQOptions } from './subgraphs.js';

@@ -1,7 +1,7 @@
 /**
  * ONNX export of a Gamid actor (C deterministic component networks scored by a critic Q₁; TD3's
  * actor is C = 1; models/gamid-actor/params.ts) under the gmmrl metadata contract
- * (runtime/metadata.ts, family "gamid-actor"). C components, A action entries, D observation
+ * (contract/metadata.ts, family "gamid-actor"). C components, A action entries, D observation
  * entries, F = float32 or float64 (options.precision).
  *
  *   inputs   obs [N, D] F; with sampling "inputs" also noise_u [N] F (uniform [0, 1)) and
@@ -46,8 +46,8 @@
 import { mlpParameterCount, MLP_ACTIVATION } from '../../models/actor-critic/mlp.js';
 import { checkGamidActor, type GamidActorParams } from '../../models/gamid-actor/params.js';
 import { GMMRL_VERSION } from '../../models/version.js';
-import { ValueError, describeValue } from '../../runtime/errors.js';
-import { IO, METADATA_SCHEMA_VERSION, NORMALIZATION_FORMULA, metadataToProps, type GmmrlMetadataV1, type TensorSpec } from '../../runtime/metadata.js';
+import { ValueError, describeValue } from '../../contract/errors.js';
+import { IO, METADATA_SCHEMA_VERSION, NORMALIZATION_FORMULA, metadataToProps, type GmmrlMetadataV1, type TensorSpec } from '../../contract/metadata.js';
 import { ElemType, GraphBuilder } from './graph.js';
 import {
   EXPORT_IR_VERSION,

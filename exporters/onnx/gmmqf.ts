@@ -46,7 +46,7 @@ import type { GmmQfParams } from '../../models/gmmqf/params.js';
 import { precisionFactors } from '../../models/gmmqf/reference.js';
 import { NONZERO_THRESHOLD, nonzeroFraction, pruneComponents } from '../../models/gmmqf/sparsity.js';
 import { GMMRL_VERSION } from '../../models/version.js';
-import { ShapeError, ValueError, describeValue } from '../../runtime/errors.js';
+import { ShapeError, ValueError, describeValue } from '../../contract/errors.js';
 import {
   GMMQF_INPUT,
   GMMQF_OUTPUT_Q,
@@ -56,7 +56,7 @@ import {
   metadataToProps,
   type GmmrlMetadataV1,
   type SparsitySpec,
-} from '../../runtime/metadata.js';
+} from '../../contract/metadata.js';
 import { ElemType, GraphBuilder } from './graph.js';
 import { actionSpaceSpec, addGreedyActionHead, addSamplingHead, checkActionGrid, qInputSpecs, qOutputSpecs, qSamplingSpec } from './qhead.js';
 import { floatKind, resolveQOptions, type FloatKind, type QExportOptions, type ResolvedQOptions } from './subgraphs.js';

@@ -8,7 +8,7 @@
  * It checks as it goes: names are unique, every node input is defined before it is used (so the
  * node list is topologically sorted, as ONNX requires), every declared output is produced.
  */
-import { ValueError } from '../../runtime/errors.js';
+import { ValueError } from '../../contract/errors.js';
 import { onnx } from './proto/onnx.js';
 
 /** ONNX TensorProto.DataType codes used by the builder. */

@@ -1,6 +1,6 @@
 /**
  * ONNX export of a mixture actor (the SAC family's squashed Gaussian-mixture policy,
- * models/mixture-actor/params.ts and head.ts) under the gmmrl metadata contract (runtime/metadata.ts,
+ * models/mixture-actor/params.ts and head.ts) under the gmmrl metadata contract (contract/metadata.ts,
  * family "mixture-actor"). K components, A action entries, D observation entries, F = float32 or
  * float64 (options.precision).
  *
@@ -48,8 +48,8 @@ import { mlpParameterCount, MLP_ACTIVATION } from '../../models/actor-critic/mlp
 import { headOutputSize } from '../../models/mixture-actor/head.js';
 import { checkMixtureActor, type MixtureActorParams } from '../../models/mixture-actor/params.js';
 import { GMMRL_VERSION } from '../../models/version.js';
-import { ValueError, describeValue } from '../../runtime/errors.js';
-import { IO, METADATA_SCHEMA_VERSION, NORMALIZATION_FORMULA, metadataToProps, type GmmrlMetadataV1, type TensorSpec } from '../../runtime/metadata.js';
+import { ValueError, describeValue } from '../../contract/errors.js';
+import { IO, METADATA_SCHEMA_VERSION, NORMALIZATION_FORMULA, metadataToProps, type GmmrlMetadataV1, type TensorSpec } from '../../contract/metadata.js';
 import { ElemType, GraphBuilder } from './graph.js';
 import {
   EXPORT_IR_VERSION,

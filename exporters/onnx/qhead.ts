@@ -16,9 +16,9 @@
  *              action_sampled       = Gather(grid, idx) reshaped               [N, ...shape] F
  *
  * and the matching metadata pieces (action_space, input/output specs, sampling), so the exporters
- * and the runtime agree on one contract (runtime/metadata.ts).
+ * and the runtime agree on one contract (contract/metadata.ts).
  */
-import { ShapeError, ValueError } from '../../runtime/errors.js';
+import { ShapeError, ValueError } from '../../contract/errors.js';
 import {
   GMMQF_OUTPUT_ACTION,
   GMMQF_OUTPUT_ACTION_INDEX,
@@ -28,7 +28,7 @@ import {
   type SamplingSpec,
   type TensorDtype,
   type TensorSpec,
-} from '../../runtime/metadata.js';
+} from '../../contract/metadata.js';
 import type { ActionGrid } from '../../models/gmmqf/params.js';
 import { ElemType, type GraphBuilder } from './graph.js';
 import { addEpsilonGreedyIndex, addInGraphUniform, epsilonGreedyFormula, floatKind, type FloatKind, type ResolvedQOptions } from './subgraphs.js';

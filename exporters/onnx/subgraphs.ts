@@ -29,8 +29,8 @@
  * not; the constants differ from the exact ones by at most one ulp. Bounds so close together
  * that low + 2·half rounds to low in F are rejected (every action would be low).
  */
-import { ShapeError, ValueError, describeValue } from '../../runtime/errors.js';
-import { PRECISIONS, type Precision, type TensorDtype } from '../../runtime/metadata.js';
+import { ShapeError, ValueError, describeValue } from '../../contract/errors.js';
+import { PRECISIONS, type Precision, type TensorDtype } from '../../contract/metadata.js';
 import { ElemType, type Dim, type GraphBuilder } from './graph.js';
 
 /** IR version and default-domain opset of every gmmrl export. */

@@ -8,7 +8,7 @@
  * Parameters on the host are float64; the float64 forward pass here is the reference the training
  * code, the exporters and the parity checks compare against.
  */
-import { ShapeError, ValueError, describeValue } from '../../runtime/errors.js';
+import { ShapeError, ValueError, describeValue } from '../../contract/errors.js';
 
 export interface MlpParams {
   /** [in, hidden…, out]: at least 2 sizes. */

@@ -15,7 +15,7 @@
  * - `forwardConst(x)`: no gradients (target networks, acting).
  */
 import * as tf from '@tensorflow/tfjs';
-import { ShapeError } from '../../runtime/errors.js';
+import { ShapeError } from '../../contract/errors.js';
 import { checkMlp, type MlpParams } from './mlp.js';
 
 type Act = 'relu' | 'linear';

@@ -10,7 +10,7 @@
  * stored [in, out] row-major, so a batch of row vectors is multiplied as x · W: exactly the ONNX
  * graph's MatMul and TensorFlow.js's matMul, no transposes anywhere. All arrays are float64.
  */
-import { ShapeError, ValueError, describeValue } from '../../runtime/errors.js';
+import { ShapeError, ValueError, describeValue } from '../../contract/errors.js';
 import type { ActionGrid } from '../gmmqf/params.js';
 
 export type { ActionGrid };

@@ -11,7 +11,7 @@
  * since the last read comes back through `takeLossMean()` when the trainer logs.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ShapeError } from '../../runtime/errors.js';
+import { ShapeError } from '../../contract/errors.js';
 import { checkDqnParams, type DqnParams } from './params.js';
 import type { DqnBatch } from './reference.js';
 

@@ -8,7 +8,7 @@
  *   sampled: with probability 1 − ε the greedy component, else a uniformly random one; then
  *            a = clip(μ_i + σ ξ, −1, 1), ξ ~ N(0, I)
  */
-import { ShapeError, ValueError } from '../../runtime/errors.js';
+import { ShapeError, ValueError } from '../../contract/errors.js';
 import { checkMlp, cloneMlp, mlpForward, type MlpParams } from '../actor-critic/mlp.js';
 import { scaleAction } from '../mixture-actor/head.js';
 import { argmaxFirst, epsilonGreedyIndex } from '../sampling.js';

@@ -18,7 +18,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { SpdError, ValueError, describeValue } from '../../runtime/errors.js';
+import { SpdError, ValueError, describeValue } from '../../contract/errors.js';
 import { choleskyOrNull, asymmetry } from '../linalg/cholesky.js';
 import { encodeSafetensors, type NamedTensor } from '../safetensors.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, CONFIG_FILE, WEIGHTS_FILE, need, openCheckpoint, positiveInt, tensorReader } from '../checkpoint-files.js';

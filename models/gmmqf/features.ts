@@ -28,7 +28,7 @@
  *   theta  = Add(base, corr)
  *   phi    = Concat([theta, vel], axis 1)           [N, 4] = (θ1, θ2, dθ1, dθ2)
  */
-import { ShapeError, UnknownNameError, ValueError, describeValue } from '../../runtime/errors.js';
+import { ShapeError, UnknownNameError, ValueError, describeValue } from '../../contract/errors.js';
 
 export const FEATURE_KINDS = ['identity', 'acrobot-angles'] as const;
 export type FeatureKind = (typeof FEATURE_KINDS)[number];

@@ -9,7 +9,7 @@
  *
  * Factors are stored as one flat Float64Array [J, K, A] (factor j at offset j·K·A).
  */
-import { ShapeError, ValueError, describeValue } from '../../runtime/errors.js';
+import { ShapeError, ValueError, describeValue } from '../../contract/errors.js';
 
 export interface HadamardFactors {
   readonly J: number;

@@ -20,7 +20,7 @@
  * The same formulas as the batch trainer's BellmanBatch (models/gmmqf/tf.ts); both are checked
  * against finite differences in spec/models/gmmqf.
  */
-import { ShapeError } from '../../runtime/errors.js';
+import { ShapeError } from '../../contract/errors.js';
 
 /** The parameters the kernel reads: means [K, D], lower precision factors W [K, D, D], weights ξ [K, A]. */
 export interface KernelParams {

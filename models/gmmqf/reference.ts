@@ -9,7 +9,7 @@
  * so dᵀ C_k⁻¹ d = ‖W_k d‖².
  */
 import { cholesky, invertLower } from '../linalg/cholesky.js';
-import { ShapeError } from '../../runtime/errors.js';
+import { ShapeError } from '../../contract/errors.js';
 import { applyFeatures, featureInputSize } from './features.js';
 import type { GmmQfParams } from './params.js';
 

@@ -7,7 +7,7 @@
  *   pruneComponents   the same model without the components whose row is exactly zero: such a
  *                     component adds exactly 0 to every q, so the pruned model is the same function
  */
-import { ShapeError, ValueError, describeValue } from '../../runtime/errors.js';
+import { ShapeError, ValueError, describeValue } from '../../contract/errors.js';
 import type { GmmQfParams } from './params.js';
 
 /** The relative threshold of algorithms.md §1 ("|ξ| > 1e-6 relative to max"). */

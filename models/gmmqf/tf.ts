@@ -14,7 +14,7 @@
  * Parameters are held in float64 by the optimiser and uploaded as float32 per call.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ShapeError } from '../../runtime/errors.js';
+import { ShapeError } from '../../contract/errors.js';
 import { PI_F32, type FeatureKind } from './features.js';
 import { observationSizeOf, precisionFactors } from './reference.js';
 import type { GmmQfParams } from './params.js';

@@ -1,7 +1,7 @@
 /**
  * Cholesky factorisation and triangular helpers, float64, row-major D×D matrices in flat arrays.
  */
-import { SpdError, describeValue } from '../../runtime/errors.js';
+import { SpdError, describeValue } from '../../contract/errors.js';
 import { checkSquare } from './dense.js';
 
 /**

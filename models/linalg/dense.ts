@@ -6,7 +6,7 @@
  * stack without copying, pass an offset where a function takes one, or a `subarray` view
  * (`stack.subarray(k·D·D, (k+1)·D·D)`, which shares memory).
  */
-import { ShapeError, ValueError, describeValue } from '../../runtime/errors.js';
+import { ShapeError, ValueError, describeValue } from '../../contract/errors.js';
 
 /** Throws ShapeError unless `d` is a positive integer and `a` holds a D×D block at `offset`. */
 export function checkSquare(a: ArrayLike<number>, d: number, offset = 0, what = 'matrix'): void {

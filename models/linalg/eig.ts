@@ -7,7 +7,7 @@
  * special case, and with the relative stopping rule below it keeps the small eigenvalues of
  * graded SPD matrices (A = D·H·D, H well conditioned) accurate to O(ε) relatively.
  */
-import { SpdError, ValueError, describeValue } from '../../runtime/errors.js';
+import { SpdError, ValueError, describeValue } from '../../contract/errors.js';
 import { assertSpd, SYM_TOL, asymmetry } from './cholesky.js';
 import { checkFinite, checkSquare, identity, matmul, scaledGram, solve } from './dense.js';
 

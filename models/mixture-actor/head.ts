@@ -14,7 +14,7 @@
  * with log(1 − tanh² u) = 2 (log 2 − u − softplus(−2u)), exact and stable for any u.
  * Greedy action: tanh(μ_k*) of the highest-weight component k* (the lowest index on a tie).
  */
-import { ShapeError, ValueError, describeValue } from '../../runtime/errors.js';
+import { ShapeError, ValueError, describeValue } from '../../contract/errors.js';
 import { argmaxFirst } from '../sampling.js';
 
 export type MixtureWeights = 'learned' | 'uniform';

@@ -5,7 +5,7 @@
  *   z = (s − obsOffset) / obsScale;  out = MLP(z) [headOutputSize];  head = parseHead(out)
  *   greedy a = tanh(μ_k*) (k* the highest weight);  env action = low + (a + 1)(high − low)/2
  */
-import { ShapeError, ValueError } from '../../runtime/errors.js';
+import { ShapeError, ValueError } from '../../contract/errors.js';
 import { checkMlp, cloneMlp, mlpForward, type MlpParams } from '../actor-critic/mlp.js';
 import { checkHeadSpec, greedyAction, headOutputSize, parseHead, sampleAction, scaleAction, type MixtureHeadSpec, type MixtureHeadValues } from './head.js';
 

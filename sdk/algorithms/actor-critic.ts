@@ -19,7 +19,7 @@
  * - Everything random on the host (warm-up actions, exploration noise, minibatches, resets, update
  *   noise, initialization) comes from one Rng(seed): the same seed gives the same run on one backend.
  */
-import { ValueError, describeValue } from '../../runtime/errors.js';
+import { ValueError, describeValue } from '../../contract/errors.js';
 import { make, type Env } from '../envs/index.js';
 import type { BoxSpace } from '../envs/spaces.js';
 import { ReplayBuffer, type TransitionBatch } from '../replay.js';

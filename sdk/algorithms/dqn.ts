@@ -31,7 +31,7 @@
  */
 import { Rng } from '../util/rng.js';
 import { make, type Env } from '../envs/index.js';
-import { ValueError, describeValue } from '../../runtime/errors.js';
+import { ValueError, describeValue } from '../../contract/errors.js';
 import { checkActionGrid } from '../../exporters/onnx/qhead.js';
 import { ReplayBuffer } from '../replay.js';
 import { EpisodeCollector } from '../episodes.js';

@@ -12,7 +12,7 @@
  * N = 1 and τ = 0 is TD3 exactly (tested): no component choice, no diversity term, the same Rng draws.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ValueError, describeValue } from '../../runtime/errors.js';
+import { ValueError, describeValue } from '../../contract/errors.js';
 import { mlpParameterCount, type MlpParams } from '../../models/actor-critic/mlp.js';
 import { TfMlp, stopGradient } from '../../models/actor-critic/tf-mlp.js';
 import { TwinCritic, gradList, makeAdam } from '../../models/actor-critic/critic.js';

@@ -30,7 +30,7 @@
 import { Rng } from '../util/rng.js';
 import { make, type Env } from '../envs/index.js';
 import { defaultActionGrid, discretizeActions } from '../envs/discretize.js';
-import { ShapeError, SpdError, UnknownNameError, ValueError } from '../../runtime/errors.js';
+import { ShapeError, SpdError, UnknownNameError, ValueError } from '../../contract/errors.js';
 import { invertSpd } from '../../models/linalg/cholesky.js';
 import { BellmanBatch } from '../../models/gmmqf/tf.js';
 import { precisionFactors, qValues, argmaxRows, normalize } from '../../models/gmmqf/reference.js';

@@ -10,7 +10,7 @@
  * logged points (the paper's "average reward over the last training steps").
  */
 import * as tf from '@tensorflow/tfjs';
-import { ValueError } from '../../runtime/errors.js';
+import { ValueError } from '../../contract/errors.js';
 import { initMlp } from '../../models/actor-critic/mlp.js';
 import { TfMlp } from '../../models/actor-critic/tf-mlp.js';
 import { gradList, makeAdam } from '../../models/actor-critic/critic.js';

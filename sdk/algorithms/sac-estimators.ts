@@ -22,7 +22,7 @@
  * component choice (halfrp, lr), gumbel [B, K] standard Gumbel (gumbelrp).
  */
 import * as tf from '@tensorflow/tfjs';
-import { ValueError } from '../../runtime/errors.js';
+import { ValueError } from '../../contract/errors.js';
 import type { SquashedGaussianMixture } from '../../models/mixture-actor/distribution.js';
 import { stopGradient, withoutGradient } from '../../models/actor-critic/tf-mlp.js';
 

@@ -27,7 +27,7 @@
  */
 import { Rng } from '../util/rng.js';
 import { make, discretizeActions, type Env } from '../envs/index.js';
-import { ShapeError, ValueError } from '../../runtime/errors.js';
+import { ShapeError, ValueError } from '../../contract/errors.js';
 import { argmaxRows, precisionFactors } from '../../models/gmmqf/reference.js';
 import type { ActionGrid, GmmQfParams } from '../../models/gmmqf/params.js';
 import { applyFeatures, checkFeatureKind, featureOutputSize, resolveFeatureKind, type FeatureKind } from '../../models/gmmqf/features.js';

@@ -2,7 +2,7 @@
  * A strict flag parser: every command declares its flags; unknown flags, missing values and values
  * of the wrong type are refused with a message that names the flag, the value and the fix.
  */
-import { UnknownNameError, ValueError } from '../../runtime/errors.js';
+import { UnknownNameError, ValueError } from '../../contract/errors.js';
 
 export type FlagType = 'string' | 'int' | 'number' | 'boolean';
 

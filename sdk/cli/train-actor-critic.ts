@@ -3,7 +3,7 @@
  * (checkpoint, metrics.csv, curve.svg, run.json) like every other `gmmrl train`, and ends with a
  * final greedy evaluation of the saved parameters on unseen episodes (seeds 100000 + i).
  */
-import { ValueError } from '../../runtime/errors.js';
+import { ValueError } from '../../contract/errors.js';
 import { parseArgs, parseHidden, formatHelp, type FlagSpecs, type ParsedFlags } from './args.js';
 import { BACKEND_NAMES, type BackendName } from '../backend.js';
 import { make } from '../envs/index.js';

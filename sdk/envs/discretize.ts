@@ -12,7 +12,7 @@
  *                                 "v1,v2,…" → these values (1-D action spaces only)
  *   discretizeActions(env, grid)  the same environment with action space Discrete(A)
  */
-import { ShapeError, UnknownNameError, ValueError, describeValue } from '../../runtime/errors.js';
+import { ShapeError, UnknownNameError, ValueError, describeValue } from '../../contract/errors.js';
 import type { ActionGrid } from '../../models/gmmqf/params.js';
 import { parseAction, type Env, type ResetOptions, type ResetResult, type StepResult } from './env.js';
 import { make } from './registry.js';

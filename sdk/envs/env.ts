@@ -23,7 +23,7 @@
  * `Rng` (xoshiro128**), not NumPy's PCG64: the same seed gives the same episode in gmmrl, not the
  * same numbers as in Gymnasium.
  */
-import { EnvStateError, ShapeError, UnknownNameError, ValueError, describeValue } from '../../runtime/errors.js';
+import { EnvStateError, ShapeError, UnknownNameError, ValueError, describeValue } from '../../contract/errors.js';
 import { Rng } from '../util/rng.js';
 import { type BoxSpace, type Space, describeSpace } from './spaces.js';
 

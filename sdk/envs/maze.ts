@@ -53,7 +53,7 @@
  *   anywhere else: reward 0. (Huang et al.'s small maze used 0.2 and 2, the same 1:10 ratio.)
  * Time limit 200 steps (a shortest path to G takes about 30). No reward threshold.
  */
-import { ValueError, describeValue } from '../../runtime/errors.js';
+import { ValueError, describeValue } from '../../contract/errors.js';
 import type { Rng } from '../util/rng.js';
 import { type BaseEnvOptions, ClassicControlEnv, type EnvDefinition, type ResetOptions, type ResetResult } from './env.js';
 import { float32Box } from './spaces.js';

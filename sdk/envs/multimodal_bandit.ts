@@ -30,7 +30,7 @@
  * after the single step (time limit 1, so `truncated` is true on that step as well). Reset is
  * deterministic (`seed` draws nothing).
  */
-import { ShapeError, ValueError, describeValue } from '../../runtime/errors.js';
+import { ShapeError, ValueError, describeValue } from '../../contract/errors.js';
 import { Rng } from '../util/rng.js';
 import { type BaseEnvOptions, ClassicControlEnv, type EnvDefinition, MAX_SEED } from './env.js';
 import { float32Box } from './spaces.js';

@@ -2,7 +2,7 @@
  * `make(id, options)` and `listEnvs()`: the registry of environments, with Gymnasium's
  * registration values (time limits, reward thresholds) and the options each one accepts.
  */
-import { UnknownNameError, ValueError, describeValue } from '../../runtime/errors.js';
+import { UnknownNameError, ValueError, describeValue } from '../../contract/errors.js';
 import { AcrobotEnv } from './acrobot.js';
 import { Bandit1DEnv } from './bandit1d.js';
 import { CartPoleEnv } from './cartpole.js';

@@ -17,7 +17,7 @@
  *
  * Observations are concatenated row-major into one Float32Array of n * D values.
  */
-import { EnvStateError, ShapeError, ValueError, describeValue } from '../../runtime/errors.js';
+import { EnvStateError, ShapeError, ValueError, describeValue } from '../../contract/errors.js';
 import { Rng } from '../util/rng.js';
 import type { Env } from './env.js';
 import { checkOptionKeys, checkSeed, parseAction, randomSeed } from './env.js';

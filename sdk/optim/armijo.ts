@@ -6,7 +6,7 @@
  * point, or Infinity (NaN and a thrown SpdError count the same) when the retraction is infeasible —
  * e.g. a Bures–Wasserstein step that leaves the SPD cone — so infeasible steps are simply shrunk.
  */
-import { SpdError, ValueError, describeValue } from '../../runtime/errors.js';
+import { SpdError, ValueError, describeValue } from '../../contract/errors.js';
 
 export interface ArmijoOptions {
   /** Loss at the current point (t = 0). Must be finite. */

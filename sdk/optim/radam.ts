@@ -25,7 +25,7 @@
  * definiteness only when S is astronomically large; that is reported as SpdError naming the matrix
  * (never clamped).
  */
-import { SpdError, ValueError, describeValue } from '../../runtime/errors.js';
+import { SpdError, ValueError, describeValue } from '../../contract/errors.js';
 import { eigSym, type JacobiStats } from '../../models/linalg/eig.js';
 import { choleskyOrNull } from '../../models/linalg/cholesky.js';
 

@@ -29,7 +29,7 @@
  *   returns null, `retract` throws SpdError, `retractAll` reports the failed components, so an Armijo
  *   line search can shrink the step.
  */
-import { SpdError, ShapeError, UnknownNameError, ValueError, describeValue } from '../../runtime/errors.js';
+import { SpdError, ShapeError, UnknownNameError, ValueError, describeValue } from '../../contract/errors.js';
 import { cholesky, choleskyOrNull, choleskyPivotRatio, invertLower } from '../../models/linalg/cholesky.js';
 import {
   checkFinite,

@@ -1,2 +1,2 @@
-/** The seeded generator, defined in the runtime (runtime/rng.ts) so exported policies sample with the same stream. */
-export { Rng } from '../../runtime/rng.js';
+/** The seeded generator, defined in the shared contract (contract/rng.ts) so exported policies sample with the same stream. */
+export { Rng } from '../../contract/rng.js';

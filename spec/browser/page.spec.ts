@@ -38,7 +38,7 @@ import { cartpoleGmmQf, pendulumMixtureActor, writeDemoModels } from '../../exam
 import { loadPolicy as loadNode } from '../../runtime/index.node.js';
 import { loadPolicy as loadWebInNode } from '../../runtime/index.web.js';
 import type { Policy } from '../../runtime/policy.js';
-import { Rng } from '../../runtime/rng.js';
+import { Rng } from '../../contract/rng.js';
 import { make } from '../../sdk/envs/index.js';
 import { runEpisodes } from '../../sdk/evaluate.js';
 

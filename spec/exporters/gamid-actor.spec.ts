@@ -27,8 +27,8 @@ import { mlpParameterCount } from '../../models/actor-critic/mlp.js';
 import { argmax, gamidComponents, gamidGreedy, gamidSample, normalizeObs, type GamidActorParams } from '../../models/gamid-actor/params.js';
 import { epsilonGreedyIndex } from '../../models/sampling.js';
 import { GMMRL_VERSION } from '../../models/version.js';
-import { ShapeError, ValueError } from '../../runtime/errors.js';
-import { metadataFromProps, validateMetadata } from '../../runtime/metadata.js';
+import { ShapeError, ValueError } from '../../contract/errors.js';
+import { metadataFromProps, validateMetadata } from '../../contract/metadata.js';
 import { Rng } from '../../sdk/util/rng.js';
 import { expectThrows } from '../helpers.js';
 import {

@@ -24,8 +24,8 @@ import { initMlp, mlpParameterCount } from '../../models/actor-critic/mlp.js';
 import { componentFromUniform, greedyComponent } from '../../models/mixture-actor/head.js';
 import { mixtureActorGreedy, mixtureActorHead, mixtureActorSample, type MixtureActorParams } from '../../models/mixture-actor/params.js';
 import { GMMRL_VERSION } from '../../models/version.js';
-import { ShapeError, ValueError } from '../../runtime/errors.js';
-import { metadataFromProps, validateMetadata } from '../../runtime/metadata.js';
+import { ShapeError, ValueError } from '../../contract/errors.js';
+import { metadataFromProps, validateMetadata } from '../../contract/metadata.js';
 import { Rng } from '../../sdk/util/rng.js';
 import { expectThrows } from '../helpers.js';
 import {

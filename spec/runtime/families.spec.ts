@@ -8,9 +8,9 @@
 import { expect } from 'chai';
 import * as nodeRt from '../../runtime/index.node.js';
 import * as webRt from '../../runtime/index.web.js';
-import { ModelFormatError, ShapeError, ValueError } from '../../runtime/errors.js';
+import { ModelFormatError, ShapeError, ValueError } from '../../contract/errors.js';
 import { asActorPolicy, asQPolicy, type ActOptions, type FloatArray, type NoiseSource, type Policy } from '../../runtime/policy.js';
-import { Rng } from '../../runtime/rng.js';
+import { Rng } from '../../contract/rng.js';
 import { expectRejects, expectThrows } from '../helpers.js';
 import { edit, editMetadataJson } from './model-edit.js';
 import {

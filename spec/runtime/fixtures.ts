@@ -1,6 +1,6 @@
 /**
  * Small hand-built gmmrl ONNX models for the runtime tests, one per family contract
- * (runtime/metadata.ts, checkFamilyContract), in float32 or float64, with the sampling noise fed
+ * (contract/metadata.ts, checkFamilyContract), in float32 or float64, with the sampling noise fed
  * through inputs, drawn in the graph, or (Q families) no sampling head at all. They do not depend on
  * the trained-model exporters: only on GraphBuilder and the metadata writer.
  *
@@ -30,8 +30,8 @@
  * plain float64 arithmetic. The box is [−100, 100]², far outside every value the tests produce.
  */
 import { ElemType, GraphBuilder } from '../../exporters/onnx/graph.js';
-import { metadataToProps, type GmmrlMetadataV1, type Precision, type SamplingSpec, type TensorSpec } from '../../runtime/metadata.js';
-import { Rng } from '../../runtime/rng.js';
+import { metadataToProps, type GmmrlMetadataV1, type Precision, type SamplingSpec, type TensorSpec } from '../../contract/metadata.js';
+import { Rng } from '../../contract/rng.js';
 
 export type FixtureFamily = 'gmmqf' | 'dqn' | 'mixture-actor' | 'gamid-actor';
 export type FixtureNoise = 'inputs' | 'in-graph' | 'none';

@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ElemType, GraphBuilder, exportDqn, exportGamidActor, exportGmmQf, exportMixtureActor } from '../../exporters/index.js';
 import { onnx } from '../../exporters/onnx/proto/onnx.js';
-import { ModelFormatError } from '../../runtime/errors.js';
+import { ModelFormatError } from '../../contract/errors.js';
 import { noiseFreeModel, RANDOM_OPS, type NoiseFreeModel } from '../../runtime/onnx-prune.js';
 import { Cursor, readOnnxModel } from '../../runtime/onnx-reader.js';
 import { Rng } from '../../sdk/util/rng.js';

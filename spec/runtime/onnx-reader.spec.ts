@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { exportGmmQf } from '../../exporters/index.js';
 import { onnx } from '../../exporters/onnx/proto/onnx.js';
-import { ModelFormatError } from '../../runtime/errors.js';
+import { ModelFormatError } from '../../contract/errors.js';
 import { metadataMap, readOnnxModel, type OnnxModelSummary } from '../../runtime/onnx-reader.js';
 import { Rng } from '../../sdk/util/rng.js';
 import { expectThrows } from '../helpers.js';

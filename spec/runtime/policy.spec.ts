@@ -25,7 +25,7 @@ import {
   ModelFormatError,
   ShapeError,
   ValueError,
-} from '../../runtime/errors.js';
+} from '../../contract/errors.js';
 import { asQPolicy, type Policy, type QPolicy } from '../../runtime/policy.js';
 import { Rng } from '../../sdk/util/rng.js';
 import { expectRejects } from '../helpers.js';
@@ -34,7 +34,7 @@ import { metaFor, qErrorBound, qScale, randomObservations, randomParams, worstRa
 import { ACROBOT_HIGH, ACROBOT_LOW, acrobotObservations, acrobotParams } from '../models/gmmqf/fixtures.js';
 import { ElemType, GraphBuilder } from '../../exporters/onnx/graph.js';
 import { actionSpaceSpec, addGreedyActionHead, qOutputSpecs } from '../../exporters/onnx/qhead.js';
-import { metadataToProps, type GmmrlMetadataV1 } from '../../runtime/metadata.js';
+import { metadataToProps, type GmmrlMetadataV1 } from '../../contract/metadata.js';
 import type { ActionGrid, GmmQfParams } from '../../models/gmmqf/params.js';
 
 type AnyLoader = (src: Uint8Array | ArrayBuffer | string, opts?: { executionProviders?: string[] }) => Promise<Policy>;

@@ -20,7 +20,7 @@ import { trainDqn, dqnCheckpointInfo, type DqnTrainResult } from '../../sdk/algo
 import { loadDqnCheckpoint, saveDqnCheckpoint } from '../../models/dqn/checkpoint.js';
 import { cloneDqnParams, type DqnParams } from '../../models/dqn/params.js';
 import { exportDqn, type DqnExportMeta } from '../../exporters/index.js';
-import { ShapeError, ValueError } from '../../runtime/errors.js';
+import { ShapeError, ValueError } from '../../contract/errors.js';
 import { expectRejects } from '../helpers.js';
 import { linearGrid } from '../models/dqn/fixtures.js';
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ReplayBuffer } from '../../sdk/replay.js';
-import { ShapeError, ValueError } from '../../runtime/errors.js';
+import { ShapeError, ValueError } from '../../contract/errors.js';
 import { Rng } from '../../sdk/util/rng.js';
 import { expectThrows } from '../helpers.js';
 

@@ -15,7 +15,7 @@ import { mixtureActorGreedy, type MixtureActorParams } from '../../../models/mix
 import { gamidGreedy, type GamidActorParams } from '../../../models/gamid-actor/params.js';
 import { sha256Hex } from '../../../models/io.js';
 import { decodeSafetensors, encodeSafetensors } from '../../../models/safetensors.js';
-import { ModelFormatError, ValueError } from '../../../runtime/errors.js';
+import { ModelFormatError, ValueError } from '../../../contract/errors.js';
 import { Rng } from '../../../sdk/util/rng.js';
 import { expectThrows } from '../../helpers.js';
 

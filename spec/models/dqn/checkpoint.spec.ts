@@ -7,7 +7,7 @@ import { saveGmmQfCheckpoint } from '../../../models/gmmqf/checkpoint.js';
 import { sha256Hex } from '../../../models/io.js';
 import { decodeSafetensors, encodeSafetensors } from '../../../models/safetensors.js';
 import type { DqnParams } from '../../../models/dqn/params.js';
-import { ModelFormatError, ValueError } from '../../../runtime/errors.js';
+import { ModelFormatError, ValueError } from '../../../contract/errors.js';
 import { Rng } from '../../../sdk/util/rng.js';
 import { expectThrows } from '../../helpers.js';
 import { linearGrid, randomDqnParams } from './fixtures.js';

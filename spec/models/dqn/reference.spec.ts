@@ -8,7 +8,7 @@ import {
 } from '../../../models/dqn/params.js';
 import { argmaxRows, dqnForward, dqnQValues, dqnTdLoss, dqnTdTargets, huber } from '../../../models/dqn/reference.js';
 import { dqnFloat32Bound } from '../../../models/dqn/float32-bound.js';
-import { ShapeError, ValueError } from '../../../runtime/errors.js';
+import { ShapeError, ValueError } from '../../../contract/errors.js';
 import { Rng } from '../../../sdk/util/rng.js';
 import { expectClose, expectThrows } from '../../helpers.js';
 import { randomDqnParams, randomObservations, worstRatio } from './fixtures.js';

@@ -7,7 +7,7 @@ import { saveGmmQfCheckpoint, loadGmmQfCheckpoint, type WeightFactors } from '..
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../../../models/safetensors.js';
 import { productOfFactors as hadamardProduct } from '../../../models/gmmqf/hadamard.js';
 import type { GmmQfParams } from '../../../models/gmmqf/params.js';
-import { ModelFormatError, SpdError, ValueError } from '../../../runtime/errors.js';
+import { ModelFormatError, SpdError, ValueError } from '../../../contract/errors.js';
 import { sha256Hex } from '../../../models/io.js';
 import { expectThrows } from '../../helpers.js';
 import { acrobotParams, randomParams } from './fixtures.js';

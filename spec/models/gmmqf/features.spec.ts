@@ -18,7 +18,7 @@ import {
 } from '../../../models/gmmqf/features.js';
 import { featuresTf } from '../../../models/gmmqf/tf.js';
 import { normalize, observationSizeOf, qValues } from '../../../models/gmmqf/reference.js';
-import { ShapeError, UnknownNameError, ValueError } from '../../../runtime/errors.js';
+import { ShapeError, UnknownNameError, ValueError } from '../../../contract/errors.js';
 import { expectThrows } from '../../helpers.js';
 import { acrobotObservations, acrobotParams } from './fixtures.js';
 

@@ -3,7 +3,7 @@ import { Rng } from '../../../sdk/util/rng.js';
 import { liveComponents, nonzeroFraction, pruneComponents } from '../../../models/gmmqf/sparsity.js';
 import { productOfFactors as hadamardProduct } from '../../../models/gmmqf/hadamard.js';
 import { qValues } from '../../../models/gmmqf/reference.js';
-import { ShapeError, ValueError } from '../../../runtime/errors.js';
+import { ShapeError, ValueError } from '../../../contract/errors.js';
 import { expectThrows } from '../../helpers.js';
 import { randomObs, randomParams } from './fixtures.js';
 

@@ -5,7 +5,7 @@ import { GAMID_DEFAULTS, parseSchedule, scheduleValue, trainGamid, validateGamid
 import type { OffPolicyEvalRow } from '../../../sdk/algorithms/actor-critic.js';
 import type { MlpParams } from '../../../models/actor-critic/mlp.js';
 import { selectBackend } from '../../../sdk/backend.js';
-import { UnknownNameError, ValueError } from '../../../runtime/errors.js';
+import { UnknownNameError, ValueError } from '../../../contract/errors.js';
 import { expectRejects, expectThrows } from '../../helpers.js';
 
 const sac = (o: Partial<SacConfig>): SacConfig => ({ ...SAC_DEFAULTS, hidden: [...SAC_DEFAULTS.hidden], ...o });

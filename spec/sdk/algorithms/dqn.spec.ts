@@ -13,7 +13,7 @@ import {
 import { loadDqnCheckpoint, saveDqnCheckpoint } from '../../../models/dqn/checkpoint.js';
 import { dqnParameterCount, type DqnParams } from '../../../models/dqn/params.js';
 import { make } from '../../../sdk/envs/index.js';
-import { ShapeError, ValueError } from '../../../runtime/errors.js';
+import { ShapeError, ValueError } from '../../../contract/errors.js';
 import { Rng } from '../../../sdk/util/rng.js';
 import { expectThrows } from '../../helpers.js';
 import { linearGrid } from '../../models/dqn/fixtures.js';

@@ -11,7 +11,7 @@ import { qErrorBound } from '../../../models/gmmqf/float32-bound.js';
 import { loadGmmQfCheckpoint, saveGmmQfCheckpoint } from '../../../models/gmmqf/checkpoint.js';
 import { exportGmmQf, gmmQfMetadata } from '../../../exporters/onnx/gmmqf.js';
 import { loadPolicy } from '../../../runtime/index.node.js';
-import { ShapeError, ValueError } from '../../../runtime/errors.js';
+import { ShapeError, ValueError } from '../../../contract/errors.js';
 import { Rng } from '../../../sdk/util/rng.js';
 import { expectRejects, expectThrows } from '../../helpers.js';
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { trainSgmmqf, validateSgmmqfConfig, snapFactors, sparsityOf, SGMMQF_DEFAULTS } from '../../../sdk/algorithms/sgmmqf.js';
 import { hadamardProduct } from '../../../models/gmmqf/hadamard.js';
 import { isSpd } from '../../../models/linalg/cholesky.js';
-import { ValueError, UnknownNameError } from '../../../runtime/errors.js';
+import { ValueError, UnknownNameError } from '../../../contract/errors.js';
 import { Rng } from '../../../sdk/util/rng.js';
 
 describe('sdk/algorithms/sgmmqf: online sparse GMM-QF', function () {

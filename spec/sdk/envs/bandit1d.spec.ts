@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { EnvStateError, UnknownNameError } from '../../../runtime/errors.js';
+import { EnvStateError, UnknownNameError } from '../../../contract/errors.js';
 import {
   BANDIT1D_LOCAL_MODE_ACTION,
   BANDIT1D_LOCAL_MODE_SUPREMUM,

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { EnvStateError } from '../../../runtime/errors.js';
+import { EnvStateError } from '../../../contract/errors.js';
 import { CartPoleEnv, FLOAT32_MAX, contains, make } from '../../../sdk/envs/index.js';
 import { expectClose, expectThrows } from '../../helpers.js';
 import * as ref from './expected_values.js';

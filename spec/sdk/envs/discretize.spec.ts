@@ -9,7 +9,7 @@ import {
   type BoxSpace,
 } from '../../../sdk/envs/index.js';
 import { float32Box } from '../../../sdk/envs/spaces.js';
-import { EnvStateError, ShapeError, UnknownNameError, ValueError } from '../../../runtime/errors.js';
+import { EnvStateError, ShapeError, UnknownNameError, ValueError } from '../../../contract/errors.js';
 import { expectThrows } from '../../helpers.js';
 
 const PENDULUM_BOX = make('Pendulum-v1').actionSpace as BoxSpace;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ValueError } from '../../../runtime/errors.js';
+import { ValueError } from '../../../contract/errors.js';
 import { MAZE_LAYOUT, MazeEnv, make, mazeFirstWallHit, mazeGoalAt, mazeIsFree, mazeMove } from '../../../sdk/envs/index.js';
 import { expectThrows } from '../../helpers.js';
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { EnvStateError, ShapeError, UnknownNameError, ValueError } from '../../../runtime/errors.js';
+import { EnvStateError, ShapeError, UnknownNameError, ValueError } from '../../../contract/errors.js';
 import {
   MULTIMODAL_BANDIT_SIGMA_RANGE,
   MultimodalBanditEnv,

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { EnvStateError, ShapeError, UnknownNameError, ValueError } from '../../../runtime/errors.js';
+import { EnvStateError, ShapeError, UnknownNameError, ValueError } from '../../../contract/errors.js';
 import { type Env, VecEnv, deriveSeeds, make, makeVec } from '../../../sdk/envs/index.js';
 import { Rng } from '../../../sdk/util/rng.js';
 import { expectThrows } from '../../helpers.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { SpdError, ValueError } from '../../../runtime/errors.js';
+import { SpdError, ValueError } from '../../../contract/errors.js';
 import { Rng } from '../../../sdk/util/rng.js';
 import { expectThrows } from '../../helpers.js';
 import { armijoSearch, type ArmijoOptions } from '../../../sdk/optim/armijo.js';

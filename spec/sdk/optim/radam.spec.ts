@@ -5,7 +5,7 @@ import { isSpd } from '../../../models/linalg/cholesky.js';
 import { asymmetry } from '../../../models/linalg/cholesky.js';
 import { expectClose } from '../../helpers.js';
 import { randomSpd } from '../../models/gmmqf/fixtures.js';
-import { ValueError } from '../../../runtime/errors.js';
+import { ValueError } from '../../../contract/errors.js';
 
 describe('sdk/optim/radam: Adam', () => {
   it('follows the textbook recursion (bias-corrected moments) on a hand-computed example', () => {

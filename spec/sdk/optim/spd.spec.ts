@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { SpdError, ShapeError, UnknownNameError, ValueError } from '../../../runtime/errors.js';
+import { SpdError, ShapeError, UnknownNameError, ValueError } from '../../../contract/errors.js';
 import { Rng } from '../../../sdk/util/rng.js';
 import { expectClose, expectThrows } from '../../helpers.js';
 import { asymmetry, choleskyOrNull, logDetSpd } from '../../../models/linalg/cholesky.js';

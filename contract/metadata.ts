@@ -13,7 +13,7 @@
  * Infinity again). Inside `training` (free-form, passed through from the trainer) a null may have
  * been any non-finite number. NaN is never valid in low/high, normalization or shapes.
  *
- * Platform-free; imports only runtime/errors.
+ * Platform-free; imports only contract/errors.
  */
 import { ModelFormatError, ValueError, describeValue } from './errors.js';
 

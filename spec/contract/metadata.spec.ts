@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { gmmQfMetadata } from '../../exporters/index.js';
-import { ModelFormatError, ValueError } from '../../runtime/errors.js';
+import { ModelFormatError, ValueError } from '../../contract/errors.js';
 import {
   METADATA_KEY_FAMILY,
   METADATA_KEY_JSON,
@@ -13,7 +13,7 @@ import {
   metadataToProps,
   validateMetadata,
   type GmmrlMetadataV1,
-} from '../../runtime/metadata.js';
+} from '../../contract/metadata.js';
 import { Rng } from '../../sdk/util/rng.js';
 import { expectThrows } from '../helpers.js';
 import { metaFor, randomParams } from '../exporters/fixtures.js';
@@ -36,7 +36,7 @@ function mutated(mutate: (o: Record<string, any>) => void): Map<string, string> 
   return props;
 }
 
-describe('runtime/metadata', () => {
+describe('contract/metadata', () => {
   it('round-trips: ±Infinity bounds ↔ null, everything else identical', () => {
     const m = sample();
     const props = propsOf(m);

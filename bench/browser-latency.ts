@@ -27,7 +27,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { buildBundle, CHROMIUM, openPage, type OrtBuild } from '../examples/browser/harness.js';
+import { buildBundle, CHROMIUM, openPage, type OrtBuild } from './browser-harness.js';
 import { GMMRL_VERSION } from '../models/version.js';
 import { ValueError } from '../contract/errors.js';
 import { parseArgs } from '../sdk/cli/args.js';

@@ -39,8 +39,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from '../sdk/cli/args.js';
 import { ValueError } from '../contract/errors.js';
 import { GMMRL_VERSION } from '../models/version.js';
-import type { ControllerSummary, WaitStrategy } from '../examples/robot-loop/controller.js';
-import type { SessionSummary } from '../examples/robot-loop/sim-robot.js';
 import { BENCH_FAMILIES, buildBenchModel, type BenchFamily } from './models.js';
 import { describeLoad, fmtUs, hostInfo, markdownTable, type HostInfo, writeReport } from './stats.js';
 
@@ -55,6 +53,64 @@ export const FLAGS = {
   json: { type: 'boolean' as const, help: 'print the report as JSON', default: false },
   out: { type: 'string' as const, help: 'directory for robot-loop.{md,json} ("" to skip writing)', default: 'bench/results' },
 };
+
+/** A latency summary in µs, as the example's histograms print it. */
+export interface LatencyUs {
+  n: number;
+  meanUs: number;
+  p50Us: number;
+  p99Us: number;
+  p999Us: number;
+  maxUs: number;
+}
+
+/** The controller's wait strategies (its --wait flag). */
+export type WaitStrategy = 'hybrid' | 'sleep' | 'immediate' | 'spin' | 'timer';
+
+/**
+ * The controller's summary, the JSON line it prints on exit (examples/robot-loop/controller.ts,
+ * ControllerSummary, has every field), as far as the bench reads it. The bench runs the example's
+ * compiled scripts as processes and reads what they print; it imports nothing from examples/.
+ */
+export interface ControllerSummary {
+  stopReason: string;
+  rateHz: number;
+  wait: WaitStrategy;
+  actions: number;
+  elapsedS: number;
+  achievedHz: number;
+  latency: LatencyUs;
+  compute: LatencyUs;
+  wakeLate: LatencyUs;
+  deadlineMisses: number;
+  late: number;
+  skipped: number;
+  staleObservations: number;
+  robotErrors: string[];
+  memory: {
+    rssBeforeBytes: number;
+    rssAfterBytes: number;
+    rssGrowthBytes: number;
+    heapUsedBeforeBytes: number;
+    heapUsedAfterBytes: number;
+    gcBeforeReadings: boolean;
+    /** [actions, rss bytes] every rssEvery actions. */
+    rssSamples: [number, number][];
+  };
+  gc: { count: number; maxMs: number };
+  cpu: { utilization: number };
+  [field: string]: unknown;
+}
+
+/** The sim robot's session summary, the JSON line it prints per session (examples/robot-loop/sim-robot.ts, SessionSummary), as far as the bench reads it. */
+export interface SessionSummary {
+  event: 'session';
+  actions: number;
+  staleActions: number;
+  interval: LatencyUs;
+  endedBy: string;
+  [field: string]: unknown;
+}
 
 /** RSS growth over the second half of the memory phase below which "no memory growth" holds (see the module comment). */
 export const RSS_GROWTH_LIMIT_BYTES = 1024 * 1024;

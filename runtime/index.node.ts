@@ -20,14 +20,23 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { FileReadError, ValueError, describeValue } from '../contract/errors.js';
-import { checkOptionKeys, createPolicy, type OrtModuleLike, type Policy } from './policy.js';
+import type { OrtModuleLike } from './ort.js';
+import { checkOptionKeys, createPolicy } from './policy.js';
+import {
+  NODE_PROVIDERS,
+  defaultExecutionProviders as defaultProvidersOf,
+  providerAvailable,
+  type NodeExecutionProvider,
+  type ProviderEnvironment,
+} from './providers.js';
+import type { Policy } from './types.js';
 
 export * from './public.js';
 
-/** Execution providers of the Node entry. */
-export type NodeExecutionProvider = 'cuda' | 'cpu';
+export type { NodeExecutionProvider } from './providers.js';
 
-export const NODE_EXECUTION_PROVIDERS: readonly NodeExecutionProvider[] = ['cuda', 'cpu'];
+/** Execution providers of the Node entry, in priority order. */
+export const NODE_EXECUTION_PROVIDERS: readonly NodeExecutionProvider[] = NODE_PROVIDERS.known;
 
 export interface NodeLoadOptions {
   /**
@@ -49,11 +58,6 @@ export interface NodeLoadOptions {
   greedyGraph?: boolean;
 }
 
-const CUDA_LIBRARY: Partial<Record<NodeJS.Platform, string>> = {
-  linux: 'libonnxruntime_providers_cuda.so',
-  win32: 'onnxruntime_providers_cuda.dll',
-};
-
 /** Directory holding onnxruntime-node's native binding for this platform, or null when not found. */
 export function ortBindingDir(): string | null {
   try {
@@ -65,16 +69,20 @@ export function ortBindingDir(): string | null {
   }
 }
 
-/** True when onnxruntime-node's CUDA execution provider library is installed next to its binding. */
-export function cudaProviderInstalled(): boolean {
-  const lib = CUDA_LIBRARY[process.platform];
+/** This machine, for the provider table: process.platform and the files in onnxruntime-node's binding folder. */
+function bindingEnvironment(): ProviderEnvironment {
   const dir = ortBindingDir();
-  return lib !== undefined && dir !== null && existsSync(join(dir, lib));
+  return { platform: process.platform, hasLibrary: (file) => dir !== null && existsSync(join(dir, file)) };
 }
 
-/** The default provider order: cuda (only when installed), then cpu. */
+/** True when onnxruntime-node's CUDA execution provider library is installed next to its binding. */
+export function cudaProviderInstalled(): boolean {
+  return providerAvailable(NODE_PROVIDERS, 'cuda', bindingEnvironment());
+}
+
+/** The default provider order: cuda (only when installed), then cpu (providers.ts, NODE_PROVIDERS). */
 export function defaultExecutionProviders(): NodeExecutionProvider[] {
-  return cudaProviderInstalled() ? ['cuda', 'cpu'] : ['cpu'];
+  return defaultProvidersOf(NODE_PROVIDERS, bindingEnvironment());
 }
 
 const CUDA_HINT =
@@ -119,12 +127,13 @@ export async function loadPolicy(pathOrBytes: string | Uint8Array | ArrayBuffer,
       `loadPolicy expects a file path (string), a Uint8Array or an ArrayBuffer, got ${describeValue(pathOrBytes)}.`,
     );
   }
-  const cudaInstalled = cudaProviderInstalled();
+  const env = bindingEnvironment();
+  const cudaInstalled = providerAvailable(NODE_PROVIDERS, 'cuda', env);
   return createPolicy(ort as unknown as OrtModuleLike, bytes, {
-    executionProviders: options.executionProviders ?? (cudaInstalled ? ['cuda', 'cpu'] : ['cpu']),
-    knownProviders: NODE_EXECUTION_PROVIDERS,
-    baselineProviders: ['cpu'],
-    backend: 'onnxruntime-node',
+    executionProviders: options.executionProviders ?? defaultProvidersOf(NODE_PROVIDERS, env),
+    knownProviders: NODE_PROVIDERS.known,
+    baselineProviders: NODE_PROVIDERS.baseline,
+    backend: NODE_PROVIDERS.backend,
     sessionOptions: options.sessionOptions as Record<string, unknown> | undefined,
     seed: options.seed,
     greedyGraph: options.greedyGraph,

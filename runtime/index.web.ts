@@ -22,14 +22,20 @@
  */
 import * as ort from 'onnxruntime-web';
 import { FileReadError, ValueError, describeValue } from '../contract/errors.js';
-import { checkOptionKeys, createPolicy, type OrtModuleLike, type Policy } from './policy.js';
+import type { OrtModuleLike } from './ort.js';
+import { checkOptionKeys, createPolicy } from './policy.js';
+import { WEB_PROVIDERS, defaultExecutionProviders, type ProviderEnvironment, type WebExecutionProvider } from './providers.js';
+import type { Policy } from './types.js';
 
 export * from './public.js';
 
-/** Execution providers of the web entry. */
-export type WebExecutionProvider = 'webgpu' | 'wasm';
+export type { WebExecutionProvider } from './providers.js';
 
-export const WEB_EXECUTION_PROVIDERS: readonly WebExecutionProvider[] = ['webgpu', 'wasm'];
+/** Execution providers of the web entry, in priority order. */
+export const WEB_EXECUTION_PROVIDERS: readonly WebExecutionProvider[] = WEB_PROVIDERS.known;
+
+/** The web entry's providers need no library files: its defaults do not depend on the platform. */
+const WEB_ENVIRONMENT: ProviderEnvironment = { platform: 'web', hasLibrary: () => false };
 
 export interface WebLoadOptions {
   /** Providers to try in priority order. Default ['wasm']. */
@@ -101,10 +107,10 @@ export async function loadPolicy(urlOrBytes: string | URL | Uint8Array | ArrayBu
   }
   configureThreads();
   return createPolicy(ort as unknown as OrtModuleLike, bytes, {
-    executionProviders: options.executionProviders ?? ['wasm'],
-    knownProviders: WEB_EXECUTION_PROVIDERS,
-    baselineProviders: ['wasm'],
-    backend: 'onnxruntime-web',
+    executionProviders: options.executionProviders ?? defaultExecutionProviders(WEB_PROVIDERS, WEB_ENVIRONMENT),
+    knownProviders: WEB_PROVIDERS.known,
+    baselineProviders: WEB_PROVIDERS.baseline,
+    backend: WEB_PROVIDERS.backend,
     sessionOptions: options.sessionOptions as Record<string, unknown> | undefined,
     seed: options.seed,
     greedyGraph: options.greedyGraph,

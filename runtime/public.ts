@@ -2,7 +2,7 @@
 export * from '../contract/errors.js';
 export * from '../contract/metadata.js';
 export { Rng } from '../contract/rng.js';
-export { ACT_MODES, asActorPolicy, asQPolicy } from './policy.js';
+export { ACT_MODES, asActorPolicy, asQPolicy } from './types.js';
 export type {
   ActMode,
   ActOptions,
@@ -19,5 +19,5 @@ export type {
   PolicyOutputs,
   QPolicy,
   ProviderFailure,
-} from './policy.js';
+} from './types.js';
 export { readOnnxModel, type OnnxModelSummary, type OnnxValueInfo, type OnnxDim } from './onnx-reader.js';

@@ -5,7 +5,8 @@
 //   node scripts/build-browser.mjs [outDir] [--ort=wasm|default]     (default examples/browser/dist, wasm)
 //
 // The bundle is gmmrl's web runtime (runtime/index.web.ts over onnxruntime-web), the environments
-// (sdk/envs) and the page code.
+// (sdk/envs) and the page code. The page imports them by their public names, gmmrl/runtime/web (or
+// gmmrl/runtime) and gmmrl/envs, which the build aliases to those sources (GMMRL_BROWSER_ENTRIES).
 //
 // Which onnxruntime-web build (--ort):
 //   wasm     (default) `onnxruntime-web/wasm`, the WebAssembly-only build: runtime/index.web.ts's
@@ -48,6 +49,18 @@ export const FORBIDDEN_STRINGS = ['@tensorflow', 'onnxruntime-node'];
 
 export const ORT_BUILDS = ['wasm', 'default'];
 
+/**
+ * The package's public entries browser code may import, mapped to their sources (tsconfig.json maps
+ * gmmrl/runtime to the node entry for type-checking; the bundle takes the web entry). Other gmmrl
+ * entries are not aliased: `gmmrl` and `gmmrl/runtime/node` resolve to Node code, which the
+ * forbidden-input checks below refuse.
+ */
+export const GMMRL_BROWSER_ENTRIES = {
+  'gmmrl/runtime': RUNTIME_WEB_ENTRY,
+  'gmmrl/runtime/web': RUNTIME_WEB_ENTRY,
+  'gmmrl/envs': join(ROOT, 'sdk/envs/index.ts'),
+};
+
 /** esbuild options selecting the onnxruntime-web build (see the header). */
 function ortOptions(ort) {
   if (!ORT_BUILDS.includes(ort)) throw new Error(`build-browser: ort build ${JSON.stringify(ort)}; expected one of ${ORT_BUILDS.join(', ')} (e.g. --ort=wasm).`);
@@ -55,7 +68,7 @@ function ortOptions(ort) {
     // the build that loads its Emscripten glue (.mjs) from wasmPaths instead of embedding a copy
     // that would fetch the .wasm relative to its own URL
     conditions: ['onnxruntime-web-use-extern-wasm'],
-    ...(ort === 'wasm' ? { alias: { 'onnxruntime-web': 'onnxruntime-web/wasm' } } : {}),
+    alias: { ...GMMRL_BROWSER_ENTRIES, ...(ort === 'wasm' ? { 'onnxruntime-web': 'onnxruntime-web/wasm' } : {}) },
   };
 }
 
@@ -88,7 +101,7 @@ export async function buildBrowserBundle(opts = {}) {
   for (const input of inputs) {
     for (const f of FORBIDDEN_INPUTS) {
       if (f.re.test(input)) {
-        throw new Error(`build-browser: the browser bundle pulls in ${f.what} through ${input}. Browser code must import only runtime/index.web.ts, sdk/envs and onnxruntime-web; find the importer with: npx esbuild ${relative(ROOT, BROWSER_ENTRY)} --bundle --analyze=verbose`);
+        throw new Error(`build-browser: the browser bundle pulls in ${f.what} through ${input}. Browser code must import only gmmrl/runtime (or gmmrl/runtime/web), gmmrl/envs and onnxruntime-web; find the importer with: npx esbuild ${relative(ROOT, BROWSER_ENTRY)} --bundle --analyze=verbose`);
       }
     }
   }

@@ -61,6 +61,7 @@ export { riemannianGradient, inner, tryRetract, retract, transport, armijoSearch
 
 // export and parity
 export { exportGmmQf, type GmmQfExportMeta } from '../exporters/index.js';
+export { exportMixtureActor, exportGamidActor, type ActorExportMeta } from '../exporters/index.js';
 export { verifyParity, parityStates, type ParityOptions, type ParityReport } from './parity.js';
 export { main as cli } from './cli.js';
 export * from './algorithms/dqn.js'; // DQN / Double DQN baseline: trainDqn, checkpoints, exportDqn, verifyDqnParity
@@ -75,6 +76,7 @@ export { TD3_DEFAULTS, Td3Learner, trainTd3, type Td3Config, type DeterministicP
 export { GAMID_DEFAULTS, GamidLearner, trainGamid, diversityTerm, diversityTermReference, parseSchedule, scheduleValue, type GamidConfig, type LinearSchedule } from './algorithms/gamid.js';
 export { SquashedGaussianMixture } from '../models/mixture-actor/distribution.js';
 export { mixtureActorGreedy, mixtureActorSample, mixtureActorHead, type MixtureActorParams } from '../models/mixture-actor/params.js';
+export { LOG_STD_MIN, LOG_STD_MAX, headOutputSize, type MixtureHeadSpec } from '../models/mixture-actor/head.js';
 export { gamidGreedy, gamidComponents, type GamidActorParams } from '../models/gamid-actor/params.js';
 export { initMlp, mlpForward, type MlpParams } from '../models/actor-critic/mlp.js';
 export {

@@ -7,9 +7,12 @@
  *   models/     contract/ and models/; never sdk/, exporters/ or runtime/
  *   exporters/  contract/, models/ and exporters/; never sdk/, runtime/ or TensorFlow.js
  *   sdk/        anything of ours (it is the top)
+ *   examples/   only the package's public entries (gmmrl, gmmrl/envs, gmmrl/runtime[/node|/web]),
+ *               node: built-ins, the npm packages the example lists (EXAMPLE_PACKAGES) and its own folder
+ *   bench/      never examples/ (it runs the examples' compiled scripts as processes instead)
  */
 import { expect } from 'chai';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,6 +40,27 @@ interface LayerRule {
 
 const NODE_RUNTIME_BUILTINS = /^node:(fs|fs\/promises|module|path|url)$/;
 const ORT = new Set(['onnxruntime-node', 'onnxruntime-web', 'onnxruntime-common']);
+
+/** The runtime's shared core: everything both entries reach besides the ONNX reader and pruner. */
+const RUNTIME_CORE = [
+  'runtime/graph-checks.ts',
+  'runtime/noise.ts',
+  'runtime/observations.ts',
+  'runtime/ort.ts',
+  'runtime/policy.ts',
+  'runtime/providers.ts',
+  'runtime/public.ts',
+  'runtime/types.ts',
+];
+
+/** The package's public entries (package.json exports), the only gmmrl names an example may import. */
+const PUBLIC_ENTRIES = ['gmmrl', 'gmmrl/envs', 'gmmrl/runtime', 'gmmrl/runtime/node', 'gmmrl/runtime/web'];
+
+/** The npm packages each example imports directly (each must be a dependency in package.json). */
+const EXAMPLE_PACKAGES: Record<string, readonly string[]> = {
+  browser: ['onnxruntime-web'],
+  'robot-loop': [],
+};
 
 const RULES: Record<string, LayerRule> = {
   contract: { ours: ['contract'], bare: () => false },
@@ -118,15 +142,82 @@ describe('layers: the dependency rule of every layer (static scan of the sources
 
   it('the web runtime entry reaches no Node-only module: not index.node.ts, onnxruntime-node or any node: built-in', () => {
     const { files, bare } = closure('runtime/index.web.ts');
-    expect([...files].sort()).to.include.members(['contract/errors.ts', 'contract/metadata.ts', 'contract/rng.ts', 'runtime/onnx-reader.ts', 'runtime/policy.ts', 'runtime/public.ts']);
+    expect([...files].sort()).to.include.members(['contract/errors.ts', 'contract/metadata.ts', 'contract/rng.ts', 'runtime/onnx-reader.ts', ...RUNTIME_CORE]);
     expect(files.has('runtime/index.node.ts')).to.equal(false);
     expect([...bare].sort()).to.deep.equal(['onnxruntime-web']);
   });
 
-  it('the node runtime entry reaches onnxruntime-node and node: built-ins only; the shared core (policy.ts, public.ts, contract/) no package at all', () => {
+  it('the node runtime entry reaches onnxruntime-node and node: built-ins only; the shared core (policy.ts and its parts, public.ts, contract/) no package at all', () => {
     const { files, bare } = closure('runtime/index.node.ts');
     expect(files.has('runtime/index.web.ts')).to.equal(false);
+    expect([...files]).to.include.members(RUNTIME_CORE);
     for (const b of bare) expect(b === 'onnxruntime-node' || NODE_RUNTIME_BUILTINS.test(b), b).to.equal(true);
-    for (const core of ['runtime/policy.ts', 'runtime/public.ts', 'contract/rng.ts', 'contract/metadata.ts']) expect([...closure(core).bare], core).to.deep.equal([]);
+    for (const core of [...RUNTIME_CORE, 'contract/rng.ts', 'contract/metadata.ts', 'contract/errors.ts']) expect([...closure(core).bare], core).to.deep.equal([]);
+  });
+
+  it('every runtime file is an entry (index.node.ts, index.web.ts) or part of the shared core', () => {
+    expect(sourcesOf('runtime').map((f) => `runtime/${f}`).sort()).to.deep.equal(
+      ['runtime/index.node.ts', 'runtime/index.web.ts', 'runtime/onnx-prune.ts', 'runtime/onnx-reader.ts', ...RUNTIME_CORE].sort(),
+    );
+  });
+});
+
+/** Why `spec`, imported by `file` of examples/`example`/, breaks the examples rule; null when it does not. */
+function exampleImportProblem(example: string, file: string, spec: string): string | null {
+  const where = `examples/${example}/${relative(join(ROOT, 'examples', example), file)}`;
+  const packages = EXAMPLE_PACKAGES[example] ?? [];
+  if (spec.startsWith('.')) {
+    const rel = relative(join(ROOT, 'examples', example), resolve(dirname(file), spec));
+    return rel.startsWith('..') ? `${where} imports ${spec}, outside examples/${example}/; import the package's public entries (${PUBLIC_ENTRIES.join(', ')}) instead` : null;
+  }
+  if (PUBLIC_ENTRIES.includes(spec) || spec.startsWith('node:') || packages.includes(spec)) return null;
+  return `${where} imports ${spec}; an example may import ${PUBLIC_ENTRIES.join(', ')}, node: built-ins and the packages EXAMPLE_PACKAGES lists for it (${packages.join(', ') || 'none'})`;
+}
+
+describe('layers: examples/ use the package as a user would, and bench/ does not import them', () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+  const examples = readdirSync(join(ROOT, 'examples')).filter((d) => statSync(join(ROOT, 'examples', d)).isDirectory()).sort();
+
+  it('EXAMPLE_PACKAGES names every example, and each package it lists is a dependency of gmmrl', () => {
+    expect(examples).to.deep.equal(Object.keys(EXAMPLE_PACKAGES).sort());
+    for (const [example, packages] of Object.entries(EXAMPLE_PACKAGES)) {
+      for (const p of packages) expect(pkg.dependencies?.[p], `examples/${example} lists ${p}`).to.be.a('string');
+    }
+  });
+
+  for (const example of examples) {
+    const dir = join(ROOT, 'examples', example);
+    const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
+    const packages = EXAMPLE_PACKAGES[example] ?? [];
+    for (const f of files) {
+      it(`examples/${example}/${f} imports only ${PUBLIC_ENTRIES.join(', ')}, node: built-ins, ${packages.length ? packages.join(', ') + ' and ' : ''}its own folder`, () => {
+        const path = join(dir, f);
+        for (const spec of importsOf(readFileSync(path, 'utf8'))) expect(exampleImportProblem(example, path, spec)).to.equal(null);
+      });
+    }
+  }
+
+  it('the rule refuses internal imports, other folders and unlisted packages', () => {
+    const file = join(ROOT, 'examples', 'robot-loop', 'controller.ts');
+    expect(exampleImportProblem('robot-loop', file, '../../runtime/index.node.js')).to.match(/outside examples\/robot-loop\//);
+    expect(exampleImportProblem('robot-loop', file, '../browser/models.js')).to.match(/outside examples\/robot-loop\//);
+    expect(exampleImportProblem('robot-loop', file, 'gmmrl/sdk/cli/args.js')).to.match(/imports gmmrl\/sdk\/cli\/args.js/);
+    expect(exampleImportProblem('robot-loop', file, 'onnxruntime-web')).to.match(/imports onnxruntime-web/);
+    expect(exampleImportProblem('robot-loop', file, 'fs')).to.match(/imports fs/);
+    expect(exampleImportProblem('robot-loop', file, './flags.js')).to.equal(null);
+    expect(exampleImportProblem('robot-loop', file, 'gmmrl/runtime/node')).to.equal(null);
+    expect(exampleImportProblem('browser', join(ROOT, 'examples', 'browser', 'main.ts'), 'onnxruntime-web')).to.equal(null);
+  });
+
+  describe('bench/ never imports examples/ (it spawns their compiled scripts, or goes through a public entry)', () => {
+    for (const f of sourcesOf('bench')) {
+      it(`bench/${f}`, () => {
+        const path = join(ROOT, 'bench', f);
+        for (const spec of importsOf(readFileSync(path, 'utf8'))) {
+          if (!spec.startsWith('.')) continue;
+          expect(targetLayer(path, spec), `bench/${f} imports ${spec}; run the example as a process (node dist/examples/…) or use a public entry`).to.not.equal('examples');
+        }
+      });
+    }
   });
 });

@@ -28,8 +28,8 @@
  *   latency(opts)                   single-observation act() timings and batch throughput
  */
 import * as ort from 'onnxruntime-web';
-import { Rng, loadPolicy, type ActMode, type ActOptions, type Policy, type PolicyInfo } from '../../runtime/index.web.js';
-import { make, type Env } from '../../sdk/envs/index.js';
+import { Rng, loadPolicy, type ActMode, type ActOptions, type Policy, type PolicyInfo } from 'gmmrl/runtime/web';
+import { make, type Env } from 'gmmrl/envs';
 
 /** Which onnxruntime-web build the bundle carries ('wasm' or 'default'; set by scripts/build-browser.mjs). */
 declare const __GMMRL_ORT_BUILD__: string | undefined;

@@ -21,13 +21,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exportGmmQf } from '../../exporters/onnx/gmmqf.js';
-import { exportMixtureActor } from '../../exporters/onnx/mixture-actor.js';
-import type { GmmQfParams } from '../../models/gmmqf/params.js';
-import { headOutputSize, LOG_STD_MAX, LOG_STD_MIN } from '../../models/mixture-actor/head.js';
-import type { MixtureActorParams } from '../../models/mixture-actor/params.js';
-import { CARTPOLE_V1 } from '../../sdk/envs/cartpole.js';
-import { PENDULUM_V1 } from '../../sdk/envs/pendulum.js';
+import { exportGmmQf, exportMixtureActor, headOutputSize, LOG_STD_MAX, LOG_STD_MIN, type GmmQfParams, type MixtureActorParams } from 'gmmrl';
+import { CARTPOLE_V1, PENDULUM_V1 } from 'gmmrl/envs';
 
 export interface DemoModel {
   /** File stem, e.g. "cartpole-gmmqf" (served as models/<name>.onnx). */

@@ -1,16 +1,19 @@
 /**
- * A tiny static file server (node:http, no dependencies) for the browser example, its test and the
- * browser latency bench: URL prefixes mapped to folders, GET/HEAD only, no directory listings,
- * paths confined to their folder, the MIME types the page needs (application/wasm for
- * WebAssembly.instantiateStreaming).
+ * A tiny static file server (node:http, no dependencies) for the browser example: URL prefixes
+ * mapped to folders, GET/HEAD only, no directory listings, paths confined to their folder, the MIME
+ * types the page needs (application/wasm for WebAssembly.instantiateStreaming).
  *
  * As a program it serves the example page:
  *
  *   npm run build            # compiles, and bundles the page into examples/browser/dist
- *   node dist/examples/browser/serve.js [--port=8080]
+ *   node dist/examples/browser/serve.js [--port=8080] [--dist=DIR] [--models=DIR] [--isolate]
  *
- * mounting examples/browser at /, and the demo models (examples/browser/models.ts, written to a
- * temporary folder) at /models/; open the printed URL. `?model=<url>` loads any other .onnx.
+ * mounting examples/browser at /, the page bundle at /dist/ (--dist, default examples/browser/dist)
+ * and the models at /models/ (--models, default: the demo models of examples/browser/models.ts,
+ * written to a temporary folder); open the printed URL (`gmmrl browser example: URL`, the first
+ * line). `?model=<url>` loads any other .onnx. --isolate sends COOP/COEP headers (a cross-origin
+ * isolated page: finer performance.now()). --port=0 picks a free port. The browser test and the
+ * browser latency bench run it this way (bench/browser-harness.ts).
  */
 import { createServer, type Server } from 'node:http';
 import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -123,24 +126,51 @@ export function repoRoot(): string {
   throw new Error('serve: cannot find the repository root (a folder with package.json and examples/browser/index.html) above ' + fileURLToPath(import.meta.url));
 }
 
+/** The program's flags: --port=N, --dist=DIR, --models=DIR, --isolate. */
+function parseServeFlags(argv: string[]): { port: number; dist: string | null; models: string | null; isolate: boolean } {
+  const flags = { port: 8080, dist: null as string | null, models: null as string | null, isolate: false };
+  for (const a of argv) {
+    const eq = a.indexOf('=');
+    const name = eq >= 0 ? a.slice(0, eq) : a;
+    const value = eq >= 0 ? a.slice(eq + 1) : undefined;
+    if (name === '--isolate' && value === undefined) flags.isolate = true;
+    else if (name === '--port' && value !== undefined) {
+      const port = Number(value);
+      if (value.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`serve: --port=${value} must be an integer in [0, 65535].`);
+      flags.port = port;
+    } else if ((name === '--dist' || name === '--models') && value) flags[name === '--dist' ? 'dist' : 'models'] = resolve(value);
+    else throw new Error(`serve: unknown argument ${JSON.stringify(a)}; the flags are --port=N, --dist=DIR, --models=DIR and --isolate.`);
+  }
+  return flags;
+}
+
 async function main(argv: string[]): Promise<void> {
-  const portArg = argv.find((a) => a.startsWith('--port='));
-  const port = portArg ? Number(portArg.slice('--port='.length)) : 8080;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`serve: --port=${portArg?.slice(7)} must be an integer in [0, 65535].`);
+  const flags = parseServeFlags(argv);
   const root = repoRoot();
   const page = join(root, 'examples', 'browser');
-  if (!existsSync(join(page, 'dist', 'main.js'))) {
-    throw new Error(`serve: ${join(page, 'dist', 'main.js')} is missing; build the page first: npm run build:browser (or npm run build).`);
+  const dist = flags.dist ?? join(page, 'dist');
+  if (!existsSync(join(dist, 'main.js'))) {
+    throw new Error(
+      `serve: ${join(dist, 'main.js')} is missing; ` +
+        (flags.dist ? 'build the page into that folder first: node scripts/build-browser.mjs DIR.' : 'build the page first: npm run build:browser (or npm run build).'),
+    );
   }
-  const { writeDemoModels } = await import('./models.js');
-  const models = mkdtempSync(join(tmpdir(), 'gmmrl-browser-models-'));
-  const written = writeDemoModels(models);
-  const s = await startStaticServer({ mounts: { '/': page, '/models/': models }, port });
+  let models = flags.models;
+  let written: { name: string; description: string }[] = [];
+  let tempModels: string | null = null;
+  if (models === null) {
+    const { writeDemoModels } = await import('./models.js');
+    tempModels = mkdtempSync(join(tmpdir(), 'gmmrl-browser-models-'));
+    written = writeDemoModels(tempModels);
+    models = tempModels;
+  }
+  const headers = flags.isolate ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : undefined;
+  const s = await startStaticServer({ mounts: { '/': page, '/dist/': dist, '/models/': models }, port: flags.port, ...(headers ? { headers } : {}) });
   console.log(`gmmrl browser example: ${s.url}`);
   for (const m of written) console.log(`  ${s.url}?model=models/${m.name}.onnx   (${m.description})`);
   console.log('Ctrl-C to stop.');
   const stop = () => {
-    rmSync(models, { recursive: true, force: true });
+    if (tempModels !== null) rmSync(tempModels, { recursive: true, force: true });
     void s.close().then(() => process.exit(0));
   };
   process.on('SIGINT', stop);

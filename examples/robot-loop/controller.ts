@@ -63,9 +63,8 @@ import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { writeFileSync } from 'node:fs';
 import { getHeapSpaceStatistics } from 'node:v8';
-import { formatHelp, parseArgs, type FlagSpecs } from '../../sdk/cli/args.js';
-import { GmmrlError, ValueError } from '../../contract/errors.js';
-import type { ActOptions, Policy } from '../../runtime/policy.js';
+import { GmmrlError, ValueError, type ActOptions, type Policy } from 'gmmrl/runtime';
+import { formatHelp, parseArgs, type FlagSpecs } from './flags.js';
 import { LatencyHistogram } from './histogram.js';
 import {
   ERROR_CODE_NAMES,
@@ -242,10 +241,10 @@ export async function loadControllerPolicy(model: string | Uint8Array, runtime: 
   if (runtime === 'web') {
     const { readFile } = await import('node:fs/promises');
     const bytes = typeof model === 'string' ? new Uint8Array(await readFile(model)) : model;
-    const { loadPolicy } = await import('../../runtime/index.web.js');
+    const { loadPolicy } = await import('gmmrl/runtime/web');
     return loadPolicy(bytes, { executionProviders: ['wasm'] });
   }
-  const { loadPolicy } = await import('../../runtime/index.node.js');
+  const { loadPolicy } = await import('gmmrl/runtime/node');
   return loadPolicy(model, { executionProviders: ['cpu'], sessionOptions: { intraOpNumThreads: threads, interOpNumThreads: 1 } });
 }
 

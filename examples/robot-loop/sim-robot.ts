@@ -30,12 +30,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { existsSync, unlinkSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { formatHelp, parseArgs, type FlagSpecs } from '../../sdk/cli/args.js';
-import { make, listEnvs } from '../../sdk/envs/index.js';
-import type { Env } from '../../sdk/envs/index.js';
-import { flatSize } from '../../sdk/envs/spaces.js';
-import { Rng } from '../../sdk/util/rng.js';
-import { ValueError } from '../../contract/errors.js';
+import { flatSize, listEnvs, make, type Env } from 'gmmrl/envs';
+import { Rng, ValueError } from 'gmmrl/runtime';
+import { formatHelp, parseArgs, type FlagSpecs } from './flags.js';
 import { LatencyHistogram } from './histogram.js';
 import {
   ERROR_CODE_NAMES,

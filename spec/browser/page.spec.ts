@@ -33,7 +33,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { buildBenchModel, BENCH_FAMILIES } from '../../bench/models.js';
-import { buildBundle, CHROMIUM, openPage, ROOT, type BundleReport, type PageSession } from '../../examples/browser/harness.js';
+import { buildBundle, CHROMIUM, openPage, ROOT, type BundleReport, type PageSession } from '../../bench/browser-harness.js';
 import { cartpoleGmmQf, pendulumMixtureActor, writeDemoModels } from '../../examples/browser/models.js';
 import { loadPolicy as loadNode } from '../../runtime/index.node.js';
 import { loadPolicy as loadWebInNode } from '../../runtime/index.web.js';
@@ -195,7 +195,7 @@ for (const ortBuild of ['wasm', 'default'] as const) describe(`browser example i
     expect(js.includes('onnxruntime-node'), 'main.js mentions onnxruntime-node').to.equal(false);
     expect(js.toLowerCase().includes('tensorflow'), 'main.js mentions tensorflow').to.equal(false);
     for (const s of bundle.sources) {
-      expect(s, `bundled source ${s}`).to.match(/^(runtime\/[a-z.-]+\.ts|sdk\/envs\/[a-z0-9_]+\.ts|sdk\/util\/rng\.ts|examples\/browser\/main\.ts)$/);
+      expect(s, `bundled source ${s}`).to.match(/^(contract\/[a-z.-]+\.ts|runtime\/[a-z.-]+\.ts|sdk\/envs\/[a-z0-9_]+\.ts|sdk\/util\/rng\.ts|examples\/browser\/main\.ts)$/);
     }
     expect(bundle.ortBuild).to.equal(ortBuild);
     expect(bundle.onnxruntimeWeb, 'the onnxruntime-web build bundled').to.deep.equal([ortBuild === 'wasm' ? 'onnxruntime-web/dist/ort.wasm.min.mjs' : 'onnxruntime-web/dist/ort.min.mjs']);

@@ -29,7 +29,8 @@ import {
 import { Controller, type ControllerOptions, type ControllerSummary } from '../../examples/robot-loop/controller.js';
 import { SimRobot } from '../../examples/robot-loop/sim-robot.js';
 import { LatencyHistogram } from '../../examples/robot-loop/histogram.js';
-import { buildBenchModel, type BenchModel } from '../../bench/models.js';
+import { DEMO_FAMILIES, buildDemoModel } from '../../examples/robot-loop/demo-model.js';
+import { BENCH_FAMILIES, buildBenchModel, type BenchModel } from '../../bench/models.js';
 import { loadPolicy } from '../../runtime/index.node.js';
 import type { Policy } from '../../runtime/policy.js';
 
@@ -545,6 +546,30 @@ describe('examples/robot-loop processes', function () {
       expect(b.err).to.match(/cannot connect to the robot at .*nobody\.sock.*Start the robot \(or sim-robot\.js\) first/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('examples/robot-loop demo-model', function () {
+  this.timeout(120000);
+
+  it('builds the benchmark models from the public gmmrl API: the same parameters as bench/models.ts, loadable, sized for the sim robot', async () => {
+    expect([...DEMO_FAMILIES]).to.deep.equal([...BENCH_FAMILIES]);
+    for (const family of DEMO_FAMILIES) {
+      const demo = buildDemoModel(family);
+      const bench = buildBenchModel(family);
+      expect(demo.spec, family).to.deep.equal(bench.spec);
+      expect(demo.envId, family).to.equal(bench.envId);
+      expect(demo.label, family).to.equal(bench.label);
+      const policy = await loadPolicy(demo.bytes, { executionProviders: ['cpu'] });
+      try {
+        expect(policy.info.family).to.equal(family);
+        expect(policy.info.observationSize, family).to.equal(bench.obsSize);
+        expect(policy.info.actionSize, family).to.equal(bench.actionSize);
+        expect(policy.info.metadata.env_id).to.equal(demo.envId);
+      } finally {
+        await policy.dispose();
+      }
     }
   });
 });

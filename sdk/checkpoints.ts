@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelFormatError } from '../contract/errors.js';
-import { MODEL_FAMILIES, isModelFamily, type ModelFamily } from '../contract/families.js';
+import type { ModelFamily } from '../contract/families.js';
 import { CONFIG_FILE, WEIGHTS_FILE } from '../models/checkpoint-files.js';
 import { FAMILY_MODULES, familyModule, type FamilyModule } from './families/index.js';
 
@@ -33,10 +33,10 @@ export function checkpointFamily(dir: string): CheckpointFamily {
   } catch (err) {
     throw new ModelFormatError(`checkpoint: ${path} is not valid JSON (${(err as Error).message}). The file is truncated or corrupt: restore it or re-run training.`);
   }
-  if (!isModelFamily(family)) {
-    throw new ModelFormatError(`checkpoint: ${path} field "model_family" is ${JSON.stringify(family)}; expected one of ${MODEL_FAMILIES.join(', ')}.`);
+  if (typeof family !== 'string' || !(CHECKPOINT_FAMILIES as readonly string[]).includes(family)) {
+    throw new ModelFormatError(`checkpoint: ${path} field "model_family" is ${JSON.stringify(family)}; expected one of ${CHECKPOINT_FAMILIES.join(', ')}.`);
   }
-  return family;
+  return family as CheckpointFamily;
 }
 
 /** The registry module of the checkpoint in `dir` (its family, as `checkpointFamily` reads it). */

@@ -16,18 +16,18 @@ import { cpus } from 'node:os';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import { exportGmmQf } from '../exporters/index.js';
-import type { GmmQfParams } from '../models/gmmqf/params.js';
 import { GMMRL_VERSION } from '../models/version.js';
 import { loadPolicy as loadNode } from '../runtime/index.node.js';
 import { loadPolicy as loadWeb } from '../runtime/index.web.js';
 import type { Policy } from '../runtime/policy.js';
-import { Rng } from '../sdk/util/rng.js';
+import { FAMILY } from '../contract/families.js';
+import { familyModule } from '../sdk/families/index.js';
 import { parseArgs } from '../sdk/cli/args.js';
 import { ValueError } from '../contract/errors.js';
 
-const K = 50;
-const D = 4;
-const A = 3;
+/** The benchmark GMM-QF of the family registry (sdk/families/gmmqf.ts: K = 50, D = 4, A = 3) and its observation stream. */
+const GMMQF = familyModule(FAMILY.gmmqf).bench;
+const { K, D, A } = GMMQF.params();
 
 export interface LatencyRow {
   backend: string;
@@ -43,42 +43,13 @@ export interface LatencyRow {
 export interface LatencyReport {
   bench: 'ort-latency';
   gmmrlVersion: string;
-  model: { family: 'gmmqf'; K: number; D: number; A: number; bytes: number };
+  model: { family: typeof FAMILY.gmmqf; K: number; D: number; A: number; bytes: number };
   calls: number;
   warmup: number;
   batchRuns: number;
   node: string;
   cpu: string;
   rows: LatencyRow[];
-}
-
-/** A GMM-QF shaped like a CartPole policy: means in the data range, SPD covariances. */
-function benchParams(seed: number): GmmQfParams {
-  const rng = new Rng(seed);
-  const means = new Float64Array(K * D).map(() => 1.5 * rng.normal());
-  const covariances = new Float64Array(K * D * D);
-  for (let k = 0; k < K; k++) {
-    // C = B Bᵀ + 0.05 I with B random: SPD, moderately conditioned
-    const b = new Float64Array(D * D).map(() => 0.4 * rng.normal());
-    for (let i = 0; i < D; i++) {
-      for (let j = 0; j < D; j++) {
-        let s = i === j ? 0.05 : 0;
-        for (let t = 0; t < D; t++) s += b[i * D + t]! * b[j * D + t]!;
-        covariances[k * D * D + i * D + j] = s;
-      }
-    }
-  }
-  const weights = new Float64Array(K * A).map(() => 5 * rng.normal());
-  return {
-    K, D, A, means, covariances, weights,
-    obsOffset: new Float64Array(D),
-    obsScale: new Float64Array([2.4, 3, 0.21, 3]),
-  };
-}
-
-function observations(seed: number, n: number): Float32Array {
-  const rng = new Rng(seed);
-  return new Float32Array(n * D).map((_, i) => rng.normal() * [1.2, 1.5, 0.1, 1.5][i % D]!);
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -166,15 +137,14 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Late
   }
   const warmup = Math.min(2000, Math.max(100, Math.floor(calls / 10)));
   const runs = 200;
-  const p = benchParams(7);
-  const bytes = exportGmmQf(p, {
+  const bytes = exportGmmQf(GMMQF.params(), {
     envId: 'CartPole-v1',
     observationSpace: { shape: [D], low: [-4.8, -Infinity, -0.418, -Infinity], high: [4.8, Infinity, 0.418, Infinity] },
     actionSpace: { kind: 'discrete', n: A },
     training: { note: 'synthetic parameters for bench/ort-latency' },
   }, { sampling: 'none' }); // the greedy-only graph (bench/policy-latency.ts measures the default export)
-  const pool = observations(8, 256);
-  const batch = observations(9, n);
+  const pool = GMMQF.observations(8, 256);
+  const batch = GMMQF.observations(9, n);
   if (ortWeb.env.wasm.numThreads === undefined) ortWeb.env.wasm.numThreads = 1; // what the web entry does in Node
 
   const rows: LatencyRow[] = [];
@@ -196,7 +166,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Late
   const report: LatencyReport = {
     bench: 'ort-latency',
     gmmrlVersion: GMMRL_VERSION,
-    model: { family: 'gmmqf', K, D, A, bytes: bytes.length },
+    model: { family: FAMILY.gmmqf, K, D, A, bytes: bytes.length },
     calls,
     warmup,
     batchRuns: runs,

@@ -49,6 +49,7 @@ import { GMMRL_VERSION } from '../models/version.js';
 import { BENCH_FAMILIES, buildBenchModel, floorModel, type BenchFamily, type BenchModel } from './models.js';
 import { makeTfTwin } from './tf-models.js';
 import { describeLoad, elapsedNs, fmtRate, fmtUs, hostInfo, markdownTable, percentileSorted, summarize, type HostInfo, type SampleSummary, writeReport } from './stats.js';
+import { FAMILY } from '../contract/families.js';
 
 export const FLAGS = {
   calls: { type: 'int' as const, help: 'single-observation calls per measurement (cut to fit --budget)', default: 10_000 },
@@ -268,7 +269,7 @@ async function familyRows(fam: BenchFamily, s: Settings, rows: Row[], skipped: s
   const D = model.obsSize;
   const A = model.actionSize;
   const pool = model.observations(101, 256);
-  const sizes = [s.batch, ...(fam === 'gmmqf' && s.bigBatch > 0 ? [s.bigBatch] : [])];
+  const sizes = [s.batch, ...(fam === FAMILY.gmmqf && s.bigBatch > 0 ? [s.bigBatch] : [])];
   const batchObs = sizes.map((n, i) => model.observations(200 + i, n));
   const label = model.label;
   log(`policy-latency: ${label}`);
@@ -290,7 +291,7 @@ async function familyRows(fam: BenchFamily, s: Settings, rows: Row[], skipped: s
     }
   }
   rows.push(await sessionRow(ortNode, 'node1', model.bytes, D, A, pool, batchObs, s, fam, label));
-  if (fam === 'gmmqf') {
+  if (fam === FAMILY.gmmqf) {
     // the same through the default intra-op thread pool (both cores), for the batch figure
     const p2 = await loadNode(model.bytes, { executionProviders: ['cpu'] }).catch(() => null);
     if (p2) {
@@ -329,8 +330,8 @@ async function familyRows(fam: BenchFamily, s: Settings, rows: Row[], skipped: s
       const poolN = pool.length / D;
       const views = Array.from({ length: poolN }, (_, i) => pool.subarray(i * D, i * D + D));
       const mine = twin.act(pool, poolN);
-      const range = model.spec.family === 'mixture-actor' || model.spec.family === 'gamid-actor' ? 4 : 1;
-      const agrees = reference ? agree(reference, mine, A === 1 && (fam === 'gmmqf' || fam === 'dqn'), range) : undefined;
+      const range = model.spec.family === FAMILY.mixtureActor || model.spec.family === FAMILY.gamidActor ? 4 : 1;
+      const agrees = reference ? agree(reference, mine, A === 1 && (fam === FAMILY.gmmqf || fam === FAMILY.dqn), range) : undefined;
       const one = await timeSingle((i) => twin.act(views[i % poolN]!, 1), s.calls, s.budgetS);
       const batches: BatchResult[] = [];
       for (const b of batchObs) batches.push(await timeBatch(() => twin.act(b, b.length / D), b.length / D, s.budgetS));
@@ -348,11 +349,11 @@ function find(rows: Row[], fam: Row['family'], backend: Backend, path: Path): Ro
 function targets(rows: Row[], floorNode: number): Target[] {
   const out: Target[] = [];
   const NODE: Backend = 'onnxruntime-node cpu (1 thread)';
-  const g = find(rows, 'gmmqf', NODE, 'policy.act');
+  const g = find(rows, FAMILY.gmmqf, NODE, 'policy.act');
   if (g?.single) {
     out.push({ what: 'GMM-QF (K=50, D=4, A=3) single-observation p50, onnxruntime-node policy.act', target: '≤ 25 µs', measured: `${fmtUs(g.single.p50)} µs (${(g.single.p50 / (g.floorP50Us ?? floorNode)).toFixed(2)}× the ${fmtUs(g.floorP50Us ?? floorNode)} µs floor)`, met: g.single.p50 <= 25 });
-    const tfw = find(rows, 'gmmqf', 'TensorFlow.js wasm', 'in-process');
-    const tfc = find(rows, 'gmmqf', 'TensorFlow.js cpu', 'in-process');
+    const tfw = find(rows, FAMILY.gmmqf, 'TensorFlow.js wasm', 'in-process');
+    const tfc = find(rows, FAMILY.gmmqf, 'TensorFlow.js cpu', 'in-process');
     const best = [tfw, tfc].filter((r): r is Row => !!r?.single).sort((a, b) => a.single!.p50 - b.single!.p50)[0];
     if (best) {
       const x = best.single!.p50 / g.single.p50;
@@ -366,11 +367,11 @@ function targets(rows: Row[], floorNode: number): Target[] {
       });
     }
   }
-  const m = find(rows, 'mixture-actor', NODE, 'policy.act');
+  const m = find(rows, FAMILY.mixtureActor, NODE, 'policy.act');
   if (m?.single) {
     out.push({ what: 'mixture actor (2 × 256, K=5) single-observation p50, onnxruntime-node policy.act', target: '≤ 40 µs', measured: `${fmtUs(m.single.p50)} µs (${(m.single.p50 / (m.floorP50Us ?? floorNode)).toFixed(2)}× the ${fmtUs(m.floorP50Us ?? floorNode)} µs floor)`, met: m.single.p50 <= 40 });
   }
-  const gb = [find(rows, 'gmmqf', NODE, 'policy.act'), find(rows, 'gmmqf', NODE, 'session.run')].filter((r): r is Row => !!r);
+  const gb = [find(rows, FAMILY.gmmqf, NODE, 'policy.act'), find(rows, FAMILY.gmmqf, NODE, 'session.run')].filter((r): r is Row => !!r);
   if (gb.length) {
     let best: { r: Row; b: BatchResult } | null = null;
     for (const r of gb) for (const b of r.batches) if (!best || b.statesPerSec > best.b.statesPerSec) best = { r, b };

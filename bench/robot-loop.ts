@@ -41,9 +41,10 @@ import { ValueError } from '../contract/errors.js';
 import { GMMRL_VERSION } from '../models/version.js';
 import { BENCH_FAMILIES, buildBenchModel, type BenchFamily } from './models.js';
 import { describeLoad, fmtUs, hostInfo, markdownTable, type HostInfo, writeReport } from './stats.js';
+import { FAMILY } from '../contract/families.js';
 
 export const FLAGS = {
-  family: { type: 'string' as const, help: 'model family to serve', choices: BENCH_FAMILIES, default: 'mixture-actor' },
+  family: { type: 'string' as const, help: 'model family to serve', choices: BENCH_FAMILIES, default: FAMILY.mixtureActor },
   rate: { type: 'number' as const, help: 'control rate in Hz', default: 1000 },
   duration: { type: 'number' as const, help: 'seconds of the paced phase', default: 60 },
   'rss-actions': { type: 'int' as const, help: 'actions of the free-running memory phase (0: skip)', default: 1_000_000 },

@@ -18,6 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import { transposedFactors } from '../models/gmmqf/tf.js';
 import type { MlpParams } from '../models/actor-critic/mlp.js';
 import type { BenchModel } from './models.js';
+import { FAMILY } from '../contract/families.js';
 
 export interface TfTwin {
   /** Greedy actions of n observations [n·D]. */
@@ -74,7 +75,7 @@ export function makeTfTwin(model: BenchModel): TfTwin {
   };
   const dispose = () => tf.dispose(keep);
   switch (spec.family) {
-    case 'gmmqf': {
+    case FAMILY.gmmqf: {
       const p = spec.params;
       const off = k(tf.tensor1d(f32(p.obsOffset)));
       const scale = k(tf.tensor1d(f32(p.obsScale)));
@@ -96,7 +97,7 @@ export function makeTfTwin(model: BenchModel): TfTwin {
         dispose,
       };
     }
-    case 'dqn': {
+    case FAMILY.dqn: {
       const p = spec.params;
       const off = k(tf.tensor1d(f32(p.obsOffset)));
       const scale = k(tf.tensor1d(f32(p.obsScale)));
@@ -107,7 +108,7 @@ export function makeTfTwin(model: BenchModel): TfTwin {
         dispose,
       };
     }
-    case 'mixture-actor': {
+    case FAMILY.mixtureActor: {
       const p = spec.params;
       const { K, A } = p.head;
       const off = k(tf.tensor1d(f32(p.obsOffset)));
@@ -132,7 +133,7 @@ export function makeTfTwin(model: BenchModel): TfTwin {
         dispose,
       };
     }
-    case 'gamid-actor': {
+    case FAMILY.gamidActor: {
       const p = spec.params;
       const C = p.actors.length;
       const A = p.actionLow.length;

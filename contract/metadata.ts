@@ -13,23 +13,30 @@
  * Infinity again). Inside `training` (free-form, passed through from the trainer) a null may have
  * been any non-finite number. NaN is never valid in low/high, normalization or shapes.
  *
- * Platform-free; imports only contract/errors.
+ * The per-family rules (ids, kinds, inputs and outputs, sampling kind, optional fields) are in
+ * contract/families.ts, re-exported here.
+ *
+ * Platform-free; imports only contract/errors and contract/families.
  */
 import { ModelFormatError, ValueError, describeValue } from './errors.js';
+import { FAMILY_CONTRACTS, MODEL_FAMILIES, checkFamilyContract, familiesWithField, type ModelFamily } from './families.js';
 
 export const METADATA_SCHEMA_VERSION = 1 as const;
 export const METADATA_KEY_SCHEMA_VERSION = 'gmmrl.schema_version';
 export const METADATA_KEY_FAMILY = 'gmmrl.family';
 export const METADATA_KEY_JSON = 'gmmrl.metadata';
 
-/** Model families this version of the runtime can run. */
-export const MODEL_FAMILIES = ['gmmqf', 'dqn', 'mixture-actor', 'gamid-actor'] as const;
-export type ModelFamily = (typeof MODEL_FAMILIES)[number];
-
-/** The Q-function families: they rank discrete actions (or grid points) by q. */
-export const Q_FAMILIES: readonly ModelFamily[] = ['gmmqf', 'dqn'];
-/** The actor families: they output continuous actions in a box. */
-export const ACTOR_FAMILIES: readonly ModelFamily[] = ['mixture-actor', 'gamid-actor'];
+export {
+  ACTOR_FAMILIES,
+  FAMILY,
+  IO,
+  MODEL_FAMILIES,
+  Q_FAMILIES,
+  isActorFamily,
+  type FamilyContract,
+  type FamilyKind,
+  type ModelFamily,
+} from './families.js';
 
 /** The normalization formula string written by the exporter (informative). */
 export const NORMALIZATION_FORMULA = 'z = (obs - offset) / scale, inside the graph';
@@ -226,27 +233,6 @@ export const GMMQF_OUTPUT_ACTION = 'action';
 /** Grid action spaces only: the grid index of `action`. */
 export const GMMQF_OUTPUT_ACTION_INDEX = 'action_index';
 
-/** Every graph input/output name of the contract (all families). */
-export const IO = {
-  obs: 'obs',
-  noiseU: 'noise_u',
-  noiseEps: 'noise_eps',
-  q: 'q',
-  action: 'action',
-  actionIndex: 'action_index',
-  actionSampled: 'action_sampled',
-  actionSampledIndex: 'action_sampled_index',
-  weights: 'weights',
-  means: 'means',
-  logStd: 'log_std',
-  componentActions: 'component_actions',
-} as const;
-
-/** True for the families whose action is a continuous vector (mixture-actor, gamid-actor). */
-export function isActorFamily(family: ModelFamily): boolean {
-  return ACTOR_FAMILIES.includes(family);
-}
-
 /** The dtype of every floating-point tensor of the model. */
 export function precisionOf(meta: Pick<GmmrlMetadataV1, 'precision'>): Precision {
   return meta.precision ?? 'float32';
@@ -381,9 +367,10 @@ export function validateMetadata(
 
   const action_space = validateActionSpace(v, o['action_space']);
 
+  const contract = FAMILY_CONTRACTS[family as ModelFamily];
   let components: number | undefined;
-  if (family !== 'dqn') components = v.posInt(o['components'], 'components');
-  else if (o['components'] !== undefined) v.fail('components', `is not defined for family dqn, got ${describeValue(o['components'])}`);
+  if (contract.components !== undefined) components = v.posInt(o['components'], 'components');
+  else if (o['components'] !== undefined) v.fail('components', `is not defined for family ${family}, got ${describeValue(o['components'])}`);
 
   let precision: Precision | undefined;
   if (o['precision'] !== undefined) {
@@ -463,7 +450,7 @@ export function validateMetadata(
   if (features !== undefined) out.features = features;
   if (o['parameter_count'] !== undefined) out.parameter_count = v.posInt(o['parameter_count'], 'parameter_count');
   if (o['sparsity'] !== undefined) {
-    if (family !== 'gmmqf') v.fail('sparsity', 'is only defined for family gmmqf');
+    if (!contract.fields.includes('sparsity')) v.fail('sparsity', `is only defined for family ${familiesWithField('sparsity').join(', ')}`);
     const so = v.object(o['sparsity'], 'sparsity');
     out.sparsity = {
       factors: v.posInt(so['factors'], 'sparsity.factors'),
@@ -494,7 +481,7 @@ export function validateMetadata(
   const training = o['training'];
   if (training !== undefined) out.training = v.object(training, 'training');
 
-  checkFamilyContract(out, v);
+  checkFamilyContract(out, (path, problem) => v.fail(path, problem));
   return out;
 }
 
@@ -526,109 +513,6 @@ function validateActionSpace(v: V, value: unknown): ActionSpaceSpec {
     }),
   );
   return { kind: 'grid', n, shape, values, low, high };
-}
-
-function sameDims(actual: DimSpec[], expected: DimSpec[]): boolean {
-  if (actual.length !== expected.length) return false;
-  return actual.every((d, i) => (typeof expected[i] === 'string' ? typeof d === 'string' : d === expected[i]));
-}
-
-function fmtShape(s: DimSpec[]): string {
-  return `[${s.map((d) => (typeof d === 'string' ? JSON.stringify(d) : String(d))).join(', ')}]`;
-}
-
-/**
- * Per-family rules (F = the precision's float dtype, float32 unless `precision` says float64;
- * inputs are exactly those listed, outputs at least those listed):
- *
- * gmmqf, dqn (action space discrete or grid; `sampling` optional, kind epsilon-greedy):
- *   inputs  obs [N, D] F, and noise_u [N] F when sampling.noise = "inputs"
- *   outputs q [N, A] F; action [N] int64 (discrete) or action [N, ...shape] F + action_index [N] int64 (grid);
- *           with sampling also action_sampled [N] int64 (discrete) or action_sampled [N, ...shape] F +
- *           action_sampled_index [N] int64 (grid)
- * mixture-actor (box action space of A entries, K = components, sampling kind mixture, required):
- *   inputs  obs [N, D] F, and noise_u [N] F, noise_eps [N, A] F when sampling.noise = "inputs"
- *   outputs action [N, A] F, action_sampled [N, A] F, weights [N, K] F, means [N, K, A] F, log_std [N, K, A] F
- * gamid-actor (box, C = components, sampling kind gamid with epsilon and exploration_std, required):
- *   inputs  as mixture-actor
- *   outputs action [N, A] F, action_index [N] int64, action_sampled [N, A] F, action_sampled_index [N] int64,
- *           component_actions [N, C, A] F, q [N, C] F
- */
-function checkFamilyContract(m: GmmrlMetadataV1, v: V): void {
-  const D = observationSize(m);
-  const A = m.action_space.n;
-  const F: TensorDtype = precisionOf(m);
-  const want = (list: TensorSpec[], listName: string, name: string, dtype: TensorDtype, shape: DimSpec[]): void => {
-    const i = list.findIndex((t) => t.name === name);
-    if (i < 0) v.fail(listName, `must declare ${JSON.stringify(name)} (family ${m.family}); got ${JSON.stringify(list.map((t) => t.name))}`);
-    const t = list[i]!;
-    if (t.dtype !== dtype) v.fail(`${listName}[${i}].dtype`, `must be ${dtype} for ${JSON.stringify(name)}, got ${t.dtype}`);
-    if (!sameDims(t.shape, shape)) {
-      v.fail(
-        `${listName}[${i}].shape`,
-        `is ${fmtShape(t.shape)} but family ${m.family} with observation size ${D} and ${A} actions requires ${fmtShape(shape)} ` +
-          `(a string is a symbolic batch dimension)`,
-      );
-    }
-  };
-  const actor = isActorFamily(m.family);
-  const s = m.sampling;
-  if (actor) {
-    if (m.action_space.kind !== 'box') v.fail('action_space.kind', `must be "box" for family ${m.family}, got ${JSON.stringify(m.action_space.kind)}`);
-    const kind = m.family === 'mixture-actor' ? 'mixture' : 'gamid';
-    if (!s) v.fail('sampling', `is required for family ${m.family} (kind ${JSON.stringify(kind)})`);
-    if (s.kind !== kind) v.fail('sampling.kind', `must be ${JSON.stringify(kind)} for family ${m.family}, got ${JSON.stringify(s.kind)}`);
-    if (kind === 'gamid' && (s.epsilon === undefined || s.exploration_std === undefined)) v.fail('sampling', 'of kind "gamid" needs epsilon and exploration_std');
-  } else {
-    if (m.action_space.kind === 'box') v.fail('action_space.kind', `must be "discrete" or "grid" for family ${m.family}, got "box"`);
-    if (s && s.kind !== 'epsilon-greedy') v.fail('sampling.kind', `must be "epsilon-greedy" for family ${m.family}, got ${JSON.stringify(s.kind)}`);
-    if (s && s.epsilon === undefined) v.fail('sampling', 'of kind "epsilon-greedy" needs epsilon');
-  }
-  const noiseInputs = s?.noise === 'inputs';
-  want(m.inputs, 'inputs', IO.obs, F, ['N', D]);
-  const inputNames: string[] = [IO.obs];
-  if (noiseInputs) {
-    want(m.inputs, 'inputs', IO.noiseU, F, ['N']);
-    inputNames.push(IO.noiseU);
-    if (actor) {
-      want(m.inputs, 'inputs', IO.noiseEps, F, ['N', A]);
-      inputNames.push(IO.noiseEps);
-    }
-  }
-  if (m.inputs.length !== inputNames.length) {
-    v.fail('inputs', `must declare exactly ${JSON.stringify(inputNames)} (family ${m.family}${s ? `, sampling noise ${s.noise}` : ''}), got ${JSON.stringify(m.inputs.map((t) => t.name))}`);
-  }
-  if (m.family === 'mixture-actor') {
-    const K = m.components!;
-    want(m.outputs, 'outputs', IO.action, F, ['N', A]);
-    want(m.outputs, 'outputs', IO.actionSampled, F, ['N', A]);
-    want(m.outputs, 'outputs', IO.weights, F, ['N', K]);
-    want(m.outputs, 'outputs', IO.means, F, ['N', K, A]);
-    want(m.outputs, 'outputs', IO.logStd, F, ['N', K, A]);
-    return;
-  }
-  if (m.family === 'gamid-actor') {
-    const C = m.components!;
-    want(m.outputs, 'outputs', IO.action, F, ['N', A]);
-    want(m.outputs, 'outputs', IO.actionIndex, 'int64', ['N']);
-    want(m.outputs, 'outputs', IO.actionSampled, F, ['N', A]);
-    want(m.outputs, 'outputs', IO.actionSampledIndex, 'int64', ['N']);
-    want(m.outputs, 'outputs', IO.componentActions, F, ['N', C, A]);
-    want(m.outputs, 'outputs', IO.q, F, ['N', C]);
-    return;
-  }
-  want(m.outputs, 'outputs', IO.q, F, ['N', A]);
-  if (m.action_space.kind === 'grid') {
-    want(m.outputs, 'outputs', IO.action, F, ['N', ...m.action_space.shape]);
-    want(m.outputs, 'outputs', IO.actionIndex, 'int64', ['N']);
-    if (s) {
-      want(m.outputs, 'outputs', IO.actionSampled, F, ['N', ...m.action_space.shape]);
-      want(m.outputs, 'outputs', IO.actionSampledIndex, 'int64', ['N']);
-    }
-  } else {
-    want(m.outputs, 'outputs', IO.action, 'int64', ['N']);
-    if (s) want(m.outputs, 'outputs', IO.actionSampled, 'int64', ['N']);
-  }
 }
 
 // ----------------------------------------------------------------------------------------------

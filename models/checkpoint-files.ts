@@ -8,6 +8,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelFormatError } from '../contract/errors.js';
+import { FAMILY_CONTRACTS, isModelFamily, type ModelFamily } from '../contract/families.js';
 import { sha256Hex } from './io.js';
 import { decodeSafetensors, type NamedTensor } from './safetensors.js';
 import { GMMRL_VERSION } from './version.js';
@@ -17,13 +18,12 @@ export const CHECKPOINT_FORMAT_VERSION = 1;
 export const CONFIG_FILE = 'config.json';
 export const WEIGHTS_FILE = 'weights.safetensors';
 
-/** The loader of each family, for the hint when a directory holds another family's checkpoint. */
-const LOADERS: Readonly<Record<string, string>> = {
-  gmmqf: 'GMM-QF checkpoint; load it with loadGmmQfCheckpoint',
-  dqn: 'DQN checkpoint; load it with loadDqnCheckpoint',
-  'mixture-actor': 'SAC mixture-actor checkpoint; load it with loadMixtureActorCheckpoint',
-  'gamid-actor': 'Gamid/TD3 actor checkpoint; load it with loadGamidActorCheckpoint',
-};
+/** The hint when a directory holds another family's checkpoint: what it is and its loader (contract/families.ts). */
+function otherFamilyHint(found: string): string | undefined {
+  if (!isModelFamily(found)) return undefined;
+  const c = FAMILY_CONTRACTS[found];
+  return `${c.title} checkpoint; load it with ${c.loader}`;
+}
 
 export function need(cond: unknown, msg: string): asserts cond {
   if (!cond) throw new ModelFormatError(msg);
@@ -44,7 +44,7 @@ export interface CheckpointFiles {
 }
 
 /** Opens `dir` as a checkpoint of `family` and checks everything family-independent. */
-export function openCheckpoint(dir: string, family: string): CheckpointFiles {
+export function openCheckpoint(dir: string, family: ModelFamily): CheckpointFiles {
   need(existsSync(dir) && statSync(dir).isDirectory(), `checkpoint: ${dir} is not a directory. Pass the run directory written by 'gmmrl train' (it contains ${CONFIG_FILE} and ${WEIGHTS_FILE}).`);
   const cfgPath = join(dir, CONFIG_FILE);
   const wPath = join(dir, WEIGHTS_FILE);
@@ -63,7 +63,7 @@ export function openCheckpoint(dir: string, family: string): CheckpointFiles {
     `checkpoint: ${cfgPath} field "format_version" is ${JSON.stringify(config['format_version'])}; this gmmrl (${GMMRL_VERSION}) reads version ${CHECKPOINT_FORMAT_VERSION}. Upgrade gmmrl or re-save the checkpoint.`,
   );
   const found = config['model_family'];
-  const other = typeof found === 'string' && found !== family ? LOADERS[found] : undefined;
+  const other = typeof found === 'string' && found !== family ? otherFamilyHint(found) : undefined;
   need(found === family, `checkpoint: ${cfgPath} field "model_family" is ${JSON.stringify(found)}, expected "${family}"${other ? `: this is a ${other}.` : '.'}`);
   const bytes = readFileSync(wPath);
   const sha256 = sha256Hex(bytes);

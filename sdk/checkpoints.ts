@@ -1,16 +1,24 @@
 /**
  * Which model family a checkpoint directory holds (config.json `model_family`), so the CLI can
- * dispatch export and verification without loading the weights twice.
+ * dispatch export and verification through the family registry (sdk/families/) without loading
+ * the weights twice.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelFormatError } from '../contract/errors.js';
+import type { ModelFamily } from '../contract/families.js';
 import { CONFIG_FILE, WEIGHTS_FILE } from '../models/checkpoint-files.js';
+import { FAMILY_MODULES, familyModule, type FamilyModule } from './families/index.js';
 
-export type CheckpointFamily = (typeof CHECKPOINT_FAMILIES)[number];
+export type CheckpointFamily = ModelFamily;
 
-export const CHECKPOINT_FAMILIES = ['gmmqf', 'dqn', 'mixture-actor', 'gamid-actor'] as const;
+/** The families a checkpoint can hold: every family of the registry. */
+export const CHECKPOINT_FAMILIES: readonly CheckpointFamily[] = FAMILY_MODULES.map((m) => m.id);
 
+/**
+ * The family of the checkpoint in `dir`. Throws ModelFormatError when `dir` is not a checkpoint
+ * directory or its model_family is not a known family (the message names the known ones).
+ */
 export function checkpointFamily(dir: string): CheckpointFamily {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new ModelFormatError(`checkpoint: ${dir} is not a directory. Pass the run directory written by 'gmmrl train' (it contains ${CONFIG_FILE} and ${WEIGHTS_FILE}).`);
@@ -29,4 +37,9 @@ export function checkpointFamily(dir: string): CheckpointFamily {
     throw new ModelFormatError(`checkpoint: ${path} field "model_family" is ${JSON.stringify(family)}; expected one of ${CHECKPOINT_FAMILIES.join(', ')}.`);
   }
   return family as CheckpointFamily;
+}
+
+/** The registry module of the checkpoint in `dir` (its family, as `checkpointFamily` reads it). */
+export function checkpointModule(dir: string): FamilyModule {
+  return familyModule(checkpointFamily(dir));
 }

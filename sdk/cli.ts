@@ -15,38 +15,32 @@
  *
  * Exit codes: 0 success, 1 parity failure or unexpected error, 2 bad input (the message says why).
  */
-import { mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { GmmrlError } from '../contract/errors.js';
 import { parseArgs, parseHidden, formatHelp, type FlagSpecs, type ParsedFlags } from './cli/args.js';
 import { BACKEND_NAMES, type BackendName } from './backend.js';
 import { GMMQF_DEFAULTS, trainGmmQf } from './algorithms/gmmqf.js';
 import { SGMMQF_DEFAULTS, trainSgmmqf } from './algorithms/sgmmqf.js';
 import { DQN_DEFAULTS, trainDqn, dqnCheckpointInfo } from './algorithms/dqn.js';
-import { saveGmmQfCheckpoint, loadGmmQfCheckpoint } from '../models/gmmqf/checkpoint.js';
-import { saveDqnCheckpoint, loadDqnCheckpoint } from '../models/dqn/checkpoint.js';
-import { exportGmmQf } from '../exporters/index.js';
-import { exportDqn } from '../exporters/onnx/dqn.js';
-import { verifyDqnParity } from './parity-dqn.js';
-import { checkpointFamily } from './checkpoints.js';
-import { exportMixtureActor } from '../exporters/onnx/mixture-actor.js';
-import { exportGamidActor } from '../exporters/onnx/gamid-actor.js';
-import { loadGamidActorCheckpoint, loadMixtureActorCheckpoint } from '../models/actor-critic/checkpoint.js';
-import { verifyGamidActorParity, verifyMixtureActorParity } from './parity-actor.js';
+import { saveGmmQfCheckpoint } from '../models/gmmqf/checkpoint.js';
+import { saveDqnCheckpoint } from '../models/dqn/checkpoint.js';
 import { trainGamidCommand, trainSacCommand, trainTd3Command } from './cli/train-actor-critic.js';
+import { exportCommand } from './cli/export.js';
+import { verifyCommand } from './cli/verify.js';
 import { defaultActionGrid, parseActionGrid } from './envs/discretize.js';
 import { FEATURE_KINDS, type FeatureKind } from '../models/gmmqf/features.js';
 import type { ActionGrid } from '../models/gmmqf/params.js';
-import { writeFileAtomic } from '../models/io.js';
 import { loadPolicy } from '../runtime/index.node.js';
 import { make, listEnvs } from './envs/index.js';
-import { verifyParity } from './parity.js';
 import { RunWriter } from './runs.js';
 import { runEpisodes } from './evaluate.js';
 import { formatDuration } from './util/metrics.js';
 import { GMMRL_VERSION } from '../models/version.js';
 import { spaceToJson } from './spaces-json.js';
 import { UnknownNameError, ValueError } from '../contract/errors.js';
+
+/** `gmmrl export` and `gmmrl verify` dispatch through the family registry (sdk/cli/export.ts, sdk/cli/verify.ts). */
+export { exportCommand, verifyCommand };
 
 /** Flags shared by every `gmmrl train <algorithm>`. */
 export const COMMON_TRAIN_FLAGS: FlagSpecs = {
@@ -135,32 +129,11 @@ const DQN_FLAGS: FlagSpecs = {
   'target-update': { type: 'int', help: 'hard target-network update every N steps', default: DQN_DEFAULTS.targetUpdate },
 };
 
-const EXPORT_FLAGS: FlagSpecs = {
-  out: { type: 'string', help: 'path of the .onnx file to write' },
-  precision: { type: 'string', help: 'float32, or float64 (onnxruntime cpu and wasm only)', default: 'float32', choices: ['float32', 'float64'] },
-  sampling: {
-    type: 'string',
-    help: 'action_sampled from noise inputs (reproducible), in-graph random ops (not reproducible across runtimes), or none (Q models: greedy only)',
-    default: 'inputs',
-    choices: ['inputs', 'in-graph', 'none'],
-  },
-  epsilon: { type: 'number', help: "Q models: ε of the sampled ε-greedy action (default: the training run's final ε, else 0.05)" },
-  help: { type: 'boolean', help: 'show this help' },
-};
-
 const EVAL_FLAGS: FlagSpecs = {
   env: { type: 'string', help: "environment id (default: the model's env_id metadata)" },
   episodes: { type: 'int', help: 'number of episodes', default: 100 },
   seed: { type: 'int', help: 'seed of the first episode (episode i uses seed + i)', default: 0 },
   json: { type: 'boolean', help: 'print JSON {mean_return, std_return, episodes}', default: false },
-  help: { type: 'boolean', help: 'show this help' },
-};
-
-const VERIFY_FLAGS: FlagSpecs = {
-  states: { type: 'int', help: 'number of states to compare', default: 3000 },
-  seed: { type: 'int', help: 'seed for the state draws (the sampling noise uses seed + 1)', default: 0 },
-  rtol: { type: 'number', help: 'gmmqf: relative tolerance on q where |q| > 1e-3', default: 1e-5 },
-  backend: { type: 'string', help: 'TensorFlow.js backend', default: 'auto', choices: BACKEND_NAMES },
   help: { type: 'boolean', help: 'show this help' },
 };
 
@@ -408,110 +381,6 @@ export async function trainDqnCommand(argv: string[], out: Out, err: Out): Promi
   return { dir, bestReturn: result.bestEvalReturn };
 }
 
-export async function exportCommand(argv: string[], out: Out): Promise<string> {
-  const { positionals, flags } = parseArgs('export', argv, EXPORT_FLAGS);
-  if (flags.help) {
-    out(formatHelp('gmmrl export DIR --out FILE.onnx', EXPORT_FLAGS));
-    return '';
-  }
-  checkPositionals('export', positionals, 1);
-  const dir = requirePositional('export', positionals, 0, 'the checkpoint directory', 'gmmrl export runs/NAME --out policy.onnx');
-  const file = requireFlag('export', flags, 'out', '--out policy.onnx');
-  const family = checkpointFamily(dir);
-  const precision = flags.precision as 'float32' | 'float64';
-  const sampling = flags.sampling as 'inputs' | 'in-graph' | 'none';
-  const epsilonFlag = flags.epsilon as number | undefined;
-  const actor = family === 'mixture-actor' || family === 'gamid-actor';
-  if (actor && sampling === 'none') {
-    throw new ValueError(`gmmrl export: --sampling none is for Q models; a ${family} always has action_sampled. Use --sampling inputs (default) or in-graph.`);
-  }
-  if (actor && epsilonFlag !== undefined) {
-    throw new ValueError(`gmmrl export: --epsilon ${epsilonFlag} applies to Q models only; a ${family} samples from its own policy${family === 'gamid-actor' ? ' (its ε is the checkpoint\'s)' : ''}.`);
-  }
-  if (epsilonFlag !== undefined && !(epsilonFlag >= 0 && epsilonFlag <= 1)) {
-    throw new ValueError(`gmmrl export: --epsilon ${epsilonFlag} is outside [0, 1]; pass e.g. --epsilon 0.05.`);
-  }
-  const qEpsilon = (training: Record<string, unknown>): number => {
-    if (epsilonFlag !== undefined) return epsilonFlag;
-    const e = training['epsEnd'];
-    return typeof e === 'number' && e >= 0 && e <= 1 ? e : 0.05;
-  };
-  let bytes: Uint8Array;
-  let summary: string;
-  if (family === 'mixture-actor' || family === 'gamid-actor') {
-    const actorOpts = { precision, sampling: sampling as 'inputs' | 'in-graph' };
-    if (family === 'mixture-actor') {
-      const ckpt = loadMixtureActorCheckpoint(dir);
-      bytes = exportMixtureActor(ckpt.actor, actorExportMeta(ckpt), actorOpts);
-      summary = `mixture-actor, K=${ckpt.actor.head.K}, layers ${ckpt.actor.trunk.layers.join('-')}`;
-    } else {
-      const ckpt = loadGamidActorCheckpoint(dir);
-      bytes = exportGamidActor(ckpt.actor, actorExportMeta(ckpt), actorOpts);
-      summary = `gamid-actor, C=${ckpt.actor.actors.length}, layers ${ckpt.actor.actors[0]!.layers.join('-')}`;
-    }
-  } else if (family === 'dqn') {
-    const ckpt = loadDqnCheckpoint(dir);
-    const obsSpace = ckpt.config.observation_space;
-    bytes = exportDqn(
-      ckpt.params,
-      {
-        envId: ckpt.config.env_id,
-        observationSpace: spaceBounds(obsSpace, ckpt.params.layers[0]!),
-        actionSpace: ckpt.params.actionGrid
-          ? { kind: 'box', ...spaceBounds(ckpt.config.action_space, 1) }
-          : { kind: 'discrete', n: ckpt.params.layers.at(-1)! },
-        sourceCheckpointSha256: ckpt.sha256,
-        training: ckpt.config.training,
-      },
-      { precision, sampling, epsilon: qEpsilon(ckpt.config.training) },
-    );
-    summary = `dqn, layers ${ckpt.params.layers.join('-')}`;
-  } else {
-    const ckpt = loadGmmQfCheckpoint(dir);
-    const obsSpace = ckpt.config.observation_space;
-    const training = ckpt.config.training;
-    const pc = training['parameter_count'];
-    bytes = exportGmmQf(
-      ckpt.params,
-      {
-        envId: ckpt.config.env_id,
-        observationSpace: spaceBounds(obsSpace, ckpt.params.D),
-        sourceCheckpointSha256: ckpt.sha256,
-        training,
-        ...(ckpt.factors ? { sparsity: { factors: ckpt.factors.J, rho: ckpt.factors.rho, threshold: Number(training['sparsityThreshold'] ?? 1e-6) } } : {}),
-        ...(typeof pc === 'number' ? { parameterCount: pc } : {}),
-      },
-      { precision, sampling, epsilon: qEpsilon(training) },
-    );
-    summary = `gmmqf, K=${ckpt.params.K}, D=${ckpt.params.D}, A=${ckpt.params.A}`;
-  }
-  summary += `, ${precision}, sampling ${sampling}`;
-  mkdirSync(dirname(resolve(file)), { recursive: true });
-  writeFileAtomic(file, bytes);
-  out(`exported ${dir} → ${file} (${bytes.length} bytes, ${summary})`);
-  return file;
-}
-
-/** Export metadata of an actor checkpoint: its environment's observation space and its training record. */
-function actorExportMeta(ckpt: { config: { env_id: string; observation_space: SpaceJsonLike; training: Record<string, unknown> }; sha256: string; actor: { obsOffset: Float64Array } }) {
-  return {
-    envId: ckpt.config.env_id,
-    observationSpace: spaceBounds(ckpt.config.observation_space, ckpt.actor.obsOffset.length),
-    sourceCheckpointSha256: ckpt.sha256,
-    training: ckpt.config.training,
-  };
-}
-
-type SpaceJsonLike = { shape?: number[]; low?: (number | null)[]; high?: (number | null)[] };
-
-function spaceBounds(space: { shape?: number[]; low?: (number | null)[]; high?: (number | null)[] }, fallbackSize: number) {
-  return {
-    shape: space.shape ?? [fallbackSize],
-    low: (space.low ?? []).map((v) => (v === null ? -Infinity : v)),
-    high: (space.high ?? []).map((v) => (v === null ? Infinity : v)),
-  };
-}
-
 export async function evalCommand(argv: string[], out: Out): Promise<{ mean_return: number; std_return: number; episodes: number }> {
   const { positionals, flags } = parseArgs('eval', argv, EVAL_FLAGS);
   if (flags.help) {
@@ -536,35 +405,6 @@ export async function evalCommand(argv: string[], out: Out): Promise<{ mean_retu
   } finally {
     await policy.dispose();
   }
-}
-
-export async function verifyCommand(argv: string[], out: Out): Promise<boolean> {
-  const { positionals, flags } = parseArgs('verify', argv, VERIFY_FLAGS);
-  if (flags.help) {
-    out(formatHelp('gmmrl verify DIR FILE.onnx [--states N]', VERIFY_FLAGS));
-    return true;
-  }
-  checkPositionals('verify', positionals, 2);
-  const usage = 'gmmrl verify runs/NAME policy.onnx';
-  const dir = requirePositional('verify', positionals, 0, 'the checkpoint directory', usage);
-  const file = requirePositional('verify', positionals, 1, 'the .onnx file', usage);
-  const opts = {
-    states: flags.states as number,
-    seed: flags.seed as number,
-    rtol: flags.rtol as number,
-    backend: flags.backend as BackendName,
-  };
-  const family = checkpointFamily(dir);
-  const report =
-    family === 'dqn'
-      ? await verifyDqnParity(dir, file, opts)
-      : family === 'mixture-actor'
-        ? await verifyMixtureActorParity(dir, file, opts)
-        : family === 'gamid-actor'
-          ? await verifyGamidActorParity(dir, file, opts)
-          : await verifyParity(dir, file, opts);
-  out(JSON.stringify(report, null, 2));
-  return report.pass;
 }
 
 async function demoCommand(argv: string[], out: Out, err: Out): Promise<boolean> {

@@ -66,6 +66,8 @@ export { verifyParity, parityStates, type ParityOptions, type ParityReport } fro
 export { main as cli } from './cli.js';
 export * from './algorithms/dqn.js'; // DQN / Double DQN baseline: trainDqn, checkpoints, exportDqn, verifyDqnParity
 export { checkpointFamily, CHECKPOINT_FAMILIES, type CheckpointFamily } from './checkpoints.js';
+export { familyFor, familyModule, FAMILY_MODULES, type FamilyModule, type FamilyExportOptions } from './families/index.js'; // the model-family registry
+export { FAMILY, MODEL_FAMILIES, FAMILY_CONTRACTS, familyContract, type ModelFamily, type FamilyContract } from '../contract/families.js';
 
 // mixture actors: SAC (SG / SGM / USGM × RP / MRP / HalfRP / GumbelRP / LR), TD3, Gamid-PG
 export { OFF_POLICY_DEFAULTS, runOffPolicy, type OffPolicyConfig, type OffPolicyResult, type OffPolicyEvalRow } from './algorithms/actor-critic.js';

@@ -34,6 +34,7 @@
 import { readFileSync } from 'node:fs';
 import { ShapeError, ValueError } from '../contract/errors.js';
 import { loadPolicy } from '../runtime/index.node.js';
+import { FAMILY } from '../contract/families.js';
 import { IO, type SamplingSpec } from '../contract/metadata.js';
 import { loadMixtureActorCheckpoint, loadGamidActorCheckpoint } from '../models/actor-critic/checkpoint.js';
 import { mlpFloat32Bound, normalizationBound } from '../models/actor-critic/float32-bound.js';
@@ -53,7 +54,7 @@ export interface ActorParityOptions {
 }
 
 export interface ActorParityReport {
-  family: 'mixture-actor' | 'gamid-actor';
+  family: typeof FAMILY.mixtureActor | typeof FAMILY.gamidActor;
   precision: 'float32' | 'float64';
   /** 'inputs': sampled actions compared with identical noise; 'in-graph': not comparable (reported, not judged). */
   sampling_noise: 'inputs' | 'in-graph';
@@ -283,7 +284,7 @@ export async function verifyMixtureActorParity(ckptDir: string, onnx: string | U
       j.check(IO.actionSampled, SMP[r * A + d]!, a, half[d]! * (bx + 8 * uR) + scaleSlack[d]!);
     }
   }
-  return report('mixture-actor', f64, inputsNoise, states, j, comp, metadataMatch, info.executionProvider);
+  return report(FAMILY.mixtureActor, f64, inputsNoise, states, j, comp, metadataMatch, info.executionProvider);
 }
 
 /** Parity of a gamid-actor (or TD3) checkpoint directory and an exported file. */
@@ -396,7 +397,7 @@ export async function verifyGamidActorParity(ckptDir: string, onnx: string | Uin
       }
     }
   }
-  return report('gamid-actor', f64, inputsNoise, states, j, comp, metadataMatch, info.executionProvider);
+  return report(FAMILY.gamidActor, f64, inputsNoise, states, j, comp, metadataMatch, info.executionProvider);
 }
 
 function checkOptions(opts: ActorParityOptions): { n: number; seed: number } {

@@ -27,26 +27,30 @@
  */
 import type { DqnParams } from '../../models/dqn/params.js';
 import { DQN_ACTIVATION, checkDqnParams, dqnParameterCount } from '../../models/dqn/params.js';
-import { GMMRL_VERSION } from '../../models/version.js';
 import { ShapeError, ValueError, describeValue } from '../../contract/errors.js';
+import { FAMILY } from '../../contract/families.js';
+import { GMMQF_OUTPUT_Q, METADATA_SCHEMA_VERSION, metadataToProps, type GmmrlMetadataV1 } from '../../contract/metadata.js';
+import { beginGraph, finishModel, metadataEnvelope, normalizationSpec, precisionField } from './envelope.js';
+import { Q_NOISE_U_DOC, actionSpaceSpec, addGreedyActionHead, addSamplingHead, checkActionGrid, qInputSpecs, qOutputSpecs, qSamplingSpec } from './qhead.js';
 import {
-  GMMQF_INPUT,
-  GMMQF_OUTPUT_Q,
-  IO,
-  METADATA_SCHEMA_VERSION,
-  NORMALIZATION_FORMULA,
-  metadataToProps,
-  type GmmrlMetadataV1,
-} from '../../contract/metadata.js';
-import { GraphBuilder } from './graph.js';
-import { actionSpaceSpec, addGreedyActionHead, addSamplingHead, checkActionGrid, qInputSpecs, qOutputSpecs, qSamplingSpec } from './qhead.js';
-import { checkFits, floatKind, resolveQOptions, type FloatKind, type QExportOptions, type ResolvedQOptions } from './subgraphs.js';
+  EXPORT_IR_VERSION,
+  EXPORT_OPSET_VERSION,
+  checkFits,
+  floatKind,
+  resolveQOptions,
+  type FloatKind,
+  type QExportOptions,
+  type ResolvedQOptions,
+} from './subgraphs.js';
 
 /** Options of exportDqn: precision, sampling ('inputs' | 'in-graph' | 'none') and epsilon. */
 export type DqnExportOptions = QExportOptions;
 
-export const DQN_IR_VERSION = 8;
-export const DQN_OPSET_VERSION = 17;
+export const DQN_IR_VERSION = EXPORT_IR_VERSION;
+export const DQN_OPSET_VERSION = EXPORT_OPSET_VERSION;
+
+/** The family id, which also names the graph and prefixes every node. */
+const P = FAMILY.dqn;
 
 export interface DqnExportMeta {
   envId: string;
@@ -161,29 +165,16 @@ function metadataOf(p: DqnParams, meta: DqnExportMeta, o: ResolvedQOptions, fk: 
   const D = p.layers[0]!;
   const A = p.layers.at(-1)!;
   const sampling = qSamplingSpec(o, Boolean(p.actionGrid));
-  const m: GmmrlMetadataV1 = {
-    schema_version: METADATA_SCHEMA_VERSION,
-    family: 'dqn',
-    producer: 'gmmrl',
-    producer_version: GMMRL_VERSION,
-    env_id: meta.envId,
-    observation_space: { shape: [...meta.observationSpace.shape], low: [...meta.observationSpace.low], high: [...meta.observationSpace.high] },
+  return metadataEnvelope(P, meta, {
     action_space: actionSpaceSpec(A, p.actionGrid, fk),
-    ...(o.precision === 'float64' ? { precision: 'float64' as const } : {}),
+    ...precisionField(o.precision),
     ...(sampling !== undefined ? { sampling } : {}),
-    normalization: {
-      offset: Array.from(p.obsOffset, fk.round),
-      scale: Array.from(p.obsScale, fk.round),
-      formula: NORMALIZATION_FORMULA,
-    },
+    normalization: normalizationSpec(p.obsOffset, p.obsScale, fk),
     inputs: qInputSpecs(D, o),
     outputs: qOutputSpecs(A, p.actionGrid, fk.dtype, sampling !== undefined),
     parameter_count: dqnParameterCount(p.layers),
     network: { layers: [...p.layers], activation: DQN_ACTIVATION },
-  };
-  if (meta.sourceCheckpointSha256 !== undefined) m.source_checkpoint_sha256 = meta.sourceCheckpointSha256;
-  if (meta.training !== undefined) m.training = meta.training;
-  return m;
+  });
 }
 
 /**
@@ -202,14 +193,15 @@ export function exportDqn(params: DqnParams, meta: DqnExportMeta, options?: DqnE
   const A = layers[L]!;
   const props = metadataToProps(metadataOf(params, meta, o, fk));
   const F = fk.F;
-  const g = new GraphBuilder(
-    'dqn',
+  const { g, obs } = beginGraph(
+    P,
     `DQN Q-network, MLP [${layers.join(', ')}] with ReLU hidden layers (${dqnParameterCount(layers)} parameters, ${o.precision}). ` +
       'q = relu(...relu(z W_0 + b_0)...) W_{L-1} + b_{L-1}, z = (obs - offset) / scale; action = argmax_a q (first on ties)' +
       (o.sampling === 'none' ? '.' : `; action_sampled: epsilon-greedy with epsilon = ${o.epsilon} (noise ${o.sampling}).`),
+    fk,
+    D,
+    o.sampling === 'inputs' ? { u: Q_NOISE_U_DOC } : undefined,
   );
-  const obs = g.input(GMMQF_INPUT, F, ['N', D], `Raw observations, one row per batch entry (N rows of ${D}).`);
-  if (o.sampling === 'inputs') g.input(IO.noiseU, F, ['N'], 'Uniform noise on [0, 1), one per row, for the epsilon-greedy action_sampled.');
   const offset = g.initializerFloat('dqn/obs_offset', F, [D], params.obsOffset, 'Observation offset (normalization).');
   const scale = g.initializerFloat('dqn/obs_scale', F, [D], params.obsScale, 'Observation scale (normalization), > 0.');
 
@@ -236,16 +228,12 @@ export function exportDqn(params: DqnParams, meta: DqnExportMeta, options?: DqnE
       g.valueInfo(x, F, ['N', nout]);
     }
   }
-  addGreedyActionHead(g, 'dqn', A, params.actionGrid, F);
-  addSamplingHead(g, 'dqn', A, params.actionGrid, fk, o);
+  addGreedyActionHead(g, P, A, params.actionGrid, F);
+  addSamplingHead(g, P, A, params.actionGrid, fk, o);
 
-  return g.build({
-    irVersion: DQN_IR_VERSION,
-    opsetVersion: DQN_OPSET_VERSION,
-    producerName: 'gmmrl',
-    producerVersion: GMMRL_VERSION,
-    docString:
-      meta.docString ??
+  return finishModel(
+    g,
+    meta.docString ??
       `gmmrl DQN policy for ${meta.envId} (MLP [${layers.join(', ')}], ${dqnParameterCount(layers)} parameters). Input "obs" [N, ${D}] ${fk.dtype} ` +
         `(raw observations; normalization is inside the graph)${o.sampling === 'inputs' ? ` and "noise_u" [N] ${fk.dtype} (uniform [0, 1))` : ''}; outputs "q" [N, ${A}] ${fk.dtype} and ` +
         (params.actionGrid ? `"action" [N, ${params.actionGrid.shape.join(', ')}] ${fk.dtype} (grid value) + "action_index" [N] int64` : `"action" [N] int64`) +
@@ -253,6 +241,6 @@ export function exportDqn(params: DqnParams, meta: DqnExportMeta, options?: DqnE
           ? '. '
           : `, and the epsilon-greedy "action_sampled"${params.actionGrid ? ' + "action_sampled_index"' : ''} (epsilon ${o.epsilon}${o.sampling === 'in-graph' ? ', noise drawn in the graph: not reproducible across runtimes' : ''}). `) +
         `See the gmmrl.metadata property (schema ${METADATA_SCHEMA_VERSION}).`,
-    metadataProps: props,
-  });
+    props,
+  );
 }

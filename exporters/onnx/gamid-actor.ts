@@ -45,10 +45,11 @@
  */
 import { mlpParameterCount, MLP_ACTIVATION } from '../../models/actor-critic/mlp.js';
 import { checkGamidActor, type GamidActorParams } from '../../models/gamid-actor/params.js';
-import { GMMRL_VERSION } from '../../models/version.js';
 import { ValueError, describeValue } from '../../contract/errors.js';
-import { IO, METADATA_SCHEMA_VERSION, NORMALIZATION_FORMULA, metadataToProps, type GmmrlMetadataV1, type TensorSpec } from '../../contract/metadata.js';
-import { ElemType, GraphBuilder } from './graph.js';
+import { FAMILY } from '../../contract/families.js';
+import { IO, METADATA_SCHEMA_VERSION, metadataToProps, type GmmrlMetadataV1 } from '../../contract/metadata.js';
+import { ElemType } from './graph.js';
+import { beginGraph, finishModel, inputSpecs, metadataEnvelope, normalizationSpec, precisionField } from './envelope.js';
 import {
   EXPORT_IR_VERSION,
   EXPORT_OPSET_VERSION,
@@ -80,7 +81,8 @@ export const GAMID_ACTOR_IR_VERSION = EXPORT_IR_VERSION;
 export const GAMID_ACTOR_OPSET_VERSION = EXPORT_OPSET_VERSION;
 
 const WHERE = 'exportGamidActor';
-const P = 'gamid-actor';
+/** The family id, which also names the graph and prefixes every node. */
+const P = FAMILY.gamidActor;
 
 export function gamidSamplingFormula(noise: 'inputs' | 'in-graph'): string {
   return (
@@ -117,23 +119,15 @@ function metadataOf(p: GamidActorParams, meta: ActorExportMeta, o: ResolvedActor
   const D = layers[0]!;
   const A = layers.at(-1)!;
   const F = fk.dtype;
-  const inputs: TensorSpec[] = [{ name: IO.obs, dtype: F, shape: ['N', D] }];
-  if (o.sampling === 'inputs') inputs.push({ name: IO.noiseU, dtype: F, shape: ['N'] }, { name: IO.noiseEps, dtype: F, shape: ['N', A] });
-  return {
-    schema_version: METADATA_SCHEMA_VERSION,
-    family: 'gamid-actor',
-    producer: 'gmmrl',
-    producer_version: GMMRL_VERSION,
-    env_id: meta.envId,
-    observation_space: { shape: [...meta.observationSpace.shape], low: [...meta.observationSpace.low], high: [...meta.observationSpace.high] },
+  return metadataEnvelope(P, meta, {
     action_space: { kind: 'box', n: A, shape: [A], low: Array.from(p.actionLow), high: Array.from(p.actionHigh) },
     components: C,
-    ...(o.precision === 'float64' ? { precision: 'float64' as const } : {}),
+    ...precisionField(o.precision),
     sampling: { kind: 'gamid', noise: o.sampling, epsilon: p.epsilon, exploration_std: p.explorationStd, formula: gamidSamplingFormula(o.sampling) },
-    normalization: { offset: Array.from(p.obsOffset, fk.round), scale: Array.from(p.obsScale, fk.round), formula: NORMALIZATION_FORMULA },
+    normalization: normalizationSpec(p.obsOffset, p.obsScale, fk),
     parameter_count: C * mlpParameterCount(layers) + mlpParameterCount(p.critic.layers),
     network: { layers: [...layers], activation: MLP_ACTIVATION, critic_layers: [...p.critic.layers] },
-    inputs,
+    inputs: inputSpecs(F, D, o.sampling === 'inputs', A),
     outputs: [
       { name: IO.action, dtype: F, shape: ['N', A] },
       { name: IO.actionIndex, dtype: 'int64', shape: ['N'] },
@@ -142,9 +136,7 @@ function metadataOf(p: GamidActorParams, meta: ActorExportMeta, o: ResolvedActor
       { name: IO.componentActions, dtype: F, shape: ['N', C, A] },
       { name: IO.q, dtype: F, shape: ['N', C] },
     ],
-    ...(meta.sourceCheckpointSha256 !== undefined ? { source_checkpoint_sha256: meta.sourceCheckpointSha256 } : {}),
-    ...(meta.training !== undefined ? { training: meta.training } : {}),
-  };
+  });
 }
 
 /** The gmmrl metadata (schema 1, family gamid-actor) `exportGamidActor(params, meta, options)` writes. */
@@ -175,20 +167,23 @@ export function exportGamidActor(params: GamidActorParams, meta: ActorExportMeta
   const Lc = cl.length - 1;
   const F = fk.F;
 
-  const g = new GraphBuilder(
+  const { g, obs, noiseU, noiseEps } = beginGraph(
     P,
     `Gamid actor: C=${C} component networks MLP [${layers.join(', ')}] + tanh, scored by the critic MLP [${cl.join(', ')}], ReLU hidden layers, ${o.precision}. ` +
       'z = (obs - offset) / scale; mu_i = tanh(MLP_i(z)); q_i = Q1([z, mu_i]); action_index = argmax_i q_i; action = low + (mu_i + 1)(high - low)/2; action_sampled: ' +
       gamidSamplingFormula(o.sampling),
+    fk,
+    D,
+    o.sampling === 'inputs'
+      ? {
+          u: 'Uniform noise on [0, 1), one per row: the epsilon-greedy component choice.',
+          eps: { shape: ['N', A], doc: 'Standard normal noise, A per row: a = clip(mu_i + exploration_std * eps, -1, 1).' },
+        }
+      : undefined,
   );
   const s: Site = { g, fk, prefix: P };
-  const obs = g.input(IO.obs, F, ['N', D], `Raw observations, one row per batch entry (N rows of ${D}).`);
-  let u: string | undefined;
-  let eps: string | undefined;
-  if (o.sampling === 'inputs') {
-    u = g.input(IO.noiseU, F, ['N'], 'Uniform noise on [0, 1), one per row: the epsilon-greedy component choice.');
-    eps = g.input(IO.noiseEps, F, ['N', A], 'Standard normal noise, A per row: a = clip(mu_i + exploration_std * eps, -1, 1).');
-  }
+  let u = noiseU;
+  let eps = noiseEps;
   // outputs, in the metadata's order
   g.output(IO.action, F, ['N', A], 'Greedy environment action: the component with the highest q, scaled to [low, high].');
   g.output(IO.actionIndex, ElemType.INT64, ['N'], 'Greedy component argmax_i q_i (first on ties).');
@@ -312,18 +307,14 @@ export function exportGamidActor(params: GamidActorParams, meta: ActorExportMeta
     o.sampling === 'inputs'
       ? `, "noise_u" [N] ${fk.dtype} (uniform [0, 1)) and "noise_eps" [N, ${A}] ${fk.dtype} (standard normal)`
       : ' (the sampling noise is drawn inside the graph: not reproducible across runtimes)';
-  return g.build({
-    irVersion: GAMID_ACTOR_IR_VERSION,
-    opsetVersion: GAMID_ACTOR_OPSET_VERSION,
-    producerName: 'gmmrl',
-    producerVersion: GMMRL_VERSION,
-    docString:
-      meta.docString ??
+  return finishModel(
+    g,
+    meta.docString ??
       `gmmrl Gamid actor for ${meta.envId} (C=${C} components MLP [${layers.join(', ')}], critic [${cl.join(', ')}], ` +
         `${C * mlpParameterCount(layers) + mlpParameterCount(cl)} parameters, ${o.precision}, epsilon ${params.epsilon}, exploration_std ${params.explorationStd}). ` +
         `Inputs "obs" [N, ${D}] ${fk.dtype} (raw observations; normalization is inside the graph)${noiseText}; outputs "action" and "action_sampled" [N, ${A}] ` +
         `(environment units) with "action_index" / "action_sampled_index" [N] int64, "component_actions" [N, ${C}, ${A}] and "q" [N, ${C}]. ` +
         `See the gmmrl.metadata property (schema ${METADATA_SCHEMA_VERSION}).`,
-    metadataProps: props,
-  });
+    props,
+  );
 }

@@ -45,26 +45,29 @@ import { FEATURE_FORMULAS, PI_F32, checkFeatureKind, featureInputSize, type Feat
 import type { GmmQfParams } from '../../models/gmmqf/params.js';
 import { precisionFactors } from '../../models/gmmqf/reference.js';
 import { NONZERO_THRESHOLD, nonzeroFraction, pruneComponents } from '../../models/gmmqf/sparsity.js';
-import { GMMRL_VERSION } from '../../models/version.js';
 import { ShapeError, ValueError, describeValue } from '../../contract/errors.js';
+import { FAMILY } from '../../contract/families.js';
+import { GMMQF_OUTPUT_Q, METADATA_SCHEMA_VERSION, NORMALIZATION_FORMULA, metadataToProps, type GmmrlMetadataV1, type SparsitySpec } from '../../contract/metadata.js';
+import { beginGraph, finishModel, metadataEnvelope, normalizationSpec, precisionField } from './envelope.js';
+import { ElemType, type GraphBuilder } from './graph.js';
+import { Q_NOISE_U_DOC, actionSpaceSpec, addGreedyActionHead, addSamplingHead, checkActionGrid, qInputSpecs, qOutputSpecs, qSamplingSpec } from './qhead.js';
 import {
-  GMMQF_INPUT,
-  GMMQF_OUTPUT_Q,
-  IO,
-  METADATA_SCHEMA_VERSION,
-  NORMALIZATION_FORMULA,
-  metadataToProps,
-  type GmmrlMetadataV1,
-  type SparsitySpec,
-} from '../../contract/metadata.js';
-import { ElemType, GraphBuilder } from './graph.js';
-import { actionSpaceSpec, addGreedyActionHead, addSamplingHead, checkActionGrid, qInputSpecs, qOutputSpecs, qSamplingSpec } from './qhead.js';
-import { floatKind, resolveQOptions, type FloatKind, type QExportOptions, type ResolvedQOptions } from './subgraphs.js';
+  EXPORT_IR_VERSION,
+  EXPORT_OPSET_VERSION,
+  floatKind,
+  resolveQOptions,
+  type FloatKind,
+  type QExportOptions,
+  type ResolvedQOptions,
+} from './subgraphs.js';
 
-export const GMMQF_IR_VERSION = 8;
+export const GMMQF_IR_VERSION = EXPORT_IR_VERSION;
 /** normalization.formula when a feature map precedes the normalization. */
 export const FEATURE_NORMALIZATION_FORMULA = 'z = (phi(obs) - offset) / scale, inside the graph (phi: features.formula)';
-export const GMMQF_OPSET_VERSION = 17;
+export const GMMQF_OPSET_VERSION = EXPORT_OPSET_VERSION;
+
+/** The family id, which also names the graph and prefixes every node. */
+const P = FAMILY.gmmqf;
 
 export interface GmmQfExportMeta {
   envId: string;
@@ -306,30 +309,18 @@ function metadataOf(p: GmmQfParams, meta: GmmQfExportMeta, prep: Prepared): Gmmr
   }
   const sampling = qSamplingSpec(prep.options, Boolean(p.actionGrid));
   // key order = the order of GmmrlMetadataV1's fields (optional ones only when present)
-  return {
-    schema_version: METADATA_SCHEMA_VERSION,
-    family: 'gmmqf',
-    producer: 'gmmrl',
-    producer_version: GMMRL_VERSION,
-    env_id: meta.envId,
-    observation_space: { shape: [...meta.observationSpace.shape], low: [...meta.observationSpace.low], high: [...meta.observationSpace.high] },
+  return metadataEnvelope(P, meta, {
     action_space: actionSpaceSpec(A, p.actionGrid, prep.fk),
     components: K,
-    ...(prep.options.precision === 'float64' ? { precision: 'float64' as const } : {}),
+    ...precisionField(prep.options.precision),
     ...(sampling !== undefined ? { sampling } : {}),
     ...(prep.features !== 'identity' ? { features: { kind: prep.features, size: D, formula: FEATURE_FORMULAS[prep.features] } } : {}),
-    normalization: {
-      offset: Array.from(p.obsOffset, prep.fk.round),
-      scale: Array.from(p.obsScale, prep.fk.round),
-      formula: prep.features === 'identity' ? NORMALIZATION_FORMULA : FEATURE_NORMALIZATION_FORMULA,
-    },
+    normalization: normalizationSpec(p.obsOffset, p.obsScale, prep.fk, prep.features === 'identity' ? NORMALIZATION_FORMULA : FEATURE_NORMALIZATION_FORMULA),
     parameter_count: meta.parameterCount ?? prep.kTrained * (A + D + (D * (D + 1)) / 2),
     ...(sparsity !== undefined ? { sparsity } : {}),
     inputs: qInputSpecs(prep.obsSize, prep.options),
     outputs: qOutputSpecs(A, p.actionGrid, prep.fk.dtype, sampling !== undefined),
-    ...(meta.sourceCheckpointSha256 !== undefined ? { source_checkpoint_sha256: meta.sourceCheckpointSha256 } : {}),
-    ...(meta.training !== undefined ? { training: meta.training } : {}),
-  };
+  });
 }
 
 /**
@@ -453,17 +444,18 @@ export function exportGmmQf(params: GmmQfParams, meta: GmmQfExportMeta, options:
 
   const { fk, options: o } = prep;
   const F = fk.F;
-  const g = new GraphBuilder(
-    'gmmqf',
+  const { g, obs } = beginGraph(
+    P,
     `GMM Q-function, K=${K} components, D=${D} features, A=${A} actions${featureText}. ` +
       'q[n,a] = sum_k weights[k,a] * exp(-0.5 * ||W_k (z_n - means[k])||^2), z = (phi(obs) - offset) / scale; ' +
       (grid ? 'action_index = argmax_a q (first on ties), action = grid[action_index].' : 'action = argmax_a q (first on ties).') +
       (o.sampling === 'none' ? '' : ` action_sampled: epsilon-greedy with epsilon = ${o.epsilon} (noise ${o.sampling}).`) +
       ` Precision ${o.precision}.` +
       pruneText,
+    fk,
+    obsSize,
+    o.sampling === 'inputs' ? { u: Q_NOISE_U_DOC } : undefined,
   );
-  const obs = g.input(GMMQF_INPUT, F, ['N', obsSize], `Raw observations, one row per batch entry (N rows of ${obsSize}).`);
-  if (o.sampling === 'inputs') g.input(IO.noiseU, F, ['N'], 'Uniform noise on [0, 1), one per row, for the epsilon-greedy action_sampled.');
 
   const phi = addFeatureNodes(g, obs, prep.features, fk);
   const offset = g.initializerFloat('gmmqf/obs_offset', F, [D], p.obsOffset, 'Feature offset (normalization).');
@@ -541,9 +533,9 @@ export function exportGmmQf(params: GmmQfParams, meta: GmmQfExportMeta, options:
     doc: 'q = g^T · weights',
   });
   // 8. greedy action (and its grid value)
-  addGreedyActionHead(g, 'gmmqf', A, grid, F);
+  addGreedyActionHead(g, P, A, grid, F);
   // 9. epsilon-greedy action_sampled (+ its grid value)
-  addSamplingHead(g, 'gmmqf', A, grid, fk, o);
+  addSamplingHead(g, P, A, grid, fk, o);
 
   const T = fk.dtype;
   const outputsText =
@@ -553,17 +545,13 @@ export function exportGmmQf(params: GmmQfParams, meta: GmmQfExportMeta, options:
     (o.sampling === 'none'
       ? ''
       : `, and the epsilon-greedy "action_sampled"${grid ? ' + "action_sampled_index"' : ''} (epsilon ${o.epsilon}${o.sampling === 'in-graph' ? ', noise drawn in the graph: not reproducible across runtimes' : ''})`);
-  return g.build({
-    irVersion: GMMQF_IR_VERSION,
-    opsetVersion: GMMQF_OPSET_VERSION,
-    producerName: 'gmmrl',
-    producerVersion: GMMRL_VERSION,
-    docString:
-      meta.docString ??
+  return finishModel(
+    g,
+    meta.docString ??
       `gmmrl GMM Q-function policy for ${meta.envId} (K=${K}, D=${D}, A=${A}${featureText}). Input "obs" [N, ${obsSize}] ${T} (raw observations; ` +
         `${prep.features === 'identity' ? '' : 'the feature map and '}normalization ${prep.features === 'identity' ? 'is' : 'are'} inside the graph)` +
         `${o.sampling === 'inputs' ? ` and "noise_u" [N] ${T} (uniform [0, 1))` : ''}; ${outputsText}. ` +
         `See the gmmrl.metadata property (schema ${METADATA_SCHEMA_VERSION}).${pruneText}`,
-    metadataProps: props,
-  });
+    props,
+  );
 }

@@ -47,10 +47,11 @@
 import { mlpParameterCount, MLP_ACTIVATION } from '../../models/actor-critic/mlp.js';
 import { headOutputSize } from '../../models/mixture-actor/head.js';
 import { checkMixtureActor, type MixtureActorParams } from '../../models/mixture-actor/params.js';
-import { GMMRL_VERSION } from '../../models/version.js';
 import { ValueError, describeValue } from '../../contract/errors.js';
-import { IO, METADATA_SCHEMA_VERSION, NORMALIZATION_FORMULA, metadataToProps, type GmmrlMetadataV1, type TensorSpec } from '../../contract/metadata.js';
-import { ElemType, GraphBuilder } from './graph.js';
+import { FAMILY } from '../../contract/families.js';
+import { IO, METADATA_SCHEMA_VERSION, metadataToProps, type GmmrlMetadataV1 } from '../../contract/metadata.js';
+import { ElemType } from './graph.js';
+import { beginGraph, finishModel, inputSpecs, metadataEnvelope, normalizationSpec, precisionField } from './envelope.js';
 import {
   EXPORT_IR_VERSION,
   EXPORT_OPSET_VERSION,
@@ -81,7 +82,8 @@ export const MIXTURE_ACTOR_IR_VERSION = EXPORT_IR_VERSION;
 export const MIXTURE_ACTOR_OPSET_VERSION = EXPORT_OPSET_VERSION;
 
 const WHERE = 'exportMixtureActor';
-const P = 'mixture-actor';
+/** The family id, which also names the graph and prefixes every node. */
+const P = FAMILY.mixtureActor;
 
 export function mixtureSamplingFormula(noise: 'inputs' | 'in-graph'): string {
   return (
@@ -114,23 +116,15 @@ function metadataOf(p: MixtureActorParams, meta: ActorExportMeta, o: ResolvedAct
   const { K, A } = p.head;
   const D = p.trunk.layers[0]!;
   const F = fk.dtype;
-  const inputs: TensorSpec[] = [{ name: IO.obs, dtype: F, shape: ['N', D] }];
-  if (o.sampling === 'inputs') inputs.push({ name: IO.noiseU, dtype: F, shape: ['N'] }, { name: IO.noiseEps, dtype: F, shape: ['N', A] });
-  return {
-    schema_version: METADATA_SCHEMA_VERSION,
-    family: 'mixture-actor',
-    producer: 'gmmrl',
-    producer_version: GMMRL_VERSION,
-    env_id: meta.envId,
-    observation_space: { shape: [...meta.observationSpace.shape], low: [...meta.observationSpace.low], high: [...meta.observationSpace.high] },
+  return metadataEnvelope(P, meta, {
     action_space: { kind: 'box', n: A, shape: [A], low: Array.from(p.actionLow), high: Array.from(p.actionHigh) },
     components: K,
-    ...(o.precision === 'float64' ? { precision: 'float64' as const } : {}),
+    ...precisionField(o.precision),
     sampling: { kind: 'mixture', noise: o.sampling, formula: mixtureSamplingFormula(o.sampling) },
-    normalization: { offset: Array.from(p.obsOffset, fk.round), scale: Array.from(p.obsScale, fk.round), formula: NORMALIZATION_FORMULA },
+    normalization: normalizationSpec(p.obsOffset, p.obsScale, fk),
     parameter_count: mlpParameterCount(p.trunk.layers),
     network: { layers: [...p.trunk.layers], activation: MLP_ACTIVATION },
-    inputs,
+    inputs: inputSpecs(F, D, o.sampling === 'inputs', A),
     outputs: [
       { name: IO.action, dtype: F, shape: ['N', A] },
       { name: IO.actionSampled, dtype: F, shape: ['N', A] },
@@ -138,9 +132,7 @@ function metadataOf(p: MixtureActorParams, meta: ActorExportMeta, o: ResolvedAct
       { name: IO.means, dtype: F, shape: ['N', K, A] },
       { name: IO.logStd, dtype: F, shape: ['N', K, A] },
     ],
-    ...(meta.sourceCheckpointSha256 !== undefined ? { source_checkpoint_sha256: meta.sourceCheckpointSha256 } : {}),
-    ...(meta.training !== undefined ? { training: meta.training } : {}),
-  };
+  });
 }
 
 /** The gmmrl metadata (schema 1, family mixture-actor) `exportMixtureActor(params, meta, options)` writes. */
@@ -179,21 +171,24 @@ export function exportMixtureActor(params: MixtureActorParams, meta: ActorExport
   const learned = head.weights === 'learned';
   const F = fk.F;
 
-  const g = new GraphBuilder(
+  const { g, obs, noiseU, noiseEps } = beginGraph(
     P,
     `Squashed Gaussian-mixture actor, K=${K} components (${head.weights} weights), A=${A}, MLP [${layers.join(', ')}] with ReLU hidden layers, ${o.precision}. ` +
       'z = (obs - offset) / scale; [logits | means | rho] = MLP(z); weights = softmax(logits); log_std = min + (max - min)/2 (tanh(rho) + 1); ' +
       'action = low + (tanh(means[argmax weights]) + 1)(high - low)/2; action_sampled: ' +
       mixtureSamplingFormula(o.sampling),
+    fk,
+    D,
+    o.sampling === 'inputs'
+      ? {
+          u: 'Uniform noise on [0, 1), one per row: picks the component by the inverse CDF of the weights.',
+          eps: { shape: ['N', A], doc: 'Standard normal noise, A per row: x = means[k] + exp(log_std[k]) * eps.' },
+        }
+      : undefined,
   );
   const s: Site = { g, fk, prefix: P };
-  const obs = g.input(IO.obs, F, ['N', D], `Raw observations, one row per batch entry (N rows of ${D}).`);
-  let u: string | undefined;
-  let eps: string | undefined;
-  if (o.sampling === 'inputs') {
-    u = g.input(IO.noiseU, F, ['N'], 'Uniform noise on [0, 1), one per row: picks the component by the inverse CDF of the weights.');
-    eps = g.input(IO.noiseEps, F, ['N', A], 'Standard normal noise, A per row: x = means[k] + exp(log_std[k]) * eps.');
-  }
+  let u = noiseU;
+  let eps = noiseEps;
   // outputs, in the metadata's order
   g.output(IO.action, F, ['N', A], 'Greedy environment action: the squashed mean of the highest-weight component, scaled to [low, high].');
   g.output(IO.actionSampled, F, ['N', A], o.sampling === 'inputs'
@@ -328,16 +323,12 @@ export function exportMixtureActor(params: MixtureActorParams, meta: ActorExport
     o.sampling === 'inputs'
       ? `, "noise_u" [N] ${fk.dtype} (uniform [0, 1)) and "noise_eps" [N, ${A}] ${fk.dtype} (standard normal)`
       : ' (the sampling noise is drawn inside the graph: not reproducible across runtimes)';
-  return g.build({
-    irVersion: MIXTURE_ACTOR_IR_VERSION,
-    opsetVersion: MIXTURE_ACTOR_OPSET_VERSION,
-    producerName: 'gmmrl',
-    producerVersion: GMMRL_VERSION,
-    docString:
-      meta.docString ??
+  return finishModel(
+    g,
+    meta.docString ??
       `gmmrl mixture actor for ${meta.envId} (K=${K}, ${head.weights} weights, MLP [${layers.join(', ')}], ${mlpParameterCount(layers)} parameters, ${o.precision}). ` +
         `Inputs "obs" [N, ${D}] ${fk.dtype} (raw observations; normalization is inside the graph)${noiseText}; outputs "action" and "action_sampled" [N, ${A}] ` +
         `(environment units), "weights" [N, ${K}], "means" and "log_std" [N, ${K}, ${A}]. See the gmmrl.metadata property (schema ${METADATA_SCHEMA_VERSION}).`,
-    metadataProps: props,
-  });
+    props,
+  );
 }

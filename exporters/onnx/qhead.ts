@@ -30,6 +30,7 @@ import {
   type TensorSpec,
 } from '../../contract/metadata.js';
 import type { ActionGrid } from '../../models/gmmqf/params.js';
+import { inputSpecs } from './envelope.js';
 import { ElemType, type GraphBuilder } from './graph.js';
 import { addEpsilonGreedyIndex, addInGraphUniform, epsilonGreedyFormula, floatKind, type FloatKind, type ResolvedQOptions } from './subgraphs.js';
 
@@ -93,11 +94,11 @@ export function qOutputSpecs(A: number, grid?: ActionGrid, dtype: TensorDtype = 
 
 /** The metadata input specs of a Q graph: obs [N, obsSize] F, and noise_u [N] F when its noise comes through the inputs. */
 export function qInputSpecs(obsSize: number, o: ResolvedQOptions): TensorSpec[] {
-  const F = floatKind(o.precision).dtype;
-  const inputs: TensorSpec[] = [{ name: IO.obs, dtype: F, shape: ['N', obsSize] }];
-  if (o.sampling === 'inputs') inputs.push({ name: IO.noiseU, dtype: F, shape: ['N'] });
-  return inputs;
+  return inputSpecs(floatKind(o.precision).dtype, obsSize, o.sampling === 'inputs');
 }
+
+/** Doc string of a Q graph's noise_u input. */
+export const Q_NOISE_U_DOC = 'Uniform noise on [0, 1), one per row, for the epsilon-greedy action_sampled.';
 
 /** The metadata sampling entry of a Q graph (undefined for sampling "none"). */
 export function qSamplingSpec(o: ResolvedQOptions, grid: boolean): SamplingSpec | undefined {

@@ -15,6 +15,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { FAMILY, type ModelFamily } from '../../contract/families.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, CONFIG_FILE, WEIGHTS_FILE, need, openCheckpoint, positiveInt, tensorReader } from '../checkpoint-files.js';
 import { sha256Hex, writeFileAtomic } from '../io.js';
 import { encodeSafetensors, type NamedTensor } from '../safetensors.js';
@@ -45,12 +46,12 @@ interface CommonConfig extends ActorCheckpointInfo {
 }
 
 export interface MixtureActorConfig extends CommonConfig {
-  model_family: 'mixture-actor';
+  model_family: typeof FAMILY.mixtureActor;
   head: { K: number; A: number; weights: MixtureWeights; log_std_min: number; log_std_max: number };
 }
 
 export interface GamidActorConfig extends CommonConfig {
-  model_family: 'gamid-actor';
+  model_family: typeof FAMILY.gamidActor;
   N: number;
   exploration_std: number;
   epsilon: number;
@@ -65,7 +66,7 @@ function mlpTensors(prefix: string, p: MlpParams, out: Record<string, NamedTenso
 
 function writeCheckpoint(
   dir: string,
-  family: string,
+  family: ModelFamily,
   networks: Record<string, MlpParams>,
   common: { obsOffset: Float64Array; obsScale: Float64Array; actionLow: Float64Array; actionHigh: Float64Array },
   extra: Record<string, unknown>,
@@ -106,7 +107,7 @@ export function saveMixtureActorCheckpoint(dir: string, actor: MixtureActorParam
   const h = actor.head;
   return writeCheckpoint(
     dir,
-    'mixture-actor',
+    FAMILY.mixtureActor,
     { actor: actor.trunk, critic1: critics[0], critic2: critics[1] },
     actor,
     { head: { K: h.K, A: h.A, weights: h.weights, log_std_min: h.logStdMin, log_std_max: h.logStdMax } },
@@ -122,10 +123,10 @@ export function saveGamidActorCheckpoint(dir: string, actor: GamidActorParams, c
   actor.actors.forEach((a, i) => (nets[`actor${i}`] = a));
   nets['critic1'] = critics[0];
   nets['critic2'] = critics[1];
-  return writeCheckpoint(dir, 'gamid-actor', nets, actor, { N: actor.actors.length, exploration_std: actor.explorationStd, epsilon: actor.epsilon }, actor.actors.length * mlpParameterCount(actor.actors[0]!.layers), info);
+  return writeCheckpoint(dir, FAMILY.gamidActor, nets, actor, { N: actor.actors.length, exploration_std: actor.explorationStd, epsilon: actor.epsilon }, actor.actors.length * mlpParameterCount(actor.actors[0]!.layers), info);
 }
 
-function loadCommon(dir: string, family: string) {
+function loadCommon(dir: string, family: ModelFamily) {
   const files = openCheckpoint(dir, family);
   const { cfgPath } = files;
   const config = files.config as unknown as CommonConfig;
@@ -172,7 +173,7 @@ export interface MixtureActorCheckpoint {
 }
 
 export function loadMixtureActorCheckpoint(dir: string): MixtureActorCheckpoint {
-  const { files, config: c, take, mlp, critics } = loadCommon(dir, 'mixture-actor');
+  const { files, config: c, take, mlp, critics } = loadCommon(dir, FAMILY.mixtureActor);
   const config = c as MixtureActorConfig;
   const h = config.head;
   need(h && typeof h === 'object', `checkpoint: ${files.cfgPath} field "head" is ${JSON.stringify(h)}; expected {K, A, weights, log_std_min, log_std_max}.`);
@@ -196,7 +197,7 @@ export interface GamidActorCheckpoint {
 }
 
 export function loadGamidActorCheckpoint(dir: string): GamidActorCheckpoint {
-  const { files, config: c, take, mlp, critics } = loadCommon(dir, 'gamid-actor');
+  const { files, config: c, take, mlp, critics } = loadCommon(dir, FAMILY.gamidActor);
   const config = c as GamidActorConfig;
   need(positiveInt(config.N), `checkpoint: ${files.cfgPath} field "N" is ${JSON.stringify(config.N)}; expected a positive integer.`);
   const actors = Array.from({ length: config.N }, (_, i) => mlp(`actor${i}`));

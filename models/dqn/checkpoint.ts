@@ -13,6 +13,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { FAMILY } from '../../contract/families.js';
 import type { SpaceJson } from '../gmmqf/checkpoint.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, CONFIG_FILE, WEIGHTS_FILE, need, openCheckpoint, positiveInt, tensorReader } from '../checkpoint-files.js';
 import { sha256Hex, writeFileAtomic } from '../io.js';
@@ -25,7 +26,7 @@ export { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, CONFIG_FILE, WEIGHTS_FILE
 export interface DqnConfig {
   format: typeof CHECKPOINT_FORMAT;
   format_version: number;
-  model_family: 'dqn';
+  model_family: typeof FAMILY.dqn;
   /** [D, hidden…, A] */
   layers: number[];
   D: number;
@@ -75,12 +76,12 @@ export function saveDqnCheckpoint(dir: string, params: DqnParams, info: DqnCheck
     const size = grid.shape.reduce((a, b) => a * b, 1);
     tensors['action_grid'] = { dtype: 'F64', shape: [A, size], data: Float64Array.from(grid.values) };
   }
-  const bytes = encodeSafetensors(tensors, { format: CHECKPOINT_FORMAT, model_family: 'dqn' });
+  const bytes = encodeSafetensors(tensors, { format: CHECKPOINT_FORMAT, model_family: FAMILY.dqn });
   const sha = sha256Hex(bytes);
   const config: DqnConfig = {
     format: CHECKPOINT_FORMAT,
     format_version: CHECKPOINT_FORMAT_VERSION,
-    model_family: 'dqn',
+    model_family: FAMILY.dqn,
     layers: [...layers],
     D,
     A,
@@ -109,7 +110,7 @@ function finiteArray(v: unknown, len: number): v is number[] {
 
 /** Loads and validates a DQN checkpoint directory. */
 export function loadDqnCheckpoint(dir: string): DqnCheckpoint {
-  const files = openCheckpoint(dir, 'dqn');
+  const files = openCheckpoint(dir, FAMILY.dqn);
   const { cfgPath, wPath, sha256: sha } = files;
   const config = files.config as unknown as DqnConfig;
   const layers = config.layers as unknown;

@@ -19,6 +19,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SpdError, ValueError, describeValue } from '../../contract/errors.js';
+import { FAMILY } from '../../contract/families.js';
 import { choleskyOrNull, asymmetry } from '../linalg/cholesky.js';
 import { encodeSafetensors, type NamedTensor } from '../safetensors.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, CONFIG_FILE, WEIGHTS_FILE, need, openCheckpoint, positiveInt, tensorReader } from '../checkpoint-files.js';
@@ -41,7 +42,7 @@ export interface SpaceJson {
 export interface GmmQfConfig {
   format: typeof CHECKPOINT_FORMAT;
   format_version: number;
-  model_family: 'gmmqf';
+  model_family: typeof FAMILY.gmmqf;
   K: number;
   A: number;
   D: number;
@@ -179,12 +180,12 @@ export function saveGmmQfCheckpoint(
     tensors.weight_factors = { dtype: 'F64', shape: [factors.J, K, A], data: factors.values };
   }
   mkdirSync(dir, { recursive: true });
-  const bytes = encodeSafetensors(tensors, { format: CHECKPOINT_FORMAT, model_family: 'gmmqf' });
+  const bytes = encodeSafetensors(tensors, { format: CHECKPOINT_FORMAT, model_family: FAMILY.gmmqf });
   const sha = sha256Hex(bytes);
   const config: GmmQfConfig = {
     format: CHECKPOINT_FORMAT,
     format_version: CHECKPOINT_FORMAT_VERSION,
-    model_family: 'gmmqf',
+    model_family: FAMILY.gmmqf,
     K,
     A,
     D,
@@ -214,7 +215,7 @@ export function saveGmmQfCheckpoint(
 
 /** Loads and validates a checkpoint directory. */
 export function loadGmmQfCheckpoint(dir: string): GmmQfCheckpoint {
-  const files = openCheckpoint(dir, 'gmmqf');
+  const files = openCheckpoint(dir, FAMILY.gmmqf);
   const { cfgPath, wPath, tensors, sha256: sha } = files;
   const config = files.config as unknown as GmmQfConfig;
   for (const f of ['K', 'A', 'D'] as const) {

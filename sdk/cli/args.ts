@@ -107,3 +107,30 @@ export function parseHidden(command: string, spec: string, opts: { allowEmpty?: 
   }
   return widths;
 }
+
+/** The string value of flag `name`, or undefined. */
+export function stringFlag(flags: ParsedFlags, name: string): string | undefined {
+  const v = flags[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** The value of the required string flag `name` (ValueError with an example otherwise). */
+export function requireFlag(command: string, flags: ParsedFlags, name: string, example: string): string {
+  const v = stringFlag(flags, name);
+  if (!v) throw new ValueError(`gmmrl ${command}: --${name} is required, e.g. ${example}.`);
+  return v;
+}
+
+/** Positional argument `index` (ValueError naming `what` and the usage otherwise). */
+export function requirePositional(command: string, positionals: string[], index: number, what: string, example: string): string {
+  const v = positionals[index];
+  if (!v) throw new ValueError(`gmmrl ${command}: missing ${what}. Usage: ${example}.`);
+  return v;
+}
+
+/** Refuses more than `max` positional arguments. */
+export function checkPositionals(command: string, positionals: string[], max: number): void {
+  if (positionals.length > max) {
+    throw new ValueError(`gmmrl ${command}: unexpected argument ${JSON.stringify(positionals[max])}. See 'gmmrl ${command} --help'.`);
+  }
+}

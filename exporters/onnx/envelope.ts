@@ -1,0 +1,139 @@
+/**
+ * What every gmmrl exporter writes the same way, around the family's own graph:
+ *
+ *   metadata   `metadataEnvelope`: the GmmrlMetadataV1 object — schema version, family, producer,
+ *              environment and observation space first, then the family's own fields (in the
+ *              family's order), then the provenance (source checkpoint SHA-256, training record);
+ *              `precisionField` and `normalizationSpec` are the fields every family writes alike.
+ *   preamble   `beginGraph`: the GraphBuilder (named after the family, which also prefixes every
+ *              node) with its input "obs" [N, D] and, when the noise comes through the inputs, the
+ *              noise inputs; `finishModel`: the model header (IR version, opset, producer, doc
+ *              string, the three gmmrl metadata_props entries) and the serialised bytes.
+ *
+ * Key order matters: the metadata JSON is written in insertion order, and the exported bytes of a
+ * model are pinned (spec/golden), so each family passes its fields in the order it always wrote them.
+ */
+import { GMMRL_VERSION } from '../../models/version.js';
+import type { ModelFamily } from '../../contract/families.js';
+import {
+  IO,
+  METADATA_SCHEMA_VERSION,
+  NORMALIZATION_FORMULA,
+  type GmmrlMetadataV1,
+  type NormalizationSpec,
+  type Precision,
+  type TensorDtype,
+  type TensorSpec,
+} from '../../contract/metadata.js';
+import { GraphBuilder, type Dim } from './graph.js';
+import { EXPORT_IR_VERSION, EXPORT_OPSET_VERSION, type FloatKind } from './subgraphs.js';
+
+/** The export metadata every family takes: the environment, and the provenance passed through. */
+export interface EnvelopeMeta {
+  envId: string;
+  observationSpace: { shape: number[]; low: number[]; high: number[] };
+  /** SHA-256 (hex) of the checkpoint the parameters came from. */
+  sourceCheckpointSha256?: string;
+  /** algorithm, steps, seed, backend, … passed through into the metadata (non-finite numbers → null). */
+  training?: Record<string, unknown>;
+}
+
+/** The fields of GmmrlMetadataV1 that the family supplies (everything but the envelope's). */
+export type FamilyMetadataFields = Omit<
+  GmmrlMetadataV1,
+  'schema_version' | 'family' | 'producer' | 'producer_version' | 'env_id' | 'observation_space' | 'source_checkpoint_sha256' | 'training'
+>;
+
+/**
+ * The gmmrl metadata of an export of `family`: the envelope's header fields, then `fields` in their
+ * own order, then source_checkpoint_sha256 and training when `meta` has them.
+ */
+export function metadataEnvelope(family: ModelFamily, meta: EnvelopeMeta, fields: FamilyMetadataFields): GmmrlMetadataV1 {
+  return {
+    schema_version: METADATA_SCHEMA_VERSION,
+    family,
+    producer: 'gmmrl',
+    producer_version: GMMRL_VERSION,
+    env_id: meta.envId,
+    observation_space: { shape: [...meta.observationSpace.shape], low: [...meta.observationSpace.low], high: [...meta.observationSpace.high] },
+    ...fields,
+    ...(meta.sourceCheckpointSha256 !== undefined ? { source_checkpoint_sha256: meta.sourceCheckpointSha256 } : {}),
+    ...(meta.training !== undefined ? { training: meta.training } : {}),
+  };
+}
+
+/** The metadata `precision` entry: written for float64 only (absent means float32). */
+export function precisionField(precision: Precision): { precision?: 'float64' } {
+  return precision === 'float64' ? { precision: 'float64' } : {};
+}
+
+/** The metadata `normalization`: offset and scale exactly as the graph stores them (rounded to F). */
+export function normalizationSpec(offset: ArrayLike<number>, scale: ArrayLike<number>, fk: FloatKind, formula: string = NORMALIZATION_FORMULA): NormalizationSpec {
+  return { offset: Array.from(offset, fk.round), scale: Array.from(scale, fk.round), formula };
+}
+
+/**
+ * The metadata `inputs`: obs [N, obsSize] F; when the noise comes through the inputs also
+ * noise_u [N] F and, for an actor (`noiseEpsSize` = A), noise_eps [N, A] F.
+ */
+export function inputSpecs(dtype: TensorDtype, obsSize: number, noiseInputs: boolean, noiseEpsSize?: number): TensorSpec[] {
+  const inputs: TensorSpec[] = [{ name: IO.obs, dtype, shape: ['N', obsSize] }];
+  if (noiseInputs) {
+    inputs.push({ name: IO.noiseU, dtype, shape: ['N'] });
+    if (noiseEpsSize !== undefined) inputs.push({ name: IO.noiseEps, dtype, shape: ['N', noiseEpsSize] });
+  }
+  return inputs;
+}
+
+/** A noise input of the graph: its shape and doc string. */
+export interface NoiseInputDoc {
+  shape: Dim[];
+  doc: string;
+}
+
+/** The graph's builder and the names of its inputs. */
+export interface GraphStart {
+  g: GraphBuilder;
+  obs: string;
+  /** noise_u, when the graph has noise inputs. */
+  noiseU?: string;
+  /** noise_eps, when the graph has noise inputs and the family takes it (the actors). */
+  noiseEps?: string;
+}
+
+/**
+ * Starts the graph of `family`: a GraphBuilder named `family` with doc string `graphDoc`, the input
+ * "obs" [N, obsSize] F, and — when `noise` is given (sampling "inputs") — noise_u [N] F and, with
+ * `noise.eps`, noise_eps.
+ */
+export function beginGraph(
+  family: ModelFamily,
+  graphDoc: string,
+  fk: FloatKind,
+  obsSize: number,
+  noise?: { u: string; eps?: NoiseInputDoc },
+): GraphStart {
+  const g = new GraphBuilder(family, graphDoc);
+  const obs = g.input(IO.obs, fk.F, ['N', obsSize], `Raw observations, one row per batch entry (N rows of ${obsSize}).`);
+  if (!noise) return { g, obs };
+  const noiseU = g.input(IO.noiseU, fk.F, ['N'], noise.u);
+  if (!noise.eps) return { g, obs, noiseU };
+  const noiseEps = g.input(IO.noiseEps, fk.F, noise.eps.shape, noise.eps.doc);
+  return { g, obs, noiseU, noiseEps };
+}
+
+/**
+ * Serialises the model: IR version 8, opset 17, producer gmmrl at this version, the model doc
+ * string, and the metadata_props (from `metadataToProps`, computed before the graph was built so
+ * that invalid input is reported before any graph error).
+ */
+export function finishModel(g: GraphBuilder, docString: string, metadataProps: { key: string; value: string }[]): Uint8Array {
+  return g.build({
+    irVersion: EXPORT_IR_VERSION,
+    opsetVersion: EXPORT_OPSET_VERSION,
+    producerName: 'gmmrl',
+    producerVersion: GMMRL_VERSION,
+    docString,
+    metadataProps,
+  });
+}

@@ -71,7 +71,7 @@ export { hadamardProduct, factorGradients, factorPenalty, balancedFactors, type 
 export { OnlineBellmanKernel, type KernelParams } from '../models/gmmqf/online-loss.js';
 export { nonzeroFraction, liveComponents, pruneComponents } from '../models/gmmqf/sparsity.js';
 export { qValues as gmmQfQValues, precisionFactors } from '../models/gmmqf/reference.js';
-export { qValuesTf as gmmQfQValuesTf } from '../models/gmmqf/tf.js';
+export { BellmanBatch, qValuesTf as gmmQfQValuesTf, type GmmQfGradients } from '../models/gmmqf/tf.js';
 export {
   saveGmmQfCheckpoint,
   loadGmmQfCheckpoint,

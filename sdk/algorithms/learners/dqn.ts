@@ -14,6 +14,8 @@ import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../../../contract/errors.js';
 import { checkDqnParams, type DqnParams } from '../../../models/dqn/params.js';
 import type { DqnBatch } from '../../../models/dqn/reference.js';
+import { TfMlp } from '../../../models/actor-critic/tf-mlp.js';
+import { makeAdam } from './tf-adam.js';
 
 export interface DqnLearnerOptions {
   /** Discount γ in [0, 1). */
@@ -32,11 +34,6 @@ export interface DqnLearnerOptions {
   adamEpsilon?: number;
 }
 
-interface Net {
-  W: tf.Variable[];
-  b: tf.Variable[];
-}
-
 /** Loss, gradients (float64 copies of the float32 values) and the global gradient norm before clipping. */
 export interface DqnGradients {
   loss: number;
@@ -44,20 +41,6 @@ export interface DqnGradients {
   biases: Float64Array[];
   /** ‖g‖₂ over every parameter, before clipping. */
   norm: number;
-}
-
-function makeNet(p: DqnParams, trainable: boolean): Net {
-  const L = p.layers.length - 1;
-  const W: tf.Variable[] = [];
-  const b: tf.Variable[] = [];
-  // inside tidy, so the initial-value tensors are released (tidy never disposes variables)
-  tf.tidy(() => {
-    for (let l = 0; l < L; l++) {
-      W.push(tf.variable(tf.tensor2d(Float32Array.from(p.weights[l]!), [p.layers[l]!, p.layers[l + 1]!]), trainable));
-      b.push(tf.variable(tf.tensor1d(Float32Array.from(p.biases[l]!)), trainable));
-    }
-  });
-  return { W, b };
 }
 
 /**
@@ -70,8 +53,8 @@ export class DqnLearner {
   readonly A: number;
   private readonly offset: tf.Tensor1D;
   private readonly scale: tf.Tensor1D;
-  private readonly online: Net;
-  private readonly target: Net;
+  private readonly online: TfMlp;
+  private readonly target: TfMlp;
   private readonly optimizer: tf.AdamOptimizer;
   private readonly lossSum: tf.Variable;
   private updatesSinceRead = 0;
@@ -97,9 +80,9 @@ export class DqnLearner {
     this.template = init;
     this.offset = tf.keep(tf.tensor1d(Float32Array.from(init.obsOffset)));
     this.scale = tf.keep(tf.tensor1d(Float32Array.from(init.obsScale)));
-    this.online = makeNet(init, true);
-    this.target = makeNet(targetInit, false);
-    this.optimizer = tf.train.adam(opts.learningRate, opts.adamBeta1 ?? 0.9, opts.adamBeta2 ?? 0.999, opts.adamEpsilon ?? 1e-8);
+    this.online = new TfMlp(init, true, 'DqnLearner online network');
+    this.target = new TfMlp(targetInit, false, 'DqnLearner target network');
+    this.optimizer = makeAdam({ learningRate: opts.learningRate, beta1: opts.adamBeta1, beta2: opts.adamBeta2, epsilon: opts.adamEpsilon });
     this.lossSum = tf.tidy(() => tf.variable(tf.scalar(0), false));
   }
 
@@ -108,15 +91,9 @@ export class DqnLearner {
     return this.totalUpdates;
   }
 
-  /** Normalization + MLP (must run inside tf.tidy). */
-  private forward(net: Net, obs: tf.Tensor2D): tf.Tensor2D {
-    const L = net.W.length;
-    let x = tf.div(tf.sub(obs, this.offset), this.scale) as tf.Tensor2D;
-    for (let l = 0; l < L; l++) {
-      const y = tf.add(tf.matMul(x, net.W[l]!), net.b[l]!) as tf.Tensor2D;
-      x = l < L - 1 ? tf.relu(y) : y;
-    }
-    return x;
+  /** Normalization + the MLP in the graph's op order (must run inside tf.tidy). */
+  private forward(net: TfMlp, obs: tf.Tensor2D): tf.Tensor2D {
+    return net.forwardGraph(tf.div(tf.sub(obs, this.offset), this.scale) as tf.Tensor2D);
   }
 
   /** Q values of the online network [N, A] for raw observations [N, D] (reads back: for acting). */
@@ -159,7 +136,7 @@ export class DqnLearner {
   }
 
   private vars(): tf.Variable[] {
-    return [...this.online.W, ...this.online.b];
+    return this.online.vars();
   }
 
   /** Gradients clipped to the global norm gradClip. Inside tidy. Returns the clipped map and the norm. */
@@ -214,19 +191,13 @@ export class DqnLearner {
 
   /** Hard target update: target ← online. */
   syncTarget(): void {
-    tf.tidy(() => {
-      this.online.W.forEach((v, l) => this.target.W[l]!.assign(v.clone()));
-      this.online.b.forEach((v, l) => this.target.b[l]!.assign(v.clone()));
-    });
+    this.target.copyFrom(this.online);
   }
 
   /** The online (default) or target network's parameters as float64 (reads back). */
   params(which: 'online' | 'target' = 'online'): DqnParams {
-    const net = which === 'online' ? this.online : this.target;
     return {
-      layers: [...this.layers],
-      weights: net.W.map((v) => Float64Array.from(v.dataSync())),
-      biases: net.b.map((v) => Float64Array.from(v.dataSync())),
+      ...(which === 'online' ? this.online : this.target).params(),
       obsOffset: this.template.obsOffset.slice(),
       obsScale: this.template.obsScale.slice(),
       ...(this.template.actionGrid ? { actionGrid: this.template.actionGrid } : {}),
@@ -235,7 +206,9 @@ export class DqnLearner {
 
   /** Frees every tensor and variable (networks, Adam state, constants). */
   dispose(): void {
-    tf.dispose([...this.online.W, ...this.online.b, ...this.target.W, ...this.target.b, this.lossSum, this.offset, this.scale]);
+    this.online.dispose();
+    this.target.dispose();
+    tf.dispose([this.lossSum, this.offset, this.scale]);
     this.optimizer.dispose();
   }
 }

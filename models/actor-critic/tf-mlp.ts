@@ -176,7 +176,7 @@ export class TfMlp {
 export function withoutGradient<T extends tf.Tensor>(fn: (x: tf.Tensor) => T, x: tf.Tensor): T {
   const f = tf.customGrad((xx, save) => {
     void save;
-    return { value: fn(xx as tf.Tensor), gradFunc: (dy: tf.Tensor) => [tf.zerosLike(xx as tf.Tensor)] };
+    return { value: fn(xx as tf.Tensor), gradFunc: (_dy: tf.Tensor) => [tf.zerosLike(xx as tf.Tensor)] };
   });
   return f(x) as T;
 }

@@ -16,7 +16,6 @@ import {
   offPolicyTrainingRecord,
   runOffPolicy,
   validateOffPolicyConfig,
-  type NormalizedBatch,
   type ObsNormalization,
   type OffPolicyAgent,
   type OffPolicyConfig,

@@ -133,7 +133,7 @@ export const SGMMQF_DEFAULTS: SgmmqfTrainConfig = {
 export interface SgmmqfLogRow {
   env_steps: number;
   epsilon: number;
-  /** Mean mini-batch Bellman loss (without the penalty) since the previous row. */
+  /** Mean mini-batch loss since the previous row: the Bellman loss plus the factor penalty ρ Σ_j ‖Υ_j‖²_F. */
   loss: number;
   eval_return_mean: number;
   eval_return_std: number;

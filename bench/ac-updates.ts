@@ -18,12 +18,19 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from '../sdk/cli/args.js';
-import { selectBackend, type BackendName } from '../sdk/backend.js';
-import { Rng } from '../sdk/util/rng.js';
-import { SAC_DEFAULTS, SacLearner, initSacNetworks, type SacConfig } from '../sdk/algorithms/sac.js';
-import { GAMID_DEFAULTS, GamidLearner } from '../sdk/algorithms/gamid.js';
-import { initDeterministicNetworks } from '../sdk/algorithms/td3.js';
-import type { NormalizedBatch } from '../sdk/algorithms/actor-critic.js';
+import {
+  GAMID_DEFAULTS,
+  GamidLearner,
+  Rng,
+  SAC_DEFAULTS,
+  SacLearner,
+  initDeterministicNetworks,
+  initSacNetworks,
+  selectBackend,
+  type BackendName,
+  type NormalizedBatch,
+  type SacConfig,
+} from 'gmmrl';
 
 export const FLAGS = {
   'ac-updates': { type: 'int' as const, help: 'timed updates per configuration on wasm (cpu: a tenth)', default: 20 },

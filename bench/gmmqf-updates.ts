@@ -7,10 +7,10 @@
  *                                    [--reps=5] [--out=DIR]
  *
  * 1. One S-GMM-QF update (K = 50, D = 4, A = 3, T = 64, J = 3; replay buffer of 10 000 random
- *    transitions), exactly the sequence of `trainSgmmqf`'s `// learn` block (sdk/algorithms/sgmmqf.ts):
- *    sampleIndices(includeNewest) + gather, targets r + γ(1 − terminated)·max_a Q(s′, a) with
- *    `kernel.maxQ`, `kernel.lossAndGradients` (+ factorPenalty), factorGradients + Adam on the
- *    factors + hadamardProduct + Adam on the means, SpdAdam on the covariances, precisionFactors.
+ *    transitions) by the learner `trainSgmmqf` runs, `SgmmqfLearner` (sdk/algorithms/learners/sgmmqf.ts,
+ *    imported through `gmmrl`): its phases sample (includeNewest) + gather, targets
+ *    r + γ(1 − terminated)·max_a Q(s′, a), loss + gradients (+ factor penalty), Adam on the factors
+ *    and means, SpdAdam on the covariances, precision factors.
  *    Warm-up, then `--updates` timed updates (mean and p50 µs); then as many again with a timestamp
  *    between the parts, so the table shows where the time goes. The same with SpdAdamReference
  *    in place of SpdAdam (before/after of the fused covariance step).
@@ -29,11 +29,13 @@
  *    the fused kernels' small dot products), and tf.matMul on 256² and 512² float32 on each
  *    available tfjs backend. Per formulation: time, FLOPs, achieved GFLOP/s, and time ÷ (FLOPs / JS
  *    speed), "× its arithmetic at this machine's plain-JS speed" (1 = as fast as the JS matmul runs).
- * 4. One batch GMM-QF Armijo iteration (K = 32, D = 4, A = 2; N = 20 000 and N = 2 000 transitions)
- *    as `trainGmmQf` runs it (sdk/algorithms/gmmqf.ts), BellmanBatch construction excluded: one
- *    `batch.gradients`, the affine-invariant Riemannian gradient and its norm, and an `armijoSearch`
- *    forced to exactly 3 trial evaluations (the first two report Infinity after doing all the work;
- *    each trial retracts every covariance, inverts them and calls `batch.loss`), on each backend.
+ * 4. One batch GMM-QF Armijo iteration (K = 32, D = 4, A = 2; N = 20 000 and N = 2 000 transitions):
+ *    `armijoStep` (sdk/algorithms/learners/gmmqf.ts, imported through `gmmrl`), the gradient step
+ *    `trainGmmQf`'s policy evaluation runs, BellmanBatch construction excluded: one
+ *    `batch.gradients`, the affine-invariant Riemannian gradient and its norm, and the Armijo
+ *    search forced through the step's probe to exactly 3 trial evaluations (the first two report
+ *    Infinity after doing all the work; each trial retracts every covariance, inverts them and calls
+ *    `batch.loss`), on each backend. The probe also collects the parts' times.
  *
  * FLOP model (`sgmmqfUpdateFlops`, `naiveTfUpdateFlops`, `armijoIterationFlops`; every formula is
  * in the function's comments). Conventions: +, −, ×, ÷, √, exp, expm1, pow and max each count 1
@@ -64,21 +66,28 @@ import { arch, cpus, loadavg, platform, release } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../sdk/backend.js';
+import {
+  BellmanBatch,
+  GMMRL_VERSION,
+  ReplayBuffer,
+  Rng,
+  SgmmqfLearner,
+  SpdAdam,
+  SpdAdamReference,
+  ValueError,
+  armijoStep,
+  factorGradients,
+  precisions,
+  selectBackend,
+  type ArmijoStepProbe,
+  type ArmijoStepTimes,
+  type GmmQfStepParams,
+  type TransitionBatch,
+} from 'gmmrl';
 import { parseArgs, type FlagSpecs } from '../sdk/cli/args.js';
-import { ReplayBuffer, type TransitionBatch } from '../sdk/replay.js';
-import { Rng } from '../sdk/util/rng.js';
-import { Adam, SpdAdam, SpdAdamReference } from '../sdk/optim/radam.js';
-import { armijoSearch, inner, riemannianGradient, tryRetract } from '../sdk/optim/spd.js';
-import { OnlineBellmanKernel, type KernelParams } from '../models/gmmqf/online-loss.js';
-import { factorGradients, factorPenalty, hadamardProduct, type HadamardFactors } from '../models/gmmqf/hadamard.js';
-import { precisionFactors } from '../models/gmmqf/reference.js';
-import { BellmanBatch } from '../models/gmmqf/tf.js';
 import { cholesky, invertLower, invertSpd } from '../models/linalg/cholesky.js';
 import { congruence, symPart } from '../models/linalg/dense.js';
 import { eigSym, type JacobiStats } from '../models/linalg/eig.js';
-import { GMMRL_VERSION } from '../models/version.js';
-import { SpdError, ValueError } from '../contract/errors.js';
 
 // ---------------------------------------------------------------------------------------------
 // Sizes and hyperparameters (the S-GMM-QF defaults of sdk/algorithms/sgmmqf.ts)
@@ -426,29 +435,15 @@ function randomBuffer(seed: number, size: number, D: number, A: number): ReplayB
   return buf;
 }
 
-interface CovOptimizer {
-  step(covs: Float64Array, egrad: ArrayLike<number>): void;
-}
-
-/** One S-GMM-QF update exactly as trainSgmmqf's `// learn` block runs it, split into its parts. */
-class FusedUpdate {
+/**
+ * The real S-GMM-QF update (`SgmmqfLearner`, the learner trainSgmmqf runs) on the bench's buffer and
+ * state, with its phases exposed for timing.
+ */
+class SgmmqfRun {
   readonly rng: Rng;
-  readonly idx: Int32Array<ArrayBuffer>;
-  readonly actions: Int32Array;
-  readonly targetValues: Float64Array;
-  readonly nextMax: Float64Array;
-  batch: TransitionBatch;
-  readonly kernel: OnlineBellmanKernel;
-  readonly kp: KernelParams & { precisionFactors: Float64Array };
-  readonly fac: HadamardFactors;
-  readonly weights: Float64Array;
-  readonly adamMeans: Adam;
-  readonly adamFactors: Adam;
-  readonly adamCovs: CovOptimizer;
-  readonly gFactors: Float64Array;
-  readonly state: SgmmqfState;
+  readonly learner: SgmmqfLearner;
+  private readonly spd: SpdAdam | null;
   lossSum = 0;
-  census: JacobiCount | null = null;
 
   constructor(
     readonly s: SgmmqfShape,
@@ -458,76 +453,35 @@ class FusedUpdate {
     seed: number,
   ) {
     const { K, D, A, T, J } = s;
-    this.state = cloneState(state);
+    const st = cloneState(state);
     this.rng = new Rng(seed);
-    this.idx = new Int32Array(T);
-    this.actions = new Int32Array(T);
-    this.targetValues = new Float64Array(T);
-    this.nextMax = new Float64Array(T);
-    this.fac = { J, K, A, values: this.state.factors };
-    this.weights = hadamardProduct(this.fac);
-    this.kp = { means: this.state.means, weights: this.weights, precisionFactors: precisionFactors(this.state.covariances, K, D) };
-    this.kernel = new OnlineBellmanKernel(K, D, A, T);
-    this.adamMeans = new Adam(K * D, ADAM);
-    this.adamFactors = new Adam(J * K * A, ADAM);
-    this.adamCovs = covOptimizer === 'SpdAdam' ? new SpdAdam(K, D, ADAM) : new SpdAdamReference(K, D, ADAM);
-    this.gFactors = new Float64Array(J * K * A);
-    this.batch = buffer.gather(buffer.sampleIndices(T, this.rng));
+    this.spd = covOptimizer === 'SpdAdam' ? new SpdAdam(K, D, ADAM) : null;
+    this.learner = new SgmmqfLearner(
+      { means: st.means, covariances: st.covariances, factors: { J, K, A, values: st.factors } },
+      { batchSize: T, gamma: GAMMA, rho: RHO, lrMeans: ADAM.lr, lrCovariances: ADAM.lr, lrFactors: ADAM.lr, beta1: ADAM.beta1, beta2: ADAM.beta2, adamEps: ADAM.eps, targetUpdate: 0 },
+      this.spd ?? new SpdAdamReference(K, D, ADAM),
+    );
   }
 
-  sample(): void {
-    this.buffer.sampleIndices(this.s.T, this.rng, { includeNewest: true }, this.idx);
-    this.batch = this.buffer.gather(this.idx, this.batch);
-  }
-
-  targets(): void {
-    const { T } = this.s;
-    const b = this.batch;
-    this.kernel.maxQ(this.kp, b.nextObs, T, this.nextMax);
-    for (let t = 0; t < T; t++) {
-      this.actions[t] = b.actions[t]!;
-      this.targetValues[t] = b.rewards[t]! + (b.terminated[t] ? 0 : GAMMA * this.nextMax[t]!);
-    }
-  }
-
-  lossGradients(): void {
-    const loss = this.kernel.lossAndGradients(this.kp, this.batch.obs, this.actions, this.targetValues);
-    this.lossSum += loss + factorPenalty(this.fac, RHO);
-  }
-
-  optimizer(): void {
-    factorGradients(this.fac, this.kernel.grads.weights, RHO, this.gFactors);
-    this.adamFactors.step(this.state.factors, this.gFactors);
-    hadamardProduct(this.fac, this.weights);
-    this.adamMeans.step(this.state.means, this.kernel.grads.means);
-  }
-
-  covariances(): void {
-    if (this.adamCovs instanceof SpdAdam) this.adamCovs.jacobiStats = this.census; // counted inside the real step
-    this.adamCovs.step(this.state.covariances, this.kernel.grads.covariances);
-  }
-
-  precision(): void {
-    this.kp.precisionFactors = precisionFactors(this.state.covariances, this.s.K, this.s.D);
+  /** Counts SpdAdam's Jacobi work into `census` (null: stop counting); SpdAdam counts inside its real step. */
+  setCensus(census: JacobiCount | null): void {
+    if (this.spd) this.spd.jacobiStats = census;
   }
 
   update(): void {
-    this.sample();
-    this.targets();
-    this.lossGradients();
-    this.optimizer();
-    this.covariances();
-    this.precision();
+    this.lossSum += this.learner.update(this.buffer, this.rng);
   }
 
+  /** The learner's phases in `update`'s order. */
   parts(): readonly (readonly [string, () => void])[] {
+    const L = this.learner;
     return [
-      ['sample + gather', () => this.sample()],
-      ['targets (maxQ on s′)', () => this.targets()],
-      ['loss + gradients', () => this.lossGradients()],
-      ['factors + means (Adam)', () => this.optimizer()],
-      ['covariances (SPD Adam)', () => this.covariances()],
-      ['precision factors', () => this.precision()],
+      ['sample + gather', () => L.sample(this.buffer, this.rng)],
+      ['targets (maxQ on s′)', () => L.computeTargets()],
+      ['loss + gradients', () => void (this.lossSum += L.lossAndGradients())],
+      ['factors + means (Adam)', () => L.stepFactorsAndMeans()],
+      ['covariances (SPD Adam)', () => L.stepCovariances()],
+      ['precision factors', () => L.refreshPrecisions()],
     ];
   }
 }
@@ -584,7 +538,7 @@ let variableSerial = 0;
 class NaiveTfUpdate {
   readonly rng: Rng;
   readonly idx: Int32Array<ArrayBuffer>;
-  batch: TransitionBatch;
+  batch: TransitionBatch | undefined;
   readonly z: Float32Array;
   readonly zNext: Float32Array;
   readonly acts: Int32Array;
@@ -636,7 +590,6 @@ class NaiveTfUpdate {
     this.gC = new Float64Array(K * D * D);
     this.s1 = new Float64Array(D * D);
     this.s2 = new Float64Array(D * D);
-    this.batch = buffer.gather(buffer.sampleIndices(T, this.rng));
   }
 
   dispose(): void {
@@ -886,16 +839,6 @@ function measureTfMatmul(backend: string, n: number, budgetMs: number): SpeedRow
 // ---------------------------------------------------------------------------------------------
 // Section 4: the batch Armijo iteration
 
-interface ArmijoParams {
-  means: Float64Array;
-  covariances: Float64Array;
-  weights: Float64Array;
-}
-
-function precisionsOf(covs: Float64Array, K: number, D: number): Float64Array {
-  return invertSpdStack(covs, K, D, new Float64Array(K * D * D));
-}
-
 interface ArmijoPartsMs {
   total: number;
   gradients: number;
@@ -904,8 +847,14 @@ interface ArmijoPartsMs {
   trialLoss: number;
 }
 
-class ArmijoIteration {
-  readonly params: ArmijoParams;
+/**
+ * The real batch GMM-QF gradient step (`armijoStep`, what trainGmmQf's policy evaluation runs) on a
+ * random batch, metric 'ai', with exactly ARMIJO_TRIALS trial losses: the probe turns the first
+ * ARMIJO_TRIALS − 1 losses into Infinity after all their work is done, and the search may shrink
+ * only ARMIJO_TRIALS − 1 times.
+ */
+class ArmijoStepRun {
+  readonly params: GmmQfStepParams;
   readonly batch: BellmanBatch;
   P: Float64Array;
   accepted = 0;
@@ -918,11 +867,13 @@ class ArmijoIteration {
     const actions = new Int32Array(N).map(() => rng.integer(A));
     const targets = new Float32Array(N).map(() => 1 + 0.5 * rng.normal());
     this.params = {
+      K,
+      D,
       means: new Float64Array(K * D).map(() => rng.normal()),
       covariances: randomSpdStack(rng, K, D),
       weights: new Float64Array(K * A).map(() => rng.normal()),
     };
-    this.P = precisionsOf(this.params.covariances, K, D);
+    this.P = precisions(this.params);
     this.batch = new BellmanBatch(K, D, A, z, actions, targets);
   }
 
@@ -930,89 +881,35 @@ class ArmijoIteration {
     this.batch.dispose();
   }
 
-  /** One iteration as trainGmmQf runs it (metric 'ai'), with exactly ARMIJO_TRIALS trial losses. */
+  /** One step; `census` counts the Jacobi work of the eigendecomposition inside each AI retraction. */
   run(census?: JacobiCount): ArmijoPartsMs {
-    const { K, D } = this.s;
-    const params = this.params;
-    const dd = D * D;
-    const t0 = performance.now();
-    const g = this.batch.gradients(params.means, this.P, params.weights);
-    const t1 = performance.now();
-    const rg = new Float64Array(K * dd);
-    let norm2 = 0;
-    for (let i = 0; i < g.means.length; i++) norm2 += g.means[i]! ** 2;
-    for (let i = 0; i < g.weights.length; i++) norm2 += g.weights[i]! ** 2;
-    for (let k = 0; k < K; k++) {
-      const C = params.covariances.subarray(k * dd, (k + 1) * dd);
-      const r = riemannianGradient('ai', C, g.covariances.subarray(k * dd, (k + 1) * dd), D);
-      rg.set(r, k * dd);
-      norm2 += inner('ai', C, r, r, D);
-    }
-    const t2 = performance.now();
-    if (!(norm2 > 0) || !Number.isFinite(norm2)) throw new Error(`bench: the Riemannian gradient norm² is ${norm2}`);
-    const trial: ArmijoParams = { means: params.means.slice(), covariances: params.covariances.slice(), weights: params.weights.slice() };
-    let trialP = this.P;
-    let hostMs = 0;
-    let lossMs = 0;
-    const apply = (t: number): number => {
-      const a = performance.now();
-      for (let i = 0; i < trial.means.length; i++) trial.means[i] = params.means[i]! - t * g.means[i]!;
-      for (let i = 0; i < trial.weights.length; i++) trial.weights[i] = params.weights[i]! - t * g.weights[i]!;
-      const dir = new Float64Array(dd);
-      for (let k = 0; k < K; k++) {
-        const off = k * dd;
-        for (let i = 0; i < dd; i++) dir[i] = -t * rg[off + i]!;
-        const C = params.covariances.subarray(off, off + dd);
-        if (census) {
-          // the eigSym inside the AI retraction runs on X = G⁻¹ ξ G⁻ᵀ, C = G Gᵀ
-          eigSym(congruence(invertLower(cholesky(C, D), D), symPart(dir, D), D), D, 0, census);
-        }
-        const next = tryRetract('ai', C, dir, D);
-        if (next === null) {
-          hostMs += performance.now() - a;
-          return Infinity;
-        }
-        trial.covariances.set(next, off);
-      }
-      try {
-        trialP = precisionsOf(trial.covariances, K, D);
-      } catch (err) {
-        hostMs += performance.now() - a;
-        if (err instanceof SpdError) return Infinity;
-        throw err;
-      }
-      const b = performance.now();
-      const loss = this.batch.loss(trial.means, trialP, trial.weights);
-      const c = performance.now();
-      this.lossEvals++;
-      hostMs += b - a;
-      lossMs += c - b;
-      return loss;
-    };
-    let n = 0;
-    const res = armijoSearch({
-      loss0: g.loss,
-      grad2: norm2,
-      tryStep: (t) => {
-        const loss = apply(t);
-        n++;
-        return n < ARMIJO_TRIALS ? Infinity : loss;
+    const { D } = this.s;
+    const times: ArmijoStepTimes = { gradients: 0, riemannian: 0, trialHost: 0, trialLoss: 0 };
+    const probe: ArmijoStepProbe = {
+      times,
+      trialLoss: (loss, trial) => {
+        if (Number.isFinite(loss)) this.lossEvals++;
+        return trial < ARMIJO_TRIALS - 1 ? Infinity : loss;
       },
-      t0: ARMIJO_STEP_LENGTH / Math.sqrt(norm2),
-      beta: ARMIJO_BETA,
-      c: ARMIJO_C,
-      maxHalvings: ARMIJO_TRIALS - 1,
-    });
+      // the eigSym inside the AI retraction runs on X = G⁻¹ ξ G⁻ᵀ, C = G Gᵀ
+      ...(census ? { beforeRetract: (C: Float64Array, step: Float64Array) => void eigSym(congruence(invertLower(cholesky(C, D), D), symPart(step, D), D), D, 0, census) } : {}),
+    };
+    const t0 = performance.now();
+    const res = armijoStep(
+      this.batch,
+      this.params,
+      this.P,
+      { metric: 'ai', firstStep: (grad2) => ARMIJO_STEP_LENGTH / Math.sqrt(grad2), beta: ARMIJO_BETA, c: ARMIJO_C, maxHalvings: ARMIJO_TRIALS - 1 },
+      probe,
+    );
+    const total = performance.now() - t0;
+    if (res.evaluations === 0) throw new Error('bench: the Riemannian gradient norm² is not a positive finite number; no search ran');
     if (res.evaluations !== ARMIJO_TRIALS) throw new Error(`bench: the Armijo search made ${res.evaluations} evaluations, expected ${ARMIJO_TRIALS}`);
     if (res.accepted) {
-      params.means.set(trial.means);
-      params.weights.set(trial.weights);
-      params.covariances.set(trial.covariances);
-      this.P = trialP;
+      this.P = res.precisions;
       this.accepted++;
     }
-    const t3 = performance.now();
-    return { total: t3 - t0, gradients: t1 - t0, riemannian: t2 - t1, trialHost: hostMs, trialLoss: lossMs };
+    return { total, ...times };
   }
 }
 
@@ -1312,14 +1209,14 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Gmmq
   let flops1: SgmmqfFlops | null = null;
   for (const optimizer of ['SpdAdam', 'SpdAdamReference'] as const) {
     progress(`fused update with ${optimizer}`);
-    const u = new FusedUpdate(s, buffer, state0, optimizer, 3);
+    const u = new SgmmqfRun(s, buffer, state0, optimizer, 3);
     for (let i = 0; i < warmup; i++) u.update();
     const total = summarize(timeLoop(updates, () => u.update()));
     const timed = timeParts(updates, u.parts());
     if (optimizer === 'SpdAdam') {
-      u.census = census;
+      u.setCensus(census);
       for (let i = 0; i < censusUpdates; i++) u.update();
-      u.census = null;
+      u.setCensus(null);
       flops1 = sgmmqfUpdateFlops(s, { rotations: census.rotations / censusUpdates, checks: census.checks / censusUpdates });
     }
     const f = flops1!;
@@ -1358,14 +1255,15 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Gmmq
     progress(`tfjs update on ${b.name}`);
     // gradient check against the fused kernel on the same batch
     const check = new NaiveTfUpdate(s, buffer, state0, 4);
-    const ref = new FusedUpdate(s, buffer, state0, 'SpdAdam', 4);
+    const refRun = new SgmmqfRun(s, buffer, state0, 'SpdAdam', 4); // the seed of `check`: the same batch
+    const ref = refRun.learner;
     let gradientCheck: NaiveBackendRun['gradientCheck'];
     try {
       const got = check.checkGradients();
-      ref.sample();
-      ref.targets();
-      const loss = ref.kernel.lossAndGradients(ref.kp, ref.batch.obs, ref.actions, ref.targetValues) + factorPenalty(ref.fac, RHO);
-      const refFactors = factorGradients(ref.fac, ref.kernel.grads.weights, RHO);
+      ref.sample(buffer, refRun.rng);
+      ref.computeTargets();
+      const loss = ref.lossAndGradients();
+      const refFactors = factorGradients(ref.factors, ref.kernel.grads.weights, RHO);
       gradientCheck = {
         loss: Math.abs(got.loss - loss) / Math.abs(loss),
         means: maxRelDiff(got.means, ref.kernel.grads.means),
@@ -1402,7 +1300,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Gmmq
     for (const N of ARMIJO_NS) {
       progress(`Armijo iteration on ${b.name}, N = ${N}`);
       const shape: ArmijoShape = { ...ARMIJO_SHAPE, N };
-      const it = new ArmijoIteration(shape, 5);
+      const it = new ArmijoStepRun(shape, 5);
       try {
         const jac = emptyCount();
         it.run(jac); // census pass (also the first warm-up)

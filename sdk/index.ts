@@ -32,6 +32,31 @@ export {
   type SgmmqfHooks,
 } from './algorithms/sgmmqf.js';
 export { ReplayBuffer, type TransitionBatch } from './replay.js';
+export { EpisodeCollector } from './episodes.js';
+export { BestTracker, evaluationSeed } from './algorithms/evaluation.js';
+export { formatSchedule, parseSchedule, scheduleValue, type LinearSchedule, type Schedule } from './algorithms/schedule.js';
+
+// learners: the update step of every algorithm (the training loops, the tests and the bench all use these)
+export {
+  GmmQfPolicyEvaluation,
+  armijoStep,
+  bellmanTargets,
+  precisions,
+  refitWeights,
+  type ArmijoStepOptions,
+  type ArmijoStepProbe,
+  type ArmijoStepResult,
+  type ArmijoStepTimes,
+  type GmmQfStepParams,
+  type PolicyEvaluationOptions,
+  type PolicyEvaluationStats,
+} from './algorithms/learners/gmmqf.js';
+export { SgmmqfLearner, type CovarianceOptimizer, type SgmmqfLearnerInit, type SgmmqfLearnerOptions } from './algorithms/learners/sgmmqf.js';
+export { SacLearner, type SacLearnerInit, type SacNoise } from './algorithms/learners/sac.js';
+export { Td3Learner, deterministicAction, smoothedTarget, type DeterministicLearner } from './algorithms/learners/td3.js';
+export { GamidLearner } from './algorithms/learners/gamid.js';
+export { TwinCritic, scoreComponents } from './algorithms/learners/twin-critic.js';
+export { makeAdam, gradList, type TfAdamOptions } from './algorithms/learners/tf-adam.js';
 export { Adam, SpdAdam, SpdAdamReference, type AdamOptions } from './optim/radam.js';
 export { selectBackend, describeBackend, parseBackendName, BACKEND_NAMES, type BackendName, type BackendInfo } from './backend.js';
 export { Rng } from './util/rng.js';
@@ -43,10 +68,10 @@ export { MetricsLog, svgLinePlot } from './util/metrics.js';
 export type { GmmQfParams, ActionGrid } from '../models/gmmqf/params.js';
 export { FEATURE_KINDS, applyFeatures, resolveFeatureKind, type FeatureKind } from '../models/gmmqf/features.js';
 export { hadamardProduct, factorGradients, factorPenalty, balancedFactors, type HadamardFactors } from '../models/gmmqf/hadamard.js';
-export { OnlineBellmanKernel } from '../models/gmmqf/online-loss.js';
+export { OnlineBellmanKernel, type KernelParams } from '../models/gmmqf/online-loss.js';
 export { nonzeroFraction, liveComponents, pruneComponents } from '../models/gmmqf/sparsity.js';
 export { qValues as gmmQfQValues, precisionFactors } from '../models/gmmqf/reference.js';
-export { qValuesTf as gmmQfQValuesTf } from '../models/gmmqf/tf.js';
+export { BellmanBatch, qValuesTf as gmmQfQValuesTf, type GmmQfGradients } from '../models/gmmqf/tf.js';
 export {
   saveGmmQfCheckpoint,
   loadGmmQfCheckpoint,
@@ -70,12 +95,13 @@ export { familyFor, familyModule, FAMILY_MODULES, type FamilyModule, type Family
 export { FAMILY, MODEL_FAMILIES, FAMILY_CONTRACTS, familyContract, type ModelFamily, type FamilyContract } from '../contract/families.js';
 
 // mixture actors: SAC (SG / SGM / USGM × RP / MRP / HalfRP / GumbelRP / LR), TD3, Gamid-PG
-export { OFF_POLICY_DEFAULTS, runOffPolicy, type OffPolicyConfig, type OffPolicyResult, type OffPolicyEvalRow } from './algorithms/actor-critic.js';
-export { SAC_DEFAULTS, SacLearner, trainSac, validateSacConfig, initSacNetworks, type SacConfig, type SacParams, type SacTrainResult } from './algorithms/sac.js';
+export { OFF_POLICY_DEFAULTS, runOffPolicy, type NormalizedBatch, type OffPolicyConfig, type OffPolicyResult, type OffPolicyEvalRow } from './algorithms/actor-critic.js';
+export { SAC_DEFAULTS, trainSac, validateSacConfig, initSacNetworks, type SacConfig, type SacParams, type SacTrainResult } from './algorithms/sac.js';
 export { ESTIMATORS, POLICY_KINDS, actorLoss, methodName, type EstimatorName, type PolicyKind } from './algorithms/sac-estimators.js';
 export { BANDIT1D_KNOWN, multimodalKnown, trainBanditActor, type KnownRewardBandit, type BanditActorConfig } from './algorithms/sac-bandit.js';
-export { TD3_DEFAULTS, Td3Learner, trainTd3, type Td3Config, type DeterministicParams } from './algorithms/td3.js';
-export { GAMID_DEFAULTS, GamidLearner, trainGamid, diversityTerm, diversityTermReference, parseSchedule, scheduleValue, type GamidConfig, type LinearSchedule } from './algorithms/gamid.js';
+export { TD3_DEFAULTS, trainTd3, initDeterministicNetworks, type Td3Config, type DeterministicParams } from './algorithms/td3.js';
+export { GAMID_DEFAULTS, trainGamid, type GamidConfig } from './algorithms/gamid.js';
+export { diversityTerm, diversityTermReference } from '../models/gamid-actor/diversity.js';
 export { SquashedGaussianMixture } from '../models/mixture-actor/distribution.js';
 export { mixtureActorGreedy, mixtureActorSample, mixtureActorHead, type MixtureActorParams } from '../models/mixture-actor/params.js';
 export { LOG_STD_MIN, LOG_STD_MAX, headOutputSize, type MixtureHeadSpec } from '../models/mixture-actor/head.js';

@@ -7,9 +7,12 @@
  * (1 for a discrete index). `terminated` is the true end of the MDP (no bootstrap); a time-limit
  * truncation is not stored as terminal: the caller passes the real final observation as s'.
  *
- * Sampling is uniform with replacement from a caller-owned `Rng`, so runs are reproducible.
- * `sampleIndices(T, rng, { includeNewest: true })` always puts the newest transition first
- * (S-GMM-QF, seed 001: "the latest tuple always included").
+ * Two ways to read it:
+ * - minibatches (S-GMM-QF, DQN, the actor-critics): sampling is uniform with replacement from a
+ *   caller-owned `Rng`, so runs are reproducible. `sampleIndices(T, rng, { includeNewest: true })`
+ *   always puts the newest transition first (S-GMM-QF, seed 001: "the latest tuple always included");
+ * - the whole batch (GMM-QF batch policy iteration): the buffer keeps the last `capacity`
+ *   transitions, the oldest dropped first, and `stored()` hands all of them to the learner at once.
  */
 import { ShapeError, ValueError, describeValue } from '../contract/errors.js';
 import type { Rng } from './util/rng.js';
@@ -153,6 +156,25 @@ export class ReplayBuffer {
       b.terminated[t] = this.doneBuf[i]!;
     }
     return b;
+  }
+
+  /**
+   * Every stored transition at once, as views of the buffer's own arrays (no copy; valid until the
+   * next push), in slot order: slot i holds the i-th pushed transition until the buffer is full,
+   * then each push overwrites the oldest slot, so after wrapping the slot order is no longer
+   * chronological. For batch learners that use every transition (the order only fixes the order
+   * of their sums).
+   */
+  stored(): TransitionBatch {
+    const n = this.count;
+    return {
+      size: n,
+      obs: this.obsBuf.subarray(0, n * this.obsSize),
+      actions: this.actBuf.subarray(0, n * this.actionSize),
+      rewards: this.rewBuf.subarray(0, n),
+      nextObs: this.nextBuf.subarray(0, n * this.obsSize),
+      terminated: this.doneBuf.subarray(0, n),
+    };
   }
 
   /** sampleIndices + gather. */

@@ -13,6 +13,12 @@
  * - `forwardInputGrad(x)`: gradients for the inputs only (the critic inside the actor's loss; the
  *   weight gradients, a third of the backward cost, are never computed),
  * - `forwardConst(x)`: no gradients (target networks, acting).
+ * And one that follows an exported graph op for op:
+ * - `forwardGraph(x)`: per layer matMul(x, W), add(·, b), relu (not on the output layer), exactly
+ *   the ONNX graph's MatMul/Add/Relu sequence, with tfjs's own gradients. The DQN learner trains on
+ *   it, so its Q values equal `dqnQValuesTf` (models/dqn/tf.ts, the same `graphLayers`) bit for bit.
+ *
+ * The float64 reference of every one of these is models/actor-critic/mlp.ts's `mlpForward`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../../contract/errors.js';
@@ -54,7 +60,21 @@ function denseInput(x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D, act: Act): t
   return f(x) as tf.Tensor2D;
 }
 
-/** An MLP held as tf.Variables (float32). Call `dispose()` when done. */
+/**
+ * y = hidden layers relu(x W + b), then x W + b, with separate matMul, add and relu ops (the exported
+ * graph's op order). Must run inside tf.tidy.
+ */
+export function graphLayers(x: tf.Tensor2D, W: readonly tf.Tensor2D[], b: readonly tf.Tensor1D[]): tf.Tensor2D {
+  const L = W.length;
+  let h = x;
+  for (let l = 0; l < L; l++) {
+    const y = tf.add(tf.matMul(h, W[l]!), b[l]!) as tf.Tensor2D;
+    h = l < L - 1 ? tf.relu(y) : y;
+  }
+  return h;
+}
+
+/** An MLP held as tf.Variables (float32), for every tfjs learner (DQN and the actor-critics). Call `dispose()` when done. */
 export class TfMlp {
   readonly layers: readonly number[];
   readonly W: tf.Variable<tf.Rank.R2>[] = [];
@@ -108,6 +128,12 @@ export class TfMlp {
     return this.run(x, (h, W, b, act) => tf.fused.matMul({ a: h, b: W, bias: b, activation: act }) as tf.Tensor2D);
   }
 
+  /** Forward pass in the exported graph's op order (matMul, add, relu), with tfjs autodiff gradients. */
+  forwardGraph(x: tf.Tensor2D): tf.Tensor2D {
+    this.check(x);
+    return graphLayers(x, this.W, this.b);
+  }
+
   vars(): tf.Variable[] {
     return [...this.W, ...this.b];
   }
@@ -150,7 +176,7 @@ export class TfMlp {
 export function withoutGradient<T extends tf.Tensor>(fn: (x: tf.Tensor) => T, x: tf.Tensor): T {
   const f = tf.customGrad((xx, save) => {
     void save;
-    return { value: fn(xx as tf.Tensor), gradFunc: (dy: tf.Tensor) => [tf.zerosLike(xx as tf.Tensor)] };
+    return { value: fn(xx as tf.Tensor), gradFunc: (_dy: tf.Tensor) => [tf.zerosLike(xx as tf.Tensor)] };
   });
   return f(x) as T;
 }

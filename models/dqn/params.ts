@@ -9,13 +9,18 @@
  * with layer sizes `layers = [D, H₁, …, A]` (L = layers.length − 1 weight matrices). Weights are
  * stored [in, out] row-major, so a batch of row vectors is multiplied as x · W: exactly the ONNX
  * graph's MatMul and TensorFlow.js's matMul, no transposes anywhere. All arrays are float64.
+ *
+ * The network is an MLP of models/actor-critic/mlp.ts (the one MLP of the package: float64 forward
+ * `mlpLayerOutputs`, TensorFlow.js `TfMlp`); a DqnParams adds the observation normalization and the
+ * action grid.
  */
 import { ShapeError, ValueError, describeValue } from '../../contract/errors.js';
 import type { ActionGrid } from '../gmmqf/params.js';
+import { cloneMlp, mlpParameterCount, type MlpParams } from '../actor-critic/mlp.js';
 
 export type { ActionGrid };
 
-export interface DqnParams {
+export interface DqnParams extends MlpParams {
   /** Layer sizes [D, hidden…, A]: D observation entries, A actions (grid points for a grid). */
   readonly layers: readonly number[];
   /** weights[l]: [layers[l], layers[l+1]], row-major (input index major). */
@@ -48,17 +53,13 @@ export function dqnNumActions(p: Pick<DqnParams, 'layers'>): number {
 
 /** Trainable parameters of an MLP with these layer sizes: Σ (inₗ·outₗ + outₗ). Normalization is not counted. */
 export function dqnParameterCount(layers: readonly number[]): number {
-  let n = 0;
-  for (let l = 0; l + 1 < layers.length; l++) n += layers[l]! * layers[l + 1]! + layers[l + 1]!;
-  return n;
+  return mlpParameterCount(layers);
 }
 
 /** A deep copy (typed arrays copied; the grid is immutable and shared). */
 export function cloneDqnParams(p: DqnParams): DqnParams {
   return {
-    layers: [...p.layers],
-    weights: p.weights.map((w) => w.slice()),
-    biases: p.biases.map((b) => b.slice()),
+    ...cloneMlp(p),
     obsOffset: p.obsOffset.slice(),
     obsScale: p.obsScale.slice(),
     ...(p.actionGrid ? { actionGrid: p.actionGrid } : {}),

@@ -18,7 +18,9 @@
  *   ∂L/∂C_k  = ½ Σ_t c[t,k] u uᵀ    (symmetric)
  *
  * The same formulas as the batch trainer's BellmanBatch (models/gmmqf/tf.ts); both are checked
- * against finite differences in spec/models/gmmqf.
+ * against finite differences in spec/models/gmmqf. Pure math: the kernel holds scratch space and
+ * the last gradients, never parameters or optimizer state; the update step that uses it is
+ * sdk/algorithms/learners/sgmmqf.ts.
  */
 import { ShapeError } from '../../contract/errors.js';
 

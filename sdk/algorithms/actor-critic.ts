@@ -1,7 +1,8 @@
 /**
  * The off-policy actor-critic loop shared by SAC (sac.ts) and TD3 / Gamid-PG (td3.ts, gamid.ts):
  * everything that is the same for them lives here once, and each algorithm supplies an agent
- * (its networks, acting rule and update step).
+ * (its acting rule and snapshots, around its learner: learners/sac.ts, learners/td3.ts,
+ * learners/gamid.ts hold the networks and the update step).
  *
  *   config → warm-up (uniformly random actions in [−1, 1]^A; observation normalization from its
  *   data) → agent built with that normalization → loop { act (agent.explore) → replay buffer →
@@ -31,6 +32,7 @@ import { formatDuration } from '../util/metrics.js';
 import { runEpisodes, type EpisodeStats } from '../evaluate.js';
 import { scaleAction } from '../../models/mixture-actor/head.js';
 import { spaceToJson } from '../spaces-json.js';
+import { BestTracker, evaluationSeed } from './evaluation.js';
 
 /** Fields every actor-critic config has; every field documented with its default in the algorithm's DEFAULTS. */
 export interface OffPolicyConfig {
@@ -262,10 +264,7 @@ export async function runOffPolicy<P>(
 
   const agent = createAgent({ D, A, norm, rng, env });
   let current = agent.snapshot();
-  let best = current;
-  let bestReturn = -Infinity;
-  let bestEvaluation = 0;
-  let bestStep = 0;
+  const tracker = new BestTracker(current);
   let updates = 0;
   const log: OffPolicyEvalRow[] = [];
   const z = new Float32Array(D);
@@ -277,14 +276,8 @@ export async function runOffPolicy<P>(
       if (envSteps % cfg.evalEvery === 0 || envSteps === cfg.steps) {
         const k = log.length + 1;
         current = agent.snapshot();
-        const ev = await evaluateGreedy(agent, current, evalEnv, norm, cfg.evalEpisodes, (cfg.seed * 7919 + k * 104729) >>> 0);
-        const isNewBest = ev.mean >= bestReturn;
-        if (isNewBest) {
-          bestReturn = ev.mean;
-          bestEvaluation = k;
-          bestStep = envSteps;
-          best = current;
-        }
+        const ev = await evaluateGreedy(agent, current, evalEnv, norm, cfg.evalEpisodes, evaluationSeed(cfg.seed, k));
+        const isNewBest = tracker.offer(ev.mean, k, envSteps, () => current);
         const stats = agent.takeStats();
         const wall = (performance.now() - t0) / 1000;
         const row: OffPolicyEvalRow = {
@@ -303,21 +296,21 @@ export async function runOffPolicy<P>(
         const eta = (wall / envSteps) * (cfg.steps - envSteps);
         hooks.progress?.(
           `step ${String(envSteps).padStart(String(cfg.steps).length)}/${cfg.steps}  return ${ev.mean.toFixed(1)} ± ${ev.std.toFixed(1)}  ` +
-            `best ${bestReturn.toFixed(1)}  train ${row.train_return_mean.toFixed(1)}  ${agent.describe?.(stats) ?? ''}  ` +
+            `best ${tracker.bestReturn.toFixed(1)}  train ${row.train_return_mean.toFixed(1)}  ${agent.describe?.(stats) ?? ''}  ` +
             `${row.steps_per_s.toFixed(0)} steps/s  elapsed ${formatDuration(wall)}  ETA ${formatDuration(eta)}`,
         );
-        hooks.onEvaluation?.(row, cfg.keepBest ? best : current, isNewBest);
+        hooks.onEvaluation?.(row, tracker.pick(cfg.keepBest, current), isNewBest);
       }
     }
   } finally {
     agent.dispose();
   }
   return {
-    params: cfg.keepBest ? best : current,
+    params: tracker.pick(cfg.keepBest, current),
     finalParams: current,
-    bestEvalReturn: bestReturn,
-    bestEvaluation,
-    bestStep,
+    bestEvalReturn: tracker.bestReturn,
+    bestEvaluation: tracker.bestIndex,
+    bestStep: tracker.bestStep,
     log,
     updates,
     backend,

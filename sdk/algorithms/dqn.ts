@@ -8,7 +8,7 @@
  *   (every `trainEvery` steps) → hard target update (every `targetUpdate` steps) → greedy
  *   evaluation (every `evalEvery` steps) } → best-evaluated parameters.
  *
- * Update (models/dqn/tf.ts, one tf.tidy, no read-back):
+ * The loop is `trainDqn` below; the update step is `DqnLearner` (learners/dqn.ts, one tf.tidy, no read-back):
  *   y    = r + γ (1 − terminated) · max_a Q_target(s', a)                          (DQN)
  *   y    = r + γ (1 − terminated) · Q_target(s', argmax_a Q_online(s', a))          (Double DQN)
  *   loss = mean_i Huber_δ(Q_online(s_i, a_i) − y_i),  δ = 1
@@ -40,7 +40,9 @@ import { formatDuration } from '../util/metrics.js';
 import { columnMeanStd } from '../util/stats.js';
 import { spaceToJson } from '../spaces-json.js';
 import { runEpisodes, type EpisodeStats } from '../evaluate.js';
-import { DqnLearner } from '../../models/dqn/tf.js';
+import { DqnLearner } from './learners/dqn.js';
+import { BestTracker, evaluationSeed } from './evaluation.js';
+import { scheduleValue, type Schedule } from './schedule.js';
 import { argmaxRows, dqnQValues } from '../../models/dqn/reference.js';
 import { cloneDqnParams, dqnParameterCount, initDqnParams, type ActionGrid, type DqnParams } from '../../models/dqn/params.js';
 import type { DqnCheckpointInfo } from '../../models/dqn/checkpoint.js';
@@ -333,13 +335,10 @@ export async function trainDqn(partial: Partial<DqnTrainConfig> = {}, hooks: Dqn
     gradClip: cfg.gradClip,
   });
 
-  let best = cloneDqnParams(init);
-  let bestReturn = -Infinity;
-  let bestEvaluation = 0;
-  let bestStep = 0;
+  const tracker = new BestTracker(cloneDqnParams(init));
   const log: DqnEvalLog[] = [];
-  const decaySteps = Math.max(1, cfg.epsDecayFraction * cfg.steps);
-  const epsilonAt = (t: number): number => (t >= decaySteps ? cfg.epsEnd : cfg.epsStart + ((cfg.epsEnd - cfg.epsStart) * t) / decaySteps);
+  const epsilon: Schedule = { start: cfg.epsStart, end: cfg.epsEnd, fraction: cfg.epsDecayFraction };
+  const epsilonAt = (t: number): number => scheduleValue(epsilon, t, cfg.steps);
   let current: DqnParams = init;
 
   try {
@@ -350,7 +349,7 @@ export async function trainDqn(partial: Partial<DqnTrainConfig> = {}, hooks: Dqn
       step(a);
       const envSteps = collector.envSteps;
 
-      // ---- learn --------------------------------------------------------------------------
+      // ---- learn (learners/dqn.ts) ----------------------------------------------------------
       if (envSteps % cfg.trainEvery === 0) learner.update(buffer.sample(cfg.batchSize, rng));
       if (envSteps % cfg.targetUpdate === 0) learner.syncTarget();
 
@@ -358,14 +357,8 @@ export async function trainDqn(partial: Partial<DqnTrainConfig> = {}, hooks: Dqn
       if (envSteps % cfg.evalEvery === 0 || envSteps === cfg.steps) {
         const k = log.length + 1;
         current = learner.params();
-        const ev = await evaluateDqnGreedy(current, evalEnv, cfg.evalEpisodes, (cfg.seed * 7919 + k * 104729) >>> 0);
-        const isNewBest = ev.mean >= bestReturn;
-        if (isNewBest) {
-          bestReturn = ev.mean;
-          bestEvaluation = k;
-          bestStep = envSteps;
-          best = cloneDqnParams(current);
-        }
+        const ev = await evaluateDqnGreedy(current, evalEnv, cfg.evalEpisodes, evaluationSeed(cfg.seed, k));
+        const isNewBest = tracker.offer(ev.mean, k, envSteps, () => cloneDqnParams(current));
         const { loss } = learner.takeLossMean();
         const wall = (performance.now() - t0) / 1000;
         const row: DqnEvalLog = {
@@ -385,11 +378,11 @@ export async function trainDqn(partial: Partial<DqnTrainConfig> = {}, hooks: Dqn
         const eta = (wall / envSteps) * (cfg.steps - envSteps);
         hooks.progress?.(
           `step ${String(envSteps).padStart(String(cfg.steps).length)}/${cfg.steps}  ε ${row.epsilon.toFixed(2)}  ` +
-            `return ${ev.mean.toFixed(1)} ± ${ev.std.toFixed(1)}  best ${bestReturn.toFixed(1)}  train ${row.train_return_mean.toFixed(1)}  ` +
+            `return ${ev.mean.toFixed(1)} ± ${ev.std.toFixed(1)}  best ${tracker.bestReturn.toFixed(1)}  train ${row.train_return_mean.toFixed(1)}  ` +
             `loss ${Number.isFinite(loss) ? loss.toPrecision(3) : 'n/a'} (${learner.updates} updates)  ` +
             `${row.steps_per_s.toFixed(0)} steps/s  elapsed ${formatDuration(wall)}  ETA ${formatDuration(eta)}`,
         );
-        hooks.onEvaluation?.(row, cfg.keepBest ? best : current, isNewBest);
+        hooks.onEvaluation?.(row, tracker.pick(cfg.keepBest, current), isNewBest);
       }
     }
   } finally {
@@ -397,11 +390,11 @@ export async function trainDqn(partial: Partial<DqnTrainConfig> = {}, hooks: Dqn
   }
 
   return {
-    params: cfg.keepBest ? best : cloneDqnParams(current),
+    params: tracker.pick(cfg.keepBest, cloneDqnParams(current)),
     finalParams: cloneDqnParams(current),
-    bestEvalReturn: bestReturn,
-    bestEvaluation,
-    bestStep,
+    bestEvalReturn: tracker.bestReturn,
+    bestEvaluation: tracker.bestIndex,
+    bestStep: tracker.bestStep,
     log,
     parameterCount,
     updates: log.at(-1)?.updates ?? 0,
@@ -446,7 +439,8 @@ export function dqnCheckpointInfo(result: DqnTrainResult): DqnCheckpointInfo {
 export { saveDqnCheckpoint, loadDqnCheckpoint, type DqnCheckpoint, type DqnConfig, type DqnCheckpointInfo } from '../../models/dqn/checkpoint.js';
 export { initDqnParams, dqnParameterCount, cloneDqnParams, type DqnParams } from '../../models/dqn/params.js';
 export { dqnQValues, dqnTdTargets, dqnTdLoss, type DqnBatch } from '../../models/dqn/reference.js';
-export { dqnQValuesTf, DqnLearner, type DqnLearnerOptions, type DqnGradients } from '../../models/dqn/tf.js';
+export { dqnQValuesTf } from '../../models/dqn/tf.js';
+export { DqnLearner, type DqnLearnerOptions, type DqnGradients } from './learners/dqn.js';
 export { dqnFloat32Bound, dqnQErrorBound, type DqnFloat32Bound } from '../../models/dqn/float32-bound.js';
 export { exportDqn, dqnMetadata, type DqnExportMeta } from '../../exporters/onnx/dqn.js';
 export { verifyDqnParity, dqnParityStates } from '../parity-dqn.js';

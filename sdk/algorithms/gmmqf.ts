@@ -1,10 +1,15 @@
 /**
  * GMM-QF batch policy iteration (seed 000; algorithms.md §1), top to bottom:
  *
- *   config → model init → loop { collect ε-greedy transitions → policy evaluation by Riemannian
+ *   config → warm-up → model init (`initialParams`) → loop { policy evaluation by Riemannian
  *   gradient descent with Armijo line search on the empirical Bellman residual (targets from the
  *   previous Q, greedy policy μ) → greedy policy improvement (implicit: μ = argmax of the new Q) →
- *   greedy evaluation } → checkpoint.
+ *   greedy evaluation → collect ε-greedy transitions } → checkpoint.
+ *
+ * The loop is `trainGmmQf` below; the update step (the sweeps, the ridge refit, one Riemannian
+ * gradient step with its Armijo search) is `GmmQfPolicyEvaluation` in learners/gmmqf.ts.
+ * Transitions live in a ReplayBuffer of capacity maxTransitions (the oldest dropped first), and
+ * every policy evaluation uses all of them (`ReplayBuffer.stored`).
  *
  * Geometry: means and weights are Euclidean; covariances live on the SPD manifold with the
  * affine-invariant metric and exponential retraction (default) or Bures-Wasserstein (--metric bw).
@@ -30,20 +35,22 @@
 import { Rng } from '../util/rng.js';
 import { make, type Env } from '../envs/index.js';
 import { defaultActionGrid, discretizeActions } from '../envs/discretize.js';
-import { ShapeError, SpdError, UnknownNameError, ValueError } from '../../contract/errors.js';
-import { invertSpd } from '../../models/linalg/cholesky.js';
-import { BellmanBatch } from '../../models/gmmqf/tf.js';
-import { precisionFactors, qValues, argmaxRows, normalize } from '../../models/gmmqf/reference.js';
+import { ShapeError, UnknownNameError, ValueError } from '../../contract/errors.js';
+import { precisionFactors, qValues, argmaxRows } from '../../models/gmmqf/reference.js';
 import { FEATURE_KINDS, applyFeatures, featureOutputSize, resolveFeatureKind, type FeatureKind } from '../../models/gmmqf/features.js';
 import type { ActionGrid, GmmQfParams } from '../../models/gmmqf/params.js';
 import type { GmmQfConfig } from '../../models/gmmqf/checkpoint.js';
 import { spaceToJson } from '../spaces-json.js';
-import { riemannianGradient, inner, tryRetract, armijoSearch, type SpdMetric } from '../optim/spd.js';
+import type { SpdMetric } from '../optim/spd.js';
 import { selectBackend, describeBackend, type BackendName, type BackendInfo } from '../backend.js';
 import { formatDuration } from '../util/metrics.js';
 import { columnMeanStd } from '../util/stats.js';
 import { runEpisodes, type EpisodeStats } from '../evaluate.js';
-import { solveSpdInPlace } from '../optim/lstsq.js';
+import { ReplayBuffer } from '../replay.js';
+import { EpisodeCollector } from '../episodes.js';
+import { GmmQfPolicyEvaluation } from './learners/gmmqf.js';
+import { BestTracker, evaluationSeed } from './evaluation.js';
+import { scheduleValue, type Schedule } from './schedule.js';
 
 /** Every field documented with its default. */
 export interface GmmQfTrainConfig {
@@ -216,34 +223,6 @@ export function validateGmmQfConfig(c: GmmQfTrainConfig): void {
   check(int(c.evalEpisodes) && c.evalEpisodes >= 1, 'evalEpisodes', c.evalEpisodes, 'a positive integer');
 }
 
-/** Transition storage (FIFO, fixed capacity), raw float32 observations as the envs return them. */
-class Transitions {
-  readonly obs: Float32Array;
-  readonly next: Float32Array;
-  readonly act: Int32Array;
-  readonly rew: Float32Array;
-  readonly done: Uint8Array;
-  size = 0;
-  private head = 0;
-  constructor(readonly capacity: number, readonly obsSize: number) {
-    this.obs = new Float32Array(capacity * obsSize);
-    this.next = new Float32Array(capacity * obsSize);
-    this.act = new Int32Array(capacity);
-    this.rew = new Float32Array(capacity);
-    this.done = new Uint8Array(capacity);
-  }
-  add(s: Float32Array, a: number, r: number, s2: Float32Array, terminated: boolean): void {
-    const i = this.head;
-    this.obs.set(s, i * this.obsSize);
-    this.next.set(s2, i * this.obsSize);
-    this.act[i] = a;
-    this.rew[i] = r;
-    this.done[i] = terminated ? 1 : 0;
-    this.head = (this.head + 1) % this.capacity;
-    this.size = Math.min(this.size + 1, this.capacity);
-  }
-}
-
 function cloneParams(p: GmmQfParams): GmmQfParams {
   return {
     ...p,
@@ -253,14 +232,6 @@ function cloneParams(p: GmmQfParams): GmmQfParams {
     obsOffset: p.obsOffset.slice(),
     obsScale: p.obsScale.slice(),
   };
-}
-
-/** C_k⁻¹ for every component, [K, D, D] (float64, via Cholesky). Throws SpdError naming the component. */
-function precisions(p: GmmQfParams): Float64Array {
-  const { K, D } = p;
-  const out = new Float64Array(K * D * D);
-  for (let k = 0; k < K; k++) out.set(invertSpd(p.covariances, D, `covariances[${k}]`, k * D * D), k * D * D);
-  return out;
 }
 
 /** A greedy actor over float64 Q for acting in the env (no tfjs dispatch per step). */
@@ -295,172 +266,58 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
   const obsSize = env.observationSpace.shape[0]!;
   const D = featureOutputSize(features, obsSize);
   const K = cfg.components;
-  const data = new Transitions(Math.min(cfg.maxTransitions, cfg.steps), obsSize);
-
-  // ---- collection ---------------------------------------------------------------------------
-  let envSteps = 0;
-  let episodes = 0;
-  let obs = env.reset({ seed: rng.nextSeed() }).obs;
-  const collect = (n: number, policy: (o: Float32Array) => number) => {
-    for (let i = 0; i < n && envSteps < cfg.steps; i++) {
-      const a = policy(obs);
-      const r = env.step(a);
-      data.add(obs, a, r.reward, r.obs, r.terminated);
-      envSteps++;
-      if (r.terminated || r.truncated) {
-        episodes++;
-        obs = env.reset({ seed: rng.nextSeed() }).obs;
-      } else obs = r.obs;
+  // the last maxTransitions transitions, the oldest dropped first; policy evaluation uses all of them
+  const data = new ReplayBuffer(Math.min(cfg.maxTransitions, cfg.steps), obsSize, 1);
+  const collector = new EpisodeCollector(env, data, rng);
+  const collect = (n: number, policy: (o: Float32Array) => number): void => {
+    for (let i = 0; i < n && collector.envSteps < cfg.steps; i++) {
+      const a = policy(collector.obs);
+      collector.step(a, a);
     }
   };
+
+  // ---- warm-up: uniformly random actions ------------------------------------------------------
   collect(Math.min(cfg.warmupSteps, cfg.steps), () => rng.integer(A));
 
   // ---- model init: normalization of the features of the warm-up data -----------------------------
-  const phi0 = applyFeatures(features, data.obs.subarray(0, data.size * obsSize), data.size, D);
-  const { mean: obsOffset, std } = columnMeanStd(phi0, data.size, D);
-  const obsScale = std.map((sd) => Math.max(sd, 1e-6));
-  const params: GmmQfParams = {
-    K,
-    D,
-    A,
-    means: new Float64Array(K * D),
-    covariances: new Float64Array(K * D * D),
-    weights: new Float64Array(K * A),
-    obsOffset,
-    obsScale,
-    features,
-    ...(grid ? { actionGrid: grid } : {}),
-  };
-  for (let k = 0; k < K; k++) {
-    const i = rng.integer(data.size);
-    for (let j = 0; j < D; j++) params.means[k * D + j] = (phi0[i * D + j]! - obsOffset[j]!) / obsScale[j]!;
-    for (let j = 0; j < D; j++) params.covariances[k * D * D + j * D + j] = cfg.initVariance;
-  }
+  const params = initialParams(cfg, data, features, D, A, rng, grid);
 
-  let best = cloneParams(params);
-  let bestReturn = -Infinity;
-  let bestIteration = 0;
+  // ---- policy iteration ---------------------------------------------------------------------------
+  const evaluation = new GmmQfPolicyEvaluation(
+    { gamma: cfg.gamma, sweeps: cfg.sweeps, gdSteps: cfg.gdSteps, metric: cfg.metric, armijoBeta: cfg.armijoBeta, armijoC: cfg.armijoC, refitWeights: cfg.refitWeights, ridge: cfg.ridge },
+    cfg.armijoT0,
+  );
+  const tracker = new BestTracker(cloneParams(params));
   const log: GmmQfIterationLog[] = [];
-  let stepSize = cfg.armijoT0;
-  const decaySteps = Math.max(1, cfg.epsDecayFraction * cfg.steps);
-  const epsilonAt = (t: number) => cfg.epsStart + (cfg.epsEnd - cfg.epsStart) * Math.min(1, t / decaySteps);
-  const totalIterations = Math.max(1, Math.ceil((cfg.steps - envSteps) / cfg.stepsPerIteration) + 1);
+  const epsilon: Schedule = { start: cfg.epsStart, end: cfg.epsEnd, fraction: cfg.epsDecayFraction };
+  const epsilonAt = (t: number): number => scheduleValue(epsilon, t, cfg.steps);
+  const totalIterations = Math.max(1, Math.ceil((cfg.steps - collector.envSteps) / cfg.stepsPerIteration) + 1);
 
   for (let it = 1; ; it++) {
-    let lossStart = NaN;
-    let lossEnd = NaN;
-    let gdDone = 0;
-    let evals = 0;
-    let gdDecrease = 0;
-    let gdMs = 0;
-    const T = data.size;
-    const z = Float32Array.from(normalize(params, data.obs.subarray(0, T * obsSize), T)); // (φ(s) − offset) / scale
-    for (let sweep = 0; sweep < cfg.sweeps; sweep++) {
-      // ---- targets from the previous Q with the greedy policy μ ------------------------------
-      const nextQ = qValues(params, data.next.subarray(0, T * obsSize), T);
-      const targets = new Float32Array(T);
-      for (let t = 0; t < T; t++) {
-        let mx = nextQ[t * A]!;
-        for (let a = 1; a < A; a++) mx = Math.max(mx, nextQ[t * A + a]!);
-        targets[t] = data.rew[t]! + (data.done[t] ? 0 : cfg.gamma * mx);
-      }
-      const batch = new BellmanBatch(K, D, A, z, data.act.slice(0, T), targets);
-      try {
-        // ---- policy evaluation: ridge refit of ξ, then Riemannian GD with Armijo ------------
-        let P = precisions(params);
-        if (cfg.refitWeights) refitWeights(batch, params, P, cfg.ridge);
-        const gd0 = performance.now();
-        let sweepStart = NaN;
-        let sweepEnd = NaN;
-        for (let s = 0; s < cfg.gdSteps; s++) {
-          const g = batch.gradients(params.means, P, params.weights);
-          if (s === 0) sweepStart = g.loss;
-          sweepEnd = g.loss;
-          if (sweep === 0 && s === 0) lossStart = g.loss;
-          lossEnd = g.loss;
-          const rg = new Float64Array(K * D * D);
-          let norm2 = 0;
-          for (let i = 0; i < g.means.length; i++) norm2 += g.means[i]! ** 2;
-          for (let i = 0; i < g.weights.length; i++) norm2 += g.weights[i]! ** 2;
-          for (let k = 0; k < K; k++) {
-            const C = params.covariances.subarray(k * D * D, (k + 1) * D * D);
-            const r = riemannianGradient(cfg.metric, C, g.covariances.subarray(k * D * D, (k + 1) * D * D), D);
-            rg.set(r, k * D * D);
-            norm2 += inner(cfg.metric, C, r, r, D);
-          }
-          if (!(norm2 > 0) || !Number.isFinite(norm2)) break;
-          const trial = cloneParams(params);
-          let trialP = P;
-          const apply = (t: number): number => {
-            for (let i = 0; i < trial.means.length; i++) trial.means[i] = params.means[i]! - t * g.means[i]!;
-            for (let i = 0; i < trial.weights.length; i++) trial.weights[i] = params.weights[i]! - t * g.weights[i]!;
-            const dir = new Float64Array(D * D);
-            for (let k = 0; k < K; k++) {
-              const off = k * D * D;
-              for (let i = 0; i < D * D; i++) dir[i] = -t * rg[off + i]!;
-              const next = tryRetract(cfg.metric, params.covariances.subarray(off, off + D * D), dir, D);
-              if (next === null) return Infinity;
-              trial.covariances.set(next, off);
-            }
-            try {
-              trialP = precisions(trial);
-            } catch (err) {
-              if (err instanceof SpdError) return Infinity; // numerically not SPD: reject this step size
-              throw err;
-            }
-            return batch.loss(trial.means, trialP, trial.weights);
-          };
-          const res = armijoSearch({
-            loss0: g.loss,
-            grad2: norm2,
-            tryStep: apply,
-            t0: Math.min(stepSize * 2, 1e6),
-            beta: cfg.armijoBeta,
-            c: cfg.armijoC,
-          });
-          evals += res.evaluations;
-          if (!res.accepted) break;
-          // armijoSearch returns right after the accepting tryStep, so `trial` and `trialP` hold that point
-          params.means.set(trial.means);
-          params.weights.set(trial.weights);
-          params.covariances.set(trial.covariances);
-          P = trialP;
-          stepSize = res.t;
-          lossEnd = res.loss;
-          sweepEnd = res.loss;
-          gdDone++;
-        }
-        if (Number.isFinite(sweepStart) && Number.isFinite(sweepEnd)) gdDecrease += sweepStart - sweepEnd;
-        gdMs += performance.now() - gd0;
-      } finally {
-        batch.dispose();
-      }
-    }
+    // ---- policy evaluation: targets from the previous Q with the greedy policy μ, ridge refit of ξ,
+    //      Riemannian GD with Armijo (learners/gmmqf.ts) --------------------------------------------
+    const pe = evaluation.run(params, data);
 
-    // ---- greedy evaluation --------------------------------------------------------------------
-    const ev = await evaluateGreedy(params, evalEnv, cfg.evalEpisodes, (cfg.seed * 7919 + it * 104729) >>> 0);
-    const isNewBest = ev.mean >= bestReturn;
-    if (isNewBest) {
-      bestReturn = ev.mean;
-      bestIteration = it;
-      best = cloneParams(params);
-    }
+    // ---- greedy evaluation (policy improvement is implicit: μ = argmax of the new Q) --------------
+    const ev = await evaluateGreedy(params, evalEnv, cfg.evalEpisodes, evaluationSeed(cfg.seed, it));
+    const isNewBest = tracker.offer(ev.mean, it, collector.envSteps, () => cloneParams(params));
     const wall = (performance.now() - t0) / 1000;
+    const envSteps = collector.envSteps;
     const row: GmmQfIterationLog = {
       iteration: it,
       env_steps: envSteps,
       epsilon: epsilonAt(envSteps),
       transitions: data.size,
-      loss_start: lossStart,
-      loss_end: lossEnd,
-      gd_loss_decrease: gdDecrease,
-      gd_seconds: gdMs / 1000,
-      gd_steps: gdDone,
-      armijo_evals: evals,
-      step_size: stepSize,
+      loss_start: pe.lossStart,
+      loss_end: pe.lossEnd,
+      gd_loss_decrease: pe.gdDecrease,
+      gd_seconds: pe.gdMs / 1000,
+      gd_steps: pe.gdSteps,
+      armijo_evals: pe.armijoEvals,
+      step_size: evaluation.stepSize,
       eval_return_mean: ev.mean,
       eval_return_std: ev.std,
-      train_episodes: episodes,
+      train_episodes: collector.episodes,
       wall_s: wall,
       steps_per_s: envSteps / wall,
     };
@@ -468,16 +325,16 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
     const eta = (wall / it) * Math.max(0, totalIterations - it);
     hooks.progress?.(
       `iter ${String(it).padStart(3)}/${totalIterations}  steps ${envSteps}/${cfg.steps}  ε ${row.epsilon.toFixed(2)}  ` +
-        `return ${ev.mean.toFixed(1)} ± ${ev.std.toFixed(1)}  best ${bestReturn.toFixed(1)}  ` +
-        `loss ${lossStart.toPrecision(3)} → ${lossEnd.toPrecision(3)} (${gdDone} steps)  ` +
+        `return ${ev.mean.toFixed(1)} ± ${ev.std.toFixed(1)}  best ${tracker.bestReturn.toFixed(1)}  ` +
+        `loss ${pe.lossStart.toPrecision(3)} → ${pe.lossEnd.toPrecision(3)} (${pe.gdSteps} steps)  ` +
         `${row.steps_per_s.toFixed(0)} steps/s  elapsed ${formatDuration(wall)}  ETA ${formatDuration(eta)}`,
     );
-    hooks.onIteration?.(row, cfg.keepBest ? best : params, isNewBest);
+    hooks.onIteration?.(row, tracker.pick(cfg.keepBest, params), isNewBest);
     if (envSteps >= cfg.steps) break;
 
     // ---- collect with ε-greedy w.r.t. the improved Q ---------------------------------------
     const factors = precisionFactors(params.covariances, K, D);
-    collect(cfg.stepsPerIteration, (o) => (rng.uniform() < epsilonAt(envSteps) ? rng.integer(A) : greedyAction(params, factors, o)));
+    collect(cfg.stepsPerIteration, (o) => (rng.uniform() < epsilonAt(collector.envSteps) ? rng.integer(A) : greedyAction(params, factors, o)));
   }
 
   const wallSeconds = (performance.now() - t0) / 1000;
@@ -489,15 +346,15 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
     ...(grid ? { action_grid: { shape: [...grid.shape], values: Array.from(grid.values), low: [...grid.low], high: [...grid.high] } } : {}),
     env_steps: log.at(-1)?.env_steps ?? 0,
     iterations: log.length,
-    best_iteration: bestIteration,
-    best_eval_return: bestReturn,
+    best_iteration: tracker.bestIndex,
+    best_eval_return: tracker.bestReturn,
     wall_seconds: wallSeconds,
   };
   return {
-    params: cfg.keepBest ? best : cloneParams(params),
+    params: tracker.pick(cfg.keepBest, cloneParams(params)),
     finalParams: cloneParams(params),
-    bestEvalReturn: bestReturn,
-    bestIteration,
+    bestEvalReturn: tracker.bestReturn,
+    bestIteration: tracker.bestIndex,
     log,
     backend,
     config: cfg,
@@ -513,6 +370,37 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
       backend: backend.name,
     },
   };
+}
+
+/**
+ * The initial model: the feature normalization z = (φ(s) − mean)/std of the warm-up data (std
+ * floored at 1e-6), means at K random warm-up states (in normalized units), covariances σ₀²·I,
+ * weights 0.
+ */
+function initialParams(cfg: GmmQfTrainConfig, data: ReplayBuffer, features: FeatureKind, D: number, A: number, rng: Rng, grid: ActionGrid | undefined): GmmQfParams {
+  const K = cfg.components;
+  const warm = data.stored();
+  const phi0 = applyFeatures(features, warm.obs, warm.size, D);
+  const { mean: obsOffset, std } = columnMeanStd(phi0, warm.size, D);
+  const obsScale = std.map((sd) => Math.max(sd, 1e-6));
+  const params: GmmQfParams = {
+    K,
+    D,
+    A,
+    means: new Float64Array(K * D),
+    covariances: new Float64Array(K * D * D),
+    weights: new Float64Array(K * A),
+    obsOffset,
+    obsScale,
+    features,
+    ...(grid ? { actionGrid: grid } : {}),
+  };
+  for (let k = 0; k < K; k++) {
+    const i = rng.integer(warm.size);
+    for (let j = 0; j < D; j++) params.means[k * D + j] = (phi0[i * D + j]! - obsOffset[j]!) / obsScale[j]!;
+    for (let j = 0; j < D; j++) params.covariances[k * D * D + j * D + j] = cfg.initVariance;
+  }
+  return params;
 }
 
 /**
@@ -555,19 +443,3 @@ export function resolveFeaturesAndGrid(cfg: Pick<GmmQfTrainConfig, 'env' | 'feat
     );
   }
 }
-
-/** ξ[:, a] = argmin Σ_{t: a_t = a} (y_t − g_tᵀ ξ_a)² + λ‖ξ_a‖², per action, in float64. */
-function refitWeights(batch: BellmanBatch, p: GmmQfParams, P: Float64Array, ridge: number): void {
-  const { K, A } = p;
-  const { M, b } = batch.normalEquations(p.means, P);
-  for (let a = 0; a < A; a++) {
-    const Ma = M.slice(a * K * K, (a + 1) * K * K);
-    let trace = 0;
-    for (let k = 0; k < K; k++) trace += Ma[k * K + k]!;
-    const lam = ridge * Math.max(trace / K, 1e-12);
-    for (let k = 0; k < K; k++) Ma[k * K + k] += lam;
-    const x = b.slice(a * K, (a + 1) * K);
-    if (solveSpdInPlace(Ma, x, K)) for (let k = 0; k < K; k++) p.weights[k * A + a] = x[k]!;
-  }
-}
-

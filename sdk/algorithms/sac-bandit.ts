@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ValueError } from '../../contract/errors.js';
 import { initMlp } from '../../models/actor-critic/mlp.js';
 import { TfMlp } from '../../models/actor-critic/tf-mlp.js';
-import { gradList, makeAdam } from '../../models/actor-critic/critic.js';
+import { gradList, makeAdam } from './learners/tf-adam.js';
 import { SquashedGaussianMixture } from '../../models/mixture-actor/distribution.js';
 import { LOG_STD_MAX, LOG_STD_MIN, greedyAction, headOutputSize, parseHead, sampleAction, type MixtureHeadSpec } from '../../models/mixture-actor/head.js';
 import { Rng } from '../util/rng.js';

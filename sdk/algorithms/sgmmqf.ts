@@ -8,9 +8,11 @@
  *   (Euclidean Adam for means and factors; affine-invariant Adam for covariances) → every
  *   `evalEvery` steps: greedy evaluation, sparsity, progress.
  *
- * Weights Ξ = Υ_1 ⊙ … ⊙ Υ_J (J = `factors`; J = 1 is the dense model). The loss and gradients run
- * in one fused float64 typed-array kernel (models/gmmqf/online-loss.ts): at these sizes tensor-op
- * dispatch, not arithmetic, would dominate (see `npm run bench`).
+ * Weights Ξ = Υ_1 ⊙ … ⊙ Υ_J (J = `factors`; J = 1 is the dense model). The loop is `trainSgmmqf`
+ * below; the update (sample, targets, loss and gradients, the three optimizers) is `SgmmqfLearner`
+ * in learners/sgmmqf.ts. The loss and gradients run in one fused float64 typed-array kernel
+ * (models/gmmqf/online-loss.ts): at these sizes tensor-op dispatch, not arithmetic, would dominate
+ * (see `npm run bench`).
  *
  * Choices where the paper is silent (README "S-GMM-QF choices"):
  * - Normalization z = (φ(s) − mean)/std from the warm-up data (φ = the feature map; Acrobot-v1 uses
@@ -33,9 +35,11 @@ import type { ActionGrid, GmmQfParams } from '../../models/gmmqf/params.js';
 import { applyFeatures, checkFeatureKind, featureOutputSize, resolveFeatureKind, type FeatureKind } from '../../models/gmmqf/features.js';
 import { liveComponents, nonzeroFraction } from '../../models/gmmqf/sparsity.js';
 import { OnlineBellmanKernel, type KernelParams } from '../../models/gmmqf/online-loss.js';
-import { factorGradients, factorPenalty, hadamardProduct, type HadamardFactors } from '../../models/gmmqf/hadamard.js';
-import { Adam, SpdAdam } from '../optim/radam.js';
-import { ReplayBuffer, type TransitionBatch } from '../replay.js';
+import { hadamardProduct, type HadamardFactors } from '../../models/gmmqf/hadamard.js';
+import { ReplayBuffer } from '../replay.js';
+import { SgmmqfLearner } from './learners/sgmmqf.js';
+import { BestTracker } from './evaluation.js';
+import { scheduleValue, type Schedule } from './schedule.js';
 import { formatDuration } from '../util/metrics.js';
 import { columnMeanStd } from '../util/stats.js';
 import { runEpisodes, type EpisodeStats } from '../evaluate.js';
@@ -129,7 +133,7 @@ export const SGMMQF_DEFAULTS: SgmmqfTrainConfig = {
 export interface SgmmqfLogRow {
   env_steps: number;
   epsilon: number;
-  /** Mean mini-batch Bellman loss (without the penalty) since the previous row. */
+  /** Mean mini-batch loss since the previous row: the Bellman loss plus the factor penalty ρ Σ_j ‖Υ_j‖²_F. */
   loss: number;
   eval_return_mean: number;
   eval_return_std: number;
@@ -307,30 +311,24 @@ export async function trainSgmmqf(partial: Partial<SgmmqfTrainConfig> = {}, hook
   }
   const factorValues = new Float64Array(J * K * A);
   for (let i = 0; i < factorValues.length; i++) factorValues[i] = cfg.initFactorStd * rng.normal();
-  const fac: HadamardFactors = { J, K, A, values: factorValues };
-  const weights = hadamardProduct(fac);
-  const kp: KernelParams & { precisionFactors: Float64Array } = {
-    means,
-    weights,
-    precisionFactors: precisionFactors(covariances, K, D),
-  };
-  const kernel = new OnlineBellmanKernel(K, D, A, T);
-  const adamMeans = new Adam(K * D, { lr: cfg.lrMeans, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.adamEps });
-  const adamFactors = new Adam(J * K * A, { lr: cfg.lrFactors, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.adamEps });
-  const adamCovs = new SpdAdam(K, D, { lr: cfg.lrCovariances, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.adamEps });
-  const gFactors = new Float64Array(J * K * A);
-  // frozen target copy (targetUpdate > 0); with 0 the target reads the live parameters
-  const targetKp: KernelParams =
-    cfg.targetUpdate > 0 ? { means: means.slice(), weights: weights.slice(), precisionFactors: kp.precisionFactors.slice() } : kp;
-  const refreshTarget = () => {
-    if (targetKp === kp) return;
-    (targetKp.means as Float64Array).set(means);
-    (targetKp.weights as Float64Array).set(weights);
-    (targetKp.precisionFactors as Float64Array).set(kp.precisionFactors);
-  };
+  const learner = new SgmmqfLearner(
+    { means, covariances, factors: { J, K, A, values: factorValues } },
+    {
+      batchSize: T,
+      gamma: cfg.gamma,
+      rho: cfg.rho,
+      lrMeans: cfg.lrMeans,
+      lrCovariances: cfg.lrCovariances,
+      lrFactors: cfg.lrFactors,
+      beta1: cfg.beta1,
+      beta2: cfg.beta2,
+      adamEps: cfg.adamEps,
+      targetUpdate: cfg.targetUpdate,
+    },
+  );
 
   const snapshot = (): { params: GmmQfParams; factors: HadamardFactors } => {
-    const snapped = snapFactors(fac, cfg.sparsityThreshold);
+    const snapped = snapFactors(learner.factors, cfg.sparsityThreshold);
     const params: GmmQfParams = {
       K,
       D,
@@ -364,35 +362,24 @@ export async function trainSgmmqf(partial: Partial<SgmmqfTrainConfig> = {}, hook
   };
 
   // ---- online loop -------------------------------------------------------------------------------
-  let best = snapshot();
-  let bestReturn = -Infinity;
-  let bestStep = 0;
+  const tracker = new BestTracker(snapshot());
   const log: SgmmqfLogRow[] = [];
-  const decaySteps = Math.max(1, cfg.epsDecayFraction * cfg.steps);
-  const epsilonAt = (t: number) => cfg.epsStart + (cfg.epsEnd - cfg.epsStart) * Math.min(1, t / decaySteps);
-  const idx = new Int32Array(T);
-  const actions = new Int32Array(T);
-  const targets = new Float64Array(T);
-  const nextMax = new Float64Array(T);
+  const epsilon: Schedule = { start: cfg.epsStart, end: cfg.epsEnd, fraction: cfg.epsDecayFraction };
+  const epsilonAt = (t: number): number => scheduleValue(epsilon, t, cfg.steps);
   const qRow = new Float64Array(A);
   const z = new Float64Array(D);
-  let batch: TransitionBatch = buffer.gather(buffer.sampleIndices(Math.min(T, buffer.size), rng));
+  // seeded runs draw min(T, size) indices here once, before the first update (kept for reproducibility)
+  buffer.sampleIndices(Math.min(T, buffer.size), rng);
   let lossSum = 0;
   let lossCount = 0;
   let updateMs = 0;
-  let updates = 0;
   let lastEvalStep = envSteps;
   let lastEvalWall = 0;
 
   const doEval = async (): Promise<void> => {
     const snap = snapshot();
     const ev = await evaluate(snap.params, (cfg.seed * 7919 + envSteps * 31 + 1) >>> 0);
-    const isNewBest = ev.mean >= bestReturn;
-    if (isNewBest) {
-      bestReturn = ev.mean;
-      bestStep = envSteps;
-      best = snap;
-    }
+    tracker.offer(ev.mean, log.length + 1, envSteps, () => snap);
     const sp = sparsityOf(snap.params.weights, K, A, cfg.sparsityThreshold);
     const wall = (performance.now() - t0) / 1000;
     const row: SgmmqfLogRow = {
@@ -415,7 +402,7 @@ export async function trainSgmmqf(partial: Partial<SgmmqfTrainConfig> = {}, hook
     log.push(row);
     const eta = (wall / envSteps) * Math.max(0, cfg.steps - envSteps);
     hooks.progress?.(
-      `steps ${envSteps}/${cfg.steps}  ε ${row.epsilon.toFixed(2)}  return ${ev.mean.toFixed(1)} ± ${ev.std.toFixed(1)}  best ${bestReturn.toFixed(1)}  ` +
+      `steps ${envSteps}/${cfg.steps}  ε ${row.epsilon.toFixed(2)}  return ${ev.mean.toFixed(1)} ± ${ev.std.toFixed(1)}  best ${tracker.bestReturn.toFixed(1)}  ` +
         `train ${Number.isNaN(row.train_return_mean) ? '–' : row.train_return_mean.toFixed(1)}  loss ${row.loss.toPrecision(3)}  ` +
         `nonzero ${(100 * sp.nonzeroFraction).toFixed(1)}%  live ${sp.liveComponents}/${K}  ` +
         `${row.steps_per_s.toFixed(0)} steps/s  elapsed ${formatDuration(wall)}  ETA ${formatDuration(eta)}`,
@@ -424,14 +411,10 @@ export async function trainSgmmqf(partial: Partial<SgmmqfTrainConfig> = {}, hook
   };
 
   while (envSteps < cfg.steps) {
-    // act
+    // act ε-greedily on the current Q
     let a: number;
     if (rng.uniform() < epsilonAt(envSteps)) a = rng.integer(A);
-    else {
-      norm(feat, z);
-      kernel.qValues(kp, z, 1, qRow);
-      a = argmaxRows(qRow, 1, A)[0]!;
-    }
+    else a = argmaxRows(learner.qValues(norm(feat, z), 1, qRow), 1, A)[0]!;
     const r = env.step(a);
     const f2 = phi(r.obs);
     buffer.push(norm(feat), a, r.reward, norm(f2), r.terminated);
@@ -440,44 +423,28 @@ export async function trainSgmmqf(partial: Partial<SgmmqfTrainConfig> = {}, hook
     envSteps++;
     if (r.terminated || r.truncated) endEpisode();
 
-    // learn
+    // learn (learners/sgmmqf.ts)
     const u0 = performance.now();
-    buffer.sampleIndices(T, rng, { includeNewest: true }, idx);
-    batch = buffer.gather(idx, batch);
-    kernel.maxQ(targetKp, batch.nextObs, T, nextMax);
-    for (let t = 0; t < T; t++) {
-      actions[t] = batch.actions[t]!;
-      targets[t] = batch.rewards[t]! + (batch.terminated[t] ? 0 : cfg.gamma * nextMax[t]!);
-    }
-    const loss = kernel.lossAndGradients(kp, batch.obs, actions, targets);
-    lossSum += loss + factorPenalty(fac, cfg.rho);
+    lossSum += learner.update(buffer, rng);
     lossCount++;
-    factorGradients(fac, kernel.grads.weights, cfg.rho, gFactors);
-    adamFactors.step(factorValues, gFactors);
-    hadamardProduct(fac, weights);
-    adamMeans.step(means, kernel.grads.means);
-    adamCovs.step(covariances, kernel.grads.covariances);
-    kp.precisionFactors = precisionFactors(covariances, K, D);
-    updates++;
-    if (cfg.targetUpdate > 0 && updates % cfg.targetUpdate === 0) refreshTarget();
     updateMs += performance.now() - u0;
 
     if (envSteps % cfg.evalEvery === 0 || envSteps === cfg.steps) await doEval();
   }
   if (log.length === 0) await doEval();
 
-  const result = cfg.keepBest ? best : snapshot();
+  const result = cfg.keepBest ? tracker.best : snapshot();
   return {
     params: result.params,
     factors: result.factors,
-    bestEvalReturn: bestReturn,
-    bestStep,
+    bestEvalReturn: tracker.bestReturn,
+    bestStep: tracker.bestStep,
     log,
     config: cfg,
     env: rawEnv,
     parameterCount: J * K * A + K * D + (K * D * (D + 1)) / 2,
     wallSeconds: (performance.now() - t0) / 1000,
     updateSeconds: updateMs / 1000,
-    updates,
+    updates: learner.updates,
   };
 }

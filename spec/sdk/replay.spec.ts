@@ -131,4 +131,24 @@ describe('sdk/replay (ReplayBuffer)', () => {
     expect(buf.newestIndex).to.equal(2);
     expect(buf.totalPushed).to.equal(3);
   });
+
+  it('stored(): every kept transition as views in slot order, the oldest dropped first once full (the batch mode)', () => {
+    const buf = new ReplayBuffer(3, 2);
+    expect(buf.stored().size).to.equal(0);
+    for (let k = 0; k < 2; k++) pushNumbered(buf, k);
+    let all = buf.stored();
+    expect(all.size).to.equal(2);
+    expect(Array.from(all.obs)).to.deep.equal([0, 0, 1, 10]);
+    for (let k = 2; k < 5; k++) pushNumbered(buf, k); // k = 3, 4 overwrite the oldest, k = 0, 1, in slots 0, 1
+    all = buf.stored();
+    expect(all.size).to.equal(3);
+    expect(Array.from(all.obs)).to.deep.equal([3, 30, 4, 40, 2, 20]);
+    expect(Array.from(all.nextObs)).to.deep.equal([4, 40, 5, 50, 3, 30]);
+    expect(Array.from(all.actions)).to.deep.equal([0, 1, 2]);
+    expect(Array.from(all.rewards)).to.deep.equal([1.5, 2, 1]);
+    expect(Array.from(all.terminated)).to.deep.equal([0, 1, 0]);
+    // views, not copies: the next push shows through
+    pushNumbered(buf, 5);
+    expect(Array.from(all.obs.subarray(4, 6))).to.deep.equal([5, 50]);
+  });
 });

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../../sdk/backend.js';
 import { Rng } from '../../../sdk/util/rng.js';
-import { SAC_DEFAULTS, SacLearner, initSacNetworks, type SacConfig } from '../../../sdk/algorithms/sac.js';
+import { SAC_DEFAULTS, initSacNetworks, type SacConfig } from '../../../sdk/algorithms/sac.js';
+import { SacLearner } from '../../../sdk/algorithms/learners/sac.js';
 import { randomNormalizedBatch } from './ac-fixtures.js';
 import type { MlpParams } from '../../../models/actor-critic/mlp.js';
 

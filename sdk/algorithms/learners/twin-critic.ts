@@ -1,37 +1,24 @@
 /**
- * Twin Q-critics with Polyak-averaged targets (TD3 / SAC), shared by every actor-critic algorithm.
+ * Twin Q-critics with Polyak-averaged targets (TD3 / SAC), shared by every actor-critic learner.
  *
  * Each critic is an MLP [D + A, hidden…, 1] on the concatenation of the normalized observation and
  * the policy-scale action a ∈ [−1, 1]^A. The critic loss is Σ_j mean_i (Q_j(s_i, a_i) − y_i)²
  * (CleanRL's qf1_loss + qf2_loss), minimized with Adam; targets follow θ' ← (1 − τ) θ' + τ θ.
  * All methods except `params` run without host reads and must be called inside tf.tidy where noted.
+ * The networks are models/actor-critic/tf-mlp.ts's TfMlp; this file owns the optimizer and the update.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type MlpParams, cloneMlp } from './mlp.js';
-import { TfMlp } from './tf-mlp.js';
+import { type MlpParams, cloneMlp } from '../../../models/actor-critic/mlp.js';
+import { TfMlp } from '../../../models/actor-critic/tf-mlp.js';
+import { gradList, makeAdam, type TfAdamOptions } from './tf-adam.js';
 
-export interface AdamOptions {
-  learningRate: number;
-  beta1?: number;
-  beta2?: number;
-  epsilon?: number;
-}
-
-export function makeAdam(o: AdamOptions): tf.AdamOptimizer {
-  return tf.train.adam(o.learningRate, o.beta1 ?? 0.9, o.beta2 ?? 0.999, o.epsilon ?? 1e-8);
-}
-
-/** A gradient map as the list Optimizer.applyGradients takes. */
-export function gradList(grads: tf.NamedTensorMap): { name: string; tensor: tf.Tensor }[] {
-  return Object.keys(grads).map((name) => ({ name, tensor: grads[name]! }));
-}
-
+/** The twin critics, their Polyak targets and the critics' Adam optimizer. */
 export class TwinCritic {
   readonly q: [TfMlp, TfMlp];
   readonly target: [TfMlp, TfMlp];
   private readonly opt: tf.AdamOptimizer;
 
-  constructor(init: readonly [MlpParams, MlpParams], adam: AdamOptions) {
+  constructor(init: readonly [MlpParams, MlpParams], adam: TfAdamOptions) {
     this.q = [new TfMlp(init[0], true, 'critic 1'), new TfMlp(init[1], true, 'critic 2')];
     this.target = [new TfMlp(cloneMlp(init[0]), false, 'target critic 1'), new TfMlp(cloneMlp(init[1]), false, 'target critic 2')];
     this.opt = makeAdam(adam);
@@ -88,4 +75,12 @@ export class TwinCritic {
     this.target.forEach((n) => n.dispose());
     this.opt.dispose();
   }
+}
+
+/** Scores Q₁(z, μ_i) of N component actions μ [N·A] through the online critic (reads back). */
+export function scoreComponents(critic: TwinCritic, z: Float32Array, mu: Float32Array, N: number, D: number, A: number): Float32Array {
+  return tf.tidy(() => {
+    const obs = tf.tile(tf.tensor2d(z, [1, D]), [N, 1]) as tf.Tensor2D;
+    return critic.q[0].forwardConst(tf.concat([obs, tf.tensor2d(mu, [N, A])], 1)).dataSync() as Float32Array;
+  });
 }

@@ -1,4 +1,7 @@
-/** Pieces every experiments script shares: running the CLI, reading a run's curve, a job pool. */
+/**
+ * Pieces every experiments script shares: running the CLI, the export → eval → verify steps after
+ * training, reading a run's curve, a job pool.
+ */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +16,35 @@ export function runCli(dist: string, args: string[]): Promise<string> {
     p.stderr.on('data', (d) => (errText += d));
     p.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`gmmrl ${args.join(' ')} exited ${code}\n${out}\n${errText.slice(-2000)}`))));
   });
+}
+
+/** What `exportEvalVerify` found: `gmmrl eval --json`'s fields and the parity check's outcome. */
+export interface EvalAndParity {
+  mean_return: number;
+  std_return: number;
+  episodes: number;
+  parity_pass: boolean;
+  /** Largest relative difference of q between the checkpoint and the ONNX model (NaN when verify failed). */
+  max_rel_diff_q: number;
+}
+
+/**
+ * The product path after training: `gmmrl export` of the run in `dir` to `onnx`, `gmmrl eval` with
+ * ONNX Runtime over 100 greedy episodes on seeds 100000… (never used in training or model
+ * selection), and `gmmrl verify`; a verify that fails counts as parity failed (its error goes to
+ * stderr). `cli` runs one gmmrl command and resolves with its stdout.
+ */
+export async function exportEvalVerify(cli: (args: string[]) => Promise<string>, dir: string, onnx: string): Promise<EvalAndParity> {
+  await cli(['export', dir, '--out', onnx]);
+  const ev = JSON.parse(await cli(['eval', onnx, '--episodes', '100', '--seed', '100000', '--json'])) as { mean_return: number; std_return: number; episodes: number };
+  let parity: { pass: boolean; max_rel_diff: { q: number } };
+  try {
+    parity = JSON.parse(await cli(['verify', dir, onnx]));
+  } catch (e) {
+    parity = { pass: false, max_rel_diff: { q: NaN } };
+    process.stderr.write(String(e) + '\n');
+  }
+  return { ...ev, parity_pass: parity.pass, max_rel_diff_q: parity.max_rel_diff.q };
 }
 
 /** Env steps and greedy evaluation return from a run's metrics.csv. */

@@ -17,14 +17,10 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from '../sdk/cli/args.js';
+import { exportEvalVerify, type EvalAndParity } from './common.js';
 
-interface SeedResult {
+interface SeedResult extends EvalAndParity {
   seed: number;
-  mean_return: number;
-  std_return: number;
-  episodes: number;
-  parity_pass: boolean;
-  max_rel_diff_q: number;
   train_seconds: number;
   pass: boolean;
 }
@@ -46,22 +42,12 @@ async function oneSeed(seed: number, steps: number, extra: string[], skipTrain: 
     await run(['train', 'gmmqf', '--env', 'CartPole-v1', '--steps', String(steps), '--seed', String(seed), '--out', dir, '--quiet', ...extra]);
   }
   const trainSeconds = Number(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).training.wall_seconds);
-  await run(['export', dir, '--out', onnx]);
-  const ev = JSON.parse(await run(['eval', onnx, '--episodes', '100', '--seed', '100000', '--json']));
-  let parity: { pass: boolean; max_rel_diff: { q: number } };
-  try {
-    parity = JSON.parse(await run(['verify', dir, onnx]));
-  } catch (e) {
-    parity = { pass: false, max_rel_diff: { q: NaN } };
-    process.stderr.write(String(e));
-  }
+  const checked = await exportEvalVerify(run, dir, onnx);
   const r: SeedResult = {
     seed,
-    ...ev,
-    parity_pass: parity.pass,
-    max_rel_diff_q: parity.max_rel_diff.q,
+    ...checked,
     train_seconds: trainSeconds,
-    pass: ev.mean_return >= 475,
+    pass: checked.mean_return >= 475,
   };
   process.stderr.write(`seed ${seed}: mean return ${r.mean_return.toFixed(1)} ± ${r.std_return.toFixed(1)} (train ${trainSeconds.toFixed(0)} s, parity ${r.parity_pass})\n`);
   return r;

@@ -19,7 +19,7 @@
  * `--dist DIR` runs the CLI from another build (default dist), e.g. a frozen copy while editing.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { mean, readCurve, runCli } from './common.js';
+import { exportEvalVerify, mean, readCurve, runCli } from './common.js';
 import { join } from 'node:path';
 import { parseArgs } from '../sdk/cli/args.js';
 import { svgLinePlot, type Series } from '../sdk/util/metrics.js';
@@ -70,15 +70,7 @@ async function runOne(suite: string, spec: RunSpec, skipTrain: boolean): Promise
   const [algo, ...rest] = spec.train;
   if (!skipTrain) await cli(['train', algo!, ...rest, '--seed', String(spec.seed), '--out', dir, '--quiet']);
   const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { training: Record<string, unknown> };
-  await cli(['export', dir, '--out', onnx]);
-  const ev = JSON.parse(await cli(['eval', onnx, '--episodes', '100', '--seed', '100000', '--json'])) as { mean_return: number; std_return: number; episodes: number };
-  let parity: { pass: boolean; max_rel_diff: { q: number } };
-  try {
-    parity = JSON.parse(await cli(['verify', dir, onnx]));
-  } catch (e) {
-    parity = { pass: false, max_rel_diff: { q: NaN } };
-    process.stderr.write(String(e) + '\n');
-  }
+  const checked = await exportEvalVerify(cli, dir, onnx);
   const t = run.training;
   const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
   const meta = readOnnxMetadata(onnx);
@@ -87,9 +79,7 @@ async function runOne(suite: string, spec: RunSpec, skipTrain: boolean): Promise
     group: spec.group,
     seed: spec.seed,
     tags: spec.tags ?? {},
-    ...ev,
-    parity_pass: parity.pass,
-    max_rel_diff_q: parity.max_rel_diff.q,
+    ...checked,
     train_seconds: Number(t['wall_seconds']),
     parameter_count: num(t['parameter_count']) ?? num(meta.parameter_count),
     nonzero_fraction: num(t['final_nonzero_fraction']),
@@ -185,10 +175,6 @@ function suiteSpecs(suite: string, seedsFlag: string | undefined, stepsFlag: num
   }
 }
 
-
-function fmt(v: number | null, digits = 1): string {
-  return v === null || !Number.isFinite(v) ? '–' : v.toFixed(digits);
-}
 
 /** Metric ablation: the Riemannian descent's loss decrease per second of descent, from metrics.csv (gd_loss_decrease, gd_seconds). */
 function metricAblation(results: RunResult[], suite: string): string[] {

@@ -19,9 +19,9 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { FileReadError, ValueError, describeValue } from '../contract/errors.js';
+import { FileReadError } from '../contract/errors.js';
 import type { OrtModuleLike } from './ort.js';
-import { checkOptionKeys, createPolicy } from './policy.js';
+import { checkOptionKeys, createEntryPolicy, modelBytes } from './policy.js';
 import {
   NODE_PROVIDERS,
   defaultExecutionProviders as defaultProvidersOf,
@@ -29,7 +29,7 @@ import {
   type NodeExecutionProvider,
   type ProviderEnvironment,
 } from './providers.js';
-import type { Policy } from './types.js';
+import type { LoadPolicyOptions, Policy } from './types.js';
 
 export * from './public.js';
 
@@ -38,24 +38,14 @@ export type { NodeExecutionProvider } from './providers.js';
 /** Execution providers of the Node entry, in priority order. */
 export const NODE_EXECUTION_PROVIDERS: readonly NodeExecutionProvider[] = NODE_PROVIDERS.known;
 
-export interface NodeLoadOptions {
+/** loadPolicy's options (sessionOptions: onnxruntime-node's). */
+export interface NodeLoadOptions
+  extends LoadPolicyOptions<NodeExecutionProvider, Omit<ort.InferenceSession.SessionOptions, 'executionProviders'>> {
   /**
    * Providers to try in priority order; the first that starts is used (see `policy.info`).
    * Default: ['cuda', 'cpu'] when the CUDA provider is installed (see `cudaProviderInstalled`), else ['cpu'].
    */
   executionProviders?: NodeExecutionProvider[];
-  /** Extra onnxruntime-node session options (intraOpNumThreads, graphOptimizationLevel, …). */
-  sessionOptions?: Omit<ort.InferenceSession.SessionOptions, 'executionProviders'>;
-  /**
-   * Seed (an integer in [0, 2³²)) of the policy's own noise generator `Rng(seed)`, which mode
-   * 'sample' draws from when a call passes no `rng` or `noise`. Default 0.
-   */
-  seed?: number;
-  /**
-   * Greedy calls run on a second session over the noise-free part of the graph, so they do not pay
-   * for the sampling head (policy.info.greedyGraph). Default true; false keeps one session.
-   */
-  greedyGraph?: boolean;
 }
 
 /** Directory holding onnxruntime-node's native binding for this platform, or null when not found. */
@@ -118,25 +108,12 @@ export async function loadPolicy(pathOrBytes: string | Uint8Array | ArrayBuffer,
           `: ${why}.`,
       );
     }
-  } else if (pathOrBytes instanceof Uint8Array) {
-    bytes = pathOrBytes;
-  } else if (pathOrBytes instanceof ArrayBuffer) {
-    bytes = new Uint8Array(pathOrBytes);
   } else {
-    throw new ValueError(
-      `loadPolicy expects a file path (string), a Uint8Array or an ArrayBuffer, got ${describeValue(pathOrBytes)}.`,
-    );
+    bytes = modelBytes(pathOrBytes, 'a file path (string)');
   }
   const env = bindingEnvironment();
   const cudaInstalled = providerAvailable(NODE_PROVIDERS, 'cuda', env);
-  return createPolicy(ort as unknown as OrtModuleLike, bytes, {
-    executionProviders: options.executionProviders ?? defaultProvidersOf(NODE_PROVIDERS, env),
-    knownProviders: NODE_PROVIDERS.known,
-    baselineProviders: NODE_PROVIDERS.baseline,
-    backend: NODE_PROVIDERS.backend,
-    sessionOptions: options.sessionOptions as Record<string, unknown> | undefined,
-    seed: options.seed,
-    greedyGraph: options.greedyGraph,
-    providerHint: (ep) => (ep === 'cuda' && !cudaInstalled ? CUDA_HINT : undefined),
-  });
+  return createEntryPolicy(ort as unknown as OrtModuleLike, bytes, NODE_PROVIDERS, env, options, (ep) =>
+    ep === 'cuda' && !cudaInstalled ? CUDA_HINT : undefined,
+  );
 }

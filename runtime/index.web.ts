@@ -21,11 +21,11 @@
  * default (threads only on cross-origin-isolated pages).
  */
 import * as ort from 'onnxruntime-web';
-import { FileReadError, ValueError, describeValue } from '../contract/errors.js';
+import { FileReadError } from '../contract/errors.js';
 import type { OrtModuleLike } from './ort.js';
-import { checkOptionKeys, createPolicy } from './policy.js';
-import { WEB_PROVIDERS, defaultExecutionProviders, type ProviderEnvironment, type WebExecutionProvider } from './providers.js';
-import type { Policy } from './types.js';
+import { checkOptionKeys, createEntryPolicy, modelBytes } from './policy.js';
+import { WEB_PROVIDERS, type ProviderEnvironment, type WebExecutionProvider } from './providers.js';
+import type { LoadPolicyOptions, Policy } from './types.js';
 
 export * from './public.js';
 
@@ -37,21 +37,11 @@ export const WEB_EXECUTION_PROVIDERS: readonly WebExecutionProvider[] = WEB_PROV
 /** The web entry's providers need no library files: its defaults do not depend on the platform. */
 const WEB_ENVIRONMENT: ProviderEnvironment = { platform: 'web', hasLibrary: () => false };
 
-export interface WebLoadOptions {
+/** loadPolicy's options (sessionOptions: onnxruntime-web's). */
+export interface WebLoadOptions
+  extends LoadPolicyOptions<WebExecutionProvider, Omit<ort.InferenceSession.SessionOptions, 'executionProviders'>> {
   /** Providers to try in priority order. Default ['wasm']. */
   executionProviders?: WebExecutionProvider[];
-  /** Extra onnxruntime-web session options. */
-  sessionOptions?: Omit<ort.InferenceSession.SessionOptions, 'executionProviders'>;
-  /**
-   * Seed (an integer in [0, 2³²)) of the policy's own noise generator `Rng(seed)`, which mode
-   * 'sample' draws from when a call passes no `rng` or `noise`. Default 0.
-   */
-  seed?: number;
-  /**
-   * Greedy calls run on a second session over the noise-free part of the graph, so they do not pay
-   * for the sampling head (policy.info.greedyGraph). Default true; false keeps one session.
-   */
-  greedyGraph?: boolean;
   /** Passed to fetch() when loading from a URL. */
   fetchInit?: RequestInit;
 }
@@ -98,23 +88,11 @@ export async function loadPolicy(urlOrBytes: string | URL | Uint8Array | ArrayBu
   let bytes: Uint8Array;
   if (typeof urlOrBytes === 'string' || urlOrBytes instanceof URL) {
     bytes = await fetchBytes(urlOrBytes, options.fetchInit);
-  } else if (urlOrBytes instanceof Uint8Array) {
-    bytes = urlOrBytes;
-  } else if (urlOrBytes instanceof ArrayBuffer) {
-    bytes = new Uint8Array(urlOrBytes);
   } else {
-    throw new ValueError(`loadPolicy expects a URL (string or URL), a Uint8Array or an ArrayBuffer, got ${describeValue(urlOrBytes)}.`);
+    bytes = modelBytes(urlOrBytes, 'a URL (string or URL)');
   }
   configureThreads();
-  return createPolicy(ort as unknown as OrtModuleLike, bytes, {
-    executionProviders: options.executionProviders ?? defaultExecutionProviders(WEB_PROVIDERS, WEB_ENVIRONMENT),
-    knownProviders: WEB_PROVIDERS.known,
-    baselineProviders: WEB_PROVIDERS.baseline,
-    backend: WEB_PROVIDERS.backend,
-    sessionOptions: options.sessionOptions as Record<string, unknown> | undefined,
-    seed: options.seed,
-    greedyGraph: options.greedyGraph,
-    providerHint: (ep) =>
-      ep === 'webgpu' ? 'WebGPU needs a browser with navigator.gpu (Chrome/Edge 113+); it is not available in Node' : undefined,
-  });
+  return createEntryPolicy(ort as unknown as OrtModuleLike, bytes, WEB_PROVIDERS, WEB_ENVIRONMENT, options, (ep) =>
+    ep === 'webgpu' ? 'WebGPU needs a browser with navigator.gpu (Chrome/Edge 113+); it is not available in Node' : undefined,
+  );
 }

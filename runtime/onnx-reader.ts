@@ -196,6 +196,45 @@ export class Cursor {
   expectWire(field: number, wire: number, expected: number, tagAt: number): void {
     if (wire !== expected) this.fail(tagAt, `field ${field} has wire type ${wire}, expected ${expected}`);
   }
+
+  /**
+   * Reads the message's fields in order: `readers[field]` reads a field it knows (from the tag's
+   * wire type on); every other field is skipped.
+   */
+  fields(readers: Readonly<Record<number, (tag: FieldTag) => void>>): void {
+    while (!this.done) {
+      const at = this.pos;
+      const [field, wire] = this.tag();
+      const read = readers[field];
+      if (read) read({ field, wire, at });
+      else this.skip(wire, at);
+    }
+  }
+
+  /** A varint field's value (its wire type checked). */
+  varintField(t: FieldTag): number {
+    this.expectWire(t.field, t.wire, WIRE_VARINT, t.at);
+    return this.varint();
+  }
+
+  /** A UTF-8 string field's value (its wire type checked); `what` names it in errors. */
+  stringField(t: FieldTag, what: string): string {
+    this.expectWire(t.field, t.wire, WIRE_LEN, t.at);
+    return this.string(what);
+  }
+
+  /** A Cursor over an embedded message field (its wire type checked); `what` names the message in errors. */
+  messageField(t: FieldTag, what: string): Cursor {
+    this.expectWire(t.field, t.wire, WIRE_LEN, t.at);
+    return this.sub(this.lengthDelimited(), what);
+  }
+}
+
+/** A field's tag as `Cursor.fields` hands it to a reader: field number, wire type, tag offset. */
+export interface FieldTag {
+  field: number;
+  wire: number;
+  at: number;
 }
 
 /** Reads the ModelProto summary. Throws ModelFormatError on malformed input. */
@@ -216,70 +255,32 @@ export function readOnnxModel(bytes: Uint8Array): OnnxModelSummary {
     metadataProps: [],
     byteLength: bytes.length,
   };
-  while (!c.done) {
-    const at = c.pos;
-    const [field, wire] = c.tag();
-    switch (field) {
-      case 1:
-        c.expectWire(field, wire, WIRE_VARINT, at);
-        out.irVersion = c.varint();
-        break;
-      case 2:
-        c.expectWire(field, wire, WIRE_LEN, at);
-        out.producerName = c.string('producer_name');
-        break;
-      case 3:
-        c.expectWire(field, wire, WIRE_LEN, at);
-        out.producerVersion = c.string('producer_version');
-        break;
-      case 7:
-        c.expectWire(field, wire, WIRE_LEN, at);
-        out.graph = readGraph(c.sub(c.lengthDelimited(), 'ModelProto.graph'), out.graph);
-        break;
-      case 8:
-        c.expectWire(field, wire, WIRE_LEN, at);
-        out.opsetImport.push(readOpset(c.sub(c.lengthDelimited(), 'ModelProto.opset_import')));
-        break;
-      case 14:
-        c.expectWire(field, wire, WIRE_LEN, at);
-        out.metadataProps.push(readEntry(c.sub(c.lengthDelimited(), 'ModelProto.metadata_props')));
-        break;
-      default:
-        c.skip(wire, at);
-    }
-  }
+  c.fields({
+    1: (t) => (out.irVersion = c.varintField(t)),
+    2: (t) => (out.producerName = c.stringField(t, 'producer_name')),
+    3: (t) => (out.producerVersion = c.stringField(t, 'producer_version')),
+    7: (t) => (out.graph = readGraph(c.messageField(t, 'ModelProto.graph'), out.graph)),
+    8: (t) => out.opsetImport.push(readOpset(c.messageField(t, 'ModelProto.opset_import'))),
+    14: (t) => out.metadataProps.push(readEntry(c.messageField(t, 'ModelProto.metadata_props'))),
+  });
   return out;
 }
 
 function readOpset(c: Cursor): OnnxOpsetImport {
   const o: OnnxOpsetImport = { domain: '', version: 0 };
-  while (!c.done) {
-    const at = c.pos;
-    const [field, wire] = c.tag();
-    if (field === 1) {
-      c.expectWire(field, wire, WIRE_LEN, at);
-      o.domain = c.string('opset_import.domain');
-    } else if (field === 2) {
-      c.expectWire(field, wire, WIRE_VARINT, at);
-      o.version = c.varint();
-    } else c.skip(wire, at);
-  }
+  c.fields({
+    1: (t) => (o.domain = c.stringField(t, 'opset_import.domain')),
+    2: (t) => (o.version = c.varintField(t)),
+  });
   return o;
 }
 
 function readEntry(c: Cursor): { key: string; value: string } {
   const e = { key: '', value: '' };
-  while (!c.done) {
-    const at = c.pos;
-    const [field, wire] = c.tag();
-    if (field === 1) {
-      c.expectWire(field, wire, WIRE_LEN, at);
-      e.key = c.string('metadata_props.key');
-    } else if (field === 2) {
-      c.expectWire(field, wire, WIRE_LEN, at);
-      e.value = c.string('metadata_props.value');
-    } else c.skip(wire, at);
-  }
+  c.fields({
+    1: (t) => (e.key = c.stringField(t, 'metadata_props.key')),
+    2: (t) => (e.value = c.stringField(t, 'metadata_props.value')),
+  });
   return e;
 }
 
@@ -288,110 +289,52 @@ type GraphSummary = NonNullable<OnnxModelSummary['graph']>;
 /** Protobuf merges repeated occurrences of an embedded message field; so do we. */
 function readGraph(c: Cursor, prev: GraphSummary | null): GraphSummary {
   const g: GraphSummary = prev ?? { inputs: [], outputs: [], initializerNames: [] };
-  while (!c.done) {
-    const at = c.pos;
-    const [field, wire] = c.tag();
-    switch (field) {
-      case 5: {
-        c.expectWire(field, wire, WIRE_LEN, at);
-        g.initializerNames.push(readTensorName(c.sub(c.lengthDelimited(), 'GraphProto.initializer')));
-        break;
-      }
-      case 11:
-        c.expectWire(field, wire, WIRE_LEN, at);
-        g.inputs.push(readValueInfo(c.sub(c.lengthDelimited(), 'GraphProto.input')));
-        break;
-      case 12:
-        c.expectWire(field, wire, WIRE_LEN, at);
-        g.outputs.push(readValueInfo(c.sub(c.lengthDelimited(), 'GraphProto.output')));
-        break;
-      default:
-        c.skip(wire, at);
-    }
-  }
+  c.fields({
+    5: (t) => g.initializerNames.push(readTensorName(c.messageField(t, 'GraphProto.initializer'))),
+    11: (t) => g.inputs.push(readValueInfo(c.messageField(t, 'GraphProto.input'))),
+    12: (t) => g.outputs.push(readValueInfo(c.messageField(t, 'GraphProto.output'))),
+  });
   return g;
 }
 
 function readTensorName(c: Cursor): string {
   let name = '';
-  while (!c.done) {
-    const at = c.pos;
-    const [field, wire] = c.tag();
-    if (field === 8) {
-      c.expectWire(field, wire, WIRE_LEN, at);
-      name = c.string('TensorProto.name');
-    } else c.skip(wire, at);
-  }
+  c.fields({ 8: (t) => (name = c.stringField(t, 'TensorProto.name')) });
   return name;
 }
 
 function readValueInfo(c: Cursor): OnnxValueInfo {
   const v: OnnxValueInfo = { name: '', elemType: null, shape: null };
-  while (!c.done) {
-    const at = c.pos;
-    const [field, wire] = c.tag();
-    if (field === 1) {
-      c.expectWire(field, wire, WIRE_LEN, at);
-      v.name = c.string('ValueInfoProto.name');
-    } else if (field === 2) {
-      c.expectWire(field, wire, WIRE_LEN, at);
-      readType(c.sub(c.lengthDelimited(), `ValueInfoProto.type of '${v.name}'`), v);
-    } else c.skip(wire, at);
-  }
+  c.fields({
+    1: (t) => (v.name = c.stringField(t, 'ValueInfoProto.name')),
+    2: (t) => readType(c.messageField(t, `ValueInfoProto.type of '${v.name}'`), v),
+  });
   return v;
 }
 
 function readType(c: Cursor, v: OnnxValueInfo): void {
-  while (!c.done) {
-    const at = c.pos;
-    const [field, wire] = c.tag();
-    if (field === 1) {
-      c.expectWire(field, wire, WIRE_LEN, at);
-      readTensorType(c.sub(c.lengthDelimited(), 'TypeProto.tensor_type'), v);
-    } else c.skip(wire, at);
-  }
+  c.fields({ 1: (t) => readTensorType(c.messageField(t, 'TypeProto.tensor_type'), v) });
 }
 
 function readTensorType(c: Cursor, v: OnnxValueInfo): void {
-  while (!c.done) {
-    const at = c.pos;
-    const [field, wire] = c.tag();
-    if (field === 1) {
-      c.expectWire(field, wire, WIRE_VARINT, at);
-      v.elemType = c.varint();
-    } else if (field === 2) {
-      c.expectWire(field, wire, WIRE_LEN, at);
-      v.shape = readShape(c.sub(c.lengthDelimited(), 'TypeProto.Tensor.shape'), v.shape);
-    } else c.skip(wire, at);
-  }
+  c.fields({
+    1: (t) => (v.elemType = c.varintField(t)),
+    2: (t) => (v.shape = readShape(c.messageField(t, 'TypeProto.Tensor.shape'), v.shape)),
+  });
 }
 
 function readShape(c: Cursor, prev: OnnxDim[] | null): OnnxDim[] {
   const dims: OnnxDim[] = prev ?? [];
-  while (!c.done) {
-    const at = c.pos;
-    const [field, wire] = c.tag();
-    if (field === 1) {
-      c.expectWire(field, wire, WIRE_LEN, at);
-      dims.push(readDim(c.sub(c.lengthDelimited(), 'TensorShapeProto.dim')));
-    } else c.skip(wire, at);
-  }
+  c.fields({ 1: (t) => dims.push(readDim(c.messageField(t, 'TensorShapeProto.dim'))) });
   return dims;
 }
 
 function readDim(c: Cursor): OnnxDim {
   let d: OnnxDim = null;
-  while (!c.done) {
-    const at = c.pos;
-    const [field, wire] = c.tag();
-    if (field === 1) {
-      c.expectWire(field, wire, WIRE_VARINT, at);
-      d = c.varint();
-    } else if (field === 2) {
-      c.expectWire(field, wire, WIRE_LEN, at);
-      d = c.string('dim_param');
-    } else c.skip(wire, at);
-  }
+  c.fields({
+    1: (t) => (d = c.varintField(t)),
+    2: (t) => (d = c.stringField(t, 'dim_param')),
+  });
   return d;
 }
 

@@ -55,10 +55,17 @@ import { checkGraphAgainstMetadata, checkSessionNames, defaultOpset, fmtDims } f
 import { Sampler } from './noise.js';
 import { ObsPacker, type Arity } from './observations.js';
 import { errorMessage, type OrtModuleLike, type OrtSessionLike, type OrtTensorLike } from './ort.js';
-import { openSession, type ProviderOptions } from './providers.js';
+import {
+  defaultExecutionProviders,
+  openSession,
+  type ProviderEnvironment,
+  type ProviderOptions,
+  type ProviderTable,
+} from './providers.js';
 import type {
   ActOptions,
   FloatArray,
+  LoadPolicyOptions,
   Observation,
   ObservationRows,
   OutputTensor,
@@ -69,24 +76,7 @@ import type {
 } from './types.js';
 
 // The public types, for the modules that import them from here (public.ts takes them from types.ts).
-export { ACT_MODES, asActorPolicy, asQPolicy } from './types.js';
-export type {
-  ActMode,
-  ActOptions,
-  ActorPolicy,
-  FloatArray,
-  NoiseSource,
-  Observation,
-  ObservationRows,
-  OutputTensor,
-  Policy,
-  PolicyAction,
-  PolicyInfo,
-  PolicyNoise,
-  PolicyOutputs,
-  QPolicy,
-  ProviderFailure,
-} from './types.js';
+export * from './types.js';
 export type { OrtModuleLike, OrtSessionLike, OrtTensorLike } from './ort.js';
 export { checkGraphAgainstMetadata } from './graph-checks.js';
 
@@ -208,6 +198,41 @@ async function openGreedySession(
     return none(`the noise-free graph has unexpected ${got}`);
   }
   return { session, graph: { nodesKept: pruned.nodesKept, nodesRemoved: pruned.nodesRemoved, outputsRemoved: pruned.removedOutputs }, reason: '' };
+}
+
+/**
+ * The end both entries' loadPolicy share once they hold the bytes: createPolicy on `table`'s
+ * providers (the caller's `executionProviders`, else the table's defaults available in `env`),
+ * with the caller's session options, seed and greedyGraph, and `providerHint` for failures.
+ */
+export function createEntryPolicy<P extends string>(
+  ort: OrtModuleLike,
+  bytes: Uint8Array,
+  table: ProviderTable<P>,
+  env: ProviderEnvironment,
+  options: LoadPolicyOptions<P, object>,
+  providerHint: (provider: string) => string | undefined,
+): Promise<Policy> {
+  return createPolicy(ort, bytes, {
+    executionProviders: options.executionProviders ?? defaultExecutionProviders(table, env),
+    knownProviders: table.known,
+    baselineProviders: table.baseline,
+    backend: table.backend,
+    sessionOptions: options.sessionOptions as Record<string, unknown> | undefined,
+    seed: options.seed,
+    greedyGraph: options.greedyGraph,
+    providerHint,
+  });
+}
+
+/**
+ * A model passed as bytes: a Uint8Array as it is, an ArrayBuffer viewed as one. Anything else is a
+ * ValueError naming what loadPolicy takes (`source`: the entry's other form, e.g. a file path).
+ */
+export function modelBytes(model: unknown, source: string): Uint8Array {
+  if (model instanceof Uint8Array) return model;
+  if (model instanceof ArrayBuffer) return new Uint8Array(model);
+  throw new ValueError(`loadPolicy expects ${source}, a Uint8Array or an ArrayBuffer, got ${describeValue(model)}.`);
 }
 
 /**

@@ -2,22 +2,5 @@
 export * from '../contract/errors.js';
 export * from '../contract/metadata.js';
 export { Rng } from '../contract/rng.js';
-export { ACT_MODES, asActorPolicy, asQPolicy } from './types.js';
-export type {
-  ActMode,
-  ActOptions,
-  ActorPolicy,
-  FloatArray,
-  NoiseSource,
-  Observation,
-  ObservationRows,
-  OutputTensor,
-  Policy,
-  PolicyAction,
-  PolicyInfo,
-  PolicyNoise,
-  PolicyOutputs,
-  QPolicy,
-  ProviderFailure,
-} from './types.js';
+export * from './types.js';
 export { readOnnxModel, type OnnxModelSummary, type OnnxValueInfo, type OnnxDim } from './onnx-reader.js';

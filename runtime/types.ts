@@ -216,3 +216,24 @@ export function asActorPolicy(policy: Policy): ActorPolicy {
   }
   return policy as ActorPolicy;
 }
+
+/**
+ * The loadPolicy options of both entries (NodeLoadOptions, WebLoadOptions extend it). P: the
+ * entry's execution providers; S: its ONNX Runtime's session options.
+ */
+export interface LoadPolicyOptions<P extends string, S> {
+  /** Providers to try in priority order; the first that starts is used (see `policy.info`). */
+  executionProviders?: P[];
+  /** Extra ONNX Runtime session options (intraOpNumThreads, graphOptimizationLevel, …); loadPolicy sets executionProviders. */
+  sessionOptions?: S;
+  /**
+   * Seed (an integer in [0, 2³²)) of the policy's own noise generator `Rng(seed)`, which mode
+   * 'sample' draws from when a call passes no `rng` or `noise`. Default 0.
+   */
+  seed?: number;
+  /**
+   * Greedy calls run on a second session over the noise-free part of the graph, so they do not pay
+   * for the sampling head (policy.info.greedyGraph). Default true; false keeps one session.
+   */
+  greedyGraph?: boolean;
+}

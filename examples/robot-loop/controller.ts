@@ -60,13 +60,13 @@
 import { connect, type Socket } from 'node:net';
 import { cpus } from 'node:os';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
 import { writeFileSync } from 'node:fs';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { GmmrlError, ValueError, type ActOptions, type Policy } from 'gmmrl/runtime';
-import { formatHelp, parseArgs, type FlagSpecs } from './flags.js';
+import { formatHelp, parseMainFlags, runAsScript, type FlagSpecs } from './flags.js';
 import { LatencyHistogram } from './histogram.js';
 import {
+  DEFAULT_SOCKET,
   ERROR_CODE_NAMES,
   ErrorCode,
   FRAME_TYPE_NAMES,
@@ -878,7 +878,7 @@ export class Controller {
   }
 }
 
-export const DEFAULT_SOCKET = '/tmp/gmmrl-robot.sock';
+export { DEFAULT_SOCKET } from './protocol.js';
 
 /** Starts a controller; resolves once it runs (or has already stopped during startup). */
 export async function startController(opts: ControllerOptions): Promise<Controller> {
@@ -918,17 +918,8 @@ function parseTcp(spec: string): { host: string; port: number } {
 /** The CLI: runs until done, prints the summary JSON on stdout, returns the exit code. */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
   const usage = 'node dist/examples/robot-loop/controller.js --model policy.onnx [flags]';
-  let flags;
-  try {
-    flags = parseArgs('robot-loop controller', argv, CONTROLLER_FLAGS).flags;
-  } catch (err) {
-    console.error((err as Error).message);
-    return 2;
-  }
-  if (flags.help) {
-    console.log(formatHelp(usage, CONTROLLER_FLAGS));
-    return 0;
-  }
+  const flags = parseMainFlags('robot-loop controller', usage, argv, CONTROLLER_FLAGS);
+  if (typeof flags === 'number') return flags;
   if (typeof flags.model !== 'string') {
     console.error(`robot-loop controller: --model is required.\n\n${formatHelp(usage, CONTROLLER_FLAGS)}`);
     return 2;
@@ -991,14 +982,4 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   return summary.stopReason === 'handshake-failed' ? 2 : CLEAN_STOPS.includes(summary.stopReason) ? 0 : 1;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
-}
+runAsScript(import.meta.url, main);

@@ -16,7 +16,6 @@
  * synthetic robot. A trained model is better: `gmmrl export runs/NAME --out policy.onnx`.
  */
 import { writeFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import {
   LOG_STD_MAX,
   LOG_STD_MIN,
@@ -33,7 +32,7 @@ import {
   type MixtureActorParams,
   type MlpParams,
 } from 'gmmrl';
-import { formatHelp, parseArgs } from './flags.js';
+import { parseMainFlags, runAsScript } from './flags.js';
 
 export const DEMO_FAMILIES = ['gmmqf', 'dqn', 'mixture-actor', 'gamid-actor'] as const;
 export type DemoFamily = (typeof DEMO_FAMILIES)[number];
@@ -161,21 +160,12 @@ const FLAGS = {
 };
 
 export function main(argv: string[] = process.argv.slice(2)): number {
-  let flags;
-  try {
-    flags = parseArgs('robot-loop demo-model', argv, FLAGS).flags;
-  } catch (err) {
-    console.error((err as Error).message);
-    return 2;
-  }
-  if (flags.help) {
-    console.log(formatHelp('node dist/examples/robot-loop/demo-model.js [flags]', FLAGS));
-    return 0;
-  }
+  const flags = parseMainFlags('robot-loop demo-model', 'node dist/examples/robot-loop/demo-model.js [flags]', argv, FLAGS);
+  if (typeof flags === 'number') return flags;
   const m = buildDemoModel(flags.family as DemoFamily);
   writeFileSync(flags.out as string, m.bytes);
   console.log(`wrote ${flags.out} (${m.label}, env ${m.envId}, ${m.bytes.length} bytes; synthetic weights)`);
   return 0;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) process.exitCode = main();
+runAsScript(import.meta.url, main);

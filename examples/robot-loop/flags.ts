@@ -2,8 +2,10 @@
  * The robot loop's flag parser (controller, sim-robot, demo-model): every program declares its flags;
  * unknown flags, missing values and values of the wrong type are refused with a message that names
  * the flag, the value and the fix. The same rules as the gmmrl CLI's parser, kept here so that the
- * controller loads only gmmrl/runtime (the `gmmrl` entry would load TensorFlow.js too).
+ * controller loads only gmmrl/runtime (the `gmmrl` entry would load TensorFlow.js too). Also the
+ * programs' shared `main` plumbing: `parseMainFlags` (flag errors and --help) and `runAsScript`.
  */
+import { pathToFileURL } from 'node:url';
 import { UnknownNameError, ValueError } from 'gmmrl/runtime';
 
 /** How a flag's value is read: text, an integer, a finite number, or a switch (--x, --x=true|false). */
@@ -99,4 +101,45 @@ export function formatHelp(usage: string, specs: FlagSpecs): string {
     return `  --${name.padEnd(18)} ${s.help}${c}${d}`;
   });
   return `${usage}\n\n${rows.join('\n')}\n`;
+}
+
+/**
+ * parseArgs for a program's `main`: the parsed flags, or the exit code `main` returns at once — 2
+ * after printing a flag error on stderr, 0 after printing the help (--help) on stdout.
+ */
+export function parseMainFlags(command: string, usage: string, argv: string[], specs: FlagSpecs): ParsedFlags | number {
+  let flags: ParsedFlags;
+  try {
+    flags = parseArgs(command, argv, specs).flags;
+  } catch (err) {
+    console.error((err as Error).message);
+    return 2;
+  }
+  if (flags.help) {
+    console.log(formatHelp(usage, specs));
+    return 0;
+  }
+  return flags;
+}
+
+/**
+ * Runs `main` when the module at `moduleUrl` (its import.meta.url) is the script node was started
+ * with: its exit code becomes the process's; a rejection is printed and exits 1.
+ */
+export function runAsScript(moduleUrl: string, main: () => number | Promise<number>): void {
+  if (!process.argv[1] || moduleUrl !== pathToFileURL(process.argv[1]).href) return;
+  const failed = (err: unknown): void => {
+    console.error(err);
+    process.exitCode = 1;
+  };
+  let result: number | Promise<number>;
+  try {
+    result = main();
+  } catch (err) {
+    failed(err);
+    return;
+  }
+  Promise.resolve(result).then((code) => {
+    process.exitCode = code;
+  }, failed);
 }

@@ -30,6 +30,9 @@
  * callback as offsets into it, so neither side allocates per frame.
  */
 
+/** The Unix domain socket the simulated robot listens on and the controller connects to by default. */
+export const DEFAULT_SOCKET = '/tmp/gmmrl-robot.sock';
+
 export const MAGIC = 0x4d47;
 export const VERSION = 1;
 export const HEADER_BYTES = 16;

@@ -29,12 +29,12 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { existsSync, unlinkSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
 import { flatSize, listEnvs, make, type Env } from 'gmmrl/envs';
 import { Rng, ValueError } from 'gmmrl/runtime';
-import { formatHelp, parseArgs, type FlagSpecs } from './flags.js';
+import { parseMainFlags, runAsScript, type FlagSpecs } from './flags.js';
 import { LatencyHistogram } from './histogram.js';
 import {
+  DEFAULT_SOCKET,
   ERROR_CODE_NAMES,
   ErrorCode,
   FRAME_TYPE_NAMES,
@@ -50,7 +50,7 @@ import {
   type RobotHello,
 } from './protocol.js';
 
-export const DEFAULT_SOCKET = '/tmp/gmmrl-robot.sock';
+export { DEFAULT_SOCKET } from './protocol.js';
 
 export interface SimRobotOptions {
   socket?: string;
@@ -389,17 +389,8 @@ export const SIM_FLAGS: FlagSpecs = {
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
   const usage = 'node dist/examples/robot-loop/sim-robot.js [flags]';
-  let flags;
-  try {
-    flags = parseArgs('robot-loop sim-robot', argv, SIM_FLAGS).flags;
-  } catch (err) {
-    console.error((err as Error).message);
-    return 2;
-  }
-  if (flags.help) {
-    console.log(formatHelp(usage, SIM_FLAGS));
-    return 0;
-  }
+  const flags = parseMainFlags('robot-loop sim-robot', usage, argv, SIM_FLAGS);
+  if (typeof flags === 'number') return flags;
   let robot: SimRobot;
   try {
     robot = new SimRobot({
@@ -440,15 +431,5 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   });
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().then(
-    (code) => {
-      process.exitCode = code;
-      // nothing else keeps the process alive once the server is closed
-    },
-    (err) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
-}
+// nothing else keeps the process alive once the server is closed
+runAsScript(import.meta.url, main);

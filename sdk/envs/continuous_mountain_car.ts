@@ -17,15 +17,14 @@
  * termination test sees the float64 values (it runs before the cast).
  * Reset: position uniform in [-0.6, -0.4), velocity 0 (float64 until the first step).
  */
-import type { Rng } from '../util/rng.js';
-import { type BaseEnvOptions, ClassicControlEnv, type EnvDefinition } from './env.js';
+import type { EnvDefinition } from './env.js';
 import {
   MOUNTAIN_CAR_MAX_POSITION as MAX_POSITION,
   MOUNTAIN_CAR_MAX_SPEED as MAX_SPEED,
   MOUNTAIN_CAR_MIN_POSITION as MIN_POSITION,
-  goalVelocityOption,
+  MountainCarFamilyEnv,
+  type MountainCarOptions,
   mountainCarMove,
-  sampleMountainCarStart,
 } from './mountain_car.js';
 import { float32Box } from './spaces.js';
 
@@ -36,10 +35,8 @@ const POWER = 0.0015;
 /** MountainCarContinuous-v0's goal position (terminated when position >= 0.45 and velocity >= goal velocity). */
 export const MOUNTAIN_CAR_CONTINUOUS_GOAL_POSITION = GOAL_POSITION;
 
-export interface MountainCarContinuousOptions extends BaseEnvOptions {
-  /** Gymnasium's `goal_velocity` constructor argument (default 0). */
-  goalVelocity?: number;
-}
+/** The same options as MountainCar-v0: Gymnasium's `goal_velocity` (default 0) besides the common ones. */
+export type MountainCarContinuousOptions = MountainCarOptions;
 
 export const MOUNTAIN_CAR_CONTINUOUS_V0: EnvDefinition = Object.freeze({
   id: 'MountainCarContinuous-v0',
@@ -60,16 +57,9 @@ export function continuousMountainCarMove(position: number, velocity: number, a0
   return mountainCarMove(position, velocity + force * POWER - 0.0025 * Math.cos(3 * position));
 }
 
-export class MountainCarContinuousEnv extends ClassicControlEnv<Float64Array> {
-  readonly goalVelocity: number;
-
+export class MountainCarContinuousEnv extends MountainCarFamilyEnv<Float64Array> {
   constructor(options: MountainCarContinuousOptions = {}) {
     super(MOUNTAIN_CAR_CONTINUOUS_V0, options);
-    this.goalVelocity = goalVelocityOption(options, this.id);
-  }
-
-  protected sampleInitialState(rng: Rng, out: Float64Array): void {
-    sampleMountainCarStart(rng, out);
   }
 
   protected transition(action: Float64Array): { reward: number; terminated: boolean } {
@@ -85,9 +75,5 @@ export class MountainCarContinuousEnv extends ClassicControlEnv<Float64Array> {
     s[0] = Math.fround(position);
     s[1] = Math.fround(velocity);
     return { reward, terminated };
-  }
-
-  protected observe(): Float32Array {
-    return Float32Array.from(this.s);
   }
 }

@@ -154,29 +154,25 @@ function firstTouch1d(u0: number, u1: number, a: number, b: number): number {
   return t >= 0 && t <= 1 ? t : Infinity;
 }
 
+/**
+ * First contact of the segment p -> q with the wall {u = c, v in [lo, hi]}, in coordinates (u, v)
+ * where the wall is perpendicular to u; Infinity if none.
+ */
+function perpendicularWallHit(pu: number, pv: number, qu: number, qv: number, c: number, lo: number, hi: number): number {
+  const du = qu - pu;
+  if (du === 0) return pu === c ? firstTouch1d(pv, qv, lo, hi) : Infinity;
+  const t = (c - pu) / du;
+  if (!(t >= 0 && t <= 1)) return Infinity;
+  const v = t === 1 ? qv : pv + t * (qv - pv);
+  return v >= lo && v <= hi ? t : Infinity;
+}
+
 /** First contact of the segment p -> q with one axis-aligned wall; Infinity if none. */
 function wallHit(px: number, py: number, qx: number, qy: number, w: MazeWall): number {
   const [x0, y0, x1, y1] = w;
-  if (x0 === x1) {
-    // vertical wall x = x0, y in [lo, hi]
-    const lo = Math.min(y0, y1);
-    const hi = Math.max(y0, y1);
-    const dx = qx - px;
-    if (dx === 0) return px === x0 ? firstTouch1d(py, qy, lo, hi) : Infinity;
-    const t = (x0 - px) / dx;
-    if (!(t >= 0 && t <= 1)) return Infinity;
-    const y = t === 1 ? qy : py + t * (qy - py);
-    return y >= lo && y <= hi ? t : Infinity;
-  }
-  // horizontal wall y = y0, x in [lo, hi]
-  const lo = Math.min(x0, x1);
-  const hi = Math.max(x0, x1);
-  const dy = qy - py;
-  if (dy === 0) return py === y0 ? firstTouch1d(px, qx, lo, hi) : Infinity;
-  const t = (y0 - py) / dy;
-  if (!(t >= 0 && t <= 1)) return Infinity;
-  const x = t === 1 ? qx : px + t * (qx - px);
-  return x >= lo && x <= hi ? t : Infinity;
+  // vertical wall x = x0, y in [lo, hi]; else horizontal wall y = y0, x in [lo, hi]
+  if (x0 === x1) return perpendicularWallHit(px, py, qx, qy, x0, Math.min(y0, y1), Math.max(y0, y1));
+  return perpendicularWallHit(py, px, qy, qx, y0, Math.min(x0, x1), Math.max(x0, x1));
 }
 
 /** The smallest t in [0, 1] at which the segment p -> q touches any wall of the maze; Infinity if none. */

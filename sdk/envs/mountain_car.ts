@@ -36,22 +36,37 @@ export function mountainCarMove(position: number, velocity: number): [number, nu
   return [position, velocity];
 }
 
-/** Both variants' reset: position uniform in [-0.6, -0.4), velocity 0. */
-export function sampleMountainCarStart(rng: Rng, out: Float64Array): void {
-  out[0] = rng.uniformRange(-0.6, -0.4);
-  out[1] = 0;
-}
-
-/** Both variants' `goalVelocity` option (Gymnasium's `goal_velocity`, default 0). */
-export function goalVelocityOption(options: { goalVelocity?: number }, id: string): number {
-  return options.goalVelocity === undefined
-    ? 0
-    : checkFiniteOption(options.goalVelocity, `${id}: option goalVelocity`, 'goalVelocity: 0');
-}
-
+/** The options of every MountainCar variant. */
 export interface MountainCarOptions extends BaseEnvOptions {
   /** Gymnasium's `goal_velocity` constructor argument (default 0). */
   goalVelocity?: number;
+}
+
+/**
+ * What every MountainCar variant (MountainCar-v0, MountainCarContinuous-v0,
+ * UnshapedMountainCarContinuous-v0) shares besides the physics above: the `goalVelocity` option
+ * (Gymnasium's `goal_velocity`, default 0), the reset (position uniform in [-0.6, -0.4), velocity 0)
+ * and the observation (the state as float32). Subclasses provide `transition`.
+ */
+export abstract class MountainCarFamilyEnv<A extends number | Float64Array> extends ClassicControlEnv<A> {
+  readonly goalVelocity: number;
+
+  protected constructor(def: EnvDefinition, options: MountainCarOptions) {
+    super(def, options);
+    this.goalVelocity =
+      options.goalVelocity === undefined
+        ? 0
+        : checkFiniteOption(options.goalVelocity, `${this.id}: option goalVelocity`, 'goalVelocity: 0');
+  }
+
+  protected sampleInitialState(rng: Rng, out: Float64Array): void {
+    out[0] = rng.uniformRange(-0.6, -0.4);
+    out[1] = 0;
+  }
+
+  protected observe(): Float32Array {
+    return Float32Array.from(this.s);
+  }
 }
 
 export const MOUNTAIN_CAR_V0: EnvDefinition = Object.freeze({
@@ -66,16 +81,9 @@ export const MOUNTAIN_CAR_V0: EnvDefinition = Object.freeze({
   stateLabels: Object.freeze(['position', 'velocity']),
 });
 
-export class MountainCarEnv extends ClassicControlEnv<number> {
-  readonly goalVelocity: number;
-
+export class MountainCarEnv extends MountainCarFamilyEnv<number> {
   constructor(options: MountainCarOptions = {}) {
     super(MOUNTAIN_CAR_V0, options);
-    this.goalVelocity = goalVelocityOption(options, this.id);
-  }
-
-  protected sampleInitialState(rng: Rng, out: Float64Array): void {
-    sampleMountainCarStart(rng, out);
   }
 
   protected transition(action: number): { reward: number; terminated: boolean } {
@@ -85,9 +93,5 @@ export class MountainCarEnv extends ClassicControlEnv<number> {
     s[0] = position;
     s[1] = velocity;
     return { reward: -1.0, terminated };
-  }
-
-  protected observe(): Float32Array {
-    return Float32Array.from(this.s);
   }
 }

@@ -65,26 +65,36 @@ export function pendulumDynamics(th: number, thdot: number, u: number, g: number
   return [newth, newthdot];
 }
 
-/** Pendulum-v1's observation `[cos theta, sin theta, theta_dot]` (float32) of a state `[theta, theta_dot]`. */
-export function pendulumObservation(s: Float64Array): Float32Array {
-  const o = new Float32Array(3);
-  o[0] = Math.cos(s[0]!);
-  o[1] = Math.sin(s[0]!);
-  o[2] = s[1]!;
-  return o;
-}
-
-/** Pendulum-v1's `g` option (default 10.0). */
-export function pendulumGravityOption(options: { g?: number }, id: string): number {
-  return options.g === undefined ? 10.0 : checkFiniteOption(options.g, `${id}: option g`, 'g: 9.81');
-}
-
-export class PendulumEnv extends ClassicControlEnv<Float64Array> {
+/**
+ * What Pendulum-v1 and SparsePendulum-v0 share besides the physics above: the `g` option (default
+ * 10.0), the torque clipping u = clip(action[0], -2, 2) and the observation `[cos theta, sin theta,
+ * theta_dot]` (float32). Subclasses provide the reset and `transition`.
+ */
+export abstract class PendulumFamilyEnv extends ClassicControlEnv<Float64Array> {
   readonly g: number;
 
+  protected constructor(def: EnvDefinition, options: PendulumOptions) {
+    super(def, options);
+    this.g = options.g === undefined ? 10.0 : checkFiniteOption(options.g, `${this.id}: option g`, 'g: 9.81');
+  }
+
+  /** The torque the dynamics (and Pendulum-v1's cost) use: the action clipped to [-2, 2]. */
+  protected clippedTorque(action: Float64Array): number {
+    return Math.min(Math.max(action[0]!, -MAX_TORQUE), MAX_TORQUE);
+  }
+
+  protected observe(): Float32Array {
+    const o = new Float32Array(3);
+    o[0] = Math.cos(this.s[0]!);
+    o[1] = Math.sin(this.s[0]!);
+    o[2] = this.s[1]!;
+    return o;
+  }
+}
+
+export class PendulumEnv extends PendulumFamilyEnv {
   constructor(options: PendulumOptions = {}) {
     super(PENDULUM_V1, options);
-    this.g = pendulumGravityOption(options, this.id);
   }
 
   protected sampleInitialState(rng: Rng, out: Float64Array): void {
@@ -97,15 +107,11 @@ export class PendulumEnv extends ClassicControlEnv<Float64Array> {
     const s = this.s;
     const th = s[0]!;
     const thdot = s[1]!;
-    const u = Math.min(Math.max(action[0]!, -MAX_TORQUE), MAX_TORQUE);
+    const u = this.clippedTorque(action);
     const costs = angleNormalize(th) ** 2 + 0.1 * thdot ** 2 + 0.001 * u ** 2;
     const [newth, newthdot] = pendulumDynamics(th, thdot, u, this.g);
     s[0] = newth;
     s[1] = newthdot;
     return { reward: -costs, terminated: false };
-  }
-
-  protected observe(): Float32Array {
-    return pendulumObservation(this.s);
   }
 }

@@ -13,23 +13,14 @@
  * Reset: deterministic, hanging down at rest: theta = pi, theta_dot = 0 (`seed` draws nothing).
  */
 import type { Rng } from '../util/rng.js';
-import { type BaseEnvOptions, ClassicControlEnv, type EnvDefinition } from './env.js';
-import {
-  PENDULUM_MAX_TORQUE,
-  PENDULUM_V1,
-  angleNormalize,
-  pendulumDynamics,
-  pendulumGravityOption,
-  pendulumObservation,
-} from './pendulum.js';
+import type { EnvDefinition } from './env.js';
+import { PENDULUM_V1, PendulumFamilyEnv, type PendulumOptions, angleNormalize, pendulumDynamics } from './pendulum.js';
 
 /** The reward region: |angle_normalize(theta)| < pi / 12. */
 export const SPARSE_PENDULUM_ANGLE = Math.PI / 12;
 
-export interface SparsePendulumOptions extends BaseEnvOptions {
-  /** Acceleration of gravity (default 10.0), as in Pendulum-v1. */
-  g?: number;
-}
+/** The same options as Pendulum-v1: the acceleration of gravity `g` (default 10.0) besides the common ones. */
+export type SparsePendulumOptions = PendulumOptions;
 
 export const SPARSE_PENDULUM_V0: EnvDefinition = Object.freeze({
   id: 'SparsePendulum-v0',
@@ -45,12 +36,9 @@ export function sparsePendulumReward(theta: number): number {
   return Math.abs(angleNormalize(theta)) < SPARSE_PENDULUM_ANGLE ? 1 : 0;
 }
 
-export class SparsePendulumEnv extends ClassicControlEnv<Float64Array> {
-  readonly g: number;
-
+export class SparsePendulumEnv extends PendulumFamilyEnv {
   constructor(options: SparsePendulumOptions = {}) {
     super(SPARSE_PENDULUM_V0, options);
-    this.g = pendulumGravityOption(options, this.id);
   }
 
   protected sampleInitialState(_rng: Rng, out: Float64Array): void {
@@ -60,14 +48,9 @@ export class SparsePendulumEnv extends ClassicControlEnv<Float64Array> {
 
   protected transition(action: Float64Array): { reward: number; terminated: boolean } {
     const s = this.s;
-    const u = Math.min(Math.max(action[0]!, -PENDULUM_MAX_TORQUE), PENDULUM_MAX_TORQUE);
-    const [newth, newthdot] = pendulumDynamics(s[0]!, s[1]!, u, this.g);
+    const [newth, newthdot] = pendulumDynamics(s[0]!, s[1]!, this.clippedTorque(action), this.g);
     s[0] = newth;
     s[1] = newthdot;
     return { reward: sparsePendulumReward(newth), terminated: false };
-  }
-
-  protected observe(): Float32Array {
-    return pendulumObservation(this.s);
   }
 }

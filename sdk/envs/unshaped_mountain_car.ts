@@ -13,19 +13,16 @@
  * Reward: -1 on every step, the terminating one included (no goal bonus, no action cost).
  * Time limit 1000 (seed 004's cut-off); no reward threshold.
  */
-import type { Rng } from '../util/rng.js';
 import {
   MOUNTAIN_CAR_CONTINUOUS_GOAL_POSITION,
   MOUNTAIN_CAR_CONTINUOUS_V0,
   continuousMountainCarMove,
 } from './continuous_mountain_car.js';
-import { type BaseEnvOptions, ClassicControlEnv, type EnvDefinition } from './env.js';
-import { goalVelocityOption, sampleMountainCarStart } from './mountain_car.js';
+import type { EnvDefinition } from './env.js';
+import { MountainCarFamilyEnv, type MountainCarOptions } from './mountain_car.js';
 
-export interface UnshapedMountainCarContinuousOptions extends BaseEnvOptions {
-  /** Gymnasium's `goal_velocity` (default 0), as in MountainCarContinuous-v0. */
-  goalVelocity?: number;
-}
+/** The same options as MountainCarContinuous-v0: Gymnasium's `goal_velocity` (default 0) besides the common ones. */
+export type UnshapedMountainCarContinuousOptions = MountainCarOptions;
 
 export const UNSHAPED_MOUNTAIN_CAR_CONTINUOUS_V0: EnvDefinition = Object.freeze({
   id: 'UnshapedMountainCarContinuous-v0',
@@ -36,16 +33,9 @@ export const UNSHAPED_MOUNTAIN_CAR_CONTINUOUS_V0: EnvDefinition = Object.freeze(
   stateLabels: MOUNTAIN_CAR_CONTINUOUS_V0.stateLabels,
 });
 
-export class UnshapedMountainCarContinuousEnv extends ClassicControlEnv<Float64Array> {
-  readonly goalVelocity: number;
-
+export class UnshapedMountainCarContinuousEnv extends MountainCarFamilyEnv<Float64Array> {
   constructor(options: UnshapedMountainCarContinuousOptions = {}) {
     super(UNSHAPED_MOUNTAIN_CAR_CONTINUOUS_V0, options);
-    this.goalVelocity = goalVelocityOption(options, this.id);
-  }
-
-  protected sampleInitialState(rng: Rng, out: Float64Array): void {
-    sampleMountainCarStart(rng, out);
   }
 
   protected transition(action: Float64Array): { reward: number; terminated: boolean } {
@@ -55,9 +45,5 @@ export class UnshapedMountainCarContinuousEnv extends ClassicControlEnv<Float64A
     s[0] = Math.fround(position);
     s[1] = Math.fround(velocity);
     return { reward: -1.0, terminated };
-  }
-
-  protected observe(): Float32Array {
-    return Float32Array.from(this.s);
   }
 }

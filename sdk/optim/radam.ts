@@ -51,32 +51,54 @@ function checkOptions(o: AdamOptions, where: string): Required<AdamOptions> {
   return { lr, beta1, beta2, eps };
 }
 
-/** Euclidean Adam on a flat parameter vector of fixed size. */
-export class Adam {
+/**
+ * What every Adam here shares: the checked options, the first and second moments, the step counter
+ * and the bias corrections 1 − β1ᵗ, 1 − β2ᵗ of the step being taken.
+ */
+export abstract class AdamMoments {
   readonly options: Required<AdamOptions>;
-  private readonly m: Float64Array;
-  private readonly v: Float64Array;
+  /** First moments. */
+  protected readonly m: Float64Array;
+  /** Second moments. */
+  protected readonly v: Float64Array;
   private t = 0;
 
-  constructor(
-    readonly size: number,
-    options: AdamOptions,
-  ) {
-    this.options = checkOptions(options, 'Adam');
-    this.m = new Float64Array(size);
-    this.v = new Float64Array(size);
+  protected constructor(mSize: number, vSize: number, options: AdamOptions, where: string) {
+    this.options = checkOptions(options, where);
+    this.m = new Float64Array(mSize);
+    this.v = new Float64Array(vSize);
   }
 
   get steps(): number {
     return this.t;
   }
 
+  /** Moments, for checkpoints and tests. */
+  state(): { t: number; m: Float64Array; v: Float64Array } {
+    return { t: this.t, m: Float64Array.from(this.m), v: Float64Array.from(this.v) };
+  }
+
+  /** Counts the step being taken; returns its bias corrections c1 = 1 − β1ᵗ, c2 = 1 − β2ᵗ. */
+  protected nextStep(): { c1: number; c2: number } {
+    const { beta1, beta2 } = this.options;
+    this.t++;
+    return { c1: 1 - Math.pow(beta1, this.t), c2: 1 - Math.pow(beta2, this.t) };
+  }
+}
+
+/** Euclidean Adam on a flat parameter vector of fixed size. */
+export class Adam extends AdamMoments {
+  constructor(
+    readonly size: number,
+    options: AdamOptions,
+  ) {
+    super(size, size, options, 'Adam');
+  }
+
   /** x ← x − lr · m̂ / (√v̂ + ε), in place. */
   step(x: Float64Array, grad: ArrayLike<number>): void {
     const { lr, beta1, beta2, eps } = this.options;
-    this.t++;
-    const c1 = 1 - Math.pow(beta1, this.t);
-    const c2 = 1 - Math.pow(beta2, this.t);
+    const { c1, c2 } = this.nextStep();
     const m = this.m;
     const v = this.v;
     for (let i = 0; i < this.size; i++) {
@@ -85,11 +107,6 @@ export class Adam {
       v[i] = beta2 * v[i]! + (1 - beta2) * g * g;
       x[i] = x[i]! - (lr * (m[i]! / c1)) / (Math.sqrt(v[i]! / c2) + eps);
     }
-  }
-
-  /** Moments, for checkpoints and tests. */
-  state(): { t: number; m: Float64Array; v: Float64Array } {
-    return { t: this.t, m: Float64Array.from(this.m), v: Float64Array.from(this.v) };
   }
 }
 
@@ -104,18 +121,23 @@ function mul(a: Float64Array, b: Float64Array, out: Float64Array, d: number): vo
   }
 }
 
-/** out = V diag(f(λ)) Vᵀ */
-function spectral(vectors: Float64Array, vals: Float64Array, f: (x: number) => number, out: Float64Array, d: number): void {
-  const fv = new Float64Array(d);
-  for (let l = 0; l < d; l++) fv[l] = f(vals[l]!);
+/** out = V diag(f) Vᵀ (symmetric by construction). */
+function fromSpectrum(v: Float64Array, f: Float64Array, out: Float64Array, d: number): void {
   for (let i = 0; i < d; i++) {
     for (let j = i; j < d; j++) {
       let s = 0;
-      for (let l = 0; l < d; l++) s += vectors[i * d + l]! * fv[l]! * vectors[j * d + l]!;
+      for (let l = 0; l < d; l++) s += v[i * d + l]! * f[l]! * v[j * d + l]!;
       out[i * d + j] = s;
       out[j * d + i] = s;
     }
   }
+}
+
+/** out = V diag(f(λ)) Vᵀ */
+function spectral(vectors: Float64Array, vals: Float64Array, f: (x: number) => number, out: Float64Array, d: number): void {
+  const fv = new Float64Array(d);
+  for (let l = 0; l < d; l++) fv[l] = f(vals[l]!);
+  fromSpectrum(vectors, fv, out, d);
 }
 
 function symmetrizeInPlace(a: Float64Array, d: number): void {
@@ -129,18 +151,92 @@ function symmetrizeInPlace(a: Float64Array, d: number): void {
 }
 
 /**
+ * The Riemannian gradient of matrix k (its block of `egrad` starts at `off`): G = sym(egrad_k) into
+ * `G`, GC = G·C into `GC`, C·G·C into `CGC` (not yet symmetrised). Returns ⟨CGC, CGC⟩_C = tr(GCGC).
+ */
+function aiGradient(
+  egrad: ArrayLike<number>,
+  off: number,
+  C: Float64Array,
+  G: Float64Array,
+  GC: Float64Array,
+  CGC: Float64Array,
+  D: number,
+): number {
+  for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) G[i * D + j] = 0.5 * (egrad[off + i * D + j]! + egrad[off + j * D + i]!);
+  mul(G, C, GC, D);
+  mul(C, GC, CGC, D);
+  let gg = 0;
+  for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) gg += GC[i * D + j]! * GC[j * D + i]!;
+  return gg;
+}
+
+/**
+ * The left half of the moment transport m ← E m Eᵀ: E = C^½ expm(S/2) C^-½ into `E`, then E·m_k
+ * into `EM` (m_k copied to `M` first, the block of `m` at `off`; `T` is scratch).
+ */
+function transportLeft(
+  ch: Float64Array,
+  exh: Float64Array,
+  cih: Float64Array,
+  m: Float64Array,
+  off: number,
+  E: Float64Array,
+  M: Float64Array,
+  EM: Float64Array,
+  D: number,
+): void {
+  mul(ch, exh, EM, D);
+  mul(EM, cih, E, D);
+  for (let i = 0; i < D * D; i++) M[i] = m[off + i]!;
+  mul(E, M, EM, D);
+}
+
+/** SpdError: matrix k's eigenvalue `value` shows it is not positive definite before the step. */
+function notPositiveDefinite(k: number, value: number): SpdError {
+  return new SpdError(`SpdAdam: covariance ${k} is not positive definite before the step (eigenvalue ${value}).`);
+}
+
+/** SpdError: the step on matrix k left the SPD cone in float64 (|S| eigenvalues up to `smax`). */
+function leftTheCone(k: number, smax: number, lr: number): SpdError {
+  return new SpdError(
+    `SpdAdam: the step on covariance ${k} left the SPD cone numerically (|S| eigenvalues up to ${smax.toExponential(2)}). ` +
+      `Lower the covariance learning rate (lr = ${lr}).`,
+  );
+}
+
+/**
+ * What both SPD Adams share (see the module comment): K matrices of D×D, a first moment per matrix
+ * (a tangent vector at it; `m` is [K, D, D]), a scalar second moment per matrix (`v` is [K]), and
+ * the second-moment update that gives the step's scale.
+ */
+export abstract class SpdAdamMoments extends AdamMoments {
+  protected constructor(
+    readonly K: number,
+    readonly D: number,
+    options: AdamOptions,
+  ) {
+    super(K * D * D, K, options, 'SpdAdam');
+  }
+
+  /**
+   * v_k ← β2 v_k + (1 − β2) gg, with gg = ⟨g, g⟩_C; returns the scale −lr / c1 / (√(v_k / c2) + ε)
+   * of the step ξ = scale · m_k.
+   */
+  protected stepScale(k: number, gg: number, c1: number, c2: number): number {
+    const { lr, beta2, eps } = this.options;
+    this.v[k] = beta2 * this.v[k]! + (1 - beta2) * gg;
+    return -lr / c1 / (Math.sqrt(this.v[k]! / c2) + eps);
+  }
+}
+
+/**
  * Riemannian Adam on K SPD D×D matrices, affine-invariant metric (see the module comment): the
  * straightforward implementation over the general linear-algebra routines (eigSym, allocation per
  * call). `SpdAdam` is the fused, allocation-free version of the same recursion; the tests check that
  * both agree to rounding, and `npm run bench` times them side by side.
  */
-export class SpdAdamReference {
-  readonly options: Required<AdamOptions>;
-  /** First moments: tangent vectors (symmetric) at the current points, [K, D, D]. */
-  private readonly m: Float64Array;
-  /** Second moments: one scalar per matrix, [K]. */
-  private readonly v: Float64Array;
-  private t = 0;
+export class SpdAdamReference extends SpdAdamMoments {
   // scratch
   private readonly G: Float64Array;
   private readonly T1: Float64Array;
@@ -152,15 +248,9 @@ export class SpdAdamReference {
   private readonly exh: Float64Array;
   private readonly E: Float64Array;
 
-  constructor(
-    readonly K: number,
-    readonly D: number,
-    options: AdamOptions,
-  ) {
-    this.options = checkOptions(options, 'SpdAdam');
+  constructor(K: number, D: number, options: AdamOptions) {
+    super(K, D, options);
     const dd = D * D;
-    this.m = new Float64Array(K * dd);
-    this.v = new Float64Array(K);
     this.G = new Float64Array(dd);
     this.T1 = new Float64Array(dd);
     this.T2 = new Float64Array(dd);
@@ -172,14 +262,6 @@ export class SpdAdamReference {
     this.E = new Float64Array(dd);
   }
 
-  get steps(): number {
-    return this.t;
-  }
-
-  state(): { t: number; m: Float64Array; v: Float64Array } {
-    return { t: this.t, m: Float64Array.from(this.m), v: Float64Array.from(this.v) };
-  }
-
   /**
    * One step for every matrix, in place on `covs` [K, D, D], from Euclidean gradients [K, D, D].
    * `frozen[k]` true skips matrix k entirely (its moments are left untouched).
@@ -187,39 +269,27 @@ export class SpdAdamReference {
   step(covs: Float64Array, egrad: ArrayLike<number>, frozen?: ArrayLike<boolean>): void {
     const { K, D } = this;
     const dd = D * D;
-    const { lr, beta1, beta2, eps } = this.options;
-    this.t++;
-    const c1 = 1 - Math.pow(beta1, this.t);
-    const c2 = 1 - Math.pow(beta2, this.t);
+    const { lr, beta1 } = this.options;
+    const { c1, c2 } = this.nextStep();
     const { G, T1, T2, rg, ch, cih, ex, exh, E } = this;
     const C = new Float64Array(dd);
     for (let k = 0; k < K; k++) {
       if (frozen?.[k]) continue;
       const off = k * dd;
       for (let i = 0; i < dd; i++) C[i] = covs[off + i]!;
-      // G = sym(egrad)
-      for (let i = 0; i < D; i++) {
-        for (let j = 0; j < D; j++) G[i * D + j] = 0.5 * (egrad[off + i * D + j]! + egrad[off + j * D + i]!);
-      }
-      // rg = C G C ; ⟨rg, rg⟩_C = tr(G C G C)
-      mul(G, C, T1, D); // T1 = G C
-      mul(C, T1, rg, D); // rg = C G C
+      // rg = C G C with G = sym(egrad); ⟨rg, rg⟩_C = tr(G C G C)
+      const gg = aiGradient(egrad, off, C, G, T1, rg, D);
       symmetrizeInPlace(rg, D);
-      let gg = 0;
-      for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) gg += T1[i * D + j]! * T1[j * D + i]!;
       // moments
       const mk = this.m;
       for (let i = 0; i < dd; i++) mk[off + i] = beta1 * mk[off + i]! + (1 - beta1) * rg[i]!;
-      this.v[k] = beta2 * this.v[k]! + (1 - beta2) * gg;
-      const scale = -lr / c1 / (Math.sqrt(this.v[k]! / c2) + eps);
+      const scale = this.stepScale(k, gg, c1, c2);
       // ξ = scale · m (into T2)
       for (let i = 0; i < dd; i++) T2[i] = scale * mk[off + i]!;
       // C^{±½}
       const ec = eigSym(C, D);
       for (let i = 0; i < D; i++) {
-        if (!(ec.values[i]! > 0)) {
-          throw new SpdError(`SpdAdam: covariance ${k} is not positive definite before the step (eigenvalue ${ec.values[i]}).`);
-        }
+        if (!(ec.values[i]! > 0)) throw notPositiveDefinite(k, ec.values[i]!);
       }
       spectral(ec.vectors, ec.values, Math.sqrt, ch, D);
       spectral(ec.vectors, ec.values, (x) => 1 / Math.sqrt(x), cih, D);
@@ -236,17 +306,9 @@ export class SpdAdamReference {
       symmetrizeInPlace(T2, D);
       let finite = true;
       for (let i = 0; i < dd; i++) finite &&= Number.isFinite(T2[i]!);
-      if (!finite || !choleskyOrNull(T2, D)) {
-        throw new SpdError(
-          `SpdAdam: the step on covariance ${k} left the SPD cone numerically (|S| eigenvalues up to ` +
-            `${Math.max(...Array.from(es.values, Math.abs)).toExponential(2)}). Lower the covariance learning rate (lr = ${lr}).`,
-        );
-      }
+      if (!finite || !choleskyOrNull(T2, D)) throw leftTheCone(k, Math.max(...Array.from(es.values, Math.abs)), lr);
       // E = C^½ expm(S/2) C^-½ ; m ← E m Eᵀ
-      mul(ch, exh, T1, D);
-      mul(T1, cih, E, D);
-      for (let i = 0; i < dd; i++) G[i] = mk[off + i]!;
-      mul(E, G, T1, D); // E m
+      transportLeft(ch, exh, cih, mk, off, E, G, T1, D);
       for (let i = 0; i < D; i++) {
         for (let j = 0; j < D; j++) {
           let s = 0;
@@ -330,27 +392,11 @@ function jacobiInPlace(a: Float64Array, v: Float64Array, vals: Float64Array, d: 
   return converged;
 }
 
-/** out = V diag(f) Vᵀ (symmetric by construction). */
-function fromSpectrum(v: Float64Array, f: Float64Array, out: Float64Array, d: number): void {
-  for (let i = 0; i < d; i++) {
-    for (let j = i; j < d; j++) {
-      let s = 0;
-      for (let l = 0; l < d; l++) s += v[i * d + l]! * f[l]! * v[j * d + l]!;
-      out[i * d + j] = s;
-      out[j * d + i] = s;
-    }
-  }
-}
-
 /**
  * Riemannian Adam on K SPD D×D matrices, affine-invariant metric (see the module comment): the
  * fused version of `SpdAdamReference` (in-place Jacobi, no allocation per step); identical recursion.
  */
-export class SpdAdam {
-  readonly options: Required<AdamOptions>;
-  private readonly m: Float64Array;
-  private readonly v: Float64Array;
-  private t = 0;
+export class SpdAdam extends SpdAdamMoments {
   private readonly s: Record<'C' | 'G' | 'T1' | 'T2' | 'W' | 'V' | 'ch' | 'cih' | 'ex' | 'exh' | 'E', Float64Array>;
   private readonly vals: Float64Array;
   private readonly f1: Float64Array;
@@ -358,15 +404,9 @@ export class SpdAdam {
   /** When set, every eigendecomposition of `step` adds its Jacobi work here (benchmarks). */
   jacobiStats: JacobiStats | null = null;
 
-  constructor(
-    readonly K: number,
-    readonly D: number,
-    options: AdamOptions,
-  ) {
-    this.options = checkOptions(options, 'SpdAdam');
+  constructor(K: number, D: number, options: AdamOptions) {
+    super(K, D, options);
     const dd = D * D;
-    this.m = new Float64Array(K * dd);
-    this.v = new Float64Array(K);
     const mk = () => new Float64Array(dd);
     this.s = { C: mk(), G: mk(), T1: mk(), T2: mk(), W: mk(), V: mk(), ch: mk(), cih: mk(), ex: mk(), exh: mk(), E: mk() };
     this.vals = new Float64Array(D);
@@ -374,22 +414,12 @@ export class SpdAdam {
     this.f2 = new Float64Array(D);
   }
 
-  get steps(): number {
-    return this.t;
-  }
-
-  state(): { t: number; m: Float64Array; v: Float64Array } {
-    return { t: this.t, m: Float64Array.from(this.m), v: Float64Array.from(this.v) };
-  }
-
   /** One step for every matrix, in place on `covs` [K, D, D]; `frozen[k]` skips matrix k. */
   step(covs: Float64Array, egrad: ArrayLike<number>, frozen?: ArrayLike<boolean>): void {
     const { K, D } = this;
     const dd = D * D;
-    const { lr, beta1, beta2, eps } = this.options;
-    this.t++;
-    const c1 = 1 - Math.pow(beta1, this.t);
-    const c2 = 1 - Math.pow(beta2, this.t);
+    const { lr, beta1 } = this.options;
+    const { c1, c2 } = this.nextStep();
     const { C, G, T1, T2, W, V, ch, cih, ex, exh, E } = this.s;
     const { vals, f1, f2 } = this;
     const mk = this.m;
@@ -397,11 +427,7 @@ export class SpdAdam {
       if (frozen?.[k]) continue;
       const off = k * dd;
       for (let i = 0; i < dd; i++) C[i] = covs[off + i]!;
-      for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) G[i * D + j] = 0.5 * (egrad[off + i * D + j]! + egrad[off + j * D + i]!);
-      mul(G, C, T1, D); // GC
-      mul(C, T1, T2, D); // rg = CGC
-      let gg = 0;
-      for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) gg += T1[i * D + j]! * T1[j * D + i]!;
+      const gg = aiGradient(egrad, off, C, G, T1, T2, D); // T1 = GC, T2 = rg = CGC
       for (let i = 0; i < D; i++) {
         for (let j = i; j < D; j++) {
           const r = 0.5 * (T2[i * D + j]! + T2[j * D + i]!);
@@ -410,14 +436,13 @@ export class SpdAdam {
           mk[off + j * D + i] = a;
         }
       }
-      this.v[k] = beta2 * this.v[k]! + (1 - beta2) * gg;
-      const scale = -lr / c1 / (Math.sqrt(this.v[k]! / c2) + eps);
+      const scale = this.stepScale(k, gg, c1, c2);
       // C^{±½}
       W.set(C);
       if (!jacobiInPlace(W, V, vals, D, this.jacobiStats)) throw new SpdError(`SpdAdam: the eigendecomposition of covariance ${k} did not converge.`);
       for (let i = 0; i < D; i++) {
         const l = vals[i]!;
-        if (!(l > 0)) throw new SpdError(`SpdAdam: covariance ${k} is not positive definite before the step (eigenvalue ${l}).`);
+        if (!(l > 0)) throw notPositiveDefinite(k, l);
         f1[i] = Math.sqrt(l);
         f2[i] = 1 / f1[i]!;
       }
@@ -427,13 +452,7 @@ export class SpdAdam {
       for (let i = 0; i < dd; i++) T2[i] = scale * mk[off + i]!;
       mul(cih, T2, T1, D);
       mul(T1, cih, W, D);
-      for (let i = 0; i < D; i++) {
-        for (let j = i + 1; j < D; j++) {
-          const x = 0.5 * (W[i * D + j]! + W[j * D + i]!);
-          W[i * D + j] = x;
-          W[j * D + i] = x;
-        }
-      }
+      symmetrizeInPlace(W, D);
       if (!jacobiInPlace(W, V, vals, D, this.jacobiStats)) throw new SpdError(`SpdAdam: the eigendecomposition of the step for covariance ${k} did not converge.`);
       let smax = 0;
       for (let i = 0; i < D; i++) {
@@ -455,17 +474,9 @@ export class SpdAdam {
           finite &&= Number.isFinite(x);
         }
       }
-      if (!finite || !choleskyOrNull(T2, D)) {
-        throw new SpdError(
-          `SpdAdam: the step on covariance ${k} left the SPD cone numerically (|S| eigenvalues up to ${smax.toExponential(2)}). ` +
-            `Lower the covariance learning rate (lr = ${lr}).`,
-        );
-      }
+      if (!finite || !choleskyOrNull(T2, D)) throw leftTheCone(k, smax, lr);
       // E = C^½ expm(S/2) C^-½ ; m ← E m Eᵀ
-      mul(ch, exh, T1, D);
-      mul(T1, cih, E, D);
-      for (let i = 0; i < dd; i++) G[i] = mk[off + i]!;
-      mul(E, G, T1, D);
+      transportLeft(ch, exh, cih, mk, off, E, G, T1, D);
       for (let i = 0; i < D; i++) {
         for (let j = 0; j <= i; j++) {
           let a = 0;

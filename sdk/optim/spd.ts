@@ -89,6 +89,12 @@ function checkStack(a: ArrayLike<number>, K: number, D: number, what: string): v
   }
 }
 
+/** checkMetric, then checkStack of every named [K, D, D] stack, in order. */
+function checkBatch(metric: unknown, K: number, D: number, stacks: Record<string, ArrayLike<number>>): asserts metric is SpdMetric {
+  checkMetric(metric);
+  for (const [what, a] of Object.entries(stacks)) checkStack(a, K, D, what);
+}
+
 function isFiniteBlock(a: ArrayLike<number>, n: number): boolean {
   for (let i = 0; i < n; i++) if (!Number.isFinite(a[i]!)) return false;
   return true;
@@ -349,10 +355,7 @@ export function riemannianGradientAll(
   D: number,
   out: Float64Array,
 ): Float64Array {
-  checkMetric(metric);
-  checkStack(covs, K, D, 'covariances');
-  checkStack(grads, K, D, 'gradients');
-  checkStack(out, K, D, 'out');
+  checkBatch(metric, K, D, { covariances: covs, gradients: grads, out });
   const n = D * D;
   for (let k = 0; k < K; k++) {
     checkFinite(grads, D, k * n, `gradients[${k}]`);
@@ -370,10 +373,7 @@ export function innerAll(
   K: number,
   D: number,
 ): number {
-  checkMetric(metric);
-  checkStack(covs, K, D, 'covariances');
-  checkStack(xis, K, D, 'xis');
-  checkStack(etas, K, D, 'etas');
+  checkBatch(metric, K, D, { covariances: covs, xis, etas });
   const n = D * D;
   let s = 0;
   for (let k = 0; k < K; k++) s += innerBlock(metric, covs, k * n, xis, k * n, etas, k * n, D, `covariances[${k}]`);
@@ -401,10 +401,7 @@ export function retractAll(
   D: number,
   out: Float64Array,
 ): RetractResult {
-  checkMetric(metric);
-  checkStack(covs, K, D, 'covariances');
-  checkStack(directions, K, D, 'directions');
-  checkStack(out, K, D, 'out');
+  checkBatch(metric, K, D, { covariances: covs, directions, out });
   if (typeof stepSize !== 'number' || !Number.isFinite(stepSize)) {
     throw new ValueError(`retractAll: stepSize must be a finite number; got ${describeValue(stepSize)}.`);
   }
@@ -432,11 +429,7 @@ export function transportAll(
   D: number,
   out: Float64Array,
 ): Float64Array {
-  checkMetric(metric);
-  checkStack(covsOld, K, D, 'old covariances');
-  checkStack(covsNew, K, D, 'new covariances');
-  checkStack(xis, K, D, 'xis');
-  checkStack(out, K, D, 'out');
+  checkBatch(metric, K, D, { 'old covariances': covsOld, 'new covariances': covsNew, xis, out });
   const n = D * D;
   for (let k = 0; k < K; k++) {
     out.set(transportBlock(metric, covsOld, k * n, covsNew, k * n, xis, k * n, D, `transport[${k}]`), k * n);

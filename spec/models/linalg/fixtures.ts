@@ -1,6 +1,7 @@
 /**
  * Random test matrices for the linear-algebra and SPD-geometry specs (not a spec itself).
  */
+import { scaledGram } from '../../../models/linalg/dense.js';
 import { Rng } from '../../../sdk/util/rng.js';
 
 /** Random orthogonal D×D matrix (Gram–Schmidt, twice, on a Gaussian matrix), row-major. */
@@ -24,18 +25,12 @@ export function randomOrthogonal(rng: Rng, d: number): Float64Array {
   return q;
 }
 
-/** Q·diag(λ)·Qᵀ (exactly symmetric: lower triangle computed and mirrored). */
+/**
+ * Q·diag(λ)·Qᵀ, exactly symmetric: models/linalg's scaledGram (which dense.spec.ts checks on its own),
+ * under the name the specs build known-spectrum matrices with.
+ */
 export function conjugateDiag(q: Float64Array, lambda: ArrayLike<number>, d: number): Float64Array {
-  const a = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = 0;
-      for (let k = 0; k < d; k++) s += q[i * d + k]! * lambda[k]! * q[j * d + k]!;
-      a[i * d + j] = s;
-      a[j * d + i] = s;
-    }
-  }
-  return a;
+  return scaledGram(q, lambda, d);
 }
 
 /**

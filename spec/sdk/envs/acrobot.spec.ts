@@ -2,15 +2,12 @@ import { expect } from 'chai';
 import { AcrobotEnv, contains, make } from '../../../sdk/envs/index.js';
 import { expectClose } from '../../helpers.js';
 import * as ref from './expected_values.js';
-import { replay } from './support.js';
+import { makeRegistered, replay } from './support.js';
 
 describe('envs: Acrobot-v1', () => {
   it('is registered with Gymnasium’s spaces, time limit 500 and reward threshold -100', () => {
-    const env = make('Acrobot-v1');
-    expect(env).to.be.instanceOf(AcrobotEnv);
+    const env = makeRegistered('Acrobot-v1', AcrobotEnv, 500, -100);
     expect(env.actionSpace).to.deep.equal({ kind: 'discrete', n: 3 });
-    expect(env.maxEpisodeSteps).to.equal(500);
-    expect(env.rewardThreshold).to.equal(-100);
     // [1, 1, 1, 1, 4π, 9π] as float32.
     expect(Array.from(env.observationSpace.high)).to.deep.equal([1, 1, 1, 1, 12.566370964050293, 28.274333953857422]);
     expect(Array.from(env.observationSpace.high)).to.deep.equal([1, 1, 1, 1, Math.fround(4 * Math.PI), Math.fround(9 * Math.PI)]);

@@ -11,20 +11,13 @@ import {
   make,
 } from '../../../sdk/envs/index.js';
 import { expectThrows } from '../../helpers.js';
+import { expectBox, makeRegistered } from './support.js';
 
 describe('envs: Bandit1D-v0', () => {
   it('is registered: Box([-1], [1]) action, constant [0] observation, one step, no threshold', () => {
-    const env = make('Bandit1D-v0');
-    expect(env).to.be.instanceOf(Bandit1DEnv);
-    expect(env.maxEpisodeSteps).to.equal(1);
-    expect(env.rewardThreshold).to.equal(undefined);
-    expect(env.actionSpace.kind).to.equal('box');
-    if (env.actionSpace.kind !== 'box') return;
-    expect(Array.from(env.actionSpace.low)).to.deep.equal([-1]);
-    expect(Array.from(env.actionSpace.high)).to.deep.equal([1]);
-    expect(env.actionSpace.shape).to.deep.equal([1]);
-    expect(Array.from(env.observationSpace.low)).to.deep.equal([-1]);
-    expect(Array.from(env.observationSpace.high)).to.deep.equal([1]);
+    const env = makeRegistered('Bandit1D-v0', Bandit1DEnv, 1, undefined);
+    expectBox(env.actionSpace, [-1], [1], 'action space');
+    expectBox(env.observationSpace, [-1], [1], 'observation space');
   });
 
   it('reward at known points: optimum r(-0.6) = 1.1, the local mode, the x = 0.875 boundary', () => {

@@ -3,15 +3,12 @@ import { EnvStateError } from '../../../contract/errors.js';
 import { CartPoleEnv, FLOAT32_MAX, contains, make } from '../../../sdk/envs/index.js';
 import { expectClose, expectThrows } from '../../helpers.js';
 import * as ref from './expected_values.js';
-import { STATE_TOL, replay } from './support.js';
+import { STATE_TOL, makeRegistered, replay } from './support.js';
 
 describe('envs: CartPole-v1', () => {
   it('is registered with Gymnasium’s spaces, time limit 500 and reward threshold 475', () => {
-    const env = make('CartPole-v1');
-    expect(env).to.be.instanceOf(CartPoleEnv);
+    const env = makeRegistered('CartPole-v1', CartPoleEnv, 500, 475);
     expect(env.actionSpace).to.deep.equal({ kind: 'discrete', n: 2 });
-    expect(env.maxEpisodeSteps).to.equal(500);
-    expect(env.rewardThreshold).to.equal(475);
     const { low, high, shape } = env.observationSpace;
     expect(shape).to.deep.equal([4]);
     // float32(4.8), float32 max, float32(2 * 12°) as np.array(..., dtype=np.float32) stores them.

@@ -7,7 +7,7 @@ import {
 } from '../../../sdk/envs/index.js';
 import { expectClose } from '../../helpers.js';
 import * as ref from './expected_values.js';
-import { STATE_TOL, replay } from './support.js';
+import { STATE_TOL, expectBox, expectTruncatesAt, replay, returnOf } from './support.js';
 
 /** Gymnasium's Acrobot step, transcribed independently (book dynamics, rk4 over [0, 0.2]). */
 function gymAcrobotStep(s: number[], torque: number): number[] {
@@ -49,12 +49,8 @@ describe('envs: ContinuousAcrobot-v0 and ContinuousAcrobotShaped-v0', () => {
     expect(s).to.be.instanceOf(ContinuousAcrobotShapedEnv);
     for (const env of [u, s]) {
       expect(env.observationSpace).to.deep.equal(discrete.observationSpace);
-      expect(env.actionSpace.kind).to.equal('box');
-      if (env.actionSpace.kind !== 'box') return;
-      expect(Array.from(env.actionSpace.low)).to.deep.equal([-1]);
-      expect(Array.from(env.actionSpace.high)).to.deep.equal([1]);
-      expect(env.actionSpace.shape).to.deep.equal([1]);
-    }
+      expectBox(env.actionSpace, [-1], [1], `${env.id} action space`);
+      }
     expect(u.maxEpisodeSteps).to.equal(1000);
     expect(u.rewardThreshold).to.equal(undefined);
     expect(s.maxEpisodeSteps).to.equal(500);
@@ -116,13 +112,7 @@ describe('envs: ContinuousAcrobot-v0 and ContinuousAcrobotShaped-v0', () => {
       expect(Array.from(env.state)).to.deep.equal([0, 0, 0, 0]);
       expect(Array.from(obs)).to.deep.equal([1, 0, 1, 0, 0, 0]);
     }
-    let ret = 0;
-    for (let t = 1; t <= 1000; t++) {
-      const r = env.step([0]);
-      ret += r.reward;
-      expect(r.terminated).to.equal(false);
-      if (r.truncated !== (t === 1000)) throw new Error(`truncated=${r.truncated} at step ${t}`);
-    }
+    const ret = returnOf(expectTruncatesAt(env, 1000, () => [0]));
     expectClose(env.state, [0, 0, 0, 0], { atol: 1e-12 }, 'still hanging');
     expect(ret).to.equal(-1000);
   });

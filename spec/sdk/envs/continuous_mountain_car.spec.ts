@@ -2,23 +2,15 @@ import { expect } from 'chai';
 import { MountainCarContinuousEnv, make } from '../../../sdk/envs/index.js';
 import { expectClose } from '../../helpers.js';
 import * as ref from './expected_values.js';
-import { replay } from './support.js';
+import { expectBox, expectTruncatesAt, makeRegistered, replay } from './support.js';
 
 const box = (a: number): number[] => [a];
 
 describe('envs: MountainCarContinuous-v0', () => {
   it('is registered with Gymnasium’s spaces, time limit 999 and reward threshold 90', () => {
-    const env = make('MountainCarContinuous-v0');
-    expect(env).to.be.instanceOf(MountainCarContinuousEnv);
-    expect(env.actionSpace.kind).to.equal('box');
-    if (env.actionSpace.kind !== 'box') return;
-    expect(Array.from(env.actionSpace.low)).to.deep.equal([-1]);
-    expect(Array.from(env.actionSpace.high)).to.deep.equal([1]);
-    expect(env.actionSpace.shape).to.deep.equal([1]);
-    expect(Array.from(env.observationSpace.low)).to.deep.equal([Math.fround(-1.2), Math.fround(-0.07)]);
-    expect(Array.from(env.observationSpace.high)).to.deep.equal([Math.fround(0.6), Math.fround(0.07)]);
-    expect(env.maxEpisodeSteps).to.equal(999);
-    expect(env.rewardThreshold).to.equal(90);
+    const env = makeRegistered('MountainCarContinuous-v0', MountainCarContinuousEnv, 999, 90);
+    expectBox(env.actionSpace, [-1], [1], 'action space');
+    expectBox(env.observationSpace, [Math.fround(-1.2), Math.fround(-0.07)], [Math.fround(0.6), Math.fround(0.07)], 'observation space');
   });
 
   it('one step, derived by hand; the state is stored as float32 like Gymnasium’s np.float32 state', () => {
@@ -73,12 +65,7 @@ describe('envs: MountainCarContinuous-v0', () => {
   it('truncates at exactly step 999', () => {
     const env = make('MountainCarContinuous-v0');
     env.reset({ state: [-0.5, 0] });
-    for (let t = 1; t <= 999; t++) {
-      const r = env.step([0]);
-      expect(r.terminated).to.equal(false);
-      if (r.truncated !== (t === 999)) throw new Error(`truncated=${r.truncated} at step ${t}`);
-      expect(r.reward).to.equal(0);
-    }
+    expectTruncatesAt(env, 999, () => [0]).forEach((r, k) => expect(r.reward, `step ${k + 1} reward`).to.equal(0));
   });
 
   it('draws the reset position from U(-0.6, -0.4) with velocity 0', () => {

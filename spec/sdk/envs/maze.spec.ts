@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { ValueError } from '../../../contract/errors.js';
 import { MAZE_LAYOUT, MazeEnv, make, mazeFirstWallHit, mazeGoalAt, mazeIsFree, mazeMove } from '../../../sdk/envs/index.js';
 import { expectThrows } from '../../helpers.js';
+import { expectBox, makeRegistered } from './support.js';
 
 /** Steps `env` with `action` `n` times (or until the episode ends); returns the last result. */
 function repeat(env: MazeEnv, action: number[], n: number): { steps: number; reward: number; terminated: boolean; truncated: boolean } {
@@ -18,16 +19,9 @@ const maze = (): MazeEnv => make('Maze-v0') as MazeEnv;
 
 describe('envs: Maze-v0', () => {
   it('is registered: Box([-1,-1], [1,1]) action, (x, y) observation in [-5, 5]², time limit 200', () => {
-    const env = maze();
-    expect(env).to.be.instanceOf(MazeEnv);
-    expect(env.maxEpisodeSteps).to.equal(200);
-    expect(env.rewardThreshold).to.equal(undefined);
-    expect(env.actionSpace.kind).to.equal('box');
-    if (env.actionSpace.kind !== 'box') return;
-    expect(Array.from(env.actionSpace.low)).to.deep.equal([-1, -1]);
-    expect(Array.from(env.actionSpace.high)).to.deep.equal([1, 1]);
-    expect(Array.from(env.observationSpace.low)).to.deep.equal([-5, -5]);
-    expect(Array.from(env.observationSpace.high)).to.deep.equal([5, 5]);
+    const env = makeRegistered('Maze-v0', MazeEnv, 200, undefined);
+    expectBox(env.actionSpace, [-1, -1], [1, 1], 'action space');
+    expectBox(env.observationSpace, [-5, -5], [5, 5], 'observation space');
   });
 
   it('exposes its layout as frozen data: 5x5 cells, one gap of width 0.4 in every cell side', () => {

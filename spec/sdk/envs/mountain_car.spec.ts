@@ -2,15 +2,12 @@ import { expect } from 'chai';
 import { MountainCarEnv, make } from '../../../sdk/envs/index.js';
 import { expectClose } from '../../helpers.js';
 import * as ref from './expected_values.js';
-import { STATE_TOL, replay } from './support.js';
+import { STATE_TOL, makeRegistered, replay } from './support.js';
 
 describe('envs: MountainCar-v0', () => {
   it('is registered with Gymnasium’s spaces, time limit 200 and reward threshold -110', () => {
-    const env = make('MountainCar-v0');
-    expect(env).to.be.instanceOf(MountainCarEnv);
+    const env = makeRegistered('MountainCar-v0', MountainCarEnv, 200, -110);
     expect(env.actionSpace).to.deep.equal({ kind: 'discrete', n: 3 });
-    expect(env.maxEpisodeSteps).to.equal(200);
-    expect(env.rewardThreshold).to.equal(-110);
     expect(Array.from(env.observationSpace.low)).to.deep.equal([Math.fround(-1.2), Math.fround(-0.07)]);
     expect(Array.from(env.observationSpace.high)).to.deep.equal([Math.fround(0.6), Math.fround(0.07)]);
   });

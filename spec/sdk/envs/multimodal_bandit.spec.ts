@@ -9,21 +9,15 @@ import {
   multimodalBanditReward,
 } from '../../../sdk/envs/index.js';
 import { expectThrows } from '../../helpers.js';
+import { expectBox, makeRegistered } from './support.js';
 
 const bandit = (env: unknown): MultimodalBanditEnv => env as MultimodalBanditEnv;
 
 describe('envs: MultimodalBandit-v0', () => {
   it('is registered: d = 1 by default, 5 bumps, one step, constant [0] observation', () => {
-    const env = make('MultimodalBandit-v0');
-    expect(env).to.be.instanceOf(MultimodalBanditEnv);
-    expect(env.maxEpisodeSteps).to.equal(1);
-    expect(env.rewardThreshold).to.equal(undefined);
-    expect(env.actionSpace.kind).to.equal('box');
-    if (env.actionSpace.kind !== 'box') return;
-    expect(Array.from(env.actionSpace.low)).to.deep.equal([-1]);
-    expect(Array.from(env.actionSpace.high)).to.deep.equal([1]);
-    expect(Array.from(env.observationSpace.low)).to.deep.equal([-1]);
-    expect(Array.from(env.observationSpace.high)).to.deep.equal([1]);
+    const env = makeRegistered('MultimodalBandit-v0', MultimodalBanditEnv, 1, undefined);
+    expectBox(env.actionSpace, [-1], [1], 'action space');
+    expectBox(env.observationSpace, [-1], [1], 'observation space');
     const b = bandit(env).bandit;
     expect(b.banditSeed).to.equal(0);
     expect(b.actionDim).to.equal(1);

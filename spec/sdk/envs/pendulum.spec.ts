@@ -2,23 +2,16 @@ import { expect } from 'chai';
 import { PendulumEnv, angleNormalize, make } from '../../../sdk/envs/index.js';
 import { expectClose } from '../../helpers.js';
 import * as ref from './expected_values.js';
-import { STATE_TOL, replay } from './support.js';
+import { STATE_TOL, expectBox, expectTruncatesAt, makeRegistered, replay } from './support.js';
 
 const box = (a: number): number[] => [a];
 
 describe('envs: Pendulum-v1', () => {
   it('is registered with Gymnasium’s spaces, time limit 200 and no reward threshold', () => {
-    const env = make('Pendulum-v1');
-    expect(env).to.be.instanceOf(PendulumEnv);
-    expect((env as PendulumEnv).g).to.equal(10);
-    expect(env.maxEpisodeSteps).to.equal(200);
-    expect(env.rewardThreshold).to.equal(undefined);
-    expect(Array.from(env.observationSpace.high)).to.deep.equal([1, 1, 8]);
-    expect(Array.from(env.observationSpace.low)).to.deep.equal([-1, -1, -8]);
-    expect(env.actionSpace.kind).to.equal('box');
-    if (env.actionSpace.kind !== 'box') return;
-    expect(Array.from(env.actionSpace.low)).to.deep.equal([-2]);
-    expect(Array.from(env.actionSpace.high)).to.deep.equal([2]);
+    const env = makeRegistered('Pendulum-v1', PendulumEnv, 200, undefined);
+    expect(env.g).to.equal(10);
+    expectBox(env.observationSpace, [-1, -1, -8], [1, 1, 8], 'observation space');
+    expectBox(env.actionSpace, [-2], [2], 'action space');
   });
 
   it('one step, derived by hand from Gymnasium’s equations', () => {
@@ -75,11 +68,7 @@ describe('envs: Pendulum-v1', () => {
   it('never terminates and truncates at exactly step 200', () => {
     const env = make('Pendulum-v1');
     env.reset({ seed: 3 });
-    for (let t = 1; t <= 200; t++) {
-      const r = env.step([2]);
-      expect(r.terminated).to.equal(false);
-      if (r.truncated !== (t === 200)) throw new Error(`truncated=${r.truncated} at step ${t}`);
-    }
+    expectTruncatesAt(env, 200, () => [2]);
   });
 
   it('draws theta from U(-π, π) and theta_dot from U(-1, 1)', () => {

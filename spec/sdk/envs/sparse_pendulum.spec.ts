@@ -2,21 +2,14 @@ import { expect } from 'chai';
 import { SPARSE_PENDULUM_ANGLE, SparsePendulumEnv, make, sparsePendulumReward } from '../../../sdk/envs/index.js';
 import { expectClose } from '../../helpers.js';
 import * as ref from './expected_values.js';
-import { STATE_TOL } from './support.js';
+import { STATE_TOL, expectBox, expectTruncatesAt, makeRegistered } from './support.js';
 
 describe('envs: SparsePendulum-v0', () => {
   it('is registered with Pendulum-v1’s spaces, time limit 1000 and no reward threshold', () => {
-    const env = make('SparsePendulum-v0');
-    expect(env).to.be.instanceOf(SparsePendulumEnv);
-    expect((env as SparsePendulumEnv).g).to.equal(10);
-    expect(env.maxEpisodeSteps).to.equal(1000);
-    expect(env.rewardThreshold).to.equal(undefined);
-    expect(Array.from(env.observationSpace.high)).to.deep.equal([1, 1, 8]);
-    expect(Array.from(env.observationSpace.low)).to.deep.equal([-1, -1, -8]);
-    expect(env.actionSpace.kind).to.equal('box');
-    if (env.actionSpace.kind !== 'box') return;
-    expect(Array.from(env.actionSpace.low)).to.deep.equal([-2]);
-    expect(Array.from(env.actionSpace.high)).to.deep.equal([2]);
+    const env = makeRegistered('SparsePendulum-v0', SparsePendulumEnv, 1000, undefined);
+    expect(env.g).to.equal(10);
+    expectBox(env.observationSpace, [-1, -1, -8], [1, 1, 8], 'observation space');
+    expectBox(env.actionSpace, [-2], [2], 'action space');
   });
 
   it('starts hanging down at rest, whatever the seed', () => {
@@ -90,11 +83,7 @@ describe('envs: SparsePendulum-v0', () => {
   it('never terminates and truncates at exactly step 1000', () => {
     const env = make('SparsePendulum-v0');
     env.reset({ seed: 3 });
-    for (let t = 1; t <= 1000; t++) {
-      const r = env.step([t % 7 < 3 ? 2 : -2]);
-      expect(r.terminated).to.equal(false);
-      if (r.truncated !== (t === 1000)) throw new Error(`truncated=${r.truncated} at step ${t}`);
-    }
+    expectTruncatesAt(env, 1000, (t) => [t % 7 < 3 ? 2 : -2]);
   });
 
   it('the same seed and actions give the identical episode', () => {

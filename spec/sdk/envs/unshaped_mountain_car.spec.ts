@@ -2,19 +2,16 @@ import { expect } from 'chai';
 import { UnshapedMountainCarContinuousEnv, make } from '../../../sdk/envs/index.js';
 import { expectClose } from '../../helpers.js';
 import * as ref from './expected_values.js';
-import { STATE_TOL } from './support.js';
+import { STATE_TOL, expectTruncatesAt, makeRegistered, returnOf } from './support.js';
 
 describe('envs: UnshapedMountainCarContinuous-v0', () => {
   it('is registered with MountainCarContinuous-v0’s spaces, time limit 1000 and no reward threshold', () => {
-    const env = make('UnshapedMountainCarContinuous-v0');
+    const env = makeRegistered('UnshapedMountainCarContinuous-v0', UnshapedMountainCarContinuousEnv, 1000, undefined);
     const shaped = make('MountainCarContinuous-v0');
-    expect(env).to.be.instanceOf(UnshapedMountainCarContinuousEnv);
     expect(env.actionSpace).to.deep.equal(shaped.actionSpace);
     expect(env.observationSpace).to.deep.equal(shaped.observationSpace);
     expect(Array.from(env.observationSpace.low)).to.deep.equal([Math.fround(-1.2), Math.fround(-0.07)]);
-    expect(env.maxEpisodeSteps).to.equal(1000);
-    expect(env.rewardThreshold).to.equal(undefined);
-    expect((env as UnshapedMountainCarContinuousEnv).goalVelocity).to.equal(0);
+    expect(env.goalVelocity).to.equal(0);
   });
 
   it('one step, derived by hand: the float32 state of MountainCarContinuous-v0, reward -1', () => {
@@ -70,14 +67,7 @@ describe('envs: UnshapedMountainCarContinuous-v0', () => {
   it('truncates at exactly step 1000, with return -1000', () => {
     const env = make('UnshapedMountainCarContinuous-v0');
     env.reset({ state: [-0.5, 0] });
-    let ret = 0;
-    for (let t = 1; t <= 1000; t++) {
-      const r = env.step([0]);
-      ret += r.reward;
-      expect(r.terminated).to.equal(false);
-      if (r.truncated !== (t === 1000)) throw new Error(`truncated=${r.truncated} at step ${t}`);
-    }
-    expect(ret).to.equal(-1000);
+    expect(returnOf(expectTruncatesAt(env, 1000, () => [0]))).to.equal(-1000);
   });
 
   it('resets like MountainCarContinuous-v0 (position U(-0.6, -0.4), velocity 0), reproducibly', () => {

@@ -16,80 +16,37 @@ import { ValueError, describeValue } from '../../contract/errors.js';
 import { mlpParameterCount, type MlpParams } from '../../models/actor-critic/mlp.js';
 import { TfMlp, stopGradient } from '../../models/actor-critic/tf-mlp.js';
 import { TwinCritic, gradList, makeAdam } from '../../models/actor-critic/critic.js';
-import { configError, runOffPolicy, type NormalizedBatch, type OffPolicyHooks } from './actor-critic.js';
+import { runOffPolicy, type NormalizedBatch, type OffPolicyHooks } from './actor-critic.js';
+import { formatSchedule, type LinearSchedule } from '../config/fields.js';
+import { resolveConfig } from '../config/spec.js';
+import { GAMID_SPEC, type GamidConfig } from './gamid-spec.js';
 import {
-  TD3_DEFAULTS,
   deterministicAction,
   deterministicAgent,
   initDeterministicNetworks,
   scoreComponents,
   smoothedTarget,
-  validateTd3Config,
   type DeterministicLearner,
   type DeterministicParams,
   type DeterministicTrainResult,
-  type Td3Config,
 } from './td3.js';
 
 // ---- schedules ----------------------------------------------------------------------------------
 
-/** Linear from `start` to `end` over the first `fraction` of training, then `end`. */
-export interface LinearSchedule {
-  start: number;
-  end: number;
-  fraction: number;
-}
+// LinearSchedule, parseSchedule and formatSchedule are config kinds (sdk/config/fields.ts).
+export { parseSchedule, formatSchedule, type LinearSchedule } from '../config/fields.js';
 
+/** The value of a schedule at `step` of `totalSteps`: linear from start to end over the first fraction, then end. */
 export function scheduleValue(s: LinearSchedule, step: number, totalSteps: number): number {
   const span = s.fraction * totalSteps;
   if (span <= 0 || step >= span) return s.end;
   return s.start + ((s.end - s.start) * step) / span;
 }
 
-/** Parses "v0" or "v0:v1:fraction" (e.g. "0.2:0.02:0.5"). Errors name the flag and the fix. */
-export function parseSchedule(text: string, what: string): LinearSchedule {
-  const parts = String(text).split(':');
-  const nums = parts.map(Number);
-  if (!(parts.length === 1 || parts.length === 3) || nums.some((v, i) => !Number.isFinite(v) || parts[i]!.trim() === '')) {
-    throw new ValueError(`${what}: ${JSON.stringify(text)} is not a schedule; write a number (constant) or start:end:fraction, e.g. 0.2:0.02:0.5.`);
-  }
-  const s = parts.length === 1 ? { start: nums[0]!, end: nums[0]!, fraction: 1 } : { start: nums[0]!, end: nums[1]!, fraction: nums[2]! };
-  if (!(s.fraction > 0 && s.fraction <= 1)) throw new ValueError(`${what}: fraction ${s.fraction} must lie in (0, 1] (the share of training over which the value decays).`);
-  return s;
-}
-
-export function formatSchedule(s: LinearSchedule): string {
-  // a constant is written as one number, unless its fraction is invalid (error messages must show it)
-  return s.start === s.end && s.fraction > 0 && s.fraction <= 1 ? String(s.start) : `${s.start}:${s.end}:${s.fraction}`;
-}
-
 // ---- config ---------------------------------------------------------------------------------
 
-export interface GamidConfig extends Td3Config {
-  /** Number of component actors N (default 5). */
-  actors: number;
-  /** Diversity temperature τ (default 0.1 constant; Table 5). */
-  temperature: LinearSchedule;
-  /** ε of the ε-greedy component choice (default 0.2 → 0.02 over the first half; Table 5, HalfCheetah). */
-  epsilon: LinearSchedule;
-}
-
-export const GAMID_DEFAULTS: Readonly<GamidConfig> = Object.freeze({
-  ...TD3_DEFAULTS,
-  actors: 5,
-  temperature: { start: 0.1, end: 0.1, fraction: 1 },
-  epsilon: { start: 0.2, end: 0.02, fraction: 0.5 },
-}) as GamidConfig;
-
-export function validateGamidConfig(c: GamidConfig): void {
-  validateTd3Config(c, 'gamid');
-  if (!(Number.isSafeInteger(c.actors) && c.actors >= 1 && c.actors <= 64)) throw configError('gamid', 'actors', c.actors, 'an integer in [1, 64] (default 5)');
-  for (const f of ['temperature', 'epsilon'] as const) {
-    const s = c[f];
-    const ok = s && [s.start, s.end, s.fraction].every(Number.isFinite) && s.start >= 0 && s.end >= 0 && s.fraction > 0 && s.fraction <= 1 && (f !== 'epsilon' || (s.start <= 1 && s.end <= 1));
-    if (!ok) throw configError('gamid', f, s && formatSchedule(s), f === 'epsilon' ? 'values in [0, 1] and a fraction in (0, 1], e.g. 0.2:0.02:0.5' : 'values ≥ 0 and a fraction in (0, 1], e.g. 0.1 or 0.3:0.1:0.3');
-  }
-}
+// The config (every field, its default, range, doc and flag) is the table in gamid-spec.ts.
+export { GAMID_SPEC, GAMID_DEFAULTS, validateGamidConfig, type GamidConfig } from './gamid-spec.js';
 
 // ---- the diversity term -------------------------------------------------------------------------
 
@@ -238,8 +195,7 @@ export class GamidLearner implements DeterministicLearner {
 // ---- training -----------------------------------------------------------------------------------
 
 export async function trainGamid(partial: Partial<GamidConfig> = {}, hooks: OffPolicyHooks<DeterministicParams> = {}): Promise<DeterministicTrainResult<GamidConfig>> {
-  const cfg: GamidConfig = { ...GAMID_DEFAULTS, hidden: [...GAMID_DEFAULTS.hidden], ...partial };
-  validateGamidConfig(cfg);
+  const cfg: GamidConfig = resolveConfig(GAMID_SPEC, partial);
   let parameterCount = 0;
   const result = await runOffPolicy<DeterministicParams>(
     'gamid',

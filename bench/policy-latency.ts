@@ -34,7 +34,6 @@
  * throughput is N / median run time. Results: bench/results/policy-latency.{json,md}.
  */
 import * as tf from '@tensorflow/tfjs';
-import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as ortNode from 'onnxruntime-node';

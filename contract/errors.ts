@@ -37,6 +37,17 @@ export class EnvStateError extends GmmrlError {}
 /** No execution provider or backend could be initialised; the message lists every failure. */
 export class BackendError extends GmmrlError {}
 
+/**
+ * A broken invariant inside gmmrl: a bug, not bad input. Deliberately not a GmmrlError, so the CLI
+ * exits 1 and prints the stack (bad input exits 2 with the message alone).
+ */
+export class InternalError extends Error {
+  constructor(message: string) {
+    super(`internal error (a bug in gmmrl, please report it): ${message}`);
+    this.name = 'InternalError';
+  }
+}
+
 /** Formats a value for an error message: short, unambiguous, NaN/Infinity spelled out. */
 export function describeValue(v: unknown, maxItems = 8): string {
   if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : String(v);

@@ -38,7 +38,7 @@ import { FAMILY } from '../contract/families.js';
 import { IO, type SamplingSpec } from '../contract/metadata.js';
 import { loadMixtureActorCheckpoint, loadGamidActorCheckpoint } from '../models/actor-critic/checkpoint.js';
 import { mlpFloat32Bound, normalizationBound } from '../models/actor-critic/float32-bound.js';
-import { mixtureActorSample, type MixtureActorParams } from '../models/mixture-actor/params.js';
+import { mixtureActorSample } from '../models/mixture-actor/params.js';
 import { argmax, gamidGreedy, type GamidActorParams } from '../models/gamid-actor/params.js';
 import type { MlpParams } from '../models/actor-critic/mlp.js';
 import { make } from './envs/index.js';

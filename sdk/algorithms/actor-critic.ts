@@ -25,7 +25,7 @@ import { make, type Env } from '../envs/index.js';
 import type { BoxSpace } from '../envs/spaces.js';
 import { ReplayBuffer, type TransitionBatch } from '../replay.js';
 import { EpisodeCollector } from '../episodes.js';
-import { BACKEND_NAMES, describeBackend, selectBackend, type BackendInfo, type BackendName } from '../backend.js';
+import { describeBackend, selectBackend, type BackendInfo } from '../backend.js';
 import { Rng } from '../util/rng.js';
 import { columnMeanStd } from '../util/stats.js';
 import { formatDuration } from '../util/metrics.js';
@@ -33,96 +33,14 @@ import { runEpisodes, type EpisodeStats } from '../evaluate.js';
 import { scaleAction } from '../../models/mixture-actor/head.js';
 import { spaceToJson } from '../spaces-json.js';
 import { BestTracker, evaluationSeed } from './evaluation.js';
+import type { OffPolicyConfig } from './actor-critic-spec.js';
 
-/** Fields every actor-critic config has; every field documented with its default in the algorithm's DEFAULTS. */
-export interface OffPolicyConfig {
-  /** Environment id with a continuous (Box) action space. */
-  env: string;
-  /** Total environment steps, warm-up included. */
-  steps: number;
-  /** Random seed for everything. */
-  seed: number;
-  /** TensorFlow.js backend. */
-  backend: BackendName;
-  /** Hidden widths of every MLP (actor and critics), ReLU after each. */
-  hidden: number[];
-  /** Discount γ ∈ [0, 1). */
-  gamma: number;
-  /** Polyak coefficient τ ∈ (0, 1] of the target networks. */
-  tau: number;
-  /** Adam learning rates. */
-  actorLr: number;
-  criticLr: number;
-  /** Minibatch size. */
-  batchSize: number;
-  /** Replay capacity (oldest overwritten first). */
-  bufferSize: number;
-  /** Uniformly random steps before learning; normalization is computed from them. */
-  warmupSteps: number;
-  /** Gradient steps per environment step after the warm-up. */
-  updatesPerStep: number;
-  /** Floor of the normalization std. */
-  obsStdFloor: number;
-  /** Greedy evaluation at every multiple of `evalEvery` steps after the warm-up and at the end. */
-  evalEvery: number;
-  /** Greedy episodes per evaluation. */
-  evalEpisodes: number;
-  /** Return the best-evaluated parameters (true) or the last (false). */
-  keepBest: boolean;
-  /** Overrides the environment's time limit (undefined: the registered one). */
-  maxEpisodeSteps?: number;
-}
+// The shared config fields (defaults, ranges, docs, flags) are the table in actor-critic-spec.ts.
+export { OFF_POLICY_FIELDS, OFF_POLICY_DEFAULTS, validateOffPolicyConfig, type OffPolicyConfig } from './actor-critic-spec.js';
 
-export const OFF_POLICY_DEFAULTS: Readonly<OffPolicyConfig> = Object.freeze({
-  env: 'Pendulum-v1',
-  steps: 30000,
-  seed: 0,
-  backend: 'auto',
-  hidden: [256, 256],
-  gamma: 0.99,
-  tau: 0.005,
-  actorLr: 3e-4,
-  criticLr: 1e-3,
-  batchSize: 256,
-  bufferSize: 1000000,
-  warmupSteps: 5000,
-  updatesPerStep: 1,
-  obsStdFloor: 1e-3,
-  evalEvery: 5000,
-  evalEpisodes: 5,
-  keepBest: true,
-}) as OffPolicyConfig;
-
+/** The standard out-of-range error of an actor-critic config field. */
 export function configError(algo: string, field: string, value: unknown, range: string): ValueError {
   return new ValueError(`${algo} config: ${field} = ${describeValue(value)} is out of range; expected ${range}.`);
-}
-
-const int = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
-const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-
-/** Validates the shared fields; messages name the field, the value and the valid range. */
-export function validateOffPolicyConfig(c: OffPolicyConfig, algo: string): void {
-  const check = (ok: boolean, field: keyof OffPolicyConfig, range: string) => {
-    if (!ok) throw configError(algo, field, c[field], range);
-  };
-  check(typeof c.env === 'string' && c.env.length > 0, 'env', 'an environment id such as "Pendulum-v1"');
-  check(int(c.steps) && c.steps > 0, 'steps', 'a positive integer');
-  check(int(c.seed) && c.seed >= 0 && c.seed <= 0xffffffff, 'seed', 'an integer in [0, 4294967295]');
-  check((BACKEND_NAMES as readonly unknown[]).includes(c.backend), 'backend', `one of ${BACKEND_NAMES.join(', ')}`);
-  check(Array.isArray(c.hidden) && c.hidden.length >= 1 && c.hidden.length <= 16 && c.hidden.every((h) => int(h) && h >= 1 && h <= 65536), 'hidden', 'at least one and at most 16 layer widths in [1, 65536], e.g. [256, 256]');
-  check(num(c.gamma) && c.gamma >= 0 && c.gamma < 1, 'gamma', '[0, 1)');
-  check(num(c.tau) && c.tau > 0 && c.tau <= 1, 'tau', '(0, 1]');
-  check(num(c.actorLr) && c.actorLr > 0, 'actorLr', '(0, ∞), e.g. 3e-4');
-  check(num(c.criticLr) && c.criticLr > 0, 'criticLr', '(0, ∞), e.g. 1e-3');
-  check(int(c.batchSize) && c.batchSize >= 1 && c.batchSize <= 65536, 'batchSize', 'an integer in [1, 65536]');
-  check(int(c.bufferSize) && c.bufferSize >= 1, 'bufferSize', 'a positive integer');
-  check(int(c.warmupSteps) && c.warmupSteps >= 1 && c.warmupSteps < c.steps, 'warmupSteps', `an integer in [1, steps = ${c.steps})`);
-  check(int(c.updatesPerStep) && c.updatesPerStep >= 1 && c.updatesPerStep <= 64, 'updatesPerStep', 'an integer in [1, 64]');
-  check(num(c.obsStdFloor) && c.obsStdFloor > 0, 'obsStdFloor', '(0, ∞), e.g. 1e-3');
-  check(int(c.evalEvery) && c.evalEvery >= 1, 'evalEvery', 'a positive integer');
-  check(int(c.evalEpisodes) && c.evalEpisodes >= 1, 'evalEpisodes', 'a positive integer');
-  check(typeof c.keepBest === 'boolean', 'keepBest', 'true or false');
-  if (c.maxEpisodeSteps !== undefined) check(int(c.maxEpisodeSteps) && c.maxEpisodeSteps >= 1, 'maxEpisodeSteps', 'a positive integer (or leave it unset)');
 }
 
 /** Observation normalization z = (s − offset)/scale. */

@@ -31,11 +31,10 @@
  */
 import { Rng } from '../util/rng.js';
 import { make, type Env } from '../envs/index.js';
-import { ValueError, describeValue } from '../../contract/errors.js';
-import { checkActionGrid } from '../../exporters/onnx/qhead.js';
+import { ValueError } from '../../contract/errors.js';
 import { ReplayBuffer } from '../replay.js';
 import { EpisodeCollector } from '../episodes.js';
-import { selectBackend, describeBackend, BACKEND_NAMES, type BackendName, type BackendInfo } from '../backend.js';
+import { selectBackend, describeBackend, type BackendInfo } from '../backend.js';
 import { formatDuration } from '../util/metrics.js';
 import { columnMeanStd } from '../util/stats.js';
 import { spaceToJson } from '../spaces-json.js';
@@ -46,79 +45,11 @@ import { scheduleValue, type Schedule } from './schedule.js';
 import { argmaxRows, dqnQValues } from '../../models/dqn/reference.js';
 import { cloneDqnParams, dqnParameterCount, initDqnParams, type ActionGrid, type DqnParams } from '../../models/dqn/params.js';
 import type { DqnCheckpointInfo } from '../../models/dqn/checkpoint.js';
+import { resolveConfig } from '../config/spec.js';
+import { DQN_SPEC, type DqnTrainConfig } from './dqn-spec.js';
 
-/** Every field documented with its default. */
-export interface DqnTrainConfig {
-  /** Environment id (default 'CartPole-v1'). Continuous action spaces need `actionGrid`. */
-  env: string;
-  /** Total environment steps, warm-up included (default 100000). */
-  steps: number;
-  /** Random seed for everything (default 0). */
-  seed: number;
-  /** TensorFlow.js backend (default 'auto'). */
-  backend: BackendName;
-  /** Hidden layer widths, ReLU after each (default [128, 128]; [] is a linear Q-function). */
-  hidden: number[];
-  /** Double DQN targets (default false: plain DQN, max over the target network). */
-  double: boolean;
-  /** Adam learning rate (default 1e-3). */
-  learningRate: number;
-  /** Discount γ (default 0.99). */
-  gamma: number;
-  /** Minibatch size (default 64). */
-  batchSize: number;
-  /** Replay buffer capacity (default 50000; the oldest transitions are overwritten first). */
-  bufferSize: number;
-  /** Uniformly random steps before learning starts; normalization is computed from them (default 1000). */
-  warmupSteps: number;
-  /** ε-greedy: linear from epsStart to epsEnd over the first epsDecayFraction of `steps` (defaults 1 → 0.05 over 0.1). */
-  epsStart: number;
-  epsEnd: number;
-  epsDecayFraction: number;
-  /** One gradient step every `trainEvery` environment steps after warm-up (default 1). */
-  trainEvery: number;
-  /** Hard target-network update (target ← online) every `targetUpdate` environment steps (default 500). */
-  targetUpdate: number;
-  /** Huber loss threshold δ (default 1). */
-  huberDelta: number;
-  /** Clip the global gradient norm to this (default 10; Infinity disables clipping). */
-  gradClip: number;
-  /** Floor on the normalization std: scale = max(std, obsStdFloor) (default 1e-3). */
-  obsStdFloor: number;
-  /** Greedy evaluation at every multiple of `evalEvery` environment steps after the warm-up, and at the end (default 5000). */
-  evalEvery: number;
-  /** Greedy episodes per evaluation (default 5; seeds disjoint from later final evaluations). */
-  evalEpisodes: number;
-  /** Keep the best-evaluated parameters as the result (default true); false returns the last. */
-  keepBest: boolean;
-  /** A grid over a continuous action space (default none: the env must have discrete actions). */
-  actionGrid?: ActionGrid;
-}
-
-export const DQN_DEFAULTS: Readonly<DqnTrainConfig> = Object.freeze({
-  env: 'CartPole-v1',
-  steps: 100000,
-  seed: 0,
-  backend: 'auto',
-  hidden: [128, 128],
-  double: false,
-  learningRate: 1e-3,
-  gamma: 0.99,
-  batchSize: 64,
-  bufferSize: 50000,
-  warmupSteps: 1000,
-  epsStart: 1,
-  epsEnd: 0.05,
-  epsDecayFraction: 0.1,
-  trainEvery: 1,
-  targetUpdate: 500,
-  huberDelta: 1,
-  gradClip: 10,
-  obsStdFloor: 1e-3,
-  evalEvery: 5000,
-  evalEpisodes: 5,
-  keepBest: true,
-}) as DqnTrainConfig;
+// The config (every field, its default, range, doc and flag) is the table in dqn-spec.ts.
+export { DQN_SPEC, DQN_DEFAULTS, validateDqnConfig, type DqnTrainConfig } from './dqn-spec.js';
 
 /** One row per evaluation (metrics.csv). */
 export interface DqnEvalLog {
@@ -180,52 +111,6 @@ export interface DqnStepInfo {
   storedTerminal: boolean;
 }
 
-function check(cond: boolean, field: string, value: unknown, range: string): void {
-  if (!cond) throw new ValueError(`dqn config: ${field} = ${describeValue(value)} is out of range; expected ${range}.`);
-}
-
-/** Validates a full config; every message names the field, the value and the valid range. */
-export function validateDqnConfig(c: DqnTrainConfig): void {
-  const int = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
-  const num = (v: unknown): v is number => typeof v === 'number' && !Number.isNaN(v);
-  check(typeof c.env === 'string' && c.env.length > 0, 'env', c.env, 'an environment id such as "CartPole-v1"');
-  check(int(c.steps) && c.steps > 0, 'steps', c.steps, 'a positive integer');
-  check(int(c.seed) && c.seed >= 0 && c.seed <= 0xffffffff, 'seed', c.seed, 'an integer in [0, 4294967295]');
-  check((BACKEND_NAMES as readonly unknown[]).includes(c.backend), 'backend', c.backend, `one of ${BACKEND_NAMES.join(', ')}`);
-  check(
-    Array.isArray(c.hidden) && c.hidden.length <= 16 && c.hidden.every((h) => int(h) && h >= 1 && h <= 65536),
-    'hidden',
-    c.hidden,
-    'an array of at most 16 layer widths, each an integer in [1, 65536] (e.g. [128, 128])',
-  );
-  check(typeof c.double === 'boolean', 'double', c.double, 'true (Double DQN) or false (DQN)');
-  check(num(c.learningRate) && c.learningRate > 0 && Number.isFinite(c.learningRate), 'learningRate', c.learningRate, '(0, ∞), e.g. 1e-3');
-  check(num(c.gamma) && c.gamma >= 0 && c.gamma < 1, 'gamma', c.gamma, '[0, 1)');
-  check(int(c.batchSize) && c.batchSize >= 1 && c.batchSize <= 65536, 'batchSize', c.batchSize, 'an integer in [1, 65536]');
-  check(int(c.bufferSize) && c.bufferSize >= 1, 'bufferSize', c.bufferSize, 'a positive integer');
-  check(int(c.warmupSteps) && c.warmupSteps >= 1, 'warmupSteps', c.warmupSteps, 'a positive integer');
-  check(c.warmupSteps < c.steps, 'warmupSteps', c.warmupSteps, `an integer below steps = ${c.steps} (learning starts after the warm-up)`);
-  check(num(c.epsStart) && c.epsStart >= 0 && c.epsStart <= 1, 'epsStart', c.epsStart, '[0, 1]');
-  check(num(c.epsEnd) && c.epsEnd >= 0 && c.epsEnd <= 1, 'epsEnd', c.epsEnd, '[0, 1]');
-  check(num(c.epsDecayFraction) && c.epsDecayFraction > 0 && c.epsDecayFraction <= 1, 'epsDecayFraction', c.epsDecayFraction, '(0, 1]');
-  check(int(c.trainEvery) && c.trainEvery >= 1, 'trainEvery', c.trainEvery, 'a positive integer');
-  check(int(c.targetUpdate) && c.targetUpdate >= 1, 'targetUpdate', c.targetUpdate, 'a positive integer');
-  check(num(c.huberDelta) && c.huberDelta > 0 && Number.isFinite(c.huberDelta), 'huberDelta', c.huberDelta, '(0, ∞)');
-  check(num(c.gradClip) && c.gradClip > 0, 'gradClip', c.gradClip, '(0, ∞], Infinity disables clipping');
-  check(num(c.obsStdFloor) && c.obsStdFloor > 0 && Number.isFinite(c.obsStdFloor), 'obsStdFloor', c.obsStdFloor, '(0, ∞), e.g. 1e-3');
-  check(int(c.evalEvery) && c.evalEvery >= 1, 'evalEvery', c.evalEvery, 'a positive integer');
-  check(int(c.evalEpisodes) && c.evalEpisodes >= 1, 'evalEpisodes', c.evalEpisodes, 'a positive integer');
-  check(typeof c.keepBest === 'boolean', 'keepBest', c.keepBest, 'true or false');
-  if (c.actionGrid !== undefined) {
-    const g = c.actionGrid;
-    check(typeof g === 'object' && g !== null && (g.values instanceof Float64Array || Array.isArray(g.values)), 'actionGrid', g, '{ shape, values: Float64Array [A × size], low, high }');
-    const size = Array.isArray(g.shape) ? g.shape.reduce((a, b) => a * b, 1) : NaN;
-    const A = g.values.length / size;
-    check(Number.isSafeInteger(A) && A >= 2, 'actionGrid.values', `${g.values.length} numbers`, `a multiple (≥ 2 rows) of the action size ${size} = prod(actionGrid.shape)`);
-    checkActionGrid(g, A, 'dqn config');
-  }
-}
-
 /** Grid index → the environment action: the grid row, as float32 (what the exported graph outputs). */
 function gridRow(grid: ActionGrid, a: number): Float32Array {
   const size = grid.shape.reduce((x, y) => x * y, 1);
@@ -252,8 +137,7 @@ export function evaluateDqnGreedy(p: DqnParams, env: Env, episodes: number, seed
 
 /** Trains a DQN (or Double DQN). */
 export async function trainDqn(partial: Partial<DqnTrainConfig> = {}, hooks: DqnTrainHooks = {}): Promise<DqnTrainResult> {
-  const cfg: DqnTrainConfig = { ...DQN_DEFAULTS, hidden: [...DQN_DEFAULTS.hidden], ...partial };
-  validateDqnConfig(cfg);
+  const cfg: DqnTrainConfig = resolveConfig(DQN_SPEC, partial);
   const env = make(cfg.env);
   const evalEnv = make(cfg.env);
   const grid = cfg.actionGrid;

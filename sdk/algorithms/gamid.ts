@@ -14,18 +14,17 @@
  * N = 1 and τ = 0 is TD3 exactly (tested): no component choice, no diversity term, the same Rng draws.
  */
 import { mlpParameterCount } from '../../models/actor-critic/mlp.js';
-import { configError, runOffPolicy, type OffPolicyHooks } from './actor-critic.js';
+import { runOffPolicy, type OffPolicyHooks } from './actor-critic.js';
+import { resolveConfig } from '../config/spec.js';
+import { GAMID_SPEC, type GamidConfig } from './gamid-spec.js';
 import {
-  TD3_DEFAULTS,
   deterministicAgent,
   initDeterministicNetworks,
-  validateTd3Config,
   type DeterministicParams,
   type DeterministicTrainResult,
-  type Td3Config,
 } from './td3.js';
 import { GamidLearner } from './learners/gamid.js';
-import { formatSchedule, scheduleValue, type LinearSchedule } from './schedule.js';
+import { formatSchedule, scheduleValue } from './schedule.js';
 
 // ---- schedules (schedule.ts; re-exported for Gamid's config and CLI) -------------------------------
 
@@ -33,37 +32,13 @@ export { formatSchedule, parseSchedule, scheduleValue, type LinearSchedule } fro
 
 // ---- config ---------------------------------------------------------------------------------
 
-export interface GamidConfig extends Td3Config {
-  /** Number of component actors N (default 5). */
-  actors: number;
-  /** Diversity temperature τ (default 0.1 constant; Table 5). */
-  temperature: LinearSchedule;
-  /** ε of the ε-greedy component choice (default 0.2 → 0.02 over the first half; Table 5, HalfCheetah). */
-  epsilon: LinearSchedule;
-}
-
-export const GAMID_DEFAULTS: Readonly<GamidConfig> = Object.freeze({
-  ...TD3_DEFAULTS,
-  actors: 5,
-  temperature: { start: 0.1, end: 0.1, fraction: 1 },
-  epsilon: { start: 0.2, end: 0.02, fraction: 0.5 },
-}) as GamidConfig;
-
-export function validateGamidConfig(c: GamidConfig): void {
-  validateTd3Config(c, 'gamid');
-  if (!(Number.isSafeInteger(c.actors) && c.actors >= 1 && c.actors <= 64)) throw configError('gamid', 'actors', c.actors, 'an integer in [1, 64] (default 5)');
-  for (const f of ['temperature', 'epsilon'] as const) {
-    const s = c[f];
-    const ok = s && [s.start, s.end, s.fraction].every(Number.isFinite) && s.start >= 0 && s.end >= 0 && s.fraction > 0 && s.fraction <= 1 && (f !== 'epsilon' || (s.start <= 1 && s.end <= 1));
-    if (!ok) throw configError('gamid', f, s && formatSchedule(s), f === 'epsilon' ? 'values in [0, 1] and a fraction in (0, 1], e.g. 0.2:0.02:0.5' : 'values ≥ 0 and a fraction in (0, 1], e.g. 0.1 or 0.3:0.1:0.3');
-  }
-}
+// The config (every field, its default, range, doc and flag) is the table in gamid-spec.ts.
+export { GAMID_SPEC, GAMID_DEFAULTS, validateGamidConfig, type GamidConfig } from './gamid-spec.js';
 
 // ---- training -----------------------------------------------------------------------------------
 
 export async function trainGamid(partial: Partial<GamidConfig> = {}, hooks: OffPolicyHooks<DeterministicParams> = {}): Promise<DeterministicTrainResult<GamidConfig>> {
-  const cfg: GamidConfig = { ...GAMID_DEFAULTS, hidden: [...GAMID_DEFAULTS.hidden], ...partial };
-  validateGamidConfig(cfg);
+  const cfg: GamidConfig = resolveConfig(GAMID_SPEC, partial);
   let parameterCount = 0;
   const result = await runOffPolicy<DeterministicParams>(
     'gamid',

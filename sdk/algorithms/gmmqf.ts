@@ -35,14 +35,15 @@
 import { Rng } from '../util/rng.js';
 import { make, type Env } from '../envs/index.js';
 import { defaultActionGrid, discretizeActions } from '../envs/discretize.js';
-import { ShapeError, UnknownNameError, ValueError } from '../../contract/errors.js';
+import { InternalError, ShapeError, UnknownNameError, ValueError } from '../../contract/errors.js';
 import { precisionFactors, qValues, argmaxRows } from '../../models/gmmqf/reference.js';
-import { FEATURE_KINDS, applyFeatures, featureOutputSize, resolveFeatureKind, type FeatureKind } from '../../models/gmmqf/features.js';
+import { applyFeatures, featureOutputSize, resolveFeatureKind, type FeatureKind } from '../../models/gmmqf/features.js';
 import type { ActionGrid, GmmQfParams } from '../../models/gmmqf/params.js';
 import type { GmmQfConfig } from '../../models/gmmqf/checkpoint.js';
 import { spaceToJson } from '../spaces-json.js';
-import type { SpdMetric } from '../optim/spd.js';
-import { selectBackend, describeBackend, type BackendName, type BackendInfo } from '../backend.js';
+import { resolveConfig } from '../config/spec.js';
+import { GMMQF_SPEC, type GmmQfTrainConfig } from './gmmqf-spec.js';
+import { selectBackend, describeBackend, type BackendInfo } from '../backend.js';
 import { formatDuration } from '../util/metrics.js';
 import { columnMeanStd } from '../util/stats.js';
 import { runEpisodes, type EpisodeStats } from '../evaluate.js';
@@ -52,88 +53,8 @@ import { GmmQfPolicyEvaluation } from './learners/gmmqf.js';
 import { BestTracker, evaluationSeed } from './evaluation.js';
 import { scheduleValue, type Schedule } from './schedule.js';
 
-/** Every field documented with its default. */
-export interface GmmQfTrainConfig {
-  /** Environment id (default 'CartPole-v1'). A continuous (Box) action space is discretized through `actionGrid`. */
-  env: string;
-  /**
-   * Feature map applied to raw observations before the normalization (default 'auto':
-   * 'acrobot-angles' for Acrobot-v1 — its 4-dimensional angle state, D = 4 — else 'identity').
-   */
-  features: 'auto' | FeatureKind;
-  /**
-   * Grid over a continuous action space (the Q-function's actions are its points). Default for a
-   * Box environment: `defaultActionGrid(env)` (Pendulum-v1: torques [-2, -1, 0, 1, 2];
-   * MountainCarContinuous-v0: forces [-1, 0, 1]). An error for a discrete environment.
-   */
-  actionGrid?: ActionGrid;
-  /** Total environment steps to collect (default 30000). */
-  steps: number;
-  /** Random seed for everything (default 0). */
-  seed: number;
-  /** Number of Gaussian components K (default 32). */
-  components: number;
-  /** SPD metric for the covariances: 'ai' affine-invariant (default) or 'bw' Bures-Wasserstein. */
-  metric: SpdMetric;
-  /** TensorFlow.js backend (default 'auto'). */
-  backend: BackendName;
-  /** Discount factor α/γ (default 0.99). */
-  gamma: number;
-  /** Environment steps collected per policy-iteration step (default 1000). */
-  stepsPerIteration: number;
-  /** Uniformly random steps before the first iteration (default 2000). */
-  warmupSteps: number;
-  /** ε of the ε-greedy behaviour policy: linear from epsStart to epsEnd over epsDecayFraction of steps (defaults 1 → 0.05 over 0.5). */
-  epsStart: number;
-  epsEnd: number;
-  epsDecayFraction: number;
-  /** Target refreshes per policy evaluation: each recomputes the Bellman targets with the current Q, refits ξ and takes gdSteps (default 10). */
-  sweeps: number;
-  /** Riemannian gradient steps per sweep (default 5). */
-  gdSteps: number;
-  /** Armijo: initial step, shrink factor, sufficient-decrease constant (defaults 1, 0.5, 1e-4). */
-  armijoT0: number;
-  armijoBeta: number;
-  armijoC: number;
-  /** Most recent transitions kept for the batch (default 50000). */
-  maxTransitions: number;
-  /** Initial covariance σ₀² (normalized units) (default 1). */
-  initVariance: number;
-  /** Refit ξ by ridge least squares at the start of each evaluation (default true); ridge λ (default 1e-3). */
-  refitWeights: boolean;
-  ridge: number;
-  /** Greedy evaluation episodes after each iteration (default 5). */
-  evalEpisodes: number;
-  /** Keep the best-evaluated parameters as the result (default true). */
-  keepBest: boolean;
-}
-
-export const GMMQF_DEFAULTS: GmmQfTrainConfig = {
-  env: 'CartPole-v1',
-  features: 'auto',
-  steps: 30000,
-  seed: 0,
-  components: 32,
-  metric: 'ai',
-  backend: 'auto',
-  gamma: 0.99,
-  stepsPerIteration: 1000,
-  warmupSteps: 2000,
-  epsStart: 1,
-  epsEnd: 0.05,
-  epsDecayFraction: 0.5,
-  sweeps: 10,
-  gdSteps: 5,
-  armijoT0: 1,
-  armijoBeta: 0.5,
-  armijoC: 1e-4,
-  maxTransitions: 50000,
-  initVariance: 1,
-  refitWeights: true,
-  ridge: 1e-3,
-  evalEpisodes: 5,
-  keepBest: true,
-};
+// The config (every field, its default, range, doc and flag) is the table in gmmqf-spec.ts.
+export { GMMQF_SPEC, GMMQF_DEFAULTS, validateGmmQfConfig, type GmmQfTrainConfig } from './gmmqf-spec.js';
 
 export interface GmmQfIterationLog {
   iteration: number;
@@ -189,40 +110,6 @@ export interface TrainHooks {
   onIteration?: (row: GmmQfIterationLog, best: GmmQfParams, isNewBest: boolean) => void;
 }
 
-function check(cond: boolean, field: string, value: unknown, range: string): void {
-  if (!cond) throw new ValueError(`gmmqf config: ${field} = ${JSON.stringify(value)} is out of range; expected ${range}.`);
-}
-
-/** Validates a full config; every message names the field, the value and the valid range. */
-export function validateGmmQfConfig(c: GmmQfTrainConfig): void {
-  const int = (v: number) => Number.isInteger(v);
-  check(int(c.steps) && c.steps > 0, 'steps', c.steps, 'a positive integer');
-  check(int(c.seed) && c.seed >= 0 && c.seed <= 0xffffffff, 'seed', c.seed, 'an integer in [0, 4294967295]');
-  check(int(c.components) && c.components >= 1 && c.components <= 4096, 'components', c.components, 'an integer in [1, 4096]');
-  check(c.metric === 'ai' || c.metric === 'bw', 'metric', c.metric, "'ai' or 'bw'");
-  check(
-    c.features === 'auto' || (FEATURE_KINDS as readonly string[]).includes(c.features),
-    'features',
-    c.features,
-    `'auto' or one of ${FEATURE_KINDS.map((k) => `'${k}'`).join(', ')}`,
-  );
-  check(c.gamma >= 0 && c.gamma < 1, 'gamma', c.gamma, '[0, 1)');
-  check(int(c.stepsPerIteration) && c.stepsPerIteration >= 1, 'stepsPerIteration', c.stepsPerIteration, 'a positive integer');
-  check(int(c.warmupSteps) && c.warmupSteps >= 1, 'warmupSteps', c.warmupSteps, 'a positive integer');
-  check(c.epsStart >= 0 && c.epsStart <= 1, 'epsStart', c.epsStart, '[0, 1]');
-  check(c.epsEnd >= 0 && c.epsEnd <= 1, 'epsEnd', c.epsEnd, '[0, 1]');
-  check(c.epsDecayFraction > 0 && c.epsDecayFraction <= 1, 'epsDecayFraction', c.epsDecayFraction, '(0, 1]');
-  check(int(c.sweeps) && c.sweeps >= 1, 'sweeps', c.sweeps, 'a positive integer');
-  check(int(c.gdSteps) && c.gdSteps >= 1, 'gdSteps', c.gdSteps, 'a positive integer');
-  check(c.armijoT0 > 0 && Number.isFinite(c.armijoT0), 'armijoT0', c.armijoT0, '(0, ∞)');
-  check(c.armijoBeta > 0 && c.armijoBeta < 1, 'armijoBeta', c.armijoBeta, '(0, 1)');
-  check(c.armijoC > 0 && c.armijoC < 1, 'armijoC', c.armijoC, '(0, 1)');
-  check(int(c.maxTransitions) && c.maxTransitions >= 64, 'maxTransitions', c.maxTransitions, 'an integer ≥ 64');
-  check(c.initVariance > 0 && Number.isFinite(c.initVariance), 'initVariance', c.initVariance, '(0, ∞)');
-  check(c.ridge >= 0 && Number.isFinite(c.ridge), 'ridge', c.ridge, '[0, ∞)');
-  check(int(c.evalEpisodes) && c.evalEpisodes >= 1, 'evalEpisodes', c.evalEpisodes, 'a positive integer');
-}
-
 function cloneParams(p: GmmQfParams): GmmQfParams {
   return {
     ...p,
@@ -251,8 +138,7 @@ export function evaluateGreedy(p: GmmQfParams, env: Env, episodes: number, seed:
 
 /** Runs GMM-QF policy iteration. */
 export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks: TrainHooks = {}): Promise<GmmQfTrainResult> {
-  const cfg: GmmQfTrainConfig = { ...GMMQF_DEFAULTS, ...partial };
-  validateGmmQfConfig(cfg);
+  const cfg: GmmQfTrainConfig = resolveConfig(GMMQF_SPEC, partial);
   const backend = await selectBackend(cfg.backend);
   hooks.progress?.(describeBackend(backend));
   const t0 = performance.now();
@@ -261,7 +147,7 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
   const { grid, features } = resolveFeaturesAndGrid(cfg, rawEnv);
   const env = grid ? discretizeActions(rawEnv, grid) : rawEnv;
   const evalEnv = grid ? discretizeActions(make(cfg.env), grid) : make(cfg.env);
-  if (env.actionSpace.kind !== 'discrete') throw new ValueError(`gmmqf: internal error: ${cfg.env} has no discrete actions after discretization.`);
+  if (env.actionSpace.kind !== 'discrete') throw new InternalError(`gmmqf: ${cfg.env} has no discrete actions after discretization.`);
   const A = env.actionSpace.n;
   const obsSize = env.observationSpace.shape[0]!;
   const D = featureOutputSize(features, obsSize);

@@ -22,7 +22,7 @@
  * component choice (halfrp, lr), gumbel [B, K] standard Gumbel (gumbelrp).
  */
 import * as tf from '@tensorflow/tfjs';
-import { ValueError } from '../../contract/errors.js';
+import { UnknownNameError, ValueError, describeValue } from '../../contract/errors.js';
 import type { SquashedGaussianMixture } from '../../models/mixture-actor/distribution.js';
 import { stopGradient, withoutGradient } from '../../models/actor-critic/tf-mlp.js';
 
@@ -46,10 +46,10 @@ export function methodName(policy: PolicyKind, estimator: EstimatorName): string
 
 export function checkEstimator(policy: PolicyKind, estimator: EstimatorName, K: number, where: string): void {
   if (!(POLICY_KINDS as readonly string[]).includes(policy)) {
-    throw new ValueError(`${where}: policy = ${JSON.stringify(policy)}; expected one of ${POLICY_KINDS.join(', ')}.`);
+    throw new UnknownNameError(`${where}: policy = ${describeValue(policy)} is unknown; expected one of ${POLICY_KINDS.join(', ')}.`);
   }
   if (!(ESTIMATORS as readonly string[]).includes(estimator)) {
-    throw new ValueError(`${where}: estimator = ${JSON.stringify(estimator)}; expected one of ${ESTIMATORS.join(', ')}.`);
+    throw new UnknownNameError(`${where}: estimator = ${describeValue(estimator)} is unknown; expected one of ${ESTIMATORS.join(', ')}.`);
   }
   const ok = ALLOWED_ESTIMATORS[policy];
   if (!ok.includes(estimator)) {

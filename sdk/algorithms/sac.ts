@@ -8,85 +8,25 @@
  * Policies: sg (K = 1), sgm (K components, learned softmax weights), usgm (uniform weights).
  */
 import { initMlp, mlpForward, mlpParameterCount, type MlpParams } from '../../models/actor-critic/mlp.js';
-import { LOG_STD_MAX, LOG_STD_MIN, greedyAction, headOutputSize, parseHead, sampleAction } from '../../models/mixture-actor/head.js';
+import { greedyAction, headOutputSize, parseHead, sampleAction } from '../../models/mixture-actor/head.js';
 import type { MixtureActorParams } from '../../models/mixture-actor/params.js';
 import type { Rng } from '../util/rng.js';
 import {
-  OFF_POLICY_DEFAULTS,
-  configError,
   offPolicyTrainingRecord,
   runOffPolicy,
-  validateOffPolicyConfig,
   type NormalizedBatch,
   type ObsNormalization,
   type OffPolicyAgent,
-  type OffPolicyConfig,
   type OffPolicyHooks,
   type OffPolicyResult,
 } from './actor-critic.js';
-import { checkEstimator, methodName, type EstimatorName, type PolicyKind } from './sac-estimators.js';
+import { methodName } from './sac-estimators.js';
 import { SacLearner, type SacLearnerInit } from './learners/sac.js';
+import { resolveConfig } from '../config/spec.js';
+import { SAC_SPEC, type SacConfig } from './sac-spec.js';
 
-export interface SacConfig extends OffPolicyConfig {
-  /** sg (single squashed Gaussian), sgm (mixture, learned weights), usgm (mixture, uniform weights). Default 'sg'. */
-  policy: PolicyKind;
-  /** Actor-gradient estimator (sac-estimators.ts). Default 'rp'. */
-  estimator: EstimatorName;
-  /** Mixture components K (default 5 for sgm/usgm; always 1 for sg). */
-  components: number;
-  /** Entropy scale α: a fixed number ≥ 0, or 'auto' (tuned towards targetEntropy). Default 'auto'. */
-  alpha: number | 'auto';
-  /** Initial α for 'auto' (default 1, SAC v2). */
-  alphaInit: number;
-  /** Target entropy for 'auto' (default −A). */
-  targetEntropy?: number;
-  /** Adam learning rate of log α (default 1e-3). */
-  alphaLr: number;
-  /** Samples per state M of the halfrp and lr estimators (≥ 2: leave-one-out baseline; default 4). */
-  samples: number;
-  /** Gumbel-softmax temperature τ_g of gumbelrp (default 1). */
-  gumbelTemperature: number;
-  /** Bounds of log σ (defaults −5, 2). */
-  logStdMin: number;
-  logStdMax: number;
-}
-
-export const SAC_DEFAULTS: Readonly<SacConfig> = Object.freeze({
-  ...OFF_POLICY_DEFAULTS,
-  policy: 'sg',
-  estimator: 'rp',
-  components: 1,
-  alpha: 'auto',
-  alphaInit: 1,
-  alphaLr: 1e-3,
-  samples: 4,
-  gumbelTemperature: 1,
-  logStdMin: LOG_STD_MIN,
-  logStdMax: LOG_STD_MAX,
-}) as SacConfig;
-
-/** Default components for a policy: 1 for sg, 5 for the mixtures. */
-export function defaultComponents(policy: PolicyKind): number {
-  return policy === 'sg' ? 1 : 5;
-}
-
-export function validateSacConfig(c: SacConfig): void {
-  validateOffPolicyConfig(c, 'sac');
-  const K = c.components;
-  if (!(Number.isSafeInteger(K) && K >= 1 && K <= 64)) throw configError('sac', 'components', K, 'an integer in [1, 64] (default 5 for sgm/usgm)');
-  checkEstimator(c.policy, c.estimator, K, 'sac config');
-  if (!(c.alpha === 'auto' || (typeof c.alpha === 'number' && Number.isFinite(c.alpha) && c.alpha >= 0))) {
-    throw configError('sac', 'alpha', c.alpha, '"auto" or a fixed entropy scale ≥ 0 (e.g. 0.2)');
-  }
-  if (!(Number.isFinite(c.alphaInit) && c.alphaInit > 0)) throw configError('sac', 'alphaInit', c.alphaInit, '(0, ∞), e.g. 1');
-  if (!(Number.isFinite(c.alphaLr) && c.alphaLr > 0)) throw configError('sac', 'alphaLr', c.alphaLr, '(0, ∞), e.g. 1e-3');
-  if (c.targetEntropy !== undefined && !Number.isFinite(c.targetEntropy)) throw configError('sac', 'targetEntropy', c.targetEntropy, 'a finite number (default −A)');
-  if (!(Number.isSafeInteger(c.samples) && c.samples >= 2 && c.samples <= 256)) throw configError('sac', 'samples', c.samples, 'an integer in [2, 256] (leave-one-out baseline)');
-  if (!(Number.isFinite(c.gumbelTemperature) && c.gumbelTemperature > 0)) throw configError('sac', 'gumbelTemperature', c.gumbelTemperature, '(0, ∞), e.g. 1');
-  if (!(Number.isFinite(c.logStdMin) && Number.isFinite(c.logStdMax) && c.logStdMin < c.logStdMax)) {
-    throw configError('sac', 'logStdMin/logStdMax', [c.logStdMin, c.logStdMax], 'finite bounds with logStdMin < logStdMax (defaults −5, 2)');
-  }
-}
+// The config (every field, its default or per-policy rule, range, doc and flag) is the table in sac-spec.ts.
+export { SAC_SPEC, SAC_DEFAULTS, validateSacConfig, defaultComponents, defaultEstimator, type SacConfig } from './sac-spec.js';
 
 // ---- training ---------------------------------------------------------------------------------
 
@@ -108,9 +48,7 @@ export function initSacNetworks(cfg: SacConfig, D: number, A: number, rng: { uni
 }
 
 export async function trainSac(partial: Partial<SacConfig> = {}, hooks: OffPolicyHooks<SacParams> = {}): Promise<SacTrainResult> {
-  const policy = partial.policy ?? SAC_DEFAULTS.policy;
-  const cfg: SacConfig = { ...SAC_DEFAULTS, components: defaultComponents(policy), hidden: [...SAC_DEFAULTS.hidden], ...partial };
-  validateSacConfig(cfg);
+  const cfg: SacConfig = resolveConfig(SAC_SPEC, partial);
   const method = methodName(cfg.policy, cfg.estimator);
   let parameterCount = 0;
   const result = await runOffPolicy<SacParams>(

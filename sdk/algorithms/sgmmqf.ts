@@ -29,10 +29,10 @@
  */
 import { Rng } from '../util/rng.js';
 import { make, discretizeActions, type Env } from '../envs/index.js';
-import { ShapeError, ValueError } from '../../contract/errors.js';
+import { InternalError, ShapeError, ValueError } from '../../contract/errors.js';
 import { argmaxRows, precisionFactors } from '../../models/gmmqf/reference.js';
-import type { ActionGrid, GmmQfParams } from '../../models/gmmqf/params.js';
-import { applyFeatures, checkFeatureKind, featureOutputSize, resolveFeatureKind, type FeatureKind } from '../../models/gmmqf/features.js';
+import type { GmmQfParams } from '../../models/gmmqf/params.js';
+import { applyFeatures, featureOutputSize, resolveFeatureKind } from '../../models/gmmqf/features.js';
 import { liveComponents, nonzeroFraction } from '../../models/gmmqf/sparsity.js';
 import { OnlineBellmanKernel, type KernelParams } from '../../models/gmmqf/online-loss.js';
 import { hadamardProduct, type HadamardFactors } from '../../models/gmmqf/hadamard.js';
@@ -43,92 +43,11 @@ import { scheduleValue, type Schedule } from './schedule.js';
 import { formatDuration } from '../util/metrics.js';
 import { columnMeanStd } from '../util/stats.js';
 import { runEpisodes, type EpisodeStats } from '../evaluate.js';
+import { resolveConfig } from '../config/spec.js';
+import { SGMMQF_SPEC, type SgmmqfTrainConfig } from './sgmmqf-spec.js';
 
-/** Every field documented with its default. */
-export interface SgmmqfTrainConfig {
-  /** Environment id (default 'CartPole-v1'). Continuous-action envs need `actionGrid`. */
-  env: string;
-  /** Total environment steps (default 100000). */
-  steps: number;
-  /** Random seed for everything (default 0). */
-  seed: number;
-  /** Number of Gaussian components K (default 50). */
-  components: number;
-  /** Hadamard factors J (default 3; 1 = dense weights). */
-  factors: number;
-  /** l2 regularization ρ on the factors (default 1e-4). */
-  rho: number;
-  /** Adam learning rates for means, covariances (Riemannian, AI metric) and factors (defaults 1e-3, 1e-3, 1e-3). */
-  lrMeans: number;
-  lrCovariances: number;
-  lrFactors: number;
-  /** Adam β1, β2, ε (defaults 0.9, 0.999, 1e-8). */
-  beta1: number;
-  beta2: number;
-  adamEps: number;
-  /** Mini-batch size T (default 64), newest transition always included. */
-  batchSize: number;
-  /** Replay buffer capacity (default 10000). */
-  bufferCapacity: number;
-  /** Discount γ (default 0.99). */
-  gamma: number;
-  /**
-   * Bootstrap targets: 0 = from the current Q with a stop-gradient (seed 001's rule), n > 0 = from a
-   * frozen copy of the parameters refreshed every n steps (a target network) (default 0).
-   */
-  targetUpdate: number;
-  /** Uniformly random steps before learning starts; they fix the normalization (default 1000). */
-  warmupSteps: number;
-  /** ε-greedy: linear from epsStart to epsEnd over epsDecayFraction of the steps (defaults 1 → 0.05 over 0.1). */
-  epsStart: number;
-  epsEnd: number;
-  epsDecayFraction: number;
-  /** Initial covariance σ₀² in normalized units (default 1). */
-  initVariance: number;
-  /** Std of the i.i.d. normal factor initialization (default 0.1). */
-  initFactorStd: number;
-  /** Greedy evaluation every `evalEvery` steps with `evalEpisodes` episodes (defaults 5000, 5). */
-  evalEvery: number;
-  evalEpisodes: number;
-  /** Keep the best-evaluated (snapped) parameters as the result (default true). */
-  keepBest: boolean;
-  /** Weights with |ξ| ≤ threshold·max|ξ| count as zero and are snapped to 0 in handed-out models (default 1e-6). */
-  sparsityThreshold: number;
-  /** Feature map: 'auto' (acrobot-angles for Acrobot-v1, else identity), or a FeatureKind (default 'auto'). */
-  features: 'auto' | FeatureKind;
-  /** Action grid for continuous-action envs (required there; must be absent for discrete envs). */
-  actionGrid?: ActionGrid;
-}
-
-export const SGMMQF_DEFAULTS: SgmmqfTrainConfig = {
-  env: 'CartPole-v1',
-  steps: 100000,
-  seed: 0,
-  components: 50,
-  factors: 3,
-  rho: 1e-4,
-  lrMeans: 1e-3,
-  lrCovariances: 1e-3,
-  lrFactors: 1e-3,
-  beta1: 0.9,
-  beta2: 0.999,
-  adamEps: 1e-8,
-  batchSize: 64,
-  bufferCapacity: 10000,
-  gamma: 0.99,
-  targetUpdate: 0,
-  warmupSteps: 1000,
-  epsStart: 1,
-  epsEnd: 0.05,
-  epsDecayFraction: 0.1,
-  initVariance: 1,
-  initFactorStd: 0.1,
-  evalEvery: 5000,
-  evalEpisodes: 5,
-  keepBest: true,
-  sparsityThreshold: 1e-6,
-  features: 'auto',
-};
+// The config (every field, its default, range, doc and flag) is the table in sgmmqf-spec.ts.
+export { SGMMQF_SPEC, SGMMQF_DEFAULTS, validateSgmmqfConfig, type SgmmqfTrainConfig } from './sgmmqf-spec.js';
 
 export interface SgmmqfLogRow {
   env_steps: number;
@@ -172,41 +91,6 @@ export interface SgmmqfHooks {
   onEval?: (row: SgmmqfLogRow) => void;
 }
 
-function check(cond: boolean, field: string, value: unknown, range: string): void {
-  if (!cond) throw new ValueError(`sgmmqf config: ${field} = ${JSON.stringify(value)} is out of range; expected ${range}.`);
-}
-
-/** Validates a full config; every message names the field, the value and the valid range. */
-export function validateSgmmqfConfig(c: SgmmqfTrainConfig): void {
-  const int = (v: number) => Number.isInteger(v);
-  const pos = (v: number) => Number.isFinite(v) && v > 0;
-  check(int(c.steps) && c.steps > 0, 'steps', c.steps, 'a positive integer');
-  check(int(c.seed) && c.seed >= 0 && c.seed <= 0xffffffff, 'seed', c.seed, 'an integer in [0, 4294967295]');
-  check(int(c.components) && c.components >= 1 && c.components <= 4096, 'components', c.components, 'an integer in [1, 4096]');
-  check(int(c.factors) && c.factors >= 1 && c.factors <= 8, 'factors', c.factors, 'an integer in [1, 8]');
-  check(Number.isFinite(c.rho) && c.rho >= 0, 'rho', c.rho, 'a finite number ≥ 0');
-  check(pos(c.lrMeans), 'lrMeans', c.lrMeans, 'a finite number > 0');
-  check(pos(c.lrCovariances), 'lrCovariances', c.lrCovariances, 'a finite number > 0');
-  check(pos(c.lrFactors), 'lrFactors', c.lrFactors, 'a finite number > 0');
-  check(c.beta1 >= 0 && c.beta1 < 1, 'beta1', c.beta1, '[0, 1)');
-  check(c.beta2 >= 0 && c.beta2 < 1, 'beta2', c.beta2, '[0, 1)');
-  check(pos(c.adamEps), 'adamEps', c.adamEps, 'a finite number > 0');
-  check(int(c.batchSize) && c.batchSize >= 1 && c.batchSize <= 65536, 'batchSize', c.batchSize, 'an integer in [1, 65536]');
-  check(int(c.bufferCapacity) && c.bufferCapacity >= c.batchSize, 'bufferCapacity', c.bufferCapacity, `an integer ≥ batchSize (${c.batchSize})`);
-  check(c.gamma >= 0 && c.gamma < 1, 'gamma', c.gamma, '[0, 1)');
-  check(int(c.targetUpdate) && c.targetUpdate >= 0, 'targetUpdate', c.targetUpdate, 'an integer ≥ 0 (0 = current Q)');
-  check(int(c.warmupSteps) && c.warmupSteps >= 2 && c.warmupSteps <= c.steps, 'warmupSteps', c.warmupSteps, `an integer in [2, steps = ${c.steps}]`);
-  check(c.epsStart >= 0 && c.epsStart <= 1, 'epsStart', c.epsStart, '[0, 1]');
-  check(c.epsEnd >= 0 && c.epsEnd <= 1, 'epsEnd', c.epsEnd, '[0, 1]');
-  check(c.epsDecayFraction > 0 && c.epsDecayFraction <= 1, 'epsDecayFraction', c.epsDecayFraction, '(0, 1]');
-  check(pos(c.initVariance), 'initVariance', c.initVariance, 'a finite number > 0');
-  check(pos(c.initFactorStd), 'initFactorStd', c.initFactorStd, 'a finite number > 0');
-  check(int(c.evalEvery) && c.evalEvery >= 1, 'evalEvery', c.evalEvery, 'a positive integer');
-  check(int(c.evalEpisodes) && c.evalEpisodes >= 1, 'evalEpisodes', c.evalEpisodes, 'a positive integer');
-  check(c.sparsityThreshold >= 0 && c.sparsityThreshold < 1, 'sparsityThreshold', c.sparsityThreshold, '[0, 1)');
-  if (c.features !== 'auto') checkFeatureKind(c.features, 'sgmmqf config: features');
-}
-
 /**
  * Sparsity of snapped weights [K, A]: the fraction with |ξ| > threshold·max|ξ| (`nonzeroFraction`)
  * and the number of components whose row has a nonzero entry (`liveComponents`, the ones the
@@ -236,8 +120,7 @@ export function snapFactors(f: HadamardFactors, threshold: number): { factors: H
 
 /** Runs S-GMM-QF. */
 export async function trainSgmmqf(partial: Partial<SgmmqfTrainConfig> = {}, hooks: SgmmqfHooks = {}): Promise<SgmmqfTrainResult> {
-  const cfg: SgmmqfTrainConfig = { ...SGMMQF_DEFAULTS, ...partial };
-  validateSgmmqfConfig(cfg);
+  const cfg: SgmmqfTrainConfig = resolveConfig(SGMMQF_SPEC, partial);
   const t0 = performance.now();
   const rng = new Rng(cfg.seed);
   const rawEnv = make(cfg.env);
@@ -253,7 +136,7 @@ export async function trainSgmmqf(partial: Partial<SgmmqfTrainConfig> = {}, hook
   // the agent's view: grid indices as discrete actions (the wrapper validates the grid against the Box)
   const env = grid ? discretizeActions(rawEnv, grid) : rawEnv;
   const evalEnv = grid ? discretizeActions(make(cfg.env), grid) : make(cfg.env);
-  if (env.actionSpace.kind !== 'discrete') throw new ValueError(`sgmmqf: internal error: ${cfg.env} has no discrete actions after discretization.`);
+  if (env.actionSpace.kind !== 'discrete') throw new InternalError(`sgmmqf: ${cfg.env} has no discrete actions after discretization.`);
   const A = env.actionSpace.n;
   if (grid && A < 2) throw new ValueError(`sgmmqf config: actionGrid has ${A} point; expected at least 2 whole rows.`);
   const features = resolveFeatureKind(cfg.features, cfg.env);

@@ -11,46 +11,19 @@ import { initMlp, mlpParameterCount, type MlpParams } from '../../models/actor-c
 import { argmax, gamidComponents, type GamidActorParams } from '../../models/gamid-actor/params.js';
 import type { Rng } from '../util/rng.js';
 import {
-  OFF_POLICY_DEFAULTS,
-  configError,
   offPolicyTrainingRecord,
   runOffPolicy,
-  validateOffPolicyConfig,
   type ObsNormalization,
   type OffPolicyAgent,
-  type OffPolicyConfig,
   type OffPolicyHooks,
   type OffPolicyResult,
 } from './actor-critic.js';
 import { Td3Learner, type DeterministicLearner } from './learners/td3.js';
+import { resolveConfig } from '../config/spec.js';
+import { TD3_SPEC, type Td3Config } from './td3-spec.js';
 
-export interface Td3Config extends OffPolicyConfig {
-  /** Actor (and target) update every `policyDelay` critic updates (default 2). */
-  policyDelay: number;
-  /** Exploration noise σ_e on the policy scale [−1, 1] (default 0.1). */
-  explorationStd: number;
-  /** Target-policy smoothing noise σ_t and its clip c (defaults 0.2, 0.5). */
-  targetNoise: number;
-  targetNoiseClip: number;
-}
-
-export const TD3_DEFAULTS: Readonly<Td3Config> = Object.freeze({
-  ...OFF_POLICY_DEFAULTS,
-  actorLr: 3e-4,
-  criticLr: 3e-4,
-  policyDelay: 2,
-  explorationStd: 0.1,
-  targetNoise: 0.2,
-  targetNoiseClip: 0.5,
-}) as Td3Config;
-
-export function validateTd3Config(c: Td3Config, algo = 'td3'): void {
-  validateOffPolicyConfig(c, algo);
-  if (!(Number.isSafeInteger(c.policyDelay) && c.policyDelay >= 1)) throw configError(algo, 'policyDelay', c.policyDelay, 'a positive integer (default 2)');
-  for (const f of ['explorationStd', 'targetNoise', 'targetNoiseClip'] as const) {
-    if (!(Number.isFinite(c[f]) && c[f] >= 0)) throw configError(algo, f, c[f], 'a finite number ≥ 0');
-  }
-}
+// The config (every field, its default, range, doc and flag) is the table in td3-spec.ts.
+export { TD3_SPEC, TD3_DEFAULTS, validateTd3Config, type Td3Config } from './td3-spec.js';
 
 /** Initial networks: N actors [D, hidden…, A], then twin critics [D + A, hidden…, 1] (draw order fixed). */
 export function initDeterministicNetworks(hidden: number[], N: number, D: number, A: number, rng: { uniform(): number }): { actors: MlpParams[]; critics: [MlpParams, MlpParams] } {
@@ -120,8 +93,7 @@ export function deterministicAgent(
 export type DeterministicTrainResult<C> = OffPolicyResult<DeterministicParams> & { config: C; method: string; parameterCount: number };
 
 export async function trainTd3(partial: Partial<Td3Config> = {}, hooks: OffPolicyHooks<DeterministicParams> = {}): Promise<DeterministicTrainResult<Td3Config>> {
-  const cfg: Td3Config = { ...TD3_DEFAULTS, hidden: [...TD3_DEFAULTS.hidden], ...partial };
-  validateTd3Config(cfg);
+  const cfg: Td3Config = resolveConfig(TD3_SPEC, partial);
   let parameterCount = 0;
   const result = await runOffPolicy<DeterministicParams>(
     'td3',

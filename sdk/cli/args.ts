@@ -1,8 +1,12 @@
 /**
- * A strict flag parser: every command declares its flags; unknown flags, missing values and values
- * of the wrong type are refused with a message that names the flag, the value and the fix.
+ * A strict flag parser: every command declares its flags; unknown flags (with the nearest known
+ * one suggested), a flag given twice, missing values and values of the wrong type are refused with
+ * a message that names the flag, the value and the fix.
+ *
+ * Booleans: `--flag` alone is true; `--flag true|false` and `--flag=true|false` set it explicitly.
  */
 import { UnknownNameError, ValueError } from '../../contract/errors.js';
+import { nearestName } from '../config/spec.js';
 
 export type FlagType = 'string' | 'int' | 'number' | 'boolean';
 
@@ -10,8 +14,12 @@ export interface FlagSpec {
   type: FlagType;
   help: string;
   default?: string | number | boolean;
+  /** Help text of a default that is not filled in by the parser (a rule, or a spec's default applied later). */
+  defaultText?: string;
   /** Allowed values for string flags. */
   choices?: readonly string[];
+  /** The valid range, for the help text. */
+  range?: string;
 }
 
 export type FlagSpecs = Record<string, FlagSpec>;
@@ -24,6 +32,7 @@ export function parseArgs(
   specs: FlagSpecs,
 ): { positionals: string[]; flags: ParsedFlags } {
   const flags: ParsedFlags = {};
+  const given = new Map<string, string>();
   const positionals: string[] = [];
   for (const [name, spec] of Object.entries(specs)) if (spec.default !== undefined) flags[name] = spec.default;
   for (let i = 0; i < argv.length; i++) {
@@ -41,22 +50,26 @@ export function parseArgs(
     }
     const spec = specs[name];
     if (!spec) {
-      const known = Object.keys(specs).map((k) => `--${k}`).join(', ');
-      throw new UnknownNameError(`gmmrl ${command}: unknown flag --${name}. Known flags: ${known}. See 'gmmrl ${command} --help'.`);
+      const known = Object.keys(specs);
+      const near = nearestName(name, known);
+      throw new UnknownNameError(
+        `gmmrl ${command}: unknown flag --${name}${near ? `; did you mean --${near}?` : '.'} Known flags: ${known.map((k) => `--${k}`).join(', ')}. See 'gmmrl ${command} --help'.`,
+      );
     }
     if (spec.type === 'boolean') {
-      if (value === undefined) flags[name] = true;
-      else if (value === 'true' || value === 'false') flags[name] = value === 'true';
-      else throw new ValueError(`gmmrl ${command}: --${name} must be true or false; got ${JSON.stringify(value)}.`);
-      continue;
-    }
-    if (value === undefined) {
+      if (value === undefined && (argv[i + 1] === 'true' || argv[i + 1] === 'false')) value = argv[++i]!;
+      if (value === undefined) value = 'true';
+      else if (value !== 'true' && value !== 'false') throw new ValueError(`gmmrl ${command}: --${name} must be true or false; got ${JSON.stringify(value)}.`);
+    } else if (value === undefined) {
       value = argv[++i];
       if (value === undefined || value.startsWith('--')) {
         throw new ValueError(`gmmrl ${command}: --${name} needs a value (${spec.help}).`);
       }
     }
-    flags[name] = convert(command, name, spec, value);
+    const before = given.get(name);
+    if (before !== undefined) throw new ValueError(`gmmrl ${command}: --${name} is given twice (${before}, then ${value}); give it once.`);
+    given.set(name, value);
+    flags[name] = spec.type === 'boolean' ? value === 'true' : convert(command, name, spec, value);
   }
   return { positionals, flags };
 }
@@ -79,33 +92,23 @@ function convert(command: string, name: string, spec: FlagSpec, value: string): 
     }
     default:
       if (spec.choices && !spec.choices.includes(value)) {
-        throw new ValueError(`gmmrl ${command}: --${name} must be one of ${spec.choices.join(', ')}; got ${JSON.stringify(value)}.`);
+        const near = nearestName(value, spec.choices);
+        throw new UnknownNameError(`gmmrl ${command}: --${name} must be one of ${spec.choices.join(', ')}; got ${JSON.stringify(value)}${near ? `; did you mean ${near}?` : '.'}`);
       }
       return value;
   }
 }
 
-/** Help text for a command's flags. */
-export function formatHelp(usage: string, specs: FlagSpecs): string {
+/** Help text for a command's flags: one row per flag with its choices and default. */
+export function formatHelp(usage: string, specs: FlagSpecs, notes: readonly string[] = []): string {
+  const pad = Math.max(18, ...Object.keys(specs).map((n) => n.length));
   const rows = Object.entries(specs).map(([name, s]) => {
-    const d = s.default !== undefined ? ` (default ${s.default})` : '';
+    const dt = s.default !== undefined ? String(s.default) : s.defaultText;
+    const notes = [s.range, dt !== undefined ? `default ${dt}` : undefined].filter((x) => x !== undefined);
     const c = s.choices ? ` [${s.choices.join('|')}]` : '';
-    return `  --${name.padEnd(18)} ${s.help}${c}${d}`;
+    return `  --${name.padEnd(pad)} ${s.help}${c}${notes.length ? ` (${notes.join('; ')})` : ''}`;
   });
-  return `${usage}\n\n${rows.join('\n')}\n`;
-}
-
-/**
- * `--hidden 256,256` → [256, 256]. `allowEmpty`: "" means no hidden layer (a linear model, DQN);
- * otherwise every entry must be a positive integer. Errors name the command, the flag and the entry.
- */
-export function parseHidden(command: string, spec: string, opts: { allowEmpty?: boolean } = {}): number[] {
-  if (opts.allowEmpty && spec.trim() === '') return [];
-  const widths = spec.split(',').map((x) => Number(x.trim()));
-  for (const [i, w] of widths.entries()) {
-    if (!Number.isSafeInteger(w) || w < 1) throw new ValueError(`gmmrl ${command}: --hidden ${JSON.stringify(spec)}: entry ${i} is not a positive integer; use e.g. --hidden ${opts.allowEmpty ? '128,128' : '256,256'}.`);
-  }
-  return widths;
+  return `${usage}\n\n${rows.join('\n')}\n${notes.length ? `\n${notes.join('\n')}\n` : ''}`;
 }
 
 /** The string value of flag `name`, or undefined. */

@@ -133,22 +133,28 @@ describe('sdk/cli: gmmrl train sac | td3 | gamid', function () {
   });
 
   describe('bad input: exit 2, a message naming the flag and the value, and no run directory', () => {
+    /** TINY with some flags replaced (a flag may be given once). */
+    const tiny = (...over: string[]): string[] => {
+      const names = new Set(over.filter((_, i) => i % 2 === 0));
+      return [...TINY.filter((_, i) => i % 2 === 0 && !names.has(TINY[i]!)).flatMap((f) => [f, TINY[TINY.indexOf(f) + 1]!]), ...over];
+    };
     const cases: [string, string[], RegExp[]][] = [
-      ['--policy sg --estimator mrp', ['sac', ...TINY, '--policy', 'sg', '--estimator', 'mrp'], [/estimator "mrp" does not apply to policy "sg"; use one of rp, lr/]],
-      ['--env CartPole-v1', ['sac', ...TINY, '--env', 'CartPole-v1'], [/env CartPole-v1 has a discrete action space/, /continuous actions/]],
-      ['td3 --env CartPole-v1', ['td3', ...TINY, '--env', 'CartPole-v1'], [/td3: env CartPole-v1 has a discrete action space/]],
-      ['gamid --temperature abc', ['gamid', ...TINY, '--temperature', 'abc'], [/--temperature: "abc" is not a schedule/, /e\.g\. 0\.2:0\.02:0\.5/]],
-      ['gamid --epsilon 0.2::0.5', ['gamid', ...TINY, '--epsilon', '0.2::0.5'], [/--epsilon: "0\.2::0\.5" is not a schedule/]],
-      ['gamid --epsilon 2', ['gamid', ...TINY, '--epsilon', '2'], [/epsilon = "2" is out of range; expected values in \[0, 1\]/]],
-      ['gamid --actors 0', ['gamid', ...TINY, '--actors', '0'], [/actors = 0 is out of range/]],
-      ['--alpha -1', ['sac', ...TINY, '--alpha', '-1'], [/--alpha "-1"; expected "auto" or a number ≥ 0/]],
-      ['--alpha x', ['sac', ...TINY, '--alpha', 'x'], [/--alpha "x"/]],
-      ['--hidden 8,x', ['sac', ...TINY, '--hidden', '8,x'], [/--hidden "8,x": entry 1 is not a positive integer; use e\.g\. --hidden 256,256/]],
-      ['--gamma 1', ['td3', ...TINY, '--gamma', '1'], [/gamma = 1 is out of range; expected \[0, 1\)/]],
-      ['--warmup-steps 200 (= steps)', ['sac', ...TINY, '--warmup-steps', '200'], [/warmupSteps = 200 is out of range; expected an integer in \[1, steps = 200\)/]],
-      ['--final-episodes -1', ['sac', ...TINY, '--final-episodes', '-1'], [/--final-episodes is -1; it must be an integer ≥ 0/]],
-      ['unknown env id', ['sac', ...TINY, '--env', 'Pendulm-v1'], [/Pendulm-v1/]],
+      ['--policy sg --estimator mrp', ['sac', ...tiny('--policy', 'sg', '--estimator', 'mrp')], [/estimator "mrp" does not apply to policy "sg"; use one of rp, lr/]],
+      ['--env CartPole-v1', ['sac', ...tiny('--env', 'CartPole-v1')], [/env CartPole-v1 has a discrete action space/, /continuous actions/]],
+      ['td3 --env CartPole-v1', ['td3', ...tiny('--env', 'CartPole-v1')], [/td3: env CartPole-v1 has a discrete action space/]],
+      ['gamid --temperature abc', ['gamid', ...tiny('--temperature', 'abc')], [/--temperature: "abc" is not a schedule/, /e\.g\. 0\.2:0\.02:0\.5/]],
+      ['gamid --epsilon 0.2::0.5', ['gamid', ...tiny('--epsilon', '0.2::0.5')], [/--epsilon: "0\.2::0\.5" is not a schedule/]],
+      ['gamid --epsilon 2', ['gamid', ...tiny('--epsilon', '2')], [/gmmrl train gamid: --epsilon 2 is out of range; expected values in \[0, 1\]/]],
+      ['gamid --actors 0', ['gamid', ...tiny('--actors', '0')], [/--actors 0 is out of range/]],
+      ['--alpha -1', ['sac', ...tiny('--alpha', '-1')], [/--alpha -1 is out of range; expected "auto" or a fixed entropy scale ≥ 0/]],
+      ['--alpha x', ['sac', ...tiny('--alpha', 'x')], [/--alpha "x"; expected "auto" or a number ≥ 0/]],
+      ['--hidden 8,x', ['sac', ...tiny('--hidden', '8,x')], [/--hidden "8,x": entry 1 is not a positive integer; use e\.g\. --hidden 256,256/]],
+      ['--gamma 1', ['td3', ...tiny('--gamma', '1')], [/--gamma 1 is out of range; expected \[0, 1\)/]],
+      ['--warmup-steps 200 (= steps)', ['sac', ...tiny('--warmup-steps', '200')], [/--warmup-steps 200 is out of range; expected an integer in \[1, --steps 200\)/]],
+      ['--final-episodes -1', ['sac', ...tiny('--final-episodes', '-1')], [/--final-episodes is -1; it must be an integer ≥ 0/]],
+      ['unknown env id', ['sac', ...tiny('--env', 'Pendulm-v1')], [/unknown environment id "Pendulm-v1"/]],
       ['unknown flag', ['gamid', ...TINY, '--components', '3'], [/unknown flag --components/]],
+      ['a flag given twice', ['sac', ...TINY, '--steps', '300'], [/--steps is given twice \(200, then 300\)/]],
     ];
     cases.forEach(([name, argv, patterns], i) => {
       it(name, async () => {

@@ -13,7 +13,7 @@ import {
 import { loadDqnCheckpoint, saveDqnCheckpoint } from '../../../models/dqn/checkpoint.js';
 import { dqnParameterCount, type DqnParams } from '../../../models/dqn/params.js';
 import { make } from '../../../sdk/envs/index.js';
-import { ShapeError, ValueError } from '../../../contract/errors.js';
+import { ShapeError, UnknownNameError, ValueError } from '../../../contract/errors.js';
 import { Rng } from '../../../sdk/util/rng.js';
 import { expectThrows } from '../../helpers.js';
 import { linearGrid } from '../../models/dqn/fixtures.js';
@@ -78,7 +78,7 @@ describe('sdk/algorithms/dqn (DQN / Double DQN)', function () {
     expectThrows(bad({ gradClip: 0 }), ValueError, /gradClip = 0/, /Infinity disables clipping/);
     expectThrows(bad({ obsStdFloor: 0 }), ValueError, /obsStdFloor = 0/);
     expectThrows(bad({ double: 'yes' }), ValueError, /double = "yes"/);
-    expectThrows(bad({ backend: 'gpu' }), ValueError, /backend = "gpu"/, /auto, tensorflow-gpu, tensorflow, wasm, cpu/);
+    expectThrows(bad({ backend: 'gpu' }), UnknownNameError, /backend = "gpu"/, /auto, tensorflow-gpu, tensorflow, wasm, cpu/);
     expectThrows(bad({ seed: -1 }), ValueError, /seed = -1/);
     expectThrows(bad({ evalEpisodes: 0 }), ValueError, /evalEpisodes = 0/);
     expectThrows(bad({ actionGrid: { ...linearGrid(3, -2, 2), values: Float64Array.of(-2, 0, 3) } }), ValueError, /actionGrid\.values\[2\]\[0\] = 3/);
@@ -88,11 +88,11 @@ describe('sdk/algorithms/dqn (DQN / Double DQN)', function () {
 
   it('refuses mismatched action spaces with the fix in the message', async () => {
     const base = { steps: 200, warmupSteps: 100 };
-    await trainDqn({ ...base, env: 'Pendulum-v1' }).then(
+    await trainDqn({ ...base, env: 'SparsePendulum-v0' }).then(
       () => expect.fail('should throw'),
       (err: Error) => {
         expect(err).to.be.instanceOf(ValueError);
-        expect(err.message).to.match(/Pendulum-v1 has a continuous action space \(shape \[1\]\)/).and.match(/Pass actionGrid/);
+        expect(err.message).to.match(/SparsePendulum-v0 has a continuous action space \(shape \[1\]\)/).and.match(/Pass actionGrid/);
       },
     );
     for (const [cfg, re] of [
@@ -125,7 +125,7 @@ describe('sdk/algorithms/dqn (DQN / Double DQN)', function () {
     const lines: string[] = [];
     const rows: unknown[] = [];
     const res = await trainDqn(
-      { env: 'Acrobot-v1', steps: 1600, evalEvery: 250, evalEpisodes: 1, seed: 1 },
+      { env: 'Acrobot-v1', steps: 1600, warmupSteps: 1000, evalEvery: 250, evalEpisodes: 1, seed: 1 },
       { progress: (l) => lines.push(l), onEvaluation: (row) => rows.push(row) },
     );
     expect(res.parameterCount).to.equal(17795);

@@ -11,7 +11,7 @@ import { qErrorBound } from '../../../models/gmmqf/float32-bound.js';
 import { loadGmmQfCheckpoint, saveGmmQfCheckpoint } from '../../../models/gmmqf/checkpoint.js';
 import { exportGmmQf, gmmQfMetadata } from '../../../exporters/onnx/gmmqf.js';
 import { loadPolicy } from '../../../runtime/index.node.js';
-import { ShapeError, ValueError } from '../../../contract/errors.js';
+import { ShapeError, UnknownNameError, ValueError } from '../../../contract/errors.js';
 import { Rng } from '../../../sdk/util/rng.js';
 import { expectRejects, expectThrows } from '../../helpers.js';
 
@@ -84,7 +84,7 @@ describe('sdk/algorithms/gmmqf (batch policy iteration)', function () {
     expectThrows(() => validateGmmQfConfig({ ...GMMQF_DEFAULTS, gamma: 1.5 }), ValueError, /gamma = 1\.5/, /\[0, 1\)/);
     expectThrows(() => validateGmmQfConfig({ ...GMMQF_DEFAULTS, components: 0 }), ValueError, /components = 0/, /\[1, 4096\]/);
     expectThrows(() => validateGmmQfConfig({ ...GMMQF_DEFAULTS, armijoBeta: 1 }), ValueError, /armijoBeta = 1/, /\(0, 1\)/);
-    expectThrows(() => validateGmmQfConfig({ ...GMMQF_DEFAULTS, metric: 'euclid' as never }), ValueError, /metric = "euclid"/);
+    expectThrows(() => validateGmmQfConfig({ ...GMMQF_DEFAULTS, metric: 'euclid' as never }), UnknownNameError, /metric = "euclid"/);
   });
 
   it('refuses an action grid for a discrete environment, a feature map that does not fit, and unknown feature maps', async () => {
@@ -103,7 +103,7 @@ describe('sdk/algorithms/gmmqf (batch policy iteration)', function () {
       ShapeError,
       /grid shape \[4\] does not match the action space Box\(shape \[1\], \[-2, 2\]\)/,
     );
-    expectThrows(() => validateGmmQfConfig({ ...GMMQF_DEFAULTS, features: 'polar' as never }), ValueError, /features = "polar"/, /'auto' or one of 'identity', 'acrobot-angles'/);
+    expectThrows(() => validateGmmQfConfig({ ...GMMQF_DEFAULTS, features: 'polar' as never }), UnknownNameError, /features = "polar"/, /'auto' or one of 'identity', 'acrobot-angles'/);
   });
 
   it('trains Pendulum-v1 through the default 5-point torque grid: SPD covariances, checkpoint and export carry the grid, ORT actions are grid values', async () => {

@@ -74,11 +74,11 @@ describe('sdk/algorithms/sgmmqf: online sparse GMM-QF', function () {
     expect(() => validateSgmmqfConfig({ ...SGMMQF_DEFAULTS, features: 'polar' as never })).to.throw(UnknownNameError, /polar/);
     let err: unknown;
     try {
-      await trainSgmmqf({ env: 'Pendulum-v1', steps: 100, warmupSteps: 50 });
+      await trainSgmmqf({ env: 'SparsePendulum-v0', steps: 100, warmupSteps: 50 });
     } catch (e) {
       err = e;
     }
-    expect(String(err)).to.match(/actionGrid is missing: Pendulum-v1 has a continuous action space/);
+    expect(String(err)).to.match(/actionGrid is missing: SparsePendulum-v0 has a continuous action space/);
   });
 });
 

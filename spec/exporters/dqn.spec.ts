@@ -509,6 +509,9 @@ describe('exporters/onnx/dqn', function () {
     it('rejects bad metadata with the field named', () => {
       expectThrows(() => exportDqn(good, { ...meta, envId: '' }), ValueError, /meta\.envId must be a non-empty string/);
       expectThrows(() => exportDqn(good, { ...meta, sourceCheckpointSha256: 'xyz' }), ValueError, /sourceCheckpointSha256 must be 64 lower-case hex digits, got "xyz"/);
+      // a non-string whose String() is 64 hex digits is not a digest either
+      const hexArray = ['cd'.repeat(32)] as unknown as string;
+      expectThrows(() => exportDqn(good, { ...meta, sourceCheckpointSha256: hexArray }), ValueError, /sourceCheckpointSha256 must be 64 lower-case hex digits, got \[/);
       expectThrows(() => exportDqn(good, { ...meta, training: [] as unknown as Record<string, unknown> }), ValueError, /meta\.training must be a plain object/);
       expectThrows(() => exportDqn(good, { ...meta, observationSpace: { shape: [2], low: [1, NaN], high: [2, 2] } }), ValueError, /observationSpace\.low\[1\] is NaN/);
       expectThrows(() => exportDqn(good, { ...meta, observationSpace: { shape: [2], low: [3, 0], high: [2, 2] } }), ValueError, /low\[0\] = 3 exceeds high\[0\] = 2/);

@@ -447,6 +447,9 @@ describe('exporters/onnx/gmmqf', function () {
     it('rejects bad metadata with the field named', () => {
       expectThrows(() => exportGmmQf(good, { ...meta, envId: '' }), ValueError, /envId must be a non-empty string/);
       expectThrows(() => exportGmmQf(good, { ...meta, sourceCheckpointSha256: 'XYZ' }), ValueError, /sourceCheckpointSha256 must be 64 lower-case hex digits/);
+      // a non-string whose String() is 64 hex digits is not a digest either
+      const hexArray = ['ab'.repeat(32)] as unknown as string;
+      expectThrows(() => exportGmmQf(good, { ...meta, sourceCheckpointSha256: hexArray }), ValueError, /sourceCheckpointSha256 must be 64 lower-case hex digits/);
       expectThrows(
         () => exportGmmQf(good, { ...meta, observationSpace: { shape: [2], low: [0, NaN], high: [1, 1] } }),
         ValueError,

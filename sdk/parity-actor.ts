@@ -182,18 +182,7 @@ export async function verifyMixtureActorParity(ckptDir: string, onnx: string | U
   const ckpt = loadMixtureActorCheckpoint(ckptDir);
   const p = ckpt.actor;
   const { K, A } = p.head;
-  const D = p.obsOffset.length;
-  const states = drawParityStates({
-    env: make(ckpt.config.env_id),
-    A: 1,
-    features: 'identity',
-    offset: p.obsOffset,
-    scale: p.obsScale,
-    greedy: () => 0,
-    rolloutAction: (o, rng) => mixtureActorSample(p, o, rng.uniform(), [...Array(A)].map(() => rng.normal())),
-    n,
-    seed,
-  });
+  const states = actorParityStates(ckpt.config.env_id, p, (o, rng) => mixtureActorSample(p, o, rng.uniform(), [...Array(A)].map(() => rng.normal())), n, seed);
   const { f64, uR, u, eps, outputs, info, inputsNoise, boundsMatch } = await runFile(onnx, states.obs, p, seed + 1);
   const metadataMatch = boundsMatch && info.metadata.components === K;
 
@@ -295,22 +284,18 @@ export async function verifyGamidActorParity(ckptDir: string, onnx: string | Uin
   const C = p.actors.length;
   const A = p.actionLow.length;
   const D = p.obsOffset.length;
-  const states = drawParityStates({
-    env: make(ckpt.config.env_id),
-    A: 1,
-    features: 'identity',
-    offset: p.obsOffset,
-    scale: p.obsScale,
-    greedy: () => 0,
-    // the greedy component with Gaussian exploration noise (σ = 0.3 of the half-range when the model's own is 0)
-    rolloutAction: (o, rng) => {
+  // rollouts: the greedy component with Gaussian exploration noise (σ = 0.3 of the half-range when the model's own is 0)
+  const states = actorParityStates(
+    ckpt.config.env_id,
+    p,
+    (o, rng) => {
       const a = gamidGreedy(p, o);
       const s = p.explorationStd > 0 ? p.explorationStd : 0.3;
       return a.map((x, d) => Math.min(p.actionHigh[d]!, Math.max(p.actionLow[d]!, x + s * 0.5 * (p.actionHigh[d]! - p.actionLow[d]!) * rng.normal())));
     },
     n,
     seed,
-  });
+  );
   const { f64, uR, u, eps, outputs, info, inputsNoise, boundsMatch } = await runFile(onnx, states.obs, p, seed + 1);
   const s = info.metadata.sampling!;
   const metadataMatch = boundsMatch && info.metadata.components === C && s.epsilon === p.epsilon && s.exploration_std === p.explorationStd;
@@ -330,21 +315,7 @@ export async function verifyGamidActorParity(ckptDir: string, onnx: string | Uin
       }
     }
   }
-  const x = new Float64Array(n * C * (D + A));
-  const dx = new Float64Array(n * C * (D + A));
-  for (let r = 0; r < n; r++) {
-    for (let i = 0; i < C; i++) {
-      const o = (r * C + i) * (D + A);
-      for (let k = 0; k < D; k++) {
-        x[o + k] = z[r * D + k]!;
-        dx[o + k] = err[r * D + k]!;
-      }
-      for (let d = 0; d < A; d++) {
-        x[o + D + d] = mu[(r * C + i) * A + d]!;
-        dx[o + D + d] = muB[(r * C + i) * A + d]!;
-      }
-    }
-  }
+  const { x, dx } = criticInputs(z, err, mu, muB, n, C, D, A);
   const critic = mlpFloat32Bound(p.critic, x, dx, n * C, uR);
   const Q = need(outputs, IO.q);
   const CA = need(outputs, IO.componentActions);
@@ -398,6 +369,49 @@ export async function verifyGamidActorParity(ckptDir: string, onnx: string | Uin
     }
   }
   return report(FAMILY.gamidActor, f64, inputsNoise, states, j, comp, metadataMatch, info.executionProvider);
+}
+
+/**
+ * The critic's inputs [z, μ_i] for every row r and component i (row r·C + i of [n·C, D + A]) with
+ * their error bounds, from z / err [n, D] and μ / μB [n, C, A].
+ */
+export function criticInputs(
+  z: ArrayLike<number>,
+  err: ArrayLike<number>,
+  mu: ArrayLike<number>,
+  muB: ArrayLike<number>,
+  n: number,
+  C: number,
+  D: number,
+  A: number,
+): { x: Float64Array; dx: Float64Array } {
+  const x = new Float64Array(n * C * (D + A));
+  const dx = new Float64Array(n * C * (D + A));
+  for (let r = 0; r < n; r++) {
+    for (let i = 0; i < C; i++) {
+      const o = (r * C + i) * (D + A);
+      for (let k = 0; k < D; k++) {
+        x[o + k] = z[r * D + k]!;
+        dx[o + k] = err[r * D + k]!;
+      }
+      for (let d = 0; d < A; d++) {
+        x[o + D + d] = mu[(r * C + i) * A + d]!;
+        dx[o + D + d] = muB[(r * C + i) * A + d]!;
+      }
+    }
+  }
+  return { x, dx };
+}
+
+/** The parity states of an actor checkpoint in `envId` (identity features; rollouts act by `rolloutAction`). */
+function actorParityStates(
+  envId: string,
+  p: { obsOffset: Float64Array; obsScale: Float64Array },
+  rolloutAction: Parameters<typeof drawParityStates>[0]['rolloutAction'],
+  n: number,
+  seed: number,
+): ReturnType<typeof drawParityStates> {
+  return drawParityStates({ env: make(envId), A: 1, features: 'identity', offset: p.obsOffset, scale: p.obsScale, greedy: () => 0, rolloutAction, n, seed });
 }
 
 function checkOptions(opts: ActorParityOptions): { n: number; seed: number } {

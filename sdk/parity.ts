@@ -241,6 +241,44 @@ export interface QComparison {
   maxCond: number;
 }
 
+/** What a Q-family parity report holds besides the comparison (see `qParityReport`). */
+export interface QParityParts {
+  states: ParityReport['states'];
+  tolerance: ParityReport['tolerance'];
+  /** The family's own report fields, written after reference_f64 in their order. */
+  familyFields: Pick<ParityReport, 'action_space_match' | 'action_grid' | 'features'>;
+  /** The family's own pass conditions (true when it has none). */
+  familyPass: boolean;
+  sampled: SampledParity;
+  backend: string;
+  executionProvider: string;
+}
+
+/**
+ * The parity report of a Q family from `compareQ`'s comparison c over the states: it passes when the
+ * sampled mode and every q entry pass, no greedy action differs outside ties, the largest |Δq| is
+ * finite, and the family's own conditions hold.
+ */
+export function qParityReport(c: QComparison, r: QParityParts): ParityReport {
+  const pass = (r.sampled.mismatches ?? 0) === 0 && c.badQ === 0 && c.mismatches === 0 && Number.isFinite(c.maxAbs) && r.familyPass;
+  return {
+    max_abs_diff: { q: c.maxAbs },
+    max_rel_diff: { q: c.maxRel },
+    action_agreement: c.agree / r.states.total,
+    ties: c.ties,
+    action_mismatches_outside_ties: c.mismatches,
+    states: r.states,
+    tolerance: r.tolerance,
+    float32_bound: { entries_beyond_rtol: c.beyond, max_ratio_beyond_rtol: c.beyondRatio, max_condition: c.maxCond },
+    reference_f64: { max_rel_diff_onnx: c.refOnnx, max_rel_diff_tfjs: c.refTf },
+    ...r.familyFields,
+    sampled: r.sampled,
+    backend: r.backend,
+    execution_provider: r.executionProvider,
+    pass,
+  };
+}
+
 /**
  * Compares q [n, A] from ONNX Runtime with q from TensorFlow.js entry by entry (float64 reference
  * q64 and the float32 bound B per entry; magnitude = Σ|terms| per entry for κ), and the greedy
@@ -362,18 +400,8 @@ export async function verifyParity(ckptDir: string, onnx: string | Uint8Array, o
         magnitude[i * A + a] = sabs;
       }
     }
-    const { maxAbs, maxRel, refOnnx, refTf, agree, ties, mismatches, beyond, beyondRatio, badQ, maxCond } = compareQ(
-      { n, A, qOrt: qOrtRows, qTf, q64, bound, magnitude, actOrt },
-      { rtol, floor, boundJudgesSmallQ: false, ties: 'rtol' },
-    );
-    const sampled = await epsilonGreedyParity(policy, obs, n, (opts.seed ?? 0) + 1);
-    const pass = (sampled.mismatches ?? 0) === 0 && badQ === 0 && mismatches === 0 && Number.isFinite(maxAbs) && spaceMatch && (gridReport?.mismatches ?? 0) === 0;
-    return {
-      max_abs_diff: { q: maxAbs },
-      max_rel_diff: { q: maxRel },
-      action_agreement: agree / n,
-      ties,
-      action_mismatches_outside_ties: mismatches,
+    const c = compareQ({ n, A, qOrt: qOrtRows, qTf, q64, bound, magnitude, actOrt }, { rtol, floor, boundJudgesSmallQ: false, ties: 'rtol' });
+    return qParityReport(c, {
       states: { total: n, rollout, uniform, far },
       tolerance: {
         q_rtol: rtol,
@@ -381,16 +409,16 @@ export async function verifyParity(ckptDir: string, onnx: string | Uint8Array, o
         q_beyond_float32_resolution: '|Δq| ≤ 2·B, B = worst-case float32 error bound of the graph op sequence',
         actions: 'identical except ties within q_rtol',
       },
-      float32_bound: { entries_beyond_rtol: beyond, max_ratio_beyond_rtol: beyondRatio, max_condition: maxCond },
-      reference_f64: { max_rel_diff_onnx: refOnnx, max_rel_diff_tfjs: refTf },
-      action_space_match: spaceMatch,
-      ...(gridReport !== undefined ? { action_grid: gridReport } : {}),
-      features: params.features ?? 'identity',
-      sampled,
+      familyFields: {
+        action_space_match: spaceMatch,
+        ...(gridReport !== undefined ? { action_grid: gridReport } : {}),
+        features: params.features ?? 'identity',
+      },
+      familyPass: spaceMatch && (gridReport?.mismatches ?? 0) === 0,
+      sampled: await epsilonGreedyParity(policy, obs, n, (opts.seed ?? 0) + 1),
       backend: backend.name,
-      execution_provider: policy.info.executionProvider,
-      pass,
-    };
+      executionProvider: policy.info.executionProvider,
+    });
   } finally {
     await policy.dispose();
   }

@@ -35,6 +35,9 @@ import { Q_NOISE_U_DOC, actionSpaceSpec, addGreedyActionHead, addSamplingHead, c
 import {
   EXPORT_IR_VERSION,
   EXPORT_OPSET_VERSION,
+  addNormalize,
+  checkMetaObservation,
+  checkMetaProvenance,
   checkFits,
   floatKind,
   resolveQOptions,
@@ -87,37 +90,11 @@ function validate(p: DqnParams, meta: DqnExportMeta, fk: FloatKind): void {
   }
   if (p.actionGrid) checkActionGrid(p.actionGrid, A, 'exportDqn', fk.round);
 
-  if (typeof meta !== 'object' || meta === null) throw new ValueError(`exportDqn: meta must be a DqnExportMeta object, got ${describeValue(meta)}.`);
-  if (typeof meta.envId !== 'string' || meta.envId.length === 0) {
-    throw new ValueError(`exportDqn: meta.envId must be a non-empty string (e.g. "CartPole-v1"), got ${describeValue(meta.envId)}.`);
-  }
-  const os = meta.observationSpace;
-  if (typeof os !== 'object' || os === null || !Array.isArray(os.shape) || os.shape.length === 0) {
-    throw new ValueError(`exportDqn: meta.observationSpace.shape must be a non-empty array of sizes, got ${describeValue(os?.shape)}.`);
-  }
-  for (const [i, s] of os.shape.entries()) {
-    if (!Number.isSafeInteger(s) || s < 1) throw new ValueError(`exportDqn: meta.observationSpace.shape[${i}] = ${describeValue(s)} must be a positive integer.`);
-  }
-  const size = os.shape.reduce((a, b) => a * b, 1);
-  if (size !== D) {
-    throw new ShapeError(
-      `exportDqn: meta.observationSpace.shape = ${JSON.stringify(os.shape)} has ${size} entries but the network's input size D = layers[0] is ${D}.`,
-    );
-  }
-  for (const side of ['low', 'high'] as const) {
-    const arr = os[side];
-    if (!Array.isArray(arr) || arr.length !== D) {
-      throw new ShapeError(`exportDqn: meta.observationSpace.${side} must be an array of ${D} numbers, got ${describeValue(arr)}.`);
-    }
-    for (const [i, x] of arr.entries()) {
-      if (typeof x !== 'number' || Number.isNaN(x)) {
-        throw new ValueError(`exportDqn: meta.observationSpace.${side}[${i}] is ${describeValue(x)}; use a number (±Infinity when unbounded).`);
-      }
-    }
-  }
-  for (let i = 0; i < D; i++) {
-    if (!(os.low[i]! <= os.high[i]!)) throw new ValueError(`exportDqn: meta.observationSpace.low[${i}] = ${os.low[i]} exceeds high[${i}] = ${os.high[i]}.`);
-  }
+  checkMetaObservation('exportDqn', meta, D, {
+    metaShape: 'a DqnExportMeta object',
+    envExample: 'CartPole-v1',
+    sizeWhy: `the network's input size D = layers[0] is ${D}`,
+  });
   const as = meta.actionSpace;
   if (typeof as !== 'object' || as === null || (as.kind !== 'discrete' && as.kind !== 'box')) {
     throw new ValueError(`exportDqn: meta.actionSpace must be { kind: 'discrete', n } or { kind: 'box', shape, low, high }, got ${describeValue(as)}.`);
@@ -142,15 +119,7 @@ function validate(p: DqnParams, meta: DqnExportMeta, fk: FloatKind): void {
       );
     }
   }
-  if (meta.sourceCheckpointSha256 !== undefined && !/^[0-9a-f]{64}$/.test(String(meta.sourceCheckpointSha256))) {
-    throw new ValueError(`exportDqn: meta.sourceCheckpointSha256 must be 64 lower-case hex digits, got ${describeValue(meta.sourceCheckpointSha256)}.`);
-  }
-  if (meta.training !== undefined && (typeof meta.training !== 'object' || meta.training === null || Array.isArray(meta.training))) {
-    throw new ValueError(`exportDqn: meta.training must be a plain object, got ${describeValue(meta.training)}.`);
-  }
-  if (meta.docString !== undefined && typeof meta.docString !== 'string') {
-    throw new ValueError(`exportDqn: meta.docString must be a string, got ${describeValue(meta.docString)}.`);
-  }
+  checkMetaProvenance('exportDqn', meta);
 }
 
 /** The gmmrl metadata (schema 1, family dqn) `exportDqn(p, meta, options)` writes for these parameters. */
@@ -202,13 +171,7 @@ export function exportDqn(params: DqnParams, meta: DqnExportMeta, options?: DqnE
     D,
     o.sampling === 'inputs' ? { u: Q_NOISE_U_DOC } : undefined,
   );
-  const offset = g.initializerFloat('dqn/obs_offset', F, [D], params.obsOffset, 'Observation offset (normalization).');
-  const scale = g.initializerFloat('dqn/obs_scale', F, [D], params.obsScale, 'Observation scale (normalization), > 0.');
-
-  const centred = g.node({ name: 'dqn/normalize/sub', opType: 'Sub', inputs: [obs, offset], outputs: ['dqn/normalize/centred'] });
-  g.valueInfo(centred, F, ['N', D]);
-  let x = g.node({ name: 'dqn/normalize/div', opType: 'Div', inputs: [centred, scale], outputs: ['dqn/normalize/z'], doc: 'z = (obs - offset) / scale' });
-  g.valueInfo(x, F, ['N', D]);
+  let x = addNormalize({ g, fk, prefix: P }, obs, params.obsOffset, params.obsScale);
 
   for (let l = 0; l < L; l++) {
     const nin = layers[l]!;

@@ -47,15 +47,13 @@ import { mlpParameterCount, MLP_ACTIVATION } from '../../models/actor-critic/mlp
 import { checkGamidActor, type GamidActorParams } from '../../models/gamid-actor/params.js';
 import { ValueError, describeValue } from '../../contract/errors.js';
 import { FAMILY } from '../../contract/families.js';
-import { IO, METADATA_SCHEMA_VERSION, metadataToProps, type GmmrlMetadataV1 } from '../../contract/metadata.js';
-import { ElemType } from './graph.js';
-import { beginGraph, finishModel, inputSpecs, metadataEnvelope, normalizationSpec, precisionField } from './envelope.js';
+import { IO, metadataToProps, type GmmrlMetadataV1 } from '../../contract/metadata.js';
+import { actionSampledDoc, actorDocString, actorNoiseFormula, actorOutputSpecs, beginActorGraph, checkActorCommon, resolveActorExport, type ActorOutput } from './actor.js';
+import { finishModel, inputSpecs, metadataEnvelope, normalizationSpec, precisionField } from './envelope.js';
 import {
   EXPORT_IR_VERSION,
   EXPORT_OPSET_VERSION,
-  IN_GRAPH_NOTE,
   addBoxScale,
-  addBoxScaleConstants,
   addDense,
   addSquash,
   addEpsilonGreedyIndex,
@@ -63,18 +61,13 @@ import {
   addInGraphNormal,
   addInGraphUniform,
   addNormalize,
-  boxScaleConstants,
-  checkActorArrays,
-  checkActorExportMeta,
   checkFits,
-  floatKind,
   int64Const,
-  resolveActorOptions,
   type ActorExportMeta,
   type ExportOptions,
   type FloatKind,
+  type NoiseMode,
   type ResolvedActorOptions,
-  type Site,
 } from './subgraphs.js';
 
 export const GAMID_ACTOR_IR_VERSION = EXPORT_IR_VERSION;
@@ -88,7 +81,7 @@ export function gamidSamplingFormula(noise: 'inputs' | 'in-graph'): string {
   return (
     'i = u < epsilon ? min(floor(u / epsilon * C), C - 1) : argmax_i q_i (first on ties); a = clip(mu_i + exploration_std * eps, -1, 1); ' +
     'action_sampled = low + (a + 1) * (high - low) / 2, action_sampled_index = i; mu_i = tanh(MLP_i(z)) on the policy scale (-1, 1); ' +
-    (noise === 'inputs' ? 'u = noise_u ~ U[0, 1), eps = noise_eps ~ N(0, I).' : 'u ~ U[0, 1) and eps ~ N(0, I) drawn in the graph.' + IN_GRAPH_NOTE) +
+    actorNoiseFormula(noise) +
     ' Greedy action = component_actions[argmax_i q_i], q_i = Q1([z, mu_i]).'
   );
 }
@@ -108,9 +101,27 @@ function validate(p: GamidActorParams, meta: ActorExportMeta, fk: FloatKind): vo
   }
   if (typeof p.epsilon !== 'number') throw new ValueError(`${WHERE}: epsilon = ${describeValue(p.epsilon)} must be a probability in [0, 1].`);
   checkFits(WHERE, 'explorationStd', [p.explorationStd], fk);
-  checkActorArrays(WHERE, p, fk);
-  boxScaleConstants(p.actionLow, p.actionHigh, fk, WHERE);
-  checkActorExportMeta(meta, p.actors[0]!.layers[0]!, WHERE);
+  checkActorCommon(WHERE, p, meta, p.actors[0]!.layers[0]!, fk);
+}
+
+/** Trainable parameters: the C actor MLPs and the critic. */
+function parameterCount(p: GamidActorParams): number {
+  return p.actors.length * mlpParameterCount(p.actors[0]!.layers) + mlpParameterCount(p.critic.layers);
+}
+
+/** The graph's outputs, in the metadata's order. */
+function outputsOf(p: GamidActorParams, fk: FloatKind, sampling: NoiseMode): ActorOutput[] {
+  const C = p.actors.length;
+  const A = p.actors[0]!.layers.at(-1)!;
+  const F = fk.dtype;
+  return [
+    { name: IO.action, dtype: F, shape: ['N', A], doc: 'Greedy environment action: the component with the highest q, scaled to [low, high].' },
+    { name: IO.actionIndex, dtype: 'int64', shape: ['N'], doc: 'Greedy component argmax_i q_i (first on ties).' },
+    { name: IO.actionSampled, dtype: F, shape: ['N', A], doc: actionSampledDoc(sampling) },
+    { name: IO.actionSampledIndex, dtype: 'int64', shape: ['N'], doc: 'Component of action_sampled (epsilon-greedy).' },
+    { name: IO.componentActions, dtype: F, shape: ['N', C, A], doc: 'Every component network action, scaled to [low, high].' },
+    { name: IO.q, dtype: F, shape: ['N', C], doc: 'Critic value of each component action.' },
+  ];
 }
 
 function metadataOf(p: GamidActorParams, meta: ActorExportMeta, o: ResolvedActorOptions, fk: FloatKind): GmmrlMetadataV1 {
@@ -125,25 +136,16 @@ function metadataOf(p: GamidActorParams, meta: ActorExportMeta, o: ResolvedActor
     ...precisionField(o.precision),
     sampling: { kind: 'gamid', noise: o.sampling, epsilon: p.epsilon, exploration_std: p.explorationStd, formula: gamidSamplingFormula(o.sampling) },
     normalization: normalizationSpec(p.obsOffset, p.obsScale, fk),
-    parameter_count: C * mlpParameterCount(layers) + mlpParameterCount(p.critic.layers),
+    parameter_count: parameterCount(p),
     network: { layers: [...layers], activation: MLP_ACTIVATION, critic_layers: [...p.critic.layers] },
     inputs: inputSpecs(F, D, o.sampling === 'inputs', A),
-    outputs: [
-      { name: IO.action, dtype: F, shape: ['N', A] },
-      { name: IO.actionIndex, dtype: 'int64', shape: ['N'] },
-      { name: IO.actionSampled, dtype: F, shape: ['N', A] },
-      { name: IO.actionSampledIndex, dtype: 'int64', shape: ['N'] },
-      { name: IO.componentActions, dtype: F, shape: ['N', C, A] },
-      { name: IO.q, dtype: F, shape: ['N', C] },
-    ],
+    outputs: actorOutputSpecs(outputsOf(p, fk, o.sampling)),
   });
 }
 
 /** The gmmrl metadata (schema 1, family gamid-actor) `exportGamidActor(params, meta, options)` writes. */
 export function gamidActorMetadata(params: GamidActorParams, meta: ActorExportMeta, options?: ExportOptions): GmmrlMetadataV1 {
-  const o = resolveActorOptions(options, WHERE);
-  const fk = floatKind(o.precision);
-  validate(params, meta, fk);
+  const { o, fk } = resolveActorExport(options, WHERE, (fk) => validate(params, meta, fk));
   return metadataOf(params, meta, o, fk);
 }
 
@@ -153,9 +155,7 @@ export function gamidActorMetadata(params: GamidActorParams, meta: ActorExportMe
  * sampling 'inputs' (default) | 'in-graph'. Throws ValueError / ShapeError naming the field.
  */
 export function exportGamidActor(params: GamidActorParams, meta: ActorExportMeta, options?: ExportOptions): Uint8Array {
-  const o = resolveActorOptions(options, WHERE);
-  const fk = floatKind(o.precision);
-  validate(params, meta, fk);
+  const { o, fk } = resolveActorExport(options, WHERE, (fk) => validate(params, meta, fk));
   const props = metadataToProps(metadataOf(params, meta, o, fk));
   const { actors, critic } = params;
   const C = actors.length;
@@ -167,39 +167,27 @@ export function exportGamidActor(params: GamidActorParams, meta: ActorExportMeta
   const Lc = cl.length - 1;
   const F = fk.F;
 
-  const { g, obs, noiseU, noiseEps } = beginGraph(
-    P,
-    `Gamid actor: C=${C} component networks MLP [${layers.join(', ')}] + tanh, scored by the critic MLP [${cl.join(', ')}], ReLU hidden layers, ${o.precision}. ` +
+  const { g, s, obs, u: noiseU, eps: noiseEps, axes1, box } = beginActorGraph({
+    family: P,
+    graphDoc:
+      `Gamid actor: C=${C} component networks MLP [${layers.join(', ')}] + tanh, scored by the critic MLP [${cl.join(', ')}], ReLU hidden layers, ${o.precision}. ` +
       'z = (obs - offset) / scale; mu_i = tanh(MLP_i(z)); q_i = Q1([z, mu_i]); action_index = argmax_i q_i; action = low + (mu_i + 1)(high - low)/2; action_sampled: ' +
       gamidSamplingFormula(o.sampling),
     fk,
+    sampling: o.sampling,
     D,
-    o.sampling === 'inputs'
-      ? {
-          u: 'Uniform noise on [0, 1), one per row: the epsilon-greedy component choice.',
-          eps: { shape: ['N', A], doc: 'Standard normal noise, A per row: a = clip(mu_i + exploration_std * eps, -1, 1).' },
-        }
-      : undefined,
-  );
-  const s: Site = { g, fk, prefix: P };
+    A,
+    noiseDocs: {
+      u: 'Uniform noise on [0, 1), one per row: the epsilon-greedy component choice.',
+      eps: 'Standard normal noise, A per row: a = clip(mu_i + exploration_std * eps, -1, 1).',
+    },
+    outputs: outputsOf(params, fk, o.sampling),
+    actionLow: params.actionLow,
+    actionHigh: params.actionHigh,
+    where: WHERE,
+  });
   let u = noiseU;
   let eps = noiseEps;
-  // outputs, in the metadata's order
-  g.output(IO.action, F, ['N', A], 'Greedy environment action: the component with the highest q, scaled to [low, high].');
-  g.output(IO.actionIndex, ElemType.INT64, ['N'], 'Greedy component argmax_i q_i (first on ties).');
-  g.output(
-    IO.actionSampled,
-    F,
-    ['N', A],
-    o.sampling === 'inputs'
-      ? 'Sampled environment action (deterministic given noise_u and noise_eps).'
-      : 'Sampled environment action (noise drawn in the graph: not reproducible across runtimes).',
-  );
-  g.output(IO.actionSampledIndex, ElemType.INT64, ['N'], 'Component of action_sampled (epsilon-greedy).');
-  g.output(IO.componentActions, F, ['N', C, A], 'Every component network action, scaled to [low, high].');
-  g.output(IO.q, F, ['N', C], 'Critic value of each component action.');
-  const axes1 = int64Const(s, 'axes_1', [1]);
-  const box = addBoxScaleConstants(s, params.actionLow, params.actionHigh, WHERE);
 
   const z = addNormalize(s, obs, params.obsOffset, params.obsScale);
 
@@ -303,18 +291,18 @@ export function exportGamidActor(params: GamidActorParams, meta: ActorExportMeta
   g.valueInfo(a, F, ['N', A]);
   addBoxScale(s, box, `${P}/sample/scale`, a, IO.actionSampled, ['N', A], true);
 
-  const noiseText =
-    o.sampling === 'inputs'
-      ? `, "noise_u" [N] ${fk.dtype} (uniform [0, 1)) and "noise_eps" [N, ${A}] ${fk.dtype} (standard normal)`
-      : ' (the sampling noise is drawn inside the graph: not reproducible across runtimes)';
   return finishModel(
     g,
     meta.docString ??
-      `gmmrl Gamid actor for ${meta.envId} (C=${C} components MLP [${layers.join(', ')}], critic [${cl.join(', ')}], ` +
-        `${C * mlpParameterCount(layers) + mlpParameterCount(cl)} parameters, ${o.precision}, epsilon ${params.epsilon}, exploration_std ${params.explorationStd}). ` +
-        `Inputs "obs" [N, ${D}] ${fk.dtype} (raw observations; normalization is inside the graph)${noiseText}; outputs "action" and "action_sampled" [N, ${A}] ` +
-        `(environment units) with "action_index" / "action_sampled_index" [N] int64, "component_actions" [N, ${C}, ${A}] and "q" [N, ${C}]. ` +
-        `See the gmmrl.metadata property (schema ${METADATA_SCHEMA_VERSION}).`,
+      actorDocString(
+        `gmmrl Gamid actor for ${meta.envId} (C=${C} components MLP [${layers.join(', ')}], critic [${cl.join(', ')}], ` +
+          `${parameterCount(params)} parameters, ${o.precision}, epsilon ${params.epsilon}, exploration_std ${params.explorationStd}).`,
+        fk,
+        D,
+        A,
+        o.sampling,
+        ` with "action_index" / "action_sampled_index" [N] int64, "component_actions" [N, ${C}, ${A}] and "q" [N, ${C}].`,
+      ),
     props,
   );
 }

@@ -54,6 +54,9 @@ import { Q_NOISE_U_DOC, actionSpaceSpec, addGreedyActionHead, addSamplingHead, c
 import {
   EXPORT_IR_VERSION,
   EXPORT_OPSET_VERSION,
+  addNormalizeNodes,
+  checkMetaObservation,
+  checkMetaProvenance,
   floatKind,
   resolveQOptions,
   type FloatKind,
@@ -179,38 +182,11 @@ function validate(p: GmmQfParams, meta: GmmQfExportMeta, fk: FloatKind): Validat
     }
   }
 
-  if (typeof meta !== 'object' || meta === null) throw new ValueError(`exportGmmQf: meta must be a GmmQfExportMeta object, got ${describeValue(meta)}.`);
-  if (typeof meta.envId !== 'string' || meta.envId.length === 0) {
-    throw new ValueError(`exportGmmQf: meta.envId must be a non-empty string (e.g. "CartPole-v1"), got ${describeValue(meta.envId)}.`);
-  }
-  const os = meta.observationSpace;
-  if (typeof os !== 'object' || os === null || !Array.isArray(os.shape) || os.shape.length === 0) {
-    throw new ValueError(`exportGmmQf: meta.observationSpace.shape must be a non-empty array of sizes, got ${describeValue(os?.shape)}.`);
-  }
-  for (const [i, s] of os.shape.entries()) {
-    if (!Number.isSafeInteger(s) || s < 1) throw new ValueError(`exportGmmQf: meta.observationSpace.shape[${i}] = ${describeValue(s)} must be a positive integer.`);
-  }
-  const size = os.shape.reduce((a, b) => a * b, 1);
-  if (size !== obsSize) {
-    const why = features === 'identity' ? `the model's observation size D is ${D}` : `the model's feature map ${features} reads ${obsSize} entries (D = ${D} features)`;
-    throw new ShapeError(`exportGmmQf: meta.observationSpace.shape = ${JSON.stringify(os.shape)} has ${size} entries but ${why}.`);
-  }
-  for (const side of ['low', 'high'] as const) {
-    const arr = os[side];
-    if (!Array.isArray(arr) || arr.length !== obsSize) {
-      throw new ShapeError(`exportGmmQf: meta.observationSpace.${side} must be an array of ${obsSize} numbers, got ${describeValue(arr)}.`);
-    }
-    for (const [i, x] of arr.entries()) {
-      if (typeof x !== 'number' || Number.isNaN(x)) {
-        throw new ValueError(`exportGmmQf: meta.observationSpace.${side}[${i}] is ${describeValue(x)}; use a number (±Infinity when unbounded).`);
-      }
-    }
-  }
-  for (let i = 0; i < obsSize; i++) {
-    if (!(os.low[i]! <= os.high[i]!)) {
-      throw new ValueError(`exportGmmQf: meta.observationSpace.low[${i}] = ${os.low[i]} exceeds high[${i}] = ${os.high[i]}.`);
-    }
-  }
+  checkMetaObservation('exportGmmQf', meta, obsSize, {
+    metaShape: 'a GmmQfExportMeta object',
+    envExample: 'CartPole-v1',
+    sizeWhy: features === 'identity' ? `the model's observation size D is ${D}` : `the model's feature map ${features} reads ${obsSize} entries (D = ${D} features)`,
+  });
   const as = meta.actionSpace;
   if (as !== undefined) {
     const want = p.actionGrid ? 'grid' : 'discrete';
@@ -227,17 +203,7 @@ function validate(p: GmmQfParams, meta: GmmQfExportMeta, fk: FloatKind): Validat
       throw new ShapeError(`exportGmmQf: meta.actionSpace.n = ${describeValue(as.n)} but the model has A = ${A} actions (weights [K, A]).`);
     }
   }
-  if (meta.sourceCheckpointSha256 !== undefined && !/^[0-9a-f]{64}$/.test(String(meta.sourceCheckpointSha256))) {
-    throw new ValueError(
-      `exportGmmQf: meta.sourceCheckpointSha256 must be 64 lower-case hex digits, got ${describeValue(meta.sourceCheckpointSha256)}.`,
-    );
-  }
-  if (meta.training !== undefined && (typeof meta.training !== 'object' || meta.training === null || Array.isArray(meta.training))) {
-    throw new ValueError(`exportGmmQf: meta.training must be a plain object, got ${describeValue(meta.training)}.`);
-  }
-  if (meta.docString !== undefined && typeof meta.docString !== 'string') {
-    throw new ValueError(`exportGmmQf: meta.docString must be a string, got ${describeValue(meta.docString)}.`);
-  }
+  checkMetaProvenance('exportGmmQf', meta);
   if (meta.sparsity !== undefined) {
     const sp = meta.sparsity;
     if (typeof sp !== 'object' || sp === null) {
@@ -474,16 +440,7 @@ export function exportGmmQf(params: GmmQfParams, meta: GmmQfExportMeta, options:
   const minusHalf = g.initializerFloat('gmmqf/const/minus_half', F, [], [-0.5]);
 
   // 1. normalization
-  const centred = g.node({ name: 'gmmqf/normalize/sub', opType: 'Sub', inputs: [phi, offset], outputs: ['gmmqf/normalize/centred'] });
-  g.valueInfo(centred, F, ['N', D]);
-  const z = g.node({
-    name: 'gmmqf/normalize/div',
-    opType: 'Div',
-    inputs: [centred, scale],
-    outputs: ['gmmqf/normalize/z'],
-    doc: 'z = (phi(obs) - offset) / scale',
-  });
-  g.valueInfo(z, F, ['N', D]);
+  const z = addNormalizeNodes({ g, fk, prefix: P }, phi, offset, scale, D, 'z = (phi(obs) - offset) / scale');
   // 2. broadcast against the components (component-major: [K, N, D])
   const zu = g.node({ name: 'gmmqf/kernel/unsqueeze_z', opType: 'Unsqueeze', inputs: [z, axes0], outputs: ['gmmqf/kernel/z_unsqueezed'] });
   g.valueInfo(zu, F, [1, 'N', D]);

@@ -107,44 +107,51 @@ export class GraphBuilder {
     return name;
   }
 
-  /** A float32 constant (rounded from `data`), stored as little-endian raw_data. */
-  initializerFloat32(name: string, dims: number[], data: ArrayLike<number>, doc?: string): string {
+  /**
+   * Stores `data` (checked to hold prod(dims) values) as a `width`-byte little-endian raw_data
+   * initializer: `write` checks entry i and writes it at byte i·width.
+   */
+  private rawInitializer(
+    name: string,
+    dims: number[],
+    dataType: ElemType,
+    width: number,
+    data: ArrayLike<number>,
+    doc: string | undefined,
+    write: (view: DataView, i: number) => void,
+  ): string {
     const count = dims.reduce((a, b) => a * b, 1);
     if (data.length !== count) {
       throw new ValueError(`GraphBuilder: initializer ${JSON.stringify(name)} has ${data.length} values for dims [${dims.join(', ')}] (${count}).`);
     }
-    const raw = new Uint8Array(count * 4);
+    const raw = new Uint8Array(count * width);
     const view = new DataView(raw.buffer);
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < count; i++) write(view, i);
+    this.define(name, 'initializer');
+    this.initializers.push({ name, dims, data_type: dataType, raw_data: raw, doc_string: doc });
+    return name;
+  }
+
+  /** A float32 constant (rounded from `data`), stored as little-endian raw_data. */
+  initializerFloat32(name: string, dims: number[], data: ArrayLike<number>, doc?: string): string {
+    return this.rawInitializer(name, dims, ElemType.FLOAT, 4, data, doc, (view, i) => {
       const x = Math.fround(data[i]!);
       if (!Number.isFinite(x)) {
         throw new ValueError(`GraphBuilder: initializer ${JSON.stringify(name)}[${i}] = ${data[i]} is not a finite float32.`);
       }
       view.setFloat32(i * 4, x, true);
-    }
-    this.define(name, 'initializer');
-    this.initializers.push({ name, dims, data_type: ElemType.FLOAT, raw_data: raw, doc_string: doc });
-    return name;
+    });
   }
 
   /** A float64 constant (exactly `data`), stored as little-endian raw_data. */
   initializerFloat64(name: string, dims: number[], data: ArrayLike<number>, doc?: string): string {
-    const count = dims.reduce((a, b) => a * b, 1);
-    if (data.length !== count) {
-      throw new ValueError(`GraphBuilder: initializer ${JSON.stringify(name)} has ${data.length} values for dims [${dims.join(', ')}] (${count}).`);
-    }
-    const raw = new Uint8Array(count * 8);
-    const view = new DataView(raw.buffer);
-    for (let i = 0; i < count; i++) {
+    return this.rawInitializer(name, dims, ElemType.DOUBLE, 8, data, doc, (view, i) => {
       const x = data[i]!;
       if (typeof x !== 'number' || !Number.isFinite(x)) {
         throw new ValueError(`GraphBuilder: initializer ${JSON.stringify(name)}[${i}] = ${x} is not a finite float64.`);
       }
       view.setFloat64(i * 8, x, true);
-    }
-    this.define(name, 'initializer');
-    this.initializers.push({ name, dims, data_type: ElemType.DOUBLE, raw_data: raw, doc_string: doc });
-    return name;
+    });
   }
 
   /** A floating-point constant of element type FLOAT (rounded once) or DOUBLE (exact). */
@@ -156,19 +163,10 @@ export class GraphBuilder {
 
   /** An int64 constant, stored as little-endian raw_data. */
   initializerInt64(name: string, dims: number[], data: readonly number[], doc?: string): string {
-    const count = dims.reduce((a, b) => a * b, 1);
-    if (data.length !== count) {
-      throw new ValueError(`GraphBuilder: initializer ${JSON.stringify(name)} has ${data.length} values for dims [${dims.join(', ')}] (${count}).`);
-    }
-    const raw = new Uint8Array(count * 8);
-    const view = new DataView(raw.buffer);
-    for (let i = 0; i < count; i++) {
+    return this.rawInitializer(name, dims, ElemType.INT64, 8, data, doc, (view, i) => {
       if (!Number.isSafeInteger(data[i])) throw new ValueError(`GraphBuilder: int64 initializer ${JSON.stringify(name)}[${i}] = ${data[i]} is not an integer.`);
       view.setBigInt64(i * 8, BigInt(data[i]!), true);
-    }
-    this.define(name, 'initializer');
-    this.initializers.push({ name, dims, data_type: ElemType.INT64, raw_data: raw, doc_string: doc });
-    return name;
+    });
   }
 
   /** Appends a node; its inputs must already be defined. Returns its first output name. */

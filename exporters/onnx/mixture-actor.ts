@@ -49,33 +49,27 @@ import { headOutputSize } from '../../models/mixture-actor/head.js';
 import { checkMixtureActor, type MixtureActorParams } from '../../models/mixture-actor/params.js';
 import { ValueError, describeValue } from '../../contract/errors.js';
 import { FAMILY } from '../../contract/families.js';
-import { IO, METADATA_SCHEMA_VERSION, metadataToProps, type GmmrlMetadataV1 } from '../../contract/metadata.js';
+import { IO, metadataToProps, type GmmrlMetadataV1 } from '../../contract/metadata.js';
+import { actionSampledDoc, actorDocString, actorNoiseFormula, actorOutputSpecs, beginActorGraph, checkActorCommon, resolveActorExport, type ActorOutput } from './actor.js';
 import { ElemType } from './graph.js';
-import { beginGraph, finishModel, inputSpecs, metadataEnvelope, normalizationSpec, precisionField } from './envelope.js';
+import { finishModel, inputSpecs, metadataEnvelope, normalizationSpec, precisionField } from './envelope.js';
 import {
   EXPORT_IR_VERSION,
   EXPORT_OPSET_VERSION,
-  IN_GRAPH_NOTE,
   addBoxScale,
-  addBoxScaleConstants,
   addDense,
   addSquash,
   addGatherRows,
   addInGraphNormal,
   addInGraphUniform,
   addNormalize,
-  boxScaleConstants,
-  checkActorArrays,
-  checkActorExportMeta,
   checkFits,
-  floatKind,
   int64Const,
-  resolveActorOptions,
   type ActorExportMeta,
   type ExportOptions,
   type FloatKind,
+  type NoiseMode,
   type ResolvedActorOptions,
-  type Site,
 } from './subgraphs.js';
 
 export const MIXTURE_ACTOR_IR_VERSION = EXPORT_IR_VERSION;
@@ -89,7 +83,7 @@ export function mixtureSamplingFormula(noise: 'inputs' | 'in-graph'): string {
   return (
     'k = the first component with u < weights_0 + ... + weights_k (K - 1 if none), computed as min(K - sum_k [u < cumsum(weights)_k], K - 1); ' +
     'x = means[k] + exp(log_std[k]) * eps; action_sampled = low + (tanh(x) + 1) * (high - low) / 2; ' +
-    (noise === 'inputs' ? 'u = noise_u ~ U[0, 1), eps = noise_eps ~ N(0, I).' : 'u ~ U[0, 1) and eps ~ N(0, I) drawn in the graph.' + IN_GRAPH_NOTE) +
+    actorNoiseFormula(noise) +
     ' Greedy action = low + (tanh(means[k*]) + 1) * (high - low) / 2, k* = argmax weights (first on ties).'
   );
 }
@@ -107,9 +101,20 @@ function validate(p: MixtureActorParams, meta: ActorExportMeta, fk: FloatKind): 
       throw new ValueError(`${WHERE}: head.${k} = ${p.head[k]} does not fit in float32; use log-std bounds within ±3.4e38 (defaults −5 and 2).`);
     }
   }
-  checkActorArrays(WHERE, p, fk);
-  boxScaleConstants(p.actionLow, p.actionHigh, fk, WHERE);
-  checkActorExportMeta(meta, p.trunk.layers[0]!, WHERE);
+  checkActorCommon(WHERE, p, meta, p.trunk.layers[0]!, fk);
+}
+
+/** The graph's outputs, in the metadata's order. */
+function outputsOf(p: MixtureActorParams, fk: FloatKind, sampling: NoiseMode): ActorOutput[] {
+  const { K, A } = p.head;
+  const F = fk.dtype;
+  return [
+    { name: IO.action, dtype: F, shape: ['N', A], doc: 'Greedy environment action: the squashed mean of the highest-weight component, scaled to [low, high].' },
+    { name: IO.actionSampled, dtype: F, shape: ['N', A], doc: actionSampledDoc(sampling) },
+    { name: IO.weights, dtype: F, shape: ['N', K], doc: 'Mixture weights (sum to 1 per row).' },
+    { name: IO.means, dtype: F, shape: ['N', K, A], doc: 'Component means in the pre-tanh (u) space.' },
+    { name: IO.logStd, dtype: F, shape: ['N', K, A], doc: 'Component log standard deviations, in [logStdMin, logStdMax].' },
+  ];
 }
 
 function metadataOf(p: MixtureActorParams, meta: ActorExportMeta, o: ResolvedActorOptions, fk: FloatKind): GmmrlMetadataV1 {
@@ -125,21 +130,13 @@ function metadataOf(p: MixtureActorParams, meta: ActorExportMeta, o: ResolvedAct
     parameter_count: mlpParameterCount(p.trunk.layers),
     network: { layers: [...p.trunk.layers], activation: MLP_ACTIVATION },
     inputs: inputSpecs(F, D, o.sampling === 'inputs', A),
-    outputs: [
-      { name: IO.action, dtype: F, shape: ['N', A] },
-      { name: IO.actionSampled, dtype: F, shape: ['N', A] },
-      { name: IO.weights, dtype: F, shape: ['N', K] },
-      { name: IO.means, dtype: F, shape: ['N', K, A] },
-      { name: IO.logStd, dtype: F, shape: ['N', K, A] },
-    ],
+    outputs: actorOutputSpecs(outputsOf(p, fk, o.sampling)),
   });
 }
 
 /** The gmmrl metadata (schema 1, family mixture-actor) `exportMixtureActor(params, meta, options)` writes. */
 export function mixtureActorMetadata(params: MixtureActorParams, meta: ActorExportMeta, options?: ExportOptions): GmmrlMetadataV1 {
-  const o = resolveActorOptions(options, WHERE);
-  const fk = floatKind(o.precision);
-  validate(params, meta, fk);
+  const { o, fk } = resolveActorExport(options, WHERE, (fk) => validate(params, meta, fk));
   return metadataOf(params, meta, o, fk);
 }
 
@@ -157,9 +154,7 @@ function columns(W: ArrayLike<number>, rows: number, cols: number, c0: number, c
  * sampling 'inputs' (default) | 'in-graph'. Throws ValueError / ShapeError naming the field.
  */
 export function exportMixtureActor(params: MixtureActorParams, meta: ActorExportMeta, options?: ExportOptions): Uint8Array {
-  const o = resolveActorOptions(options, WHERE);
-  const fk = floatKind(o.precision);
-  validate(params, meta, fk);
+  const { o, fk } = resolveActorExport(options, WHERE, (fk) => validate(params, meta, fk));
   const props = metadataToProps(metadataOf(params, meta, o, fk));
   const { head, trunk } = params;
   const { K, A } = head;
@@ -171,34 +166,28 @@ export function exportMixtureActor(params: MixtureActorParams, meta: ActorExport
   const learned = head.weights === 'learned';
   const F = fk.F;
 
-  const { g, obs, noiseU, noiseEps } = beginGraph(
-    P,
-    `Squashed Gaussian-mixture actor, K=${K} components (${head.weights} weights), A=${A}, MLP [${layers.join(', ')}] with ReLU hidden layers, ${o.precision}. ` +
+  const { g, s, obs, u: noiseU, eps: noiseEps, axes1, box } = beginActorGraph({
+    family: P,
+    graphDoc:
+      `Squashed Gaussian-mixture actor, K=${K} components (${head.weights} weights), A=${A}, MLP [${layers.join(', ')}] with ReLU hidden layers, ${o.precision}. ` +
       'z = (obs - offset) / scale; [logits | means | rho] = MLP(z); weights = softmax(logits); log_std = min + (max - min)/2 (tanh(rho) + 1); ' +
       'action = low + (tanh(means[argmax weights]) + 1)(high - low)/2; action_sampled: ' +
       mixtureSamplingFormula(o.sampling),
     fk,
+    sampling: o.sampling,
     D,
-    o.sampling === 'inputs'
-      ? {
-          u: 'Uniform noise on [0, 1), one per row: picks the component by the inverse CDF of the weights.',
-          eps: { shape: ['N', A], doc: 'Standard normal noise, A per row: x = means[k] + exp(log_std[k]) * eps.' },
-        }
-      : undefined,
-  );
-  const s: Site = { g, fk, prefix: P };
+    A,
+    noiseDocs: {
+      u: 'Uniform noise on [0, 1), one per row: picks the component by the inverse CDF of the weights.',
+      eps: 'Standard normal noise, A per row: x = means[k] + exp(log_std[k]) * eps.',
+    },
+    outputs: outputsOf(params, fk, o.sampling),
+    actionLow: params.actionLow,
+    actionHigh: params.actionHigh,
+    where: WHERE,
+  });
   let u = noiseU;
   let eps = noiseEps;
-  // outputs, in the metadata's order
-  g.output(IO.action, F, ['N', A], 'Greedy environment action: the squashed mean of the highest-weight component, scaled to [low, high].');
-  g.output(IO.actionSampled, F, ['N', A], o.sampling === 'inputs'
-      ? 'Sampled environment action (deterministic given noise_u and noise_eps).'
-      : 'Sampled environment action (noise drawn in the graph: not reproducible across runtimes).');
-  g.output(IO.weights, F, ['N', K], 'Mixture weights (sum to 1 per row).');
-  g.output(IO.means, F, ['N', K, A], 'Component means in the pre-tanh (u) space.');
-  g.output(IO.logStd, F, ['N', K, A], 'Component log standard deviations, in [logStdMin, logStdMax].');
-  const axes1 = int64Const(s, 'axes_1', [1]);
-  const box = addBoxScaleConstants(s, params.actionLow, params.actionHigh, WHERE);
 
   // normalization and the trunk's hidden layers
   let x = addNormalize(s, obs, params.obsOffset, params.obsScale);
@@ -319,16 +308,17 @@ export function exportMixtureActor(params: MixtureActorParams, meta: ActorExport
   const as = addSquash(s, box, `${P}/sample`, xs, ['N', A], `${P}/sample/policy_action`);
   addBoxScale(s, box, `${P}/sample/scale`, as, IO.actionSampled, ['N', A], true);
 
-  const noiseText =
-    o.sampling === 'inputs'
-      ? `, "noise_u" [N] ${fk.dtype} (uniform [0, 1)) and "noise_eps" [N, ${A}] ${fk.dtype} (standard normal)`
-      : ' (the sampling noise is drawn inside the graph: not reproducible across runtimes)';
   return finishModel(
     g,
     meta.docString ??
-      `gmmrl mixture actor for ${meta.envId} (K=${K}, ${head.weights} weights, MLP [${layers.join(', ')}], ${mlpParameterCount(layers)} parameters, ${o.precision}). ` +
-        `Inputs "obs" [N, ${D}] ${fk.dtype} (raw observations; normalization is inside the graph)${noiseText}; outputs "action" and "action_sampled" [N, ${A}] ` +
-        `(environment units), "weights" [N, ${K}], "means" and "log_std" [N, ${K}, ${A}]. See the gmmrl.metadata property (schema ${METADATA_SCHEMA_VERSION}).`,
+      actorDocString(
+        `gmmrl mixture actor for ${meta.envId} (K=${K}, ${head.weights} weights, MLP [${layers.join(', ')}], ${mlpParameterCount(layers)} parameters, ${o.precision}).`,
+        fk,
+        D,
+        A,
+        o.sampling,
+        `, "weights" [N, ${K}], "means" and "log_std" [N, ${K}, ${A}].`,
+      ),
     props,
   );
 }

@@ -31,7 +31,7 @@
  */
 import { ShapeError, ValueError, describeValue } from '../../contract/errors.js';
 import { PRECISIONS, type Precision, type TensorDtype } from '../../contract/metadata.js';
-import { ElemType, type Dim, type GraphBuilder } from './graph.js';
+import { ElemType, type AttributeValue, type Dim, type GraphBuilder } from './graph.js';
 
 /** IR version and default-domain opset of every gmmrl export. */
 export const EXPORT_IR_VERSION = 8;
@@ -232,9 +232,37 @@ export interface ActorExportMeta {
 
 /** Validates an ActorExportMeta against the observation size D (errors name the field, the value and the fix). */
 export function checkActorExportMeta(meta: ActorExportMeta, D: number, where: string): void {
-  if (typeof meta !== 'object' || meta === null) throw new ValueError(`${where}: meta must be { envId, observationSpace, … }, got ${describeValue(meta)}.`);
+  checkMetaObservation(where, meta, D, {
+    metaShape: '{ envId, observationSpace, … }',
+    envExample: 'Pendulum-v1',
+    sizeWhy: `the network's input size D is ${D}`,
+  });
+  checkMetaProvenance(where, meta, " (e.g. { algorithm: 'sac', steps: 100000, seed: 1 })");
+}
+
+/** The wording of `checkMetaObservation`'s errors that differs between the families. */
+export interface MetaObservationText {
+  /** What meta must be, e.g. "a DqnExportMeta object". */
+  metaShape: string;
+  /** An example environment id. */
+  envExample: string;
+  /** Why the observation space must have `obsSize` entries, e.g. "the network's input size D is 4". */
+  sizeWhy: string;
+}
+
+/**
+ * Validates the export metadata's object, envId and observationSpace (shape of prod = `obsSize`
+ * entries; low/high arrays of numbers with low ≤ high) — the first checks of every exporter's meta.
+ */
+export function checkMetaObservation(
+  where: string,
+  meta: { envId: string; observationSpace: { shape: number[]; low: number[]; high: number[] } },
+  obsSize: number,
+  text: MetaObservationText,
+): void {
+  if (typeof meta !== 'object' || meta === null) throw new ValueError(`${where}: meta must be ${text.metaShape}, got ${describeValue(meta)}.`);
   if (typeof meta.envId !== 'string' || meta.envId.length === 0) {
-    throw new ValueError(`${where}: meta.envId must be a non-empty string (e.g. "Pendulum-v1"), got ${describeValue(meta.envId)}.`);
+    throw new ValueError(`${where}: meta.envId must be a non-empty string (e.g. "${text.envExample}"), got ${describeValue(meta.envId)}.`);
   }
   const os = meta.observationSpace;
   if (typeof os !== 'object' || os === null || !Array.isArray(os.shape) || os.shape.length === 0) {
@@ -244,13 +272,13 @@ export function checkActorExportMeta(meta: ActorExportMeta, D: number, where: st
     if (!Number.isSafeInteger(s) || s < 1) throw new ValueError(`${where}: meta.observationSpace.shape[${i}] = ${describeValue(s)} must be a positive integer.`);
   }
   const size = os.shape.reduce((a, b) => a * b, 1);
-  if (size !== D) {
-    throw new ShapeError(`${where}: meta.observationSpace.shape = ${JSON.stringify(os.shape)} has ${size} entries but the network's input size D is ${D}.`);
+  if (size !== obsSize) {
+    throw new ShapeError(`${where}: meta.observationSpace.shape = ${JSON.stringify(os.shape)} has ${size} entries but ${text.sizeWhy}.`);
   }
   for (const side of ['low', 'high'] as const) {
     const arr = os[side];
-    if (!Array.isArray(arr) || arr.length !== D) {
-      throw new ShapeError(`${where}: meta.observationSpace.${side} must be an array of ${D} numbers, got ${describeValue(arr)}.`);
+    if (!Array.isArray(arr) || arr.length !== obsSize) {
+      throw new ShapeError(`${where}: meta.observationSpace.${side} must be an array of ${obsSize} numbers, got ${describeValue(arr)}.`);
     }
     for (const [i, x] of arr.entries()) {
       if (typeof x !== 'number' || Number.isNaN(x)) {
@@ -258,14 +286,25 @@ export function checkActorExportMeta(meta: ActorExportMeta, D: number, where: st
       }
     }
   }
-  for (let i = 0; i < D; i++) {
+  for (let i = 0; i < obsSize; i++) {
     if (!(os.low[i]! <= os.high[i]!)) throw new ValueError(`${where}: meta.observationSpace.low[${i}] = ${os.low[i]} exceeds high[${i}] = ${os.high[i]}.`);
   }
+}
+
+/**
+ * Validates the export metadata's pass-through fields: sourceCheckpointSha256 (64 lower-case hex
+ * digits), training (a plain object; `trainingExample` is appended to its error) and docString.
+ */
+export function checkMetaProvenance(
+  where: string,
+  meta: { sourceCheckpointSha256?: string; training?: Record<string, unknown>; docString?: string },
+  trainingExample = '',
+): void {
   if (meta.sourceCheckpointSha256 !== undefined && (typeof meta.sourceCheckpointSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(meta.sourceCheckpointSha256))) {
     throw new ValueError(`${where}: meta.sourceCheckpointSha256 must be 64 lower-case hex digits, got ${describeValue(meta.sourceCheckpointSha256)}.`);
   }
   if (meta.training !== undefined && (typeof meta.training !== 'object' || meta.training === null || Array.isArray(meta.training))) {
-    throw new ValueError(`${where}: meta.training must be a plain object (e.g. { algorithm: 'sac', steps: 100000, seed: 1 }), got ${describeValue(meta.training)}.`);
+    throw new ValueError(`${where}: meta.training must be a plain object${trainingExample}, got ${describeValue(meta.training)}.`);
   }
   if (meta.docString !== undefined && typeof meta.docString !== 'string') {
     throw new ValueError(`${where}: meta.docString must be a string, got ${describeValue(meta.docString)}.`);
@@ -338,9 +377,18 @@ export function addNormalize(s: Site, obs: string, offset: ArrayLike<number>, sc
   const D = offset.length;
   const o = g.initializerFloat(`${prefix}/obs_offset`, fk.F, [D], offset, 'Observation offset (normalization).');
   const sc = g.initializerFloat(`${prefix}/obs_scale`, fk.F, [D], scale, 'Observation scale (normalization), > 0.');
-  const centred = g.node({ name: `${prefix}/normalize/sub`, opType: 'Sub', inputs: [obs, o], outputs: [`${prefix}/normalize/centred`] });
+  return addNormalizeNodes(s, obs, o, sc, D, 'z = (obs - offset) / scale');
+}
+
+/**
+ * The nodes of the normalization alone, over offset and scale initializers the caller stored:
+ * z = Div(Sub(x, offset), scale) [N, D] (nodes `${prefix}/normalize/sub|div`, the Div documented `doc`).
+ */
+export function addNormalizeNodes(s: Site, x: string, offset: string, scale: string, D: number, doc: string): string {
+  const { g, fk, prefix } = s;
+  const centred = g.node({ name: `${prefix}/normalize/sub`, opType: 'Sub', inputs: [x, offset], outputs: [`${prefix}/normalize/centred`] });
   g.valueInfo(centred, fk.F, ['N', D]);
-  const z = g.node({ name: `${prefix}/normalize/div`, opType: 'Div', inputs: [centred, sc], outputs: [`${prefix}/normalize/z`], doc: 'z = (obs - offset) / scale' });
+  const z = g.node({ name: `${prefix}/normalize/div`, opType: 'Div', inputs: [centred, scale], outputs: [`${prefix}/normalize/z`], doc });
   g.valueInfo(z, fk.F, ['N', D]);
   return z;
 }
@@ -464,30 +512,28 @@ export function addEpsilonGreedyIndex(s: Site, stem: string, u: string, greedy: 
 
 /** u [N] F drawn in the graph, shaped like `likeN` ([N], any type). */
 export function addInGraphUniform(s: Site, likeN: string): string {
-  const u = s.g.node({
-    name: `${s.prefix}/noise/random_uniform`,
-    opType: 'RandomUniformLike',
-    inputs: [likeN],
-    outputs: [`${s.prefix}/noise/u`],
-    attributes: { dtype: { kind: 'int', value: s.fk.F }, low: { kind: 'float', value: 0 }, high: { kind: 'float', value: 1 } },
-    doc: 'u ~ U[0, 1), drawn in the graph without a seed: not reproducible across runtimes.',
-  });
-  s.g.valueInfo(u, s.fk.F, ['N']);
-  return u;
+  return addInGraphRandom(s, 'RandomUniformLike', 'random_uniform', 'u', likeN, ['N'], { low: 0, high: 1 }, 'u ~ U[0, 1)');
 }
 
 /** eps [N, A] F standard normal drawn in the graph, shaped like `likeNA`. */
 export function addInGraphNormal(s: Site, likeNA: string, A: number): string {
-  const e = s.g.node({
-    name: `${s.prefix}/noise/random_normal`,
-    opType: 'RandomNormalLike',
-    inputs: [likeNA],
-    outputs: [`${s.prefix}/noise/eps`],
-    attributes: { dtype: { kind: 'int', value: s.fk.F }, mean: { kind: 'float', value: 0 }, scale: { kind: 'float', value: 1 } },
-    doc: 'eps ~ N(0, I), drawn in the graph without a seed: not reproducible across runtimes.',
+  return addInGraphRandom(s, 'RandomNormalLike', 'random_normal', 'eps', likeNA, ['N', A], { mean: 0, scale: 1 }, 'eps ~ N(0, I)');
+}
+
+/** Node `${prefix}/noise/${node}` (no seed) writing `${prefix}/noise/${out}` of dtype F and shape `shape`, like `like`. */
+function addInGraphRandom(s: Site, opType: string, node: string, out: string, like: string, shape: Dim[], params: Record<string, number>, what: string): string {
+  const attributes: Record<string, AttributeValue> = { dtype: { kind: 'int', value: s.fk.F } };
+  for (const [k, v] of Object.entries(params)) attributes[k] = { kind: 'float', value: v };
+  const r = s.g.node({
+    name: `${s.prefix}/noise/${node}`,
+    opType,
+    inputs: [like],
+    outputs: [`${s.prefix}/noise/${out}`],
+    attributes,
+    doc: `${what}, drawn in the graph without a seed: not reproducible across runtimes.`,
   });
-  s.g.valueInfo(e, s.fk.F, ['N', A]);
-  return e;
+  s.g.valueInfo(r, s.fk.F, shape);
+  return r;
 }
 
 /**

@@ -26,6 +26,7 @@ import { headOutputSize, parseHead, type MixtureWeights } from '../../models/mix
 import type { MixtureActorParams } from '../../models/mixture-actor/params.js';
 import type { GamidActorParams } from '../../models/gamid-actor/params.js';
 import type { ActorExportMeta } from '../../exporters/onnx/subgraphs.js';
+import { criticInputs } from '../../sdk/parity-actor.js';
 import { Rng } from '../../sdk/util/rng.js';
 
 export interface MixtureOptions {
@@ -279,21 +280,7 @@ export function gamidReference(p: GamidActorParams, obs: ArrayLike<number>, n: n
       }
     }
   }
-  const x = new Float64Array(n * C * (D + A));
-  const dx = new Float64Array(n * C * (D + A));
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < C; c++) {
-      const o = (i * C + c) * (D + A);
-      for (let j = 0; j < D; j++) {
-        x[o + j] = z[i * D + j]!;
-        dx[o + j] = err[i * D + j]!;
-      }
-      for (let d = 0; d < A; d++) {
-        x[o + D + d] = mu[(i * C + c) * A + d]!;
-        dx[o + D + d] = muB[(i * C + c) * A + d]!;
-      }
-    }
-  }
+  const { x, dx } = criticInputs(z, err, mu, muB, n, C, D, A);
   const cq = mlpFloat32Bound(p.critic, x, dx, n * C);
   return { mu, muB, q: cq.out, qB: cq.bound };
 }
@@ -301,30 +288,29 @@ export function gamidReference(p: GamidActorParams, obs: ArrayLike<number>, n: n
 /** Scaled component action of row i, component c, with its bound. */
 export function gamidComponentWithBound(p: GamidActorParams, r: GamidReference, i: number, c: number): { value: number[]; bound: number[] } {
   const C = p.actors.length;
-  const A = p.actionLow.length;
-  const value: number[] = [];
-  const bound: number[] = [];
-  for (let d = 0; d < A; d++) {
-    const j = (i * C + c) * A + d;
-    const half = 0.5 * (p.actionHigh[d]! - p.actionLow[d]!);
-    value.push(p.actionLow[d]! + half * (r.mu[j]! + 1));
-    bound.push(scaleBound(half, p.actionLow[d]!, p.actionHigh[d]!, r.muB[j]!));
-  }
-  return { value, bound };
+  return scaledWithBound(p, (d) => {
+    const j = (i * C + c) * p.actionLow.length + d;
+    return { a: r.mu[j]!, da: r.muB[j]! };
+  });
 }
 
 /** Sampled action of row i for component c and noise eps [A]: clip(μ + σ eps, −1, 1) scaled, with its bound. */
 export function gamidSampleWithBound(p: GamidActorParams, r: GamidReference, i: number, c: number, eps: ArrayLike<number>): { value: number[]; bound: number[] } {
   const C = p.actors.length;
-  const A = p.actionLow.length;
-  const value: number[] = [];
-  const bound: number[] = [];
-  for (let d = 0; d < A; d++) {
-    const j = (i * C + c) * A + d;
+  return scaledWithBound(p, (d) => {
+    const j = (i * C + c) * p.actionLow.length + d;
     const ne = p.explorationStd * eps[d]!;
     const x = r.mu[j]! + ne;
-    const a = Math.min(1, Math.max(-1, x));
-    const da = r.muB[j]! + 2 * u * Math.abs(ne) + u * Math.abs(x);
+    return { a: Math.min(1, Math.max(-1, x)), da: r.muB[j]! + 2 * u * Math.abs(ne) + u * Math.abs(x) };
+  });
+}
+
+/** low + (a_d + 1)·(high − low)/2 for each action entry d, with the bound of the scaling given a_d's bound da_d. */
+function scaledWithBound(p: GamidActorParams, policyAction: (d: number) => { a: number; da: number }): { value: number[]; bound: number[] } {
+  const value: number[] = [];
+  const bound: number[] = [];
+  for (let d = 0; d < p.actionLow.length; d++) {
+    const { a, da } = policyAction(d);
     const half = 0.5 * (p.actionHigh[d]! - p.actionLow[d]!);
     value.push(p.actionLow[d]! + half * (a + 1));
     bound.push(scaleBound(half, p.actionLow[d]!, p.actionHigh[d]!, da));

@@ -14,7 +14,6 @@
  * wherever the reference's gap exceeds B_a + B_b (elsewhere the model does not decide the action).
  */
 import { expect } from 'chai';
-import * as ort from 'onnxruntime-node';
 import { exportDqn, dqnMetadata, DQN_IR_VERSION, DQN_OPSET_VERSION, type DqnExportMeta, type DqnExportOptions } from '../../exporters/index.js';
 import { onnx } from '../../exporters/onnx/proto/onnx.js';
 import type { DqnParams } from '../../models/dqn/params.js';
@@ -26,23 +25,11 @@ import { metadataFromProps, validateMetadata } from '../../contract/metadata.js'
 import { epsilonGreedyIndex } from '../../models/sampling.js';
 import { Rng } from '../../sdk/util/rng.js';
 import { epsilonBoundary } from './actor-fixtures.js';
-import { PY, floats, maxDiff, pythonOnnxAvailable, runChecker, runOrt as runRt, runOrtTimes } from './harness.js';
+import { PY, floats, initializer, maxDiff, pythonOnnxAvailable, runChecker, runOrt as runRt, runOrtQ as runOrt, runOrtTimes } from './harness.js';
 import { expectThrows } from '../helpers.js';
 
 const DEBUG = Boolean(process.env['GMMRL_DEBUG']);
 import { dqnMetaFor, linearGrid, productGrid, randomDqnParams, randomObservations, worstRatio } from '../models/dqn/fixtures.js';
-
-/** Runs a float32 graph on onnxruntime-node; feeds noise_u (default 0.5: greedy) when the graph has that input. */
-async function runOrt(bytes: Uint8Array, obs: Float32Array, n: number, D: number, u?: Float32Array): Promise<Record<string, ort.Tensor>> {
-  const s = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
-  try {
-    const feeds: Record<string, ort.Tensor> = { obs: new ort.Tensor('float32', obs, [n, D]) };
-    if (s.inputNames.includes('noise_u')) feeds['noise_u'] = new ort.Tensor('float32', u ?? new Float32Array(n).fill(0.5), [n]);
-    return (await s.run(feeds)) as Record<string, ort.Tensor>;
-  } finally {
-    await s.release();
-  }
-}
 
 /** The documented node sequence for layers (sampling head: qhead.ts addSamplingHead). */
 function expectedNodes(layers: number[], grid: boolean, sampling: 'inputs' | 'in-graph' | 'none' = 'inputs', epsilon = 0.05): { ops: string[]; names: string[] } {
@@ -78,18 +65,6 @@ function expectedNodes(layers: number[], grid: boolean, sampling: 'inputs' | 'in
     names.push('dqn/sample/gather', 'dqn/sample/reshape');
   }
   return { ops, names };
-}
-
-function initializer(model: onnx.ModelProto, name: string): { dims: number[]; values: number[] } {
-  const t = model.graph!.initializer!.find((x) => x.name === name);
-  expect(t, `initializer ${name}`).to.exist;
-  const raw = t!.raw_data!;
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const dims = (t!.dims ?? []).map((d) => Number(d.toString()));
-  const values: number[] = [];
-  if (t!.data_type === 1) for (let i = 0; i < raw.byteLength / 4; i++) values.push(view.getFloat32(i * 4, true));
-  else for (let i = 0; i < raw.byteLength / 8; i++) values.push(Number(view.getBigInt64(i * 8, true)));
-  return { dims, values };
 }
 
 describe('exporters/onnx/dqn', function () {
@@ -509,6 +484,9 @@ describe('exporters/onnx/dqn', function () {
     it('rejects bad metadata with the field named', () => {
       expectThrows(() => exportDqn(good, { ...meta, envId: '' }), ValueError, /meta\.envId must be a non-empty string/);
       expectThrows(() => exportDqn(good, { ...meta, sourceCheckpointSha256: 'xyz' }), ValueError, /sourceCheckpointSha256 must be 64 lower-case hex digits, got "xyz"/);
+      // a non-string whose String() is 64 hex digits is not a digest either
+      const hexArray = ['cd'.repeat(32)] as unknown as string;
+      expectThrows(() => exportDqn(good, { ...meta, sourceCheckpointSha256: hexArray }), ValueError, /sourceCheckpointSha256 must be 64 lower-case hex digits, got \[/);
       expectThrows(() => exportDqn(good, { ...meta, training: [] as unknown as Record<string, unknown> }), ValueError, /meta\.training must be a plain object/);
       expectThrows(() => exportDqn(good, { ...meta, observationSpace: { shape: [2], low: [1, NaN], high: [2, 2] } }), ValueError, /observationSpace\.low\[1\] is NaN/);
       expectThrows(() => exportDqn(good, { ...meta, observationSpace: { shape: [2], low: [3, 0], high: [2, 2] } }), ValueError, /low\[0\] = 3 exceeds high\[0\] = 2/);

@@ -10,11 +10,6 @@
  * C_k, large |z|), and is ~K·2⁻¹²⁶·max|ξ| where every kernel underflows.
  */
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { exportGmmQf, gmmQfMetadata, type GmmQfExportMeta } from '../../exporters/index.js';
 import { onnx } from '../../exporters/onnx/proto/onnx.js';
 import type { GmmQfParams } from '../../models/gmmqf/params.js';
@@ -31,82 +26,12 @@ import { epsilonGreedyIndex } from '../../models/sampling.js';
 import { metadataFromProps, validateMetadata } from '../../contract/metadata.js';
 import type { GmmQfExportOptions } from '../../exporters/onnx/gmmqf.js';
 import { epsilonBoundary } from './actor-fixtures.js';
-import { floats, maxDiff, requireChecker, runChecker as runCheckerFull, runOrt as runRt, runOrtTimes } from './harness.js';
+import { PY, floats, initializer, maxDiff, pythonOnnxAvailable, requireChecker, runChecker, runOrt as runRt, runOrtQ as runOrtAll, runOrtTimes } from './harness.js';
 
-const PY = '/usr/bin/python3';
-const CHECK_SCRIPT = `
-import json, sys, onnx
-m = onnx.load(sys.argv[1])
-onnx.checker.check_model(m, full_check=True)
-inf = onnx.shape_inference.infer_shapes(m, strict_mode=True)
-def dims(vi):
-    return [d.dim_param if d.HasField('dim_param') else d.dim_value for d in vi.type.tensor_type.shape.dim]
-print(json.dumps({
-    'ir_version': m.ir_version,
-    'opset': [[o.domain, o.version] for o in m.opset_import],
-    'producer_name': m.producer_name,
-    'producer_version': m.producer_version,
-    'doc_string': m.doc_string,
-    'metadata': {p.key: p.value for p in m.metadata_props},
-    'ops': [n.op_type for n in m.graph.node],
-    'node_names': [n.name for n in m.graph.node],
-    'inputs': [[v.name, v.type.tensor_type.elem_type, dims(v)] for v in m.graph.input],
-    'outputs': [[v.name, v.type.tensor_type.elem_type, dims(v)] for v in inf.graph.output],
-    'value_info': {v.name: [v.type.tensor_type.elem_type, dims(v)] for v in inf.graph.value_info},
-}))
-`;
-
-function pythonOnnxAvailable(): boolean {
-  const r = spawnSync(PY, ['-c', 'import onnx'], { encoding: 'utf8' });
-  return r.status === 0;
-}
-
-interface CheckResult {
-  ok: boolean;
-  stderr: string;
-  report?: {
-    ir_version: number;
-    opset: [string, number][];
-    producer_name: string;
-    producer_version: string;
-    doc_string: string;
-    metadata: Record<string, string>;
-    ops: string[];
-    node_names: string[];
-    inputs: [string, number, (string | number)[]][];
-    outputs: [string, number, (string | number)[]][];
-    value_info: Record<string, [number, (string | number)[]]>;
-  };
-}
-
-function runChecker(bytes: Uint8Array): CheckResult {
-  const dir = mkdtempSync(join(tmpdir(), 'gmmrl-onnx-'));
-  try {
-    const file = join(dir, 'model.onnx');
-    writeFileSync(file, bytes);
-    const r = spawnSync(PY, ['-c', CHECK_SCRIPT, file], { encoding: 'utf8', timeout: 60_000 });
-    if (r.status !== 0) return { ok: false, stderr: r.stderr };
-    return { ok: true, stderr: r.stderr, report: JSON.parse(r.stdout) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Feeds obs, and noise_u (default 0.5: the greedy branch for ε ≤ 0.5) when the graph has that input. */
-function feedsFor(s: ort.InferenceSession, obs: Float32Array, n: number, D: number, u?: Float32Array): Record<string, ort.Tensor> {
-  const feeds: Record<string, ort.Tensor> = { obs: new ort.Tensor('float32', obs, [n, D]) };
-  if (s.inputNames.includes('noise_u')) feeds['noise_u'] = new ort.Tensor('float32', u ?? new Float32Array(n).fill(0.5), [n]);
-  return feeds;
-}
-
+/** q and the greedy action of a float32 graph on onnxruntime-node (noise_u = 0.5 when the graph has it). */
 async function runOrt(bytes: Uint8Array, obs: Float32Array, n: number, D: number): Promise<{ q: Float32Array; action: BigInt64Array }> {
-  const s = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
-  try {
-    const out = await s.run(feedsFor(s, obs, n, D));
-    return { q: out['q']!.data as Float32Array, action: out['action']!.data as BigInt64Array };
-  } finally {
-    await s.release();
-  }
+  const out = await runOrtAll(bytes, obs, n, D);
+  return { q: out['q']!.data as Float32Array, action: out['action']!.data as BigInt64Array };
 }
 
 /** The greedy-only graph (sampling 'none', as exported before the sampling head). */
@@ -129,18 +54,6 @@ const GREEDY_NODE_NAMES = [
   'gmmqf/action/argmax',
 ];
 const EXPECTED_NODE_NAMES = [...GREEDY_NODE_NAMES, ...SAMPLING_NODE_NAMES];
-
-function initializer(model: onnx.ModelProto, name: string): { dims: number[]; values: number[] } {
-  const t = model.graph!.initializer!.find((x) => x.name === name);
-  expect(t, `initializer ${name}`).to.exist;
-  const raw = t!.raw_data!;
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const dims = (t!.dims ?? []).map((d) => Number(d.toString()));
-  const values: number[] = [];
-  if (t!.data_type === 1) for (let i = 0; i < raw.byteLength / 4; i++) values.push(view.getFloat32(i * 4, true));
-  else for (let i = 0; i < raw.byteLength / 8; i++) values.push(Number(view.getBigInt64(i * 8, true)));
-  return { dims, values };
-}
 
 const DEBUG = Boolean(process.env['GMMRL_DEBUG']);
 
@@ -447,6 +360,9 @@ describe('exporters/onnx/gmmqf', function () {
     it('rejects bad metadata with the field named', () => {
       expectThrows(() => exportGmmQf(good, { ...meta, envId: '' }), ValueError, /envId must be a non-empty string/);
       expectThrows(() => exportGmmQf(good, { ...meta, sourceCheckpointSha256: 'XYZ' }), ValueError, /sourceCheckpointSha256 must be 64 lower-case hex digits/);
+      // a non-string whose String() is 64 hex digits is not a digest either
+      const hexArray = ['ab'.repeat(32)] as unknown as string;
+      expectThrows(() => exportGmmQf(good, { ...meta, sourceCheckpointSha256: hexArray }), ValueError, /sourceCheckpointSha256 must be 64 lower-case hex digits/);
       expectThrows(
         () => exportGmmQf(good, { ...meta, observationSpace: { shape: [2], low: [0, NaN], high: [1, 1] } }),
         ValueError,
@@ -468,15 +384,6 @@ describe('exporters/onnx/gmmqf', function () {
     });
   });
 });
-
-async function runOrtAll(bytes: Uint8Array, obs: Float32Array, n: number, obsSize: number, u?: Float32Array): Promise<Record<string, ort.Tensor>> {
-  const s = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
-  try {
-    return (await s.run(feedsFor(s, obs, n, obsSize, u))) as Record<string, ort.Tensor>;
-  } finally {
-    await s.release();
-  }
-}
 
 const ACROBOT_META: GmmQfExportMeta = {
   envId: 'Acrobot-v1',
@@ -790,7 +697,7 @@ describe('exporters/onnx/gmmqf: sampling head, float64, options', function () {
     ];
     for (const [what, q, mt, opts, ops, inputs] of variants) {
       it(`${what}: passes; ops, inputs and dtypes as documented`, () => {
-        const r = runCheckerFull(exportGmmQf(q, mt, opts));
+        const r = runChecker(exportGmmQf(q, mt, opts));
         expect(r.ok, r.stderr).to.equal(true);
         expect(r.report!.ops).to.deep.equal(ops);
         expect(r.report!.inputs).to.deep.equal(inputs);

@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
+import { expect } from 'chai';
+import { onnx } from '../../exporters/onnx/proto/onnx.js';
 
 export const PY = '/usr/bin/python3';
 
@@ -24,6 +26,9 @@ def dims(vi):
 print(json.dumps({
     'ir_version': m.ir_version,
     'opset': [[o.domain, o.version] for o in m.opset_import],
+    'producer_name': m.producer_name,
+    'producer_version': m.producer_version,
+    'doc_string': m.doc_string,
     'metadata': {p.key: p.value for p in m.metadata_props},
     'ops': [n.op_type for n in m.graph.node],
     'node_names': [n.name for n in m.graph.node],
@@ -37,6 +42,9 @@ print(json.dumps({
 export interface CheckReport {
   ir_version: number;
   opset: [string, number][];
+  producer_name: string;
+  producer_version: string;
+  doc_string: string;
   metadata: Record<string, string>;
   ops: string[];
   node_names: string[];
@@ -124,6 +132,49 @@ export async function runOrtTimes(rt: Runtime, bytes: Uint8Array, feeds: Record<
   } finally {
     await session.release();
   }
+}
+
+/**
+ * Runs a float32 graph once on onnxruntime-node (cpu), feeding obs [n, D] and — when the graph has
+ * that input — noise_u (default 0.5: the greedy branch for ε ≤ 0.5); returns the raw ORT tensors.
+ */
+export async function runOrtQ(bytes: Uint8Array, obs: Float32Array, n: number, D: number, u?: Float32Array): Promise<Record<string, ortNode.Tensor>> {
+  const s = await ortNode.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
+  try {
+    const feeds: Record<string, ortNode.Tensor> = { obs: new ortNode.Tensor('float32', obs, [n, D]) };
+    if (s.inputNames.includes('noise_u')) feeds['noise_u'] = new ortNode.Tensor('float32', u ?? new Float32Array(n).fill(0.5), [n]);
+    return (await s.run(feeds)) as Record<string, ortNode.Tensor>;
+  } finally {
+    await s.release();
+  }
+}
+
+/** The feeds of an actor graph: obs [n, D], and with `noise` also noise_u [n] and noise_eps [n, A], in `dtype`. */
+export function actorFeeds(dtype: FloatDtype, obs: Float32Array, n: number, D: number, A: number, noise?: { u: Float64Array; eps: Float64Array }): Record<string, Feed> {
+  const f: Record<string, Feed> = { obs: { dtype, data: floats(dtype, obs), dims: [n, D] } };
+  if (noise) {
+    f['noise_u'] = { dtype, data: floats(dtype, noise.u), dims: [n] };
+    f['noise_eps'] = { dtype, data: floats(dtype, noise.eps), dims: [n, A] };
+  }
+  return f;
+}
+
+/** The model's metadata_props as a map. */
+export function metadataProps(bytes: Uint8Array): Map<string, string> {
+  return new Map(onnx.ModelProto.decode(bytes).metadata_props.map((e) => [e.key!, e.value!]));
+}
+
+/** Initializer `name` of a model (expected to exist): its dims and values (float32 when FLOAT, int64 otherwise). */
+export function initializer(model: onnx.ModelProto, name: string): { dims: number[]; values: number[] } {
+  const t = model.graph!.initializer!.find((x) => x.name === name);
+  expect(t, `initializer ${name}`).to.not.equal(undefined);
+  const raw = t!.raw_data!;
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const dims = (t!.dims ?? []).map((d) => Number(d.toString()));
+  const values: number[] = [];
+  if (t!.data_type === 1) for (let i = 0; i < raw.byteLength / 4; i++) values.push(view.getFloat32(i * 4, true));
+  else for (let i = 0; i < raw.byteLength / 8; i++) values.push(Number(view.getBigInt64(i * 8, true)));
+  return { dims, values };
 }
 
 /** Typed array of the dtype with values rounded to it. */

@@ -39,22 +39,9 @@ import {
   mixtureSampleWithBound,
   randomMixtureActor,
 } from './actor-fixtures.js';
-import { floats, maxDiff, requireChecker, runChecker, runOrt, runOrtTimes, type FloatDtype, type Out, type Runtime } from './harness.js';
+import { actorFeeds as feeds, maxDiff, metadataProps as props, requireChecker, runChecker, runOrt, runOrtTimes, type Out, type Runtime } from './harness.js';
 
 const DEBUG = Boolean(process.env['GMMRL_DEBUG']);
-
-function props(bytes: Uint8Array): Map<string, string> {
-  return new Map(onnx.ModelProto.decode(bytes).metadata_props.map((e) => [e.key!, e.value!]));
-}
-
-function feeds(dtype: FloatDtype, obs: Float32Array, n: number, D: number, A: number, noise?: { u: Float64Array; eps: Float64Array }) {
-  const f: Record<string, { dtype: FloatDtype; data: Float32Array | Float64Array; dims: number[] }> = { obs: { dtype, data: floats(dtype, obs), dims: [n, D] } };
-  if (noise) {
-    f['noise_u'] = { dtype, data: floats(dtype, noise.u), dims: [n] };
-    f['noise_eps'] = { dtype, data: floats(dtype, noise.eps), dims: [n, A] };
-  }
-  return f;
-}
 
 async function run(rt: Runtime, p: MixtureActorParams, opts: ExportOptions, obs: Float32Array, n: number, noise?: { u: Float64Array; eps: Float64Array }): Promise<Record<string, Out>> {
   const D = p.obsOffset.length;

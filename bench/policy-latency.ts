@@ -514,7 +514,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Poli
     const args = [fileURLToPath(import.meta.url), '--child', `--families=${fam}`, `--calls=${s.calls}`, `--batch=${s.batch}`, `--big-batch=${s.bigBatch}`, `--budget=${s.budgetS}`, ...(quick ? ['--quick'] : [])];
     const res = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     const last = (res.stdout ?? '').trim().split('\n').at(-1) ?? '';
-    let got: { rows: Row[]; skipped: string[] } | null = null;
+    let got: { rows: Row[]; skipped: string[] } | null;
     try {
       got = JSON.parse(last) as { rows: Row[]; skipped: string[] };
     } catch {

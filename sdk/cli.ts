@@ -25,7 +25,7 @@ import { make } from './envs/index.js';
 import { runEpisodes } from './evaluate.js';
 import { formatDuration } from './util/metrics.js';
 import { GMMRL_VERSION } from '../models/version.js';
-import { trainCommand, type TrainEntry } from './cli/train.js';
+import { trainCommand, type AnyTrainEntry } from './cli/train.js';
 import { DQN_ENTRY, GMMQF_ENTRY, SGMMQF_ENTRY, trainGmmQfCommand } from './cli/train-q.js';
 import { GAMID_ENTRY, SAC_ENTRY, TD3_ENTRY } from './cli/train-actor-critic.js';
 import { envsCommand } from './cli/envs.js';
@@ -130,7 +130,7 @@ async function demoCommand(argv: string[], out: Out, err: Out): Promise<boolean>
  * The algorithms of `gmmrl train`, in the order `gmmrl train --help` lists them (each a TrainEntry:
  * its config spec, train function, checkpoint and summary; sdk/cli/train.ts runs them all).
  */
-export const TRAIN_ALGORITHMS: TrainEntry<any, any>[] = [GMMQF_ENTRY, SGMMQF_ENTRY, DQN_ENTRY, SAC_ENTRY, TD3_ENTRY, GAMID_ENTRY];
+export const TRAIN_ALGORITHMS: AnyTrainEntry[] = [GMMQF_ENTRY, SGMMQF_ENTRY, DQN_ENTRY, SAC_ENTRY, TD3_ENTRY, GAMID_ENTRY];
 
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[], out: Out = (l) => console.log(l), err: Out = (l) => console.error(l)): Promise<number> {

@@ -87,8 +87,8 @@ export function mlpFloat32Bound(p: Pick<MlpParams, 'layers' | 'weights' | 'biase
         const wr = k * nout;
         for (let j = 0; j < nout; j++) {
           const w = Math.abs(W[wr + j]!);
-          plain[j] += w * xa;
-          prop[j] += w * e;
+          plain[j]! += w * xa;
+          prop[j]! += w * e;
         }
       }
       for (let j = 0; j < nout; j++) {

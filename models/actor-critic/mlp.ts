@@ -104,7 +104,7 @@ export function mlpLayerOutputs(p: Pick<MlpParams, 'layers' | 'weights' | 'biase
         const xi = h[r * nin + i]!;
         if (xi === 0) continue;
         const wo = i * nout;
-        for (let j = 0; j < nout; j++) y[yo + j] += xi * W[wo + j]!;
+        for (let j = 0; j < nout; j++) y[yo + j]! += xi * W[wo + j]!;
       }
       if (l < L - 1) for (let j = 0; j < nout; j++) if (!(y[yo + j]! > 0)) y[yo + j] = 0;
     }

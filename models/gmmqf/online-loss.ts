@@ -105,7 +105,7 @@ export class OnlineBellmanKernel {
       for (let k = 0; k < K; k++) {
         const gk = g[k]!;
         if (gk === 0) continue;
-        for (let a = 0; a < A; a++) out[i * A + a] += gk * xi[k * A + a]!;
+        for (let a = 0; a < A; a++) out[i * A + a]! += gk * xi[k * A + a]!;
       }
     }
     return out;
@@ -159,7 +159,7 @@ export class OnlineBellmanKernel {
         const gk = g[t * K + k]!;
         if (gk === 0) continue;
         const ge = se * gk;
-        gw[k * A + a] += ge;
+        gw[k * A + a]! += ge;
         const c = ge * xi[k * A + a]!;
         if (c === 0) continue;
         const ub = t * K * D + k * D;
@@ -168,9 +168,9 @@ export class OnlineBellmanKernel {
         for (let i = 0; i < D; i++) {
           const ui = u[ub + i]!;
           const cui = c * ui;
-          gm[mb + i] += cui;
+          gm[mb + i]! += cui;
           const hc = 0.5 * cui;
-          for (let j = 0; j <= i; j++) gc[cb + i * D + j] += hc * u[ub + j]!;
+          for (let j = 0; j <= i; j++) gc[cb + i * D + j]! += hc * u[ub + j]!;
         }
       }
     }

@@ -95,7 +95,7 @@ export function qValues(p: GmmQfParams, obs: ArrayLike<number>, n: number, facto
     for (let k = 0; k < K; k++) {
       const gk = g[i * K + k]!;
       if (gk === 0) continue;
-      for (let a = 0; a < A; a++) q[i * A + a] += gk * p.weights[k * A + a]!;
+      for (let a = 0; a < A; a++) q[i * A + a]! += gk * p.weights[k * A + a]!;
     }
   }
   return q;

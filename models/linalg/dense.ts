@@ -250,8 +250,8 @@ export function solve(a: ArrayLike<number>, b: ArrayLike<number>, d: number): Fl
       const f = lu[r * d + col]! / p;
       if (f === 0) continue;
       lu[r * d + col] = f;
-      for (let k = col + 1; k < d; k++) lu[r * d + k] -= f * lu[col * d + k]!;
-      for (let k = 0; k < d; k++) x[r * d + k] -= f * x[col * d + k]!;
+      for (let k = col + 1; k < d; k++) lu[r * d + k]! -= f * lu[col * d + k]!;
+      for (let k = 0; k < d; k++) x[r * d + k]! -= f * x[col * d + k]!;
     }
   }
   for (let r = d - 1; r >= 0; r--) {

@@ -80,8 +80,12 @@ const RUN_FLAGS: FlagSpecs = {
   help: { type: 'boolean', help: 'show this help' },
 };
 
+/** An entry of any algorithm (the registry holds entries of different config and result types). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyTrainEntry = TrainEntry<any, any>;
+
 /** The flags of `gmmrl train <entry>`: the spec's, the entry's extras, then --out, --quiet, --help. */
-export function trainFlags(entry: TrainEntry<any, any>): FlagSpecs {
+export function trainFlags(entry: AnyTrainEntry): FlagSpecs {
   return { ...specFlags(entry.spec), ...entry.extraFlags, ...RUN_FLAGS };
 }
 
@@ -118,7 +122,7 @@ export async function runTrain<C extends { env: string; steps: number }, R>(entr
 const BOOLEAN_NOTE = 'Boolean flags: --flag alone is true; --flag true|false sets it explicitly.';
 
 /** `gmmrl train --help`: the algorithms and how to get their flags. */
-export function trainUsage(entries: readonly TrainEntry<any, any>[]): string {
+export function trainUsage(entries: readonly AnyTrainEntry[]): string {
   const w = Math.max(...entries.map((e) => e.name.length));
   return [
     'Usage: gmmrl train <algorithm> --env ID --out DIR [flags]',
@@ -131,7 +135,7 @@ export function trainUsage(entries: readonly TrainEntry<any, any>[]): string {
 }
 
 /** `gmmrl train …`: dispatches to an algorithm; `--help` prints the usage; no algorithm is a usage error. */
-export async function trainCommand(entries: readonly TrainEntry<any, any>[], argv: string[], out: Out, err: Out): Promise<TrainRunSummary | null> {
+export async function trainCommand(entries: readonly AnyTrainEntry[], argv: string[], out: Out, err: Out): Promise<TrainRunSummary | null> {
   const [algo, ...rest] = argv;
   if (algo === '--help' || algo === '-h' || algo === 'help') {
     out(trainUsage(entries));

@@ -5,7 +5,7 @@
  * default or rule.
  */
 import type { FlagSpecs, ParsedFlags } from '../cli/args.js';
-import { defaultText, flagOf, plainDefault, resolveConfig, type ConfigRecord, type ConfigSpec, type Naming } from './spec.js';
+import { defaultText, flagOf, plainDefault, resolveConfig, type ConfigRecord, type ConfigSpec, type Naming, type AnySpec } from './spec.js';
 
 /** CLI naming: messages name flags ("gmmrl train sac: --warmup-steps 5000 is out of range …"). */
 export function cliNaming(command: string): Naming {
@@ -13,7 +13,7 @@ export function cliNaming(command: string): Naming {
 }
 
 /** The flags of a spec, for parseArgs and formatHelp. Non-boolean values arrive as text; `specConfig` converts them. */
-export function specFlags(spec: ConfigSpec<any>): FlagSpecs {
+export function specFlags(spec: AnySpec): FlagSpecs {
   const flags: FlagSpecs = {};
   for (const [key, f] of Object.entries(spec.fields)) {
     const flag = flagOf(key, f);
@@ -31,7 +31,7 @@ export function specFlags(spec: ConfigSpec<any>): FlagSpecs {
 }
 
 /** The config fields given on the command line (only those: defaults and rules are the spec's), converted in field order. */
-export function flagsToPartial(spec: ConfigSpec<any>, flags: ParsedFlags, naming: Naming): ConfigRecord {
+export function flagsToPartial(spec: AnySpec, flags: ParsedFlags, naming: Naming): ConfigRecord {
   const partial: ConfigRecord = {};
   for (const [key, f] of Object.entries(spec.fields)) {
     const flag = flagOf(key, f);

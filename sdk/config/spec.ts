@@ -96,11 +96,23 @@ export interface Field<T = unknown, Opt extends boolean = boolean> {
   clone?(v: T): T;
 }
 
+/**
+ * A field, a required field and a spec of any value type: the machinery handles every field alike,
+ * and a field is invariant in its value type (it both takes and returns values), so `unknown`
+ * would not accept a Field<number>.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyField = Field<any, boolean>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyRequiredField = Field<any, false>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnySpec = ConfigSpec<any>;
+
 /** The fields of a spec, in order (rules and flag parsing follow this order). */
-export type Fields = Readonly<Record<string, Field<any, boolean>>>;
+export type Fields = Readonly<Record<string, AnyField>>;
 
 type ValueOf<F> = F extends Field<infer T, boolean> ? T : never;
-type RequiredKeys<F extends Fields> = { [K in keyof F]: F[K] extends Field<any, false> ? K : never }[keyof F];
+type RequiredKeys<F extends Fields> = { [K in keyof F]: F[K] extends AnyRequiredField ? K : never }[keyof F];
 type OptionalKeys<F extends Fields> = Exclude<keyof F, RequiredKeys<F>>;
 
 /** The config type a field table describes: required fields, and optional ones (`?`). */
@@ -127,23 +139,23 @@ export interface Naming {
 }
 
 /** Library naming: "sac config: warmupSteps = …". */
-export function libraryNaming(spec: ConfigSpec<any>): Naming {
+export function libraryNaming(spec: AnySpec): Naming {
   return { where: `${spec.name} config`, cli: false };
 }
 
 /** The CLI flag of a field (without dashes), or null for a library-only field. */
-export function flagOf(key: string, field: Field<any, boolean>): string | null {
+export function flagOf(key: string, field: AnyField): string | null {
   if (field.flag === null) return null;
   return field.flag ?? key.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`);
 }
 
-function render(field: Field<any, boolean>, v: unknown, cli: boolean): string {
+function render(field: AnyField, v: unknown, cli: boolean): string {
   if (v === undefined) return 'undefined';
   return cli ? field.format(v) : (field.describe ?? describeValue)(v);
 }
 
-function context(spec: ConfigSpec<any>, c: ConfigRecord, naming: Naming): CheckContext {
-  const field = (key: string): Field<any, boolean> => {
+function context(spec: AnySpec, c: ConfigRecord, naming: Naming): CheckContext {
+  const field = (key: string): AnyField => {
     const f = spec.fields[key];
     if (!f) throw new InternalError(`config spec ${spec.name}: a check names the field ${key}, which the spec does not have`);
     return f;
@@ -205,7 +217,7 @@ function editDistance(a: string, b: string): number {
 }
 
 /** Refuses keys that are not fields: UnknownNameError naming the key, the nearest field and every field. */
-export function checkKeys(spec: ConfigSpec<any>, given: object, naming: Naming = libraryNaming(spec)): void {
+export function checkKeys(spec: AnySpec, given: object, naming: Naming = libraryNaming(spec)): void {
   const known = Object.keys(spec.fields);
   for (const key of Object.keys(given)) {
     if (Object.prototype.hasOwnProperty.call(spec.fields, key)) continue;
@@ -270,13 +282,13 @@ export function defaultsOf<C>(spec: ConfigSpec<C>): C {
 }
 
 /** A field's default for --help: the value as a flag takes it, the rule in words, or the field's note. */
-export function defaultText(field: Field<any, boolean>): string | undefined {
+export function defaultText(field: AnyField): string | undefined {
   if (isRule(field.default)) return field.default.text;
   if (field.default !== undefined) return field.format(field.default);
   return field.defaultText;
 }
 
 /** The plain (non-rule) default of a field, for parsers that depend on another field. */
-export function plainDefault(field: Field<any, boolean> | undefined): unknown {
+export function plainDefault(field: AnyField | undefined): unknown {
   return field && !isRule(field.default) ? field.default : undefined;
 }

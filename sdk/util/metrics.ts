@@ -71,7 +71,8 @@ export function svgLinePlot(opts: {
   const xs = opts.series.flatMap((s) => s.x);
   const ys = opts.series.flatMap((s) => s.y).concat(opts.hline ? [opts.hline.y] : []);
   const finite = (a: number[]) => a.filter((v) => Number.isFinite(v));
-  let [x0, x1] = [Math.min(...finite(xs), 0), Math.max(...finite(xs), 1)];
+  const x0 = Math.min(...finite(xs), 0);
+  let x1 = Math.max(...finite(xs), 1);
   let [y0, y1] = [Math.min(...finite(ys)), Math.max(...finite(ys))];
   if (!Number.isFinite(y0)) [y0, y1] = [0, 1];
   if (y0 === y1) [y0, y1] = [y0 - 1, y1 + 1];

@@ -126,9 +126,9 @@ export function qScale(p: GmmQfParams, obs: ArrayLike<number>, n: number, W = pr
         quad += y * y;
       }
       const w = Math.exp(-0.5 * quad) * (1 + quad / 2);
-      for (let a = 0; a < A; a++) out[i * A + a] += Math.abs(p.weights[k * A + a]!) * w;
+      for (let a = 0; a < A; a++) out[i * A + a]! += Math.abs(p.weights[k * A + a]!) * w;
     }
-    for (let a = 0; a < A; a++) out[i * A + a] += K * 2 ** -126 * maxXi;
+    for (let a = 0; a < A; a++) out[i * A + a]! += K * 2 ** -126 * maxXi;
   }
   return out;
 }

@@ -550,7 +550,7 @@ describe('runtime: files that break the family contract (onnxruntime-node and on
         for (let trial = 0; trial < 150; trial++) {
           const b = Uint8Array.from(MIX.bytes);
           const flips = 1 + rng.integer(4);
-          for (let f = 0; f < flips; f++) b[rng.integer(b.length)] ^= 1 << rng.integer(8);
+          for (let f = 0; f < flips; f++) b[rng.integer(b.length)]! ^= 1 << rng.integer(8);
           let pol: Policy | null = null;
           try {
             pol = await load(b);

@@ -139,7 +139,7 @@ describe('runtime/onnx-reader', function () {
     for (let trial = 0; trial < 1000; trial++) {
       const b = Uint8Array.from(bytes);
       const flips = 1 + rng.integer(8);
-      for (let f = 0; f < flips; f++) b[rng.integer(b.length)] ^= 1 << rng.integer(8);
+      for (let f = 0; f < flips; f++) b[rng.integer(b.length)]! ^= 1 << rng.integer(8);
       const r = tryRead(b);
       if (!r.ok) expect(r.err, `flip trial ${trial}`).to.be.instanceOf(ModelFormatError);
     }

@@ -75,7 +75,7 @@ describe('runtime: loadPolicy (onnxruntime-node and onnxruntime-web)', function 
         const bytes = exportGmmQf(p, metaFor(p));
         const N = 500;
         const obs = randomObservations(rng, p, N);
-        const [pn, pw] = (await Promise.all([nodeRt.loadPolicy(bytes), webRt.loadPolicy(bytes)])).map(asQPolicy);
+        const [pn, pw] = (await Promise.all([nodeRt.loadPolicy(bytes), webRt.loadPolicy(bytes)])).map(asQPolicy) as [QPolicy, QPolicy];
         try {
           expect(pn.info.executionProvider).to.equal('cpu');
           expect(pw.info.executionProvider).to.equal('wasm');

@@ -72,14 +72,14 @@ describe('sdk/parity-dqn (verifyDqnParity)', function () {
   const mutations: [string, (p: DqnParams) => void][] = [
     ['the largest output-layer weight changed by a relative 3e-3', (p) => {
       const w = p.weights.at(-1)!;
-      w[argmaxAbs(w)] *= 1 + 3e-3;
+      w[argmaxAbs(w)]! *= 1 + 3e-3;
     }],
     ['the largest first-layer weight changed by a relative 3e-3', (p) => {
       const w = p.weights[0]!;
-      w[argmaxAbs(w)] *= 1 + 3e-3;
+      w[argmaxAbs(w)]! *= 1 + 3e-3;
     }],
-    ['one observation scale changed by a relative 1e-3', (p) => (p.obsScale[0] *= 1 + 1e-3)],
-    ['one observation offset shifted by 1e-3·scale', (p) => (p.obsOffset[1] += 1e-3 * p.obsScale[1]!)],
+    ['one observation scale changed by a relative 1e-3', (p) => (p.obsScale[0]! *= 1 + 1e-3)],
+    ['one observation offset shifted by 1e-3·scale', (p) => (p.obsOffset[1]! += 1e-3 * p.obsScale[1]!)],
     ['the two output columns swapped (actions exchanged)', (p) => {
       const w = p.weights.at(-1)!;
       const b = p.biases.at(-1)!;
@@ -133,7 +133,7 @@ describe('sdk/parity-dqn (verifyDqnParity)', function () {
       expect(rep.pass, JSON.stringify(rep)).to.equal(true);
       const bad = cloneDqnParams(g.params);
       const w = bad.weights.at(-1)!;
-      w[argmaxAbs(w)] *= 1 + 1e-2;
+      w[argmaxAbs(w)]! *= 1 + 1e-2;
       expect((await verifyDqnParity(gdir, exportDqn(bad, metaOf(g)), { states: 600 })).pass).to.equal(false);
     } finally {
       rmSync(gdir, { recursive: true, force: true });

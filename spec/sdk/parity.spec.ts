@@ -62,8 +62,8 @@ describe('sdk/parity (gmmrl verify)', function () {
   });
 
   for (const [what, mutate] of [
-    ['one weight changed by a relative 1e-4', (p: GmmQfParams) => (p.weights[3] *= 1 + 1e-4)],
-    ['one mean coordinate shifted by 1e-4', (p: GmmQfParams) => (p.means[5] += 1e-4)],
+    ['one weight changed by a relative 1e-4', (p: GmmQfParams) => (p.weights[3]! *= 1 + 1e-4)],
+    ['one mean coordinate shifted by 1e-4', (p: GmmQfParams) => (p.means[5]! += 1e-4)],
     ['one covariance scaled by 1 + 1e-4', (p: GmmQfParams) => p.covariances.subarray(16, 32).forEach((v, i, a) => (a[i] = v * (1 + 1e-4)))],
   ] as const) {
     it(`fails when the exported file has ${what}`, async () => {
@@ -138,7 +138,7 @@ describe('sdk/parity: feature maps and action grids', function () {
     const q = { ...p, weights: p.weights.slice() };
     let big = 0;
     for (let i = 1; i < q.weights.length; i++) if (Math.abs(q.weights[i]!) > Math.abs(q.weights[big]!)) big = i;
-    q.weights[big] *= 1 + 1e-4;
+    q.weights[big]! *= 1 + 1e-4;
     const bad = await verifyParity(dir, exportGmmQf(q, metaFor('Acrobot-v1')), { states: 600 });
     expect(bad.pass, JSON.stringify(bad.max_rel_diff)).to.equal(false);
   });

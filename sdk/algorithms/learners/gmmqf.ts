@@ -149,7 +149,7 @@ export function refitWeights(batch: BellmanBatch, p: GmmQfParams, P: Float64Arra
     let trace = 0;
     for (let k = 0; k < K; k++) trace += Ma[k * K + k]!;
     const lam = ridge * Math.max(trace / K, 1e-12);
-    for (let k = 0; k < K; k++) Ma[k * K + k] += lam;
+    for (let k = 0; k < K; k++) Ma[k * K + k]! += lam;
     const x = b.slice(a * K, (a + 1) * K);
     if (solveSpdInPlace(Ma, x, K)) for (let k = 0; k < K; k++) p.weights[k * A + a] = x[k]!;
   }

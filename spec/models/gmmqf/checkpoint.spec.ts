@@ -104,7 +104,7 @@ describe('models/gmmqf/checkpoint', () => {
     saveGmmQfCheckpoint(dir, nan, INFO);
     expectThrows(() => loadGmmQfCheckpoint(dir), ModelFormatError, /tensor "weights" has a non-finite value NaN at flat index 3/);
     const asym = { ...p, covariances: p.covariances.slice() };
-    asym.covariances[1] += 0.1;
+    asym.covariances[1]! += 0.1;
     saveGmmQfCheckpoint(dir, asym, INFO);
     expectThrows(() => loadGmmQfCheckpoint(dir), SpdError, /covariances\[0\] is not symmetric/);
   });
@@ -237,7 +237,7 @@ describe('models/gmmqf/checkpoint: features, action grids and Hadamard factors',
     const { p, factors } = factored(17, 3);
     // product vs weights: one factor entry changed by a relative 1e-9 (far above 1e-12)
     saveGmmQfCheckpoint(dir, p, INFO, { factors });
-    rewrite((t) => ((t['weight_factors']!.data as Float64Array)[15 + 7] *= 1 + 1e-9));
+    rewrite((t) => ((t['weight_factors']!.data as Float64Array)[15 + 7]! *= 1 + 1e-9));
     expectThrows(
       () => loadGmmQfCheckpoint(dir),
       ModelFormatError,
@@ -248,7 +248,7 @@ describe('models/gmmqf/checkpoint: features, action grids and Hadamard factors',
     saveGmmQfCheckpoint(dir, p, INFO, { factors });
     let maxW = 0;
     for (const x of p.weights) maxW = Math.max(maxW, Math.abs(x));
-    rewrite((t) => ((t['weights']!.data as Float64Array)[4] += 0.25e-12 * maxW));
+    rewrite((t) => ((t['weights']!.data as Float64Array)[4]! += 0.25e-12 * maxW));
     expect(loadGmmQfCheckpoint(dir).factors!.J).to.equal(3);
     const cases: [(t: Record<string, NamedTensor>) => void, (c: Record<string, any>) => void, RegExp][] = [
       [() => {}, (c) => delete c['sparsity'], /has a tensor "weight_factors" but config.json has no "sparsity" field/],

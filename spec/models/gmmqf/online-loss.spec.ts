@@ -49,10 +49,10 @@ describe('models/gmmqf/online-loss: OnlineBellmanKernel', () => {
       return (lp - lm) / (2 * h);
     };
     for (let i = 0; i < K * D; i++) {
-      expectClose(g.means[i]!, fd((s) => (p.means[i] += s)), { rtol: 1e-6, atol: 1e-7 }, `∂L/∂m[${i}]`);
+      expectClose(g.means[i]!, fd((s) => (p.means[i]! += s)), { rtol: 1e-6, atol: 1e-7 }, `∂L/∂m[${i}]`);
     }
     for (let i = 0; i < K * A; i++) {
-      expectClose(g.weights[i]!, fd((s) => (p.weights[i] += s)), { rtol: 1e-6, atol: 1e-7 }, `∂L/∂ξ[${i}]`);
+      expectClose(g.weights[i]!, fd((s) => (p.weights[i]! += s)), { rtol: 1e-6, atol: 1e-7 }, `∂L/∂ξ[${i}]`);
     }
     // symmetric perturbation E_ij + E_ji: directional derivative = 2 G_ij (i ≠ j), G_ii (i = j)
     for (let k = 0; k < K; k++) {
@@ -60,8 +60,8 @@ describe('models/gmmqf/online-loss: OnlineBellmanKernel', () => {
         for (let j = 0; j <= i; j++) {
           const b = k * D * D;
           const dir = fd((s) => {
-            p.covariances[b + i * D + j] += s;
-            if (i !== j) p.covariances[b + j * D + i] += s;
+            p.covariances[b + i * D + j]! += s;
+            if (i !== j) p.covariances[b + j * D + i]! += s;
           });
           const an = i === j ? g.covariances[b + i * D + i]! : 2 * g.covariances[b + i * D + j]!;
           expectClose(an, dir, { rtol: 1e-5, atol: 1e-7 }, `∂L/∂C[${k}][${i}][${j}]`);
@@ -107,11 +107,11 @@ describe('models/gmmqf/hadamard', () => {
     const g = factorGradients(f, gXi, rho);
     const h = 1e-6;
     for (let i = 0; i < f.values.length; i++) {
-      f.values[i] += h;
+      f.values[i]! += h;
       const lp = L();
-      f.values[i] -= 2 * h;
+      f.values[i]! -= 2 * h;
       const lm = L();
-      f.values[i] += h;
+      f.values[i]! += h;
       expectClose(g[i]!, (lp - lm) / (2 * h), { rtol: 1e-6, atol: 1e-8 }, `∂/∂Υ[${i}]`);
     }
   });
@@ -129,8 +129,8 @@ describe('models/gmmqf/hadamard', () => {
       if (J >= 2) {
         const g: HadamardFactors = { ...f, values: f.values.slice() };
         for (let i = 0; i < K * A; i++) {
-          g.values[i] *= 2;
-          g.values[K * A + i] /= 2;
+          g.values[i]! *= 2;
+          g.values[K * A + i]! /= 2;
         }
         expectClose(hadamardProduct(g), xi, { rtol: 1e-14, atol: 0 }, 'rescaled product');
         expect(factorPenalty(g, 0.5)).to.be.greaterThan(factorPenalty(f, 0.5));

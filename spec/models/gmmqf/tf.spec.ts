@@ -111,8 +111,8 @@ describe('models/gmmqf/tf', () => {
       for (let t = 0; t < T; t++) {
         const a = actions[t]!;
         for (let i = 0; i < K; i++) {
-          bref[a * K + i] += y[t]! * G[t * K + i]!;
-          for (let j = 0; j < K; j++) Mref[a * K * K + i * K + j] += G[t * K + i]! * G[t * K + j]!;
+          bref[a * K + i]! += y[t]! * G[t * K + i]!;
+          for (let j = 0; j < K; j++) Mref[a * K * K + i * K + j]! += G[t * K + i]! * G[t * K + j]!;
         }
       }
       expectClose(M, Mref, { atol: 1e-4 }, 'M');

@@ -68,12 +68,12 @@ describe('envs: Maze-v0', () => {
   it('one step, derived by hand: p + 0.25 a, reward 0; out-of-range actions are clipped to [-1, 1]', () => {
     const env = maze();
     env.reset();
-    let r = env.step([0.4, -0.2]);
+    const r = env.step([0.4, -0.2]);
     expect(Array.from(env.state)).to.deep.equal([0.1, -0.05]);
     expect(Array.from(r.obs)).to.deep.equal([Math.fround(0.1), Math.fround(-0.05)]);
     expect([r.reward, r.terminated, r.truncated]).to.deep.equal([0, false, false]);
     env.reset();
-    r = env.step([5, -3]);
+    env.step([5, -3]);
     expect(Array.from(env.state)).to.deep.equal([0.25, -0.25]);
     env.reset({ state: [0.5, 0.5] });
     env.step([-1e6, 1.5]);

@@ -82,7 +82,7 @@ describe('sdk/optim/radam: SpdAdam (affine-invariant)', function () {
         // gradients pushing eigenvalues to 0 and to ∞ alternately, plus noise
         const G = Float64Array.from({ length: K * D * D }, () => rng.normal());
         const sign = Math.floor(step / 100) % 2 === 0 ? 1 : -1;
-        for (let k = 0; k < K; k++) for (let i = 0; i < D; i++) G[k * D * D + i * D + i] += sign * 5;
+        for (let k = 0; k < K; k++) for (let i = 0; i < D; i++) G[k * D * D + i * D + i]! += sign * 5;
         opt.step(covs, G);
         for (let k = 0; k < K; k++) {
           expect(isSpd(covs, D, k * D * D), `lr ${lr} step ${step} C[${k}] SPD`).to.equal(true);

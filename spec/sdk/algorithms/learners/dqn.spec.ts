@@ -112,8 +112,8 @@ describe('sdk/algorithms/learners/dqn (the DQN learner on TensorFlow.js)', funct
             for (let k = 0; k < arr.length; k++) {
               const plus = p[kind].map((a) => a.slice());
               const minus = p[kind].map((a) => a.slice());
-              plus[l]![k] += h;
-              minus[l]![k] -= h;
+              plus[l]![k]! += h;
+              minus[l]![k]! -= h;
               const mk = (arrs: Float64Array[]) => (kind === 'weights' ? withParams(p, arrs, p.biases as Float64Array[]) : withParams(p, p.weights as Float64Array[], arrs));
               const fd = (dqnTdLoss(mk(plus), batch, y, 1) - dqnTdLoss(mk(minus), batch, y, 1)) / (2 * h);
               expectClose(g[kind][l]![k]!, fd, { atol: 2e-5 * maxG, rtol: 1e-3 }, `d loss / d ${kind}[${l}][${k}]`);

@@ -207,7 +207,7 @@ export function familiesWithField(field: FamilyField): ModelFamily[] {
 }
 
 /** "gmmqf, dqn, mixture-actor, gamid-actor (aliases: sgmmqf → gmmqf, …)": the names `familyContract` accepts. */
-export function knownFamilyNames(): string {
+function knownFamilyNames(): string {
   const aliases = MODEL_FAMILIES.flatMap((f) => FAMILY_CONTRACTS[f].aliases.map((a) => `${a} → ${f}`));
   return `${MODEL_FAMILIES.join(', ')} (aliases: ${aliases.join(', ')})`;
 }

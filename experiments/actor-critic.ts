@@ -1,5 +1,5 @@
 /**
- * The mixture-actor experiments (seed 004: mixture policies in SAC and the MRP estimator; seed 002:
+ * The mixture-actor experiments ([MRP]: mixture policies in SAC and the MRP estimator; [Gamid-PG]:
  * Gamid-PG). Budgets are chosen so that each suite finishes in well under an hour on this 2-core
  * machine with two runs at a time; the MLPs are 2 × 64 (Pendulum, sparse tasks) and 2 × 32
  * (bandits) instead of the papers' 2 × 256, which the issue allows ("choose network sizes and budgets").
@@ -8,10 +8,10 @@
  *
  * Suites:
  *   bandit1d     Bandit1D-v0 with learned critics (the full CLI): Gamid (N = 5), TD3, SG-RP, SGM-MRP,
- *                10 seeds, 3000 steps; success = final greedy action within 0.1 of −0.6 (seed 002 §4.1)
- *   multimodal   random multimodal bandits, the critic replaced by the true reward (seed 004 §5.1):
+ *                10 seeds, 3000 steps; success = final greedy action within 0.1 of −0.6 ([Gamid-PG] §4.1)
+ *   multimodal   random multimodal bandits, the critic replaced by the true reward ([MRP] §5.1):
  *                SG-RP vs SGM-MRP, 10 bandits × 5 seeds × α ∈ {0.03, 0.1, 0.3, 1}, 1000 updates
- *   estimators   the same bandits at α = 0.1: SGM-MRP, SGM-HalfRP, SGM-GumbelRP, USGM-RP, SGM-LR, SG-RP (seed 004 Fig. 8)
+ *   estimators   the same bandits at α = 0.1: SGM-MRP, SGM-HalfRP, SGM-GumbelRP, USGM-RP, SGM-LR, SG-RP ([MRP] Fig. 8)
  *   pendulum     Pendulum-v1: SG-RP, SGM-MRP, Gamid (N = 5), 3 seeds, 2 × 10⁴ steps
  *   unshaped     UnshapedMountainCarContinuous-v0 and SparsePendulum-v0: SG-RP vs SGM-MRP, 5 seeds, 1.5 × 10⁴ steps
  *
@@ -216,7 +216,7 @@ function banditReport(suite: Suite, rs: BanditResult[], command: string, wall: n
   md.push(
     '',
     `10 random bandits (MultimodalBandit-v0, banditSeed 0–9, 5 Gaussian bumps, d = 1, rewards normalized to max 1) × ${new Set(rs.map((r) => r.seed)).size} seeds; ` +
-      'the critic is the true reward (seed 004 §5.1); actor 2 × 32 MLP, Adam 1e-3, 32 states per update, 1000 updates, fixed α. ' +
+      'the critic is the true reward ([MRP] §5.1); actor 2 × 32 MLP, Adam 1e-3, 32 states per update, 1000 updates, fixed α. ' +
       `Command: \`${command}\` (wall ${wall.toFixed(0)} s, two worker processes).`,
   );
   let svg: string;

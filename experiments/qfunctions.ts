@@ -1,5 +1,5 @@
 /**
- * The Q-function experiments of the GMM-QF issue (seed 000 and seed 001 results), each run through
+ * The Q-function experiments of the GMM-QF issue ([GMM-QF] and [S-GMM-QF] results), each run through
  * the real product path: `gmmrl train …`, `gmmrl export`, `gmmrl eval` (ONNX Runtime, 100 greedy
  * episodes on seeds 100000… never used in training or model selection) and `gmmrl verify`.
  *
@@ -152,7 +152,7 @@ function suiteSpecs(suite: string, seedsFlag: string | undefined, stepsFlag: num
           specs.push({ name: `K${K}-seed${seed}`, group: `K=${K}`, seed, tags: { K }, train: ['sgmmqf', '--env', 'CartPole-v1', '--components', String(K), '--steps', steps(30000), '--eval-every', '2500'] });
         }
       }
-      return { specs, note: 'Seed 000, Fig. 7: larger K learns faster.' };
+      return { specs, note: '[GMM-QF], Fig. 7: larger K learns faster.' };
     }
     case 'ksweep-acrobot': {
       for (const seed of seedsOr(seedsFlag, [0, 1])) {
@@ -160,7 +160,7 @@ function suiteSpecs(suite: string, seedsFlag: string | undefined, stepsFlag: num
           specs.push({ name: `K${K}-seed${seed}`, group: `K=${K}`, seed, tags: { K }, train: ['sgmmqf', '--env', 'Acrobot-v1', '--components', String(K), '--factors', '1', '--rho', '0', '--steps', steps(30000), '--eval-every', '2500'] });
         }
       }
-      return { specs, note: 'Seed 000, Fig. 7: larger K learns faster. Dense weights (J = 1, ρ = 0), angle-state features.' };
+      return { specs, note: '[GMM-QF], Fig. 7: larger K learns faster. Dense weights (J = 1, ρ = 0), angle-state features.' };
     }
     case 'metric': {
       for (const seed of seedsOr(seedsFlag, [0, 1])) {

@@ -14,9 +14,8 @@
  * The same module also works in Node (onnxruntime-web resolves to its Node build there), which is how
  * the test suite checks it against onnxruntime-node; in Node pass bytes, not a path.
  * Threads: under Node this entry sets `ort.env.wasm.numThreads = 1` unless the caller has set it.
- * Multi-threaded wasm spawns worker threads at startup and, for graphs this small, was measured slower
- * (an N = 1024 batch of a K=50 model: ~1.6 ms with 4 threads vs ~0.7–1.3 ms with 1); it did not
- * hang or keep the process alive. Set `ort.env.wasm.numThreads` yourself (import * as ort from
+ * Multi-threaded wasm spawns worker threads at startup and, for graphs this small, is slower than one
+ * thread (runtime/README.md, "Web in Node", has the measurement); it does not hang or keep the process alive. Set `ort.env.wasm.numThreads` yourself (import * as ort from
  * 'onnxruntime-web') before the first loadPolicy to override. Browsers keep onnxruntime-web's own
  * default (threads only on cross-origin-isolated pages).
  */

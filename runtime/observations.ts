@@ -8,7 +8,7 @@ import { ShapeError, ValueError, describeValue } from '../contract/errors.js';
 import type { FloatArray } from './types.js';
 
 /** The fix every observation-type message ends with. */
-export const FIX = 'Pass numbers: an array or typed array of D values, or an array of such rows (e.g. Float32Array.from(obs, Number)).';
+const FIX = 'Pass numbers: an array or typed array of D values, or an array of such rows (e.g. Float32Array.from(obs, Number)).';
 
 /** Packed observations: `n` rows of D entries in `data`. */
 export interface Packed {
@@ -34,7 +34,7 @@ export function what(x: unknown): string {
 }
 
 /** True for an array or a typed array (an observation row), false for a DataView or anything else. */
-export function isRow(x: unknown): boolean {
+function isRow(x: unknown): boolean {
   return Array.isArray(x) || (ArrayBuffer.isView(x) && !(x instanceof DataView));
 }
 

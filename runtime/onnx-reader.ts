@@ -74,10 +74,10 @@ export const ONNX_ELEM_TYPE_NAMES: Readonly<Record<number, string>> = {
   16: 'bfloat16',
 };
 
-export const WIRE_VARINT = 0;
-export const WIRE_FIXED64 = 1;
+const WIRE_VARINT = 0;
+const WIRE_FIXED64 = 1;
 export const WIRE_LEN = 2;
-export const WIRE_FIXED32 = 5;
+const WIRE_FIXED32 = 5;
 
 export const HINT = 'The file is truncated or is not an ONNX model.';
 

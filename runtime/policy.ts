@@ -20,7 +20,7 @@
  * the graph draws its own noise (not reproducible; the runtime refuses an rng or noise for it).
  *
  * Greedy calls. ONNX Runtime runs every node of a graph whatever outputs are fetched, so a greedy
- * call on the full graph would pay for the sampling head (≈ 7 µs of a 28 µs GMM-QF call). A model
+ * call on the full graph would pay for the sampling head (README, "Benchmarks", has the cost). A model
  * with a sampling head therefore gets a second session over its noise-free part (onnx-prune.ts:
  * the outputs that depend on no noise input and no random op, and the nodes they need), opened on
  * the same provider; greedy act / envAction / q run there with obs as the only feed. outputs() in
@@ -100,7 +100,7 @@ export interface CreatePolicyOptions extends ProviderOptions {
  * and returns a Policy. Throws ModelFormatError (bad or inconsistent file), BackendError (no
  * provider could start; every failure listed), ValueError (bad options).
  */
-export async function createPolicy(ort: OrtModuleLike, bytes: Uint8Array, options: CreatePolicyOptions): Promise<Policy> {
+async function createPolicy(ort: OrtModuleLike, bytes: Uint8Array, options: CreatePolicyOptions): Promise<Policy> {
   const seed = options.seed ?? 0;
   if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
     throw new ValueError(`options.seed must be an integer in [0, 4294967295] (the seed of the policy's sampling noise), got ${describeValue(seed)}.`);

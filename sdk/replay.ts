@@ -10,7 +10,7 @@
  * Two ways to read it:
  * - minibatches (S-GMM-QF, DQN, the actor-critics): sampling is uniform with replacement from a
  *   caller-owned `Rng`, so runs are reproducible. `sampleIndices(T, rng, { includeNewest: true })`
- *   always puts the newest transition first (S-GMM-QF, seed 001: "the latest tuple always included");
+ *   always puts the newest transition first (S-GMM-QF, [S-GMM-QF]: "the latest tuple always included");
  * - the whole batch (GMM-QF batch policy iteration): the buffer keeps the last `capacity`
  *   transitions, the oldest dropped first, and `stored()` hands all of them to the learner at once.
  */

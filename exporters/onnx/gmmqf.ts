@@ -1,5 +1,5 @@
 /**
- * ONNX export of a GMM Q-function (algorithms.md §1):
+ * ONNX export of a GMM Q-function (REFERENCES.md §1):
  *
  *   s = φ(obs)                       the feature map (identity unless params.features says otherwise)
  *   z = (s − offset) / scale
@@ -20,9 +20,8 @@
  *   7. q     = Gemm(g, weights, transA=1) = gᵀ · weights     [N, A]  → output "q"
  *
  *   Component-major layout: the whitening is K batched GEMMs of [N, D] × [D, D] (one per component),
- *   not N·K products of a single row, so a batch runs at GEMM speed (bench/policy-latency.ts: ≈ 9×
- *   the row-per-product layout's throughput on one core) while each row is still centred on each
- *   mean before the quadratic form.
+ *   not N·K products of a single row, so a batch runs at GEMM speed (`node dist/bench/policy-latency.js`
+ *   measures it) while each row is still centred on each mean before the quadratic form.
  *
  *   8. the greedy-action head (exporters/onnx/qhead.ts): discrete: action = ArgMax(q) [N] int64;
  *      action grid: action_index = ArgMax(q) [N] int64 and action = the grid row [N, ...shape] F

@@ -362,7 +362,7 @@ export interface Site {
 }
 
 /** A float scalar constant `${prefix}/const/${name}`. */
-export function floatScalar(s: Site, name: string, value: number, doc?: string): string {
+function floatScalar(s: Site, name: string, value: number, doc?: string): string {
   return s.g.initializerFloat(`${s.prefix}/const/${name}`, s.fk.F, [], [value], doc);
 }
 

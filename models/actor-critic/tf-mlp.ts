@@ -3,7 +3,7 @@
  *
  * Why a custom dense layer: on the wasm backend only the plain 2-D matMul (no transpose flags, no
  * batch dimension) runs through XNNPACK; the transposed and batched forms that tfjs's own matMul
- * gradient uses are 12–30× slower (bench/ac-updates.ts measures every form). `dense` has the same forward
+ * gradient uses are much slower (`node dist/bench/ac-updates.js` measures every form; README, "Backends"). `dense` has the same forward
  * pass as `tf.fused.matMul` (bias and ReLU fused) and a gradient that transposes explicitly and
  * then calls the fast kernel: dX = dZ · transpose(W), dW = transpose(X) · dZ, db = Σ_rows dZ, with
  * dZ = dY ⊙ [Y > 0] after a ReLU.

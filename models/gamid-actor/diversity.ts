@@ -1,5 +1,5 @@
 /**
- * The diversity term of Gamid-PG (seed 002, Eq. 4), as a TensorFlow.js loss term for the actors'
+ * The diversity term of Gamid-PG ([Gamid-PG], Eq. 4), as a TensorFlow.js loss term for the actors'
  * update and as a float64 reference:
  *
  *   D_i(s) = −log Σ_{j≠i} exp(−‖μ_i(s) − μ_j(s)‖²)

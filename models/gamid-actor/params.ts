@@ -1,5 +1,5 @@
 /**
- * A trained Gamid actor (seed 002) as plain float64 data, with its reference forward pass; TD3's
+ * A trained Gamid actor ([Gamid-PG]) as plain float64 data, with its reference forward pass; TD3's
  * actor is the N = 1 case. N deterministic component networks μ_i (each an MLP
  * [D, hidden…, A] followed by tanh, on the policy scale (−1, 1)^A) and the critic Q₁ that scores them:
  *
@@ -9,7 +9,7 @@
  *            a = clip(μ_i + σ ξ, −1, 1), ξ ~ N(0, I)
  */
 import { ShapeError, ValueError } from '../../contract/errors.js';
-import { checkMlp, cloneMlp, mlpForward, type MlpParams } from '../actor-critic/mlp.js';
+import { checkMlp, mlpForward, type MlpParams } from '../actor-critic/mlp.js';
 import { scaleAction } from '../mixture-actor/head.js';
 import { argmaxFirst, epsilonGreedyIndex } from '../sampling.js';
 
@@ -49,10 +49,6 @@ export function checkGamidActor(p: GamidActorParams, where: string): void {
   for (let j = 0; j < D; j++) if (!(p.obsScale[j]! > 0)) throw new ValueError(`${where}: obsScale[${j}] = ${p.obsScale[j]}; every scale must be > 0.`);
   if (!(Number.isFinite(p.explorationStd) && p.explorationStd >= 0)) throw new ValueError(`${where}: explorationStd = ${p.explorationStd}; expected a finite number ≥ 0.`);
   if (!(p.epsilon >= 0 && p.epsilon <= 1)) throw new ValueError(`${where}: epsilon = ${p.epsilon}; expected a number in [0, 1].`);
-}
-
-export function cloneGamidActor(p: GamidActorParams): GamidActorParams {
-  return { ...p, actors: p.actors.map(cloneMlp), critic: cloneMlp(p.critic), obsOffset: p.obsOffset.slice(), obsScale: p.obsScale.slice(), actionLow: p.actionLow.slice(), actionHigh: p.actionHigh.slice() };
 }
 
 /** Component actions μ_i [N·A] (policy scale) and their scores q_i [N] for a normalized observation z [D]. */

@@ -65,7 +65,7 @@ export interface GmmQfConfig {
   weights_sha256: string;
 }
 
-/** Hadamard factors of the weights: ξ = Υ_0 ⊙ … ⊙ Υ_{J−1} (S-GMM-QF, seed 001). */
+/** Hadamard factors of the weights: ξ = Υ_0 ⊙ … ⊙ Υ_{J−1} (S-GMM-QF, [S-GMM-QF]). */
 export interface WeightFactors {
   /** Number of factors J ≥ 1. */
   J: number;

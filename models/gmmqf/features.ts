@@ -1,6 +1,6 @@
 /**
- * Fixed feature maps applied to raw observations before normalization (algorithms.md §1 allows a
- * state representation other than the raw observation; seed 000/001 use Acrobot's 4-dimensional
+ * Fixed feature maps applied to raw observations before normalization (REFERENCES.md §1 allows a
+ * state representation other than the raw observation; [GMM-QF]/[S-GMM-QF] use Acrobot's 4-dimensional
  * angle state). The same map is built into the exported graph, so the deployed model consumes the
  * environment's observation unchanged.
  *

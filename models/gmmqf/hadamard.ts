@@ -1,5 +1,5 @@
 /**
- * Hadamard-factored weights of the sparse GMM-QF (seed 001; algorithms.md §1):
+ * Hadamard-factored weights of the sparse GMM-QF ([S-GMM-QF]; REFERENCES.md §1):
  *
  *   Ξ = Υ_1 ⊙ Υ_2 ⊙ … ⊙ Υ_J,     regularizer ρ Σ_j ‖Υ_j‖²_F
  *
@@ -9,7 +9,7 @@
  *
  * Factors are stored as one flat Float64Array [J, K, A] (factor j at offset j·K·A).
  */
-import { ShapeError, ValueError, describeValue } from '../../contract/errors.js';
+import { ShapeError } from '../../contract/errors.js';
 
 export interface HadamardFactors {
   readonly J: number;
@@ -17,15 +17,6 @@ export interface HadamardFactors {
   readonly A: number;
   /** [J, K, A] */
   readonly values: Float64Array;
-}
-
-export function checkFactors(f: HadamardFactors, where = 'factors'): void {
-  for (const key of ['J', 'K', 'A'] as const) {
-    if (!Number.isSafeInteger(f[key]) || f[key] < 1) throw new ValueError(`${where}.${key} = ${describeValue(f[key])}; it must be a positive integer.`);
-  }
-  if (f.values.length !== f.J * f.K * f.A) {
-    throw new ShapeError(`${where}.values has ${f.values.length} numbers; expected J·K·A = ${f.J}·${f.K}·${f.A} = ${f.J * f.K * f.A}.`);
-  }
 }
 
 /**

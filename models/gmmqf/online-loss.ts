@@ -1,6 +1,6 @@
 /**
  * The S-GMM-QF mini-batch Bellman loss and its Euclidean gradients as one fused float64 kernel over
- * plain typed arrays (seed 001; algorithms.md §1).
+ * plain typed arrays ([S-GMM-QF]; REFERENCES.md §1).
  *
  * Why not TensorFlow.js here: one online update at the paper's sizes (K = 50, D = 4, A = 3, T = 64)
  * is ~0.1 MFLOP of arithmetic spread over ~20 small ops, so a tensor library spends its time in

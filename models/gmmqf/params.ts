@@ -14,7 +14,7 @@ export interface ActionGrid {
 }
 
 /**
- * GMM Q-function parameters (seed 000; algorithms.md §1).
+ * GMM Q-function parameters ([GMM-QF]; REFERENCES.md §1).
  *
  *   z = (φ(s) − offset) / scale       φ = the feature map (identity unless `features` says otherwise)
  *   Q(s, a) = Σ_k ξ[k, a] · exp(−½ (z − m_k)ᵀ C_k⁻¹ (z − m_k))

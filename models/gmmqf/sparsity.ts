@@ -1,8 +1,8 @@
 /**
- * Sparsity of GMM-QF weights (seed 001: Ξ = Υ_1 ⊙ … ⊙ Υ_J drives many ξ[k, a] to zero), shared by
+ * Sparsity of GMM-QF weights ([S-GMM-QF]: Ξ = Υ_1 ⊙ … ⊙ Υ_J drives many ξ[k, a] to zero), shared by
  * the trainers (logging), the checkpoint (Hadamard factors) and the exporter (pruning).
  *
- *   nonzeroFraction   fraction of ξ[k, a] with |ξ| > threshold · max|ξ| (algorithms.md §1: 1e-6)
+ *   nonzeroFraction   fraction of ξ[k, a] with |ξ| > threshold · max|ξ| (REFERENCES.md §1: 1e-6)
  *   liveComponents    components whose weight row ξ[k, :] has any nonzero entry
  *   pruneComponents   the same model without the components whose row is exactly zero: such a
  *                     component adds exactly 0 to every q, so the pruned model is the same function
@@ -10,7 +10,7 @@
 import { ShapeError, ValueError, describeValue } from '../../contract/errors.js';
 import type { GmmQfParams } from './params.js';
 
-/** The relative threshold of algorithms.md §1 ("|ξ| > 1e-6 relative to max"). */
+/** The relative threshold of REFERENCES.md §1 ("|ξ| > 1e-6 relative to max"). */
 export const NONZERO_THRESHOLD = 1e-6;
 
 /**

@@ -43,21 +43,6 @@ export function identity(d: number): Float64Array {
   return out;
 }
 
-/** Diagonal matrix with the given diagonal. */
-export function diagMatrix(diag: ArrayLike<number>): Float64Array {
-  const d = diag.length;
-  const out = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) out[i * d + i] = diag[i]!;
-  return out;
-}
-
-/** Copy of the D×D block at `offset`. */
-export function copyBlock(a: ArrayLike<number>, d: number, offset = 0): Float64Array {
-  const out = new Float64Array(d * d);
-  for (let i = 0; i < d * d; i++) out[i] = a[offset + i]!;
-  return out;
-}
-
 /** A·B (D×D), into `out` when given (`out` may alias an operand: a temporary is used then). */
 export function matmul(a: ArrayLike<number>, b: ArrayLike<number>, d: number, out?: Float64Array): Float64Array {
   const res = out && out !== a && out !== b ? out : new Float64Array(d * d);
@@ -103,13 +88,6 @@ export function trace(a: ArrayLike<number>, d: number, offset = 0): number {
 export function traceOfProduct(a: ArrayLike<number>, b: ArrayLike<number>, d: number): number {
   let s = 0;
   for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) s += a[i * d + j]! * b[j * d + i]!;
-  return s;
-}
-
-/** Frobenius inner product Σ_ij A_ij B_ij = tr(Aᵀ B). */
-export function frobeniusInner(a: ArrayLike<number>, b: ArrayLike<number>, d: number): number {
-  let s = 0;
-  for (let i = 0; i < d * d; i++) s += a[i]! * b[i]!;
   return s;
 }
 

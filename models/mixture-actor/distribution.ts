@@ -104,6 +104,6 @@ export class SquashedGaussianMixture {
 }
 
 /** Σ_d log(1 − tanh²(u_d)) over the last axis: 2 (log 2 − u − softplus(−2u)). [B, M, A] → [B, M]. */
-export function squashCorrection(u: tf.Tensor3D): tf.Tensor2D {
+function squashCorrection(u: tf.Tensor3D): tf.Tensor2D {
   return tf.mul(tf.sum(tf.sub(tf.sub(Math.LN2, u), tf.softplus(tf.mul(u, -2))), 2), 2) as tf.Tensor2D;
 }

@@ -6,7 +6,7 @@
  *   greedy a = tanh(μ_k*) (k* the highest weight);  env action = low + (a + 1)(high − low)/2
  */
 import { ShapeError, ValueError } from '../../contract/errors.js';
-import { checkMlp, cloneMlp, mlpForward, type MlpParams } from '../actor-critic/mlp.js';
+import { checkMlp, mlpForward, type MlpParams } from '../actor-critic/mlp.js';
 import { checkHeadSpec, greedyAction, headOutputSize, parseHead, sampleAction, scaleAction, type MixtureHeadSpec, type MixtureHeadValues } from './head.js';
 
 export interface MixtureActorParams {
@@ -41,10 +41,6 @@ export function checkMixtureActor(p: MixtureActorParams, where: string): void {
   for (let d = 0; d < p.head.A; d++) {
     if (!(p.actionLow[d]! < p.actionHigh[d]!)) throw new ValueError(`${where}: action bounds [${p.actionLow[d]}, ${p.actionHigh[d]}] of entry ${d} need low < high.`);
   }
-}
-
-export function cloneMixtureActor(p: MixtureActorParams): MixtureActorParams {
-  return { head: { ...p.head }, trunk: cloneMlp(p.trunk), obsOffset: p.obsOffset.slice(), obsScale: p.obsScale.slice(), actionLow: p.actionLow.slice(), actionHigh: p.actionHigh.slice() };
 }
 
 /** The head's values for one raw observation [D] (float64). */

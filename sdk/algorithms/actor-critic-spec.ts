@@ -47,7 +47,7 @@ export const OFF_POLICY_FIELDS = {
 } as const;
 
 /** A spec of the shared fields alone (OFF_POLICY_DEFAULTS, validateOffPolicyConfig). */
-export const OFF_POLICY_SPEC = defineSpec('off-policy', OFF_POLICY_FIELDS);
+const OFF_POLICY_SPEC = defineSpec('off-policy', OFF_POLICY_FIELDS);
 
 /** Fields every actor-critic config has: one per row of OFF_POLICY_FIELDS (docs, defaults and ranges there). */
 export interface OffPolicyConfig extends ConfigOf<typeof OFF_POLICY_FIELDS> {}

@@ -1,5 +1,5 @@
 /**
- * Gamid-PG (seed 002; ../shared/notes/algorithms.md §3): a mixture of N deterministic actors on the
+ * Gamid-PG ([Gamid-PG]; REFERENCES.md §3): a mixture of N deterministic actors on the
  * TD3 base (td3.ts). Top to bottom: schedules → config → train. The loop is actor-critic.ts's
  * `runOffPolicy` with td3.ts's `deterministicAgent`; the update step is `GamidLearner` in
  * learners/gamid.ts, the diversity term models/gamid-actor/diversity.ts.

@@ -1,5 +1,5 @@
 /**
- * GMM-QF batch policy iteration (seed 000; algorithms.md §1), top to bottom:
+ * GMM-QF batch policy iteration ([GMM-QF]; REFERENCES.md §1), top to bottom:
  *
  *   config → warm-up → model init (`initialParams`) → loop { policy evaluation by Riemannian
  *   gradient descent with Armijo line search on the empirical Bellman residual (targets from the
@@ -15,7 +15,7 @@
  * affine-invariant metric and exponential retraction (default) or Bures-Wasserstein (--metric bw).
  * All parameters are float64 on the host; TensorFlow.js evaluates the batched loss and gradients.
  *
- * Feature maps and action grids (algorithms.md §1): the model reads φ(s), a fixed feature map of the
+ * Feature maps and action grids (REFERENCES.md §1): the model reads φ(s), a fixed feature map of the
  * raw observation ('auto': Acrobot-v1's 4 angles and velocities, 'acrobot-angles', elsewhere the
  * identity), and a continuous (Box) action space is discretized into a documented grid
  * (`defaultActionGrid`: Pendulum-v1 torques [-2, -1, 0, 1, 2], MountainCarContinuous-v0 forces
@@ -294,7 +294,7 @@ function initialParams(cfg: GmmQfTrainConfig, data: ReplayBuffer, features: Feat
  * (Box action space: cfg.actionGrid or the documented default; discrete: none, and a given grid is
  * an error). Messages name the config field, the value and the fix.
  */
-export function resolveFeaturesAndGrid(cfg: Pick<GmmQfTrainConfig, 'env' | 'features' | 'actionGrid'>, env: Env): { features: FeatureKind; grid?: ActionGrid } {
+function resolveFeaturesAndGrid(cfg: Pick<GmmQfTrainConfig, 'env' | 'features' | 'actionGrid'>, env: Env): { features: FeatureKind; grid?: ActionGrid } {
   const features: FeatureKind = resolveFeatureKind(cfg.features, cfg.env);
   const obsSize = env.observationSpace.shape.reduce((a, b) => a * b, 1);
   try {

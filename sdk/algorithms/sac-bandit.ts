@@ -1,5 +1,5 @@
 /**
- * The SAC actor on a bandit whose reward is known (seed 004 §5.1: "we replace the critic with the
+ * The SAC actor on a bandit whose reward is known ([MRP] §5.1: "we replace the critic with the
  * true value function"): the estimators of sac-estimators.ts isolated from critic learning. The actor
  * is the same MLP + squashed-mixture head as in SAC, fed the bandit's constant observation (0); each
  * update draws `batchSize` states' worth of samples and takes one Adam step on the estimator's
@@ -88,7 +88,7 @@ export interface BanditActorConfig {
   logEvery: number;
 }
 
-export const BANDIT_ACTOR_DEFAULTS: Readonly<BanditActorConfig> = Object.freeze({
+const BANDIT_ACTOR_DEFAULTS: Readonly<BanditActorConfig> = Object.freeze({
   policy: 'sg',
   estimator: 'rp',
   components: 1,

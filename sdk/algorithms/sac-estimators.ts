@@ -1,6 +1,6 @@
 /**
- * Actor-gradient estimators for SAC with squashed Gaussian (mixture) policies (seed 004;
- * ../shared/notes/algorithms.md §2). Each estimator is a surrogate loss whose gradient is the
+ * Actor-gradient estimators for SAC with squashed Gaussian (mixture) policies ([MRP];
+ * REFERENCES.md §2). Each estimator is a surrogate loss whose gradient is the
  * estimator; the SAC actor objective per state s, with entropy scale α, is
  *   J(s) = E_{a ~ π(·|s)} [ α log π(a|s) − Q(s, a) ].
  *
@@ -32,7 +32,7 @@ export const ESTIMATORS = ['rp', 'mrp', 'halfrp', 'gumbelrp', 'lr'] as const;
 export type EstimatorName = (typeof ESTIMATORS)[number];
 
 /** Which estimators each policy takes. */
-export const ALLOWED_ESTIMATORS: Record<PolicyKind, readonly EstimatorName[]> = {
+const ALLOWED_ESTIMATORS: Record<PolicyKind, readonly EstimatorName[]> = {
   sg: ['rp', 'lr'],
   sgm: ['mrp', 'halfrp', 'gumbelrp', 'lr'],
   usgm: ['rp'],

@@ -1,6 +1,6 @@
 /**
  * Soft actor-critic with squashed Gaussian mixture policies (Haarnoja et al. 2018; mixture policies
- * and the marginalized reparameterization estimator: seed 004; ../shared/notes/algorithms.md §2).
+ * and the marginalized reparameterization estimator: [MRP]; REFERENCES.md §2).
  * Top to bottom: config → train → the agent (acting, snapshots) → checkpoint record.
  *
  * The loop is actor-critic.ts's `runOffPolicy`; the update step (critic, actor, α, targets) is

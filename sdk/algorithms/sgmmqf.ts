@@ -1,5 +1,5 @@
 /**
- * Online sparse GMM Q-functions, S-GMM-QF (seed 001; algorithms.md §1), top to bottom:
+ * Online sparse GMM Q-functions, S-GMM-QF ([S-GMM-QF]; REFERENCES.md §1), top to bottom:
  *
  *   warm-up (uniform random actions) → normalization and model init → for every environment step:
  *   act ε-greedily on the current Q → store the transition in the replay buffer → sample T

@@ -20,7 +20,7 @@ import { checkPositionals, formatHelp, parseArgs, requireFlag, requirePositional
 
 type Out = (line: string) => void;
 
-export const EXPORT_FLAGS: FlagSpecs = {
+const EXPORT_FLAGS: FlagSpecs = {
   out: { type: 'string', help: 'path of the .onnx file to write' },
   precision: { type: 'string', help: 'float32, or float64 (onnxruntime cpu and wasm only)', default: 'float32', choices: ['float32', 'float64'] },
   sampling: {

@@ -139,7 +139,7 @@ export interface Naming {
 }
 
 /** Library naming: "sac config: warmupSteps = …". */
-export function libraryNaming(spec: AnySpec): Naming {
+function libraryNaming(spec: AnySpec): Naming {
   return { where: `${spec.name} config`, cli: false };
 }
 

@@ -23,8 +23,8 @@ const LINK_MASS_2 = 1.0;
 const LINK_COM_POS_1 = 0.5;
 const LINK_COM_POS_2 = 0.5;
 const LINK_MOI = 1.0;
-export const ACROBOT_MAX_VEL_1 = 4 * Math.PI;
-export const ACROBOT_MAX_VEL_2 = 9 * Math.PI;
+const ACROBOT_MAX_VEL_1 = 4 * Math.PI;
+const ACROBOT_MAX_VEL_2 = 9 * Math.PI;
 const AVAIL_TORQUE = [-1.0, 0.0, +1];
 const G = 9.8;
 
@@ -43,7 +43,7 @@ export const ACROBOT_V1: EnvDefinition = Object.freeze({
 });
 
 /** Time derivative of the augmented state `[theta1, theta2, dtheta1, dtheta2, torque]` ('book'). */
-export function acrobotDsdt(sa: Float64Array, out: Float64Array): void {
+function acrobotDsdt(sa: Float64Array, out: Float64Array): void {
   const m1 = LINK_MASS_1;
   const m2 = LINK_MASS_2;
   const l1 = LINK_LENGTH_1;

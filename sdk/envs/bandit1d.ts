@@ -1,7 +1,7 @@
 /**
  * Bandit1D-v0: the 1-D continuous two-mode bandit of Gamid-PG §4.1 / Appendix A (adopted from
  * Huang et al. 2023, "Reparameterized Policy Learning for Multimodal Trajectory Optimization";
- * the formula is the original authors' notebook, see notes/algorithms.md §4).
+ * the formula is the original authors' notebook, see REFERENCES.md §4).
  *
  * One step per episode. Action: Box([-1], [1]) of shape [1]; x = clip(action[0], -1, 1) (clipped
  * inside the dynamics, like Gymnasium's continuous environments; out-of-range finite actions are

@@ -23,8 +23,8 @@ const POLEMASS_LENGTH = MASSPOLE * LENGTH;
 const FORCE_MAG = 10.0;
 const TAU = 0.02;
 /** 12 degrees, computed as Gymnasium does: 12 * 2 * pi / 360. */
-export const CARTPOLE_THETA_THRESHOLD = (12 * 2 * Math.PI) / 360;
-export const CARTPOLE_X_THRESHOLD = 2.4;
+const CARTPOLE_THETA_THRESHOLD = (12 * 2 * Math.PI) / 360;
+const CARTPOLE_X_THRESHOLD = 2.4;
 
 export type CartPoleOptions = BaseEnvOptions;
 

@@ -1,6 +1,6 @@
 /**
  * ContinuousAcrobot-v0 and ContinuousAcrobotShaped-v0: Acrobot-v1 with a continuous torque, for the
- * unshaped/shaped classic-control comparison of seed 004 §5.3 / Appendix E.5 ("we adapt the
+ * unshaped/shaped classic-control comparison of [MRP] §5.3 / Appendix E.5 ("we adapt the
  * discrete version in Gym to the continuous action case as it is done in Neumann et al. (2022)").
  *
  * Shared by both (and with Acrobot-v1, through acrobot.ts's exported step function): state
@@ -15,14 +15,14 @@
  *   reset: deterministic, at rest at the bottom, state = [0, 0, 0, 0] (`seed` draws nothing);
  *   reward: -1 on EVERY step, the terminating one included (so the return is minus the episode
  *   length; Neumann et al.'s code gives 0 on the terminating step, a difference of 1 per episode);
- *   time limit 1000 (seed 004's cut-off); no reward threshold.
+ *   time limit 1000 ([MRP]'s cut-off); no reward threshold.
  *
- * ContinuousAcrobotShaped-v0 (the shaped twin): gmmrl's choice, following notes/algorithms.md
+ * ContinuousAcrobotShaped-v0 (the shaped twin): gmmrl's choice, following REFERENCES.md
  * ("shaped twins: the Gymnasium rewards"): the continuous version of Acrobot-v1, i.e. Acrobot-v1's
  *   reset: each state entry uniform in [-0.1, 0.1), cast to float32;
  *   reward: -1 per step, 0 on the terminating step (Acrobot-v1's);
  *   time limit 500 and reward threshold -100 (Acrobot-v1's registration).
- * NOTE: seed 004's own ShapedAcrobot uses a reward computed from theta1 and theta2 (presumably the
+ * NOTE: [MRP]'s own ShapedAcrobot uses a reward computed from theta1 and theta2 (presumably the
  * tip height -cos theta1 - cos(theta1 + theta2)); the formula was lost in the extracted text, so
  * it is not reproduced here.
  */

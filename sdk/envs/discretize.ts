@@ -1,5 +1,5 @@
 /**
- * Discretized continuous action spaces (algorithms.md §1: "Discretize a continuous action space
+ * Discretized continuous action spaces (REFERENCES.md §1: "Discretize a continuous action space
  * (e.g. Pendulum torque) into a documented grid"). A Q-function over A discrete actions acts in a
  * Box environment through an `ActionGrid`: action a means the environment action
  * values[a·size … (a+1)·size − 1].

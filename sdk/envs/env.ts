@@ -100,7 +100,7 @@ export function checkSeed(seed: unknown, what: string): number {
 }
 
 /** Throws ValueError unless `v` is a positive integer or Infinity. */
-export function checkMaxEpisodeSteps(v: unknown, what: string): number {
+function checkMaxEpisodeSteps(v: unknown, what: string): number {
   if (typeof v !== 'number' || !(v === Infinity || (Number.isInteger(v) && v > 0))) {
     throw new ValueError(
       `${what} must be a positive integer (or Infinity for no time limit); got ${describeValue(v)}.`,

@@ -1,6 +1,6 @@
 /**
  * MultimodalBandit-v0: a random continuous bandit whose reward is proportional to a sum of
- * Gaussian densities over the action (seed 004, §5.1 and Appendix E.1: "continuous bandits with the
+ * Gaussian densities over the action ([MRP], §5.1 and Appendix E.1: "continuous bandits with the
  * reward function proportional to the summation of randomly generated Gaussian density functions;
  * means and standard deviations uniformly sampled"; the ranges were lost from the extracted text,
  * so the ones below are gmmrl's choice).
@@ -37,9 +37,9 @@ import { float32Box } from './spaces.js';
 
 /** Standard deviations of the bumps are drawn uniformly from [0.1, 0.3). */
 export const MULTIMODAL_BANDIT_SIGMA_RANGE: readonly [number, number] = Object.freeze([0.1, 0.3]) as readonly [number, number];
-export const MULTIMODAL_BANDIT_DEFAULT_MODES = 5;
-export const MULTIMODAL_BANDIT_MAX_DIM = 32;
-export const MULTIMODAL_BANDIT_MAX_MODES = 100;
+const MULTIMODAL_BANDIT_DEFAULT_MODES = 5;
+const MULTIMODAL_BANDIT_MAX_DIM = 32;
+const MULTIMODAL_BANDIT_MAX_MODES = 100;
 const GRID_POINTS = 20001;
 
 export interface MultimodalBanditOptions extends BaseEnvOptions {

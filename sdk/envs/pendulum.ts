@@ -22,10 +22,6 @@ const MAX_TORQUE = 2.0;
 const DT = 0.05;
 const M = 1.0;
 const L = 1.0;
-/** Pendulum-v1's torque bound (the action Box is [-2, 2]). */
-export const PENDULUM_MAX_TORQUE = MAX_TORQUE;
-/** Pendulum-v1's angular-velocity bound (theta_dot is clipped to [-8, 8]). */
-export const PENDULUM_MAX_SPEED = MAX_SPEED;
 
 export interface PendulumOptions extends BaseEnvOptions {
   /** Acceleration of gravity (Gymnasium's `g`, default 10.0). */

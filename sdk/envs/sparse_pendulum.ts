@@ -1,5 +1,5 @@
 /**
- * SparsePendulum-v0: the unshaped ("sparse") Pendulum of seed 004 §5.3 / Appendix E.5, following
+ * SparsePendulum-v0: the unshaped ("sparse") Pendulum of [MRP] §5.3 / Appendix E.5, following
  * Neumann et al. 2022 (Greedy AC); its shaped twin is Pendulum-v1.
  *
  * Physics, observation and action: exactly Pendulum-v1's (see pendulum.ts, shared code): state
@@ -8,8 +8,8 @@
  * clipped inside the dynamics, u = clip(action[0], -2, 2); option `g` (default 10) as in Pendulum-v1.
  * Reward, on the state AFTER the step (as in Neumann et al.'s pendulum, which rewards the new angle):
  *   reward = 1 if |angle_normalize(theta')| < pi/12 (15 degrees from upright), else 0
- * (no torque or velocity cost). Never terminates; time limit 1000 (seed 004's cut-off, from
- * notes/algorithms.md §4). No reward threshold.
+ * (no torque or velocity cost). Never terminates; time limit 1000 ([MRP]'s cut-off, from
+ * REFERENCES.md §4). No reward threshold.
  * Reset: deterministic, hanging down at rest: theta = pi, theta_dot = 0 (`seed` draws nothing).
  */
 import type { Rng } from '../util/rng.js';

@@ -1,5 +1,5 @@
 /**
- * UnshapedMountainCarContinuous-v0: the unshaped continuous MountainCar of seed 004 §5.3 /
+ * UnshapedMountainCarContinuous-v0: the unshaped continuous MountainCar of [MRP] §5.3 /
  * Appendix E.5, following Neumann et al. 2022 (Greedy AC, whose config overwrites
  * MountainCarContinuous-v0's rewards with -1 per step and -1 at the goal). Its shaped twin is
  * MountainCarContinuous-v0.
@@ -11,7 +11,7 @@
  * default 0), tested on the float64 values before the float32 cast; reset: position uniform in
  * [-0.6, -0.4), velocity 0.
  * Reward: -1 on every step, the terminating one included (no goal bonus, no action cost).
- * Time limit 1000 (seed 004's cut-off); no reward threshold.
+ * Time limit 1000 ([MRP]'s cut-off); no reward threshold.
  */
 import {
   MOUNTAIN_CAR_CONTINUOUS_GOAL_POSITION,

@@ -1,5 +1,5 @@
 /**
- * Adam, Euclidean and Riemannian (seed 001; algorithms.md §1, "Riemannian Adam").
+ * Adam, Euclidean and Riemannian ([S-GMM-QF]; REFERENCES.md §1, "Riemannian Adam").
  *
  * `Adam` is textbook Adam (Kingma & Ba) on a flat Float64Array.
  *

@@ -67,7 +67,7 @@ const INCREMENT_FORM_LIMIT = 0.5;
  * ratio L_ii²/R_ii above 16·D·ε: below that the matrix is within rounding of singular and Cholesky
  * success would be luck (see choleskyPivotRatio). Well-determined graded matrices pass (ratio ~1).
  */
-export function retractionFeasibilityTol(d: number): number {
+function retractionFeasibilityTol(d: number): number {
   return 16 * d * 2.220446049250313e-16;
 }
 

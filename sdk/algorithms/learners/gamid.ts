@@ -1,5 +1,5 @@
 /**
- * The update step of Gamid-PG (seed 002): a mixture of N deterministic actors on the TD3 base
+ * The update step of Gamid-PG ([Gamid-PG]): a mixture of N deterministic actors on the TD3 base
  * (learners/td3.ts). The loop is gamid.ts (`trainGamid` on actor-critic.ts's `runOffPolicy`).
  *
  * Critic target: i* = argmax_i min_j Q'_j(s', μ'_i(s')); a' = clip(μ'_{i*}(s') + clip(σ_t ξ, −c, c), −1, 1);

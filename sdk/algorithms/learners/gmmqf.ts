@@ -1,5 +1,5 @@
 /**
- * The update step of GMM-QF batch policy iteration (seed 000; algorithms.md §1): evaluation of the
+ * The update step of GMM-QF batch policy iteration ([GMM-QF]; REFERENCES.md §1): evaluation of the
  * greedy policy μ on every stored transition by Riemannian gradient descent with Armijo
  * backtracking on the empirical Bellman residual. Top to bottom:
  *

@@ -1,6 +1,6 @@
 /**
  * The update step of soft actor-critic with squashed Gaussian mixture policies (Haarnoja et al.
- * 2018; mixture policies and the marginalized reparameterization estimator: seed 004). The loop is
+ * 2018; mixture policies and the marginalized reparameterization estimator: [MRP]). The loop is
  * sac.ts (`trainSac` on actor-critic.ts's `runOffPolicy`).
  *
  * One update (one tf.tidy, no host read; all noise drawn on the host from the run's Rng):

@@ -1,5 +1,5 @@
 /**
- * The update step of online sparse GMM Q-functions, S-GMM-QF (seed 001; algorithms.md §1). One
+ * The update step of online sparse GMM Q-functions, S-GMM-QF ([S-GMM-QF]; REFERENCES.md §1). One
  * `update` runs its phases in this order (bench/gmmqf-updates.ts times them one by one):
  *
  *   sample              T transitions from the replay buffer, the newest always included

@@ -7,7 +7,7 @@
  * is integrated in float64 on a fine grid over u (the tanh correction included), and its gradient
  * taken by central differences: that is the reference. Each unbiased estimator's mean gradient over
  * R independent batches must match it within 4.5 standard errors (plus 2 % of the gradient's norm
- * for float32 and quadrature), and MRP's variance must be below LR's (seed 004, Prop. 4.7).
+ * for float32 and quadrature), and MRP's variance must be below LR's ([MRP], Prop. 4.7).
  */
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
@@ -190,7 +190,7 @@ describe('sac estimators: gradients on a 1-D bandit with a known reward', functi
     expect(worst).to.be.greaterThan(1);
   });
 
-  it("MRP's gradient variance (trace of the covariance) is below LR's on a smooth reward (seed 004, Prop. 4.7)", () => {
+  it("MRP's gradient variance (trace of the covariance) is below LR's on a smooth reward ([MRP], Prop. 4.7)", () => {
     const mrp = meanAndSe(batchGradients('sgm', 'mrp', sgm, thetaSgm, 16, 150, 21, SMOOTH)).totalVar;
     const lr = meanAndSe(batchGradients('sgm', 'lr', sgm, thetaSgm, 16, 150, 22, SMOOTH)).totalVar;
     // measured ≈ 1e-2 vs 3e-2 (LR with 4 samples per state and its baseline; MRP with 3)

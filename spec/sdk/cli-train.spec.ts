@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main, TRAIN_ALGORITHMS } from '../../sdk/cli.js';
+import { main, registerAlgorithm, trainAlgorithms, unregisterAlgorithm } from '../../sdk/cli.js';
 import type { TrainEntry } from '../../sdk/cli/train.js';
 import { defineSpec } from '../../sdk/config/spec.js';
 import { int, string } from '../../sdk/config/fields.js';
@@ -227,12 +227,12 @@ describe('sdk/cli: gmmrl train (one command path for every algorithm)', function
       };
     }
     afterEach(() => {
-      for (let i = TRAIN_ALGORITHMS.length - 1; i >= 0; i--) if (TRAIN_ALGORITHMS[i]!.name.startsWith('broken-')) TRAIN_ALGORITHMS.splice(i, 1);
+      for (const e of trainAlgorithms()) if (e.name.startsWith('broken-')) unregisterAlgorithm(e.name);
     });
 
     it('an InternalError (a broken invariant) exits 1 and prints the stack', async () => {
       expect(new InternalError('x')).to.not.be.instanceOf(GmmrlError);
-      TRAIN_ALGORITHMS.push(broken('broken-internal', () => new InternalError('invariant broken')));
+      registerAlgorithm(broken('broken-internal', () => new InternalError('invariant broken')));
       const r = await cli('train', 'broken-internal', '--quiet', '--out', join(tmp, 'broken'));
       expect(r.code).to.equal(1);
       expect(r.err).to.match(/InternalError: internal error \(a bug in gmmrl, please report it\): invariant broken/);
@@ -240,8 +240,8 @@ describe('sdk/cli: gmmrl train (one command path for every algorithm)', function
     });
 
     it('any other non-gmmrl error is a bug too (exit 1); a ValueError is bad input (exit 2, message only)', async () => {
-      TRAIN_ALGORITHMS.push(broken('broken-type', () => new TypeError('x is not a function')));
-      TRAIN_ALGORITHMS.push(broken('broken-value', () => new ValueError('bad value')));
+      registerAlgorithm(broken('broken-type', () => new TypeError('x is not a function')));
+      registerAlgorithm(broken('broken-value', () => new ValueError('bad value')));
       const t = await cli('train', 'broken-type', '--quiet', '--out', join(tmp, 'broken'));
       expect(t.code).to.equal(1);
       expect(t.err).to.match(/TypeError: x is not a function\n +at /);

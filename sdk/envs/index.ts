@@ -7,6 +7,8 @@
  * auto-reset vector env. See env.ts for the protocol, seeding and numerics, vec.ts for the
  * auto-reset mode. `registerEnv` adds an environment of your own (registry.ts).
  */
+/** The typed errors environments throw (the same classes `gmmrl` exports). */
+export * from '../../contract/errors.js';
 export type { BoxSpace, DiscreteSpace, Space } from './spaces.js';
 export { FLOAT32_MAX, contains, describeSpace, discrete, flatSize, float32Box } from './spaces.js';
 export type { BaseEnvOptions, Env, EnvDefinition, ResetOptions, ResetResult, StepResult } from './env.js';

@@ -17,7 +17,7 @@
  * input (the message says why).
  */
 import { join } from 'node:path';
-import { GmmrlError, UnknownNameError, ValueError } from '../contract/errors.js';
+import { GmmrlError, UnknownNameError, ValueError, describeValue } from '../contract/errors.js';
 import { parseArgs, formatHelp, checkPositionals, requirePositional, stringFlag as str, type FlagSpecs } from './cli/args.js';
 import { BACKEND_NAMES } from './backend.js';
 import { loadPolicy } from '../runtime/index.node.js';
@@ -25,7 +25,7 @@ import { make } from './envs/index.js';
 import { runEpisodes } from './evaluate.js';
 import { formatDuration } from './util/metrics.js';
 import { GMMRL_VERSION } from '../models/version.js';
-import { trainCommand, type AnyTrainEntry } from './cli/train.js';
+import { checkTrainEntry, trainCommand, type AnyTrainEntry } from './cli/train.js';
 import { DQN_ENTRY, GMMQF_ENTRY, SGMMQF_ENTRY, trainGmmQfCommand } from './cli/train-q.js';
 import { GAMID_ENTRY, SAC_ENTRY, TD3_ENTRY } from './cli/train-actor-critic.js';
 import { envsCommand } from './cli/envs.js';
@@ -127,10 +127,40 @@ async function demoCommand(argv: string[], out: Out, err: Out): Promise<boolean>
 }
 
 /**
- * The algorithms of `gmmrl train`, in the order `gmmrl train --help` lists them (each a TrainEntry:
- * its config spec, train function, checkpoint and summary; sdk/cli/train.ts runs them all).
+ * The built-in algorithms of `gmmrl train`, in the order `gmmrl train --help` lists them (each a
+ * TrainEntry: its config spec, train function, checkpoint and summary; sdk/cli/train.ts runs them all).
  */
-export const TRAIN_ALGORITHMS: AnyTrainEntry[] = [GMMQF_ENTRY, SGMMQF_ENTRY, DQN_ENTRY, SAC_ENTRY, TD3_ENTRY, GAMID_ENTRY];
+export const TRAIN_ALGORITHMS: readonly AnyTrainEntry[] = Object.freeze([GMMQF_ENTRY, SGMMQF_ENTRY, DQN_ENTRY, SAC_ENTRY, TD3_ENTRY, GAMID_ENTRY]);
+
+/** The algorithms added with registerAlgorithm, in the order they were added (listed after the built-ins). */
+const REGISTERED: AnyTrainEntry[] = [];
+
+/** Every algorithm `gmmrl train` knows: the built-ins, then those added with registerAlgorithm. */
+export function trainAlgorithms(): AnyTrainEntry[] {
+  return [...TRAIN_ALGORITHMS, ...REGISTERED];
+}
+
+/**
+ * Adds an algorithm to `gmmrl train` (through `main`, the `cli` export of gmmrl): `gmmrl train
+ * <entry.name>` then runs it, with flags and `--help` derived from its spec table, and `gmmrl train
+ * --help` lists it. Throws ValueError for a name already taken and for a malformed entry (see
+ * checkTrainEntry in sdk/cli/train.ts), naming the name and what to fix.
+ */
+export function registerAlgorithm(entry: AnyTrainEntry): void {
+  checkTrainEntry(entry, trainAlgorithms().map((e) => e.name), 'registerAlgorithm');
+  REGISTERED.push(entry);
+}
+
+/**
+ * Removes an algorithm added with registerAlgorithm (so a test leaves `gmmrl train` as it found
+ * it). Throws UnknownNameError for a name not registered, ValueError for a built-in algorithm.
+ */
+export function unregisterAlgorithm(name: string): void {
+  if (TRAIN_ALGORITHMS.some((e) => e.name === name)) throw new ValueError(`unregisterAlgorithm: ${JSON.stringify(name)} is a built-in algorithm; only algorithms added with registerAlgorithm can be removed.`);
+  const i = REGISTERED.findIndex((e) => e.name === name);
+  if (i < 0) throw new UnknownNameError(`unregisterAlgorithm: ${describeValue(name)} is not registered. Added with registerAlgorithm: ${REGISTERED.map((e) => e.name).join(', ') || 'none'}.`);
+  REGISTERED.splice(i, 1);
+}
 
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[], out: Out = (l) => console.log(l), err: Out = (l) => console.error(l)): Promise<number> {
@@ -150,7 +180,7 @@ export async function main(argv: string[], out: Out = (l) => console.log(l), err
         envsCommand(rest, out);
         return 0;
       case 'train':
-        await trainCommand(TRAIN_ALGORITHMS, rest, out, err);
+        await trainCommand(trainAlgorithms(), rest, out, err);
         return 0;
       case 'export':
         await exportCommand(rest, out);

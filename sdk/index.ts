@@ -115,3 +115,26 @@ export {
   type MixtureActorCheckpoint,
   type GamidActorCheckpoint,
 } from '../models/actor-critic/checkpoint.js';
+
+// extending gmmrl: an algorithm of your own in `gmmrl train` (an environment of your own: registerEnv in gmmrl/envs);
+// ARCHITECTURE.md "Adding things" walks through both
+export { registerAlgorithm, unregisterAlgorithm, trainAlgorithms } from './cli.js';
+export { type TrainEntry, type AnyTrainEntry, type TrainCommandHooks, type SavedRun, type TrainRunSummary } from './cli/train.js';
+export {
+  defineSpec,
+  rule,
+  resolveConfig,
+  validateConfig,
+  defaultsOf,
+  type ConfigSpec,
+  type ConfigOf,
+  type Field,
+  type CheckContext,
+  type ParseContext,
+  type Rule,
+} from './config/spec.js';
+/** The field kinds of a spec table: fields.int, fields.number, fields.boolean, fields.string, fields.choice, … (sdk/config/fields.ts). */
+export * as fields from './config/fields.js';
+export { SEED_FIELD, EVAL_EPISODES_FIELD, KEEP_BEST_FIELD, EVAL_EVERY_NOTE, warmupRule } from './config/common-fields.js';
+export { spaceToJson } from './spaces-json.js';
+export type { MetricRow } from './util/metrics.js';

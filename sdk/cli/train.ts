@@ -9,13 +9,14 @@
  * An algorithm supplies only what is its own (a TrainEntry): its spec, its train function, how
  * its checkpoint is saved, its title and its summary. The command passes the resolved config to
  * the train function, so `gmmrl train x --flag v` and `trainX({ field: v })` are the same run.
+ * `checkTrainEntry` is what `registerAlgorithm` (sdk/cli.ts) refuses a malformed entry with.
  */
-import { ValueError, UnknownNameError } from '../../contract/errors.js';
+import { ValueError, UnknownNameError, describeValue } from '../../contract/errors.js';
 import { GMMRL_VERSION } from '../../models/version.js';
 import { make } from '../envs/index.js';
 import { RunWriter } from '../runs.js';
 import type { MetricRow } from '../util/metrics.js';
-import { nearestName, type ConfigSpec } from '../config/spec.js';
+import { flagOf, nearestName, type AnyField, type ConfigSpec } from '../config/spec.js';
 import { specConfig, specFlags } from '../config/flags.js';
 import { parseArgs, formatHelp, type FlagSpecs, type ParsedFlags } from './args.js';
 
@@ -25,7 +26,7 @@ export type Out = (line: string) => void;
 export interface TrainCommandHooks {
   /** One progress line (stderr; nothing with --quiet). */
   progress: (line: string) => void;
-  /** One evaluation row: appended to metrics.csv, and curve.svg redrawn. */
+  /** One evaluation row: appended to metrics.csv, and curve.svg redrawn (its `env_steps` against its `eval_return_mean`). */
   onRow: (row: MetricRow) => void;
 }
 
@@ -87,6 +88,62 @@ export type AnyTrainEntry = TrainEntry<any, any>;
 /** The flags of `gmmrl train <entry>`: the spec's, the entry's extras, then --out, --quiet, --help. */
 export function trainFlags(entry: AnyTrainEntry): FlagSpecs {
   return { ...specFlags(entry.spec), ...entry.extraFlags, ...RUN_FLAGS };
+}
+
+/** An algorithm name: lower-case letters, digits and dashes, starting with a letter ("dqn", "my-algo"). */
+const NAME_PATTERN = /^[a-z][a-z0-9-]*$/;
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null;
+}
+
+/**
+ * Throws ValueError unless `entry` is a well-formed TrainEntry whose name is not in `taken`:
+ * a name that is a valid command word, the text fields, a config spec whose fields are field
+ * objects (sdk/config/fields.ts) with `env` and `steps` among them, one flag per field and none
+ * clashing with the entry's extra flags or --out/--quiet/--help, and the functions. `what` starts
+ * every message ("registerAlgorithm").
+ */
+export function checkTrainEntry(entry: unknown, taken: readonly string[], what: string): asserts entry is AnyTrainEntry {
+  if (!isRecord(entry)) throw new ValueError(`${what}: expected a TrainEntry { name, description, spec, exampleOut, title, train, save, summary, bestReturn }; got ${describeValue(entry)}.`);
+  const { name } = entry;
+  if (typeof name !== 'string' || !NAME_PATTERN.test(name) || name === 'help') {
+    throw new ValueError(`${what}: name ${describeValue(name)} is not an algorithm name; use lower-case letters, digits and dashes starting with a letter, e.g. "toy".`);
+  }
+  const where = `${what}(${JSON.stringify(name)})`;
+  if (taken.includes(name)) throw new ValueError(`${where}: an algorithm named ${JSON.stringify(name)} is already registered (${taken.join(', ')}); choose another name.`);
+  for (const key of ['description', 'exampleOut'] as const) {
+    if (typeof entry[key] !== 'string' || entry[key] === '') throw new ValueError(`${where}: ${key} must be a non-empty string; got ${describeValue(entry[key])}.`);
+  }
+  for (const key of ['title', 'train', 'save', 'summary', 'bestReturn'] as const) {
+    if (typeof entry[key] !== 'function') throw new ValueError(`${where}: ${key} must be a function; got ${describeValue(entry[key])}. See TrainEntry for its signature.`);
+  }
+  for (const key of ['checkFlags', 'preamble'] as const) {
+    if (entry[key] !== undefined && typeof entry[key] !== 'function') throw new ValueError(`${where}: ${key} must be a function when given; got ${describeValue(entry[key])}.`);
+  }
+  const { notes, extraFlags, spec } = entry;
+  if (notes !== undefined && !(Array.isArray(notes) && notes.every((n) => typeof n === 'string'))) throw new ValueError(`${where}: notes must be an array of strings when given; got ${describeValue(notes)}.`);
+  if (extraFlags !== undefined && !isRecord(extraFlags)) throw new ValueError(`${where}: extraFlags must be an object of flag specs when given; got ${describeValue(extraFlags)}.`);
+  if (!isRecord(spec) || typeof spec['name'] !== 'string' || !isRecord(spec['fields'])) {
+    throw new ValueError(`${where}: spec must be a config spec from defineSpec(name, fields); got ${describeValue(spec)}.`);
+  }
+  const fields = spec['fields'];
+  const flags = new Map<string, string>();
+  for (const [key, f] of Object.entries(fields)) {
+    if (!isRecord(f) || typeof f['kind'] !== 'string' || typeof f['doc'] !== 'string' || !['check', 'parse', 'format'].every((m) => typeof f[m] === 'function')) {
+      throw new ValueError(`${where}: spec field ${JSON.stringify(key)} is not a field; build it with a field kind (int, number, boolean, string, choice, … from sdk/config/fields.ts); got ${describeValue(f)}.`);
+    }
+    const flag = flagOf(key, f as unknown as AnyField);
+    if (flag === null) continue;
+    const owner = flags.get(flag);
+    const clash =
+      owner !== undefined ? `field ${JSON.stringify(owner)}` : flag in RUN_FLAGS ? 'the run flags (--out, --quiet, --help)' : extraFlags !== undefined && flag in extraFlags ? 'extraFlags' : undefined;
+    if (clash !== undefined) throw new ValueError(`${where}: spec field ${JSON.stringify(key)} has the flag --${flag}, already taken by ${clash}; give the field another flag (flag: "…").`);
+    flags.set(flag, key);
+  }
+  for (const key of ['env', 'steps']) {
+    if (!(key in fields)) throw new ValueError(`${where}: spec has no ${JSON.stringify(key)} field; every algorithm needs env (the environment id) and steps (the budget), e.g. env: string({ doc: 'environment id', default: 'Toy-v0' }).`);
+  }
 }
 
 /** Runs `gmmrl train <entry.name> …argv`. */

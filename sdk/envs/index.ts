@@ -5,12 +5,16 @@
  * mixture-policy papers (Bandit1D-v0, MultimodalBandit-v0, SparsePendulum-v0, ContinuousAcrobot-v0,
  * ContinuousAcrobotShaped-v0, UnshapedMountainCarContinuous-v0, Maze-v0); plus a same-step
  * auto-reset vector env. See env.ts for the protocol, seeding and numerics, vec.ts for the
- * auto-reset mode.
+ * auto-reset mode. `registerEnv` adds an environment of your own (registry.ts).
  */
+/** The typed errors environments throw (the same classes `gmmrl` exports). */
+export * from '../../contract/errors.js';
 export type { BoxSpace, DiscreteSpace, Space } from './spaces.js';
-export { FLOAT32_MAX, contains, describeSpace, flatSize } from './spaces.js';
+export { FLOAT32_MAX, contains, describeSpace, discrete, flatSize, float32Box } from './spaces.js';
 export type { BaseEnvOptions, Env, EnvDefinition, ResetOptions, ResetResult, StepResult } from './env.js';
 export { ClassicControlEnv, parseAction } from './env.js';
+/** The seeded generator a ClassicControlEnv draws its initial states from (the class is exported by `gmmrl`). */
+export type { Rng } from '../util/rng.js';
 export { CARTPOLE_V1, CartPoleEnv } from './cartpole.js';
 export type { CartPoleOptions } from './cartpole.js';
 export { ACROBOT_V1, AcrobotEnv } from './acrobot.js';
@@ -54,7 +58,8 @@ export { UNSHAPED_MOUNTAIN_CAR_CONTINUOUS_V0, UnshapedMountainCarContinuousEnv }
 export type { UnshapedMountainCarContinuousOptions } from './unshaped_mountain_car.js';
 export { MAZE_LAYOUT, MAZE_V0, MazeEnv, mazeFirstWallHit, mazeGoalAt, mazeIsFree, mazeMove } from './maze.js';
 export type { MazeGoal, MazeLayout, MazeOptions, MazeWall } from './maze.js';
-export { envOptionKeys, listEnvs, make } from './registry.js';
+export { envOptionKeys, listEnvs, make, registerEnv, unregisterEnv } from './registry.js';
+export type { EnvRegistration } from './registry.js';
 export { VecEnv, deriveSeeds, makeVec } from './vec.js';
 export type { VecResetOptions, VecResetResult, VecStepResult } from './vec.js';
 export { DEFAULT_ACTION_GRIDS, MAX_GRID_POINTS, checkGridForSpace, defaultActionGrid, discretizeActions, parseActionGrid } from './discretize.js';

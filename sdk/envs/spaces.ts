@@ -27,6 +27,7 @@ export type Space = DiscreteSpace | BoxSpace;
 /** `np.finfo(np.float32).max`, the bound Gymnasium uses for CartPole's "unbounded" velocities. */
 export const FLOAT32_MAX = 3.4028234663852886e38;
 
+/** A Discrete space of `n` actions 0, 1, …, n − 1, like `spaces.Discrete(n)`. */
 export function discrete(n: number): DiscreteSpace {
   return Object.freeze({ kind: 'discrete', n });
 }

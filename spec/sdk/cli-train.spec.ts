@@ -7,11 +7,12 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main, TRAIN_ALGORITHMS } from '../../sdk/cli.js';
+import { main, registerAlgorithm, trainAlgorithms, unregisterAlgorithm } from '../../sdk/cli.js';
 import type { TrainEntry } from '../../sdk/cli/train.js';
 import { defineSpec } from '../../sdk/config/spec.js';
 import { int, string } from '../../sdk/config/fields.js';
-import { InternalError, GmmrlError, ValueError } from '../../contract/errors.js';
+import { InternalError, GmmrlError, UnknownNameError, ValueError } from '../../contract/errors.js';
+import { expectThrows } from '../helpers.js';
 import { trainSgmmqf } from '../../sdk/algorithms/sgmmqf.js';
 import { trainTd3 } from '../../sdk/algorithms/td3.js';
 import { loadGmmQfCheckpoint } from '../../models/gmmqf/checkpoint.js';
@@ -227,12 +228,12 @@ describe('sdk/cli: gmmrl train (one command path for every algorithm)', function
       };
     }
     afterEach(() => {
-      for (let i = TRAIN_ALGORITHMS.length - 1; i >= 0; i--) if (TRAIN_ALGORITHMS[i]!.name.startsWith('broken-')) TRAIN_ALGORITHMS.splice(i, 1);
+      for (const e of trainAlgorithms()) if (e.name.startsWith('broken-')) unregisterAlgorithm(e.name);
     });
 
     it('an InternalError (a broken invariant) exits 1 and prints the stack', async () => {
       expect(new InternalError('x')).to.not.be.instanceOf(GmmrlError);
-      TRAIN_ALGORITHMS.push(broken('broken-internal', () => new InternalError('invariant broken')));
+      registerAlgorithm(broken('broken-internal', () => new InternalError('invariant broken')));
       const r = await cli('train', 'broken-internal', '--quiet', '--out', join(tmp, 'broken'));
       expect(r.code).to.equal(1);
       expect(r.err).to.match(/InternalError: internal error \(a bug in gmmrl, please report it\): invariant broken/);
@@ -240,14 +241,82 @@ describe('sdk/cli: gmmrl train (one command path for every algorithm)', function
     });
 
     it('any other non-gmmrl error is a bug too (exit 1); a ValueError is bad input (exit 2, message only)', async () => {
-      TRAIN_ALGORITHMS.push(broken('broken-type', () => new TypeError('x is not a function')));
-      TRAIN_ALGORITHMS.push(broken('broken-value', () => new ValueError('bad value')));
+      registerAlgorithm(broken('broken-type', () => new TypeError('x is not a function')));
+      registerAlgorithm(broken('broken-value', () => new ValueError('bad value')));
       const t = await cli('train', 'broken-type', '--quiet', '--out', join(tmp, 'broken'));
       expect(t.code).to.equal(1);
       expect(t.err).to.match(/TypeError: x is not a function\n +at /);
       const v = await cli('train', 'broken-value', '--quiet', '--out', join(tmp, 'broken'));
       expect(v.code).to.equal(2);
       expect(v.err).to.equal('error: bad value');
+    });
+  });
+
+  describe('registerAlgorithm: typed refusals of duplicates and malformed entries', () => {
+    /** A well-formed test entry named `name` (it trains nothing). */
+    function entry(name: string, extra: Record<string, unknown> = {}): TrainEntry<{ env: string; steps: number }, null> {
+      return {
+        name,
+        description: 'a test entry',
+        spec: defineSpec(name, { env: string({ doc: 'env', default: 'CartPole-v1' }), steps: int({ doc: 'steps', default: 10, min: 1 }) }),
+        exampleOut: 'runs/x',
+        title: () => name,
+        train: async () => null,
+        save: async () => ({ info: {}, sha: '' }),
+        summary: () => 'done',
+        bestReturn: () => 0,
+        ...extra,
+      };
+    }
+    const register = (e: unknown) => () => registerAlgorithm(e as TrainEntry<{ env: string; steps: number }, null>);
+    afterEach(() => {
+      for (const e of trainAlgorithms()) if (e.name.startsWith('reg-')) unregisterAlgorithm(e.name);
+    });
+
+    it('a registered algorithm is listed by gmmrl train --help and runs through main; unregisterAlgorithm removes it', async () => {
+      registerAlgorithm(entry('reg-ok'));
+      expect(trainAlgorithms().map((e) => e.name)).to.deep.equal([...ALGORITHMS, 'reg-ok']);
+      expect((await cli('train', '--help')).out).to.match(/^ +reg-ok +a test entry$/m);
+      const help = await cli('train', 'reg-ok', '--help');
+      expect(help.out).to.match(/--steps +steps \(a positive integer; default 10\)/);
+      const bad = await cli('train', 'reg-ok', '--stesp', '5', '--out', join(tmp, 'reg'));
+      expect(bad.code).to.equal(2);
+      expect(bad.err).to.match(/gmmrl train reg-ok: unknown flag --stesp; did you mean --steps\?/);
+      unregisterAlgorithm('reg-ok');
+      expect(trainAlgorithms().map((e) => e.name)).to.deep.equal(ALGORITHMS);
+      expect((await cli('train', 'reg-ok', '--out', join(tmp, 'reg'))).err).to.match(/unknown algorithm "reg-ok"/);
+    });
+
+    it('refuses a name already taken, built-in or registered', () => {
+      expectThrows(register(entry('dqn')), ValueError, /registerAlgorithm\("dqn"\): an algorithm named "dqn" is already registered \(gmmqf, sgmmqf, dqn, sac, td3, gamid\); choose another name/);
+      registerAlgorithm(entry('reg-a'));
+      expectThrows(register(entry('reg-a')), ValueError, /registerAlgorithm\("reg-a"\): an algorithm named "reg-a" is already registered/);
+    });
+
+    it('refuses a malformed name or entry, naming what to fix', () => {
+      expectThrows(register(undefined), ValueError, /registerAlgorithm: expected a TrainEntry \{ name, description, spec/);
+      for (const name of ['', 'Toy', '-x', 'my algo', 'help', 3]) expectThrows(register(entry(name as string)), ValueError, /registerAlgorithm: name .* is not an algorithm name; use lower-case letters, digits and dashes/);
+      expectThrows(register(entry('reg-d', { description: '' })), ValueError, /registerAlgorithm\("reg-d"\): description must be a non-empty string; got ""/);
+      expectThrows(register(entry('reg-t', { train: 'fast' })), ValueError, /registerAlgorithm\("reg-t"\): train must be a function; got "fast"/);
+      expectThrows(register(entry('reg-p', { preamble: ['x'] })), ValueError, /preamble must be a function when given/);
+      expectThrows(register(entry('reg-n', { notes: 'x' })), ValueError, /notes must be an array of strings when given/);
+      expectThrows(register(entry('reg-s', { spec: { steps: 1 } })), ValueError, /registerAlgorithm\("reg-s"\): spec must be a config spec from defineSpec\(name, fields\)/);
+      expectThrows(register(entry('reg-f', { spec: defineSpec('x', { env: string({ doc: 'env' }), steps: 10 as any }) })), ValueError, /spec field "steps" is not a field; build it with a field kind/);
+      expectThrows(register(entry('reg-e', { spec: defineSpec('x', { steps: int({ doc: 'steps', default: 1 }) }) })), ValueError, /spec has no "env" field; every algorithm needs env .* and steps/);
+      expect(trainAlgorithms().map((e) => e.name)).to.deep.equal(ALGORITHMS);
+    });
+
+    it('refuses flags that clash: two fields, a field and an extra flag, a field and --out/--quiet/--help', () => {
+      const env = string({ doc: 'env', default: 'CartPole-v1' });
+      const steps = int({ doc: 'steps', default: 10, min: 1 });
+      expectThrows(register(entry('reg-c', { spec: defineSpec('x', { env, steps, budget: int({ doc: 'b', default: 1, flag: 'steps' }) }) })), ValueError, /spec field "budget" has the flag --steps, already taken by field "steps"/);
+      expectThrows(register(entry('reg-c', { spec: defineSpec('x', { env, steps, out: string({ doc: 'o', default: 'x' }) }) })), ValueError, /spec field "out" has the flag --out, already taken by the run flags \(--out, --quiet, --help\)/);
+      expectThrows(register(entry('reg-c', { extraFlags: { steps: { type: 'int', help: 'x' } } })), ValueError, /spec field "steps" has the flag --steps, already taken by extraFlags/);
+    });
+
+    it('unregisterAlgorithm refuses built-in and unknown names', () => {
+      expectThrows(() => unregisterAlgorithm('sac'), ValueError, /unregisterAlgorithm: "sac" is a built-in algorithm/);
+      expectThrows(() => unregisterAlgorithm('reg-none'), UnknownNameError, /unregisterAlgorithm: "reg-none" is not registered. Added with registerAlgorithm: none/);
     });
   });
 });

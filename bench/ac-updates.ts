@@ -17,7 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from '../sdk/cli/args.js';
+import { parseArgs } from 'gmmrl';
 import {
   GAMID_DEFAULTS,
   GamidLearner,

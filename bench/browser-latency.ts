@@ -28,9 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildBundle, CHROMIUM, openPage, type OrtBuild } from './browser-harness.js';
-import { GMMRL_VERSION } from '../models/version.js';
-import { ValueError } from '../contract/errors.js';
-import { parseArgs } from '../sdk/cli/args.js';
+import { GMMRL_VERSION, ValueError, parseArgs } from 'gmmrl';
 import { BENCH_FAMILIES, buildBenchModel, type BenchFamily } from './models.js';
 import { fmtRate, hostInfo, markdownTable, type HostInfo, writeReport } from './stats.js';
 

@@ -84,10 +84,9 @@ import {
   type GmmQfStepParams,
   type TransitionBatch,
 } from 'gmmrl';
-import { parseArgs, type FlagSpecs } from '../sdk/cli/args.js';
-import { cholesky, invertLower, invertSpd } from '../models/linalg/cholesky.js';
-import { congruence, symPart } from '../models/linalg/dense.js';
-import { eigSym, type JacobiStats } from '../models/linalg/eig.js';
+import { parseArgs, type FlagSpecs, linalg } from 'gmmrl';
+const { cholesky, invertLower, invertSpd, congruence, symPart, eigSym } = linalg;
+type JacobiStats = linalg.JacobiStats;
 
 // ---------------------------------------------------------------------------------------------
 // Sizes and hyperparameters (the S-GMM-QF defaults of sdk/algorithms/sgmmqf.ts)

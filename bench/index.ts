@@ -26,7 +26,7 @@ import { main as gmmqfUpdates, FLAGS as GMMQF_FLAGS } from './gmmqf-updates.js';
 import { main as acUpdates, FLAGS as AC_FLAGS } from './ac-updates.js';
 import { main as policyLatency, FLAGS as PL_FLAGS } from './policy-latency.js';
 import { main as robotLoop, FLAGS as RL_FLAGS } from './robot-loop.js';
-import { ValueError } from '../contract/errors.js';
+import { ValueError } from 'gmmrl';
 
 /** The flags bench/ort-latency.ts declares (name → takes a value). */
 const ORT_FLAGS: Record<string, boolean> = { calls: true, batch: true, json: false };

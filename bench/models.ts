@@ -16,13 +16,10 @@
  * layers, SPD covariances, normalization matching the observation pool), so every branch of the
  * graph is exercised (mixture weights not degenerate, several argmax winners across the pool).
  */
-import { ElemType, GraphBuilder } from '../exporters/index.js';
-import { MODEL_FAMILIES, isModelFamily, type ModelFamily } from '../contract/families.js';
-import { ValueError } from '../contract/errors.js';
-import { benchModel, type AnyBenchModel } from '../sdk/families/index.js';
+import { ElemType, GraphBuilder, MODEL_FAMILIES, isModelFamily, type ModelFamily, ValueError, benchModel, type AnyBenchModel } from 'gmmrl';
+export { randomMlp } from 'gmmrl';
+export { gmmqfBenchParams, dqnBenchParams, mixtureActorBenchParams, gamidActorBenchParams } from 'gmmrl';
 
-export { randomMlp } from '../sdk/families/bench.js';
-export { gmmqfBenchParams, dqnBenchParams, mixtureActorBenchParams, gamidActorBenchParams } from '../sdk/families/index.js';
 
 /** The families with a benchmark model: every family of the registry. */
 export const BENCH_FAMILIES: readonly ModelFamily[] = MODEL_FAMILIES;

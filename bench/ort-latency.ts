@@ -15,15 +15,10 @@ import { pathToFileURL } from 'node:url';
 import { cpus } from 'node:os';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
-import { exportGmmQf } from '../exporters/index.js';
-import { GMMRL_VERSION } from '../models/version.js';
-import { loadPolicy as loadNode } from '../runtime/index.node.js';
-import { loadPolicy as loadWeb } from '../runtime/index.web.js';
-import type { Policy } from '../runtime/policy.js';
-import { FAMILY } from '../contract/families.js';
-import { familyModule } from '../sdk/families/index.js';
-import { parseArgs } from '../sdk/cli/args.js';
-import { ValueError } from '../contract/errors.js';
+import { exportGmmQf, GMMRL_VERSION, FAMILY, familyModule, parseArgs, ValueError } from 'gmmrl';
+import { loadPolicy as loadNode } from 'gmmrl/runtime/node';
+import { loadPolicy as loadWeb } from 'gmmrl/runtime/web';
+import { type Policy } from 'gmmrl/runtime';
 
 /** The benchmark GMM-QF of the family registry (sdk/families/gmmqf.ts: K = 50, D = 4, A = 3) and its observation stream. */
 const GMMQF = familyModule(FAMILY.gmmqf).bench;

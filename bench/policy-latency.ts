@@ -38,17 +38,13 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
-import { parseArgs } from '../sdk/cli/args.js';
-import { selectBackend } from '../sdk/backend.js';
-import { ValueError } from '../contract/errors.js';
-import { loadPolicy as loadNode } from '../runtime/index.node.js';
-import { loadPolicy as loadWeb } from '../runtime/index.web.js';
-import type { Policy } from '../runtime/policy.js';
-import { GMMRL_VERSION } from '../models/version.js';
+import { parseArgs, selectBackend, ValueError, GMMRL_VERSION, FAMILY } from 'gmmrl';
+import { loadPolicy as loadNode } from 'gmmrl/runtime/node';
+import { loadPolicy as loadWeb } from 'gmmrl/runtime/web';
+import { type Policy } from 'gmmrl/runtime';
 import { BENCH_FAMILIES, buildBenchModel, floorModel, type BenchFamily, type BenchModel } from './models.js';
 import { makeTfTwin } from './tf-models.js';
 import { describeLoad, elapsedNs, fmtRate, fmtUs, hostInfo, markdownTable, percentileSorted, summarize, type HostInfo, type SampleSummary, writeReport } from './stats.js';
-import { FAMILY } from '../contract/families.js';
 
 export const FLAGS = {
   calls: { type: 'int' as const, help: 'single-observation calls per measurement (cut to fit --budget)', default: 10_000 },

@@ -36,12 +36,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from '../sdk/cli/args.js';
-import { ValueError } from '../contract/errors.js';
-import { GMMRL_VERSION } from '../models/version.js';
+import { parseArgs, ValueError, GMMRL_VERSION, FAMILY } from 'gmmrl';
 import { BENCH_FAMILIES, buildBenchModel, type BenchFamily } from './models.js';
 import { describeLoad, fmtUs, hostInfo, markdownTable, type HostInfo, writeReport } from './stats.js';
-import { FAMILY } from '../contract/families.js';
 
 export const FLAGS = {
   family: { type: 'string' as const, help: 'model family to serve', choices: BENCH_FAMILIES, default: FAMILY.mixtureActor },

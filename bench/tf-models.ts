@@ -15,10 +15,8 @@
  * Call with the TensorFlow.js backend already selected; `dispose()` before switching backends.
  */
 import * as tf from '@tensorflow/tfjs';
-import { transposedFactors } from '../models/gmmqf/tf.js';
-import type { MlpParams } from '../models/actor-critic/mlp.js';
+import { transposedFactors, type MlpParams, FAMILY } from 'gmmrl';
 import type { BenchModel } from './models.js';
-import { FAMILY } from '../contract/families.js';
 
 export interface TfTwin {
   /** Greedy actions of n observations [n·D]. */

@@ -138,3 +138,11 @@ export * as fields from './config/fields.js';
 export { SEED_FIELD, EVAL_EPISODES_FIELD, KEEP_BEST_FIELD, EVAL_EVERY_NOTE, warmupRule } from './config/common-fields.js';
 export { spaceToJson } from './spaces-json.js';
 export type { MetricRow } from './util/metrics.js';
+
+// for scripts and benchmarks built on the package (bench/ uses only these public entries)
+export { parseArgs, formatHelp, type FlagSpec, type FlagSpecs, type ParsedFlags } from './cli/args.js'; // the strict flag parser of the CLI
+export { isModelFamily } from '../contract/families.js';
+export { benchModel, randomMlp, gmmqfBenchParams, dqnBenchParams, mixtureActorBenchParams, gamidActorBenchParams, type AnyBenchModel, type BenchModel } from './families/index.js';
+export { ElemType, GraphBuilder } from '../exporters/index.js'; // the ONNX graph builder
+export { transposedFactors } from '../models/gmmqf/tf.js';
+export * as linalg from '../models/linalg/linalg.js'; // float64 dense linear algebra (Cholesky, symmetric eigendecomposition, products)

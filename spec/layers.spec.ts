@@ -9,7 +9,8 @@
  *   sdk/        anything of ours (it is the top)
  *   examples/   only the package's public entries (gmmrl, gmmrl/envs, gmmrl/runtime[/node|/web]),
  *               node: built-ins, the npm packages the example lists (EXAMPLE_PACKAGES) and its own folder
- *   bench/      never examples/ (it runs the examples' compiled scripts as processes instead)
+ *   bench/      the public entries, node: built-ins, the packages it measures (BENCH_PACKAGES) and bench/;
+ *               never examples/ (it runs the examples' compiled scripts as processes instead)
  */
 import { expect } from 'chai';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -174,6 +175,20 @@ function exampleImportProblem(example: string, file: string, spec: string): stri
   return `${where} imports ${spec}; an example may import ${PUBLIC_ENTRIES.join(', ')}, node: built-ins and the packages EXAMPLE_PACKAGES lists for it (${packages.join(', ') || 'none'})`;
 }
 
+/** The packages bench/ measures or drives (each a dependency of gmmrl): TensorFlow.js, ONNX Runtime, the browser (dependencies or devDependencies of gmmrl). */
+const BENCH_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'onnxruntime-node', 'onnxruntime-web', 'playwright-core'];
+
+/** Why `spec`, imported by the bench file `file`, breaks bench/'s rule; null when it is allowed. */
+function benchImportProblem(file: string, spec: string): string | null {
+  const where = relative(ROOT, file);
+  if (spec.startsWith('.')) {
+    const rel = relative(join(ROOT, 'bench'), resolve(dirname(file), spec));
+    return rel.startsWith('..') ? `${where} imports ${spec}, outside bench/; use the package's public entries (${PUBLIC_ENTRIES.join(', ')}), or run an example as a process` : null;
+  }
+  if (PUBLIC_ENTRIES.includes(spec) || spec.startsWith('node:') || BENCH_PACKAGES.includes(spec)) return null;
+  return `${where} imports the package ${spec}; bench/ may import ${PUBLIC_ENTRIES.join(', ')}, node: built-ins and ${BENCH_PACKAGES.join(', ')}`;
+}
+
 describe('layers: examples/ use the package as a user would, and bench/ does not import them', () => {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
   const examples = readdirSync(join(ROOT, 'examples')).filter((d) => statSync(join(ROOT, 'examples', d)).isDirectory()).sort();
@@ -209,15 +224,21 @@ describe('layers: examples/ use the package as a user would, and bench/ does not
     expect(exampleImportProblem('browser', join(ROOT, 'examples', 'browser', 'main.ts'), 'onnxruntime-web')).to.equal(null);
   });
 
-  describe('bench/ never imports examples/ (it spawns their compiled scripts, or goes through a public entry)', () => {
+  describe('bench/ uses only the public entries, node: built-ins, the packages it measures and its own folder; never examples/ (it spawns their compiled scripts)', () => {
     for (const f of sourcesOf('bench')) {
       it(`bench/${f}`, () => {
         const path = join(ROOT, 'bench', f);
-        for (const spec of importsOf(readFileSync(path, 'utf8'))) {
-          if (!spec.startsWith('.')) continue;
-          expect(targetLayer(path, spec), `bench/${f} imports ${spec}; run the example as a process (node dist/examples/…) or use a public entry`).to.not.equal('examples');
-        }
+        for (const spec of importsOf(readFileSync(path, 'utf8'))) expect(benchImportProblem(path, spec)).to.equal(null);
       });
     }
+    it('the rule refuses internal imports and examples, and accepts the public entries and the measured packages', () => {
+      const file = join(ROOT, 'bench', 'models.ts');
+      expect(benchImportProblem(file, '../sdk/cli/args.js')).to.match(/outside bench/);
+      expect(benchImportProblem(file, '../examples/robot-loop/controller.js')).to.match(/outside bench/);
+      expect(benchImportProblem(file, 'protobufjs')).to.match(/imports the package protobufjs/);
+      expect(benchImportProblem(file, './stats.js')).to.equal(null);
+      expect(benchImportProblem(file, 'gmmrl/runtime/web')).to.equal(null);
+      expect(benchImportProblem(file, '@tensorflow/tfjs')).to.equal(null);
+    });
   });
 });

@@ -91,7 +91,7 @@ export { verifyParity, parityStates, type ParityOptions, type ParityReport } fro
 export { main as cli } from './cli.js';
 export * from './algorithms/dqn.js'; // DQN / Double DQN baseline: trainDqn, checkpoints, exportDqn, verifyDqnParity
 export { checkpointFamily, CHECKPOINT_FAMILIES, type CheckpointFamily } from './checkpoints.js';
-export { familyFor, familyModule, FAMILY_MODULES, type FamilyModule, type FamilyExportOptions } from './families/index.js'; // the model-family registry
+export { familyFor, familyModule, benchModel, FAMILY_MODULES, type FamilyModule, type FamilyExportOptions } from './families/index.js'; // the model-family registry (benchModel: the inference benchmarks' models)
 export { FAMILY, MODEL_FAMILIES, FAMILY_CONTRACTS, familyContract, type ModelFamily, type FamilyContract } from '../contract/families.js';
 
 // mixture actors: SAC (SG / SGM / USGM × RP / MRP / HalfRP / GumbelRP / LR), TD3, Gamid-PG

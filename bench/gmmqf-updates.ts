@@ -64,7 +64,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, platform, release } from 'node:os';
 import { basename, join, relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import {
   BellmanBatch,
@@ -88,6 +88,7 @@ import { parseArgs, type FlagSpecs } from '../sdk/cli/args.js';
 import { cholesky, invertLower, invertSpd } from '../models/linalg/cholesky.js';
 import { congruence, symPart } from '../models/linalg/dense.js';
 import { eigSym, type JacobiStats } from '../models/linalg/eig.js';
+import { runIfScript } from './stats.js';
 
 // ---------------------------------------------------------------------------------------------
 // Sizes and hyperparameters (the S-GMM-QF defaults of sdk/algorithms/sgmmqf.ts)
@@ -1396,9 +1397,4 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Gmmq
   return report;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
+runIfScript(import.meta.url, main);

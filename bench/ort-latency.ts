@@ -11,7 +11,6 @@
  * `gmmrl/runtime` resolves to the node entry only; the web entry is what browsers get).
  * Prints a table, then the same numbers as JSON (`--json`: JSON only).
  */
-import { pathToFileURL } from 'node:url';
 import { cpus } from 'node:os';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
@@ -24,6 +23,7 @@ import { FAMILY } from '../contract/families.js';
 import { familyModule } from '../sdk/families/index.js';
 import { parseArgs } from '../sdk/cli/args.js';
 import { ValueError } from '../contract/errors.js';
+import { runIfScript } from './stats.js';
 
 /** The benchmark GMM-QF of the family registry (sdk/families/gmmqf.ts: K = 50, D = 4, A = 3) and its observation stream. */
 const GMMQF = familyModule(FAMILY.gmmqf).bench;
@@ -179,9 +179,4 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Late
   return report;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
+runIfScript(import.meta.url, main);

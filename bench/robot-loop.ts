@@ -35,12 +35,12 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from '../sdk/cli/args.js';
 import { ValueError } from '../contract/errors.js';
 import { GMMRL_VERSION } from '../models/version.js';
 import { BENCH_FAMILIES, buildBenchModel, type BenchFamily } from './models.js';
-import { describeLoad, fmtUs, hostInfo, markdownTable, type HostInfo, writeReport } from './stats.js';
+import { describeLoad, fmtUs, hostInfo, markdownTable, type HostInfo, writeReport, runIfScript } from './stats.js';
 import { FAMILY } from '../contract/families.js';
 
 export const FLAGS = {
@@ -343,9 +343,4 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Robo
   return report;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
+runIfScript(import.meta.url, main);

@@ -13,19 +13,7 @@
  */
 import { FAMILY } from '../../contract/families.js';
 import type { SpaceJson } from '../gmmqf/checkpoint.js';
-import {
-  CHECKPOINT_FORMAT,
-  CHECKPOINT_FORMAT_VERSION,
-  CONFIG_FILE,
-  WEIGHTS_FILE,
-  need,
-  openCheckpoint,
-  positiveInt,
-  qInputFields,
-  tensorReader,
-  writeCheckpointFiles,
-  type CheckpointEnvelope,
-} from '../checkpoint-files.js';
+import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, CONFIG_FILE, WEIGHTS_FILE, need, openCheckpoint, positiveInt, qInputFields, tensorReader, writeCheckpointFiles, type CheckpointEnvelope } from '../checkpoint-files.js';
 import type { NamedTensor } from '../safetensors.js';
 import { DQN_ACTIVATION, DQN_FORMULA, checkDqnParams, dqnParameterCount, type ActionGrid, type DqnParams } from './params.js';
 

@@ -20,20 +20,7 @@ import { SpdError, ValueError, describeValue } from '../../contract/errors.js';
 import { FAMILY } from '../../contract/families.js';
 import { choleskyOrNull, asymmetry } from '../linalg/cholesky.js';
 import type { NamedTensor } from '../safetensors.js';
-import {
-  CHECKPOINT_FORMAT,
-  CHECKPOINT_FORMAT_VERSION,
-  CONFIG_FILE,
-  WEIGHTS_FILE,
-  need,
-  openCheckpoint,
-  positiveInt,
-  qInputFields,
-  tensorReader,
-  writeCheckpointFiles,
-  type CheckpointEnvelope,
-  type CheckpointFiles,
-} from '../checkpoint-files.js';
+import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, CONFIG_FILE, WEIGHTS_FILE, need, openCheckpoint, positiveInt, qInputFields, tensorReader, writeCheckpointFiles, type CheckpointEnvelope, type CheckpointFiles } from '../checkpoint-files.js';
 import { FEATURE_KINDS, type FeatureKind } from './features.js';
 import type { ActionGrid, GmmQfParams } from './params.js';
 import { productOfFactors } from './hadamard.js';

@@ -64,7 +64,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, platform, release } from 'node:os';
 import { basename, join, relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import {
   BellmanBatch,
@@ -85,6 +85,7 @@ import {
   type TransitionBatch,
 } from 'gmmrl';
 import { parseArgs, type FlagSpecs, linalg } from 'gmmrl';
+import { runIfScript } from './stats.js';
 const { cholesky, invertLower, invertSpd, congruence, symPart, eigSym } = linalg;
 type JacobiStats = linalg.JacobiStats;
 
@@ -1395,9 +1396,4 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Gmmq
   return report;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
+runIfScript(import.meta.url, main);

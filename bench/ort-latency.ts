@@ -11,7 +11,6 @@
  * `gmmrl/runtime` resolves to the node entry only; the web entry is what browsers get).
  * Prints a table, then the same numbers as JSON (`--json`: JSON only).
  */
-import { pathToFileURL } from 'node:url';
 import { cpus } from 'node:os';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
@@ -19,6 +18,7 @@ import { exportGmmQf, GMMRL_VERSION, FAMILY, familyModule, parseArgs, ValueError
 import { loadPolicy as loadNode } from 'gmmrl/runtime/node';
 import { loadPolicy as loadWeb } from 'gmmrl/runtime/web';
 import { type Policy } from 'gmmrl/runtime';
+import { runIfScript } from './stats.js';
 
 /** The benchmark GMM-QF of the family registry (sdk/families/gmmqf.ts: K = 50, D = 4, A = 3) and its observation stream. */
 const GMMQF = familyModule(FAMILY.gmmqf).bench;
@@ -174,9 +174,4 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Late
   return report;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
+runIfScript(import.meta.url, main);

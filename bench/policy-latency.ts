@@ -35,7 +35,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import { parseArgs, selectBackend, ValueError, GMMRL_VERSION, FAMILY } from 'gmmrl';
@@ -44,7 +44,7 @@ import { loadPolicy as loadWeb } from 'gmmrl/runtime/web';
 import { type Policy } from 'gmmrl/runtime';
 import { BENCH_FAMILIES, buildBenchModel, floorModel, type BenchFamily, type BenchModel } from './models.js';
 import { makeTfTwin } from './tf-models.js';
-import { describeLoad, elapsedNs, fmtRate, fmtUs, hostInfo, markdownTable, percentileSorted, summarize, type HostInfo, type SampleSummary, writeReport } from './stats.js';
+import { describeLoad, elapsedNs, fmtRate, fmtUs, hostInfo, markdownTable, percentileSorted, summarize, type HostInfo, type SampleSummary, writeReport, runIfScript } from './stats.js';
 
 export const FLAGS = {
   calls: { type: 'int' as const, help: 'single-observation calls per measurement (cut to fit --budget)', default: 10_000 },
@@ -540,9 +540,4 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Poli
   return report;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
+runIfScript(import.meta.url, main);

@@ -35,10 +35,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs, ValueError, GMMRL_VERSION, FAMILY } from 'gmmrl';
 import { BENCH_FAMILIES, buildBenchModel, type BenchFamily } from './models.js';
-import { describeLoad, fmtUs, hostInfo, markdownTable, type HostInfo, writeReport } from './stats.js';
+import { describeLoad, fmtUs, hostInfo, markdownTable, type HostInfo, writeReport, runIfScript } from './stats.js';
 
 export const FLAGS = {
   family: { type: 'string' as const, help: 'model family to serve', choices: BENCH_FAMILIES, default: FAMILY.mixtureActor },
@@ -340,9 +340,4 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Robo
   return report;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
+runIfScript(import.meta.url, main);

@@ -10,6 +10,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
+import { pathToFileURL } from 'node:url';
 
 /** Nearest-rank percentile of ascending `sorted` (see the module comment); NaN when empty. */
 export function percentileSorted(sorted: ArrayLike<number>, p: number): number {
@@ -147,4 +148,14 @@ export function writeReport(name: string, argv: readonly string[], report: unkno
   if (json) console.log(JSON.stringify(report, null, 2));
   else console.log(md);
   return written;
+}
+
+/** Runs `main()` when the module at `url` (its import.meta.url) is the script node was started with; a failure is printed and sets exit code 1. */
+export function runIfScript(url: string, main: () => Promise<unknown>): void {
+  if (process.argv[1] && url === pathToFileURL(process.argv[1]).href) {
+    main().catch((err) => {
+      console.error(err);
+      process.exitCode = 1;
+    });
+  }
 }

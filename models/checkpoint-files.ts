@@ -1,22 +1,70 @@
 /**
- * The part of loading a checkpoint directory that every model family shares (config.json +
- * weights.safetensors, models/gmmqf/checkpoint.ts and models/dqn/checkpoint.ts): the files exist,
+ * The parts of saving and loading a checkpoint directory that every model family shares
+ * (config.json + weights.safetensors; models/gmmqf, models/dqn and models/actor-critic
+ * checkpoint.ts). Saving: the weights first, then the config carrying their SHA-256, each file
+ * written atomically. Loading: the files exist,
  * the config is a JSON object of this format, version and family, the weights file has the hash the
  * config records, and each tensor has the expected shape, a float dtype and finite values. Every
  * failure is a ModelFormatError naming the file, the field and the value.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelFormatError } from '../contract/errors.js';
 import { FAMILY_CONTRACTS, isModelFamily, type ModelFamily } from '../contract/families.js';
-import { sha256Hex } from './io.js';
-import { decodeSafetensors, type NamedTensor } from './safetensors.js';
+import type { ActionGrid } from './gmmqf/params.js';
+import { sha256Hex, writeFileAtomic } from './io.js';
+import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.js';
 import { GMMRL_VERSION } from './version.js';
 
 export const CHECKPOINT_FORMAT = 'gmmrl-checkpoint';
 export const CHECKPOINT_FORMAT_VERSION = 1;
 export const CONFIG_FILE = 'config.json';
 export const WEIGHTS_FILE = 'weights.safetensors';
+
+/** The config fields writeCheckpointFiles fills in: the format and family first, the library and the weights file last. */
+export interface CheckpointEnvelope {
+  format: typeof CHECKPOINT_FORMAT;
+  format_version: number;
+  model_family: ModelFamily;
+  library_version: string;
+  weights_file: string;
+  weights_sha256: string;
+}
+
+/**
+ * Writes a checkpoint of `family` into `dir` (created if needed): `tensors` as weights.safetensors,
+ * then config.json {format, format_version, model_family, …fields, library_version, weights_file,
+ * weights_sha256} (in that order) carrying the weights' SHA-256, which it returns.
+ */
+export function writeCheckpointFiles(dir: string, family: ModelFamily, tensors: Record<string, NamedTensor>, fields: Record<string, unknown>): string {
+  const bytes = encodeSafetensors(tensors, { format: CHECKPOINT_FORMAT, model_family: family });
+  const sha = sha256Hex(bytes);
+  const config = {
+    format: CHECKPOINT_FORMAT,
+    format_version: CHECKPOINT_FORMAT_VERSION,
+    model_family: family,
+    ...fields,
+    library_version: GMMRL_VERSION,
+    weights_file: WEIGHTS_FILE,
+    weights_sha256: sha,
+  };
+  mkdirSync(dir, { recursive: true });
+  writeFileAtomic(join(dir, WEIGHTS_FILE), bytes);
+  writeFileAtomic(join(dir, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
+  return sha;
+}
+
+/** A Q model's config fields for its observation normalization and (when it has one) its action grid, whose values are the tensor action_grid. */
+export function qInputFields(p: { obsOffset: Float64Array; obsScale: Float64Array; actionGrid?: ActionGrid }): {
+  obs_normalization: { offset: number[]; scale: number[] };
+  action_grid?: { shape: number[]; low: number[]; high: number[] };
+} {
+  const grid = p.actionGrid;
+  return {
+    obs_normalization: { offset: Array.from(p.obsOffset), scale: Array.from(p.obsScale) },
+    ...(grid ? { action_grid: { shape: [...grid.shape], low: [...grid.low], high: [...grid.high] } } : {}),
+  };
+}
 
 /** The hint when a directory holds another family's checkpoint: what it is and its loader (contract/families.ts). */
 function otherFamilyHint(found: string): string | undefined {

@@ -91,7 +91,7 @@ export { verifyParity, parityStates, type ParityOptions, type ParityReport } fro
 export { main as cli } from './cli.js';
 export * from './algorithms/dqn.js'; // DQN / Double DQN baseline: trainDqn, checkpoints, exportDqn, verifyDqnParity
 export { checkpointFamily, CHECKPOINT_FAMILIES, type CheckpointFamily } from './checkpoints.js';
-export { familyFor, familyModule, FAMILY_MODULES, type FamilyModule, type FamilyExportOptions } from './families/index.js'; // the model-family registry
+export { familyFor, familyModule, benchModel, FAMILY_MODULES, type FamilyModule, type FamilyExportOptions } from './families/index.js'; // the model-family registry (benchModel: the inference benchmarks' models)
 export { FAMILY, MODEL_FAMILIES, FAMILY_CONTRACTS, familyContract, type ModelFamily, type FamilyContract } from '../contract/families.js';
 
 // mixture actors: SAC (SG / SGM / USGM × RP / MRP / HalfRP / GumbelRP / LR), TD3, Gamid-PG
@@ -142,7 +142,7 @@ export type { MetricRow } from './util/metrics.js';
 // for scripts and benchmarks built on the package (bench/ uses only these public entries)
 export { parseArgs, formatHelp, type FlagSpec, type FlagSpecs, type ParsedFlags } from './cli/args.js'; // the strict flag parser of the CLI
 export { isModelFamily } from '../contract/families.js';
-export { benchModel, randomMlp, gmmqfBenchParams, dqnBenchParams, mixtureActorBenchParams, gamidActorBenchParams, type AnyBenchModel, type BenchModel } from './families/index.js';
+export { randomMlp, gmmqfBenchParams, dqnBenchParams, mixtureActorBenchParams, gamidActorBenchParams, type AnyBenchModel, type BenchModel } from './families/index.js';
 export { ElemType, GraphBuilder } from '../exporters/index.js'; // the ONNX graph builder
 export { transposedFactors } from '../models/gmmqf/tf.js';
 export * as linalg from '../models/linalg/linalg.js'; // float64 dense linear algebra (Cholesky, symmetric eigendecomposition, products)

@@ -88,3 +88,18 @@ export async function expectRejects(
   for (const p of patterns) expect(msg).to.match(p);
   return caught as Error;
 }
+
+/** What captureCli returns: the exit code and the stdout and stderr lines, each joined by newlines. */
+export interface CliRun {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** Runs a CLI entry (`main(argv, out, err)`, e.g. sdk/cli.ts main) in-process, capturing its stdout and stderr lines. */
+export async function captureCli(main: (argv: string[], out: (line: string) => void, err: (line: string) => void) => Promise<number>, argv: string[]): Promise<CliRun> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, (l) => out.push(l), (l) => err.push(l));
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}

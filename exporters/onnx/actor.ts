@@ -2,7 +2,9 @@
  * What the two actor exporters (gamid-actor.ts, mixture-actor.ts) share around their own graphs:
  *
  *   options     `resolveActorExport`: the resolved options and float kind, after the family's validation
- *   validation  `checkActorCommon`: normalization, action bounds and export metadata (the last checks of both)
+ *   validation  `checkMlpFits`: an MLP's parameters fit in F; `checkActorCommon`: normalization, action
+ *               bounds and export metadata (the last checks of both)
+ *   metadata    `actorMetadata`: the fields both write, around the family's own, in one order
  *   outputs     an actor lists its outputs once (`ActorOutput`): `actorOutputSpecs` gives the metadata
  *               `outputs`, `beginActorGraph` declares them in the graph in the same order
  *   preamble    `beginActorGraph`: the graph with obs (and noise_u [N], noise_eps [N, A] when the noise
@@ -15,8 +17,9 @@
  * here is the one both actors always wrote.
  */
 import type { ModelFamily } from '../../contract/families.js';
-import { METADATA_SCHEMA_VERSION, type TensorDtype, type TensorSpec } from '../../contract/metadata.js';
-import { beginGraph } from './envelope.js';
+import { METADATA_SCHEMA_VERSION, type GmmrlMetadataV1, type TensorDtype, type TensorSpec } from '../../contract/metadata.js';
+import type { MlpParams } from '../../models/actor-critic/mlp.js';
+import { beginGraph, inputSpecs, metadataEnvelope, normalizationSpec, precisionField, type FamilyMetadataFields } from './envelope.js';
 import { ElemType, type Dim, type GraphBuilder } from './graph.js';
 import {
   IN_GRAPH_NOTE,
@@ -24,6 +27,7 @@ import {
   boxScaleConstants,
   checkActorArrays,
   checkActorExportMeta,
+  checkFits,
   floatKind,
   int64Const,
   resolveActorOptions,
@@ -57,6 +61,51 @@ export function resolveActorExport(options: unknown, where: string, validate: (f
   const fk = floatKind(o.precision);
   validate(fk);
   return { o, fk };
+}
+
+/** Every weight and bias of the MLP `name` (e.g. "trunk", "actors[0]") fits in F (ValueError naming `name.weights[l]` otherwise). */
+export function checkMlpFits(where: string, name: string, p: MlpParams, fk: FloatKind): void {
+  for (let l = 0; l < p.layers.length - 1; l++) {
+    checkFits(where, `${name}.weights[${l}]`, p.weights[l]!, fk);
+    checkFits(where, `${name}.biases[${l}]`, p.biases[l]!, fk);
+  }
+}
+
+/** What an actor's metadata holds of its own (actorMetadata places it among the common fields). */
+export interface ActorMetadataFields {
+  components: number;
+  sampling: FamilyMetadataFields['sampling'];
+  parameterCount: number;
+  network: FamilyMetadataFields['network'];
+  outputs: readonly ActorOutput[];
+}
+
+/**
+ * The gmmrl metadata of an actor of `family` (D observation entries, A action entries): the box
+ * action space [low, high], its components, the precision, its sampling, the normalization in F,
+ * its parameter count and network, the inputs and its outputs, in that order.
+ */
+export function actorMetadata(
+  family: ModelFamily,
+  meta: ActorExportMeta,
+  p: { obsOffset: ArrayLike<number>; obsScale: ArrayLike<number>; actionLow: ArrayLike<number>; actionHigh: ArrayLike<number> },
+  o: ResolvedActorOptions,
+  fk: FloatKind,
+  D: number,
+  A: number,
+  own: ActorMetadataFields,
+): GmmrlMetadataV1 {
+  return metadataEnvelope(family, meta, {
+    action_space: { kind: 'box', n: A, shape: [A], low: Array.from(p.actionLow), high: Array.from(p.actionHigh) },
+    components: own.components,
+    ...precisionField(o.precision),
+    sampling: own.sampling,
+    normalization: normalizationSpec(p.obsOffset, p.obsScale, fk),
+    parameter_count: own.parameterCount,
+    network: own.network,
+    inputs: inputSpecs(fk.dtype, D, o.sampling === 'inputs', A),
+    outputs: actorOutputSpecs(own.outputs),
+  });
 }
 
 /** The checks every actor ends its validation with: normalization and action bounds in F, box-scaling constants, export metadata (D observation entries). */

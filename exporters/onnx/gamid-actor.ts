@@ -48,8 +48,8 @@ import { checkGamidActor, type GamidActorParams } from '../../models/gamid-actor
 import { ValueError, describeValue } from '../../contract/errors.js';
 import { FAMILY } from '../../contract/families.js';
 import { IO, metadataToProps, type GmmrlMetadataV1 } from '../../contract/metadata.js';
-import { actionSampledDoc, actorDocString, actorNoiseFormula, actorOutputSpecs, beginActorGraph, checkActorCommon, resolveActorExport, type ActorOutput } from './actor.js';
-import { finishModel, inputSpecs, metadataEnvelope, normalizationSpec, precisionField } from './envelope.js';
+import { actionSampledDoc, actorDocString, actorMetadata, actorNoiseFormula, beginActorGraph, checkActorCommon, checkMlpFits, resolveActorExport, type ActorOutput } from './actor.js';
+import { finishModel } from './envelope.js';
 import {
   EXPORT_IR_VERSION,
   EXPORT_OPSET_VERSION,
@@ -89,16 +89,8 @@ export function gamidSamplingFormula(noise: 'inputs' | 'in-graph'): string {
 function validate(p: GamidActorParams, meta: ActorExportMeta, fk: FloatKind): void {
   if (typeof p !== 'object' || p === null) throw new ValueError(`${WHERE}: params must be a GamidActorParams object, got ${describeValue(p)}.`);
   checkGamidActor(p, WHERE);
-  for (const [i, a] of p.actors.entries()) {
-    for (let l = 0; l < a.layers.length - 1; l++) {
-      checkFits(WHERE, `actors[${i}].weights[${l}]`, a.weights[l]!, fk);
-      checkFits(WHERE, `actors[${i}].biases[${l}]`, a.biases[l]!, fk);
-    }
-  }
-  for (let l = 0; l < p.critic.layers.length - 1; l++) {
-    checkFits(WHERE, `critic.weights[${l}]`, p.critic.weights[l]!, fk);
-    checkFits(WHERE, `critic.biases[${l}]`, p.critic.biases[l]!, fk);
-  }
+  for (const [i, a] of p.actors.entries()) checkMlpFits(WHERE, `actors[${i}]`, a, fk);
+  checkMlpFits(WHERE, 'critic', p.critic, fk);
   if (typeof p.epsilon !== 'number') throw new ValueError(`${WHERE}: epsilon = ${describeValue(p.epsilon)} must be a probability in [0, 1].`);
   checkFits(WHERE, 'explorationStd', [p.explorationStd], fk);
   checkActorCommon(WHERE, p, meta, p.actors[0]!.layers[0]!, fk);
@@ -127,19 +119,12 @@ function outputsOf(p: GamidActorParams, fk: FloatKind, sampling: NoiseMode): Act
 function metadataOf(p: GamidActorParams, meta: ActorExportMeta, o: ResolvedActorOptions, fk: FloatKind): GmmrlMetadataV1 {
   const C = p.actors.length;
   const layers = p.actors[0]!.layers;
-  const D = layers[0]!;
-  const A = layers.at(-1)!;
-  const F = fk.dtype;
-  return metadataEnvelope(P, meta, {
-    action_space: { kind: 'box', n: A, shape: [A], low: Array.from(p.actionLow), high: Array.from(p.actionHigh) },
+  return actorMetadata(P, meta, p, o, fk, layers[0]!, layers.at(-1)!, {
     components: C,
-    ...precisionField(o.precision),
     sampling: { kind: 'gamid', noise: o.sampling, epsilon: p.epsilon, exploration_std: p.explorationStd, formula: gamidSamplingFormula(o.sampling) },
-    normalization: normalizationSpec(p.obsOffset, p.obsScale, fk),
-    parameter_count: parameterCount(p),
+    parameterCount: parameterCount(p),
     network: { layers: [...layers], activation: MLP_ACTIVATION, critic_layers: [...p.critic.layers] },
-    inputs: inputSpecs(F, D, o.sampling === 'inputs', A),
-    outputs: actorOutputSpecs(outputsOf(p, fk, o.sampling)),
+    outputs: outputsOf(p, fk, o.sampling),
   });
 }
 

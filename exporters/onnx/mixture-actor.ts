@@ -50,9 +50,9 @@ import { checkMixtureActor, type MixtureActorParams } from '../../models/mixture
 import { ValueError, describeValue } from '../../contract/errors.js';
 import { FAMILY } from '../../contract/families.js';
 import { IO, metadataToProps, type GmmrlMetadataV1 } from '../../contract/metadata.js';
-import { actionSampledDoc, actorDocString, actorNoiseFormula, actorOutputSpecs, beginActorGraph, checkActorCommon, resolveActorExport, type ActorOutput } from './actor.js';
+import { actionSampledDoc, actorDocString, actorMetadata, actorNoiseFormula, beginActorGraph, checkActorCommon, checkMlpFits, resolveActorExport, type ActorOutput } from './actor.js';
 import { ElemType } from './graph.js';
-import { finishModel, inputSpecs, metadataEnvelope, normalizationSpec, precisionField } from './envelope.js';
+import { finishModel } from './envelope.js';
 import {
   EXPORT_IR_VERSION,
   EXPORT_OPSET_VERSION,
@@ -63,7 +63,6 @@ import {
   addInGraphNormal,
   addInGraphUniform,
   addNormalize,
-  checkFits,
   int64Const,
   type ActorExportMeta,
   type ExportOptions,
@@ -91,11 +90,7 @@ export function mixtureSamplingFormula(noise: 'inputs' | 'in-graph'): string {
 function validate(p: MixtureActorParams, meta: ActorExportMeta, fk: FloatKind): void {
   if (typeof p !== 'object' || p === null) throw new ValueError(`${WHERE}: params must be a MixtureActorParams object, got ${describeValue(p)}.`);
   checkMixtureActor(p, WHERE);
-  const L = p.trunk.layers.length - 1;
-  for (let l = 0; l < L; l++) {
-    checkFits(WHERE, `trunk.weights[${l}]`, p.trunk.weights[l]!, fk);
-    checkFits(WHERE, `trunk.biases[${l}]`, p.trunk.biases[l]!, fk);
-  }
+  checkMlpFits(WHERE, 'trunk', p.trunk, fk);
   for (const k of ['logStdMin', 'logStdMax'] as const) {
     if (fk.precision === 'float32' && !Number.isFinite(Math.fround(p.head[k]))) {
       throw new ValueError(`${WHERE}: head.${k} = ${p.head[k]} does not fit in float32; use log-std bounds within ±3.4e38 (defaults −5 and 2).`);
@@ -119,18 +114,12 @@ function outputsOf(p: MixtureActorParams, fk: FloatKind, sampling: NoiseMode): A
 
 function metadataOf(p: MixtureActorParams, meta: ActorExportMeta, o: ResolvedActorOptions, fk: FloatKind): GmmrlMetadataV1 {
   const { K, A } = p.head;
-  const D = p.trunk.layers[0]!;
-  const F = fk.dtype;
-  return metadataEnvelope(P, meta, {
-    action_space: { kind: 'box', n: A, shape: [A], low: Array.from(p.actionLow), high: Array.from(p.actionHigh) },
+  return actorMetadata(P, meta, p, o, fk, p.trunk.layers[0]!, A, {
     components: K,
-    ...precisionField(o.precision),
     sampling: { kind: 'mixture', noise: o.sampling, formula: mixtureSamplingFormula(o.sampling) },
-    normalization: normalizationSpec(p.obsOffset, p.obsScale, fk),
-    parameter_count: mlpParameterCount(p.trunk.layers),
+    parameterCount: mlpParameterCount(p.trunk.layers),
     network: { layers: [...p.trunk.layers], activation: MLP_ACTIVATION },
-    inputs: inputSpecs(F, D, o.sampling === 'inputs', A),
-    outputs: actorOutputSpecs(outputsOf(p, fk, o.sampling)),
+    outputs: outputsOf(p, fk, o.sampling),
   });
 }
 

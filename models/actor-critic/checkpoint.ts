@@ -13,13 +13,9 @@
  *   both: obs_offset [D], obs_scale [D], action_low [A], action_high [A] (float64), spaces, env id,
  *   the training record, backend, library version.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { FAMILY, type ModelFamily } from '../../contract/families.js';
-import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, CONFIG_FILE, WEIGHTS_FILE, need, openCheckpoint, positiveInt, tensorReader } from '../checkpoint-files.js';
-import { sha256Hex, writeFileAtomic } from '../io.js';
-import { encodeSafetensors, type NamedTensor } from '../safetensors.js';
-import { GMMRL_VERSION } from '../version.js';
+import { CHECKPOINT_FORMAT, CONFIG_FILE, need, openCheckpoint, positiveInt, tensorReader, writeCheckpointFiles } from '../checkpoint-files.js';
+import type { NamedTensor } from '../safetensors.js';
 import type { SpaceJson } from '../gmmqf/checkpoint.js';
 import { MLP_ACTIVATION, mlpParameterCount, type MlpParams } from './mlp.js';
 import { checkMixtureActor, type MixtureActorParams } from '../mixture-actor/params.js';
@@ -80,25 +76,13 @@ function writeCheckpoint(
   tensors['obs_scale'] = vec(common.obsScale);
   tensors['action_low'] = vec(common.actionLow);
   tensors['action_high'] = vec(common.actionHigh);
-  const bytes = encodeSafetensors(tensors, { format: CHECKPOINT_FORMAT, model_family: family });
-  const sha = sha256Hex(bytes);
-  const config = {
-    format: CHECKPOINT_FORMAT,
-    format_version: CHECKPOINT_FORMAT_VERSION,
-    model_family: family,
+  return writeCheckpointFiles(dir, family, tensors, {
     ...extra,
     activation: MLP_ACTIVATION,
     networks: Object.fromEntries(Object.entries(networks).map(([k, p]) => [k, { layers: [...p.layers] }])),
     parameter_count: parameterCount,
     ...info,
-    library_version: GMMRL_VERSION,
-    weights_file: WEIGHTS_FILE,
-    weights_sha256: sha,
-  };
-  mkdirSync(dir, { recursive: true });
-  writeFileAtomic(join(dir, WEIGHTS_FILE), bytes);
-  writeFileAtomic(join(dir, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
-  return sha;
+  });
 }
 
 /** Saves a SAC-family actor with its critics. Returns the weights' SHA-256. */

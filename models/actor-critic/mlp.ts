@@ -59,6 +59,35 @@ export function checkMlp(p: MlpParams, where: string): void {
   }
 }
 
+/** How drawMlp fills one layer: `weight()` once per weight (row-major), then `bias()` once per bias (none: biases 0, nothing drawn). */
+export interface MlpLayerDraws {
+  weight(): number;
+  bias?(): number;
+}
+
+/**
+ * An MLP [layers] drawn layer by layer: `layer(fan_in, fan_out, last)` gives the draws of each
+ * layer (`last`: the linear output layer), called in order — its weights row-major, then its
+ * biases — so one seeded stream gives one network. Every seeded initialization here is one.
+ */
+export function drawMlp(layers: readonly number[], layer: (nin: number, nout: number, last: boolean) => MlpLayerDraws): MlpParams {
+  const weights: Float64Array[] = [];
+  const biases: Float64Array[] = [];
+  const L = layers.length - 1;
+  for (let l = 0; l < L; l++) {
+    const nin = layers[l]!;
+    const nout = layers[l + 1]!;
+    const draws = layer(nin, nout, l === L - 1);
+    const w = new Float64Array(nin * nout);
+    for (let i = 0; i < w.length; i++) w[i] = draws.weight();
+    const b = new Float64Array(nout);
+    if (draws.bias) for (let i = 0; i < nout; i++) b[i] = draws.bias();
+    weights.push(w);
+    biases.push(b);
+  }
+  return { layers: [...layers], weights, biases };
+}
+
 /**
  * Seeded initialization, PyTorch's `nn.Linear` default (what CleanRL's SAC and TD3 use):
  * W, b ~ U(−1/√fan_in, 1/√fan_in), drawn layer by layer (W row-major, then b) from `rng.uniform()`.
@@ -66,21 +95,24 @@ export function checkMlp(p: MlpParams, where: string): void {
  * should start near its mean action).
  */
 export function initMlp(layers: readonly number[], rng: { uniform(): number }, outputScale = 1): MlpParams {
-  const weights: Float64Array[] = [];
-  const biases: Float64Array[] = [];
-  const L = layers.length - 1;
-  for (let l = 0; l < L; l++) {
-    const nin = layers[l]!;
-    const nout = layers[l + 1]!;
-    const bound = (1 / Math.sqrt(nin)) * (l === L - 1 ? outputScale : 1);
-    const w = new Float64Array(nin * nout);
-    for (let i = 0; i < w.length; i++) w[i] = bound * (2 * rng.uniform() - 1);
-    const b = new Float64Array(nout);
-    for (let i = 0; i < nout; i++) b[i] = bound * (2 * rng.uniform() - 1);
-    weights.push(w);
-    biases.push(b);
-  }
-  return { layers: [...layers], weights, biases };
+  return drawMlp(layers, (nin, _nout, last) => {
+    const bound = (1 / Math.sqrt(nin)) * (last ? outputScale : 1);
+    const u = (): number => bound * (2 * rng.uniform() - 1);
+    return { weight: u, bias: u };
+  });
+}
+
+/**
+ * He/Glorot-uniform initialization for ReLU networks, drawn layer by layer from `rng.uniform()`:
+ *   hidden layers (followed by ReLU): He-uniform     W ~ U(−√(6/fan_in), √(6/fan_in))
+ *   output layer (linear):            Glorot-uniform W ~ U(−√(6/(fan_in + fan_out)), +…) × `outputScale`
+ * then the layer's biases from `bias()` (none: 0, nothing drawn).
+ */
+export function heUniformMlp(layers: readonly number[], rng: { uniform(): number }, outputScale = 1, bias?: () => number): MlpParams {
+  return drawMlp(layers, (nin, nout, last) => {
+    const limit = last ? outputScale * Math.sqrt(6 / (nin + nout)) : Math.sqrt(6 / nin);
+    return { weight: () => limit * (2 * rng.uniform() - 1), ...(bias ? { bias } : {}) };
+  });
 }
 
 /**

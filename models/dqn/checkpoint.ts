@@ -11,14 +11,10 @@
  * hash, the layer sizes against the spaces, every tensor's shape and finiteness, positive scales and
  * the grid, and throws ModelFormatError naming the file, the field and the value.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { FAMILY } from '../../contract/families.js';
 import type { SpaceJson } from '../gmmqf/checkpoint.js';
-import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, CONFIG_FILE, WEIGHTS_FILE, need, openCheckpoint, positiveInt, tensorReader } from '../checkpoint-files.js';
-import { sha256Hex, writeFileAtomic } from '../io.js';
-import { encodeSafetensors, type NamedTensor } from '../safetensors.js';
-import { GMMRL_VERSION } from '../version.js';
+import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, CONFIG_FILE, WEIGHTS_FILE, need, openCheckpoint, positiveInt, qInputFields, tensorReader, writeCheckpointFiles, type CheckpointEnvelope } from '../checkpoint-files.js';
+import type { NamedTensor } from '../safetensors.js';
 import { DQN_ACTIVATION, DQN_FORMULA, checkDqnParams, dqnParameterCount, type ActionGrid, type DqnParams } from './params.js';
 
 export { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, CONFIG_FILE, WEIGHTS_FILE };
@@ -63,7 +59,6 @@ export function saveDqnCheckpoint(dir: string, params: DqnParams, info: DqnCheck
   const L = layers.length - 1;
   const D = layers[0]!;
   const A = layers[L]!;
-  mkdirSync(dir, { recursive: true });
   const tensors: Record<string, NamedTensor> = {};
   for (let l = 0; l < L; l++) {
     tensors[`layer${l}.weight`] = { dtype: 'F64', shape: [layers[l]!, layers[l + 1]!], data: Float64Array.from(params.weights[l]!) };
@@ -76,32 +71,21 @@ export function saveDqnCheckpoint(dir: string, params: DqnParams, info: DqnCheck
     const size = grid.shape.reduce((a, b) => a * b, 1);
     tensors['action_grid'] = { dtype: 'F64', shape: [A, size], data: Float64Array.from(grid.values) };
   }
-  const bytes = encodeSafetensors(tensors, { format: CHECKPOINT_FORMAT, model_family: FAMILY.dqn });
-  const sha = sha256Hex(bytes);
-  const config: DqnConfig = {
-    format: CHECKPOINT_FORMAT,
-    format_version: CHECKPOINT_FORMAT_VERSION,
-    model_family: FAMILY.dqn,
+  const fields: Omit<DqnConfig, keyof CheckpointEnvelope> = {
     layers: [...layers],
     D,
     A,
     activation: DQN_ACTIVATION,
     parameter_count: dqnParameterCount(layers),
     network: { formula: DQN_FORMULA },
-    obs_normalization: { offset: Array.from(params.obsOffset), scale: Array.from(params.obsScale) },
-    ...(grid ? { action_grid: { shape: [...grid.shape], low: [...grid.low], high: [...grid.high] } } : {}),
+    ...qInputFields(params),
     observation_space: info.observation_space,
     action_space: info.action_space,
     env_id: info.env_id,
     training: info.training,
     backend: info.backend,
-    library_version: GMMRL_VERSION,
-    weights_file: WEIGHTS_FILE,
-    weights_sha256: sha,
   };
-  writeFileAtomic(join(dir, WEIGHTS_FILE), bytes);
-  writeFileAtomic(join(dir, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
-  return sha;
+  return writeCheckpointFiles(dir, FAMILY.dqn, tensors, fields);
 }
 
 function finiteArray(v: unknown, len: number): v is number[] {

@@ -16,7 +16,7 @@
  */
 import { ShapeError, ValueError, describeValue } from '../../contract/errors.js';
 import type { ActionGrid } from '../gmmqf/params.js';
-import { cloneMlp, mlpParameterCount, type MlpParams } from '../actor-critic/mlp.js';
+import { cloneMlp, heUniformMlp, mlpParameterCount, type MlpParams } from '../actor-critic/mlp.js';
 
 export type { ActionGrid };
 
@@ -115,10 +115,8 @@ export function checkDqnParams(p: DqnParams, where: string): void {
 
 /**
  * Seeded initial parameters for layer sizes `layers` (no use of TensorFlow.js's global random state):
- *   hidden layers (followed by ReLU): He-uniform    W ~ U(−√(6/fan_in), √(6/fan_in))
- *   output layer (linear):            Glorot-uniform W ~ U(−√(6/(fan_in + fan_out)), +…)
- *   biases: 0.
- * Draws from `rng.uniform()` in a fixed order (layer by layer, row-major), so one seed gives one network.
+ * He-uniform hidden layers, a Glorot-uniform output layer, biases 0 (`heUniformMlp`). Draws from
+ * `rng.uniform()` in a fixed order (layer by layer, row-major), so one seed gives one network.
  */
 export function initDqnParams(
   layers: readonly number[],
@@ -126,22 +124,8 @@ export function initDqnParams(
   normalization: { obsOffset: Float64Array; obsScale: Float64Array },
   actionGrid?: ActionGrid,
 ): DqnParams {
-  const L = layers.length - 1;
-  const weights: Float64Array[] = [];
-  const biases: Float64Array[] = [];
-  for (let l = 0; l < L; l++) {
-    const nin = layers[l]!;
-    const nout = layers[l + 1]!;
-    const limit = l < L - 1 ? Math.sqrt(6 / nin) : Math.sqrt(6 / (nin + nout));
-    const w = new Float64Array(nin * nout);
-    for (let i = 0; i < w.length; i++) w[i] = limit * (2 * rng.uniform() - 1);
-    weights.push(w);
-    biases.push(new Float64Array(nout));
-  }
   return {
-    layers: [...layers],
-    weights,
-    biases,
+    ...heUniformMlp(layers, rng),
     obsOffset: normalization.obsOffset.slice(),
     obsScale: normalization.obsScale.slice(),
     ...(actionGrid ? { actionGrid } : {}),

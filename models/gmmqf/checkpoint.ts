@@ -16,15 +16,11 @@
  * Loading validates everything (shapes, finiteness, SPD covariances, positive scales, hash) and
  * throws ModelFormatError / SpdError naming the file, the field and the value.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { SpdError, ValueError, describeValue } from '../../contract/errors.js';
 import { FAMILY } from '../../contract/families.js';
 import { choleskyOrNull, asymmetry } from '../linalg/cholesky.js';
-import { encodeSafetensors, type NamedTensor } from '../safetensors.js';
-import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, CONFIG_FILE, WEIGHTS_FILE, need, openCheckpoint, positiveInt, tensorReader } from '../checkpoint-files.js';
-import { sha256Hex, writeFileAtomic } from '../io.js';
-import { GMMRL_VERSION } from '../version.js';
+import type { NamedTensor } from '../safetensors.js';
+import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, CONFIG_FILE, WEIGHTS_FILE, need, openCheckpoint, positiveInt, qInputFields, tensorReader, writeCheckpointFiles, type CheckpointEnvelope, type CheckpointFiles } from '../checkpoint-files.js';
 import { FEATURE_KINDS, type FeatureKind } from './features.js';
 import type { ActionGrid, GmmQfParams } from './params.js';
 import { productOfFactors } from './hadamard.js';
@@ -179,13 +175,7 @@ export function saveGmmQfCheckpoint(
     }
     tensors.weight_factors = { dtype: 'F64', shape: [factors.J, K, A], data: factors.values };
   }
-  mkdirSync(dir, { recursive: true });
-  const bytes = encodeSafetensors(tensors, { format: CHECKPOINT_FORMAT, model_family: FAMILY.gmmqf });
-  const sha = sha256Hex(bytes);
-  const config: GmmQfConfig = {
-    format: CHECKPOINT_FORMAT,
-    format_version: CHECKPOINT_FORMAT_VERSION,
-    model_family: FAMILY.gmmqf,
+  const fields: Omit<GmmQfConfig, keyof CheckpointEnvelope> = {
     K,
     A,
     D,
@@ -195,23 +185,35 @@ export function saveGmmQfCheckpoint(
       parameters: 'means and covariances are in normalized coordinates z; covariances are full SPD matrices',
     },
     features,
-    obs_normalization: { offset: Array.from(params.obsOffset), scale: Array.from(params.obsScale) },
-    ...(grid ? { action_grid: { shape: [...grid.shape], low: [...grid.low], high: [...grid.high] } } : {}),
+    ...qInputFields(params),
     ...(factors ? { sparsity: { factors: factors.J, rho: factors.rho } } : {}),
     observation_space: info.observation_space,
     action_space: info.action_space,
     env_id: info.env_id,
     training: info.training,
     backend: info.backend,
-    library_version: GMMRL_VERSION,
-    weights_file: WEIGHTS_FILE,
-    weights_sha256: sha,
   };
-  writeFileAtomic(join(dir, WEIGHTS_FILE), bytes);
-  writeFileAtomic(join(dir, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
-  return sha;
+  return writeCheckpointFiles(dir, FAMILY.gmmqf, tensors, fields);
 }
 
+
+/**
+ * The config object `field` that goes with the tensor `tensor`: both or neither (a ModelFormatError
+ * names the one missing), an object shaped `shape`; undefined when neither is there.
+ */
+function pairedField(files: CheckpointFiles, field: string, tensor: string, shape: string): object | undefined {
+  const { cfgPath, wPath, tensors } = files;
+  const v = files.config[field];
+  need(
+    (v === undefined) === (tensors[tensor] === undefined),
+    v === undefined
+      ? `checkpoint: ${wPath} has a tensor "${tensor}" but ${CONFIG_FILE} has no "${field}" field; restore the matching pair of files.`
+      : `checkpoint: ${cfgPath} has ${/^[aeiou]/.test(field) ? 'an' : 'a'} "${field}" field but ${wPath} has no tensor "${tensor}"; restore the matching pair of files.`,
+  );
+  if (v === undefined) return undefined;
+  need(typeof v === 'object' && v !== null && !Array.isArray(v), `checkpoint: ${cfgPath} field "${field}" must be an object ${shape}, got ${JSON.stringify(v)}.`);
+  return v;
+}
 
 /** Loads and validates a checkpoint directory. */
 export function loadGmmQfCheckpoint(dir: string): GmmQfCheckpoint {
@@ -249,15 +251,8 @@ export function loadGmmQfCheckpoint(dir: string): GmmQfCheckpoint {
 
   // action grid: config.action_grid {shape, low, high} and tensor action_grid [A, size], both or neither
   let actionGrid: ActionGrid | undefined;
-  const cg = config.action_grid as unknown;
-  need(
-    (cg === undefined) === (tensors.action_grid === undefined),
-    cg === undefined
-      ? `checkpoint: ${wPath} has a tensor "action_grid" but ${CONFIG_FILE} has no "action_grid" field; restore the matching pair of files.`
-      : `checkpoint: ${cfgPath} has an "action_grid" field but ${wPath} has no tensor "action_grid"; restore the matching pair of files.`,
-  );
+  const cg = pairedField(files, 'action_grid', 'action_grid', '{shape, low, high}');
   if (cg !== undefined) {
-    need(typeof cg === 'object' && cg !== null && !Array.isArray(cg), `checkpoint: ${cfgPath} field "action_grid" must be an object {shape, low, high}, got ${JSON.stringify(cg)}.`);
     const g = cg as { shape?: unknown; low?: unknown; high?: unknown };
     need(
       Array.isArray(g.shape) && g.shape.length > 0 && g.shape.every(positiveInt),
@@ -294,15 +289,8 @@ export function loadGmmQfCheckpoint(dir: string): GmmQfCheckpoint {
 
   // Hadamard factors: config.sparsity {factors: J, rho} and tensor weight_factors [J, K, A], both or neither
   let factors: WeightFactors | undefined;
-  const cs = config.sparsity as unknown;
-  need(
-    (cs === undefined) === (tensors.weight_factors === undefined),
-    cs === undefined
-      ? `checkpoint: ${wPath} has a tensor "weight_factors" but ${CONFIG_FILE} has no "sparsity" field; restore the matching pair of files.`
-      : `checkpoint: ${cfgPath} has a "sparsity" field but ${wPath} has no tensor "weight_factors"; restore the matching pair of files.`,
-  );
+  const cs = pairedField(files, 'sparsity', 'weight_factors', '{factors, rho}');
   if (cs !== undefined) {
-    need(typeof cs === 'object' && cs !== null && !Array.isArray(cs), `checkpoint: ${cfgPath} field "sparsity" must be an object {factors, rho}, got ${JSON.stringify(cs)}.`);
     const sp = cs as { factors?: unknown; rho?: unknown };
     need(positiveInt(sp.factors), `checkpoint: ${cfgPath} field "sparsity.factors" is ${JSON.stringify(sp.factors)}; it must be a positive integer (the number J of Hadamard factors).`);
     need(

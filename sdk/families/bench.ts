@@ -7,7 +7,7 @@
  * layers, normalization matching the observation pool), so every branch of a graph is exercised.
  */
 import type { ModelFamily } from '../../contract/families.js';
-import type { MlpParams } from '../../models/actor-critic/mlp.js';
+import { heUniformMlp, type MlpParams } from '../../models/actor-critic/mlp.js';
 import { Rng } from '../../contract/rng.js';
 
 /** A family's benchmark model: the exported bytes, the parameters, and a stream of observations for it. */
@@ -33,17 +33,7 @@ export const BENCH_TRAINING = { note: 'synthetic parameters for bench/policy-lat
 
 /** An MLP with He-uniform hidden layers and a Glorot-uniform output layer scaled by `outScale`; small random biases. */
 export function randomMlp(layers: readonly number[], rng: Rng, outScale = 1): MlpParams {
-  const L = layers.length - 1;
-  const weights: Float64Array[] = [];
-  const biases: Float64Array[] = [];
-  for (let l = 0; l < L; l++) {
-    const nin = layers[l]!;
-    const nout = layers[l + 1]!;
-    const limit = l < L - 1 ? Math.sqrt(6 / nin) : outScale * Math.sqrt(6 / (nin + nout));
-    weights.push(new Float64Array(nin * nout).map(() => limit * (2 * rng.uniform() - 1)));
-    biases.push(new Float64Array(nout).map(() => 0.05 * rng.normal()));
-  }
-  return { layers: [...layers], weights, biases };
+  return heUniformMlp(layers, rng, outScale, () => 0.05 * rng.normal());
 }
 
 /** The synthetic 4-entry observation space of the D = 4 Q models (their A = 3 matches no gmmrl environment). */

@@ -43,10 +43,10 @@ export const dqnFamily = {
   bench: {
     params: () => dqnBenchParams(),
     observations: cartpoleLike,
-    build(): BenchModel<typeof FAMILY.dqn, DqnParams> {
+    build(training: Record<string, unknown> = BENCH_TRAINING): BenchModel<typeof FAMILY.dqn, DqnParams> {
       const params = dqnBenchParams();
       const { envId, observationSpace } = SYNTHETIC_4D;
-      const bytes = exportDqn(params, { envId, observationSpace, actionSpace: { kind: 'discrete', n: 3 }, training: BENCH_TRAINING });
+      const bytes = exportDqn(params, { envId, observationSpace, actionSpace: { kind: 'discrete', n: 3 }, training });
       const family = FAMILY.dqn;
       return { family, label: `DQN [${params.layers.join(', ')}] (2 × 64)`, envId, obsSize: 4, actionSize: 1, bytes, spec: { family, params }, observations: cartpoleLike };
     },

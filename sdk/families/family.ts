@@ -44,8 +44,8 @@ export interface FamilyBench<F extends ModelFamily, P> {
   params(): P;
   /** n observations [n·D] for them from a seeded stream (the range their normalization expects). */
   observations(seed: number, n: number): Float32Array;
-  /** The parameters exported with the default options, with their observation stream. */
-  build(): BenchModel<F, P>;
+  /** The parameters exported with the default options and `training` as the metadata's training record (default BENCH_TRAINING), with their observation stream. */
+  build(training?: Record<string, unknown>): BenchModel<F, P>;
 }
 
 /** One family's implementation. `C` is its loaded checkpoint, `P` its parameters. */

@@ -49,10 +49,10 @@ export const gamidActorFamily = {
   bench: {
     params: () => gamidActorBenchParams(),
     observations: pendulumLike,
-    build(): BenchModel<typeof FAMILY.gamidActor, GamidActorParams> {
+    build(training: Record<string, unknown> = BENCH_TRAINING): BenchModel<typeof FAMILY.gamidActor, GamidActorParams> {
       const params = gamidActorBenchParams();
       const envId = 'Pendulum-v1';
-      const bytes = exportGamidActor(params, { envId, observationSpace: PENDULUM_OBS, training: BENCH_TRAINING });
+      const bytes = exportGamidActor(params, { envId, observationSpace: PENDULUM_OBS, training });
       const family = FAMILY.gamidActor;
       return {
         family,

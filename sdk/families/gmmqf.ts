@@ -60,10 +60,10 @@ export const gmmqfFamily = {
   bench: {
     params: () => gmmqfBenchParams(),
     observations: cartpoleLike,
-    build(): BenchModel<typeof FAMILY.gmmqf, GmmQfParams> {
+    build(training: Record<string, unknown> = BENCH_TRAINING): BenchModel<typeof FAMILY.gmmqf, GmmQfParams> {
       const params = gmmqfBenchParams();
       const { envId, observationSpace } = SYNTHETIC_4D;
-      const bytes = exportGmmQf(params, { envId, observationSpace, actionSpace: { kind: 'discrete', n: params.A }, training: BENCH_TRAINING });
+      const bytes = exportGmmQf(params, { envId, observationSpace, actionSpace: { kind: 'discrete', n: params.A }, training });
       const family = FAMILY.gmmqf;
       return { family, label: `GMM-QF K=${params.K} D=${params.D} A=${params.A}`, envId, obsSize: params.D, actionSize: 1, bytes, spec: { family, params }, observations: cartpoleLike };
     },

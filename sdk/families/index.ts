@@ -39,9 +39,12 @@ export const FAMILY_MODULES: readonly FamilyModule[] = MODEL_FAMILIES.map((f) =>
 /** A benchmark model of any family (its `spec` discriminates the parameters by family). */
 export type AnyBenchModel = { [F in ModelFamily]: ReturnType<FamilyModuleOf<F>['bench']['build']> }[ModelFamily];
 
-/** The benchmark model of `family` (its module's `bench.build()`), typed by family through `spec`. */
-export function benchModel(family: ModelFamily): AnyBenchModel {
-  return MODULES[family].bench.build();
+/**
+ * The benchmark model of `family` (its module's `bench.build(training)`), typed by family through
+ * `spec`; `training` is the training record its metadata carries (default BENCH_TRAINING).
+ */
+export function benchModel(family: ModelFamily, training?: Record<string, unknown>): AnyBenchModel {
+  return MODULES[family].bench.build(training);
 }
 
 /**

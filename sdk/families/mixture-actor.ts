@@ -39,10 +39,10 @@ export const mixtureActorFamily = {
   bench: {
     params: () => mixtureActorBenchParams(),
     observations: pendulumLike,
-    build(): BenchModel<typeof FAMILY.mixtureActor, MixtureActorParams> {
+    build(training: Record<string, unknown> = BENCH_TRAINING): BenchModel<typeof FAMILY.mixtureActor, MixtureActorParams> {
       const params = mixtureActorBenchParams();
       const envId = 'Pendulum-v1';
-      const bytes = exportMixtureActor(params, { envId, observationSpace: PENDULUM_OBS, training: BENCH_TRAINING });
+      const bytes = exportMixtureActor(params, { envId, observationSpace: PENDULUM_OBS, training });
       const family = FAMILY.mixtureActor;
       return { family, label: `mixture actor D=3 2 × 256 K=${params.head.K} A=1`, envId, obsSize: 3, actionSize: 1, bytes, spec: { family, params }, observations: pendulumLike };
     },

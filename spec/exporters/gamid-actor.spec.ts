@@ -42,7 +42,7 @@ import {
   gamidSampleWithBound,
   randomGamidActor,
 } from './actor-fixtures.js';
-import { actorFeeds as feeds, maxDiff, metadataProps as props, requireChecker, runChecker, runOrt, runOrtTimes, type Out, type Runtime } from './harness.js';
+import { actorFeeds as feeds, compareWebNode, maxDiff, metadataProps as props, requireChecker, runChecker, runOrt, runOrtTimes, type Out, type Runtime } from './harness.js';
 
 const DEBUG = Boolean(process.env['GMMRL_DEBUG']);
 
@@ -324,21 +324,8 @@ describe('exporters/onnx/gamid-actor', function () {
           if (DEBUG) console.log(`gamid ${what} float32 ${rt}: max |Δ|/B ${JSON.stringify(r.worst)} max |Δ| ${JSON.stringify(r.absMax)} ties greedy ${r.greedyTies} sampled ${r.sampleTies}`);
           expect(r.greedyTies + r.sampleTies, `${rt}: rows at a tie are rare`).to.be.at.most(0.02 * N);
         }
-        const webNode: Record<string, number> = {};
-        let unequal = 0;
-        let total = 0;
-        for (const k of FLOAT_OUTPUTS) {
-          const a = outs.web[k]!.data;
-          const b = outs.node[k]!.data;
-          for (let j = 0; j < a.length; j++) {
-            total++;
-            if (!Object.is(a[j], b[j])) unequal++;
-            webNode[k] = Math.max(webNode[k] ?? 0, Math.abs(a[j]! - b[j]!));
-            const B = res.node.bounds[k]![j]!;
-            const B2 = res.web.bounds[k]![j]!;
-            if (!Number.isNaN(B) && !Number.isNaN(B2)) expect(Math.abs(a[j]! - b[j]!), `${k}[${j}]`).to.be.at.most(B + B2);
-          }
-        }
+        // within the sum of the two bounds (NaN, not checked, where either is)
+        const { maxAbs: webNode, unequal, total } = compareWebNode(outs.web, outs.node, FLOAT_OUTPUTS, (k, j) => res.node.bounds[k]![j]! + res.web.bounds[k]![j]!);
         let idxDiff = 0;
         for (const k of ['action_index', 'action_sampled_index']) for (let i = 0; i < N; i++) if (outs.web[k]!.data[i] !== outs.node[k]!.data[i]) idxDiff++;
         if (DEBUG) console.log(`gamid ${what} float32 web vs node: max |Δ| ${JSON.stringify(webNode)}, ${unequal}/${total} float entries not bitwise equal, ${idxDiff} index differences`);

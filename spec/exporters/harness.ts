@@ -202,3 +202,33 @@ export function countUnequal(a: ArrayLike<number>, b: ArrayLike<number>): number
   for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) n++;
   return n;
 }
+
+/** What compareWebNode found: the largest |web − node| per output, and how many of all compared entries differ bitwise. */
+export interface WebNodeComparison {
+  maxAbs: Record<string, number>;
+  unequal: number;
+  total: number;
+}
+
+/**
+ * Web against node on the float outputs `names`: asserts |web − node| ≤ bound(name, j) for every
+ * entry j whose bound is not NaN, and reports the largest difference per output and the bitwise
+ * differences.
+ */
+export function compareWebNode(web: Record<string, Out>, node: Record<string, Out>, names: readonly string[], bound: (name: string, j: number) => number): WebNodeComparison {
+  const maxAbs: Record<string, number> = {};
+  let unequal = 0;
+  let total = 0;
+  for (const k of names) {
+    const a = web[k]!.data;
+    const b = node[k]!.data;
+    for (let j = 0; j < a.length; j++) {
+      total++;
+      if (!Object.is(a[j], b[j])) unequal++;
+      maxAbs[k] = Math.max(maxAbs[k] ?? 0, Math.abs(a[j]! - b[j]!));
+      const B = bound(k, j);
+      if (!Number.isNaN(B)) expect(Math.abs(a[j]! - b[j]!), `${k}[${j}]`).to.be.at.most(B);
+    }
+  }
+  return { maxAbs, unequal, total };
+}

@@ -39,7 +39,7 @@ import {
   mixtureSampleWithBound,
   randomMixtureActor,
 } from './actor-fixtures.js';
-import { actorFeeds as feeds, maxDiff, metadataProps as props, requireChecker, runChecker, runOrt, runOrtTimes, type Out, type Runtime } from './harness.js';
+import { actorFeeds as feeds, compareWebNode, maxDiff, metadataProps as props, requireChecker, runChecker, runOrt, runOrtTimes, type Out, type Runtime } from './harness.js';
 
 const DEBUG = Boolean(process.env['GMMRL_DEBUG']);
 
@@ -300,21 +300,8 @@ describe('exporters/onnx/mixture-actor', function () {
           if (DEBUG) console.log(`mixture ${what} float32 ${rt}: max |Δ|/B ${JSON.stringify(r.worst)} max |Δ| ${JSON.stringify(r.absMax)} ties greedy ${r.greedyTies} sampled ${r.sampleTies}`);
           expect(r.greedyTies + r.sampleTies, `${rt}: rows at a tie are rare`).to.be.at.most(0.02 * N);
         }
-        const webNode: Record<string, number> = {};
-        let unequal = 0;
-        let total = 0;
-        for (const k of OUTPUTS) {
-          const a = outs.web[k]!.data;
-          const b = outs.node[k]!.data;
-          const B = res.node.bounds[k]!;
-          expect(outs.web[k]!.type).to.equal('float32');
-          for (let j = 0; j < a.length; j++) {
-            total++;
-            if (!Object.is(a[j], b[j])) unequal++;
-            webNode[k] = Math.max(webNode[k] ?? 0, Math.abs(a[j]! - b[j]!));
-            if (!Number.isNaN(B[j]!)) expect(Math.abs(a[j]! - b[j]!), `${k}[${j}]`).to.be.at.most(2 * B[j]!);
-          }
-        }
+        for (const k of OUTPUTS) expect(outs.web[k]!.type).to.equal('float32');
+        const { maxAbs: webNode, unequal, total } = compareWebNode(outs.web, outs.node, OUTPUTS, (k, j) => 2 * res.node.bounds[k]![j]!);
         if (DEBUG) console.log(`mixture ${what} float32 web vs node: max |Δ| ${JSON.stringify(webNode)}, ${unequal}/${total} entries not bitwise equal`);
       });
 

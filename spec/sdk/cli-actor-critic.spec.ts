@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../sdk/cli.js';
+import { captureCli, type CliRun } from '../helpers.js';
 import { FINAL_EVAL_SEED } from '../../sdk/cli/train-actor-critic.js';
 import { loadGamidActorCheckpoint, loadMixtureActorCheckpoint } from '../../models/actor-critic/checkpoint.js';
 import { mixtureActorGreedy } from '../../models/mixture-actor/params.js';
@@ -10,12 +11,7 @@ import { gamidGreedy } from '../../models/gamid-actor/params.js';
 import { make } from '../../sdk/envs/index.js';
 
 /** Runs the CLI in-process, capturing stdout and stderr lines. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, (l) => out.push(l), (l) => err.push(l));
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (...argv: string[]): Promise<CliRun> => captureCli(main, argv);
 
 /** The tiny budget shared by every run here (a few seconds on the cpu backend). */
 const TINY = ['--env', 'Pendulum-v1', '--steps', '200', '--warmup-steps', '100', '--hidden', '8,8', '--batch-size', '16', '--eval-every', '100', '--eval-episodes', '1', '--final-episodes', '1', '--backend', 'cpu'];

@@ -12,19 +12,14 @@ import type { TrainEntry } from '../../sdk/cli/train.js';
 import { defineSpec } from '../../sdk/config/spec.js';
 import { int, string } from '../../sdk/config/fields.js';
 import { InternalError, GmmrlError, UnknownNameError, ValueError } from '../../contract/errors.js';
-import { expectThrows } from '../helpers.js';
+import { captureCli, expectThrows, type CliRun } from '../helpers.js';
 import { trainSgmmqf } from '../../sdk/algorithms/sgmmqf.js';
 import { trainTd3 } from '../../sdk/algorithms/td3.js';
 import { loadGmmQfCheckpoint } from '../../models/gmmqf/checkpoint.js';
 import { loadGamidActorCheckpoint } from '../../models/actor-critic/checkpoint.js';
 
 /** Runs the CLI in-process, capturing stdout and stderr lines. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, (l) => out.push(l), (l) => err.push(l));
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (...argv: string[]): Promise<CliRun> => captureCli(main, argv);
 
 const ALGORITHMS = ['gmmqf', 'sgmmqf', 'dqn', 'sac', 'td3', 'gamid'];
 const SGMMQF_TINY = ['--env', 'CartPole-v1', '--steps', '300', '--warmup-steps', '100', '--eval-every', '300', '--eval-episodes', '1', '--components', '4', '--quiet'];

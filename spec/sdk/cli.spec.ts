@@ -3,14 +3,10 @@ import { mkdtempSync, rmSync, readFileSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../sdk/cli.js';
+import { captureCli, type CliRun } from '../helpers.js';
 
 /** Runs the CLI in-process, capturing stdout and stderr lines. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, (l) => out.push(l), (l) => err.push(l));
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (...argv: string[]): Promise<CliRun> => captureCli(main, argv);
 
 describe('sdk/cli', function () {
   this.timeout(180_000);

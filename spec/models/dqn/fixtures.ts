@@ -7,6 +7,7 @@ import type { DqnParams, ActionGrid } from '../../../models/dqn/params.js';
 import type { DqnBatch } from '../../../models/dqn/reference.js';
 import type { DqnExportMeta } from '../../../exporters/onnx/dqn.js';
 import { Rng } from '../../../sdk/util/rng.js';
+import { drawMlp } from '../../../models/actor-critic/mlp.js';
 
 export interface RandomDqnOptions {
   /** Round every parameter to float32 (default true). */
@@ -19,16 +20,10 @@ export interface RandomDqnOptions {
 /** He-scaled Gaussian weights, small random biases, random normalization. */
 export function randomDqnParams(rng: Rng, layers: number[], opts: RandomDqnOptions = {}): DqnParams {
   const r = opts.float32 === false ? (x: number) => x : Math.fround;
-  const L = layers.length - 1;
-  const weights: Float64Array[] = [];
-  const biases: Float64Array[] = [];
-  for (let l = 0; l < L; l++) {
-    const nin = layers[l]!;
-    const nout = layers[l + 1]!;
+  const { weights, biases } = drawMlp(layers, (nin) => {
     const s = Math.sqrt(2 / nin);
-    weights.push(Float64Array.from({ length: nin * nout }, () => r(s * rng.normal())));
-    biases.push(Float64Array.from({ length: nout }, () => r((opts.biasScale ?? 0.1) * rng.normal())));
-  }
+    return { weight: () => r(s * rng.normal()), bias: () => r((opts.biasScale ?? 0.1) * rng.normal()) };
+  });
   const D = layers[0]!;
   const obsOffset = Float64Array.from({ length: D }, () => r(2 * rng.normal()));
   const obsScale = Float64Array.from({ length: D }, () => r(0.3 + 3 * rng.uniform()));

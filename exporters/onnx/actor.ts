@@ -48,7 +48,7 @@ export interface ActorOutput {
 }
 
 /** The metadata `outputs` of an actor: its outputs' name, dtype and shape, in order. */
-export function actorOutputSpecs(outputs: readonly ActorOutput[]): TensorSpec[] {
+function actorOutputSpecs(outputs: readonly ActorOutput[]): TensorSpec[] {
   return outputs.map(({ name, dtype, shape }) => ({ name, dtype, shape: [...shape] }));
 }
 

@@ -77,7 +77,7 @@ const WHERE = 'exportGamidActor';
 /** The family id, which also names the graph and prefixes every node. */
 const P = FAMILY.gamidActor;
 
-export function gamidSamplingFormula(noise: 'inputs' | 'in-graph'): string {
+function gamidSamplingFormula(noise: 'inputs' | 'in-graph'): string {
   return (
     'i = u < epsilon ? min(floor(u / epsilon * C), C - 1) : argmax_i q_i (first on ties); a = clip(mu_i + exploration_std * eps, -1, 1); ' +
     'action_sampled = low + (a + 1) * (high - low) / 2, action_sampled_index = i; mu_i = tanh(MLP_i(z)) on the policy scale (-1, 1); ' +

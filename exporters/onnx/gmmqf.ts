@@ -65,7 +65,7 @@ import {
 
 export const GMMQF_IR_VERSION = EXPORT_IR_VERSION;
 /** normalization.formula when a feature map precedes the normalization. */
-export const FEATURE_NORMALIZATION_FORMULA = 'z = (phi(obs) - offset) / scale, inside the graph (phi: features.formula)';
+const FEATURE_NORMALIZATION_FORMULA = 'z = (phi(obs) - offset) / scale, inside the graph (phi: features.formula)';
 export const GMMQF_OPSET_VERSION = EXPORT_OPSET_VERSION;
 
 /** The family id, which also names the graph and prefixes every node. */

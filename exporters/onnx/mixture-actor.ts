@@ -78,7 +78,7 @@ const WHERE = 'exportMixtureActor';
 /** The family id, which also names the graph and prefixes every node. */
 const P = FAMILY.mixtureActor;
 
-export function mixtureSamplingFormula(noise: 'inputs' | 'in-graph'): string {
+function mixtureSamplingFormula(noise: 'inputs' | 'in-graph'): string {
   return (
     'k = the first component with u < weights_0 + ... + weights_k (K - 1 if none), computed as min(K - sum_k [u < cumsum(weights)_k], K - 1); ' +
     'x = means[k] + exp(log_std[k]) * eps; action_sampled = low + (tanh(x) + 1) * (high - low) / 2; ' +

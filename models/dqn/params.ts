@@ -41,16 +41,6 @@ export const DQN_ACTIVATION = 'relu';
 export const DQN_FORMULA =
   'q = relu(...relu(z W_0 + b_0)...) W_{L-1} + b_{L-1}, z = (s - offset) / scale; weights stored [in, out]';
 
-/** Observation size D. */
-export function dqnInputSize(p: Pick<DqnParams, 'layers'>): number {
-  return p.layers[0]!;
-}
-
-/** Number of actions A (grid points for a grid). */
-export function dqnNumActions(p: Pick<DqnParams, 'layers'>): number {
-  return p.layers[p.layers.length - 1]!;
-}
-
 /** Trainable parameters of an MLP with these layer sizes: Σ (inₗ·outₗ + outₗ). Normalization is not counted. */
 export function dqnParameterCount(layers: readonly number[]): number {
   return mlpParameterCount(layers);

@@ -80,11 +80,11 @@ export interface GmmQfCheckpoint {
   factors?: WeightFactors;
 }
 
-export const KERNEL_FORMULA =
+const KERNEL_FORMULA =
   'Q(s,a) = sum_k weights[k,a] * exp(-0.5 * (z - means[k])^T inv(covariances[k]) (z - means[k])), z = (phi(s) - offset) / scale, phi = the feature map (features)';
 
 /** Relative tolerance (of max|ξ|) within which the factors' product must reproduce the weights. */
-export const FACTOR_PRODUCT_RTOL = 1e-12;
+const FACTOR_PRODUCT_RTOL = 1e-12;
 
 /** Extra tensors a checkpoint may carry. */
 export interface GmmQfCheckpointExtras {
@@ -96,7 +96,7 @@ export interface GmmQfCheckpointExtras {
  * Index and value of the first entry where Π_j factors[j] differs from `weights` by more than
  * FACTOR_PRODUCT_RTOL · max|ξ|, or null when they agree.
  */
-export function factorProductMismatch(
+function factorProductMismatch(
   factors: WeightFactors,
   weights: ArrayLike<number>,
 ): { index: number; product: number; weight: number; tol: number } | null {

@@ -20,7 +20,7 @@
  * - Everything random on the host (warm-up actions, exploration noise, minibatches, resets, update
  *   noise, initialization) comes from one Rng(seed): the same seed gives the same run on one backend.
  */
-import { ValueError, describeValue } from '../../contract/errors.js';
+import { ValueError } from '../../contract/errors.js';
 import { make, type Env } from '../envs/index.js';
 import type { BoxSpace } from '../envs/spaces.js';
 import { ReplayBuffer, type TransitionBatch } from '../replay.js';
@@ -38,11 +38,6 @@ import type { OffPolicyConfig } from './actor-critic-spec.js';
 // The shared config fields (defaults, ranges, docs, flags) are the table in actor-critic-spec.ts.
 export { OFF_POLICY_FIELDS, OFF_POLICY_DEFAULTS, validateOffPolicyConfig, type OffPolicyConfig } from './actor-critic-spec.js';
 
-/** The standard out-of-range error of an actor-critic config field. */
-export function configError(algo: string, field: string, value: unknown, range: string): ValueError {
-  return new ValueError(`${algo} config: ${field} = ${describeValue(value)} is out of range; expected ${range}.`);
-}
-
 /** Observation normalization z = (s − offset)/scale. */
 export interface ObsNormalization {
   offset: Float64Array;
@@ -50,7 +45,7 @@ export interface ObsNormalization {
 }
 
 /** Normalizes n rows [n, D] into float32. */
-export function normalizeRows(x: ArrayLike<number>, n: number, norm: ObsNormalization, out = new Float32Array(n * norm.offset.length)): Float32Array {
+function normalizeRows(x: ArrayLike<number>, n: number, norm: ObsNormalization, out = new Float32Array(n * norm.offset.length)): Float32Array {
   const D = norm.offset.length;
   for (let i = 0; i < n; i++) for (let j = 0; j < D; j++) out[i * D + j] = (x[i * D + j]! - norm.offset[j]!) / norm.scale[j]!;
   return out;
@@ -67,7 +62,7 @@ export interface NormalizedBatch {
   notDone: Float32Array;
 }
 
-export function normalizeBatch(b: TransitionBatch, norm: ObsNormalization): NormalizedBatch {
+function normalizeBatch(b: TransitionBatch, norm: ObsNormalization): NormalizedBatch {
   return {
     size: b.size,
     obs: normalizeRows(b.obs, b.size, norm),
@@ -128,7 +123,7 @@ export interface OffPolicyResult<P> {
 }
 
 /** The environment's Box action space, or a clear error for a discrete one. */
-export function boxActionSpace(env: Env, algo: string): BoxSpace {
+function boxActionSpace(env: Env, algo: string): BoxSpace {
   const sp = env.actionSpace;
   if (sp.kind !== 'box') {
     throw new ValueError(`${algo}: env ${env.id} has a discrete action space (${sp.n} actions); ${algo} needs continuous actions (e.g. Pendulum-v1, MountainCarContinuous-v0). For discrete actions use gmmqf, sgmmqf or dqn.`);

@@ -15,7 +15,7 @@ import { formatDuration } from '../util/metrics.js';
 import { runTrain, type Out, type TrainEntry, type TrainRunSummary } from './train.js';
 
 /** The JSON form of an action grid in a training record: plain arrays. */
-export function actionGridRecord(g: ActionGrid): { shape: number[]; values: number[]; low: number[]; high: number[] } {
+function actionGridRecord(g: ActionGrid): { shape: number[]; values: number[]; low: number[]; high: number[] } {
   return { shape: [...g.shape], values: Array.from(g.values), low: Array.from(g.low), high: Array.from(g.high) };
 }
 

@@ -86,7 +86,7 @@ const RUN_FLAGS: FlagSpecs = {
 export type AnyTrainEntry = TrainEntry<any, any>;
 
 /** The flags of `gmmrl train <entry>`: the spec's, the entry's extras, then --out, --quiet, --help. */
-export function trainFlags(entry: AnyTrainEntry): FlagSpecs {
+function trainFlags(entry: AnyTrainEntry): FlagSpecs {
   return { ...specFlags(entry.spec), ...entry.extraFlags, ...RUN_FLAGS };
 }
 
@@ -179,7 +179,7 @@ export async function runTrain<C extends { env: string; steps: number }, R>(entr
 const BOOLEAN_NOTE = 'Boolean flags: --flag alone is true; --flag true|false sets it explicitly.';
 
 /** `gmmrl train --help`: the algorithms and how to get their flags. */
-export function trainUsage(entries: readonly AnyTrainEntry[]): string {
+function trainUsage(entries: readonly AnyTrainEntry[]): string {
   const w = Math.max(...entries.map((e) => e.name.length));
   return [
     'Usage: gmmrl train <algorithm> --env ID --out DIR [flags]',

@@ -56,7 +56,15 @@ export function mlpForwardFlops(layers: readonly number[]): number {
  *   Gamid (N actors, delay d): target N·F_a + N·2F_c (scores) + 2F_c; critic 6F_c; every d-th
  *     update the actors 3N·F_a and critic 1 (F + input gradient) on N·B rows 2N·F_c.
  */
-export function acUpdateFlops(kind: 'sac' | 'gamid', B: number, actor: readonly number[], critic: readonly number[], M: number, N = 1, delay = 1): number {
+export function acUpdateFlops(
+  kind: 'sac' | 'gamid',
+  B: number,
+  actor: readonly number[],
+  critic: readonly number[],
+  M: number,
+  N = 1,
+  delay = 1,
+): number {
   const Fa = mlpForwardFlops(actor);
   const Fc = mlpForwardFlops(critic);
   if (kind === 'sac') return B * (Fa + 2 * Fc + 6 * Fc + 3 * Fa + 4 * M * Fc);
@@ -81,7 +89,14 @@ const H = [256, 256];
 
 function randomBatch(rng: Rng): NormalizedBatch {
   const f = (n: number, g: () => number) => Float32Array.from({ length: n }, g);
-  return { size: B, obs: f(B * D, () => rng.normal()), nextObs: f(B * D, () => rng.normal()), actions: f(B * A, () => rng.uniformRange(-1, 1)), rewards: f(B, () => rng.normal()), notDone: f(B, () => 1) };
+  return {
+    size: B,
+    obs: f(B * D, () => rng.normal()),
+    nextObs: f(B * D, () => rng.normal()),
+    actions: f(B * A, () => rng.uniformRange(-1, 1)),
+    rewards: f(B, () => rng.normal()),
+    notDone: f(B, () => 1),
+  };
 }
 
 function matmulGflops(reps: number): number {
@@ -89,10 +104,11 @@ function matmulGflops(reps: number): number {
   const b = tf.randomNormal([256, 256]);
   for (let i = 0; i < 3; i++) tf.tidy(() => tf.matMul(a, b).dataSync());
   const t = performance.now();
-  for (let i = 0; i < reps; i++) tf.tidy(() => {
-    const r = tf.matMul(a, b);
-    if (i === reps - 1) r.dataSync();
-  });
+  for (let i = 0; i < reps; i++)
+    tf.tidy(() => {
+      const r = tf.matMul(a, b);
+      if (i === reps - 1) r.dataSync();
+    });
   const s = (performance.now() - t) / 1000 / reps;
   tf.dispose([a, b]);
   return (2 * 256 ** 3) / s / 1e9;
@@ -115,11 +131,12 @@ export function matmulForms(reps: number): Record<string, number> {
   for (const [name, f] of Object.entries(forms)) {
     for (let i = 0; i < 2; i++) tf.tidy(() => f().dataSync());
     const t = performance.now();
-    for (let i = 0; i < reps; i++) tf.tidy(() => {
-      const r = f();
-      if (i === reps - 1) r.dataSync();
-    });
-    out[name] = ((performance.now() - t) / reps) / (name.startsWith('batched') ? 2 : 1);
+    for (let i = 0; i < reps; i++)
+      tf.tidy(() => {
+        const r = f();
+        if (i === reps - 1) r.dataSync();
+      });
+    out[name] = (performance.now() - t) / reps / (name.startsWith('batched') ? 2 : 1);
   }
   tf.dispose([a, b, a3, b3]);
   return out;
@@ -147,7 +164,11 @@ export async function main(argv: string[]): Promise<Row[]> {
       skipped.push(`${backend}: ${(e as Error).message.split('\n')[1]?.trim() ?? 'unavailable'}`);
       continue;
     }
-    const n = flags.quick ? 2 : backend === 'cpu' ? Math.max(2, Math.round((flags['ac-updates'] as number) / 10)) : (flags['ac-updates'] as number);
+    const n = flags.quick
+      ? 2
+      : backend === 'cpu'
+        ? Math.max(2, Math.round((flags['ac-updates'] as number) / 10))
+        : (flags['ac-updates'] as number);
     const mm = matmulGflops(flags.quick ? 3 : backend === 'cpu' ? 5 : 100);
     forms[backend] = matmulForms(flags.quick ? 2 : backend === 'cpu' ? 3 : 20);
     const rng = new Rng(0);
@@ -191,24 +212,38 @@ export async function main(argv: string[]): Promise<Row[]> {
   }
   const sg = (b: string) => rows.find((r) => r.backend === b && r.update === 'SG-RP');
   const md = [
-    '| backend | update | ms | GFLOP (matmuls) | achieved GFLOP/s | this backend\'s 256³ matMul | × matMul floor | × 2-core floor (90 GFLOP/s) | vs SG-RP |',
+    "| backend | update | ms | GFLOP (matmuls) | achieved GFLOP/s | this backend's 256³ matMul | × matMul floor | × 2-core floor (90 GFLOP/s) | vs SG-RP |",
     '|---|---|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.backend} | ${r.update} | ${r.ms.toFixed(1)} | ${r.gflop.toFixed(3)} | ${r.gflops_achieved.toFixed(1)} | ${r.matmul_gflops.toFixed(1)} GFLOP/s | ${r.x_matmul_floor.toFixed(2)} | ${r.x_two_core_floor.toFixed(1)} | ${(r.ms / sg(r.backend)!.ms).toFixed(2)}× |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.backend} | ${r.update} | ${r.ms.toFixed(1)} | ${r.gflop.toFixed(3)} | ${r.gflops_achieved.toFixed(1)} | ${r.matmul_gflops.toFixed(1)} GFLOP/s | ${r.x_matmul_floor.toFixed(2)} | ${r.x_two_core_floor.toFixed(1)} | ${(r.ms / sg(r.backend)!.ms).toFixed(2)}× |`,
+    ),
     '',
     `Obs 3, action 1, MLPs 2 × 256, batch 256. Not available here: ${skipped.join('; ') || 'none'}. Command: \`npm run bench\` (or \`node dist/bench/ac-updates.js\`).`,
     '',
     'One 256×256×256 matMul in the forms a gradient needs (ms; why the dense layer transposes explicitly):',
     '',
     `| form | ${Object.keys(forms).join(' | ')} |`,
-    `|---|${Object.keys(forms).map(() => '---:').join('|')}|`,
-    ...Object.keys(Object.values(forms)[0] ?? {}).map((f) => `| ${f} | ${Object.values(forms).map((m) => m[f]!.toFixed(2)).join(' | ')} |`),
+    `|---|${Object.keys(forms)
+      .map(() => '---:')
+      .join('|')}|`,
+    ...Object.keys(Object.values(forms)[0] ?? {}).map(
+      (f) =>
+        `| ${f} | ${Object.values(forms)
+          .map((m) => m[f]!.toFixed(2))
+          .join(' | ')} |`,
+    ),
   ];
   if (!flags.quick) {
     mkdirSync(String(flags.out), { recursive: true });
     writeFileSync(join(String(flags.out), 'ac-updates.md'), md.join('\n') + '\n');
     writeFileSync(join(String(flags.out), 'ac-updates.json'), JSON.stringify({ rows, matmul_forms_ms: forms, skipped }, null, 2) + '\n');
   }
-  console.log(flags.json ? JSON.stringify({ rows, matmul_forms_ms: forms, skipped }) : ['', '## One actor-critic update (issue 4 §6)', '', ...md].join('\n'));
+  console.log(
+    flags.json
+      ? JSON.stringify({ rows, matmul_forms_ms: forms, skipped })
+      : ['', '## One actor-critic update (issue 4 §6)', '', ...md].join('\n'),
+  );
   return rows;
 }
 

@@ -20,7 +20,9 @@ function repoRoot(): string {
     if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'examples', 'browser', 'index.html'))) return dir;
     dir = dirname(dir);
   }
-  throw new Error(`browser-harness: cannot find the repository root (a folder with package.json and examples/browser/index.html) above ${fileURLToPath(import.meta.url)}`);
+  throw new Error(
+    `browser-harness: cannot find the repository root (a folder with package.json and examples/browser/index.html) above ${fileURLToPath(import.meta.url)}`,
+  );
 }
 
 /** The example's compiled server (examples/browser/serve.ts), next to this file's compiled folder. */
@@ -104,8 +106,16 @@ export interface PageSession {
  * `isolate` sends COOP/COEP headers (cross-origin isolation: finer performance.now()); `args`
  * are extra Chromium command-line switches.
  */
-export async function openPage(bundleDir: string, modelsDir: string, opts: { isolate?: boolean; args?: string[] } = {}): Promise<PageSession> {
-  const server = await startPageServer([`--dist=${resolve(bundleDir)}`, `--models=${resolve(modelsDir)}`, ...(opts.isolate ? ['--isolate'] : [])]);
+export async function openPage(
+  bundleDir: string,
+  modelsDir: string,
+  opts: { isolate?: boolean; args?: string[] } = {},
+): Promise<PageSession> {
+  const server = await startPageServer([
+    `--dist=${resolve(bundleDir)}`,
+    `--models=${resolve(modelsDir)}`,
+    ...(opts.isolate ? ['--isolate'] : []),
+  ]);
   let browser: Browser | undefined;
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', ...(opts.args ?? [])] });
@@ -122,7 +132,9 @@ export async function openPage(bundleDir: string, modelsDir: string, opts: { iso
     });
     page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()} (${r.failure()?.errorText ?? ''})`));
     await page.goto(`${server.url}?autoplay=0&model=`, { waitUntil: 'load' });
-    await page.waitForFunction(() => document.body.dataset['state'] === 'ready' || document.body.dataset['state'] === 'error', null, { timeout: 60_000 });
+    await page.waitForFunction(() => document.body.dataset['state'] === 'ready' || document.body.dataset['state'] === 'error', null, {
+      timeout: 60_000,
+    });
     const state = await page.evaluate(() => document.body.dataset['state']);
     if (state !== 'ready') throw new Error(`the page did not start: ${await page.textContent('#error')} ${errors.join('; ')}`);
     const b = browser;

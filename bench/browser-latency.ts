@@ -70,7 +70,16 @@ export interface BrowserLatencyReport {
 }
 
 function markdown(r: BrowserLatencyReport, command: string): string {
-  const head = ['onnxruntime-web build', 'model', 'bytes', 'single p50', 'single p99', 'single mean', `batch ${r.rows[0]?.batchN ?? ''} (median)`, 'batch obs/s'];
+  const head = [
+    'onnxruntime-web build',
+    'model',
+    'bytes',
+    'single p50',
+    'single p99',
+    'single mean',
+    `batch ${r.rows[0]?.batchN ?? ''} (median)`,
+    'batch obs/s',
+  ];
   const body = r.rows.map((x) => [
     x.ortBuild === 'wasm' ? 'onnxruntime-web/wasm' : 'onnxruntime-web (default)',
     x.model,
@@ -92,7 +101,9 @@ function markdown(r: BrowserLatencyReport, command: string): string {
     '',
     'policy.act(obs, { mode: "greedy" }) timed inside the page (gmmrl/runtime web entry: validation, noise feeds, output checks). ' +
       'Bundles: ' +
-      r.bundles.map((b) => `${b.ortBuild}: main.js ${b.jsBytes} bytes + ${b.wasm.map((w) => `${w.file} ${w.bytes} bytes`).join(', ')}`).join('; ') +
+      r.bundles
+        .map((b) => `${b.ortBuild}: main.js ${b.jsBytes} bytes + ${b.wasm.map((w) => `${w.file} ${w.bytes} bytes`).join(', ')}`)
+        .join('; ') +
       '.',
     '',
     markdownTable(head, body),
@@ -106,23 +117,37 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Brow
   const calls = quick ? 100 : (flags.calls as number);
   const batch = quick ? 64 : (flags.batch as number);
   const batchRuns = quick ? 5 : (flags['batch-runs'] as number);
-  for (const [name, v] of [['calls', calls], ['batch', batch], ['batch-runs', batchRuns]] as const) {
-    if (!(Number.isSafeInteger(v) && v >= 1)) throw new ValueError(`bench browser-latency: --${name} is ${v}; it must be a positive integer.`);
+  for (const [name, v] of [
+    ['calls', calls],
+    ['batch', batch],
+    ['batch-runs', batchRuns],
+  ] as const) {
+    if (!(Number.isSafeInteger(v) && v >= 1))
+      throw new ValueError(`bench browser-latency: --${name} is ${v}; it must be a positive integer.`);
   }
   if (batch < 2) throw new ValueError('bench browser-latency: --batch must be at least 2 (a batch of 1 is the single-observation case).');
-  const families = String(flags.families).split(',').map((f) => f.trim()).filter(Boolean);
+  const families = String(flags.families)
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
   for (const f of families) {
     if (!(BENCH_FAMILIES as readonly string[]).includes(f)) {
-      throw new ValueError(`bench browser-latency: --families has ${JSON.stringify(f)}; expected a comma-separated subset of ${BENCH_FAMILIES.join(',')}.`);
+      throw new ValueError(
+        `bench browser-latency: --families has ${JSON.stringify(f)}; expected a comma-separated subset of ${BENCH_FAMILIES.join(',')}.`,
+      );
     }
   }
   const json = flags.json as boolean;
   const log = (l: string) => {
     if (!json) console.error(l);
   };
-  const builds = String(flags.ort).split(',').map((f) => f.trim()).filter(Boolean);
+  const builds = String(flags.ort)
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
   for (const b of builds) {
-    if (b !== 'wasm' && b !== 'default') throw new ValueError(`bench browser-latency: --ort has ${JSON.stringify(b)}; expected a comma-separated subset of wasm,default.`);
+    if (b !== 'wasm' && b !== 'default')
+      throw new ValueError(`bench browser-latency: --ort has ${JSON.stringify(b)}; expected a comma-separated subset of wasm,default.`);
   }
   const host = await hostInfo(quick ? 0 : 1000);
   const tmp = mkdtempSync(join(tmpdir(), 'gmmrl-browser-bench-'));
@@ -133,7 +158,15 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Brow
     for (const m of models) writeFileSync(join(modelsDir, `${m.family}.onnx`), m.bytes);
     const rows: BrowserLatencyRow[] = [];
     const bundles: BrowserLatencyReport['bundles'] = [];
-    let env = { userAgent: '', crossOriginIsolated: false, timerResolutionUs: NaN, backend: '', executionProvider: '', onnxruntimeWeb: null as string | null, wasmThreads: null as number | null };
+    let env = {
+      userAgent: '',
+      crossOriginIsolated: false,
+      timerResolutionUs: NaN,
+      backend: '',
+      executionProvider: '',
+      onnxruntimeWeb: null as string | null,
+      wasmThreads: null as number | null,
+    };
     for (const ortBuild of builds as OrtBuild[]) {
       const bundleDir = join(tmp, `dist-${ortBuild}`);
       const bundle = await buildBundle(bundleDir, ortBuild);
@@ -145,7 +178,9 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Brow
           const info = await session.page.evaluate(([f]) => window.gmmrlPage.load(`models/${f}.onnx`), [m.family] as const);
           const pool = m.observations(1, 256);
           const poolRows = Array.from({ length: 256 }, (_, i) => Array.from(pool.subarray(i * m.obsSize, (i + 1) * m.obsSize)));
-          const r = await session.page.evaluate(([o]) => window.gmmrlPage.latency(o), [{ rows: poolRows, calls, batch, batchRuns, warmupMs: quick ? 0 : 2000 }] as const);
+          const r = await session.page.evaluate(([o]) => window.gmmrlPage.latency(o), [
+            { rows: poolRows, calls, batch, batchRuns, warmupMs: quick ? 0 : 2000 },
+          ] as const);
           env = {
             userAgent: info.userAgent,
             crossOriginIsolated: r.crossOriginIsolated,
@@ -179,8 +214,18 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Brow
       bench: 'browser-latency',
       gmmrlVersion: GMMRL_VERSION,
       host,
-      browser: { executable: CHROMIUM, userAgent: env.userAgent, crossOriginIsolated: env.crossOriginIsolated, timerResolutionUs: env.timerResolutionUs },
-      runtime: { backend: env.backend, executionProvider: env.executionProvider, onnxruntimeWeb: env.onnxruntimeWeb, wasmThreads: env.wasmThreads },
+      browser: {
+        executable: CHROMIUM,
+        userAgent: env.userAgent,
+        crossOriginIsolated: env.crossOriginIsolated,
+        timerResolutionUs: env.timerResolutionUs,
+      },
+      runtime: {
+        backend: env.backend,
+        executionProvider: env.executionProvider,
+        onnxruntimeWeb: env.onnxruntimeWeb,
+        wasmThreads: env.wasmThreads,
+      },
       bundles,
       rows,
     };

@@ -221,7 +221,14 @@ export function sgmmqfUpdateFlops(s: SgmmqfShape, jacobi: Pick<JacobiCount, 'rot
   const optimizer = K * A * J * (J + 2) + (14 * J * K * A + 4) + K * A * (J - 1) + (14 * K * D + 4);
   const covariances = spdAdamFlops(K, D, jacobi);
   const precision = K * (choleskyFlops(D) + invertLowerFlops(D));
-  return { targets, lossGradients, optimizer, covariances, precision, total: targets + lossGradients + optimizer + covariances + precision };
+  return {
+    targets,
+    lossGradients,
+    optimizer,
+    covariances,
+    precision,
+    total: targets + lossGradients + optimizer + covariances + precision,
+  };
 }
 
 export interface NaiveTfFlops {
@@ -317,11 +324,29 @@ export function armijoIterationFlops(s: ArmijoShape, trials: number, jacobi: Pic
   const gradients = fwd + bellmanGradientExtraFlops(K, D, A, N) + K * D * (D - 1);
   const riemannian =
     2 * (K * D + K * A) +
-    K * (2 * symPartFlops(D) + congruenceFlops(D) + symPartFlops(D) + choleskyFlops(D) + invertLowerFlops(D) + congruenceFlops(D) + 2 * D * D + 1);
+    K *
+      (2 * symPartFlops(D) +
+        congruenceFlops(D) +
+        symPartFlops(D) +
+        choleskyFlops(D) +
+        invertLowerFlops(D) +
+        congruenceFlops(D) +
+        2 * D * D +
+        1);
   const expFixed =
-    2 * symPartFlops(D) + D * D + choleskyFlops(D) + invertLowerFlops(D) + congruenceFlops(D) +
+    2 * symPartFlops(D) +
+    D * D +
+    choleskyFlops(D) +
+    invertLowerFlops(D) +
+    congruenceFlops(D) +
     eigSymFlops(D, { eigs: 1, rotations: 0, checks: 0 }) +
-    matmulFlops(D) + 2 * D + scaledGramFlops(D) + D * D + symPartFlops(D) + choleskyFlops(D) + 2 * D;
+    matmulFlops(D) +
+    2 * D +
+    scaledGramFlops(D) +
+    D * D +
+    symPartFlops(D) +
+    choleskyFlops(D) +
+    2 * D;
   const trialHost =
     trials * (2 * K * D + 2 * K * A + K * (D * D + expFixed) + K * invertSpdFlops(D) + 4) +
     eigSymFlops(D, { eigs: 0, rotations: jacobi.rotations, checks: jacobi.checks });
@@ -458,7 +483,18 @@ class SgmmqfRun {
     this.spd = covOptimizer === 'SpdAdam' ? new SpdAdam(K, D, ADAM) : null;
     this.learner = new SgmmqfLearner(
       { means: st.means, covariances: st.covariances, factors: { J, K, A, values: st.factors } },
-      { batchSize: T, gamma: GAMMA, rho: RHO, lrMeans: ADAM.lr, lrCovariances: ADAM.lr, lrFactors: ADAM.lr, beta1: ADAM.beta1, beta2: ADAM.beta2, adamEps: ADAM.eps, targetUpdate: 0 },
+      {
+        batchSize: T,
+        gamma: GAMMA,
+        rho: RHO,
+        lrMeans: ADAM.lr,
+        lrCovariances: ADAM.lr,
+        lrFactors: ADAM.lr,
+        beta1: ADAM.beta1,
+        beta2: ADAM.beta2,
+        adamEps: ADAM.eps,
+        targetUpdate: 0,
+      },
       this.spd ?? new SpdAdamReference(K, D, ADAM),
     );
   }
@@ -499,7 +535,15 @@ interface NaiveGradients {
 }
 
 /** ∂L/∂C_k = −P_k sym(∂L/∂P_k) P_k (dP = −P dC P), float64, into `out`. */
-function covGradientFromPrecision(P: Float64Array, gP: ArrayLike<number>, K: number, D: number, out: Float64Array, s: Float64Array, t: Float64Array): void {
+function covGradientFromPrecision(
+  P: Float64Array,
+  gP: ArrayLike<number>,
+  K: number,
+  D: number,
+  out: Float64Array,
+  s: Float64Array,
+  t: Float64Array,
+): void {
   const dd = D * D;
   for (let k = 0; k < K; k++) {
     const off = k * dd;
@@ -582,7 +626,9 @@ class NaiveTfUpdate {
     this.P = tf.variable(tf.tensor3d(Float32Array.from(this.Phost), [K, D, D]), true, `${tag}/precisions`);
     this.U = [];
     for (let j = 0; j < J; j++) {
-      this.U.push(tf.variable(tf.tensor2d(Float32Array.from(st.factors.subarray(j * K * A, (j + 1) * K * A)), [K, A]), true, `${tag}/factor${j}`));
+      this.U.push(
+        tf.variable(tf.tensor2d(Float32Array.from(st.factors.subarray(j * K * A, (j + 1) * K * A)), [K, A]), true, `${tag}/factor${j}`),
+      );
     }
     this.vars = [this.means, this.P, ...this.U];
     this.opt = tf.train.adam(ADAM.lr, ADAM.beta1, ADAM.beta2, ADAM.eps);
@@ -860,7 +906,10 @@ class ArmijoStepRun {
   accepted = 0;
   lossEvals = 0;
 
-  constructor(readonly s: ArmijoShape, seed: number) {
+  constructor(
+    readonly s: ArmijoShape,
+    seed: number,
+  ) {
     const { K, D, A, N } = s;
     const rng = new Rng(seed);
     const z = new Float32Array(N * D).map(() => rng.normal());
@@ -892,19 +941,31 @@ class ArmijoStepRun {
         return trial < ARMIJO_TRIALS - 1 ? Infinity : loss;
       },
       // the eigSym inside the AI retraction runs on X = G⁻¹ ξ G⁻ᵀ, C = G Gᵀ
-      ...(census ? { beforeRetract: (C: Float64Array, step: Float64Array) => void eigSym(congruence(invertLower(cholesky(C, D), D), symPart(step, D), D), D, 0, census) } : {}),
+      ...(census
+        ? {
+            beforeRetract: (C: Float64Array, step: Float64Array) =>
+              void eigSym(congruence(invertLower(cholesky(C, D), D), symPart(step, D), D), D, 0, census),
+          }
+        : {}),
     };
     const t0 = performance.now();
     const res = armijoStep(
       this.batch,
       this.params,
       this.P,
-      { metric: 'ai', firstStep: (grad2) => ARMIJO_STEP_LENGTH / Math.sqrt(grad2), beta: ARMIJO_BETA, c: ARMIJO_C, maxHalvings: ARMIJO_TRIALS - 1 },
+      {
+        metric: 'ai',
+        firstStep: (grad2) => ARMIJO_STEP_LENGTH / Math.sqrt(grad2),
+        beta: ARMIJO_BETA,
+        c: ARMIJO_C,
+        maxHalvings: ARMIJO_TRIALS - 1,
+      },
       probe,
     );
     const total = performance.now() - t0;
     if (res.evaluations === 0) throw new Error('bench: the Riemannian gradient norm² is not a positive finite number; no search ran');
-    if (res.evaluations !== ARMIJO_TRIALS) throw new Error(`bench: the Armijo search made ${res.evaluations} evaluations, expected ${ARMIJO_TRIALS}`);
+    if (res.evaluations !== ARMIJO_TRIALS)
+      throw new Error(`bench: the Armijo search made ${res.evaluations} evaluations, expected ${ARMIJO_TRIALS}`);
     if (res.accepted) {
       this.P = res.precisions;
       this.accepted++;
@@ -1022,7 +1083,7 @@ export interface GmmqfUpdatesReport {
 
 export const FLOP_CONVENTIONS =
   '+ − × ÷ √ exp expm1 pow max each 1 flop (exp counted as 1); an n-term sum or dot product n adds + n multiplies; ' +
-  'an m×n result of depth k 2mnk; copies, sign flips, abs, comparisons 0. Jacobi rotations and tests counted on the run\'s matrices.';
+  "an m×n result of depth k 2mnk; copies, sign flips, abs, comparisons 0. Jacobi rotations and tests counted on the run's matrices.";
 
 const fmt = {
   us: (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)),
@@ -1063,10 +1124,26 @@ export function renderMarkdown(r: GmmqfUpdatesReport): string {
   );
   const rows1: string[][] = [];
   for (const v of r.sgmmqf.variants) {
-    rows1.push([v.optimizer, '**whole update**', fmt.us(v.total.meanUs), fmt.us(v.total.p50Us), '', fmt.int(r.sgmmqf.flops.total), fmt.g(r.sgmmqf.flops.total / (v.total.meanUs * 1e3))]);
+    rows1.push([
+      v.optimizer,
+      '**whole update**',
+      fmt.us(v.total.meanUs),
+      fmt.us(v.total.p50Us),
+      '',
+      fmt.int(r.sgmmqf.flops.total),
+      fmt.g(r.sgmmqf.flops.total / (v.total.meanUs * 1e3)),
+    ]);
     const inst = v.instrumentedTotal.meanUs;
     for (const p of v.parts) {
-      rows1.push(['', p.part, fmt.us(p.meanUs), fmt.us(p.p50Us), fmt.pct(p.meanUs / inst), fmt.int(p.flops), p.flops > 0 ? fmt.g(p.flops / (p.meanUs * 1e3)) : '–']);
+      rows1.push([
+        '',
+        p.part,
+        fmt.us(p.meanUs),
+        fmt.us(p.p50Us),
+        fmt.pct(p.meanUs / inst),
+        fmt.int(p.flops),
+        p.flops > 0 ? fmt.g(p.flops / (p.meanUs * 1e3)) : '–',
+      ]);
     }
   }
   out.push(mdTable(['optimizer', 'part', 'mean µs', 'p50 µs', 'share', 'FLOPs', 'GFLOP/s'], rows1, 2), '');
@@ -1082,9 +1159,25 @@ export function renderMarkdown(r: GmmqfUpdatesReport): string {
   const rows2: string[][] = [];
   for (const b of r.naiveTf.backends) if (!b.available) rows2.push([b.name, `unavailable: ${b.reason ?? ''}`, '', '', '', '', '']);
   for (const run of r.naiveTf.runs) {
-    rows2.push([run.backend, '**whole update**', fmt.us(run.total.meanUs), fmt.us(run.total.p50Us), '', fmt.int(r.naiveTf.flops.total), fmt.g(r.naiveTf.flops.total / (run.total.meanUs * 1e3))]);
+    rows2.push([
+      run.backend,
+      '**whole update**',
+      fmt.us(run.total.meanUs),
+      fmt.us(run.total.p50Us),
+      '',
+      fmt.int(r.naiveTf.flops.total),
+      fmt.g(r.naiveTf.flops.total / (run.total.meanUs * 1e3)),
+    ]);
     for (const p of run.parts) {
-      rows2.push(['', p.part, fmt.us(p.meanUs), fmt.us(p.p50Us), fmt.pct(p.meanUs / run.instrumentedTotal.meanUs), fmt.int(p.flops), p.flops > 0 ? fmt.g(p.flops / (p.meanUs * 1e3)) : '–']);
+      rows2.push([
+        '',
+        p.part,
+        fmt.us(p.meanUs),
+        fmt.us(p.p50Us),
+        fmt.pct(p.meanUs / run.instrumentedTotal.meanUs),
+        fmt.int(p.flops),
+        p.flops > 0 ? fmt.g(p.flops / (p.meanUs * 1e3)) : '–',
+      ]);
     }
   }
   out.push(mdTable(['backend', 'part', 'mean µs', 'p50 µs', 'share', 'FLOPs', 'GFLOP/s'], rows2, 2), '');
@@ -1147,7 +1240,23 @@ export function renderMarkdown(r: GmmqfUpdatesReport): string {
     ]);
   }
   out.push(
-    mdTable(['backend', 'N', 'reps', 'mean ms', 'p50 ms', 'gradients ms', 'Riemannian ms', 'trial points ms', 'trial losses ms', 'FLOPs', 'GFLOP/s'], rows4, 1),
+    mdTable(
+      [
+        'backend',
+        'N',
+        'reps',
+        'mean ms',
+        'p50 ms',
+        'gradients ms',
+        'Riemannian ms',
+        'trial points ms',
+        'trial losses ms',
+        'FLOPs',
+        'GFLOP/s',
+      ],
+      rows4,
+      1,
+    ),
     '',
   );
   return out.join('\n');
@@ -1184,13 +1293,19 @@ function backendReason(err: unknown): string {
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<GmmqfUpdatesReport> {
   const { flags, positionals } = parseArgs('bench gmmqf-updates', argv, FLAGS);
-  if (positionals.length > 0) throw new ValueError(`bench gmmqf-updates: unexpected argument ${JSON.stringify(positionals[0])}; it takes flags only.`);
+  if (positionals.length > 0)
+    throw new ValueError(`bench gmmqf-updates: unexpected argument ${JSON.stringify(positionals[0])}; it takes flags only.`);
   const quick = flags.quick as boolean;
   const updates = (flags.updates as number | undefined) ?? (quick ? 100 : 3000);
   const tfUpdates = (flags['tf-updates'] as number | undefined) ?? (quick ? 10 : 300);
   const reps = (flags.reps as number | undefined) ?? (quick ? 1 : 5);
-  for (const [name, v] of [['updates', updates], ['tf-updates', tfUpdates], ['reps', reps]] as const) {
-    if (!(Number.isSafeInteger(v) && v >= 1)) throw new ValueError(`bench gmmqf-updates: --${name} is ${v}; it must be a positive integer.`);
+  for (const [name, v] of [
+    ['updates', updates],
+    ['tf-updates', tfUpdates],
+    ['reps', reps],
+  ] as const) {
+    if (!(Number.isSafeInteger(v) && v >= 1))
+      throw new ValueError(`bench gmmqf-updates: --${name} is ${v}; it must be a positive integer.`);
   }
   const outDir = (flags.out as string | undefined) ?? fileURLToPath(new URL('../../bench/results/', import.meta.url));
   const warmup = quick ? 20 : Math.min(500, Math.max(50, Math.floor(updates / 10)));
@@ -1306,12 +1421,13 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Gmmq
         it.run(jac); // census pass (also the first warm-up)
         const warm = quick ? 0 : 1;
         for (let i = 0; i < warm; i++) it.run();
-        const n = N === ARMIJO_NS[0] ? reps : (quick ? 2 : 3 * reps);
+        const n = N === ARMIJO_NS[0] ? reps : quick ? 2 : 3 * reps;
         it.accepted = 0;
         it.lossEvals = 0;
         const runs: ArmijoPartsMs[] = [];
         for (let i = 0; i < n; i++) runs.push(it.run());
-        if (it.lossEvals !== n * ARMIJO_TRIALS) throw new Error(`bench: ${it.lossEvals} trial losses in ${n} iterations, expected ${n * ARMIJO_TRIALS}`);
+        if (it.lossEvals !== n * ARMIJO_TRIALS)
+          throw new Error(`bench: ${it.lossEvals} trial losses in ${n} iterations, expected ${n * ARMIJO_TRIALS}`);
         const mean = (k: keyof ArmijoPartsMs) => runs.reduce((a, r) => a + r[k], 0) / n;
         const totals = Float64Array.from(runs.map((r) => r.total)).sort();
         const jacobiPerTrial = { rotations: jac.rotations / ARMIJO_TRIALS, checks: jac.checks / ARMIJO_TRIALS };
@@ -1357,7 +1473,9 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Gmmq
   const report: GmmqfUpdatesReport = {
     bench: 'gmmqf-updates',
     gmmrlVersion: GMMRL_VERSION,
-    command: [basename(process.execPath), process.argv[1] ? relative(process.cwd(), process.argv[1]) : '?', ...process.argv.slice(2)].join(' '),
+    command: [basename(process.execPath), process.argv[1] ? relative(process.cwd(), process.argv[1]) : '?', ...process.argv.slice(2)].join(
+      ' ',
+    ),
     argv,
     date: new Date().toISOString(),
     quick,
@@ -1366,7 +1484,11 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Gmmq
     cpuCount: cpu.length,
     os: `${platform()} ${release()} ${arch()}`,
     loadAverage: { start: loadStart, end: loadavg() },
-    tfjs: { version: tf.version_core, wasmSimd: Boolean(tfFlags['WASM_HAS_SIMD_SUPPORT']), wasmThreads: Boolean(tfFlags['WASM_HAS_MULTITHREAD_SUPPORT']) },
+    tfjs: {
+      version: tf.version_core,
+      wasmSimd: Boolean(tfFlags['WASM_HAS_SIMD_SUPPORT']),
+      wasmThreads: Boolean(tfFlags['WASM_HAS_MULTITHREAD_SUPPORT']),
+    },
     flopConventions: FLOP_CONVENTIONS,
     sgmmqf: {
       shape: { ...s, buffer: BUFFER_SIZE },
@@ -1375,7 +1497,12 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Gmmq
       variants,
       jacobiCensus: {
         updates: censusUpdates,
-        perUpdate: { rotations: jacobiPerUpdate.rotations, checks: jacobiPerUpdate.checks, sweeps: census.sweeps / censusUpdates, eigs: census.eigs / censusUpdates },
+        perUpdate: {
+          rotations: jacobiPerUpdate.rotations,
+          checks: jacobiPerUpdate.checks,
+          sweeps: census.sweeps / censusUpdates,
+          eigs: census.eigs / censusUpdates,
+        },
       },
       flops: flopsFused,
     },

@@ -69,9 +69,15 @@ if (onlyTok !== undefined) {
   const i = argv.indexOf(onlyTok);
   const value = onlyTok.includes('=') ? onlyTok.split('=').slice(1).join('=') : argv[i + 1];
   argv = argv.filter((_, j) => j !== i && !(j === i + 1 && !onlyTok.includes('=')));
-  only = new Set((value ?? '').split(',').map((x) => x.trim()).filter(Boolean));
+  only = new Set(
+    (value ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
   for (const b of only) {
-    if (!(BENCHES as readonly string[]).includes(b)) throw new ValueError(`bench: --only has ${JSON.stringify(b)}; expected a comma-separated subset of ${BENCHES.join(',')}.`);
+    if (!(BENCHES as readonly string[]).includes(b))
+      throw new ValueError(`bench: --only has ${JSON.stringify(b)}; expected a comma-separated subset of ${BENCHES.join(',')}.`);
   }
 }
 // policy-latency and robot-loop take their own flags; the shared --json/--quick/--out (and
@@ -83,7 +89,10 @@ const valued = (specs: Record<string, { type: string }>) => (n: string) => specs
 const plArgs = pick(argv, plNames, valued(PL_FLAGS));
 const rlArgs = pick(argv, rlNames, valued(RL_FLAGS));
 const newOnly = new Set([...plNames, ...rlNames].filter((n) => !shared.has(n) && !(n in ORT_FLAGS) && !(n in GMMQF)));
-argv = argv.filter((tok, i) => !newOnly.has(nameOf(tok)) && !(i > 0 && newOnly.has(nameOf(argv[i - 1]!)) && !argv[i - 1]!.includes('=') && !tok.startsWith('--')));
+argv = argv.filter(
+  (tok, i) =>
+    !newOnly.has(nameOf(tok)) && !(i > 0 && newOnly.has(nameOf(argv[i - 1]!)) && !argv[i - 1]!.includes('=') && !tok.startsWith('--')),
+);
 
 // The actor-critic bench takes its own flags (--ac-updates); --json and --quick reach it too.
 const acNames = new Set(Object.keys(AC_FLAGS));

@@ -20,7 +20,6 @@ import { ElemType, GraphBuilder, MODEL_FAMILIES, isModelFamily, type ModelFamily
 export { randomMlp } from 'gmmrl';
 export { gmmqfBenchParams, dqnBenchParams, mixtureActorBenchParams, gamidActorBenchParams } from 'gmmrl';
 
-
 /** The families with a benchmark model: every family of the registry. */
 export const BENCH_FAMILIES: readonly ModelFamily[] = MODEL_FAMILIES;
 export type BenchFamily = ModelFamily;
@@ -35,7 +34,8 @@ export type BenchParams = BenchModel['spec'];
  * Pendulum's, so the robot-loop example can simulate it).
  */
 export function buildBenchModel(family: BenchFamily): BenchModel {
-  if (!isModelFamily(family)) throw new ValueError(`buildBenchModel: unknown family ${JSON.stringify(family)}; expected one of ${BENCH_FAMILIES.join(', ')}.`);
+  if (!isModelFamily(family))
+    throw new ValueError(`buildBenchModel: unknown family ${JSON.stringify(family)}; expected one of ${BENCH_FAMILIES.join(', ')}.`);
   return benchModel(family);
 }
 

@@ -52,7 +52,11 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[i]!;
 }
 
-async function timeSingles(call: (i: number) => Promise<unknown>, calls: number, warmup: number): Promise<{ p50: number; p99: number; mean: number }> {
+async function timeSingles(
+  call: (i: number) => Promise<unknown>,
+  calls: number,
+  warmup: number,
+): Promise<{ p50: number; p99: number; mean: number }> {
   for (let i = 0; i < warmup; i++) await call(i);
   const t = new Float64Array(calls);
   for (let i = 0; i < calls; i++) {
@@ -74,7 +78,18 @@ async function timeBatch(call: () => Promise<unknown>, runs: number): Promise<nu
 
 type OrtLike = typeof ortNode | typeof ortWeb;
 
-async function rawRow(ort: OrtLike, backend: string, ep: string, bytes: Uint8Array, pool: Float32Array, batch: Float32Array, n: number, calls: number, warmup: number, runs: number): Promise<LatencyRow> {
+async function rawRow(
+  ort: OrtLike,
+  backend: string,
+  ep: string,
+  bytes: Uint8Array,
+  pool: Float32Array,
+  batch: Float32Array,
+  n: number,
+  calls: number,
+  warmup: number,
+  runs: number,
+): Promise<LatencyRow> {
   const session = await (ort as typeof ortNode).InferenceSession.create(bytes, { executionProviders: [ep] });
   try {
     const single = new Float32Array(D);
@@ -90,24 +105,65 @@ async function rawRow(ort: OrtLike, backend: string, ep: string, bytes: Uint8Arr
     );
     const bt = new ort.Tensor('float32', batch, [n, D]);
     const ms = await timeBatch(() => session.run({ obs: bt } as never, ['action']), runs);
-    return { backend, path: 'raw session.run', singleP50us: s.p50, singleP99us: s.p99, singleMeanUs: s.mean, batchN: n, batchMeanMs: ms, batchObsPerSec: (n / ms) * 1000 };
+    return {
+      backend,
+      path: 'raw session.run',
+      singleP50us: s.p50,
+      singleP99us: s.p99,
+      singleMeanUs: s.mean,
+      batchN: n,
+      batchMeanMs: ms,
+      batchObsPerSec: (n / ms) * 1000,
+    };
   } finally {
     await session.release();
   }
 }
 
-async function policyRow(policy: Policy, backend: string, pool: Float32Array, batch: Float32Array, n: number, calls: number, warmup: number, runs: number): Promise<LatencyRow> {
+async function policyRow(
+  policy: Policy,
+  backend: string,
+  pool: Float32Array,
+  batch: Float32Array,
+  n: number,
+  calls: number,
+  warmup: number,
+  runs: number,
+): Promise<LatencyRow> {
   const poolN = pool.length / D;
   const views = Array.from({ length: poolN }, (_, i) => pool.subarray(i * D, i * D + D));
   const s = await timeSingles((i) => policy.act(views[i % poolN]!), calls, warmup);
   const ms = await timeBatch(() => policy.actBatch(batch), runs);
-  return { backend, path: 'gmmrl/runtime', singleP50us: s.p50, singleP99us: s.p99, singleMeanUs: s.mean, batchN: n, batchMeanMs: ms, batchObsPerSec: (n / ms) * 1000 };
+  return {
+    backend,
+    path: 'gmmrl/runtime',
+    singleP50us: s.p50,
+    singleP99us: s.p99,
+    singleMeanUs: s.mean,
+    batchN: n,
+    batchMeanMs: ms,
+    batchObsPerSec: (n / ms) * 1000,
+  };
 }
 
 function table(r: LatencyReport): string {
-  const head = ['backend', 'path', 'single p50 µs', 'single p99 µs', 'single mean µs', `batch ${r.rows[0]?.batchN ?? ''} ms`, 'batch obs/s'];
+  const head = [
+    'backend',
+    'path',
+    'single p50 µs',
+    'single p99 µs',
+    'single mean µs',
+    `batch ${r.rows[0]?.batchN ?? ''} ms`,
+    'batch obs/s',
+  ];
   const body = r.rows.map((x) => [
-    x.backend, x.path, x.singleP50us.toFixed(1), x.singleP99us.toFixed(1), x.singleMeanUs.toFixed(1), x.batchMeanMs.toFixed(3), Math.round(x.batchObsPerSec).toLocaleString('en-US'),
+    x.backend,
+    x.path,
+    x.singleP50us.toFixed(1),
+    x.singleP99us.toFixed(1),
+    x.singleMeanUs.toFixed(1),
+    x.batchMeanMs.toFixed(3),
+    Math.round(x.batchObsPerSec).toLocaleString('en-US'),
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
@@ -127,17 +183,24 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Late
   });
   const calls = flags.calls as number;
   const n = flags.batch as number;
-  for (const [name, v] of [['calls', calls], ['batch', n]] as const) {
+  for (const [name, v] of [
+    ['calls', calls],
+    ['batch', n],
+  ] as const) {
     if (v < 1) throw new ValueError(`bench: --${name} is ${v}; it must be a positive integer.`);
   }
   const warmup = Math.min(2000, Math.max(100, Math.floor(calls / 10)));
   const runs = 200;
-  const bytes = exportGmmQf(GMMQF.params(), {
-    envId: 'CartPole-v1',
-    observationSpace: { shape: [D], low: [-4.8, -Infinity, -0.418, -Infinity], high: [4.8, Infinity, 0.418, Infinity] },
-    actionSpace: { kind: 'discrete', n: A },
-    training: { note: 'synthetic parameters for bench/ort-latency' },
-  }, { sampling: 'none' }); // the greedy-only graph (bench/policy-latency.ts measures the default export)
+  const bytes = exportGmmQf(
+    GMMQF.params(),
+    {
+      envId: 'CartPole-v1',
+      observationSpace: { shape: [D], low: [-4.8, -Infinity, -0.418, -Infinity], high: [4.8, Infinity, 0.418, Infinity] },
+      actionSpace: { kind: 'discrete', n: A },
+      training: { note: 'synthetic parameters for bench/ort-latency' },
+    },
+    { sampling: 'none' },
+  ); // the greedy-only graph (bench/policy-latency.ts measures the default export)
   const pool = GMMQF.observations(8, 256);
   const batch = GMMQF.observations(9, n);
   if (ortWeb.env.wasm.numThreads === undefined) ortWeb.env.wasm.numThreads = 1; // what the web entry does in Node

@@ -44,7 +44,20 @@ import { loadPolicy as loadWeb } from 'gmmrl/runtime/web';
 import { type Policy } from 'gmmrl/runtime';
 import { BENCH_FAMILIES, buildBenchModel, floorModel, type BenchFamily, type BenchModel } from './models.js';
 import { makeTfTwin } from './tf-models.js';
-import { describeLoad, elapsedNs, fmtRate, fmtUs, hostInfo, markdownTable, percentileSorted, summarize, type HostInfo, type SampleSummary, writeReport, runIfScript } from './stats.js';
+import {
+  describeLoad,
+  elapsedNs,
+  fmtRate,
+  fmtUs,
+  hostInfo,
+  markdownTable,
+  percentileSorted,
+  summarize,
+  type HostInfo,
+  type SampleSummary,
+  writeReport,
+  runIfScript,
+} from './stats.js';
 
 export const FLAGS = {
   calls: { type: 'int' as const, help: 'single-observation calls per measurement (cut to fit --budget)', default: 10_000 },
@@ -59,7 +72,12 @@ export const FLAGS = {
   child: { type: 'boolean' as const, help: 'internal: measure --families here and print the rows as JSON', default: false },
 };
 
-export type Backend = 'onnxruntime-node cpu (1 thread)' | 'onnxruntime-node cpu (default threads)' | 'onnxruntime-web wasm (Node)' | 'TensorFlow.js wasm' | 'TensorFlow.js cpu';
+export type Backend =
+  | 'onnxruntime-node cpu (1 thread)'
+  | 'onnxruntime-node cpu (default threads)'
+  | 'onnxruntime-web wasm (Node)'
+  | 'TensorFlow.js wasm'
+  | 'TensorFlow.js cpu';
 export type Path = 'policy.act' | 'session.run' | 'in-process';
 
 export interface BatchResult {
@@ -166,7 +184,8 @@ function feedsFor(ort: OrtModule, session: Session, obs: Float32Array, n: number
 }
 
 async function createSession(ort: OrtModule, bytes: Uint8Array, which: 'node1' | 'node' | 'web'): Promise<Session> {
-  if (which === 'web') return (await (ort as typeof ortWeb).InferenceSession.create(bytes, { executionProviders: ['wasm'] })) as unknown as Session;
+  if (which === 'web')
+    return (await (ort as typeof ortWeb).InferenceSession.create(bytes, { executionProviders: ['wasm'] })) as unknown as Session;
   const threads = which === 'node1' ? { intraOpNumThreads: 1, interOpNumThreads: 1 } : {};
   return (ort as typeof ortNode).InferenceSession.create(bytes, { executionProviders: ['cpu'], ...threads });
 }
@@ -204,13 +223,30 @@ async function sessionRow(
       const bf = feedsFor(ort, session, b, n, D, A);
       batches.push(await timeBatch(() => session.run(bf, fetch), n, s.budgetS));
     }
-    return { family, model, backend: which === 'web' ? 'onnxruntime-web wasm (Node)' : 'onnxruntime-node cpu (1 thread)', path: 'session.run', single: one, batches };
+    return {
+      family,
+      model,
+      backend: which === 'web' ? 'onnxruntime-web wasm (Node)' : 'onnxruntime-node cpu (1 thread)',
+      path: 'session.run',
+      single: one,
+      batches,
+    };
   } finally {
     await session.release();
   }
 }
 
-async function policyRow(policy: Policy, backend: Backend, D: number, pool: Float32Array, batchObs: Float32Array[], s: Settings, family: BenchFamily, model: string, singles = true): Promise<Row> {
+async function policyRow(
+  policy: Policy,
+  backend: Backend,
+  D: number,
+  pool: Float32Array,
+  batchObs: Float32Array[],
+  s: Settings,
+  family: BenchFamily,
+  model: string,
+  singles = true,
+): Promise<Row> {
   const poolN = pool.length / D;
   const views = Array.from({ length: poolN }, (_, i) => pool.subarray(i * D, i * D + D));
   const one = singles ? await timeSingle((i) => policy.act(views[i % poolN]!), s.calls, s.budgetS) : null;
@@ -291,7 +327,10 @@ async function familyRows(fam: BenchFamily, s: Settings, rows: Row[], skipped: s
     const p2 = await loadNode(model.bytes, { executionProviders: ['cpu'] }).catch(() => null);
     if (p2) {
       try {
-        rows.push({ ...(await policyRow(p2, 'onnxruntime-node cpu (default threads)', D, pool, batchObs, s, fam, label, false)), note: 'intraOpNumThreads default (all cores)' });
+        rows.push({
+          ...(await policyRow(p2, 'onnxruntime-node cpu (default threads)', D, pool, batchObs, s, fam, label, false)),
+          note: 'intraOpNumThreads default (all cores)',
+        });
       } finally {
         await p2.dispose();
       }
@@ -330,7 +369,15 @@ async function familyRows(fam: BenchFamily, s: Settings, rows: Row[], skipped: s
       const one = await timeSingle((i) => twin.act(views[i % poolN]!, 1), s.calls, s.budgetS);
       const batches: BatchResult[] = [];
       for (const b of batchObs) batches.push(await timeBatch(() => twin.act(b, b.length / D), b.length / D, s.budgetS));
-      rows.push({ family: fam, model: label, backend: backend === 'wasm' ? 'TensorFlow.js wasm' : 'TensorFlow.js cpu', path: 'in-process', single: one, batches, ...(agrees !== undefined ? { agreesWithOrt: agrees } : {}) });
+      rows.push({
+        family: fam,
+        model: label,
+        backend: backend === 'wasm' ? 'TensorFlow.js wasm' : 'TensorFlow.js cpu',
+        path: 'in-process',
+        single: one,
+        batches,
+        ...(agrees !== undefined ? { agreesWithOrt: agrees } : {}),
+      });
     } finally {
       twin.dispose();
     }
@@ -346,7 +393,12 @@ function targets(rows: Row[], floorNode: number): Target[] {
   const NODE: Backend = 'onnxruntime-node cpu (1 thread)';
   const g = find(rows, FAMILY.gmmqf, NODE, 'policy.act');
   if (g?.single) {
-    out.push({ what: 'GMM-QF (K=50, D=4, A=3) single-observation p50, onnxruntime-node policy.act', target: '≤ 25 µs', measured: `${fmtUs(g.single.p50)} µs (${(g.single.p50 / (g.floorP50Us ?? floorNode)).toFixed(2)}× the ${fmtUs(g.floorP50Us ?? floorNode)} µs floor)`, met: g.single.p50 <= 25 });
+    out.push({
+      what: 'GMM-QF (K=50, D=4, A=3) single-observation p50, onnxruntime-node policy.act',
+      target: '≤ 25 µs',
+      measured: `${fmtUs(g.single.p50)} µs (${(g.single.p50 / (g.floorP50Us ?? floorNode)).toFixed(2)}× the ${fmtUs(g.floorP50Us ?? floorNode)} µs floor)`,
+      met: g.single.p50 <= 25,
+    });
     const tfw = find(rows, FAMILY.gmmqf, 'TensorFlow.js wasm', 'in-process');
     const tfc = find(rows, FAMILY.gmmqf, 'TensorFlow.js cpu', 'in-process');
     const best = [tfw, tfc].filter((r): r is Row => !!r?.single).sort((a, b) => a.single!.p50 - b.single!.p50)[0];
@@ -364,14 +416,24 @@ function targets(rows: Row[], floorNode: number): Target[] {
   }
   const m = find(rows, FAMILY.mixtureActor, NODE, 'policy.act');
   if (m?.single) {
-    out.push({ what: 'mixture actor (2 × 256, K=5) single-observation p50, onnxruntime-node policy.act', target: '≤ 40 µs', measured: `${fmtUs(m.single.p50)} µs (${(m.single.p50 / (m.floorP50Us ?? floorNode)).toFixed(2)}× the ${fmtUs(m.floorP50Us ?? floorNode)} µs floor)`, met: m.single.p50 <= 40 });
+    out.push({
+      what: 'mixture actor (2 × 256, K=5) single-observation p50, onnxruntime-node policy.act',
+      target: '≤ 40 µs',
+      measured: `${fmtUs(m.single.p50)} µs (${(m.single.p50 / (m.floorP50Us ?? floorNode)).toFixed(2)}× the ${fmtUs(m.floorP50Us ?? floorNode)} µs floor)`,
+      met: m.single.p50 <= 40,
+    });
   }
   const gb = [find(rows, FAMILY.gmmqf, NODE, 'policy.act'), find(rows, FAMILY.gmmqf, NODE, 'session.run')].filter((r): r is Row => !!r);
   if (gb.length) {
     let best: { r: Row; b: BatchResult } | null = null;
     for (const r of gb) for (const b of r.batches) if (!best || b.statesPerSec > best.b.statesPerSec) best = { r, b };
     if (best) {
-      out.push({ what: 'GMM-QF batch throughput on one core (onnxruntime-node, intraOpNumThreads 1)', target: '≥ 10⁶ states/s', measured: `${fmtRate(best.b.statesPerSec)} states/s (N = ${best.b.n}, ${best.r.path})`, met: best.b.statesPerSec >= 1e6 });
+      out.push({
+        what: 'GMM-QF batch throughput on one core (onnxruntime-node, intraOpNumThreads 1)',
+        target: '≥ 10⁶ states/s',
+        measured: `${fmtRate(best.b.statesPerSec)} states/s (N = ${best.b.n}, ${best.r.path})`,
+        met: best.b.statesPerSec >= 1e6,
+      });
     }
   }
   return out;
@@ -381,15 +443,32 @@ export function markdown(r: PolicyLatencyReport, command: string): string {
   const lines: string[] = [];
   lines.push(`# Policy inference latency and throughput (bench/policy-latency.ts)`);
   lines.push('');
-  lines.push(`Command: \`${command}\`. gmmrl ${r.gmmrlVersion}; ${r.host.cpu} × ${r.host.cores} cores (${describeLoad(r.host)}); Node ${r.host.node}; onnxruntime-node ${r.versions.onnxruntimeNode}; onnxruntime-web ${r.versions.onnxruntimeWeb}; TensorFlow.js ${r.versions.tfjs}. All calls greedy; single observations cycle through a pool of 256; batches timed run by run, throughput = N / median.`);
+  lines.push(
+    `Command: \`${command}\`. gmmrl ${r.gmmrlVersion}; ${r.host.cpu} × ${r.host.cores} cores (${describeLoad(r.host)}); Node ${r.host.node}; onnxruntime-node ${r.versions.onnxruntimeNode}; onnxruntime-web ${r.versions.onnxruntimeWeb}; TensorFlow.js ${r.versions.tfjs}. All calls greedy; single observations cycle through a pool of 256; batches timed run by run, throughput = N / median.`,
+  );
   lines.push('');
   lines.push(
     `Floor (Identity graph, D = 4, session.run): onnxruntime-node ${fmtUs(r.floor.node)} µs, onnxruntime-web wasm ${fmtUs(r.floor.web)} µs (p50).` +
-      (r.settings.isolate ? ' Each family was measured in a fresh process (--isolate), which measured the floor again; "× floor" divides by that one.' : ''),
+      (r.settings.isolate
+        ? ' Each family was measured in a fresh process (--isolate), which measured the floor again; "× floor" divides by that one.'
+        : ''),
   );
   lines.push('');
   const bigN = r.settings.bigBatch;
-  const head = ['family', 'backend', 'path', 'p50 µs', 'p99 µs', 'p99.9 µs', 'mean µs', 'calls', '× floor (p50)', `N = ${r.settings.batch} states/s`, `N = ${bigN} states/s`, 'same actions as ORT'];
+  const head = [
+    'family',
+    'backend',
+    'path',
+    'p50 µs',
+    'p99 µs',
+    'p99.9 µs',
+    'mean µs',
+    'calls',
+    '× floor (p50)',
+    `N = ${r.settings.batch} states/s`,
+    `N = ${bigN} states/s`,
+    'same actions as ORT',
+  ];
   const body = r.rows.map((x) => {
     const floor = x.floorP50Us ?? (x.backend.startsWith('onnxruntime-web') ? r.floor.web : r.floor.node);
     const b1 = x.batches.find((b) => b.n === r.settings.batch);
@@ -409,12 +488,28 @@ export function markdown(r: PolicyLatencyReport, command: string): string {
       x.agreesWithOrt === undefined ? '' : x.agreesWithOrt ? 'yes' : '**no**',
     ];
   });
-  lines.push(markdownTable(head, body, head.map((_, i) => i >= 3 && i <= 10)));
+  lines.push(
+    markdownTable(
+      head,
+      body,
+      head.map((_, i) => i >= 3 && i <= 10),
+    ),
+  );
   lines.push('');
   // side-by-side ratios per family
-  lines.push('Side by side (same run): onnxruntime-node `policy.act` against in-process TensorFlow.js, and the graph\'s own cost above the floor:');
+  lines.push(
+    "Side by side (same run): onnxruntime-node `policy.act` against in-process TensorFlow.js, and the graph's own cost above the floor:",
+  );
   lines.push('');
-  const rh = ['family', 'ORT-node p50 µs', '− floor µs (graph)', 'TF.js wasm p50 ×', 'TF.js cpu p50 ×', `ORT-node N = ${r.settings.batch} ×TF.js wasm`, 'ORT-web wasm p50 µs'];
+  const rh = [
+    'family',
+    'ORT-node p50 µs',
+    '− floor µs (graph)',
+    'TF.js wasm p50 ×',
+    'TF.js cpu p50 ×',
+    `ORT-node N = ${r.settings.batch} ×TF.js wasm`,
+    'ORT-web wasm p50 µs',
+  ];
   const rb: string[][] = [];
   for (const fam of BENCH_FAMILIES) {
     const n = find(r.rows, fam, 'onnxruntime-node cpu (1 thread)', 'policy.act');
@@ -434,11 +529,23 @@ export function markdown(r: PolicyLatencyReport, command: string): string {
       web?.single ? fmtUs(web.single.p50) : '—',
     ]);
   }
-  lines.push(markdownTable(rh, rb, rh.map((_, i) => i > 0)));
+  lines.push(
+    markdownTable(
+      rh,
+      rb,
+      rh.map((_, i) => i > 0),
+    ),
+  );
   lines.push('');
   lines.push('Targets (issue 5 §6):');
   lines.push('');
-  lines.push(markdownTable(['what', 'target', 'measured', 'met'], r.targets.map((t) => [t.what, t.target, t.measured, t.met ? 'yes' : '**no**']), [false, false, false, false]));
+  lines.push(
+    markdownTable(
+      ['what', 'target', 'measured', 'met'],
+      r.targets.map((t) => [t.what, t.target, t.measured, t.met ? 'yes' : '**no**']),
+      [false, false, false, false],
+    ),
+  );
   if (r.skipped.length) {
     lines.push('');
     lines.push(`Not measured: ${r.skipped.join('; ')}.`);
@@ -457,8 +564,12 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Poli
     budgetS: quick ? 0.05 : (flags.budget as number),
     quick,
   };
-  for (const [name, v] of [['calls', s.calls], ['batch', s.batch]] as const) {
-    if (!(Number.isSafeInteger(v) && v >= 1)) throw new ValueError(`bench policy-latency: --${name} is ${v}; it must be a positive integer.`);
+  for (const [name, v] of [
+    ['calls', s.calls],
+    ['batch', s.batch],
+  ] as const) {
+    if (!(Number.isSafeInteger(v) && v >= 1))
+      throw new ValueError(`bench policy-latency: --${name} is ${v}; it must be a positive integer.`);
   }
   if (!(s.bigBatch >= 0)) throw new ValueError(`bench policy-latency: --big-batch is ${s.bigBatch}; use 0 for none or a positive integer.`);
   if (!(s.budgetS > 0)) throw new ValueError(`bench policy-latency: --budget is ${s.budgetS}; it must be > 0 seconds.`);
@@ -467,7 +578,10 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Poli
     .map((f) => f.trim())
     .filter(Boolean);
   for (const f of families) {
-    if (!(BENCH_FAMILIES as readonly string[]).includes(f)) throw new ValueError(`bench policy-latency: --families has ${JSON.stringify(f)}; expected a comma-separated subset of ${BENCH_FAMILIES.join(',')}.`);
+    if (!(BENCH_FAMILIES as readonly string[]).includes(f))
+      throw new ValueError(
+        `bench policy-latency: --families has ${JSON.stringify(f)}; expected a comma-separated subset of ${BENCH_FAMILIES.join(',')}.`,
+      );
   }
   const json = flags.json as boolean;
   const log = (l: string) => {
@@ -507,7 +621,16 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Poli
     // a fresh process per family: what one family leaves behind (ONNX Runtime arenas, TensorFlow.js
     // and wasm memory after the 65 536-state batches) slowed the next family's calls by up to 60 %
     log(`policy-latency: ${fam} (child process)`);
-    const args = [fileURLToPath(import.meta.url), '--child', `--families=${fam}`, `--calls=${s.calls}`, `--batch=${s.batch}`, `--big-batch=${s.bigBatch}`, `--budget=${s.budgetS}`, ...(quick ? ['--quick'] : [])];
+    const args = [
+      fileURLToPath(import.meta.url),
+      '--child',
+      `--families=${fam}`,
+      `--calls=${s.calls}`,
+      `--batch=${s.batch}`,
+      `--big-batch=${s.bigBatch}`,
+      `--budget=${s.budgetS}`,
+      ...(quick ? ['--quick'] : []),
+    ];
     const res = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     const last = (res.stdout ?? '').trim().split('\n').at(-1) ?? '';
     let got: { rows: Row[]; skipped: string[] } | null;

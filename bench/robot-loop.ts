@@ -46,7 +46,12 @@ export const FLAGS = {
   duration: { type: 'number' as const, help: 'seconds of the paced phase', default: 60 },
   'rss-actions': { type: 'int' as const, help: 'actions of the free-running memory phase (0: skip)', default: 1_000_000 },
   'compare-waits': { type: 'number' as const, help: 'seconds per wait strategy in the comparison (0: skip)', default: 10 },
-  wait: { type: 'string' as const, help: 'wait strategy of the paced phase', choices: ['hybrid', 'sleep', 'immediate', 'spin', 'timer'], default: 'hybrid' },
+  wait: {
+    type: 'string' as const,
+    help: 'wait strategy of the paced phase',
+    choices: ['hybrid', 'sleep', 'immediate', 'spin', 'timer'],
+    default: 'hybrid',
+  },
   quick: { type: 'boolean' as const, help: 'tiny run for tests (2 s paced, 5000 actions, 1 s per wait strategy)', default: false },
   json: { type: 'boolean' as const, help: 'print the report as JSON', default: false },
   out: { type: 'string' as const, help: 'directory for robot-loop.{md,json} ("" to skip writing)', default: 'bench/results' },
@@ -156,8 +161,15 @@ function lastJsonLine<T>(text: string, pred: (o: Record<string, unknown>) => boo
  * --model and --socket. Returns both summaries; throws with both processes' stderr when the
  * controller produced no summary.
  */
-export async function runPair(modelPath: string, socket: string, controllerArgs: string[], opts: { simArgs?: string[]; nodeFlags?: string[]; log?: (l: string) => void } = {}): Promise<Omit<PhaseResult, 'phase'>> {
-  const sim = spawn(process.execPath, [SIM_ROBOT_JS, '--socket', socket, '--once', '--quiet', ...(opts.simArgs ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function runPair(
+  modelPath: string,
+  socket: string,
+  controllerArgs: string[],
+  opts: { simArgs?: string[]; nodeFlags?: string[]; log?: (l: string) => void } = {},
+): Promise<Omit<PhaseResult, 'phase'>> {
+  const sim = spawn(process.execPath, [SIM_ROBOT_JS, '--socket', socket, '--once', '--quiet', ...(opts.simArgs ?? [])], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let simOut = '';
   let simErr = '';
   sim.stdout.setEncoding('utf8').on('data', (d: string) => (simOut += d));
@@ -172,7 +184,17 @@ export async function runPair(modelPath: string, socket: string, controllerArgs:
     };
     check();
   });
-  const args = ['--expose-gc', ...(opts.nodeFlags ?? []), CONTROLLER_JS, '--model', modelPath, '--socket', socket, '--quiet', ...controllerArgs];
+  const args = [
+    '--expose-gc',
+    ...(opts.nodeFlags ?? []),
+    CONTROLLER_JS,
+    '--model',
+    modelPath,
+    '--socket',
+    socket,
+    '--quiet',
+    ...controllerArgs,
+  ];
   const command = `node ${args.join(' ')}`.replace(CONTROLLER_JS, 'dist/examples/robot-loop/controller.js');
   opts.log?.(`robot-loop: ${command}`);
   const ctl = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -185,7 +207,8 @@ export async function runPair(modelPath: string, socket: string, controllerArgs:
   await simExit;
   clearTimeout(simTimer);
   const controller = lastJsonLine<ControllerSummary>(out, (o) => 'stopReason' in o);
-  if (!controller) throw new Error(`the controller (exit ${code}) printed no summary.\ncontroller stderr:\n${err}\nsim-robot stderr:\n${simErr}`);
+  if (!controller)
+    throw new Error(`the controller (exit ${code}) printed no summary.\ncontroller stderr:\n${err}\nsim-robot stderr:\n${simErr}`);
   const robot = lastJsonLine<SessionSummary>(simOut, (o) => o['event'] === 'session');
   return { command, controller, robot, controllerExit: code };
 }
@@ -201,7 +224,12 @@ function targets(r: RobotLoopReport): RobotLoopReport['targets'] {
       measured: `${c.actions} actions in ${c.elapsedS.toFixed(2)} s (${c.achievedHz.toFixed(1)} Hz), ${c.deadlineMisses} misses (${c.late} late, ${c.skipped} skipped)`,
       met: c.deadlineMisses === 0 && c.stopReason === 'duration',
     });
-    out.push({ what: 'latency p99 (tick deadline → action written)', target: '< 1 ms', measured: `${fmtUs(c.latency.p99Us)} µs (p99.9 ${fmtUs(c.latency.p999Us)} µs, max ${fmtUs(c.latency.maxUs)} µs)`, met: c.latency.p99Us < 1000 });
+    out.push({
+      what: 'latency p99 (tick deadline → action written)',
+      target: '< 1 ms',
+      measured: `${fmtUs(c.latency.p99Us)} µs (p99.9 ${fmtUs(c.latency.p999Us)} µs, max ${fmtUs(c.latency.maxUs)} µs)`,
+      met: c.latency.p99Us < 1000,
+    });
   }
   const mem = r.phases.find((p) => p.phase === 'memory');
   if (mem) {
@@ -262,24 +290,62 @@ export function markdown(r: RobotLoopReport, command: string): string {
       'Controller and simulated robot are separate processes on a Unix domain socket.',
   );
   L.push('');
-  const head = ['phase', 'rate', 'wait', 'stop', 'actions', 'elapsed', 'achieved Hz', 'latency p50 µs', 'p99 µs', 'p99.9 µs', 'max µs', 'compute p50 µs', 'wake late p99 µs', 'deadline misses', 'stale: ticks / actions at robot', 'robot interval p50 / p99 / max µs', 'GC count / max pause', 'controller CPU'];
-  L.push(markdownTable(head, r.phases.map(phaseRow), head.map((_, i) => i >= 4 && i !== 14 && i !== 15)));
+  const head = [
+    'phase',
+    'rate',
+    'wait',
+    'stop',
+    'actions',
+    'elapsed',
+    'achieved Hz',
+    'latency p50 µs',
+    'p99 µs',
+    'p99.9 µs',
+    'max µs',
+    'compute p50 µs',
+    'wake late p99 µs',
+    'deadline misses',
+    'stale: ticks / actions at robot',
+    'robot interval p50 / p99 / max µs',
+    'GC count / max pause',
+    'controller CPU',
+  ];
+  L.push(
+    markdownTable(
+      head,
+      r.phases.map(phaseRow),
+      head.map((_, i) => i >= 4 && i !== 14 && i !== 15),
+    ),
+  );
   L.push('');
-  L.push('Latency: paced phases from the tick\'s scheduled time t_k to the ACTION frame written to the socket (wake-up jitter + policy + encoding + write); free-run from the observation\'s arrival. Compute: tick start → written. A deadline miss is an action written after t_k + T, or a tick skipped because its whole window had passed. Stale: ticks that found no observation newer than the previous tick\'s (controller), and actions computed from an observation older than the newest the robot had sent (robot). Robot interval: time between consecutive actions arriving at the robot.');
+  L.push(
+    "Latency: paced phases from the tick's scheduled time t_k to the ACTION frame written to the socket (wake-up jitter + policy + encoding + write); free-run from the observation's arrival. Compute: tick start → written. A deadline miss is an action written after t_k + T, or a tick skipped because its whole window had passed. Stale: ticks that found no observation newer than the previous tick's (controller), and actions computed from an observation older than the newest the robot had sent (robot). Robot interval: time between consecutive actions arriving at the robot.",
+  );
   L.push('');
   const mem = r.phases.find((p) => p.phase === 'memory');
   if (mem) {
     const m = mem.controller.memory;
-    L.push(`Memory phase: RSS ${(m.rssBeforeBytes / 1048576).toFixed(2)} MiB before, ${(m.rssAfterBytes / 1048576).toFixed(2)} MiB after ${mem.controller.actions.toLocaleString('en-US')} actions (readings after a forced GC: ${m.gcBeforeReadings}); heap used ${(m.heapUsedBeforeBytes / 1048576).toFixed(2)} → ${(m.heapUsedAfterBytes / 1048576).toFixed(2)} MiB. RSS after a full GC every ${(m.rssSamples[0]?.[0] ?? 0).toLocaleString('en-US')} actions (MiB): ${m.rssSamples.map(([, b]) => (b / 1048576).toFixed(1)).join(', ')}.`);
+    L.push(
+      `Memory phase: RSS ${(m.rssBeforeBytes / 1048576).toFixed(2)} MiB before, ${(m.rssAfterBytes / 1048576).toFixed(2)} MiB after ${mem.controller.actions.toLocaleString('en-US')} actions (readings after a forced GC: ${m.gcBeforeReadings}); heap used ${(m.heapUsedBeforeBytes / 1048576).toFixed(2)} → ${(m.heapUsedAfterBytes / 1048576).toFixed(2)} MiB. RSS after a full GC every ${(m.rssSamples[0]?.[0] ?? 0).toLocaleString('en-US')} actions (MiB): ${m.rssSamples.map(([, b]) => (b / 1048576).toFixed(1)).join(', ')}.`,
+    );
     L.push('');
   }
   L.push('Targets (issue 5 §6):');
   L.push('');
-  L.push(markdownTable(['what', 'target', 'measured', 'met'], r.targets.map((t) => [t.what, t.target, t.measured, t.met ? 'yes' : '**no**']), [false, false, false, false]));
+  L.push(
+    markdownTable(
+      ['what', 'target', 'measured', 'met'],
+      r.targets.map((t) => [t.what, t.target, t.measured, t.met ? 'yes' : '**no**']),
+      [false, false, false, false],
+    ),
+  );
   L.push('');
   L.push('Commands of each phase (paths relative to the repository root):');
   L.push('');
-  for (const p of r.phases) L.push(`- ${p.phase}: \`node dist/examples/robot-loop/sim-robot.js --socket SOCKET --once\` and \`${p.command.replace(/--model \S+/, '--model MODEL.onnx').replace(/--socket \S+/, '--socket SOCKET')}\``);
+  for (const p of r.phases)
+    L.push(
+      `- ${p.phase}: \`node dist/examples/robot-loop/sim-robot.js --socket SOCKET --once\` and \`${p.command.replace(/--model \S+/, '--model MODEL.onnx').replace(/--socket \S+/, '--socket SOCKET')}\``,
+    );
   L.push('');
   return L.join('\n');
 }
@@ -310,16 +376,39 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Robo
   const phases: PhaseResult[] = [];
   try {
     const nodeFlags = CONTROLLER_NODE_FLAGS;
-    const paced = await runPair(modelPath, socket, ['--rate', String(rate), '--duration', String(duration), '--wait', wait], { log, nodeFlags });
+    const paced = await runPair(modelPath, socket, ['--rate', String(rate), '--duration', String(duration), '--wait', wait], {
+      log,
+      nodeFlags,
+    });
     phases.push({ phase: 'paced', ...paced });
     if (rssActions > 0) {
       const every = Math.max(1, Math.round(rssActions / 20));
-      const mem = await runPair(modelPath, socket, ['--rate', '0', '--actions', String(rssActions), '--warmup', String(quick ? 2000 : 20000), '--rss-every', String(every), '--rss-gc'], { log, nodeFlags });
+      const mem = await runPair(
+        modelPath,
+        socket,
+        [
+          '--rate',
+          '0',
+          '--actions',
+          String(rssActions),
+          '--warmup',
+          String(quick ? 2000 : 20000),
+          '--rss-every',
+          String(every),
+          '--rss-gc',
+        ],
+        { log, nodeFlags },
+      );
       phases.push({ phase: 'memory', ...mem });
     }
     if (compareS > 0) {
       for (const w of ['hybrid', 'sleep', 'immediate', 'spin', 'timer'] as const) {
-        const p = await runPair(modelPath, socket, ['--rate', String(rate), '--duration', String(compareS), '--wait', w, '--rss-every', '0'], { log, nodeFlags });
+        const p = await runPair(
+          modelPath,
+          socket,
+          ['--rate', String(rate), '--duration', String(compareS), '--wait', w, '--rss-every', '0'],
+          { log, nodeFlags },
+        );
         phases.push({ phase: `wait ${w}`, ...p });
       }
     }

@@ -109,7 +109,8 @@ export function describeLoad(h: HostInfo): string {
 
 /** A markdown table; numeric-looking cells are right-aligned. */
 export function markdownTable(head: string[], rows: (string | number)[][], alignRight?: boolean[]): string {
-  const right = alignRight ?? head.map((_, i) => rows.every((r) => typeof r[i] === 'number' || /^[-+]?[\d.,]+( ?[µm]?s|×|%)?$/.test(String(r[i]))));
+  const right =
+    alignRight ?? head.map((_, i) => rows.every((r) => typeof r[i] === 'number' || /^[-+]?[\d.,]+( ?[µm]?s|×|%)?$/.test(String(r[i]))));
   const line = (cells: (string | number)[]) => `| ${cells.map(String).join(' | ')} |`;
   return [line(head), `|${right.map((r) => (r ? '---:' : '---')).join('|')}|`, ...rows.map(line)].join('\n');
 }
@@ -135,7 +136,14 @@ export function fmtUs(x: number): string {
  * markdown from `markdown(command)`, written with the JSON report to `<out>/<name>.md` / `.json` when
  * `out` is set, and printed (JSON with `json`, else the markdown). Returns the path written, or null.
  */
-export function writeReport(name: string, argv: readonly string[], report: unknown, markdown: (command: string) => string, out: string, json: boolean): string | null {
+export function writeReport(
+  name: string,
+  argv: readonly string[],
+  report: unknown,
+  markdown: (command: string) => string,
+  out: string,
+  json: boolean,
+): string | null {
   const command = `node dist/bench/${name}.js${argv.length ? ' ' + argv.join(' ') : ''}`;
   const md = markdown(command);
   let written: string | null = null;

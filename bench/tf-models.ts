@@ -44,7 +44,8 @@ function mlpConst(p: MlpParams): TfMlpConst {
 function mlpForward(m: TfMlpConst, x: tf.Tensor2D): tf.Tensor2D {
   const L = m.W.length;
   let h = x;
-  for (let l = 0; l < L; l++) h = tf.fused.matMul({ a: h, b: m.W[l]!, bias: m.b[l]!, activation: l < L - 1 ? 'relu' : 'linear' }) as tf.Tensor2D;
+  for (let l = 0; l < L; l++)
+    h = tf.fused.matMul({ a: h, b: m.W[l]!, bias: m.b[l]!, activation: l < L - 1 ? 'relu' : 'linear' }) as tf.Tensor2D;
   return h;
 }
 
@@ -102,7 +103,10 @@ export function makeTfTwin(model: BenchModel): TfTwin {
       const mlp = mlpConst(p);
       keep.push(...mlp.W, ...mlp.b);
       return {
-        act: (obs, n) => read<Int32Array>(tf.tidy(() => tf.argMax(mlpForward(mlp, tf.div(tf.sub(tf.tensor2d(obs, [n, D]), off), scale) as tf.Tensor2D), 1))),
+        act: (obs, n) =>
+          read<Int32Array>(
+            tf.tidy(() => tf.argMax(mlpForward(mlp, tf.div(tf.sub(tf.tensor2d(obs, [n, D]), off), scale) as tf.Tensor2D), 1)),
+          ),
         dispose,
       };
     }
@@ -147,7 +151,10 @@ export function makeTfTwin(model: BenchModel): TfTwin {
           read<Float32Array>(
             tf.tidy(() => {
               const z = tf.div(tf.sub(tf.tensor2d(obs, [n, D]), off), scale) as tf.Tensor2D;
-              const mu = tf.stack(actors.map((m) => tf.tanh(mlpForward(m, z))), 1) as tf.Tensor3D; // [n, C, A]
+              const mu = tf.stack(
+                actors.map((m) => tf.tanh(mlpForward(m, z))),
+                1,
+              ) as tf.Tensor3D; // [n, C, A]
               const zc = tf.tile(tf.expandDims(z, 1), [1, C, 1]); // [n, C, D]
               const q = tf.reshape(mlpForward(critic, tf.reshape(tf.concat([zc, mu], 2), [n * C, D + A]) as tf.Tensor2D), [n, C]);
               const a = pick(mu, tf.argMax(q, 1), C);

@@ -56,11 +56,17 @@ export function describeValue(v: unknown, maxItems = 8): string {
   if (v === null || v === undefined) return String(v);
   if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
     const arr = Array.from(v as unknown as ArrayLike<number>);
-    const head = arr.slice(0, maxItems).map((x) => describeValue(x)).join(', ');
+    const head = arr
+      .slice(0, maxItems)
+      .map((x) => describeValue(x))
+      .join(', ');
     return `${v.constructor.name}(${arr.length}) [${head}${arr.length > maxItems ? ', …' : ''}]`;
   }
   if (Array.isArray(v)) {
-    const head = v.slice(0, maxItems).map((x) => describeValue(x)).join(', ');
+    const head = v
+      .slice(0, maxItems)
+      .map((x) => describeValue(x))
+      .join(', ');
     return `[${head}${v.length > maxItems ? ', …' : ''}] (length ${v.length})`;
   }
   try {

@@ -228,7 +228,10 @@ export function familyContract(name: string): FamilyContract {
  */
 export function familyLabel(family: ModelFamily, training?: Readonly<Record<string, unknown>>): string {
   const algorithm = training?.['algorithm'];
-  const by = typeof algorithm === 'string' && Object.prototype.hasOwnProperty.call(FAMILY_CONTRACTS[family].trainedBy, algorithm) ? FAMILY_CONTRACTS[family].trainedBy[algorithm] : undefined;
+  const by =
+    typeof algorithm === 'string' && Object.prototype.hasOwnProperty.call(FAMILY_CONTRACTS[family].trainedBy, algorithm)
+      ? FAMILY_CONTRACTS[family].trainedBy[algorithm]
+      : undefined;
   return by ? `${family} (${by})` : family;
 }
 
@@ -267,7 +270,8 @@ export function checkFamilyContract(m: GmmrlMetadataV1, fail: (path: string, pro
   const F: TensorDtype = m.precision ?? 'float32';
   const want = (list: TensorSpec[], listName: string, t: RequiredTensor): void => {
     const i = list.findIndex((x) => x.name === t.name);
-    if (i < 0) fail(listName, `must declare ${JSON.stringify(t.name)} (family ${m.family}); got ${JSON.stringify(list.map((x) => x.name))}`);
+    if (i < 0)
+      fail(listName, `must declare ${JSON.stringify(t.name)} (family ${m.family}); got ${JSON.stringify(list.map((x) => x.name))}`);
     const got = list[i]!;
     if (got.dtype !== t.dtype) fail(`${listName}[${i}].dtype`, `must be ${t.dtype} for ${JSON.stringify(t.name)}, got ${got.dtype}`);
     if (!sameDims(got.shape, t.shape)) {
@@ -281,12 +285,14 @@ export function checkFamilyContract(m: GmmrlMetadataV1, fail: (path: string, pro
   const actor = c.kind === 'actor';
   const s = m.sampling;
   if (actor) {
-    if (m.action_space.kind !== 'box') fail('action_space.kind', `must be "box" for family ${m.family}, got ${JSON.stringify(m.action_space.kind)}`);
+    if (m.action_space.kind !== 'box')
+      fail('action_space.kind', `must be "box" for family ${m.family}, got ${JSON.stringify(m.action_space.kind)}`);
   } else if (m.action_space.kind === 'box') {
     fail('action_space.kind', `must be "discrete" or "grid" for family ${m.family}, got "box"`);
   }
   if (c.samplingRequired && !s) fail('sampling', `is required for family ${m.family} (kind ${JSON.stringify(c.sampling)})`);
-  if (s && s.kind !== c.sampling) fail('sampling.kind', `must be ${JSON.stringify(c.sampling)} for family ${m.family}, got ${JSON.stringify(s.kind)}`);
+  if (s && s.kind !== c.sampling)
+    fail('sampling.kind', `must be ${JSON.stringify(c.sampling)} for family ${m.family}, got ${JSON.stringify(s.kind)}`);
   const needs = SAMPLING_FIELDS[c.sampling];
   if (s && needs.some((f) => s[f] === undefined)) fail('sampling', `of kind ${JSON.stringify(c.sampling)} needs ${needs.join(' and ')}`);
 

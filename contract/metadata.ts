@@ -330,11 +330,7 @@ class V {
  * Validates a parsed gmmrl.metadata object and returns it typed, with null bounds turned into
  * ±Infinity. Throws `ErrorClass` (ModelFormatError by default) naming the offending field.
  */
-export function validateMetadata(
-  value: unknown,
-  where = 'gmmrl.metadata',
-  ErrorClass: ErrCtor = ModelFormatError,
-): GmmrlMetadataV1 {
+export function validateMetadata(value: unknown, where = 'gmmrl.metadata', ErrorClass: ErrCtor = ModelFormatError): GmmrlMetadataV1 {
   const v: V = new V(ErrorClass, where);
   const o = v.object(value, '(root)');
 
@@ -370,19 +366,22 @@ export function validateMetadata(
   const contract = FAMILY_CONTRACTS[family as ModelFamily];
   let components: number | undefined;
   if (contract.components !== undefined) components = v.posInt(o['components'], 'components');
-  else if (o['components'] !== undefined) v.fail('components', `is not defined for family ${family}, got ${describeValue(o['components'])}`);
+  else if (o['components'] !== undefined)
+    v.fail('components', `is not defined for family ${family}, got ${describeValue(o['components'])}`);
 
   let precision: Precision | undefined;
   if (o['precision'] !== undefined) {
     const pr = o['precision'];
-    if (typeof pr !== 'string' || !(PRECISIONS as readonly string[]).includes(pr)) v.fail('precision', `must be one of ${PRECISIONS.join(', ')}; got ${describeValue(pr)}`);
+    if (typeof pr !== 'string' || !(PRECISIONS as readonly string[]).includes(pr))
+      v.fail('precision', `must be one of ${PRECISIONS.join(', ')}; got ${describeValue(pr)}`);
     precision = pr as Precision;
   }
   let sampling: SamplingSpec | undefined;
   if (o['sampling'] !== undefined) {
     const so = v.object(o['sampling'], 'sampling');
     const kind = so['kind'];
-    if (typeof kind !== 'string' || !(SAMPLING_KINDS as readonly string[]).includes(kind)) v.fail('sampling.kind', `must be one of ${SAMPLING_KINDS.join(', ')}; got ${describeValue(kind)}`);
+    if (typeof kind !== 'string' || !(SAMPLING_KINDS as readonly string[]).includes(kind))
+      v.fail('sampling.kind', `must be one of ${SAMPLING_KINDS.join(', ')}; got ${describeValue(kind)}`);
     const noise = so['noise'];
     if (noise !== 'inputs' && noise !== 'in-graph') v.fail('sampling.noise', `must be "inputs" or "in-graph"; got ${describeValue(noise)}`);
     sampling = { kind: kind as SamplingSpec['kind'], noise, formula: v.string(so['formula'], 'sampling.formula', false) };
@@ -406,7 +405,8 @@ export function validateMetadata(
       v.fail('features.kind', `must be one of ${FEATURE_MAP_KINDS.join(', ')}; got ${describeValue(kind)}`);
     }
     const size = v.posInt(fo['size'], 'features.size');
-    if (kind === 'identity' && size !== D) v.fail('features.size', `must equal the observation size ${D} for the identity map, got ${size}`);
+    if (kind === 'identity' && size !== D)
+      v.fail('features.size', `must equal the observation size ${D} for the identity map, got ${size}`);
     if (kind === 'acrobot-angles') {
       if (D !== 6) v.fail('features.kind', `"acrobot-angles" needs a 6-entry observation, the observation has ${D}`);
       if (size !== 4) v.fail('features.size', `must be 4 for "acrobot-angles", got ${size}`);
@@ -468,7 +468,9 @@ export function validateMetadata(
       activation: v.string(no2['activation'], 'network.activation'),
     };
     if (no2['critic_layers'] !== undefined) {
-      out.network.critic_layers = v.array(no2['critic_layers'], 'network.critic_layers').map((x, i) => v.posInt(x, `network.critic_layers[${i}]`));
+      out.network.critic_layers = v
+        .array(no2['critic_layers'], 'network.critic_layers')
+        .map((x, i) => v.posInt(x, `network.critic_layers[${i}]`));
     }
   }
   const sha = o['source_checkpoint_sha256'];
@@ -495,7 +497,8 @@ function validateActionSpace(v: V, value: unknown): ActionSpaceSpec {
     if (shape[0] !== n) v.fail('action_space.shape', `must be [n] = [${n}] for a box, got ${JSON.stringify(shape)}`);
     const low = v.array(as['low'], 'action_space.low', n).map((x, i) => v.finite(x, `action_space.low[${i}]`));
     const high = v.array(as['high'], 'action_space.high', n).map((x, i) => v.finite(x, `action_space.high[${i}]`));
-    for (let i = 0; i < n; i++) if (!(low[i]! < high[i]!)) v.fail(`action_space.low[${i}]`, `= ${low[i]} must be below high[${i}] = ${high[i]}`);
+    for (let i = 0; i < n; i++)
+      if (!(low[i]! < high[i]!)) v.fail(`action_space.low[${i}]`, `= ${low[i]} must be below high[${i}] = ${high[i]}`);
     return { kind: 'box', n, shape, low, high };
   }
   if (kind !== 'grid') v.fail('action_space.kind', `must be "discrete", "grid" or "box", got ${describeValue(kind)}`);
@@ -508,7 +511,8 @@ function validateActionSpace(v: V, value: unknown): ActionSpaceSpec {
   const values = v.array(as['values'], 'action_space.values', n).map((row, r) =>
     v.array(row, `action_space.values[${r}]`, size).map((x, j) => {
       const y = v.finite(x, `action_space.values[${r}][${j}]`);
-      if (!(y >= low[j]! && y <= high[j]!)) v.fail(`action_space.values[${r}][${j}]`, `= ${y} lies outside the action bounds [${low[j]}, ${high[j]}]`);
+      if (!(y >= low[j]! && y <= high[j]!))
+        v.fail(`action_space.values[${r}][${j}]`, `= ${y} lies outside the action bounds [${low[j]}, ${high[j]}]`);
       return y;
     }),
   );
@@ -582,7 +586,9 @@ export function metadataFromProps(props: ReadonlyMap<string, string> | Readonly<
   }
   const meta = validateMetadata(parsed);
   if (meta.family !== fam) {
-    throw new ModelFormatError(`${METADATA_KEY_FAMILY} = ${JSON.stringify(fam)} disagrees with ${METADATA_KEY_JSON}.family = ${JSON.stringify(meta.family)}.`);
+    throw new ModelFormatError(
+      `${METADATA_KEY_FAMILY} = ${JSON.stringify(fam)} disagrees with ${METADATA_KEY_JSON}.family = ${JSON.stringify(meta.family)}.`,
+    );
   }
   return meta;
 }

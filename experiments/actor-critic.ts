@@ -59,27 +59,89 @@ const METHODS: Record<string, string[]> = {
 function cliSpecs(suite: Suite, seeds: number[] | null): { specs: CliSpec[]; note: string; threshold?: number } {
   const specs: CliSpec[] = [];
   const add = (env: string, methods: string[], ss: number[], common: string[]) => {
-    for (const m of methods) for (const seed of ss) specs.push({ name: `${env}-${m.replace(/[^A-Za-z0-9]+/g, '')}-s${seed}`, group: `${m} ${env}`, env, seed, train: [...METHODS[m]!, '--env', env, ...common] });
+    for (const m of methods)
+      for (const seed of ss)
+        specs.push({
+          name: `${env}-${m.replace(/[^A-Za-z0-9]+/g, '')}-s${seed}`,
+          group: `${m} ${env}`,
+          env,
+          seed,
+          train: [...METHODS[m]!, '--env', env, ...common],
+        });
   };
   if (suite === 'bandit1d') {
-    add('Bandit1D-v0', ['Gamid (N = 5)', 'TD3', 'SG-RP', 'SGM-MRP'], seeds ?? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], ['--steps', '3000', '--warmup-steps', '500', '--hidden', '32,32', '--eval-every', '500', '--eval-episodes', '1', '--keep-best=false', '--final-episodes', '1']);
-    return { specs, note: 'Bandit1D-v0, critics learned from the replayed rewards, 2 × 32 MLPs, batch 256, 3000 steps (500 uniform warm-up), the final (not best) parameters.' };
+    add('Bandit1D-v0', ['Gamid (N = 5)', 'TD3', 'SG-RP', 'SGM-MRP'], seeds ?? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [
+      '--steps',
+      '3000',
+      '--warmup-steps',
+      '500',
+      '--hidden',
+      '32,32',
+      '--eval-every',
+      '500',
+      '--eval-episodes',
+      '1',
+      '--keep-best=false',
+      '--final-episodes',
+      '1',
+    ]);
+    return {
+      specs,
+      note: 'Bandit1D-v0, critics learned from the replayed rewards, 2 × 32 MLPs, batch 256, 3000 steps (500 uniform warm-up), the final (not best) parameters.',
+    };
   }
   if (suite === 'pendulum') {
-    add('Pendulum-v1', ['SG-RP', 'SGM-MRP', 'Gamid (N = 5)'], seeds ?? [0, 1, 2], ['--steps', '20000', '--warmup-steps', '2000', '--hidden', '64,64', '--eval-every', '2000', '--eval-episodes', '5', '--final-episodes', '20']);
-    return { specs, note: 'Pendulum-v1, 2 × 64 MLPs, batch 256, 2 × 10⁴ steps (2000 uniform warm-up), best-evaluated parameters, final = 20 unseen episodes (seeds 100000+).', threshold: -200 };
+    add('Pendulum-v1', ['SG-RP', 'SGM-MRP', 'Gamid (N = 5)'], seeds ?? [0, 1, 2], [
+      '--steps',
+      '20000',
+      '--warmup-steps',
+      '2000',
+      '--hidden',
+      '64,64',
+      '--eval-every',
+      '2000',
+      '--eval-episodes',
+      '5',
+      '--final-episodes',
+      '20',
+    ]);
+    return {
+      specs,
+      note: 'Pendulum-v1, 2 × 64 MLPs, batch 256, 2 × 10⁴ steps (2000 uniform warm-up), best-evaluated parameters, final = 20 unseen episodes (seeds 100000+).',
+      threshold: -200,
+    };
   }
   // unshaped
   for (const env of ['UnshapedMountainCarContinuous-v0', 'SparsePendulum-v0']) {
-    add(env, ['SG-RP', 'SGM-MRP'], seeds ?? [0, 1, 2, 3, 4], ['--steps', '15000', '--warmup-steps', '2000', '--hidden', '64,64', '--eval-every', '2500', '--eval-episodes', '2', '--final-episodes', '10']);
+    add(env, ['SG-RP', 'SGM-MRP'], seeds ?? [0, 1, 2, 3, 4], [
+      '--steps',
+      '15000',
+      '--warmup-steps',
+      '2000',
+      '--hidden',
+      '64,64',
+      '--eval-every',
+      '2500',
+      '--eval-episodes',
+      '2',
+      '--final-episodes',
+      '10',
+    ]);
   }
-  return { specs, note: 'Unshaped MountainCar (−1 per step until the goal, 1000-step limit) and SparsePendulum (+1 while within π/12 of upright, 1000 steps), 2 × 64 MLPs, 1.5 × 10⁴ steps (15 episodes of 1000 steps), best-evaluated parameters, final = 10 unseen episodes.' };
+  return {
+    specs,
+    note: 'Unshaped MountainCar (−1 per step until the goal, 1000-step limit) and SparsePendulum (+1 while within π/12 of upright, 1000 steps), 2 × 64 MLPs, 1.5 × 10⁴ steps (15 episodes of 1000 steps), best-evaluated parameters, final = 10 unseen episodes.',
+  };
 }
 
 async function runCliSpec(suite: Suite, dist: string, s: CliSpec, threshold: number | undefined): Promise<CliResult> {
   const dir = join('runs', `exp-ac-${suite}`, s.name);
   await runCli(dist, ['train', ...s.train, '--seed', String(s.seed), '--out', dir, '--quiet']);
-  const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { training: Record<string, number>; final_eval: { mean: number; std: number } | null; greedy_action_at_reset: number[] };
+  const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as {
+    training: Record<string, number>;
+    final_eval: { mean: number; std: number } | null;
+    greedy_action_at_reset: number[];
+  };
   const curve = readCurve(dir);
   const hit = threshold === undefined ? -1 : curve.y.findIndex((y) => y >= threshold);
   const r: CliResult = {
@@ -92,7 +154,9 @@ async function runCliSpec(suite: Suite, dist: string, s: CliSpec, threshold: num
     first_step_reaching: hit >= 0 ? curve.x[hit]! : null,
     curve,
   };
-  process.stderr.write(`[ac-${suite}] ${s.name}: final ${r.final_mean.toFixed(2)}, best eval ${r.best_eval.toFixed(2)}, greedy action [${r.greedy_action.map((v) => v.toFixed(3))}], ${r.train_seconds.toFixed(0)} s\n`);
+  process.stderr.write(
+    `[ac-${suite}] ${s.name}: final ${r.final_mean.toFixed(2)}, best eval ${r.best_eval.toFixed(2)}, greedy action [${r.greedy_action.map((v) => v.toFixed(3))}], ${r.train_seconds.toFixed(0)} s\n`,
+  );
   return r;
 }
 
@@ -104,22 +168,49 @@ function curvesSvg(title: string, rs: CliResult[], threshold?: number): string {
   const series: Series[] = groupsOf(rs).map((g) => {
     const gr = rs.filter((r) => r.group === g);
     const xs = gr[0]!.curve.x;
-    return { label: `${g} (mean of ${gr.length} seeds)`, x: xs, y: xs.map((_, i) => mean(gr.map((r) => r.curve.y[i]!).filter(Number.isFinite))) };
+    return {
+      label: `${g} (mean of ${gr.length} seeds)`,
+      x: xs,
+      y: xs.map((_, i) => mean(gr.map((r) => r.curve.y[i]!).filter(Number.isFinite))),
+    };
   });
-  return svgLinePlot({ title, xLabel: 'environment steps', yLabel: 'greedy evaluation return', series, ...(threshold !== undefined ? { hline: { y: threshold, label: `${threshold}` } } : {}) });
+  return svgLinePlot({
+    title,
+    xLabel: 'environment steps',
+    yLabel: 'greedy evaluation return',
+    series,
+    ...(threshold !== undefined ? { hline: { y: threshold, label: `${threshold}` } } : {}),
+  });
 }
 
-function cliReport(suite: Suite, rs: CliResult[], note: string, command: string, wall: number, threshold?: number): { md: string[]; svg: string } {
+function cliReport(
+  suite: Suite,
+  rs: CliResult[],
+  note: string,
+  command: string,
+  wall: number,
+  threshold?: number,
+): { md: string[]; svg: string } {
   const md = [`### ${suite}`, ''];
   if (suite === 'bandit1d') {
-    md.push('| method | seeds | global optimum found (greedy action within 0.1 of −0.6) | final greedy actions | mean final reward |', '|---|---:|---:|---|---:|');
+    md.push(
+      '| method | seeds | global optimum found (greedy action within 0.1 of −0.6) | final greedy actions | mean final reward |',
+      '|---|---:|---:|---|---:|',
+    );
     for (const g of groupsOf(rs)) {
       const gr = rs.filter((r) => r.group === g);
       const ok = gr.filter((r) => Math.abs(r.greedy_action[0]! + 0.6) <= 0.1).length;
-      md.push(`| ${g.replace(' Bandit1D-v0', '')} | ${gr.length} | **${ok}/${gr.length}** | ${gr.map((r) => r.greedy_action[0]!.toFixed(2)).join(', ')} | ${mean(gr.map((r) => r.final_mean)).toFixed(3)} |`);
+      md.push(
+        `| ${g.replace(' Bandit1D-v0', '')} | ${gr.length} | **${ok}/${gr.length}** | ${gr.map((r) => r.greedy_action[0]!.toFixed(2)).join(', ')} | ${mean(gr.map((r) => r.final_mean)).toFixed(3)} |`,
+      );
     }
   } else {
-    const success = (r: CliResult) => (r.env.startsWith('UnshapedMountainCar') ? r.final_mean > -1000 : r.env.startsWith('SparsePendulum') ? r.final_mean > 0 : r.final_mean >= (threshold ?? -Infinity));
+    const success = (r: CliResult) =>
+      r.env.startsWith('UnshapedMountainCar')
+        ? r.final_mean > -1000
+        : r.env.startsWith('SparsePendulum')
+          ? r.final_mean > 0
+          : r.final_mean >= (threshold ?? -Infinity);
     md.push(
       `| configuration | seeds | final greedy return (mean ± std over seeds) | per seed | ${suite === 'pendulum' ? 'seeds ≥ −200 (final) | first eval ≥ −200 at step' : 'successful seeds'} | train time per run |`,
       '|---|---:|---:|---|---:|---:|',
@@ -127,10 +218,19 @@ function cliReport(suite: Suite, rs: CliResult[], note: string, command: string,
     for (const g of groupsOf(rs)) {
       const gr = rs.filter((r) => r.group === g);
       const fm = gr.map((r) => r.final_mean);
-      const extra = suite === 'pendulum' ? `${gr.filter(success).length}/${gr.length} | ${gr.map((r) => r.first_step_reaching ?? '–').join(', ')}` : `${gr.filter(success).length}/${gr.length}`;
-      md.push(`| ${g} | ${gr.length} | ${mean(fm).toFixed(1)} ± ${std(fm).toFixed(1)} | ${fm.map((v) => v.toFixed(0)).join(', ')} | ${extra} | ${mean(gr.map((r) => r.train_seconds)).toFixed(0)} s |`);
+      const extra =
+        suite === 'pendulum'
+          ? `${gr.filter(success).length}/${gr.length} | ${gr.map((r) => r.first_step_reaching ?? '–').join(', ')}`
+          : `${gr.filter(success).length}/${gr.length}`;
+      md.push(
+        `| ${g} | ${gr.length} | ${mean(fm).toFixed(1)} ± ${std(fm).toFixed(1)} | ${fm.map((v) => v.toFixed(0)).join(', ')} | ${extra} | ${mean(gr.map((r) => r.train_seconds)).toFixed(0)} s |`,
+      );
     }
-    if (suite === 'unshaped') md.push('', 'Success: the final greedy policy reaches the goal on average (MountainCar: mean return > −1000; SparsePendulum: mean return > 0, i.e. it gets upright).');
+    if (suite === 'unshaped')
+      md.push(
+        '',
+        'Success: the final greedy policy reaches the goal on average (MountainCar: mean return > −1000; SparsePendulum: mean return > 0, i.e. it gets upright).',
+      );
   }
   md.push('', `${note} Command: \`${command}\` (wall ${wall.toFixed(0)} s, two runs at a time).`);
   const svg = curvesSvg(`${suite}: greedy evaluation return during training`, rs, threshold);
@@ -171,10 +271,13 @@ function banditSpecs(suite: Suite, seeds: number[] | null): BanditSpec[] {
   const alphas = suite === 'multimodal' ? [0.03, 0.1, 0.3, 1] : [0.1];
   const methods = suite === 'multimodal' ? ['SG-RP', 'SGM-MRP'] : ['SGM-MRP', 'SGM-HalfRP', 'SGM-GumbelRP', 'USGM-RP', 'SGM-LR', 'SG-RP'];
   const out: BanditSpec[] = [];
-  for (const alpha of alphas) for (const m of methods) for (const bandit of bandits) for (const seed of ss) {
-    const [policy, estimator, components] = BANDIT_METHODS[m]!;
-    out.push({ group: suite === 'multimodal' ? `${m} α=${alpha}` : m, bandit, seed, alpha, policy, estimator, components });
-  }
+  for (const alpha of alphas)
+    for (const m of methods)
+      for (const bandit of bandits)
+        for (const seed of ss) {
+          const [policy, estimator, components] = BANDIT_METHODS[m]!;
+          out.push({ group: suite === 'multimodal' ? `${m} α=${alpha}` : m, bandit, seed, alpha, policy, estimator, components });
+        }
   return out;
 }
 
@@ -189,8 +292,21 @@ async function banditWorker(suite: Suite, seeds: number[] | null, index: number,
   const cache = new Map<number, ReturnType<typeof multimodalKnown>>();
   for (const s of specs) {
     if (!cache.has(s.bandit)) cache.set(s.bandit, multimodalKnown(makeMultimodalBandit(s.bandit, 1, 5)));
-    const r = trainBanditActor(cache.get(s.bandit)!, { policy: s.policy as never, estimator: s.estimator as never, components: s.components, alpha: s.alpha, seed: s.seed, steps: 1000 });
-    results.push({ ...s, final_reward: r.finalReward, greedy_reward: r.greedyReward, found_max: r.greedyReward >= 0.95, curve: { x: r.curve.map((p) => p.step), y: r.curve.map((p) => p.sampled_reward) } });
+    const r = trainBanditActor(cache.get(s.bandit)!, {
+      policy: s.policy as never,
+      estimator: s.estimator as never,
+      components: s.components,
+      alpha: s.alpha,
+      seed: s.seed,
+      steps: 1000,
+    });
+    results.push({
+      ...s,
+      final_reward: r.finalReward,
+      greedy_reward: r.greedyReward,
+      found_max: r.greedyReward >= 0.95,
+      curve: { x: r.curve.map((p) => p.step), y: r.curve.map((p) => p.sampled_reward) },
+    });
   }
   writeFileSync(outFile, JSON.stringify(results));
 }
@@ -211,7 +327,9 @@ function banditReport(suite: Suite, rs: BanditResult[], command: string, wall: n
   for (const g of groupsOf(rs)) {
     const gr = rs.filter((r) => r.group === g);
     const f = gr.map((r) => r.final_reward);
-    md.push(`| ${g} | ${gr.length} | ${mean(f).toFixed(3)} | ${std(f).toFixed(3)} | ${gr.filter((r) => r.found_max).length}/${gr.length} | ${mean(gr.map((r) => r.greedy_reward)).toFixed(3)} |`);
+    md.push(
+      `| ${g} | ${gr.length} | ${mean(f).toFixed(3)} | ${std(f).toFixed(3)} | ${gr.filter((r) => r.found_max).length}/${gr.length} | ${mean(gr.map((r) => r.greedy_reward)).toFixed(3)} |`,
+    );
   }
   md.push(
     '',
@@ -222,15 +340,29 @@ function banditReport(suite: Suite, rs: BanditResult[], command: string, wall: n
   let svg: string;
   if (suite === 'multimodal') {
     const alphas = [...new Set(rs.map((r) => r.alpha))].sort((a, b) => a - b);
-    const series: Series[] = ['SG-RP', 'SGM-MRP'].map((m) => ({ label: m, x: alphas.map((a) => Math.log10(a)), y: alphas.map((a) => mean(rs.filter((r) => r.group === `${m} α=${a}`).map((r) => r.final_reward))) }));
-    svg = svgLinePlot({ title: 'Random multimodal bandits: mean final reward vs entropy scale', xLabel: 'log10 α', yLabel: 'mean final reward (max 1)', series });
+    const series: Series[] = ['SG-RP', 'SGM-MRP'].map((m) => ({
+      label: m,
+      x: alphas.map((a) => Math.log10(a)),
+      y: alphas.map((a) => mean(rs.filter((r) => r.group === `${m} α=${a}`).map((r) => r.final_reward))),
+    }));
+    svg = svgLinePlot({
+      title: 'Random multimodal bandits: mean final reward vs entropy scale',
+      xLabel: 'log10 α',
+      yLabel: 'mean final reward (max 1)',
+      series,
+    });
   } else {
     const series: Series[] = groupsOf(rs).map((g) => {
       const gr = rs.filter((r) => r.group === g);
       const xs = gr[0]!.curve.x;
       return { label: g, x: xs, y: xs.map((_, i) => mean(gr.map((r) => r.curve.y[i]!))) };
     });
-    svg = svgLinePlot({ title: 'Estimators on random multimodal bandits (α = 0.1): mean sampled reward', xLabel: 'actor updates', yLabel: 'mean sampled reward (max 1)', series });
+    svg = svgLinePlot({
+      title: 'Estimators on random multimodal bandits (α = 0.1): mean sampled reward',
+      xLabel: 'actor updates',
+      yLabel: 'mean sampled reward (max 1)',
+      series,
+    });
   }
   return { md, svg };
 }
@@ -264,7 +396,19 @@ async function main(): Promise<void> {
     mkdirSync(join('runs', `exp-ac-${suite}`), { recursive: true });
     const files = Array.from({ length: jobs }, (_, i) => join('runs', `exp-ac-${suite}`, `worker-${i}.json`));
     const script = join(dist, 'experiments/actor-critic.js');
-    await Promise.all(files.map((f, i) => runWorker(script, ['--suite', suite, '--worker', `${i}/${jobs}`, '--worker-out', f, ...(flags.seeds ? ['--seeds', String(flags.seeds)] : [])])));
+    await Promise.all(
+      files.map((f, i) =>
+        runWorker(script, [
+          '--suite',
+          suite,
+          '--worker',
+          `${i}/${jobs}`,
+          '--worker-out',
+          f,
+          ...(flags.seeds ? ['--seeds', String(flags.seeds)] : []),
+        ]),
+      ),
+    );
     const rs = files.flatMap((f) => JSON.parse(readFileSync(f, 'utf8')) as BanditResult[]);
     const order = new Map(groupsOf(banditSpecs(suite, seeds)).map((g, i) => [g, i]));
     rs.sort((a, b) => order.get(a.group)! - order.get(b.group)! || a.bandit - b.bandit || a.seed - b.seed);
@@ -272,7 +416,12 @@ async function main(): Promise<void> {
     report = banditReport(suite, rs, command, (performance.now() - t0) / 1000);
   } else {
     const { specs, note, threshold } = cliSpecs(suite, seeds);
-    const rs = await pool(specs, jobs, (s) => runCliSpec(suite, dist, s, threshold), (s) => `[ac-${suite}] ${s.name}`);
+    const rs = await pool(
+      specs,
+      jobs,
+      (s) => runCliSpec(suite, dist, s, threshold),
+      (s) => `[ac-${suite}] ${s.name}`,
+    );
     results = rs;
     report = cliReport(suite, rs, note, command, (performance.now() - t0) / 1000, threshold);
   }

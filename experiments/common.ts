@@ -14,7 +14,9 @@ export function runCli(dist: string, args: string[]): Promise<string> {
     let errText = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (errText += d));
-    p.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`gmmrl ${args.join(' ')} exited ${code}\n${out}\n${errText.slice(-2000)}`))));
+    p.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`gmmrl ${args.join(' ')} exited ${code}\n${out}\n${errText.slice(-2000)}`)),
+    );
   });
 }
 
@@ -36,7 +38,11 @@ export interface EvalAndParity {
  */
 export async function exportEvalVerify(cli: (args: string[]) => Promise<string>, dir: string, onnx: string): Promise<EvalAndParity> {
   await cli(['export', dir, '--out', onnx]);
-  const ev = JSON.parse(await cli(['eval', onnx, '--episodes', '100', '--seed', '100000', '--json'])) as { mean_return: number; std_return: number; episodes: number };
+  const ev = JSON.parse(await cli(['eval', onnx, '--episodes', '100', '--seed', '100000', '--json'])) as {
+    mean_return: number;
+    std_return: number;
+    episodes: number;
+  };
   let parity: { pass: boolean; max_rel_diff: { q: number } };
   try {
     parity = JSON.parse(await cli(['verify', dir, onnx]));

@@ -39,7 +39,20 @@ async function oneSeed(seed: number, steps: number, extra: string[], skipTrain: 
   const dir = join('runs', 'exp-gmmqf-cartpole', `seed${seed}`);
   const onnx = join(dir, 'policy.onnx');
   if (!skipTrain) {
-    await run(['train', 'gmmqf', '--env', 'CartPole-v1', '--steps', String(steps), '--seed', String(seed), '--out', dir, '--quiet', ...extra]);
+    await run([
+      'train',
+      'gmmqf',
+      '--env',
+      'CartPole-v1',
+      '--steps',
+      String(steps),
+      '--seed',
+      String(seed),
+      '--out',
+      dir,
+      '--quiet',
+      ...extra,
+    ]);
   }
   const trainSeconds = Number(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).training.wall_seconds);
   const checked = await exportEvalVerify(run, dir, onnx);
@@ -49,7 +62,9 @@ async function oneSeed(seed: number, steps: number, extra: string[], skipTrain: 
     train_seconds: trainSeconds,
     pass: checked.mean_return >= 475,
   };
-  process.stderr.write(`seed ${seed}: mean return ${r.mean_return.toFixed(1)} ± ${r.std_return.toFixed(1)} (train ${trainSeconds.toFixed(0)} s, parity ${r.parity_pass})\n`);
+  process.stderr.write(
+    `seed ${seed}: mean return ${r.mean_return.toFixed(1)} ± ${r.std_return.toFixed(1)} (train ${trainSeconds.toFixed(0)} s, parity ${r.parity_pass})\n`,
+  );
   return r;
 }
 

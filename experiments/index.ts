@@ -3,7 +3,10 @@
  * by default). Every script writes experiments/results/ and prints the command that reproduces it.
  */
 const SCRIPTS = [
-  ['node dist/experiments/gmmqf-cartpole.js [--seeds 0,1,2,3,4] [--steps 30000] [--jobs 2]', 'batch GMM-QF, CartPole-v1 threshold over 5 seeds'],
+  [
+    'node dist/experiments/gmmqf-cartpole.js [--seeds 0,1,2,3,4] [--steps 30000] [--jobs 2]',
+    'batch GMM-QF, CartPole-v1 threshold over 5 seeds',
+  ],
   ['node dist/experiments/qfunctions.js --suite sgmmqf-cartpole', 'S-GMM-QF K=50, CartPole-v1, 5 seeds'],
   ['node dist/experiments/qfunctions.js --suite acrobot', 'S-GMM-QF (850 parameters) vs DQN (17,795), Acrobot-v1'],
   ['node dist/experiments/qfunctions.js --suite sparsity', 'Acrobot-v1 sparsity sweep ρ × J'],

@@ -109,15 +109,35 @@ function suiteSpecs(suite: string, seedsFlag: string | undefined, stepsFlag: num
   switch (suite) {
     case 'sgmmqf-cartpole': {
       for (const seed of seedsOr(seedsFlag, [0, 1, 2, 3, 4])) {
-        specs.push({ name: `seed${seed}`, group: 'S-GMM-QF K=50', seed, train: ['sgmmqf', '--env', 'CartPole-v1', '--components', '50', '--steps', steps(100000), '--eval-every', '5000'] });
+        specs.push({
+          name: `seed${seed}`,
+          group: 'S-GMM-QF K=50',
+          seed,
+          train: ['sgmmqf', '--env', 'CartPole-v1', '--components', '50', '--steps', steps(100000), '--eval-every', '5000'],
+        });
       }
       return { specs, note: 'Threshold: greedy mean return ≥ 475 over 100 episodes.' };
     }
     case 'acrobot': {
       for (const seed of seedsOr(seedsFlag, [0, 1, 2])) {
-        specs.push({ name: `sgmmqf-J1-seed${seed}`, group: 'S-GMM-QF K=50 J=1 (dense)', seed, train: ['sgmmqf', '--env', 'Acrobot-v1', '--components', '50', '--factors', '1', '--rho', '0', '--steps', steps(50000)] });
-        specs.push({ name: `sgmmqf-J3-seed${seed}`, group: 'S-GMM-QF K=50 J=3 ρ=1e-4', seed, train: ['sgmmqf', '--env', 'Acrobot-v1', '--components', '50', '--factors', '3', '--rho', '1e-4', '--steps', steps(50000)] });
-        specs.push({ name: `dqn-seed${seed}`, group: 'DQN 2×128', seed, train: ['dqn', '--env', 'Acrobot-v1', '--hidden', '128,128', '--steps', steps(50000)] });
+        specs.push({
+          name: `sgmmqf-J1-seed${seed}`,
+          group: 'S-GMM-QF K=50 J=1 (dense)',
+          seed,
+          train: ['sgmmqf', '--env', 'Acrobot-v1', '--components', '50', '--factors', '1', '--rho', '0', '--steps', steps(50000)],
+        });
+        specs.push({
+          name: `sgmmqf-J3-seed${seed}`,
+          group: 'S-GMM-QF K=50 J=3 ρ=1e-4',
+          seed,
+          train: ['sgmmqf', '--env', 'Acrobot-v1', '--components', '50', '--factors', '3', '--rho', '1e-4', '--steps', steps(50000)],
+        });
+        specs.push({
+          name: `dqn-seed${seed}`,
+          group: 'DQN 2×128',
+          seed,
+          train: ['dqn', '--env', 'Acrobot-v1', '--hidden', '128,128', '--steps', steps(50000)],
+        });
       }
       return { specs, note: 'Target: mean return ≥ −100 (Gymnasium threshold −100).' };
     }
@@ -140,8 +160,20 @@ function suiteSpecs(suite: string, seedsFlag: string | undefined, stepsFlag: num
     case 'classic': {
       for (const seed of seedsOr(seedsFlag, [0])) {
         for (const env of ['MountainCar-v0', 'Pendulum-v1']) {
-          specs.push({ name: `${env}-sgmmqf-seed${seed}`, group: `${env} S-GMM-QF K=50`, seed, tags: { env }, train: ['sgmmqf', '--env', env, '--components', '50', '--steps', steps(100000)] });
-          specs.push({ name: `${env}-dqn-seed${seed}`, group: `${env} DQN 2×128`, seed, tags: { env }, train: ['dqn', '--env', env, '--steps', steps(100000)] });
+          specs.push({
+            name: `${env}-sgmmqf-seed${seed}`,
+            group: `${env} S-GMM-QF K=50`,
+            seed,
+            tags: { env },
+            train: ['sgmmqf', '--env', env, '--components', '50', '--steps', steps(100000)],
+          });
+          specs.push({
+            name: `${env}-dqn-seed${seed}`,
+            group: `${env} DQN 2×128`,
+            seed,
+            tags: { env },
+            train: ['dqn', '--env', env, '--steps', steps(100000)],
+          });
         }
       }
       return { specs, note: 'Pendulum-v1 uses the documented 5-point torque grid [−2, −1, 0, 1, 2]; MountainCar-v0 is discrete.' };
@@ -149,7 +181,13 @@ function suiteSpecs(suite: string, seedsFlag: string | undefined, stepsFlag: num
     case 'ksweep': {
       for (const seed of seedsOr(seedsFlag, [0, 1])) {
         for (const K of [5, 10, 25, 50, 100]) {
-          specs.push({ name: `K${K}-seed${seed}`, group: `K=${K}`, seed, tags: { K }, train: ['sgmmqf', '--env', 'CartPole-v1', '--components', String(K), '--steps', steps(30000), '--eval-every', '2500'] });
+          specs.push({
+            name: `K${K}-seed${seed}`,
+            group: `K=${K}`,
+            seed,
+            tags: { K },
+            train: ['sgmmqf', '--env', 'CartPole-v1', '--components', String(K), '--steps', steps(30000), '--eval-every', '2500'],
+          });
         }
       }
       return { specs, note: '[GMM-QF], Fig. 7: larger K learns faster.' };
@@ -157,7 +195,27 @@ function suiteSpecs(suite: string, seedsFlag: string | undefined, stepsFlag: num
     case 'ksweep-acrobot': {
       for (const seed of seedsOr(seedsFlag, [0, 1])) {
         for (const K of [5, 10, 25, 50, 100]) {
-          specs.push({ name: `K${K}-seed${seed}`, group: `K=${K}`, seed, tags: { K }, train: ['sgmmqf', '--env', 'Acrobot-v1', '--components', String(K), '--factors', '1', '--rho', '0', '--steps', steps(30000), '--eval-every', '2500'] });
+          specs.push({
+            name: `K${K}-seed${seed}`,
+            group: `K=${K}`,
+            seed,
+            tags: { K },
+            train: [
+              'sgmmqf',
+              '--env',
+              'Acrobot-v1',
+              '--components',
+              String(K),
+              '--factors',
+              '1',
+              '--rho',
+              '0',
+              '--steps',
+              steps(30000),
+              '--eval-every',
+              '2500',
+            ],
+          });
         }
       }
       return { specs, note: '[GMM-QF], Fig. 7: larger K learns faster. Dense weights (J = 1, ρ = 0), angle-state features.' };
@@ -165,7 +223,13 @@ function suiteSpecs(suite: string, seedsFlag: string | undefined, stepsFlag: num
     case 'metric': {
       for (const seed of seedsOr(seedsFlag, [0, 1])) {
         for (const metric of ['ai', 'bw']) {
-          specs.push({ name: `${metric}-seed${seed}`, group: metric === 'ai' ? 'affine-invariant' : 'Bures-Wasserstein', seed, tags: { metric }, train: ['gmmqf', '--env', 'CartPole-v1', '--metric', metric, '--steps', steps(15000)] });
+          specs.push({
+            name: `${metric}-seed${seed}`,
+            group: metric === 'ai' ? 'affine-invariant' : 'Bures-Wasserstein',
+            seed,
+            tags: { metric },
+            train: ['gmmqf', '--env', 'CartPole-v1', '--metric', metric, '--steps', steps(15000)],
+          });
         }
       }
       return { specs, note: 'Batch GMM-QF with Armijo line search; loss decrease per second from metrics.csv.' };
@@ -174,7 +238,6 @@ function suiteSpecs(suite: string, seedsFlag: string | undefined, stepsFlag: num
       throw new Error(`unknown suite ${JSON.stringify(suite)}; see the comment at the top of experiments/qfunctions.ts`);
   }
 }
-
 
 /** Metric ablation: the Riemannian descent's loss decrease per second of descent, from metrics.csv (gd_loss_decrease, gd_seconds). */
 function metricAblation(results: RunResult[], suite: string): string[] {
@@ -190,7 +253,9 @@ function metricAblation(results: RunResult[], suite: string): string[] {
     const sum = (c: string) => rows.reduce((s, row) => s + Number(row.split(',')[cols.indexOf(c)]), 0);
     const dec = sum('gd_loss_decrease');
     const sec = sum('gd_seconds');
-    lines.push(`| ${r.name} | ${sum('gd_steps')} | ${sec.toFixed(1)} s | ${dec.toPrecision(3)} | ${(dec / sec).toPrecision(3)} /s | ${r.mean_return.toFixed(1)} |`);
+    lines.push(
+      `| ${r.name} | ${sum('gd_steps')} | ${sec.toFixed(1)} s | ${dec.toPrecision(3)} | ${(dec / sec).toPrecision(3)} /s | ${r.mean_return.toFixed(1)} |`,
+    );
   }
   lines.push(
     '',
@@ -202,7 +267,11 @@ function metricAblation(results: RunResult[], suite: string): string[] {
 
 async function main(): Promise<void> {
   const { flags } = parseArgs('experiments qfunctions', process.argv.slice(2), {
-    suite: { type: 'string', help: 'suite name', choices: ['sgmmqf-cartpole', 'acrobot', 'sparsity', 'classic', 'ksweep', 'ksweep-acrobot', 'metric'] },
+    suite: {
+      type: 'string',
+      help: 'suite name',
+      choices: ['sgmmqf-cartpole', 'acrobot', 'sparsity', 'classic', 'ksweep', 'ksweep-acrobot', 'metric'],
+    },
     seeds: { type: 'string', help: 'comma-separated seeds (default: per suite)' },
     steps: { type: 'int', help: 'training steps per run (default: per suite)' },
     jobs: { type: 'int', help: 'runs at a time', default: 2 },
@@ -263,10 +332,18 @@ async function main(): Promise<void> {
   let svg: string;
   if (suite === 'sparsity') {
     const series: Series[] = [1, 3].map((J) => {
-      const rs = results.filter((r) => r.tags['J'] === J && r.nonzero_fraction !== null).sort((a, b) => a.nonzero_fraction! - b.nonzero_fraction!);
+      const rs = results
+        .filter((r) => r.tags['J'] === J && r.nonzero_fraction !== null)
+        .sort((a, b) => a.nonzero_fraction! - b.nonzero_fraction!);
       return { label: `J = ${J} (points: ρ × seeds)`, x: rs.map((r) => 100 * r.nonzero_fraction!), y: rs.map((r) => r.mean_return) };
     });
-    svg = svgLinePlot({ title: 'Acrobot-v1, S-GMM-QF K=50: final return vs nonzero weights', xLabel: 'nonzero weights (%)', yLabel: 'greedy mean return (100 ep.)', series, hline: { y: -100, label: 'threshold −100' } });
+    svg = svgLinePlot({
+      title: 'Acrobot-v1, S-GMM-QF K=50: final return vs nonzero weights',
+      xLabel: 'nonzero weights (%)',
+      yLabel: 'greedy mean return (100 ep.)',
+      series,
+      hline: { y: -100, label: 'threshold −100' },
+    });
   } else {
     const series: Series[] = groups.map((g) => {
       const rs = results.filter((r) => r.group === g);
@@ -274,10 +351,18 @@ async function main(): Promise<void> {
       const ys = xs.map((_, i) => mean(rs.map((r) => r.curve.y[i]!).filter((v) => Number.isFinite(v))));
       return { label: `${g} (mean of ${rs.length} seeds)`, x: xs, y: ys };
     });
-    svg = svgLinePlot({ title: `${suite}: greedy evaluation return during training`, xLabel: 'environment steps', yLabel: 'greedy evaluation return (5 ep.)', series });
+    svg = svgLinePlot({
+      title: `${suite}: greedy evaluation return during training`,
+      xLabel: 'environment steps',
+      yLabel: 'greedy evaluation return (5 ep.)',
+      series,
+    });
   }
   mkdirSync('experiments/results', { recursive: true });
-  writeFileSync(`experiments/results/${suite}.json`, JSON.stringify({ suite, command, wall_seconds: wall, trained_in_this_run: !skip, results }, null, 2) + '\n');
+  writeFileSync(
+    `experiments/results/${suite}.json`,
+    JSON.stringify({ suite, command, wall_seconds: wall, trained_in_this_run: !skip, results }, null, 2) + '\n',
+  );
   writeFileSync(`experiments/results/${suite}.md`, md.join('\n') + '\n');
   writeFileSync(`experiments/results/${suite}.svg`, svg);
   console.log(md.join('\n'));

@@ -36,7 +36,12 @@ export interface CheckpointEnvelope {
  * then config.json {format, format_version, model_family, …fields, library_version, weights_file,
  * weights_sha256} (in that order) carrying the weights' SHA-256, which it returns.
  */
-export function writeCheckpointFiles(dir: string, family: ModelFamily, tensors: Record<string, NamedTensor>, fields: Record<string, unknown>): string {
+export function writeCheckpointFiles(
+  dir: string,
+  family: ModelFamily,
+  tensors: Record<string, NamedTensor>,
+  fields: Record<string, unknown>,
+): string {
   const bytes = encodeSafetensors(tensors, { format: CHECKPOINT_FORMAT, model_family: family });
   const sha = sha256Hex(bytes);
   const config = {
@@ -93,26 +98,43 @@ export interface CheckpointFiles {
 
 /** Opens `dir` as a checkpoint of `family` and checks everything family-independent. */
 export function openCheckpoint(dir: string, family: ModelFamily): CheckpointFiles {
-  need(existsSync(dir) && statSync(dir).isDirectory(), `checkpoint: ${dir} is not a directory. Pass the run directory written by 'gmmrl train' (it contains ${CONFIG_FILE} and ${WEIGHTS_FILE}).`);
+  need(
+    existsSync(dir) && statSync(dir).isDirectory(),
+    `checkpoint: ${dir} is not a directory. Pass the run directory written by 'gmmrl train' (it contains ${CONFIG_FILE} and ${WEIGHTS_FILE}).`,
+  );
   const cfgPath = join(dir, CONFIG_FILE);
   const wPath = join(dir, WEIGHTS_FILE);
-  need(existsSync(cfgPath), `checkpoint: ${cfgPath} is missing. The directory is not a gmmrl checkpoint, or the save was interrupted: re-run training or restore the file.`);
-  need(existsSync(wPath), `checkpoint: ${wPath} is missing. The save was interrupted or the file was deleted: re-run training or restore the file.`);
+  need(
+    existsSync(cfgPath),
+    `checkpoint: ${cfgPath} is missing. The directory is not a gmmrl checkpoint, or the save was interrupted: re-run training or restore the file.`,
+  );
+  need(
+    existsSync(wPath),
+    `checkpoint: ${wPath} is missing. The save was interrupted or the file was deleted: re-run training or restore the file.`,
+  );
   let config: Record<string, unknown>;
   try {
     config = JSON.parse(readFileSync(cfgPath, 'utf8')) as Record<string, unknown>;
   } catch (err) {
-    throw new ModelFormatError(`checkpoint: ${cfgPath} is not valid JSON (${(err as Error).message}). The file is truncated or corrupt: restore it or re-run training.`);
+    throw new ModelFormatError(
+      `checkpoint: ${cfgPath} is not valid JSON (${(err as Error).message}). The file is truncated or corrupt: restore it or re-run training.`,
+    );
   }
   need(config && typeof config === 'object' && !Array.isArray(config), `checkpoint: ${cfgPath} must hold a JSON object.`);
-  need(config['format'] === CHECKPOINT_FORMAT, `checkpoint: ${cfgPath} field "format" is ${JSON.stringify(config['format'])}, expected "${CHECKPOINT_FORMAT}".`);
+  need(
+    config['format'] === CHECKPOINT_FORMAT,
+    `checkpoint: ${cfgPath} field "format" is ${JSON.stringify(config['format'])}, expected "${CHECKPOINT_FORMAT}".`,
+  );
   need(
     config['format_version'] === CHECKPOINT_FORMAT_VERSION,
     `checkpoint: ${cfgPath} field "format_version" is ${JSON.stringify(config['format_version'])}; this gmmrl (${GMMRL_VERSION}) reads version ${CHECKPOINT_FORMAT_VERSION}. Upgrade gmmrl or re-save the checkpoint.`,
   );
   const found = config['model_family'];
   const other = typeof found === 'string' && found !== family ? otherFamilyHint(found) : undefined;
-  need(found === family, `checkpoint: ${cfgPath} field "model_family" is ${JSON.stringify(found)}, expected "${family}"${other ? `: this is a ${other}.` : '.'}`);
+  need(
+    found === family,
+    `checkpoint: ${cfgPath} field "model_family" is ${JSON.stringify(found)}, expected "${family}"${other ? `: this is a ${other}.` : '.'}`,
+  );
   const bytes = readFileSync(wPath);
   const sha256 = sha256Hex(bytes);
   need(
@@ -128,7 +150,11 @@ export function openCheckpoint(dir: string, family: ModelFamily): CheckpointFile
  * F32, and finite values. `shapeSource` says where the expected shape comes from (for messages);
  * `retrainHint` is the advice for a non-finite value.
  */
-export function tensorReader(files: Pick<CheckpointFiles, 'tensors' | 'wPath'>, shapeSource: string, retrainHint: string): (name: string, shape: number[]) => Float64Array {
+export function tensorReader(
+  files: Pick<CheckpointFiles, 'tensors' | 'wPath'>,
+  shapeSource: string,
+  retrainHint: string,
+): (name: string, shape: number[]) => Float64Array {
   const { tensors, wPath } = files;
   return (name, shape) => {
     const t = tensors[name];

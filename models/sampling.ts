@@ -27,7 +27,8 @@ export function argmaxFirst(q: ArrayLike<number>): number {
  */
 export function epsilonGreedyIndex(q: ArrayLike<number>, u: number, epsilon: number): number {
   const n = q?.length;
-  if (!Number.isSafeInteger(n) || n < 1) throw new ValueError(`epsilonGreedyIndex: q must hold at least one score, got ${describeValue(q)}.`);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new ValueError(`epsilonGreedyIndex: q must hold at least one score, got ${describeValue(q)}.`);
   if (typeof u !== 'number' || !(u >= 0 && u < 1)) {
     throw new ValueError(`epsilonGreedyIndex: u = ${describeValue(u)} must be a uniform number in [0, 1) (e.g. rng.uniform()).`);
   }

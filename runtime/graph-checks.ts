@@ -68,8 +68,20 @@ function checkValue(kind: 'input' | 'output', spec: TensorSpec, g: OnnxValueInfo
  */
 export function checkGraphAgainstMetadata(s: OnnxModelSummary, m: GmmrlMetadataV1): void {
   const g = s.graph!;
-  for (const spec of m.inputs) checkValue('input', spec, g.inputs.find((v) => v.name === spec.name), g.inputs);
-  for (const spec of m.outputs) checkValue('output', spec, g.outputs.find((v) => v.name === spec.name), g.outputs);
+  for (const spec of m.inputs)
+    checkValue(
+      'input',
+      spec,
+      g.inputs.find((v) => v.name === spec.name),
+      g.inputs,
+    );
+  for (const spec of m.outputs)
+    checkValue(
+      'output',
+      spec,
+      g.outputs.find((v) => v.name === spec.name),
+      g.outputs,
+    );
   const inits = new Set(g.initializerNames);
   for (const v of g.inputs) {
     if (!inits.has(v.name) && !m.inputs.some((t) => t.name === v.name)) {
@@ -97,4 +109,3 @@ export function checkSessionNames(session: OrtSessionLike, m: GmmrlMetadataV1): 
     }
   }
 }
-

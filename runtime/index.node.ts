@@ -39,8 +39,10 @@ export type { NodeExecutionProvider } from './providers.js';
 export const NODE_EXECUTION_PROVIDERS: readonly NodeExecutionProvider[] = NODE_PROVIDERS.known;
 
 /** loadPolicy's options (sessionOptions: onnxruntime-node's). */
-export interface NodeLoadOptions
-  extends LoadPolicyOptions<NodeExecutionProvider, Omit<ort.InferenceSession.SessionOptions, 'executionProviders'>> {
+export interface NodeLoadOptions extends LoadPolicyOptions<
+  NodeExecutionProvider,
+  Omit<ort.InferenceSession.SessionOptions, 'executionProviders'>
+> {
   /**
    * Providers to try in priority order; the first that starts is used (see `policy.info`).
    * Default: ['cuda', 'cpu'] when the CUDA provider is installed (see `cudaProviderInstalled`), else ['cpu'].

@@ -37,8 +37,10 @@ export const WEB_EXECUTION_PROVIDERS: readonly WebExecutionProvider[] = WEB_PROV
 const WEB_ENVIRONMENT: ProviderEnvironment = { platform: 'web', hasLibrary: () => false };
 
 /** loadPolicy's options (sessionOptions: onnxruntime-web's). */
-export interface WebLoadOptions
-  extends LoadPolicyOptions<WebExecutionProvider, Omit<ort.InferenceSession.SessionOptions, 'executionProviders'>> {
+export interface WebLoadOptions extends LoadPolicyOptions<
+  WebExecutionProvider,
+  Omit<ort.InferenceSession.SessionOptions, 'executionProviders'>
+> {
   /** Providers to try in priority order. Default ['wasm']. */
   executionProviders?: WebExecutionProvider[];
   /** Passed to fetch() when loading from a URL. */
@@ -60,7 +62,9 @@ function configureThreads(): void {
 
 async function fetchBytes(url: string | URL, init: RequestInit | undefined): Promise<Uint8Array> {
   if (typeof fetch !== 'function') {
-    throw new FileReadError(`Cannot fetch ${JSON.stringify(String(url))}: this JavaScript environment has no fetch(); pass the model bytes instead.`);
+    throw new FileReadError(
+      `Cannot fetch ${JSON.stringify(String(url))}: this JavaScript environment has no fetch(); pass the model bytes instead.`,
+    );
   }
   let res: Response;
   try {

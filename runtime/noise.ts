@@ -61,7 +61,9 @@ export class Sampler {
     }
     const mode = opts.mode === undefined ? 'greedy' : opts.mode;
     if (mode !== 'greedy' && mode !== 'sample') {
-      throw new ValueError(`${method}: opts.mode is ${describeValue(mode)}; expected one of ${ACT_MODES.map((x) => JSON.stringify(x)).join(', ')}.`);
+      throw new ValueError(
+        `${method}: opts.mode is ${describeValue(mode)}; expected one of ${ACT_MODES.map((x) => JSON.stringify(x)).join(', ')}.`,
+      );
     }
     const { rng, noise } = opts;
     if (mode === 'greedy') {
@@ -92,7 +94,12 @@ export class Sampler {
     }
     if (rng !== undefined) {
       const r = rng as unknown as Record<string, unknown> | null;
-      if (typeof r !== 'object' || r === null || typeof r['uniform'] !== 'function' || (this.noiseEps && typeof r['normal'] !== 'function')) {
+      if (
+        typeof r !== 'object' ||
+        r === null ||
+        typeof r['uniform'] !== 'function' ||
+        (this.noiseEps && typeof r['normal'] !== 'function')
+      ) {
         throw new ValueError(
           `${method}: opts.rng must be a noise source with methods uniform() (in [0, 1))${this.noiseEps ? ' and normal() (standard normal)' : ''}, ` +
             `e.g. new Rng(seed) from gmmrl/runtime; got ${what(rng)}.`,
@@ -105,7 +112,8 @@ export class Sampler {
         throw new ValueError(`${method}: opts.noise must be an object { u${this.noiseEps ? ', eps' : ''} }, got ${what(noise)}.`);
       }
       for (const k in noise) {
-        if (k !== 'u' && k !== 'eps') throw new ValueError(`${method}: unknown field opts.noise.${k}; the fields are u${this.noiseEps ? ' and eps' : ''}.`);
+        if (k !== 'u' && k !== 'eps')
+          throw new ValueError(`${method}: unknown field opts.noise.${k}; the fields are u${this.noiseEps ? ' and eps' : ''}.`);
       }
       return { sample: true, rng: null, rngName: '', noise };
     }
@@ -126,11 +134,14 @@ export class Sampler {
     if (noise) {
       const fix = `Pass noise: { u: ${n} numbers in [0, 1)${eps ? `, eps: ${n}·${A} = ${n * A} finite numbers (row-major [N, A])` : ''} }.`;
       checkContainer(noise.u, 'opts.noise.u', fix, 'noise values');
-      if (noise.u.length !== n) throw new ShapeError(`${method}: opts.noise.u has length ${noise.u.length}, expected ${n} (one per observation). ${fix}`);
+      if (noise.u.length !== n)
+        throw new ShapeError(`${method}: opts.noise.u has length ${noise.u.length}, expected ${n} (one per observation). ${fix}`);
       for (let i = 0; i < n; i++) {
         const x = noise.u[i] as unknown;
         if (typeof x !== 'number' || !(x >= 0 && x < 1)) {
-          throw new ValueError(`${method}: opts.noise.u[${i}] is ${typeof x === 'number' ? describeValue(x) : what(x)}; u must be a number in [0, 1). ${fix}`);
+          throw new ValueError(
+            `${method}: opts.noise.u[${i}] is ${typeof x === 'number' ? describeValue(x) : what(x)}; u must be a number in [0, 1). ${fix}`,
+          );
         }
         u[i] = this.roundU(x);
       }
@@ -142,7 +153,8 @@ export class Sampler {
         }
         return;
       }
-      if (noise.eps === undefined) throw new ValueError(`${method}: opts.noise.eps is missing; family ${this.info.family} needs noise_eps. ${fix}`);
+      if (noise.eps === undefined)
+        throw new ValueError(`${method}: opts.noise.eps is missing; family ${this.info.family} needs noise_eps. ${fix}`);
       checkContainer(noise.eps, 'opts.noise.eps', fix, 'noise values');
       if (noise.eps.length !== n * A) {
         throw new ShapeError(`${method}: opts.noise.eps has length ${noise.eps.length}, expected N·A = ${n}·${A} = ${n * A}. ${fix}`);
@@ -164,7 +176,9 @@ export class Sampler {
     for (let r = 0; r < n; r++) {
       const x = rng.uniform();
       if (typeof x !== 'number' || !(x >= 0 && x < 1)) {
-        throw new ValueError(`${method}: ${res.rngName}.uniform() returned ${describeValue(x)} for row ${r}; a noise source's uniform() must return numbers in [0, 1).`);
+        throw new ValueError(
+          `${method}: ${res.rngName}.uniform() returned ${describeValue(x)} for row ${r}; a noise source's uniform() must return numbers in [0, 1).`,
+        );
       }
       u[r] = this.roundU(x);
       if (eps) {
@@ -172,7 +186,9 @@ export class Sampler {
           const e = rng.normal();
           const v = typeof e === 'number' ? (this.f64 ? e : Math.fround(e)) : NaN;
           if (v - v !== 0) {
-            throw new ValueError(`${method}: ${res.rngName}.normal() returned ${describeValue(e)} for row ${r}; a noise source's normal() must return finite numbers.`);
+            throw new ValueError(
+              `${method}: ${res.rngName}.normal() returned ${describeValue(e)} for row ${r}; a noise source's normal() must return finite numbers.`,
+            );
           }
           eps[r * A + d] = v;
         }

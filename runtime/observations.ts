@@ -128,15 +128,15 @@ export class ObsPacker {
     if (Array.isArray(arr) && len > 0 && isRow(arr[0])) {
       // array of rows
       if (arity === 'one') {
-        throw new ShapeError(`obs is an array of ${len} rows; actOne/qOne take a single observation of length ${D} (so does envAction). Use act/actBatch for batches.`);
+        throw new ShapeError(
+          `obs is an array of ${len} rows; actOne/qOne take a single observation of length ${D} (so does envAction). Use act/actBatch for batches.`,
+        );
       }
       const data = this.alloc(len * D);
       for (let r = 0; r < len; r++) {
         const row = arr[r];
         if (!isRow(row)) {
-          throw new ValueError(
-            `obs[${r}] is ${what(row)} but obs[0] is a row; pass either one flat observation or an array of rows.`,
-          );
+          throw new ValueError(`obs[${r}] is ${what(row)} but obs[0] is a row; pass either one flat observation or an array of rows.`);
         }
         checkContainer(row, `obs[${r}]`, FIX);
         const rr = row as ArrayLike<number>;
@@ -154,7 +154,12 @@ export class ObsPacker {
     if (len === 0 || len % D !== 0 || (arity === 'one' && len !== D)) this.lengthError(len, arity);
     const n = len / D;
     const data = this.alloc(len);
-    this.copy(arr as ArrayLike<number>, data, 0, n === 1 ? (i) => `obs[${i}]` : (i) => `obs[${i}] (row ${Math.floor(i / D)}, entry ${i % D})`);
+    this.copy(
+      arr as ArrayLike<number>,
+      data,
+      0,
+      n === 1 ? (i) => `obs[${i}]` : (i) => `obs[${i}] (row ${Math.floor(i / D)}, entry ${i % D})`,
+    );
     return { data, n, single: n === 1 && arity !== 'batch' };
   }
 }

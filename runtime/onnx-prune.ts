@@ -45,7 +45,14 @@ export interface NoiseFreeModel {
 }
 
 /** op_types whose outputs are random (taint sources besides the noise inputs), in any domain. */
-export const RANDOM_OPS: ReadonlySet<string> = new Set(['RandomUniform', 'RandomUniformLike', 'RandomNormal', 'RandomNormalLike', 'Multinomial', 'Bernoulli']);
+export const RANDOM_OPS: ReadonlySet<string> = new Set([
+  'RandomUniform',
+  'RandomUniformLike',
+  'RandomNormal',
+  'RandomNormalLike',
+  'Multinomial',
+  'Bernoulli',
+]);
 
 interface GraphNode {
   inputs: string[];

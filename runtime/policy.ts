@@ -55,13 +55,7 @@ import { checkGraphAgainstMetadata, checkSessionNames, defaultOpset, fmtDims } f
 import { Sampler } from './noise.js';
 import { ObsPacker, type Arity } from './observations.js';
 import { errorMessage, type OrtModuleLike, type OrtSessionLike, type OrtTensorLike } from './ort.js';
-import {
-  defaultExecutionProviders,
-  openSession,
-  type ProviderEnvironment,
-  type ProviderOptions,
-  type ProviderTable,
-} from './providers.js';
+import { defaultExecutionProviders, openSession, type ProviderEnvironment, type ProviderOptions, type ProviderTable } from './providers.js';
 import type {
   ActOptions,
   FloatArray,
@@ -103,7 +97,9 @@ export interface CreatePolicyOptions extends ProviderOptions {
 async function createPolicy(ort: OrtModuleLike, bytes: Uint8Array, options: CreatePolicyOptions): Promise<Policy> {
   const seed = options.seed ?? 0;
   if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-    throw new ValueError(`options.seed must be an integer in [0, 4294967295] (the seed of the policy's sampling noise), got ${describeValue(seed)}.`);
+    throw new ValueError(
+      `options.seed must be an integer in [0, 4294967295] (the seed of the policy's sampling noise), got ${describeValue(seed)}.`,
+    );
   }
   if (options.greedyGraph !== undefined && typeof options.greedyGraph !== 'boolean') {
     throw new ValueError(
@@ -112,7 +108,9 @@ async function createPolicy(ort: OrtModuleLike, bytes: Uint8Array, options: Crea
   }
   const summary = readOnnxModel(bytes);
   if (summary.graph === null) {
-    throw new ModelFormatError(`Cannot read ONNX model: it has no graph (ModelProto.graph is missing). The file is truncated or is not an ONNX model.`);
+    throw new ModelFormatError(
+      `Cannot read ONNX model: it has no graph (ModelProto.graph is missing). The file is truncated or is not an ONNX model.`,
+    );
   }
   const metadata = metadataFromProps(metadataMap(summary));
   checkGraphAgainstMetadata(summary, metadata);
@@ -197,7 +195,11 @@ async function openGreedySession(
     await session.release().catch(() => undefined);
     return none(`the noise-free graph has unexpected ${got}`);
   }
-  return { session, graph: { nodesKept: pruned.nodesKept, nodesRemoved: pruned.nodesRemoved, outputsRemoved: pruned.removedOutputs }, reason: '' };
+  return {
+    session,
+    graph: { nodesKept: pruned.nodesKept, nodesRemoved: pruned.nodesRemoved, outputsRemoved: pruned.removedOutputs },
+    reason: '',
+  };
 }
 
 /**
@@ -508,7 +510,9 @@ class OrtPolicy implements Policy {
       result = await session.run(feeds, fetches);
     } catch (err) {
       if (this.session === null) throw new DisposedError('This Policy was disposed while a call was running.');
-      throw new BackendError(`ONNX Runtime (${this.info.backend}, ${this.info.executionProvider}) failed to run the model: ${errorMessage(err)}`);
+      throw new BackendError(
+        `ONNX Runtime (${this.info.backend}, ${this.info.executionProvider}) failed to run the model: ${errorMessage(err)}`,
+      );
     } finally {
       if (onScratch) this.singleBusy = false;
     }
@@ -668,7 +672,10 @@ class OrtPolicy implements Policy {
         for (let i = 0; i < src.length; i++) {
           const v = Number(src[i]!);
           if (!(v >= -2147483648 && v <= 2147483647)) {
-            throw this.formatError(name, `${v} at entry ${i} (${spec.dtype}; ${typedName(t.data)}), which does not fit the Int32Array outputs() returns`);
+            throw this.formatError(
+              name,
+              `${v} at entry ${i} (${spec.dtype}; ${typedName(t.data)}), which does not fit the Int32Array outputs() returns`,
+            );
           }
           data[i] = v;
         }

@@ -63,7 +63,8 @@ export const GMMRL_BROWSER_ENTRIES = {
 
 /** esbuild options selecting the onnxruntime-web build (see the header). */
 function ortOptions(ort) {
-  if (!ORT_BUILDS.includes(ort)) throw new Error(`build-browser: ort build ${JSON.stringify(ort)}; expected one of ${ORT_BUILDS.join(', ')} (e.g. --ort=wasm).`);
+  if (!ORT_BUILDS.includes(ort))
+    throw new Error(`build-browser: ort build ${JSON.stringify(ort)}; expected one of ${ORT_BUILDS.join(', ')} (e.g. --ort=wasm).`);
   return {
     // the build that loads its Emscripten glue (.mjs) from wasmPaths instead of embedding a copy
     // that would fetch the .wasm relative to its own URL
@@ -101,7 +102,9 @@ export async function buildBrowserBundle(opts = {}) {
   for (const input of inputs) {
     for (const f of FORBIDDEN_INPUTS) {
       if (f.re.test(input)) {
-        throw new Error(`build-browser: the browser bundle pulls in ${f.what} through ${input}. Browser code must import only gmmrl/runtime (or gmmrl/runtime/web), gmmrl/envs and onnxruntime-web; find the importer with: npx esbuild ${relative(ROOT, BROWSER_ENTRY)} --bundle --analyze=verbose`);
+        throw new Error(
+          `build-browser: the browser bundle pulls in ${f.what} through ${input}. Browser code must import only gmmrl/runtime (or gmmrl/runtime/web), gmmrl/envs and onnxruntime-web; find the importer with: npx esbuild ${relative(ROOT, BROWSER_ENTRY)} --bundle --analyze=verbose`,
+        );
       }
     }
   }
@@ -109,16 +112,25 @@ export async function buildBrowserBundle(opts = {}) {
   const js = readFileSync(jsPath, 'utf8');
   for (const s of FORBIDDEN_STRINGS) {
     const at = js.indexOf(s);
-    if (at >= 0) throw new Error(`build-browser: ${jsPath} contains the string ${JSON.stringify(s)} at offset ${at} (…${js.slice(Math.max(0, at - 80), at + 80)}…).`);
+    if (at >= 0)
+      throw new Error(
+        `build-browser: ${jsPath} contains the string ${JSON.stringify(s)} at offset ${at} (…${js.slice(Math.max(0, at - 80), at + 80)}…).`,
+      );
   }
   // The files onnxruntime-web loads at run time from ort.env.wasm.wasmPaths (the page sets it to
   // this folder): the Emscripten glue (.mjs) the JS names, and the .wasm binary the glue names.
   const ortInput = inputs.find((i) => /node_modules[/\\]onnxruntime-web[/\\]dist[/\\]/.test(i));
-  if (!ortInput) throw new Error('build-browser: the bundle contains no onnxruntime-web build (node_modules/onnxruntime-web/dist/*); is onnxruntime-web installed?');
+  if (!ortInput)
+    throw new Error(
+      'build-browser: the bundle contains no onnxruntime-web build (node_modules/onnxruntime-web/dist/*); is onnxruntime-web installed?',
+    );
   const ortDist = dirname(resolve(ROOT, ortInput));
   const wasm = [];
   const pending = [...new Set(js.match(/ort-wasm[a-z0-9.-]*?\.(?:mjs|wasm)/g) ?? [])];
-  if (pending.length === 0) throw new Error(`build-browser: ${jsPath} names no ort-wasm*.mjs/.wasm file; the onnxruntime-web build it bundles is not the expected one.`);
+  if (pending.length === 0)
+    throw new Error(
+      `build-browser: ${jsPath} names no ort-wasm*.mjs/.wasm file; the onnxruntime-web build it bundles is not the expected one.`,
+    );
   const seen = new Set();
   while (pending.length > 0) {
     const name = pending.shift();
@@ -129,7 +141,8 @@ export async function buildBrowserBundle(opts = {}) {
     wasm.push({ file: name, bytes: statSync(src).size });
     if (name.endsWith('.mjs')) pending.push(...(readFileSync(src, 'utf8').match(/ort-wasm[a-z0-9.-]*?\.wasm/g) ?? []));
   }
-  if (!wasm.some((w) => w.file.endsWith('.wasm'))) throw new Error(`build-browser: found no .wasm binary for ${wasm.map((w) => w.file).join(', ')}.`);
+  if (!wasm.some((w) => w.file.endsWith('.wasm')))
+    throw new Error(`build-browser: found no .wasm binary for ${wasm.map((w) => w.file).join(', ')}.`);
   const ortInputs = inputs.filter((i) => i.includes('onnxruntime-web')).map((i) => i.replace(/^.*node_modules[/\\]/, ''));
   const sources = inputs.filter((i) => !i.includes('node_modules')).sort();
   const meta = {
@@ -184,7 +197,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
   const args = process.argv.slice(2);
   const ortArg = args.find((a) => a.startsWith('--ort='));
   const dirArg = args.find((a) => !a.startsWith('--'));
-  const r = await buildBrowserBundle({ outDir: dirArg ? resolve(dirArg) : DEFAULT_BROWSER_OUT_DIR, ort: ortArg ? ortArg.slice(6) : 'wasm' });
+  const r = await buildBrowserBundle({
+    outDir: dirArg ? resolve(dirArg) : DEFAULT_BROWSER_OUT_DIR,
+    ort: ortArg ? ortArg.slice(6) : 'wasm',
+  });
   const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
   console.log(`browser bundle (onnxruntime-web build: ${r.ortBuild}) → ${relative(process.cwd(), r.outDir) || '.'}`);
   console.log(`  main.js ${r.js.bytes} bytes (${kib(r.js.bytes)}): ${r.sources.length} gmmrl sources + ${r.onnxruntimeWeb.join(', ')}`);

@@ -33,9 +33,7 @@ let current: BackendInfo | null = null;
 /** Validates a user-supplied backend name. */
 export function parseBackendName(value: string): BackendName {
   if ((BACKEND_NAMES as readonly string[]).includes(value)) return value as BackendName;
-  throw new UnknownNameError(
-    `--backend: unknown backend ${JSON.stringify(value)}. Valid values: ${BACKEND_NAMES.join(', ')}.`,
-  );
+  throw new UnknownNameError(`--backend: unknown backend ${JSON.stringify(value)}. Valid values: ${BACKEND_NAMES.join(', ')}.`);
 }
 
 async function tryNative(pkg: string): Promise<string | null> {
@@ -68,8 +66,7 @@ async function trySet(name: string): Promise<string | null> {
 export async function selectBackend(requested: BackendName = 'auto'): Promise<BackendInfo> {
   parseBackendName(requested);
   if (current && current.requested === requested) return current;
-  const candidates: Exclude<BackendName, 'auto'>[] =
-    requested === 'auto' ? ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] : [requested];
+  const candidates: Exclude<BackendName, 'auto'>[] = requested === 'auto' ? ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] : [requested];
   const skipped: { name: string; reason: string }[] = [];
   for (const name of candidates) {
     let reason: string | null;

@@ -21,20 +21,28 @@ export const CHECKPOINT_FAMILIES: readonly CheckpointFamily[] = FAMILY_MODULES.m
  */
 export function checkpointFamily(dir: string): CheckpointFamily {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new ModelFormatError(`checkpoint: ${dir} is not a directory. Pass the run directory written by 'gmmrl train' (it contains ${CONFIG_FILE} and ${WEIGHTS_FILE}).`);
+    throw new ModelFormatError(
+      `checkpoint: ${dir} is not a directory. Pass the run directory written by 'gmmrl train' (it contains ${CONFIG_FILE} and ${WEIGHTS_FILE}).`,
+    );
   }
   const path = join(dir, CONFIG_FILE);
   if (!existsSync(path)) {
-    throw new ModelFormatError(`checkpoint: ${path} is missing. Pass the run directory written by 'gmmrl train' (it contains ${CONFIG_FILE} and ${WEIGHTS_FILE}).`);
+    throw new ModelFormatError(
+      `checkpoint: ${path} is missing. Pass the run directory written by 'gmmrl train' (it contains ${CONFIG_FILE} and ${WEIGHTS_FILE}).`,
+    );
   }
   let family: unknown;
   try {
     family = (JSON.parse(readFileSync(path, 'utf8')) as { model_family?: unknown }).model_family;
   } catch (err) {
-    throw new ModelFormatError(`checkpoint: ${path} is not valid JSON (${(err as Error).message}). The file is truncated or corrupt: restore it or re-run training.`);
+    throw new ModelFormatError(
+      `checkpoint: ${path} is not valid JSON (${(err as Error).message}). The file is truncated or corrupt: restore it or re-run training.`,
+    );
   }
   if (typeof family !== 'string' || !(CHECKPOINT_FAMILIES as readonly string[]).includes(family)) {
-    throw new ModelFormatError(`checkpoint: ${path} field "model_family" is ${JSON.stringify(family)}; expected one of ${CHECKPOINT_FAMILIES.join(', ')}.`);
+    throw new ModelFormatError(
+      `checkpoint: ${path} field "model_family" is ${JSON.stringify(family)}; expected one of ${CHECKPOINT_FAMILIES.join(', ')}.`,
+    );
   }
   return family as CheckpointFamily;
 }

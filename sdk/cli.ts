@@ -93,7 +93,10 @@ export async function evalCommand(argv: string[], out: Out): Promise<{ mean_retu
     const { mean, std } = await runEpisodes(env, (obs) => policy.envAction(obs), episodes, seed);
     const res = { mean_return: mean, std_return: std, episodes };
     if (flags.json) out(JSON.stringify(res));
-    else out(`${envId}: mean return ${mean.toFixed(2)} ± ${std.toFixed(2)} over ${episodes} episodes (seeds ${seed}…${seed + episodes - 1}), ONNX Runtime`);
+    else
+      out(
+        `${envId}: mean return ${mean.toFixed(2)} ± ${std.toFixed(2)} over ${episodes} episodes (seeds ${seed}…${seed + episodes - 1}), ONNX Runtime`,
+      );
     return res;
   } finally {
     await policy.dispose();
@@ -112,7 +115,18 @@ async function demoCommand(argv: string[], out: Out, err: Out): Promise<boolean>
   const t0 = performance.now();
   out(`[1/4] train: GMM-QF on CartPole-v1, ${flags.steps} steps, seed ${flags.seed}`);
   await trainGmmQfCommand(
-    ['--env', 'CartPole-v1', '--steps', String(flags.steps), '--seed', String(flags.seed), '--backend', String(flags.backend), '--out', dir],
+    [
+      '--env',
+      'CartPole-v1',
+      '--steps',
+      String(flags.steps),
+      '--seed',
+      String(flags.seed),
+      '--backend',
+      String(flags.backend),
+      '--out',
+      dir,
+    ],
     out,
     err,
   );
@@ -130,7 +144,14 @@ async function demoCommand(argv: string[], out: Out, err: Out): Promise<boolean>
  * The built-in algorithms of `gmmrl train`, in the order `gmmrl train --help` lists them (each a
  * TrainEntry: its config spec, train function, checkpoint and summary; sdk/cli/train.ts runs them all).
  */
-export const TRAIN_ALGORITHMS: readonly AnyTrainEntry[] = Object.freeze([GMMQF_ENTRY, SGMMQF_ENTRY, DQN_ENTRY, SAC_ENTRY, TD3_ENTRY, GAMID_ENTRY]);
+export const TRAIN_ALGORITHMS: readonly AnyTrainEntry[] = Object.freeze([
+  GMMQF_ENTRY,
+  SGMMQF_ENTRY,
+  DQN_ENTRY,
+  SAC_ENTRY,
+  TD3_ENTRY,
+  GAMID_ENTRY,
+]);
 
 /** The algorithms added with registerAlgorithm, in the order they were added (listed after the built-ins). */
 const REGISTERED: AnyTrainEntry[] = [];
@@ -147,7 +168,11 @@ export function trainAlgorithms(): AnyTrainEntry[] {
  * checkTrainEntry in sdk/cli/train.ts), naming the name and what to fix.
  */
 export function registerAlgorithm(entry: AnyTrainEntry): void {
-  checkTrainEntry(entry, trainAlgorithms().map((e) => e.name), 'registerAlgorithm');
+  checkTrainEntry(
+    entry,
+    trainAlgorithms().map((e) => e.name),
+    'registerAlgorithm',
+  );
   REGISTERED.push(entry);
 }
 
@@ -156,9 +181,15 @@ export function registerAlgorithm(entry: AnyTrainEntry): void {
  * it). Throws UnknownNameError for a name not registered, ValueError for a built-in algorithm.
  */
 export function unregisterAlgorithm(name: string): void {
-  if (TRAIN_ALGORITHMS.some((e) => e.name === name)) throw new ValueError(`unregisterAlgorithm: ${JSON.stringify(name)} is a built-in algorithm; only algorithms added with registerAlgorithm can be removed.`);
+  if (TRAIN_ALGORITHMS.some((e) => e.name === name))
+    throw new ValueError(
+      `unregisterAlgorithm: ${JSON.stringify(name)} is a built-in algorithm; only algorithms added with registerAlgorithm can be removed.`,
+    );
   const i = REGISTERED.findIndex((e) => e.name === name);
-  if (i < 0) throw new UnknownNameError(`unregisterAlgorithm: ${describeValue(name)} is not registered. Added with registerAlgorithm: ${REGISTERED.map((e) => e.name).join(', ') || 'none'}.`);
+  if (i < 0)
+    throw new UnknownNameError(
+      `unregisterAlgorithm: ${describeValue(name)} is not registered. Added with registerAlgorithm: ${REGISTERED.map((e) => e.name).join(', ') || 'none'}.`,
+    );
   REGISTERED.splice(i, 1);
 }
 
@@ -193,7 +224,9 @@ export async function main(argv: string[], out: Out = (l) => console.log(l), err
       case 'demo':
         return (await demoCommand(rest, out, err)) ? 0 : 1;
       default:
-        throw new UnknownNameError(`gmmrl: unknown command ${JSON.stringify(cmd)}. Commands: train, export, eval, verify, demo, envs. See 'gmmrl --help'.`);
+        throw new UnknownNameError(
+          `gmmrl: unknown command ${JSON.stringify(cmd)}. Commands: train, export, eval, verify, demo, envs. See 'gmmrl --help'.`,
+        );
     }
   } catch (e) {
     if (e instanceof GmmrlError) {

@@ -51,7 +51,12 @@ export {
   type PolicyEvaluationOptions,
   type PolicyEvaluationStats,
 } from './algorithms/learners/gmmqf.js';
-export { SgmmqfLearner, type CovarianceOptimizer, type SgmmqfLearnerInit, type SgmmqfLearnerOptions } from './algorithms/learners/sgmmqf.js';
+export {
+  SgmmqfLearner,
+  type CovarianceOptimizer,
+  type SgmmqfLearnerInit,
+  type SgmmqfLearnerOptions,
+} from './algorithms/learners/sgmmqf.js';
 export { SacLearner, type SacLearnerInit, type SacNoise } from './algorithms/learners/sac.js';
 export { Td3Learner, deterministicAction, smoothedTarget, type DeterministicLearner } from './algorithms/learners/td3.js';
 export { GamidLearner } from './algorithms/learners/gamid.js';
@@ -95,10 +100,31 @@ export { familyFor, familyModule, benchModel, FAMILY_MODULES, type FamilyModule,
 export { FAMILY, MODEL_FAMILIES, FAMILY_CONTRACTS, familyContract, type ModelFamily, type FamilyContract } from '../contract/families.js';
 
 // mixture actors: SAC (SG / SGM / USGM × RP / MRP / HalfRP / GumbelRP / LR), TD3, Gamid-PG
-export { OFF_POLICY_DEFAULTS, runOffPolicy, type NormalizedBatch, type OffPolicyConfig, type OffPolicyResult, type OffPolicyEvalRow } from './algorithms/actor-critic.js';
-export { SAC_DEFAULTS, trainSac, validateSacConfig, initSacNetworks, type SacConfig, type SacParams, type SacTrainResult } from './algorithms/sac.js';
+export {
+  OFF_POLICY_DEFAULTS,
+  runOffPolicy,
+  type NormalizedBatch,
+  type OffPolicyConfig,
+  type OffPolicyResult,
+  type OffPolicyEvalRow,
+} from './algorithms/actor-critic.js';
+export {
+  SAC_DEFAULTS,
+  trainSac,
+  validateSacConfig,
+  initSacNetworks,
+  type SacConfig,
+  type SacParams,
+  type SacTrainResult,
+} from './algorithms/sac.js';
 export { ESTIMATORS, POLICY_KINDS, actorLoss, methodName, type EstimatorName, type PolicyKind } from './algorithms/sac-estimators.js';
-export { BANDIT1D_KNOWN, multimodalKnown, trainBanditActor, type KnownRewardBandit, type BanditActorConfig } from './algorithms/sac-bandit.js';
+export {
+  BANDIT1D_KNOWN,
+  multimodalKnown,
+  trainBanditActor,
+  type KnownRewardBandit,
+  type BanditActorConfig,
+} from './algorithms/sac-bandit.js';
 export { TD3_DEFAULTS, trainTd3, initDeterministicNetworks, type Td3Config, type DeterministicParams } from './algorithms/td3.js';
 export { GAMID_DEFAULTS, trainGamid, type GamidConfig } from './algorithms/gamid.js';
 export { diversityTerm, diversityTermReference } from '../models/gamid-actor/diversity.js';
@@ -142,7 +168,15 @@ export type { MetricRow } from './util/metrics.js';
 // for scripts and benchmarks built on the package (bench/ uses only these public entries)
 export { parseArgs, formatHelp, type FlagSpec, type FlagSpecs, type ParsedFlags } from './cli/args.js'; // the strict flag parser of the CLI
 export { isModelFamily } from '../contract/families.js';
-export { randomMlp, gmmqfBenchParams, dqnBenchParams, mixtureActorBenchParams, gamidActorBenchParams, type AnyBenchModel, type BenchModel } from './families/index.js';
+export {
+  randomMlp,
+  gmmqfBenchParams,
+  dqnBenchParams,
+  mixtureActorBenchParams,
+  gamidActorBenchParams,
+  type AnyBenchModel,
+  type BenchModel,
+} from './families/index.js';
 export { ElemType, GraphBuilder } from '../exporters/index.js'; // the ONNX graph builder
 export { transposedFactors } from '../models/gmmqf/tf.js';
 export * as linalg from '../models/linalg/linalg.js'; // float64 dense linear algebra (Cholesky, symmetric eigendecomposition, products)

@@ -162,7 +162,10 @@ async function runFile(
     const rows = Array.from({ length: n }, (_, i) => obsIn.subarray(i * D, (i + 1) * D));
     const inputsNoise = (meta.sampling as SamplingSpec).noise === 'inputs';
     const res = inputsNoise
-      ? await policy.outputs(rows, { mode: 'sample', noise: { u: f64 ? u : Float32Array.from(u), eps: f64 ? eps : Float32Array.from(eps) } })
+      ? await policy.outputs(rows, {
+          mode: 'sample',
+          noise: { u: f64 ? u : Float32Array.from(u), eps: f64 ? eps : Float32Array.from(eps) },
+        })
       : await policy.outputs(rows, { mode: 'greedy' });
     const boundsMatch =
       meta.action_space.kind === 'box' &&
@@ -177,12 +180,28 @@ async function runFile(
 }
 
 /** Parity of a mixture-actor checkpoint directory and an exported file. */
-export async function verifyMixtureActorParity(ckptDir: string, onnx: string | Uint8Array, opts: ActorParityOptions = {}): Promise<ActorParityReport> {
+export async function verifyMixtureActorParity(
+  ckptDir: string,
+  onnx: string | Uint8Array,
+  opts: ActorParityOptions = {},
+): Promise<ActorParityReport> {
   const { n, seed } = checkOptions(opts);
   const ckpt = loadMixtureActorCheckpoint(ckptDir);
   const p = ckpt.actor;
   const { K, A } = p.head;
-  const states = actorParityStates(ckpt.config.env_id, p, (o, rng) => mixtureActorSample(p, o, rng.uniform(), [...Array(A)].map(() => rng.normal())), n, seed);
+  const states = actorParityStates(
+    ckpt.config.env_id,
+    p,
+    (o, rng) =>
+      mixtureActorSample(
+        p,
+        o,
+        rng.uniform(),
+        [...Array(A)].map(() => rng.normal()),
+      ),
+    n,
+    seed,
+  );
   const { f64, uR, u, eps, outputs, info, inputsNoise, boundsMatch } = await runFile(onnx, states.obs, p, seed + 1);
   const metadataMatch = boundsMatch && info.metadata.components === K;
 
@@ -268,7 +287,8 @@ export async function verifyMixtureActorParity(ckptDir: string, onnx: string | U
       const sigma = Math.exp(lo + h * (Math.tanh(out[ir]!) + 1));
       const e = eps[r * A + d]!;
       const x = out[iu]! + sigma * e;
-      const bx = B[iu]! + sigma * Math.abs(e) * (h * (B[ir]! + 8 * uR) + 8 * uR * (Math.abs(lo) + Math.abs(hi)) + 8 * uR) + 4 * uR * Math.abs(x);
+      const bx =
+        B[iu]! + sigma * Math.abs(e) * (h * (B[ir]! + 8 * uR) + 8 * uR * (Math.abs(lo) + Math.abs(hi)) + 8 * uR) + 4 * uR * Math.abs(x);
       const a = p.actionLow[d]! + (Math.tanh(x) + 1) * half[d]!;
       j.check(IO.actionSampled, SMP[r * A + d]!, a, half[d]! * (bx + 8 * uR) + scaleSlack[d]!);
     }
@@ -277,7 +297,11 @@ export async function verifyMixtureActorParity(ckptDir: string, onnx: string | U
 }
 
 /** Parity of a gamid-actor (or TD3) checkpoint directory and an exported file. */
-export async function verifyGamidActorParity(ckptDir: string, onnx: string | Uint8Array, opts: ActorParityOptions = {}): Promise<ActorParityReport> {
+export async function verifyGamidActorParity(
+  ckptDir: string,
+  onnx: string | Uint8Array,
+  opts: ActorParityOptions = {},
+): Promise<ActorParityReport> {
   const { n, seed } = checkOptions(opts);
   const ckpt = loadGamidActorCheckpoint(ckptDir);
   const p: GamidActorParams = ckpt.actor;
@@ -291,7 +315,9 @@ export async function verifyGamidActorParity(ckptDir: string, onnx: string | Uin
     (o, rng) => {
       const a = gamidGreedy(p, o);
       const s = p.explorationStd > 0 ? p.explorationStd : 0.3;
-      return a.map((x, d) => Math.min(p.actionHigh[d]!, Math.max(p.actionLow[d]!, x + s * 0.5 * (p.actionHigh[d]! - p.actionLow[d]!) * rng.normal())));
+      return a.map((x, d) =>
+        Math.min(p.actionHigh[d]!, Math.max(p.actionLow[d]!, x + s * 0.5 * (p.actionHigh[d]! - p.actionLow[d]!) * rng.normal())),
+      );
     },
     n,
     seed,
@@ -411,14 +437,25 @@ function actorParityStates(
   n: number,
   seed: number,
 ): ReturnType<typeof drawParityStates> {
-  return drawParityStates({ env: make(envId), A: 1, features: 'identity', offset: p.obsOffset, scale: p.obsScale, greedy: () => 0, rolloutAction, n, seed });
+  return drawParityStates({
+    env: make(envId),
+    A: 1,
+    features: 'identity',
+    offset: p.obsOffset,
+    scale: p.obsScale,
+    greedy: () => 0,
+    rolloutAction,
+    n,
+    seed,
+  });
 }
 
 function checkOptions(opts: ActorParityOptions): { n: number; seed: number } {
   const n = opts.states ?? 3000;
   if (!Number.isInteger(n) || n < 3) throw new ShapeError(`verify: states = ${n}; expected an integer ≥ 3 (default 3000).`);
   const seed = opts.seed ?? 0;
-  if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32 - 1) throw new ValueError(`verify: seed = ${seed}; expected an integer in [0, 2³² − 2].`);
+  if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32 - 1)
+    throw new ValueError(`verify: seed = ${seed}; expected an integer in [0, 2³² − 2].`);
   return { n, seed };
 }
 
@@ -443,7 +480,10 @@ function report(
     max_ratio_to_bound: j.maxRatio,
     components: comp,
     metadata_match: metadataMatch,
-    tolerance: { ...TOLERANCE, ...(inputsNoise ? {} : { sampled: 'in-graph noise: action_sampled is not reproducible and is not compared' }) },
+    tolerance: {
+      ...TOLERANCE,
+      ...(inputsNoise ? {} : { sampled: 'in-graph noise: action_sampled is not reproducible and is not compared' }),
+    },
     execution_provider: ep,
     pass,
   };

@@ -68,7 +68,8 @@ export async function verifyDqnParity(ckptDir: string, onnx: string | Uint8Array
   const n = opts.states ?? 3000;
   if (!Number.isInteger(n) || n < 3) throw new ShapeError(`verify: states = ${n}; expected an integer ≥ 3 (default 3000).`);
   const rtol = opts.rtol ?? 0;
-  if (!(rtol >= 0) || !Number.isFinite(rtol)) throw new ValueError(`verify: rtol = ${rtol}; expected a finite number ≥ 0 (default 0 for dqn: the 2B bound alone).`);
+  if (!(rtol >= 0) || !Number.isFinite(rtol))
+    throw new ValueError(`verify: rtol = ${rtol}; expected a finite number ≥ 0 (default 0 for dqn: the 2B bound alone).`);
   const floor = opts.qFloor ?? 1e-3;
   const backend = await selectBackend(opts.backend ?? 'auto');
   const ckpt = loadDqnCheckpoint(ckptDir);
@@ -81,10 +82,15 @@ export async function verifyDqnParity(ckptDir: string, onnx: string | Uint8Array
     const qOrtRows = await policy.qBatch(obs);
     // Discrete: the graph's own action output. Grid: the runtime's grid API is not settled here, so
     // the graph's action_index (ArgMax of q, first index on ties) is recomputed from ONNX Runtime's q.
-    const actOrt = params.actionGrid ? argmaxRows(Float32Array.from(qOrtRows.flatMap((r) => Array.from(r))), n, A) : ((await policy.actBatch(obs)) as Int32Array);
+    const actOrt = params.actionGrid
+      ? argmaxRows(Float32Array.from(qOrtRows.flatMap((r) => Array.from(r))), n, A)
+      : ((await policy.actBatch(obs)) as Int32Array);
     const qTf = dqnQValuesTf(params, obs, n);
     const { bound, magnitude, q: q64 } = dqnFloat32Bound(params, obs, n);
-    const c = compareQ({ n, A, qOrt: qOrtRows, qTf, q64, bound, magnitude, actOrt }, { rtol, floor, boundJudgesSmallQ: true, ties: 'bound' });
+    const c = compareQ(
+      { n, A, qOrt: qOrtRows, qTf, q64, bound, magnitude, actOrt },
+      { rtol, floor, boundJudgesSmallQ: true, ties: 'bound' },
+    );
     return qParityReport(c, {
       states: { total: n, rollout, uniform, far },
       tolerance: {

@@ -33,7 +33,13 @@ export interface SampledParity {
  * uR (|u − ε| ≤ 4·uR·ε, or u/ε·n within 1e-5·n of an integer while exploring), where either side of
  * the boundary is correct. Shared by the Q models (here) and the Gamid actor (parity-actor.ts).
  */
-export function epsilonGreedyExpected(u: number, epsilon: number, n: number, greedy: number, uR: number): { index: number; explore: boolean; boundary: boolean } {
+export function epsilonGreedyExpected(
+  u: number,
+  epsilon: number,
+  n: number,
+  greedy: number,
+  uR: number,
+): { index: number; explore: boolean; boundary: boolean } {
   const explore = u < epsilon;
   const t = (u / epsilon) * n;
   const index = explore ? Math.min(Math.floor(t), n - 1) : greedy;
@@ -52,7 +58,9 @@ export async function epsilonGreedyParity(policy: Policy, obs: Float32Array, n: 
   const u = new Float32Array(n);
   for (let i = 0; i < n; i++) u[i] = Math.min(Math.fround(rng.uniform()), 1 - 2 ** -24);
   const f64 = meta.precision === 'float64';
-  const rows = Array.from({ length: n }, (_, i) => (f64 ? Float64Array.from(obs.subarray(i * D, (i + 1) * D)) : obs.subarray(i * D, (i + 1) * D)));
+  const rows = Array.from({ length: n }, (_, i) =>
+    f64 ? Float64Array.from(obs.subarray(i * D, (i + 1) * D)) : obs.subarray(i * D, (i + 1) * D),
+  );
   const res = await policy.outputs(rows, { mode: 'sample', noise: { u: f64 ? Float64Array.from(u) : u } });
   const grid = meta.action_space.kind === 'grid';
   const greedy = res.outputs[grid ? IO.actionIndex : IO.action]!.data;

@@ -193,7 +193,11 @@ export function drawParityStates(src: ParityStateSource): { obs: Float32Array; r
   for (let i = nRoll; i < nRoll + nUni; i++) {
     if (features === 'acrobot-angles') {
       angles(i);
-      for (const [j, f] of [[4, 2], [5, 3]] as const) obs[i * obsSize + j] = rng.uniformRange(...range(j, f));
+      for (const [j, f] of [
+        [4, 2],
+        [5, 3],
+      ] as const)
+        obs[i * obsSize + j] = rng.uniformRange(...range(j, f));
     } else {
       for (let j = 0; j < obsSize; j++) obs[i * obsSize + j] = rng.uniformRange(...range(j, j));
     }
@@ -202,7 +206,11 @@ export function drawParityStates(src: ParityStateSource): { obs: Float32Array; r
   for (let i = nRoll + nUni; i < n; i++) {
     if (features === 'acrobot-angles') {
       angles(i);
-      for (const [j, f] of [[4, 2], [5, 3]] as const) obs[i * obsSize + j] = farValue(f);
+      for (const [j, f] of [
+        [4, 2],
+        [5, 3],
+      ] as const)
+        obs[i * obsSize + j] = farValue(f);
     } else {
       for (let j = 0; j < obsSize; j++) obs[i * obsSize + j] = farValue(j);
     }
@@ -299,7 +307,19 @@ export function compareQ(
 ): QComparison {
   const { n, A, qTf, q64, bound } = d;
   const { rtol, floor } = rule;
-  const c: QComparison = { maxAbs: 0, maxRel: 0, refOnnx: 0, refTf: 0, agree: 0, ties: 0, mismatches: 0, beyond: 0, beyondRatio: 0, badQ: 0, maxCond: 0 };
+  const c: QComparison = {
+    maxAbs: 0,
+    maxRel: 0,
+    refOnnx: 0,
+    refTf: 0,
+    agree: 0,
+    ties: 0,
+    mismatches: 0,
+    beyond: 0,
+    beyondRatio: 0,
+    badQ: 0,
+    maxCond: 0,
+  };
   const actTf = argmaxRows(qTf, n, A);
   for (let i = 0; i < n; i++) {
     const row = d.qOrt[i]!;
@@ -400,7 +420,10 @@ export async function verifyParity(ckptDir: string, onnx: string | Uint8Array, o
         magnitude[i * A + a] = sabs;
       }
     }
-    const c = compareQ({ n, A, qOrt: qOrtRows, qTf, q64, bound, magnitude, actOrt }, { rtol, floor, boundJudgesSmallQ: false, ties: 'rtol' });
+    const c = compareQ(
+      { n, A, qOrt: qOrtRows, qTf, q64, bound, magnitude, actOrt },
+      { rtol, floor, boundJudgesSmallQ: false, ties: 'rtol' },
+    );
     return qParityReport(c, {
       states: { total: n, rollout, uniform, far },
       tolerance: {

@@ -56,7 +56,9 @@ export class ReplayBuffer {
       }
     }
     if (capacity * Math.max(obsSize, actionSize) > 2 ** 28) {
-      throw new ValueError(`ReplayBuffer: capacity ${capacity} × observation size ${obsSize} is too large (over 2^28 numbers); use a smaller capacity.`);
+      throw new ValueError(
+        `ReplayBuffer: capacity ${capacity} × observation size ${obsSize} is too large (over 2^28 numbers); use a smaller capacity.`,
+      );
     }
     this.capacity = capacity;
     this.obsSize = obsSize;
@@ -89,16 +91,25 @@ export class ReplayBuffer {
     if (obs.length !== D) throw new ShapeError(`ReplayBuffer.push: obs has length ${obs.length}, expected ${D}.`);
     if (nextObs.length !== D) throw new ShapeError(`ReplayBuffer.push: nextObs has length ${nextObs.length}, expected ${D}.`);
     const acts = typeof action === 'number' ? [action] : action;
-    if (acts.length !== this.actionSize) throw new ShapeError(`ReplayBuffer.push: action has length ${acts.length}, expected ${this.actionSize}.`);
-    if (!Number.isFinite(reward)) throw new ValueError(`ReplayBuffer.push: reward is ${describeValue(reward)}; rewards must be finite (check the environment).`);
+    if (acts.length !== this.actionSize)
+      throw new ShapeError(`ReplayBuffer.push: action has length ${acts.length}, expected ${this.actionSize}.`);
+    if (!Number.isFinite(reward))
+      throw new ValueError(`ReplayBuffer.push: reward is ${describeValue(reward)}; rewards must be finite (check the environment).`);
     // validate everything before writing: when the buffer is full, slot i holds the oldest stored
     // transition, which a half-written rejected push would otherwise corrupt
     for (let j = 0; j < D; j++) {
-      if (!Number.isFinite(obs[j])) throw new ValueError(`ReplayBuffer.push: obs[${j}] is ${describeValue(obs[j])}; observations must be finite (check the environment).`);
-      if (!Number.isFinite(nextObs[j])) throw new ValueError(`ReplayBuffer.push: nextObs[${j}] is ${describeValue(nextObs[j])}; observations must be finite (check the environment).`);
+      if (!Number.isFinite(obs[j]))
+        throw new ValueError(
+          `ReplayBuffer.push: obs[${j}] is ${describeValue(obs[j])}; observations must be finite (check the environment).`,
+        );
+      if (!Number.isFinite(nextObs[j]))
+        throw new ValueError(
+          `ReplayBuffer.push: nextObs[${j}] is ${describeValue(nextObs[j])}; observations must be finite (check the environment).`,
+        );
     }
     for (let j = 0; j < this.actionSize; j++) {
-      if (!Number.isFinite(acts[j])) throw new ValueError(`ReplayBuffer.push: action[${j}] is ${describeValue(acts[j])}; actions must be finite.`);
+      if (!Number.isFinite(acts[j]))
+        throw new ValueError(`ReplayBuffer.push: action[${j}] is ${describeValue(acts[j])}; actions must be finite.`);
     }
     const i = this.next;
     for (let j = 0; j < D; j++) {
@@ -119,7 +130,8 @@ export class ReplayBuffer {
    */
   sampleIndices(T: number, rng: Rng, opts: { includeNewest?: boolean } = {}, out = new Int32Array(T)): Int32Array {
     if (this.count === 0) throw new ValueError('ReplayBuffer.sample: the buffer is empty; push transitions first.');
-    if (!Number.isSafeInteger(T) || T < 1) throw new ValueError(`ReplayBuffer.sample: batch size ${describeValue(T)} must be a positive integer.`);
+    if (!Number.isSafeInteger(T) || T < 1)
+      throw new ValueError(`ReplayBuffer.sample: batch size ${describeValue(T)} must be a positive integer.`);
     if (out.length !== T) throw new ShapeError(`ReplayBuffer.sample: out has length ${out.length}, expected ${T}.`);
     let start = 0;
     if (opts.includeNewest) {
@@ -148,7 +160,8 @@ export class ReplayBuffer {
           };
     for (let t = 0; t < T; t++) {
       const i = indices[t]!;
-      if (!(i >= 0 && i < this.count)) throw new ValueError(`ReplayBuffer.gather: index ${i} is outside the ${this.count} stored transitions.`);
+      if (!(i >= 0 && i < this.count))
+        throw new ValueError(`ReplayBuffer.gather: index ${i} is outside the ${this.count} stored transitions.`);
       b.obs.set(this.obsBuf.subarray(i * D, i * D + D), t * D);
       b.nextObs.set(this.nextBuf.subarray(i * D, i * D + D), t * D);
       b.actions.set(this.actBuf.subarray(i * S, i * S + S), t * S);

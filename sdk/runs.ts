@@ -13,7 +13,11 @@ import { MetricsLog, svgLinePlot, type MetricRow } from './util/metrics.js';
 export class RunWriter {
   readonly metrics = new MetricsLog();
   /** The directory is created at the first write, so a run refused by config validation leaves nothing behind. */
-  constructor(readonly dir: string, readonly title: string, readonly rewardThreshold?: number) {}
+  constructor(
+    readonly dir: string,
+    readonly title: string,
+    readonly rewardThreshold?: number,
+  ) {}
 
   /** Appends a row and rewrites metrics.csv and curve.svg (both atomically). */
   addRow(row: MetricRow, x = 'env_steps', y = 'eval_return_mean'): void {

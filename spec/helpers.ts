@@ -51,9 +51,7 @@ export function expectClose(
   if (worst >= 0) {
     const x = a[worst]!;
     const y = e[worst]!;
-    throw new Error(
-      `${what}[${worst}]: got ${x}, expected ${y}; |diff| = ${Math.abs(x - y)} > atol ${atol} + rtol ${rtol} * |expected|`,
-    );
+    throw new Error(`${what}[${worst}]: got ${x}, expected ${y}; |diff| = ${Math.abs(x - y)} > atol ${atol} + rtol ${rtol} * |expected|`);
   }
 }
 
@@ -97,9 +95,16 @@ export interface CliRun {
 }
 
 /** Runs a CLI entry (`main(argv, out, err)`, e.g. sdk/cli.ts main) in-process, capturing its stdout and stderr lines. */
-export async function captureCli(main: (argv: string[], out: (line: string) => void, err: (line: string) => void) => Promise<number>, argv: string[]): Promise<CliRun> {
+export async function captureCli(
+  main: (argv: string[], out: (line: string) => void, err: (line: string) => void) => Promise<number>,
+  argv: string[],
+): Promise<CliRun> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(argv, (l) => out.push(l), (l) => err.push(l));
+  const code = await main(
+    argv,
+    (l) => out.push(l),
+    (l) => err.push(l),
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }

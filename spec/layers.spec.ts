@@ -20,7 +20,8 @@ import { fileURLToPath } from 'node:url';
 // dist/spec/layers.spec.js → repository root
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-const SPECIFIER = /(?:^|[;\s}])(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
+const SPECIFIER =
+  /(?:^|[;\s}])(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 function stripComments(src: string): string {
   return src.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
@@ -98,7 +99,14 @@ describe('layers: the dependency rule of every layer (static scan of the sources
       "/* import y from 'nor-me' */",
     ].join('\n');
     expect(importsOf(sample)).to.deep.equal([
-      './a.js', '../b.js', '@tensorflow/tfjs', '../side-effect.js', 'protobufjs/minimal.js', '../../sdk/x.js', 'long', 'onnxruntime-node',
+      './a.js',
+      '../b.js',
+      '@tensorflow/tfjs',
+      '../side-effect.js',
+      'protobufjs/minimal.js',
+      '../../sdk/x.js',
+      'long',
+      'onnxruntime-node',
     ]);
   });
 
@@ -112,7 +120,10 @@ describe('layers: the dependency rule of every layer (static scan of the sources
           for (const spec of importsOf(readFileSync(path, 'utf8'))) {
             if (spec.startsWith('.')) {
               const target = targetLayer(path, spec);
-              expect(rule.ours.includes(target), `${layer}/${f} imports ${spec} (${target}/); ${layer}/ may import only ${rule.ours.join(', ')}`).to.equal(true);
+              expect(
+                rule.ours.includes(target),
+                `${layer}/${f} imports ${spec} (${target}/); ${layer}/ may import only ${rule.ours.join(', ')}`,
+              ).to.equal(true);
             } else {
               expect(rule.bare(spec, f), `${layer}/${f} imports the package ${spec}, which ${layer}/ may not`).to.equal(true);
             }
@@ -143,7 +154,13 @@ describe('layers: the dependency rule of every layer (static scan of the sources
 
   it('the web runtime entry reaches no Node-only module: not index.node.ts, onnxruntime-node or any node: built-in', () => {
     const { files, bare } = closure('runtime/index.web.ts');
-    expect([...files].sort()).to.include.members(['contract/errors.ts', 'contract/metadata.ts', 'contract/rng.ts', 'runtime/onnx-reader.ts', ...RUNTIME_CORE]);
+    expect([...files].sort()).to.include.members([
+      'contract/errors.ts',
+      'contract/metadata.ts',
+      'contract/rng.ts',
+      'runtime/onnx-reader.ts',
+      ...RUNTIME_CORE,
+    ]);
     expect(files.has('runtime/index.node.ts')).to.equal(false);
     expect([...bare].sort()).to.deep.equal(['onnxruntime-web']);
   });
@@ -153,11 +170,16 @@ describe('layers: the dependency rule of every layer (static scan of the sources
     expect(files.has('runtime/index.web.ts')).to.equal(false);
     expect([...files]).to.include.members(RUNTIME_CORE);
     for (const b of bare) expect(b === 'onnxruntime-node' || NODE_RUNTIME_BUILTINS.test(b), b).to.equal(true);
-    for (const core of [...RUNTIME_CORE, 'contract/rng.ts', 'contract/metadata.ts', 'contract/errors.ts']) expect([...closure(core).bare], core).to.deep.equal([]);
+    for (const core of [...RUNTIME_CORE, 'contract/rng.ts', 'contract/metadata.ts', 'contract/errors.ts'])
+      expect([...closure(core).bare], core).to.deep.equal([]);
   });
 
   it('every runtime file is an entry (index.node.ts, index.web.ts) or part of the shared core', () => {
-    expect(sourcesOf('runtime').map((f) => `runtime/${f}`).sort()).to.deep.equal(
+    expect(
+      sourcesOf('runtime')
+        .map((f) => `runtime/${f}`)
+        .sort(),
+    ).to.deep.equal(
       ['runtime/index.node.ts', 'runtime/index.web.ts', 'runtime/onnx-prune.ts', 'runtime/onnx-reader.ts', ...RUNTIME_CORE].sort(),
     );
   });
@@ -169,7 +191,9 @@ function exampleImportProblem(example: string, file: string, spec: string): stri
   const packages = EXAMPLE_PACKAGES[example] ?? [];
   if (spec.startsWith('.')) {
     const rel = relative(join(ROOT, 'examples', example), resolve(dirname(file), spec));
-    return rel.startsWith('..') ? `${where} imports ${spec}, outside examples/${example}/; import the package's public entries (${PUBLIC_ENTRIES.join(', ')}) instead` : null;
+    return rel.startsWith('..')
+      ? `${where} imports ${spec}, outside examples/${example}/; import the package's public entries (${PUBLIC_ENTRIES.join(', ')}) instead`
+      : null;
   }
   if (PUBLIC_ENTRIES.includes(spec) || spec.startsWith('node:') || packages.includes(spec)) return null;
   return `${where} imports ${spec}; an example may import ${PUBLIC_ENTRIES.join(', ')}, node: built-ins and the packages EXAMPLE_PACKAGES lists for it (${packages.join(', ') || 'none'})`;
@@ -183,15 +207,22 @@ function benchImportProblem(file: string, spec: string): string | null {
   const where = relative(ROOT, file);
   if (spec.startsWith('.')) {
     const rel = relative(join(ROOT, 'bench'), resolve(dirname(file), spec));
-    return rel.startsWith('..') ? `${where} imports ${spec}, outside bench/; use the package's public entries (${PUBLIC_ENTRIES.join(', ')}), or run an example as a process` : null;
+    return rel.startsWith('..')
+      ? `${where} imports ${spec}, outside bench/; use the package's public entries (${PUBLIC_ENTRIES.join(', ')}), or run an example as a process`
+      : null;
   }
   if (PUBLIC_ENTRIES.includes(spec) || spec.startsWith('node:') || BENCH_PACKAGES.includes(spec)) return null;
   return `${where} imports the package ${spec}; bench/ may import ${PUBLIC_ENTRIES.join(', ')}, node: built-ins and ${BENCH_PACKAGES.join(', ')}`;
 }
 
 describe('layers: examples/ use the package as a user would, and bench/ does not import them', () => {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
-  const examples = readdirSync(join(ROOT, 'examples')).filter((d) => statSync(join(ROOT, 'examples', d)).isDirectory()).sort();
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+    devDependencies?: Record<string, string>;
+  };
+  const examples = readdirSync(join(ROOT, 'examples'))
+    .filter((d) => statSync(join(ROOT, 'examples', d)).isDirectory())
+    .sort();
 
   it('EXAMPLE_PACKAGES names every example, and each package it lists is a dependency of gmmrl', () => {
     expect(examples).to.deep.equal(Object.keys(EXAMPLE_PACKAGES).sort());

@@ -175,7 +175,11 @@ function renderInfo(): void {
   const i = policy.info;
   const a = meta.actionSpace;
   const actionText =
-    a.kind === 'discrete' ? `discrete, ${a.n} actions` : a.kind === 'grid' ? `grid of ${a.n} points over [${a.low?.join(', ')}, ${a.high?.join(', ')}]` : `box [${a.low?.join(', ')}] … [${a.high?.join(', ')}]`;
+    a.kind === 'discrete'
+      ? `discrete, ${a.n} actions`
+      : a.kind === 'grid'
+        ? `grid of ${a.n} points over [${a.low?.join(', ')}, ${a.high?.join(', ')}]`
+        : `box [${a.low?.join(', ')}] … [${a.high?.join(', ')}]`;
   const s = meta.sampling;
   const lines = [
     `model           ${modelName} (${i.byteLength.toLocaleString('en-US')} bytes)`,
@@ -188,7 +192,8 @@ function renderInfo(): void {
     `                wasm threads ${ort.env.wasm.numThreads}, simd ${ort.env.wasm.simd ?? 'auto'}`,
     `ONNX            IR ${i.irVersion}, opset ${i.opsetVersion}, producer ${i.producerName} ${i.producerVersion}`,
   ];
-  if (i.providerFailures.length > 0) lines.push(`failed providers ${i.providerFailures.map((f) => `${f.provider}: ${f.error}`).join('; ')}`);
+  if (i.providerFailures.length > 0)
+    lines.push(`failed providers ${i.providerFailures.map((f) => `${f.provider}: ${f.error}`).join('; ')}`);
   if (envError) lines.push(envError);
   infoEl.textContent = lines.join('\n');
 }
@@ -232,16 +237,37 @@ async function chartFor(o: Float32Array): Promise<Chart | null> {
       const acts = Array.from({ length: A }, (_, d) => low[d]! + (Math.tanh(means[k * A + d]!) + 1) * ((high[d]! - low[d]!) / 2));
       return `k=${k}: a=${acts.map((x) => x.toFixed(2)).join(',')}`;
     });
-    return { title: `mixture weights (K = ${K}) · label: component's action at its mean`, values: w, labels, highlight: argmax(w), kind: 'weights', legend };
+    return {
+      title: `mixture weights (K = ${K}) · label: component's action at its mean`,
+      values: w,
+      labels,
+      highlight: argmax(w),
+      kind: 'weights',
+      legend,
+    };
   }
   const q = Array.from(r['q']!.data);
   if (fam === 'gamid-actor') {
     const ca = r['component_actions']!.data;
     const A = a.n;
     const labels = q.map((_, c) => `μ${c}=${Array.from(ca.subarray(c * A, c * A + A), (x) => x.toFixed(2)).join(',')}`);
-    return { title: `component Q values (C = ${q.length}) · label: component's action`, values: q, labels, highlight: argmax(q), kind: 'signed', legend };
+    return {
+      title: `component Q values (C = ${q.length}) · label: component's action`,
+      values: q,
+      labels,
+      highlight: argmax(q),
+      kind: 'signed',
+      legend,
+    };
   }
-  return { title: `Q values (${q.length} actions)`, values: q, labels: actionLabels(q.length), highlight: argmax(q), kind: 'signed', legend };
+  return {
+    title: `Q values (${q.length} actions)`,
+    values: q,
+    labels: actionLabels(q.length),
+    highlight: argmax(q),
+    kind: 'signed',
+    legend,
+  };
 }
 
 function actionLabels(n: number): string[] {

@@ -21,7 +21,15 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exportGmmQf, exportMixtureActor, headOutputSize, LOG_STD_MAX, LOG_STD_MIN, type GmmQfParams, type MixtureActorParams } from 'gmmrl';
+import {
+  exportGmmQf,
+  exportMixtureActor,
+  headOutputSize,
+  LOG_STD_MAX,
+  LOG_STD_MIN,
+  type GmmQfParams,
+  type MixtureActorParams,
+} from 'gmmrl';
 import { CARTPOLE_V1, PENDULUM_V1 } from 'gmmrl/envs';
 
 export interface DemoModel {
@@ -65,7 +73,11 @@ export function cartpoleGmmQfParams(): GmmQfParams {
   return { K, D, A, means, covariances, weights, obsOffset: new Float64Array(D), obsScale: Float64Array.from(CARTPOLE_SCALE) };
 }
 
-function observationSpaceOf(space: { shape: readonly number[]; low: Float64Array; high: Float64Array }): { shape: number[]; low: number[]; high: number[] } {
+function observationSpaceOf(space: { shape: readonly number[]; low: Float64Array; high: Float64Array }): {
+  shape: number[];
+  low: number[];
+  high: number[];
+} {
   return { shape: [...space.shape], low: Array.from(space.low), high: Array.from(space.high) };
 }
 
@@ -159,7 +171,14 @@ export function writeDemoModels(dir: string): DemoModel[] {
   mkdirSync(dir, { recursive: true });
   const models = demoModels();
   for (const m of models) writeFileSync(join(dir, `${m.name}.onnx`), m.bytes);
-  const index = models.map((m) => ({ name: m.name, file: `${m.name}.onnx`, envId: m.envId, family: m.family, description: m.description, bytes: m.bytes.length }));
+  const index = models.map((m) => ({
+    name: m.name,
+    file: `${m.name}.onnx`,
+    envId: m.envId,
+    family: m.family,
+    description: m.description,
+    bytes: m.bytes.length,
+  }));
   writeFileSync(join(dir, 'index.json'), JSON.stringify(index, null, 2) + '\n');
   return models;
 }

@@ -123,7 +123,10 @@ export function repoRoot(): string {
     if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'examples', 'browser', 'index.html'))) return dir;
     dir = dirname(dir);
   }
-  throw new Error('serve: cannot find the repository root (a folder with package.json and examples/browser/index.html) above ' + fileURLToPath(import.meta.url));
+  throw new Error(
+    'serve: cannot find the repository root (a folder with package.json and examples/browser/index.html) above ' +
+      fileURLToPath(import.meta.url),
+  );
 }
 
 /** The program's flags: --port=N, --dist=DIR, --models=DIR, --isolate. */
@@ -136,7 +139,8 @@ function parseServeFlags(argv: string[]): { port: number; dist: string | null; m
     if (name === '--isolate' && value === undefined) flags.isolate = true;
     else if (name === '--port' && value !== undefined) {
       const port = Number(value);
-      if (value.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`serve: --port=${value} must be an integer in [0, 65535].`);
+      if (value.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535)
+        throw new Error(`serve: --port=${value} must be an integer in [0, 65535].`);
       flags.port = port;
     } else if ((name === '--dist' || name === '--models') && value) flags[name === '--dist' ? 'dist' : 'models'] = resolve(value);
     else throw new Error(`serve: unknown argument ${JSON.stringify(a)}; the flags are --port=N, --dist=DIR, --models=DIR and --isolate.`);
@@ -152,7 +156,9 @@ async function main(argv: string[]): Promise<void> {
   if (!existsSync(join(dist, 'main.js'))) {
     throw new Error(
       `serve: ${join(dist, 'main.js')} is missing; ` +
-        (flags.dist ? 'build the page into that folder first: node scripts/build-browser.mjs DIR.' : 'build the page first: npm run build:browser (or npm run build).'),
+        (flags.dist
+          ? 'build the page into that folder first: node scripts/build-browser.mjs DIR.'
+          : 'build the page first: npm run build:browser (or npm run build).'),
     );
   }
   let models = flags.models;
@@ -164,8 +170,14 @@ async function main(argv: string[]): Promise<void> {
     written = writeDemoModels(tempModels);
     models = tempModels;
   }
-  const headers = flags.isolate ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : undefined;
-  const s = await startStaticServer({ mounts: { '/': page, '/dist/': dist, '/models/': models }, port: flags.port, ...(headers ? { headers } : {}) });
+  const headers = flags.isolate
+    ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }
+    : undefined;
+  const s = await startStaticServer({
+    mounts: { '/': page, '/dist/': dist, '/models/': models },
+    port: flags.port,
+    ...(headers ? { headers } : {}),
+  });
   console.log(`gmmrl browser example: ${s.url}`);
   for (const m of written) console.log(`  ${s.url}?model=models/${m.name}.onnx   (${m.description})`);
   console.log('Ctrl-C to stop.');

@@ -154,7 +154,15 @@ export interface ControllerSummary {
   stopReason: StopReason;
   /** Set for the error stops: what went wrong. */
   error?: string;
-  model: { family: string; envId: string; obsSize: number; actionSize: number; actionKind: string; components: number | null; bytes: number };
+  model: {
+    family: string;
+    envId: string;
+    obsSize: number;
+    actionSize: number;
+    actionKind: string;
+    components: number | null;
+    bytes: number;
+  };
   runtime: { backend: string; executionProvider: string; threads: number; mode: 'greedy' | 'sample' };
   rateHz: number;
   wait: WaitStrategy;
@@ -341,27 +349,37 @@ export class Controller {
     if (!(Number.isFinite(opts.rateHz) && opts.rateHz >= 0)) {
       throw new ValueError(`controller: rate = ${opts.rateHz}; expected a number of Hz ≥ 0 (0 free-runs), e.g. --rate 1000.`);
     }
-    if (opts.rateHz > 100_000) throw new ValueError(`controller: rate = ${opts.rateHz} Hz is above 100 kHz; a JavaScript control loop cannot keep deadlines of ${(1e6 / opts.rateHz).toFixed(1)} µs. Use ≤ 10000.`);
+    if (opts.rateHz > 100_000)
+      throw new ValueError(
+        `controller: rate = ${opts.rateHz} Hz is above 100 kHz; a JavaScript control loop cannot keep deadlines of ${(1e6 / opts.rateHz).toFixed(1)} µs. Use ≤ 10000.`,
+      );
     this.rateHz = opts.rateHz;
     this.periodNs = opts.rateHz > 0 ? 1e9 / opts.rateHz : 0;
     this.wait = opts.wait ?? 'hybrid';
-    if (!WAIT_STRATEGIES.includes(this.wait)) throw new ValueError(`controller: wait = ${JSON.stringify(this.wait)}; expected one of ${WAIT_STRATEGIES.join(', ')}.`);
+    if (!WAIT_STRATEGIES.includes(this.wait))
+      throw new ValueError(`controller: wait = ${JSON.stringify(this.wait)}; expected one of ${WAIT_STRATEGIES.join(', ')}.`);
     this.mode = opts.mode ?? 'greedy';
-    if (this.mode !== 'greedy' && this.mode !== 'sample') throw new ValueError(`controller: mode = ${JSON.stringify(this.mode)}; expected "greedy" or "sample".`);
+    if (this.mode !== 'greedy' && this.mode !== 'sample')
+      throw new ValueError(`controller: mode = ${JSON.stringify(this.mode)}; expected "greedy" or "sample".`);
     this.actOpts = { mode: this.mode };
     this.warmup = opts.warmup ?? 2000;
     this.rssEvery = opts.rssEvery ?? 10_000;
     this.maxActions = opts.maxActions ?? Infinity;
     this.durationNs = opts.durationS !== undefined ? opts.durationS * 1e9 : Infinity;
     const margin = opts.sleepMarginUs ?? DEFAULT_SLEEP_MARGIN_US;
-    if (!(Number.isFinite(margin) && margin >= 0)) throw new ValueError(`controller: sleep margin = ${margin} µs; expected a number ≥ 0 (default ${DEFAULT_SLEEP_MARGIN_US}).`);
+    if (!(Number.isFinite(margin) && margin >= 0))
+      throw new ValueError(`controller: sleep margin = ${margin} µs; expected a number ≥ 0 (default ${DEFAULT_SLEEP_MARGIN_US}).`);
     this.sleepMarginNs = margin * 1000;
-    for (const [name, v] of [['warmup', this.warmup], ['rssEvery', this.rssEvery]] as const) {
+    for (const [name, v] of [
+      ['warmup', this.warmup],
+      ['rssEvery', this.rssEvery],
+    ] as const) {
       if (!(Number.isSafeInteger(v) && v >= 0)) throw new ValueError(`controller: ${name} = ${v}; expected an integer ≥ 0.`);
     }
     if (!(this.maxActions >= 1)) throw new ValueError(`controller: actions = ${opts.maxActions}; expected an integer ≥ 1.`);
     if (!(this.durationNs > 0)) throw new ValueError(`controller: duration = ${opts.durationS} s; expected a number > 0.`);
-    if (!opts.policy && opts.model === undefined) throw new ValueError('controller: pass a model path (--model policy.onnx) or a loaded policy.');
+    if (!opts.policy && opts.model === undefined)
+      throw new ValueError('controller: pass a model path (--model policy.onnx) or a loaded policy.');
     this.decoder = new FrameDecoder(
       (type, seq, aux, buf, off, len) => this.onFrame(type, seq, aux, buf, off, len),
       (code, msg) => this.onDesync(code, msg),
@@ -426,8 +444,12 @@ export class Controller {
     this.helloWaiter = null;
     if (robot instanceof Error) return this.abortStart('handshake-failed', robot.message);
     const mismatch: string[] = [];
-    if (robot.obsSize !== this.obsSize) mismatch.push(`observation size ${robot.obsSize} (the model takes ${this.obsSize}: observation_space.shape ${JSON.stringify(info.metadata.observation_space.shape)})`);
-    if (robot.actionSize !== this.actionSize) mismatch.push(`action size ${robot.actionSize} (the model's ${actionKindOf(this.policy)} action has ${this.actionSize} entries)`);
+    if (robot.obsSize !== this.obsSize)
+      mismatch.push(
+        `observation size ${robot.obsSize} (the model takes ${this.obsSize}: observation_space.shape ${JSON.stringify(info.metadata.observation_space.shape)})`,
+      );
+    if (robot.actionSize !== this.actionSize)
+      mismatch.push(`action size ${robot.actionSize} (the model's ${actionKindOf(this.policy)} action has ${this.actionSize} entries)`);
     if (mismatch.length) {
       const msg = `robot ${JSON.stringify(robot.name)} reports ${mismatch.join(' and ')}; point the controller at a model trained for this robot (env ${info.metadata.env_id}).`;
       this.sendError(ErrorCode.BAD_HELLO, msg);
@@ -495,7 +517,9 @@ export class Controller {
         if (!retry || Date.now() > deadline) {
           throw new GmmrlError(
             `controller: cannot connect to the robot at ${where}: ${(err as Error).message}.` +
-              (retry ? ` Start the robot (or sim-robot.js) first, or raise --connect-timeout (now ${this.opts.connectTimeoutS ?? 10} s).` : ''),
+              (retry
+                ? ` Start the robot (or sim-robot.js) first, or raise --connect-timeout (now ${this.opts.connectTimeoutS ?? 10} s).`
+                : ''),
           );
         }
         await new Promise((r) => setTimeout(r, 50));
@@ -518,7 +542,11 @@ export class Controller {
 
   private onFrame(type: number, seq: number, aux: number, buf: Buffer, off: number, len: number): void {
     if (type === FrameType.OBS) {
-      if (this.robotHello === null) return this.badFrame(ErrorCode.UNEXPECTED_TYPE, 'an OBS frame arrived before the robot\'s HELLO; send HELLO {"protocol":1,"role":"robot","name":…,"obsSize":…,"actionSize":…} first.');
+      if (this.robotHello === null)
+        return this.badFrame(
+          ErrorCode.UNEXPECTED_TYPE,
+          'an OBS frame arrived before the robot\'s HELLO; send HELLO {"protocol":1,"role":"robot","name":…,"obsSize":…,"actionSize":…} first.',
+        );
       if (len !== 4 * this.obsSize) {
         return this.badFrame(
           ErrorCode.BAD_OBS_SIZE,
@@ -528,7 +556,10 @@ export class Controller {
       for (let i = 0; i < this.obsSize; i++) {
         const x = buf.readFloatLE(off + 4 * i);
         if (x - x !== 0) {
-          return this.badFrame(ErrorCode.BAD_OBS_VALUE, `OBS seq ${seq}: obs[${i}] is ${x}; observations must be finite. Observation ignored (the previous one stays in use); check the sensor.`);
+          return this.badFrame(
+            ErrorCode.BAD_OBS_VALUE,
+            `OBS seq ${seq}: obs[${i}] is ${x}; observations must be finite. Observation ignored (the previous one stays in use); check the sensor.`,
+          );
         }
       }
       for (let i = 0; i < this.obsSize; i++) this.obs[i] = buf.readFloatLE(off + 4 * i);
@@ -540,7 +571,8 @@ export class Controller {
       return;
     }
     if (type === FrameType.HELLO) {
-      if (this.robotHello !== null) return this.badFrame(ErrorCode.UNEXPECTED_TYPE, 'a second HELLO on the same connection; reconnect to start a new session.');
+      if (this.robotHello !== null)
+        return this.badFrame(ErrorCode.UNEXPECTED_TYPE, 'a second HELLO on the same connection; reconnect to start a new session.');
       let h: RobotHello;
       try {
         h = JSON.parse(payloadText(buf, off, len)) as RobotHello;
@@ -550,7 +582,13 @@ export class Controller {
         this.helloWaiter?.(new Error(msg));
         return;
       }
-      if (typeof h !== 'object' || h === null || h.role !== 'robot' || !Number.isSafeInteger(h.obsSize) || !Number.isSafeInteger(h.actionSize)) {
+      if (
+        typeof h !== 'object' ||
+        h === null ||
+        h.role !== 'robot' ||
+        !Number.isSafeInteger(h.obsSize) ||
+        !Number.isSafeInteger(h.actionSize)
+      ) {
         const msg = `the robot HELLO ${payloadText(buf, off, Math.min(len, 200))} lacks role "robot" or integer obsSize/actionSize.`;
         this.sendError(ErrorCode.BAD_HELLO, msg);
         this.helloWaiter?.(new Error(msg));
@@ -691,7 +729,10 @@ export class Controller {
   private onAction(a: number | Float32Array | Float64Array): void {
     this.inFlight = false;
     const frame = this.actionFrame;
-    const n = typeof a === 'number' ? encodeScalarAction(frame, this.tick, this.obsSeqUsed, a) : encodeFloatFrame(frame, FrameType.ACTION, this.tick, this.obsSeqUsed, a);
+    const n =
+      typeof a === 'number'
+        ? encodeScalarAction(frame, this.tick, this.obsSeqUsed, a)
+        : encodeFloatFrame(frame, FrameType.ACTION, this.tick, this.obsSeqUsed, a);
     const s = this.socket!;
     if (n !== this.actionFrameBytes) {
       this.stopError = `the policy returned an action of ${(n - floatFrameBytes(0)) / 4} entries, the handshake announced ${this.actionSize}`;
@@ -741,7 +782,10 @@ export class Controller {
   private onPolicyError(e: unknown): void {
     this.inFlight = false;
     const msg = e instanceof Error ? e.message : String(e);
-    this.sendError(ErrorCode.POLICY_ERROR, `the policy failed at tick ${this.tick}: ${msg} The controller stops; hold the robot in a safe state.`);
+    this.sendError(
+      ErrorCode.POLICY_ERROR,
+      `the policy failed at tick ${this.tick}: ${msg} The controller stops; hold the robot in a safe state.`,
+    );
     this.stopError = msg;
     this.stop('policy-error');
     void this.finish();
@@ -873,7 +917,12 @@ export class Controller {
       },
       gc: { count: this.gcCount, totalMs: this.gcTotalMs, maxMs: this.gcMaxMs },
       cpu: { userS: cpu.user / 1e6, systemS: cpu.system / 1e6, utilization: elapsedS > 0 ? (cpu.user + cpu.system) / 1e6 / elapsedS : 0 },
-      host: { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, platform: `${process.platform}-${process.arch}` },
+      host: {
+        node: process.version,
+        cpu: cpus()[0]?.model ?? 'unknown',
+        cores: cpus().length,
+        platform: `${process.platform}-${process.arch}`,
+      },
     };
   }
 }
@@ -895,14 +944,23 @@ export const CONTROLLER_FLAGS: FlagSpecs = {
   duration: { type: 'number', help: 'stop after this many seconds (default: until SIGINT)' },
   actions: { type: 'int', help: 'stop after this many actions (default: until SIGINT)' },
   wait: { type: 'string', help: 'how to wait for each tick', choices: WAIT_STRATEGIES, default: 'hybrid' },
-  mode: { type: 'string', help: 'greedy actions, or sampled from the policy (needs a sampling head)', choices: ['greedy', 'sample'], default: 'greedy' },
+  mode: {
+    type: 'string',
+    help: 'greedy actions, or sampled from the policy (needs a sampling head)',
+    choices: ['greedy', 'sample'],
+    default: 'greedy',
+  },
   runtime: { type: 'string', help: 'onnxruntime-node (cpu) or onnxruntime-web (wasm)', choices: ['node', 'web'], default: 'node' },
   threads: { type: 'int', help: 'onnxruntime-node intra-op threads', default: 1 },
   warmup: { type: 'int', help: 'policy calls on the first observation before the clock starts (not sent)', default: 2000 },
   'connect-timeout': { type: 'number', help: 'seconds to keep retrying the connection', default: 10 },
   'rss-every': { type: 'int', help: 'sample RSS every N actions (0: never)', default: 10000 },
   'rss-gc': { type: 'boolean', help: 'full GC before every RSS sample (needs node --expose-gc; pauses the loop)', default: false },
-  'sleep-margin': { type: 'number', help: 'sleep wait: wake from the kernel sleep this many µs before each tick', default: DEFAULT_SLEEP_MARGIN_US },
+  'sleep-margin': {
+    type: 'number',
+    help: 'sleep wait: wake from the kernel sleep this many µs before each tick',
+    default: DEFAULT_SLEEP_MARGIN_US,
+  },
   summary: { type: 'string', help: 'also write the summary JSON to this file' },
   quiet: { type: 'boolean', help: 'no progress lines on stderr', default: false },
   help: { type: 'boolean', help: 'print this help', default: false },
@@ -911,7 +969,8 @@ export const CONTROLLER_FLAGS: FlagSpecs = {
 function parseTcp(spec: string): { host: string; port: number } {
   const m = /^(.*):(\d+)$/.exec(spec);
   const port = m ? Number(m[2]) : NaN;
-  if (!m || !m[1] || !(port >= 1 && port <= 65535)) throw new ValueError(`controller: --tcp ${JSON.stringify(spec)}; expected host:port, e.g. 127.0.0.1:7777.`);
+  if (!m || !m[1] || !(port >= 1 && port <= 65535))
+    throw new ValueError(`controller: --tcp ${JSON.stringify(spec)}; expected host:port, e.g. 127.0.0.1:7777.`);
   return { host: m[1], port };
 }
 

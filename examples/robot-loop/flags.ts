@@ -26,11 +26,7 @@ export type FlagSpecs = Record<string, FlagSpec>;
 export type ParsedFlags = Record<string, string | number | boolean | undefined>;
 
 /** Parses `argv` (after the command words) into positionals and typed flags. */
-export function parseArgs(
-  command: string,
-  argv: string[],
-  specs: FlagSpecs,
-): { positionals: string[]; flags: ParsedFlags } {
+export function parseArgs(command: string, argv: string[], specs: FlagSpecs): { positionals: string[]; flags: ParsedFlags } {
   const flags: ParsedFlags = {};
   const positionals: string[] = [];
   for (const [name, spec] of Object.entries(specs)) if (spec.default !== undefined) flags[name] = spec.default;
@@ -49,7 +45,9 @@ export function parseArgs(
     }
     const spec = specs[name];
     if (!spec) {
-      const known = Object.keys(specs).map((k) => `--${k}`).join(', ');
+      const known = Object.keys(specs)
+        .map((k) => `--${k}`)
+        .join(', ');
       throw new UnknownNameError(`gmmrl ${command}: unknown flag --${name}. Known flags: ${known}. See 'gmmrl ${command} --help'.`);
     }
     if (spec.type === 'boolean') {

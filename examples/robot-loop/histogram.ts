@@ -68,7 +68,17 @@ export class LatencyHistogram {
   }
 
   /** Summary in microseconds. */
-  summaryUs(): { n: number; meanUs: number; p50Us: number; p99Us: number; p999Us: number; maxUs: number; minUs: number; overflow: number; resolutionUs: number } {
+  summaryUs(): {
+    n: number;
+    meanUs: number;
+    p50Us: number;
+    p99Us: number;
+    p999Us: number;
+    maxUs: number;
+    minUs: number;
+    overflow: number;
+    resolutionUs: number;
+  } {
     const us = (ns: number) => ns / 1000;
     return {
       n: this.count,

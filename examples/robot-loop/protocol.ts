@@ -131,7 +131,8 @@ export function encodeScalarAction(buf: Buffer, seq: number, obsSeq: number, val
 /** A text or JSON frame (HELLO, ERROR, BYE) in a fresh buffer: not for the hot path. */
 export function encodeTextFrame(type: FrameType, aux: number, text: string): Buffer {
   const body = Buffer.from(text, 'utf8');
-  if (body.length > MAX_PAYLOAD) throw new RangeError(`protocol: a ${FRAME_TYPE_NAMES[type]} payload of ${body.length} bytes exceeds MAX_PAYLOAD = ${MAX_PAYLOAD}.`);
+  if (body.length > MAX_PAYLOAD)
+    throw new RangeError(`protocol: a ${FRAME_TYPE_NAMES[type]} payload of ${body.length} bytes exceeds MAX_PAYLOAD = ${MAX_PAYLOAD}.`);
   const buf = Buffer.allocUnsafe(HEADER_BYTES + body.length);
   writeHeader(buf, 0, type, 0, aux, body.length);
   body.copy(buf, HEADER_BYTES);
@@ -194,15 +195,24 @@ export class FrameDecoder {
     while (!this.dead && this.len - o >= HEADER_BYTES) {
       const magic = b.readUInt16LE(o);
       if (magic !== MAGIC) {
-        return this.desync(ErrorCode.BAD_MAGIC, `bad frame magic 0x${magic.toString(16).padStart(4, '0')} (expected 0x${MAGIC.toString(16)}, the bytes "GM"): the peer does not speak the gmmrl robot-loop protocol, or the stream lost sync. Closing the connection.`);
+        return this.desync(
+          ErrorCode.BAD_MAGIC,
+          `bad frame magic 0x${magic.toString(16).padStart(4, '0')} (expected 0x${MAGIC.toString(16)}, the bytes "GM"): the peer does not speak the gmmrl robot-loop protocol, or the stream lost sync. Closing the connection.`,
+        );
       }
       const version = b.readUInt8(o + 2);
       if (version !== VERSION) {
-        return this.desync(ErrorCode.BAD_VERSION, `protocol version ${version} is not supported (this side speaks version ${VERSION}). Update the peer. Closing the connection.`);
+        return this.desync(
+          ErrorCode.BAD_VERSION,
+          `protocol version ${version} is not supported (this side speaks version ${VERSION}). Update the peer. Closing the connection.`,
+        );
       }
       const length = b.readUInt32LE(o + 12);
       if (length > this.maxPayload) {
-        return this.desync(ErrorCode.BAD_LENGTH, `frame payload length ${length} bytes exceeds the limit of ${this.maxPayload} bytes (an observation of ${this.maxPayload / 4} float32 values). Closing the connection.`);
+        return this.desync(
+          ErrorCode.BAD_LENGTH,
+          `frame payload length ${length} bytes exceeds the limit of ${this.maxPayload} bytes (an observation of ${this.maxPayload / 4} float32 values). Closing the connection.`,
+        );
       }
       if (this.len - o < HEADER_BYTES + length) break;
       this.onFrame(b.readUInt8(o + 3), b.readUInt32LE(o + 4), b.readUInt32LE(o + 8), b, o + HEADER_BYTES, length);

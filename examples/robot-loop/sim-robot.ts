@@ -148,7 +148,9 @@ export class SimRobot {
   constructor(private readonly opts: SimRobotOptions = {}) {
     this.seed = opts.seed ?? 0;
     if (opts.env !== undefined && opts.env !== 'synthetic' && !listEnvs().includes(opts.env)) {
-      throw new ValueError(`sim-robot: --env ${JSON.stringify(opts.env)} is not a gmmrl environment; use one of ${listEnvs().join(', ')}, or synthetic.`);
+      throw new ValueError(
+        `sim-robot: --env ${JSON.stringify(opts.env)} is not a gmmrl environment; use one of ${listEnvs().join(', ')}, or synthetic.`,
+      );
     }
     this.server = createServer((s) => this.onConnection(s));
     this.address = opts.tcpPort !== undefined ? `tcp://${opts.tcpHost ?? '127.0.0.1'}:${opts.tcpPort}` : (opts.socket ?? DEFAULT_SOCKET);
@@ -252,8 +254,22 @@ export class SimRobot {
     } catch {
       return this.send(s, encodeError(ErrorCode.BAD_HELLO, 'the controller HELLO payload is not JSON.'));
     }
-    if (typeof h !== 'object' || h === null || h.role !== 'controller' || !Number.isSafeInteger(h.obsSize) || !Number.isSafeInteger(h.actionSize) || h.actionSize < 1 || h.obsSize < 1) {
-      return this.send(s, encodeError(ErrorCode.BAD_HELLO, `the controller HELLO ${text.slice(0, 200)} lacks role "controller" or positive integer obsSize/actionSize.`));
+    if (
+      typeof h !== 'object' ||
+      h === null ||
+      h.role !== 'controller' ||
+      !Number.isSafeInteger(h.obsSize) ||
+      !Number.isSafeInteger(h.actionSize) ||
+      h.actionSize < 1 ||
+      h.obsSize < 1
+    ) {
+      return this.send(
+        s,
+        encodeError(
+          ErrorCode.BAD_HELLO,
+          `the controller HELLO ${text.slice(0, 200)} lacks role "controller" or positive integer obsSize/actionSize.`,
+        ),
+      );
     }
     const want = this.opts.env ?? (listEnvs().includes(h.envId) ? h.envId : 'synthetic');
     if (want === 'synthetic') {
@@ -261,7 +277,8 @@ export class SimRobot {
       s.envName = 'synthetic';
       s.obsSize = h.obsSize;
       s.actionSize = h.actionSize;
-      if (this.opts.env === undefined) this.log(`sim-robot: ${JSON.stringify(h.envId)} is not a gmmrl environment; simulating a synthetic robot of that size`);
+      if (this.opts.env === undefined)
+        this.log(`sim-robot: ${JSON.stringify(h.envId)} is not a gmmrl environment; simulating a synthetic robot of that size`);
     } else {
       const env = make(want, { seed: this.seed });
       s.env = env;
@@ -281,7 +298,13 @@ export class SimRobot {
   private onAction(s: Session, tick: number, obsSeq: number, buf: Buffer, off: number, len: number): void {
     if (len !== 4 * s.actionSize) {
       s.badActions++;
-      return this.send(s, encodeError(ErrorCode.BAD_ACTION, `ACTION tick ${tick} has ${len / 4} float32 values; this robot takes ${s.actionSize}. Not applied.`));
+      return this.send(
+        s,
+        encodeError(
+          ErrorCode.BAD_ACTION,
+          `ACTION tick ${tick} has ${len / 4} float32 values; this robot takes ${s.actionSize}. Not applied.`,
+        ),
+      );
     }
     for (let i = 0; i < s.actionSize; i++) {
       const v = buf.readFloatLE(off + 4 * i);
@@ -293,7 +316,13 @@ export class SimRobot {
     }
     if (s.discreteN > 0 && !(Number.isInteger(s.action[0]) && s.action[0]! >= 0 && s.action[0]! < s.discreteN)) {
       s.badActions++;
-      return this.send(s, encodeError(ErrorCode.BAD_ACTION, `ACTION tick ${tick}: discrete action ${s.action[0]} is not an index in 0…${s.discreteN - 1}; not applied.`));
+      return this.send(
+        s,
+        encodeError(
+          ErrorCode.BAD_ACTION,
+          `ACTION tick ${tick}: discrete action ${s.action[0]} is not an index in 0…${s.discreteN - 1}; not applied.`,
+        ),
+      );
     }
     const now = performance.now() * 1e6;
     if (s.lastActionNs > 0) s.interval.record(now - s.lastActionNs);
@@ -315,8 +344,7 @@ export class SimRobot {
       s.completedReturnSum += s.episodeReturn;
       s.episodeReturn = 0;
       this.sendObs(s, this.reset(s), true);
-    }
-    else this.sendObs(s, r.obs, false);
+    } else this.sendObs(s, r.obs, false);
   }
 
   private onFrame(s: Session, type: number, seq: number, aux: number, buf: Buffer, off: number, len: number): void {
@@ -344,7 +372,13 @@ export class SimRobot {
         return;
       }
       default:
-        this.send(s, encodeError(ErrorCode.UNEXPECTED_TYPE, `${FRAME_TYPE_NAMES[type] ?? `frame type ${type}`} sent to the robot; a controller sends HELLO, ACTION, ERROR and BYE.`));
+        this.send(
+          s,
+          encodeError(
+            ErrorCode.UNEXPECTED_TYPE,
+            `${FRAME_TYPE_NAMES[type] ?? `frame type ${type}`} sent to the robot; a controller sends HELLO, ACTION, ERROR and BYE.`,
+          ),
+        );
     }
   }
 

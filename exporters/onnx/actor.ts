@@ -56,7 +56,11 @@ function actorOutputSpecs(outputs: readonly ActorOutput[]): TensorSpec[] {
  * Resolves the actor options (throwing on invalid ones), then runs the family's `validate` in the
  * resolved precision; returns the options and float kind.
  */
-export function resolveActorExport(options: unknown, where: string, validate: (fk: FloatKind) => void): { o: ResolvedActorOptions; fk: FloatKind } {
+export function resolveActorExport(
+  options: unknown,
+  where: string,
+  validate: (fk: FloatKind) => void,
+): { o: ResolvedActorOptions; fk: FloatKind } {
   const o = resolveActorOptions(options, where);
   const fk = floatKind(o.precision);
   validate(fk);
@@ -123,7 +127,9 @@ export function checkActorCommon(
 
 /** The noise part of an actor's sampling formula (metadata sampling.formula). */
 export function actorNoiseFormula(noise: NoiseMode): string {
-  return noise === 'inputs' ? 'u = noise_u ~ U[0, 1), eps = noise_eps ~ N(0, I).' : 'u ~ U[0, 1) and eps ~ N(0, I) drawn in the graph.' + IN_GRAPH_NOTE;
+  return noise === 'inputs'
+    ? 'u = noise_u ~ U[0, 1), eps = noise_eps ~ N(0, I).'
+    : 'u ~ U[0, 1) and eps ~ N(0, I) drawn in the graph.' + IN_GRAPH_NOTE;
 }
 
 /** The graph doc string of output action_sampled. */

@@ -31,7 +31,16 @@ import { ShapeError, ValueError, describeValue } from '../../contract/errors.js'
 import { FAMILY } from '../../contract/families.js';
 import { GMMQF_OUTPUT_Q, METADATA_SCHEMA_VERSION, metadataToProps, type GmmrlMetadataV1 } from '../../contract/metadata.js';
 import { beginGraph, finishModel, metadataEnvelope, normalizationSpec, precisionField } from './envelope.js';
-import { Q_NOISE_U_DOC, actionSpaceSpec, addGreedyActionHead, addSamplingHead, checkActionGrid, qInputSpecs, qOutputSpecs, qSamplingSpec } from './qhead.js';
+import {
+  Q_NOISE_U_DOC,
+  actionSpaceSpec,
+  addGreedyActionHead,
+  addSamplingHead,
+  checkActionGrid,
+  qInputSpecs,
+  qOutputSpecs,
+  qSamplingSpec,
+} from './qhead.js';
 import {
   EXPORT_IR_VERSION,
   EXPORT_OPSET_VERSION,
@@ -85,7 +94,9 @@ function validate(p: DqnParams, meta: DqnExportMeta, fk: FloatKind): void {
   const A = p.layers[L]!;
   for (let j = 0; j < D; j++) {
     if (!(fk.round(p.obsScale[j]!) > 0)) {
-      throw new ValueError(`exportDqn: obsScale[${j}] = ${p.obsScale[j]} must be > 0 in ${fk.precision} (it rounds to 0): z = (obs − offset) / scale.`);
+      throw new ValueError(
+        `exportDqn: obsScale[${j}] = ${p.obsScale[j]} must be > 0 in ${fk.precision} (it rounds to 0): z = (obs − offset) / scale.`,
+      );
     }
   }
   if (p.actionGrid) checkActionGrid(p.actionGrid, A, 'exportDqn', fk.round);
@@ -97,13 +108,20 @@ function validate(p: DqnParams, meta: DqnExportMeta, fk: FloatKind): void {
   });
   const as = meta.actionSpace;
   if (typeof as !== 'object' || as === null || (as.kind !== 'discrete' && as.kind !== 'box')) {
-    throw new ValueError(`exportDqn: meta.actionSpace must be { kind: 'discrete', n } or { kind: 'box', shape, low, high }, got ${describeValue(as)}.`);
+    throw new ValueError(
+      `exportDqn: meta.actionSpace must be { kind: 'discrete', n } or { kind: 'box', shape, low, high }, got ${describeValue(as)}.`,
+    );
   }
   if (as.kind === 'discrete') {
     if (p.actionGrid) {
-      throw new ValueError(`exportDqn: the model has an actionGrid but meta.actionSpace is discrete; pass the continuous box the grid covers.`);
+      throw new ValueError(
+        `exportDqn: the model has an actionGrid but meta.actionSpace is discrete; pass the continuous box the grid covers.`,
+      );
     }
-    if (as.n !== A) throw new ShapeError(`exportDqn: meta.actionSpace.n = ${describeValue(as.n)} but the network has A = ${A} outputs (layers [${p.layers.join(', ')}]).`);
+    if (as.n !== A)
+      throw new ShapeError(
+        `exportDqn: meta.actionSpace.n = ${describeValue(as.n)} but the network has A = ${A} outputs (layers [${p.layers.join(', ')}]).`,
+      );
   } else {
     const g = p.actionGrid;
     if (!g) {
@@ -111,8 +129,12 @@ function validate(p: DqnParams, meta: DqnExportMeta, fk: FloatKind): void {
         `exportDqn: meta.actionSpace is a continuous box but the model has no actionGrid; a Q-network needs a grid of ${A} actions over it.`,
       );
     }
-    const same = (x: readonly number[] | undefined, y: readonly number[]) => Array.isArray(x) && x.length === y.length && x.every((v, i) => v === y[i]);
-    if (!same(as.shape, g.shape)) throw new ShapeError(`exportDqn: meta.actionSpace.shape = ${describeValue(as.shape)} but actionGrid.shape = ${JSON.stringify(g.shape)}.`);
+    const same = (x: readonly number[] | undefined, y: readonly number[]) =>
+      Array.isArray(x) && x.length === y.length && x.every((v, i) => v === y[i]);
+    if (!same(as.shape, g.shape))
+      throw new ShapeError(
+        `exportDqn: meta.actionSpace.shape = ${describeValue(as.shape)} but actionGrid.shape = ${JSON.stringify(g.shape)}.`,
+      );
     if (!same(as.low, g.low) || !same(as.high, g.high)) {
       throw new ValueError(
         `exportDqn: meta.actionSpace bounds [${describeValue(as.low)}, ${describeValue(as.high)}] differ from actionGrid.low/high [${JSON.stringify(g.low)}, ${JSON.stringify(g.high)}].`,
@@ -183,7 +205,13 @@ export function exportDqn(params: DqnParams, meta: DqnExportMeta, options?: DqnE
     g.valueInfo(y, F, ['N', nout]);
     if (last) {
       g.output(GMMQF_OUTPUT_Q, F, ['N', A], 'Q values, one row of A per observation.');
-      g.node({ name: `dqn/layer${l}/add`, opType: 'Add', inputs: [y, b], outputs: [GMMQF_OUTPUT_Q], doc: 'q = x W + b (linear output layer)' });
+      g.node({
+        name: `dqn/layer${l}/add`,
+        opType: 'Add',
+        inputs: [y, b],
+        outputs: [GMMQF_OUTPUT_Q],
+        doc: 'q = x W + b (linear output layer)',
+      });
     } else {
       const pre = g.node({ name: `dqn/layer${l}/add`, opType: 'Add', inputs: [y, b], outputs: [`dqn/layer${l}/preactivation`] });
       g.valueInfo(pre, F, ['N', nout]);
@@ -199,7 +227,9 @@ export function exportDqn(params: DqnParams, meta: DqnExportMeta, options?: DqnE
     meta.docString ??
       `gmmrl DQN policy for ${meta.envId} (MLP [${layers.join(', ')}], ${dqnParameterCount(layers)} parameters). Input "obs" [N, ${D}] ${fk.dtype} ` +
         `(raw observations; normalization is inside the graph)${o.sampling === 'inputs' ? ` and "noise_u" [N] ${fk.dtype} (uniform [0, 1))` : ''}; outputs "q" [N, ${A}] ${fk.dtype} and ` +
-        (params.actionGrid ? `"action" [N, ${params.actionGrid.shape.join(', ')}] ${fk.dtype} (grid value) + "action_index" [N] int64` : `"action" [N] int64`) +
+        (params.actionGrid
+          ? `"action" [N, ${params.actionGrid.shape.join(', ')}] ${fk.dtype} (grid value) + "action_index" [N] int64`
+          : `"action" [N] int64`) +
         (o.sampling === 'none'
           ? '. '
           : `, and the epsilon-greedy "action_sampled"${params.actionGrid ? ' + "action_sampled_index"' : ''} (epsilon ${o.epsilon}${o.sampling === 'in-graph' ? ', noise drawn in the graph: not reproducible across runtimes' : ''}). `) +

@@ -55,7 +55,11 @@ export function metadataEnvelope(family: ModelFamily, meta: EnvelopeMeta, fields
     producer: 'gmmrl',
     producer_version: GMMRL_VERSION,
     env_id: meta.envId,
-    observation_space: { shape: [...meta.observationSpace.shape], low: [...meta.observationSpace.low], high: [...meta.observationSpace.high] },
+    observation_space: {
+      shape: [...meta.observationSpace.shape],
+      low: [...meta.observationSpace.low],
+      high: [...meta.observationSpace.high],
+    },
     ...fields,
     ...(meta.sourceCheckpointSha256 !== undefined ? { source_checkpoint_sha256: meta.sourceCheckpointSha256 } : {}),
     ...(meta.training !== undefined ? { training: meta.training } : {}),
@@ -68,7 +72,12 @@ export function precisionField(precision: Precision): { precision?: 'float64' } 
 }
 
 /** The metadata `normalization`: offset and scale exactly as the graph stores them (rounded to F). */
-export function normalizationSpec(offset: ArrayLike<number>, scale: ArrayLike<number>, fk: FloatKind, formula: string = NORMALIZATION_FORMULA): NormalizationSpec {
+export function normalizationSpec(
+  offset: ArrayLike<number>,
+  scale: ArrayLike<number>,
+  fk: FloatKind,
+  formula: string = NORMALIZATION_FORMULA,
+): NormalizationSpec {
   return { offset: Array.from(offset, fk.round), scale: Array.from(scale, fk.round), formula };
 }
 

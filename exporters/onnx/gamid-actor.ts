@@ -48,7 +48,17 @@ import { checkGamidActor, type GamidActorParams } from '../../models/gamid-actor
 import { ValueError, describeValue } from '../../contract/errors.js';
 import { FAMILY } from '../../contract/families.js';
 import { IO, metadataToProps, type GmmrlMetadataV1 } from '../../contract/metadata.js';
-import { actionSampledDoc, actorDocString, actorMetadata, actorNoiseFormula, beginActorGraph, checkActorCommon, checkMlpFits, resolveActorExport, type ActorOutput } from './actor.js';
+import {
+  actionSampledDoc,
+  actorDocString,
+  actorMetadata,
+  actorNoiseFormula,
+  beginActorGraph,
+  checkActorCommon,
+  checkMlpFits,
+  resolveActorExport,
+  type ActorOutput,
+} from './actor.js';
 import { finishModel } from './envelope.js';
 import {
   EXPORT_IR_VERSION,
@@ -87,11 +97,13 @@ function gamidSamplingFormula(noise: 'inputs' | 'in-graph'): string {
 }
 
 function validate(p: GamidActorParams, meta: ActorExportMeta, fk: FloatKind): void {
-  if (typeof p !== 'object' || p === null) throw new ValueError(`${WHERE}: params must be a GamidActorParams object, got ${describeValue(p)}.`);
+  if (typeof p !== 'object' || p === null)
+    throw new ValueError(`${WHERE}: params must be a GamidActorParams object, got ${describeValue(p)}.`);
   checkGamidActor(p, WHERE);
   for (const [i, a] of p.actors.entries()) checkMlpFits(WHERE, `actors[${i}]`, a, fk);
   checkMlpFits(WHERE, 'critic', p.critic, fk);
-  if (typeof p.epsilon !== 'number') throw new ValueError(`${WHERE}: epsilon = ${describeValue(p.epsilon)} must be a probability in [0, 1].`);
+  if (typeof p.epsilon !== 'number')
+    throw new ValueError(`${WHERE}: epsilon = ${describeValue(p.epsilon)} must be a probability in [0, 1].`);
   checkFits(WHERE, 'explorationStd', [p.explorationStd], fk);
   checkActorCommon(WHERE, p, meta, p.actors[0]!.layers[0]!, fk);
 }
@@ -107,7 +119,12 @@ function outputsOf(p: GamidActorParams, fk: FloatKind, sampling: NoiseMode): Act
   const A = p.actors[0]!.layers.at(-1)!;
   const F = fk.dtype;
   return [
-    { name: IO.action, dtype: F, shape: ['N', A], doc: 'Greedy environment action: the component with the highest q, scaled to [low, high].' },
+    {
+      name: IO.action,
+      dtype: F,
+      shape: ['N', A],
+      doc: 'Greedy environment action: the component with the highest q, scaled to [low, high].',
+    },
     { name: IO.actionIndex, dtype: 'int64', shape: ['N'], doc: 'Greedy component argmax_i q_i (first on ties).' },
     { name: IO.actionSampled, dtype: F, shape: ['N', A], doc: actionSampledDoc(sampling) },
     { name: IO.actionSampledIndex, dtype: 'int64', shape: ['N'], doc: 'Component of action_sampled (epsilon-greedy).' },
@@ -121,7 +138,13 @@ function metadataOf(p: GamidActorParams, meta: ActorExportMeta, o: ResolvedActor
   const layers = p.actors[0]!.layers;
   return actorMetadata(P, meta, p, o, fk, layers[0]!, layers.at(-1)!, {
     components: C,
-    sampling: { kind: 'gamid', noise: o.sampling, epsilon: p.epsilon, exploration_std: p.explorationStd, formula: gamidSamplingFormula(o.sampling) },
+    sampling: {
+      kind: 'gamid',
+      noise: o.sampling,
+      epsilon: p.epsilon,
+      exploration_std: p.explorationStd,
+      formula: gamidSamplingFormula(o.sampling),
+    },
     parameterCount: parameterCount(p),
     network: { layers: [...layers], activation: MLP_ACTIVATION, critic_layers: [...p.critic.layers] },
     outputs: outputsOf(p, fk, o.sampling),
@@ -152,7 +175,15 @@ export function exportGamidActor(params: GamidActorParams, meta: ActorExportMeta
   const Lc = cl.length - 1;
   const F = fk.F;
 
-  const { g, s, obs, u: noiseU, eps: noiseEps, axes1, box } = beginActorGraph({
+  const {
+    g,
+    s,
+    obs,
+    u: noiseU,
+    eps: noiseEps,
+    axes1,
+    box,
+  } = beginActorGraph({
     family: P,
     graphDoc:
       `Gamid actor: C=${C} component networks MLP [${layers.join(', ')}] + tanh, scored by the critic MLP [${cl.join(', ')}], ReLU hidden layers, ${o.precision}. ` +
@@ -177,7 +208,12 @@ export function exportGamidActor(params: GamidActorParams, meta: ActorExportMeta
   const z = addNormalize(s, obs, params.obsOffset, params.obsScale);
 
   // the C actor networks, batched: x [N, 1 or C, 1, in] · W [C, in, out] + b [C, 1, out]
-  let x = g.node({ name: `${P}/actors/unsqueeze_z`, opType: 'Unsqueeze', inputs: [z, int64Const(s, 'axes_1_2', [1, 2])], outputs: [`${P}/actors/z_4d`] });
+  let x = g.node({
+    name: `${P}/actors/unsqueeze_z`,
+    opType: 'Unsqueeze',
+    inputs: [z, int64Const(s, 'axes_1_2', [1, 2])],
+    outputs: [`${P}/actors/z_4d`],
+  });
   g.valueInfo(x, F, ['N', 1, 1, D]);
   for (let l = 0; l < L; l++) {
     const nin = layers[l]!;
@@ -201,28 +237,62 @@ export function exportGamidActor(params: GamidActorParams, meta: ActorExportMeta
     });
   }
   const th = addSquash(s, box, `${P}/actors`, x, ['N', C, 1, A], `${P}/actors/mu_4d`);
-  const mu = g.node({ name: `${P}/actors/reshape`, opType: 'Reshape', inputs: [th, int64Const(s, 'shape_n_c_a', [-1, C, A])], outputs: [`${P}/actors/mu`], doc: 'mu_i = tanh(MLP_i(z)) on the policy scale' });
+  const mu = g.node({
+    name: `${P}/actors/reshape`,
+    opType: 'Reshape',
+    inputs: [th, int64Const(s, 'shape_n_c_a', [-1, C, A])],
+    outputs: [`${P}/actors/mu`],
+    doc: 'mu_i = tanh(MLP_i(z)) on the policy scale',
+  });
   g.valueInfo(mu, F, ['N', C, A]);
 
   // the critic on [z, mu_i]: first layer split by rows into W_z [D, H] and W_mu [A, H]
   const H0 = cl[1]!;
   const W0 = critic.weights[0]!;
-  const Wz = g.initializerFloat(`${P}/critic/layer0/weight_z`, F, [D, H0], W0.subarray(0, D * H0), 'Critic layer 0 weights, rows of z [D, out].');
-  const Wmu = g.initializerFloat(`${P}/critic/layer0/weight_mu`, F, [A, H0], W0.subarray(D * H0), 'Critic layer 0 weights, rows of the action [A, out].');
+  const Wz = g.initializerFloat(
+    `${P}/critic/layer0/weight_z`,
+    F,
+    [D, H0],
+    W0.subarray(0, D * H0),
+    'Critic layer 0 weights, rows of z [D, out].',
+  );
+  const Wmu = g.initializerFloat(
+    `${P}/critic/layer0/weight_mu`,
+    F,
+    [A, H0],
+    W0.subarray(D * H0),
+    'Critic layer 0 weights, rows of the action [A, out].',
+  );
   const b0 = g.initializerFloat(`${P}/critic/layer0/bias`, F, [H0], critic.biases[0]!, 'Critic layer 0 bias.');
   const cz = g.node({ name: `${P}/critic/layer0/matmul_z`, opType: 'MatMul', inputs: [z, Wz], outputs: [`${P}/critic/layer0/z_part`] });
   g.valueInfo(cz, F, ['N', H0]);
-  const czu = g.node({ name: `${P}/critic/layer0/unsqueeze_z_part`, opType: 'Unsqueeze', inputs: [cz, axes1], outputs: [`${P}/critic/layer0/z_part_3d`] });
+  const czu = g.node({
+    name: `${P}/critic/layer0/unsqueeze_z_part`,
+    opType: 'Unsqueeze',
+    inputs: [cz, axes1],
+    outputs: [`${P}/critic/layer0/z_part_3d`],
+  });
   g.valueInfo(czu, F, ['N', 1, H0]);
   const cm = g.node({ name: `${P}/critic/layer0/matmul_mu`, opType: 'MatMul', inputs: [mu, Wmu], outputs: [`${P}/critic/layer0/mu_part`] });
   g.valueInfo(cm, F, ['N', C, H0]);
-  const parts = g.node({ name: `${P}/critic/layer0/add_parts`, opType: 'Add', inputs: [czu, cm], outputs: [`${P}/critic/layer0/linear`], doc: '[z, mu_i] W0 = z W_z + mu_i W_mu' });
+  const parts = g.node({
+    name: `${P}/critic/layer0/add_parts`,
+    opType: 'Add',
+    inputs: [czu, cm],
+    outputs: [`${P}/critic/layer0/linear`],
+    doc: '[z, mu_i] W0 = z W_z + mu_i W_mu',
+  });
   g.valueInfo(parts, F, ['N', C, H0]);
   let h: string;
   if (Lc === 1) {
     h = g.node({ name: `${P}/critic/layer0/add`, opType: 'Add', inputs: [parts, b0], outputs: [`${P}/critic/layer0/output`] });
   } else {
-    const pre = g.node({ name: `${P}/critic/layer0/add`, opType: 'Add', inputs: [parts, b0], outputs: [`${P}/critic/layer0/preactivation`] });
+    const pre = g.node({
+      name: `${P}/critic/layer0/add`,
+      opType: 'Add',
+      inputs: [parts, b0],
+      outputs: [`${P}/critic/layer0/preactivation`],
+    });
     g.valueInfo(pre, F, ['N', C, H0]);
     h = g.node({ name: `${P}/critic/layer0/relu`, opType: 'Relu', inputs: [pre], outputs: [`${P}/critic/layer0/activation`] });
   }
@@ -240,7 +310,13 @@ export function exportGamidActor(params: GamidActorParams, meta: ActorExportMeta
       doc: `Critic layer ${l}`,
     });
   }
-  const q = g.node({ name: `${P}/critic/reshape`, opType: 'Reshape', inputs: [h, int64Const(s, 'shape_n_c', [-1, C])], outputs: [IO.q], doc: 'q_i = Q1([z, mu_i])' });
+  const q = g.node({
+    name: `${P}/critic/reshape`,
+    opType: 'Reshape',
+    inputs: [h, int64Const(s, 'shape_n_c', [-1, C])],
+    outputs: [IO.q],
+    doc: 'q_i = Q1([z, mu_i])',
+  });
 
   // greedy
   const idx = g.node({
@@ -261,7 +337,13 @@ export function exportGamidActor(params: GamidActorParams, meta: ActorExportMeta
   }
   const si = addEpsilonGreedyIndex(s, `${P}/sample/epsilon_greedy`, u ?? '', idx, params.epsilon, C, IO.actionSampledIndex);
   const muS = addGatherRows(s, `${P}/sample/mu`, mu, si, A, axes1);
-  const sigma = g.initializerFloat(`${P}/const/exploration_std`, F, [], [params.explorationStd], 'exploration_std: Gaussian noise on the policy scale.');
+  const sigma = g.initializerFloat(
+    `${P}/const/exploration_std`,
+    F,
+    [],
+    [params.explorationStd],
+    'exploration_std: Gaussian noise on the policy scale.',
+  );
   const nz = g.node({ name: `${P}/sample/mul`, opType: 'Mul', inputs: [eps!, sigma], outputs: [`${P}/sample/noise`] });
   g.valueInfo(nz, F, ['N', A]);
   const xs = g.node({ name: `${P}/sample/add`, opType: 'Add', inputs: [muS, nz], outputs: [`${P}/sample/noisy`] });

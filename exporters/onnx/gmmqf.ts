@@ -46,10 +46,26 @@ import { precisionFactors } from '../../models/gmmqf/reference.js';
 import { NONZERO_THRESHOLD, nonzeroFraction, pruneComponents } from '../../models/gmmqf/sparsity.js';
 import { ShapeError, ValueError, describeValue } from '../../contract/errors.js';
 import { FAMILY } from '../../contract/families.js';
-import { GMMQF_OUTPUT_Q, METADATA_SCHEMA_VERSION, NORMALIZATION_FORMULA, metadataToProps, type GmmrlMetadataV1, type SparsitySpec } from '../../contract/metadata.js';
+import {
+  GMMQF_OUTPUT_Q,
+  METADATA_SCHEMA_VERSION,
+  NORMALIZATION_FORMULA,
+  metadataToProps,
+  type GmmrlMetadataV1,
+  type SparsitySpec,
+} from '../../contract/metadata.js';
 import { beginGraph, finishModel, metadataEnvelope, normalizationSpec, precisionField } from './envelope.js';
 import { ElemType, type GraphBuilder } from './graph.js';
-import { Q_NOISE_U_DOC, actionSpaceSpec, addGreedyActionHead, addSamplingHead, checkActionGrid, qInputSpecs, qOutputSpecs, qSamplingSpec } from './qhead.js';
+import {
+  Q_NOISE_U_DOC,
+  actionSpaceSpec,
+  addGreedyActionHead,
+  addSamplingHead,
+  checkActionGrid,
+  qInputSpecs,
+  qOutputSpecs,
+  qSamplingSpec,
+} from './qhead.js';
 import {
   EXPORT_IR_VERSION,
   EXPORT_OPSET_VERSION,
@@ -122,7 +138,9 @@ function checkArray(a: unknown, len: number, what: string, shape: string, fk: Fl
       throw new ValueError(`GMM-QF ${what}[${i}] is ${describeValue(x)}; all parameters must be finite numbers.`);
     }
     if (fk.precision === 'float32' && Math.abs(x) > FLOAT32_MAX) {
-      throw new ValueError(`GMM-QF ${what}[${i}] = ${x} does not fit in float32 (|x| ≤ 3.4e38), which the ONNX graph computes in; export with { precision: 'float64' }.`);
+      throw new ValueError(
+        `GMM-QF ${what}[${i}] = ${x} does not fit in float32 (|x| ≤ 3.4e38), which the ONNX graph computes in; export with { precision: 'float64' }.`,
+      );
     }
   }
   return a as ArrayLike<number>;
@@ -137,7 +155,8 @@ interface Validated {
 
 /** Validates parameters and export metadata; returns W_kᵀ, [K, D, D]. */
 function validate(p: GmmQfParams, meta: GmmQfExportMeta, fk: FloatKind): Validated {
-  if (typeof p !== 'object' || p === null) throw new ValueError(`exportGmmQf: params must be a GmmQfParams object, got ${describeValue(p)}.`);
+  if (typeof p !== 'object' || p === null)
+    throw new ValueError(`exportGmmQf: params must be a GmmQfParams object, got ${describeValue(p)}.`);
   const K = checkInt(p.K, 'K (components)');
   const D = checkInt(p.D, 'D (feature size)');
   const A = checkInt(p.A, 'A (actions)');
@@ -156,7 +175,9 @@ function validate(p: GmmQfParams, meta: GmmQfExportMeta, fk: FloatKind): Validat
   if (p.actionGrid !== undefined) {
     const grid = p.actionGrid as unknown;
     if (typeof grid !== 'object' || grid === null || !(p.actionGrid.values instanceof Float64Array || Array.isArray(p.actionGrid.values))) {
-      throw new ValueError(`exportGmmQf: params.actionGrid must be { shape, values: Float64Array [A, size], low, high }, got ${describeValue(grid)}.`);
+      throw new ValueError(
+        `exportGmmQf: params.actionGrid must be { shape, values: Float64Array [A, size], low, high }, got ${describeValue(grid)}.`,
+      );
     }
     checkActionGrid(p.actionGrid, A, 'exportGmmQf', fk.round);
   }
@@ -184,13 +205,18 @@ function validate(p: GmmQfParams, meta: GmmQfExportMeta, fk: FloatKind): Validat
   checkMetaObservation('exportGmmQf', meta, obsSize, {
     metaShape: 'a GmmQfExportMeta object',
     envExample: 'CartPole-v1',
-    sizeWhy: features === 'identity' ? `the model's observation size D is ${D}` : `the model's feature map ${features} reads ${obsSize} entries (D = ${D} features)`,
+    sizeWhy:
+      features === 'identity'
+        ? `the model's observation size D is ${D}`
+        : `the model's feature map ${features} reads ${obsSize} entries (D = ${D} features)`,
   });
   const as = meta.actionSpace;
   if (as !== undefined) {
     const want = p.actionGrid ? 'grid' : 'discrete';
     if (typeof as !== 'object' || as === null || (as.kind !== 'discrete' && as.kind !== 'grid')) {
-      throw new ValueError(`exportGmmQf: meta.actionSpace must be { kind: '${want}', n } or left out (the parameters define it), got ${describeValue(as)}.`);
+      throw new ValueError(
+        `exportGmmQf: meta.actionSpace must be { kind: '${want}', n } or left out (the parameters define it), got ${describeValue(as)}.`,
+      );
     }
     if (as.kind !== want) {
       throw new ValueError(
@@ -209,17 +235,25 @@ function validate(p: GmmQfParams, meta: GmmQfExportMeta, fk: FloatKind): Validat
       throw new ValueError(`exportGmmQf: meta.sparsity must be { factors, rho, threshold? }, got ${describeValue(sp)}.`);
     }
     if (!Number.isSafeInteger(sp.factors) || sp.factors < 1) {
-      throw new ValueError(`exportGmmQf: meta.sparsity.factors = ${describeValue(sp.factors)} must be a positive integer (the number J of Hadamard factors; 1 for dense weights).`);
+      throw new ValueError(
+        `exportGmmQf: meta.sparsity.factors = ${describeValue(sp.factors)} must be a positive integer (the number J of Hadamard factors; 1 for dense weights).`,
+      );
     }
     if (typeof sp.rho !== 'number' || !(sp.rho >= 0) || !Number.isFinite(sp.rho)) {
-      throw new ValueError(`exportGmmQf: meta.sparsity.rho = ${describeValue(sp.rho)} must be a finite number ≥ 0 (the l2 weight on the factors).`);
+      throw new ValueError(
+        `exportGmmQf: meta.sparsity.rho = ${describeValue(sp.rho)} must be a finite number ≥ 0 (the l2 weight on the factors).`,
+      );
     }
     if (sp.threshold !== undefined && (typeof sp.threshold !== 'number' || !(sp.threshold >= 0 && sp.threshold < 1))) {
-      throw new ValueError(`exportGmmQf: meta.sparsity.threshold = ${describeValue(sp.threshold)} must be a relative threshold in [0, 1) (default ${NONZERO_THRESHOLD}).`);
+      throw new ValueError(
+        `exportGmmQf: meta.sparsity.threshold = ${describeValue(sp.threshold)} must be a relative threshold in [0, 1) (default ${NONZERO_THRESHOLD}).`,
+      );
     }
   }
   if (meta.parameterCount !== undefined && (!Number.isSafeInteger(meta.parameterCount) || meta.parameterCount < 1)) {
-    throw new ValueError(`exportGmmQf: meta.parameterCount = ${describeValue(meta.parameterCount)} must be a positive integer, or left out for K·(A + D + D(D+1)/2).`);
+    throw new ValueError(
+      `exportGmmQf: meta.parameterCount = ${describeValue(meta.parameterCount)} must be a positive integer, or left out for K·(A + D + D(D+1)/2).`,
+    );
   }
   return { factorsT, features, obsSize };
 }
@@ -249,7 +283,8 @@ function prepare(p: GmmQfParams, meta: GmmQfExportMeta, options: GmmQfExportOpti
   const o = resolveQOptions(options, 'exportGmmQf', ['prune']);
   const fk = floatKind(o.precision);
   const v = validate(p, meta, fk);
-  if (options.prune === false) return { ...v, exported: p, exportedFactorsT: v.factorsT, kTrained: p.K, pruned: 0, allZero: false, options: o, fk };
+  if (options.prune === false)
+    return { ...v, exported: p, exportedFactorsT: v.factorsT, kTrained: p.K, pruned: 0, allZero: false, options: o, fk };
   const { params, kept, pruned, allZero } = pruneComponents(p);
   const DD = p.D * p.D;
   const ft = new Float64Array(kept.length * DD);
@@ -280,7 +315,12 @@ function metadataOf(p: GmmQfParams, meta: GmmQfExportMeta, prep: Prepared): Gmmr
     ...precisionField(prep.options.precision),
     ...(sampling !== undefined ? { sampling } : {}),
     ...(prep.features !== 'identity' ? { features: { kind: prep.features, size: D, formula: FEATURE_FORMULAS[prep.features] } } : {}),
-    normalization: normalizationSpec(p.obsOffset, p.obsScale, prep.fk, prep.features === 'identity' ? NORMALIZATION_FORMULA : FEATURE_NORMALIZATION_FORMULA),
+    normalization: normalizationSpec(
+      p.obsOffset,
+      p.obsScale,
+      prep.fk,
+      prep.features === 'identity' ? NORMALIZATION_FORMULA : FEATURE_NORMALIZATION_FORMULA,
+    ),
     parameter_count: meta.parameterCount ?? prep.kTrained * (A + D + (D * (D + 1)) / 2),
     ...(sparsity !== undefined ? { sparsity } : {}),
     inputs: qInputSpecs(prep.obsSize, prep.options),
@@ -320,14 +360,26 @@ function addFeatureNodes(g: GraphBuilder, obs: string, kind: FeatureKind, fk: Fl
   const minusPi = g.initializerFloat('gmmqf/features/const/minus_pi', F, [], [-piF], `-${fk.precision}(pi)`);
   const zero = g.initializerFloat('gmmqf/features/const/zero', F, [], [0]);
   const gather = (name: string, idx: string, out: string): string => {
-    const o = g.node({ name: `gmmqf/features/${name}`, opType: 'Gather', inputs: [obs, idx], outputs: [out], attributes: { axis: { kind: 'int', value: 1 } } });
+    const o = g.node({
+      name: `gmmqf/features/${name}`,
+      opType: 'Gather',
+      inputs: [obs, idx],
+      outputs: [out],
+      attributes: { axis: { kind: 'int', value: 1 } },
+    });
     g.valueInfo(o, F, ['N', 2]);
     return o;
   };
   const cos = gather('gather_cos', idxCos, 'gmmqf/features/cos');
   const sin = gather('gather_sin', idxSin, 'gmmqf/features/sin');
   const vel = gather('gather_velocity', idxVel, 'gmmqf/features/velocity');
-  const ratio = g.node({ name: 'gmmqf/features/div', opType: 'Div', inputs: [sin, cos], outputs: ['gmmqf/features/ratio'], doc: 'sin / cos' });
+  const ratio = g.node({
+    name: 'gmmqf/features/div',
+    opType: 'Div',
+    inputs: [sin, cos],
+    outputs: ['gmmqf/features/ratio'],
+    doc: 'sin / cos',
+  });
   g.valueInfo(ratio, F, ['N', 2]);
   let base: string;
   if (fk.precision === 'float32') {
@@ -341,7 +393,13 @@ function addFeatureNodes(g: GraphBuilder, obs: string, kind: FeatureKind, fk: Fl
       attributes: { to: { kind: 'int', value: ElemType.FLOAT } },
     });
     g.valueInfo(r32, ElemType.FLOAT, ['N', 2]);
-    const a32 = g.node({ name: 'gmmqf/features/atan', opType: 'Atan', inputs: [r32], outputs: ['gmmqf/features/atan_ratio_float'], doc: 'float32 Atan (no float64 kernel in ONNX Runtime); refined below' });
+    const a32 = g.node({
+      name: 'gmmqf/features/atan',
+      opType: 'Atan',
+      inputs: [r32],
+      outputs: ['gmmqf/features/atan_ratio_float'],
+      doc: 'float32 Atan (no float64 kernel in ONNX Runtime); refined below',
+    });
     g.valueInfo(a32, ElemType.FLOAT, ['N', 2]);
     base = g.node({
       name: 'gmmqf/features/atan_cast_double',
@@ -352,13 +410,36 @@ function addFeatureNodes(g: GraphBuilder, obs: string, kind: FeatureKind, fk: Fl
     });
   }
   g.valueInfo(base, F, ['N', 2]);
-  const ypos = g.node({ name: 'gmmqf/features/sin_nonnegative', opType: 'GreaterOrEqual', inputs: [sin, zero], outputs: ['gmmqf/features/sin_ge_0'] });
-  const branch = g.node({ name: 'gmmqf/features/where_sign', opType: 'Where', inputs: [ypos, pi, minusPi], outputs: ['gmmqf/features/branch'], doc: 'sin >= 0 ? pi : -pi' });
+  const ypos = g.node({
+    name: 'gmmqf/features/sin_nonnegative',
+    opType: 'GreaterOrEqual',
+    inputs: [sin, zero],
+    outputs: ['gmmqf/features/sin_ge_0'],
+  });
+  const branch = g.node({
+    name: 'gmmqf/features/where_sign',
+    opType: 'Where',
+    inputs: [ypos, pi, minusPi],
+    outputs: ['gmmqf/features/branch'],
+    doc: 'sin >= 0 ? pi : -pi',
+  });
   g.valueInfo(branch, F, ['N', 2]);
   const xneg = g.node({ name: 'gmmqf/features/cos_negative', opType: 'Less', inputs: [cos, zero], outputs: ['gmmqf/features/cos_lt_0'] });
-  const corr = g.node({ name: 'gmmqf/features/where_branch', opType: 'Where', inputs: [xneg, branch, zero], outputs: ['gmmqf/features/correction'], doc: 'cos < 0 ? branch : 0' });
+  const corr = g.node({
+    name: 'gmmqf/features/where_branch',
+    opType: 'Where',
+    inputs: [xneg, branch, zero],
+    outputs: ['gmmqf/features/correction'],
+    doc: 'cos < 0 ? branch : 0',
+  });
   g.valueInfo(corr, F, ['N', 2]);
-  let theta = g.node({ name: 'gmmqf/features/add', opType: 'Add', inputs: [base, corr], outputs: ['gmmqf/features/angles'], doc: 'atan2(sin, cos)' });
+  let theta = g.node({
+    name: 'gmmqf/features/add',
+    opType: 'Add',
+    inputs: [base, corr],
+    outputs: ['gmmqf/features/angles'],
+    doc: 'atan2(sin, cos)',
+  });
   g.valueInfo(theta, F, ['N', 2]);
   if (fk.precision === 'float64') {
     const n = (name: string, opType: string, inputs: string[], doc?: string): string => {
@@ -368,10 +449,26 @@ function addFeatureNodes(g: GraphBuilder, obs: string, kind: FeatureKind, fk: Fl
     };
     const c = n('cos', 'Cos', [theta]);
     const sn = n('sin', 'Sin', [theta]);
-    const num = n('sub', 'Sub', [n('mul_y_cos', 'Mul', [sin, c]), n('mul_x_sin', 'Mul', [cos, sn])], 'y cos(t0) - x sin(t0) = r sin(theta - t0)');
-    const den = n('add', 'Add', [n('mul_x_cos', 'Mul', [cos, c]), n('mul_y_sin', 'Mul', [sin, sn])], 'x cos(t0) + y sin(t0) = r cos(theta - t0)');
+    const num = n(
+      'sub',
+      'Sub',
+      [n('mul_y_cos', 'Mul', [sin, c]), n('mul_x_sin', 'Mul', [cos, sn])],
+      'y cos(t0) - x sin(t0) = r sin(theta - t0)',
+    );
+    const den = n(
+      'add',
+      'Add',
+      [n('mul_x_cos', 'Mul', [cos, c]), n('mul_y_sin', 'Mul', [sin, sn])],
+      'x cos(t0) + y sin(t0) = r cos(theta - t0)',
+    );
     const step = n('div', 'Div', [num, den], 'tan(theta - t0)');
-    theta = g.node({ name: 'gmmqf/features/refine/add_step', opType: 'Add', inputs: [theta, step], outputs: ['gmmqf/features/angles_refined'], doc: 'theta = t0 + tan(theta - t0)' });
+    theta = g.node({
+      name: 'gmmqf/features/refine/add_step',
+      opType: 'Add',
+      inputs: [theta, step],
+      outputs: ['gmmqf/features/angles_refined'],
+      doc: 'theta = t0 + tan(theta - t0)',
+    });
     g.valueInfo(theta, F, ['N', 2]);
   }
   const phi = g.node({
@@ -425,7 +522,13 @@ export function exportGmmQf(params: GmmQfParams, meta: GmmQfExportMeta, options:
   const phi = addFeatureNodes(g, obs, prep.features, fk);
   const offset = g.initializerFloat('gmmqf/obs_offset', F, [D], p.obsOffset, 'Feature offset (normalization).');
   const scale = g.initializerFloat('gmmqf/obs_scale', F, [D], p.obsScale, 'Feature scale (normalization), > 0.');
-  const means = g.initializerFloat('gmmqf/means', F, [K, 1, D], p.means, 'Component means m_k, normalized coordinates, [K, 1, D] (broadcast over the batch).');
+  const means = g.initializerFloat(
+    'gmmqf/means',
+    F,
+    [K, 1, D],
+    p.means,
+    'Component means m_k, normalized coordinates, [K, 1, D] (broadcast over the batch).',
+  );
   const factors = g.initializerFloat(
     'gmmqf/precision_factors_t',
     F,
@@ -474,7 +577,12 @@ export function exportGmmQf(params: GmmQfParams, meta: GmmQfExportMeta, options:
   });
   g.valueInfo(quad, F, [K, 'N']);
   // 6. kernel activations
-  const halfQuad = g.node({ name: 'gmmqf/kernel/scale', opType: 'Mul', inputs: [quad, minusHalf], outputs: ['gmmqf/kernel/neg_half_quad'] });
+  const halfQuad = g.node({
+    name: 'gmmqf/kernel/scale',
+    opType: 'Mul',
+    inputs: [quad, minusHalf],
+    outputs: ['gmmqf/kernel/neg_half_quad'],
+  });
   g.valueInfo(halfQuad, F, [K, 'N']);
   const act = g.node({ name: 'gmmqf/kernel/exp', opType: 'Exp', inputs: [halfQuad], outputs: ['gmmqf/kernel/activations'] });
   g.valueInfo(act, F, [K, 'N']);

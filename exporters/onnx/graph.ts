@@ -24,10 +24,7 @@ export type ElemType = (typeof ElemType)[keyof typeof ElemType];
 export type Dim = number | string;
 
 export type AttributeValue =
-  | { kind: 'int'; value: number }
-  | { kind: 'ints'; value: number[] }
-  | { kind: 'float'; value: number }
-  | { kind: 'string'; value: string };
+  { kind: 'int'; value: number } | { kind: 'ints'; value: number[] } | { kind: 'float'; value: number } | { kind: 'string'; value: string };
 
 export interface NodeSpec {
   /** Unique node name, e.g. 'gmmqf/normalize/sub'. */
@@ -122,7 +119,9 @@ export class GraphBuilder {
   ): string {
     const count = dims.reduce((a, b) => a * b, 1);
     if (data.length !== count) {
-      throw new ValueError(`GraphBuilder: initializer ${JSON.stringify(name)} has ${data.length} values for dims [${dims.join(', ')}] (${count}).`);
+      throw new ValueError(
+        `GraphBuilder: initializer ${JSON.stringify(name)} has ${data.length} values for dims [${dims.join(', ')}] (${count}).`,
+      );
     }
     const raw = new Uint8Array(count * width);
     const view = new DataView(raw.buffer);
@@ -164,7 +163,8 @@ export class GraphBuilder {
   /** An int64 constant, stored as little-endian raw_data. */
   initializerInt64(name: string, dims: number[], data: readonly number[], doc?: string): string {
     return this.rawInitializer(name, dims, ElemType.INT64, 8, data, doc, (view, i) => {
-      if (!Number.isSafeInteger(data[i])) throw new ValueError(`GraphBuilder: int64 initializer ${JSON.stringify(name)}[${i}] = ${data[i]} is not an integer.`);
+      if (!Number.isSafeInteger(data[i]))
+        throw new ValueError(`GraphBuilder: int64 initializer ${JSON.stringify(name)}[${i}] = ${data[i]} is not an integer.`);
       view.setBigInt64(i * 8, BigInt(data[i]!), true);
     });
   }

@@ -50,7 +50,17 @@ import { checkMixtureActor, type MixtureActorParams } from '../../models/mixture
 import { ValueError, describeValue } from '../../contract/errors.js';
 import { FAMILY } from '../../contract/families.js';
 import { IO, metadataToProps, type GmmrlMetadataV1 } from '../../contract/metadata.js';
-import { actionSampledDoc, actorDocString, actorMetadata, actorNoiseFormula, beginActorGraph, checkActorCommon, checkMlpFits, resolveActorExport, type ActorOutput } from './actor.js';
+import {
+  actionSampledDoc,
+  actorDocString,
+  actorMetadata,
+  actorNoiseFormula,
+  beginActorGraph,
+  checkActorCommon,
+  checkMlpFits,
+  resolveActorExport,
+  type ActorOutput,
+} from './actor.js';
 import { ElemType } from './graph.js';
 import { finishModel } from './envelope.js';
 import {
@@ -88,12 +98,15 @@ function mixtureSamplingFormula(noise: 'inputs' | 'in-graph'): string {
 }
 
 function validate(p: MixtureActorParams, meta: ActorExportMeta, fk: FloatKind): void {
-  if (typeof p !== 'object' || p === null) throw new ValueError(`${WHERE}: params must be a MixtureActorParams object, got ${describeValue(p)}.`);
+  if (typeof p !== 'object' || p === null)
+    throw new ValueError(`${WHERE}: params must be a MixtureActorParams object, got ${describeValue(p)}.`);
   checkMixtureActor(p, WHERE);
   checkMlpFits(WHERE, 'trunk', p.trunk, fk);
   for (const k of ['logStdMin', 'logStdMax'] as const) {
     if (fk.precision === 'float32' && !Number.isFinite(Math.fround(p.head[k]))) {
-      throw new ValueError(`${WHERE}: head.${k} = ${p.head[k]} does not fit in float32; use log-std bounds within ±3.4e38 (defaults −5 and 2).`);
+      throw new ValueError(
+        `${WHERE}: head.${k} = ${p.head[k]} does not fit in float32; use log-std bounds within ±3.4e38 (defaults −5 and 2).`,
+      );
     }
   }
   checkActorCommon(WHERE, p, meta, p.trunk.layers[0]!, fk);
@@ -104,7 +117,12 @@ function outputsOf(p: MixtureActorParams, fk: FloatKind, sampling: NoiseMode): A
   const { K, A } = p.head;
   const F = fk.dtype;
   return [
-    { name: IO.action, dtype: F, shape: ['N', A], doc: 'Greedy environment action: the squashed mean of the highest-weight component, scaled to [low, high].' },
+    {
+      name: IO.action,
+      dtype: F,
+      shape: ['N', A],
+      doc: 'Greedy environment action: the squashed mean of the highest-weight component, scaled to [low, high].',
+    },
     { name: IO.actionSampled, dtype: F, shape: ['N', A], doc: actionSampledDoc(sampling) },
     { name: IO.weights, dtype: F, shape: ['N', K], doc: 'Mixture weights (sum to 1 per row).' },
     { name: IO.means, dtype: F, shape: ['N', K, A], doc: 'Component means in the pre-tanh (u) space.' },
@@ -155,7 +173,15 @@ export function exportMixtureActor(params: MixtureActorParams, meta: ActorExport
   const learned = head.weights === 'learned';
   const F = fk.F;
 
-  const { g, s, obs, u: noiseU, eps: noiseEps, axes1, box } = beginActorGraph({
+  const {
+    g,
+    s,
+    obs,
+    u: noiseU,
+    eps: noiseEps,
+    axes1,
+    box,
+  } = beginActorGraph({
     family: P,
     graphDoc:
       `Squashed Gaussian-mixture actor, K=${K} components (${head.weights} weights), A=${A}, MLP [${layers.join(', ')}] with ReLU hidden layers, ${o.precision}. ` +
@@ -216,24 +242,63 @@ export function exportMixtureActor(params: MixtureActorParams, meta: ActorExport
   const shapeNKA = int64Const(s, 'shape_n_k_a', [-1, K, A]);
   const means = g.node({ name: `${P}/head/means/reshape`, opType: 'Reshape', inputs: [mu, shapeNKA], outputs: [IO.means] });
 
-  const rho3 = g.node({ name: `${P}/head/log_std/reshape`, opType: 'Reshape', inputs: [rho, shapeNKA], outputs: [`${P}/head/log_std/rho`] });
+  const rho3 = g.node({
+    name: `${P}/head/log_std/reshape`,
+    opType: 'Reshape',
+    inputs: [rho, shapeNKA],
+    outputs: [`${P}/head/log_std/rho`],
+  });
   g.valueInfo(rho3, F, ['N', K, A]);
   const th = addSquash(s, box, `${P}/head/log_std`, rho3, ['N', K, A]);
-  const th1 = g.node({ name: `${P}/head/log_std/add_one`, opType: 'Add', inputs: [th, box.one], outputs: [`${P}/head/log_std/tanh_plus_one`] });
+  const th1 = g.node({
+    name: `${P}/head/log_std/add_one`,
+    opType: 'Add',
+    inputs: [th, box.one],
+    outputs: [`${P}/head/log_std/tanh_plus_one`],
+  });
   g.valueInfo(th1, F, ['N', K, A]);
-  const span = g.initializerFloat(`${P}/const/log_std_span`, F, [], [0.5 * (head.logStdMax - head.logStdMin)], '(logStdMax - logStdMin) / 2');
+  const span = g.initializerFloat(
+    `${P}/const/log_std_span`,
+    F,
+    [],
+    [0.5 * (head.logStdMax - head.logStdMin)],
+    '(logStdMax - logStdMin) / 2',
+  );
   const minC = g.initializerFloat(`${P}/const/log_std_min`, F, [], [head.logStdMin], 'logStdMin');
   const sp = g.node({ name: `${P}/head/log_std/mul_span`, opType: 'Mul', inputs: [th1, span], outputs: [`${P}/head/log_std/scaled`] });
   g.valueInfo(sp, F, ['N', K, A]);
-  const logStd = g.node({ name: `${P}/head/log_std/add_min`, opType: 'Add', inputs: [sp, minC], outputs: [IO.logStd], doc: 'min + (max - min)/2 (tanh(rho) + 1)' });
+  const logStd = g.node({
+    name: `${P}/head/log_std/add_min`,
+    opType: 'Add',
+    inputs: [sp, minC],
+    outputs: [IO.logStd],
+    doc: 'min + (max - min)/2 (tanh(rho) + 1)',
+  });
 
   // weights and the greedy component
   let weights: string;
-  const argmaxAttrs = { axis: { kind: 'int', value: 1 }, keepdims: { kind: 'int', value: 0 }, select_last_index: { kind: 'int', value: 0 } } as const;
+  const argmaxAttrs = {
+    axis: { kind: 'int', value: 1 },
+    keepdims: { kind: 'int', value: 0 },
+    select_last_index: { kind: 'int', value: 0 },
+  } as const;
   let kStar: string;
   if (learned) {
-    weights = g.node({ name: `${P}/head/weights/softmax`, opType: 'Softmax', inputs: [logits!], outputs: [IO.weights], attributes: { axis: { kind: 'int', value: 1 } } });
-    kStar = g.node({ name: `${P}/greedy/argmax`, opType: 'ArgMax', inputs: [logits!], outputs: [`${P}/greedy/component`], attributes: argmaxAttrs, doc: 'k* = argmax logits (first on ties)' });
+    weights = g.node({
+      name: `${P}/head/weights/softmax`,
+      opType: 'Softmax',
+      inputs: [logits!],
+      outputs: [IO.weights],
+      attributes: { axis: { kind: 'int', value: 1 } },
+    });
+    kStar = g.node({
+      name: `${P}/greedy/argmax`,
+      opType: 'ArgMax',
+      inputs: [logits!],
+      outputs: [`${P}/greedy/component`],
+      attributes: argmaxAttrs,
+      doc: 'k* = argmax logits (first on ties)',
+    });
   } else {
     const n1 = g.node({
       name: `${P}/head/weights/shape`,
@@ -244,11 +309,30 @@ export function exportMixtureActor(params: MixtureActorParams, meta: ActorExport
     });
     g.valueInfo(n1, ElemType.INT64, [1]);
     const kC = int64Const(s, 'k', [K]);
-    const shp = g.node({ name: `${P}/head/weights/concat`, opType: 'Concat', inputs: [n1, kC], outputs: [`${P}/head/weights/shape_n_k`], attributes: { axis: { kind: 'int', value: 0 } } });
+    const shp = g.node({
+      name: `${P}/head/weights/concat`,
+      opType: 'Concat',
+      inputs: [n1, kC],
+      outputs: [`${P}/head/weights/shape_n_k`],
+      attributes: { axis: { kind: 'int', value: 0 } },
+    });
     g.valueInfo(shp, ElemType.INT64, [2]);
     const w = g.initializerFloat(`${P}/const/uniform_weights`, F, [K], new Array(K).fill(1 / K), 'Uniform mixture weights 1/K.');
-    weights = g.node({ name: `${P}/head/weights/expand`, opType: 'Expand', inputs: [w, shp], outputs: [IO.weights], doc: 'weights = 1/K for every row' });
-    kStar = g.node({ name: `${P}/greedy/argmax`, opType: 'ArgMax', inputs: [weights], outputs: [`${P}/greedy/component`], attributes: argmaxAttrs, doc: 'k* = 0 (uniform weights: first on ties)' });
+    weights = g.node({
+      name: `${P}/head/weights/expand`,
+      opType: 'Expand',
+      inputs: [w, shp],
+      outputs: [IO.weights],
+      doc: 'weights = 1/K for every row',
+    });
+    kStar = g.node({
+      name: `${P}/greedy/argmax`,
+      opType: 'ArgMax',
+      inputs: [weights],
+      outputs: [`${P}/greedy/component`],
+      attributes: argmaxAttrs,
+      doc: 'k* = 0 (uniform weights: first on ties)',
+    });
   }
   g.valueInfo(kStar, ElemType.INT64, ['N']);
   const mStar = addGatherRows(s, `${P}/greedy/means`, means, kStar, A, axes1);
@@ -260,13 +344,30 @@ export function exportMixtureActor(params: MixtureActorParams, meta: ActorExport
     u = addInGraphUniform(s, kStar);
     eps = addInGraphNormal(s, mStar, A);
   }
-  const cdf = g.node({ name: `${P}/sample/cumsum`, opType: 'CumSum', inputs: [weights, g.initializerInt64(`${P}/const/axis_1`, [], [1])], outputs: [`${P}/sample/cdf`] });
+  const cdf = g.node({
+    name: `${P}/sample/cumsum`,
+    opType: 'CumSum',
+    inputs: [weights, g.initializerInt64(`${P}/const/axis_1`, [], [1])],
+    outputs: [`${P}/sample/cdf`],
+  });
   g.valueInfo(cdf, F, ['N', K]);
   const uCol = g.node({ name: `${P}/sample/unsqueeze_u`, opType: 'Unsqueeze', inputs: [u!, axes1], outputs: [`${P}/sample/u_column`] });
   g.valueInfo(uCol, F, ['N', 1]);
-  const below = g.node({ name: `${P}/sample/less`, opType: 'Less', inputs: [uCol, cdf], outputs: [`${P}/sample/u_below_cdf`], doc: 'u < cdf_k' });
+  const below = g.node({
+    name: `${P}/sample/less`,
+    opType: 'Less',
+    inputs: [uCol, cdf],
+    outputs: [`${P}/sample/u_below_cdf`],
+    doc: 'u < cdf_k',
+  });
   g.valueInfo(below, ElemType.BOOL, ['N', K]);
-  const belowI = g.node({ name: `${P}/sample/cast`, opType: 'Cast', inputs: [below], outputs: [`${P}/sample/u_below_cdf_int`], attributes: { to: { kind: 'int', value: ElemType.INT64 } } });
+  const belowI = g.node({
+    name: `${P}/sample/cast`,
+    opType: 'Cast',
+    inputs: [below],
+    outputs: [`${P}/sample/u_below_cdf_int`],
+    attributes: { to: { kind: 'int', value: ElemType.INT64 } },
+  });
   g.valueInfo(belowI, ElemType.INT64, ['N', K]);
   const count = g.node({
     name: `${P}/sample/reduce_sum`,
@@ -276,7 +377,12 @@ export function exportMixtureActor(params: MixtureActorParams, meta: ActorExport
     attributes: { keepdims: { kind: 'int', value: 0 } },
   });
   g.valueInfo(count, ElemType.INT64, ['N']);
-  const kRaw = g.node({ name: `${P}/sample/sub`, opType: 'Sub', inputs: [g.initializerInt64(`${P}/const/k_scalar`, [], [K]), count], outputs: [`${P}/sample/first_index`] });
+  const kRaw = g.node({
+    name: `${P}/sample/sub`,
+    opType: 'Sub',
+    inputs: [g.initializerInt64(`${P}/const/k_scalar`, [], [K]), count],
+    outputs: [`${P}/sample/first_index`],
+  });
   g.valueInfo(kRaw, ElemType.INT64, ['N']);
   const k = g.node({
     name: `${P}/sample/min`,
@@ -292,7 +398,13 @@ export function exportMixtureActor(params: MixtureActorParams, meta: ActorExport
   g.valueInfo(sd, F, ['N', A]);
   const nz = g.node({ name: `${P}/sample/mul`, opType: 'Mul', inputs: [sd, eps!], outputs: [`${P}/sample/std_eps`] });
   g.valueInfo(nz, F, ['N', A]);
-  const xs = g.node({ name: `${P}/sample/add`, opType: 'Add', inputs: [mK, nz], outputs: [`${P}/sample/pre_tanh`], doc: 'x = means[k] + exp(log_std[k]) * eps' });
+  const xs = g.node({
+    name: `${P}/sample/add`,
+    opType: 'Add',
+    inputs: [mK, nz],
+    outputs: [`${P}/sample/pre_tanh`],
+    doc: 'x = means[k] + exp(log_std[k]) * eps',
+  });
   g.valueInfo(xs, F, ['N', A]);
   const as = addSquash(s, box, `${P}/sample`, xs, ['N', A], `${P}/sample/policy_action`);
   addBoxScale(s, box, `${P}/sample/scale`, as, IO.actionSampled, ['N', A], true);

@@ -32,7 +32,14 @@ import {
 import type { ActionGrid } from '../../models/gmmqf/params.js';
 import { inputSpecs } from './envelope.js';
 import { ElemType, type GraphBuilder } from './graph.js';
-import { addEpsilonGreedyIndex, addInGraphUniform, epsilonGreedyFormula, floatKind, type FloatKind, type ResolvedQOptions } from './subgraphs.js';
+import {
+  addEpsilonGreedyIndex,
+  addInGraphUniform,
+  epsilonGreedyFormula,
+  floatKind,
+  type FloatKind,
+  type ResolvedQOptions,
+} from './subgraphs.js';
 
 /** Validates a grid against A (values as stored: rounded by `round`, float32 by default) and returns its per-action size. */
 export function checkActionGrid(grid: ActionGrid, A: number, where: string, round: (x: number) => number = Math.fround): number {
@@ -118,13 +125,31 @@ export function addGreedyActionHead(g: GraphBuilder, prefix: string, A: number, 
   } as const;
   if (!grid) {
     g.output(GMMQF_OUTPUT_ACTION, ElemType.INT64, ['N'], 'Greedy action argmax_a q[n, a] (first index on ties).');
-    g.node({ name: `${prefix}/action/argmax`, opType: 'ArgMax', inputs: [GMMQF_OUTPUT_Q], outputs: [GMMQF_OUTPUT_ACTION], attributes: argmaxAttrs });
+    g.node({
+      name: `${prefix}/action/argmax`,
+      opType: 'ArgMax',
+      inputs: [GMMQF_OUTPUT_Q],
+      outputs: [GMMQF_OUTPUT_ACTION],
+      attributes: argmaxAttrs,
+    });
     return;
   }
   const size = checkActionGrid(grid, A, 'action head');
   g.output(GMMQF_OUTPUT_ACTION_INDEX, ElemType.INT64, ['N'], 'Index of the greedy grid point argmax_a q[n, a] (first index on ties).');
-  g.node({ name: `${prefix}/action/argmax`, opType: 'ArgMax', inputs: [GMMQF_OUTPUT_Q], outputs: [GMMQF_OUTPUT_ACTION_INDEX], attributes: argmaxAttrs });
-  const values = g.initializerFloat(`${prefix}/action/grid`, F, [A, size], grid.values, 'Action grid: row a is the environment action of index a.');
+  g.node({
+    name: `${prefix}/action/argmax`,
+    opType: 'ArgMax',
+    inputs: [GMMQF_OUTPUT_Q],
+    outputs: [GMMQF_OUTPUT_ACTION_INDEX],
+    attributes: argmaxAttrs,
+  });
+  const values = g.initializerFloat(
+    `${prefix}/action/grid`,
+    F,
+    [A, size],
+    grid.values,
+    'Action grid: row a is the environment action of index a.',
+  );
   g.output(GMMQF_OUTPUT_ACTION, F, ['N', ...grid.shape], 'Greedy environment action: the grid value of action_index.');
   const gathered = g.node({
     name: `${prefix}/action/gather`,
@@ -143,7 +168,14 @@ export function addGreedyActionHead(g: GraphBuilder, prefix: string, A: number, 
  * graph input noise_u (declared by the exporter right after obs) for noise "inputs"; for
  * "in-graph" it is drawn here. Nodes `${prefix}/noise/…` and `${prefix}/sample/…`.
  */
-export function addSamplingHead(g: GraphBuilder, prefix: string, A: number, grid: ActionGrid | undefined, fk: FloatKind, o: ResolvedQOptions): void {
+export function addSamplingHead(
+  g: GraphBuilder,
+  prefix: string,
+  A: number,
+  grid: ActionGrid | undefined,
+  fk: FloatKind,
+  o: ResolvedQOptions,
+): void {
   if (o.sampling === 'none') return;
   const s = { g, fk, prefix };
   const greedy = grid ? GMMQF_OUTPUT_ACTION_INDEX : GMMQF_OUTPUT_ACTION;
@@ -155,7 +187,12 @@ export function addSamplingHead(g: GraphBuilder, prefix: string, A: number, grid
     return;
   }
   const size = grid.shape.reduce((a, b) => a * b, 1);
-  g.output(IO.actionSampledIndex, ElemType.INT64, ['N'], 'Epsilon-greedy grid index: u < epsilon ? min(floor(u / epsilon * A), A - 1) : action_index.');
+  g.output(
+    IO.actionSampledIndex,
+    ElemType.INT64,
+    ['N'],
+    'Epsilon-greedy grid index: u < epsilon ? min(floor(u / epsilon * A), A - 1) : action_index.',
+  );
   addEpsilonGreedyIndex(s, `${prefix}/sample/epsilon_greedy`, u, greedy, o.epsilon, A, IO.actionSampledIndex);
   g.output(IO.actionSampled, fk.F, ['N', ...grid.shape], 'Epsilon-greedy environment action: the grid value of action_sampled_index.');
   const gathered = g.node({
@@ -166,5 +203,10 @@ export function addSamplingHead(g: GraphBuilder, prefix: string, A: number, grid
     attributes: { axis: { kind: 'int', value: 0 } },
   });
   g.valueInfo(gathered, fk.F, ['N', size]);
-  g.node({ name: `${prefix}/sample/reshape`, opType: 'Reshape', inputs: [gathered, `${prefix}/action/shape`], outputs: [IO.actionSampled] });
+  g.node({
+    name: `${prefix}/sample/reshape`,
+    opType: 'Reshape',
+    inputs: [gathered, `${prefix}/action/shape`],
+    outputs: [IO.actionSampled],
+  });
 }

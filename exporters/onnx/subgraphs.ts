@@ -81,7 +81,9 @@ export interface ResolvedQOptions {
 function checkOptionKeys(where: string, opts: object, allowed: readonly string[]): void {
   for (const k of Object.keys(opts)) {
     if (!allowed.includes(k)) {
-      throw new ValueError(`${where}: unknown option ${JSON.stringify(k)} (options are ${allowed.map((a) => JSON.stringify(a)).join(', ')}); check the spelling.`);
+      throw new ValueError(
+        `${where}: unknown option ${JSON.stringify(k)} (options are ${allowed.map((a) => JSON.stringify(a)).join(', ')}); check the spelling.`,
+      );
     }
   }
 }
@@ -117,7 +119,9 @@ export function resolveActorOptions(opts: unknown, where: string): ResolvedActor
 export function resolveQOptions(opts: unknown, where: string, extraKeys: readonly string[] = []): ResolvedQOptions {
   if (opts === undefined) return { precision: 'float32', sampling: 'inputs', epsilon: DEFAULT_Q_EPSILON };
   if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
-    throw new ValueError(`${where}: options must be { precision?, sampling?, epsilon?${extraKeys.map((k) => `, ${k}?`).join('')} }, got ${describeValue(opts)}.`);
+    throw new ValueError(
+      `${where}: options must be { precision?, sampling?, epsilon?${extraKeys.map((k) => `, ${k}?`).join('')} }, got ${describeValue(opts)}.`,
+    );
   }
   checkOptionKeys(where, opts, ['precision', 'sampling', 'epsilon', ...extraKeys]);
   const o = opts as QExportOptions;
@@ -131,7 +135,9 @@ export function resolveQOptions(opts: unknown, where: string, extraKeys: readonl
   }
   const epsilon = o.epsilon ?? DEFAULT_Q_EPSILON;
   if (typeof epsilon !== 'number' || !(epsilon >= 0 && epsilon <= 1)) {
-    throw new ValueError(`${where}: options.epsilon = ${describeValue(o.epsilon)} must be a probability in [0, 1] (default ${DEFAULT_Q_EPSILON}).`);
+    throw new ValueError(
+      `${where}: options.epsilon = ${describeValue(o.epsilon)} must be a probability in [0, 1] (default ${DEFAULT_Q_EPSILON}).`,
+    );
   }
   return { precision, sampling, epsilon };
 }
@@ -161,7 +167,8 @@ export const FLOAT32_MAX = 3.4028234663852886e38;
 export function checkFits(where: string, name: string, a: ArrayLike<number>, fk: FloatKind): void {
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
-    if (typeof x !== 'number' || !Number.isFinite(x)) throw new ValueError(`${where}: ${name}[${i}] is ${describeValue(x)}; every parameter must be finite.`);
+    if (typeof x !== 'number' || !Number.isFinite(x))
+      throw new ValueError(`${where}: ${name}[${i}] is ${describeValue(x)}; every parameter must be finite.`);
     if (fk.precision === 'float32' && Math.abs(x) > FLOAT32_MAX) {
       throw new ValueError(
         `${where}: ${name}[${i}] = ${x} does not fit in float32 (|x| ≤ 3.4e38), which the ONNX graph computes in; export with { precision: 'float64' }.`,
@@ -180,11 +187,11 @@ function nextFloat(x: number, dir: 1 | -1, fk: FloatKind): number {
   if (x === 0) return dir * (fk.precision === 'float32' ? 2 ** -149 : Number.MIN_VALUE);
   if (fk.precision === 'float32') {
     f32[0] = x;
-    i32[0]! += (x > 0) === (dir > 0) ? 1 : -1;
+    i32[0]! += x > 0 === dir > 0 ? 1 : -1;
     return f32[0]!;
   }
   f64[0] = x;
-  i64[0]! += (x > 0) === (dir > 0) ? 1n : -1n;
+  i64[0]! += x > 0 === dir > 0 ? 1n : -1n;
   return f64[0]!;
 }
 
@@ -192,7 +199,12 @@ function nextFloat(x: number, dir: 1 | -1, fk: FloatKind): number {
  * The stored scaling constants for a box [low, high] (see the module comment): low rounded to F
  * without going below low, and half ≈ (high − low)/2 with fl(low + 2·half) ≤ high.
  */
-export function boxScaleConstants(low: ArrayLike<number>, high: ArrayLike<number>, fk: FloatKind, where: string): { low: number[]; half: number[] } {
+export function boxScaleConstants(
+  low: ArrayLike<number>,
+  high: ArrayLike<number>,
+  fk: FloatKind,
+  where: string,
+): { low: number[]; half: number[] } {
   const r = fk.round;
   const lo: number[] = [];
   const half: number[] = [];
@@ -204,7 +216,7 @@ export function boxScaleConstants(low: ArrayLike<number>, high: ArrayLike<number
     if (!(h > 0) || !Number.isFinite(h) || !(r(l + r(2 * h)) > l)) {
       throw new ValueError(
         `${where}: action bounds [${low[d]}, ${high[d]}] of entry ${d} are too close together (or too far apart) for ${fk.precision}; ` +
-          'widen them or export with { precision: \'float64\' }.',
+          "widen them or export with { precision: 'float64' }.",
       );
     }
     lo.push(l);
@@ -260,7 +272,8 @@ export function checkMetaObservation(
   obsSize: number,
   text: MetaObservationText,
 ): void {
-  if (typeof meta !== 'object' || meta === null) throw new ValueError(`${where}: meta must be ${text.metaShape}, got ${describeValue(meta)}.`);
+  if (typeof meta !== 'object' || meta === null)
+    throw new ValueError(`${where}: meta must be ${text.metaShape}, got ${describeValue(meta)}.`);
   if (typeof meta.envId !== 'string' || meta.envId.length === 0) {
     throw new ValueError(`${where}: meta.envId must be a non-empty string (e.g. "${text.envExample}"), got ${describeValue(meta.envId)}.`);
   }
@@ -269,7 +282,8 @@ export function checkMetaObservation(
     throw new ValueError(`${where}: meta.observationSpace.shape must be a non-empty array of sizes, got ${describeValue(os?.shape)}.`);
   }
   for (const [i, s] of os.shape.entries()) {
-    if (!Number.isSafeInteger(s) || s < 1) throw new ValueError(`${where}: meta.observationSpace.shape[${i}] = ${describeValue(s)} must be a positive integer.`);
+    if (!Number.isSafeInteger(s) || s < 1)
+      throw new ValueError(`${where}: meta.observationSpace.shape[${i}] = ${describeValue(s)} must be a positive integer.`);
   }
   const size = os.shape.reduce((a, b) => a * b, 1);
   if (size !== obsSize) {
@@ -282,12 +296,15 @@ export function checkMetaObservation(
     }
     for (const [i, x] of arr.entries()) {
       if (typeof x !== 'number' || Number.isNaN(x)) {
-        throw new ValueError(`${where}: meta.observationSpace.${side}[${i}] is ${describeValue(x)}; use a number (±Infinity when unbounded).`);
+        throw new ValueError(
+          `${where}: meta.observationSpace.${side}[${i}] is ${describeValue(x)}; use a number (±Infinity when unbounded).`,
+        );
       }
     }
   }
   for (let i = 0; i < obsSize; i++) {
-    if (!(os.low[i]! <= os.high[i]!)) throw new ValueError(`${where}: meta.observationSpace.low[${i}] = ${os.low[i]} exceeds high[${i}] = ${os.high[i]}.`);
+    if (!(os.low[i]! <= os.high[i]!))
+      throw new ValueError(`${where}: meta.observationSpace.low[${i}] = ${os.low[i]} exceeds high[${i}] = ${os.high[i]}.`);
   }
 }
 
@@ -300,8 +317,13 @@ export function checkMetaProvenance(
   meta: { sourceCheckpointSha256?: string; training?: Record<string, unknown>; docString?: string },
   trainingExample = '',
 ): void {
-  if (meta.sourceCheckpointSha256 !== undefined && (typeof meta.sourceCheckpointSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(meta.sourceCheckpointSha256))) {
-    throw new ValueError(`${where}: meta.sourceCheckpointSha256 must be 64 lower-case hex digits, got ${describeValue(meta.sourceCheckpointSha256)}.`);
+  if (
+    meta.sourceCheckpointSha256 !== undefined &&
+    (typeof meta.sourceCheckpointSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(meta.sourceCheckpointSha256))
+  ) {
+    throw new ValueError(
+      `${where}: meta.sourceCheckpointSha256 must be 64 lower-case hex digits, got ${describeValue(meta.sourceCheckpointSha256)}.`,
+    );
   }
   if (meta.training !== undefined && (typeof meta.training !== 'object' || meta.training === null || Array.isArray(meta.training))) {
     throw new ValueError(`${where}: meta.training must be a plain object${trainingExample}, got ${describeValue(meta.training)}.`);
@@ -323,7 +345,9 @@ export function checkActorArrays(
   checkFits(where, 'actionHigh', p.actionHigh, fk);
   for (let d = 0; d < p.actionLow.length; d++) {
     if (!(p.actionLow[d]! < p.actionHigh[d]!)) {
-      throw new ValueError(`${where}: actionLow[${d}] = ${p.actionLow[d]} must be below actionHigh[${d}] = ${p.actionHigh[d]} (the environment's action bounds).`);
+      throw new ValueError(
+        `${where}: actionLow[${d}] = ${p.actionLow[d]} must be below actionHigh[${d}] = ${p.actionHigh[d]} (the environment's action bounds).`,
+      );
     }
   }
   for (let j = 0; j < p.obsScale.length; j++) {
@@ -342,7 +366,9 @@ export const IN_GRAPH_NOTE =
 
 export function epsilonGreedyFormula(noise: NoiseMode, grid: boolean): string {
   return (
-    'action_sampled' + (grid ? '_index' : '') + ' = u < epsilon ? min(floor(u / epsilon * A), A - 1) : argmax_a q (first index on ties), ' +
+    'action_sampled' +
+    (grid ? '_index' : '') +
+    ' = u < epsilon ? min(floor(u / epsilon * A), A - 1) : argmax_a q (first index on ties), ' +
     (noise === 'inputs' ? 'u = noise_u ~ U[0, 1)' : 'u ~ U[0, 1) drawn in the graph') +
     (grid ? '; action_sampled = the grid row of action_sampled_index.' : '.') +
     (noise === 'in-graph' ? IN_GRAPH_NOTE.replace(' and eps with RandomNormalLike', '') : '')
@@ -443,7 +469,13 @@ export function addBoxScaleConstants(s: Site, low: ArrayLike<number>, high: Arra
   return {
     one: floatScalar(s, 'one', 1),
     minusOne: floatScalar(s, 'minus_one', -1),
-    half: s.g.initializerFloat(`${s.prefix}/action_half_range`, s.fk.F, [A], c.half, '(high - low) / 2 per action entry (rounded so that low + 2 half <= high).'),
+    half: s.g.initializerFloat(
+      `${s.prefix}/action_half_range`,
+      s.fk.F,
+      [A],
+      c.half,
+      '(high - low) / 2 per action entry (rounded so that low + 2 half <= high).',
+    ),
     low: s.g.initializerFloat(`${s.prefix}/action_low`, s.fk.F, [A], c.low, 'Action lower bound low.'),
     A,
   };
@@ -458,7 +490,13 @@ export function addSquash(s: Site, c: BoxScale, stem: string, x: string, shape: 
   const { g, fk } = s;
   const t = g.node({ name: `${stem}/tanh`, opType: 'Tanh', inputs: [x], outputs: [`${stem}/tanh_out`] });
   g.valueInfo(t, fk.F, shape);
-  const r = g.node({ name: `${stem}/clip`, opType: 'Clip', inputs: [t, c.minusOne, c.one], outputs: [out ?? `${stem}/squashed`], doc: 'clip(tanh(x), -1, 1)' });
+  const r = g.node({
+    name: `${stem}/clip`,
+    opType: 'Clip',
+    inputs: [t, c.minusOne, c.one],
+    outputs: [out ?? `${stem}/squashed`],
+    doc: 'clip(tanh(x), -1, 1)',
+  });
   g.valueInfo(r, fk.F, shape);
   return r;
 }
@@ -483,7 +521,13 @@ export function addBoxScale(s: Site, c: BoxScale, stem: string, a: string, out: 
 export function addEpsilonGreedyIndex(s: Site, stem: string, u: string, greedy: string, epsilon: number, n: number, out: string): string {
   const { g, fk } = s;
   if (epsilon === 0) {
-    return g.node({ name: `${stem}/identity`, opType: 'Identity', inputs: [greedy], outputs: [out], doc: 'epsilon = 0: always the greedy index' });
+    return g.node({
+      name: `${stem}/identity`,
+      opType: 'Identity',
+      inputs: [greedy],
+      outputs: [out],
+      doc: 'epsilon = 0: always the greedy index',
+    });
   }
   const eps = g.initializerFloat(`${stem}/epsilon`, fk.F, [], [epsilon], 'epsilon: probability of a uniformly random choice.');
   const nC = g.initializerFloat(`${stem}/choices`, fk.F, [], [n], 'Number of choices n.');
@@ -497,9 +541,21 @@ export function addEpsilonGreedyIndex(s: Site, stem: string, u: string, greedy: 
   g.valueInfo(scaled, fk.F, ['N']);
   const fl = g.node({ name: `${stem}/floor`, opType: 'Floor', inputs: [scaled], outputs: [`${stem}/floor_value`] });
   g.valueInfo(fl, fk.F, ['N']);
-  const cl = g.node({ name: `${stem}/clip`, opType: 'Clip', inputs: [fl, zero, last], outputs: [`${stem}/clipped`], doc: 'min(floor(u / epsilon * n), n - 1), and >= 0 for out-of-range u' });
+  const cl = g.node({
+    name: `${stem}/clip`,
+    opType: 'Clip',
+    inputs: [fl, zero, last],
+    outputs: [`${stem}/clipped`],
+    doc: 'min(floor(u / epsilon * n), n - 1), and >= 0 for out-of-range u',
+  });
   g.valueInfo(cl, fk.F, ['N']);
-  const idx = g.node({ name: `${stem}/cast`, opType: 'Cast', inputs: [cl], outputs: [`${stem}/random_index`], attributes: { to: { kind: 'int', value: ElemType.INT64 } } });
+  const idx = g.node({
+    name: `${stem}/cast`,
+    opType: 'Cast',
+    inputs: [cl],
+    outputs: [`${stem}/random_index`],
+    attributes: { to: { kind: 'int', value: ElemType.INT64 } },
+  });
   g.valueInfo(idx, ElemType.INT64, ['N']);
   return g.node({
     name: `${stem}/where`,
@@ -521,7 +577,16 @@ export function addInGraphNormal(s: Site, likeNA: string, A: number): string {
 }
 
 /** Node `${prefix}/noise/${node}` (no seed) writing `${prefix}/noise/${out}` of dtype F and shape `shape`, like `like`. */
-function addInGraphRandom(s: Site, opType: string, node: string, out: string, like: string, shape: Dim[], params: Record<string, number>, what: string): string {
+function addInGraphRandom(
+  s: Site,
+  opType: string,
+  node: string,
+  out: string,
+  like: string,
+  shape: Dim[],
+  params: Record<string, number>,
+  what: string,
+): string {
   const attributes: Record<string, AttributeValue> = { dtype: { kind: 'int', value: s.fk.F } };
   for (const [k, v] of Object.entries(params)) attributes[k] = { kind: 'float', value: v };
   const r = s.g.node({

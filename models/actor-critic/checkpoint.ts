@@ -14,7 +14,15 @@
  *   the training record, backend, library version.
  */
 import { FAMILY, type ModelFamily } from '../../contract/families.js';
-import { CHECKPOINT_FORMAT, CONFIG_FILE, need, openCheckpoint, positiveInt, tensorReader, writeCheckpointFiles } from '../checkpoint-files.js';
+import {
+  CHECKPOINT_FORMAT,
+  CONFIG_FILE,
+  need,
+  openCheckpoint,
+  positiveInt,
+  tensorReader,
+  writeCheckpointFiles,
+} from '../checkpoint-files.js';
 import type { NamedTensor } from '../safetensors.js';
 import type { SpaceJson } from '../gmmqf/checkpoint.js';
 import { MLP_ACTIVATION, mlpParameterCount, type MlpParams } from './mlp.js';
@@ -86,7 +94,12 @@ function writeCheckpoint(
 }
 
 /** Saves a SAC-family actor with its critics. Returns the weights' SHA-256. */
-export function saveMixtureActorCheckpoint(dir: string, actor: MixtureActorParams, critics: readonly [MlpParams, MlpParams], info: ActorCheckpointInfo): string {
+export function saveMixtureActorCheckpoint(
+  dir: string,
+  actor: MixtureActorParams,
+  critics: readonly [MlpParams, MlpParams],
+  info: ActorCheckpointInfo,
+): string {
   checkMixtureActor(actor, 'saveMixtureActorCheckpoint');
   const h = actor.head;
   return writeCheckpoint(
@@ -101,21 +114,40 @@ export function saveMixtureActorCheckpoint(dir: string, actor: MixtureActorParam
 }
 
 /** Saves a Gamid (or TD3, N = 1) actor with both critics. */
-export function saveGamidActorCheckpoint(dir: string, actor: GamidActorParams, critics: readonly [MlpParams, MlpParams], info: ActorCheckpointInfo): string {
+export function saveGamidActorCheckpoint(
+  dir: string,
+  actor: GamidActorParams,
+  critics: readonly [MlpParams, MlpParams],
+  info: ActorCheckpointInfo,
+): string {
   checkGamidActor(actor, 'saveGamidActorCheckpoint');
   const nets: Record<string, MlpParams> = {};
   actor.actors.forEach((a, i) => (nets[`actor${i}`] = a));
   nets['critic1'] = critics[0];
   nets['critic2'] = critics[1];
-  return writeCheckpoint(dir, FAMILY.gamidActor, nets, actor, { N: actor.actors.length, exploration_std: actor.explorationStd, epsilon: actor.epsilon }, actor.actors.length * mlpParameterCount(actor.actors[0]!.layers), info);
+  return writeCheckpoint(
+    dir,
+    FAMILY.gamidActor,
+    nets,
+    actor,
+    { N: actor.actors.length, exploration_std: actor.explorationStd, epsilon: actor.epsilon },
+    actor.actors.length * mlpParameterCount(actor.actors[0]!.layers),
+    info,
+  );
 }
 
 function loadCommon(dir: string, family: ModelFamily) {
   const files = openCheckpoint(dir, family);
   const { cfgPath } = files;
   const config = files.config as unknown as CommonConfig;
-  need(config.activation === MLP_ACTIVATION, `checkpoint: ${cfgPath} field "activation" is ${JSON.stringify(config.activation)}; this gmmrl supports "${MLP_ACTIVATION}" only.`);
-  need(config.networks && typeof config.networks === 'object', `checkpoint: ${cfgPath} field "networks" is ${JSON.stringify(config.networks)}; expected {name: {layers}}.`);
+  need(
+    config.activation === MLP_ACTIVATION,
+    `checkpoint: ${cfgPath} field "activation" is ${JSON.stringify(config.activation)}; this gmmrl supports "${MLP_ACTIVATION}" only.`,
+  );
+  need(
+    config.networks && typeof config.networks === 'object',
+    `checkpoint: ${cfgPath} field "networks" is ${JSON.stringify(config.networks)}; expected {name: {layers}}.`,
+  );
   const take = tensorReader(files, `from the layers in ${CONFIG_FILE}`, 'retrain (e.g. with a smaller learning rate)');
   const mlp = (name: string): MlpParams => {
     const layers = config.networks[name]?.layers as unknown;
@@ -137,7 +169,12 @@ function loadCommon(dir: string, family: ModelFamily) {
 }
 
 function vectors(take: (n: string, s: number[]) => Float64Array, D: number, A: number) {
-  return { obsOffset: take('obs_offset', [D]), obsScale: take('obs_scale', [D]), actionLow: take('action_low', [A]), actionHigh: take('action_high', [A]) };
+  return {
+    obsOffset: take('obs_offset', [D]),
+    obsScale: take('obs_scale', [D]),
+    actionLow: take('action_low', [A]),
+    actionHigh: take('action_high', [A]),
+  };
 }
 
 /** Wraps a params check so that its error becomes a ModelFormatError naming the checkpoint. */
@@ -160,7 +197,10 @@ export function loadMixtureActorCheckpoint(dir: string): MixtureActorCheckpoint 
   const { files, config: c, take, mlp, critics } = loadCommon(dir, FAMILY.mixtureActor);
   const config = c as MixtureActorConfig;
   const h = config.head;
-  need(h && typeof h === 'object', `checkpoint: ${files.cfgPath} field "head" is ${JSON.stringify(h)}; expected {K, A, weights, log_std_min, log_std_max}.`);
+  need(
+    h && typeof h === 'object',
+    `checkpoint: ${files.cfgPath} field "head" is ${JSON.stringify(h)}; expected {K, A, weights, log_std_min, log_std_max}.`,
+  );
   const trunk = mlp('actor');
   const D = trunk.layers[0]!;
   const actor: MixtureActorParams = {
@@ -169,7 +209,10 @@ export function loadMixtureActorCheckpoint(dir: string): MixtureActorCheckpoint 
     ...vectors(take, D, h.A),
   };
   validated(files.cfgPath, () => checkMixtureActor(actor, 'mixture actor'));
-  need(critics[0].layers[0] === D + h.A, `checkpoint: ${files.cfgPath} field "networks.critic1.layers" starts at ${critics[0].layers[0]}, expected D + A = ${D + h.A}.`);
+  need(
+    critics[0].layers[0] === D + h.A,
+    `checkpoint: ${files.cfgPath} field "networks.critic1.layers" starts at ${critics[0].layers[0]}, expected D + A = ${D + h.A}.`,
+  );
   return { actor, critics, config, sha256: files.sha256 };
 }
 
@@ -187,7 +230,13 @@ export function loadGamidActorCheckpoint(dir: string): GamidActorCheckpoint {
   const actors = Array.from({ length: config.N }, (_, i) => mlp(`actor${i}`));
   const D = actors[0]!.layers[0]!;
   const A = actors[0]!.layers.at(-1)!;
-  const actor: GamidActorParams = { actors, critic: critics[0], ...vectors(take, D, A), explorationStd: config.exploration_std, epsilon: config.epsilon };
+  const actor: GamidActorParams = {
+    actors,
+    critic: critics[0],
+    ...vectors(take, D, A),
+    explorationStd: config.exploration_std,
+    epsilon: config.epsilon,
+  };
   validated(files.cfgPath, () => checkGamidActor(actor, 'gamid actor'));
   return { actor, critics, config, sha256: files.sha256 };
 }

@@ -61,7 +61,13 @@ export interface MlpFloat32Bound {
 }
 
 /** Propagates the input error bounds dx [N, in] of inputs x [N, in] (float64) through the MLP. */
-export function mlpFloat32Bound(p: Pick<MlpParams, 'layers' | 'weights' | 'biases'>, x: ArrayLike<number>, dx: ArrayLike<number>, n: number, u = U32): MlpFloat32Bound {
+export function mlpFloat32Bound(
+  p: Pick<MlpParams, 'layers' | 'weights' | 'biases'>,
+  x: ArrayLike<number>,
+  dx: ArrayLike<number>,
+  n: number,
+  u = U32,
+): MlpFloat32Bound {
   const L = p.layers.length - 1;
   const outs = mlpLayerOutputs(p, x, n);
   const acts: ArrayLike<number>[] = [x, ...outs];

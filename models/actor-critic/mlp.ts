@@ -35,14 +35,17 @@ export function cloneMlp(p: MlpParams): MlpParams {
 
 /** Checks sizes, lengths and finiteness; errors name `where`, the field and the value. */
 export function checkMlp(p: MlpParams, where: string): void {
-  if (typeof p !== 'object' || p === null) throw new ValueError(`${where}: expected an MLP {layers, weights, biases}; got ${describeValue(p)}.`);
+  if (typeof p !== 'object' || p === null)
+    throw new ValueError(`${where}: expected an MLP {layers, weights, biases}; got ${describeValue(p)}.`);
   const layers = p.layers as unknown;
   if (!Array.isArray(layers) || layers.length < 2 || !layers.every((s) => Number.isSafeInteger(s) && (s as number) >= 1)) {
     throw new ValueError(`${where}: layers must be [in, hidden…, out], at least 2 positive integers; got ${describeValue(layers)}.`);
   }
   const L = layers.length - 1;
   if (!Array.isArray(p.weights) || p.weights.length !== L || !Array.isArray(p.biases) || p.biases.length !== L) {
-    throw new ShapeError(`${where}: weights and biases must hold ${L} arrays each (layers [${layers.join(', ')}]); got ${p.weights?.length} and ${p.biases?.length}.`);
+    throw new ShapeError(
+      `${where}: weights and biases must hold ${L} arrays each (layers [${layers.join(', ')}]); got ${p.weights?.length} and ${p.biases?.length}.`,
+    );
   }
   for (let l = 0; l < L; l++) {
     for (const [name, arr, len] of [
@@ -53,7 +56,10 @@ export function checkMlp(p: MlpParams, where: string): void {
         throw new ShapeError(`${where}: ${name} must be a Float64Array of length ${len}; got ${describeValue(arr)}.`);
       }
       for (let i = 0; i < len; i++) {
-        if (!Number.isFinite(arr[i])) throw new ValueError(`${where}: ${name}[${i}] is ${arr[i]}; every parameter must be finite (the training diverged: lower the learning rate).`);
+        if (!Number.isFinite(arr[i]))
+          throw new ValueError(
+            `${where}: ${name}[${i}] is ${arr[i]}; every parameter must be finite (the training diverged: lower the learning rate).`,
+          );
       }
     }
   }

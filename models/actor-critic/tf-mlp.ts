@@ -54,7 +54,9 @@ function denseInput(x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D, act: Act): t
     (save as (ts: tf.Tensor[]) => void)([y]);
     return {
       value: y,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(reluGrad(dy as tf.Tensor2D, saved[0] as tf.Tensor2D, act), tf.transpose(W))],
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+        tf.matMul(reluGrad(dy as tf.Tensor2D, saved[0] as tf.Tensor2D, act), tf.transpose(W)),
+      ],
     };
   });
   return f(x) as tf.Tensor2D;

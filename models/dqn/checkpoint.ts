@@ -13,7 +13,19 @@
  */
 import { FAMILY } from '../../contract/families.js';
 import type { SpaceJson } from '../gmmqf/checkpoint.js';
-import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, CONFIG_FILE, WEIGHTS_FILE, need, openCheckpoint, positiveInt, qInputFields, tensorReader, writeCheckpointFiles, type CheckpointEnvelope } from '../checkpoint-files.js';
+import {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_FORMAT_VERSION,
+  CONFIG_FILE,
+  WEIGHTS_FILE,
+  need,
+  openCheckpoint,
+  positiveInt,
+  qInputFields,
+  tensorReader,
+  writeCheckpointFiles,
+  type CheckpointEnvelope,
+} from '../checkpoint-files.js';
 import type { NamedTensor } from '../safetensors.js';
 import { DQN_ACTIVATION, DQN_FORMULA, checkDqnParams, dqnParameterCount, type ActionGrid, type DqnParams } from './params.js';
 
@@ -106,8 +118,14 @@ export function loadDqnCheckpoint(dir: string): DqnCheckpoint {
   const L = sizes.length - 1;
   const D = sizes[0]!;
   const A = sizes[L]!;
-  need(config.D === D, `checkpoint: ${cfgPath} field "D" is ${JSON.stringify(config.D)} but layers[0] is ${D}; the file was edited inconsistently.`);
-  need(config.A === A, `checkpoint: ${cfgPath} field "A" is ${JSON.stringify(config.A)} but layers[${L}] is ${A}; the file was edited inconsistently.`);
+  need(
+    config.D === D,
+    `checkpoint: ${cfgPath} field "D" is ${JSON.stringify(config.D)} but layers[0] is ${D}; the file was edited inconsistently.`,
+  );
+  need(
+    config.A === A,
+    `checkpoint: ${cfgPath} field "A" is ${JSON.stringify(config.A)} but layers[${L}] is ${A}; the file was edited inconsistently.`,
+  );
   need(
     config.activation === DQN_ACTIVATION,
     `checkpoint: ${cfgPath} field "activation" is ${JSON.stringify(config.activation)}; this gmmrl supports "${DQN_ACTIVATION}" only.`,
@@ -122,14 +140,23 @@ export function loadDqnCheckpoint(dir: string): DqnCheckpoint {
   const obsOffset = take('obs_offset', [D]);
   const obsScale = take('obs_scale', [D]);
   for (let j = 0; j < D; j++) {
-    need(obsScale[j]! > 0, `checkpoint: ${wPath} tensor "obs_scale"[${j}] is ${obsScale[j]}; every scale must be > 0 (z = (s − offset) / scale).`);
+    need(
+      obsScale[j]! > 0,
+      `checkpoint: ${wPath} tensor "obs_scale"[${j}] is ${obsScale[j]}; every scale must be > 0 (z = (s − offset) / scale).`,
+    );
   }
 
   // spaces
   const os = config.observation_space;
-  need(os && typeof os === 'object' && os.kind === 'box', `checkpoint: ${cfgPath} field "observation_space" is ${JSON.stringify(os)}; expected a box space {kind: "box", shape, low, high}.`);
+  need(
+    os && typeof os === 'object' && os.kind === 'box',
+    `checkpoint: ${cfgPath} field "observation_space" is ${JSON.stringify(os)}; expected a box space {kind: "box", shape, low, high}.`,
+  );
   const osSize = Array.isArray(os.shape) ? os.shape.reduce((a, b) => a * b, 1) : NaN;
-  need(osSize === D, `checkpoint: ${cfgPath} field "observation_space.shape" is ${JSON.stringify(os.shape)} (${osSize} entries) but the network input D = layers[0] = ${D}.`);
+  need(
+    osSize === D,
+    `checkpoint: ${cfgPath} field "observation_space.shape" is ${JSON.stringify(os.shape)} (${osSize} entries) but the network input D = layers[0] = ${D}.`,
+  );
 
   let actionGrid: ActionGrid | undefined;
   const as = config.action_space;
@@ -141,8 +168,14 @@ export function loadDqnCheckpoint(dir: string): DqnCheckpoint {
       `checkpoint: ${cfgPath} field "action_grid.shape" is ${JSON.stringify(g?.shape)}; it must be a non-empty array of positive integers.`,
     );
     const size = g.shape.reduce((a, b) => a * b, 1);
-    need(finiteArray(g.low, size), `checkpoint: ${cfgPath} field "action_grid.low" is ${JSON.stringify(g.low)}; expected ${size} finite numbers.`);
-    need(finiteArray(g.high, size), `checkpoint: ${cfgPath} field "action_grid.high" is ${JSON.stringify(g.high)}; expected ${size} finite numbers.`);
+    need(
+      finiteArray(g.low, size),
+      `checkpoint: ${cfgPath} field "action_grid.low" is ${JSON.stringify(g.low)}; expected ${size} finite numbers.`,
+    );
+    need(
+      finiteArray(g.high, size),
+      `checkpoint: ${cfgPath} field "action_grid.high" is ${JSON.stringify(g.high)}; expected ${size} finite numbers.`,
+    );
     need(
       as.kind === 'box' && Array.isArray(as.shape) && as.shape.length === g.shape.length && as.shape.every((d, i) => d === g.shape[i]),
       `checkpoint: ${cfgPath} field "action_space" is ${JSON.stringify(as)} but action_grid.shape is ${JSON.stringify(g.shape)}; a grid needs a box action space of that shape.`,

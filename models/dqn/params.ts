@@ -38,8 +38,7 @@ export interface DqnParams extends MlpParams {
 export const DQN_ACTIVATION = 'relu';
 
 /** Human-readable formula, written into checkpoints. */
-export const DQN_FORMULA =
-  'q = relu(...relu(z W_0 + b_0)...) W_{L-1} + b_{L-1}, z = (s - offset) / scale; weights stored [in, out]';
+export const DQN_FORMULA = 'q = relu(...relu(z W_0 + b_0)...) W_{L-1} + b_{L-1}, z = (s - offset) / scale; weights stored [in, out]';
 
 /** Trainable parameters of an MLP with these layer sizes: Σ (inₗ·outₗ + outₗ). Normalization is not counted. */
 export function dqnParameterCount(layers: readonly number[]): number {
@@ -75,7 +74,9 @@ export function checkDqnParams(p: DqnParams, where: string): void {
   for (const field of ['weights', 'biases'] as const) {
     const arr = p[field] as unknown;
     if (!Array.isArray(arr) || arr.length !== L) {
-      throw new ShapeError(`${where}: ${field} must be an array of ${L} Float64Array (one per layer of [${p.layers.join(', ')}]), got ${describeValue(arr)}.`);
+      throw new ShapeError(
+        `${where}: ${field} must be an array of ${L} Float64Array (one per layer of [${p.layers.join(', ')}]), got ${describeValue(arr)}.`,
+      );
     }
   }
   const check = (a: unknown, len: number, name: string, shape: string): void => {
@@ -84,7 +85,8 @@ export function checkDqnParams(p: DqnParams, where: string): void {
     }
     if (a.length !== len) throw new ShapeError(`${where}: ${name} has length ${a.length}, expected ${len} (shape ${shape}).`);
     for (let i = 0; i < len; i++) {
-      if (!Number.isFinite(a[i])) throw new ValueError(`${where}: ${name}[${i}] is ${describeValue(a[i])}; all parameters must be finite numbers.`);
+      if (!Number.isFinite(a[i]))
+        throw new ValueError(`${where}: ${name}[${i}] is ${describeValue(a[i])}; all parameters must be finite numbers.`);
     }
   };
   for (let l = 0; l < L; l++) {

@@ -15,7 +15,10 @@ export function dqnQValuesTf(p: DqnParams, obs: Float32Array, n: number): Float3
   const D = p.layers[0]!;
   const L = p.layers.length - 1;
   return tf.tidy(() => {
-    const x = tf.div(tf.sub(tf.tensor2d(obs, [n, D], 'float32'), tf.tensor1d(Float32Array.from(p.obsOffset))), tf.tensor1d(Float32Array.from(p.obsScale))) as tf.Tensor2D;
+    const x = tf.div(
+      tf.sub(tf.tensor2d(obs, [n, D], 'float32'), tf.tensor1d(Float32Array.from(p.obsOffset))),
+      tf.tensor1d(Float32Array.from(p.obsScale)),
+    ) as tf.Tensor2D;
     const W = Array.from({ length: L }, (_, l) => tf.tensor2d(Float32Array.from(p.weights[l]!), [p.layers[l]!, p.layers[l + 1]!]));
     const b = Array.from({ length: L }, (_, l) => tf.tensor1d(Float32Array.from(p.biases[l]!)));
     return graphLayers(x, W, b).dataSync() as Float32Array;

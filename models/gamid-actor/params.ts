@@ -28,31 +28,44 @@ export interface GamidActorParams {
 }
 
 export function checkGamidActor(p: GamidActorParams, where: string): void {
-  if (!Array.isArray(p.actors) || p.actors.length < 1) throw new ValueError(`${where}: actors must hold at least one network; got ${p.actors?.length}.`);
+  if (!Array.isArray(p.actors) || p.actors.length < 1)
+    throw new ValueError(`${where}: actors must hold at least one network; got ${p.actors?.length}.`);
   p.actors.forEach((a, i) => checkMlp(a, `${where}: actor ${i}`));
   checkMlp(p.critic, `${where}: critic`);
   const D = p.actors[0]!.layers[0]!;
   const A = p.actors[0]!.layers.at(-1)!;
   for (const [i, a] of p.actors.entries()) {
-    if (a.layers.join() !== p.actors[0]!.layers.join()) throw new ShapeError(`${where}: actor ${i} has layers [${a.layers}] but actor 0 has [${p.actors[0]!.layers}]; all components share one shape.`);
+    if (a.layers.join() !== p.actors[0]!.layers.join())
+      throw new ShapeError(
+        `${where}: actor ${i} has layers [${a.layers}] but actor 0 has [${p.actors[0]!.layers}]; all components share one shape.`,
+      );
   }
-  if (p.critic.layers[0] !== D + A || p.critic.layers.at(-1) !== 1) throw new ShapeError(`${where}: the critic's layers [${p.critic.layers}] must start at D + A = ${D + A} and end at 1.`);
+  if (p.critic.layers[0] !== D + A || p.critic.layers.at(-1) !== 1)
+    throw new ShapeError(`${where}: the critic's layers [${p.critic.layers}] must start at D + A = ${D + A} and end at 1.`);
   for (const [name, arr, len] of [
     ['obsOffset', p.obsOffset, D],
     ['obsScale', p.obsScale, D],
     ['actionLow', p.actionLow, A],
     ['actionHigh', p.actionHigh, A],
   ] as const) {
-    if (!(arr instanceof Float64Array) || arr.length !== len) throw new ShapeError(`${where}: ${name} must be a Float64Array of length ${len}.`);
-    for (let i = 0; i < len; i++) if (!Number.isFinite(arr[i]!)) throw new ValueError(`${where}: ${name}[${i}] is ${arr[i]}; it must be finite.`);
+    if (!(arr instanceof Float64Array) || arr.length !== len)
+      throw new ShapeError(`${where}: ${name} must be a Float64Array of length ${len}.`);
+    for (let i = 0; i < len; i++)
+      if (!Number.isFinite(arr[i]!)) throw new ValueError(`${where}: ${name}[${i}] is ${arr[i]}; it must be finite.`);
   }
-  for (let j = 0; j < D; j++) if (!(p.obsScale[j]! > 0)) throw new ValueError(`${where}: obsScale[${j}] = ${p.obsScale[j]}; every scale must be > 0.`);
-  if (!(Number.isFinite(p.explorationStd) && p.explorationStd >= 0)) throw new ValueError(`${where}: explorationStd = ${p.explorationStd}; expected a finite number ≥ 0.`);
+  for (let j = 0; j < D; j++)
+    if (!(p.obsScale[j]! > 0)) throw new ValueError(`${where}: obsScale[${j}] = ${p.obsScale[j]}; every scale must be > 0.`);
+  if (!(Number.isFinite(p.explorationStd) && p.explorationStd >= 0))
+    throw new ValueError(`${where}: explorationStd = ${p.explorationStd}; expected a finite number ≥ 0.`);
   if (!(p.epsilon >= 0 && p.epsilon <= 1)) throw new ValueError(`${where}: epsilon = ${p.epsilon}; expected a number in [0, 1].`);
 }
 
 /** Component actions μ_i [N·A] (policy scale) and their scores q_i [N] for a normalized observation z [D]. */
-export function gamidComponents(actors: readonly MlpParams[], critic: MlpParams, z: ArrayLike<number>): { mu: Float64Array; q: Float64Array } {
+export function gamidComponents(
+  actors: readonly MlpParams[],
+  critic: MlpParams,
+  z: ArrayLike<number>,
+): { mu: Float64Array; q: Float64Array } {
   const N = actors.length;
   const A = actors[0]!.layers.at(-1)!;
   const D = z.length;
@@ -71,7 +84,8 @@ export function gamidComponents(actors: readonly MlpParams[], critic: MlpParams,
 export const argmax = argmaxFirst;
 
 export function normalizeObs(p: Pick<GamidActorParams, 'obsOffset' | 'obsScale'>, obs: ArrayLike<number>): Float64Array {
-  if (obs.length !== p.obsOffset.length) throw new ShapeError(`gamid actor: observation has length ${obs.length}, expected ${p.obsOffset.length}.`);
+  if (obs.length !== p.obsOffset.length)
+    throw new ShapeError(`gamid actor: observation has length ${obs.length}, expected ${p.obsOffset.length}.`);
   return Float64Array.from({ length: obs.length }, (_, j) => (obs[j]! - p.obsOffset[j]!) / p.obsScale[j]!);
 }
 
@@ -89,7 +103,12 @@ export function gamidGreedy(p: GamidActorParams, obs: ArrayLike<number>): Float6
  * eps [A] standard normal; a = clip(μ_index + σ·eps, −1, 1) with σ = p.explorationStd, and the
  * environment action low + (a + 1)(high − low)/2. Returns the component index and that action.
  */
-export function gamidSample(p: GamidActorParams, obs: ArrayLike<number>, u: number, eps: ArrayLike<number>): { index: number; action: Float64Array } {
+export function gamidSample(
+  p: GamidActorParams,
+  obs: ArrayLike<number>,
+  u: number,
+  eps: ArrayLike<number>,
+): { index: number; action: Float64Array } {
   const A = p.actionLow.length;
   if (eps?.length !== A) throw new ShapeError(`gamidSample: eps must hold A = ${A} standard normal numbers, got ${eps?.length}.`);
   const { mu, q } = gamidComponents(p.actors, p.critic, normalizeObs(p, obs));

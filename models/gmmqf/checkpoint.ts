@@ -20,7 +20,20 @@ import { SpdError, ValueError, describeValue } from '../../contract/errors.js';
 import { FAMILY } from '../../contract/families.js';
 import { choleskyOrNull, asymmetry } from '../linalg/cholesky.js';
 import type { NamedTensor } from '../safetensors.js';
-import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, CONFIG_FILE, WEIGHTS_FILE, need, openCheckpoint, positiveInt, qInputFields, tensorReader, writeCheckpointFiles, type CheckpointEnvelope, type CheckpointFiles } from '../checkpoint-files.js';
+import {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_FORMAT_VERSION,
+  CONFIG_FILE,
+  WEIGHTS_FILE,
+  need,
+  openCheckpoint,
+  positiveInt,
+  qInputFields,
+  tensorReader,
+  writeCheckpointFiles,
+  type CheckpointEnvelope,
+  type CheckpointFiles,
+} from '../checkpoint-files.js';
 import { FEATURE_KINDS, type FeatureKind } from './features.js';
 import type { ActionGrid, GmmQfParams } from './params.js';
 import { productOfFactors } from './hadamard.js';
@@ -118,7 +131,8 @@ function checkGridForSave(grid: ActionGrid, A: number): number {
     fail(`.shape = ${describeValue(grid.shape)} must be a non-empty array of positive integers.`);
   }
   const size = grid.shape.reduce((a, b) => a * b, 1);
-  if (!grid.values || grid.values.length !== A * size) fail(`.values has ${grid.values?.length} numbers; expected A × size = ${A} × ${size}.`);
+  if (!grid.values || grid.values.length !== A * size)
+    fail(`.values has ${grid.values?.length} numbers; expected A × size = ${A} × ${size}.`);
   if (!Array.isArray(grid.low) || !Array.isArray(grid.high) || grid.low.length !== size || grid.high.length !== size) {
     fail(`.low/.high must be arrays of ${size} numbers each.`);
   }
@@ -139,7 +153,9 @@ export function saveGmmQfCheckpoint(
   const { K, D, A } = params;
   const features = params.features ?? 'identity';
   if (!(FEATURE_KINDS as readonly string[]).includes(features)) {
-    throw new ValueError(`saveGmmQfCheckpoint: params.features = ${describeValue(features)} is not a known feature map; use one of ${FEATURE_KINDS.join(', ')}.`);
+    throw new ValueError(
+      `saveGmmQfCheckpoint: params.features = ${describeValue(features)} is not a known feature map; use one of ${FEATURE_KINDS.join(', ')}.`,
+    );
   }
   const tensors: Record<string, NamedTensor> = {
     means: { dtype: 'F64', shape: [K, D], data: params.means },
@@ -156,7 +172,9 @@ export function saveGmmQfCheckpoint(
   const factors = extras.factors;
   if (factors) {
     if (!Number.isSafeInteger(factors.J) || factors.J < 1) {
-      throw new ValueError(`saveGmmQfCheckpoint: extras.factors.J = ${describeValue(factors.J)} must be a positive integer (the number of Hadamard factors).`);
+      throw new ValueError(
+        `saveGmmQfCheckpoint: extras.factors.J = ${describeValue(factors.J)} must be a positive integer (the number of Hadamard factors).`,
+      );
     }
     if (typeof factors.rho !== 'number' || !Number.isFinite(factors.rho) || factors.rho < 0) {
       throw new ValueError(`saveGmmQfCheckpoint: extras.factors.rho = ${describeValue(factors.rho)} must be a finite number ≥ 0.`);
@@ -196,7 +214,6 @@ export function saveGmmQfCheckpoint(
   return writeCheckpointFiles(dir, FAMILY.gmmqf, tensors, fields);
 }
 
-
 /**
  * The config object `field` that goes with the tensor `tensor`: both or neither (a ModelFormatError
  * names the one missing), an object shaped `shape`; undefined when neither is there.
@@ -211,7 +228,10 @@ function pairedField(files: CheckpointFiles, field: string, tensor: string, shap
       : `checkpoint: ${cfgPath} has ${/^[aeiou]/.test(field) ? 'an' : 'a'} "${field}" field but ${wPath} has no tensor "${tensor}"; restore the matching pair of files.`,
   );
   if (v === undefined) return undefined;
-  need(typeof v === 'object' && v !== null && !Array.isArray(v), `checkpoint: ${cfgPath} field "${field}" must be an object ${shape}, got ${JSON.stringify(v)}.`);
+  need(
+    typeof v === 'object' && v !== null && !Array.isArray(v),
+    `checkpoint: ${cfgPath} field "${field}" must be an object ${shape}, got ${JSON.stringify(v)}.`,
+  );
   return v;
 }
 
@@ -245,7 +265,10 @@ export function loadGmmQfCheckpoint(dir: string): GmmQfCheckpoint {
     );
     features = config.features;
     if (features === 'acrobot-angles') {
-      need(D === 4, `checkpoint: ${cfgPath} has features "acrobot-angles", which produces 4 features, but D = ${D}. The config is inconsistent: restore it or retrain.`);
+      need(
+        D === 4,
+        `checkpoint: ${cfgPath} has features "acrobot-angles", which produces 4 features, but D = ${D}. The config is inconsistent: restore it or retrain.`,
+      );
     }
   }
 
@@ -271,7 +294,10 @@ export function loadGmmQfCheckpoint(dir: string): GmmQfCheckpoint {
     const low = bounds('low');
     const high = bounds('high');
     for (let j = 0; j < size; j++) {
-      need(low[j]! <= high[j]!, `checkpoint: ${cfgPath} field "action_grid.low[${j}]" = ${low[j]} exceeds action_grid.high[${j}] = ${high[j]}.`);
+      need(
+        low[j]! <= high[j]!,
+        `checkpoint: ${cfgPath} field "action_grid.low[${j}]" = ${low[j]} exceeds action_grid.high[${j}] = ${high[j]}.`,
+      );
     }
     const values = take('action_grid', [A, size]);
     for (let a = 0; a < A; a++) {
@@ -292,7 +318,10 @@ export function loadGmmQfCheckpoint(dir: string): GmmQfCheckpoint {
   const cs = pairedField(files, 'sparsity', 'weight_factors', '{factors, rho}');
   if (cs !== undefined) {
     const sp = cs as { factors?: unknown; rho?: unknown };
-    need(positiveInt(sp.factors), `checkpoint: ${cfgPath} field "sparsity.factors" is ${JSON.stringify(sp.factors)}; it must be a positive integer (the number J of Hadamard factors).`);
+    need(
+      positiveInt(sp.factors),
+      `checkpoint: ${cfgPath} field "sparsity.factors" is ${JSON.stringify(sp.factors)}; it must be a positive integer (the number J of Hadamard factors).`,
+    );
     need(
       typeof sp.rho === 'number' && Number.isFinite(sp.rho) && sp.rho >= 0,
       `checkpoint: ${cfgPath} field "sparsity.rho" is ${JSON.stringify(sp.rho)}; it must be a finite number ≥ 0.`,
@@ -332,10 +361,14 @@ export function validateCovariances(covariances: Float64Array, K: number, D: num
     const off = k * D * D;
     const asym = asymmetry(covariances, D, off);
     if (asym > 1e-9) {
-      throw new SpdError(`${where}: covariances[${k}] is not symmetric (max relative asymmetry ${asym.toExponential(2)} > 1e-9). Covariances must be symmetric positive definite: symmetrize it, (C + Cᵀ)/2, or retrain.`);
+      throw new SpdError(
+        `${where}: covariances[${k}] is not symmetric (max relative asymmetry ${asym.toExponential(2)} > 1e-9). Covariances must be symmetric positive definite: symmetrize it, (C + Cᵀ)/2, or retrain.`,
+      );
     }
     if (!choleskyOrNull(covariances, D, off)) {
-      throw new SpdError(`${where}: covariances[${k}] is not positive definite (Cholesky failed; diagonal [${Array.from({ length: D }, (_, i) => covariances[off + i * D + i]!.toPrecision(4)).join(', ')}]). Covariances must be SPD: retrain, or regularize the matrix (add eps·I).`);
+      throw new SpdError(
+        `${where}: covariances[${k}] is not positive definite (Cholesky failed; diagonal [${Array.from({ length: D }, (_, i) => covariances[off + i * D + i]!.toPrecision(4)).join(', ')}]). Covariances must be SPD: retrain, or regularize the matrix (add eps·I).`,
+      );
     }
   }
 }

@@ -97,8 +97,10 @@ export function applyFeatures(kind: FeatureKind, obs: ArrayLike<number>, n: numb
     out[o + 1] = Math.atan2(obs[s + 3]!, obs[s + 2]!);
     out[o + 2] = obs[s + 4]!;
     out[o + 3] = obs[s + 5]!;
-    if (obs[s] === 0 && obs[s + 1] === 0) throw new ValueError(`features (acrobot-angles): observation ${i} has cos θ1 = sin θ1 = 0; it is not an Acrobot observation.`);
-    if (obs[s + 2] === 0 && obs[s + 3] === 0) throw new ValueError(`features (acrobot-angles): observation ${i} has cos θ2 = sin θ2 = 0; it is not an Acrobot observation.`);
+    if (obs[s] === 0 && obs[s + 1] === 0)
+      throw new ValueError(`features (acrobot-angles): observation ${i} has cos θ1 = sin θ1 = 0; it is not an Acrobot observation.`);
+    if (obs[s + 2] === 0 && obs[s + 3] === 0)
+      throw new ValueError(`features (acrobot-angles): observation ${i} has cos θ2 = sin θ2 = 0; it is not an Acrobot observation.`);
   }
   return out;
 }
@@ -128,7 +130,12 @@ const U32 = 2 ** -24;
  *
  * The normalization then sees s̃ = θ + δθ instead of θ: float32-bound.ts adds |δθ| / scale to |δz|.
  */
-export function featuresFloat32Error(kind: FeatureKind, obs: ArrayLike<number>, n: number, D: number): { phi: Float64Array; err: Float64Array } {
+export function featuresFloat32Error(
+  kind: FeatureKind,
+  obs: ArrayLike<number>,
+  n: number,
+  D: number,
+): { phi: Float64Array; err: Float64Array } {
   const phi = applyFeatures(kind, obs, n, D);
   const err = new Float64Array(n * D);
   if (kind === 'identity') return { phi, err };

@@ -31,7 +31,12 @@ export const U32 = 2 ** -24;
  * the bound grows with cond(W_k) = √cond(C_k), which is exactly the cancellation that rounding W_k
  * to float32 can cause. Tests allow 2× this bound for second-order terms.
  */
-export function qErrorBound(p: GmmQfParams, obs: ArrayLike<number>, n: number, W = precisionFactors(p.covariances, p.K, p.D)): Float64Array {
+export function qErrorBound(
+  p: GmmQfParams,
+  obs: ArrayLike<number>,
+  n: number,
+  W = precisionFactors(p.covariances, p.K, p.D),
+): Float64Array {
   const { K, D, A } = p;
   const u = U32;
   const bound = new Float64Array(n * A);

@@ -23,7 +23,12 @@ export interface HadamardFactors {
  * Π_j Υ_j elementwise for J factors of `size` entries stored one after the other ([J, K, A] row-major
  * has size = K·A), multiplied in factor order j = 0 … J−1. Throws ShapeError on a length mismatch.
  */
-export function productOfFactors(values: ArrayLike<number>, J: number, size: number, out: Float64Array = new Float64Array(size)): Float64Array {
+export function productOfFactors(
+  values: ArrayLike<number>,
+  J: number,
+  size: number,
+  out: Float64Array = new Float64Array(size),
+): Float64Array {
   if (values.length !== J * size) throw new ShapeError(`hadamardProduct: ${values.length} values for J = ${J} factors of ${size} entries.`);
   for (let i = 0; i < size; i++) {
     let p = values[i]!;
@@ -51,7 +56,12 @@ export function factorPenalty(f: HadamardFactors, rho: number): number {
  *   ∂/∂Υ_j[k,a] = gXi[k,a] · Π_{i≠j} Υ_i[k,a] + 2ρ Υ_j[k,a]
  * (products of the other factors computed directly, so a zero factor is handled exactly).
  */
-export function factorGradients(f: HadamardFactors, gXi: ArrayLike<number>, rho: number, out: Float64Array = new Float64Array(f.values.length)): Float64Array {
+export function factorGradients(
+  f: HadamardFactors,
+  gXi: ArrayLike<number>,
+  rho: number,
+  out: Float64Array = new Float64Array(f.values.length),
+): Float64Array {
   const n = f.K * f.A;
   const { J } = f;
   const v = f.values;

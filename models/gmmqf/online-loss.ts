@@ -130,7 +130,9 @@ export class OnlineBellmanKernel {
   lossAndGradients(p: KernelParams, z: ArrayLike<number>, actions: ArrayLike<number>, targets: ArrayLike<number>): number {
     const { K, D, A, T } = this;
     if (z.length !== T * D || actions.length !== T || targets.length !== T) {
-      throw new ShapeError(`OnlineBellmanKernel: expected z [${T}, ${D}], actions [${T}], targets [${T}]; got ${z.length}, ${actions.length}, ${targets.length} numbers.`);
+      throw new ShapeError(
+        `OnlineBellmanKernel: expected z [${T}, ${D}], actions [${T}], targets [${T}]; got ${z.length}, ${actions.length}, ${targets.length} numbers.`,
+      );
     }
     const { g, u, e } = this;
     const xi = p.weights;

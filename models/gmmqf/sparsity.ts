@@ -19,14 +19,17 @@ export const NONZERO_THRESHOLD = 1e-6;
  */
 export function nonzeroFraction(weights: ArrayLike<number>, threshold = NONZERO_THRESHOLD): number {
   if (typeof threshold !== 'number' || !(threshold >= 0 && threshold < 1)) {
-    throw new ValueError(`nonzeroFraction: threshold = ${describeValue(threshold)} must be a relative threshold in [0, 1) (default ${NONZERO_THRESHOLD}).`);
+    throw new ValueError(
+      `nonzeroFraction: threshold = ${describeValue(threshold)} must be a relative threshold in [0, 1) (default ${NONZERO_THRESHOLD}).`,
+    );
   }
   const n = weights.length;
   if (n === 0) return 0;
   let max = 0;
   for (let i = 0; i < n; i++) {
     const x = Math.abs(weights[i]!);
-    if (!Number.isFinite(x)) throw new ValueError(`nonzeroFraction: weights[${i}] is ${describeValue(weights[i])}; weights must be finite.`);
+    if (!Number.isFinite(x))
+      throw new ValueError(`nonzeroFraction: weights[${i}] is ${describeValue(weights[i])}; weights must be finite.`);
     if (x > max) max = x;
   }
   if (max === 0) return 0;
@@ -38,7 +41,8 @@ export function nonzeroFraction(weights: ArrayLike<number>, threshold = NONZERO_
 
 /** Indices k (ascending) of the components whose weight row ξ[k, 0…A−1] has a nonzero entry. */
 export function liveComponents(weights: ArrayLike<number>, A: number): number[] {
-  if (!Number.isSafeInteger(A) || A < 1) throw new ValueError(`liveComponents: A = ${describeValue(A)} must be a positive integer (actions per weight row).`);
+  if (!Number.isSafeInteger(A) || A < 1)
+    throw new ValueError(`liveComponents: A = ${describeValue(A)} must be a positive integer (actions per weight row).`);
   if (weights.length % A !== 0) {
     throw new ShapeError(`liveComponents: weights has ${weights.length} entries, not a multiple of A = ${A} (shape [K, A]).`);
   }

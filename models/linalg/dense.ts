@@ -29,9 +29,7 @@ export function checkFinite(a: ArrayLike<number>, d: number, offset = 0, what = 
   for (let i = 0; i < d * d; i++) {
     const x = a[offset + i]!;
     if (!Number.isFinite(x)) {
-      throw new ValueError(
-        `${what}[${Math.floor(i / d)}][${i % d}] is ${describeValue(x)}; every entry must be finite.`,
-      );
+      throw new ValueError(`${what}[${Math.floor(i / d)}][${i % d}] is ${describeValue(x)}; every entry must be finite.`);
     }
   }
 }

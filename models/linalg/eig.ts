@@ -137,13 +137,7 @@ export function fromEig(eig: SymEig, d: number, f: (lambda: number) => number): 
  * f(A) = V f(Λ) Vᵀ for a symmetric matrix A (any spectrum). Throws ValueError when A is not
  * symmetric within SYM_TOL (relative) — use `expm` for general matrices.
  */
-export function symFunction(
-  a: ArrayLike<number>,
-  d: number,
-  f: (lambda: number) => number,
-  offset = 0,
-  what = 'matrix',
-): Float64Array {
+export function symFunction(a: ArrayLike<number>, d: number, f: (lambda: number) => number, offset = 0, what = 'matrix'): Float64Array {
   checkSquare(a, d, offset, what);
   checkFinite(a, d, offset, what);
   const asym = asymmetry(a, d, offset);
@@ -161,13 +155,7 @@ export function symFunction(
  * Throws SpdError naming `what` when A is not SPD (asymmetric beyond SYM_TOL, Cholesky fails, or an
  * eigenvalue comes out ≤ 0 at the edge of float64 conditioning).
  */
-export function spdFunction(
-  a: ArrayLike<number>,
-  d: number,
-  f: (lambda: number) => number,
-  offset = 0,
-  what = 'matrix',
-): Float64Array {
+export function spdFunction(a: ArrayLike<number>, d: number, f: (lambda: number) => number, offset = 0, what = 'matrix'): Float64Array {
   assertSpd(a, d, what, offset);
   const eig = eigSym(a, d, offset);
   if (!(eig.values[0]! > 0)) {
@@ -207,8 +195,8 @@ export function expmSym(a: ArrayLike<number>, d: number, offset = 0, what = 'mat
 // Padé 13 coefficients and the θ₁₃ bound from Higham (2005), "The scaling and squaring method for
 // the matrix exponential revisited".
 const PADE13 = [
-  64764752532480000, 32382376266240000, 7771770303897600, 1187353796428800, 129060195264000, 10559470521600,
-  670442572800, 33522128640, 1323241920, 40840800, 960960, 16380, 182, 1,
+  64764752532480000, 32382376266240000, 7771770303897600, 1187353796428800, 129060195264000, 10559470521600, 670442572800, 33522128640,
+  1323241920, 40840800, 960960, 16380, 182, 1,
 ];
 const THETA13 = 5.371920351148152;
 

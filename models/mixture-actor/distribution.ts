@@ -98,7 +98,10 @@ export class SquashedGaussianMixture {
 
   /** Greedy pre-squash action μ_k* of the highest-weight component [B, A] (tanh it for the action). */
   modeU(): tf.Tensor2D {
-    const onehot = withoutGradient((lw) => tf.reshape(tf.cast(tf.oneHot(tf.argMax(lw, 1), this.K), 'float32'), [this.B, this.K, 1]), this.logW);
+    const onehot = withoutGradient(
+      (lw) => tf.reshape(tf.cast(tf.oneHot(tf.argMax(lw, 1), this.K), 'float32'), [this.B, this.K, 1]),
+      this.logW,
+    );
     return tf.sum(tf.mul(onehot, this.mu), 1) as tf.Tensor2D;
   }
 }

@@ -42,11 +42,15 @@ export function headOutputSize(h: Pick<MixtureHeadSpec, 'K' | 'A' | 'weights'>):
 
 export function checkHeadSpec(h: MixtureHeadSpec, where: string): void {
   const int = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 1;
-  if (!int(h.K) || h.K > 64) throw new ValueError(`${where}: components K = ${describeValue(h.K)}; expected an integer in [1, 64] (e.g. 5).`);
+  if (!int(h.K) || h.K > 64)
+    throw new ValueError(`${where}: components K = ${describeValue(h.K)}; expected an integer in [1, 64] (e.g. 5).`);
   if (!int(h.A)) throw new ValueError(`${where}: action size A = ${describeValue(h.A)}; expected a positive integer.`);
-  if (h.weights !== 'learned' && h.weights !== 'uniform') throw new ValueError(`${where}: weights = ${describeValue(h.weights)}; expected "learned" or "uniform".`);
+  if (h.weights !== 'learned' && h.weights !== 'uniform')
+    throw new ValueError(`${where}: weights = ${describeValue(h.weights)}; expected "learned" or "uniform".`);
   if (!(Number.isFinite(h.logStdMin) && Number.isFinite(h.logStdMax) && h.logStdMin < h.logStdMax)) {
-    throw new ValueError(`${where}: log-std bounds [${h.logStdMin}, ${h.logStdMax}] must be finite with min < max (defaults [${LOG_STD_MIN}, ${LOG_STD_MAX}]).`);
+    throw new ValueError(
+      `${where}: log-std bounds [${h.logStdMin}, ${h.logStdMax}] must be finite with min < max (defaults [${LOG_STD_MIN}, ${LOG_STD_MAX}]).`,
+    );
   }
 }
 
@@ -74,7 +78,8 @@ export function parseHead(h: MixtureHeadSpec, out: ArrayLike<number>, r = 0): Mi
   const o = r * P;
   const { K, A } = h;
   const nl = h.weights === 'learned' ? K : 0;
-  const logW = h.weights === 'learned' ? logSoftmax(Array.from({ length: K }, (_, k) => out[o + k]!)) : new Float64Array(K).fill(-Math.log(K));
+  const logW =
+    h.weights === 'learned' ? logSoftmax(Array.from({ length: K }, (_, k) => out[o + k]!)) : new Float64Array(K).fill(-Math.log(K));
   const mu = new Float64Array(K * A);
   const logStd = new Float64Array(K * A);
   const span = 0.5 * (h.logStdMax - h.logStdMin);
@@ -139,7 +144,12 @@ export function componentFromUniform(logW: ArrayLike<number>, u: number): number
 }
 
 /** A sampled action from noise (u uniform, ε [A] standard normal): returns k, the pre-squash point and tanh of it. */
-export function sampleAction(h: MixtureHeadSpec, v: MixtureHeadValues, uniform: number, eps: ArrayLike<number>): { k: number; u: Float64Array; a: Float64Array } {
+export function sampleAction(
+  h: MixtureHeadSpec,
+  v: MixtureHeadValues,
+  uniform: number,
+  eps: ArrayLike<number>,
+): { k: number; u: Float64Array; a: Float64Array } {
   const k = componentFromUniform(v.logW, uniform);
   const u = Float64Array.from({ length: h.A }, (_, d) => v.mu[k * h.A + d]! + Math.exp(v.logStd[k * h.A + d]!) * eps[d]!);
   return { k, u, a: u.map(Math.tanh) };

@@ -7,7 +7,16 @@
  */
 import { ShapeError, ValueError } from '../../contract/errors.js';
 import { checkMlp, mlpForward, type MlpParams } from '../actor-critic/mlp.js';
-import { checkHeadSpec, greedyAction, headOutputSize, parseHead, sampleAction, scaleAction, type MixtureHeadSpec, type MixtureHeadValues } from './head.js';
+import {
+  checkHeadSpec,
+  greedyAction,
+  headOutputSize,
+  parseHead,
+  sampleAction,
+  scaleAction,
+  type MixtureHeadSpec,
+  type MixtureHeadValues,
+} from './head.js';
 
 export interface MixtureActorParams {
   readonly head: MixtureHeadSpec;
@@ -26,7 +35,9 @@ export function checkMixtureActor(p: MixtureActorParams, where: string): void {
   const D = p.trunk.layers[0]!;
   const out = p.trunk.layers.at(-1)!;
   if (out !== headOutputSize(p.head)) {
-    throw new ShapeError(`${where}: the trunk outputs ${out} numbers but a head with K = ${p.head.K}, A = ${p.head.A}, ${p.head.weights} weights needs ${headOutputSize(p.head)}.`);
+    throw new ShapeError(
+      `${where}: the trunk outputs ${out} numbers but a head with K = ${p.head.K}, A = ${p.head.A}, ${p.head.weights} weights needs ${headOutputSize(p.head)}.`,
+    );
   }
   for (const [name, arr, len] of [
     ['obsOffset', p.obsOffset, D],
@@ -34,12 +45,18 @@ export function checkMixtureActor(p: MixtureActorParams, where: string): void {
     ['actionLow', p.actionLow, p.head.A],
     ['actionHigh', p.actionHigh, p.head.A],
   ] as const) {
-    if (!(arr instanceof Float64Array) || arr.length !== len) throw new ShapeError(`${where}: ${name} must be a Float64Array of length ${len}; got length ${(arr as { length?: number })?.length}.`);
-    for (let i = 0; i < len; i++) if (!Number.isFinite(arr[i]!)) throw new ValueError(`${where}: ${name}[${i}] is ${arr[i]}; it must be finite.`);
+    if (!(arr instanceof Float64Array) || arr.length !== len)
+      throw new ShapeError(
+        `${where}: ${name} must be a Float64Array of length ${len}; got length ${(arr as { length?: number })?.length}.`,
+      );
+    for (let i = 0; i < len; i++)
+      if (!Number.isFinite(arr[i]!)) throw new ValueError(`${where}: ${name}[${i}] is ${arr[i]}; it must be finite.`);
   }
-  for (let j = 0; j < D; j++) if (!(p.obsScale[j]! > 0)) throw new ValueError(`${where}: obsScale[${j}] = ${p.obsScale[j]}; every scale must be > 0.`);
+  for (let j = 0; j < D; j++)
+    if (!(p.obsScale[j]! > 0)) throw new ValueError(`${where}: obsScale[${j}] = ${p.obsScale[j]}; every scale must be > 0.`);
   for (let d = 0; d < p.head.A; d++) {
-    if (!(p.actionLow[d]! < p.actionHigh[d]!)) throw new ValueError(`${where}: action bounds [${p.actionLow[d]}, ${p.actionHigh[d]}] of entry ${d} need low < high.`);
+    if (!(p.actionLow[d]! < p.actionHigh[d]!))
+      throw new ValueError(`${where}: action bounds [${p.actionLow[d]}, ${p.actionHigh[d]}] of entry ${d} need low < high.`);
   }
 }
 

@@ -9,7 +9,11 @@ import { EVAL_EPISODES_FIELD, KEEP_BEST_FIELD, SEED_FIELD, warmupRule } from '..
 import { defaultsOf, defineSpec, validateConfig, type ConfigOf } from '../config/spec.js';
 
 export const OFF_POLICY_FIELDS = {
-  env: string({ doc: 'environment id with continuous actions (gmmrl envs lists them)', default: 'Pendulum-v1', expected: 'an environment id such as "Pendulum-v1"' }),
+  env: string({
+    doc: 'environment id with continuous actions (gmmrl envs lists them)',
+    default: 'Pendulum-v1',
+    expected: 'an environment id such as "Pendulum-v1"',
+  }),
   steps: int({ doc: 'total environment steps (warm-up included)', default: 30000, min: 1 }),
   seed: SEED_FIELD,
   backend: choice(BACKEND_NAMES, { doc: 'TensorFlow.js backend', default: 'auto' }),
@@ -28,7 +32,12 @@ export const OFF_POLICY_FIELDS = {
   actorLr: number({ doc: 'Adam learning rate of the actor', default: 3e-4, gt: 0, example: '3e-4' }),
   criticLr: number({ doc: 'Adam learning rate of the critics', default: 1e-3, gt: 0, example: '1e-3' }),
   batchSize: int({ doc: 'mini-batch size', default: 256, min: 1, max: 65536 }),
-  bufferSize: int({ doc: 'replay buffer capacity (the oldest transitions are overwritten first)', default: 1000000, min: 1, flag: 'buffer' }),
+  bufferSize: int({
+    doc: 'replay buffer capacity (the oldest transitions are overwritten first)',
+    default: 1000000,
+    min: 1,
+    flag: 'buffer',
+  }),
   warmupSteps: int({
     doc: 'uniformly random steps before learning (they fix the normalization)',
     default: warmupRule(5000),
@@ -42,7 +51,12 @@ export const OFF_POLICY_FIELDS = {
   evalEpisodes: EVAL_EPISODES_FIELD,
   keepBest: KEEP_BEST_FIELD,
   maxEpisodeSteps: optional(
-    int({ doc: "override the environment's time limit", min: 1, defaultText: "the environment's", expected: 'a positive integer (or leave it unset)' }),
+    int({
+      doc: "override the environment's time limit",
+      min: 1,
+      defaultText: "the environment's",
+      expected: 'a positive integer (or leave it unset)',
+    }),
   ),
 } as const;
 

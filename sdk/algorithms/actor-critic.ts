@@ -45,7 +45,12 @@ export interface ObsNormalization {
 }
 
 /** Normalizes n rows [n, D] into float32. */
-function normalizeRows(x: ArrayLike<number>, n: number, norm: ObsNormalization, out = new Float32Array(n * norm.offset.length)): Float32Array {
+function normalizeRows(
+  x: ArrayLike<number>,
+  n: number,
+  norm: ObsNormalization,
+  out = new Float32Array(n * norm.offset.length),
+): Float32Array {
   const D = norm.offset.length;
   for (let i = 0; i < n; i++) for (let j = 0; j < D; j++) out[i * D + j] = (x[i * D + j]! - norm.offset[j]!) / norm.scale[j]!;
   return out;
@@ -126,18 +131,29 @@ export interface OffPolicyResult<P> {
 function boxActionSpace(env: Env, algo: string): BoxSpace {
   const sp = env.actionSpace;
   if (sp.kind !== 'box') {
-    throw new ValueError(`${algo}: env ${env.id} has a discrete action space (${sp.n} actions); ${algo} needs continuous actions (e.g. Pendulum-v1, MountainCarContinuous-v0). For discrete actions use gmmqf, sgmmqf or dqn.`);
+    throw new ValueError(
+      `${algo}: env ${env.id} has a discrete action space (${sp.n} actions); ${algo} needs continuous actions (e.g. Pendulum-v1, MountainCarContinuous-v0). For discrete actions use gmmqf, sgmmqf or dqn.`,
+    );
   }
   for (let d = 0; d < sp.low.length; d++) {
     if (!Number.isFinite(sp.low[d]!) || !Number.isFinite(sp.high[d]!)) {
-      throw new ValueError(`${algo}: env ${env.id} action bound [${sp.low[d]}, ${sp.high[d]}] of entry ${d} is not finite; the squashed actions need finite bounds.`);
+      throw new ValueError(
+        `${algo}: env ${env.id} action bound [${sp.low[d]}, ${sp.high[d]}] of entry ${d} is not finite; the squashed actions need finite bounds.`,
+      );
     }
   }
   return sp;
 }
 
 /** Mean and std of greedy returns; episode e resets with seed + e. */
-export function evaluateGreedy<P>(agent: Pick<OffPolicyAgent<P>, 'greedy'>, p: P, env: Env, norm: ObsNormalization, episodes: number, seed: number): Promise<EpisodeStats> {
+export function evaluateGreedy<P>(
+  agent: Pick<OffPolicyAgent<P>, 'greedy'>,
+  p: P,
+  env: Env,
+  norm: ObsNormalization,
+  episodes: number,
+  seed: number,
+): Promise<EpisodeStats> {
   const sp = env.actionSpace as BoxSpace;
   return runEpisodes(env, (obs) => scaleAction(agent.greedy(p, normalizeRows(obs, 1, norm)), sp.low, sp.high), episodes, seed);
 }

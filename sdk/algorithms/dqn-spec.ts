@@ -13,7 +13,11 @@ import { ACTION_GRID_RULE } from './gmmqf-spec.js';
 export const DQN_SPEC = defineSpec(
   'dqn',
   {
-    env: string({ doc: 'environment id (gmmrl envs lists them); a continuous action space needs --action-grid', default: 'CartPole-v1', expected: 'an environment id such as "CartPole-v1"' }),
+    env: string({
+      doc: 'environment id (gmmrl envs lists them); a continuous action space needs --action-grid',
+      default: 'CartPole-v1',
+      expected: 'an environment id such as "CartPole-v1"',
+    }),
     steps: int({ doc: 'total environment steps (warm-up included)', default: 100000, min: 1 }),
     seed: SEED_FIELD,
     backend: choice(BACKEND_NAMES, { doc: 'TensorFlow.js backend', default: 'auto' }),
@@ -31,7 +35,12 @@ export const DQN_SPEC = defineSpec(
     learningRate: number({ doc: 'Adam learning rate', default: 1e-3, gt: 0, flag: 'lr', example: '1e-3' }),
     gamma: number({ doc: 'discount factor', default: 0.99, min: 0, lt: 1 }),
     batchSize: int({ doc: 'mini-batch size', default: 64, min: 1, max: 65536 }),
-    bufferSize: int({ doc: 'replay buffer capacity (the oldest transitions are overwritten first)', default: 50000, min: 1, flag: 'buffer' }),
+    bufferSize: int({
+      doc: 'replay buffer capacity (the oldest transitions are overwritten first)',
+      default: 50000,
+      min: 1,
+      flag: 'buffer',
+    }),
     warmupSteps: int({
       doc: 'uniformly random steps before learning (they fix the normalization)',
       default: warmupRule(1000),
@@ -41,17 +50,31 @@ export const DQN_SPEC = defineSpec(
     }),
     epsStart: number({ doc: 'ε of the ε-greedy behaviour policy at the start', default: 1, min: 0, max: 1 }),
     epsEnd: number({ doc: 'ε at the end of its linear decay', default: 0.05, min: 0, max: 1 }),
-    epsDecayFraction: number({ doc: 'fraction of the steps over which ε decays from --eps-start to --eps-end', default: 0.1, gt: 0, max: 1 }),
+    epsDecayFraction: number({
+      doc: 'fraction of the steps over which ε decays from --eps-start to --eps-end',
+      default: 0.1,
+      gt: 0,
+      max: 1,
+    }),
     trainEvery: int({ doc: 'one gradient step every N environment steps after the warm-up', default: 1, min: 1 }),
     targetUpdate: int({ doc: 'hard target-network update every N steps', default: 500, min: 1 }),
     huberDelta: number({ doc: 'Huber loss threshold δ', default: 1, gt: 0 }),
-    gradClip: number({ doc: 'clip of the global gradient norm (Infinity disables clipping)', default: 10, gt: 0, infinity: true, expected: '(0, ∞], Infinity disables clipping' }),
+    gradClip: number({
+      doc: 'clip of the global gradient norm (Infinity disables clipping)',
+      default: 10,
+      gt: 0,
+      infinity: true,
+      expected: '(0, ∞], Infinity disables clipping',
+    }),
     obsStdFloor: number({ doc: 'floor of the normalization std: scale = max(std, floor)', default: 1e-3, gt: 0, example: '1e-3' }),
     evalEvery: int({ doc: 'greedy evaluation every N steps after the warm-up (and at the last step)', default: 5000, min: 1 }),
     evalEpisodes: EVAL_EPISODES_FIELD,
     keepBest: KEEP_BEST_FIELD,
     actionGrid: optional(
-      actionGrid({ doc: 'continuous-action envs: N evenly spaced points, or explicit values "v1,v2,…" (one network output per point)', default: ACTION_GRID_RULE }),
+      actionGrid({
+        doc: 'continuous-action envs: N evenly spaced points, or explicit values "v1,v2,…" (one network output per point)',
+        default: ACTION_GRID_RULE,
+      }),
     ),
   },
   [

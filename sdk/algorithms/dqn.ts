@@ -145,7 +145,9 @@ export async function trainDqn(partial: Partial<DqnTrainConfig> = {}, hooks: Dqn
   let A: number;
   if (space.kind === 'discrete') {
     if (grid) {
-      throw new ValueError(`dqn config: actionGrid is set but ${cfg.env} has a discrete action space (${space.n} actions); remove actionGrid.`);
+      throw new ValueError(
+        `dqn config: actionGrid is set but ${cfg.env} has a discrete action space (${space.n} actions); remove actionGrid.`,
+      );
     }
     A = space.n;
   } else {
@@ -189,7 +191,14 @@ export async function trainDqn(partial: Partial<DqnTrainConfig> = {}, hooks: Dqn
   const collector = new EpisodeCollector(env, buffer, rng);
   const step = (a: number): void => {
     const r = collector.step(toEnvAction(a), a);
-    hooks.onStep?.({ envSteps: collector.envSteps, action: a, reward: r.reward, terminated: r.terminated, truncated: r.truncated, storedTerminal: r.terminated });
+    hooks.onStep?.({
+      envSteps: collector.envSteps,
+      action: a,
+      reward: r.reward,
+      terminated: r.terminated,
+      truncated: r.truncated,
+      storedTerminal: r.terminated,
+    });
   };
 
   // ---- warm-up: uniformly random actions; normalization from its observations ------------------
@@ -201,7 +210,9 @@ export async function trainDqn(partial: Partial<DqnTrainConfig> = {}, hooks: Dqn
   }
   const { mean: obsOffset, std } = columnMeanStd(warm, W, D);
   const obsScale = std.map((sd) => Math.max(sd, cfg.obsStdFloor));
-  const floored = Array.from(obsScale, (s, j) => [s, j] as const).filter(([s]) => s === cfg.obsStdFloor).map(([, j]) => j);
+  const floored = Array.from(obsScale, (s, j) => [s, j] as const)
+    .filter(([s]) => s === cfg.obsStdFloor)
+    .map(([, j]) => j);
   if (floored.length > 0) {
     hooks.progress?.(
       `normalization: the warm-up std of observation entr${floored.length > 1 ? 'ies' : 'y'} [${floored.join(', ')}] is below obsStdFloor = ${cfg.obsStdFloor}; ` +
@@ -320,7 +331,13 @@ export function dqnCheckpointInfo(result: DqnTrainResult): DqnCheckpointInfo {
 }
 
 // ---- the rest of the DQN public API, re-exported here so `gmmrl` exposes it in one place ----------
-export { saveDqnCheckpoint, loadDqnCheckpoint, type DqnCheckpoint, type DqnConfig, type DqnCheckpointInfo } from '../../models/dqn/checkpoint.js';
+export {
+  saveDqnCheckpoint,
+  loadDqnCheckpoint,
+  type DqnCheckpoint,
+  type DqnConfig,
+  type DqnCheckpointInfo,
+} from '../../models/dqn/checkpoint.js';
 export { initDqnParams, dqnParameterCount, cloneDqnParams, type DqnParams } from '../../models/dqn/params.js';
 export { dqnQValues, dqnTdTargets, dqnTdLoss, type DqnBatch } from '../../models/dqn/reference.js';
 export { dqnQValuesTf } from '../../models/dqn/tf.js';

@@ -17,12 +17,7 @@ import { mlpParameterCount } from '../../models/actor-critic/mlp.js';
 import { runOffPolicy, type OffPolicyHooks } from './actor-critic.js';
 import { resolveConfig } from '../config/spec.js';
 import { GAMID_SPEC, type GamidConfig } from './gamid-spec.js';
-import {
-  deterministicAgent,
-  initDeterministicNetworks,
-  type DeterministicParams,
-  type DeterministicTrainResult,
-} from './td3.js';
+import { deterministicAgent, initDeterministicNetworks, type DeterministicParams, type DeterministicTrainResult } from './td3.js';
 import { GamidLearner } from './learners/gamid.js';
 import { formatSchedule, scheduleValue } from './schedule.js';
 
@@ -37,7 +32,10 @@ export { GAMID_SPEC, GAMID_DEFAULTS, validateGamidConfig, type GamidConfig } fro
 
 // ---- training -----------------------------------------------------------------------------------
 
-export async function trainGamid(partial: Partial<GamidConfig> = {}, hooks: OffPolicyHooks<DeterministicParams> = {}): Promise<DeterministicTrainResult<GamidConfig>> {
+export async function trainGamid(
+  partial: Partial<GamidConfig> = {},
+  hooks: OffPolicyHooks<DeterministicParams> = {},
+): Promise<DeterministicTrainResult<GamidConfig>> {
   const cfg: GamidConfig = resolveConfig(GAMID_SPEC, partial);
   let parameterCount = 0;
   const result = await runOffPolicy<DeterministicParams>(
@@ -58,7 +56,8 @@ export async function trainGamid(partial: Partial<GamidConfig> = {}, hooks: OffP
         norm,
         { low: Float64Array.from(sp.low), high: Float64Array.from(sp.high) },
         { explorationStd: cfg.explorationStd, epsilon: (t) => scheduleValue(cfg.epsilon, t, cfg.steps) },
-        (s) => `τ ${s.temperature!.toPrecision(2)}  D ${Number.isFinite(s.diversity!) ? s.diversity!.toFixed(2) : 'n/a'}  critic ${s.critic_loss!.toPrecision(3)}`,
+        (s) =>
+          `τ ${s.temperature!.toPrecision(2)}  D ${Number.isFinite(s.diversity!) ? s.diversity!.toFixed(2) : 'n/a'}  critic ${s.critic_loss!.toPrecision(3)}`,
       );
       const explore = agent.explore.bind(agent);
       agent.explore = (z, r, t) => {

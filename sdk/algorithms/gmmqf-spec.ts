@@ -10,8 +10,9 @@ import { KEEP_BEST_FIELD, SEED_FIELD } from '../config/common-fields.js';
 import { defaultsOf, defineSpec, rule, validateConfig, type ConfigOf } from '../config/spec.js';
 
 /** The documented grid of a Box environment (Pendulum-v1, MountainCarContinuous-v0); none otherwise. */
-export const ACTION_GRID_RULE = rule("the env's documented grid (Pendulum-v1: torques -2,-1,0,1,2; MountainCarContinuous-v0: forces -1,0,1)", (c) =>
-  documentedActionGrid(c['env']),
+export const ACTION_GRID_RULE = rule(
+  "the env's documented grid (Pendulum-v1: torques -2,-1,0,1,2; MountainCarContinuous-v0: forces -1,0,1)",
+  (c) => documentedActionGrid(c['env']),
 );
 
 export const FEATURES_FIELD = choice(['auto', ...FEATURE_KINDS], {
@@ -21,10 +22,17 @@ export const FEATURES_FIELD = choice(['auto', ...FEATURE_KINDS], {
 });
 
 export const GMMQF_SPEC = defineSpec('gmmqf', {
-  env: string({ doc: 'environment id (gmmrl envs lists them); a continuous action space is discretized through --action-grid', default: 'CartPole-v1', expected: 'an environment id such as "CartPole-v1"' }),
+  env: string({
+    doc: 'environment id (gmmrl envs lists them); a continuous action space is discretized through --action-grid',
+    default: 'CartPole-v1',
+    expected: 'an environment id such as "CartPole-v1"',
+  }),
   features: FEATURES_FIELD,
   actionGrid: optional(
-    actionGrid({ doc: 'continuous-action envs: N evenly spaced points, or explicit values "v1,v2,…" (the Q-function\'s actions)', default: ACTION_GRID_RULE }),
+    actionGrid({
+      doc: 'continuous-action envs: N evenly spaced points, or explicit values "v1,v2,…" (the Q-function\'s actions)',
+      default: ACTION_GRID_RULE,
+    }),
   ),
   steps: int({ doc: 'total environment steps to collect', default: 30000, min: 1 }),
   seed: SEED_FIELD,
@@ -33,12 +41,24 @@ export const GMMQF_SPEC = defineSpec('gmmqf', {
   backend: choice(BACKEND_NAMES, { doc: 'TensorFlow.js backend', default: 'auto' }),
   gamma: number({ doc: 'discount factor', default: 0.99, min: 0, lt: 1 }),
   stepsPerIteration: int({ doc: 'environment steps collected per policy iteration', default: 1000, min: 1 }),
-  warmupSteps: int({ doc: 'uniformly random steps before the first iteration (they fix the normalization; at most steps)', default: 2000, min: 1 }),
+  warmupSteps: int({
+    doc: 'uniformly random steps before the first iteration (they fix the normalization; at most steps)',
+    default: 2000,
+    min: 1,
+  }),
   epsStart: number({ doc: 'ε of the ε-greedy behaviour policy at the start', default: 1, min: 0, max: 1 }),
   epsEnd: number({ doc: 'ε at the end of its linear decay', default: 0.05, min: 0, max: 1 }),
   epsDecayFraction: number({ doc: 'fraction of the steps over which ε decays from --eps-start to --eps-end', default: 0.5, gt: 0, max: 1 }),
-  sweeps: int({ doc: 'target refreshes per policy evaluation: each recomputes the Bellman targets with the current Q, refits the weights and takes --gd-steps', default: 10, min: 1 }),
-  gdSteps: int({ doc: 'Riemannian gradient steps per sweep (with Armijo line search, after the ridge refit of the weights)', default: 5, min: 1 }),
+  sweeps: int({
+    doc: 'target refreshes per policy evaluation: each recomputes the Bellman targets with the current Q, refits the weights and takes --gd-steps',
+    default: 10,
+    min: 1,
+  }),
+  gdSteps: int({
+    doc: 'Riemannian gradient steps per sweep (with Armijo line search, after the ridge refit of the weights)',
+    default: 5,
+    min: 1,
+  }),
   armijoT0: number({ doc: 'Armijo initial step size', default: 1, gt: 0 }),
   armijoBeta: number({ doc: 'Armijo shrink factor', default: 0.5, gt: 0, lt: 1 }),
   armijoC: number({ doc: 'Armijo sufficient-decrease constant', default: 1e-4, gt: 0, lt: 1 }),

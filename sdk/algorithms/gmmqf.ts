@@ -170,7 +170,16 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
 
   // ---- policy iteration ---------------------------------------------------------------------------
   const evaluation = new GmmQfPolicyEvaluation(
-    { gamma: cfg.gamma, sweeps: cfg.sweeps, gdSteps: cfg.gdSteps, metric: cfg.metric, armijoBeta: cfg.armijoBeta, armijoC: cfg.armijoC, refitWeights: cfg.refitWeights, ridge: cfg.ridge },
+    {
+      gamma: cfg.gamma,
+      sweeps: cfg.sweeps,
+      gdSteps: cfg.gdSteps,
+      metric: cfg.metric,
+      armijoBeta: cfg.armijoBeta,
+      armijoC: cfg.armijoC,
+      refitWeights: cfg.refitWeights,
+      ridge: cfg.ridge,
+    },
     cfg.armijoT0,
   );
   const tracker = new BestTracker(cloneParams(params));
@@ -220,7 +229,9 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
 
     // ---- collect with ε-greedy w.r.t. the improved Q ---------------------------------------
     const factors = precisionFactors(params.covariances, K, D);
-    collect(cfg.stepsPerIteration, (o) => (rng.uniform() < epsilonAt(collector.envSteps) ? rng.integer(A) : greedyAction(params, factors, o)));
+    collect(cfg.stepsPerIteration, (o) =>
+      rng.uniform() < epsilonAt(collector.envSteps) ? rng.integer(A) : greedyAction(params, factors, o),
+    );
   }
 
   const wallSeconds = (performance.now() - t0) / 1000;
@@ -263,7 +274,15 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
  * floored at 1e-6), means at K random warm-up states (in normalized units), covariances σ₀²·I,
  * weights 0.
  */
-function initialParams(cfg: GmmQfTrainConfig, data: ReplayBuffer, features: FeatureKind, D: number, A: number, rng: Rng, grid: ActionGrid | undefined): GmmQfParams {
+function initialParams(
+  cfg: GmmQfTrainConfig,
+  data: ReplayBuffer,
+  features: FeatureKind,
+  D: number,
+  A: number,
+  rng: Rng,
+  grid: ActionGrid | undefined,
+): GmmQfParams {
   const K = cfg.components;
   const warm = data.stored();
   const phi0 = applyFeatures(features, warm.obs, warm.size, D);
@@ -294,7 +313,10 @@ function initialParams(cfg: GmmQfTrainConfig, data: ReplayBuffer, features: Feat
  * (Box action space: cfg.actionGrid or the documented default; discrete: none, and a given grid is
  * an error). Messages name the config field, the value and the fix.
  */
-function resolveFeaturesAndGrid(cfg: Pick<GmmQfTrainConfig, 'env' | 'features' | 'actionGrid'>, env: Env): { features: FeatureKind; grid?: ActionGrid } {
+function resolveFeaturesAndGrid(
+  cfg: Pick<GmmQfTrainConfig, 'env' | 'features' | 'actionGrid'>,
+  env: Env,
+): { features: FeatureKind; grid?: ActionGrid } {
   const features: FeatureKind = resolveFeatureKind(cfg.features, cfg.env);
   const obsSize = env.observationSpace.shape.reduce((a, b) => a * b, 1);
   try {

@@ -15,7 +15,15 @@ import { initMlp } from '../../models/actor-critic/mlp.js';
 import { TfMlp } from '../../models/actor-critic/tf-mlp.js';
 import { gradList, makeAdam } from './learners/tf-adam.js';
 import { SquashedGaussianMixture } from '../../models/mixture-actor/distribution.js';
-import { LOG_STD_MAX, LOG_STD_MIN, greedyAction, headOutputSize, parseHead, sampleAction, type MixtureHeadSpec } from '../../models/mixture-actor/head.js';
+import {
+  LOG_STD_MAX,
+  LOG_STD_MIN,
+  greedyAction,
+  headOutputSize,
+  parseHead,
+  sampleAction,
+  type MixtureHeadSpec,
+} from '../../models/mixture-actor/head.js';
 import { Rng } from '../util/rng.js';
 import { actorLoss, checkEstimator, estimatorPoints, type EstimatorName, type PolicyKind } from './sac-estimators.js';
 import { bandit1dReward } from '../envs/bandit1d.js';
@@ -122,11 +130,18 @@ export interface BanditActorResult {
 export function trainBanditActor(bandit: KnownRewardBandit, partial: Partial<BanditActorConfig>): BanditActorResult {
   const cfg: BanditActorConfig = { ...BANDIT_ACTOR_DEFAULTS, ...partial };
   checkEstimator(cfg.policy, cfg.estimator, cfg.components, 'bandit actor');
-  if (!(cfg.alpha >= 0 && Number.isFinite(cfg.alpha))) throw new ValueError(`bandit actor: alpha = ${cfg.alpha}; expected a finite number ≥ 0.`);
+  if (!(cfg.alpha >= 0 && Number.isFinite(cfg.alpha)))
+    throw new ValueError(`bandit actor: alpha = ${cfg.alpha}; expected a finite number ≥ 0.`);
   const t0 = performance.now();
   const A = bandit.actionDim;
   const K = cfg.components;
-  const head: MixtureHeadSpec = { K, A, weights: cfg.policy === 'sgm' ? 'learned' : 'uniform', logStdMin: LOG_STD_MIN, logStdMax: LOG_STD_MAX };
+  const head: MixtureHeadSpec = {
+    K,
+    A,
+    weights: cfg.policy === 'sgm' ? 'learned' : 'uniform',
+    logStdMin: LOG_STD_MIN,
+    logStdMax: LOG_STD_MAX,
+  };
   const rng = new Rng(cfg.seed);
   const evalRng = new Rng((cfg.seed ^ 0x9e3779b9) >>> 0);
   const actor = new TfMlp(initMlp([1, ...cfg.hidden, headOutputSize(head)], rng), true, 'bandit actor');
@@ -139,7 +154,15 @@ export function trainBanditActor(bandit: KnownRewardBandit, partial: Partial<Ban
     const out = tf.tidy(() => actor.forwardConst(tf.zeros([1, 1]) as tf.Tensor2D).dataSync() as Float32Array);
     const v = parseHead(head, out);
     let s = 0;
-    for (let i = 0; i < 1000; i++) s += bandit.reward(sampleAction(head, v, evalRng.uniform(), Array.from({ length: A }, () => evalRng.normal())).a);
+    for (let i = 0; i < 1000; i++)
+      s += bandit.reward(
+        sampleAction(
+          head,
+          v,
+          evalRng.uniform(),
+          Array.from({ length: A }, () => evalRng.normal()),
+        ).a,
+      );
     const g = greedyAction(head, v);
     curve.push({ step, sampled_reward: s / 1000, greedy_reward: bandit.reward(g), greedy_action: g[0]! });
   };
@@ -148,9 +171,13 @@ export function trainBanditActor(bandit: KnownRewardBandit, partial: Partial<Ban
     for (let step = 1; step <= cfg.steps; step++) {
       const eps = Float32Array.from({ length: B * M * A }, () => rng.normal());
       const uni = cfg.estimator === 'halfrp' || cfg.estimator === 'lr' ? Float32Array.from({ length: B * M }, () => rng.uniform()) : null;
-      const gum = cfg.estimator === 'gumbelrp' ? Float32Array.from({ length: B * K }, () => -Math.log(-Math.log(rng.uniform() || Number.MIN_VALUE))) : null;
+      const gum =
+        cfg.estimator === 'gumbelrp'
+          ? Float32Array.from({ length: B * K }, () => -Math.log(-Math.log(rng.uniform() || Number.MIN_VALUE)))
+          : null;
       tf.tidy(() => {
-        const q = (u: tf.Tensor3D) => tf.reshape(bandit.rewardTf(tf.reshape(tf.tanh(u), [B * u.shape[1], A]) as tf.Tensor2D), [B, u.shape[1]]) as tf.Tensor2D;
+        const q = (u: tf.Tensor3D) =>
+          tf.reshape(bandit.rewardTf(tf.reshape(tf.tanh(u), [B * u.shape[1], A]) as tf.Tensor2D), [B, u.shape[1]]) as tf.Tensor2D;
         const { grads } = tf.variableGrads(() => {
           const dist = SquashedGaussianMixture.fromHead(head, actor.forward(zero));
           return actorLoss(cfg.policy, cfg.estimator, {

@@ -53,9 +53,14 @@ export function checkEstimator(policy: PolicyKind, estimator: EstimatorName, K: 
   }
   const ok = ALLOWED_ESTIMATORS[policy];
   if (!ok.includes(estimator)) {
-    throw new ValueError(`${where}: estimator ${JSON.stringify(estimator)} does not apply to policy ${JSON.stringify(policy)}; use one of ${ok.join(', ')} (e.g. --policy sgm --estimator mrp, --policy sg --estimator rp).`);
+    throw new ValueError(
+      `${where}: estimator ${JSON.stringify(estimator)} does not apply to policy ${JSON.stringify(policy)}; use one of ${ok.join(', ')} (e.g. --policy sgm --estimator mrp, --policy sg --estimator rp).`,
+    );
   }
-  if (policy === 'sg' && K !== 1) throw new ValueError(`${where}: policy "sg" is a single squashed Gaussian, so components must be 1; got ${K}. Use --policy sgm for a mixture.`);
+  if (policy === 'sg' && K !== 1)
+    throw new ValueError(
+      `${where}: policy "sg" is a single squashed Gaussian, so components must be 1; got ${K}. Use --policy sgm for a mixture.`,
+    );
 }
 
 /** Points per state M for this estimator (eps is [B, M, A]). */

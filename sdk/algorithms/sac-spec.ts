@@ -24,7 +24,10 @@ export const SAC_SPEC = defineSpec(
   'sac',
   {
     ...OFF_POLICY_FIELDS,
-    policy: choice(POLICY_KINDS, { doc: 'sg (squashed Gaussian), sgm (mixture, learned weights), usgm (mixture, uniform weights)', default: 'sg' }),
+    policy: choice(POLICY_KINDS, {
+      doc: 'sg (squashed Gaussian), sgm (mixture, learned weights), usgm (mixture, uniform weights)',
+      default: 'sg',
+    }),
     estimator: choice(ESTIMATORS, {
       doc: 'actor gradient: rp (sg, usgm), mrp, halfrp, gumbelrp (sgm), lr (sg, sgm)',
       default: rule('mrp for sgm, rp for sg and usgm', (c) => defaultEstimator(c['policy'] as PolicyKind)),
@@ -35,11 +38,25 @@ export const SAC_SPEC = defineSpec(
       max: 64,
       default: rule('5 for sgm and usgm, 1 for sg', (c) => defaultComponents(c['policy'] as PolicyKind)),
     }),
-    alpha: autoOrNumber({ doc: 'entropy scale α: "auto" (tuned towards --target-entropy) or a fixed number ≥ 0', default: 'auto', min: 0, example: '0.2', expected: '"auto" or a fixed entropy scale ≥ 0 (e.g. 0.2)' }),
+    alpha: autoOrNumber({
+      doc: 'entropy scale α: "auto" (tuned towards --target-entropy) or a fixed number ≥ 0',
+      default: 'auto',
+      min: 0,
+      example: '0.2',
+      expected: '"auto" or a fixed entropy scale ≥ 0 (e.g. 0.2)',
+    }),
     alphaInit: number({ doc: 'initial α of --alpha auto', default: 1, gt: 0, example: '1' }),
-    targetEntropy: optional(number({ doc: 'target entropy of --alpha auto', defaultText: '−A, minus the action size', expected: 'a finite number (default −A)' })),
+    targetEntropy: optional(
+      number({ doc: 'target entropy of --alpha auto', defaultText: '−A, minus the action size', expected: 'a finite number (default −A)' }),
+    ),
     alphaLr: number({ doc: 'Adam learning rate of log α', default: 1e-3, gt: 0, example: '1e-3' }),
-    samples: int({ doc: 'samples per state M of halfrp and lr (leave-one-out baseline)', default: 4, min: 2, max: 256, expected: 'an integer in [2, 256] (leave-one-out baseline)' }),
+    samples: int({
+      doc: 'samples per state M of halfrp and lr (leave-one-out baseline)',
+      default: 4,
+      min: 2,
+      max: 256,
+      expected: 'an integer in [2, 256] (leave-one-out baseline)',
+    }),
     gumbelTemperature: number({ doc: 'Gumbel-softmax temperature of gumbelrp', default: 1, gt: 0, example: '1' }),
     logStdMin: number({ doc: 'lower bound of the policy log σ', default: LOG_STD_MIN }),
     logStdMax: number({ doc: 'upper bound of the policy log σ', default: LOG_STD_MAX }),
@@ -47,7 +64,8 @@ export const SAC_SPEC = defineSpec(
   [
     (c, x) => checkEstimator(c.policy, c.estimator, c.components, x.where),
     (c, x) => {
-      if (!(c.logStdMin < c.logStdMax)) x.fail('logStdMax', `a bound above ${x.ref('logStdMin')} (defaults ${LOG_STD_MIN}, ${LOG_STD_MAX})`);
+      if (!(c.logStdMin < c.logStdMax))
+        x.fail('logStdMax', `a bound above ${x.ref('logStdMin')} (defaults ${LOG_STD_MIN}, ${LOG_STD_MAX})`);
     },
   ],
 );

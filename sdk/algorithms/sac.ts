@@ -71,7 +71,11 @@ export async function trainSac(partial: Partial<SacConfig> = {}, hooks: OffPolic
   return { ...result, config: cfg, method, parameterCount };
 }
 
-function sacAgent(learner: SacLearner, norm: ObsNormalization, bounds: { low: Float64Array; high: Float64Array }): OffPolicyAgent<SacParams> {
+function sacAgent(
+  learner: SacLearner,
+  norm: ObsNormalization,
+  bounds: { low: Float64Array; high: Float64Array },
+): OffPolicyAgent<SacParams> {
   const head = learner.head;
   const A = learner.A;
   return {
@@ -87,7 +91,14 @@ function sacAgent(learner: SacLearner, norm: ObsNormalization, bounds: { low: Fl
     takeStats: () => learner.takeStats(),
     snapshot(): SacParams {
       return {
-        actor: { head: { ...head }, trunk: learner.actor.params(), obsOffset: norm.offset.slice(), obsScale: norm.scale.slice(), actionLow: bounds.low.slice(), actionHigh: bounds.high.slice() },
+        actor: {
+          head: { ...head },
+          trunk: learner.actor.params(),
+          obsOffset: norm.offset.slice(),
+          obsScale: norm.scale.slice(),
+          actionLow: bounds.low.slice(),
+          actionHigh: bounds.high.slice(),
+        },
         critics: learner.critic.params(),
       };
     },
@@ -103,4 +114,3 @@ function sacAgent(learner: SacLearner, norm: ObsNormalization, bounds: { low: Fl
 export function sacTrainingRecord(r: SacTrainResult): Record<string, unknown> {
   return offPolicyTrainingRecord('sac', r);
 }
-

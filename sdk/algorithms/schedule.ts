@@ -31,10 +31,13 @@ export function parseSchedule(text: string, what: string): Schedule {
   const parts = String(text).split(':');
   const nums = parts.map(Number);
   if (!(parts.length === 1 || parts.length === 3) || nums.some((v, i) => !Number.isFinite(v) || parts[i]!.trim() === '')) {
-    throw new ValueError(`${what}: ${JSON.stringify(text)} is not a schedule; write a number (constant) or start:end:fraction, e.g. 0.2:0.02:0.5.`);
+    throw new ValueError(
+      `${what}: ${JSON.stringify(text)} is not a schedule; write a number (constant) or start:end:fraction, e.g. 0.2:0.02:0.5.`,
+    );
   }
   const s = parts.length === 1 ? { start: nums[0]!, end: nums[0]!, fraction: 1 } : { start: nums[0]!, end: nums[1]!, fraction: nums[2]! };
-  if (!(s.fraction > 0 && s.fraction <= 1)) throw new ValueError(`${what}: fraction ${s.fraction} must lie in (0, 1] (the share of training over which the value decays).`);
+  if (!(s.fraction > 0 && s.fraction <= 1))
+    throw new ValueError(`${what}: fraction ${s.fraction} must lie in (0, 1] (the share of training over which the value decays).`);
   return s;
 }
 

@@ -10,7 +10,11 @@ import { defaultsOf, defineSpec, validateConfig, type ConfigOf } from '../config
 import { ACTION_GRID_RULE, FEATURES_FIELD } from './gmmqf-spec.js';
 
 export const SGMMQF_SPEC = defineSpec('sgmmqf', {
-  env: string({ doc: 'environment id (gmmrl envs lists them); a continuous action space is discretized through --action-grid', default: 'CartPole-v1', expected: 'an environment id such as "CartPole-v1"' }),
+  env: string({
+    doc: 'environment id (gmmrl envs lists them); a continuous action space is discretized through --action-grid',
+    default: 'CartPole-v1',
+    expected: 'an environment id such as "CartPole-v1"',
+  }),
   steps: int({ doc: 'total environment steps (warm-up included)', default: 100000, min: 1 }),
   seed: SEED_FIELD,
   components: int({ doc: 'number of Gaussians K', default: 50, min: 1, max: 4096 }),
@@ -32,7 +36,12 @@ export const SGMMQF_SPEC = defineSpec('sgmmqf', {
     expected: (x) => `an integer ≥ ${x.name('batchSize')} (${x.config['batchSize']})`,
   }),
   gamma: number({ doc: 'discount factor', default: 0.99, min: 0, lt: 1 }),
-  targetUpdate: int({ doc: 'targets from a frozen copy refreshed every N steps (0 = the current Q with a stop-gradient, the paper)', default: 0, min: 0, expected: 'an integer ≥ 0 (0 = current Q)' }),
+  targetUpdate: int({
+    doc: 'targets from a frozen copy refreshed every N steps (0 = the current Q with a stop-gradient, the paper)',
+    default: 0,
+    min: 0,
+    expected: 'an integer ≥ 0 (0 = current Q)',
+  }),
   warmupSteps: int({
     doc: 'uniformly random steps before learning (they fix the normalization)',
     default: warmupRule(1000, 2),
@@ -48,10 +57,18 @@ export const SGMMQF_SPEC = defineSpec('sgmmqf', {
   evalEvery: int({ doc: 'greedy evaluation every N steps (and at the last step)', default: 5000, min: 1 }),
   evalEpisodes: EVAL_EPISODES_FIELD,
   keepBest: KEEP_BEST_FIELD,
-  sparsityThreshold: number({ doc: 'weights with |ξ| ≤ threshold·max|ξ| count as zero and are snapped to 0 in handed-out models', default: 1e-6, min: 0, lt: 1 }),
+  sparsityThreshold: number({
+    doc: 'weights with |ξ| ≤ threshold·max|ξ| count as zero and are snapped to 0 in handed-out models',
+    default: 1e-6,
+    min: 0,
+    lt: 1,
+  }),
   features: FEATURES_FIELD,
   actionGrid: optional(
-    actionGrid({ doc: 'continuous-action envs: N evenly spaced points, or explicit values "v1,v2,…" (the Q-function\'s actions)', default: ACTION_GRID_RULE }),
+    actionGrid({
+      doc: 'continuous-action envs: N evenly spaced points, or explicit values "v1,v2,…" (the Q-function\'s actions)',
+      default: ACTION_GRID_RULE,
+    }),
   ),
 });
 

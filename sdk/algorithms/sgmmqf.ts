@@ -97,7 +97,12 @@ export interface SgmmqfHooks {
  * exporter keeps). On snapped weights every entry at or below the threshold is exactly 0, so the
  * two rules agree.
  */
-export function sparsityOf(weights: ArrayLike<number>, K: number, A: number, threshold: number): { nonzeroFraction: number; liveComponents: number } {
+export function sparsityOf(
+  weights: ArrayLike<number>,
+  K: number,
+  A: number,
+  threshold: number,
+): { nonzeroFraction: number; liveComponents: number } {
   if (weights.length !== K * A) throw new ShapeError(`sparsityOf: weights has ${weights.length} entries; expected K·A = ${K}·${A}.`);
   return { nonzeroFraction: nonzeroFraction(weights, threshold), liveComponents: liveComponents(weights, A).length };
 }

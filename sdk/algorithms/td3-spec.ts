@@ -10,7 +10,12 @@ import { OFF_POLICY_FIELDS } from './actor-critic-spec.js';
 export const TD3_FIELDS = {
   ...OFF_POLICY_FIELDS,
   criticLr: number({ doc: 'Adam learning rate of the critics', default: 3e-4, gt: 0, example: '3e-4' }),
-  policyDelay: int({ doc: 'actor and target update every N critic updates', default: 2, min: 1, expected: 'a positive integer (default 2)' }),
+  policyDelay: int({
+    doc: 'actor and target update every N critic updates',
+    default: 2,
+    min: 1,
+    expected: 'a positive integer (default 2)',
+  }),
   explorationStd: number({ doc: 'Gaussian exploration noise σ on the [−1, 1] action scale', default: 0.1, min: 0 }),
   targetNoise: number({ doc: 'target-policy smoothing noise σ', default: 0.2, min: 0 }),
   targetNoiseClip: number({ doc: 'clip of the smoothing noise', default: 0.5, min: 0 }),

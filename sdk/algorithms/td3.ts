@@ -26,7 +26,13 @@ import { TD3_SPEC, type Td3Config } from './td3-spec.js';
 export { TD3_SPEC, TD3_DEFAULTS, validateTd3Config, type Td3Config } from './td3-spec.js';
 
 /** Initial networks: N actors [D, hidden…, A], then twin critics [D + A, hidden…, 1] (draw order fixed). */
-export function initDeterministicNetworks(hidden: number[], N: number, D: number, A: number, rng: { uniform(): number }): { actors: MlpParams[]; critics: [MlpParams, MlpParams] } {
+export function initDeterministicNetworks(
+  hidden: number[],
+  N: number,
+  D: number,
+  A: number,
+  rng: { uniform(): number },
+): { actors: MlpParams[]; critics: [MlpParams, MlpParams] } {
   const actors = Array.from({ length: N }, () => initMlp([D, ...hidden, A], rng));
   const critics: [MlpParams, MlpParams] = [initMlp([D + A, ...hidden, 1], rng), initMlp([D + A, ...hidden, 1], rng)];
   return { actors, critics };
@@ -63,7 +69,10 @@ export function deterministicAgent(
       return Float64Array.from({ length: A }, (_, d) => Math.min(1, Math.max(-1, mu[i * A + d]! + schedule.explorationStd * rng.normal())));
     },
     update(batch, rng) {
-      learner.update(batch, Float32Array.from({ length: batch.size * A }, () => rng.normal()));
+      learner.update(
+        batch,
+        Float32Array.from({ length: batch.size * A }, () => rng.normal()),
+      );
     },
     takeStats: () => learner.takeStats(),
     snapshot(): DeterministicParams {
@@ -92,7 +101,10 @@ export function deterministicAgent(
 
 export type DeterministicTrainResult<C> = OffPolicyResult<DeterministicParams> & { config: C; method: string; parameterCount: number };
 
-export async function trainTd3(partial: Partial<Td3Config> = {}, hooks: OffPolicyHooks<DeterministicParams> = {}): Promise<DeterministicTrainResult<Td3Config>> {
+export async function trainTd3(
+  partial: Partial<Td3Config> = {},
+  hooks: OffPolicyHooks<DeterministicParams> = {},
+): Promise<DeterministicTrainResult<Td3Config>> {
   const cfg: Td3Config = resolveConfig(TD3_SPEC, partial);
   let parameterCount = 0;
   const result = await runOffPolicy<DeterministicParams>(
@@ -101,7 +113,9 @@ export async function trainTd3(partial: Partial<Td3Config> = {}, hooks: OffPolic
     ({ D, A, norm, rng, env }) => {
       const init = initDeterministicNetworks(cfg.hidden, 1, D, A, rng);
       parameterCount = mlpParameterCount(init.actors[0]!.layers);
-      hooks.progress?.(`model: TD3, actor MLP [${init.actors[0]!.layers.join(', ')}] + tanh (${parameterCount} parameters), twin critics [${init.critics[0].layers.join(', ')}]`);
+      hooks.progress?.(
+        `model: TD3, actor MLP [${init.actors[0]!.layers.join(', ')}] + tanh (${parameterCount} parameters), twin critics [${init.critics[0].layers.join(', ')}]`,
+      );
       const sp = env.actionSpace as { low: Float64Array; high: Float64Array };
       return deterministicAgent(
         new Td3Learner(cfg, D, A, init),

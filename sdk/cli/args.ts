@@ -26,11 +26,7 @@ export type FlagSpecs = Record<string, FlagSpec>;
 export type ParsedFlags = Record<string, string | number | boolean | undefined>;
 
 /** Parses `argv` (after the command words) into positionals and typed flags. */
-export function parseArgs(
-  command: string,
-  argv: string[],
-  specs: FlagSpecs,
-): { positionals: string[]; flags: ParsedFlags } {
+export function parseArgs(command: string, argv: string[], specs: FlagSpecs): { positionals: string[]; flags: ParsedFlags } {
   const flags: ParsedFlags = {};
   const given = new Map<string, string>();
   const positionals: string[] = [];
@@ -59,7 +55,8 @@ export function parseArgs(
     if (spec.type === 'boolean') {
       if (value === undefined && (argv[i + 1] === 'true' || argv[i + 1] === 'false')) value = argv[++i]!;
       if (value === undefined) value = 'true';
-      else if (value !== 'true' && value !== 'false') throw new ValueError(`gmmrl ${command}: --${name} must be true or false; got ${JSON.stringify(value)}.`);
+      else if (value !== 'true' && value !== 'false')
+        throw new ValueError(`gmmrl ${command}: --${name} must be true or false; got ${JSON.stringify(value)}.`);
     } else if (value === undefined) {
       value = argv[++i];
       if (value === undefined || value.startsWith('--')) {
@@ -93,7 +90,9 @@ function convert(command: string, name: string, spec: FlagSpec, value: string): 
     default:
       if (spec.choices && !spec.choices.includes(value)) {
         const near = nearestName(value, spec.choices);
-        throw new UnknownNameError(`gmmrl ${command}: --${name} must be one of ${spec.choices.join(', ')}; got ${JSON.stringify(value)}${near ? `; did you mean ${near}?` : '.'}`);
+        throw new UnknownNameError(
+          `gmmrl ${command}: --${name} must be one of ${spec.choices.join(', ')}; got ${JSON.stringify(value)}${near ? `; did you mean ${near}?` : '.'}`,
+        );
       }
       return value;
   }

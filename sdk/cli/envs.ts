@@ -31,13 +31,20 @@ export function envsCommand(argv: string[], out: (line: string) => void): void {
     out(formatHelp('gmmrl envs [--json]', ENVS_FLAGS));
     return;
   }
-  if (positionals.length > 0) throw new ValueError(`gmmrl envs: unexpected argument ${JSON.stringify(positionals[0])}. See 'gmmrl envs --help'.`);
+  if (positionals.length > 0)
+    throw new ValueError(`gmmrl envs: unexpected argument ${JSON.stringify(positionals[0])}. See 'gmmrl envs --help'.`);
   const rows = listEnvs().map((id) => {
     const env = make(id);
     return { id, action: env.actionSpace, obs: env.observationSpace.shape.reduce((a, b) => a * b, 1) };
   });
   if (flags.json) {
-    out(JSON.stringify(rows.map((r) => ({ id: r.id, action_space: spaceToJson(r.action), observation_size: r.obs })), null, 2));
+    out(
+      JSON.stringify(
+        rows.map((r) => ({ id: r.id, action_space: spaceToJson(r.action), observation_size: r.obs })),
+        null,
+        2,
+      ),
+    );
     return;
   }
   const cells = rows.map((r) => [r.id, ...actionText(r.action), `observation ${r.obs}`] as const);

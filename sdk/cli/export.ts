@@ -22,7 +22,12 @@ type Out = (line: string) => void;
 
 const EXPORT_FLAGS: FlagSpecs = {
   out: { type: 'string', help: 'path of the .onnx file to write' },
-  precision: { type: 'string', help: 'float32, or float64 (onnxruntime cpu and wasm only)', default: 'float32', choices: ['float32', 'float64'] },
+  precision: {
+    type: 'string',
+    help: 'float32, or float64 (onnxruntime cpu and wasm only)',
+    default: 'float32',
+    choices: ['float32', 'float64'],
+  },
   sampling: {
     type: 'string',
     help: 'action_sampled from noise inputs (reproducible), in-graph random ops (not reproducible across runtimes), or none (Q models: greedy only)',
@@ -49,7 +54,9 @@ export async function exportCommand(argv: string[], out: Out): Promise<string> {
   const sampling = flags.sampling as FamilyExportOptions['sampling'];
   const epsilonFlag = flags.epsilon as number | undefined;
   if (contract.kind === 'actor' && sampling === 'none') {
-    throw new ValueError(`gmmrl export: --sampling none is for Q models; a ${id} always has action_sampled. Use --sampling inputs (default) or in-graph.`);
+    throw new ValueError(
+      `gmmrl export: --sampling none is for Q models; a ${id} always has action_sampled. Use --sampling inputs (default) or in-graph.`,
+    );
   }
   if (contract.kind === 'actor' && epsilonFlag !== undefined) {
     const own = SAMPLING_FIELDS[contract.sampling].includes('epsilon') ? " (its ε is the checkpoint's)" : '';

@@ -30,7 +30,8 @@ const FINAL_FLAGS: FlagSpecs = {
 
 function checkFinalEpisodes(flags: ParsedFlags, where: string): void {
   const episodes = flags['final-episodes'] as number;
-  if (!(Number.isSafeInteger(episodes) && episodes >= 0)) throw new ValueError(`${where}: --final-episodes is ${episodes}; it must be an integer ≥ 0.`);
+  if (!(Number.isSafeInteger(episodes) && episodes >= 0))
+    throw new ValueError(`${where}: --final-episodes is ${episodes}; it must be an integer ≥ 0.`);
 }
 
 /** The final evaluation and the checkpoint: what every actor-critic run records after training. */
@@ -50,7 +51,12 @@ async function finish(
     observation_space: spaceToJson(evalEnv.observationSpace),
     action_space: spaceToJson(evalEnv.actionSpace),
     env_id: cfg.env,
-    training: { ...training, final_eval_mean: finalEval?.mean ?? null, final_eval_std: finalEval?.std ?? null, final_eval_episodes: episodes },
+    training: {
+      ...training,
+      final_eval_mean: finalEval?.mean ?? null,
+      final_eval_std: finalEval?.std ?? null,
+      final_eval_episodes: episodes,
+    },
     backend: r.backend.name,
   };
   const sha = save(info);
@@ -59,7 +65,12 @@ async function finish(
 }
 
 /** "…: 200 steps in 3s on cpu; best greedy return … (step …); final … ± … over N unseen episodes" */
-function acSummary(method: string, cfg: OffPolicyConfig, r: { bestEvalReturn: number; bestStep: number; wallSeconds: number; backend: { name: string } }, saved: SavedRun): string {
+function acSummary(
+  method: string,
+  cfg: OffPolicyConfig,
+  r: { bestEvalReturn: number; bestStep: number; wallSeconds: number; backend: { name: string } },
+  saved: SavedRun,
+): string {
   const f = saved.run?.['final_eval'] as { mean: number; std: number; episodes: number } | null;
   return (
     `trained ${method} on ${cfg.env}: ${cfg.steps} steps in ${formatDuration(r.wallSeconds)} on ${r.backend.name}; best greedy return ${r.bestEvalReturn.toFixed(2)} (step ${r.bestStep})` +
@@ -78,7 +89,14 @@ export const SAC_ENTRY: TrainEntry<SacConfig, SacTrainResult> = {
   title: (c) => `SAC ${c.policy}/${c.estimator} on ${c.env} (seed ${c.seed})`,
   train: (c, h) => trainSac(c, { progress: h.progress, onEvaluation: (row) => h.onRow({ ...row }) }),
   save: (dir, r, c, flags) =>
-    finish(c, flags, r, (o) => mixtureActorGreedy(r.params.actor, o), (info) => saveMixtureActorCheckpoint(dir, r.params.actor, r.params.critics, info), sacTrainingRecord(r)),
+    finish(
+      c,
+      flags,
+      r,
+      (o) => mixtureActorGreedy(r.params.actor, o),
+      (info) => saveMixtureActorCheckpoint(dir, r.params.actor, r.params.critics, info),
+      sacTrainingRecord(r),
+    ),
   summary: (r, c, saved) => acSummary(`SAC ${r.method}`, c, r, saved),
   bestReturn: (r) => r.bestEvalReturn,
 };
@@ -94,7 +112,14 @@ export const TD3_ENTRY: TrainEntry<Td3Config, DeterministicTrainResult<Td3Config
   title: (c) => `TD3 on ${c.env} (seed ${c.seed})`,
   train: (c, h) => trainTd3(c, { progress: h.progress, onEvaluation: (row) => h.onRow({ ...row }) }),
   save: (dir, r, c, flags) =>
-    finish(c, flags, r, (o) => gamidGreedy(r.params.actor, o), (info) => saveGamidActorCheckpoint(dir, r.params.actor, r.params.critics, info), deterministicTrainingRecord('td3', r)),
+    finish(
+      c,
+      flags,
+      r,
+      (o) => gamidGreedy(r.params.actor, o),
+      (info) => saveGamidActorCheckpoint(dir, r.params.actor, r.params.critics, info),
+      deterministicTrainingRecord('td3', r),
+    ),
   summary: (r, c, saved) => acSummary('TD3', c, r, saved),
   bestReturn: (r) => r.bestEvalReturn,
 };
@@ -110,8 +135,19 @@ export const GAMID_ENTRY: TrainEntry<GamidConfig, DeterministicTrainResult<Gamid
   title: (c) => `Gamid-PG N=${c.actors} on ${c.env} (seed ${c.seed})`,
   train: (c, h) => trainGamid(c, { progress: h.progress, onEvaluation: (row) => h.onRow({ ...row }) }),
   save(dir, r, c, flags) {
-    const record = { ...deterministicTrainingRecord('gamid-pg', r), temperature: formatSchedule(c.temperature), epsilon: formatSchedule(c.epsilon) };
-    return finish(c, flags, r, (o) => gamidGreedy(r.params.actor, o), (info) => saveGamidActorCheckpoint(dir, r.params.actor, r.params.critics, info), record);
+    const record = {
+      ...deterministicTrainingRecord('gamid-pg', r),
+      temperature: formatSchedule(c.temperature),
+      epsilon: formatSchedule(c.epsilon),
+    };
+    return finish(
+      c,
+      flags,
+      r,
+      (o) => gamidGreedy(r.params.actor, o),
+      (info) => saveGamidActorCheckpoint(dir, r.params.actor, r.params.critics, info),
+      record,
+    );
   },
   summary: (r, c, saved) => acSummary(r.method, c, r, saved),
   bestReturn: (r) => r.bestEvalReturn,

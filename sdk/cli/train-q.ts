@@ -47,7 +47,9 @@ export const SGMMQF_ENTRY: TrainEntry<SgmmqfTrainConfig, SgmmqfTrainResult> = {
   exampleOut: 'runs/acrobot',
   notes: [EVAL_EVERY_NOTE],
   title: (c) => `S-GMM-QF on ${c.env} (seed ${c.seed})`,
-  preamble: () => ['backend: js-float64 (S-GMM-QF updates run in a fused float64 typed-array kernel; TensorFlow.js is not used for training)'],
+  preamble: () => [
+    'backend: js-float64 (S-GMM-QF updates run in a fused float64 typed-array kernel; TensorFlow.js is not used for training)',
+  ],
   train: (c, h) => trainSgmmqf(c, { progress: h.progress, onEval: (row) => h.onRow({ ...row }) }),
   async save(dir, r) {
     const last = r.log.at(-1);

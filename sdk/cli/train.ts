@@ -105,49 +105,86 @@ function isRecord(x: unknown): x is Record<string, unknown> {
  * every message ("registerAlgorithm").
  */
 export function checkTrainEntry(entry: unknown, taken: readonly string[], what: string): asserts entry is AnyTrainEntry {
-  if (!isRecord(entry)) throw new ValueError(`${what}: expected a TrainEntry { name, description, spec, exampleOut, title, train, save, summary, bestReturn }; got ${describeValue(entry)}.`);
+  if (!isRecord(entry))
+    throw new ValueError(
+      `${what}: expected a TrainEntry { name, description, spec, exampleOut, title, train, save, summary, bestReturn }; got ${describeValue(entry)}.`,
+    );
   const { name } = entry;
   if (typeof name !== 'string' || !NAME_PATTERN.test(name) || name === 'help') {
-    throw new ValueError(`${what}: name ${describeValue(name)} is not an algorithm name; use lower-case letters, digits and dashes starting with a letter, e.g. "toy".`);
+    throw new ValueError(
+      `${what}: name ${describeValue(name)} is not an algorithm name; use lower-case letters, digits and dashes starting with a letter, e.g. "toy".`,
+    );
   }
   const where = `${what}(${JSON.stringify(name)})`;
-  if (taken.includes(name)) throw new ValueError(`${where}: an algorithm named ${JSON.stringify(name)} is already registered (${taken.join(', ')}); choose another name.`);
+  if (taken.includes(name))
+    throw new ValueError(
+      `${where}: an algorithm named ${JSON.stringify(name)} is already registered (${taken.join(', ')}); choose another name.`,
+    );
   for (const key of ['description', 'exampleOut'] as const) {
-    if (typeof entry[key] !== 'string' || entry[key] === '') throw new ValueError(`${where}: ${key} must be a non-empty string; got ${describeValue(entry[key])}.`);
+    if (typeof entry[key] !== 'string' || entry[key] === '')
+      throw new ValueError(`${where}: ${key} must be a non-empty string; got ${describeValue(entry[key])}.`);
   }
   for (const key of ['title', 'train', 'save', 'summary', 'bestReturn'] as const) {
-    if (typeof entry[key] !== 'function') throw new ValueError(`${where}: ${key} must be a function; got ${describeValue(entry[key])}. See TrainEntry for its signature.`);
+    if (typeof entry[key] !== 'function')
+      throw new ValueError(`${where}: ${key} must be a function; got ${describeValue(entry[key])}. See TrainEntry for its signature.`);
   }
   for (const key of ['checkFlags', 'preamble'] as const) {
-    if (entry[key] !== undefined && typeof entry[key] !== 'function') throw new ValueError(`${where}: ${key} must be a function when given; got ${describeValue(entry[key])}.`);
+    if (entry[key] !== undefined && typeof entry[key] !== 'function')
+      throw new ValueError(`${where}: ${key} must be a function when given; got ${describeValue(entry[key])}.`);
   }
   const { notes, extraFlags, spec } = entry;
-  if (notes !== undefined && !(Array.isArray(notes) && notes.every((n) => typeof n === 'string'))) throw new ValueError(`${where}: notes must be an array of strings when given; got ${describeValue(notes)}.`);
-  if (extraFlags !== undefined && !isRecord(extraFlags)) throw new ValueError(`${where}: extraFlags must be an object of flag specs when given; got ${describeValue(extraFlags)}.`);
+  if (notes !== undefined && !(Array.isArray(notes) && notes.every((n) => typeof n === 'string')))
+    throw new ValueError(`${where}: notes must be an array of strings when given; got ${describeValue(notes)}.`);
+  if (extraFlags !== undefined && !isRecord(extraFlags))
+    throw new ValueError(`${where}: extraFlags must be an object of flag specs when given; got ${describeValue(extraFlags)}.`);
   if (!isRecord(spec) || typeof spec['name'] !== 'string' || !isRecord(spec['fields'])) {
     throw new ValueError(`${where}: spec must be a config spec from defineSpec(name, fields); got ${describeValue(spec)}.`);
   }
   const fields = spec['fields'];
   const flags = new Map<string, string>();
   for (const [key, f] of Object.entries(fields)) {
-    if (!isRecord(f) || typeof f['kind'] !== 'string' || typeof f['doc'] !== 'string' || !['check', 'parse', 'format'].every((m) => typeof f[m] === 'function')) {
-      throw new ValueError(`${where}: spec field ${JSON.stringify(key)} is not a field; build it with a field kind (int, number, boolean, string, choice, … from sdk/config/fields.ts); got ${describeValue(f)}.`);
+    if (
+      !isRecord(f) ||
+      typeof f['kind'] !== 'string' ||
+      typeof f['doc'] !== 'string' ||
+      !['check', 'parse', 'format'].every((m) => typeof f[m] === 'function')
+    ) {
+      throw new ValueError(
+        `${where}: spec field ${JSON.stringify(key)} is not a field; build it with a field kind (int, number, boolean, string, choice, … from sdk/config/fields.ts); got ${describeValue(f)}.`,
+      );
     }
     const flag = flagOf(key, f as unknown as AnyField);
     if (flag === null) continue;
     const owner = flags.get(flag);
     const clash =
-      owner !== undefined ? `field ${JSON.stringify(owner)}` : flag in RUN_FLAGS ? 'the run flags (--out, --quiet, --help)' : extraFlags !== undefined && flag in extraFlags ? 'extraFlags' : undefined;
-    if (clash !== undefined) throw new ValueError(`${where}: spec field ${JSON.stringify(key)} has the flag --${flag}, already taken by ${clash}; give the field another flag (flag: "…").`);
+      owner !== undefined
+        ? `field ${JSON.stringify(owner)}`
+        : flag in RUN_FLAGS
+          ? 'the run flags (--out, --quiet, --help)'
+          : extraFlags !== undefined && flag in extraFlags
+            ? 'extraFlags'
+            : undefined;
+    if (clash !== undefined)
+      throw new ValueError(
+        `${where}: spec field ${JSON.stringify(key)} has the flag --${flag}, already taken by ${clash}; give the field another flag (flag: "…").`,
+      );
     flags.set(flag, key);
   }
   for (const key of ['env', 'steps']) {
-    if (!(key in fields)) throw new ValueError(`${where}: spec has no ${JSON.stringify(key)} field; every algorithm needs env (the environment id) and steps (the budget), e.g. env: string({ doc: 'environment id', default: 'Toy-v0' }).`);
+    if (!(key in fields))
+      throw new ValueError(
+        `${where}: spec has no ${JSON.stringify(key)} field; every algorithm needs env (the environment id) and steps (the budget), e.g. env: string({ doc: 'environment id', default: 'Toy-v0' }).`,
+      );
   }
 }
 
 /** Runs `gmmrl train <entry.name> …argv`. */
-export async function runTrain<C extends { env: string; steps: number }, R>(entry: TrainEntry<C, R>, argv: string[], out: Out, err: Out): Promise<TrainRunSummary | null> {
+export async function runTrain<C extends { env: string; steps: number }, R>(
+  entry: TrainEntry<C, R>,
+  argv: string[],
+  out: Out,
+  err: Out,
+): Promise<TrainRunSummary | null> {
   const command = `train ${entry.name}`;
   const flagSpecs = trainFlags(entry);
   const { positionals, flags } = parseArgs(command, argv, flagSpecs);
@@ -155,7 +192,8 @@ export async function runTrain<C extends { env: string; steps: number }, R>(entr
     out(formatHelp(`gmmrl ${command} --env ID --out DIR [flags]`, flagSpecs, [...(entry.notes ?? []), BOOLEAN_NOTE]));
     return null;
   }
-  if (positionals.length > 0) throw new ValueError(`gmmrl ${command}: unexpected argument ${JSON.stringify(positionals[0])}. See 'gmmrl ${command} --help'.`);
+  if (positionals.length > 0)
+    throw new ValueError(`gmmrl ${command}: unexpected argument ${JSON.stringify(positionals[0])}. See 'gmmrl ${command} --help'.`);
   const dir = flags.out;
   if (typeof dir !== 'string' || dir === '') throw new ValueError(`gmmrl ${command}: --out is required, e.g. --out ${entry.exampleOut}.`);
   entry.checkFlags?.(flags, `gmmrl ${command}`);
@@ -200,11 +238,14 @@ export async function trainCommand(entries: readonly AnyTrainEntry[], argv: stri
   }
   const names = entries.map((e) => e.name);
   const usage = `Usage: gmmrl train <algorithm> --env ID --out DIR [flags], e.g. gmmrl train sgmmqf --env CartPole-v1 --out runs/NAME; 'gmmrl train --help' describes them.`;
-  if (algo === undefined || algo.startsWith('-')) throw new ValueError(`gmmrl train: which algorithm? One of ${names.join(', ')}. ${usage}`);
+  if (algo === undefined || algo.startsWith('-'))
+    throw new ValueError(`gmmrl train: which algorithm? One of ${names.join(', ')}. ${usage}`);
   const entry = entries.find((e) => e.name === algo);
   if (!entry) {
     const near = nearestName(algo, names);
-    throw new UnknownNameError(`gmmrl train: unknown algorithm ${JSON.stringify(algo)}${near ? `; did you mean ${JSON.stringify(near)}?` : '.'} Available: ${names.join(', ')}. ${usage}`);
+    throw new UnknownNameError(
+      `gmmrl train: unknown algorithm ${JSON.stringify(algo)}${near ? `; did you mean ${JSON.stringify(near)}?` : '.'} Available: ${names.join(', ')}. ${usage}`,
+    );
   }
   return runTrain(entry, rest, out, err);
 }

@@ -36,7 +36,13 @@ function expectedText<T>(o: Common<T>, own: string, x: CheckContext): string {
   return typeof o.expected === 'function' ? o.expected(x) : (o.expected ?? own);
 }
 
-function base<T>(kind: string, o: Common<T>, ok: (v: unknown) => v is T, own: string, rest: Pick<Field<T, false>, 'parse' | 'format'> & Partial<Field<T, false>>): Field<T, false> {
+function base<T>(
+  kind: string,
+  o: Common<T>,
+  ok: (v: unknown) => v is T,
+  own: string,
+  rest: Pick<Field<T, false>, 'parse' | 'format'> & Partial<Field<T, false>>,
+): Field<T, false> {
   const range = typeof o.expected === 'function' ? undefined : (o.expected ?? own);
   return {
     kind,
@@ -60,7 +66,8 @@ export function optional<T>(f: Field<T, false>): Field<T, true> {
 
 function parseInt_(text: string, ctx: ParseContext): number {
   const v = Number(text);
-  if (!/^[+-]?\d+$/.test(text.trim()) || !Number.isSafeInteger(v)) throw new ValueError(`${ctx.where}: ${ctx.flag} must be an integer; got ${JSON.stringify(text)}.`);
+  if (!/^[+-]?\d+$/.test(text.trim()) || !Number.isSafeInteger(v))
+    throw new ValueError(`${ctx.where}: ${ctx.flag} must be an integer; got ${JSON.stringify(text)}.`);
   return v;
 }
 
@@ -68,7 +75,13 @@ function parseInt_(text: string, ctx: ParseContext): number {
 export function int(o: Common<number> & { min?: number; max?: number }): Field<number, false> {
   const { min = -Number.MAX_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = o;
   const own =
-    o.max !== undefined ? `an integer in [${min}, ${max}]` : min === 1 ? 'a positive integer' : o.min !== undefined ? `an integer ≥ ${min}` : 'an integer';
+    o.max !== undefined
+      ? `an integer in [${min}, ${max}]`
+      : min === 1
+        ? 'a positive integer'
+        : o.min !== undefined
+          ? `an integer ≥ ${min}`
+          : 'an integer';
   const ok = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
   return base('int', o, ok, own, { parse: parseInt_, format: (v) => describeValue(v) });
 }
@@ -83,22 +96,32 @@ function interval(min: number, max: number, minOpen: boolean, maxOpen: boolean):
  * A number in the interval from `min` to `max` (closed ends unless `gt`/`lt` name them open).
  * Finite unless `infinity` allows +∞ (a gradient clip of Infinity disables clipping). NaN never.
  */
-export function number(o: Common<number> & { min?: number; max?: number; gt?: number; lt?: number; infinity?: boolean; example?: string }): Field<number, false> {
+export function number(
+  o: Common<number> & { min?: number; max?: number; gt?: number; lt?: number; infinity?: boolean; example?: string },
+): Field<number, false> {
   const lo = o.gt ?? o.min ?? -Infinity;
   const hi = o.lt ?? o.max ?? Infinity;
   const ok = (v: unknown): v is number =>
-    typeof v === 'number' && !Number.isNaN(v) && (Number.isFinite(v) || (o.infinity === true && v === Infinity)) && (o.gt !== undefined ? v > lo : v >= lo) && (o.lt !== undefined ? v < hi : v <= hi);
+    typeof v === 'number' &&
+    !Number.isNaN(v) &&
+    (Number.isFinite(v) || (o.infinity === true && v === Infinity)) &&
+    (o.gt !== undefined ? v > lo : v >= lo) &&
+    (o.lt !== undefined ? v < hi : v <= hi);
   const own =
     (hi === Infinity && !o.infinity && o.gt === undefined && lo > -Infinity
       ? `a finite number ≥ ${lo}`
       : lo === -Infinity && hi === Infinity && !o.infinity
         ? 'a finite number'
-        : interval(lo, hi, o.gt !== undefined || lo === -Infinity, o.lt !== undefined || (hi === Infinity && !o.infinity))) + (o.example ? `, e.g. ${o.example}` : '');
+        : interval(lo, hi, o.gt !== undefined || lo === -Infinity, o.lt !== undefined || (hi === Infinity && !o.infinity))) +
+    (o.example ? `, e.g. ${o.example}` : '');
   return base('number', o, ok, own, {
     parse(text, ctx) {
       const v = Number(text);
       if (o.infinity && /^\+?(Infinity|inf)$/i.test(text.trim())) return Infinity;
-      if (text.trim() === '' || !Number.isFinite(v)) throw new ValueError(`${ctx.where}: ${ctx.flag} must be a finite number${o.infinity ? ' or Infinity' : ''}; got ${JSON.stringify(text)}.`);
+      if (text.trim() === '' || !Number.isFinite(v))
+        throw new ValueError(
+          `${ctx.where}: ${ctx.flag} must be a finite number${o.infinity ? ' or Infinity' : ''}; got ${JSON.stringify(text)}.`,
+        );
       return v;
     },
     format: (v) => describeValue(v),
@@ -134,7 +157,9 @@ export function choice<const C extends readonly string[]>(choices: C, o: Common<
       parse(text, ctx) {
         if (ok(text)) return text;
         const near = nearestName(text, choices);
-        throw new UnknownNameError(`${ctx.where}: ${ctx.flag} must be one of ${choices.join(', ')}; got ${JSON.stringify(text)}${near ? `; did you mean ${near}?` : '.'}`);
+        throw new UnknownNameError(
+          `${ctx.where}: ${ctx.flag} must be one of ${choices.join(', ')}; got ${JSON.stringify(text)}${near ? `; did you mean ${near}?` : '.'}`,
+        );
       },
       format: (v) => (typeof v === 'string' ? v : describeValue(v)),
     }),
@@ -150,16 +175,24 @@ export function choice<const C extends readonly string[]>(choices: C, o: Common<
  * Layer widths: an array of integers in [min, max], `minLength` to `maxLength` long; on the
  * command line comma-separated ("256,256"; "" is [] when minLength is 0).
  */
-export function intList(o: Common<number[]> & { minLength: number; maxLength: number; min: number; max: number; example: string }): Field<number[], false> {
+export function intList(
+  o: Common<number[]> & { minLength: number; maxLength: number; min: number; max: number; example: string },
+): Field<number[], false> {
   const ok = (v: unknown): v is number[] =>
-    Array.isArray(v) && v.length >= o.minLength && v.length <= o.maxLength && v.every((h) => typeof h === 'number' && Number.isSafeInteger(h) && h >= o.min && h <= o.max);
+    Array.isArray(v) &&
+    v.length >= o.minLength &&
+    v.length <= o.maxLength &&
+    v.every((h) => typeof h === 'number' && Number.isSafeInteger(h) && h >= o.min && h <= o.max);
   const own = `${o.minLength > 0 ? 'at least one and ' : ''}at most ${o.maxLength} integers in [${o.min}, ${o.max}], e.g. [${o.example}]`;
   return base('list', o, ok, own, {
     parse(text, ctx) {
       if (o.minLength === 0 && text.trim() === '') return [];
       const widths = text.split(',').map((x) => Number(x.trim()));
       for (const [i, w] of widths.entries()) {
-        if (!Number.isSafeInteger(w) || w < 1) throw new ValueError(`${ctx.where}: ${ctx.flag} ${JSON.stringify(text)}: entry ${i} is not a positive integer; use e.g. ${ctx.flag} ${o.example}.`);
+        if (!Number.isSafeInteger(w) || w < 1)
+          throw new ValueError(
+            `${ctx.where}: ${ctx.flag} ${JSON.stringify(text)}: entry ${i} is not a positive integer; use e.g. ${ctx.flag} ${o.example}.`,
+          );
       }
       return widths;
     },
@@ -176,7 +209,10 @@ export function autoOrNumber(o: Common<number | 'auto'> & { min: number; example
     parse(text, ctx) {
       if (text === 'auto') return 'auto';
       const v = Number(text);
-      if (text.trim() === '' || !Number.isFinite(v)) throw new ValueError(`${ctx.where}: ${ctx.flag} ${JSON.stringify(text)}; expected "auto" or a number ≥ ${o.min}, e.g. ${ctx.flag} ${o.example}.`);
+      if (text.trim() === '' || !Number.isFinite(v))
+        throw new ValueError(
+          `${ctx.where}: ${ctx.flag} ${JSON.stringify(text)}; expected "auto" or a number ≥ ${o.min}, e.g. ${ctx.flag} ${o.example}.`,
+        );
       return v;
     },
     format: (v) => (v === 'auto' ? 'auto' : describeValue(v)),
@@ -187,14 +223,23 @@ export function autoOrNumber(o: Common<number | 'auto'> & { min: number; example
 export { parseSchedule, formatSchedule, type LinearSchedule } from '../algorithms/schedule.js';
 
 function isSchedule(v: unknown): v is LinearSchedule {
-  return typeof v === 'object' && v !== null && ['start', 'end', 'fraction'].every((k) => typeof (v as Record<string, unknown>)[k] === 'number');
+  return (
+    typeof v === 'object' && v !== null && ['start', 'end', 'fraction'].every((k) => typeof (v as Record<string, unknown>)[k] === 'number')
+  );
 }
 
 /** A linear schedule with values in [0, max] and a fraction in (0, 1]. */
 export function schedule(o: Common<LinearSchedule> & { max?: number; example: string }): Field<LinearSchedule, false> {
   const hi = o.max ?? Infinity;
   const ok = (v: unknown): v is LinearSchedule =>
-    isSchedule(v) && [v.start, v.end, v.fraction].every(Number.isFinite) && v.start >= 0 && v.end >= 0 && v.start <= hi && v.end <= hi && v.fraction > 0 && v.fraction <= 1;
+    isSchedule(v) &&
+    [v.start, v.end, v.fraction].every(Number.isFinite) &&
+    v.start >= 0 &&
+    v.end >= 0 &&
+    v.start <= hi &&
+    v.end <= hi &&
+    v.fraction > 0 &&
+    v.fraction <= 1;
   const own = `${hi === Infinity ? 'values ≥ 0' : `values in [0, ${hi}]`} and a fraction in (0, 1], e.g. ${o.example}`;
   const text = (v: unknown) => (isSchedule(v) ? formatSchedule(v) : describeValue(v));
   return base('schedule', o, ok, own, {
@@ -233,7 +278,8 @@ export function actionGrid(o: Common<ActionGrid>): Field<ActionGrid, false> {
     parse(t, ctx) {
       const envId = (ctx.partial['env'] ?? ctx.defaultOf('env')) as string;
       const env = make(envId);
-      if (env.actionSpace.kind === 'discrete') throw new ValueError(`${ctx.where}: ${ctx.flag} ${t} given, but ${envId} has discrete actions; remove the flag.`);
+      if (env.actionSpace.kind === 'discrete')
+        throw new ValueError(`${ctx.where}: ${ctx.flag} ${t} given, but ${envId} has discrete actions; remove the flag.`);
       return parseActionGrid(t, env.actionSpace);
     },
     format: text,

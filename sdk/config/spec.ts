@@ -33,7 +33,9 @@ export function rule<T>(text: string, fn: (c: ConfigRecord) => T | undefined): R
 }
 
 function isRule(d: unknown): d is Rule<unknown> {
-  return typeof d === 'object' && d !== null && typeof (d as Rule<unknown>).rule === 'function' && typeof (d as Rule<unknown>).text === 'string';
+  return (
+    typeof d === 'object' && d !== null && typeof (d as Rule<unknown>).rule === 'function' && typeof (d as Rule<unknown>).text === 'string'
+  );
 }
 
 /** What a field's checks and the spec's cross-field checks see. */
@@ -116,7 +118,9 @@ type RequiredKeys<F extends Fields> = { [K in keyof F]: F[K] extends AnyRequired
 type OptionalKeys<F extends Fields> = Exclude<keyof F, RequiredKeys<F>>;
 
 /** The config type a field table describes: required fields, and optional ones (`?`). */
-export type ConfigOf<F extends Fields> = { -readonly [K in RequiredKeys<F>]: ValueOf<F[K]> } & { -readonly [K in OptionalKeys<F>]?: ValueOf<F[K]> };
+export type ConfigOf<F extends Fields> = { -readonly [K in RequiredKeys<F>]: ValueOf<F[K]> } & {
+  -readonly [K in OptionalKeys<F>]?: ValueOf<F[K]>;
+};
 
 /** A config spec: the field table and the checks that involve several fields. */
 export interface ConfigSpec<C = ConfigRecord, F extends Fields = Fields> {
@@ -128,7 +132,11 @@ export interface ConfigSpec<C = ConfigRecord, F extends Fields = Fields> {
 }
 
 /** Declares a spec (the type parameter ties `checks` to the config type). */
-export function defineSpec<F extends Fields>(name: string, fields: F, checks: readonly ((c: ConfigOf<F>, x: CheckContext) => void)[] = []): ConfigSpec<ConfigOf<F>, F> {
+export function defineSpec<F extends Fields>(
+  name: string,
+  fields: F,
+  checks: readonly ((c: ConfigOf<F>, x: CheckContext) => void)[] = [],
+): ConfigSpec<ConfigOf<F>, F> {
   return { name, fields, checks };
 }
 
@@ -252,7 +260,8 @@ export function validateConfig<C>(spec: ConfigSpec<C>, c: C, naming: Naming = li
  */
 export function resolveConfig<C>(spec: ConfigSpec<C>, given: object | undefined, naming: Naming = libraryNaming(spec)): C {
   if (given === undefined) given = {};
-  if (typeof given !== 'object' || given === null || Array.isArray(given)) throw new ValueError(`${naming.where}: expected a config object; got ${describeValue(given)}.`);
+  if (typeof given !== 'object' || given === null || Array.isArray(given))
+    throw new ValueError(`${naming.where}: expected a config object; got ${describeValue(given)}.`);
   checkKeys(spec, given, naming);
   const g = given as ConfigRecord;
   const values: ConfigRecord = {};

@@ -66,9 +66,7 @@ function acrobotDsdt(sa: Float64Array, out: Float64Array): void {
     (m1 * lc1 + m2 * l1) * g * Math.cos(theta1 - Math.PI / 2) +
     phi2;
   // 'book' dynamics (consistent with the Java implementation and Sutton & Barto's book).
-  const ddtheta2 =
-    (a + (d2 / d1) * phi1 - m2 * l1 * lc2 * dtheta1 ** 2 * Math.sin(theta2) - phi2) /
-    (m2 * lc2 ** 2 + I2 - d2 ** 2 / d1);
+  const ddtheta2 = (a + (d2 / d1) * phi1 - m2 * l1 * lc2 * dtheta1 ** 2 * Math.sin(theta2) - phi2) / (m2 * lc2 ** 2 + I2 - d2 ** 2 / d1);
   const ddtheta1 = -(d2 * ddtheta2 + phi1) / d1;
   out[0] = dtheta1;
   out[1] = dtheta2;

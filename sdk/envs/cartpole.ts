@@ -60,8 +60,7 @@ export class CartPoleEnv extends ClassicControlEnv<number> {
     const costheta = Math.cos(theta);
     const sintheta = Math.sin(theta);
     const temp = (force + POLEMASS_LENGTH * thetaDot ** 2 * sintheta) / TOTAL_MASS;
-    const thetaacc =
-      (GRAVITY * sintheta - costheta * temp) / (LENGTH * (4.0 / 3.0 - (MASSPOLE * costheta ** 2) / TOTAL_MASS));
+    const thetaacc = (GRAVITY * sintheta - costheta * temp) / (LENGTH * (4.0 / 3.0 - (MASSPOLE * costheta ** 2) / TOTAL_MASS));
     const xacc = temp - (POLEMASS_LENGTH * thetaacc * costheta) / TOTAL_MASS;
     // 'euler' kinematics integrator.
     s[0] = x + TAU * xDot;

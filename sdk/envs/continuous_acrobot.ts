@@ -27,14 +27,7 @@
  * it is not reproduced here.
  */
 import type { Rng } from '../util/rng.js';
-import {
-  ACROBOT_V1,
-  acrobotObservation,
-  acrobotStep,
-  acrobotTerminal,
-  createAcrobotScratch,
-  sampleAcrobotStart,
-} from './acrobot.js';
+import { ACROBOT_V1, acrobotObservation, acrobotStep, acrobotTerminal, createAcrobotScratch, sampleAcrobotStart } from './acrobot.js';
 import { type BaseEnvOptions, ClassicControlEnv, type EnvDefinition } from './env.js';
 import { float32Box } from './spaces.js';
 

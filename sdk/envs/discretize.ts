@@ -29,7 +29,9 @@ export const MAX_GRID_POINTS = 4096;
 
 function boxOf(space: Space, where: string): BoxSpace {
   if (space.kind !== 'box') {
-    throw new ValueError(`${where}: the action space is ${describeSpace(space)}, which is already discrete; an action grid is only for continuous (Box) action spaces.`);
+    throw new ValueError(
+      `${where}: the action space is ${describeSpace(space)}, which is already discrete; an action grid is only for continuous (Box) action spaces.`,
+    );
   }
   return space;
 }
@@ -56,7 +58,10 @@ export function defaultActionGrid(envOrId: string | Env): ActionGrid {
         `Pass one, e.g. parseActionGrid("5", env.actionSpace) for 5 evenly spaced points.`,
     );
   }
-  return gridFromRows(space, values.map((v) => [v]));
+  return gridFromRows(
+    space,
+    values.map((v) => [v]),
+  );
 }
 
 /**
@@ -68,7 +73,9 @@ export function defaultActionGrid(envOrId: string | Env): ActionGrid {
 export function parseActionGrid(spec: string, space: Space): ActionGrid {
   const where = `action grid ${JSON.stringify(spec)}`;
   if (typeof spec !== 'string' || spec.trim() === '') {
-    throw new ValueError(`action grid: expected a string such as "5" (5 evenly spaced points) or "-2,0,2" (explicit values), got ${describeValue(spec)}.`);
+    throw new ValueError(
+      `action grid: expected a string such as "5" (5 evenly spaced points) or "-2,0,2" (explicit values), got ${describeValue(spec)}.`,
+    );
   }
   const box = boxOf(space, where);
   const dim = box.low.length;
@@ -83,11 +90,15 @@ export function parseActionGrid(spec: string, space: Space): ActionGrid {
     }
     for (let j = 0; j < dim; j++) {
       if (!Number.isFinite(box.low[j]!) || !Number.isFinite(box.high[j]!)) {
-        throw new ValueError(`${where}: action dimension ${j} has unbounded limits [${box.low[j]}, ${box.high[j]}]; evenly spaced points need finite bounds. List the values instead.`);
+        throw new ValueError(
+          `${where}: action dimension ${j} has unbounded limits [${box.low[j]}, ${box.high[j]}]; evenly spaced points need finite bounds. List the values instead.`,
+        );
       }
     }
     if (n ** dim > MAX_GRID_POINTS) {
-      throw new ValueError(`${where}: ${n} points in each of ${dim} dimensions make ${n ** dim} grid points (> ${MAX_GRID_POINTS}); use fewer points.`);
+      throw new ValueError(
+        `${where}: ${n} points in each of ${dim} dimensions make ${n ** dim} grid points (> ${MAX_GRID_POINTS}); use fewer points.`,
+      );
     }
     const axis = (j: number): number[] =>
       Array.from({ length: n }, (_, i) => (i === n - 1 ? box.high[j]! : box.low[j]! + ((box.high[j]! - box.low[j]!) * i) / (n - 1)));
@@ -109,7 +120,9 @@ export function parseActionGrid(spec: string, space: Space): ActionGrid {
   for (const part of parts) {
     const v = part === '' ? NaN : Number(part);
     if (!Number.isFinite(v)) {
-      throw new ValueError(`${where}: ${JSON.stringify(part)} is not a finite number. Write the values separated by commas, e.g. "-2,0,2".`);
+      throw new ValueError(
+        `${where}: ${JSON.stringify(part)} is not a finite number. Write the values separated by commas, e.g. "-2,0,2".`,
+      );
     }
     if (!(v >= box.low[0]! && v <= box.high[0]!) || !(Math.fround(v) >= box.low[0]! && Math.fround(v) <= box.high[0]!)) {
       throw new ValueError(
@@ -123,20 +136,28 @@ export function parseActionGrid(spec: string, space: Space): ActionGrid {
   if (values.length < 2) {
     throw new ValueError(`${where}: a grid needs at least 2 values, got ${values.length}.`);
   }
-  return gridFromRows(box, values.map((v) => [v]));
+  return gridFromRows(
+    box,
+    values.map((v) => [v]),
+  );
 }
 
 /** Throws ValueError unless `grid` fits the Box `space` (shape, sizes, every value within the bounds). */
 export function checkGridForSpace(grid: ActionGrid, space: Space, where = 'action grid'): number {
   const box = boxOf(space, where);
   const size = box.low.length;
-  if (!grid || typeof grid !== 'object' || !Array.isArray(grid.shape)) throw new ValueError(`${where}: expected an ActionGrid { shape, values, low, high }, got ${describeValue(grid)}.`);
+  if (!grid || typeof grid !== 'object' || !Array.isArray(grid.shape))
+    throw new ValueError(`${where}: expected an ActionGrid { shape, values, low, high }, got ${describeValue(grid)}.`);
   const gsize = grid.shape.reduce((a, b) => a * b, 1);
   if (gsize !== size || grid.shape.length !== box.shape.length || grid.shape.some((d, i) => d !== box.shape[i])) {
-    throw new ShapeError(`${where}: grid shape [${grid.shape.join(', ')}] does not match the action space ${describeSpace(box)} (shape [${box.shape.join(', ')}]).`);
+    throw new ShapeError(
+      `${where}: grid shape [${grid.shape.join(', ')}] does not match the action space ${describeSpace(box)} (shape [${box.shape.join(', ')}]).`,
+    );
   }
   if (!(grid.values instanceof Float64Array) || grid.values.length === 0 || grid.values.length % size !== 0) {
-    throw new ShapeError(`${where}: grid values must be a non-empty Float64Array of A × ${size} numbers, got ${describeValue(grid.values)}.`);
+    throw new ShapeError(
+      `${where}: grid values must be a non-empty Float64Array of A × ${size} numbers, got ${describeValue(grid.values)}.`,
+    );
   }
   const A = grid.values.length / size;
   for (let a = 0; a < A; a++) {
@@ -186,7 +207,11 @@ class DiscretizedEnv implements Env {
     return this.inner.reset(options);
   }
   step(action: number | ArrayLike<number>): StepResult {
-    const a = parseAction(this.actionSpace, action, `${this.inner.id} (discretized to ${this.actionSpace.n} grid points): action`) as number;
+    const a = parseAction(
+      this.actionSpace,
+      action,
+      `${this.inner.id} (discretized to ${this.actionSpace.n} grid points): action`,
+    ) as number;
     return this.inner.step(this.grid.values.subarray(a * this.size, (a + 1) * this.size));
   }
 }

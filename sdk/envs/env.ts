@@ -92,9 +92,7 @@ export function randomSeed(): number {
 /** Throws ValueError unless `seed` is an integer in [0, 2^32 - 1]. */
 export function checkSeed(seed: unknown, what: string): number {
   if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
-    throw new ValueError(
-      `${what} must be an integer in [0, ${MAX_SEED}]; got ${describeValue(seed)}. Pass e.g. seed: 0.`,
-    );
+    throw new ValueError(`${what} must be an integer in [0, ${MAX_SEED}]; got ${describeValue(seed)}. Pass e.g. seed: 0.`);
   }
   return seed;
 }
@@ -102,9 +100,7 @@ export function checkSeed(seed: unknown, what: string): number {
 /** Throws ValueError unless `v` is a positive integer or Infinity. */
 function checkMaxEpisodeSteps(v: unknown, what: string): number {
   if (typeof v !== 'number' || !(v === Infinity || (Number.isInteger(v) && v > 0))) {
-    throw new ValueError(
-      `${what} must be a positive integer (or Infinity for no time limit); got ${describeValue(v)}.`,
-    );
+    throw new ValueError(`${what} must be a positive integer (or Infinity for no time limit); got ${describeValue(v)}.`);
   }
   return v;
 }
@@ -127,9 +123,7 @@ export function checkOptionKeys(options: unknown, allowed: readonly string[], wh
   for (const key of Object.keys(rec)) {
     if (rec[key] === undefined) continue;
     if (!allowed.includes(key)) {
-      throw new UnknownNameError(
-        `${what}: unknown option ${JSON.stringify(key)}. Valid options: ${allowed.join(', ')}.`,
-      );
+      throw new UnknownNameError(`${what}: unknown option ${JSON.stringify(key)}. Valid options: ${allowed.join(', ')}.`);
     }
   }
   return rec;
@@ -178,8 +172,7 @@ export function parseAction(space: Space, action: unknown, what: string): number
     }
     if (!Number.isFinite(v)) {
       throw new ValueError(
-        `${what} must be a finite integer in [0, ${space.n}); got ${describeValue(v)}. ` +
-          `Check the policy output for NaN/Infinity.`,
+        `${what} must be a finite integer in [0, ${space.n}); got ${describeValue(v)}. ` + `Check the policy output for NaN/Infinity.`,
       );
     }
     if (!Number.isInteger(v) || v < 0 || v >= space.n) {
@@ -285,9 +278,7 @@ export abstract class ClassicControlEnv<A extends number | Float64Array> impleme
       throw new EnvStateError(`${this.id}: step() called before reset(); call reset() first to start an episode.`);
     }
     if (this.phase === 'ended') {
-      throw new EnvStateError(
-        `${this.id}: step() called after the episode ended (${this.endedHow}); call reset() to start a new episode.`,
-      );
+      throw new EnvStateError(`${this.id}: step() called after the episode ended (${this.endedHow}); call reset() to start a new episode.`);
     }
     const a = parseAction(this.actionSpace, action, `${this.id}: action`) as A;
     const { reward, terminated } = this.transition(a);
@@ -295,9 +286,7 @@ export abstract class ClassicControlEnv<A extends number | Float64Array> impleme
     const truncated = this.steps >= this.maxEpisodeSteps;
     if (terminated || truncated) {
       this.phase = 'ended';
-      this.endedHow = terminated
-        ? `terminated at step ${this.steps}`
-        : `truncated by the time limit at step ${this.steps}`;
+      this.endedHow = terminated ? `terminated at step ${this.steps}` : `truncated by the time limit at step ${this.steps}`;
     }
     return { obs: this.observe(), reward, terminated, truncated, info: {} };
   }
@@ -319,17 +308,14 @@ export abstract class ClassicControlEnv<A extends number | Float64Array> impleme
     }
     if (state.length !== labels.length) {
       throw new ShapeError(
-        `${this.id}: reset({ state }) needs ${labels.length} values ${layout}; got length ${state.length}: ` +
-          `${describeValue(state)}.`,
+        `${this.id}: reset({ state }) needs ${labels.length} values ${layout}; got length ${state.length}: ` + `${describeValue(state)}.`,
       );
     }
     const out = new Float64Array(labels.length);
     for (let i = 0; i < labels.length; i++) {
       const v = state[i];
       if (typeof v !== 'number' || !Number.isFinite(v)) {
-        throw new ValueError(
-          `${this.id}: reset({ state }): state[${i}] (${labels[i]}) must be a finite number; got ${describeValue(v)}.`,
-        );
+        throw new ValueError(`${this.id}: reset({ state }): state[${i}] (${labels[i]}) must be a finite number; got ${describeValue(v)}.`);
       }
       out[i] = v;
     }

@@ -62,4 +62,11 @@ export { envOptionKeys, listEnvs, make, registerEnv, unregisterEnv } from './reg
 export type { EnvRegistration } from './registry.js';
 export { VecEnv, deriveSeeds, makeVec } from './vec.js';
 export type { VecResetOptions, VecResetResult, VecStepResult } from './vec.js';
-export { DEFAULT_ACTION_GRIDS, MAX_GRID_POINTS, checkGridForSpace, defaultActionGrid, discretizeActions, parseActionGrid } from './discretize.js';
+export {
+  DEFAULT_ACTION_GRIDS,
+  MAX_GRID_POINTS,
+  checkGridForSpace,
+  defaultActionGrid,
+  discretizeActions,
+  parseActionGrid,
+} from './discretize.js';

@@ -71,10 +71,7 @@ export abstract class MountainCarFamilyEnv<A extends number | Float64Array> exte
 
 export const MOUNTAIN_CAR_V0: EnvDefinition = Object.freeze({
   id: 'MountainCar-v0',
-  observationSpace: float32Box(
-    [MOUNTAIN_CAR_MIN_POSITION, -MOUNTAIN_CAR_MAX_SPEED],
-    [MOUNTAIN_CAR_MAX_POSITION, MOUNTAIN_CAR_MAX_SPEED],
-  ),
+  observationSpace: float32Box([MOUNTAIN_CAR_MIN_POSITION, -MOUNTAIN_CAR_MAX_SPEED], [MOUNTAIN_CAR_MAX_POSITION, MOUNTAIN_CAR_MAX_SPEED]),
   actionSpace: discrete(3),
   maxEpisodeSteps: 200,
   rewardThreshold: -110.0,

@@ -99,7 +99,12 @@ function densityPeaksOf(sigmas: readonly number[], d: number): number[] {
 const peaksCache = new WeakMap<MultimodalBandit, readonly number[]>();
 
 /** Sum of the bumps' (unnormalized) density values at `a`, each weighted by `peaks[k]`. */
-function bumpSum(a: ArrayLike<number>, centres: readonly (readonly number[])[], sigmas: readonly number[], peaks: readonly number[]): number {
+function bumpSum(
+  a: ArrayLike<number>,
+  centres: readonly (readonly number[])[],
+  sigmas: readonly number[],
+  peaks: readonly number[],
+): number {
   let total = 0;
   for (let k = 0; k < centres.length; k++) {
     const c = centres[k]!;
@@ -115,7 +120,12 @@ function bumpSum(a: ArrayLike<number>, centres: readonly (readonly number[])[], 
 }
 
 /** Projected gradient ascent with Armijo backtracking from `start`; returns the end point. */
-function ascend(start: Float64Array, centres: readonly (readonly number[])[], sigmas: readonly number[], peaks: readonly number[]): Float64Array {
+function ascend(
+  start: Float64Array,
+  centres: readonly (readonly number[])[],
+  sigmas: readonly number[],
+  peaks: readonly number[],
+): Float64Array {
   const d = start.length;
   const x = Float64Array.from(start, (v) => Math.min(Math.max(v, -1), 1));
   const grad = new Float64Array(d);
@@ -245,9 +255,7 @@ export class MultimodalBanditEnv extends ClassicControlEnv<Float64Array> {
   constructor(options: MultimodalBanditOptions = {}) {
     const id = MULTIMODAL_BANDIT_V0.id;
     const banditSeed =
-      options.banditSeed === undefined
-        ? 0
-        : checkIntOption(options.banditSeed, `${id}: option banditSeed`, 0, MAX_SEED, 'banditSeed: 0');
+      options.banditSeed === undefined ? 0 : checkIntOption(options.banditSeed, `${id}: option banditSeed`, 0, MAX_SEED, 'banditSeed: 0');
     const actionDim =
       options.actionDim === undefined
         ? 1

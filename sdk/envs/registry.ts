@@ -98,7 +98,8 @@ function spaceProblem(space: unknown, box: boolean): string | null {
   const lo = low as ArrayLike<number>;
   const hi = high as ArrayLike<number>;
   const size = (shape as unknown[]).reduce((a: number, b) => a * (typeof b === 'number' ? b : NaN), 1);
-  if (lo.length !== hi.length || lo.length !== size) return `its low, high and shape disagree (lengths ${lo.length}, ${hi.length}, shape ${describeValue(shape)})`;
+  if (lo.length !== hi.length || lo.length !== size)
+    return `its low, high and shape disagree (lengths ${lo.length}, ${hi.length}, shape ${describeValue(shape)})`;
   return null;
 }
 
@@ -113,7 +114,8 @@ function checkCreated(env: unknown, id: string, what: string): Env {
   for (const m of ['reset', 'step'] as const) {
     if (typeof env[m] !== 'function') throw new ValueError(`${what}: the environment has no ${m}() method. ${fix}`);
   }
-  if (env['id'] !== id) throw new ValueError(`${what}: the environment's id is ${describeValue(env['id'])}, not the registered ${JSON.stringify(id)}. ${fix}`);
+  if (env['id'] !== id)
+    throw new ValueError(`${what}: the environment's id is ${describeValue(env['id'])}, not the registered ${JSON.stringify(id)}. ${fix}`);
   return env as unknown as Env;
 }
 
@@ -129,11 +131,15 @@ function checkCreated(env: unknown, id: string, what: string): Env {
 export function registerEnv(registration: EnvRegistration): void {
   const what = 'registerEnv';
   if (!isRecord(registration)) {
-    throw new ValueError(`${what}: expected { id, create, extraOptions? }; got ${describeValue(registration)}. Pass e.g. registerEnv({ id: "Toy-v0", create: (o) => new ToyEnv(o) }).`);
+    throw new ValueError(
+      `${what}: expected { id, create, extraOptions? }; got ${describeValue(registration)}. Pass e.g. registerEnv({ id: "Toy-v0", create: (o) => new ToyEnv(o) }).`,
+    );
   }
   const { id, create, extraOptions = [] } = registration;
   if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
-    throw new ValueError(`${what}: id ${describeValue(id)} is not a Gymnasium style id "Name-vN" (a letter, then letters, digits, _, . or -, then -v and a version), e.g. "Toy-v0".`);
+    throw new ValueError(
+      `${what}: id ${describeValue(id)} is not a Gymnasium style id "Name-vN" (a letter, then letters, digits, _, . or -, then -v and a version), e.g. "Toy-v0".`,
+    );
   }
   const where = `${what}(${JSON.stringify(id)})`;
   if (REGISTRY.some((r) => r.id === id)) {
@@ -143,14 +149,18 @@ export function registerEnv(registration: EnvRegistration): void {
     );
   }
   if (typeof create !== 'function') {
-    throw new ValueError(`${where}: create must be a function (options) => Env; got ${describeValue(create)}. Pass e.g. create: (o) => new MyEnv(o).`);
+    throw new ValueError(
+      `${where}: create must be a function (options) => Env; got ${describeValue(create)}. Pass e.g. create: (o) => new MyEnv(o).`,
+    );
   }
   if (!Array.isArray(extraOptions) || !extraOptions.every((k) => typeof k === 'string' && /^[A-Za-z_$][\w$]*$/.test(k))) {
     throw new ValueError(`${where}: extraOptions must be an array of option names (identifiers); got ${describeValue(extraOptions)}.`);
   }
   const clash = extraOptions.find((k, i) => (COMMON_OPTIONS as readonly string[]).includes(k) || extraOptions.indexOf(k) !== i);
   if (clash !== undefined) {
-    throw new ValueError(`${where}: extraOptions lists ${JSON.stringify(clash)} twice or lists a common option (${COMMON_OPTIONS.join(', ')} are always accepted); remove it.`);
+    throw new ValueError(
+      `${where}: extraOptions lists ${JSON.stringify(clash)} twice or lists a common option (${COMMON_OPTIONS.join(', ')} are always accepted); remove it.`,
+    );
   }
   const reg: Registration = {
     id,
@@ -166,9 +176,17 @@ export function registerEnv(registration: EnvRegistration): void {
  * Throws UnknownNameError for an id not registered, ValueError for a built-in environment.
  */
 export function unregisterEnv(id: string): void {
-  if (BUILT_IN.some((r) => r.id === id)) throw new ValueError(`unregisterEnv: ${JSON.stringify(id)} is a built-in environment; only ids added with registerEnv can be removed.`);
+  if (BUILT_IN.some((r) => r.id === id))
+    throw new ValueError(`unregisterEnv: ${JSON.stringify(id)} is a built-in environment; only ids added with registerEnv can be removed.`);
   const i = REGISTRY.findIndex((r) => r.id === id);
-  if (i < 0) throw new UnknownNameError(`unregisterEnv: ${describeValue(id)} is not registered. Registered with registerEnv: ${REGISTRY.slice(BUILT_IN.length).map((r) => r.id).join(', ') || 'none'}.`);
+  if (i < 0)
+    throw new UnknownNameError(
+      `unregisterEnv: ${describeValue(id)} is not registered. Registered with registerEnv: ${
+        REGISTRY.slice(BUILT_IN.length)
+          .map((r) => r.id)
+          .join(', ') || 'none'
+      }.`,
+    );
   REGISTRY.splice(i, 1);
 }
 

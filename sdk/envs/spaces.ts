@@ -69,7 +69,5 @@ export function describeSpace(space: Space): string {
   const lo = Array.from(space.low);
   const hi = Array.from(space.high);
   const uniform = lo.every((v) => v === lo[0]) && hi.every((v) => v === hi[0]);
-  return uniform
-    ? `Box(shape [${space.shape.join(', ')}], [${lo[0]}, ${hi[0]}])`
-    : `Box(shape [${space.shape.join(', ')}])`;
+  return uniform ? `Box(shape [${space.shape.join(', ')}], [${lo[0]}, ${hi[0]}])` : `Box(shape [${space.shape.join(', ')}])`;
 }

@@ -13,11 +13,7 @@
  * Reward: -1 on every step, the terminating one included (no goal bonus, no action cost).
  * Time limit 1000 ([MRP]'s cut-off); no reward threshold.
  */
-import {
-  MOUNTAIN_CAR_CONTINUOUS_GOAL_POSITION,
-  MOUNTAIN_CAR_CONTINUOUS_V0,
-  continuousMountainCarMove,
-} from './continuous_mountain_car.js';
+import { MOUNTAIN_CAR_CONTINUOUS_GOAL_POSITION, MOUNTAIN_CAR_CONTINUOUS_V0, continuousMountainCarMove } from './continuous_mountain_car.js';
 import type { EnvDefinition } from './env.js';
 import { MountainCarFamilyEnv, type MountainCarOptions } from './mountain_car.js';
 

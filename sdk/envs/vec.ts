@@ -88,10 +88,7 @@ export class VecEnv {
 
   reset(options?: VecResetOptions): VecResetResult {
     const opts = checkOptionKeys(options, ['seed'], `VecEnv(${this.id}).reset(options)`) as VecResetOptions;
-    const seeds =
-      opts.seed === undefined
-        ? null
-        : deriveSeeds(checkSeed(opts.seed, `VecEnv(${this.id}).reset({ seed })`), this.numEnvs);
+    const seeds = opts.seed === undefined ? null : deriveSeeds(checkSeed(opts.seed, `VecEnv(${this.id}).reset({ seed })`), this.numEnvs);
     const obs = new Float32Array(this.numEnvs * this.obsDim);
     for (let i = 0; i < this.numEnvs; i++) {
       const r = this.singleEnvs[i]!.reset(seeds ? { seed: seeds[i]! } : undefined);

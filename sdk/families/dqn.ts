@@ -25,7 +25,9 @@ function exportMeta(ckpt: DqnCheckpoint): DqnExportMeta {
   const { params, config } = ckpt;
   return {
     ...checkpointExportMeta(ckpt, params.layers[0]!),
-    actionSpace: params.actionGrid ? { kind: 'box', ...spaceBounds(config.action_space, 1) } : { kind: 'discrete', n: params.layers.at(-1)! },
+    actionSpace: params.actionGrid
+      ? { kind: 'box', ...spaceBounds(config.action_space, 1) }
+      : { kind: 'discrete', n: params.layers.at(-1)! },
   };
 }
 
@@ -48,7 +50,16 @@ export const dqnFamily = {
       const { envId, observationSpace } = SYNTHETIC_4D;
       const bytes = exportDqn(params, { envId, observationSpace, actionSpace: { kind: 'discrete', n: 3 }, training });
       const family = FAMILY.dqn;
-      return { family, label: `DQN [${params.layers.join(', ')}] (2 × 64)`, envId, obsSize: 4, actionSize: 1, bytes, spec: { family, params }, observations: cartpoleLike };
+      return {
+        family,
+        label: `DQN [${params.layers.join(', ')}] (2 × 64)`,
+        envId,
+        obsSize: 4,
+        actionSize: 1,
+        bytes,
+        spec: { family, params },
+        observations: cartpoleLike,
+      };
     },
   },
 } satisfies FamilyModule<typeof FAMILY.dqn, DqnCheckpoint, DqnParams>;

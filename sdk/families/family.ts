@@ -74,7 +74,10 @@ export interface FamilyModule<F extends ModelFamily = ModelFamily, C extends Fam
  * The Q families' export options: ε from the options, else the run's final exploration ε
  * (training.epsEnd when it is a probability), else DEFAULT_Q_EPSILON.
  */
-export function qExportOptions(o: FamilyExportOptions, training: Record<string, unknown>): { precision: Precision; sampling: NoiseMode | 'none'; epsilon: number } {
+export function qExportOptions(
+  o: FamilyExportOptions,
+  training: Record<string, unknown>,
+): { precision: Precision; sampling: NoiseMode | 'none'; epsilon: number } {
   const e = training['epsEnd'];
   const epsilon = o.epsilon ?? (typeof e === 'number' && e >= 0 && e <= 1 ? e : DEFAULT_Q_EPSILON);
   return { precision: o.precision, sampling: o.sampling, epsilon };
@@ -98,7 +101,10 @@ export function spaceBounds(space: SpaceJson, fallbackSize: number): { shape: nu
 }
 
 /** The export metadata every checkpoint gives: environment, observation space (D entries), source hash, training record. */
-export function checkpointExportMeta(ckpt: FamilyCheckpoint, D: number): {
+export function checkpointExportMeta(
+  ckpt: FamilyCheckpoint,
+  D: number,
+): {
   envId: string;
   observationSpace: { shape: number[]; low: number[]; high: number[] };
   sourceCheckpointSha256: string;

@@ -32,7 +32,16 @@ export function gmmqfBenchParams(K = 50, D = 4, A = 3, seed = 7): GmmQfParams {
     }
   }
   const weights = new Float64Array(K * A).map(() => 5 * rng.normal());
-  return { K, D, A, means, covariances, weights, obsOffset: new Float64Array(D), obsScale: Float64Array.from({ length: D }, (_, j) => CARTPOLE_SCALE[j % 4]!) };
+  return {
+    K,
+    D,
+    A,
+    means,
+    covariances,
+    weights,
+    obsOffset: new Float64Array(D),
+    obsScale: Float64Array.from({ length: D }, (_, j) => CARTPOLE_SCALE[j % 4]!),
+  };
 }
 
 /** The export metadata of a checkpoint: its environment, provenance, sparsity record (S-GMM-QF) and parameter count. */
@@ -41,7 +50,15 @@ function exportMeta(ckpt: GmmQfCheckpoint): GmmQfExportMeta {
   const pc = training['parameter_count'];
   return {
     ...checkpointExportMeta(ckpt, ckpt.params.D),
-    ...(ckpt.factors ? { sparsity: { factors: ckpt.factors.J, rho: ckpt.factors.rho, threshold: Number(training['sparsityThreshold'] ?? NONZERO_THRESHOLD) } } : {}),
+    ...(ckpt.factors
+      ? {
+          sparsity: {
+            factors: ckpt.factors.J,
+            rho: ckpt.factors.rho,
+            threshold: Number(training['sparsityThreshold'] ?? NONZERO_THRESHOLD),
+          },
+        }
+      : {}),
     ...(typeof pc === 'number' ? { parameterCount: pc } : {}),
   };
 }
@@ -65,7 +82,16 @@ export const gmmqfFamily = {
       const { envId, observationSpace } = SYNTHETIC_4D;
       const bytes = exportGmmQf(params, { envId, observationSpace, actionSpace: { kind: 'discrete', n: params.A }, training });
       const family = FAMILY.gmmqf;
-      return { family, label: `GMM-QF K=${params.K} D=${params.D} A=${params.A}`, envId, obsSize: params.D, actionSize: 1, bytes, spec: { family, params }, observations: cartpoleLike };
+      return {
+        family,
+        label: `GMM-QF K=${params.K} D=${params.D} A=${params.A}`,
+        envId,
+        obsSize: params.D,
+        actionSize: 1,
+        bytes,
+        spec: { family, params },
+        observations: cartpoleLike,
+      };
     },
   },
 } satisfies FamilyModule<typeof FAMILY.gmmqf, GmmQfCheckpoint, GmmQfParams>;

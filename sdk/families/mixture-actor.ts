@@ -8,7 +8,11 @@
 import { FAMILY, FAMILY_CONTRACTS } from '../../contract/families.js';
 import { Rng } from '../../contract/rng.js';
 import { exportMixtureActor, mixtureActorMetadata } from '../../exporters/onnx/mixture-actor.js';
-import { loadMixtureActorCheckpoint, saveMixtureActorCheckpoint, type MixtureActorCheckpoint } from '../../models/actor-critic/checkpoint.js';
+import {
+  loadMixtureActorCheckpoint,
+  saveMixtureActorCheckpoint,
+  type MixtureActorCheckpoint,
+} from '../../models/actor-critic/checkpoint.js';
 import { headOutputSize, LOG_STD_MAX, LOG_STD_MIN } from '../../models/mixture-actor/head.js';
 import type { MixtureActorParams } from '../../models/mixture-actor/params.js';
 import { BENCH_TRAINING, PENDULUM_OBS, pendulumLike, randomMlp, type BenchModel } from './bench.js';
@@ -20,7 +24,14 @@ export function mixtureActorBenchParams(seed = 13, K = 5, hidden = [256, 256]): 
   const head = { K, A: 1, weights: 'learned' as const, logStdMin: LOG_STD_MIN, logStdMax: LOG_STD_MAX };
   // output layer ×3 so that the K logits differ by O(1) across states (the greedy component changes)
   const trunk = randomMlp([3, ...hidden, headOutputSize(head)], rng, 3);
-  return { head, trunk, obsOffset: new Float64Array(3), obsScale: Float64Array.from([1, 1, 8]), actionLow: Float64Array.from([-2]), actionHigh: Float64Array.from([2]) };
+  return {
+    head,
+    trunk,
+    obsOffset: new Float64Array(3),
+    obsScale: Float64Array.from([1, 1, 8]),
+    actionLow: Float64Array.from([-2]),
+    actionHigh: Float64Array.from([2]),
+  };
 }
 
 const exportMeta = (ckpt: MixtureActorCheckpoint) => checkpointExportMeta(ckpt, ckpt.actor.obsOffset.length);
@@ -44,7 +55,16 @@ export const mixtureActorFamily = {
       const envId = 'Pendulum-v1';
       const bytes = exportMixtureActor(params, { envId, observationSpace: PENDULUM_OBS, training });
       const family = FAMILY.mixtureActor;
-      return { family, label: `mixture actor D=3 2 × 256 K=${params.head.K} A=1`, envId, obsSize: 3, actionSize: 1, bytes, spec: { family, params }, observations: pendulumLike };
+      return {
+        family,
+        label: `mixture actor D=3 2 × 256 K=${params.head.K} A=1`,
+        envId,
+        obsSize: 3,
+        actionSize: 1,
+        bytes,
+        spec: { family, params },
+        observations: pendulumLike,
+      };
     },
   },
 } satisfies FamilyModule<typeof FAMILY.mixtureActor, MixtureActorCheckpoint, MixtureActorParams>;

@@ -48,9 +48,27 @@ export function armijoSearch(opts: ArmijoOptions): ArmijoResult {
   const beta = opts.beta ?? 0.5;
   const c = opts.c ?? 1e-4;
   const maxHalvings = opts.maxHalvings ?? 30;
-  checkRange('beta', beta, typeof beta === 'number' && beta > 0 && beta < 1, 'in the open interval (0, 1)', 'It is the step shrink factor, e.g. 0.5.');
-  checkRange('c', c, typeof c === 'number' && c > 0 && c < 1, 'in the open interval (0, 1)', 'It is the sufficient-decrease constant, e.g. 1e-4.');
-  checkRange('t0', t0, typeof t0 === 'number' && Number.isFinite(t0) && t0 > 0, 'a finite number > 0', 'It is the initial step size, e.g. 1.');
+  checkRange(
+    'beta',
+    beta,
+    typeof beta === 'number' && beta > 0 && beta < 1,
+    'in the open interval (0, 1)',
+    'It is the step shrink factor, e.g. 0.5.',
+  );
+  checkRange(
+    'c',
+    c,
+    typeof c === 'number' && c > 0 && c < 1,
+    'in the open interval (0, 1)',
+    'It is the sufficient-decrease constant, e.g. 1e-4.',
+  );
+  checkRange(
+    't0',
+    t0,
+    typeof t0 === 'number' && Number.isFinite(t0) && t0 > 0,
+    'a finite number > 0',
+    'It is the initial step size, e.g. 1.',
+  );
   checkRange(
     'maxHalvings',
     maxHalvings,
@@ -58,8 +76,20 @@ export function armijoSearch(opts: ArmijoOptions): ArmijoResult {
     'an integer >= 0',
     'It is the number of step shrinks allowed, e.g. 30.',
   );
-  checkRange('loss0', loss0, typeof loss0 === 'number' && Number.isFinite(loss0), 'a finite number', 'The loss at the current point is not finite.');
-  checkRange('grad2', grad2, typeof grad2 === 'number' && Number.isFinite(grad2) && grad2 >= 0, 'a finite number >= 0', 'It is the squared Riemannian gradient norm.');
+  checkRange(
+    'loss0',
+    loss0,
+    typeof loss0 === 'number' && Number.isFinite(loss0),
+    'a finite number',
+    'The loss at the current point is not finite.',
+  );
+  checkRange(
+    'grad2',
+    grad2,
+    typeof grad2 === 'number' && Number.isFinite(grad2) && grad2 >= 0,
+    'a finite number >= 0',
+    'It is the squared Riemannian gradient norm.',
+  );
   if (typeof tryStep !== 'function') {
     throw new ValueError(`armijoSearch: tryStep must be a function (t) => loss; got ${describeValue(tryStep)}.`);
   }

@@ -44,10 +44,12 @@ function checkOptions(o: AdamOptions, where: string): Required<AdamOptions> {
   const beta1 = o.beta1 ?? 0.9;
   const beta2 = o.beta2 ?? 0.999;
   const eps = o.eps ?? 1e-8;
-  if (!(Number.isFinite(lr) && lr > 0)) throw new ValueError(`${where}: lr = ${describeValue(lr)}; it must be a finite number > 0 (e.g. 1e-3).`);
+  if (!(Number.isFinite(lr) && lr > 0))
+    throw new ValueError(`${where}: lr = ${describeValue(lr)}; it must be a finite number > 0 (e.g. 1e-3).`);
   if (!(beta1 >= 0 && beta1 < 1)) throw new ValueError(`${where}: beta1 = ${describeValue(beta1)}; it must lie in [0, 1) (default 0.9).`);
   if (!(beta2 >= 0 && beta2 < 1)) throw new ValueError(`${where}: beta2 = ${describeValue(beta2)}; it must lie in [0, 1) (default 0.999).`);
-  if (!(Number.isFinite(eps) && eps > 0)) throw new ValueError(`${where}: eps = ${describeValue(eps)}; it must be a finite number > 0 (default 1e-8).`);
+  if (!(Number.isFinite(eps) && eps > 0))
+    throw new ValueError(`${where}: eps = ${describeValue(eps)}; it must be a finite number > 0 (default 1e-8).`);
   return { lr, beta1, beta2, eps };
 }
 
@@ -439,7 +441,8 @@ export class SpdAdam extends SpdAdamMoments {
       const scale = this.stepScale(k, gg, c1, c2);
       // C^{±½}
       W.set(C);
-      if (!jacobiInPlace(W, V, vals, D, this.jacobiStats)) throw new SpdError(`SpdAdam: the eigendecomposition of covariance ${k} did not converge.`);
+      if (!jacobiInPlace(W, V, vals, D, this.jacobiStats))
+        throw new SpdError(`SpdAdam: the eigendecomposition of covariance ${k} did not converge.`);
       for (let i = 0; i < D; i++) {
         const l = vals[i]!;
         if (!(l > 0)) throw notPositiveDefinite(k, l);
@@ -453,7 +456,8 @@ export class SpdAdam extends SpdAdamMoments {
       mul(cih, T2, T1, D);
       mul(T1, cih, W, D);
       symmetrizeInPlace(W, D);
-      if (!jacobiInPlace(W, V, vals, D, this.jacobiStats)) throw new SpdError(`SpdAdam: the eigendecomposition of the step for covariance ${k} did not converge.`);
+      if (!jacobiInPlace(W, V, vals, D, this.jacobiStats))
+        throw new SpdError(`SpdAdam: the eigendecomposition of the step for covariance ${k} did not converge.`);
       let smax = 0;
       for (let i = 0; i < D; i++) {
         smax = Math.max(smax, Math.abs(vals[i]!));

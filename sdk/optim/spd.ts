@@ -31,16 +31,7 @@
  */
 import { SpdError, ShapeError, UnknownNameError, ValueError, describeValue } from '../../contract/errors.js';
 import { cholesky, choleskyOrNull, choleskyPivotRatio, invertLower } from '../../models/linalg/cholesky.js';
-import {
-  checkFinite,
-  checkSquare,
-  congruence,
-  frobeniusNorm,
-  matmul,
-  scaledGram,
-  symPart,
-  transpose,
-} from '../../models/linalg/dense.js';
+import { checkFinite, checkSquare, congruence, frobeniusNorm, matmul, scaledGram, symPart, transpose } from '../../models/linalg/dense.js';
 import { eigSym, fromEig, type SymEig } from '../../models/linalg/eig.js';
 
 export { armijoSearch, type ArmijoOptions, type ArmijoResult } from './armijo.js';
@@ -83,9 +74,7 @@ function checkStack(a: ArrayLike<number>, K: number, D: number, what: string): v
   if (!Number.isInteger(K) || K < 0) throw new ShapeError(`${what}: K must be an integer >= 0; got ${describeValue(K)}.`);
   if (!Number.isInteger(D) || D <= 0) throw new ShapeError(`${what}: D must be a positive integer; got ${describeValue(D)}.`);
   if (a.length !== K * D * D) {
-    throw new ShapeError(
-      `${what}: expected a [K, D, D] = [${K}, ${D}, ${D}] stack (${K * D * D} values), got ${a.length} values.`,
-    );
+    throw new ShapeError(`${what}: expected a [K, D, D] = [${K}, ${D}, ${D}] stack (${K * D * D} values), got ${a.length} values.`);
   }
 }
 
@@ -317,7 +306,9 @@ export function retract(metric: SpdMetric, C: ArrayLike<number>, xi: ArrayLike<n
   if (!r) {
     throw new SpdError(
       `retract(${metric}): the step leaves the SPD cone (${
-        metric === 'bw' ? 'outside the BW exponential domain I + L_C[ξ] ≻ 0, or the result is singular to working precision' : 'the result overflows or is singular to working precision'
+        metric === 'bw'
+          ? 'outside the BW exponential domain I + L_C[ξ] ≻ 0, or the result is singular to working precision'
+          : 'the result overflows or is singular to working precision'
       }); shrink the step size.`,
     );
   }

@@ -178,7 +178,14 @@ export async function trainToy(partial: Partial<ToyConfig> = {}, hooks: ToyHooks
     if (t % cfg.evalEvery === 0 || t === cfg.steps) {
       const k = log.length + 1;
       const ev = await runEpisodes(evalEnv, (o) => learner.greedy(o), cfg.evalEpisodes, evaluationSeed(cfg.seed, k));
-      const row: ToyEvalRow = { evaluation: k, env_steps: t, episodes, mean_abs_td: tdSum / tdCount, eval_return_mean: ev.mean, eval_return_std: ev.std };
+      const row: ToyEvalRow = {
+        evaluation: k,
+        env_steps: t,
+        episodes,
+        mean_abs_td: tdSum / tdCount,
+        eval_return_mean: ev.mean,
+        eval_return_std: ev.std,
+      };
       tdSum = 0;
       tdCount = 0;
       log.push(row);
@@ -187,7 +194,14 @@ export async function trainToy(partial: Partial<ToyConfig> = {}, hooks: ToyHooks
       hooks.progress?.(`step ${t}: greedy return ${ev.mean.toFixed(3)} ± ${ev.std.toFixed(3)}${best ? ' (best)' : ''}`);
     }
   }
-  return { params: tracker.pick(cfg.keepBest, learner.params()), bestEvalReturn: tracker.bestReturn, bestStep: tracker.bestStep, log, config: cfg, env };
+  return {
+    params: tracker.pick(cfg.keepBest, learner.params()),
+    bestEvalReturn: tracker.bestReturn,
+    bestStep: tracker.bestStep,
+    log,
+    config: cfg,
+    env,
+  };
 }
 
 // ---- entry --------------------------------------------------------------------------------------
@@ -205,7 +219,13 @@ export const TOY_ENTRY: TrainEntry<ToyConfig, ToyResult> = {
       observation_space: spaceToJson(r.env.observationSpace),
       action_space: spaceToJson(r.env.actionSpace),
       env_id: r.config.env,
-      training: { algorithm: 'toy-q-learning', ...r.config, env_steps: r.log.at(-1)?.env_steps ?? 0, best_step: r.bestStep, best_eval_return: r.bestEvalReturn },
+      training: {
+        algorithm: 'toy-q-learning',
+        ...r.config,
+        env_steps: r.log.at(-1)?.env_steps ?? 0,
+        best_step: r.bestStep,
+        best_eval_return: r.bestEvalReturn,
+      },
       backend: 'js-float64',
     };
     return { info, sha: saveDqnCheckpoint(dir, r.params, info) };

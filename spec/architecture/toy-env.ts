@@ -11,7 +11,17 @@
  * Observation: one-hot of the position, Box([0…], [1…]) of shape [length]. Internal state:
  * [position].
  */
-import { ClassicControlEnv, ValueError, describeValue, discrete, float32Box, registerEnv, type BaseEnvOptions, type EnvDefinition, type Rng } from 'gmmrl/envs';
+import {
+  ClassicControlEnv,
+  ValueError,
+  describeValue,
+  discrete,
+  float32Box,
+  registerEnv,
+  type BaseEnvOptions,
+  type EnvDefinition,
+  type Rng,
+} from 'gmmrl/envs';
 
 export const TOY_ID = 'Toy-v0';
 export const TOY_STEP_COST = 0.05;

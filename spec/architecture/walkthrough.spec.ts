@@ -19,7 +19,11 @@ import { TOY_ENTRY, trainToy } from './toy-algorithm.js';
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await cli(argv, (l) => out.push(l), (l) => err.push(l));
+  const code = await cli(
+    argv,
+    (l) => out.push(l),
+    (l) => err.push(l),
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -66,7 +70,10 @@ describe('ARCHITECTURE.md walkthrough: a toy environment and algorithm from outs
     expect(listEnvs().at(-1)).to.equal(TOY_ID);
     expect(make(TOY_ID).observationSpace.shape).to.deep.equal([7]);
     expect(make(TOY_ID, { length: 4, seed: 1 }).observationSpace.shape).to.deep.equal([4]);
-    expect(() => make(TOY_ID, { width: 4 })).to.throw(UnknownNameError, /make\("Toy-v0"\): unknown option "width". Valid options: maxEpisodeSteps, seed, length/);
+    expect(() => make(TOY_ID, { width: 4 })).to.throw(
+      UnknownNameError,
+      /make\("Toy-v0"\): unknown option "width". Valid options: maxEpisodeSteps, seed, length/,
+    );
     const r = await run('envs');
     expect(r.code, r.err).to.equal(0);
     expect(r.out).to.match(/^Toy-v0 +discrete +2 actions +observation 7$/m);
@@ -79,7 +86,19 @@ describe('ARCHITECTURE.md walkthrough: a toy environment and algorithm from outs
     const help = await run('train', 'toy', '--help');
     expect(help.code, help.err).to.equal(0);
     expect(help.out).to.match(/^gmmrl train toy --env ID --out DIR/);
-    for (const flag of ['--env', '--steps', '--seed', '--learning-rate', '--gamma', '--epsilon', '--eval-every', '--eval-episodes', '--keep-best', '--out', '--quiet']) {
+    for (const flag of [
+      '--env',
+      '--steps',
+      '--seed',
+      '--learning-rate',
+      '--gamma',
+      '--epsilon',
+      '--eval-every',
+      '--eval-episodes',
+      '--keep-best',
+      '--out',
+      '--quiet',
+    ]) {
       expect(help.out).to.include(flag);
     }
     expect(help.out).to.match(/--learning-rate.*step size α of the TD update/);
@@ -109,8 +128,11 @@ describe('ARCHITECTURE.md walkthrough: a toy environment and algorithm from outs
     const dir = join(tmp, 'toy');
     const r = await run(...TRAIN, '--out', dir);
     expect(r.code, r.err).to.equal(0);
-    expect(r.out).to.match(/^trained toy on Toy-v0: 3000 steps; best greedy return .*; checkpoint .*toy\/ \(metrics.csv, curve.svg, run.json\)$/);
-    for (const f of ['config.json', 'weights.safetensors', 'metrics.csv', 'curve.svg', 'run.json']) expect(existsSync(join(dir, f)), f).to.equal(true);
+    expect(r.out).to.match(
+      /^trained toy on Toy-v0: 3000 steps; best greedy return .*; checkpoint .*toy\/ \(metrics.csv, curve.svg, run.json\)$/,
+    );
+    for (const f of ['config.json', 'weights.safetensors', 'metrics.csv', 'curve.svg', 'run.json'])
+      expect(existsSync(join(dir, f)), f).to.equal(true);
     const csv = readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).to.equal('evaluation,env_steps,episodes,mean_abs_td,eval_return_mean,eval_return_std');
     expect(csv).to.have.length(11); // the header and one row per evaluation (every steps/10 = 300 steps)

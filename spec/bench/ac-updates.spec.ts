@@ -23,6 +23,7 @@ describe('bench/ac-updates', function () {
     const names = new Set(rows.map((r) => r.update));
     expect([...names]).to.deep.equal(['SG-RP', 'SGM-MRP (K = 5)', 'Gamid (N = 5)']);
     expect(rows.some((r) => r.backend === 'wasm')).to.equal(true);
-    for (const r of rows) for (const v of [r.ms, r.gflop, r.matmul_gflops, r.x_matmul_floor]) expect(Number.isFinite(v) && v > 0).to.equal(true);
+    for (const r of rows)
+      for (const v of [r.ms, r.gflop, r.matmul_gflops, r.x_matmul_floor]) expect(Number.isFinite(v) && v > 0).to.equal(true);
   });
 });

@@ -183,7 +183,8 @@ describe('bench/gmmqf-updates: --quick end to end', function () {
     for (const s of speed) finitePositive(s.gflops, `${s.backend} ${s.size}`);
     expect(report.arithmetic.efficiency).to.have.length(2 + report.naiveTf.runs.length + report.armijo.runs.length);
     for (const e of report.arithmetic.efficiency) {
-      for (const k of ['timeUs', 'flops', 'gflops', 'jsArithmeticUs', 'xJsArithmetic'] as const) finitePositive(e[k], `${e.formulation} ${k}`);
+      for (const k of ['timeUs', 'flops', 'gflops', 'jsArithmeticUs', 'xJsArithmetic'] as const)
+        finitePositive(e[k], `${e.formulation} ${k}`);
     }
   });
 

@@ -42,7 +42,7 @@ describe('bench/stats', () => {
     expect(Array.from(xs)).to.deep.equal([5, 1, 4, 2, 3]);
   });
 
-  it('agrees with the robot loop\'s histogram to within one bin on skewed data', () => {
+  it("agrees with the robot loop's histogram to within one bin on skewed data", () => {
     const h = new LatencyHistogram(100, 100_000_000);
     const xs: number[] = [];
     let s = 42;
@@ -57,7 +57,9 @@ describe('bench/stats', () => {
     for (const p of [50, 99, 99.9]) {
       const exact = percentileSorted(sorted, p);
       const got = h.percentileNs(p);
-      expect(got - exact, `p${p}`).to.be.at.least(0).and.below(100);
+      expect(got - exact, `p${p}`)
+        .to.be.at.least(0)
+        .and.below(100);
     }
   });
 
@@ -134,7 +136,8 @@ describe('bench/policy-latency', function () {
           'TensorFlow.js cpu / in-process',
         ]);
       }
-      for (const row of r.rows.filter((x) => x.path === 'in-process')) expect(row.agreesWithOrt, `${row.family} ${row.backend}`).to.equal(true);
+      for (const row of r.rows.filter((x) => x.path === 'in-process'))
+        expect(row.agreesWithOrt, `${row.family} ${row.backend}`).to.equal(true);
       const g = r.rows.find((x) => x.family === 'gmmqf' && x.path === 'policy.act' && x.backend === 'onnxruntime-node cpu (1 thread)')!;
       expect(g.batches.map((b) => b.n)).to.deep.equal([64, 256]);
       expect(r.targets.map((t) => t.target)).to.deep.equal(['≤ 25 µs', '≥ 10× faster', '≤ 40 µs', '≥ 10⁶ states/s']);

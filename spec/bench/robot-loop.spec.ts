@@ -11,20 +11,42 @@ describe('bench/robot-loop', function () {
   it('judges memory growth on the second half of the samples', () => {
     const MiB = 1048576;
     // settling early (+3 MiB), flat later: the second half grows 0
-    const flat: [number, number][] = [[1, 100 * MiB], [2, 103 * MiB], [3, 103 * MiB], [4, 103 * MiB], [5, 103 * MiB]];
+    const flat: [number, number][] = [
+      [1, 100 * MiB],
+      [2, 103 * MiB],
+      [3, 103 * MiB],
+      [4, 103 * MiB],
+      [5, 103 * MiB],
+    ];
     expect(secondHalfGrowth(flat)).to.deep.equal({ from: 3, to: 5, bytes: 0 });
     // a linear leak shows in the second half
-    const leak: [number, number][] = Array.from({ length: 20 }, (_, i) => [(i + 1) * 50_000, 100 * MiB + i * 0.8 * MiB] as [number, number]);
+    const leak: [number, number][] = Array.from(
+      { length: 20 },
+      (_, i) => [(i + 1) * 50_000, 100 * MiB + i * 0.8 * MiB] as [number, number],
+    );
     expect(secondHalfGrowth(leak)!.bytes / MiB).to.be.closeTo(8, 1e-9); // samples 10 → 20: 10 steps of 0.8 MiB
     expect(secondHalfGrowth(leak)!.from).to.equal(500_000);
-    expect(secondHalfGrowth([[1, 1], [2, 2]])).to.equal(null);
+    expect(
+      secondHalfGrowth([
+        [1, 1],
+        [2, 2],
+      ]),
+    ).to.equal(null);
   });
 
   it('--quick runs the paced, memory and wait-strategy phases and writes both reports', async () => {
     const out = mkdtempSync(join(tmpdir(), 'gmmrl-rl-'));
     try {
       const r = await main(['--quick', '--family=gmmqf', `--out=${out}`, '--json']);
-      expect(r.phases.map((p) => p.phase)).to.deep.equal(['paced', 'memory', 'wait hybrid', 'wait sleep', 'wait immediate', 'wait spin', 'wait timer']);
+      expect(r.phases.map((p) => p.phase)).to.deep.equal([
+        'paced',
+        'memory',
+        'wait hybrid',
+        'wait sleep',
+        'wait immediate',
+        'wait spin',
+        'wait timer',
+      ]);
       for (const p of r.phases) {
         expect(p.controllerExit, p.phase).to.equal(0);
         expect(p.controller.actions, p.phase).to.be.greaterThan(0);

@@ -92,7 +92,8 @@ function envObservations(envId: string, n: number, seed: number): number[][] {
   while (rows.length < n) {
     rows.push(Array.from(obs));
     const space = env.actionSpace;
-    const action = space.kind === 'discrete' ? rng.integer(space.n) : Array.from(space.low, (lo, i) => rng.uniformRange(lo, space.high[i]!));
+    const action =
+      space.kind === 'discrete' ? rng.integer(space.n) : Array.from(space.low, (lo, i) => rng.uniformRange(lo, space.high[i]!));
     // a few steps between kept rows, so the rows spread over the episode
     let r = env.step(action);
     for (let k = 0; k < 3 && !(r.terminated || r.truncated); k++) r = env.step(action);
@@ -104,14 +105,35 @@ function envObservations(envId: string, n: number, seed: number): number[][] {
 
 function modelCases(): ModelCase[] {
   const cases: ModelCase[] = [
-    { name: 'demo CartPole GMM-QF', file: 'cartpole-gmmqf.onnx', bytes: cartpoleGmmQf(), envId: 'CartPole-v1', actor: false, observations: envObservations('CartPole-v1', N_OBS, 100) },
-    { name: 'demo Pendulum mixture actor', file: 'pendulum-mixture-actor.onnx', bytes: pendulumMixtureActor(), envId: 'Pendulum-v1', actor: true, observations: envObservations('Pendulum-v1', N_OBS, 200) },
+    {
+      name: 'demo CartPole GMM-QF',
+      file: 'cartpole-gmmqf.onnx',
+      bytes: cartpoleGmmQf(),
+      envId: 'CartPole-v1',
+      actor: false,
+      observations: envObservations('CartPole-v1', N_OBS, 100),
+    },
+    {
+      name: 'demo Pendulum mixture actor',
+      file: 'pendulum-mixture-actor.onnx',
+      bytes: pendulumMixtureActor(),
+      envId: 'Pendulum-v1',
+      actor: true,
+      observations: envObservations('Pendulum-v1', N_OBS, 200),
+    },
   ];
   for (const family of BENCH_FAMILIES) {
     const m = buildBenchModel(family);
     const flat = m.observations(300, N_OBS);
     const rows = Array.from({ length: N_OBS }, (_, i) => Array.from(flat.subarray(i * m.obsSize, (i + 1) * m.obsSize)));
-    cases.push({ name: `bench ${m.label}`, file: `bench-${family}.onnx`, bytes: m.bytes, envId: m.envId, actor: family === 'mixture-actor' || family === 'gamid-actor', observations: rows });
+    cases.push({
+      name: `bench ${m.label}`,
+      file: `bench-${family}.onnx`,
+      bytes: m.bytes,
+      envId: m.envId,
+      actor: family === 'mixture-actor' || family === 'gamid-actor',
+      observations: rows,
+    });
   }
   return cases;
 }
@@ -150,205 +172,232 @@ function compareActions(page: ActionValue[], node: ActionValue[], actor: boolean
   return { equal, maxDiff };
 }
 
-for (const ortBuild of ['wasm', 'default'] as const) describe(`browser example in Chromium (examples/browser, onnxruntime-web ${ortBuild === 'wasm' ? 'wasm-only build' : 'default build (wasm + WebGPU)'} vs onnxruntime-node)`, function () {
-  this.timeout(240_000);
-  const suffix = ortBuild === 'wasm' ? '' : '-ort-default';
-  let tmp = '';
-  let bundle: BundleReport;
-  let session: PageSession | undefined;
-  const cases = modelCases();
-  const nodePolicies = new Map<string, Policy>();
-  /** The same models on onnxruntime-web's wasm build in Node: the page must match it bit for bit. */
-  const webInNodePolicies = new Map<string, Policy>();
+for (const ortBuild of ['wasm', 'default'] as const)
+  describe(`browser example in Chromium (examples/browser, onnxruntime-web ${ortBuild === 'wasm' ? 'wasm-only build' : 'default build (wasm + WebGPU)'} vs onnxruntime-node)`, function () {
+    this.timeout(240_000);
+    const suffix = ortBuild === 'wasm' ? '' : '-ort-default';
+    let tmp = '';
+    let bundle: BundleReport;
+    let session: PageSession | undefined;
+    const cases = modelCases();
+    const nodePolicies = new Map<string, Policy>();
+    /** The same models on onnxruntime-web's wasm build in Node: the page must match it bit for bit. */
+    const webInNodePolicies = new Map<string, Policy>();
 
-  before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      if (process.env['GMMRL_REQUIRE_BROWSER']) {
-        throw new Error(
-          `${CHROMIUM} is missing and GMMRL_REQUIRE_BROWSER is set: install Debian's chromium (apt-get install chromium) ` +
-            'or point GMMRL_CHROMIUM at a Chromium executable. playwright-core never downloads one.',
-        );
-      }
-      console.log(`      (skipped: no ${CHROMIUM}; apt-get install chromium, or set GMMRL_CHROMIUM)`);
-      this.skip();
-    }
-    tmp = mkdtempSync(join(tmpdir(), 'gmmrl-browser-spec-'));
-    bundle = await buildBundle(join(tmp, 'dist'), ortBuild);
-    const models = join(tmp, 'models');
-    writeDemoModels(models);
-    for (const c of cases) writeFileSync(join(models, c.file), c.bytes);
-    session = await openPage(join(tmp, 'dist'), models);
-    for (const c of cases) nodePolicies.set(c.file, await loadNode(c.bytes, { executionProviders: ['cpu'] }));
-    for (const c of cases) webInNodePolicies.set(c.file, await loadWebInNode(c.bytes));
-  });
-
-  after(async () => {
-    for (const p of nodePolicies.values()) await p.dispose();
-    for (const p of webInNodePolicies.values()) await p.dispose();
-    await session?.close();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-  });
-
-  it('the bundle holds no TensorFlow.js and no onnxruntime-node (sizes printed)', () => {
-    const js = readFileSync(join(bundle.outDir, 'main.js'), 'utf8');
-    expect(js.includes('@tensorflow'), 'main.js mentions @tensorflow').to.equal(false);
-    expect(js.includes('onnxruntime-node'), 'main.js mentions onnxruntime-node').to.equal(false);
-    expect(js.toLowerCase().includes('tensorflow'), 'main.js mentions tensorflow').to.equal(false);
-    for (const s of bundle.sources) {
-      expect(s, `bundled source ${s}`).to.match(/^(contract\/[a-z.-]+\.ts|runtime\/[a-z.-]+\.ts|sdk\/envs\/[a-z0-9_]+\.ts|sdk\/util\/rng\.ts|examples\/browser\/main\.ts)$/);
-    }
-    expect(bundle.ortBuild).to.equal(ortBuild);
-    expect(bundle.onnxruntimeWeb, 'the onnxruntime-web build bundled').to.deep.equal([ortBuild === 'wasm' ? 'onnxruntime-web/dist/ort.wasm.min.mjs' : 'onnxruntime-web/dist/ort.min.mjs']);
-    expect(statSync(join(bundle.outDir, 'main.js')).size).to.equal(bundle.js.bytes);
-    const wasm = bundle.wasm.filter((w) => w.file.endsWith('.wasm'));
-    expect(wasm.length, 'wasm binaries copied next to the bundle').to.be.greaterThan(0);
-    const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
-    console.log(`      page bundle main.js: ${bundle.js.bytes} bytes (${kib(bundle.js.bytes)}, ${kib(bundle.js.gzipBytes)} gzipped), ${bundle.sources.length} gmmrl sources + ${bundle.onnxruntimeWeb.join(', ')}`);
-    const rt = bundle.runtime;
-    console.log(
-      `      web runtime alone (runtime/index.web.ts): ${rt.gmmrlOnly.bytes} bytes without onnxruntime-web (${kib(rt.gmmrlOnly.gzipBytes)} gzipped); ` +
-        `${rt.withOrtWasm.bytes} with onnxruntime-web/wasm (${kib(rt.withOrtWasm.gzipBytes)} gzipped); ${rt.withOrtDefault.bytes} with the default onnxruntime-web (${kib(rt.withOrtDefault.gzipBytes)} gzipped)`,
-    );
-    for (const w of bundle.wasm) console.log(`      ${w.file}: ${w.bytes} bytes (${(w.bytes / 2 ** 20).toFixed(1)} MiB)`);
-  });
-
-  for (const c of cases) {
-    it(`${c.name}: the page's actions for ${N_OBS} observations equal onnxruntime-web's in Node bit for bit, and onnxruntime-node's (greedy and sampled)`, async () => {
-      const page = session!.page;
-      const info = await page.evaluate(([f]) => window.gmmrlPage.load(`models/${f}`), [c.file] as const);
-      expect(info.backend).to.equal('onnxruntime-web');
-      expect(info.executionProvider).to.equal('wasm');
-      expect(info.ortBuild).to.equal(ortBuild);
-      const node = nodePolicies.get(c.file)!;
-      const notes: string[] = [];
-      for (const mode of ['greedy', 'sample'] as Mode[]) {
-        const seed = 4242;
-        const r = await page.evaluate(([rows, m, s]) => window.gmmrlPage.actions(rows, m, s), [c.observations, mode, seed] as const);
-        const want = plainActions(await node.act(c.observations, mode === 'greedy' ? { mode } : { mode, rng: new Rng(seed) }));
-        const batch = compareActions(r.batch as ActionValue[], want, c.actor, `${c.name}, ${mode}, page batch`);
-        const single = compareActions(r.single as ActionValue[], want, c.actor, `${c.name}, ${mode}, page one row at a time`);
-        // the same wasm kernels in Node (onnxruntime-web) give exactly the page's actions
-        const wantWasm = plainActions(await webInNodePolicies.get(c.file)!.act(c.observations, mode === 'greedy' ? { mode } : { mode, rng: new Rng(seed) }));
-        expect(JSON.stringify(r.batch), `${c.name}, ${mode}: page vs onnxruntime-web in Node (bitwise)`).to.equal(JSON.stringify(wantWasm));
-        const distinct = new Set(want.map((a) => JSON.stringify(a))).size;
-        notes.push(
-          `${mode}: ${c.actor ? `bitwise equal ${batch.equal}/${want.length} (batch), ${single.equal}/${want.length} (single); max |diff| ${batch.maxDiff.toExponential(2)} / ${single.maxDiff.toExponential(2)}` : `indices identical ${want.length}/${want.length}`}; ${distinct} distinct actions`,
-        );
-      }
-      // the values behind the chart: every float output, page vs Node (informative; printed)
-      const outs = await page.evaluate(([rows]) => window.gmmrlPage.outputs(rows), [c.observations] as const);
-      const nodeOuts = (await node.outputs(c.observations, { mode: 'greedy' })).outputs;
-      const diffs: string[] = [];
-      for (const [name, t] of Object.entries(nodeOuts)) {
-        const p = outs[name];
-        expect(p, `page output ${name}`).to.not.equal(undefined);
-        expect(p!.dims).to.deep.equal(t.dims);
-        let max = 0;
-        let scale = 0;
-        for (let i = 0; i < t.data.length; i++) {
-          max = Math.max(max, Math.abs(p!.data[i]! - t.data[i]!));
-          scale = Math.max(scale, Math.abs(t.data[i]!));
+    before(async function () {
+      if (!existsSync(CHROMIUM)) {
+        if (process.env['GMMRL_REQUIRE_BROWSER']) {
+          throw new Error(
+            `${CHROMIUM} is missing and GMMRL_REQUIRE_BROWSER is set: install Debian's chromium (apt-get install chromium) ` +
+              'or point GMMRL_CHROMIUM at a Chromium executable. playwright-core never downloads one.',
+          );
         }
-        const normwise = max / Math.max(scale, Number.MIN_VALUE);
-        if (t.data instanceof Int32Array) expect(max, `${name} (integer output) page vs node`).to.equal(0);
-        else expect(normwise, `${name}: max |page − node| / max |node|`).to.be.at.most(OUTPUT_NORMWISE_TOL);
-        diffs.push(`${name} ${max === 0 ? '=' : `max|Δ| ${max.toExponential(2)} (${normwise.toExponential(2)} of max|x|)`}`);
+        console.log(`      (skipped: no ${CHROMIUM}; apt-get install chromium, or set GMMRL_CHROMIUM)`);
+        this.skip();
       }
-      console.log(`      ${notes.join('\n      ')}\n      outputs: ${diffs.join(', ')}`);
+      tmp = mkdtempSync(join(tmpdir(), 'gmmrl-browser-spec-'));
+      bundle = await buildBundle(join(tmp, 'dist'), ortBuild);
+      const models = join(tmp, 'models');
+      writeDemoModels(models);
+      for (const c of cases) writeFileSync(join(models, c.file), c.bytes);
+      session = await openPage(join(tmp, 'dist'), models);
+      for (const c of cases) nodePolicies.set(c.file, await loadNode(c.bytes, { executionProviders: ['cpu'] }));
+      for (const c of cases) webInNodePolicies.set(c.file, await loadWebInNode(c.bytes));
     });
-  }
 
-  const episodeCases = [
-    { name: 'CartPole GMM-QF', file: 'cartpole-gmmqf.onnx', envId: 'CartPole-v1', seed: 7 },
-    { name: 'Pendulum mixture actor', file: 'pendulum-mixture-actor.onnx', envId: 'Pendulum-v1', seed: 5 },
-  ];
-  for (const e of episodeCases) {
-    for (const mode of ['greedy', 'sample'] as Mode[]) {
-      it(`${e.name}: a ${mode} episode in the page (seed ${e.seed}) equals the same episode in Node`, async () => {
-        const page = session!.page;
-        await page.evaluate(([f]) => window.gmmrlPage.load(`models/${f}`), [e.file] as const);
-        const got = await page.evaluate(([s, m]) => window.gmmrlPage.runEpisode(s, m), [e.seed, mode] as const);
-        // Node: the same environment code, onnxruntime-node, the same noise stream (Rng(seed)).
-        const policy = nodePolicies.get(e.file)!;
-        const noise = new Rng(e.seed);
-        const actions: ActionValue[] = [];
-        const stats = await runEpisodes(
-          make(e.envId),
-          async (obs) => {
-            const a = await policy.envAction(obs, mode === 'greedy' ? { mode } : { mode, rng: noise });
-            actions.push(typeof a === 'number' ? a : Array.from(a));
-            return a;
-          },
-          1,
-          e.seed,
+    after(async () => {
+      for (const p of nodePolicies.values()) await p.dispose();
+      for (const p of webInNodePolicies.values()) await p.dispose();
+      await session?.close();
+      if (tmp) rmSync(tmp, { recursive: true, force: true });
+    });
+
+    it('the bundle holds no TensorFlow.js and no onnxruntime-node (sizes printed)', () => {
+      const js = readFileSync(join(bundle.outDir, 'main.js'), 'utf8');
+      expect(js.includes('@tensorflow'), 'main.js mentions @tensorflow').to.equal(false);
+      expect(js.includes('onnxruntime-node'), 'main.js mentions onnxruntime-node').to.equal(false);
+      expect(js.toLowerCase().includes('tensorflow'), 'main.js mentions tensorflow').to.equal(false);
+      for (const s of bundle.sources) {
+        expect(s, `bundled source ${s}`).to.match(
+          /^(contract\/[a-z.-]+\.ts|runtime\/[a-z.-]+\.ts|sdk\/envs\/[a-z0-9_]+\.ts|sdk\/util\/rng\.ts|examples\/browser\/main\.ts)$/,
         );
-        console.log(`      page: return ${got.return}, ${got.steps} steps; Node: return ${stats.returns[0]}, ${actions.length} steps`);
-        expect(got.steps, 'steps').to.equal(actions.length);
-        expect(got.done).to.equal(true);
-        const floatActions = typeof actions[0] !== 'number';
-        const cmp = compareActions(got.actions as ActionValue[], actions, floatActions, `${e.name} ${mode} episode actions`);
-        const want = stats.returns[0]!;
-        if (floatActions) {
-          console.log(`      actions bitwise equal ${cmp.equal}/${actions.length}, max |diff| ${cmp.maxDiff.toExponential(2)}; |Δreturn| ${Math.abs(got.return - want).toExponential(2)}`);
-          expect(Math.abs(got.return - want), 'return (page vs node)').to.be.at.most(FLOAT_RETURN_RTOL * Math.abs(want));
-        } else {
-          expect(got.return, 'return (page vs node)').to.equal(want);
+      }
+      expect(bundle.ortBuild).to.equal(ortBuild);
+      expect(bundle.onnxruntimeWeb, 'the onnxruntime-web build bundled').to.deep.equal([
+        ortBuild === 'wasm' ? 'onnxruntime-web/dist/ort.wasm.min.mjs' : 'onnxruntime-web/dist/ort.min.mjs',
+      ]);
+      expect(statSync(join(bundle.outDir, 'main.js')).size).to.equal(bundle.js.bytes);
+      const wasm = bundle.wasm.filter((w) => w.file.endsWith('.wasm'));
+      expect(wasm.length, 'wasm binaries copied next to the bundle').to.be.greaterThan(0);
+      const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+      console.log(
+        `      page bundle main.js: ${bundle.js.bytes} bytes (${kib(bundle.js.bytes)}, ${kib(bundle.js.gzipBytes)} gzipped), ${bundle.sources.length} gmmrl sources + ${bundle.onnxruntimeWeb.join(', ')}`,
+      );
+      const rt = bundle.runtime;
+      console.log(
+        `      web runtime alone (runtime/index.web.ts): ${rt.gmmrlOnly.bytes} bytes without onnxruntime-web (${kib(rt.gmmrlOnly.gzipBytes)} gzipped); ` +
+          `${rt.withOrtWasm.bytes} with onnxruntime-web/wasm (${kib(rt.withOrtWasm.gzipBytes)} gzipped); ${rt.withOrtDefault.bytes} with the default onnxruntime-web (${kib(rt.withOrtDefault.gzipBytes)} gzipped)`,
+      );
+      for (const w of bundle.wasm) console.log(`      ${w.file}: ${w.bytes} bytes (${(w.bytes / 2 ** 20).toFixed(1)} MiB)`);
+    });
+
+    for (const c of cases) {
+      it(`${c.name}: the page's actions for ${N_OBS} observations equal onnxruntime-web's in Node bit for bit, and onnxruntime-node's (greedy and sampled)`, async () => {
+        const page = session!.page;
+        const info = await page.evaluate(([f]) => window.gmmrlPage.load(`models/${f}`), [c.file] as const);
+        expect(info.backend).to.equal('onnxruntime-web');
+        expect(info.executionProvider).to.equal('wasm');
+        expect(info.ortBuild).to.equal(ortBuild);
+        const node = nodePolicies.get(c.file)!;
+        const notes: string[] = [];
+        for (const mode of ['greedy', 'sample'] as Mode[]) {
+          const seed = 4242;
+          const r = await page.evaluate(([rows, m, s]) => window.gmmrlPage.actions(rows, m, s), [c.observations, mode, seed] as const);
+          const want = plainActions(await node.act(c.observations, mode === 'greedy' ? { mode } : { mode, rng: new Rng(seed) }));
+          const batch = compareActions(r.batch as ActionValue[], want, c.actor, `${c.name}, ${mode}, page batch`);
+          const single = compareActions(r.single as ActionValue[], want, c.actor, `${c.name}, ${mode}, page one row at a time`);
+          // the same wasm kernels in Node (onnxruntime-web) give exactly the page's actions
+          const wantWasm = plainActions(
+            await webInNodePolicies.get(c.file)!.act(c.observations, mode === 'greedy' ? { mode } : { mode, rng: new Rng(seed) }),
+          );
+          expect(JSON.stringify(r.batch), `${c.name}, ${mode}: page vs onnxruntime-web in Node (bitwise)`).to.equal(
+            JSON.stringify(wantWasm),
+          );
+          const distinct = new Set(want.map((a) => JSON.stringify(a))).size;
+          notes.push(
+            `${mode}: ${c.actor ? `bitwise equal ${batch.equal}/${want.length} (batch), ${single.equal}/${want.length} (single); max |diff| ${batch.maxDiff.toExponential(2)} / ${single.maxDiff.toExponential(2)}` : `indices identical ${want.length}/${want.length}`}; ${distinct} distinct actions`,
+          );
         }
+        // the values behind the chart: every float output, page vs Node (informative; printed)
+        const outs = await page.evaluate(([rows]) => window.gmmrlPage.outputs(rows), [c.observations] as const);
+        const nodeOuts = (await node.outputs(c.observations, { mode: 'greedy' })).outputs;
+        const diffs: string[] = [];
+        for (const [name, t] of Object.entries(nodeOuts)) {
+          const p = outs[name];
+          expect(p, `page output ${name}`).to.not.equal(undefined);
+          expect(p!.dims).to.deep.equal(t.dims);
+          let max = 0;
+          let scale = 0;
+          for (let i = 0; i < t.data.length; i++) {
+            max = Math.max(max, Math.abs(p!.data[i]! - t.data[i]!));
+            scale = Math.max(scale, Math.abs(t.data[i]!));
+          }
+          const normwise = max / Math.max(scale, Number.MIN_VALUE);
+          if (t.data instanceof Int32Array) expect(max, `${name} (integer output) page vs node`).to.equal(0);
+          else expect(normwise, `${name}: max |page − node| / max |node|`).to.be.at.most(OUTPUT_NORMWISE_TOL);
+          diffs.push(`${name} ${max === 0 ? '=' : `max|Δ| ${max.toExponential(2)} (${normwise.toExponential(2)} of max|x|)`}`);
+        }
+        console.log(`      ${notes.join('\n      ')}\n      outputs: ${diffs.join(', ')}`);
       });
     }
-  }
 
-  it('draws the environment and the chart, and writes screenshots (test-artifacts/browser/)', async () => {
-    const page = session!.page;
-    mkdirSync(ARTIFACTS, { recursive: true });
-    const shots: string[] = [];
-    for (const [file, seed, steps, png] of [
-      ['cartpole-gmmqf.onnx', 3, 60, `page${suffix}.png`],
-      ['pendulum-mixture-actor.onnx', 1, 17, `page-pendulum${suffix}.png`],
-    ] as const) {
-      await page.evaluate(([f]) => window.gmmrlPage.load(`models/${f}`), [file] as const);
-      await page.evaluate(([s, n]) => window.gmmrlPage.runEpisode(s, 'greedy', { maxSteps: n }), [seed, steps] as const);
-      // non-background pixels of each canvas: the drawing is there
-      const inked = await page.evaluate(() =>
-        ['env', 'chart'].map((id) => {
-          const c = document.getElementById(id) as HTMLCanvasElement;
-          const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-          let n = 0;
-          for (let i = 3; i < d.length; i += 4) if (d[i]! > 0) n++;
-          return n;
-        }),
-      );
-      expect(inked[0], `${file}: inked pixels of the environment canvas`).to.be.greaterThan(2000);
-      expect(inked[1], `${file}: inked pixels of the chart canvas`).to.be.greaterThan(2000);
-      const status = await page.textContent('#status');
-      expect(status).to.contain(`step            ${steps}`);
-      const path = join(ARTIFACTS, png);
-      await page.screenshot({ path, fullPage: true });
-      expect(readFileSync(path).subarray(1, 4).toString('latin1')).to.equal('PNG');
-      shots.push(relative(process.cwd(), path));
+    const episodeCases = [
+      { name: 'CartPole GMM-QF', file: 'cartpole-gmmqf.onnx', envId: 'CartPole-v1', seed: 7 },
+      { name: 'Pendulum mixture actor', file: 'pendulum-mixture-actor.onnx', envId: 'Pendulum-v1', seed: 5 },
+    ];
+    for (const e of episodeCases) {
+      for (const mode of ['greedy', 'sample'] as Mode[]) {
+        it(`${e.name}: a ${mode} episode in the page (seed ${e.seed}) equals the same episode in Node`, async () => {
+          const page = session!.page;
+          await page.evaluate(([f]) => window.gmmrlPage.load(`models/${f}`), [e.file] as const);
+          const got = await page.evaluate(([s, m]) => window.gmmrlPage.runEpisode(s, m), [e.seed, mode] as const);
+          // Node: the same environment code, onnxruntime-node, the same noise stream (Rng(seed)).
+          const policy = nodePolicies.get(e.file)!;
+          const noise = new Rng(e.seed);
+          const actions: ActionValue[] = [];
+          const stats = await runEpisodes(
+            make(e.envId),
+            async (obs) => {
+              const a = await policy.envAction(obs, mode === 'greedy' ? { mode } : { mode, rng: noise });
+              actions.push(typeof a === 'number' ? a : Array.from(a));
+              return a;
+            },
+            1,
+            e.seed,
+          );
+          console.log(`      page: return ${got.return}, ${got.steps} steps; Node: return ${stats.returns[0]}, ${actions.length} steps`);
+          expect(got.steps, 'steps').to.equal(actions.length);
+          expect(got.done).to.equal(true);
+          const floatActions = typeof actions[0] !== 'number';
+          const cmp = compareActions(got.actions as ActionValue[], actions, floatActions, `${e.name} ${mode} episode actions`);
+          const want = stats.returns[0]!;
+          if (floatActions) {
+            console.log(
+              `      actions bitwise equal ${cmp.equal}/${actions.length}, max |diff| ${cmp.maxDiff.toExponential(2)}; |Δreturn| ${Math.abs(got.return - want).toExponential(2)}`,
+            );
+            expect(Math.abs(got.return - want), 'return (page vs node)').to.be.at.most(FLOAT_RETURN_RTOL * Math.abs(want));
+          } else {
+            expect(got.return, 'return (page vs node)').to.equal(want);
+          }
+        });
+      }
     }
-    console.log(`      screenshots: ${shots.join(', ')}`);
-    expect(session!.errors, 'errors in the page').to.deep.equal([]);
-  });
 
-  it('plays live: the model list, the sampled toggle and the animation loop (Pendulum, then CartPole)', async () => {
-    const page = session!.page;
-    await page.goto(`${session!.server.url}?model=models/pendulum-mixture-actor.onnx`);
-    await page.waitForFunction(() => document.body.dataset['state'] === 'loaded' || document.body.dataset['state'] === 'error', null, { timeout: 60_000 });
-    expect(await page.textContent('#error')).to.equal('');
-    const options = await page.$$eval('#model-select option', (os) => os.map((o) => (o as HTMLOptionElement).value));
-    expect(options).to.include.members(['models/cartpole-gmmqf.onnx', 'models/pendulum-mixture-actor.onnx']);
-    expect(await page.inputValue('#model-select')).to.equal('models/pendulum-mixture-actor.onnx');
-    await page.check('input[name=mode][value=sample]');
-    // Pendulum steps every 50 ms: 10 steps within a few seconds, sampled
-    await page.waitForFunction(() => /step +(\d+)/.exec(document.getElementById('status')!.textContent ?? '')?.[1] !== undefined && Number(/step +(\d+)/.exec(document.getElementById('status')!.textContent!)![1]) >= 10, null, { timeout: 30_000 });
-    expect(await page.textContent('#status')).to.contain('mode sample');
-    // switch model through the list: the loop goes on with CartPole
-    await page.selectOption('#model-select', 'models/cartpole-gmmqf.onnx');
-    await page.waitForFunction(() => (document.getElementById('info')!.textContent ?? '').includes('CartPole-v1'), null, { timeout: 30_000 });
-    await page.waitForFunction(() => Number(/step +(\d+)/.exec(document.getElementById('status')!.textContent ?? '')?.[1] ?? 0) >= 20, null, { timeout: 30_000 });
-    await page.click('#play'); // pause
-    expect(await page.textContent('#play')).to.equal('Play');
-    expect(session!.errors, 'errors in the page').to.deep.equal([]);
+    it('draws the environment and the chart, and writes screenshots (test-artifacts/browser/)', async () => {
+      const page = session!.page;
+      mkdirSync(ARTIFACTS, { recursive: true });
+      const shots: string[] = [];
+      for (const [file, seed, steps, png] of [
+        ['cartpole-gmmqf.onnx', 3, 60, `page${suffix}.png`],
+        ['pendulum-mixture-actor.onnx', 1, 17, `page-pendulum${suffix}.png`],
+      ] as const) {
+        await page.evaluate(([f]) => window.gmmrlPage.load(`models/${f}`), [file] as const);
+        await page.evaluate(([s, n]) => window.gmmrlPage.runEpisode(s, 'greedy', { maxSteps: n }), [seed, steps] as const);
+        // non-background pixels of each canvas: the drawing is there
+        const inked = await page.evaluate(() =>
+          ['env', 'chart'].map((id) => {
+            const c = document.getElementById(id) as HTMLCanvasElement;
+            const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+            let n = 0;
+            for (let i = 3; i < d.length; i += 4) if (d[i]! > 0) n++;
+            return n;
+          }),
+        );
+        expect(inked[0], `${file}: inked pixels of the environment canvas`).to.be.greaterThan(2000);
+        expect(inked[1], `${file}: inked pixels of the chart canvas`).to.be.greaterThan(2000);
+        const status = await page.textContent('#status');
+        expect(status).to.contain(`step            ${steps}`);
+        const path = join(ARTIFACTS, png);
+        await page.screenshot({ path, fullPage: true });
+        expect(readFileSync(path).subarray(1, 4).toString('latin1')).to.equal('PNG');
+        shots.push(relative(process.cwd(), path));
+      }
+      console.log(`      screenshots: ${shots.join(', ')}`);
+      expect(session!.errors, 'errors in the page').to.deep.equal([]);
+    });
+
+    it('plays live: the model list, the sampled toggle and the animation loop (Pendulum, then CartPole)', async () => {
+      const page = session!.page;
+      await page.goto(`${session!.server.url}?model=models/pendulum-mixture-actor.onnx`);
+      await page.waitForFunction(() => document.body.dataset['state'] === 'loaded' || document.body.dataset['state'] === 'error', null, {
+        timeout: 60_000,
+      });
+      expect(await page.textContent('#error')).to.equal('');
+      const options = await page.$$eval('#model-select option', (os) => os.map((o) => (o as HTMLOptionElement).value));
+      expect(options).to.include.members(['models/cartpole-gmmqf.onnx', 'models/pendulum-mixture-actor.onnx']);
+      expect(await page.inputValue('#model-select')).to.equal('models/pendulum-mixture-actor.onnx');
+      await page.check('input[name=mode][value=sample]');
+      // Pendulum steps every 50 ms: 10 steps within a few seconds, sampled
+      await page.waitForFunction(
+        () =>
+          /step +(\d+)/.exec(document.getElementById('status')!.textContent ?? '')?.[1] !== undefined &&
+          Number(/step +(\d+)/.exec(document.getElementById('status')!.textContent!)![1]) >= 10,
+        null,
+        { timeout: 30_000 },
+      );
+      expect(await page.textContent('#status')).to.contain('mode sample');
+      // switch model through the list: the loop goes on with CartPole
+      await page.selectOption('#model-select', 'models/cartpole-gmmqf.onnx');
+      await page.waitForFunction(() => (document.getElementById('info')!.textContent ?? '').includes('CartPole-v1'), null, {
+        timeout: 30_000,
+      });
+      await page.waitForFunction(
+        () => Number(/step +(\d+)/.exec(document.getElementById('status')!.textContent ?? '')?.[1] ?? 0) >= 20,
+        null,
+        { timeout: 30_000 },
+      );
+      await page.click('#play'); // pause
+      expect(await page.textContent('#play')).to.equal('Play');
+      expect(session!.errors, 'errors in the page').to.deep.equal([]);
+    });
   });
-});

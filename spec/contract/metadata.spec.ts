@@ -20,7 +20,11 @@ import { metaFor, randomParams } from '../exporters/fixtures.js';
 
 function sample(): GmmrlMetadataV1 {
   const p = randomParams(new Rng(21), 4, 3, 2);
-  return gmmQfMetadata(p, metaFor(p, { sourceCheckpointSha256: '0f'.repeat(32), training: { algorithm: 'gmm-q', steps: 5, seed: 0, loss: Infinity } }), { sampling: 'none' });
+  return gmmQfMetadata(
+    p,
+    metaFor(p, { sourceCheckpointSha256: '0f'.repeat(32), training: { algorithm: 'gmm-q', steps: 5, seed: 0, loss: Infinity } }),
+    { sampling: 'none' },
+  );
 }
 
 function propsOf(m: GmmrlMetadataV1): Map<string, string> {
@@ -59,20 +63,39 @@ describe('contract/metadata', () => {
   });
 
   it('missing keys → ModelFormatError listing them and the keys present', () => {
-    expectThrows(() => metadataFromProps(new Map()), ModelFormatError, /no gmmrl metadata/, /"gmmrl.schema_version", "gmmrl.family", "gmmrl.metadata"/, /keys present: none/);
+    expectThrows(
+      () => metadataFromProps(new Map()),
+      ModelFormatError,
+      /no gmmrl metadata/,
+      /"gmmrl.schema_version", "gmmrl.family", "gmmrl.metadata"/,
+      /keys present: none/,
+    );
     const props = propsOf(sample());
     props.delete(METADATA_KEY_JSON);
     props.set('author', 'x');
-    expectThrows(() => metadataFromProps(props), ModelFormatError, /lacks "gmmrl.metadata"/, /keys present: "gmmrl.schema_version", "gmmrl.family", "author"/);
+    expectThrows(
+      () => metadataFromProps(props),
+      ModelFormatError,
+      /lacks "gmmrl.metadata"/,
+      /keys present: "gmmrl.schema_version", "gmmrl.family", "author"/,
+    );
   });
 
   it('unknown schema version or family → ModelFormatError', () => {
     const p1 = propsOf(sample());
     p1.set(METADATA_KEY_SCHEMA_VERSION, '2');
-    expectThrows(() => metadataFromProps(p1), ModelFormatError, /gmmrl.schema_version is "2"; this version of gmmrl reads schema version 1 only. Upgrade gmmrl/);
+    expectThrows(
+      () => metadataFromProps(p1),
+      ModelFormatError,
+      /gmmrl.schema_version is "2"; this version of gmmrl reads schema version 1 only. Upgrade gmmrl/,
+    );
     const p2 = propsOf(sample());
     p2.set(METADATA_KEY_FAMILY, 'transformer');
-    expectThrows(() => metadataFromProps(p2), ModelFormatError, /gmmrl.family is "transformer": unknown model family \(this version of gmmrl runs: gmmqf, dqn, mixture-actor, gamid-actor\)/);
+    expectThrows(
+      () => metadataFromProps(p2),
+      ModelFormatError,
+      /gmmrl.family is "transformer": unknown model family \(this version of gmmrl runs: gmmqf, dqn, mixture-actor, gamid-actor\)/,
+    );
     expectThrows(() => metadataFromProps(mutated((o) => (o['schema_version'] = 3))), ModelFormatError, /schema_version is 3/);
     expectThrows(() => metadataFromProps(mutated((o) => (o['family'] = 'mlp'))), ModelFormatError, /family is "mlp": unknown model family/);
   });
@@ -87,13 +110,19 @@ describe('contract/metadata', () => {
       [(o) => (o.observation_space.low[0] = 50), /observation_space.low\[0\] = 50 exceeds high\[0\] = 10/],
       [(o) => (o.observation_space.shape = [0]), /observation_space.shape\[0\] must be a positive integer, got 0/],
       [(o) => (o.action_space.kind = 'continuous'), /action_space.kind must be "discrete", "grid" or "box"/],
-      [(o) => (o.action_space = { kind: 'box', n: 2, shape: [2], low: [-1, -1], high: [1, 1] }), /action_space.kind must be "discrete" or "grid" for family gmmqf, got "box"/],
+      [
+        (o) => (o.action_space = { kind: 'box', n: 2, shape: [2], low: [-1, -1], high: [1, 1] }),
+        /action_space.kind must be "discrete" or "grid" for family gmmqf, got "box"/,
+      ],
       [(o) => (o.action_space.n = 2.5), /action_space.n must be a positive integer, got 2.5/],
       [(o) => (o.normalization.scale[2] = 0), /normalization.scale\[2\] must be > 0, got 0/],
       [(o) => (o.normalization.offset[0] = null), /normalization.offset\[0\] must be a finite number, got null/],
       [(o) => (o.components = -1), /components must be a positive integer/],
       [(o) => (o.inputs[0].dtype = 'float16'), /inputs\[0\].dtype must be one of/],
-      [(o) => (o.inputs[0].shape = ['N', 4]), /inputs\[0\].shape is \["N", 4\] but family gmmqf with observation size 3 and 2 actions requires \["N", 3\]/],
+      [
+        (o) => (o.inputs[0].shape = ['N', 4]),
+        /inputs\[0\].shape is \["N", 4\] but family gmmqf with observation size 3 and 2 actions requires \["N", 3\]/,
+      ],
       [(o) => (o.outputs[1].dtype = 'int32'), /outputs\[1\].dtype must be int64 for "action", got int32/],
       [(o) => (o.outputs = o.outputs.slice(0, 1)), /outputs must declare "action" \(family gmmqf\)/],
       [(o) => o.outputs.push({ name: 'q', dtype: 'float32', shape: ['N', 2] }), /outputs\[2\].name "q" is declared twice/],
@@ -108,7 +137,11 @@ describe('contract/metadata', () => {
 
   it('the writer validates too (ValueError): it cannot write what the reader would reject', () => {
     const m = sample();
-    expectThrows(() => metadataToProps({ ...m, components: 0 }), ValueError, /gmmrl metadata to export: components must be a positive integer/);
+    expectThrows(
+      () => metadataToProps({ ...m, components: 0 }),
+      ValueError,
+      /gmmrl metadata to export: components must be a positive integer/,
+    );
     expectThrows(() => metadataToProps({ ...m, training: { big: 1n } }), ValueError, /cannot be written as JSON/);
     expectThrows(() => validateMetadata(null), ModelFormatError, /\(root\) must be an object/);
   });

@@ -185,7 +185,11 @@ interface ScriptedRobot {
 }
 
 /** A robot under the test's control: answers HELLO with the given sizes, records every frame. */
-async function scriptedRobot(dir: string, sizes: { obsSize: number; actionSize: number }, onAction?: (f: Frame, send: (b: Buffer) => void) => void): Promise<ScriptedRobot> {
+async function scriptedRobot(
+  dir: string,
+  sizes: { obsSize: number; actionSize: number },
+  onAction?: (f: Frame, send: (b: Buffer) => void) => void,
+): Promise<ScriptedRobot> {
   const path = join(dir, `robot-${Math.random().toString(36).slice(2)}.sock`);
   const received: Frame[] = [];
   const waiters: { pred: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
@@ -231,7 +235,10 @@ async function scriptedRobot(dir: string, sizes: { obsSize: number; actionSize: 
       new Promise<Frame>((resolve, reject) => {
         const hit = received.find(pred);
         if (hit) return resolve(hit);
-        const t = setTimeout(() => reject(new Error(`timed out waiting for ${what}; received ${received.map((f) => f.type).join(',')}`)), 10_000);
+        const t = setTimeout(
+          () => reject(new Error(`timed out waiting for ${what}; received ${received.map((f) => f.type).join(',')}`)),
+          10_000,
+        );
         waiters.push({ pred, resolve: (f) => (clearTimeout(t), resolve(f)) });
       }),
   };
@@ -347,8 +354,13 @@ describe('examples/robot-loop controller', function () {
     const act = Buffer.alloc(floatFrameBytes(1));
     encodeScalarAction(act, 0, 0, 1);
     robot.send(act);
-    await robot.waitFor((f) => f.type === FrameType.ERROR && /frame type 3 \(ACTION\) was sent to the controller/.test(f.payload.toString()), 'ERROR 4');
-    expect(errors().every((e) => e.aux === ErrorCode.BAD_OBS_SIZE || e.aux === ErrorCode.BAD_OBS_VALUE || e.aux === ErrorCode.UNEXPECTED_TYPE)).to.equal(true);
+    await robot.waitFor(
+      (f) => f.type === FrameType.ERROR && /frame type 3 \(ACTION\) was sent to the controller/.test(f.payload.toString()),
+      'ERROR 4',
+    );
+    expect(
+      errors().every((e) => e.aux === ErrorCode.BAD_OBS_SIZE || e.aux === ErrorCode.BAD_OBS_VALUE || e.aux === ErrorCode.UNEXPECTED_TYPE),
+    ).to.equal(true);
     // still serving: a good observation gets an action
     robot.send(obsFrame(2, [0.1, 0.2, 0.3, 0.4]));
     const a = await robot.waitFor((f) => f.type === FrameType.ACTION, 'ACTION');
@@ -393,7 +405,9 @@ describe('examples/robot-loop controller', function () {
 
   it('validates its options with messages that name the value and the fix', () => {
     expect(() => new Controller({ model: 'x.onnx', rateHz: -1 })).to.throw(/rate = -1; expected a number of Hz ≥ 0/);
-    expect(() => new Controller({ model: 'x.onnx', rateHz: 10, wait: 'nap' as never })).to.throw(/wait = "nap"; expected one of hybrid, sleep, immediate, spin, timer/);
+    expect(() => new Controller({ model: 'x.onnx', rateHz: 10, wait: 'nap' as never })).to.throw(
+      /wait = "nap"; expected one of hybrid, sleep, immediate, spin, timer/,
+    );
     expect(() => new Controller({ rateHz: 10 })).to.throw(/pass a model path/);
   });
 });
@@ -432,12 +446,24 @@ describe('examples/robot-loop sim-robot', function () {
     return { s, frames, next };
   }
 
-  it('simulates the model\'s environment, applies valid actions and refuses bad ones', async () => {
+  it("simulates the model's environment, applies valid actions and refuses bad ones", async () => {
     const path = join(dir, 'sim.sock');
     const robot = new SimRobot({ socket: path, seed: 3 });
     await robot.listen();
     const { s, next } = await client(path);
-    s.write(encodeJson(FrameType.HELLO, { protocol: 1, role: 'controller', family: 'mixture-actor', envId: 'Pendulum-v1', obsSize: 3, actionSize: 1, actionKind: 'box', numActions: 0, rateHz: 500 }));
+    s.write(
+      encodeJson(FrameType.HELLO, {
+        protocol: 1,
+        role: 'controller',
+        family: 'mixture-actor',
+        envId: 'Pendulum-v1',
+        obsSize: 3,
+        actionSize: 1,
+        actionKind: 'box',
+        numActions: 0,
+        rateHz: 500,
+      }),
+    );
     const hello = JSON.parse((await next(FrameType.HELLO)).payload.toString());
     expect(hello).to.include({ role: 'robot', obsSize: 3, actionSize: 1 });
     const o0 = await next(FrameType.OBS);
@@ -452,7 +478,9 @@ describe('examples/robot-loop sim-robot', function () {
     const bad = Buffer.alloc(floatFrameBytes(2));
     encodeFloatFrame(bad, FrameType.ACTION, 1, 1, [0, 0]);
     s.write(bad);
-    expect((await next(FrameType.ERROR)).payload.toString()).to.match(/ACTION tick 1 has 2 float32 values; this robot takes 1\. Not applied\./);
+    expect((await next(FrameType.ERROR)).payload.toString()).to.match(
+      /ACTION tick 1 has 2 float32 values; this robot takes 1\. Not applied\./,
+    );
     encodeFloatFrame(a, FrameType.ACTION, 1, 1, [NaN]);
     s.write(a);
     expect((await next(FrameType.ERROR)).payload.toString()).to.match(/action\[0\] is NaN; not applied/);
@@ -464,12 +492,24 @@ describe('examples/robot-loop sim-robot', function () {
     await robot.close();
   });
 
-  it('refuses a discrete action outside the environment\'s range', async () => {
+  it("refuses a discrete action outside the environment's range", async () => {
     const path = join(dir, 'sim2.sock');
     const robot = new SimRobot({ socket: path, env: 'CartPole-v1' });
     await robot.listen();
     const { s, next } = await client(path);
-    s.write(encodeJson(FrameType.HELLO, { protocol: 1, role: 'controller', family: 'dqn', envId: 'whatever', obsSize: 4, actionSize: 1, actionKind: 'discrete', numActions: 2, rateHz: 0 }));
+    s.write(
+      encodeJson(FrameType.HELLO, {
+        protocol: 1,
+        role: 'controller',
+        family: 'dqn',
+        envId: 'whatever',
+        obsSize: 4,
+        actionSize: 1,
+        actionKind: 'discrete',
+        numActions: 2,
+        rateHz: 0,
+      }),
+    );
     await next(FrameType.OBS);
     const a = Buffer.alloc(floatFrameBytes(1));
     encodeScalarAction(a, 0, 0, 2);
@@ -497,7 +537,9 @@ describe('examples/robot-loop processes', function () {
       sim.stdout.setEncoding('utf8').on('data', (d: string) => (simOut += d));
       const simExit = new Promise<number | null>((r) => sim.on('exit', r));
       while (!simOut.includes('"listening"')) await new Promise((r) => setTimeout(r, 20));
-      const ctl = spawn(process.execPath, [CONTROLLER_JS, '--model', model, '--socket', sock, '--rate', '500', '--warmup', '10'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const ctl = spawn(process.execPath, [CONTROLLER_JS, '--model', model, '--socket', sock, '--rate', '500', '--warmup', '10'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       let err = '';
       ctl.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -526,7 +568,7 @@ describe('examples/robot-loop processes', function () {
     }
   });
 
-  it('exits 2 with the flag parser\'s message on a bad flag, and 1 when no robot listens', async () => {
+  it("exits 2 with the flag parser's message on a bad flag, and 1 when no robot listens", async () => {
     const runCtl = (args: string[]) =>
       new Promise<{ code: number | null; err: string }>((resolve) => {
         const p = spawn(process.execPath, [CONTROLLER_JS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -109,7 +109,15 @@ export function actorObservations(rng: Rng, p: { obsOffset: Float64Array; obsSca
     const kind = i % 5;
     for (let j = 0; j < D; j++) {
       const z =
-        kind === 0 ? rng.normal() : kind === 1 ? rng.uniformRange(-6, 6) : kind === 2 ? sign() * rng.uniformRange(10, 30) : kind === 3 ? sign() * rng.uniformRange(100, 1000) : 0;
+        kind === 0
+          ? rng.normal()
+          : kind === 1
+            ? rng.uniformRange(-6, 6)
+            : kind === 2
+              ? sign() * rng.uniformRange(10, 30)
+              : kind === 3
+                ? sign() * rng.uniformRange(100, 1000)
+                : 0;
       obs[i * D + j] = p.obsOffset[j]! + z * p.obsScale[j]!;
     }
   }
@@ -190,14 +198,20 @@ export function mixtureReference(p: MixtureActorParams, obs: ArrayLike<number>, 
       r.means[i * K * A + j] = h.mu[j]!;
       r.meansB[i * K * A + j] = bound[i * Pn + nl + j]!;
       r.logStd[i * K * A + j] = h.logStd[j]!;
-      r.logStdB[i * K * A + j] = span * (bound[i * Pn + nl + K * A + j]! + 8 * u) + 8 * u * (Math.abs(p.head.logStdMin) + Math.abs(p.head.logStdMax));
+      r.logStdB[i * K * A + j] =
+        span * (bound[i * Pn + nl + K * A + j]! + 8 * u) + 8 * u * (Math.abs(p.head.logStdMin) + Math.abs(p.head.logStdMax));
     }
   }
   return r;
 }
 
 /** Greedy action of row i for component k, with its float32 bound, per action entry. */
-export function mixtureGreedyWithBound(p: MixtureActorParams, r: MixtureReference, i: number, k: number): { value: number[]; bound: number[] } {
+export function mixtureGreedyWithBound(
+  p: MixtureActorParams,
+  r: MixtureReference,
+  i: number,
+  k: number,
+): { value: number[]; bound: number[] } {
   const { K, A } = p.head;
   const value: number[] = [];
   const bound: number[] = [];
@@ -211,7 +225,13 @@ export function mixtureGreedyWithBound(p: MixtureActorParams, r: MixtureReferenc
 }
 
 /** Sampled action of row i for component k and noise eps [A], with its float32 bound. */
-export function mixtureSampleWithBound(p: MixtureActorParams, r: MixtureReference, i: number, k: number, eps: ArrayLike<number>): { value: number[]; bound: number[] } {
+export function mixtureSampleWithBound(
+  p: MixtureActorParams,
+  r: MixtureReference,
+  i: number,
+  k: number,
+  eps: ArrayLike<number>,
+): { value: number[]; bound: number[] } {
   const { K, A } = p.head;
   const value: number[] = [];
   const bound: number[] = [];
@@ -286,7 +306,12 @@ export function gamidReference(p: GamidActorParams, obs: ArrayLike<number>, n: n
 }
 
 /** Scaled component action of row i, component c, with its bound. */
-export function gamidComponentWithBound(p: GamidActorParams, r: GamidReference, i: number, c: number): { value: number[]; bound: number[] } {
+export function gamidComponentWithBound(
+  p: GamidActorParams,
+  r: GamidReference,
+  i: number,
+  c: number,
+): { value: number[]; bound: number[] } {
   const C = p.actors.length;
   return scaledWithBound(p, (d) => {
     const j = (i * C + c) * p.actionLow.length + d;
@@ -295,7 +320,13 @@ export function gamidComponentWithBound(p: GamidActorParams, r: GamidReference, 
 }
 
 /** Sampled action of row i for component c and noise eps [A]: clip(μ + σ eps, −1, 1) scaled, with its bound. */
-export function gamidSampleWithBound(p: GamidActorParams, r: GamidReference, i: number, c: number, eps: ArrayLike<number>): { value: number[]; bound: number[] } {
+export function gamidSampleWithBound(
+  p: GamidActorParams,
+  r: GamidReference,
+  i: number,
+  c: number,
+  eps: ArrayLike<number>,
+): { value: number[]; bound: number[] } {
   const C = p.actors.length;
   return scaledWithBound(p, (d) => {
     const j = (i * C + c) * p.actionLow.length + d;
@@ -306,7 +337,10 @@ export function gamidSampleWithBound(p: GamidActorParams, r: GamidReference, i: 
 }
 
 /** low + (a_d + 1)·(high − low)/2 for each action entry d, with the bound of the scaling given a_d's bound da_d. */
-function scaledWithBound(p: GamidActorParams, policyAction: (d: number) => { a: number; da: number }): { value: number[]; bound: number[] } {
+function scaledWithBound(
+  p: GamidActorParams,
+  policyAction: (d: number) => { a: number; da: number },
+): { value: number[]; bound: number[] } {
   const value: number[] = [];
   const bound: number[] = [];
   for (let d = 0; d < p.actionLow.length; d++) {

@@ -14,7 +14,14 @@
  * wherever the reference's gap exceeds B_a + B_b (elsewhere the model does not decide the action).
  */
 import { expect } from 'chai';
-import { exportDqn, dqnMetadata, DQN_IR_VERSION, DQN_OPSET_VERSION, type DqnExportMeta, type DqnExportOptions } from '../../exporters/index.js';
+import {
+  exportDqn,
+  dqnMetadata,
+  DQN_IR_VERSION,
+  DQN_OPSET_VERSION,
+  type DqnExportMeta,
+  type DqnExportOptions,
+} from '../../exporters/index.js';
 import { onnx } from '../../exporters/onnx/proto/onnx.js';
 import type { DqnParams } from '../../models/dqn/params.js';
 import { argmaxRows, dqnQValues } from '../../models/dqn/reference.js';
@@ -25,14 +32,29 @@ import { metadataFromProps, validateMetadata } from '../../contract/metadata.js'
 import { epsilonGreedyIndex } from '../../models/sampling.js';
 import { Rng } from '../../sdk/util/rng.js';
 import { epsilonBoundary } from './actor-fixtures.js';
-import { PY, floats, initializer, maxDiff, pythonOnnxAvailable, runChecker, runOrt as runRt, runOrtQ as runOrt, runOrtTimes } from './harness.js';
+import {
+  PY,
+  floats,
+  initializer,
+  maxDiff,
+  pythonOnnxAvailable,
+  runChecker,
+  runOrt as runRt,
+  runOrtQ as runOrt,
+  runOrtTimes,
+} from './harness.js';
 import { expectThrows } from '../helpers.js';
 
 const DEBUG = Boolean(process.env['GMMRL_DEBUG']);
 import { dqnMetaFor, linearGrid, productGrid, randomDqnParams, randomObservations, worstRatio } from '../models/dqn/fixtures.js';
 
 /** The documented node sequence for layers (sampling head: qhead.ts addSamplingHead). */
-function expectedNodes(layers: number[], grid: boolean, sampling: 'inputs' | 'in-graph' | 'none' = 'inputs', epsilon = 0.05): { ops: string[]; names: string[] } {
+function expectedNodes(
+  layers: number[],
+  grid: boolean,
+  sampling: 'inputs' | 'in-graph' | 'none' = 'inputs',
+  epsilon = 0.05,
+): { ops: string[]; names: string[] } {
   const ops = ['Sub', 'Div'];
   const names = ['dqn/normalize/sub', 'dqn/normalize/div'];
   const L = layers.length - 1;
@@ -55,7 +77,18 @@ function expectedNodes(layers: number[], grid: boolean, sampling: 'inputs' | 'in
     ops.push('RandomUniformLike');
     names.push('dqn/noise/random_uniform');
   }
-  const eg = epsilon === 0 ? [['Identity', 'identity']] : [['Less', 'less'], ['Div', 'div'], ['Mul', 'mul'], ['Floor', 'floor'], ['Clip', 'clip'], ['Cast', 'cast'], ['Where', 'where']];
+  const eg =
+    epsilon === 0
+      ? [['Identity', 'identity']]
+      : [
+          ['Less', 'less'],
+          ['Div', 'div'],
+          ['Mul', 'mul'],
+          ['Floor', 'floor'],
+          ['Clip', 'clip'],
+          ['Cast', 'cast'],
+          ['Where', 'where'],
+        ];
   for (const [op, n] of eg) {
     ops.push(op!);
     names.push(`dqn/sample/epsilon_greedy/${n}`);
@@ -72,7 +105,10 @@ describe('exporters/onnx/dqn', function () {
 
   describe('graph structure and metadata', () => {
     const p = randomDqnParams(new Rng(1), [4, 16, 8, 2], { float32: false });
-    const meta = dqnMetaFor(p, { sourceCheckpointSha256: 'cd'.repeat(32), training: { algorithm: 'dqn', steps: 1000, gradClip: Infinity } });
+    const meta = dqnMetaFor(p, {
+      sourceCheckpointSha256: 'cd'.repeat(32),
+      training: { algorithm: 'dqn', steps: 1000, gradClip: Infinity },
+    });
     const bytes = exportDqn(p, meta);
     const model = onnx.ModelProto.decode(bytes);
 
@@ -103,12 +139,20 @@ describe('exporters/onnx/dqn', function () {
       expect(byName['dqn/layer2/add']!.output).to.deep.equal(['q']);
       expect(byName['dqn/action/argmax']!.input).to.deep.equal(['q']);
       expect(byName['dqn/sample/epsilon_greedy/less']!.input).to.deep.equal(['noise_u', 'dqn/sample/epsilon_greedy/epsilon']);
-      expect(byName['dqn/sample/epsilon_greedy/where']!.input).to.deep.equal(['dqn/sample/epsilon_greedy/explore', 'dqn/sample/epsilon_greedy/random_index', 'action']);
+      expect(byName['dqn/sample/epsilon_greedy/where']!.input).to.deep.equal([
+        'dqn/sample/epsilon_greedy/explore',
+        'dqn/sample/epsilon_greedy/random_index',
+        'action',
+      ]);
       expect(byName['dqn/sample/epsilon_greedy/where']!.output).to.deep.equal(['action_sampled']);
       expect(model.graph!.input!.map((v) => v.name)).to.deep.equal(['obs', 'noise_u']);
       expect(model.graph!.output!.map((v) => v.name)).to.deep.equal(['q', 'action', 'action_sampled']);
       const attr = (n: string, a: string) => Number(byName[n]!.attribute!.find((x) => x.name === a)!.i!.toString());
-      expect([attr('dqn/action/argmax', 'axis'), attr('dqn/action/argmax', 'keepdims'), attr('dqn/action/argmax', 'select_last_index')]).to.deep.equal([1, 0, 0]);
+      expect([
+        attr('dqn/action/argmax', 'axis'),
+        attr('dqn/action/argmax', 'keepdims'),
+        attr('dqn/action/argmax', 'select_last_index'),
+      ]).to.deep.equal([1, 0, 0]);
     });
 
     it('stores every constant as float32 raw_data rounded once from float64, weights [in, out]', () => {
@@ -116,7 +160,10 @@ describe('exporters/onnx/dqn', function () {
       expect(initializer(model, 'dqn/obs_offset')).to.deep.equal({ dims: [4], values: f(p.obsOffset) });
       expect(initializer(model, 'dqn/obs_scale')).to.deep.equal({ dims: [4], values: f(p.obsScale) });
       for (let l = 0; l < 3; l++) {
-        expect(initializer(model, `dqn/layer${l}/weight`)).to.deep.equal({ dims: [p.layers[l]!, p.layers[l + 1]!], values: f(p.weights[l]!) });
+        expect(initializer(model, `dqn/layer${l}/weight`)).to.deep.equal({
+          dims: [p.layers[l]!, p.layers[l + 1]!],
+          values: f(p.weights[l]!),
+        });
         expect(initializer(model, `dqn/layer${l}/bias`)).to.deep.equal({ dims: [p.layers[l + 1]!], values: f(p.biases[l]!) });
       }
       for (const t of model.graph!.initializer!) expect(t.float_data ?? [], t.name!).to.have.length(0);
@@ -128,16 +175,37 @@ describe('exporters/onnx/dqn', function () {
       expect(props['gmmrl.family']).to.equal('dqn');
       const m = JSON.parse(props['gmmrl.metadata']!);
       expect(Object.keys(m)).to.deep.equal([
-        'schema_version', 'family', 'producer', 'producer_version', 'env_id', 'observation_space', 'action_space', 'sampling',
-        'normalization', 'inputs', 'outputs', 'parameter_count', 'network', 'source_checkpoint_sha256', 'training',
+        'schema_version',
+        'family',
+        'producer',
+        'producer_version',
+        'env_id',
+        'observation_space',
+        'action_space',
+        'sampling',
+        'normalization',
+        'inputs',
+        'outputs',
+        'parameter_count',
+        'network',
+        'source_checkpoint_sha256',
+        'training',
       ]);
       expect(m.sampling).to.deep.equal({
         kind: 'epsilon-greedy',
         noise: 'inputs',
         epsilon: 0.05,
-        formula: 'action_sampled = u < epsilon ? min(floor(u / epsilon * A), A - 1) : argmax_a q (first index on ties), u = noise_u ~ U[0, 1).',
+        formula:
+          'action_sampled = u < epsilon ? min(floor(u / epsilon * A), A - 1) : argmax_a q (first index on ties), u = noise_u ~ U[0, 1).',
       });
-      expect(m).to.deep.include({ schema_version: 1, family: 'dqn', producer: 'gmmrl', producer_version: GMMRL_VERSION, env_id: 'Test-v0', parameter_count: 234 });
+      expect(m).to.deep.include({
+        schema_version: 1,
+        family: 'dqn',
+        producer: 'gmmrl',
+        producer_version: GMMRL_VERSION,
+        env_id: 'Test-v0',
+        parameter_count: 234,
+      });
       expect(m).to.not.have.property('components');
       expect(m.network).to.deep.equal({ layers: [4, 16, 8, 2], activation: 'relu' });
       expect(m.observation_space).to.deep.equal({ shape: [4], low: [-10, null, -12, null], high: [10, null, 12, null] });
@@ -181,7 +249,12 @@ describe('exporters/onnx/dqn', function () {
         expect(back, JSON.stringify(opts)).to.deep.equal(validateMetadata(JSON.parse(JSON.stringify(dqnMetadata(q, mt, opts)))));
         expect(back.precision ?? 'float32').to.equal(opts?.precision ?? 'float32');
         if (opts?.sampling === 'none') expect(back).to.not.have.property('sampling');
-        else expect(back.sampling).to.deep.include({ kind: 'epsilon-greedy', noise: opts?.sampling ?? 'inputs', epsilon: opts?.epsilon ?? 0.05 });
+        else
+          expect(back.sampling).to.deep.include({
+            kind: 'epsilon-greedy',
+            noise: opts?.sampling ?? 'inputs',
+            epsilon: opts?.epsilon ?? 0.05,
+          });
         if (opts?.sampling === 'in-graph') expect(back.sampling!.formula).to.match(/NOT reproducible across runtimes/);
       }
     });
@@ -208,7 +281,8 @@ describe('exporters/onnx/dqn', function () {
   describe('official ONNX checker (python onnx, full_check + strict shape inference)', function () {
     before(function () {
       if (!pythonOnnxAvailable()) {
-        if (process.env['GMMRL_REQUIRE_ONNX_CHECKER']) throw new Error(`${PY} with the onnx package is required (GMMRL_REQUIRE_ONNX_CHECKER is set)`);
+        if (process.env['GMMRL_REQUIRE_ONNX_CHECKER'])
+          throw new Error(`${PY} with the onnx package is required (GMMRL_REQUIRE_ONNX_CHECKER is set)`);
         this.skip();
       }
     });
@@ -225,38 +299,65 @@ describe('exporters/onnx/dqn', function () {
       ['float64, in-graph noise', { precision: 'float64', sampling: 'in-graph' }],
       ['float64, noise input, epsilon 0', { precision: 'float64', epsilon: 0 }],
     ];
-    for (const [what, p] of cases) for (const [mode, opts] of modes) {
-      it(`passes for ${what}, ${mode}; python reads back what we wrote`, () => {
-        const meta = dqnMetaFor(p, { training: { algorithm: 'dqn', seed: 3 } });
-        const r = runChecker(exportDqn(p, meta, opts));
-        expect(r.ok, r.stderr).to.equal(true);
-        const rep = r.report!;
-        const { layers } = p;
-        const L = layers.length - 1;
-        const D = layers[0]!;
-        const A = layers[L]!;
-        expect(rep.ir_version).to.equal(8);
-        expect(rep.opset).to.deep.equal([['', 17]]);
-        expect(JSON.parse(rep.metadata['gmmrl.metadata']!)).to.deep.equal(JSON.parse(JSON.stringify(dqnMetadata(p, meta, opts))));
-        const sampling = opts?.sampling ?? 'inputs';
-        const want = expectedNodes([...layers], Boolean(p.actionGrid), sampling, opts?.epsilon ?? 0.05);
-        expect(rep.ops).to.deep.equal(want.ops);
-        expect(rep.node_names).to.deep.equal(want.names);
-        const F = opts?.precision === 'float64' ? 11 : 1;
-        expect(rep.inputs).to.deep.equal(sampling === 'inputs' ? [['obs', F, ['N', D]], ['noise_u', F, ['N']]] : [['obs', F, ['N', D]]]);
-        const sampled = sampling === 'none' ? [] : p.actionGrid ? [['action_sampled_index', 7, ['N']], ['action_sampled', F, ['N', ...p.actionGrid.shape]]] : [['action_sampled', 7, ['N']]];
-        if (p.actionGrid) {
-          expect(rep.outputs).to.deep.equal([['q', F, ['N', A]], ['action_index', 7, ['N']], ['action', F, ['N', ...p.actionGrid.shape]], ...sampled]);
-        } else {
-          expect(rep.outputs).to.deep.equal([['q', F, ['N', A]], ['action', 7, ['N']], ...sampled]);
-        }
-        expect(rep.initializer_types.filter((t) => t !== 7), 'every float constant has the precision').to.deep.equal([F]);
-        expect(rep.value_info['dqn/normalize/z']).to.deep.equal([F, ['N', D]]);
-        for (let l = 0; l < L; l++) expect(rep.value_info[`dqn/layer${l}/linear`], `layer ${l}`).to.deep.equal([F, ['N', layers[l + 1]!]]);
-        for (let l = 0; l < L - 1; l++) expect(rep.value_info[`dqn/layer${l}/activation`], `layer ${l}`).to.deep.equal([F, ['N', layers[l + 1]!]]);
-        if (sampling !== 'none' && (opts?.epsilon ?? 0.05) > 0) expect(rep.value_info['dqn/sample/epsilon_greedy/random_index']).to.deep.equal([7, ['N']]);
-      });
-    }
+    for (const [what, p] of cases)
+      for (const [mode, opts] of modes) {
+        it(`passes for ${what}, ${mode}; python reads back what we wrote`, () => {
+          const meta = dqnMetaFor(p, { training: { algorithm: 'dqn', seed: 3 } });
+          const r = runChecker(exportDqn(p, meta, opts));
+          expect(r.ok, r.stderr).to.equal(true);
+          const rep = r.report!;
+          const { layers } = p;
+          const L = layers.length - 1;
+          const D = layers[0]!;
+          const A = layers[L]!;
+          expect(rep.ir_version).to.equal(8);
+          expect(rep.opset).to.deep.equal([['', 17]]);
+          expect(JSON.parse(rep.metadata['gmmrl.metadata']!)).to.deep.equal(JSON.parse(JSON.stringify(dqnMetadata(p, meta, opts))));
+          const sampling = opts?.sampling ?? 'inputs';
+          const want = expectedNodes([...layers], Boolean(p.actionGrid), sampling, opts?.epsilon ?? 0.05);
+          expect(rep.ops).to.deep.equal(want.ops);
+          expect(rep.node_names).to.deep.equal(want.names);
+          const F = opts?.precision === 'float64' ? 11 : 1;
+          expect(rep.inputs).to.deep.equal(
+            sampling === 'inputs'
+              ? [
+                  ['obs', F, ['N', D]],
+                  ['noise_u', F, ['N']],
+                ]
+              : [['obs', F, ['N', D]]],
+          );
+          const sampled =
+            sampling === 'none'
+              ? []
+              : p.actionGrid
+                ? [
+                    ['action_sampled_index', 7, ['N']],
+                    ['action_sampled', F, ['N', ...p.actionGrid.shape]],
+                  ]
+                : [['action_sampled', 7, ['N']]];
+          if (p.actionGrid) {
+            expect(rep.outputs).to.deep.equal([
+              ['q', F, ['N', A]],
+              ['action_index', 7, ['N']],
+              ['action', F, ['N', ...p.actionGrid.shape]],
+              ...sampled,
+            ]);
+          } else {
+            expect(rep.outputs).to.deep.equal([['q', F, ['N', A]], ['action', 7, ['N']], ...sampled]);
+          }
+          expect(
+            rep.initializer_types.filter((t) => t !== 7),
+            'every float constant has the precision',
+          ).to.deep.equal([F]);
+          expect(rep.value_info['dqn/normalize/z']).to.deep.equal([F, ['N', D]]);
+          for (let l = 0; l < L; l++)
+            expect(rep.value_info[`dqn/layer${l}/linear`], `layer ${l}`).to.deep.equal([F, ['N', layers[l + 1]!]]);
+          for (let l = 0; l < L - 1; l++)
+            expect(rep.value_info[`dqn/layer${l}/activation`], `layer ${l}`).to.deep.equal([F, ['N', layers[l + 1]!]]);
+          if (sampling !== 'none' && (opts?.epsilon ?? 0.05) > 0)
+            expect(rep.value_info['dqn/sample/epsilon_greedy/random_index']).to.deep.equal([7, ['N']]);
+        });
+      }
 
     it('the harness does fail: a value_info contradicting inference is rejected', () => {
       const p = randomDqnParams(new Rng(15), [3, 8, 2]);
@@ -270,7 +371,12 @@ describe('exporters/onnx/dqn', function () {
   });
 
   describe('ONNX Runtime (node, cpu) vs float64 reference', () => {
-    for (const layers of [[4, 64, 64, 2], [6, 128, 128, 3], [3, 32, 3], [2, 3]]) {
+    for (const layers of [
+      [4, 64, 64, 2],
+      [6, 128, 128, 3],
+      [3, 32, 3],
+      [2, 3],
+    ]) {
       it(`[${layers}]: q within the float32 bound B, action = argmax (N = 1000 and N = 1)`, async () => {
         const rng = new Rng(layers.reduce((a, b) => 17 * a + b, 3));
         const p = randomDqnParams(rng, layers, { float32: false });
@@ -293,7 +399,8 @@ describe('exporters/onnx/dqn', function () {
         for (let i = 0; i < N; i++) {
           const best = refAct[i]!;
           let ambiguous = false;
-          for (let a = 0; a < A; a++) if (a !== best && ref[i * A + best]! - ref[i * A + a]! <= bound[i * A + best]! + bound[i * A + a]!) ambiguous = true;
+          for (let a = 0; a < A; a++)
+            if (a !== best && ref[i * A + best]! - ref[i * A + a]! <= bound[i * A + best]! + bound[i * A + a]!) ambiguous = true;
           if (!ambiguous) {
             decided++;
             expect(Number(action[i]), `row ${i}`).to.equal(best);
@@ -361,11 +468,16 @@ describe('exporters/onnx/dqn', function () {
           const eps = 0.3;
           const obs = randomObservations(rng, p, N);
           const r = precision === 'float32' ? Math.fround : (x: number) => x;
-          const u = Float64Array.from({ length: N }, () => Math.min(r(rng.uniform()), precision === 'float32' ? 1 - 2 ** -24 : 1 - 2 ** -53));
+          const u = Float64Array.from({ length: N }, () =>
+            Math.min(r(rng.uniform()), precision === 'float32' ? 1 - 2 ** -24 : 1 - 2 ** -53),
+          );
           const bytes = exportDqn(p, dqnMetaFor(p), { precision, epsilon: eps });
           const ref = dqnQValues(p, obs, N);
           const bound = dqnQErrorBound(p, obs, N);
-          const feeds = { obs: { dtype: precision, data: floats(precision, obs), dims: [N, D] }, noise_u: { dtype: precision, data: floats(precision, u), dims: [N] } };
+          const feeds = {
+            obs: { dtype: precision, data: floats(precision, obs), dims: [N, D] },
+            noise_u: { dtype: precision, data: floats(precision, u), dims: [N] },
+          };
           const outs = { node: await runRt('node', bytes, feeds), web: await runRt('web', bytes, feeds) };
           for (const rt of ['node', 'web'] as const) {
             const out = outs[rt];
@@ -380,7 +492,10 @@ describe('exporters/onnx/dqn', function () {
             for (let i = 0; i < N; i++) {
               const want = epsilonGreedyIndex(Array.from(q.subarray(i * A, (i + 1) * A)), u[i]!, eps);
               if (sampled[i] !== want) {
-                expect(precision === 'float32' && epsilonBoundary(u[i]!, eps, A), `${rt} row ${i}: sampled ${sampled[i]}, epsilonGreedyIndex ${want}, u ${u[i]}`).to.equal(true);
+                expect(
+                  precision === 'float32' && epsilonBoundary(u[i]!, eps, A),
+                  `${rt} row ${i}: sampled ${sampled[i]}, epsilonGreedyIndex ${want}, u ${u[i]}`,
+                ).to.equal(true);
                 boundary++;
               }
               if (sampled[i] !== greedy[i]) explored++;
@@ -398,7 +513,14 @@ describe('exporters/onnx/dqn', function () {
           }
           // web vs node: float32 q within the sum of both bounds, float64 within 1e-12
           if (precision === 'float64') expect(maxDiff(outs.web['q']!.data, outs.node['q']!.data).rel).to.be.at.most(1e-12);
-          else expect(worstRatio(outs.web['q']!.data, outs.node['q']!.data, bound.map((b) => 2 * b)).ratio).to.be.at.most(1);
+          else
+            expect(
+              worstRatio(
+                outs.web['q']!.data,
+                outs.node['q']!.data,
+                bound.map((b) => 2 * b),
+              ).ratio,
+            ).to.be.at.most(1);
         });
       }
     }
@@ -424,12 +546,14 @@ describe('exporters/onnx/dqn', function () {
           const feeds = { obs: { dtype: precision, data: floats(precision, obs), dims: [N2, 3] } };
           const ref = await runRt(rt, exportDqn(p, dqnMetaFor(p), { precision, sampling: 'none' }), feeds);
           const [a, b] = await runOrtTimes(rt, exportDqn(p, dqnMetaFor(p), { precision, sampling: 'in-graph', epsilon: 1 }), feeds, 2);
-          for (const k of ['q', 'action', 'action_index']) expect(Array.from(a![k]!.data), `${rt} ${precision} ${k}`).to.deep.equal(Array.from(ref[k]!.data));
+          for (const k of ['q', 'action', 'action_index'])
+            expect(Array.from(a![k]!.data), `${rt} ${precision} ${k}`).to.deep.equal(Array.from(ref[k]!.data));
           const counts = [0, 0, 0, 0, 0];
           for (const i of a!['action_sampled_index']!.data) counts[i]!++;
           const sd = Math.sqrt(N2 * 0.2 * 0.8);
           for (const c of counts) expect(Math.abs(c - N2 / 5), `${rt} ${precision} ${counts}`).to.be.below(5 * sd);
-          for (let i = 0; i < N2; i++) expect(a!['action_sampled']!.data[i]).to.equal([-2, -1, 0, 1, 2][a!['action_sampled_index']!.data[i]!]);
+          for (let i = 0; i < N2; i++)
+            expect(a!['action_sampled']!.data[i]).to.equal([-2, -1, 0, 1, 2][a!['action_sampled_index']!.data[i]!]);
           expect(Array.from(a!['action_sampled_index']!.data)).to.not.deep.equal(Array.from(b!['action_sampled_index']!.data));
         }
       }
@@ -442,17 +566,29 @@ describe('exporters/onnx/dqn', function () {
     const withP = (patch: Partial<Record<keyof DqnParams, unknown>>): DqnParams => ({ ...good, ...patch }) as DqnParams;
 
     it('rejects inconsistent shapes, naming the field and the expected shape', () => {
-      expectThrows(() => exportDqn(withP({ weights: [new Float64Array(7), good.weights[1]!] }), meta), ShapeError, /exportDqn: weights\[0\] has length 7, expected 8 \(shape \[2, 4\]\)/);
+      expectThrows(
+        () => exportDqn(withP({ weights: [new Float64Array(7), good.weights[1]!] }), meta),
+        ShapeError,
+        /exportDqn: weights\[0\] has length 7, expected 8 \(shape \[2, 4\]\)/,
+      );
       expectThrows(() => exportDqn(withP({ biases: [good.biases[0]!] }), meta), ShapeError, /biases must be an array of 2 Float64Array/);
       expectThrows(() => exportDqn(withP({ obsScale: new Float64Array(3) }), meta), ShapeError, /obsScale has length 3, expected 2/);
       expectThrows(() => exportDqn(withP({ layers: [2, 0, 2] }), meta), ValueError, /layers\[1\] = 0/);
-      expectThrows(() => exportDqn(good, { ...meta, actionSpace: { kind: 'discrete', n: 3 } }), ShapeError, /actionSpace\.n = 3 but the network has A = 2 outputs/);
+      expectThrows(
+        () => exportDqn(good, { ...meta, actionSpace: { kind: 'discrete', n: 3 } }),
+        ShapeError,
+        /actionSpace\.n = 3 but the network has A = 2 outputs/,
+      );
       expectThrows(
         () => exportDqn(good, { ...meta, observationSpace: { shape: [3], low: [0, 0, 0], high: [1, 1, 1] } }),
         ShapeError,
         /shape = \[3\] has 3 entries but the network's input size D = layers\[0\] is 2/,
       );
-      expectThrows(() => exportDqn(good, { ...meta, observationSpace: { shape: [2], low: [0], high: [1, 1] } }), ShapeError, /low must be an array of 2 numbers/);
+      expectThrows(
+        () => exportDqn(good, { ...meta, observationSpace: { shape: [2], low: [0], high: [1, 1] } }),
+        ShapeError,
+        /low must be an array of 2 numbers/,
+      );
     });
 
     it('rejects non-finite values, scale ≤ 0 and float32 overflow, naming the entry', () => {
@@ -464,9 +600,17 @@ describe('exporters/onnx/dqn', function () {
       expectThrows(() => exportDqn(withP({ biases: [b, good.biases[1]!] }), meta), ValueError, /biases\[0\]\[1\] is -Infinity/);
       const big = good.weights[0]!.slice();
       big[2] = 1e39;
-      expectThrows(() => exportDqn(withP({ weights: [big, good.weights[1]!] }), meta), ValueError, /weights\[0\]\[2\] = 1e\+39 does not fit in float32/);
+      expectThrows(
+        () => exportDqn(withP({ weights: [big, good.weights[1]!] }), meta),
+        ValueError,
+        /weights\[0\]\[2\] = 1e\+39 does not fit in float32/,
+      );
       expectThrows(() => exportDqn(withP({ obsScale: new Float64Array([1, 0]) }), meta), ValueError, /obsScale\[1\] = 0 must be > 0/);
-      expectThrows(() => exportDqn(withP({ obsScale: new Float64Array([1, 1e-50]) }), meta), ValueError, /obsScale\[1\] = 1e-50 must be > 0 in float32/);
+      expectThrows(
+        () => exportDqn(withP({ obsScale: new Float64Array([1, 1e-50]) }), meta),
+        ValueError,
+        /obsScale\[1\] = 1e-50 must be > 0 in float32/,
+      );
     });
 
     it('rejects grids that do not fit the network or the action space', () => {
@@ -474,31 +618,75 @@ describe('exporters/onnx/dqn', function () {
       const withGrid = withP({ actionGrid: g });
       const boxMeta: DqnExportMeta = { ...meta, actionSpace: { kind: 'box', shape: [1], low: [-2], high: [2] } };
       expect(() => exportDqn(withGrid, boxMeta)).to.not.throw();
-      expectThrows(() => exportDqn(withP({ actionGrid: linearGrid(3, -2, 2) }), boxMeta), ShapeError, /actionGrid\.values has 3 numbers; expected A × size = 2 × 1/);
-      expectThrows(() => exportDqn(withP({ actionGrid: { ...g, values: Float64Array.of(-2, 2.5) } }), boxMeta), ValueError, /actionGrid\.values\[1\]\[0\] = 2\.5 .* outside the action bounds \[-2, 2\]/);
+      expectThrows(
+        () => exportDqn(withP({ actionGrid: linearGrid(3, -2, 2) }), boxMeta),
+        ShapeError,
+        /actionGrid\.values has 3 numbers; expected A × size = 2 × 1/,
+      );
+      expectThrows(
+        () => exportDqn(withP({ actionGrid: { ...g, values: Float64Array.of(-2, 2.5) } }), boxMeta),
+        ValueError,
+        /actionGrid\.values\[1\]\[0\] = 2\.5 .* outside the action bounds \[-2, 2\]/,
+      );
       expectThrows(() => exportDqn(withGrid, meta), ValueError, /has an actionGrid but meta\.actionSpace is discrete/);
       expectThrows(() => exportDqn(good, boxMeta), ValueError, /meta\.actionSpace is a continuous box but the model has no actionGrid/);
-      expectThrows(() => exportDqn(withGrid, { ...boxMeta, actionSpace: { kind: 'box', shape: [1], low: [-1], high: [2] } }), ValueError, /bounds .* differ from actionGrid\.low\/high/);
+      expectThrows(
+        () => exportDqn(withGrid, { ...boxMeta, actionSpace: { kind: 'box', shape: [1], low: [-1], high: [2] } }),
+        ValueError,
+        /bounds .* differ from actionGrid\.low\/high/,
+      );
     });
 
     it('rejects bad metadata with the field named', () => {
       expectThrows(() => exportDqn(good, { ...meta, envId: '' }), ValueError, /meta\.envId must be a non-empty string/);
-      expectThrows(() => exportDqn(good, { ...meta, sourceCheckpointSha256: 'xyz' }), ValueError, /sourceCheckpointSha256 must be 64 lower-case hex digits, got "xyz"/);
+      expectThrows(
+        () => exportDqn(good, { ...meta, sourceCheckpointSha256: 'xyz' }),
+        ValueError,
+        /sourceCheckpointSha256 must be 64 lower-case hex digits, got "xyz"/,
+      );
       // a non-string whose String() is 64 hex digits is not a digest either
       const hexArray = ['cd'.repeat(32)] as unknown as string;
-      expectThrows(() => exportDqn(good, { ...meta, sourceCheckpointSha256: hexArray }), ValueError, /sourceCheckpointSha256 must be 64 lower-case hex digits, got \[/);
-      expectThrows(() => exportDqn(good, { ...meta, training: [] as unknown as Record<string, unknown> }), ValueError, /meta\.training must be a plain object/);
-      expectThrows(() => exportDqn(good, { ...meta, observationSpace: { shape: [2], low: [1, NaN], high: [2, 2] } }), ValueError, /observationSpace\.low\[1\] is NaN/);
-      expectThrows(() => exportDqn(good, { ...meta, observationSpace: { shape: [2], low: [3, 0], high: [2, 2] } }), ValueError, /low\[0\] = 3 exceeds high\[0\] = 2/);
+      expectThrows(
+        () => exportDqn(good, { ...meta, sourceCheckpointSha256: hexArray }),
+        ValueError,
+        /sourceCheckpointSha256 must be 64 lower-case hex digits, got \[/,
+      );
+      expectThrows(
+        () => exportDqn(good, { ...meta, training: [] as unknown as Record<string, unknown> }),
+        ValueError,
+        /meta\.training must be a plain object/,
+      );
+      expectThrows(
+        () => exportDqn(good, { ...meta, observationSpace: { shape: [2], low: [1, NaN], high: [2, 2] } }),
+        ValueError,
+        /observationSpace\.low\[1\] is NaN/,
+      );
+      expectThrows(
+        () => exportDqn(good, { ...meta, observationSpace: { shape: [2], low: [3, 0], high: [2, 2] } }),
+        ValueError,
+        /low\[0\] = 3 exceeds high\[0\] = 2/,
+      );
       expectThrows(() => exportDqn(good, { ...meta, training: { n: 1n } as unknown as Record<string, unknown> }), ValueError, /bigint/);
     });
 
     it('rejects bad options naming the option and the value; float64 takes parameters beyond float32 range', () => {
-      expectThrows(() => exportDqn(good, meta, { epsilon: 2 }), ValueError, /exportDqn: options\.epsilon = 2 must be a probability in \[0, 1\] \(default 0\.05\)/);
+      expectThrows(
+        () => exportDqn(good, meta, { epsilon: 2 }),
+        ValueError,
+        /exportDqn: options\.epsilon = 2 must be a probability in \[0, 1\] \(default 0\.05\)/,
+      );
       expectThrows(() => exportDqn(good, meta, { epsilon: NaN }), ValueError, /options\.epsilon = NaN/);
-      expectThrows(() => exportDqn(good, meta, { sampling: 'random' as never }), ValueError, /options\.sampling = "random" must be "inputs" .*"in-graph" .*"none"/);
+      expectThrows(
+        () => exportDqn(good, meta, { sampling: 'random' as never }),
+        ValueError,
+        /options\.sampling = "random" must be "inputs" .*"in-graph" .*"none"/,
+      );
       expect(dqnMetadata(good, meta, { sampling: 'none', epsilon: 0.1 })).to.not.have.property('sampling'); // ε is unused without the head
-      expectThrows(() => exportDqn(good, meta, { precision: 'double' as never }), ValueError, /options\.precision = "double" must be "float32" \(default\) or "float64"/);
+      expectThrows(
+        () => exportDqn(good, meta, { precision: 'double' as never }),
+        ValueError,
+        /options\.precision = "double" must be "float32" \(default\) or "float64"/,
+      );
       expectThrows(() => exportDqn(good, meta, { prune: true } as never), ValueError, /exportDqn: unknown option "prune"/);
       const big = good.weights[0]!.slice();
       big[2] = 1e39;

@@ -30,8 +30,18 @@ describe('exporters/onnx/envelope: one metadata envelope and graph preamble', ()
   it('header fields first, then the family fields in their order, then the provenance when given', () => {
     const m = metadataEnvelope(FAMILY.dqn, { ...meta, sourceCheckpointSha256: 'ab'.repeat(32), training: { algorithm: 'x' } }, fields);
     expect(Object.keys(m)).to.deep.equal([
-      'schema_version', 'family', 'producer', 'producer_version', 'env_id', 'observation_space',
-      'action_space', 'normalization', 'inputs', 'outputs', 'source_checkpoint_sha256', 'training',
+      'schema_version',
+      'family',
+      'producer',
+      'producer_version',
+      'env_id',
+      'observation_space',
+      'action_space',
+      'normalization',
+      'inputs',
+      'outputs',
+      'source_checkpoint_sha256',
+      'training',
     ]);
     expect(m).to.include({ schema_version: 1, family: 'dqn', producer: 'gmmrl', producer_version: GMMRL_VERSION, env_id: 'Test-v0' });
     const bare = Object.keys(metadataEnvelope(FAMILY.dqn, meta, fields));
@@ -49,7 +59,11 @@ describe('exporters/onnx/envelope: one metadata envelope and graph preamble', ()
   it('precision is written for float64 only; normalization is rounded to the graph precision', () => {
     expect(precisionField('float32')).to.deep.equal({});
     expect(precisionField('float64')).to.deep.equal({ precision: 'float64' });
-    expect(normalizationSpec([0.1], [0.3], floatKind('float32'))).to.deep.equal({ offset: [Math.fround(0.1)], scale: [Math.fround(0.3)], formula: NORMALIZATION_FORMULA });
+    expect(normalizationSpec([0.1], [0.3], floatKind('float32'))).to.deep.equal({
+      offset: [Math.fround(0.1)],
+      scale: [Math.fround(0.3)],
+      formula: NORMALIZATION_FORMULA,
+    });
     expect(normalizationSpec([0.1], [0.3], floatKind('float64'), 'f')).to.deep.equal({ offset: [0.1], scale: [0.3], formula: 'f' });
   });
 
@@ -86,7 +100,14 @@ describe('exporters/onnx/envelope: one metadata envelope and graph preamble', ()
       const bytes = buildBenchModel(family).bytes;
       const model = readOnnxModel(bytes);
       const json = JSON.parse(metadataMap(model).get(METADATA_KEY_JSON)!) as Record<string, unknown>;
-      expect(Object.keys(json).slice(0, 6)).to.deep.equal(['schema_version', 'family', 'producer', 'producer_version', 'env_id', 'observation_space']);
+      expect(Object.keys(json).slice(0, 6)).to.deep.equal([
+        'schema_version',
+        'family',
+        'producer',
+        'producer_version',
+        'env_id',
+        'observation_space',
+      ]);
       expect(Object.keys(json).at(-1)).to.equal('training');
       expect(json['family']).to.equal(family);
       expect(onnx.ModelProto.decode(bytes).graph?.name).to.equal(family);

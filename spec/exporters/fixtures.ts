@@ -89,7 +89,11 @@ export function randomObservations(rng: Rng, p: GmmQfParams, n: number): Float32
 }
 
 /** Max over entries of |actual − expected| / bound (≤ 1 means within the bound). */
-export function worstRatio(actual: ArrayLike<number>, expected: ArrayLike<number>, bound: ArrayLike<number>): { ratio: number; index: number } {
+export function worstRatio(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  bound: ArrayLike<number>,
+): { ratio: number; index: number } {
   let ratio = 0;
   let index = -1;
   for (let i = 0; i < expected.length; i++) {

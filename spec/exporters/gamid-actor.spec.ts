@@ -42,11 +42,29 @@ import {
   gamidSampleWithBound,
   randomGamidActor,
 } from './actor-fixtures.js';
-import { actorFeeds as feeds, compareWebNode, maxDiff, metadataProps as props, requireChecker, runChecker, runOrt, runOrtTimes, type Out, type Runtime } from './harness.js';
+import {
+  actorFeeds as feeds,
+  compareWebNode,
+  maxDiff,
+  metadataProps as props,
+  requireChecker,
+  runChecker,
+  runOrt,
+  runOrtTimes,
+  type Out,
+  type Runtime,
+} from './harness.js';
 
 const DEBUG = Boolean(process.env['GMMRL_DEBUG']);
 
-async function run(rt: Runtime, p: GamidActorParams, opts: ExportOptions, obs: Float32Array, n: number, noise?: { u: Float64Array; eps: Float64Array }): Promise<Record<string, Out>> {
+async function run(
+  rt: Runtime,
+  p: GamidActorParams,
+  opts: ExportOptions,
+  obs: Float32Array,
+  n: number,
+  noise?: { u: Float64Array; eps: Float64Array },
+): Promise<Record<string, Out>> {
   const D = p.obsOffset.length;
   return runOrt(rt, exportGamidActor(p, actorMeta(D), opts), feeds(opts.precision ?? 'float32', obs, n, D, p.actionLow.length, noise));
 }
@@ -92,7 +110,11 @@ describe('models: epsilonGreedyIndex and gamidSample (float64 references)', () =
     const g = gamidSample(p, obs, 0.9, [0, 0]);
     expect(g.index).to.equal(best);
     expect(Array.from(g.action)).to.deep.equal(Array.from(gamidGreedy(p, obs)));
-    for (const [u, want] of [[0.05, 0], [0.15, 1], [0.29, 2]] as const) {
+    for (const [u, want] of [
+      [0.05, 0],
+      [0.15, 1],
+      [0.29, 2],
+    ] as const) {
       const s = gamidSample(p, obs, u, [10, -0.2]);
       expect(s.index).to.equal(want);
       const a0 = 1; // μ + 0.5·10 > 1: clipped
@@ -109,7 +131,10 @@ describe('exporters/onnx/gamid-actor', function () {
 
   describe('graph structure and metadata', () => {
     const p = randomGamidActor(new Rng(1), { C: 3, A: 2, D: 3, hidden: [8, 8], criticHidden: [8, 8] });
-    const meta = actorMeta(3, { sourceCheckpointSha256: 'a1'.repeat(32), training: { algorithm: 'gamid', env: 'Test-v0', steps: 2000, seed: 4 } });
+    const meta = actorMeta(3, {
+      sourceCheckpointSha256: 'a1'.repeat(32),
+      training: { algorithm: 'gamid', env: 'Test-v0', steps: 2000, seed: 4 },
+    });
     const bytes = exportGamidActor(p, meta);
     const model = onnx.ModelProto.decode(bytes);
     const nodes = model.graph!.node!;
@@ -121,7 +146,9 @@ describe('exporters/onnx/gamid-actor', function () {
       expect(model.opset_import.map((o) => [o.domain ?? '', Number(o.version!.toString())])).to.deep.equal([['', 17]]);
       expect(model.producer_name).to.equal('gmmrl');
       expect(model.producer_version).to.equal(GMMRL_VERSION);
-      expect(model.doc_string).to.contain(`Gamid actor for Test-v0 (C=3 components MLP [3, 8, 8, 2], critic [5, 8, 8, 1], ${count} parameters, float32, epsilon 0.3, exploration_std 0.2)`);
+      expect(model.doc_string).to.contain(
+        `Gamid actor for Test-v0 (C=3 components MLP [3, 8, 8, 2], critic [5, 8, 8, 1], ${count} parameters, float32, epsilon 0.3, exploration_std 0.2)`,
+      );
     });
 
     it('is the documented op sequence, every node named gamid-actor/…, wired as documented', () => {
@@ -129,24 +156,47 @@ describe('exporters/onnx/gamid-actor', function () {
       expect(nodes.every((n) => n.name!.startsWith('gamid-actor/'))).to.equal(true);
       const by = Object.fromEntries(nodes.map((n) => [n.name!, n]));
       expect(by['gamid-actor/actors/layer0/matmul']!.input).to.deep.equal(['gamid-actor/actors/z_4d', 'gamid-actor/actors/layer0/weight']);
-      expect(by['gamid-actor/critic/layer0/matmul_z']!.input).to.deep.equal(['gamid-actor/normalize/z', 'gamid-actor/critic/layer0/weight_z']);
-      expect(by['gamid-actor/critic/layer0/matmul_mu']!.input).to.deep.equal(['gamid-actor/actors/mu', 'gamid-actor/critic/layer0/weight_mu']);
+      expect(by['gamid-actor/critic/layer0/matmul_z']!.input).to.deep.equal([
+        'gamid-actor/normalize/z',
+        'gamid-actor/critic/layer0/weight_z',
+      ]);
+      expect(by['gamid-actor/critic/layer0/matmul_mu']!.input).to.deep.equal([
+        'gamid-actor/actors/mu',
+        'gamid-actor/critic/layer0/weight_mu',
+      ]);
       expect(by['gamid-actor/greedy/argmax']!.output).to.deep.equal(['action_index']);
       expect(by['gamid-actor/greedy/action/gather']!.input).to.deep.equal(['component_actions', 'gamid-actor/greedy/action/index_column']);
-      expect(by['gamid-actor/sample/epsilon_greedy/where']!.input).to.deep.equal(['gamid-actor/sample/epsilon_greedy/explore', 'gamid-actor/sample/epsilon_greedy/random_index', 'action_index']);
+      expect(by['gamid-actor/sample/epsilon_greedy/where']!.input).to.deep.equal([
+        'gamid-actor/sample/epsilon_greedy/explore',
+        'gamid-actor/sample/epsilon_greedy/random_index',
+        'action_index',
+      ]);
       expect(by['gamid-actor/sample/epsilon_greedy/less']!.input).to.deep.equal(['noise_u', 'gamid-actor/sample/epsilon_greedy/epsilon']);
       expect(model.graph!.input!.map((v) => v.name)).to.deep.equal(['obs', 'noise_u', 'noise_eps']);
-      expect(model.graph!.output!.map((v) => v.name)).to.deep.equal(['action', 'action_index', 'action_sampled', 'action_sampled_index', 'component_actions', 'q']);
+      expect(model.graph!.output!.map((v) => v.name)).to.deep.equal([
+        'action',
+        'action_index',
+        'action_sampled',
+        'action_sampled_index',
+        'component_actions',
+        'q',
+      ]);
     });
 
-    it('stacks the C actors layer by layer and splits the critic\'s first layer by rows (float32 rounded once)', () => {
+    it("stacks the C actors layer by layer and splits the critic's first layer by rows (float32 rounded once)", () => {
       const init = (name: string) => {
         const t = model.graph!.initializer!.find((x) => x.name === name)!;
         const v = new DataView(t.raw_data!.buffer, t.raw_data!.byteOffset, t.raw_data!.byteLength);
-        return { dims: t.dims!.map(Number), values: Array.from({ length: t.raw_data!.byteLength / 4 }, (_, i) => v.getFloat32(i * 4, true)) };
+        return {
+          dims: t.dims!.map(Number),
+          values: Array.from({ length: t.raw_data!.byteLength / 4 }, (_, i) => v.getFloat32(i * 4, true)),
+        };
       };
       const f = (a: ArrayLike<number>) => Array.from(a, Math.fround);
-      expect(init('gamid-actor/actors/layer1/weight')).to.deep.equal({ dims: [3, 8, 8], values: p.actors.flatMap((a) => f(a.weights[1]!)) });
+      expect(init('gamid-actor/actors/layer1/weight')).to.deep.equal({
+        dims: [3, 8, 8],
+        values: p.actors.flatMap((a) => f(a.weights[1]!)),
+      });
       expect(init('gamid-actor/actors/layer2/bias')).to.deep.equal({ dims: [3, 1, 2], values: p.actors.flatMap((a) => f(a.biases[2]!)) });
       expect(init('gamid-actor/critic/layer0/weight_z')).to.deep.equal({ dims: [3, 8], values: f(p.critic.weights[0]!.subarray(0, 24)) });
       expect(init('gamid-actor/critic/layer0/weight_mu')).to.deep.equal({ dims: [2, 8], values: f(p.critic.weights[0]!.subarray(24)) });
@@ -157,10 +207,29 @@ describe('exporters/onnx/gamid-actor', function () {
     it('writes the metadata contract (family gamid-actor) and it round-trips through metadataFromProps', () => {
       const m = JSON.parse(props(bytes).get('gmmrl.metadata')!);
       expect(Object.keys(m)).to.deep.equal([
-        'schema_version', 'family', 'producer', 'producer_version', 'env_id', 'observation_space', 'action_space', 'components',
-        'sampling', 'normalization', 'parameter_count', 'network', 'inputs', 'outputs', 'source_checkpoint_sha256', 'training',
+        'schema_version',
+        'family',
+        'producer',
+        'producer_version',
+        'env_id',
+        'observation_space',
+        'action_space',
+        'components',
+        'sampling',
+        'normalization',
+        'parameter_count',
+        'network',
+        'inputs',
+        'outputs',
+        'source_checkpoint_sha256',
+        'training',
       ]);
-      expect(m).to.deep.include({ family: 'gamid-actor', components: 3, parameter_count: count, source_checkpoint_sha256: 'a1'.repeat(32) });
+      expect(m).to.deep.include({
+        family: 'gamid-actor',
+        components: 3,
+        parameter_count: count,
+        source_checkpoint_sha256: 'a1'.repeat(32),
+      });
       expect(m.action_space).to.deep.equal({ kind: 'box', n: 2, shape: [2], low: [-2, -0.3], high: [2, 0.7] });
       expect(m.sampling).to.deep.include({ kind: 'gamid', noise: 'inputs', epsilon: 0.3, exploration_std: 0.2 });
       expect(m.sampling.formula).to.match(/u < epsilon \? min\(floor\(u \/ epsilon \* C\), C - 1\) : argmax_i q_i/);
@@ -195,7 +264,10 @@ describe('exporters/onnx/gamid-actor', function () {
   const VARIANTS: [string, GamidActorParams][] = [
     ['C=3 A=2 D=3, critic [5, 8, 8, 1]', randomGamidActor(new Rng(10), { C: 3, A: 2, D: 3, hidden: [8], criticHidden: [8, 8] })],
     ['C=1 A=1 D=3 (TD3), actor [3, 6, 6, 1]', randomGamidActor(new Rng(11), { C: 1, A: 1, D: 3, hidden: [6, 6], criticHidden: [6] })],
-    ['C=2 A=2 D=2, linear critic, epsilon 0', randomGamidActor(new Rng(12), { C: 2, A: 2, D: 2, hidden: [4], criticHidden: [], epsilon: 0 })],
+    [
+      'C=2 A=2 D=2, linear critic, epsilon 0',
+      randomGamidActor(new Rng(12), { C: 2, A: 2, D: 2, hidden: [4], criticHidden: [], epsilon: 0 }),
+    ],
   ];
 
   describe('official ONNX checker (python onnx, full_check + strict shape inference)', function () {
@@ -216,7 +288,15 @@ describe('exporters/onnx/gamid-actor', function () {
             expect(rep.ir_version).to.equal(8);
             expect(rep.opset).to.deep.equal([['', 17]]);
             expect(rep.ops).to.deep.equal(expectedOps(p, sampling === 'in-graph'));
-            expect(rep.inputs).to.deep.equal(sampling === 'inputs' ? [['obs', F, ['N', D]], ['noise_u', F, ['N']], ['noise_eps', F, ['N', A]]] : [['obs', F, ['N', D]]]);
+            expect(rep.inputs).to.deep.equal(
+              sampling === 'inputs'
+                ? [
+                    ['obs', F, ['N', D]],
+                    ['noise_u', F, ['N']],
+                    ['noise_eps', F, ['N', A]],
+                  ]
+                : [['obs', F, ['N', D]]],
+            );
             expect(rep.outputs).to.deep.equal([
               ['action', F, ['N', A]],
               ['action_index', 7, ['N']],
@@ -239,7 +319,13 @@ describe('exporters/onnx/gamid-actor', function () {
     const N = 200;
     const FLOAT_OUTPUTS = ['action', 'action_sampled', 'component_actions', 'q'];
 
-    function checkFloat32(p: GamidActorParams, out: Record<string, Out>, obs: Float32Array, noise: { u: Float64Array; eps: Float64Array }, label: string) {
+    function checkFloat32(
+      p: GamidActorParams,
+      out: Record<string, Out>,
+      obs: Float32Array,
+      noise: { u: Float64Array; eps: Float64Array },
+      label: string,
+    ) {
       const C = p.actors.length;
       const A = p.actionLow.length;
       const D = p.obsOffset.length;
@@ -252,7 +338,9 @@ describe('exporters/onnx/gamid-actor', function () {
         bounds[name] ??= new Float64Array(got.length).fill(NaN);
         for (let j = 0; j < want.length; j++) {
           const d = Math.abs(got[offset + j]! - want[j]!);
-          expect(d / bound[j]!, `${label} ${name}[${offset + j}]: ort ${got[offset + j]} ref ${want[j]} bound ${bound[j]}`).to.be.at.most(1);
+          expect(d / bound[j]!, `${label} ${name}[${offset + j}]: ort ${got[offset + j]} ref ${want[j]} bound ${bound[j]}`).to.be.at.most(
+            1,
+          );
           worst[name] = Math.max(worst[name] ?? 0, d / bound[j]!);
           absMax[name] = Math.max(absMax[name] ?? 0, d);
           bounds[name]![offset + j] = bound[j]!;
@@ -321,14 +409,25 @@ describe('exporters/onnx/gamid-actor', function () {
         const res = { node: checkFloat32(p, outs.node, obs, noise, 'node'), web: checkFloat32(p, outs.web, obs, noise, 'web') };
         for (const rt of ['node', 'web'] as const) {
           const r = res[rt];
-          if (DEBUG) console.log(`gamid ${what} float32 ${rt}: max |Δ|/B ${JSON.stringify(r.worst)} max |Δ| ${JSON.stringify(r.absMax)} ties greedy ${r.greedyTies} sampled ${r.sampleTies}`);
+          if (DEBUG)
+            console.log(
+              `gamid ${what} float32 ${rt}: max |Δ|/B ${JSON.stringify(r.worst)} max |Δ| ${JSON.stringify(r.absMax)} ties greedy ${r.greedyTies} sampled ${r.sampleTies}`,
+            );
           expect(r.greedyTies + r.sampleTies, `${rt}: rows at a tie are rare`).to.be.at.most(0.02 * N);
         }
         // within the sum of the two bounds (NaN, not checked, where either is)
-        const { maxAbs: webNode, unequal, total } = compareWebNode(outs.web, outs.node, FLOAT_OUTPUTS, (k, j) => res.node.bounds[k]![j]! + res.web.bounds[k]![j]!);
+        const {
+          maxAbs: webNode,
+          unequal,
+          total,
+        } = compareWebNode(outs.web, outs.node, FLOAT_OUTPUTS, (k, j) => res.node.bounds[k]![j]! + res.web.bounds[k]![j]!);
         let idxDiff = 0;
-        for (const k of ['action_index', 'action_sampled_index']) for (let i = 0; i < N; i++) if (outs.web[k]!.data[i] !== outs.node[k]!.data[i]) idxDiff++;
-        if (DEBUG) console.log(`gamid ${what} float32 web vs node: max |Δ| ${JSON.stringify(webNode)}, ${unequal}/${total} float entries not bitwise equal, ${idxDiff} index differences`);
+        for (const k of ['action_index', 'action_sampled_index'])
+          for (let i = 0; i < N; i++) if (outs.web[k]!.data[i] !== outs.node[k]!.data[i]) idxDiff++;
+        if (DEBUG)
+          console.log(
+            `gamid ${what} float32 web vs node: max |Δ| ${JSON.stringify(webNode)}, ${unequal}/${total} float entries not bitwise equal, ${idxDiff} index differences`,
+          );
         expect(idxDiff).to.be.at.most(0.02 * N);
       });
 
@@ -339,7 +438,10 @@ describe('exporters/onnx/gamid-actor', function () {
         const D = p.obsOffset.length;
         const obs = actorObservations(rng, p, N);
         const noise = actorNoise(rng, N, A, 'float64');
-        const outs = { node: await run('node', p, { precision: 'float64' }, obs, N, noise), web: await run('web', p, { precision: 'float64' }, obs, N, noise) };
+        const outs = {
+          node: await run('node', p, { precision: 'float64' }, obs, N, noise),
+          web: await run('web', p, { precision: 'float64' }, obs, N, noise),
+        };
         const scale = (x: number, d: number) => p.actionLow[d]! + 0.5 * (x + 1) * (p.actionHigh[d]! - p.actionLow[d]!);
         let explored = 0;
         for (const rt of ['node', 'web'] as const) {
@@ -367,11 +469,15 @@ describe('exporters/onnx/gamid-actor', function () {
             if (si !== rs) {
               const sc = (uu / p.epsilon) * C;
               const boundary = uu < p.epsilon ? Math.abs(sc - Math.round(sc)) <= 1e-12 * C : false;
-              expect(boundary || (uu >= p.epsilon && si === gi && tie(gi, rs)), `${rt} row ${i}: sampled ${si} vs reference ${rs}`).to.equal(true);
+              expect(
+                boundary || (uu >= p.epsilon && si === gi && tie(gi, rs)),
+                `${rt} row ${i}: sampled ${si} vs reference ${rs}`,
+              ).to.equal(true);
               ties++;
             }
             if (si !== gi) explored++;
-            for (let d = 0; d < A; d++) want['action_sampled']!.push(scale(Math.min(1, Math.max(-1, mu[si * A + d]! + p.explorationStd * eps[d]!)), d));
+            for (let d = 0; d < A; d++)
+              want['action_sampled']!.push(scale(Math.min(1, Math.max(-1, mu[si * A + d]! + p.explorationStd * eps[d]!)), d));
           }
           const rel: Record<string, number> = {};
           for (const k of FLOAT_OUTPUTS) {
@@ -389,7 +495,8 @@ describe('exporters/onnx/gamid-actor', function () {
         }
         // indices: equal except at the float64 ties above (each runtime was checked against the reference)
         let idxDiff = 0;
-        for (const k of ['action_index', 'action_sampled_index']) for (let i = 0; i < N; i++) if (outs.web[k]!.data[i] !== outs.node[k]!.data[i]) idxDiff++;
+        for (const k of ['action_index', 'action_sampled_index'])
+          for (let i = 0; i < N; i++) if (outs.web[k]!.data[i] !== outs.node[k]!.data[i]) idxDiff++;
         expect(idxDiff).to.be.at.most(0.02 * N);
         if (DEBUG) console.log(`gamid ${what} float64 web vs node: ${JSON.stringify(wn)}, ${idxDiff} index differences`);
         // the ε-greedy branch was exercised (components other than the greedy one were chosen)
@@ -408,14 +515,24 @@ describe('exporters/onnx/gamid-actor', function () {
         const noise = actorNoise(rng, N, 2, precision);
         for (const rt of ['node', 'web'] as const) {
           const ref = await run(rt, p, { precision }, obs, N, noise);
-          const [a, b] = (await runOrtTimes(rt, exportGamidActor(p, actorMeta(3), { precision, sampling: 'in-graph' }), feeds(precision, obs, N, 3, 2), 2)) as [Record<string, Out>, Record<string, Out>];
-          for (const k of ['action', 'action_index', 'component_actions', 'q']) expect(Array.from(a[k]!.data), `${rt} ${k}`).to.deep.equal(Array.from(ref[k]!.data));
+          const [a, b] = (await runOrtTimes(
+            rt,
+            exportGamidActor(p, actorMeta(3), { precision, sampling: 'in-graph' }),
+            feeds(precision, obs, N, 3, 2),
+            2,
+          )) as [Record<string, Out>, Record<string, Out>];
+          for (const k of ['action', 'action_index', 'component_actions', 'q'])
+            expect(Array.from(a[k]!.data), `${rt} ${k}`).to.deep.equal(Array.from(ref[k]!.data));
           const s = a['action_sampled']!.data;
           for (let i = 0; i < N; i++) {
-            for (let d = 0; d < 2; d++) expect(s[i * 2 + d]! >= p.actionLow[d]! && s[i * 2 + d]! <= p.actionHigh[d]!, `${rt} row ${i}`).to.equal(true);
+            for (let d = 0; d < 2; d++)
+              expect(s[i * 2 + d]! >= p.actionLow[d]! && s[i * 2 + d]! <= p.actionHigh[d]!, `${rt} row ${i}`).to.equal(true);
             expect(a['action_sampled_index']!.data[i]).to.be.oneOf([0, 1, 2]);
           }
-          expect(maxDiff(a['action_sampled']!.data, b['action_sampled']!.data).abs, 'two runs of one session draw different noise').to.be.greaterThan(0);
+          expect(
+            maxDiff(a['action_sampled']!.data, b['action_sampled']!.data).abs,
+            'two runs of one session draw different noise',
+          ).to.be.greaterThan(0);
         }
       });
     }
@@ -429,7 +546,7 @@ describe('exporters/onnx/gamid-actor', function () {
           const out = await run(rt, q, { precision, sampling: 'in-graph' }, obs, N);
           const counts = [0, 0, 0];
           for (const i of out['action_sampled_index']!.data) counts[i]!++;
-          const sd = Math.sqrt((N * (1 / 3) * (2 / 3)));
+          const sd = Math.sqrt(N * (1 / 3) * (2 / 3));
           for (const c of counts) expect(Math.abs(c - N / 3), `${rt} ${precision} ${counts}`).to.be.below(5 * sd);
         }
       }
@@ -439,24 +556,49 @@ describe('exporters/onnx/gamid-actor', function () {
   describe('input validation', () => {
     const good = randomGamidActor(new Rng(3), { C: 2, A: 2, D: 2, hidden: [4], criticHidden: [4] });
     const meta = actorMeta(2);
-    const withP = (patch: Partial<Record<keyof GamidActorParams, unknown>>): GamidActorParams => ({ ...good, ...patch }) as GamidActorParams;
+    const withP = (patch: Partial<Record<keyof GamidActorParams, unknown>>): GamidActorParams =>
+      ({ ...good, ...patch }) as GamidActorParams;
 
     it('rejects inconsistent networks and bad sampling parameters, naming the field and the value', () => {
       const other = randomGamidActor(new Rng(4), { C: 1, A: 2, D: 2, hidden: [5], criticHidden: [4] }).actors[0]!;
-      expectThrows(() => exportGamidActor(withP({ actors: [good.actors[0]!, other] }), meta), ShapeError, /exportGamidActor: actor 1 has layers \[2,5,2\] but actor 0 has \[2,4,2\]/);
+      expectThrows(
+        () => exportGamidActor(withP({ actors: [good.actors[0]!, other] }), meta),
+        ShapeError,
+        /exportGamidActor: actor 1 has layers \[2,5,2\] but actor 0 has \[2,4,2\]/,
+      );
       expectThrows(() => exportGamidActor(withP({ actors: [] }), meta), ValueError, /actors must hold at least one network; got 0/);
       const critic = randomGamidActor(new Rng(5), { C: 1, A: 3, D: 2, hidden: [4], criticHidden: [4] }).critic;
-      expectThrows(() => exportGamidActor(withP({ critic }), meta), ShapeError, /the critic's layers \[5,4,1\] must start at D \+ A = 4 and end at 1/);
+      expectThrows(
+        () => exportGamidActor(withP({ critic }), meta),
+        ShapeError,
+        /the critic's layers \[5,4,1\] must start at D \+ A = 4 and end at 1/,
+      );
       expectThrows(() => exportGamidActor(withP({ epsilon: 1.5 }), meta), ValueError, /epsilon = 1\.5; expected a number in \[0, 1\]/);
-      expectThrows(() => exportGamidActor(withP({ explorationStd: -1 }), meta), ValueError, /explorationStd = -1; expected a finite number ≥ 0/);
-      expectThrows(() => exportGamidActor(withP({ obsScale: Float64Array.of(1, -1) }), meta), ValueError, /obsScale\[1\] = -1; every scale must be > 0/);
-      expectThrows(() => exportGamidActor(withP({ actionHigh: Float64Array.of(2, -5) }), meta), ValueError, /exportGamidActor: actionLow\[1\] = -0\.3 must be below actionHigh\[1\] = -5/);
+      expectThrows(
+        () => exportGamidActor(withP({ explorationStd: -1 }), meta),
+        ValueError,
+        /explorationStd = -1; expected a finite number ≥ 0/,
+      );
+      expectThrows(
+        () => exportGamidActor(withP({ obsScale: Float64Array.of(1, -1) }), meta),
+        ValueError,
+        /obsScale\[1\] = -1; every scale must be > 0/,
+      );
+      expectThrows(
+        () => exportGamidActor(withP({ actionHigh: Float64Array.of(2, -5) }), meta),
+        ValueError,
+        /exportGamidActor: actionLow\[1\] = -0\.3 must be below actionHigh\[1\] = -5/,
+      );
     });
 
     it('rejects non-finite parameters and float32 overflow (float64 accepts the latter)', () => {
       const w = good.critic.weights[0]!.slice();
       w[2] = NaN;
-      expectThrows(() => exportGamidActor(withP({ critic: { ...good.critic, weights: [w, good.critic.weights[1]!] } }), meta), ValueError, /critic: weights\[0\]\[2\] is NaN/);
+      expectThrows(
+        () => exportGamidActor(withP({ critic: { ...good.critic, weights: [w, good.critic.weights[1]!] } }), meta),
+        ValueError,
+        /critic: weights\[0\]\[2\] is NaN/,
+      );
       const big = good.actors[1]!.weights[0]!.slice();
       big[0] = -1e40;
       const bigP = withP({ actors: [good.actors[0]!, { ...good.actors[1]!, weights: [big, good.actors[1]!.weights[1]!] }] });
@@ -465,9 +607,21 @@ describe('exporters/onnx/gamid-actor', function () {
     });
 
     it('rejects export metadata and options that do not match, naming the field', () => {
-      expectThrows(() => exportGamidActor(good, actorMeta(4)), ShapeError, /meta\.observationSpace\.shape = \[4\] has 4 entries but the network's input size D is 2/);
-      expectThrows(() => exportGamidActor(good, { ...meta, envId: 7 as unknown as string }), ValueError, /meta\.envId must be a non-empty string .* got 7/);
-      expectThrows(() => exportGamidActor(good, { ...meta, observationSpace: { shape: [2], low: [3, 0], high: [2, 1] } }), ValueError, /low\[0\] = 3 exceeds high\[0\] = 2/);
+      expectThrows(
+        () => exportGamidActor(good, actorMeta(4)),
+        ShapeError,
+        /meta\.observationSpace\.shape = \[4\] has 4 entries but the network's input size D is 2/,
+      );
+      expectThrows(
+        () => exportGamidActor(good, { ...meta, envId: 7 as unknown as string }),
+        ValueError,
+        /meta\.envId must be a non-empty string .* got 7/,
+      );
+      expectThrows(
+        () => exportGamidActor(good, { ...meta, observationSpace: { shape: [2], low: [3, 0], high: [2, 1] } }),
+        ValueError,
+        /low\[0\] = 3 exceeds high\[0\] = 2/,
+      );
       expectThrows(() => exportGamidActor(good, meta, { sampling: 'random' as never }), ValueError, /options\.sampling = "random"/);
       expectThrows(() => exportGamidActor(good, meta, { epsilon: 0.1 } as never), ValueError, /unknown option "epsilon"/);
     });

@@ -26,7 +26,18 @@ import { epsilonGreedyIndex } from '../../models/sampling.js';
 import { metadataFromProps, validateMetadata } from '../../contract/metadata.js';
 import type { GmmQfExportOptions } from '../../exporters/onnx/gmmqf.js';
 import { epsilonBoundary } from './actor-fixtures.js';
-import { PY, floats, initializer, maxDiff, pythonOnnxAvailable, requireChecker, runChecker, runOrt as runRt, runOrtQ as runOrtAll, runOrtTimes } from './harness.js';
+import {
+  PY,
+  floats,
+  initializer,
+  maxDiff,
+  pythonOnnxAvailable,
+  requireChecker,
+  runChecker,
+  runOrt as runRt,
+  runOrtQ as runOrtAll,
+  runOrtTimes,
+} from './harness.js';
 
 /** q and the greedy action of a float32 graph on onnxruntime-node (noise_u = 0.5 when the graph has it). */
 async function runOrt(bytes: Uint8Array, obs: Float32Array, n: number, D: number): Promise<{ q: Float32Array; action: BigInt64Array }> {
@@ -62,7 +73,10 @@ describe('exporters/onnx/gmmqf', function () {
 
   describe('graph structure', () => {
     const p = randomParams(new Rng(1), 5, 3, 2);
-    const bytes = exportGmmQf(p, metaFor(p, { sourceCheckpointSha256: 'ab'.repeat(32), training: { algorithm: 'gmm-q', steps: 1000, lr: NaN } }));
+    const bytes = exportGmmQf(
+      p,
+      metaFor(p, { sourceCheckpointSha256: 'ab'.repeat(32), training: { algorithm: 'gmm-q', steps: 1000, lr: NaN } }),
+    );
     const model = onnx.ModelProto.decode(bytes);
 
     it('has IR 8, opset 17, producer gmmrl/GMMRL_VERSION and a doc string', () => {
@@ -119,16 +133,37 @@ describe('exporters/onnx/gmmqf', function () {
       expect(props['gmmrl.family']).to.equal('gmmqf');
       const m = JSON.parse(props['gmmrl.metadata']!);
       expect(Object.keys(m)).to.deep.equal([
-        'schema_version', 'family', 'producer', 'producer_version', 'env_id', 'observation_space', 'action_space',
-        'components', 'sampling', 'normalization', 'parameter_count', 'inputs', 'outputs', 'source_checkpoint_sha256', 'training',
+        'schema_version',
+        'family',
+        'producer',
+        'producer_version',
+        'env_id',
+        'observation_space',
+        'action_space',
+        'components',
+        'sampling',
+        'normalization',
+        'parameter_count',
+        'inputs',
+        'outputs',
+        'source_checkpoint_sha256',
+        'training',
       ]);
       expect(m.sampling).to.deep.equal({
         kind: 'epsilon-greedy',
         noise: 'inputs',
         epsilon: 0.05,
-        formula: 'action_sampled = u < epsilon ? min(floor(u / epsilon * A), A - 1) : argmax_a q (first index on ties), u = noise_u ~ U[0, 1).',
+        formula:
+          'action_sampled = u < epsilon ? min(floor(u / epsilon * A), A - 1) : argmax_a q (first index on ties), u = noise_u ~ U[0, 1).',
       });
-      expect(m).to.deep.include({ schema_version: 1, family: 'gmmqf', producer: 'gmmrl', producer_version: GMMRL_VERSION, env_id: 'Test-v0', components: 5 });
+      expect(m).to.deep.include({
+        schema_version: 1,
+        family: 'gmmqf',
+        producer: 'gmmrl',
+        producer_version: GMMRL_VERSION,
+        env_id: 'Test-v0',
+        components: 5,
+      });
       expect(m.parameter_count).to.equal(5 * (2 + 3 + 6)); // K·(A + D + D(D+1)/2)
       expect(m.observation_space).to.deep.equal({ shape: [3], low: [-10, null, -12], high: [10, null, 12] });
       expect(m.action_space).to.deep.equal({ kind: 'discrete', n: 2 });
@@ -149,7 +184,10 @@ describe('exporters/onnx/gmmqf', function () {
     });
 
     it('is deterministic (same input → same bytes)', () => {
-      const again = exportGmmQf(p, metaFor(p, { sourceCheckpointSha256: 'ab'.repeat(32), training: { algorithm: 'gmm-q', steps: 1000, lr: NaN } }));
+      const again = exportGmmQf(
+        p,
+        metaFor(p, { sourceCheckpointSha256: 'ab'.repeat(32), training: { algorithm: 'gmm-q', steps: 1000, lr: NaN } }),
+      );
       expect(Buffer.from(again).equals(Buffer.from(bytes))).to.equal(true);
     });
   });
@@ -157,12 +195,17 @@ describe('exporters/onnx/gmmqf', function () {
   describe('official ONNX checker (python onnx, full_check + strict shape inference)', function () {
     before(function () {
       if (!pythonOnnxAvailable()) {
-        if (process.env['GMMRL_REQUIRE_ONNX_CHECKER']) throw new Error(`${PY} with the onnx package is required (GMMRL_REQUIRE_ONNX_CHECKER is set)`);
+        if (process.env['GMMRL_REQUIRE_ONNX_CHECKER'])
+          throw new Error(`${PY} with the onnx package is required (GMMRL_REQUIRE_ONNX_CHECKER is set)`);
         this.skip();
       }
     });
 
-    for (const [K, D, A] of [[1, 2, 2], [7, 4, 3], [50, 6, 3]] as const) {
+    for (const [K, D, A] of [
+      [1, 2, 2],
+      [7, 4, 3],
+      [50, 6, 3],
+    ] as const) {
       it(`passes for K=${K}, D=${D}, A=${A}; python reads back what we wrote`, () => {
         const p = randomParams(new Rng(100 + K), K, D, A);
         const meta = metaFor(p, { training: { algorithm: 'gmm-q', seed: 3 } });
@@ -178,8 +221,15 @@ describe('exporters/onnx/gmmqf', function () {
         expect(JSON.parse(rep.metadata['gmmrl.metadata']!)).to.deep.equal(JSON.parse(JSON.stringify(gmmQfMetadata(p, meta))));
         expect(rep.ops).to.deep.equal(EXPECTED_OPS);
         expect(rep.node_names).to.deep.equal(EXPECTED_NODE_NAMES);
-        expect(rep.inputs).to.deep.equal([['obs', 1, ['N', D]], ['noise_u', 1, ['N']]]);
-        expect(rep.outputs).to.deep.equal([['q', 1, ['N', A]], ['action', 7, ['N']], ['action_sampled', 7, ['N']]]);
+        expect(rep.inputs).to.deep.equal([
+          ['obs', 1, ['N', D]],
+          ['noise_u', 1, ['N']],
+        ]);
+        expect(rep.outputs).to.deep.equal([
+          ['q', 1, ['N', A]],
+          ['action', 7, ['N']],
+          ['action_sampled', 7, ['N']],
+        ]);
         expect(rep.value_info['gmmqf/kernel/diff']).to.deep.equal([1, [K, 'N', D]]);
         expect(rep.value_info['gmmqf/kernel/whitened']).to.deep.equal([1, [K, 'N', D]]);
         expect(rep.value_info['gmmqf/kernel/quad']).to.deep.equal([1, [K, 'N']]);
@@ -265,8 +315,13 @@ describe('exporters/onnx/gmmqf', function () {
         w2.set([x - 2, x, x], k * 3);
       }
       // observations where the kernels are active (kinds 0 and 1 of randomObservations)
-      const obs = randomObservations(rng, base, 400).filter((_, i) => Math.floor(i / 4) % 4 <= 1).slice(0, 100 * 4);
-      for (const [weights, want] of [[w1, 0], [w2, 1]] as const) {
+      const obs = randomObservations(rng, base, 400)
+        .filter((_, i) => Math.floor(i / 4) % 4 <= 1)
+        .slice(0, 100 * 4);
+      for (const [weights, want] of [
+        [w1, 0],
+        [w2, 1],
+      ] as const) {
         const p: GmmQfParams = { ...base, weights };
         const { q, action } = await runOrt(exportGmmQf(p, metaFor(p)), obs, 100, 4);
         let active = 0;
@@ -286,12 +341,18 @@ describe('exporters/onnx/gmmqf', function () {
     });
 
     it('ill-conditioned covariances (cond 1e4): rounding W_k to float32 once keeps parity, golden-free', async () => {
-      for (const [K, D, A, seed] of [[7, 6, 3, 1], [50, 4, 2, 2], [7, 2, 3, 3]] as const) {
+      for (const [K, D, A, seed] of [
+        [7, 6, 3, 1],
+        [50, 4, 2, 2],
+        [7, 2, 3, 3],
+      ] as const) {
         const rng = new Rng(9000 + seed);
         const p = randomParams(rng, K, D, A, { cond: 1e4 });
         const N = 1000;
         // concentrate on the region where the kernels are active (where W matters)
-        const obs = randomObservations(rng, p, 4 * N).filter((_, i) => Math.floor(i / D) % 4 <= 1).slice(0, N * D);
+        const obs = randomObservations(rng, p, 4 * N)
+          .filter((_, i) => Math.floor(i / D) % 4 <= 1)
+          .slice(0, N * D);
         const W = precisionFactors(p.covariances, K, D);
         const ref = qValues(p, obs, N, W);
         const bound = qErrorBound(p, obs, N, W);
@@ -318,18 +379,34 @@ describe('exporters/onnx/gmmqf', function () {
     const withP = (patch: Partial<Record<keyof GmmQfParams, unknown>>): GmmQfParams => ({ ...good, ...patch }) as GmmQfParams;
 
     it('rejects inconsistent shapes', () => {
-      expectThrows(() => exportGmmQf(withP({ means: new Float64Array(3) }), meta), ShapeError, /means has length 3, expected 4 \(shape \[K=2, D=2\]\)/);
-      expectThrows(() => exportGmmQf(withP({ covariances: new Float64Array(7) }), meta), ShapeError, /covariances has length 7, expected 8/);
+      expectThrows(
+        () => exportGmmQf(withP({ means: new Float64Array(3) }), meta),
+        ShapeError,
+        /means has length 3, expected 4 \(shape \[K=2, D=2\]\)/,
+      );
+      expectThrows(
+        () => exportGmmQf(withP({ covariances: new Float64Array(7) }), meta),
+        ShapeError,
+        /covariances has length 7, expected 8/,
+      );
       expectThrows(() => exportGmmQf(withP({ weights: new Float64Array(5) }), meta), ShapeError, /weights has length 5, expected 4/);
       expectThrows(() => exportGmmQf(withP({ obsScale: new Float64Array(3) }), meta), ShapeError, /obsScale has length 3, expected 2/);
       expectThrows(() => exportGmmQf(withP({ K: 0 }), meta), ValueError, /K \(components\) must be a positive integer, got 0/);
-      expectThrows(() => exportGmmQf(good, { ...meta, actionSpace: { kind: 'discrete', n: 3 } }), ShapeError, /actionSpace.n = 3 but the model has A = 2/);
+      expectThrows(
+        () => exportGmmQf(good, { ...meta, actionSpace: { kind: 'discrete', n: 3 } }),
+        ShapeError,
+        /actionSpace.n = 3 but the model has A = 2/,
+      );
       expectThrows(
         () => exportGmmQf(good, { ...meta, observationSpace: { shape: [3], low: [0, 0, 0], high: [1, 1, 1] } }),
         ShapeError,
         /shape = \[3\] has 3 entries but the model's observation size D is 2/,
       );
-      expectThrows(() => exportGmmQf(good, { ...meta, observationSpace: { shape: [2], low: [0], high: [1, 1] } }), ShapeError, /low must be an array of 2 numbers/);
+      expectThrows(
+        () => exportGmmQf(good, { ...meta, observationSpace: { shape: [2], low: [0], high: [1, 1] } }),
+        ShapeError,
+        /low must be an array of 2 numbers/,
+      );
     });
 
     it('rejects non-finite values, scale ≤ 0 and float32 overflow, naming the entry', () => {
@@ -342,44 +419,92 @@ describe('exporters/onnx/gmmqf', function () {
       expectThrows(() => exportGmmQf(withP({ obsScale: new Float64Array([1, 0]) }), meta), ValueError, /obsScale\[1\] = 0 must be > 0/);
       expectThrows(() => exportGmmQf(withP({ obsScale: new Float64Array([1, -2]) }), meta), ValueError, /obsScale\[1\] = -2 must be > 0/);
       expectThrows(() => exportGmmQf(withP({ obsScale: new Float64Array([1, 1e-50]) }), meta), ValueError, /> 0 in float32/);
-      expectThrows(() => exportGmmQf(withP({ obsOffset: new Float64Array([1e39, 0]) }), meta), ValueError, /obsOffset\[0\] = 1e\+39 does not fit in float32/);
+      expectThrows(
+        () => exportGmmQf(withP({ obsOffset: new Float64Array([1e39, 0]) }), meta),
+        ValueError,
+        /obsOffset\[0\] = 1e\+39 does not fit in float32/,
+      );
     });
 
     it('rejects covariances that are not SPD or too singular for float32', () => {
       const c = Float64Array.from(good.covariances);
       c.set([1, 2, 2, 1], 4); // eigenvalues 3, −1
-      expectThrows(() => exportGmmQf(withP({ covariances: c }), meta), SpdError, /covariances\[1\] \(2×2\) is not symmetric positive definite/);
+      expectThrows(
+        () => exportGmmQf(withP({ covariances: c }), meta),
+        SpdError,
+        /covariances\[1\] \(2×2\) is not symmetric positive definite/,
+      );
       const asym = Float64Array.from(good.covariances);
       asym.set([1, 0.5, 0.4, 1], 0);
       expectThrows(() => exportGmmQf(withP({ covariances: asym }), meta), SpdError, /covariances\[0\].*not symmetric/);
       const tiny = Float64Array.from(good.covariances);
       tiny.set([1e-90, 0, 0, 1], 0);
-      expectThrows(() => exportGmmQf(withP({ covariances: tiny }), meta), ValueError, /covariances\[0\] is too close to singular for float32/);
+      expectThrows(
+        () => exportGmmQf(withP({ covariances: tiny }), meta),
+        ValueError,
+        /covariances\[0\] is too close to singular for float32/,
+      );
     });
 
     it('rejects bad metadata with the field named', () => {
       expectThrows(() => exportGmmQf(good, { ...meta, envId: '' }), ValueError, /envId must be a non-empty string/);
-      expectThrows(() => exportGmmQf(good, { ...meta, sourceCheckpointSha256: 'XYZ' }), ValueError, /sourceCheckpointSha256 must be 64 lower-case hex digits/);
+      expectThrows(
+        () => exportGmmQf(good, { ...meta, sourceCheckpointSha256: 'XYZ' }),
+        ValueError,
+        /sourceCheckpointSha256 must be 64 lower-case hex digits/,
+      );
       // a non-string whose String() is 64 hex digits is not a digest either
       const hexArray = ['ab'.repeat(32)] as unknown as string;
-      expectThrows(() => exportGmmQf(good, { ...meta, sourceCheckpointSha256: hexArray }), ValueError, /sourceCheckpointSha256 must be 64 lower-case hex digits/);
+      expectThrows(
+        () => exportGmmQf(good, { ...meta, sourceCheckpointSha256: hexArray }),
+        ValueError,
+        /sourceCheckpointSha256 must be 64 lower-case hex digits/,
+      );
       expectThrows(
         () => exportGmmQf(good, { ...meta, observationSpace: { shape: [2], low: [0, NaN], high: [1, 1] } }),
         ValueError,
         /observationSpace.low\[1\] is NaN/,
       );
-      expectThrows(() => exportGmmQf(good, { ...meta, observationSpace: { shape: [2], low: [0, 2], high: [1, 1] } }), ValueError, /low\[1\] = 2 exceeds high\[1\] = 1/);
-      expectThrows(() => exportGmmQf(good, { ...meta, actionSpace: { kind: 'box', n: 2 } as unknown as GmmQfExportMeta['actionSpace'] }), ValueError, /kind: 'discrete'/);
+      expectThrows(
+        () => exportGmmQf(good, { ...meta, observationSpace: { shape: [2], low: [0, 2], high: [1, 1] } }),
+        ValueError,
+        /low\[1\] = 2 exceeds high\[1\] = 1/,
+      );
+      expectThrows(
+        () => exportGmmQf(good, { ...meta, actionSpace: { kind: 'box', n: 2 } as unknown as GmmQfExportMeta['actionSpace'] }),
+        ValueError,
+        /kind: 'discrete'/,
+      );
       expectThrows(
         () => exportGmmQf(good, { ...meta, actionSpace: { kind: 'grid', n: 2 } }),
         ValueError,
         /actionSpace.kind = 'grid' but the model has no action grid; pass \{ kind: 'discrete', n: 2 \} or leave actionSpace out/,
       );
-      expectThrows(() => exportGmmQf(good, { ...meta, sparsity: { factors: 0, rho: 0.1 } }), ValueError, /meta.sparsity.factors = 0 must be a positive integer/);
-      expectThrows(() => exportGmmQf(good, { ...meta, sparsity: { factors: 3, rho: -1 } }), ValueError, /meta.sparsity.rho = -1 must be a finite number ≥ 0/);
-      expectThrows(() => exportGmmQf(good, { ...meta, sparsity: { factors: 3, rho: 0, threshold: 2 } }), ValueError, /meta.sparsity.threshold = 2 must be a relative threshold in \[0, 1\)/);
-      expectThrows(() => exportGmmQf(good, { ...meta, parameterCount: 1.5 }), ValueError, /meta.parameterCount = 1.5 must be a positive integer/);
-      expectThrows(() => exportGmmQf(good, meta, { prune: 'yes' as unknown as boolean }), ValueError, /options.prune = "yes" must be true or false/);
+      expectThrows(
+        () => exportGmmQf(good, { ...meta, sparsity: { factors: 0, rho: 0.1 } }),
+        ValueError,
+        /meta.sparsity.factors = 0 must be a positive integer/,
+      );
+      expectThrows(
+        () => exportGmmQf(good, { ...meta, sparsity: { factors: 3, rho: -1 } }),
+        ValueError,
+        /meta.sparsity.rho = -1 must be a finite number ≥ 0/,
+      );
+      expectThrows(
+        () => exportGmmQf(good, { ...meta, sparsity: { factors: 3, rho: 0, threshold: 2 } }),
+        ValueError,
+        /meta.sparsity.threshold = 2 must be a relative threshold in \[0, 1\)/,
+      );
+      expectThrows(
+        () => exportGmmQf(good, { ...meta, parameterCount: 1.5 }),
+        ValueError,
+        /meta.parameterCount = 1.5 must be a positive integer/,
+      );
+      expectThrows(
+        () => exportGmmQf(good, meta, { prune: 'yes' as unknown as boolean }),
+        ValueError,
+        /options.prune = "yes" must be true or false/,
+      );
       expectThrows(() => exportGmmQf(good, { ...meta, training: { steps: 10n } }), ValueError, /cannot be written as JSON.*bigint/);
     });
   });
@@ -403,7 +528,8 @@ function decidedRows(ref: ArrayLike<number>, bound: ArrayLike<number>, n: number
   for (let i = 0; i < n; i++) {
     const best = act[i]!;
     let ok = true;
-    for (let a = 0; a < A; a++) if (a !== best && ref[i * A + best]! - ref[i * A + a]! <= 2 * (bound[i * A + best]! + bound[i * A + a]!)) ok = false;
+    for (let a = 0; a < A; a++)
+      if (a !== best && ref[i * A + best]! - ref[i * A + a]! <= 2 * (bound[i * A + best]! + bound[i * A + a]!)) ok = false;
     if (ok) rows.push(i);
   }
   return rows;
@@ -416,7 +542,8 @@ describe('exporters/onnx/gmmqf: feature maps, action grids, pruning', function (
   let checker = false;
   before(() => {
     checker = pythonOnnxAvailable();
-    if (!checker && process.env['GMMRL_REQUIRE_ONNX_CHECKER']) throw new Error(`${PY} with the onnx package is required (GMMRL_REQUIRE_ONNX_CHECKER is set)`);
+    if (!checker && process.env['GMMRL_REQUIRE_ONNX_CHECKER'])
+      throw new Error(`${PY} with the onnx package is required (GMMRL_REQUIRE_ONNX_CHECKER is set)`);
   });
 
   describe('acrobot-angles features', () => {
@@ -450,12 +577,19 @@ describe('exporters/onnx/gmmqf: feature maps, action grids, pruning', function (
       const r = runChecker(exportGmmQf(p, ACROBOT_META));
       expect(r.ok, r.stderr).to.equal(true);
       expect(r.report!.ops).to.deep.equal([...FEATURE_OPS, ...EXPECTED_OPS]);
-      expect(r.report!.inputs).to.deep.equal([['obs', 1, ['N', 6]], ['noise_u', 1, ['N']]]);
+      expect(r.report!.inputs).to.deep.equal([
+        ['obs', 1, ['N', 6]],
+        ['noise_u', 1, ['N']],
+      ]);
       expect(r.report!.value_info['gmmqf/features/phi']).to.deep.equal([1, ['N', 4]]);
       expect(r.report!.value_info['gmmqf/features/cos_lt_0']).to.deep.equal([9, ['N', 2]]); // bool, inferred
     });
 
-    for (const [K, A] of [[1, 3], [12, 3], [50, 5]] as const) {
+    for (const [K, A] of [
+      [1, 3],
+      [12, 3],
+      [50, 5],
+    ] as const) {
       it(`K=${K} A=${A}: ONNX Runtime q within 2× the float32 bound of the float64 reference (Math.atan2), cut and x ≈ 0 included`, async () => {
         const rng = new Rng(30 + K);
         const p = acrobotParams(rng, K, A);
@@ -483,8 +617,16 @@ describe('exporters/onnx/gmmqf: feature maps, action grids, pruning', function (
         ShapeError,
         /shape = \[4\] has 4 entries but the model's feature map acrobot-angles reads 6 entries \(D = 4 features\)/,
       );
-      expectThrows(() => exportGmmQf({ ...p, features: 'polar' as never }, ACROBOT_META), UnknownNameError, /GMM-QF features = "polar" is not a known feature map/);
-      expectThrows(() => exportGmmQf({ ...randomParams(new Rng(4), 2, 3, 3), features: 'acrobot-angles' }, ACROBOT_META), ShapeError, /produces 4 features; the model has D = 3/);
+      expectThrows(
+        () => exportGmmQf({ ...p, features: 'polar' as never }, ACROBOT_META),
+        UnknownNameError,
+        /GMM-QF features = "polar" is not a known feature map/,
+      );
+      expectThrows(
+        () => exportGmmQf({ ...randomParams(new Rng(4), 2, 3, 3), features: 'acrobot-angles' }, ACROBOT_META),
+        ShapeError,
+        /produces 4 features; the model has D = 3/,
+      );
     });
   });
 
@@ -495,7 +637,14 @@ describe('exporters/onnx/gmmqf: feature maps, action grids, pruning', function (
 
     it('writes the grid head: action_index = ArgMax(q), action = Gather(grid, action_index) reshaped; metadata action_space grid', () => {
       const model = onnx.ModelProto.decode(exportGmmQf(p, meta));
-      expect(model.graph!.node!.map((n) => n.op_type).slice(-12)).to.deep.equal(['ArgMax', 'Gather', 'Reshape', ...SAMPLING_OPS, 'Gather', 'Reshape']);
+      expect(model.graph!.node!.map((n) => n.op_type).slice(-12)).to.deep.equal([
+        'ArgMax',
+        'Gather',
+        'Reshape',
+        ...SAMPLING_OPS,
+        'Gather',
+        'Reshape',
+      ]);
       expect(model.graph!.node!.slice(-2).map((n) => n.input![0])).to.deep.equal(['gmmqf/action/grid', 'gmmqf/sample/grid_row']);
       expect(initializer(model, 'gmmqf/action/grid')).to.deep.equal({ dims: [5, 1], values: [-2, -1, 0, 1, 2] });
       const m = gmmQfMetadata(p, meta);
@@ -508,7 +657,11 @@ describe('exporters/onnx/gmmqf: feature maps, action grids, pruning', function (
         { name: 'action_sampled_index', dtype: 'int64', shape: ['N'] },
       ]);
       expect(exportGmmQf(p, { ...meta, actionSpace: { kind: 'grid', n: 5 } }).length).to.be.greaterThan(0);
-      expectThrows(() => exportGmmQf(p, { ...meta, actionSpace: { kind: 'discrete', n: 5 } }), ValueError, /kind = 'discrete' but the model has an action grid \(params.actionGrid\); pass \{ kind: 'grid', n: 5 \}/);
+      expectThrows(
+        () => exportGmmQf(p, { ...meta, actionSpace: { kind: 'discrete', n: 5 } }),
+        ValueError,
+        /kind = 'discrete' but the model has an action grid \(params.actionGrid\); pass \{ kind: 'grid', n: 5 \}/,
+      );
       expect(model.doc_string).to.match(/"action" \[N, 1\] float32 \(the grid value\) and "action_index" \[N\] int64/);
     });
 
@@ -523,7 +676,10 @@ describe('exporters/onnx/gmmqf: feature maps, action grids, pruning', function (
         ['action_sampled_index', 7, ['N']],
         ['action_sampled', 1, ['N', 1]],
       ]);
-      const p2: GmmQfParams = { ...randomParams(new Rng(6), 4, 3, 4), actionGrid: { shape: [2], values: Float64Array.from([0, 0, 0, 1, 1, 0, 1, 1]), low: [0, 0], high: [1, 1] } };
+      const p2: GmmQfParams = {
+        ...randomParams(new Rng(6), 4, 3, 4),
+        actionGrid: { shape: [2], values: Float64Array.from([0, 0, 0, 1, 1, 0, 1, 1]), low: [0, 0], high: [1, 1] },
+      };
       const r2 = runChecker(exportGmmQf(p2, meta));
       expect(r2.ok, r2.stderr).to.equal(true);
       expect(r2.report!.outputs[2]).to.deep.equal(['action', 1, ['N', 2]]);
@@ -544,7 +700,10 @@ describe('exporters/onnx/gmmqf: feature maps, action grids, pruning', function (
       for (let i = 0; i < N; i++) expect(act[i], `row ${i}`).to.equal(grid[Number(idx[i])]);
       expect(new Set(Array.from(idx, Number)).size).to.be.greaterThan(2);
       // a grid value that is not a float32 number is stored rounded once, and ORT returns exactly that
-      const p3: GmmQfParams = { ...base, actionGrid: { shape: [1], values: Float64Array.from([-0.1, 0.3, 0.7, 1.1, 1.9]), low: [-2], high: [2] } };
+      const p3: GmmQfParams = {
+        ...base,
+        actionGrid: { shape: [1], values: Float64Array.from([-0.1, 0.3, 0.7, 1.1, 1.9]), low: [-2], high: [2] },
+      };
       const out3 = await runOrtAll(exportGmmQf(p3, meta), obs, N, 3);
       const idx3 = out3['action_index']!.data as BigInt64Array;
       const act3 = out3['action']!.data as Float32Array;
@@ -552,9 +711,17 @@ describe('exporters/onnx/gmmqf: feature maps, action grids, pruning', function (
     });
 
     it('rejects grids that do not fit the model', () => {
-      expectThrows(() => exportGmmQf(withGrid(base, [-1, 0, 1]), meta), ShapeError, /actionGrid.values has 3 numbers; expected A × size = 5 × 1/);
+      expectThrows(
+        () => exportGmmQf(withGrid(base, [-1, 0, 1]), meta),
+        ShapeError,
+        /actionGrid.values has 3 numbers; expected A × size = 5 × 1/,
+      );
       const out = { ...p, actionGrid: { ...p.actionGrid!, high: [1.5] } };
-      expectThrows(() => exportGmmQf(out, meta), ValueError, /actionGrid.values\[4\]\[0\] = 2 \(float32 2\) lies outside the action bounds \[-2, 1.5\]/);
+      expectThrows(
+        () => exportGmmQf(out, meta),
+        ValueError,
+        /actionGrid.values\[4\]\[0\] = 2 \(float32 2\) lies outside the action bounds \[-2, 1.5\]/,
+      );
     });
   });
 
@@ -586,7 +753,9 @@ describe('exporters/onnx/gmmqf: feature maps, action grids, pruning', function (
       expect(initializer(model, 'gmmqf/precision_factors_t').dims).to.deep.equal([6, 4, 4]);
       expect(model.doc_string).to.match(/4 of 10 trained components had all-zero weight rows and were pruned/);
       const kept = [1, 2, 5, 6, 7, 8];
-      expect(initializer(model, 'gmmqf/means').values).to.deep.equal(kept.flatMap((k) => Array.from(p.means.subarray(k * 4, k * 4 + 4), Math.fround)));
+      expect(initializer(model, 'gmmqf/means').values).to.deep.equal(
+        kept.flatMap((k) => Array.from(p.means.subarray(k * 4, k * 4 + 4), Math.fround)),
+      );
       // prune: false keeps every component; parameterCount overrides the default
       const full = gmmQfMetadata(p, meta(p, { parameterCount: 1234 }), { prune: false });
       expect(full.components).to.equal(10);
@@ -606,7 +775,10 @@ describe('exporters/onnx/gmmqf: feature maps, action grids, pruning', function (
     });
 
     it('pruned and unpruned exports compute the same q (within the float32 bounds) and the same actions', async () => {
-      for (const [seed, K, zero] of [[10, 20, [0, 2, 3, 7, 11, 19]], [11, 50, Array.from({ length: 40 }, (_, i) => i + 5)]] as const) {
+      for (const [seed, K, zero] of [
+        [10, 20, [0, 2, 3, 7, 11, 19]],
+        [11, 50, Array.from({ length: 40 }, (_, i) => i + 5)],
+      ] as const) {
         const p = sparseModel(seed, K, [...zero]);
         const rng = new Rng(seed + 100);
         const N = 1000;
@@ -640,7 +812,9 @@ describe('exporters/onnx/gmmqf: feature maps, action grids, pruning', function (
       const p = sparseModel(12, 5, [0, 1, 2, 3, 4]);
       const bytes = exportGmmQf(p, meta(p, { sparsity: { factors: 3, rho: 0.1 } }));
       const model = onnx.ModelProto.decode(bytes);
-      expect(model.doc_string).to.match(/Every weight row of the 5 trained components is zero: component 0 is kept alone .* q is identically 0/);
+      expect(model.doc_string).to.match(
+        /Every weight row of the 5 trained components is zero: component 0 is kept alone .* q is identically 0/,
+      );
       const m = gmmQfMetadata(p, meta(p, { sparsity: { factors: 3, rho: 0.1 } }));
       expect(m.components).to.equal(1);
       expect(m.sparsity).to.deep.include({ nonzero_fraction: 0, components_trained: 5, components_pruned: 4 });
@@ -655,8 +829,29 @@ describe('exporters/onnx/gmmqf: feature maps, action grids, pruning', function (
 
 /** The float64 feature map: float32 Atan (no float64 kernel) refined by one step with float64 Sin/Cos (gmmqf.ts addFeatureNodes). */
 const FEATURE_OPS_F64 = [
-  'Gather', 'Gather', 'Gather', 'Div', 'Cast', 'Atan', 'Cast', 'GreaterOrEqual', 'Where', 'Less', 'Where', 'Add',
-  'Cos', 'Sin', 'Mul', 'Mul', 'Sub', 'Mul', 'Mul', 'Add', 'Div', 'Add', 'Concat',
+  'Gather',
+  'Gather',
+  'Gather',
+  'Div',
+  'Cast',
+  'Atan',
+  'Cast',
+  'GreaterOrEqual',
+  'Where',
+  'Less',
+  'Where',
+  'Add',
+  'Cos',
+  'Sin',
+  'Mul',
+  'Mul',
+  'Sub',
+  'Mul',
+  'Mul',
+  'Add',
+  'Div',
+  'Add',
+  'Concat',
 ];
 
 describe('exporters/onnx/gmmqf: sampling head, float64, options', function () {
@@ -689,11 +884,45 @@ describe('exporters/onnx/gmmqf: sampling head, float64, options', function () {
       requireChecker(this);
     });
     const variants: [string, GmmQfParams, GmmQfExportMeta, GmmQfExportOptions, string[], [string, number, (string | number)[]][]][] = [
-      ['identity, float64', p, meta, { precision: 'float64' }, EXPECTED_OPS, [['obs', 11, ['N', 4]], ['noise_u', 11, ['N']]]],
-      ['identity, in-graph noise, epsilon 0.2', p, meta, { sampling: 'in-graph', epsilon: 0.2 }, [...GREEDY_OPS, 'RandomUniformLike', ...SAMPLING_OPS], [['obs', 1, ['N', 4]]]],
+      [
+        'identity, float64',
+        p,
+        meta,
+        { precision: 'float64' },
+        EXPECTED_OPS,
+        [
+          ['obs', 11, ['N', 4]],
+          ['noise_u', 11, ['N']],
+        ],
+      ],
+      [
+        'identity, in-graph noise, epsilon 0.2',
+        p,
+        meta,
+        { sampling: 'in-graph', epsilon: 0.2 },
+        [...GREEDY_OPS, 'RandomUniformLike', ...SAMPLING_OPS],
+        [['obs', 1, ['N', 4]]],
+      ],
       ['identity, sampling none, float64', p, meta, { sampling: 'none', precision: 'float64' }, GREEDY_OPS, [['obs', 11, ['N', 4]]]],
-      ['acrobot-angles, float64 (Atan refined)', pa, ACROBOT_META, { precision: 'float64' }, [...FEATURE_OPS_F64, ...EXPECTED_OPS], [['obs', 11, ['N', 6]], ['noise_u', 11, ['N']]]],
-      ['grid, float64, in-graph noise, epsilon 0', pg, gridMeta, { precision: 'float64', sampling: 'in-graph', epsilon: 0 }, [...GREEDY_OPS, 'Gather', 'Reshape', 'Identity', 'Gather', 'Reshape'], [['obs', 11, ['N', 3]]]],
+      [
+        'acrobot-angles, float64 (Atan refined)',
+        pa,
+        ACROBOT_META,
+        { precision: 'float64' },
+        [...FEATURE_OPS_F64, ...EXPECTED_OPS],
+        [
+          ['obs', 11, ['N', 6]],
+          ['noise_u', 11, ['N']],
+        ],
+      ],
+      [
+        'grid, float64, in-graph noise, epsilon 0',
+        pg,
+        gridMeta,
+        { precision: 'float64', sampling: 'in-graph', epsilon: 0 },
+        [...GREEDY_OPS, 'Gather', 'Reshape', 'Identity', 'Gather', 'Reshape'],
+        [['obs', 11, ['N', 3]]],
+      ],
     ];
     for (const [what, q, mt, opts, ops, inputs] of variants) {
       it(`${what}: passes; ops, inputs and dtypes as documented`, () => {
@@ -743,7 +972,10 @@ describe('exporters/onnx/gmmqf: sampling head, float64, options', function () {
         const r = precision === 'float32' ? Math.fround : (x: number) => x;
         const u = Float64Array.from({ length: N }, () => Math.min(r(rng.uniform()), precision === 'float32' ? 1 - 2 ** -24 : 1 - 2 ** -53));
         const bytes = exportGmmQf(q, mt, { precision, epsilon: 0.3 });
-        const feeds = { obs: { dtype: precision, data: floats(precision, obs), dims: [N, obsSize] }, noise_u: { dtype: precision, data: floats(precision, u), dims: [N] } };
+        const feeds = {
+          obs: { dtype: precision, data: floats(precision, obs), dims: [N, obsSize] },
+          noise_u: { dtype: precision, data: floats(precision, u), dims: [N] },
+        };
         const outs = { node: await runRt('node', bytes, feeds), web: await runRt('web', bytes, feeds) };
         for (const rt of ['node', 'web'] as const) {
           const out = outs[rt];
@@ -799,12 +1031,22 @@ describe('exporters/onnx/gmmqf: sampling head, float64, options', function () {
   });
 
   it('rejects bad options naming the option and the value; float64 accepts what float32 cannot hold', () => {
-    expectThrows(() => exportGmmQf(p, meta, { epsilon: -0.1 }), ValueError, /exportGmmQf: options\.epsilon = -0\.1 must be a probability in \[0, 1\]/);
+    expectThrows(
+      () => exportGmmQf(p, meta, { epsilon: -0.1 }),
+      ValueError,
+      /exportGmmQf: options\.epsilon = -0\.1 must be a probability in \[0, 1\]/,
+    );
     expectThrows(() => exportGmmQf(p, meta, { sampling: 'yes' as never }), ValueError, /options\.sampling = "yes"/);
     expectThrows(() => exportGmmQf(p, meta, { precision: 'float16' as never }), ValueError, /options\.precision = "float16"/);
-    expectThrows(() => exportGmmQf(p, meta, { prunning: false } as never), ValueError, /unknown option "prunning" \(options are "precision", "sampling", "epsilon", "prune"\)/);
+    expectThrows(
+      () => exportGmmQf(p, meta, { prunning: false } as never),
+      ValueError,
+      /unknown option "prunning" \(options are "precision", "sampling", "epsilon", "prune"\)/,
+    );
     expectThrows(() => exportGmmQf(p, meta, { sampling: 'none', epsilon: 3 }), ValueError, /options\.epsilon = 3 must be a probability/);
-    expect(onnx.ModelProto.decode(exportGmmQf(p, meta, { sampling: 'none', epsilon: 0.2 })).graph!.node!.map((n) => n.op_type)).to.deep.equal(GREEDY_OPS);
+    expect(
+      onnx.ModelProto.decode(exportGmmQf(p, meta, { sampling: 'none', epsilon: 0.2 })).graph!.node!.map((n) => n.op_type),
+    ).to.deep.equal(GREEDY_OPS);
     const tiny = Float64Array.from(p.covariances);
     for (let i = 0; i < 16; i++) tiny[i] = i % 5 === 0 ? 1e-90 : 0;
     const q = { ...p, covariances: tiny };

@@ -64,7 +64,8 @@ export function pythonOnnxAvailable(): boolean {
  */
 export function requireChecker(ctx: Mocha.Context): void {
   if (!pythonOnnxAvailable()) {
-    if (process.env['GMMRL_REQUIRE_ONNX_CHECKER']) throw new Error(`${PY} with the onnx package is required (GMMRL_REQUIRE_ONNX_CHECKER is set)`);
+    if (process.env['GMMRL_REQUIRE_ONNX_CHECKER'])
+      throw new Error(`${PY} with the onnx package is required (GMMRL_REQUIRE_ONNX_CHECKER is set)`);
     ctx.skip();
   }
 }
@@ -108,7 +109,12 @@ export async function runOrt(rt: Runtime, bytes: Uint8Array, feeds: Record<strin
 }
 
 /** Runs `bytes` `times` times on one session (in-graph random ops continue their stream) and returns every run's outputs. */
-export async function runOrtTimes(rt: Runtime, bytes: Uint8Array, feeds: Record<string, Feed>, times: number): Promise<Record<string, Out>[]> {
+export async function runOrtTimes(
+  rt: Runtime,
+  bytes: Uint8Array,
+  feeds: Record<string, Feed>,
+  times: number,
+): Promise<Record<string, Out>[]> {
   const ort = (rt === 'node' ? ortNode : ortWeb) as typeof ortNode;
   if (rt === 'web' && !webReady) {
     if (ortWeb.env.wasm.numThreads === undefined) ortWeb.env.wasm.numThreads = 1;
@@ -138,7 +144,13 @@ export async function runOrtTimes(rt: Runtime, bytes: Uint8Array, feeds: Record<
  * Runs a float32 graph once on onnxruntime-node (cpu), feeding obs [n, D] and — when the graph has
  * that input — noise_u (default 0.5: the greedy branch for ε ≤ 0.5); returns the raw ORT tensors.
  */
-export async function runOrtQ(bytes: Uint8Array, obs: Float32Array, n: number, D: number, u?: Float32Array): Promise<Record<string, ortNode.Tensor>> {
+export async function runOrtQ(
+  bytes: Uint8Array,
+  obs: Float32Array,
+  n: number,
+  D: number,
+  u?: Float32Array,
+): Promise<Record<string, ortNode.Tensor>> {
   const s = await ortNode.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
   try {
     const feeds: Record<string, ortNode.Tensor> = { obs: new ortNode.Tensor('float32', obs, [n, D]) };
@@ -150,7 +162,14 @@ export async function runOrtQ(bytes: Uint8Array, obs: Float32Array, n: number, D
 }
 
 /** The feeds of an actor graph: obs [n, D], and with `noise` also noise_u [n] and noise_eps [n, A], in `dtype`. */
-export function actorFeeds(dtype: FloatDtype, obs: Float32Array, n: number, D: number, A: number, noise?: { u: Float64Array; eps: Float64Array }): Record<string, Feed> {
+export function actorFeeds(
+  dtype: FloatDtype,
+  obs: Float32Array,
+  n: number,
+  D: number,
+  A: number,
+  noise?: { u: Float64Array; eps: Float64Array },
+): Record<string, Feed> {
   const f: Record<string, Feed> = { obs: { dtype, data: floats(dtype, obs), dims: [n, D] } };
   if (noise) {
     f['noise_u'] = { dtype, data: floats(dtype, noise.u), dims: [n] };
@@ -215,7 +234,12 @@ export interface WebNodeComparison {
  * entry j whose bound is not NaN, and reports the largest difference per output and the bitwise
  * differences.
  */
-export function compareWebNode(web: Record<string, Out>, node: Record<string, Out>, names: readonly string[], bound: (name: string, j: number) => number): WebNodeComparison {
+export function compareWebNode(
+  web: Record<string, Out>,
+  node: Record<string, Out>,
+  names: readonly string[],
+  bound: (name: string, j: number) => number,
+): WebNodeComparison {
   const maxAbs: Record<string, number> = {};
   let unequal = 0;
   let total = 0;

@@ -39,11 +39,29 @@ import {
   mixtureSampleWithBound,
   randomMixtureActor,
 } from './actor-fixtures.js';
-import { actorFeeds as feeds, compareWebNode, maxDiff, metadataProps as props, requireChecker, runChecker, runOrt, runOrtTimes, type Out, type Runtime } from './harness.js';
+import {
+  actorFeeds as feeds,
+  compareWebNode,
+  maxDiff,
+  metadataProps as props,
+  requireChecker,
+  runChecker,
+  runOrt,
+  runOrtTimes,
+  type Out,
+  type Runtime,
+} from './harness.js';
 
 const DEBUG = Boolean(process.env['GMMRL_DEBUG']);
 
-async function run(rt: Runtime, p: MixtureActorParams, opts: ExportOptions, obs: Float32Array, n: number, noise?: { u: Float64Array; eps: Float64Array }): Promise<Record<string, Out>> {
+async function run(
+  rt: Runtime,
+  p: MixtureActorParams,
+  opts: ExportOptions,
+  obs: Float32Array,
+  n: number,
+  noise?: { u: Float64Array; eps: Float64Array },
+): Promise<Record<string, Out>> {
   const D = p.obsOffset.length;
   return runOrt(rt, exportMixtureActor(p, actorMeta(D), opts), feeds(opts.precision ?? 'float32', obs, n, D, p.head.A, noise));
 }
@@ -67,7 +85,10 @@ describe('exporters/onnx/mixture-actor', function () {
 
   describe('graph structure and metadata', () => {
     const p = randomMixtureActor(new Rng(1), { K: 3, A: 2, D: 3, hidden: [8, 8] });
-    const meta = actorMeta(3, { sourceCheckpointSha256: 'ef'.repeat(32), training: { algorithm: 'sac', env: 'Test-v0', steps: 5000, seed: 7, lr: NaN } });
+    const meta = actorMeta(3, {
+      sourceCheckpointSha256: 'ef'.repeat(32),
+      training: { algorithm: 'sac', env: 'Test-v0', steps: 5000, seed: 7, lr: NaN },
+    });
     const bytes = exportMixtureActor(p, meta);
     const model = onnx.ModelProto.decode(bytes);
     const nodes = model.graph!.node!;
@@ -78,7 +99,9 @@ describe('exporters/onnx/mixture-actor', function () {
       expect(model.opset_import.map((o) => [o.domain ?? '', Number(o.version!.toString())])).to.deep.equal([['', 17]]);
       expect(model.producer_name).to.equal('gmmrl');
       expect(model.producer_version).to.equal(GMMRL_VERSION);
-      expect(model.doc_string).to.contain(`mixture actor for Test-v0 (K=3, learned weights, MLP [3, 8, 8, 15], ${mlpParameterCount([3, 8, 8, 15])} parameters, float32)`);
+      expect(model.doc_string).to.contain(
+        `mixture actor for Test-v0 (K=3, learned weights, MLP [3, 8, 8, 15], ${mlpParameterCount([3, 8, 8, 15])} parameters, float32)`,
+      );
       expect(model.graph!.doc_string).to.match(/softmax\(logits\)/);
     });
 
@@ -89,7 +112,11 @@ describe('exporters/onnx/mixture-actor', function () {
       const attr = (n: string, a: string) => Number(by[n]!.attribute!.find((x) => x.name === a)!.i!.toString());
       expect(by['mixture-actor/normalize/sub']!.input).to.deep.equal(['obs', 'mixture-actor/obs_offset']);
       expect(by['mixture-actor/greedy/argmax']!.input).to.deep.equal(['mixture-actor/head/logits/output']);
-      expect([attr('mixture-actor/greedy/argmax', 'axis'), attr('mixture-actor/greedy/argmax', 'keepdims'), attr('mixture-actor/greedy/argmax', 'select_last_index')]).to.deep.equal([1, 0, 0]);
+      expect([
+        attr('mixture-actor/greedy/argmax', 'axis'),
+        attr('mixture-actor/greedy/argmax', 'keepdims'),
+        attr('mixture-actor/greedy/argmax', 'select_last_index'),
+      ]).to.deep.equal([1, 0, 0]);
       expect(attr('mixture-actor/head/weights/softmax', 'axis')).to.equal(1);
       expect(by['mixture-actor/sample/cumsum']!.input![0]).to.equal('weights');
       expect(by['mixture-actor/sample/less']!.input).to.deep.equal(['mixture-actor/sample/u_column', 'mixture-actor/sample/cdf']);
@@ -103,7 +130,11 @@ describe('exporters/onnx/mixture-actor', function () {
       const init = (name: string) => {
         const t = model.graph!.initializer!.find((x) => x.name === name)!;
         const v = new DataView(t.raw_data!.buffer, t.raw_data!.byteOffset, t.raw_data!.byteLength);
-        return { type: t.data_type, dims: t.dims!.map(Number), values: Array.from({ length: t.raw_data!.byteLength / 4 }, (_, i) => v.getFloat32(i * 4, true)) };
+        return {
+          type: t.data_type,
+          dims: t.dims!.map(Number),
+          values: Array.from({ length: t.raw_data!.byteLength / 4 }, (_, i) => v.getFloat32(i * 4, true)),
+        };
       };
       const W = p.trunk.weights[2]!;
       const col = (c0: number, c1: number) => {
@@ -130,10 +161,29 @@ describe('exporters/onnx/mixture-actor', function () {
     it('writes the metadata contract (family mixture-actor) and it round-trips through metadataFromProps', () => {
       const m = JSON.parse(props(bytes).get('gmmrl.metadata')!);
       expect(Object.keys(m)).to.deep.equal([
-        'schema_version', 'family', 'producer', 'producer_version', 'env_id', 'observation_space', 'action_space', 'components',
-        'sampling', 'normalization', 'parameter_count', 'network', 'inputs', 'outputs', 'source_checkpoint_sha256', 'training',
+        'schema_version',
+        'family',
+        'producer',
+        'producer_version',
+        'env_id',
+        'observation_space',
+        'action_space',
+        'components',
+        'sampling',
+        'normalization',
+        'parameter_count',
+        'network',
+        'inputs',
+        'outputs',
+        'source_checkpoint_sha256',
+        'training',
       ]);
-      expect(m).to.deep.include({ family: 'mixture-actor', env_id: 'Test-v0', components: 3, parameter_count: mlpParameterCount([3, 8, 8, 15]) });
+      expect(m).to.deep.include({
+        family: 'mixture-actor',
+        env_id: 'Test-v0',
+        components: 3,
+        parameter_count: mlpParameterCount([3, 8, 8, 15]),
+      });
       expect(m.action_space).to.deep.equal({ kind: 'box', n: 2, shape: [2], low: [-2, -0.3], high: [2, 0.7] });
       expect(m.sampling.kind).to.equal('mixture');
       expect(m.sampling.noise).to.equal('inputs');
@@ -184,7 +234,10 @@ describe('exporters/onnx/mixture-actor', function () {
       ['K=3 A=2 D=3 learned', randomMixtureActor(new Rng(10), { K: 3, A: 2, D: 3, hidden: [8, 8] })],
       ['K=3 A=1 D=3 learned, one hidden layer', randomMixtureActor(new Rng(11), { K: 3, A: 1, D: 3, hidden: [6] })],
       ['K=3 A=2 D=3 uniform', randomMixtureActor(new Rng(12), { K: 3, A: 2, D: 3, hidden: [8, 8], weights: 'uniform' })],
-      ['K=1 A=2 D=4 uniform (single squashed Gaussian)', randomMixtureActor(new Rng(13), { K: 1, A: 2, D: 4, hidden: [5], weights: 'uniform' })],
+      [
+        'K=1 A=2 D=4 uniform (single squashed Gaussian)',
+        randomMixtureActor(new Rng(13), { K: 1, A: 2, D: 4, hidden: [5], weights: 'uniform' }),
+      ],
     ];
     for (const [what, p] of variants) {
       for (const precision of ['float32', 'float64'] as const) {
@@ -199,7 +252,15 @@ describe('exporters/onnx/mixture-actor', function () {
             expect(rep.ir_version).to.equal(8);
             expect(rep.opset).to.deep.equal([['', 17]]);
             expect(rep.ops).to.deep.equal(expectedOps(p.trunk.layers.length - 2, p.head.weights === 'learned', sampling === 'in-graph'));
-            expect(rep.inputs).to.deep.equal(sampling === 'inputs' ? [['obs', F, ['N', D]], ['noise_u', F, ['N']], ['noise_eps', F, ['N', A]]] : [['obs', F, ['N', D]]]);
+            expect(rep.inputs).to.deep.equal(
+              sampling === 'inputs'
+                ? [
+                    ['obs', F, ['N', D]],
+                    ['noise_u', F, ['N']],
+                    ['noise_eps', F, ['N', A]],
+                  ]
+                : [['obs', F, ['N', D]]],
+            );
             expect(rep.outputs).to.deep.equal([
               ['action', F, ['N', A]],
               ['action_sampled', F, ['N', A]],
@@ -231,7 +292,13 @@ describe('exporters/onnx/mixture-actor', function () {
      * Checks one runtime's float32 outputs against the reference within the bounds; returns the
      * bound of every checked entry (NaN where a tie row was skipped), the worst ratios and the tie counts.
      */
-    function checkFloat32(p: MixtureActorParams, out: Record<string, Out>, obs: Float32Array, noise: { u: Float64Array; eps: Float64Array }, label: string) {
+    function checkFloat32(
+      p: MixtureActorParams,
+      out: Record<string, Out>,
+      obs: Float32Array,
+      noise: { u: Float64Array; eps: Float64Array },
+      label: string,
+    ) {
       const { K, A } = p.head;
       const ref = mixtureReference(p, obs, N);
       const worst: Record<string, number> = {};
@@ -276,8 +343,14 @@ describe('exporters/onnx/mixture-actor', function () {
         }
         // every action lies within the bounds exactly (Clip after Tanh and the stored scaling constants guarantee it)
         for (let d = 0; d < A; d++) {
-          expect(act[i * A + d]! >= p.actionLow[d]! && act[i * A + d]! <= p.actionHigh[d]!, `${label} action row ${i}: ${act[i * A + d]}`).to.equal(true);
-          expect(smp[i * A + d]! >= p.actionLow[d]! && smp[i * A + d]! <= p.actionHigh[d]!, `${label} action_sampled row ${i}: ${smp[i * A + d]}`).to.equal(true);
+          expect(
+            act[i * A + d]! >= p.actionLow[d]! && act[i * A + d]! <= p.actionHigh[d]!,
+            `${label} action row ${i}: ${act[i * A + d]}`,
+          ).to.equal(true);
+          expect(
+            smp[i * A + d]! >= p.actionLow[d]! && smp[i * A + d]! <= p.actionHigh[d]!,
+            `${label} action_sampled row ${i}: ${smp[i * A + d]}`,
+          ).to.equal(true);
         }
         // weights sum to 1 within float32 rounding
         let sw = 0;
@@ -297,12 +370,18 @@ describe('exporters/onnx/mixture-actor', function () {
         const res = { node: checkFloat32(p, outs.node, obs, noise, 'node'), web: checkFloat32(p, outs.web, obs, noise, 'web') };
         for (const rt of ['node', 'web'] as const) {
           const r = res[rt];
-          if (DEBUG) console.log(`mixture ${what} float32 ${rt}: max |Δ|/B ${JSON.stringify(r.worst)} max |Δ| ${JSON.stringify(r.absMax)} ties greedy ${r.greedyTies} sampled ${r.sampleTies}`);
+          if (DEBUG)
+            console.log(
+              `mixture ${what} float32 ${rt}: max |Δ|/B ${JSON.stringify(r.worst)} max |Δ| ${JSON.stringify(r.absMax)} ties greedy ${r.greedyTies} sampled ${r.sampleTies}`,
+            );
           expect(r.greedyTies + r.sampleTies, `${rt}: rows at a tie are rare`).to.be.at.most(0.02 * N);
         }
         for (const k of OUTPUTS) expect(outs.web[k]!.type).to.equal('float32');
         const { maxAbs: webNode, unequal, total } = compareWebNode(outs.web, outs.node, OUTPUTS, (k, j) => 2 * res.node.bounds[k]![j]!);
-        if (DEBUG) console.log(`mixture ${what} float32 web vs node: max |Δ| ${JSON.stringify(webNode)}, ${unequal}/${total} entries not bitwise equal`);
+        if (DEBUG)
+          console.log(
+            `mixture ${what} float32 web vs node: max |Δ| ${JSON.stringify(webNode)}, ${unequal}/${total} entries not bitwise equal`,
+          );
       });
 
       it(`${what}, float64: node and web within 1e-9·(1 + |ref|) of the reference, web − node within 1e-12·(1 + |node|)`, async () => {
@@ -318,8 +397,17 @@ describe('exporters/onnx/mixture-actor', function () {
           wantAct.push(...mixtureActorGreedy(p, o));
           wantSmp.push(...mixtureActorSample(p, o, noise.u[i]!, noise.eps.subarray(i * A, (i + 1) * A)));
         }
-        const want: Record<string, ArrayLike<number>> = { weights: ref.weights, means: ref.means, log_std: ref.logStd, action: wantAct, action_sampled: wantSmp };
-        const outs = { node: await run('node', p, { precision: 'float64' }, obs, N, noise), web: await run('web', p, { precision: 'float64' }, obs, N, noise) };
+        const want: Record<string, ArrayLike<number>> = {
+          weights: ref.weights,
+          means: ref.means,
+          log_std: ref.logStd,
+          action: wantAct,
+          action_sampled: wantSmp,
+        };
+        const outs = {
+          node: await run('node', p, { precision: 'float64' }, obs, N, noise),
+          web: await run('web', p, { precision: 'float64' }, obs, N, noise),
+        };
         for (const rt of ['node', 'web'] as const) {
           const rel: Record<string, number> = {};
           for (const k of OUTPUTS) {
@@ -346,9 +434,13 @@ describe('exporters/onnx/mixture-actor', function () {
       const noise = actorNoise(rng, 5, 2, 'float32');
       const ref = mixtureReference(p, obs, 5);
       for (let i = 0; i < 5; i++) {
-        const one = await run('node', p, {}, obs.slice(i * 3, i * 3 + 3), 1, { u: noise.u.slice(i, i + 1), eps: noise.eps.slice(i * 2, i * 2 + 2) });
+        const one = await run('node', p, {}, obs.slice(i * 3, i * 3 + 3), 1, {
+          u: noise.u.slice(i, i + 1),
+          eps: noise.eps.slice(i * 2, i * 2 + 2),
+        });
         expect(one['action']!.dims).to.deep.equal([1, 2]);
-        for (let j = 0; j < 6; j++) expect(Math.abs(one['means']!.data[j]! - ref.means[i * 6 + j]!), `row ${i}`).to.be.at.most(ref.meansB[i * 6 + j]!);
+        for (let j = 0; j < 6; j++)
+          expect(Math.abs(one['means']!.data[j]! - ref.means[i * 6 + j]!), `row ${i}`).to.be.at.most(ref.meansB[i * 6 + j]!);
         if (!mixtureGreedyAmbiguous(p, ref, i)) {
           const g = mixtureGreedyWithBound(p, ref, i, greedyComponent(mixtureActorHead(p, obs.subarray(i * 3, i * 3 + 3))));
           for (let d = 0; d < 2; d++) expect(Math.abs(one['action']!.data[d]! - g.value[d]!)).to.be.at.most(g.bound[d]!);
@@ -401,8 +493,13 @@ describe('exporters/onnx/mixture-actor', function () {
       const out = await run('node', p, { precision: 'float64' }, obs, N, noise);
       expect(Array.from((out['action']!.data as Float64Array).subarray(0, 3))).to.deep.equal([0, 0, 0]);
       const st = stats(out['action_sampled']!.data);
-      for (const [k, w] of [0.2, 0.5, 0.3].entries()) expect(Math.abs(st.freq[k]! - w), `component ${k}`).to.be.below(5 * Math.sqrt((w * (1 - w)) / N));
-      for (let i = 0; i < N; i++) expect((out['action_sampled']!.data as Float64Array)[i]).to.be.closeTo(mixtureActorSample(p, obs.subarray(0, 2), noise.u[i]!, [noise.eps[i]!])[0]!, 1e-12);
+      for (const [k, w] of [0.2, 0.5, 0.3].entries())
+        expect(Math.abs(st.freq[k]! - w), `component ${k}`).to.be.below(5 * Math.sqrt((w * (1 - w)) / N));
+      for (let i = 0; i < N; i++)
+        expect((out['action_sampled']!.data as Float64Array)[i]).to.be.closeTo(
+          mixtureActorSample(p, obs.subarray(0, 2), noise.u[i]!, [noise.eps[i]!])[0]!,
+          1e-12,
+        );
     });
 
     for (const rt of ['node', 'web'] as const) {
@@ -412,8 +509,12 @@ describe('exporters/onnx/mixture-actor', function () {
           const a = out['action_sampled']!.data;
           for (let i = 0; i < N; i++) expect(a[i]! >= -1 && a[i]! <= 1, `row ${i}: ${a[i]}`).to.equal(true);
           const st = stats(a);
-          if (DEBUG) console.log(`in-graph ${rt} ${precision}: freq ${st.freq.map((f) => f.toFixed(3))} z ${st.z.mean.toFixed(3)} ± ${st.z.sd.toFixed(3)}`);
-          for (const [k, w] of [0.2, 0.5, 0.3].entries()) expect(Math.abs(st.freq[k]! - w), `component ${k}`).to.be.below(5 * Math.sqrt((w * (1 - w)) / N));
+          if (DEBUG)
+            console.log(
+              `in-graph ${rt} ${precision}: freq ${st.freq.map((f) => f.toFixed(3))} z ${st.z.mean.toFixed(3)} ± ${st.z.sd.toFixed(3)}`,
+            );
+          for (const [k, w] of [0.2, 0.5, 0.3].entries())
+            expect(Math.abs(st.freq[k]! - w), `component ${k}`).to.be.below(5 * Math.sqrt((w * (1 - w)) / N));
           expect(Math.abs(st.z.mean)).to.be.below(5 / Math.sqrt(N));
           // (float32: atanh of the float32 action moves x/σ by ~2e-5 at most; 0.05 is 5 standard errors of a sample sd)
           expect(Math.abs(st.z.sd - 1)).to.be.below(0.05);
@@ -432,9 +533,15 @@ describe('exporters/onnx/mixture-actor', function () {
         const noise = actorNoise(rng, N, 2, precision);
         for (const rt of ['node', 'web'] as const) {
           const ref = await run(rt, p, { precision }, obs, N, noise);
-          const [a, b] = (await runOrtTimes(rt, exportMixtureActor(p, actorMeta(3), { precision, sampling: 'in-graph' }), feeds(precision, obs, N, 3, 2), 2)) as [Record<string, Out>, Record<string, Out>];
+          const [a, b] = (await runOrtTimes(
+            rt,
+            exportMixtureActor(p, actorMeta(3), { precision, sampling: 'in-graph' }),
+            feeds(precision, obs, N, 3, 2),
+            2,
+          )) as [Record<string, Out>, Record<string, Out>];
           // the same runtime computes the noise-free outputs with the same ops: bitwise equal
-          for (const k of ['action', 'weights', 'means', 'log_std']) expect(Array.from(a[k]!.data), `${rt} ${k}`).to.deep.equal(Array.from(ref[k]!.data));
+          for (const k of ['action', 'weights', 'means', 'log_std'])
+            expect(Array.from(a[k]!.data), `${rt} ${k}`).to.deep.equal(Array.from(ref[k]!.data));
           const s = a['action_sampled']!.data;
           for (let i = 0; i < N; i++) {
             for (let d = 0; d < 2; d++) {
@@ -442,7 +549,10 @@ describe('exporters/onnx/mixture-actor', function () {
               expect(x >= p.actionLow[d]! && x <= p.actionHigh[d]!, `${rt} row ${i} entry ${d}: ${x}`).to.equal(true);
             }
           }
-          expect(maxDiff(a['action_sampled']!.data, b['action_sampled']!.data).abs, 'two runs of one session draw different noise').to.be.greaterThan(0);
+          expect(
+            maxDiff(a['action_sampled']!.data, b['action_sampled']!.data).abs,
+            'two runs of one session draw different noise',
+          ).to.be.greaterThan(0);
         }
       });
     }
@@ -451,47 +561,116 @@ describe('exporters/onnx/mixture-actor', function () {
   describe('input validation', () => {
     const good = randomMixtureActor(new Rng(3), { K: 2, A: 2, D: 2, hidden: [4] });
     const meta = actorMeta(2);
-    const withP = (patch: Partial<Record<keyof MixtureActorParams, unknown>>): MixtureActorParams => ({ ...good, ...patch }) as MixtureActorParams;
+    const withP = (patch: Partial<Record<keyof MixtureActorParams, unknown>>): MixtureActorParams =>
+      ({ ...good, ...patch }) as MixtureActorParams;
 
     it('rejects parameters that do not fit the head, naming the field and the value', () => {
-      expectThrows(() => exportMixtureActor(withP({ head: { ...good.head, K: 3 } }), meta), ShapeError, /exportMixtureActor: the trunk outputs 10 numbers but a head with K = 3, A = 2, learned weights needs 15/);
+      expectThrows(
+        () => exportMixtureActor(withP({ head: { ...good.head, K: 3 } }), meta),
+        ShapeError,
+        /exportMixtureActor: the trunk outputs 10 numbers but a head with K = 3, A = 2, learned weights needs 15/,
+      );
       expectThrows(() => exportMixtureActor(withP({ head: { ...good.head, K: 0 } }), meta), ValueError, /components K = 0/);
-      expectThrows(() => exportMixtureActor(withP({ obsScale: Float64Array.of(1, 0) }), meta), ValueError, /obsScale\[1\] = 0; every scale must be > 0/);
-      expectThrows(() => exportMixtureActor(withP({ obsScale: Float64Array.of(1, 1e-50) }), meta), ValueError, /obsScale\[1\] = 1e-50 must be > 0 in float32/);
-      expectThrows(() => exportMixtureActor(withP({ actionLow: Float64Array.of(-1, 2), actionHigh: Float64Array.of(1, 2) }), meta), ValueError, /action bounds \[2, 2\] of entry 1 need low < high/);
-      expectThrows(() => exportMixtureActor(withP({ actionLow: Float64Array.of(-1) }), meta), ShapeError, /actionLow must be a Float64Array of length 2/);
+      expectThrows(
+        () => exportMixtureActor(withP({ obsScale: Float64Array.of(1, 0) }), meta),
+        ValueError,
+        /obsScale\[1\] = 0; every scale must be > 0/,
+      );
+      expectThrows(
+        () => exportMixtureActor(withP({ obsScale: Float64Array.of(1, 1e-50) }), meta),
+        ValueError,
+        /obsScale\[1\] = 1e-50 must be > 0 in float32/,
+      );
+      expectThrows(
+        () => exportMixtureActor(withP({ actionLow: Float64Array.of(-1, 2), actionHigh: Float64Array.of(1, 2) }), meta),
+        ValueError,
+        /action bounds \[2, 2\] of entry 1 need low < high/,
+      );
+      expectThrows(
+        () => exportMixtureActor(withP({ actionLow: Float64Array.of(-1) }), meta),
+        ShapeError,
+        /actionLow must be a Float64Array of length 2/,
+      );
       expectThrows(
         () => exportMixtureActor(withP({ actionLow: Float64Array.of(-1, 1), actionHigh: Float64Array.of(1, 1 + 1e-12) }), meta),
         ValueError,
         /action bounds \[1, 1\.000000000001\] of entry 1 are too close together .* for float32/,
       );
-      expect(() => exportMixtureActor(withP({ actionLow: Float64Array.of(-1, 1), actionHigh: Float64Array.of(1, 1 + 1e-12) }), meta, { precision: 'float64' })).to.not.throw();
+      expect(() =>
+        exportMixtureActor(withP({ actionLow: Float64Array.of(-1, 1), actionHigh: Float64Array.of(1, 1 + 1e-12) }), meta, {
+          precision: 'float64',
+        }),
+      ).to.not.throw();
     });
 
     it('rejects non-finite parameters and float32 overflow (float64 accepts the latter)', () => {
       const w = good.trunk.weights[1]!.slice();
       w[3] = NaN;
-      expectThrows(() => exportMixtureActor(withP({ trunk: { ...good.trunk, weights: [good.trunk.weights[0]!, w] } }), meta), ValueError, /trunk: weights\[1\]\[3\] is NaN/);
+      expectThrows(
+        () => exportMixtureActor(withP({ trunk: { ...good.trunk, weights: [good.trunk.weights[0]!, w] } }), meta),
+        ValueError,
+        /trunk: weights\[1\]\[3\] is NaN/,
+      );
       const big = good.trunk.biases[0]!.slice();
       big[1] = 1e39;
       const bigP = withP({ trunk: { ...good.trunk, biases: [big, good.trunk.biases[1]!] } });
-      expectThrows(() => exportMixtureActor(bigP, meta), ValueError, /trunk\.biases\[0\]\[1\] = 1e\+39 does not fit in float32 .* precision: 'float64'/);
+      expectThrows(
+        () => exportMixtureActor(bigP, meta),
+        ValueError,
+        /trunk\.biases\[0\]\[1\] = 1e\+39 does not fit in float32 .* precision: 'float64'/,
+      );
       expect(() => exportMixtureActor(bigP, meta, { precision: 'float64' })).to.not.throw();
-      expectThrows(() => exportMixtureActor(withP({ obsOffset: Float64Array.of(0, Infinity) }), meta), ValueError, /obsOffset\[1\] is Infinity/);
+      expectThrows(
+        () => exportMixtureActor(withP({ obsOffset: Float64Array.of(0, Infinity) }), meta),
+        ValueError,
+        /obsOffset\[1\] is Infinity/,
+      );
     });
 
     it('rejects export metadata that does not match, naming the field', () => {
-      expectThrows(() => exportMixtureActor(good, actorMeta(3)), ShapeError, /meta\.observationSpace\.shape = \[3\] has 3 entries but the network's input size D is 2/);
-      expectThrows(() => exportMixtureActor(good, { ...meta, envId: '' }), ValueError, /exportMixtureActor: meta\.envId must be a non-empty string/);
-      expectThrows(() => exportMixtureActor(good, { ...meta, sourceCheckpointSha256: 'abc' }), ValueError, /sourceCheckpointSha256 must be 64 lower-case hex digits, got "abc"/);
-      expectThrows(() => exportMixtureActor(good, { ...meta, training: [] as unknown as Record<string, unknown> }), ValueError, /meta\.training must be a plain object/);
-      expectThrows(() => exportMixtureActor(good, { ...meta, observationSpace: { shape: [2], low: [0, NaN], high: [1, 1] } }), ValueError, /observationSpace\.low\[1\] is NaN/);
-      expectThrows(() => exportMixtureActor(good, { ...meta, training: { steps: 1n } as unknown as Record<string, unknown> }), ValueError, /bigint/);
+      expectThrows(
+        () => exportMixtureActor(good, actorMeta(3)),
+        ShapeError,
+        /meta\.observationSpace\.shape = \[3\] has 3 entries but the network's input size D is 2/,
+      );
+      expectThrows(
+        () => exportMixtureActor(good, { ...meta, envId: '' }),
+        ValueError,
+        /exportMixtureActor: meta\.envId must be a non-empty string/,
+      );
+      expectThrows(
+        () => exportMixtureActor(good, { ...meta, sourceCheckpointSha256: 'abc' }),
+        ValueError,
+        /sourceCheckpointSha256 must be 64 lower-case hex digits, got "abc"/,
+      );
+      expectThrows(
+        () => exportMixtureActor(good, { ...meta, training: [] as unknown as Record<string, unknown> }),
+        ValueError,
+        /meta\.training must be a plain object/,
+      );
+      expectThrows(
+        () => exportMixtureActor(good, { ...meta, observationSpace: { shape: [2], low: [0, NaN], high: [1, 1] } }),
+        ValueError,
+        /observationSpace\.low\[1\] is NaN/,
+      );
+      expectThrows(
+        () => exportMixtureActor(good, { ...meta, training: { steps: 1n } as unknown as Record<string, unknown> }),
+        ValueError,
+        /bigint/,
+      );
     });
 
     it('rejects bad options, naming the option and the value', () => {
-      expectThrows(() => exportMixtureActor(good, meta, { precision: 'float16' as never }), ValueError, /options\.precision = "float16" must be "float32" \(default\) or "float64"/);
-      expectThrows(() => exportMixtureActor(good, meta, { sampling: 'none' as never }), ValueError, /options\.sampling = "none" must be "inputs" .* or "in-graph"/);
+      expectThrows(
+        () => exportMixtureActor(good, meta, { precision: 'float16' as never }),
+        ValueError,
+        /options\.precision = "float16" must be "float32" \(default\) or "float64"/,
+      );
+      expectThrows(
+        () => exportMixtureActor(good, meta, { sampling: 'none' as never }),
+        ValueError,
+        /options\.sampling = "none" must be "inputs" .* or "in-graph"/,
+      );
       expectThrows(() => exportMixtureActor(good, meta, { precison: 'float64' } as never), ValueError, /unknown option "precison"/);
       expectThrows(() => exportMixtureActor(good, meta, 5 as never), ValueError, /options must be \{ precision\?, sampling\? \}, got 5/);
     });

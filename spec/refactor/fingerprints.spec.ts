@@ -24,7 +24,9 @@ describe('refactor guard: fixed-seed weights of every trainer', function () {
 
   for (const name of Object.keys(recorded)) {
     it(`${name}: weights.safetensors has the recorded SHA-256`, async () => {
-      const { fingerprint } = (await import(join(ROOT, 'scripts', 'fingerprint.mjs'))) as { fingerprint: (n: string, m: typeof main) => Promise<string> };
+      const { fingerprint } = (await import(join(ROOT, 'scripts', 'fingerprint.mjs'))) as {
+        fingerprint: (n: string, m: typeof main) => Promise<string>;
+      };
       expect(await fingerprint(name, main)).to.equal(recorded[name]);
     });
   }

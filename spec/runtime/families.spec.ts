@@ -172,7 +172,8 @@ describe('runtime: every family contract, both precisions, every sampling varian
                 }
               }
               const envB = await p.envActionBatch(obs);
-              if (spec.grid) expect((envB as FloatArray[]).map((r) => Array.from(r))).to.deep.equal(greedyIdx.data.map((k) => GRID_VALUES[k]));
+              if (spec.grid)
+                expect((envB as FloatArray[]).map((r) => Array.from(r))).to.deep.equal(greedyIdx.data.map((k) => GRID_VALUES[k]));
               else expect(Array.from(envB as Int32Array)).to.deep.equal(greedyIdx.data);
               expectThrows(() => asActorPolicy(pol), ValueError, /Expected an actor model/);
             }
@@ -192,15 +193,35 @@ describe('runtime: every family contract, both precisions, every sampling varian
 
             // mode 'sample'
             if (spec.noise === 'none') {
-              for (const call of [() => pol.act(obs, { mode: 'sample' }), () => pol.actOne(obs.subarray(0, 3), { mode: 'sample' }), () => pol.outputs(obs, { mode: 'sample' })]) {
-                await expectRejects(call, ValueError, /mode "sample" needs a sampling head, but this (gmmqf|dqn) model has none/, /--sampling inputs/, /mode "greedy"/);
+              for (const call of [
+                () => pol.act(obs, { mode: 'sample' }),
+                () => pol.actOne(obs.subarray(0, 3), { mode: 'sample' }),
+                () => pol.outputs(obs, { mode: 'sample' }),
+              ]) {
+                await expectRejects(
+                  call,
+                  ValueError,
+                  /mode "sample" needs a sampling head, but this (gmmqf|dqn) model has none/,
+                  /--sampling inputs/,
+                  /mode "greedy"/,
+                );
               }
               return;
             }
             const sampledName = actor || !spec.grid ? 'action_sampled' : 'action_sampled_index';
             if (spec.noise === 'in-graph') {
-              await expectRejects(() => pol.act(obs, { mode: 'sample', rng: new Rng(1) }), ValueError, /opts.rng was given, but this model draws its sampling noise inside the graph/, /not reproducible/);
-              await expectRejects(() => pol.act(obs, { mode: 'sample', noise: { u: zeros.u, eps: zeros.eps } }), ValueError, /opts.noise was given/, /not reproducible/);
+              await expectRejects(
+                () => pol.act(obs, { mode: 'sample', rng: new Rng(1) }),
+                ValueError,
+                /opts.rng was given, but this model draws its sampling noise inside the graph/,
+                /not reproducible/,
+              );
+              await expectRejects(
+                () => pol.act(obs, { mode: 'sample', noise: { u: zeros.u, eps: zeros.eps } }),
+                ValueError,
+                /opts.noise was given/,
+                /not reproducible/,
+              );
               const s = await pol.outputs(obs, { mode: 'sample' });
               expect(s.mode).to.equal('sample');
               expect(Object.keys(s.outputs).sort()).to.deep.equal(fx.meta.outputs.map((t) => t.name).sort());
@@ -208,12 +229,18 @@ describe('runtime: every family contract, both precisions, every sampling varian
               for (const name of greedyNames) expectTensor(s.outputs[name], ref0[name]!, `sample ${name}`);
               const sampled = Array.from(s.outputs[sampledName]!.data);
               const greedy = actor ? ref0['action']!.data : greedyIdx.data;
-              expect(sampled.some((x, i) => x !== greedy[i]), 'in-graph noise changes some sampled actions').to.equal(true);
+              expect(
+                sampled.some((x, i) => x !== greedy[i]),
+                'in-graph noise changes some sampled actions',
+              ).to.equal(true);
               const again = Array.from((await pol.outputs(obs, { mode: 'sample' })).outputs[sampledName]!.data);
               expect(again).to.not.deep.equal(sampled);
               const one = await pol.actOne(obs.subarray(0, 3), { mode: 'sample' });
               if (actor) expect(one).to.be.instanceOf(FA).with.length(ACTOR_A);
-              else expect(one).to.be.a('number').within(0, Q_A - 1);
+              else
+                expect(one)
+                  .to.be.a('number')
+                  .within(0, Q_A - 1);
               return;
             }
             // noise inputs: from opts.rng, from the policy's own Rng(seed), and exact noise
@@ -227,7 +254,10 @@ describe('runtime: every family contract, both precisions, every sampling varian
             for (const [name, t] of Object.entries(sR.outputs)) expectTensor(t, refR[name]!, `sample(rng) ${name}`);
             const sampledRef = refR[sampledName]!.data;
             const greedyRef = actor ? ref0['action']!.data : greedyIdx.data;
-            expect(sampledRef.some((x, i) => x !== greedyRef[i]), 'the noise changes some sampled actions').to.equal(true);
+            expect(
+              sampledRef.some((x, i) => x !== greedyRef[i]),
+              'the noise changes some sampled actions',
+            ).to.equal(true);
             if (!actor) expect(sampledRef.some((x, i) => x === greedyRef[i])).to.equal(true);
 
             // act with opts.rng, batch: the sampled action (index or vector) of every row
@@ -247,7 +277,8 @@ describe('runtime: every family contract, both precisions, every sampling varian
               const r1 = want(1, own, OBS.subarray(i * 3, i * 3 + 3));
               const got = i % 2 === 0 ? await pol.actOne(one, { mode: 'sample' }) : await pol.envAction(one, { mode: 'sample' });
               if (actor) expect(Array.from(got as FloatArray), `row ${i}`).to.deep.equal(r1['action_sampled']!.data);
-              else if (i % 2 === 1 && spec.grid) expect(Array.from(got as FloatArray), `row ${i}`).to.deep.equal(r1['action_sampled']!.data);
+              else if (i % 2 === 1 && spec.grid)
+                expect(Array.from(got as FloatArray), `row ${i}`).to.deep.equal(r1['action_sampled']!.data);
               else expect(got, `row ${i}`).to.equal(r1[sampledName]!.data[0]);
             }
 
@@ -331,7 +362,9 @@ describe('runtime: sampling noise order, seeds, options (onnxruntime-node and on
         const pol = await load(MIX.bytes, { seed: 5 });
         try {
           const n = 12;
-          const got = await Promise.all(Array.from({ length: n }, (_, i) => pol.actOne(OBS.subarray(i * 3, i * 3 + 3), { mode: 'sample' })));
+          const got = await Promise.all(
+            Array.from({ length: n }, (_, i) => pol.actOne(OBS.subarray(i * 3, i * 3 + 3), { mode: 'sample' })),
+          );
           const e = expectedNoise(new Rng(5), n, ACTOR_A, true, 'float32');
           const ref = MIX.reference(OBS, n, e.u, e.eps);
           expect(got.map((a) => Array.from(a as FloatArray))).to.deep.equal(rowsOf(ref['action_sampled']!.data, n));
@@ -350,7 +383,11 @@ describe('runtime: sampling noise order, seeds, options (onnxruntime-node and on
           expectTensor(a['action_sampled'], ref['action_sampled']!, 'action_sampled');
           const src: NoiseSource = { uniform: () => u, normal: () => 0.1 };
           const b = (await pol.outputs(obs, { mode: 'sample', rng: src })).outputs;
-          expectTensor(b['action_sampled'], MIX.reference(obs, 1, [1 - 2 ** -24], [Math.fround(0.1), Math.fround(0.1)])['action_sampled']!, 'rng');
+          expectTensor(
+            b['action_sampled'],
+            MIX.reference(obs, 1, [1 - 2 ** -24], [Math.fround(0.1), Math.fround(0.1)])['action_sampled']!,
+            'rng',
+          );
         } finally {
           await pol.dispose();
         }
@@ -362,33 +399,119 @@ describe('runtime: sampling noise order, seeds, options (onnxruntime-node and on
         const ig = await load(QIG.bytes);
         const one = OBS.subarray(0, 3);
         try {
-          await expectRejects(() => pol.act(one, { mode: 'explore' as 'sample' }), ValueError, /^act: opts.mode is "explore"; expected one of "greedy", "sample"\.$/);
-          await expectRejects(() => pol.outputs(one, { mdoe: 'sample' } as ActOptions), ValueError, /^outputs: unknown option "mdoe"; the options are mode/);
-          await expectRejects(() => pol.act(one, null as unknown as ActOptions), ValueError, /opts must be an object \{ mode\?, rng\?, noise\? \}, got null/);
-          await expectRejects(() => pol.act(one, { rng: new Rng(1) }), ValueError, /opts.rng was given with mode "greedy" \(the default\)/, /Pass mode: "sample"/);
-          await expectRejects(() => pol.act(one, { mode: 'greedy', noise: { u: [0.5], eps: [0, 0] } }), ValueError, /opts.noise was given with mode "greedy", which uses no noise/);
-          await expectRejects(() => pol.act(one, { mode: 'sample', rng: new Rng(1), noise: { u: [0.5], eps: [0, 0] } }), ValueError, /either opts.rng .* or opts.noise .*, not both/);
-          await expectRejects(() => pol.act(one, { mode: 'sample', rng: { uniform: () => 0.5 } as NoiseSource }), ValueError, /opts.rng must be a noise source with methods uniform\(\) .* and normal\(\)/);
-          await expectRejects(() => pol.act(one, { mode: 'sample', rng: { uniform: () => 1, normal: () => 0 } }), ValueError, /opts.rng.uniform\(\) returned 1 for row 0; .* \[0, 1\)/);
-          await expectRejects(() => pol.act(one, { mode: 'sample', rng: { uniform: () => 0.5, normal: () => NaN } }), ValueError, /opts.rng.normal\(\) returned NaN for row 0/);
+          await expectRejects(
+            () => pol.act(one, { mode: 'explore' as 'sample' }),
+            ValueError,
+            /^act: opts.mode is "explore"; expected one of "greedy", "sample"\.$/,
+          );
+          await expectRejects(
+            () => pol.outputs(one, { mdoe: 'sample' } as ActOptions),
+            ValueError,
+            /^outputs: unknown option "mdoe"; the options are mode/,
+          );
+          await expectRejects(
+            () => pol.act(one, null as unknown as ActOptions),
+            ValueError,
+            /opts must be an object \{ mode\?, rng\?, noise\? \}, got null/,
+          );
+          await expectRejects(
+            () => pol.act(one, { rng: new Rng(1) }),
+            ValueError,
+            /opts.rng was given with mode "greedy" \(the default\)/,
+            /Pass mode: "sample"/,
+          );
+          await expectRejects(
+            () => pol.act(one, { mode: 'greedy', noise: { u: [0.5], eps: [0, 0] } }),
+            ValueError,
+            /opts.noise was given with mode "greedy", which uses no noise/,
+          );
+          await expectRejects(
+            () => pol.act(one, { mode: 'sample', rng: new Rng(1), noise: { u: [0.5], eps: [0, 0] } }),
+            ValueError,
+            /either opts.rng .* or opts.noise .*, not both/,
+          );
+          await expectRejects(
+            () => pol.act(one, { mode: 'sample', rng: { uniform: () => 0.5 } as NoiseSource }),
+            ValueError,
+            /opts.rng must be a noise source with methods uniform\(\) .* and normal\(\)/,
+          );
+          await expectRejects(
+            () => pol.act(one, { mode: 'sample', rng: { uniform: () => 1, normal: () => 0 } }),
+            ValueError,
+            /opts.rng.uniform\(\) returned 1 for row 0; .* \[0, 1\)/,
+          );
+          await expectRejects(
+            () => pol.act(one, { mode: 'sample', rng: { uniform: () => 0.5, normal: () => NaN } }),
+            ValueError,
+            /opts.rng.normal\(\) returned NaN for row 0/,
+          );
           // exact noise
-          await expectRejects(() => pol.act(OBS.subarray(0, 6), { mode: 'sample', noise: { u: [0.5], eps: [0, 0, 0, 0] } }), ShapeError, /opts.noise.u has length 1, expected 2 \(one per observation\)/);
-          await expectRejects(() => pol.act(one, { mode: 'sample', noise: { u: [0.5], eps: [0] } }), ShapeError, /opts.noise.eps has length 1, expected N·A = 1·2 = 2/);
-          await expectRejects(() => pol.act(one, { mode: 'sample', noise: { u: [0.5] } }), ValueError, /opts.noise.eps is missing; family mixture-actor needs noise_eps/);
+          await expectRejects(
+            () => pol.act(OBS.subarray(0, 6), { mode: 'sample', noise: { u: [0.5], eps: [0, 0, 0, 0] } }),
+            ShapeError,
+            /opts.noise.u has length 1, expected 2 \(one per observation\)/,
+          );
+          await expectRejects(
+            () => pol.act(one, { mode: 'sample', noise: { u: [0.5], eps: [0] } }),
+            ShapeError,
+            /opts.noise.eps has length 1, expected N·A = 1·2 = 2/,
+          );
+          await expectRejects(
+            () => pol.act(one, { mode: 'sample', noise: { u: [0.5] } }),
+            ValueError,
+            /opts.noise.eps is missing; family mixture-actor needs noise_eps/,
+          );
           for (const bad of [1, -0.25, NaN, Infinity]) {
-            await expectRejects(() => pol.act(one, { mode: 'sample', noise: { u: [bad], eps: [0, 0] } }), ValueError, /opts.noise.u\[0\] is .*; u must be a number in \[0, 1\)/);
+            await expectRejects(
+              () => pol.act(one, { mode: 'sample', noise: { u: [bad], eps: [0, 0] } }),
+              ValueError,
+              /opts.noise.u\[0\] is .*; u must be a number in \[0, 1\)/,
+            );
           }
-          await expectRejects(() => pol.act(one, { mode: 'sample', noise: { u: ['0.5' as unknown as number], eps: [0, 0] } }), ValueError, /opts.noise.u\[0\] is a string/);
-          await expectRejects(() => pol.act(one, { mode: 'sample', noise: { u: [0.5], eps: [0, Infinity] } }), ValueError, /opts.noise.eps\[1\] is Infinity; eps must be finite numbers within the float32 range/);
-          await expectRejects(() => pol.act(one, { mode: 'sample', noise: { u: [0.5], eps: [0, 1e39] } }), ValueError, /opts.noise.eps\[1\] is 1e\+39/);
-          await expectRejects(() => pol.act(one, { mode: 'sample', noise: { u: new BigInt64Array(1) as unknown as number[], eps: [0, 0] } }), ValueError, /opts.noise.u is a BigInt64Array; noise values must be numbers/);
-          await expectRejects(() => pol.act(one, { mode: 'sample', noise: [0.5] as unknown as { u: number[] } }), ValueError, /opts.noise must be an object \{ u, eps \}/);
-          await expectRejects(() => pol.act(one, { mode: 'sample', noise: { u: [0.5], eps: [0, 0], e: 1 } as unknown as { u: number[] } }), ValueError, /unknown field opts.noise.e/);
+          await expectRejects(
+            () => pol.act(one, { mode: 'sample', noise: { u: ['0.5' as unknown as number], eps: [0, 0] } }),
+            ValueError,
+            /opts.noise.u\[0\] is a string/,
+          );
+          await expectRejects(
+            () => pol.act(one, { mode: 'sample', noise: { u: [0.5], eps: [0, Infinity] } }),
+            ValueError,
+            /opts.noise.eps\[1\] is Infinity; eps must be finite numbers within the float32 range/,
+          );
+          await expectRejects(
+            () => pol.act(one, { mode: 'sample', noise: { u: [0.5], eps: [0, 1e39] } }),
+            ValueError,
+            /opts.noise.eps\[1\] is 1e\+39/,
+          );
+          await expectRejects(
+            () => pol.act(one, { mode: 'sample', noise: { u: new BigInt64Array(1) as unknown as number[], eps: [0, 0] } }),
+            ValueError,
+            /opts.noise.u is a BigInt64Array; noise values must be numbers/,
+          );
+          await expectRejects(
+            () => pol.act(one, { mode: 'sample', noise: [0.5] as unknown as { u: number[] } }),
+            ValueError,
+            /opts.noise must be an object \{ u, eps \}/,
+          );
+          await expectRejects(
+            () => pol.act(one, { mode: 'sample', noise: { u: [0.5], eps: [0, 0], e: 1 } as unknown as { u: number[] } }),
+            ValueError,
+            /unknown field opts.noise.e/,
+          );
           // Q families take u only
-          await expectRejects(() => q.act(one, { mode: 'sample', noise: { u: [0.5], eps: [0, 0, 0, 0] } }), ValueError, /opts.noise.eps was given, but family gmmqf samples with noise_u only/);
+          await expectRejects(
+            () => q.act(one, { mode: 'sample', noise: { u: [0.5], eps: [0, 0, 0, 0] } }),
+            ValueError,
+            /opts.noise.eps was given, but family gmmqf samples with noise_u only/,
+          );
           expect(await q.act(one, { mode: 'sample', rng: { uniform: () => 0.25 } as NoiseSource })).to.equal(2); // floor(0.25 · 8) = 2; normal() not needed
           // in-graph noise
-          await expectRejects(() => ig.actOne(one, { mode: 'sample', rng: new Rng(3) }), ValueError, /^actOne: opts.rng was given, but this model draws its sampling noise inside the graph .* not reproducible/, /--sampling inputs/);
+          await expectRejects(
+            () => ig.actOne(one, { mode: 'sample', rng: new Rng(3) }),
+            ValueError,
+            /^actOne: opts.rng was given, but this model draws its sampling noise inside the graph .* not reproducible/,
+            /--sampling inputs/,
+          );
           // a failed call consumes no noise from the policy's generator
           await expectRejects(() => pol.act([1, 2], { mode: 'sample' }), ShapeError, /obs has length 2/);
           const first = (await pol.outputs(one, { mode: 'sample' })).outputs['action_sampled']!;
@@ -397,9 +520,17 @@ describe('runtime: sampling noise order, seeds, options (onnxruntime-node and on
         } finally {
           await Promise.all([pol.dispose(), q.dispose(), ig.dispose()]);
         }
-        await expectRejects(() => load(MIX.bytes, { seed: -1 }), ValueError, /options.seed must be an integer in \[0, 4294967295\].*got -1/);
+        await expectRejects(
+          () => load(MIX.bytes, { seed: -1 }),
+          ValueError,
+          /options.seed must be an integer in \[0, 4294967295\].*got -1/,
+        );
         await expectRejects(() => load(MIX.bytes, { seed: 1.5 }), ValueError, /options.seed must be an integer/);
-        await expectRejects(() => load(MIX.bytes, { seeed: 1 } as { seed?: number }), ValueError, /^loadPolicy: unknown option "seeed"; the options are executionProviders, sessionOptions, seed/);
+        await expectRejects(
+          () => load(MIX.bytes, { seeed: 1 } as { seed?: number }),
+          ValueError,
+          /^loadPolicy: unknown option "seeed"; the options are executionProviders, sessionOptions, seed/,
+        );
       });
     });
   }
@@ -429,7 +560,9 @@ describe('runtime: float64 models (onnxruntime-node and onnxruntime-web)', funct
           const o32 = await pol32.outputs(OBS64);
           const qName = family === 'mixture-actor' ? 'action' : 'q';
           expect(Array.from(o32.outputs[qName]!.data)).to.not.deep.equal(ref[qName]!.data);
-          expect(Array.from(o32.outputs[qName]!.data)).to.deep.equal(fx32.reference(Float32Array.from(OBS64), 2, [0, 0], [0, 0, 0, 0])[qName]!.data);
+          expect(Array.from(o32.outputs[qName]!.data)).to.deep.equal(
+            fx32.reference(Float32Array.from(OBS64), 2, [0, 0], [0, 0, 0, 0])[qName]!.data,
+          );
           // a finite observation beyond float32 is fine for float64, an error for float32
           const big = [1e39, 0, 0];
           if (family !== 'mixture-actor') {
@@ -462,7 +595,11 @@ describe('runtime: files that break the family contract (onnxruntime-node and on
     describe(backend, () => {
       it('metadata declaring an output or input the graph lacks, or another dtype → ModelFormatError at load', async () => {
         const noComp = edit(GAMID.bytes, (m) => (m.graph!.output!.find((o) => o.name === 'component_actions')!.name = 'components'));
-        await expectRejects(() => load(noComp), ModelFormatError, /declares "component_actions" but the graph's outputs are .*"components"/);
+        await expectRejects(
+          () => load(noComp),
+          ModelFormatError,
+          /declares "component_actions" but the graph's outputs are .*"components"/,
+        );
         const dropped = edit(MIX.bytes, (m) => (m.graph!.output = m.graph!.output!.filter((o) => o.name !== 'log_std')));
         await expectRejects(() => load(dropped), ModelFormatError, /declares "log_std" but the graph's outputs are/);
         // a float64 model whose graph takes float32 observations
@@ -479,7 +616,11 @@ describe('runtime: files that break the family contract (onnxruntime-node and on
           o['sampling'].noise = 'in-graph';
           o['inputs'] = o['inputs'].slice(0, 1);
         });
-        await expectRejects(() => load(inGraph), ModelFormatError, /the graph has an input "noise_u" that gmmrl.metadata inputs does not declare/);
+        await expectRejects(
+          () => load(inGraph),
+          ModelFormatError,
+          /the graph has an input "noise_u" that gmmrl.metadata inputs does not declare/,
+        );
         // the family contract itself (validated before the graph): an actor without sampling
         const noSampling = editMetadataJson(MIX.bytes, (o) => delete o['sampling']);
         await expectRejects(() => load(noSampling), ModelFormatError, /sampling is required for family mixture-actor/);
@@ -493,7 +634,12 @@ describe('runtime: files that break the family contract (onnxruntime-node and on
         });
         const pol = await load(narrow);
         try {
-          await expectRejects(() => pol.act(OBS), ModelFormatError, /returned action entry \d+ \(row \d+, action entry \d\) = .*, outside the action bounds \[-1, 1\]/, /does not compute what its gmmrl metadata declares/);
+          await expectRejects(
+            () => pol.act(OBS),
+            ModelFormatError,
+            /returned action entry \d+ \(row \d+, action entry \d\) = .*, outside the action bounds \[-1, 1\]/,
+            /does not compute what its gmmrl metadata declares/,
+          );
           await expectRejects(() => pol.outputs(OBS, { mode: 'sample' }), ModelFormatError, /outside the action bounds/);
         } finally {
           await pol.dispose();
@@ -515,7 +661,11 @@ describe('runtime: files that break the family contract (onnxruntime-node and on
         const badIdx = setInitializer(setInitializer(GAMID.bytes, 'sample/x_over_eps', [40]), 'sample/x_minus_1', [19]);
         const pi = await load(badIdx);
         try {
-          await expectRejects(() => pi.outputs(OBS, { mode: 'sample', noise: { u: new Array(30).fill(0.4), eps: new Array(60).fill(0) } }), ModelFormatError, /returned action_sampled_index 16 for row 0, outside 0…2/);
+          await expectRejects(
+            () => pi.outputs(OBS, { mode: 'sample', noise: { u: new Array(30).fill(0.4), eps: new Array(60).fill(0) } }),
+            ModelFormatError,
+            /returned action_sampled_index 16 for row 0, outside 0…2/,
+          );
           expect((await pi.outputs(OBS)).outputs['action_index']).to.not.equal(undefined); // greedy outputs unaffected
         } finally {
           await pi.dispose();
@@ -597,7 +747,12 @@ describe('runtime: greedy calls on the noise-free graph (onnxruntime-node and on
             expect(g.outputsRemoved, label(spec)).to.include('action_sampled');
             expect(one.info.greedyGraph).to.equal(null);
             expect(one.info.greedyGraphReason).to.match(/greedyGraph is false/);
-            const flat = (x: unknown): number[] => (Array.isArray(x) ? x.flatMap((r) => Array.from(r as ArrayLike<number>)) : typeof x === 'number' ? [x] : Array.from(x as ArrayLike<number>));
+            const flat = (x: unknown): number[] =>
+              Array.isArray(x)
+                ? x.flatMap((r) => Array.from(r as ArrayLike<number>))
+                : typeof x === 'number'
+                  ? [x]
+                  : Array.from(x as ArrayLike<number>);
             expect(flat(await two.act(obs)), label(spec)).to.deep.equal(flat(await one.act(obs)));
             expect(flat(await two.envActionBatch(obs))).to.deep.equal(flat(await one.envActionBatch(obs)));
             for (const i of [0, 11, 23]) {
@@ -612,7 +767,8 @@ describe('runtime: greedy calls on the noise-free graph (onnxruntime-node and on
             if (spec.noise === 'inputs') {
               const a = await two.outputs(obs, { mode: 'sample' });
               const b = await one.outputs(obs, { mode: 'sample' });
-              for (const name of Object.keys(a.outputs)) expect(Array.from(a.outputs[name]!.data), name).to.deep.equal(Array.from(b.outputs[name]!.data));
+              for (const name of Object.keys(a.outputs))
+                expect(Array.from(a.outputs[name]!.data), name).to.deep.equal(Array.from(b.outputs[name]!.data));
             }
           } finally {
             await two.dispose();
@@ -627,7 +783,11 @@ describe('runtime: greedy calls on the noise-free graph (onnxruntime-node and on
         expect(none.info.greedyGraphReason).to.match(/no sampling head/);
         await none.dispose();
         const fx = buildFixture({ family: 'mixture-actor' });
-        await expectRejects(() => (load as (b: Uint8Array, o: object) => Promise<Policy>)(fx.bytes, { greedyGraph: 'yes' }), ValueError, /options.greedyGraph must be true or false \(run greedy calls on the noise-free graph; default true\), got "yes"/);
+        await expectRejects(
+          () => (load as (b: Uint8Array, o: object) => Promise<Policy>)(fx.bytes, { greedyGraph: 'yes' }),
+          ValueError,
+          /options.greedyGraph must be true or false \(run greedy calls on the noise-free graph; default true\), got "yes"/,
+        );
         const pol = await load(fx.bytes);
         await pol.act(OBS.subarray(0, 3));
         await pol.dispose();

@@ -107,7 +107,8 @@ export function fixtureObs(rng: Rng, n: number, D = FIXTURE_D): Float32Array {
 const FORMULA = {
   'epsilon-greedy': 'index = u < epsilon ? min(floor(u / epsilon * A), A - 1) : argmax_a q (test fixture)',
   mixture: 'test fixture: action_sampled = (action + eps) + 2u',
-  gamid: 'test fixture: i = u < epsilon ? min(floor(u / epsilon * C), C - 1) : argmax q; action_sampled = component_actions[i] + sigma * eps',
+  gamid:
+    'test fixture: i = u < epsilon ? min(floor(u / epsilon * C), C - 1) : argmax q; action_sampled = component_actions[i] + sigma * eps',
 };
 
 /** Builds a fixture model. */
@@ -144,26 +145,87 @@ export function buildFixture(spec: FixtureSpec): Fixture {
     });
   /** In-graph u: RandomUniformLike of a [N] tensor. */
   const drawU = (): string => {
-    const like = g.node({ name: 'noise/like_n', opType: 'ReduceSum', inputs: [obs, i64('noise/axes1', [1])], outputs: ['noise/like_n'], attributes: { keepdims: { kind: 'int', value: 0 } } });
-    return g.node({ name: 'noise/u', opType: 'RandomUniformLike', inputs: [like], outputs: ['noise/u'], attributes: { dtype: { kind: 'int', value: F }, low: { kind: 'float', value: 0 }, high: { kind: 'float', value: 1 } } });
+    const like = g.node({
+      name: 'noise/like_n',
+      opType: 'ReduceSum',
+      inputs: [obs, i64('noise/axes1', [1])],
+      outputs: ['noise/like_n'],
+      attributes: { keepdims: { kind: 'int', value: 0 } },
+    });
+    return g.node({
+      name: 'noise/u',
+      opType: 'RandomUniformLike',
+      inputs: [like],
+      outputs: ['noise/u'],
+      attributes: { dtype: { kind: 'int', value: F }, low: { kind: 'float', value: 0 }, high: { kind: 'float', value: 1 } },
+    });
   };
   /** ε-greedy index: u < ε ? min(floor(u·X/ε), X − 1) : greedy. */
   const epsGreedy = (uIn: string, greedy: string, X: number, epsilon: number, out: string): string => {
-    const scaled = g.node({ name: 'sample/scale', opType: 'Mul', inputs: [uIn, cf('sample/x_over_eps', [], [X / epsilon])], outputs: ['sample/scaled'] });
+    const scaled = g.node({
+      name: 'sample/scale',
+      opType: 'Mul',
+      inputs: [uIn, cf('sample/x_over_eps', [], [X / epsilon])],
+      outputs: ['sample/scaled'],
+    });
     const fl = g.node({ name: 'sample/floor', opType: 'Floor', inputs: [scaled], outputs: ['sample/floor'] });
     const mn = g.node({ name: 'sample/min', opType: 'Min', inputs: [fl, cf('sample/x_minus_1', [], [X - 1])], outputs: ['sample/min'] });
-    const idx = g.node({ name: 'sample/cast', opType: 'Cast', inputs: [mn], outputs: ['sample/random_index'], attributes: { to: { kind: 'int', value: ElemType.INT64 } } });
-    const explore = g.node({ name: 'sample/less', opType: 'Less', inputs: [uIn, cf('sample/eps', [], [epsilon])], outputs: ['sample/explore'] });
+    const idx = g.node({
+      name: 'sample/cast',
+      opType: 'Cast',
+      inputs: [mn],
+      outputs: ['sample/random_index'],
+      attributes: { to: { kind: 'int', value: ElemType.INT64 } },
+    });
+    const explore = g.node({
+      name: 'sample/less',
+      opType: 'Less',
+      inputs: [uIn, cf('sample/eps', [], [epsilon])],
+      outputs: ['sample/explore'],
+    });
     return g.node({ name: 'sample/where', opType: 'Where', inputs: [explore, idx, greedy], outputs: [out] });
   };
   /** rows[index] of a [N, X, A] tensor via a one-hot mask (exact: one term plus zeros). */
   const selectRow = (name: string, rows: string, index: string, X: number, out: string): string => {
-    const col = g.node({ name: `${name}/unsq_idx`, opType: 'Unsqueeze', inputs: [index, i64(`${name}/axes1`, [1])], outputs: [`${name}/idx_col`] });
-    const eq = g.node({ name: `${name}/eq`, opType: 'Equal', inputs: [col, i64(`${name}/range`, Array.from({ length: X }, (_, i) => i))], outputs: [`${name}/eq`] });
-    const oh = g.node({ name: `${name}/onehot`, opType: 'Cast', inputs: [eq], outputs: [`${name}/onehot`], attributes: { to: { kind: 'int', value: F } } });
-    const oh3 = g.node({ name: `${name}/unsq_oh`, opType: 'Unsqueeze', inputs: [oh, i64(`${name}/axes2`, [2])], outputs: [`${name}/onehot3`] });
+    const col = g.node({
+      name: `${name}/unsq_idx`,
+      opType: 'Unsqueeze',
+      inputs: [index, i64(`${name}/axes1`, [1])],
+      outputs: [`${name}/idx_col`],
+    });
+    const eq = g.node({
+      name: `${name}/eq`,
+      opType: 'Equal',
+      inputs: [
+        col,
+        i64(
+          `${name}/range`,
+          Array.from({ length: X }, (_, i) => i),
+        ),
+      ],
+      outputs: [`${name}/eq`],
+    });
+    const oh = g.node({
+      name: `${name}/onehot`,
+      opType: 'Cast',
+      inputs: [eq],
+      outputs: [`${name}/onehot`],
+      attributes: { to: { kind: 'int', value: F } },
+    });
+    const oh3 = g.node({
+      name: `${name}/unsq_oh`,
+      opType: 'Unsqueeze',
+      inputs: [oh, i64(`${name}/axes2`, [2])],
+      outputs: [`${name}/onehot3`],
+    });
     const prod = g.node({ name: `${name}/mul`, opType: 'Mul', inputs: [rows, oh3], outputs: [`${name}/masked`] });
-    return g.node({ name: `${name}/sum`, opType: 'ReduceSum', inputs: [prod, i64(`${name}/axes_sum`, [1])], outputs: [out], attributes: { keepdims: { kind: 'int', value: 0 } } });
+    return g.node({
+      name: `${name}/sum`,
+      opType: 'ReduceSum',
+      inputs: [prod, i64(`${name}/axes_sum`, [1])],
+      outputs: [out],
+      attributes: { keepdims: { kind: 'int', value: 0 } },
+    });
   };
 
   const outputs: TensorSpec[] = [];
@@ -186,7 +248,14 @@ export function buildFixture(spec: FixtureSpec): Fixture {
     }
     argmax('action/argmax', 'q', idxName);
     const grid = s.grid ? cf('action/grid', [A, 2], GRID_VALUES.flat()) : null;
-    if (grid) g.node({ name: 'action/gather', opType: 'Gather', inputs: [grid, 'action_index'], outputs: ['action'], attributes: { axis: { kind: 'int', value: 0 } } });
+    if (grid)
+      g.node({
+        name: 'action/gather',
+        opType: 'Gather',
+        inputs: [grid, 'action_index'],
+        outputs: ['action'],
+        attributes: { axis: { kind: 'int', value: 0 } },
+      });
     if (s.noise !== 'none') {
       sampling = { kind: 'epsilon-greedy', noise: s.noise, epsilon: Q_EPSILON, formula: FORMULA['epsilon-greedy'] };
       const uIn = u ?? drawU();
@@ -194,7 +263,13 @@ export function buildFixture(spec: FixtureSpec): Fixture {
         declare('action_sampled', Fname, ['N', 2]);
         declare('action_sampled_index', 'int64', ['N']);
         epsGreedy(uIn, 'action_index', A, Q_EPSILON, 'action_sampled_index');
-        g.node({ name: 'sample/gather', opType: 'Gather', inputs: [grid!, 'action_sampled_index'], outputs: ['action_sampled'], attributes: { axis: { kind: 'int', value: 0 } } });
+        g.node({
+          name: 'sample/gather',
+          opType: 'Gather',
+          inputs: [grid!, 'action_sampled_index'],
+          outputs: ['action_sampled'],
+          attributes: { axis: { kind: 'int', value: 0 } },
+        });
       } else {
         declare('action_sampled', 'int64', ['N']);
         epsGreedy(uIn, 'action', A, Q_EPSILON, 'action_sampled');
@@ -207,43 +282,95 @@ export function buildFixture(spec: FixtureSpec): Fixture {
     const K = MIX_K;
     declare('action', Fname, ['N', A]);
     affine('action', WA, BA, A, 'action');
-    const zerosK = g.node({ name: 'weights/zero', opType: 'MatMul', inputs: [obs, cf('weights/zeros', [D, K], new Array(D * K).fill(0))], outputs: ['weights/zero'] });
+    const zerosK = g.node({
+      name: 'weights/zero',
+      opType: 'MatMul',
+      inputs: [obs, cf('weights/zeros', [D, K], new Array(D * K).fill(0))],
+      outputs: ['weights/zero'],
+    });
     declare('weights', Fname, ['N', K]);
     g.node({ name: 'weights/add', opType: 'Add', inputs: [zerosK, cf('weights/const', [K], WEIGHTS)], outputs: ['weights'] });
     const shape3 = i64('shape/nka', [-1, K, A]);
     affine('means', WM, BM, K * A, 'means/flat');
     declare('means', Fname, ['N', K, A]);
     g.node({ name: 'means/reshape', opType: 'Reshape', inputs: ['means/flat', shape3], outputs: ['means'] });
-    const zerosKA = g.node({ name: 'log_std/zero', opType: 'MatMul', inputs: [obs, cf('log_std/zeros', [D, K * A], new Array(D * K * A).fill(0))], outputs: ['log_std/zero'] });
-    const lsFlat = g.node({ name: 'log_std/add', opType: 'Add', inputs: [zerosKA, cf('log_std/const', [K * A], LOG_STD)], outputs: ['log_std/flat'] });
+    const zerosKA = g.node({
+      name: 'log_std/zero',
+      opType: 'MatMul',
+      inputs: [obs, cf('log_std/zeros', [D, K * A], new Array(D * K * A).fill(0))],
+      outputs: ['log_std/zero'],
+    });
+    const lsFlat = g.node({
+      name: 'log_std/add',
+      opType: 'Add',
+      inputs: [zerosKA, cf('log_std/const', [K * A], LOG_STD)],
+      outputs: ['log_std/flat'],
+    });
     declare('log_std', Fname, ['N', K, A]);
     g.node({ name: 'log_std/reshape', opType: 'Reshape', inputs: [lsFlat, shape3], outputs: ['log_std'] });
     const uIn = u ?? drawU();
-    const epsIn = eps ?? g.node({ name: 'noise/eps', opType: 'RandomNormalLike', inputs: ['action'], outputs: ['noise/eps'], attributes: { dtype: { kind: 'int', value: F } } });
+    const epsIn =
+      eps ??
+      g.node({
+        name: 'noise/eps',
+        opType: 'RandomNormalLike',
+        inputs: ['action'],
+        outputs: ['noise/eps'],
+        attributes: { dtype: { kind: 'int', value: F } },
+      });
     const plusEps = g.node({ name: 'sample/add_eps', opType: 'Add', inputs: ['action', epsIn], outputs: ['sample/plus_eps'] });
     const twoU = g.node({ name: 'sample/two_u', opType: 'Mul', inputs: [uIn, cf('sample/two', [], [2])], outputs: ['sample/two_u'] });
-    const twoUcol = g.node({ name: 'sample/unsq_u', opType: 'Unsqueeze', inputs: [twoU, i64('sample/axes1', [1])], outputs: ['sample/two_u_col'] });
+    const twoUcol = g.node({
+      name: 'sample/unsq_u',
+      opType: 'Unsqueeze',
+      inputs: [twoU, i64('sample/axes1', [1])],
+      outputs: ['sample/two_u_col'],
+    });
     declare('action_sampled', Fname, ['N', A]);
     g.node({ name: 'sample/add_u', opType: 'Add', inputs: [plusEps, twoUcol], outputs: ['action_sampled'] });
   } else {
     const C = GAMID_C;
     components = C;
-    sampling = { kind: 'gamid', noise: s.noise as 'inputs' | 'in-graph', epsilon: GAMID_EPSILON, exploration_std: GAMID_SIGMA, formula: FORMULA.gamid };
+    sampling = {
+      kind: 'gamid',
+      noise: s.noise as 'inputs' | 'in-graph',
+      epsilon: GAMID_EPSILON,
+      exploration_std: GAMID_SIGMA,
+      formula: FORMULA.gamid,
+    };
     declare('q', Fname, ['N', C]);
     affine('q', WG, BG, C, 'q');
     declare('action_index', 'int64', ['N']);
     argmax('action/argmax', 'q', 'action_index');
     affine('components', WC, BC, C * A, 'components/flat');
     declare('component_actions', Fname, ['N', C, A]);
-    g.node({ name: 'components/reshape', opType: 'Reshape', inputs: ['components/flat', i64('shape/nca', [-1, C, A])], outputs: ['component_actions'] });
+    g.node({
+      name: 'components/reshape',
+      opType: 'Reshape',
+      inputs: ['components/flat', i64('shape/nca', [-1, C, A])],
+      outputs: ['component_actions'],
+    });
     declare('action', Fname, ['N', A]);
     selectRow('action/select', 'component_actions', 'action_index', C, 'action');
     const uIn = u ?? drawU();
     declare('action_sampled_index', 'int64', ['N']);
     epsGreedy(uIn, 'action_index', C, GAMID_EPSILON, 'action_sampled_index');
     const sel = selectRow('sample/select', 'component_actions', 'action_sampled_index', C, 'sample/selected');
-    const epsIn = eps ?? g.node({ name: 'noise/eps', opType: 'RandomNormalLike', inputs: ['action'], outputs: ['noise/eps'], attributes: { dtype: { kind: 'int', value: F } } });
-    const scaled = g.node({ name: 'sample/sigma_eps', opType: 'Mul', inputs: [epsIn, cf('sample/sigma', [], [GAMID_SIGMA])], outputs: ['sample/sigma_eps'] });
+    const epsIn =
+      eps ??
+      g.node({
+        name: 'noise/eps',
+        opType: 'RandomNormalLike',
+        inputs: ['action'],
+        outputs: ['noise/eps'],
+        attributes: { dtype: { kind: 'int', value: F } },
+      });
+    const scaled = g.node({
+      name: 'sample/sigma_eps',
+      opType: 'Mul',
+      inputs: [epsIn, cf('sample/sigma', [], [GAMID_SIGMA])],
+      outputs: ['sample/sigma_eps'],
+    });
     declare('action_sampled', Fname, ['N', A]);
     g.node({ name: 'sample/add', opType: 'Add', inputs: [sel, scaled], outputs: ['action_sampled'] });
   }
@@ -270,7 +397,13 @@ export function buildFixture(spec: FixtureSpec): Fixture {
   if (components > 0) meta.components = components;
   if (s.precision === 'float64') meta.precision = 'float64';
   if (sampling) meta.sampling = sampling;
-  const bytes = g.build({ irVersion: 8, opsetVersion: 17, producerName: 'gmmrl', producerVersion: '0.0.0-test', metadataProps: metadataToProps(meta) });
+  const bytes = g.build({
+    irVersion: 8,
+    opsetVersion: 17,
+    producerName: 'gmmrl',
+    producerVersion: '0.0.0-test',
+    metadataProps: metadataToProps(meta),
+  });
   return { spec: s, bytes, meta, D, A, components, reference: (o, n, uu, ee) => reference(s, o, n, uu, ee) };
 }
 
@@ -303,7 +436,13 @@ function epsGreedyRef(u: number, greedy: number, X: number, epsilon: number): nu
  * The exact outputs. The affine maps are exact for the test observations (see the header); only
  * the noise additions round, once each, in the model's precision (`rnd`).
  */
-function reference(s: Required<FixtureSpec>, obs: ArrayLike<number>, n: number, u: ArrayLike<number>, eps: ArrayLike<number>): Record<string, RefTensor> {
+function reference(
+  s: Required<FixtureSpec>,
+  obs: ArrayLike<number>,
+  n: number,
+  u: ArrayLike<number>,
+  eps: ArrayLike<number>,
+): Record<string, RefTensor> {
   const rnd = s.precision === 'float64' ? (x: number) => x : Math.fround;
   const out: Record<string, RefTensor> = {};
   if (s.family === 'gmmqf' || s.family === 'dqn') {

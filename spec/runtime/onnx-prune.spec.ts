@@ -107,7 +107,10 @@ function dqnGridCase(): Case {
     label: 'DQN with a 3×3 grid',
     bytes: exportDqn(p, dqnMetaFor(p), { epsilon: 0.5 }),
     noise: ['noise_u'],
-    feeds: { obs: obsFeed('float32', dqnObservations(rng, p, N), 2), noise_u: { dtype: 'float32', data: floats('float32', uniform(rng, N)), dims: [N] } },
+    feeds: {
+      obs: obsFeed('float32', dqnObservations(rng, p, N), 2),
+      noise_u: { dtype: 'float32', data: floats('float32', uniform(rng, N)), dims: [N] },
+    },
     outputs: [],
     removedOutputs: ['action_sampled_index', 'action_sampled'],
     removedInputs: ['noise_u'],
@@ -215,7 +218,9 @@ describe('runtime/onnx-prune', function () {
       const q = await checkCase(gmmqfCase('float32', 'in-graph'));
       const m = await checkCase(mixtureCase('in-graph'));
       // naming a noise input the graph does not have changes nothing
-      expect(Buffer.from(noiseFreeModel(gmmqfCase('float32', 'in-graph').bytes, ['noise_u'])!.bytes).equals(Buffer.from(q.bytes))).to.equal(true);
+      expect(Buffer.from(noiseFreeModel(gmmqfCase('float32', 'in-graph').bytes, ['noise_u'])!.bytes).equals(Buffer.from(q.bytes))).to.equal(
+        true,
+      );
       expect(m.removedInputs).to.deep.equal([]);
     });
   });
@@ -225,7 +230,13 @@ describe('runtime/onnx-prune', function () {
     const dir = mkdtempSync(join(tmpdir(), 'gmmrl-prune-'));
     try {
       const files: string[] = [];
-      for (const c of [gmmqfCase('float32', 'inputs'), mixtureCase('inputs'), gamidCase(), dqnGridCase(), gmmqfCase('float32', 'in-graph')]) {
+      for (const c of [
+        gmmqfCase('float32', 'inputs'),
+        mixtureCase('inputs'),
+        gamidCase(),
+        dqnGridCase(),
+        gmmqfCase('float32', 'in-graph'),
+      ]) {
         const file = join(dir, `${files.length}.onnx`);
         writeFileSync(file, noiseFreeModel(c.bytes, c.noise)!.bytes);
         files.push(file);
@@ -280,7 +291,13 @@ describe('runtime/onnx-prune', function () {
     g.node({ name: 'neg', opType: 'Neg', inputs: ['x'], outputs: ['neg'] });
     g.node({ name: 'sig', opType: 'Sigmoid', inputs: ['x'], outputs: ['p'] });
     g.node({ name: 'coin', opType: 'Bernoulli', inputs: ['p'], outputs: ['coin'] });
-    g.node({ name: 'draw', opType: 'Multinomial', inputs: ['x'], outputs: ['draw'], attributes: { sample_size: { kind: 'int', value: 2 } } });
+    g.node({
+      name: 'draw',
+      opType: 'Multinomial',
+      inputs: ['x'],
+      outputs: ['draw'],
+      attributes: { sample_size: { kind: 'int', value: 2 } },
+    });
     const bytes = g.build({ irVersion: 8, opsetVersion: 17, producerName: 'test', producerVersion: '0' });
     const r = noiseFreeModel(bytes, [])!;
     expect([r.outputs, r.removedOutputs, r.removedInputs]).to.deep.equal([['neg'], ['coin', 'draw'], []]);
@@ -352,7 +369,9 @@ describe('runtime/onnx-prune', function () {
       expect(noiseFreeModel(plain, ['noise_u'])).to.not.equal(null);
 
       const fn = onnx.ModelProto.decode(base);
-      fn.functions = [{ name: 'f', domain: 'local', input: ['a'], output: ['b'], node: [{ op_type: 'RandomNormalLike', input: ['a'], output: ['b'] }] }];
+      fn.functions = [
+        { name: 'f', domain: 'local', input: ['a'], output: ['b'], node: [{ op_type: 'RandomNormalLike', input: ['a'], output: ['b'] }] },
+      ];
       expect(noiseFreeModel(onnx.ModelProto.encode(fn).finish(), ['noise_u'])).to.equal(null);
 
       const g = topLevelFields(base).find(([f]) => f === 7)![1];
@@ -383,9 +402,17 @@ describe('runtime/onnx-prune', function () {
     it('rejects the empty buffer and non-bytes, and names the offset of an overrun', () => {
       expectThrows(() => noiseFreeModel(new Uint8Array(0), []), ModelFormatError, /empty \(0 bytes\)/);
       expectThrows(() => noiseFreeModel([1, 2] as unknown as Uint8Array, []), ModelFormatError, /expected a Uint8Array/);
-      expectThrows(() => noiseFreeModel(new Uint8Array([0x3a, 50, 1, 2]), []), ModelFormatError, /overruns its enclosing message \(2 bytes left\) at byte offset 1/);
+      expectThrows(
+        () => noiseFreeModel(new Uint8Array([0x3a, 50, 1, 2]), []),
+        ModelFormatError,
+        /overruns its enclosing message \(2 bytes left\) at byte offset 1/,
+      );
       // a node with a bad wire type for its input field
-      expectThrows(() => noiseFreeModel(new Uint8Array([0x3a, 4, 0x0a, 2, 0x08, 1]), []), ModelFormatError, /field 1 has wire type 0, expected 2 at byte offset 4/);
+      expectThrows(
+        () => noiseFreeModel(new Uint8Array([0x3a, 4, 0x0a, 2, 0x08, 1]), []),
+        ModelFormatError,
+        /field 1 has wire type 0, expected 2 at byte offset 4/,
+      );
     });
 
     it(`every truncation (${small.length} prefixes)`, () => {

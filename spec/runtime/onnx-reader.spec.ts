@@ -61,7 +61,11 @@ describe('runtime/onnx-reader', function () {
 
   it('decodes varints up to 10 bytes, including negative int64 dims and large values', () => {
     const dim = (v: number[]): number[] => ld(1, v); // Dimension
-    const shape = ld(2, [...dim([...tag(1, 0), ...varint(-1)]), ...dim([...tag(1, 0), ...varint(2 ** 40 + 3)]), ...dim(ld(2, str('batch')))]);
+    const shape = ld(2, [
+      ...dim([...tag(1, 0), ...varint(-1)]),
+      ...dim([...tag(1, 0), ...varint(2 ** 40 + 3)]),
+      ...dim(ld(2, str('batch'))),
+    ]);
     const tensorType = ld(1, [...tag(1, 0), ...varint(1), ...shape]);
     const vi = ld(11, [...ld(1, str('x')), ...ld(2, tensorType)]);
     const model = new Uint8Array([...tag(1, 0), ...varint(2 ** 52 + 1), ...ld(7, vi)]);
@@ -72,10 +76,23 @@ describe('runtime/onnx-reader', function () {
 
   it('skips unknown fields of every wire type', () => {
     const model = new Uint8Array([
-      ...tag(100, 0), ...varint(12345),
-      ...tag(101, 1), 1, 2, 3, 4, 5, 6, 7, 8,
+      ...tag(100, 0),
+      ...varint(12345),
+      ...tag(101, 1),
+      1,
+      2,
+      3,
+      4,
+      5,
+      6,
+      7,
+      8,
       ...ld(102, [9, 9, 9]),
-      ...tag(103, 5), 1, 2, 3, 4,
+      ...tag(103, 5),
+      1,
+      2,
+      3,
+      4,
       ...ld(2, str('me')),
     ]);
     expect(readOnnxModel(model).producerName).to.equal('me');
@@ -87,13 +104,31 @@ describe('runtime/onnx-reader', function () {
   });
 
   it('names the byte offset for overruns, bad wire types, long varints and bad UTF-8', () => {
-    expectThrows(() => readOnnxModel(new Uint8Array([...tag(7, 2), ...varint(50), 1, 2])), ModelFormatError, /overruns its enclosing message \(2 bytes left\)/, /at byte offset 1/, /truncated or is not an ONNX model/);
+    expectThrows(
+      () => readOnnxModel(new Uint8Array([...tag(7, 2), ...varint(50), 1, 2])),
+      ModelFormatError,
+      /overruns its enclosing message \(2 bytes left\)/,
+      /at byte offset 1/,
+      /truncated or is not an ONNX model/,
+    );
     expectThrows(() => readOnnxModel(new Uint8Array([...tag(5, 3)])), ModelFormatError, /unsupported wire type 3 at byte offset 0/);
-    expectThrows(() => readOnnxModel(new Uint8Array([...tag(2, 0), 1])), ModelFormatError, /field 2 has wire type 0, expected 2 at byte offset 0/);
-    expectThrows(() => readOnnxModel(new Uint8Array([8, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01])), ModelFormatError, /varint longer than 10 bytes at byte offset 1/);
+    expectThrows(
+      () => readOnnxModel(new Uint8Array([...tag(2, 0), 1])),
+      ModelFormatError,
+      /field 2 has wire type 0, expected 2 at byte offset 0/,
+    );
+    expectThrows(
+      () => readOnnxModel(new Uint8Array([8, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01])),
+      ModelFormatError,
+      /varint longer than 10 bytes at byte offset 1/,
+    );
     expectThrows(() => readOnnxModel(new Uint8Array([8, 0x80])), ModelFormatError, /varint runs past the end of the data at byte offset 1/);
     expectThrows(() => readOnnxModel(new Uint8Array([0, 1])), ModelFormatError, /invalid field number 0 at byte offset 0/);
-    expectThrows(() => readOnnxModel(new Uint8Array([...ld(2, [0xff, 0xfe])])), ModelFormatError, /producer_name is not valid UTF-8 at byte offset 2/);
+    expectThrows(
+      () => readOnnxModel(new Uint8Array([...ld(2, [0xff, 0xfe])])),
+      ModelFormatError,
+      /producer_name is not valid UTF-8 at byte offset 2/,
+    );
     expectThrows(() => readOnnxModel(new Uint8Array([...tag(9, 1), 1, 2, 3])), ModelFormatError, /64-bit field runs past the end/);
     // nested: the offset is absolute, and the message says where
     const nested = new Uint8Array([...ld(7, [...tag(11, 2), ...varint(9)])]);
@@ -101,7 +136,10 @@ describe('runtime/onnx-reader', function () {
   });
 
   it('rejects a repeated metadata key', () => {
-    const model = new Uint8Array([...ld(14, [...ld(1, str('k')), ...ld(2, str('a'))]), ...ld(14, [...ld(1, str('k')), ...ld(2, str('b'))])]);
+    const model = new Uint8Array([
+      ...ld(14, [...ld(1, str('k')), ...ld(2, str('a'))]),
+      ...ld(14, [...ld(1, str('k')), ...ld(2, str('b'))]),
+    ]);
     expectThrows(() => metadataMap(readOnnxModel(model)), ModelFormatError, /contains the key "k" twice/);
   });
 

@@ -18,14 +18,7 @@ import { exportGmmQf, gmmQfMetadata } from '../../exporters/index.js';
 import { argmaxRows, qValues } from '../../models/gmmqf/reference.js';
 import * as nodeRt from '../../runtime/index.node.js';
 import * as webRt from '../../runtime/index.web.js';
-import {
-  BackendError,
-  DisposedError,
-  FileReadError,
-  ModelFormatError,
-  ShapeError,
-  ValueError,
-} from '../../contract/errors.js';
+import { BackendError, DisposedError, FileReadError, ModelFormatError, ShapeError, ValueError } from '../../contract/errors.js';
 import { asQPolicy, type Policy, type QPolicy } from '../../runtime/policy.js';
 import { Rng } from '../../sdk/util/rng.js';
 import { expectRejects } from '../helpers.js';
@@ -40,7 +33,10 @@ import type { ActionGrid, GmmQfParams } from '../../models/gmmqf/params.js';
 type AnyLoader = (src: Uint8Array | ArrayBuffer | string, opts?: { executionProviders?: string[] }) => Promise<Policy>;
 type Loader = (src: Uint8Array | ArrayBuffer | string, opts?: { executionProviders?: string[] }) => Promise<QPolicy>;
 /** Every model in this file is a Q-function model: load it typed as one (asQPolicy checks the family). */
-const asQ = (load: AnyLoader): Loader => async (src, opts) => asQPolicy(await load(src, opts));
+const asQ =
+  (load: AnyLoader): Loader =>
+  async (src, opts) =>
+    asQPolicy(await load(src, opts));
 const ENTRIES: [string, Loader][] = [
   ['onnxruntime-node', asQ(nodeRt.loadPolicy as AnyLoader)],
   ['onnxruntime-web', asQ(webRt.loadPolicy as AnyLoader)],
@@ -68,7 +64,13 @@ describe('runtime: loadPolicy (onnxruntime-node and onnxruntime-web)', function 
   const OBS4 = randomObservations(new Rng(32), P4, 64);
 
   describe('node and web agree through the same API', () => {
-    for (const [K, D, A] of [[1, 2, 2], [7, 4, 3], [50, 6, 3], [50, 2, 2], [7, 6, 2]] as const) {
+    for (const [K, D, A] of [
+      [1, 2, 2],
+      [7, 4, 3],
+      [50, 6, 3],
+      [50, 2, 2],
+      [7, 6, 2],
+    ] as const) {
       it(`K=${K} D=${D} A=${A}: batch and single q/act identical within 1e-6 (rel), and within the error bound of float64`, async () => {
         const rng = new Rng(40 + K + D + A);
         const p = randomParams(rng, K, D, A);
@@ -98,7 +100,8 @@ describe('runtime: loadPolicy (onnxruntime-node and onnxruntime-web)', function 
               expect(aw[i], `row ${i}`).to.equal(an[i]);
             }
           }
-          if (process.env['GMMRL_DEBUG']) console.log(`K=${K} D=${D} A=${A}: worst |node-web| / tol = ${worstRel.toFixed(3)}, decided ${nDecided}`);
+          if (process.env['GMMRL_DEBUG'])
+            console.log(`K=${K} D=${D} A=${A}: worst |node-web| / tol = ${worstRel.toFixed(3)}, decided ${nDecided}`);
           expect(nDecided).to.be.greaterThan(N / 4);
           // each matches its own argmax and the float64 reference within the float32 bound
           expect(Array.from(an)).to.deep.equal(Array.from(argmaxRows(flatN, N, A)));
@@ -110,7 +113,10 @@ describe('runtime: loadPolicy (onnxruntime-node and onnxruntime-web)', function 
           // single observations (the reused-buffer fast path) agree with the batch
           for (const i of [0, 1, 2, 3, 250, 499]) {
             const row = obs.subarray(i * D, (i + 1) * D);
-            for (const [pol, batchQ, batchA] of [[pn, flatN, an], [pw, flatW, aw]] as const) {
+            for (const [pol, batchQ, batchA] of [
+              [pn, flatN, an],
+              [pw, flatW, aw],
+            ] as const) {
               const q1 = await pol.qOne(row);
               expect(q1).to.be.instanceOf(Float32Array).with.length(A);
               for (let a = 0; a < A; a++) {
@@ -147,7 +153,14 @@ describe('runtime: loadPolicy (onnxruntime-node and onnxruntime-web)', function 
         expect(info.backend).to.equal(backend);
         expect(info.executionProvider).to.equal(backend === 'onnxruntime-node' ? 'cpu' : 'wasm');
         expect(info.providerFailures).to.deep.equal([]);
-        expect(info).to.deep.include({ irVersion: 8, opsetVersion: 17, producerName: 'gmmrl', observationSize: 4, numActions: 3, byteLength: BYTES4.length });
+        expect(info).to.deep.include({
+          irVersion: 8,
+          opsetVersion: 17,
+          producerName: 'gmmrl',
+          observationSize: 4,
+          numActions: 3,
+          byteLength: BYTES4.length,
+        });
         expect(Object.isFrozen(info.metadata.observation_space.low)).to.equal(true);
       });
 
@@ -170,7 +183,9 @@ describe('runtime: loadPolicy (onnxruntime-node and onnxruntime-web)', function 
         for (let a = 0; a < 3; a++) expect(Math.abs(qr[0]![a]! - (q as Float32Array)[a]!)).to.be.at.most(tol0[a]!);
         const qb1 = await policy.qBatch(one); // a batch of one
         expect(qb1).to.have.length(1);
-        expect(await policy.actBatch(one)).to.be.instanceOf(Int32Array).with.length(1);
+        expect(await policy.actBatch(one))
+          .to.be.instanceOf(Int32Array)
+          .with.length(1);
         // typed inputs of other element types are accepted
         expect(await policy.act(Float64Array.from(one))).to.equal(a);
       });
@@ -190,33 +205,93 @@ describe('runtime: loadPolicy (onnxruntime-node and onnxruntime-web)', function 
       });
 
       it('wrong length → ShapeError with the expected size and the batch rule', async () => {
-        await expectRejects(() => policy.act([1, 2, 3]), ShapeError, /^obs has length 3, expected 4 \(observation_space.shape = \[4\]\) or a multiple of 4 for a batch\.$/);
+        await expectRejects(
+          () => policy.act([1, 2, 3]),
+          ShapeError,
+          /^obs has length 3, expected 4 \(observation_space.shape = \[4\]\) or a multiple of 4 for a batch\.$/,
+        );
         await expectRejects(() => policy.q(new Float32Array(10)), ShapeError, /obs has length 10, expected 4/);
         await expectRejects(() => policy.act([]), ShapeError, /obs has length 0/);
-        await expectRejects(() => policy.act([[1, 2, 3, 4], [1, 2, 3]]), ShapeError, /obs\[1\] has length 3, expected 4 \(observation_space.shape = \[4\]\)/);
-        await expectRejects(() => policy.actOne(new Float32Array(8)), ShapeError, /obs has length 8, expected 4 .* for a single observation/);
+        await expectRejects(
+          () =>
+            policy.act([
+              [1, 2, 3, 4],
+              [1, 2, 3],
+            ]),
+          ShapeError,
+          /obs\[1\] has length 3, expected 4 \(observation_space.shape = \[4\]\)/,
+        );
+        await expectRejects(
+          () => policy.actOne(new Float32Array(8)),
+          ShapeError,
+          /obs has length 8, expected 4 .* for a single observation/,
+        );
         await expectRejects(() => policy.qOne([[1, 2, 3, 4]] as unknown as number[]), ShapeError, /actOne\/qOne take a single observation/);
       });
 
       it('NaN / ±Infinity / float32 overflow → ValueError naming the index and value', async () => {
         await expectRejects(() => policy.act([0, 1, NaN, 3]), ValueError, /obs\[2\] is NaN; observations must be finite numbers/);
         await expectRejects(() => policy.act(new Float32Array([0, 1, 2, Infinity])), ValueError, /obs\[3\] is Infinity/);
-        await expectRejects(() => policy.act(new Float64Array([0, 1, 2, 3, 4, 5, -Infinity, 7])), ValueError, /obs\[6\] \(row 1, entry 2\) is -Infinity/);
-        await expectRejects(() => policy.q([[0, 1, 2, 3], [0, NaN, 2, 3]]), ValueError, /obs\[1\]\[1\] is NaN/);
+        await expectRejects(
+          () => policy.act(new Float64Array([0, 1, 2, 3, 4, 5, -Infinity, 7])),
+          ValueError,
+          /obs\[6\] \(row 1, entry 2\) is -Infinity/,
+        );
+        await expectRejects(
+          () =>
+            policy.q([
+              [0, 1, 2, 3],
+              [0, NaN, 2, 3],
+            ]),
+          ValueError,
+          /obs\[1\]\[1\] is NaN/,
+        );
         await expectRejects(() => policy.act([1e39, 0, 0, 0]), ValueError, /obs\[0\] = 1e\+39 is outside the float32 range/);
       });
 
       it('wrong types → ValueError with the fix', async () => {
-        await expectRejects(() => policy.act(['0.1', '0.2', '0.3', '0.4'] as unknown as number[]), ValueError, /obs\[0\] is a string \("0.1"\), not a number. Convert with Number\(x\)/);
-        await expectRejects(() => policy.act([0, 1, true, 3] as unknown as number[]), ValueError, /obs\[2\] is a boolean \(true\), not a number/);
+        await expectRejects(
+          () => policy.act(['0.1', '0.2', '0.3', '0.4'] as unknown as number[]),
+          ValueError,
+          /obs\[0\] is a string \("0.1"\), not a number. Convert with Number\(x\)/,
+        );
+        await expectRejects(
+          () => policy.act([0, 1, true, 3] as unknown as number[]),
+          ValueError,
+          /obs\[2\] is a boolean \(true\), not a number/,
+        );
         await expectRejects(() => policy.act([0, 1, null, 3] as unknown as number[]), ValueError, /obs\[2\] is null, not a number/);
-        await expectRejects(() => policy.act('0.1,0.2,0.3,0.4' as unknown as number[]), ValueError, /obs is a string .* not an array of numbers \(parse it first/);
-        await expectRejects(() => policy.act(new BigInt64Array(4) as unknown as number[]), ValueError, /obs is a BigInt64Array; observations must be numbers, not bigint. Convert with Float32Array.from\(obs, Number\)/);
-        await expectRejects(() => policy.act(undefined as unknown as number[]), ValueError, /^obs is undefined, not an array of numbers\. Pass numbers/);
+        await expectRejects(
+          () => policy.act('0.1,0.2,0.3,0.4' as unknown as number[]),
+          ValueError,
+          /obs is a string .* not an array of numbers \(parse it first/,
+        );
+        await expectRejects(
+          () => policy.act(new BigInt64Array(4) as unknown as number[]),
+          ValueError,
+          /obs is a BigInt64Array; observations must be numbers, not bigint. Convert with Float32Array.from\(obs, Number\)/,
+        );
+        await expectRejects(
+          () => policy.act(undefined as unknown as number[]),
+          ValueError,
+          /^obs is undefined, not an array of numbers\. Pass numbers/,
+        );
         await expectRejects(() => policy.act({ x: 1 } as unknown as number[]), ValueError, /obs is an Object without a length/);
         await expectRejects(() => policy.act(new ArrayBuffer(16) as unknown as number[]), ValueError, /wrap the bytes in a typed array/);
-        await expectRejects(() => policy.act([[0, 1, 2, 3], 5] as unknown as number[][]), ValueError, /obs\[1\] is a number \(5\) but obs\[0\] is a row/);
-        await expectRejects(() => policy.act([[0, 1, 2, 3], [0, 1, '2', 3]] as unknown as number[][]), ValueError, /obs\[1\]\[2\] is a string/);
+        await expectRejects(
+          () => policy.act([[0, 1, 2, 3], 5] as unknown as number[][]),
+          ValueError,
+          /obs\[1\] is a number \(5\) but obs\[0\] is a row/,
+        );
+        await expectRejects(
+          () =>
+            policy.act([
+              [0, 1, 2, 3],
+              [0, 1, '2', 3],
+            ] as unknown as number[][]),
+          ValueError,
+          /obs\[1\]\[2\] is a string/,
+        );
       });
 
       it('corrupt files → ModelFormatError: truncations at several offsets, random bytes, empty buffer', async () => {
@@ -289,8 +364,17 @@ describe('runtime: loadPolicy (onnxruntime-node and onnxruntime-web)', function 
         expect(policy.info.metadata.inputs.map((t) => t.name)).to.deep.equal(['obs']);
         const one = OBS4.subarray(0, 4);
         expect(await policy.act(one, { mode: 'greedy' })).to.equal(await policy.act(one));
-        await expectRejects(() => policy.act(one, { mode: 'sample' }), ValueError, /act: mode "sample" needs a sampling head, but this gmmqf model has none/, /gmmrl export runs\/NAME --out policy.onnx --sampling inputs/);
-        await expectRejects(() => policy.envActionBatch(OBS4, { mode: 'sample', rng: new Rng(1) }), ValueError, /envActionBatch: mode "sample" needs a sampling head/);
+        await expectRejects(
+          () => policy.act(one, { mode: 'sample' }),
+          ValueError,
+          /act: mode "sample" needs a sampling head, but this gmmqf model has none/,
+          /gmmrl export runs\/NAME --out policy.onnx --sampling inputs/,
+        );
+        await expectRejects(
+          () => policy.envActionBatch(OBS4, { mode: 'sample', rng: new Rng(1) }),
+          ValueError,
+          /envActionBatch: mode "sample" needs a sampling head/,
+        );
         const all = await policy.outputs(OBS4.subarray(0, 8));
         expect(Object.keys(all.outputs)).to.deep.equal(['q', 'action']);
         expect(all.outputs['action']!.data).to.be.instanceOf(Int32Array);
@@ -337,10 +421,22 @@ describe('runtime: loadPolicy (onnxruntime-node and onnxruntime-web)', function 
         const pol = await nodeRt.loadPolicy(file);
         expect(pol.info.metadata.env_id).to.equal('CartPole-v1');
         await pol.dispose();
-        await expectRejects(() => nodeRt.loadPolicy(join(dir, 'missing.onnx')), FileReadError, /Cannot read the model file ".*missing.onnx": no such file/);
-        await expectRejects(() => nodeRt.loadPolicy('rel/missing.onnx'), FileReadError, /"rel\/missing.onnx" \(resolved to ".*rel\/missing.onnx" from the working directory/);
+        await expectRejects(
+          () => nodeRt.loadPolicy(join(dir, 'missing.onnx')),
+          FileReadError,
+          /Cannot read the model file ".*missing.onnx": no such file/,
+        );
+        await expectRejects(
+          () => nodeRt.loadPolicy('rel/missing.onnx'),
+          FileReadError,
+          /"rel\/missing.onnx" \(resolved to ".*rel\/missing.onnx" from the working directory/,
+        );
         await expectRejects(() => nodeRt.loadPolicy(dir), FileReadError, /it is a directory/);
-        await expectRejects(() => nodeRt.loadPolicy(42 as unknown as string), ValueError, /expects a file path \(string\), a Uint8Array or an ArrayBuffer, got 42/);
+        await expectRejects(
+          () => nodeRt.loadPolicy(42 as unknown as string),
+          ValueError,
+          /expects a file path \(string\), a Uint8Array or an ArrayBuffer, got 42/,
+        );
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -365,7 +461,11 @@ describe('runtime: loadPolicy (onnxruntime-node and onnxruntime-web)', function 
       const pol = await webRt.loadPolicy(url);
       expect(pol.info.executionProvider).to.equal('wasm');
       await pol.dispose();
-      await expectRejects(() => webRt.loadPolicy('/no/such/model.onnx'), FileReadError, /Cannot fetch the model from "\/no\/such\/model.onnx".*In Node, pass the bytes/);
+      await expectRejects(
+        () => webRt.loadPolicy('/no/such/model.onnx'),
+        FileReadError,
+        /Cannot fetch the model from "\/no\/such\/model.onnx".*In Node, pass the bytes/,
+      );
     });
 
     it('webgpu (unavailable in Node) fails over to wasm when listed, BackendError when alone', async () => {
@@ -403,19 +503,36 @@ function tinyDqn(D: number, A: number, W: Float64Array, b: Float64Array, grid?: 
     inputs: [{ name: 'obs', dtype: 'float32', shape: ['N', D] }],
     outputs: qOutputSpecs(A, grid),
   };
-  return g.build({ irVersion: 8, opsetVersion: 17, producerName: 'gmmrl', producerVersion: '0.0.0-test', metadataProps: metadataToProps(meta) });
+  return g.build({
+    irVersion: 8,
+    opsetVersion: 17,
+    producerName: 'gmmrl',
+    producerVersion: '0.0.0-test',
+    metadataProps: metadataToProps(meta),
+  });
 }
 
 describe('runtime: feature maps, action grids and the dqn family (onnxruntime-node and onnxruntime-web)', function () {
   this.timeout(120_000);
 
   const PA = acrobotParams(new Rng(61), 12, 3);
-  const ACRO = exportGmmQf(PA, { envId: 'Acrobot-v1', observationSpace: { shape: [6], low: ACROBOT_LOW, high: ACROBOT_HIGH } }, { sampling: 'none' });
+  const ACRO = exportGmmQf(
+    PA,
+    { envId: 'Acrobot-v1', observationSpace: { shape: [6], low: ACROBOT_LOW, high: ACROBOT_HIGH } },
+    { sampling: 'none' },
+  );
   const OBS_A = acrobotObservations(new Rng(62), PA, 200);
 
   const GRID_VALUES = [-2, -1, 0, 1, 2];
-  const PG: GmmQfParams = { ...randomParams(new Rng(63), 9, 3, 5), actionGrid: { shape: [1], values: Float64Array.from(GRID_VALUES), low: [-2], high: [2] } };
-  const GRID = exportGmmQf(PG, { envId: 'Pendulum-v1', observationSpace: { shape: [3], low: [-1, -1, -8], high: [1, 1, 8] } }, { sampling: 'none' });
+  const PG: GmmQfParams = {
+    ...randomParams(new Rng(63), 9, 3, 5),
+    actionGrid: { shape: [1], values: Float64Array.from(GRID_VALUES), low: [-2], high: [2] },
+  };
+  const GRID = exportGmmQf(
+    PG,
+    { envId: 'Pendulum-v1', observationSpace: { shape: [3], low: [-1, -1, -8], high: [1, 1, 8] } },
+    { sampling: 'none' },
+  );
   const OBS_G = randomObservations(new Rng(64), PG, 200);
 
   for (const [backend, load] of ENTRIES) {
@@ -442,7 +559,14 @@ describe('runtime: feature maps, action grids and the dqn family (onnxruntime-no
       it('grid: act* return the grid index; envAction returns the grid value (Float32Array), envActionBatch the rows', async () => {
         const pol = await load(GRID);
         try {
-          expect(pol.info.actionSpace).to.deep.equal({ kind: 'grid', n: 5, shape: [1], values: GRID_VALUES.map((v) => [v]), low: [-2], high: [2] });
+          expect(pol.info.actionSpace).to.deep.equal({
+            kind: 'grid',
+            n: 5,
+            shape: [1],
+            values: GRID_VALUES.map((v) => [v]),
+            low: [-2],
+            high: [2],
+          });
           expect(pol.info).to.deep.include({ observationSize: 3, featureSize: 3, numActions: 5 });
           const q = await pol.qBatch(OBS_G);
           const flat = Float32Array.from(q.flatMap((r) => Array.from(r)));
@@ -493,7 +617,11 @@ describe('runtime: feature maps, action grids and the dqn family (onnxruntime-no
           o['action_space'].shape = [1, 1];
           o['outputs'][1].shape = ['N', 1, 1];
         });
-        await expectRejects(() => load(wrongShape), ModelFormatError, /shape of output "action": metadata says \["N", 1, 1\], the graph says \["N", 1\]/);
+        await expectRejects(
+          () => load(wrongShape),
+          ModelFormatError,
+          /shape of output "action": metadata says \["N", 1, 1\], the graph says \["N", 1\]/,
+        );
       });
 
       it('family dqn: the same q/action contract, discrete and grid', async () => {
@@ -527,7 +655,8 @@ describe('runtime: feature maps, action grids and the dqn family (onnxruntime-no
         try {
           const idx = await polG.actBatch(obs);
           const rows = (await polG.envActionBatch(obs)) as Float32Array[];
-          for (let i = 0; i < 50; i++) expect(Array.from(rows[i]!)).to.deep.equal(Array.from(grid.values.subarray(idx[i]! * 2, idx[i]! * 2 + 2)));
+          for (let i = 0; i < 50; i++)
+            expect(Array.from(rows[i]!)).to.deep.equal(Array.from(grid.values.subarray(idx[i]! * 2, idx[i]! * 2 + 2)));
         } finally {
           await polG.dispose();
         }

@@ -31,9 +31,21 @@ const CASES: { what: string; table: ProviderTable<string>; platform: string; fil
   { what: 'node on linux with only the Windows DLL', table: NODE_PROVIDERS, platform: 'linux', files: [DLL], want: ['cpu'] },
   { what: 'node on win32 with the CUDA DLL', table: NODE_PROVIDERS, platform: 'win32', files: [DLL], want: ['cuda', 'cpu'] },
   { what: 'node on win32 with only the Linux .so', table: NODE_PROVIDERS, platform: 'win32', files: [SO], want: ['cpu'] },
-  { what: 'node on darwin (no CUDA provider there), both files present', table: NODE_PROVIDERS, platform: 'darwin', files: [SO, DLL], want: ['cpu'] },
+  {
+    what: 'node on darwin (no CUDA provider there), both files present',
+    table: NODE_PROVIDERS,
+    platform: 'darwin',
+    files: [SO, DLL],
+    want: ['cpu'],
+  },
   { what: 'web', table: WEB_PROVIDERS, platform: 'web', files: [], want: ['wasm'] },
-  { what: 'web, whatever is installed: webgpu only when asked for', table: WEB_PROVIDERS, platform: 'linux', files: [SO, DLL], want: ['wasm'] },
+  {
+    what: 'web, whatever is installed: webgpu only when asked for',
+    table: WEB_PROVIDERS,
+    platform: 'linux',
+    files: [SO, DLL],
+    want: ['wasm'],
+  },
 ];
 
 describe('runtime/providers: default execution providers', () => {

@@ -14,7 +14,26 @@ import { make } from '../../sdk/envs/index.js';
 const cli = (...argv: string[]): Promise<CliRun> => captureCli(main, argv);
 
 /** The tiny budget shared by every run here (a few seconds on the cpu backend). */
-const TINY = ['--env', 'Pendulum-v1', '--steps', '200', '--warmup-steps', '100', '--hidden', '8,8', '--batch-size', '16', '--eval-every', '100', '--eval-episodes', '1', '--final-episodes', '1', '--backend', 'cpu'];
+const TINY = [
+  '--env',
+  'Pendulum-v1',
+  '--steps',
+  '200',
+  '--warmup-steps',
+  '100',
+  '--hidden',
+  '8,8',
+  '--batch-size',
+  '16',
+  '--eval-every',
+  '100',
+  '--eval-episodes',
+  '1',
+  '--final-episodes',
+  '1',
+  '--backend',
+  'cpu',
+];
 
 const RUN_FILES = ['config.json', 'weights.safetensors', 'metrics.csv', 'curve.svg', 'run.json'];
 
@@ -67,7 +86,20 @@ describe('sdk/cli: gmmrl train sac | td3 | gamid', function () {
 
   it('train gamid --actors 2 --temperature 0.1:0.01:0.5 --epsilon 0.3', async () => {
     const dir = join(tmp, 'gamid');
-    const r = await cli('train', 'gamid', ...TINY, '--actors', '2', '--temperature', '0.1:0.01:0.5', '--epsilon', '0.3', '--quiet', '--out', dir);
+    const r = await cli(
+      'train',
+      'gamid',
+      ...TINY,
+      '--actors',
+      '2',
+      '--temperature',
+      '0.1:0.01:0.5',
+      '--epsilon',
+      '0.3',
+      '--quiet',
+      '--out',
+      dir,
+    );
     expect(r.code, r.err).to.equal(0);
     expect(r.err).to.equal('');
     expect(r.out).to.match(/trained Gamid-PG \(N = 2\) on Pendulum-v1/);
@@ -135,18 +167,42 @@ describe('sdk/cli: gmmrl train sac | td3 | gamid', function () {
       return [...TINY.filter((_, i) => i % 2 === 0 && !names.has(TINY[i]!)).flatMap((f) => [f, TINY[TINY.indexOf(f) + 1]!]), ...over];
     };
     const cases: [string, string[], RegExp[]][] = [
-      ['--policy sg --estimator mrp', ['sac', ...tiny('--policy', 'sg', '--estimator', 'mrp')], [/estimator "mrp" does not apply to policy "sg"; use one of rp, lr/]],
-      ['--env CartPole-v1', ['sac', ...tiny('--env', 'CartPole-v1')], [/env CartPole-v1 has a discrete action space/, /continuous actions/]],
+      [
+        '--policy sg --estimator mrp',
+        ['sac', ...tiny('--policy', 'sg', '--estimator', 'mrp')],
+        [/estimator "mrp" does not apply to policy "sg"; use one of rp, lr/],
+      ],
+      [
+        '--env CartPole-v1',
+        ['sac', ...tiny('--env', 'CartPole-v1')],
+        [/env CartPole-v1 has a discrete action space/, /continuous actions/],
+      ],
       ['td3 --env CartPole-v1', ['td3', ...tiny('--env', 'CartPole-v1')], [/td3: env CartPole-v1 has a discrete action space/]],
-      ['gamid --temperature abc', ['gamid', ...tiny('--temperature', 'abc')], [/--temperature: "abc" is not a schedule/, /e\.g\. 0\.2:0\.02:0\.5/]],
+      [
+        'gamid --temperature abc',
+        ['gamid', ...tiny('--temperature', 'abc')],
+        [/--temperature: "abc" is not a schedule/, /e\.g\. 0\.2:0\.02:0\.5/],
+      ],
       ['gamid --epsilon 0.2::0.5', ['gamid', ...tiny('--epsilon', '0.2::0.5')], [/--epsilon: "0\.2::0\.5" is not a schedule/]],
-      ['gamid --epsilon 2', ['gamid', ...tiny('--epsilon', '2')], [/gmmrl train gamid: --epsilon 2 is out of range; expected values in \[0, 1\]/]],
+      [
+        'gamid --epsilon 2',
+        ['gamid', ...tiny('--epsilon', '2')],
+        [/gmmrl train gamid: --epsilon 2 is out of range; expected values in \[0, 1\]/],
+      ],
       ['gamid --actors 0', ['gamid', ...tiny('--actors', '0')], [/--actors 0 is out of range/]],
       ['--alpha -1', ['sac', ...tiny('--alpha', '-1')], [/--alpha -1 is out of range; expected "auto" or a fixed entropy scale ≥ 0/]],
       ['--alpha x', ['sac', ...tiny('--alpha', 'x')], [/--alpha "x"; expected "auto" or a number ≥ 0/]],
-      ['--hidden 8,x', ['sac', ...tiny('--hidden', '8,x')], [/--hidden "8,x": entry 1 is not a positive integer; use e\.g\. --hidden 256,256/]],
+      [
+        '--hidden 8,x',
+        ['sac', ...tiny('--hidden', '8,x')],
+        [/--hidden "8,x": entry 1 is not a positive integer; use e\.g\. --hidden 256,256/],
+      ],
       ['--gamma 1', ['td3', ...tiny('--gamma', '1')], [/--gamma 1 is out of range; expected \[0, 1\)/]],
-      ['--warmup-steps 200 (= steps)', ['sac', ...tiny('--warmup-steps', '200')], [/--warmup-steps 200 is out of range; expected an integer in \[1, --steps 200\)/]],
+      [
+        '--warmup-steps 200 (= steps)',
+        ['sac', ...tiny('--warmup-steps', '200')],
+        [/--warmup-steps 200 is out of range; expected an integer in \[1, --steps 200\)/],
+      ],
       ['--final-episodes -1', ['sac', ...tiny('--final-episodes', '-1')], [/--final-episodes is -1; it must be an integer ≥ 0/]],
       ['unknown env id', ['sac', ...tiny('--env', 'Pendulm-v1')], [/unknown environment id "Pendulm-v1"/]],
       ['unknown flag', ['gamid', ...TINY, '--components', '3'], [/unknown flag --components/]],

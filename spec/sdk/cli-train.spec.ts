@@ -22,8 +22,36 @@ import { loadGamidActorCheckpoint } from '../../models/actor-critic/checkpoint.j
 const cli = (...argv: string[]): Promise<CliRun> => captureCli(main, argv);
 
 const ALGORITHMS = ['gmmqf', 'sgmmqf', 'dqn', 'sac', 'td3', 'gamid'];
-const SGMMQF_TINY = ['--env', 'CartPole-v1', '--steps', '300', '--warmup-steps', '100', '--eval-every', '300', '--eval-episodes', '1', '--components', '4', '--quiet'];
-const AC_TINY = ['--env', 'Pendulum-v1', '--hidden', '8', '--batch-size', '16', '--eval-episodes', '1', '--final-episodes', '0', '--backend', 'cpu', '--quiet'];
+const SGMMQF_TINY = [
+  '--env',
+  'CartPole-v1',
+  '--steps',
+  '300',
+  '--warmup-steps',
+  '100',
+  '--eval-every',
+  '300',
+  '--eval-episodes',
+  '1',
+  '--components',
+  '4',
+  '--quiet',
+];
+const AC_TINY = [
+  '--env',
+  'Pendulum-v1',
+  '--hidden',
+  '8',
+  '--batch-size',
+  '16',
+  '--eval-episodes',
+  '1',
+  '--final-episodes',
+  '0',
+  '--backend',
+  'cpu',
+  '--quiet',
+];
 
 describe('sdk/cli: gmmrl train (one command path for every algorithm)', function () {
   this.timeout(120_000);
@@ -35,7 +63,11 @@ describe('sdk/cli: gmmrl train (one command path for every algorithm)', function
 
   describe('usage', () => {
     it('gmmrl train --help prints the train usage listing every algorithm (exit 0)', async () => {
-      for (const argv of [['train', '--help'], ['train', '-h'], ['train', 'help']]) {
+      for (const argv of [
+        ['train', '--help'],
+        ['train', '-h'],
+        ['train', 'help'],
+      ]) {
         const r = await cli(...argv);
         expect(r.code, `${argv.join(' ')}: ${r.err}`).to.equal(0);
         expect(r.out).to.match(/^Usage: gmmrl train <algorithm>/);
@@ -75,8 +107,10 @@ describe('sdk/cli: gmmrl train (one command path for every algorithm)', function
     });
 
     it('--help states the budget-dependent defaults', async () => {
-      for (const a of ['sac', 'td3', 'gamid']) expect((await cli('train', a, '--help')).out).to.match(/--warmup-steps .*\(default min\(5000, steps\/5\)\)/);
-      for (const a of ['dqn', 'sgmmqf']) expect((await cli('train', a, '--help')).out).to.match(/--warmup-steps .*\(default min\(1000, steps\/5\)\)/);
+      for (const a of ['sac', 'td3', 'gamid'])
+        expect((await cli('train', a, '--help')).out).to.match(/--warmup-steps .*\(default min\(5000, steps\/5\)\)/);
+      for (const a of ['dqn', 'sgmmqf'])
+        expect((await cli('train', a, '--help')).out).to.match(/--warmup-steps .*\(default min\(1000, steps\/5\)\)/);
       expect((await cli('train', 'sac', '--help')).out).to.match(/--estimator .*default mrp for sgm, rp for sg and usgm/);
     });
   });
@@ -131,7 +165,23 @@ describe('sdk/cli: gmmrl train (one command path for every algorithm)', function
 
     it('train dqn --steps 600 works: warm-up 120', async () => {
       const dir = join(tmp, 'small-dqn');
-      const r = await cli('train', 'dqn', '--env', 'CartPole-v1', '--steps', '600', '--hidden', '4', '--eval-episodes', '1', '--backend', 'cpu', '--quiet', '--out', dir);
+      const r = await cli(
+        'train',
+        'dqn',
+        '--env',
+        'CartPole-v1',
+        '--steps',
+        '600',
+        '--hidden',
+        '4',
+        '--eval-episodes',
+        '1',
+        '--backend',
+        'cpu',
+        '--quiet',
+        '--out',
+        dir,
+      );
       expect(r.code, r.err).to.equal(0);
       expect(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).training).to.include({ warmupSteps: 120, evaluations: 1 });
     });
@@ -140,7 +190,25 @@ describe('sdk/cli: gmmrl train (one command path for every algorithm)', function
   describe('the training record (config.json, run.json) is the resolved config', () => {
     it('gmmqf on Pendulum-v1: the action grid is written as arrays, features resolved', async () => {
       const dir = join(tmp, 'gmmqf-pendulum');
-      const r = await cli('train', 'gmmqf', '--env', 'Pendulum-v1', '--steps', '300', '--steps-per-iteration', '150', '--components', '4', '--eval-episodes', '1', '--backend', 'cpu', '--quiet', '--out', dir);
+      const r = await cli(
+        'train',
+        'gmmqf',
+        '--env',
+        'Pendulum-v1',
+        '--steps',
+        '300',
+        '--steps-per-iteration',
+        '150',
+        '--components',
+        '4',
+        '--eval-episodes',
+        '1',
+        '--backend',
+        'cpu',
+        '--quiet',
+        '--out',
+        dir,
+      );
       expect(r.code, r.err).to.equal(0);
       for (const file of ['config.json', 'run.json']) {
         const training = JSON.parse(readFileSync(join(dir, file), 'utf8')).training;
@@ -171,7 +239,11 @@ describe('sdk/cli: gmmrl train (one command path for every algorithm)', function
       const r = await cli('envs', '--json');
       expect(r.code).to.equal(0);
       const list = JSON.parse(r.out) as { id: string; action_space: Record<string, unknown>; observation_size: number }[];
-      expect(list.find((e) => e.id === 'CartPole-v1')).to.deep.equal({ id: 'CartPole-v1', action_space: { kind: 'discrete', n: 2 }, observation_size: 4 });
+      expect(list.find((e) => e.id === 'CartPole-v1')).to.deep.equal({
+        id: 'CartPole-v1',
+        action_space: { kind: 'discrete', n: 2 },
+        observation_size: 4,
+      });
       expect(list.find((e) => e.id === 'Pendulum-v1')!.action_space).to.deep.include({ kind: 'box', shape: [1] });
     });
 
@@ -184,7 +256,23 @@ describe('sdk/cli: gmmrl train (one command path for every algorithm)', function
   describe('the library and the CLI give the same run for the same settings', () => {
     it('sgmmqf: trainSgmmqf(config) and gmmrl train sgmmqf … give bitwise-identical weights', async () => {
       const dir = join(tmp, 'same-sgmmqf');
-      const r = await cli('train', 'sgmmqf', '--env', 'CartPole-v1', '--steps', '400', '--components', '4', '--seed', '5', '--eval-episodes', '1', '--quiet', '--out', dir);
+      const r = await cli(
+        'train',
+        'sgmmqf',
+        '--env',
+        'CartPole-v1',
+        '--steps',
+        '400',
+        '--components',
+        '4',
+        '--seed',
+        '5',
+        '--eval-episodes',
+        '1',
+        '--quiet',
+        '--out',
+        dir,
+      );
       expect(r.code, r.err).to.equal(0);
       const lib = await trainSgmmqf({ env: 'CartPole-v1', steps: 400, components: 4, seed: 5, evalEpisodes: 1 });
       const ck = loadGmmQfCheckpoint(dir);
@@ -283,35 +371,80 @@ describe('sdk/cli: gmmrl train (one command path for every algorithm)', function
     });
 
     it('refuses a name already taken, built-in or registered', () => {
-      expectThrows(register(entry('dqn')), ValueError, /registerAlgorithm\("dqn"\): an algorithm named "dqn" is already registered \(gmmqf, sgmmqf, dqn, sac, td3, gamid\); choose another name/);
+      expectThrows(
+        register(entry('dqn')),
+        ValueError,
+        /registerAlgorithm\("dqn"\): an algorithm named "dqn" is already registered \(gmmqf, sgmmqf, dqn, sac, td3, gamid\); choose another name/,
+      );
       registerAlgorithm(entry('reg-a'));
       expectThrows(register(entry('reg-a')), ValueError, /registerAlgorithm\("reg-a"\): an algorithm named "reg-a" is already registered/);
     });
 
     it('refuses a malformed name or entry, naming what to fix', () => {
       expectThrows(register(undefined), ValueError, /registerAlgorithm: expected a TrainEntry \{ name, description, spec/);
-      for (const name of ['', 'Toy', '-x', 'my algo', 'help', 3]) expectThrows(register(entry(name as string)), ValueError, /registerAlgorithm: name .* is not an algorithm name; use lower-case letters, digits and dashes/);
-      expectThrows(register(entry('reg-d', { description: '' })), ValueError, /registerAlgorithm\("reg-d"\): description must be a non-empty string; got ""/);
-      expectThrows(register(entry('reg-t', { train: 'fast' })), ValueError, /registerAlgorithm\("reg-t"\): train must be a function; got "fast"/);
+      for (const name of ['', 'Toy', '-x', 'my algo', 'help', 3])
+        expectThrows(
+          register(entry(name as string)),
+          ValueError,
+          /registerAlgorithm: name .* is not an algorithm name; use lower-case letters, digits and dashes/,
+        );
+      expectThrows(
+        register(entry('reg-d', { description: '' })),
+        ValueError,
+        /registerAlgorithm\("reg-d"\): description must be a non-empty string; got ""/,
+      );
+      expectThrows(
+        register(entry('reg-t', { train: 'fast' })),
+        ValueError,
+        /registerAlgorithm\("reg-t"\): train must be a function; got "fast"/,
+      );
       expectThrows(register(entry('reg-p', { preamble: ['x'] })), ValueError, /preamble must be a function when given/);
       expectThrows(register(entry('reg-n', { notes: 'x' })), ValueError, /notes must be an array of strings when given/);
-      expectThrows(register(entry('reg-s', { spec: { steps: 1 } })), ValueError, /registerAlgorithm\("reg-s"\): spec must be a config spec from defineSpec\(name, fields\)/);
-      expectThrows(register(entry('reg-f', { spec: defineSpec('x', { env: string({ doc: 'env' }), steps: 10 as any }) })), ValueError, /spec field "steps" is not a field; build it with a field kind/);
-      expectThrows(register(entry('reg-e', { spec: defineSpec('x', { steps: int({ doc: 'steps', default: 1 }) }) })), ValueError, /spec has no "env" field; every algorithm needs env .* and steps/);
+      expectThrows(
+        register(entry('reg-s', { spec: { steps: 1 } })),
+        ValueError,
+        /registerAlgorithm\("reg-s"\): spec must be a config spec from defineSpec\(name, fields\)/,
+      );
+      expectThrows(
+        register(entry('reg-f', { spec: defineSpec('x', { env: string({ doc: 'env' }), steps: 10 as any }) })),
+        ValueError,
+        /spec field "steps" is not a field; build it with a field kind/,
+      );
+      expectThrows(
+        register(entry('reg-e', { spec: defineSpec('x', { steps: int({ doc: 'steps', default: 1 }) }) })),
+        ValueError,
+        /spec has no "env" field; every algorithm needs env .* and steps/,
+      );
       expect(trainAlgorithms().map((e) => e.name)).to.deep.equal(ALGORITHMS);
     });
 
     it('refuses flags that clash: two fields, a field and an extra flag, a field and --out/--quiet/--help', () => {
       const env = string({ doc: 'env', default: 'CartPole-v1' });
       const steps = int({ doc: 'steps', default: 10, min: 1 });
-      expectThrows(register(entry('reg-c', { spec: defineSpec('x', { env, steps, budget: int({ doc: 'b', default: 1, flag: 'steps' }) }) })), ValueError, /spec field "budget" has the flag --steps, already taken by field "steps"/);
-      expectThrows(register(entry('reg-c', { spec: defineSpec('x', { env, steps, out: string({ doc: 'o', default: 'x' }) }) })), ValueError, /spec field "out" has the flag --out, already taken by the run flags \(--out, --quiet, --help\)/);
-      expectThrows(register(entry('reg-c', { extraFlags: { steps: { type: 'int', help: 'x' } } })), ValueError, /spec field "steps" has the flag --steps, already taken by extraFlags/);
+      expectThrows(
+        register(entry('reg-c', { spec: defineSpec('x', { env, steps, budget: int({ doc: 'b', default: 1, flag: 'steps' }) }) })),
+        ValueError,
+        /spec field "budget" has the flag --steps, already taken by field "steps"/,
+      );
+      expectThrows(
+        register(entry('reg-c', { spec: defineSpec('x', { env, steps, out: string({ doc: 'o', default: 'x' }) }) })),
+        ValueError,
+        /spec field "out" has the flag --out, already taken by the run flags \(--out, --quiet, --help\)/,
+      );
+      expectThrows(
+        register(entry('reg-c', { extraFlags: { steps: { type: 'int', help: 'x' } } })),
+        ValueError,
+        /spec field "steps" has the flag --steps, already taken by extraFlags/,
+      );
     });
 
     it('unregisterAlgorithm refuses built-in and unknown names', () => {
       expectThrows(() => unregisterAlgorithm('sac'), ValueError, /unregisterAlgorithm: "sac" is a built-in algorithm/);
-      expectThrows(() => unregisterAlgorithm('reg-none'), UnknownNameError, /unregisterAlgorithm: "reg-none" is not registered. Added with registerAlgorithm: none/);
+      expectThrows(
+        () => unregisterAlgorithm('reg-none'),
+        UnknownNameError,
+        /unregisterAlgorithm: "reg-none" is not registered. Added with registerAlgorithm: none/,
+      );
     });
   });
 });

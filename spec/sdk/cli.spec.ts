@@ -18,18 +18,42 @@ describe('sdk/cli', function () {
 
   describe('bad input: exit code 2 and a message naming the field, the value and the fix', () => {
     const cases: [string[], RegExp[]][] = [
-      [['train', 'gmmqf', '--env', 'CartPole-v1', '--out', 'x', '--learning-rate', '3'], [/unknown flag --learning-rate/, /Known flags: --env/]],
-      [['train', 'gmmqf', '--env', 'CartPol-v1', '--out', 'x'], [/CartPol-v1/, /CartPole-v1/]],
-      [['train', 'gmmqf', '--env', 'CartPole-v1'], [/--out is required/, /--out runs\//]],
-      [['train', 'gmmqf', '--env', 'CartPole-v1', '--out', 'x', '--backend', 'gpu'], [/--backend must be one of auto, tensorflow-gpu, tensorflow, wasm, cpu; got "gpu"/]],
+      [
+        ['train', 'gmmqf', '--env', 'CartPole-v1', '--out', 'x', '--learning-rate', '3'],
+        [/unknown flag --learning-rate/, /Known flags: --env/],
+      ],
+      [
+        ['train', 'gmmqf', '--env', 'CartPol-v1', '--out', 'x'],
+        [/CartPol-v1/, /CartPole-v1/],
+      ],
+      [
+        ['train', 'gmmqf', '--env', 'CartPole-v1'],
+        [/--out is required/, /--out runs\//],
+      ],
+      [
+        ['train', 'gmmqf', '--env', 'CartPole-v1', '--out', 'x', '--backend', 'gpu'],
+        [/--backend must be one of auto, tensorflow-gpu, tensorflow, wasm, cpu; got "gpu"/],
+      ],
       [['train', 'gmmqf', '--env', 'CartPole-v1', '--out', 'x', '--steps', '1e4'], [/--steps must be an integer; got "1e4"/]],
       [['train', 'gmmqf', '--env', 'CartPole-v1', '--out', 'x', '--gamma', '1.5'], [/--gamma 1\.5 is out of range; expected \[0, 1\)/]],
-      [['train', 'gmmqf', '--env', 'CartPole-v1', '--out', 'x', '--action-grid', '5'], [/--action-grid 5 given, but CartPole-v1 has discrete actions; remove the flag/]],
-      [['train', 'sgmmqf', '--env', 'Pendulum-v1', '--out', 'x', '--action-grid', '-3,0,3'], [/-3/, /\[-2, 2\]/]],
+      [
+        ['train', 'gmmqf', '--env', 'CartPole-v1', '--out', 'x', '--action-grid', '5'],
+        [/--action-grid 5 given, but CartPole-v1 has discrete actions; remove the flag/],
+      ],
+      [
+        ['train', 'sgmmqf', '--env', 'Pendulum-v1', '--out', 'x', '--action-grid', '-3,0,3'],
+        [/-3/, /\[-2, 2\]/],
+      ],
       [['train', 'sgmmqf', '--env', 'CartPole-v1', '--out', 'x', '--rho', '-1'], [/--rho -1 is out of range/]],
       [['train', 'sgmmqf', '--env', 'CartPole-v1', '--out', 'x', '--backend', 'wasm'], [/unknown flag --backend/]],
-      [['train', 'dqn', '--env', 'CartPole-v1', '--out', 'x', '--hidden', '128,abc'], [/--hidden "128,abc": entry 1 is not a positive integer/]],
-      [['train', 'ppo', '--env', 'CartPole-v1'], [/unknown algorithm "ppo"/, /Available: gmmqf, sgmmqf, dqn/]],
+      [
+        ['train', 'dqn', '--env', 'CartPole-v1', '--out', 'x', '--hidden', '128,abc'],
+        [/--hidden "128,abc": entry 1 is not a positive integer/],
+      ],
+      [
+        ['train', 'ppo', '--env', 'CartPole-v1'],
+        [/unknown algorithm "ppo"/, /Available: gmmqf, sgmmqf, dqn/],
+      ],
       [['export', '/nonexistent/run', '--out', 'p.onnx'], [/is not a directory/]],
       [['eval', '/nonexistent/p.onnx'], [/nonexistent\/p\.onnx/]],
       [['frobnicate'], [/unknown command "frobnicate"/]],
@@ -46,11 +70,27 @@ describe('sdk/cli', function () {
   it('train → export → eval → verify on a tiny CartPole run; files and JSON as documented', async () => {
     const run = join(dir, 'tiny');
     const onnx = join(dir, 'tiny.onnx');
-    const t = await cli('train', 'gmmqf', '--env', 'CartPole-v1', '--steps', '2500', '--components', '6', '--seed', '3', '--backend', 'cpu', '--out', run);
+    const t = await cli(
+      'train',
+      'gmmqf',
+      '--env',
+      'CartPole-v1',
+      '--steps',
+      '2500',
+      '--components',
+      '6',
+      '--seed',
+      '3',
+      '--backend',
+      'cpu',
+      '--out',
+      run,
+    );
     expect(t.code, t.err).to.equal(0);
     expect(t.err).to.match(/backend: cpu/);
     expect(t.err).to.match(/iter +1\/\d+ +steps \d+\/2500 .*return .*loss .*steps\/s .*ETA/);
-    for (const f of ['config.json', 'weights.safetensors', 'metrics.csv', 'curve.svg', 'run.json']) expect(existsSync(join(run, f)), f).to.equal(true);
+    for (const f of ['config.json', 'weights.safetensors', 'metrics.csv', 'curve.svg', 'run.json'])
+      expect(existsSync(join(run, f)), f).to.equal(true);
     const cfg = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
     expect(cfg.backend).to.equal('cpu');
     expect(cfg.training.seed).to.equal(3);
@@ -79,8 +119,25 @@ describe('sdk/cli', function () {
   it('verify fails (exit 1, pass: false) when the ONNX file comes from another checkpoint', async () => {
     const a = join(dir, 'a');
     const b = join(dir, 'b');
-    for (const [d, seed] of [[a, '1'], [b, '2']] as const) {
-      const r = await cli('train', 'gmmqf', '--env', 'CartPole-v1', '--steps', '2100', '--components', '4', '--seed', seed, '--out', d, '--quiet');
+    for (const [d, seed] of [
+      [a, '1'],
+      [b, '2'],
+    ] as const) {
+      const r = await cli(
+        'train',
+        'gmmqf',
+        '--env',
+        'CartPole-v1',
+        '--steps',
+        '2100',
+        '--components',
+        '4',
+        '--seed',
+        seed,
+        '--out',
+        d,
+        '--quiet',
+      );
       expect(r.code, r.err).to.equal(0);
     }
     expect((await cli('export', b, '--out', join(dir, 'b.onnx'))).code).to.equal(0);

@@ -16,7 +16,13 @@ import { Rng } from '../../sdk/util/rng.js';
 
 function info(envId: string): ActorCheckpointInfo {
   const env = make(envId);
-  return { env_id: envId, observation_space: spaceToJson(env.observationSpace), action_space: spaceToJson(env.actionSpace), training: { algorithm: 'test' }, backend: 'cpu' };
+  return {
+    env_id: envId,
+    observation_space: spaceToJson(env.observationSpace),
+    action_space: spaceToJson(env.actionSpace),
+    training: { algorithm: 'test' },
+    backend: 'cpu',
+  };
 }
 
 function bounds(envId: string): { low: Float64Array; high: Float64Array; D: number } {
@@ -81,7 +87,14 @@ describe('sdk/parity-actor: verify for mixture and Gamid actors, greedy and samp
       const p = mixture(envId, 4, 1);
       const dir = join(tmp, `mix-${envId}`);
       saveMixtureActorCheckpoint(dir, p, critics(p, new Rng(2)), info(envId));
-      const meta = { envId, observationSpace: { shape: [p.obsOffset.length], low: [...p.obsOffset].map(() => -Infinity), high: [...p.obsOffset].map(() => Infinity) } };
+      const meta = {
+        envId,
+        observationSpace: {
+          shape: [p.obsOffset.length],
+          low: [...p.obsOffset].map(() => -Infinity),
+          high: [...p.obsOffset].map(() => Infinity),
+        },
+      };
       for (const precision of ['float32', 'float64'] as const) {
         const rep = await verifyMixtureActorParity(dir, exportMixtureActor(p, meta, { precision }), { states: 240 });
         expect(rep.pass, JSON.stringify(rep)).to.equal(true);
@@ -101,14 +114,25 @@ describe('sdk/parity-actor: verify for mixture and Gamid actors, greedy and samp
       const dir = join(tmp, `gamid-${envId}`);
       // the checkpoint's scoring critic is its first twin critic
       saveGamidActorCheckpoint(dir, p, [p.critic, critics(p, new Rng(4))[1]], info(envId));
-      const meta = { envId, observationSpace: { shape: [p.obsOffset.length], low: [...p.obsOffset].map(() => -Infinity), high: [...p.obsOffset].map(() => Infinity) } };
+      const meta = {
+        envId,
+        observationSpace: {
+          shape: [p.obsOffset.length],
+          low: [...p.obsOffset].map(() => -Infinity),
+          high: [...p.obsOffset].map(() => Infinity),
+        },
+      };
       const rep = await verifyGamidActorParity(dir, exportGamidActor(p, meta), { states: 240 });
       expect(rep.pass, JSON.stringify(rep)).to.equal(true);
       expect(rep.components.greedy_mismatches + rep.components.sampled_mismatches).to.equal(0);
       expect(rep.components.sampled_agreement).to.be.greaterThan(200);
       const badCritic = await verifyGamidActorParity(dir, exportGamidActor({ ...p, critic: nudged(p.critic) }, meta), { states: 240 });
       expect(badCritic.pass).to.equal(false);
-      const badActor = await verifyGamidActorParity(dir, exportGamidActor({ ...p, actors: [p.actors[0]!, nudged(p.actors[1]!), p.actors[2]!] }, meta), { states: 240 });
+      const badActor = await verifyGamidActorParity(
+        dir,
+        exportGamidActor({ ...p, actors: [p.actors[0]!, nudged(p.actors[1]!), p.actors[2]!] }, meta),
+        { states: 240 },
+      );
       expect(badActor.pass).to.equal(false);
     });
   }

@@ -30,7 +30,10 @@ function metaOf(res: DqnTrainResult): DqnExportMeta {
   return {
     envId: res.config.env,
     observationSpace: { shape: [...os.shape], low: Array.from(os.low), high: Array.from(os.high) },
-    actionSpace: as.kind === 'discrete' ? { kind: 'discrete', n: as.n } : { kind: 'box', shape: [...as.shape], low: Array.from(as.low), high: Array.from(as.high) },
+    actionSpace:
+      as.kind === 'discrete'
+        ? { kind: 'discrete', n: as.n }
+        : { kind: 'box', shape: [...as.shape], low: Array.from(as.low), high: Array.from(as.high) },
   };
 }
 
@@ -47,7 +50,15 @@ describe('sdk/parity-dqn (verifyDqnParity)', function () {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gmmrl-dqn-parity-'));
-    res = await trainDqn({ env: 'CartPole-v1', steps: 5000, warmupSteps: 500, hidden: [64, 64], evalEvery: 1000, evalEpisodes: 2, seed: 0 }); // greedy return ≈ 70 (random ≈ 22)
+    res = await trainDqn({
+      env: 'CartPole-v1',
+      steps: 5000,
+      warmupSteps: 500,
+      hidden: [64, 64],
+      evalEvery: 1000,
+      evalEpisodes: 2,
+      seed: 0,
+    }); // greedy return ≈ 70 (random ≈ 22)
     saveDqnCheckpoint(dir, res.params, dqnCheckpointInfo(res));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -70,29 +81,41 @@ describe('sdk/parity-dqn (verifyDqnParity)', function () {
   });
 
   const mutations: [string, (p: DqnParams) => void][] = [
-    ['the largest output-layer weight changed by a relative 3e-3', (p) => {
-      const w = p.weights.at(-1)!;
-      w[argmaxAbs(w)]! *= 1 + 3e-3;
-    }],
-    ['the largest first-layer weight changed by a relative 3e-3', (p) => {
-      const w = p.weights[0]!;
-      w[argmaxAbs(w)]! *= 1 + 3e-3;
-    }],
+    [
+      'the largest output-layer weight changed by a relative 3e-3',
+      (p) => {
+        const w = p.weights.at(-1)!;
+        w[argmaxAbs(w)]! *= 1 + 3e-3;
+      },
+    ],
+    [
+      'the largest first-layer weight changed by a relative 3e-3',
+      (p) => {
+        const w = p.weights[0]!;
+        w[argmaxAbs(w)]! *= 1 + 3e-3;
+      },
+    ],
     ['one observation scale changed by a relative 1e-3', (p) => (p.obsScale[0]! *= 1 + 1e-3)],
     ['one observation offset shifted by 1e-3·scale', (p) => (p.obsOffset[1]! += 1e-3 * p.obsScale[1]!)],
-    ['the two output columns swapped (actions exchanged)', (p) => {
-      const w = p.weights.at(-1)!;
-      const b = p.biases.at(-1)!;
-      for (let k = 0; k < w.length / 2; k++) [w[2 * k], w[2 * k + 1]] = [w[2 * k + 1]!, w[2 * k]!];
-      [b[0], b[1]] = [b[1]!, b[0]!];
-    }],
+    [
+      'the two output columns swapped (actions exchanged)',
+      (p) => {
+        const w = p.weights.at(-1)!;
+        const b = p.biases.at(-1)!;
+        for (let k = 0; k < w.length / 2; k++) [w[2 * k], w[2 * k + 1]] = [w[2 * k + 1]!, w[2 * k]!];
+        [b[0], b[1]] = [b[1]!, b[0]!];
+      },
+    ],
   ];
   for (const [what, mutate] of mutations) {
     it(`fails when the exported file has ${what}`, async () => {
       const q = cloneDqnParams(res.params);
       mutate(q);
       const rep = await verifyDqnParity(dir, exportDqn(q, metaOf(res)), { states: 3000 });
-      if (process.env['GMMRL_DEBUG']) console.log(`${what}: max |Δq|/2B ${rep.float32_bound.max_ratio_beyond_rtol.toFixed(2)}, mismatches ${rep.action_mismatches_outside_ties}`);
+      if (process.env['GMMRL_DEBUG'])
+        console.log(
+          `${what}: max |Δq|/2B ${rep.float32_bound.max_ratio_beyond_rtol.toFixed(2)}, mismatches ${rep.action_mismatches_outside_ties}`,
+        );
       expect(rep.pass, JSON.stringify(rep.float32_bound)).to.equal(false);
       expect(rep.float32_bound.max_ratio_beyond_rtol).to.be.greaterThan(1);
     });
@@ -125,7 +148,16 @@ describe('sdk/parity-dqn (verifyDqnParity)', function () {
 
   it('a grid model (Pendulum-v1) passes through q and the greedy grid index', async () => {
     const grid = linearGrid(5, -2, 2);
-    const g = await trainDqn({ env: 'Pendulum-v1', actionGrid: grid, steps: 800, warmupSteps: 400, hidden: [16], evalEvery: 800, evalEpisodes: 1, seed: 0 });
+    const g = await trainDqn({
+      env: 'Pendulum-v1',
+      actionGrid: grid,
+      steps: 800,
+      warmupSteps: 400,
+      hidden: [16],
+      evalEvery: 800,
+      evalEpisodes: 1,
+      seed: 0,
+    });
     const gdir = mkdtempSync(join(tmpdir(), 'gmmrl-dqn-parity-grid-'));
     try {
       saveDqnCheckpoint(gdir, g.params, dqnCheckpointInfo(g));

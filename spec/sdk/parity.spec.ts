@@ -97,7 +97,14 @@ describe('sdk/parity: feature maps and action grids', function () {
   };
   const metaFor = (envId: string): GmmQfExportMeta => {
     const env = make(envId);
-    return { envId, observationSpace: { shape: [...env.observationSpace.shape], low: Array.from(env.observationSpace.low), high: Array.from(env.observationSpace.high) } };
+    return {
+      envId,
+      observationSpace: {
+        shape: [...env.observationSpace.shape],
+        low: Array.from(env.observationSpace.low),
+        high: Array.from(env.observationSpace.high),
+      },
+    };
   };
 
   function acrobotModel(seed: number): GmmQfParams {
@@ -110,7 +117,11 @@ describe('sdk/parity: feature maps and action grids', function () {
 
   function pendulumModel(seed: number, grid = [-2, -1, 0, 1, 2]): GmmQfParams {
     const p = cartpoleLike(seed, 3, grid.length);
-    return { ...p, obsScale: Float64Array.from([0.7, 0.7, 3]), actionGrid: { shape: [1], values: Float64Array.from(grid), low: [-2], high: [2] } };
+    return {
+      ...p,
+      obsScale: Float64Array.from([0.7, 0.7, 3]),
+      actionGrid: { shape: [1], values: Float64Array.from(grid), low: [-2], high: [2] },
+    };
   }
 
   it('acrobot-angles: states are drawn in observation space (cos/sin pairs, velocities in and far beyond the bounds)', () => {

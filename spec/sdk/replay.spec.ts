@@ -123,11 +123,15 @@ describe('sdk/replay (ReplayBuffer)', () => {
     const buf = new ReplayBuffer(3, 2);
     for (let k = 0; k < 3; k++) pushNumbered(buf, k); // full: the next push would overwrite slot 0 (k = 0)
     const before = buf.gather(Int32Array.from([0, 1, 2]));
-    const snapshot = JSON.stringify([before.obs, before.nextObs, before.actions, before.rewards, before.terminated].map((a) => Array.from(a)));
+    const snapshot = JSON.stringify(
+      [before.obs, before.nextObs, before.actions, before.rewards, before.terminated].map((a) => Array.from(a)),
+    );
     expectThrows(() => buf.push([9, 9], 1, 1, [9, NaN], true), ValueError, /nextObs\[1\] is NaN/);
     expectThrows(() => buf.push([9, 9], NaN, 1, [9, 9], true), ValueError, /action\[0\] is NaN/);
     const after = buf.gather(Int32Array.from([0, 1, 2]));
-    expect(JSON.stringify([after.obs, after.nextObs, after.actions, after.rewards, after.terminated].map((a) => Array.from(a)))).to.equal(snapshot);
+    expect(JSON.stringify([after.obs, after.nextObs, after.actions, after.rewards, after.terminated].map((a) => Array.from(a)))).to.equal(
+      snapshot,
+    );
     expect(buf.newestIndex).to.equal(2);
     expect(buf.totalPushed).to.equal(3);
   });

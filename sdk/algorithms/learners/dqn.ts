@@ -71,7 +71,9 @@ export class DqnLearner {
     if (targetInit !== init) {
       checkDqnParams(targetInit, 'DqnLearner target');
       if (targetInit.layers.join() !== init.layers.join()) {
-        throw new ShapeError(`DqnLearner: the target network's layers [${targetInit.layers}] differ from the online network's [${init.layers}].`);
+        throw new ShapeError(
+          `DqnLearner: the target network's layers [${targetInit.layers}] differ from the online network's [${init.layers}].`,
+        );
       }
     }
     this.layers = [...init.layers];
@@ -140,7 +142,10 @@ export class DqnLearner {
   }
 
   /** Gradients clipped to the global norm gradClip. Inside tidy. Returns the clipped map and the norm. */
-  private lossAndClippedGrads(batch: DqnBatch, clip = true): { value: tf.Scalar; grads: { name: string; tensor: tf.Tensor }[]; norm: tf.Scalar } {
+  private lossAndClippedGrads(
+    batch: DqnBatch,
+    clip = true,
+  ): { value: tf.Scalar; grads: { name: string; tensor: tf.Tensor }[]; norm: tf.Scalar } {
     const t = this.upload(batch);
     const y = this.targetsOf(t);
     const { value, grads } = tf.variableGrads(() => this.lossOf(t, y), this.vars());

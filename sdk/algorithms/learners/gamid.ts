@@ -58,12 +58,18 @@ export class GamidLearner implements DeterministicLearner {
       const mus2 = this.actorTargets.map((a) => deterministicAction(a, next, false));
       let mu2 = mus2[0]!;
       if (N > 1) {
-        const scores = tf.stack(mus2.map((m) => this.critic.targetMin(next, m)), 1); // [B, N]
+        const scores = tf.stack(
+          mus2.map((m) => this.critic.targetMin(next, m)),
+          1,
+        ); // [B, N]
         const pick = tf.reshape(tf.cast(tf.oneHot(tf.argMax(scores, 1), N), 'float32'), [B, N, 1]);
         mu2 = tf.sum(tf.mul(pick, tf.stack(mus2, 1)), 1) as tf.Tensor2D;
       }
       const a2 = smoothedTarget(mu2, tf.tensor2d(xi, [B, A]), this.cfg);
-      const y = tf.add(tf.tensor1d(batch.rewards), tf.mul(tf.mul(tf.tensor1d(batch.notDone), this.cfg.gamma), this.critic.targetMin(next, a2))) as tf.Tensor1D;
+      const y = tf.add(
+        tf.tensor1d(batch.rewards),
+        tf.mul(tf.mul(tf.tensor1d(batch.notDone), this.cfg.gamma), this.critic.targetMin(next, a2)),
+      ) as tf.Tensor1D;
       const criticLoss = this.critic.update(obs, tf.tensor2d(batch.actions, [B, A]), y);
 
       // ---- actors: Q₁ of every component (one critic pass), plus τ·D_i ------------------------
@@ -72,17 +78,20 @@ export class GamidLearner implements DeterministicLearner {
       if (++this.criticUpdates % this.cfg.policyDelay === 0) {
         const obsN = N === 1 ? obs : (tf.tile(obs, [N, 1]) as tf.Tensor2D);
         let divKept: tf.Scalar | null = null;
-        const { value, grads } = tf.variableGrads(() => {
-          const mus = this.actors.map((a) => deterministicAction(a, obs, true));
-          const q1 = this.critic.qInputGrad(obsN, N === 1 ? mus[0]! : (tf.concat(mus, 0) as tf.Tensor2D))[0];
-          let loss = tf.neg(tf.sum(tf.mean(tf.reshape(q1, [N, B]), 1))) as tf.Scalar; // −Σ_i mean_s Q₁(s, μ_i)
-          if (N > 1 && tau > 0) {
-            const div = tf.mean(tf.reshape(diversityTerm(tf.stack(mus, 0) as tf.Tensor3D), [N, B]), 1); // [N]
-            divKept = tf.keep(tf.mean(div)) as tf.Scalar;
-            loss = tf.sub(loss, tf.mul(tau, tf.sum(div))) as tf.Scalar;
-          }
-          return loss;
-        }, this.actors.flatMap((a) => a.vars()));
+        const { value, grads } = tf.variableGrads(
+          () => {
+            const mus = this.actors.map((a) => deterministicAction(a, obs, true));
+            const q1 = this.critic.qInputGrad(obsN, N === 1 ? mus[0]! : (tf.concat(mus, 0) as tf.Tensor2D))[0];
+            let loss = tf.neg(tf.sum(tf.mean(tf.reshape(q1, [N, B]), 1))) as tf.Scalar; // −Σ_i mean_s Q₁(s, μ_i)
+            if (N > 1 && tau > 0) {
+              const div = tf.mean(tf.reshape(diversityTerm(tf.stack(mus, 0) as tf.Tensor3D), [N, B]), 1); // [N]
+              divKept = tf.keep(tf.mean(div)) as tf.Scalar;
+              loss = tf.sub(loss, tf.mul(tau, tf.sum(div))) as tf.Scalar;
+            }
+            return loss;
+          },
+          this.actors.flatMap((a) => a.vars()),
+        );
         this.opt.applyGradients(gradList(grads));
         actorLoss = value;
         if (divKept) diversity = tf.clone(divKept as tf.Scalar);
@@ -100,7 +109,12 @@ export class GamidLearner implements DeterministicLearner {
     const s = this.stats.dataSync();
     tf.tidy(() => this.stats.assign(tf.zeros([3])));
     const a = this.actorUpdates;
-    const r = { critic_loss: this.statCount ? s[0]! / this.statCount : NaN, actor_loss: a ? s[1]! / a : NaN, diversity: a ? s[2]! / a : NaN, temperature: this.temperature };
+    const r = {
+      critic_loss: this.statCount ? s[0]! / this.statCount : NaN,
+      actor_loss: a ? s[1]! / a : NaN,
+      diversity: a ? s[2]! / a : NaN,
+      temperature: this.temperature,
+    };
     this.statCount = 0;
     this.actorUpdates = 0;
     return r;
@@ -109,7 +123,12 @@ export class GamidLearner implements DeterministicLearner {
   componentActions(z: Float32Array): Float32Array {
     return tf.tidy(() => {
       const x = tf.tensor2d(z, [1, this.D]);
-      return tf.concat(this.actors.map((a) => deterministicAction(a, x, false)), 0).dataSync() as Float32Array;
+      return tf
+        .concat(
+          this.actors.map((a) => deterministicAction(a, x, false)),
+          0,
+        )
+        .dataSync() as Float32Array;
     });
   }
 

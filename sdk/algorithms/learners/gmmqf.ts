@@ -93,7 +93,14 @@ export class GmmQfPolicyEvaluation {
   }
 
   /** Targets from the current Q, the refit of ξ, then up to gdSteps Armijo steps on those targets. */
-  private sweep(params: GmmQfParams, z: Float32Array, actions: Int32Array, data: TransitionBatch, stats: PolicyEvaluationStats, first: boolean): void {
+  private sweep(
+    params: GmmQfParams,
+    z: Float32Array,
+    actions: Int32Array,
+    data: TransitionBatch,
+    stats: PolicyEvaluationStats,
+    first: boolean,
+  ): void {
     const o = this.opts;
     const batch = new BellmanBatch(params.K, params.D, params.A, z, actions, bellmanTargets(params, data, o.gamma));
     try {
@@ -103,7 +110,12 @@ export class GmmQfPolicyEvaluation {
       let sweepStart = NaN;
       let sweepEnd = NaN;
       for (let s = 0; s < o.gdSteps; s++) {
-        const step = armijoStep(batch, params, P, { metric: o.metric, firstStep: () => Math.min(this.stepSize * 2, 1e6), beta: o.armijoBeta, c: o.armijoC });
+        const step = armijoStep(batch, params, P, {
+          metric: o.metric,
+          firstStep: () => Math.min(this.stepSize * 2, 1e6),
+          beta: o.armijoBeta,
+          c: o.armijoC,
+        });
         if (s === 0) sweepStart = step.loss0;
         if (first && s === 0) stats.lossStart = step.loss0;
         sweepEnd = stats.lossEnd = step.loss0;
@@ -211,7 +223,13 @@ export interface ArmijoStepResult {
  * precisions P = C⁻¹, then an Armijo search along the retraction curve; an accepted step is written
  * into `params`.
  */
-export function armijoStep(batch: BellmanBatch, params: GmmQfStepParams, P: Float64Array, opts: ArmijoStepOptions, probe: ArmijoStepProbe = {}): ArmijoStepResult {
+export function armijoStep(
+  batch: BellmanBatch,
+  params: GmmQfStepParams,
+  P: Float64Array,
+  opts: ArmijoStepOptions,
+  probe: ArmijoStepProbe = {},
+): ArmijoStepResult {
   const times = probe.times;
   let t0 = times ? performance.now() : 0;
   const lap = (part: keyof ArmijoStepTimes): void => {
@@ -226,7 +244,13 @@ export function armijoStep(batch: BellmanBatch, params: GmmQfStepParams, P: Floa
   lap('riemannian');
   if (!(norm2 > 0) || !Number.isFinite(norm2)) return { loss0: g.loss, accepted: false, t: 0, loss: g.loss, evaluations: 0, precisions: P };
 
-  const trial: GmmQfStepParams = { K: params.K, D: params.D, means: params.means.slice(), covariances: params.covariances.slice(), weights: params.weights.slice() };
+  const trial: GmmQfStepParams = {
+    K: params.K,
+    D: params.D,
+    means: params.means.slice(),
+    covariances: params.covariances.slice(),
+    weights: params.weights.slice(),
+  };
   let trialP = P;
   let trials = 0;
   const tryStep = (t: number): number => {
@@ -241,7 +265,15 @@ export function armijoStep(batch: BellmanBatch, params: GmmQfStepParams, P: Floa
     }
     return probe.trialLoss ? probe.trialLoss(loss, trials++) : loss;
   };
-  const res = armijoSearch({ loss0: g.loss, grad2: norm2, tryStep, t0: opts.firstStep(norm2), beta: opts.beta, c: opts.c, maxHalvings: opts.maxHalvings });
+  const res = armijoSearch({
+    loss0: g.loss,
+    grad2: norm2,
+    tryStep,
+    t0: opts.firstStep(norm2),
+    beta: opts.beta,
+    c: opts.c,
+    maxHalvings: opts.maxHalvings,
+  });
   if (!res.accepted) return { loss0: g.loss, accepted: false, t: 0, loss: g.loss, evaluations: res.evaluations, precisions: P };
   // armijoSearch returns right after the accepting tryStep, so `trial` and `trialP` hold that point
   params.means.set(trial.means);

@@ -61,7 +61,13 @@ export class SacLearner {
     readonly A: number,
     init: SacLearnerInit,
   ) {
-    this.head = { K: cfg.components, A, weights: cfg.policy === 'sgm' ? 'learned' : 'uniform', logStdMin: cfg.logStdMin, logStdMax: cfg.logStdMax };
+    this.head = {
+      K: cfg.components,
+      A,
+      weights: cfg.policy === 'sgm' ? 'learned' : 'uniform',
+      logStdMin: cfg.logStdMin,
+      logStdMax: cfg.logStdMax,
+    };
     this.M = estimatorPoints(cfg.estimator, cfg.policy, cfg.components, cfg.samples);
     this.actor = new TfMlp(init.actor, true, 'actor');
     this.critic = new TwinCritic(init.critics, { learningRate: cfg.criticLr });
@@ -87,7 +93,8 @@ export class SacLearner {
     const eps = normals(B * this.M * A);
     const est = this.cfg.estimator;
     const uniform = est === 'halfrp' || est === 'lr' ? Float32Array.from({ length: B * this.M }, () => rng.uniform()) : null;
-    const gumbel = est === 'gumbelrp' ? Float32Array.from({ length: B * K }, () => -Math.log(-Math.log(rng.uniform() || Number.MIN_VALUE))) : null;
+    const gumbel =
+      est === 'gumbelrp' ? Float32Array.from({ length: B * K }, () => -Math.log(-Math.log(rng.uniform() || Number.MIN_VALUE))) : null;
     return { targetUniform, targetEps, eps, uniform, gumbel };
   }
 
@@ -113,7 +120,10 @@ export class SacLearner {
       const un = K > 1 ? dn.rsampleChosen(dn.chooseComponents(tf.tensor2d(noise.targetUniform!, [B, 1])), epsT) : dn.rsampleEach(epsT);
       const lpn = tf.reshape(dn.logProb(un), [B]);
       const qn = this.critic.targetMin(next, tf.reshape(tf.tanh(un), [B, A]) as tf.Tensor2D);
-      const y = tf.add(tf.tensor1d(batch.rewards), tf.mul(tf.mul(tf.tensor1d(batch.notDone), this.cfg.gamma), tf.sub(qn, tf.mul(alpha, lpn)))) as tf.Tensor1D;
+      const y = tf.add(
+        tf.tensor1d(batch.rewards),
+        tf.mul(tf.mul(tf.tensor1d(batch.notDone), this.cfg.gamma), tf.sub(qn, tf.mul(alpha, lpn))),
+      ) as tf.Tensor1D;
       const criticLoss = this.critic.update(obs, act, y);
 
       // ---- actor -------------------------------------------------------------------------------
@@ -131,7 +141,16 @@ export class SacLearner {
       const gumbel = noise.gumbel ? tf.tensor2d(noise.gumbel, [B, K]) : undefined;
       const { value: actorLossValue, grads } = tf.variableGrads(() => {
         const dist = SquashedGaussianMixture.fromHead(this.head, this.actor.forward(obs));
-        const out = actorLoss(this.cfg.policy, this.cfg.estimator, { dist, q, qConst, alpha, eps, uniform, gumbel, temperature: this.cfg.gumbelTemperature });
+        const out = actorLoss(this.cfg.policy, this.cfg.estimator, {
+          dist,
+          q,
+          qConst,
+          alpha,
+          eps,
+          uniform,
+          gumbel,
+          temperature: this.cfg.gumbelTemperature,
+        });
         logProbKept = tf.keep(out.logProb);
         return out.loss;
       }, this.actor.vars());

@@ -103,7 +103,9 @@ export class SgmmqfLearner {
     this.live = { means: this.means, weights: this.weights, precisionFactors: precisionFactors(this.covariances, K, D) };
     // frozen target copy (targetUpdate > 0); with 0 the targets read the live parameters
     this.target =
-      opts.targetUpdate > 0 ? { means: this.means.slice(), weights: this.weights.slice(), precisionFactors: this.live.precisionFactors.slice() } : this.live;
+      opts.targetUpdate > 0
+        ? { means: this.means.slice(), weights: this.weights.slice(), precisionFactors: this.live.precisionFactors.slice() }
+        : this.live;
     this.kernel = new OnlineBellmanKernel(K, D, A, T);
     const adam = { beta1: opts.beta1, beta2: opts.beta2, eps: opts.adamEps };
     this.adamMeans = new Adam(K * D, { lr: opts.lrMeans, ...adam });

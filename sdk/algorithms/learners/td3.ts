@@ -75,11 +75,17 @@ export class Td3Learner implements DeterministicLearner {
       const obs = tf.tensor2d(batch.obs, [B, D]);
       const next = tf.tensor2d(batch.nextObs, [B, D]);
       const a2 = smoothedTarget(deterministicAction(this.actorTarget, next, false), tf.tensor2d(xi, [B, A]), this.cfg);
-      const y = tf.add(tf.tensor1d(batch.rewards), tf.mul(tf.mul(tf.tensor1d(batch.notDone), this.cfg.gamma), this.critic.targetMin(next, a2))) as tf.Tensor1D;
+      const y = tf.add(
+        tf.tensor1d(batch.rewards),
+        tf.mul(tf.mul(tf.tensor1d(batch.notDone), this.cfg.gamma), this.critic.targetMin(next, a2)),
+      ) as tf.Tensor1D;
       const criticLoss = this.critic.update(obs, tf.tensor2d(batch.actions, [B, A]), y);
       let actorLoss: tf.Scalar = tf.scalar(0);
       if (++this.criticUpdates % this.cfg.policyDelay === 0) {
-        const { value, grads } = tf.variableGrads(() => tf.neg(tf.mean(this.critic.qInputGrad(obs, deterministicAction(this.actor, obs, true))[0])) as tf.Scalar, this.actor.vars());
+        const { value, grads } = tf.variableGrads(
+          () => tf.neg(tf.mean(this.critic.qInputGrad(obs, deterministicAction(this.actor, obs, true))[0])) as tf.Scalar,
+          this.actor.vars(),
+        );
         this.opt.applyGradients(gradList(grads));
         actorLoss = value;
         this.actorTarget.polyakFrom(this.actor, this.cfg.tau);
@@ -94,7 +100,10 @@ export class Td3Learner implements DeterministicLearner {
   takeStats(): Record<string, number> {
     const s = this.stats.dataSync();
     tf.tidy(() => this.stats.assign(tf.zeros([2])));
-    const r = { critic_loss: this.statCount ? s[0]! / this.statCount : NaN, actor_loss: this.actorUpdates ? s[1]! / this.actorUpdates : NaN };
+    const r = {
+      critic_loss: this.statCount ? s[0]! / this.statCount : NaN,
+      actor_loss: this.actorUpdates ? s[1]! / this.actorUpdates : NaN,
+    };
     this.statCount = 0;
     this.actorUpdates = 0;
     return r;

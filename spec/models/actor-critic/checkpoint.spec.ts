@@ -59,7 +59,11 @@ function gamidActor(seed: number, N: number): { actor: GamidActorParams; critics
   return { actor: { actors, critic: cs[0], ...vectors(rng), explorationStd: 0.1, epsilon: 0.05 }, critics: cs };
 }
 
-const mlpArrays = (p: MlpParams) => ({ layers: [...p.layers], weights: p.weights.map((w) => Array.from(w)), biases: p.biases.map((b) => Array.from(b)) });
+const mlpArrays = (p: MlpParams) => ({
+  layers: [...p.layers],
+  weights: p.weights.map((w) => Array.from(w)),
+  biases: p.biases.map((b) => Array.from(b)),
+});
 const vecArrays = (p: { obsOffset: Float64Array; obsScale: Float64Array; actionLow: Float64Array; actionHigh: Float64Array }) => ({
   obsOffset: Array.from(p.obsOffset),
   obsScale: Array.from(p.obsScale),
@@ -123,9 +127,20 @@ describe('models/actor-critic/checkpoint', () => {
         expect(mlpArrays(ck.critics[j]!)).to.deep.equal(mlpArrays(cs[j]!));
       }
       const c = ck.config;
-      expect(c).to.deep.include({ format: 'gmmrl-checkpoint', format_version: 1, model_family: 'mixture-actor', activation: 'relu', env_id: 'Synthetic-v0', backend: 'cpu' });
+      expect(c).to.deep.include({
+        format: 'gmmrl-checkpoint',
+        format_version: 1,
+        model_family: 'mixture-actor',
+        activation: 'relu',
+        env_id: 'Synthetic-v0',
+        backend: 'cpu',
+      });
       expect(c.head).to.deep.equal({ K: 3, A: 2, weights: 'learned', log_std_min: -5, log_std_max: 2 });
-      expect(c.networks).to.deep.equal({ actor: { layers: [3, 8, 8, 15] }, critic1: { layers: [5, 8, 8, 1] }, critic2: { layers: [5, 8, 8, 1] } });
+      expect(c.networks).to.deep.equal({
+        actor: { layers: [3, 8, 8, 15] },
+        critic1: { layers: [5, 8, 8, 1] },
+        critic2: { layers: [5, 8, 8, 1] },
+      });
       expect(c.parameter_count).to.equal(mlpParameterCount([3, 8, 8, 15]));
       expect(c.parameter_count).to.equal(3 * 8 + 8 + 8 * 8 + 8 + 8 * 15 + 15);
       expect(c.training).to.deep.equal(INFO.training);
@@ -172,7 +187,12 @@ describe('models/actor-critic/checkpoint', () => {
       saveMixtureActorCheckpoint(dir, actor, cs, INFO);
       const bytes = readFileSync(wPath());
       writeFileSync(wPath(), bytes.subarray(0, bytes.length - 100));
-      expectThrows(() => loadMixtureActorCheckpoint(dir), ModelFormatError, /weights\.safetensors has SHA-256 [0-9a-f]{64} but config\.json records/, /truncated/);
+      expectThrows(
+        () => loadMixtureActorCheckpoint(dir),
+        ModelFormatError,
+        /weights\.safetensors has SHA-256 [0-9a-f]{64} but config\.json records/,
+        /truncated/,
+      );
     });
 
     it('config.json that is not JSON', () => {
@@ -198,14 +218,22 @@ describe('models/actor-critic/checkpoint', () => {
       const { actor, critics: cs } = mixtureActor(4);
       saveMixtureActorCheckpoint(dir, actor, cs, INFO);
       rewriteTensor('actor.layer1.weight', (d) => (d[5] = NaN));
-      expectThrows(() => loadMixtureActorCheckpoint(dir), ModelFormatError, /weights\.safetensors tensor "actor\.layer1\.weight" has a non-finite value NaN at flat index 5/);
+      expectThrows(
+        () => loadMixtureActorCheckpoint(dir),
+        ModelFormatError,
+        /weights\.safetensors tensor "actor\.layer1\.weight" has a non-finite value NaN at flat index 5/,
+      );
     });
 
     it('a NaN in a gamid critic or obs_offset tensor (hash re-recorded)', () => {
       const { actor, critics: cs } = gamidActor(5, 2);
       saveGamidActorCheckpoint(dir, actor, cs, INFO);
       rewriteTensor('critic2.layer0.bias', (d) => (d[1] = Infinity));
-      expectThrows(() => loadGamidActorCheckpoint(dir), ModelFormatError, /tensor "critic2\.layer0\.bias" has a non-finite value Infinity at flat index 1/);
+      expectThrows(
+        () => loadGamidActorCheckpoint(dir),
+        ModelFormatError,
+        /tensor "critic2\.layer0\.bias" has a non-finite value Infinity at flat index 1/,
+      );
       saveGamidActorCheckpoint(dir, actor, cs, INFO);
       rewriteTensor('obs_offset', (d) => (d[2] = NaN));
       expectThrows(() => loadGamidActorCheckpoint(dir), ModelFormatError, /tensor "obs_offset" has a non-finite value NaN at flat index 2/);
@@ -217,14 +245,25 @@ describe('models/actor-critic/checkpoint', () => {
       w[4] = NaN;
       const bad: MixtureActorParams = { ...actor, trunk: { ...actor.trunk, weights: [w, ...actor.trunk.weights.slice(1)] } };
       const target = join(dir, 'sub');
-      expectThrows(() => saveMixtureActorCheckpoint(target, bad, cs, INFO), ValueError, /saveMixtureActorCheckpoint: trunk: weights\[0\]\[4\] is NaN/);
+      expectThrows(
+        () => saveMixtureActorCheckpoint(target, bad, cs, INFO),
+        ValueError,
+        /saveMixtureActorCheckpoint: trunk: weights\[0\]\[4\] is NaN/,
+      );
       expect(existsSync(target)).to.equal(false);
 
       const g = gamidActor(7, 2);
       const b = g.actor.actors[1]!.biases[1]!.slice();
       b[0] = Infinity;
-      const badG: GamidActorParams = { ...g.actor, actors: [g.actor.actors[0]!, { ...g.actor.actors[1]!, biases: [g.actor.actors[1]!.biases[0]!, b, g.actor.actors[1]!.biases[2]!] }] };
-      expectThrows(() => saveGamidActorCheckpoint(target, badG, g.critics, INFO), ValueError, /saveGamidActorCheckpoint: actor 1: biases\[1\]\[0\] is Infinity/);
+      const badG: GamidActorParams = {
+        ...g.actor,
+        actors: [g.actor.actors[0]!, { ...g.actor.actors[1]!, biases: [g.actor.actors[1]!.biases[0]!, b, g.actor.actors[1]!.biases[2]!] }],
+      };
+      expectThrows(
+        () => saveGamidActorCheckpoint(target, badG, g.critics, INFO),
+        ValueError,
+        /saveGamidActorCheckpoint: actor 1: biases\[1\]\[0\] is Infinity/,
+      );
       expect(existsSync(target)).to.equal(false);
     });
 
@@ -233,24 +272,46 @@ describe('models/actor-critic/checkpoint', () => {
       const m = mixtureActor(8);
       const off = m.actor.obsOffset.slice();
       off[1] = NaN;
-      expectThrows(() => saveMixtureActorCheckpoint(target, { ...m.actor, obsOffset: off }, m.critics, INFO), ValueError, /obsOffset\[1\] is NaN/);
+      expectThrows(
+        () => saveMixtureActorCheckpoint(target, { ...m.actor, obsOffset: off }, m.critics, INFO),
+        ValueError,
+        /obsOffset\[1\] is NaN/,
+      );
       const g = gamidActor(9, 2);
-      expectThrows(() => saveGamidActorCheckpoint(target, { ...g.actor, obsOffset: off }, g.critics, INFO), ValueError, /obsOffset\[1\] is NaN/);
+      expectThrows(
+        () => saveGamidActorCheckpoint(target, { ...g.actor, obsOffset: off }, g.critics, INFO),
+        ValueError,
+        /obsOffset\[1\] is NaN/,
+      );
       const low = g.actor.actionLow.slice();
       low[0] = -Infinity;
-      expectThrows(() => saveGamidActorCheckpoint(target, { ...g.actor, actionLow: low }, g.critics, INFO), ValueError, /actionLow\[0\] is -Infinity/);
+      expectThrows(
+        () => saveGamidActorCheckpoint(target, { ...g.actor, actionLow: low }, g.critics, INFO),
+        ValueError,
+        /actionLow\[0\] is -Infinity/,
+      );
       expect(existsSync(target)).to.equal(false);
     });
 
     it('a mixture-actor directory loaded with loadGamidActorCheckpoint names the right loader, and the other way round', () => {
       const { actor, critics: cs } = mixtureActor(10);
       saveMixtureActorCheckpoint(dir, actor, cs, INFO);
-      expectThrows(() => loadGamidActorCheckpoint(dir), ModelFormatError, /config\.json field "model_family" is "mixture-actor", expected "gamid-actor"/, /load it with loadMixtureActorCheckpoint/);
+      expectThrows(
+        () => loadGamidActorCheckpoint(dir),
+        ModelFormatError,
+        /config\.json field "model_family" is "mixture-actor", expected "gamid-actor"/,
+        /load it with loadMixtureActorCheckpoint/,
+      );
       const other = mkdtempSync(join(tmpdir(), 'gmmrl-ac-ckpt-'));
       try {
         const g = gamidActor(11, 1);
         saveGamidActorCheckpoint(other, g.actor, g.critics, INFO);
-        expectThrows(() => loadMixtureActorCheckpoint(other), ModelFormatError, /"model_family" is "gamid-actor", expected "mixture-actor"/, /load it with loadGamidActorCheckpoint/);
+        expectThrows(
+          () => loadMixtureActorCheckpoint(other),
+          ModelFormatError,
+          /"model_family" is "gamid-actor", expected "mixture-actor"/,
+          /load it with loadGamidActorCheckpoint/,
+        );
       } finally {
         rmSync(other, { recursive: true, force: true });
       }
@@ -260,10 +321,20 @@ describe('models/actor-critic/checkpoint', () => {
       const { actor, critics: cs } = mixtureActor(12);
       saveMixtureActorCheckpoint(dir, actor, cs, INFO);
       editConfig((c) => (c['head'].K = 2));
-      expectThrows(() => loadMixtureActorCheckpoint(dir), ModelFormatError, /config\.json/, /the trunk outputs 15 numbers but a head with K = 2, A = 2, learned weights needs 10/);
+      expectThrows(
+        () => loadMixtureActorCheckpoint(dir),
+        ModelFormatError,
+        /config\.json/,
+        /the trunk outputs 15 numbers but a head with K = 2, A = 2, learned weights needs 10/,
+      );
       saveMixtureActorCheckpoint(dir, actor, cs, INFO);
       editConfig((c) => (c['head'].weights = 'uniform'));
-      expectThrows(() => loadMixtureActorCheckpoint(dir), ModelFormatError, /config\.json/, /trunk outputs 15 numbers but a head with K = 3, A = 2, uniform weights needs 12/);
+      expectThrows(
+        () => loadMixtureActorCheckpoint(dir),
+        ModelFormatError,
+        /config\.json/,
+        /trunk outputs 15 numbers but a head with K = 3, A = 2, uniform weights needs 12/,
+      );
       saveMixtureActorCheckpoint(dir, actor, cs, INFO);
       editConfig((c) => (c['head'].K = 0));
       expectThrows(() => loadMixtureActorCheckpoint(dir), ModelFormatError, /config\.json/, /components K = 0/);
@@ -273,7 +344,11 @@ describe('models/actor-critic/checkpoint', () => {
       const { actor, critics: cs } = gamidActor(13, 3);
       saveGamidActorCheckpoint(dir, actor, cs, INFO);
       editConfig((c) => (c['networks'].actor1.layers = [3, 8, 9, 2]));
-      expectThrows(() => loadGamidActorCheckpoint(dir), ModelFormatError, /tensor "actor1\.layer1\.weight" has shape \[8,8\], expected \[8,9\]/);
+      expectThrows(
+        () => loadGamidActorCheckpoint(dir),
+        ModelFormatError,
+        /tensor "actor1\.layer1\.weight" has shape \[8,8\], expected \[8,9\]/,
+      );
       saveGamidActorCheckpoint(dir, actor, cs, INFO);
       editConfig((c) => (c['N'] = 4));
       expectThrows(() => loadGamidActorCheckpoint(dir), ModelFormatError, /field "networks\.actor3\.layers" is undefined/);

@@ -38,8 +38,12 @@ describe('actor-critic MLPs: the fast-kernel dense layer', () => {
               y: net.forward(xt).dataSync(),
               gFast: net.vars().map((v) => fast.grads[v.name]!.dataSync()),
               gPlain: net.vars().map((v) => slow.grads[v.name]!.dataSync()),
-              gx: tf.grad((inp: tf.Tensor) => tf.sum(tf.mul(net.forwardInputGrad(inp as tf.Tensor2D), wt)))(xt).dataSync(),
-              gxPlain: tf.grad((inp: tf.Tensor) => tf.sum(tf.mul(plain(inp as tf.Tensor2D), wt)))(xt).dataSync(),
+              gx: tf
+                .grad((inp: tf.Tensor) => tf.sum(tf.mul(net.forwardInputGrad(inp as tf.Tensor2D), wt)))(xt)
+                .dataSync(),
+              gxPlain: tf
+                .grad((inp: tf.Tensor) => tf.sum(tf.mul(plain(inp as tf.Tensor2D), wt)))(xt)
+                .dataSync(),
             };
           });
           expectClose(y, ref, { rtol: 1e-5, atol: 1e-6 }, 'forward');
@@ -56,12 +60,19 @@ describe('actor-critic MLPs: the fast-kernel dense layer', () => {
         const b = new TfMlp(initMlp([2, 4, 1], new Rng(4)), false);
         try {
           // the parameters are not even on the tape: tfjs finds no path from them to the output
-          expect(() => tf.tidy(() => tf.variableGrads(() => tf.sum(a.forwardInputGrad(tf.ones([3, 2]) as tf.Tensor2D)) as tf.Scalar, a.vars()))).to.throw(/Cannot find a connection between any variable/);
+          expect(() =>
+            tf.tidy(() => tf.variableGrads(() => tf.sum(a.forwardInputGrad(tf.ones([3, 2]) as tf.Tensor2D)) as tf.Scalar, a.vars())),
+          ).to.throw(/Cannot find a connection between any variable/);
           const pa = a.params();
           const pb = b.params();
           b.polyakFrom(a, 0.25);
           const pc = b.params();
-          for (let l = 0; l < 2; l++) expectClose(pc.weights[l]!, Array.from(pb.weights[l]!, (v, i) => v + 0.25 * (pa.weights[l]![i]! - v)), { rtol: 1e-6, atol: 1e-7 });
+          for (let l = 0; l < 2; l++)
+            expectClose(
+              pc.weights[l]!,
+              Array.from(pb.weights[l]!, (v, i) => v + 0.25 * (pa.weights[l]![i]! - v)),
+              { rtol: 1e-6, atol: 1e-7 },
+            );
         } finally {
           a.dispose();
           b.dispose();

@@ -73,9 +73,24 @@ describe('models/dqn/checkpoint', () => {
     expect(ck.sha256).to.equal(sha);
     const c = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
     expect(Object.keys(c)).to.deep.equal([
-      'format', 'format_version', 'model_family', 'layers', 'D', 'A', 'activation', 'parameter_count', 'network',
-      'obs_normalization', 'observation_space', 'action_space', 'env_id', 'training', 'backend', 'library_version',
-      'weights_file', 'weights_sha256',
+      'format',
+      'format_version',
+      'model_family',
+      'layers',
+      'D',
+      'A',
+      'activation',
+      'parameter_count',
+      'network',
+      'obs_normalization',
+      'observation_space',
+      'action_space',
+      'env_id',
+      'training',
+      'backend',
+      'library_version',
+      'weights_file',
+      'weights_sha256',
     ]);
     expect(c).to.deep.include({ format: 'gmmrl-checkpoint', format_version: 1, model_family: 'dqn', D: 4, A: 2, activation: 'relu' });
     expect(c.layers).to.deep.equal([4, 16, 8, 2]);
@@ -83,7 +98,16 @@ describe('models/dqn/checkpoint', () => {
     expect(c.obs_normalization.offset).to.deep.equal(Array.from(p.obsOffset));
     expect(c.training).to.deep.equal(INFO.training);
     const { tensors, metadata } = decodeSafetensors(readFileSync(join(dir, 'weights.safetensors')));
-    expect(Object.keys(tensors)).to.deep.equal(['layer0.weight', 'layer0.bias', 'layer1.weight', 'layer1.bias', 'layer2.weight', 'layer2.bias', 'obs_offset', 'obs_scale']);
+    expect(Object.keys(tensors)).to.deep.equal([
+      'layer0.weight',
+      'layer0.bias',
+      'layer1.weight',
+      'layer1.bias',
+      'layer2.weight',
+      'layer2.bias',
+      'obs_offset',
+      'obs_scale',
+    ]);
     expect(tensors['layer1.weight']!.shape).to.deep.equal([16, 8]);
     expect(tensors['layer1.weight']!.dtype).to.equal('F64');
     expect(metadata).to.deep.equal({ format: 'gmmrl-checkpoint', model_family: 'dqn' });
@@ -108,7 +132,12 @@ describe('models/dqn/checkpoint', () => {
     const full = readFileSync(wPath);
     for (const cut of [full.length - 8, Math.floor(full.length / 2), 100, 7]) {
       writeFileSync(wPath, full.subarray(0, cut));
-      expectThrows(() => loadDqnCheckpoint(dir), ModelFormatError, /has SHA-256 [0-9a-f]{64} but config\.json records/, /modified, truncated/);
+      expectThrows(
+        () => loadDqnCheckpoint(dir),
+        ModelFormatError,
+        /has SHA-256 [0-9a-f]{64} but config\.json records/,
+        /modified, truncated/,
+      );
       editConfig((c) => (c['weights_sha256'] = sha256Hex(full.subarray(0, cut))));
       expectThrows(() => loadDqnCheckpoint(dir), ModelFormatError, /weights\.safetensors/, /truncated or corrupt|too short/);
       editConfig((c) => (c['weights_sha256'] = sha256Hex(full)));
@@ -129,7 +158,11 @@ describe('models/dqn/checkpoint', () => {
     expectThrows(() => loadDqnCheckpoint(dir), ModelFormatError, /tensor "layer1\.weight" has a non-finite value NaN at flat index 5/);
     fresh();
     rewriteTensor('layer0.bias', (d) => d.subarray(0, 7), [7]);
-    expectThrows(() => loadDqnCheckpoint(dir), ModelFormatError, /tensor "layer0\.bias" has shape \[7\], expected \[8\] from layers \[4,8,2\]/);
+    expectThrows(
+      () => loadDqnCheckpoint(dir),
+      ModelFormatError,
+      /tensor "layer0\.bias" has shape \[7\], expected \[8\] from layers \[4,8,2\]/,
+    );
     fresh();
     rewriteTensor('obs_scale', (d) => ((d[2] = 0), d));
     expectThrows(() => loadDqnCheckpoint(dir), ModelFormatError, /"obs_scale"\[2\] is 0; every scale must be > 0/);
@@ -144,10 +177,18 @@ describe('models/dqn/checkpoint', () => {
     expectThrows(() => loadDqnCheckpoint(dir), ModelFormatError, /field "A" is 3 but layers\[2\] is 2/);
     fresh();
     editConfig((c) => (c['action_space'] = { kind: 'discrete', n: 3 }));
-    expectThrows(() => loadDqnCheckpoint(dir), ModelFormatError, /field "action_space" is \{"kind":"discrete","n":3\} but the network has A = 2 outputs/);
+    expectThrows(
+      () => loadDqnCheckpoint(dir),
+      ModelFormatError,
+      /field "action_space" is \{"kind":"discrete","n":3\} but the network has A = 2 outputs/,
+    );
     fresh();
     editConfig((c) => (c['observation_space'] = { kind: 'box', shape: [5], low: [0, 0, 0, 0, 0], high: [1, 1, 1, 1, 1] }));
-    expectThrows(() => loadDqnCheckpoint(dir), ModelFormatError, /"observation_space\.shape" is \[5\] \(5 entries\) but the network input D = layers\[0\] = 4/);
+    expectThrows(
+      () => loadDqnCheckpoint(dir),
+      ModelFormatError,
+      /"observation_space\.shape" is \[5\] \(5 entries\) but the network input D = layers\[0\] = 4/,
+    );
     fresh();
     editConfig((c) => (c['activation'] = 'tanh'));
     expectThrows(() => loadDqnCheckpoint(dir), ModelFormatError, /field "activation" is "tanh"; this gmmrl supports "relu" only/);
@@ -157,11 +198,31 @@ describe('models/dqn/checkpoint', () => {
   });
 
   it('names the other loader for a GMM-QF checkpoint, and explains missing files and directories', () => {
-    saveGmmQfCheckpoint(dir, {
-      K: 1, D: 1, A: 2, means: new Float64Array(1), covariances: Float64Array.of(1), weights: new Float64Array(2),
-      obsOffset: new Float64Array(1), obsScale: Float64Array.of(1),
-    }, { observation_space: { kind: 'box', shape: [1], low: [0], high: [1] }, action_space: { kind: 'discrete', n: 2 }, env_id: 'X', training: {}, backend: 'cpu' });
-    expectThrows(() => loadDqnCheckpoint(dir), ModelFormatError, /"model_family" is "gmmqf", expected "dqn": this is a GMM-QF checkpoint; load it with loadGmmQfCheckpoint/);
+    saveGmmQfCheckpoint(
+      dir,
+      {
+        K: 1,
+        D: 1,
+        A: 2,
+        means: new Float64Array(1),
+        covariances: Float64Array.of(1),
+        weights: new Float64Array(2),
+        obsOffset: new Float64Array(1),
+        obsScale: Float64Array.of(1),
+      },
+      {
+        observation_space: { kind: 'box', shape: [1], low: [0], high: [1] },
+        action_space: { kind: 'discrete', n: 2 },
+        env_id: 'X',
+        training: {},
+        backend: 'cpu',
+      },
+    );
+    expectThrows(
+      () => loadDqnCheckpoint(dir),
+      ModelFormatError,
+      /"model_family" is "gmmqf", expected "dqn": this is a GMM-QF checkpoint; load it with loadGmmQfCheckpoint/,
+    );
     expectThrows(() => loadDqnCheckpoint(join(dir, 'nope')), ModelFormatError, /is not a directory/);
     rmSync(join(dir, 'weights.safetensors'));
     expectThrows(() => loadDqnCheckpoint(dir), ModelFormatError, /weights\.safetensors is missing/);
@@ -173,6 +234,10 @@ describe('models/dqn/checkpoint', () => {
     const p = randomDqnParams(new Rng(5), [4, 8, 2]);
     const w = p.weights[1]!.slice();
     w[0] = Infinity;
-    expectThrows(() => saveDqnCheckpoint(dir, { ...p, weights: [p.weights[0]!, w] }, INFO), ValueError, /saveDqnCheckpoint: weights\[1\]\[0\] is Infinity/);
+    expectThrows(
+      () => saveDqnCheckpoint(dir, { ...p, weights: [p.weights[0]!, w] }, INFO),
+      ValueError,
+      /saveDqnCheckpoint: weights\[1\]\[0\] is Infinity/,
+    );
   });
 });

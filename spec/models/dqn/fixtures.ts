@@ -39,7 +39,14 @@ export function randomObservations(rng: Rng, p: DqnParams, n: number): Float32Ar
     for (let j = 0; j < D; j++) {
       const o = p.obsOffset[j]!;
       const s = p.obsScale[j]!;
-      const z = kind === 0 ? rng.normal() : kind === 1 ? 6 * (2 * rng.uniform() - 1) : kind === 2 ? (rng.uniform() < 0.5 ? -1 : 1) * (10 + 20 * rng.uniform()) : 0;
+      const z =
+        kind === 0
+          ? rng.normal()
+          : kind === 1
+            ? 6 * (2 * rng.uniform() - 1)
+            : kind === 2
+              ? (rng.uniform() < 0.5 ? -1 : 1) * (10 + 20 * rng.uniform())
+              : 0;
       obs[i * D + j] = o + z * s;
     }
   }
@@ -50,7 +57,8 @@ export function randomObservations(rng: Rng, p: DqnParams, n: number): Float32Ar
 export function randomBatch(rng: Rng, p: DqnParams, B: number): DqnBatch {
   const D = p.layers[0]!;
   const A = p.layers.at(-1)!;
-  const near = (): number[] => Array.from({ length: B * D }, (_, k) => Math.fround(p.obsOffset[k % D]! + 1.5 * rng.normal() * p.obsScale[k % D]!));
+  const near = (): number[] =>
+    Array.from({ length: B * D }, (_, k) => Math.fround(p.obsOffset[k % D]! + 1.5 * rng.normal() * p.obsScale[k % D]!));
   return {
     size: B,
     obs: Float64Array.from(near()),

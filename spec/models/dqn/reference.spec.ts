@@ -1,11 +1,5 @@
 import { expect } from 'chai';
-import {
-  checkDqnParams,
-  cloneDqnParams,
-  dqnParameterCount,
-  initDqnParams,
-  type DqnParams,
-} from '../../../models/dqn/params.js';
+import { checkDqnParams, cloneDqnParams, dqnParameterCount, initDqnParams, type DqnParams } from '../../../models/dqn/params.js';
 import { argmaxRows, dqnForward, dqnQValues, dqnTdLoss, dqnTdTargets, huber } from '../../../models/dqn/reference.js';
 import { dqnFloat32Bound } from '../../../models/dqn/float32-bound.js';
 import { ShapeError, ValueError } from '../../../contract/errors.js';
@@ -110,15 +104,39 @@ describe('models/dqn (params, float64 reference, float32 bound)', () => {
   it('checkDqnParams names the field, the value and the expectation', () => {
     const p = handNet();
     expect(() => checkDqnParams(p, 'test')).to.not.throw();
-    expectThrows(() => checkDqnParams({ ...p, layers: [2] }, 'test'), ValueError, /test: layers must be an array \[D, hidden…, A\] of at least 2 sizes/);
-    expectThrows(() => checkDqnParams({ ...p, layers: [2, 0, 2] }, 'test'), ValueError, /layers\[1\] = 0; every layer size must be a positive integer/);
-    expectThrows(() => checkDqnParams({ ...p, weights: [p.weights[0]!] }, 'test'), ShapeError, /weights must be an array of 2 Float64Array/);
-    expectThrows(() => checkDqnParams({ ...p, weights: [p.weights[0]!, new Float64Array(5)] }, 'test'), ShapeError, /weights\[1\] has length 5, expected 6 \(shape \[3, 2\]\)/);
+    expectThrows(
+      () => checkDqnParams({ ...p, layers: [2] }, 'test'),
+      ValueError,
+      /test: layers must be an array \[D, hidden…, A\] of at least 2 sizes/,
+    );
+    expectThrows(
+      () => checkDqnParams({ ...p, layers: [2, 0, 2] }, 'test'),
+      ValueError,
+      /layers\[1\] = 0; every layer size must be a positive integer/,
+    );
+    expectThrows(
+      () => checkDqnParams({ ...p, weights: [p.weights[0]!] }, 'test'),
+      ShapeError,
+      /weights must be an array of 2 Float64Array/,
+    );
+    expectThrows(
+      () => checkDqnParams({ ...p, weights: [p.weights[0]!, new Float64Array(5)] }, 'test'),
+      ShapeError,
+      /weights\[1\] has length 5, expected 6 \(shape \[3, 2\]\)/,
+    );
     const w = p.weights[0]!.slice();
     w[4] = NaN;
-    expectThrows(() => checkDqnParams({ ...p, weights: [w, p.weights[1]!] }, 'test'), ValueError, /weights\[0\]\[4\] is NaN; all parameters must be finite/);
+    expectThrows(
+      () => checkDqnParams({ ...p, weights: [w, p.weights[1]!] }, 'test'),
+      ValueError,
+      /weights\[0\]\[4\] is NaN; all parameters must be finite/,
+    );
     expectThrows(() => checkDqnParams({ ...p, obsScale: Float64Array.from([1, 0]) }, 'test'), ValueError, /obsScale\[1\] = 0 must be > 0/);
-    expectThrows(() => checkDqnParams({ ...p, biases: [p.biases[0]!, [1, 2] as unknown as Float64Array] }, 'test'), ValueError, /biases\[1\] must be a Float64Array/);
+    expectThrows(
+      () => checkDqnParams({ ...p, biases: [p.biases[0]!, [1, 2] as unknown as Float64Array] }, 'test'),
+      ValueError,
+      /biases\[1\] must be a Float64Array/,
+    );
   });
 
   it('TD targets and Huber loss (float64) on a hand example', () => {
@@ -136,7 +154,12 @@ describe('models/dqn (params, float64 reference, float32 bound)', () => {
   });
 
   describe('float32 error bound', () => {
-    for (const layers of [[4, 64, 64, 2], [6, 128, 128, 3], [3, 7, 5], [2, 3]]) {
+    for (const layers of [
+      [4, 64, 64, 2],
+      [6, 128, 128, 3],
+      [3, 7, 5],
+      [2, 3],
+    ]) {
       it(`[${layers}]: float32 evaluation in three summation orders stays within B; B is not vacuous`, () => {
         const rng = new Rng(layers.reduce((a, b) => 31 * a + b, 7));
         const p = randomDqnParams(rng, layers);
@@ -154,7 +177,8 @@ describe('models/dqn (params, float64 reference, float32 bound)', () => {
         // the bound stays a small multiple of (n + 2)·u relative to the absolute-value network Σ|W||x| + |b|
         let rel = 0;
         for (let k = 0; k < bound.length; k++) rel = Math.max(rel, bound[k]! / magnitude[k]!);
-        if (process.env['GMMRL_DEBUG']) console.log(`[${layers}] max B/magnitude ${rel.toExponential(2)}, worst float32 error / B ${worstSeen.toFixed(3)}`);
+        if (process.env['GMMRL_DEBUG'])
+          console.log(`[${layers}] max B/magnitude ${rel.toExponential(2)}, worst float32 error / B ${worstSeen.toFixed(3)}`);
         expect(rel).to.be.below(RELATIVE_BOUND_LIMIT);
         expect(worstSeen, 'rounding errors are really there (the emulation is not exact)').to.be.greaterThan(0);
       });

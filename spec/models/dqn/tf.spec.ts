@@ -13,7 +13,11 @@ describe('models/dqn/tf (TensorFlow.js inference)', function () {
     await selectBackend('auto');
   });
 
-  for (const layers of [[4, 64, 64, 2], [6, 128, 128, 3], [3, 5]]) {
+  for (const layers of [
+    [4, 64, 64, 2],
+    [6, 128, 128, 3],
+    [3, 5],
+  ]) {
     it(`[${layers}]: dqnQValuesTf (the graph op sequence) is within the float32 bound B of the float64 reference`, () => {
       const rng = new Rng(layers.length * 100 + layers[1]!);
       const p = randomDqnParams(rng, layers);

@@ -22,12 +22,15 @@ const INFO = {
 
 describe('models/safetensors', () => {
   it('round-trips F64/F32/I32/I64 with the documented byte layout', () => {
-    const bytes = encodeSafetensors({
-      a: { dtype: 'F64', shape: [2, 2], data: Float64Array.from([1, -2.5, Math.PI, 1e-300]) },
-      b: { dtype: 'F32', shape: [3], data: Float32Array.from([0.5, 2, -3]) },
-      c: { dtype: 'I32', shape: [1], data: Int32Array.from([-7]) },
-      d: { dtype: 'I64', shape: [2], data: BigInt64Array.from([1n, -(2n ** 40n)]) },
-    }, { k: 'v' });
+    const bytes = encodeSafetensors(
+      {
+        a: { dtype: 'F64', shape: [2, 2], data: Float64Array.from([1, -2.5, Math.PI, 1e-300]) },
+        b: { dtype: 'F32', shape: [3], data: Float32Array.from([0.5, 2, -3]) },
+        c: { dtype: 'I32', shape: [1], data: Int32Array.from([-7]) },
+        d: { dtype: 'I64', shape: [2], data: BigInt64Array.from([1n, -(2n ** 40n)]) },
+      },
+      { k: 'v' },
+    );
     const view = new DataView(bytes.buffer);
     const h = Number(view.getBigUint64(0, true));
     const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + h)));
@@ -69,7 +72,19 @@ describe('models/gmmqf/checkpoint', () => {
     const sha = saveGmmQfCheckpoint(dir, p, INFO);
     expect(readdirSync(dir).sort()).to.deep.equal(['config.json', 'weights.safetensors']); // no temp files left
     const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-    for (const f of ['model_family', 'K', 'A', 'D', 'kernel', 'obs_normalization', 'action_space', 'env_id', 'training', 'backend', 'library_version']) {
+    for (const f of [
+      'model_family',
+      'K',
+      'A',
+      'D',
+      'kernel',
+      'obs_normalization',
+      'action_space',
+      'env_id',
+      'training',
+      'backend',
+      'library_version',
+    ]) {
       expect(cfg, f).to.have.property(f);
     }
     expect(cfg.weights_sha256).to.equal(sha256Hex(readFileSync(join(dir, 'weights.safetensors'))));
@@ -124,7 +139,11 @@ describe('models/gmmqf/checkpoint: features, action grids and Hadamard factors',
     training: {},
     backend: 'cpu',
   };
-  const ACROBOT_INFO = { ...INFO, env_id: 'Acrobot-v1', observation_space: { kind: 'box' as const, shape: [6], low: [-1, -1, -1, -1, -12.6, -28.3], high: [1, 1, 1, 1, 12.6, 28.3] } };
+  const ACROBOT_INFO = {
+    ...INFO,
+    env_id: 'Acrobot-v1',
+    observation_space: { kind: 'box' as const, shape: [6], low: [-1, -1, -1, -1, -12.6, -28.3], high: [1, 1, 1, 1, 12.6, 28.3] },
+  };
 
   function gridParams(seed: number): GmmQfParams {
     const p = randomParams(new Rng(seed), 4, 3, 5);
@@ -165,7 +184,10 @@ describe('models/gmmqf/checkpoint: features, action grids and Hadamard factors',
     expect(ck.params).to.not.have.property('actionGrid');
     expect(ck).to.not.have.property('factors');
     // an old checkpoint: no "features" field at all
-    rewrite(() => {}, (c) => delete c['features']);
+    rewrite(
+      () => {},
+      (c) => delete c['features'],
+    );
     const old = loadGmmQfCheckpoint(dir);
     expect(old.params).to.not.have.property('features');
     expect(Array.from(old.params.means)).to.deep.equal(Array.from(p.means));
@@ -173,12 +195,26 @@ describe('models/gmmqf/checkpoint: features, action grids and Hadamard factors',
 
   it('refuses an unknown feature map and one that does not fit D', () => {
     saveGmmQfCheckpoint(dir, acrobotParams(new Rng(11), 3, 3), ACROBOT_INFO);
-    rewrite(() => {}, (c) => (c['features'] = 'polar'));
-    expectThrows(() => loadGmmQfCheckpoint(dir), ModelFormatError, /field "features" is "polar"; expected one of "identity", "acrobot-angles"/);
+    rewrite(
+      () => {},
+      (c) => (c['features'] = 'polar'),
+    );
+    expectThrows(
+      () => loadGmmQfCheckpoint(dir),
+      ModelFormatError,
+      /field "features" is "polar"; expected one of "identity", "acrobot-angles"/,
+    );
     saveGmmQfCheckpoint(dir, randomParams(new Rng(12), 3, 3, 3), INFO);
-    rewrite(() => {}, (c) => (c['features'] = 'acrobot-angles'));
+    rewrite(
+      () => {},
+      (c) => (c['features'] = 'acrobot-angles'),
+    );
     expectThrows(() => loadGmmQfCheckpoint(dir), ModelFormatError, /"acrobot-angles", which produces 4 features, but D = 3/);
-    expectThrows(() => saveGmmQfCheckpoint(dir, { ...randomParams(new Rng(12), 3, 3, 3), features: 'polar' as never }, INFO), ValueError, /params.features = "polar" is not a known feature map/);
+    expectThrows(
+      () => saveGmmQfCheckpoint(dir, { ...randomParams(new Rng(12), 3, 3, 3), features: 'polar' as never }, INFO),
+      ValueError,
+      /params.features = "polar" is not a known feature map/,
+    );
   });
 
   it('round-trips an action grid (config action_grid + tensor action_grid [A, size])', () => {
@@ -201,9 +237,21 @@ describe('models/gmmqf/checkpoint: features, action grids and Hadamard factors',
       [() => {}, (c) => (c['action_grid'].shape = [0]), /"action_grid.shape" is \[0\]; it must be a non-empty array of positive integers/],
       [() => {}, (c) => (c['action_grid'].low = [-2, -2]), /"action_grid.low" is \[-2,-2\]; it must be 1 finite number/],
       [() => {}, (c) => (c['action_grid'].low = [3]), /action_grid.low\[0\]" = 3 exceeds action_grid.high\[0\] = 2/],
-      [(t) => (t['action_grid'] = { dtype: 'F64', shape: [4, 1], data: Float64Array.from([-2, -1, 0, 1]) }), () => {}, /tensor "action_grid" has shape \[4,1\], expected \[5,1\]/],
-      [(t) => ((t['action_grid']!.data as Float64Array)[3] = 2.5), () => {}, /tensor "action_grid" row 3 entry 0 is 2.5, outside the action bounds \[-2, 2\]/],
-      [(t) => ((t['action_grid']!.data as Float64Array)[1] = NaN), () => {}, /tensor "action_grid" has a non-finite value NaN at flat index 1/],
+      [
+        (t) => (t['action_grid'] = { dtype: 'F64', shape: [4, 1], data: Float64Array.from([-2, -1, 0, 1]) }),
+        () => {},
+        /tensor "action_grid" has shape \[4,1\], expected \[5,1\]/,
+      ],
+      [
+        (t) => ((t['action_grid']!.data as Float64Array)[3] = 2.5),
+        () => {},
+        /tensor "action_grid" row 3 entry 0 is 2.5, outside the action bounds \[-2, 2\]/,
+      ],
+      [
+        (t) => ((t['action_grid']!.data as Float64Array)[1] = NaN),
+        () => {},
+        /tensor "action_grid" has a non-finite value NaN at flat index 1/,
+      ],
     ];
     for (const [et, ec, re] of cases) {
       saveGmmQfCheckpoint(dir, p, PENDULUM_INFO);
@@ -256,7 +304,11 @@ describe('models/gmmqf/checkpoint: features, action grids and Hadamard factors',
       [() => {}, (c) => (c['sparsity'].factors = 2), /tensor "weight_factors" has shape \[3,5,3\], expected \[2,5,3\]/],
       [() => {}, (c) => (c['sparsity'].factors = 0), /"sparsity.factors" is 0; it must be a positive integer/],
       [() => {}, (c) => (c['sparsity'].rho = -1), /"sparsity.rho" is -1; it must be a finite number ≥ 0/],
-      [(t) => ((t['weight_factors']!.data as Float64Array)[0] = Infinity), () => {}, /tensor "weight_factors" has a non-finite value Infinity at flat index 0/],
+      [
+        (t) => ((t['weight_factors']!.data as Float64Array)[0] = Infinity),
+        () => {},
+        /tensor "weight_factors" has a non-finite value Infinity at flat index 0/,
+      ],
     ];
     for (const [et, ec, re] of cases) {
       saveGmmQfCheckpoint(dir, p, INFO, { factors });
@@ -266,8 +318,20 @@ describe('models/gmmqf/checkpoint: features, action grids and Hadamard factors',
     // saving refuses inconsistent factors up front
     const wrong = { ...factors, values: factors.values.slice() };
     wrong.values[0]! += 1;
-    expectThrows(() => saveGmmQfCheckpoint(dir, p, INFO, { factors: wrong }), ValueError, /product of extras.factors differs from params.weights at flat index 0/);
-    expectThrows(() => saveGmmQfCheckpoint(dir, p, INFO, { factors: { ...factors, J: 2 } }), ValueError, /extras.factors.values has 45 numbers; expected J × K × A = 2 × 5 × 3/);
-    expectThrows(() => saveGmmQfCheckpoint(dir, p, INFO, { factors: { ...factors, rho: NaN } }), ValueError, /extras.factors.rho = NaN must be a finite number ≥ 0/);
+    expectThrows(
+      () => saveGmmQfCheckpoint(dir, p, INFO, { factors: wrong }),
+      ValueError,
+      /product of extras.factors differs from params.weights at flat index 0/,
+    );
+    expectThrows(
+      () => saveGmmQfCheckpoint(dir, p, INFO, { factors: { ...factors, J: 2 } }),
+      ValueError,
+      /extras.factors.values has 45 numbers; expected J × K × A = 2 × 5 × 3/,
+    );
+    expectThrows(
+      () => saveGmmQfCheckpoint(dir, p, INFO, { factors: { ...factors, rho: NaN } }),
+      ValueError,
+      /extras.factors.rho = NaN must be a finite number ≥ 0/,
+    );
   });
 });

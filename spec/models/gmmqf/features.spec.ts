@@ -56,7 +56,11 @@ describe('models/gmmqf/features', () => {
     expect(featureOutputSize('acrobot-angles', 6)).to.equal(4);
     expectThrows(() => featureInputSize('acrobot-angles', 3), ShapeError, /produces 4 features; the model has D = 3/);
     expectThrows(() => featureOutputSize('acrobot-angles', 4), ShapeError, /needs Acrobot's 6-entry observation; got 4/);
-    expectThrows(() => checkFeatureKind('angles'), UnknownNameError, /features = "angles" is not a known feature map; use one of identity, acrobot-angles/);
+    expectThrows(
+      () => checkFeatureKind('angles'),
+      UnknownNameError,
+      /features = "angles" is not a known feature map; use one of identity, acrobot-angles/,
+    );
     expect(FEATURE_FORMULAS['acrobot-angles']).to.match(/atan\(y \/ x\) \+ \(x < 0 \? \(y >= 0 \? pi : -pi\) : 0\)/);
     expect(observationSizeOf({ D: 4, features: 'acrobot-angles' })).to.equal(6);
     expect(observationSizeOf({ D: 4 })).to.equal(4);
@@ -75,12 +79,25 @@ describe('models/gmmqf/features', () => {
       expect(phi[i * 4 + 3]).to.equal(obs[i * 6 + 5]);
     }
     expectThrows(() => applyFeatures('acrobot-angles', [0, 0, 1, 0, 0, 0], 1, 4), ValueError, /observation 0 has cos θ1 = sin θ1 = 0/);
-    expectThrows(() => applyFeatures('acrobot-angles', new Float32Array(10), 2, 4), ShapeError, /expected 2 observations of 6 entries \(12 numbers\), got 10/);
+    expectThrows(
+      () => applyFeatures('acrobot-angles', new Float32Array(10), 2, 4),
+      ShapeError,
+      /expected 2 observations of 6 entries \(12 numbers\), got 10/,
+    );
   });
 
   it("the graph's atan2 formula equals Math.atan2 in float64 (to rounding) on every quadrant, the axes and the cut", () => {
     const rng = new Rng(2);
-    const pts: [number, number][] = [[1, 0], [-1, 0], [0, 1], [0, -1], [1e-30, -1], [-1e-30, -1], [1, 1e-300], [-1, 1e-300]];
+    const pts: [number, number][] = [
+      [1, 0],
+      [-1, 0],
+      [0, 1],
+      [0, -1],
+      [1e-30, -1],
+      [-1e-30, -1],
+      [1, 1e-300],
+      [-1, 1e-300],
+    ];
     for (let i = 0; i < 1000; i++) pts.push([rng.normal(), rng.normal()]);
     for (const [y, x] of pts) {
       expect(Math.abs(graphAtan2(y, x) - Math.atan2(y, x)), `(${y}, ${x})`).to.be.at.most(1e-15); // 2 ulp of π
@@ -107,7 +124,8 @@ describe('models/gmmqf/features', () => {
       worst = Math.max(worst, d / err[i]!);
       worstErr = Math.max(worstErr, d);
     }
-    if (process.env['GMMRL_DEBUG']) console.log(`feature error: worst |tf − ref| ${worstErr.toExponential(2)}, worst ratio to bound ${worst.toFixed(3)}`);
+    if (process.env['GMMRL_DEBUG'])
+      console.log(`feature error: worst |tf − ref| ${worstErr.toExponential(2)}, worst ratio to bound ${worst.toFixed(3)}`);
     // the float32 error is real (the result is rounded to float32 near π: ≥ u·π/2 somewhere) and
     // the bound is at most ~40× it, not vacuous
     expect(worstErr).to.be.greaterThan(U);

@@ -71,14 +71,20 @@ export function acrobotObservations(rng: Rng, p: GmmQfParams, n: number): Float3
     const at = i * 6;
     const feat = (j: number, z: number) => p.obsOffset[j]! + p.obsScale[j]! * z;
     const kind = i % 4;
-    for (const [c, j] of [[0, 0], [2, 1]] as const) {
+    for (const [c, j] of [
+      [0, 0],
+      [2, 1],
+    ] as const) {
       if (kind === 0) angle(obs, at + c, feat(j, p.means[k * D + j]! + 0.4 * rng.normal()));
       else if (kind === 2) {
         const special = [Math.PI, -Math.PI, Math.PI / 2, -Math.PI / 2][rng.integer(4)]!;
         angle(obs, at + c, special + (rng.uniform() < 0.5 ? -1 : 1) * 10 ** rng.uniformRange(-6, -2));
       } else angle(obs, at + c, rng.uniformRange(-Math.PI, Math.PI));
     }
-    for (const [c, j] of [[4, 2], [5, 3]] as const) {
+    for (const [c, j] of [
+      [4, 2],
+      [5, 3],
+    ] as const) {
       if (kind === 0 || kind === 2) obs[at + c] = feat(j, p.means[k * D + j]! + 0.4 * rng.normal());
       else if (kind === 1) obs[at + c] = rng.uniformRange(ACROBOT_LOW[c]!, ACROBOT_HIGH[c]!);
       else obs[at + c] = feat(j, (rng.uniform() < 0.5 ? -1 : 1) * rng.uniformRange(50, 300));

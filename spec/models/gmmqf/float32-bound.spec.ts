@@ -30,7 +30,12 @@ describe('models/gmmqf/float32-bound', () => {
     await selectBackend('auto');
   });
 
-  for (const [K, A, seed] of [[1, 3, 1], [12, 3, 2], [50, 3, 3], [20, 5, 4]] as const) {
+  for (const [K, A, seed] of [
+    [1, 3, 1],
+    [12, 3, 2],
+    [50, 3, 3],
+    [20, 5, 4],
+  ] as const) {
     it(`acrobot-angles K=${K} A=${A}: float32 (TensorFlow.js) q within the bound of the float64 reference, near the ±π cut included`, () => {
       const rng = new Rng(100 + seed);
       const p = acrobotParams(rng, K, A);
@@ -54,7 +59,9 @@ describe('models/gmmqf/float32-bound', () => {
     const rng = new Rng(7);
     const p = acrobotParams(rng, 12, 3);
     const N = 400;
-    const obs = acrobotObservations(rng, p, N).filter((_, i) => Math.floor(i / 6) % 4 === 0).slice(0, (N / 4) * 6);
+    const obs = acrobotObservations(rng, p, N)
+      .filter((_, i) => Math.floor(i / 6) % 4 === 0)
+      .slice(0, (N / 4) * 6);
     const n = obs.length / 6;
     const withFeatures = qErrorBound(p, obs, n);
     // the same kernels on the float64 features (no feature map, so no feature error term)

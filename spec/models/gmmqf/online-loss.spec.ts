@@ -7,7 +7,17 @@ import { expectClose } from '../../helpers.js';
 import { randomParams } from './fixtures.js';
 
 /** Plain float64 loss 1/T Σ (y − Q(z_t, a_t))² straight from the definition (no shared code with the kernel). */
-function directLoss(means: Float64Array, covs: Float64Array, weights: Float64Array, K: number, D: number, A: number, z: Float64Array, act: Int32Array, y: Float64Array): number {
+function directLoss(
+  means: Float64Array,
+  covs: Float64Array,
+  weights: Float64Array,
+  K: number,
+  D: number,
+  A: number,
+  z: Float64Array,
+  act: Int32Array,
+  y: Float64Array,
+): number {
   const p = { K, D, A, means, covariances: covs, weights, obsOffset: new Float64Array(D), obsScale: new Float64Array(D).fill(1) };
   const q = qValues(p, z, act.length);
   let s = 0;
@@ -49,10 +59,20 @@ describe('models/gmmqf/online-loss: OnlineBellmanKernel', () => {
       return (lp - lm) / (2 * h);
     };
     for (let i = 0; i < K * D; i++) {
-      expectClose(g.means[i]!, fd((s) => (p.means[i]! += s)), { rtol: 1e-6, atol: 1e-7 }, `∂L/∂m[${i}]`);
+      expectClose(
+        g.means[i]!,
+        fd((s) => (p.means[i]! += s)),
+        { rtol: 1e-6, atol: 1e-7 },
+        `∂L/∂m[${i}]`,
+      );
     }
     for (let i = 0; i < K * A; i++) {
-      expectClose(g.weights[i]!, fd((s) => (p.weights[i]! += s)), { rtol: 1e-6, atol: 1e-7 }, `∂L/∂ξ[${i}]`);
+      expectClose(
+        g.weights[i]!,
+        fd((s) => (p.weights[i]! += s)),
+        { rtol: 1e-6, atol: 1e-7 },
+        `∂L/∂ξ[${i}]`,
+      );
     }
     // symmetric perturbation E_ij + E_ji: directional derivative = 2 G_ij (i ≠ j), G_ii (i = j)
     for (let k = 0; k < K; k++) {

@@ -30,7 +30,12 @@ describe('models/gmmqf/tf', () => {
 
   it('qValuesTf (the graph op sequence) matches the float64 reference to float32 precision', () => {
     const rng = new Rng(1);
-    for (const [K, D, A] of [[1, 2, 2], [7, 4, 3], [50, 4, 2], [20, 6, 3]] as const) {
+    for (const [K, D, A] of [
+      [1, 2, 2],
+      [7, 4, 3],
+      [50, 4, 2],
+      [20, 6, 3],
+    ] as const) {
       const p = randomParams(rng, K, D, A);
       const obs = randomObs(rng, p, 200);
       const qt = qValuesTf(p, obs, 200);
@@ -44,7 +49,10 @@ describe('models/gmmqf/tf', () => {
 
   it('BellmanBatch loss equals the float64 loss, and its gradients match central finite differences', () => {
     const rng = new Rng(2);
-    const K = 5, D = 3, A = 2, T = 64;
+    const K = 5,
+      D = 3,
+      A = 2,
+      T = 64;
     const p = randomParams(rng, K, D, A);
     const obs = randomObs(rng, p, T, 1);
     const actions = Int32Array.from({ length: T }, () => rng.integer(A));
@@ -77,17 +85,21 @@ describe('models/gmmqf/tf', () => {
       // symmetric perturbation E_ij + E_ji of C: derivative = G_ij + G_ji (= 2 G_ij off-diagonal, G_ii on it)
       const fdC = new Float64Array(K * D * D);
       const mine = new Float64Array(K * D * D);
-      for (let k = 0; k < K; k++) for (let i = 0; i < D; i++) for (let j = i; j < D; j++) {
-        const a = k * D * D + i * D + j;
-        const b = k * D * D + j * D + i;
-        fdC[a] = i === j ? fd(p.covariances, a) : fd(p.covariances, a, b);
-        mine[a] = i === j ? g.covariances[a]! : g.covariances[a]! + g.covariances[b]!;
-      }
+      for (let k = 0; k < K; k++)
+        for (let i = 0; i < D; i++)
+          for (let j = i; j < D; j++) {
+            const a = k * D * D + i * D + j;
+            const b = k * D * D + j * D + i;
+            fdC[a] = i === j ? fd(p.covariances, a) : fd(p.covariances, a, b);
+            mine[a] = i === j ? g.covariances[a]! : g.covariances[a]! + g.covariances[b]!;
+          }
       expectClose(mine, fdC, { atol: 1e-4 * gradScale(fdC) }, 'dL/dC');
       // the gradient is exactly symmetric
-      for (let k = 0; k < K; k++) for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) {
-        expect(g.covariances[k * D * D + i * D + j]).to.equal(g.covariances[k * D * D + j * D + i]);
-      }
+      for (let k = 0; k < K; k++)
+        for (let i = 0; i < D; i++)
+          for (let j = 0; j < D; j++) {
+            expect(g.covariances[k * D * D + i * D + j]).to.equal(g.covariances[k * D * D + j * D + i]);
+          }
     } finally {
       batch.dispose();
     }
@@ -95,7 +107,10 @@ describe('models/gmmqf/tf', () => {
 
   it('normalEquations give the per-action Gram matrix and right-hand side', () => {
     const rng = new Rng(3);
-    const K = 4, D = 2, A = 3, T = 50;
+    const K = 4,
+      D = 2,
+      A = 3,
+      T = 50;
     const p = randomParams(rng, K, D, A);
     const obs = randomObs(rng, p, T);
     const actions = Int32Array.from({ length: T }, () => rng.integer(A));
@@ -104,7 +119,15 @@ describe('models/gmmqf/tf', () => {
     try {
       const { M, b } = batch.normalEquations(p.means, invert(p.covariances, K, D));
       // reference: g from qValues with unit weights per component
-      const unit: GmmQfParams = { ...p, A: K, weights: (() => { const w = new Float64Array(K * K); for (let k = 0; k < K; k++) w[k * K + k] = 1; return w; })() };
+      const unit: GmmQfParams = {
+        ...p,
+        A: K,
+        weights: (() => {
+          const w = new Float64Array(K * K);
+          for (let k = 0; k < K; k++) w[k * K + k] = 1;
+          return w;
+        })(),
+      };
       const G = qValues(unit, obs, T); // [T, K]
       const Mref = new Float64Array(A * K * K);
       const bref = new Float64Array(A * K);

@@ -4,17 +4,7 @@ import { Rng } from '../../../sdk/util/rng.js';
 import { expectClose, expectThrows } from '../../helpers.js';
 import { logDetSpd } from '../../../models/linalg/cholesky.js';
 import { identity, matmul, transpose } from '../../../models/linalg/dense.js';
-import {
-  eigSym,
-  expm,
-  expmSym,
-  invSqrtm,
-  logmSpd,
-  powSpd,
-  spdFunction,
-  sqrtm,
-  symFunction,
-} from '../../../models/linalg/eig.js';
+import { eigSym, expm, expmSym, invSqrtm, logmSpd, powSpd, spdFunction, sqrtm, symFunction } from '../../../models/linalg/eig.js';
 import { conjugateDiag, maxAbsOf, maxDiff, randomMatrix, randomOrthogonal, randomSpd, randomSym } from './fixtures.js';
 
 const EPS = 2.220446049250313e-16;
@@ -234,7 +224,12 @@ describe('linalg/eig: spectral functions', () => {
   it('Padé expm: nilpotent, rotation generator, Moler example, exp(A)·exp(−A) = I', () => {
     expectClose(expm([0, 1, 0, 0], 2), [1, 1, 0, 1], { atol: 1e-15 }, 'nilpotent');
     for (const th of [0.7, 30]) {
-      expectClose(expm([0, -th, th, 0], 2), [Math.cos(th), -Math.sin(th), Math.sin(th), Math.cos(th)], { atol: 1e-13 * th }, `rotation θ=${th}`);
+      expectClose(
+        expm([0, -th, th, 0], 2),
+        [Math.cos(th), -Math.sin(th), Math.sin(th), Math.cos(th)],
+        { atol: 1e-13 * th },
+        `rotation θ=${th}`,
+      );
     }
     // A = V diag(−1, −17) V⁻¹ with V = [[1, 3], [2, 4]]  →  A = [[−49, 24], [−64, 31]].
     const v = [1, 3, 2, 4];
@@ -262,7 +257,13 @@ describe('linalg/eig: spectral functions', () => {
 
   it('rejects non-SPD input where an SPD matrix is required, naming it', () => {
     const indefinite = [1, 2, 2, 1];
-    expectThrows(() => sqrtm(indefinite, 2, 0, 'covariances[3]'), SpdError, /covariances\[3\]/, /not symmetric positive definite/, /Cholesky failed/);
+    expectThrows(
+      () => sqrtm(indefinite, 2, 0, 'covariances[3]'),
+      SpdError,
+      /covariances\[3\]/,
+      /not symmetric positive definite/,
+      /Cholesky failed/,
+    );
     expectThrows(() => logmSpd([1, 0, 0, 0], 2), SpdError, /not symmetric positive definite/);
     expectThrows(() => invSqrtm([2, 1, 0.5, 2], 2), SpdError, /not symmetric/, /asymmetry/);
     expectThrows(() => spdFunction([1, 0, 0, NaN], 2, Math.sqrt), SpdError, /\[1\]\[1\] is NaN/);

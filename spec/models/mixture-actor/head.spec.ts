@@ -87,7 +87,11 @@ describe('mixture actor head (float64 reference and the TensorFlow.js distributi
     const uni = Float32Array.from({ length: B * M }, () => rng.uniform());
     const [lp, choice, mode] = tf.tidy(() => {
       const d = SquashedGaussianMixture.fromHead(H, tf.tensor2d(out, [B, P]));
-      return [d.logProb(tf.tensor3d(u, [B, M, 2])).dataSync(), d.chooseComponents(tf.tensor2d(uni, [B, M])).dataSync(), d.modeU().dataSync()];
+      return [
+        d.logProb(tf.tensor3d(u, [B, M, 2])).dataSync(),
+        d.chooseComponents(tf.tensor2d(uni, [B, M])).dataSync(),
+        d.modeU().dataSync(),
+      ];
     });
     for (let b = 0; b < B; b++) {
       const v = parseHead(H, out, b);

@@ -1,7 +1,14 @@
 import { expect } from 'chai';
 import { SAC_DEFAULTS, trainSac, validateSacConfig, type SacConfig } from '../../../sdk/algorithms/sac.js';
 import { TD3_DEFAULTS, trainTd3, validateTd3Config, type Td3Config } from '../../../sdk/algorithms/td3.js';
-import { GAMID_DEFAULTS, parseSchedule, scheduleValue, trainGamid, validateGamidConfig, type GamidConfig } from '../../../sdk/algorithms/gamid.js';
+import {
+  GAMID_DEFAULTS,
+  parseSchedule,
+  scheduleValue,
+  trainGamid,
+  validateGamidConfig,
+  type GamidConfig,
+} from '../../../sdk/algorithms/gamid.js';
 import type { OffPolicyEvalRow } from '../../../sdk/algorithms/actor-critic.js';
 import type { MlpParams } from '../../../models/actor-critic/mlp.js';
 import { selectBackend } from '../../../sdk/backend.js';
@@ -38,17 +45,38 @@ describe('sdk/algorithms actor-critic configs and runs (sac, td3, gamid)', funct
       ['tau 0', { tau: 0 }, [/sac config: tau = 0 is out of range; expected \(0, 1\]/]],
       ['gamma 1', { gamma: 1 }, [/sac config: gamma = 1 is out of range; expected \[0, 1\)/]],
       ['batchSize 0', { batchSize: 0 }, [/batchSize = 0 is out of range; expected an integer in \[1, 65536\]/]],
-      ['warmupSteps = steps', { steps: 1000, warmupSteps: 1000 }, [/warmupSteps = 1000 is out of range; expected an integer in \[1, steps = 1000\)/]],
+      [
+        'warmupSteps = steps',
+        { steps: 1000, warmupSteps: 1000 },
+        [/warmupSteps = 1000 is out of range; expected an integer in \[1, steps = 1000\)/],
+      ],
       ['warmupSteps > steps', { steps: 1000, warmupSteps: 5000 }, [/warmupSteps = 5000 .*steps = 1000/]],
       ['alpha -1', { alpha: -1 }, [/alpha = -1 is out of range; expected "auto" or a fixed entropy scale ≥ 0/]],
-      ['samples 1', { policy: 'sgm', estimator: 'halfrp', components: 3, samples: 1 }, [/samples = 1 is out of range; expected an integer in \[2, 256\]/]],
-      ['components 0', { policy: 'sgm', estimator: 'mrp', components: 0 }, [/components = 0 is out of range; expected an integer in \[1, 64\]/]],
-      ['policy sg with components 5', { policy: 'sg', estimator: 'rp', components: 5 }, [/policy "sg"/, /components must be 1; got 5/, /--policy sgm/]],
-      ['estimator mrp with policy sg', { policy: 'sg', estimator: 'mrp', components: 1 }, [/estimator "mrp" does not apply to policy "sg"; use one of rp, lr/]],
+      [
+        'samples 1',
+        { policy: 'sgm', estimator: 'halfrp', components: 3, samples: 1 },
+        [/samples = 1 is out of range; expected an integer in \[2, 256\]/],
+      ],
+      [
+        'components 0',
+        { policy: 'sgm', estimator: 'mrp', components: 0 },
+        [/components = 0 is out of range; expected an integer in \[1, 64\]/],
+      ],
+      [
+        'policy sg with components 5',
+        { policy: 'sg', estimator: 'rp', components: 5 },
+        [/policy "sg"/, /components must be 1; got 5/, /--policy sgm/],
+      ],
+      [
+        'estimator mrp with policy sg',
+        { policy: 'sg', estimator: 'mrp', components: 1 },
+        [/estimator "mrp" does not apply to policy "sg"; use one of rp, lr/],
+      ],
       ['hidden []', { hidden: [] }, [/hidden = \[\] \(length 0\) is out of range/]],
       ['seed -1', { seed: -1 }, [/seed = -1 is out of range/]],
     ];
-    for (const [name, o, patterns] of sacCases) it(`sac: ${name}`, () => expectThrows(() => validateSacConfig(sac(o)), ValueError, ...patterns));
+    for (const [name, o, patterns] of sacCases)
+      it(`sac: ${name}`, () => expectThrows(() => validateSacConfig(sac(o)), ValueError, ...patterns));
 
     const td3Cases: [string, Partial<Td3Config>, RegExp[]][] = [
       ['tau 0', { tau: 0 }, [/td3 config: tau = 0 is out of range/]],
@@ -56,17 +84,35 @@ describe('sdk/algorithms actor-critic configs and runs (sac, td3, gamid)', funct
       ['policyDelay 0', { policyDelay: 0 }, [/policyDelay = 0 is out of range/]],
       ['explorationStd -0.1', { explorationStd: -0.1 }, [/explorationStd = -0\.1 is out of range; expected a finite number ≥ 0/]],
     ];
-    for (const [name, o, patterns] of td3Cases) it(`td3: ${name}`, () => expectThrows(() => validateTd3Config(td3(o)), ValueError, ...patterns));
+    for (const [name, o, patterns] of td3Cases)
+      it(`td3: ${name}`, () => expectThrows(() => validateTd3Config(td3(o)), ValueError, ...patterns));
 
     const gamidCases: [string, Partial<GamidConfig>, RegExp[]][] = [
       ['actors 0', { actors: 0 }, [/gamid config: actors = 0 is out of range; expected an integer in \[1, 64\]/]],
-      ['epsilon start 2', { epsilon: { start: 2, end: 0.02, fraction: 0.5 } }, [/gamid config: epsilon = "2:0\.02:0\.5" is out of range; expected values in \[0, 1\]/]],
-      ['temperature fraction 0 (decaying)', { temperature: { start: 0.3, end: 0.1, fraction: 0 } }, [/temperature = "0\.3:0\.1:0" is out of range/, /fraction in \(0, 1\]/]],
-      ['temperature fraction 0 (constant value)', { temperature: { start: 0.1, end: 0.1, fraction: 0 } }, [/temperature = "0\.1:0\.1:0" is out of range/]],
-      ['temperature negative', { temperature: { start: -0.1, end: -0.1, fraction: 1 } }, [/temperature = .*-0\.1.* is out of range; expected values ≥ 0/]],
+      [
+        'epsilon start 2',
+        { epsilon: { start: 2, end: 0.02, fraction: 0.5 } },
+        [/gamid config: epsilon = "2:0\.02:0\.5" is out of range; expected values in \[0, 1\]/],
+      ],
+      [
+        'temperature fraction 0 (decaying)',
+        { temperature: { start: 0.3, end: 0.1, fraction: 0 } },
+        [/temperature = "0\.3:0\.1:0" is out of range/, /fraction in \(0, 1\]/],
+      ],
+      [
+        'temperature fraction 0 (constant value)',
+        { temperature: { start: 0.1, end: 0.1, fraction: 0 } },
+        [/temperature = "0\.1:0\.1:0" is out of range/],
+      ],
+      [
+        'temperature negative',
+        { temperature: { start: -0.1, end: -0.1, fraction: 1 } },
+        [/temperature = .*-0\.1.* is out of range; expected values ≥ 0/],
+      ],
       ['tau 0 (the shared fields, named as gamid)', { tau: 0 }, [/gamid config: tau = 0/]],
     ];
-    for (const [name, o, patterns] of gamidCases) it(`gamid: ${name}`, () => expectThrows(() => validateGamidConfig(gamid(o)), ValueError, ...patterns));
+    for (const [name, o, patterns] of gamidCases)
+      it(`gamid: ${name}`, () => expectThrows(() => validateGamidConfig(gamid(o)), ValueError, ...patterns));
   });
 
   describe('schedules', () => {
@@ -75,7 +121,8 @@ describe('sdk/algorithms actor-critic configs and runs (sac, td3, gamid)', funct
       expect(s).to.deep.equal({ start: 0.2, end: 0.02, fraction: 0.5 });
       const T = 1000;
       const closed = (t: number) => (t >= 500 ? 0.02 : 0.2 + (0.02 - 0.2) * (t / 500));
-      for (const t of [0, 1, 100, 250, 499, 500, 501, 750, 1000, 5000]) expect(scheduleValue(s, t, T), `step ${t}`).to.be.closeTo(closed(t), 1e-15);
+      for (const t of [0, 1, 100, 250, 499, 500, 501, 750, 1000, 5000])
+        expect(scheduleValue(s, t, T), `step ${t}`).to.be.closeTo(closed(t), 1e-15);
       expect(scheduleValue(s, 0, T)).to.equal(0.2);
       expect(scheduleValue(s, 250, T)).to.be.closeTo(0.11, 1e-15);
       expect(scheduleValue(s, 500, T)).to.equal(0.02);
@@ -89,7 +136,13 @@ describe('sdk/algorithms actor-critic configs and runs (sac, td3, gamid)', funct
 
     for (const bad of ['abc', '1:2', '0.2:0.02:0.5:1', '0.2::0.5', ':0.02:0.5', '', '0.2:x:0.5']) {
       it(`parseSchedule(${JSON.stringify(bad)}) throws with the fix in the message`, () => {
-        expectThrows(() => parseSchedule(bad, 'gmmrl train gamid: --temperature'), ValueError, /--temperature/, new RegExp(`${JSON.stringify(bad).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not a schedule`), /start:end:fraction, e\.g\. 0\.2:0\.02:0\.5/);
+        expectThrows(
+          () => parseSchedule(bad, 'gmmrl train gamid: --temperature'),
+          ValueError,
+          /--temperature/,
+          new RegExp(`${JSON.stringify(bad).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not a schedule`),
+          /start:end:fraction, e\.g\. 0\.2:0\.02:0\.5/,
+        );
       });
     }
 
@@ -106,7 +159,13 @@ describe('sdk/algorithms actor-critic configs and runs (sac, td3, gamid)', funct
       ['gamid', () => trainGamid({ env: 'CartPole-v1', backend: 'cpu' })],
     ] as const) {
       it(`${name} refuses a discrete-action environment (CartPole-v1)`, async () => {
-        await expectRejects(train, ValueError, new RegExp(`${name}: env CartPole-v1 has a discrete action space \\(2 actions\\); ${name} needs continuous actions`), /Pendulum-v1/, /gmmqf, sgmmqf or dqn/);
+        await expectRejects(
+          train,
+          ValueError,
+          new RegExp(`${name}: env CartPole-v1 has a discrete action space \\(2 actions\\); ${name} needs continuous actions`),
+          /Pendulum-v1/,
+          /gmmqf, sgmmqf or dqn/,
+        );
       });
     }
 
@@ -118,9 +177,33 @@ describe('sdk/algorithms actor-critic configs and runs (sac, td3, gamid)', funct
 
   describe('determinism (cpu backend)', () => {
     const sacRun = (seed: number) =>
-      trainSac({ env: 'Pendulum-v1', steps: 300, warmupSteps: 100, hidden: [8, 8], batchSize: 16, evalEvery: 150, evalEpisodes: 1, backend: 'cpu', policy: 'sgm', estimator: 'mrp', components: 2, seed });
+      trainSac({
+        env: 'Pendulum-v1',
+        steps: 300,
+        warmupSteps: 100,
+        hidden: [8, 8],
+        batchSize: 16,
+        evalEvery: 150,
+        evalEpisodes: 1,
+        backend: 'cpu',
+        policy: 'sgm',
+        estimator: 'mrp',
+        components: 2,
+        seed,
+      });
     const gamidRun = (seed: number) =>
-      trainGamid({ env: 'Pendulum-v1', steps: 200, warmupSteps: 100, hidden: [8, 8], batchSize: 16, evalEvery: 50, evalEpisodes: 1, backend: 'cpu', actors: 2, seed });
+      trainGamid({
+        env: 'Pendulum-v1',
+        steps: 200,
+        warmupSteps: 100,
+        hidden: [8, 8],
+        batchSize: 16,
+        evalEvery: 50,
+        evalEpisodes: 1,
+        backend: 'cpu',
+        actors: 2,
+        seed,
+      });
 
     it('SAC (SGM-MRP, K = 2): the same seed gives bitwise-identical parameters and log rows; another seed does not', async () => {
       const a = await sacRun(3);
@@ -134,7 +217,8 @@ describe('sdk/algorithms actor-critic configs and runs (sac, td3, gamid)', funct
       expect(bits(nets(b, 'params'))).to.deep.equal(bits(nets(a, 'params')));
       expect(Array.from(b.normalization.offset)).to.deep.equal(Array.from(a.normalization.offset));
       expect(untimed(b.log)).to.deep.equal(untimed(a.log));
-      for (const row of a.log) for (const [k, v] of Object.entries(row)) if (k !== 'train_return_mean') expect(Number.isFinite(v), k).to.equal(true);
+      for (const row of a.log)
+        for (const [k, v] of Object.entries(row)) if (k !== 'train_return_mean') expect(Number.isFinite(v), k).to.equal(true);
       expect(bits([c.finalParams.actor.trunk])).to.not.deep.equal(bits([a.finalParams.actor.trunk]));
     });
 

@@ -39,7 +39,7 @@ function randomPolicyReturn(episodes: number, seed0: number): number {
 describe('sdk/algorithms/dqn (DQN / Double DQN)', function () {
   this.timeout(240_000);
 
-  it('documents the brief\'s defaults', () => {
+  it("documents the brief's defaults", () => {
     expect(DQN_DEFAULTS).to.deep.include({
       hidden: [128, 128],
       learningRate: 1e-3,
@@ -65,7 +65,8 @@ describe('sdk/algorithms/dqn (DQN / Double DQN)', function () {
   });
 
   it('rejects out-of-range hyperparameters naming the field, the value and the range', () => {
-    const bad = (patch: Partial<Record<keyof DqnTrainConfig, unknown>>) => () => validateDqnConfig({ ...DQN_DEFAULTS, ...patch } as DqnTrainConfig);
+    const bad = (patch: Partial<Record<keyof DqnTrainConfig, unknown>>) => () =>
+      validateDqnConfig({ ...DQN_DEFAULTS, ...patch } as DqnTrainConfig);
     expectThrows(bad({ gamma: 1 }), ValueError, /dqn config: gamma = 1 is out of range; expected \[0, 1\)/);
     expectThrows(bad({ learningRate: 0 }), ValueError, /learningRate = 0/, /\(0, ∞\)/);
     expectThrows(bad({ learningRate: NaN }), ValueError, /learningRate = NaN/);
@@ -81,7 +82,11 @@ describe('sdk/algorithms/dqn (DQN / Double DQN)', function () {
     expectThrows(bad({ backend: 'gpu' }), UnknownNameError, /backend = "gpu"/, /auto, tensorflow-gpu, tensorflow, wasm, cpu/);
     expectThrows(bad({ seed: -1 }), ValueError, /seed = -1/);
     expectThrows(bad({ evalEpisodes: 0 }), ValueError, /evalEpisodes = 0/);
-    expectThrows(bad({ actionGrid: { ...linearGrid(3, -2, 2), values: Float64Array.of(-2, 0, 3) } }), ValueError, /actionGrid\.values\[2\]\[0\] = 3/);
+    expectThrows(
+      bad({ actionGrid: { ...linearGrid(3, -2, 2), values: Float64Array.of(-2, 0, 3) } }),
+      ValueError,
+      /actionGrid\.values\[2\]\[0\] = 3/,
+    );
     expectThrows(bad({ actionGrid: { ...linearGrid(3, -2, 2), low: [-2, -2] } }), ShapeError, /actionGrid\.low\/high must have 1 entries/);
     expect(() => validateDqnConfig({ ...DQN_DEFAULTS, gradClip: Infinity })).to.not.throw();
   });
@@ -92,12 +97,20 @@ describe('sdk/algorithms/dqn (DQN / Double DQN)', function () {
       () => expect.fail('should throw'),
       (err: Error) => {
         expect(err).to.be.instanceOf(ValueError);
-        expect(err.message).to.match(/SparsePendulum-v0 has a continuous action space \(shape \[1\]\)/).and.match(/Pass actionGrid/);
+        expect(err.message)
+          .to.match(/SparsePendulum-v0 has a continuous action space \(shape \[1\]\)/)
+          .and.match(/Pass actionGrid/);
       },
     );
     for (const [cfg, re] of [
-      [{ env: 'CartPole-v1', actionGrid: linearGrid(3, -2, 2) }, /actionGrid is set but CartPole-v1 has a discrete action space \(2 actions\)/],
-      [{ env: 'Pendulum-v1', actionGrid: linearGrid(3, -1, 1) }, /actionGrid\.low\/high\[0\] = \[-1, 1\] differ from Pendulum-v1's action bounds \[-2, 2\]/],
+      [
+        { env: 'CartPole-v1', actionGrid: linearGrid(3, -2, 2) },
+        /actionGrid is set but CartPole-v1 has a discrete action space \(2 actions\)/,
+      ],
+      [
+        { env: 'Pendulum-v1', actionGrid: linearGrid(3, -1, 1) },
+        /actionGrid\.low\/high\[0\] = \[-1, 1\] differ from Pendulum-v1's action bounds \[-2, 2\]/,
+      ],
     ] as const) {
       let caught: unknown;
       try {
@@ -111,7 +124,16 @@ describe('sdk/algorithms/dqn (DQN / Double DQN)', function () {
   });
 
   it('is deterministic: the same seed twice gives identical parameters; another seed differs', async () => {
-    const cfg = { env: 'CartPole-v1', steps: 1000, warmupSteps: 400, hidden: [16], evalEvery: 500, evalEpisodes: 1, targetUpdate: 200, seed: 4 };
+    const cfg = {
+      env: 'CartPole-v1',
+      steps: 1000,
+      warmupSteps: 400,
+      hidden: [16],
+      evalEvery: 500,
+      evalEpisodes: 1,
+      targetUpdate: 200,
+      seed: 4,
+    };
     const a = await trainDqn(cfg);
     const b = await trainDqn(cfg);
     expect(flat(a.finalParams)).to.deep.equal(flat(b.finalParams));
@@ -134,7 +156,9 @@ describe('sdk/algorithms/dqn (DQN / Double DQN)', function () {
     expect(lines[0]).to.match(/^backend: /);
     expect(lines[1]).to.equal('model: DQN, MLP [6, 128, 128, 3] relu, 17795 parameters');
     expect(lines.length).to.equal(2 + 3); // evaluations after the 1000 warm-up steps: 1250, 1500 and the end (1600)
-    expect(lines[3]).to.match(/^step 1500\/1600 {2}ε 0\.05 {2}return -?\d+\.\d ± \d+\.\d {2}best -?\d+\.\d {2}train \S+ {2}loss [\d.e+-]+ \(500 updates\) {2}\d+ steps\/s {2}elapsed \d+s {2}ETA \d+s$/);
+    expect(lines[3]).to.match(
+      /^step 1500\/1600 {2}ε 0\.05 {2}return -?\d+\.\d ± \d+\.\d {2}best -?\d+\.\d {2}train \S+ {2}loss [\d.e+-]+ \(500 updates\) {2}\d+ steps\/s {2}elapsed \d+s {2}ETA \d+s$/,
+    );
     expect(res.log.map((r) => r.env_steps)).to.deep.equal([1250, 1500, 1600]);
     expect(rows).to.have.length(3);
     expect(res.log.map((r) => r.updates)).to.deep.equal([250, 500, 600]); // one per step after the warm-up
@@ -142,7 +166,17 @@ describe('sdk/algorithms/dqn (DQN / Double DQN)', function () {
     expect(res.log[2]!.epsilon).to.equal(0.05); // ε reached its end value after 10 % of the steps
     expect(res.updates).to.equal(600);
     expect(Object.keys(res.log[0]!)).to.deep.equal([
-      'evaluation', 'env_steps', 'epsilon', 'updates', 'loss', 'eval_return_mean', 'eval_return_std', 'train_episodes', 'train_return_mean', 'wall_s', 'steps_per_s',
+      'evaluation',
+      'env_steps',
+      'epsilon',
+      'updates',
+      'loss',
+      'eval_return_mean',
+      'eval_return_std',
+      'train_episodes',
+      'train_return_mean',
+      'wall_s',
+      'steps_per_s',
     ]);
     // normalization from the warm-up data: mean/std, with the floor documented (1e-3)
     expect(Array.from(res.params.obsScale).every((s) => s >= 1e-3)).to.equal(true);
@@ -164,7 +198,13 @@ describe('sdk/algorithms/dqn (DQN / Double DQN)', function () {
     const again = await evaluateDqnGreedy(res.params, make('CartPole-v1'), 2, (2 * 7919 + res.bestEvaluation * 104729) >>> 0);
     expect(again.mean).to.equal(res.bestEvalReturn);
     const info = dqnCheckpointInfo(res);
-    expect(info.training).to.deep.include({ algorithm: 'double-dqn', seed: 2, steps: 3000, double: true, parameter_count: 4 * 32 + 32 + 32 * 2 + 2 });
+    expect(info.training).to.deep.include({
+      algorithm: 'double-dqn',
+      seed: 2,
+      steps: 3000,
+      double: true,
+      parameter_count: 4 * 32 + 32 + 32 * 2 + 2,
+    });
     expect(info.training['best_evaluation']).to.equal(res.bestEvaluation);
     expect(info.action_space).to.deep.equal({ kind: 'discrete', n: 2 });
     const dir = mkdtempSync(join(tmpdir(), 'gmmrl-dqn-run-'));
@@ -180,7 +220,16 @@ describe('sdk/algorithms/dqn (DQN / Double DQN)', function () {
 
   it('trains on a grid over a continuous action space (Pendulum-v1): one output per grid point, the env gets the grid row', async () => {
     const grid = linearGrid(5, -2, 2);
-    const res = await trainDqn({ env: 'Pendulum-v1', actionGrid: grid, steps: 1200, warmupSteps: 400, hidden: [16], evalEvery: 600, evalEpisodes: 1, seed: 0 });
+    const res = await trainDqn({
+      env: 'Pendulum-v1',
+      actionGrid: grid,
+      steps: 1200,
+      warmupSteps: 400,
+      hidden: [16],
+      evalEvery: 600,
+      evalEpisodes: 1,
+      seed: 0,
+    });
     expect(res.params.layers).to.deep.equal([3, 16, 5]);
     expect(res.params.actionGrid).to.equal(grid);
     expect(res.updates).to.equal(800);
@@ -192,11 +241,19 @@ describe('sdk/algorithms/dqn (DQN / Double DQN)', function () {
 
   it('says when the normalization std floor applies (a one-step warm-up has std 0 everywhere)', async () => {
     const lines: string[] = [];
-    const res = await trainDqn({ env: 'MountainCar-v0', steps: 10, warmupSteps: 1, batchSize: 4, hidden: [4], evalEvery: 10, evalEpisodes: 1, seed: 0 }, { progress: (l) => lines.push(l) });
+    const res = await trainDqn(
+      { env: 'MountainCar-v0', steps: 10, warmupSteps: 1, batchSize: 4, hidden: [4], evalEvery: 10, evalEpisodes: 1, seed: 0 },
+      { progress: (l) => lines.push(l) },
+    );
     expect(Array.from(res.params.obsScale)).to.deep.equal([1e-3, 1e-3]);
-    expect(lines).to.include('normalization: the warm-up std of observation entries [0, 1] is below obsStdFloor = 0.001; their scale is set to the floor (z = (s − mean) / floor).');
+    expect(lines).to.include(
+      'normalization: the warm-up std of observation entries [0, 1] is below obsStdFloor = 0.001; their scale is set to the floor (z = (s − mean) / floor).',
+    );
     const quiet: string[] = [];
-    await trainDqn({ env: 'CartPole-v1', steps: 60, warmupSteps: 50, batchSize: 4, hidden: [4], evalEvery: 60, evalEpisodes: 1, seed: 0 }, { progress: (l) => quiet.push(l) });
+    await trainDqn(
+      { env: 'CartPole-v1', steps: 60, warmupSteps: 50, batchSize: 4, hidden: [4], evalEvery: 60, evalEpisodes: 1, seed: 0 },
+      { progress: (l) => quiet.push(l) },
+    );
     expect(quiet.some((l) => l.startsWith('normalization:'))).to.equal(false);
   });
 
@@ -221,7 +278,7 @@ describe('sdk/algorithms/dqn (DQN / Double DQN)', function () {
     expect(terminals).to.equal(0);
   });
 
-  it('learns CartPole-v1 clearly above random: ≥ 3× the random policy\'s return in 10,000 steps (seed 0, MLP [64, 64], greedy, 20 fresh episodes)', async () => {
+  it("learns CartPole-v1 clearly above random: ≥ 3× the random policy's return in 10,000 steps (seed 0, MLP [64, 64], greedy, 20 fresh episodes)", async () => {
     // Measured (wasm backend, this configuration): greedy mean 88 over the 20 fresh seeds for seed 0;
     // seeds 1–4 gave 480, 306, 213, 250, Double DQN seeds 0–1 gave 206 and 91. Random play ≈ 22.
     const t0 = performance.now();
@@ -229,7 +286,9 @@ describe('sdk/algorithms/dqn (DQN / Double DQN)', function () {
     const ev = await evaluateDqnGreedy(res.params, make('CartPole-v1'), 20, 90_000);
     const randomMean = randomPolicyReturn(20, 90_000);
     if (process.env['GMMRL_DEBUG']) {
-      console.log(`dqn CartPole 10k: greedy ${ev.mean} ± ${ev.std}, random ${randomMean}, best eval ${res.bestEvalReturn}, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      console.log(
+        `dqn CartPole 10k: greedy ${ev.mean} ± ${ev.std}, random ${randomMean}, best eval ${res.bestEvalReturn}, ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      );
     }
     expect(randomMean).to.be.lessThan(40);
     expect(ev.mean, `greedy mean return ${ev.mean} vs random ${randomMean}`).to.be.greaterThan(3 * randomMean);

@@ -31,7 +31,12 @@ describe('gamid-pg', function () {
 
   it('N = 1 and τ = 0 is TD3 exactly: the same actor, critics and targets after 6 updates (3 delayed actor steps)', () => {
     const init = initDeterministicNetworks([16, 16], 1, D, A, new Rng(5));
-    const cfg: GamidConfig = { ...GAMID_DEFAULTS, actors: 1, temperature: { start: 0, end: 0, fraction: 1 }, epsilon: { start: 0, end: 0, fraction: 1 } };
+    const cfg: GamidConfig = {
+      ...GAMID_DEFAULTS,
+      actors: 1,
+      temperature: { start: 0, end: 0, fraction: 1 },
+      epsilon: { start: 0, end: 0, fraction: 1 },
+    };
     const td3 = new Td3Learner({ ...TD3_DEFAULTS }, D, A, init);
     const gamid = new GamidLearner(cfg, D, A, init);
     try {
@@ -56,9 +61,24 @@ describe('gamid-pg', function () {
   });
 
   it('the trainers agree too: trainGamid(N = 1, τ = 0, ε = 0) and trainTd3 give identical parameters and logs', async () => {
-    const common = { env: 'Pendulum-v1', steps: 260, warmupSteps: 100, hidden: [8, 8], batchSize: 16, evalEvery: 80, evalEpisodes: 1, backend: 'cpu' as const, seed: 7 };
+    const common = {
+      env: 'Pendulum-v1',
+      steps: 260,
+      warmupSteps: 100,
+      hidden: [8, 8],
+      batchSize: 16,
+      evalEvery: 80,
+      evalEpisodes: 1,
+      backend: 'cpu' as const,
+      seed: 7,
+    };
     const a = await trainTd3(common);
-    const b = await trainGamid({ ...common, actors: 1, temperature: { start: 0, end: 0, fraction: 1 }, epsilon: { start: 0, end: 0, fraction: 1 } });
+    const b = await trainGamid({
+      ...common,
+      actors: 1,
+      temperature: { start: 0, end: 0, fraction: 1 },
+      epsilon: { start: 0, end: 0, fraction: 1 },
+    });
     same(b.finalParams.actor.actors[0]!, a.finalParams.actor.actors[0]!, 'actor');
     same(b.finalParams.critics[1], a.finalParams.critics[1], 'critic 2');
     expect(b.log.map((r) => r.eval_return_mean)).to.deep.equal(a.log.map((r) => r.eval_return_mean));
@@ -92,7 +112,9 @@ describe('gamid-pg', function () {
     const step = (mu: number[]) =>
       tf.tidy(() => {
         const x = tf.tensor3d(mu, [2, 1, 1]);
-        const g = tf.grad((m: tf.Tensor) => tf.sum(diversityTerm(m as tf.Tensor3D)))(x).dataSync();
+        const g = tf
+          .grad((m: tf.Tensor) => tf.sum(diversityTerm(m as tf.Tensor3D)))(x)
+          .dataSync();
         return mu.map((v, i) => v + 0.1 * g[i]!);
       });
     let mu = [0.1, 0.1 + 1e-3];
@@ -108,9 +130,17 @@ describe('gamid-pg', function () {
     const L = new GamidLearner(cfg, D, A, initDeterministicNetworks([16, 16], 3, D, A, new Rng(9)));
     try {
       const rng = new Rng(10);
-      for (let t = 0; t < 2; t++) L.update(batch(rng, 16), Float32Array.from({ length: 32 }, () => rng.normal()));
+      for (let t = 0; t < 2; t++)
+        L.update(
+          batch(rng, 16),
+          Float32Array.from({ length: 32 }, () => rng.normal()),
+        );
       const before = tf.memory().numTensors;
-      for (let t = 0; t < 4; t++) L.update(batch(rng, 16), Float32Array.from({ length: 32 }, () => rng.normal()));
+      for (let t = 0; t < 4; t++)
+        L.update(
+          batch(rng, 16),
+          Float32Array.from({ length: 32 }, () => rng.normal()),
+        );
       expect(tf.memory().numTensors).to.equal(before);
       const s = L.takeStats();
       expect(Number.isFinite(s.diversity!)).to.equal(true);

@@ -103,7 +103,12 @@ describe('sdk/algorithms/gmmqf (batch policy iteration)', function () {
       ShapeError,
       /grid shape \[4\] does not match the action space Box\(shape \[1\], \[-2, 2\]\)/,
     );
-    expectThrows(() => validateGmmQfConfig({ ...GMMQF_DEFAULTS, features: 'polar' as never }), UnknownNameError, /features = "polar"/, /'auto' or one of 'identity', 'acrobot-angles'/);
+    expectThrows(
+      () => validateGmmQfConfig({ ...GMMQF_DEFAULTS, features: 'polar' as never }),
+      UnknownNameError,
+      /features = "polar"/,
+      /'auto' or one of 'identity', 'acrobot-angles'/,
+    );
   });
 
   it('trains Pendulum-v1 through the default 5-point torque grid: SPD covariances, checkpoint and export carry the grid, ORT actions are grid values', async () => {
@@ -149,7 +154,12 @@ describe('sdk/algorithms/gmmqf (batch policy iteration)', function () {
       const ck = loadGmmQfCheckpoint(dir);
       expect(ck.params.actionGrid).to.deep.equal(grid);
       expect(ck.config.action_space).to.deep.include({ kind: 'box', shape: [1], low: [-2], high: [2] });
-      expect((ck.config.training as Record<string, unknown>)['action_grid']).to.deep.equal({ shape: [1], values: [-2, -1, 0, 1, 2], low: [-2], high: [2] });
+      expect((ck.config.training as Record<string, unknown>)['action_grid']).to.deep.equal({
+        shape: [1],
+        values: [-2, -1, 0, 1, 2],
+        low: [-2],
+        high: [2],
+      });
       const env = make('Pendulum-v1');
       const bytes = exportGmmQf(ck.params, {
         envId: 'Pendulum-v1',
@@ -209,10 +219,14 @@ describe('sdk/algorithms/gmmqf (batch policy iteration)', function () {
     for (const s of res.params.obsScale) expect(s).to.be.greaterThan(1e-3);
     expect(res.checkpointInfo.observation_space.shape).to.deep.equal([6]);
     expect(res.checkpointInfo.training['features']).to.equal('acrobot-angles');
-    const m = gmmQfMetadata(res.params, {
-      envId: 'Acrobot-v1',
-      observationSpace: { shape: [6], low: Array.from(res.env.observationSpace.low), high: Array.from(res.env.observationSpace.high) },
-    }, { prune: false });
+    const m = gmmQfMetadata(
+      res.params,
+      {
+        envId: 'Acrobot-v1',
+        observationSpace: { shape: [6], low: Array.from(res.env.observationSpace.low), high: Array.from(res.env.observationSpace.high) },
+      },
+      { prune: false },
+    );
     expect(m.parameter_count).to.equal(5 * 17);
     expect(m.inputs[0]!.shape).to.deep.equal(['N', 6]);
     expect(m.features).to.deep.include({ kind: 'acrobot-angles', size: 4 });
@@ -221,7 +235,17 @@ describe('sdk/algorithms/gmmqf (batch policy iteration)', function () {
     const o = env.reset({ seed: 1 }).obs;
     expect(qValues(res.params, o, 1)).to.have.length(3);
     // features: 'identity' on Acrobot keeps the 6 raw entries
-    const raw = await trainGmmQf({ env: 'Acrobot-v1', features: 'identity', steps: 600, warmupSteps: 500, stepsPerIteration: 100, components: 2, evalEpisodes: 1, sweeps: 1, gdSteps: 1 });
+    const raw = await trainGmmQf({
+      env: 'Acrobot-v1',
+      features: 'identity',
+      steps: 600,
+      warmupSteps: 500,
+      stepsPerIteration: 100,
+      components: 2,
+      evalEpisodes: 1,
+      sweeps: 1,
+      gdSteps: 1,
+    });
     expect(raw.params).to.deep.include({ D: 6, features: 'identity' });
   });
 });

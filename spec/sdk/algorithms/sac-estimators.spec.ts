@@ -83,7 +83,16 @@ function exactGradient(h: MixtureHeadSpec, theta: Float64Array): Float64Array {
 }
 
 /** R batch gradients of the estimator's surrogate (each over B states). */
-function batchGradients(policy: PolicyKind, estimator: EstimatorName, h: MixtureHeadSpec, theta: Float64Array, B: number, R: number, seed: number, bandit = BANDIT): Float64Array[] {
+function batchGradients(
+  policy: PolicyKind,
+  estimator: EstimatorName,
+  h: MixtureHeadSpec,
+  theta: Float64Array,
+  B: number,
+  R: number,
+  seed: number,
+  bandit = BANDIT,
+): Float64Array[] {
   const rng = new Rng(seed);
   const M = estimatorPoints(estimator, policy, h.K, 4);
   const P = theta.length;
@@ -95,7 +104,8 @@ function batchGradients(policy: PolicyKind, estimator: EstimatorName, h: Mixture
       const uni = Float32Array.from({ length: B * M }, () => rng.uniform());
       const gum = Float32Array.from({ length: B * h.K }, () => -Math.log(-Math.log(rng.uniform() || 1e-300)));
       tf.tidy(() => {
-        const q = (u: tf.Tensor3D) => tf.reshape(bandit.rewardTf(tf.reshape(tf.tanh(u), [-1, 1]) as tf.Tensor2D), [B, u.shape[1]]) as tf.Tensor2D;
+        const q = (u: tf.Tensor3D) =>
+          tf.reshape(bandit.rewardTf(tf.reshape(tf.tanh(u), [-1, 1]) as tf.Tensor2D), [B, u.shape[1]]) as tf.Tensor2D;
         const g = tf.grad((x: tf.Tensor) => {
           const dist = SquashedGaussianMixture.fromHead(h, tf.tile(x, [B, 1]) as tf.Tensor2D);
           return actorLoss(policy, estimator, {
@@ -186,7 +196,9 @@ describe('sac estimators: gradients on a 1-D bandit with a known reward', functi
 
   it('GumbelRP is biased: its mean gradient misses the exact one (so the check above has teeth)', () => {
     const { mean, se } = meanAndSe(batchGradients('sgm', 'gumbelrp', sgm, thetaSgm, 64, 150, 14));
-    const worst = Math.max(...Array.from(mean, (m, i) => Math.abs(m - exactSgm[i]!) / (4.5 * se[i]! + 0.02 * Math.hypot(...exactSgm) + 1e-4)));
+    const worst = Math.max(
+      ...Array.from(mean, (m, i) => Math.abs(m - exactSgm[i]!) / (4.5 * se[i]! + 0.02 * Math.hypot(...exactSgm) + 1e-4)),
+    );
     expect(worst).to.be.greaterThan(1);
   });
 

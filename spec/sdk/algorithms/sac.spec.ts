@@ -23,7 +23,11 @@ function withLogitsColumn(p: MlpParams, value: number): MlpParams {
     for (let j = 0; j < nout; j++) W[i * (nout + 1) + 1 + j] = p.weights[L - 1]![i * nout + j]!;
   }
   const b = Float64Array.from([value, ...p.biases[L - 1]!]);
-  return { layers: [...p.layers.slice(0, L), nout + 1], weights: [...p.weights.slice(0, L - 1), W], biases: [...p.biases.slice(0, L - 1), b] };
+  return {
+    layers: [...p.layers.slice(0, L), nout + 1],
+    weights: [...p.weights.slice(0, L - 1), W],
+    biases: [...p.biases.slice(0, L - 1), b],
+  };
 }
 
 describe('sac: learner', function () {
@@ -36,7 +40,10 @@ describe('sac: learner', function () {
     const base: SacConfig = { ...SAC_DEFAULTS, hidden: [16, 16], policy: 'sg', estimator: 'rp', components: 1 };
     const init = initSacNetworks(base, D, A, new Rng(1));
     const sg = new SacLearner(base, D, A, init);
-    const mix = new SacLearner({ ...base, policy: 'sgm', estimator: 'mrp' }, D, A, { actor: withLogitsColumn(init.actor, 0.3), critics: init.critics });
+    const mix = new SacLearner({ ...base, policy: 'sgm', estimator: 'mrp' }, D, A, {
+      actor: withLogitsColumn(init.actor, 0.3),
+      critics: init.critics,
+    });
     try {
       const rng = new Rng(2);
       for (let t = 0; t < 5; t++) {
@@ -52,7 +59,8 @@ describe('sac: learner', function () {
       const s2 = mix.takeStats();
       expect(s2).to.deep.equal(s1);
       const [c1, c2] = [sg.critic.params(), mix.critic.params()];
-      for (let j = 0; j < 2; j++) for (let l = 0; l < 3; l++) expect(Array.from(c2[j]!.weights[l]!)).to.deep.equal(Array.from(c1[j]!.weights[l]!));
+      for (let j = 0; j < 2; j++)
+        for (let l = 0; l < 3; l++) expect(Array.from(c2[j]!.weights[l]!)).to.deep.equal(Array.from(c1[j]!.weights[l]!));
       const a1 = sg.actor.params();
       const a2 = mix.actor.params();
       for (let l = 0; l < 2; l++) {
@@ -62,7 +70,8 @@ describe('sac: learner', function () {
       const nout = 2 * A;
       const Wl = a2.weights[2]!;
       const sgW = a1.weights[2]!;
-      for (let i = 0; i < 16; i++) for (let j = 0; j < nout; j++) expect(Wl[i * (nout + 1) + 1 + j]).to.equal(sgW[i * nout + j], `output W[${i}][${j}]`);
+      for (let i = 0; i < 16; i++)
+        for (let j = 0; j < nout; j++) expect(Wl[i * (nout + 1) + 1 + j]).to.equal(sgW[i * nout + j], `output W[${i}][${j}]`);
       // and the updates moved something (the comparison is not between two frozen networks)
       expect(Array.from(a1.weights[0]!)).to.not.deep.equal(Array.from(init.actor.weights[0]!, (v) => Math.fround(v)));
     } finally {

@@ -34,7 +34,16 @@ describe('sdk/algorithms/sgmmqf: online sparse GMM-QF', function () {
   });
 
   it('a strong l2 penalty on J = 3 factors sparsifies the weights; J = 1 with the same ρ stays dense', async () => {
-    const base = { env: 'CartPole-v1', steps: 6000, components: 20, seed: 1, evalEvery: 6000, evalEpisodes: 1, keepBest: false, lrFactors: 1e-2 };
+    const base = {
+      env: 'CartPole-v1',
+      steps: 6000,
+      components: 20,
+      seed: 1,
+      evalEvery: 6000,
+      evalEpisodes: 1,
+      keepBest: false,
+      lrFactors: 1e-2,
+    };
     const sparse = await trainSgmmqf({ ...base, factors: 3, rho: 1e-1 });
     const dense = await trainSgmmqf({ ...base, factors: 1, rho: 1e-1 });
     const fs = sparse.log.at(-1)!.nonzero_fraction;
@@ -48,7 +57,15 @@ describe('sdk/algorithms/sgmmqf: online sparse GMM-QF', function () {
 
   it('trains on a continuous-action task through an action grid (Pendulum-v1 torque)', async () => {
     const grid = { shape: [1], values: Float64Array.from([-2, 0, 2]), low: [-2], high: [2] };
-    const r = await trainSgmmqf({ env: 'Pendulum-v1', steps: 1500, warmupSteps: 500, components: 8, evalEvery: 1500, evalEpisodes: 1, actionGrid: grid });
+    const r = await trainSgmmqf({
+      env: 'Pendulum-v1',
+      steps: 1500,
+      warmupSteps: 500,
+      components: 8,
+      evalEvery: 1500,
+      evalEpisodes: 1,
+      actionGrid: grid,
+    });
     expect(r.params.A).to.equal(3);
     expect(r.params.actionGrid).to.equal(grid);
     expect(Number.isFinite(r.bestEvalReturn)).to.equal(true);

@@ -18,7 +18,16 @@ import { expectRejects, expectThrows } from '../../helpers.js';
 
 /** Tiny budgets: each run takes well under a second or two on the cpu backend. */
 const TINY_Q = { env: 'CartPole-v1', steps: 200, evalEpisodes: 1 };
-const TINY_AC = { env: 'Pendulum-v1', steps: 200, warmupSteps: 100, hidden: [8], batchSize: 16, evalEvery: 200, evalEpisodes: 1, backend: 'cpu' as const };
+const TINY_AC = {
+  env: 'Pendulum-v1',
+  steps: 200,
+  warmupSteps: 100,
+  hidden: [8],
+  batchSize: 16,
+  evalEvery: 200,
+  evalEpisodes: 1,
+  backend: 'cpu' as const,
+};
 
 describe('sdk/algorithms trainer configs (library)', function () {
   this.timeout(120_000);
@@ -50,15 +59,30 @@ describe('sdk/algorithms trainer configs (library)', function () {
   describe('unknown config keys are refused by every trainer (UnknownNameError naming the key, the known keys and the nearest one)', () => {
     const cases: [string, () => Promise<unknown>, string, string][] = [
       ['gmmqf', () => trainGmmQf({ ...TINY_Q, components: 4, componets: 8 } as never), 'componets', 'components'],
-      ['sgmmqf', () => trainSgmmqf({ ...TINY_Q, warmupSteps: 100, evalEvery: 200, components: 4, componets: 8 } as never), 'componets', 'components'],
-      ['dqn', () => trainDqn({ ...TINY_Q, warmupSteps: 100, evalEvery: 200, hidden: [4], learningrate: 1e-2 } as never), 'learningrate', 'learningRate'],
+      [
+        'sgmmqf',
+        () => trainSgmmqf({ ...TINY_Q, warmupSteps: 100, evalEvery: 200, components: 4, componets: 8 } as never),
+        'componets',
+        'components',
+      ],
+      [
+        'dqn',
+        () => trainDqn({ ...TINY_Q, warmupSteps: 100, evalEvery: 200, hidden: [4], learningrate: 1e-2 } as never),
+        'learningrate',
+        'learningRate',
+      ],
       ['sac', () => trainSac({ ...TINY_AC, polcy: 'sgm' } as never), 'polcy', 'policy'],
       ['td3', () => trainTd3({ ...TINY_AC, policyDelays: 3 } as never), 'policyDelays', 'policyDelay'],
       ['gamid', () => trainGamid({ ...TINY_AC, actor: 3 } as never), 'actor', 'actors'],
     ];
     for (const [algo, run, bad, near] of cases) {
       it(`${algo}: ${bad}`, async () => {
-        const e = await expectRejects(run, UnknownNameError, new RegExp(`${algo} config: unknown field "${bad}"`), new RegExp(`did you mean "${near}"\\?`));
+        const e = await expectRejects(
+          run,
+          UnknownNameError,
+          new RegExp(`${algo} config: unknown field "${bad}"`),
+          new RegExp(`did you mean "${near}"\\?`),
+        );
         expect(e.message).to.match(/Known fields: env, /);
       });
     }
@@ -67,8 +91,16 @@ describe('sdk/algorithms trainer configs (library)', function () {
   describe('values in config errors are shown with describeValue: NaN and Infinity, never null', () => {
     it('gmmqf', () => {
       expectThrows(() => validateGmmQfConfig({ ...GMMQF_DEFAULTS, gamma: NaN }), ValueError, /gamma = NaN is out of range/);
-      expectThrows(() => validateGmmQfConfig({ ...GMMQF_DEFAULTS, components: Infinity }), ValueError, /components = Infinity is out of range/);
-      expectThrows(() => validateGmmQfConfig({ ...GMMQF_DEFAULTS, initVariance: -Infinity }), ValueError, /initVariance = -Infinity is out of range/);
+      expectThrows(
+        () => validateGmmQfConfig({ ...GMMQF_DEFAULTS, components: Infinity }),
+        ValueError,
+        /components = Infinity is out of range/,
+      );
+      expectThrows(
+        () => validateGmmQfConfig({ ...GMMQF_DEFAULTS, initVariance: -Infinity }),
+        ValueError,
+        /initVariance = -Infinity is out of range/,
+      );
     });
     it('sgmmqf', () => {
       expectThrows(() => validateSgmmqfConfig({ ...SGMMQF_DEFAULTS, rho: NaN }), ValueError, /rho = NaN is out of range/);
@@ -85,10 +117,19 @@ describe('sdk/algorithms trainer configs (library)', function () {
       await expectRejects(() => trainSgmmqf({ ...TINY_Q, features: 'polar' as never }), UnknownNameError, /features = "polar"/);
     });
     it('an unknown metric, backend, policy or estimator', async () => {
-      await expectRejects(() => trainGmmQf({ ...TINY_Q, metric: 'euclid' as never }), UnknownNameError, /metric = "euclid" is unknown; expected one of ai, bw/);
+      await expectRejects(
+        () => trainGmmQf({ ...TINY_Q, metric: 'euclid' as never }),
+        UnknownNameError,
+        /metric = "euclid" is unknown; expected one of ai, bw/,
+      );
       await expectRejects(() => trainDqn({ ...TINY_Q, backend: 'gpu' as never }), UnknownNameError, /backend = "gpu"/);
       await expectRejects(() => trainSac({ ...TINY_AC, policy: 'sgn' as never }), UnknownNameError, /policy = "sgn"/, /did you mean "sgm"/);
-      await expectRejects(() => trainSac({ ...TINY_AC, estimator: 'mpr' as never }), UnknownNameError, /estimator = "mpr"/, /did you mean "mrp"/);
+      await expectRejects(
+        () => trainSac({ ...TINY_AC, estimator: 'mpr' as never }),
+        UnknownNameError,
+        /estimator = "mpr"/,
+        /did you mean "mrp"/,
+      );
     });
   });
 
@@ -110,7 +151,8 @@ describe('sdk/algorithms trainer configs (library)', function () {
   describe('budget-dependent defaults: the warm-up scales with a short run, and the documented defaults keep their values', () => {
     it('the defaults at their own default steps are unchanged', () => {
       expect(OFF_POLICY_DEFAULTS.warmupSteps).to.equal(5000);
-      for (const d of [SAC_DEFAULTS, TD3_DEFAULTS, GAMID_DEFAULTS]) expect(d).to.include({ steps: 30000, warmupSteps: 5000, evalEvery: 5000 });
+      for (const d of [SAC_DEFAULTS, TD3_DEFAULTS, GAMID_DEFAULTS])
+        expect(d).to.include({ steps: 30000, warmupSteps: 5000, evalEvery: 5000 });
       expect(DQN_DEFAULTS).to.include({ steps: 100000, warmupSteps: 1000, evalEvery: 5000 });
       expect(SGMMQF_DEFAULTS).to.include({ steps: 100000, warmupSteps: 1000, evalEvery: 5000 });
       expect(GMMQF_DEFAULTS).to.include({ steps: 30000, warmupSteps: 2000 });

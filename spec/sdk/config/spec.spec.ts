@@ -21,7 +21,13 @@ const TOY = defineSpec(
   {
     env: string({ doc: 'environment id', default: 'CartPole-v1' }),
     steps: int({ doc: 'total steps', default: 1000, min: 1 }),
-    warmupSteps: int({ doc: 'warm-up', default: rule('min(100, steps/5)', (c) => Math.min(100, Math.floor((c['steps'] as number) / 5))), min: 1, also: (v, x) => v < (x.config['steps'] as number), expected: (x) => `an integer in [1, ${x.ref('steps')})` }),
+    warmupSteps: int({
+      doc: 'warm-up',
+      default: rule('min(100, steps/5)', (c) => Math.min(100, Math.floor((c['steps'] as number) / 5))),
+      min: 1,
+      also: (v, x) => v < (x.config['steps'] as number),
+      expected: (x) => `an integer in [1, ${x.ref('steps')})`,
+    }),
     rate: number({ doc: 'a rate', default: 0.5, gt: 0, lt: 1, flag: 'lr' }),
     mode: choice(['fast', 'slow'], { doc: 'mode', default: 'fast' }),
     hidden: intList({ doc: 'widths', default: [4, 4], minLength: 0, maxLength: 3, min: 1, max: 64, example: '4,4' }),
@@ -59,7 +65,11 @@ describe('sdk/config: config specs', () => {
     });
 
     it('refuses unknown keys with the nearest field and the known ones', () => {
-      expectThrows(() => resolveConfig(TOY, { stpes: 3 }), UnknownNameError, /toy config: unknown field "stpes"; did you mean "steps"\? Known fields: env, steps, warmupSteps/);
+      expectThrows(
+        () => resolveConfig(TOY, { stpes: 3 }),
+        UnknownNameError,
+        /toy config: unknown field "stpes"; did you mean "steps"\? Known fields: env, steps, warmupSteps/,
+      );
       expectThrows(() => checkKeys(TOY, { zzz: 1 }), UnknownNameError, /unknown field "zzz"\. Known fields/);
     });
 
@@ -72,24 +82,48 @@ describe('sdk/config: config specs', () => {
   describe('validation messages', () => {
     it('name the field, show the value with describeValue (NaN, Infinity) and the range', () => {
       expectThrows(() => resolveConfig(TOY, { rate: NaN }), ValueError, /toy config: rate = NaN is out of range; expected \(0, 1\)\./);
-      expectThrows(() => resolveConfig(TOY, { steps: Infinity }), ValueError, /steps = Infinity is out of range; expected a positive integer/);
+      expectThrows(
+        () => resolveConfig(TOY, { steps: Infinity }),
+        ValueError,
+        /steps = Infinity is out of range; expected a positive integer/,
+      );
       expectThrows(() => resolveConfig(TOY, { hidden: [4, 0] }), ValueError, /hidden = \[4, 0\] \(length 2\) is out of range/);
-      expectThrows(() => resolveConfig(TOY, { tau: { start: -1, end: 0, fraction: 1 } }), ValueError, /tau = "-1:0:1" is out of range; expected values ≥ 0/);
+      expectThrows(
+        () => resolveConfig(TOY, { tau: { start: -1, end: 0, fraction: 1 } }),
+        ValueError,
+        /tau = "-1:0:1" is out of range; expected values ≥ 0/,
+      );
       expectThrows(() => resolveConfig(TOY, { loud: 'yes' }), ValueError, /loud = "yes" is out of range; expected true or false/);
     });
 
     it('cross-field ranges name the other field and its value', () => {
-      expectThrows(() => resolveConfig(TOY, { steps: 50, warmupSteps: 50 }), ValueError, /warmupSteps = 50 is out of range; expected an integer in \[1, steps = 50\)/);
-      expectThrows(() => resolveConfig(TOY, { mode: 'slow', rate: 0.95 }), ValueError, /rate = 0\.95 is out of range; expected below 0\.9 with mode = "slow"/);
+      expectThrows(
+        () => resolveConfig(TOY, { steps: 50, warmupSteps: 50 }),
+        ValueError,
+        /warmupSteps = 50 is out of range; expected an integer in \[1, steps = 50\)/,
+      );
+      expectThrows(
+        () => resolveConfig(TOY, { mode: 'slow', rate: 0.95 }),
+        ValueError,
+        /rate = 0\.95 is out of range; expected below 0\.9 with mode = "slow"/,
+      );
     });
 
     it('an unknown choice is an UnknownNameError with the nearest name', () => {
-      expectThrows(() => resolveConfig(TOY, { mode: 'slwo' }), UnknownNameError, /toy config: mode = "slwo" is unknown; expected one of fast, slow; did you mean "slow"\?/);
+      expectThrows(
+        () => resolveConfig(TOY, { mode: 'slwo' }),
+        UnknownNameError,
+        /toy config: mode = "slwo" is unknown; expected one of fast, slow; did you mean "slow"\?/,
+      );
     });
 
     it('with CLI naming the same errors name flags', () => {
       const n = cliNaming('train toy');
-      expectThrows(() => resolveConfig(TOY, { steps: 50, warmupSteps: 50 }, n), ValueError, /gmmrl train toy: --warmup-steps 50 is out of range; expected an integer in \[1, --steps 50\)/);
+      expectThrows(
+        () => resolveConfig(TOY, { steps: 50, warmupSteps: 50 }, n),
+        ValueError,
+        /gmmrl train toy: --warmup-steps 50 is out of range; expected an integer in \[1, --steps 50\)/,
+      );
       expectThrows(() => resolveConfig(TOY, { rate: 2 }, n), ValueError, /--lr 2 is out of range/);
       expectThrows(() => resolveConfig(TOY, { tau: { start: -1, end: 0, fraction: 1 } }, n), ValueError, /--tau -1:0:1 is out of range/);
       // a library-only field keeps its name
@@ -116,8 +150,18 @@ describe('sdk/config: config specs', () => {
     });
 
     it('converts only the given flags, in field order; the rest comes from the spec', () => {
-      const { flags } = parseArgs('train toy', ['--tau', '0.3:0.1:0.5', '--steps', '500', '--hidden', '', '--alpha', '0.2', '--loud', 'false'], specFlags(TOY));
-      expect(flagsToPartial(TOY, flags, cliNaming('train toy'))).to.deep.equal({ steps: 500, hidden: [], alpha: 0.2, tau: { start: 0.3, end: 0.1, fraction: 0.5 }, loud: false });
+      const { flags } = parseArgs(
+        'train toy',
+        ['--tau', '0.3:0.1:0.5', '--steps', '500', '--hidden', '', '--alpha', '0.2', '--loud', 'false'],
+        specFlags(TOY),
+      );
+      expect(flagsToPartial(TOY, flags, cliNaming('train toy'))).to.deep.equal({
+        steps: 500,
+        hidden: [],
+        alpha: 0.2,
+        tau: { start: 0.3, end: 0.1, fraction: 0.5 },
+        loud: false,
+      });
       expect(specConfig(TOY, flags, 'train toy')).to.include({ steps: 500, warmupSteps: 100 });
     });
 
@@ -126,7 +170,11 @@ describe('sdk/config: config specs', () => {
       expectThrows(() => parse('--steps', '1e3'), ValueError, /gmmrl train toy: --steps must be an integer; got "1e3"/);
       expectThrows(() => parse('--lr', 'x'), ValueError, /--lr must be a finite number; got "x"/);
       expectThrows(() => parse('--mode', 'slwo'), UnknownNameError, /--mode must be one of fast, slow; got "slwo"; did you mean slow\?/);
-      expectThrows(() => parse('--hidden', '4,x'), ValueError, /--hidden "4,x": entry 1 is not a positive integer; use e\.g\. --hidden 4,4/);
+      expectThrows(
+        () => parse('--hidden', '4,x'),
+        ValueError,
+        /--hidden "4,x": entry 1 is not a positive integer; use e\.g\. --hidden 4,4/,
+      );
       expectThrows(() => parse('--alpha', 'x'), ValueError, /--alpha "x"; expected "auto" or a number ≥ 0, e\.g\. --alpha 0\.2/);
       expectThrows(() => parse('--tau', 'abc'), ValueError, /--tau: "abc" is not a schedule/);
     });
@@ -153,7 +201,9 @@ describe('sdk/config: config specs', () => {
       it(`${spec.name}: the exported defaults are the spec's; every field has a one-line doc and a unique flag`, () => {
         expect(JSON.stringify(defaults)).to.equal(JSON.stringify(resolveConfig(spec as never, {})));
         expect(Object.isFrozen(defaults)).to.equal(true);
-        const flags = Object.entries(spec.fields).map(([k, f]) => flagOf(k, f)).filter((f) => f !== null);
+        const flags = Object.entries(spec.fields)
+          .map(([k, f]) => flagOf(k, f))
+          .filter((f) => f !== null);
         expect(new Set(flags).size).to.equal(flags.length);
         for (const f of ['out', 'quiet', 'help', 'final-episodes']) expect(flags, f).to.not.include(f);
         for (const [k, f] of Object.entries(spec.fields)) {

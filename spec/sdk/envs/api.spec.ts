@@ -35,7 +35,11 @@ interface Episode {
 
 function playEpisode(env: Env, resetSeed: number | undefined, actionSeed: number, maxSteps = 250): Episode {
   const rng = new Rng(actionSeed);
-  const ep: Episode = { obs: [Array.from(env.reset(resetSeed === undefined ? undefined : { seed: resetSeed }).obs)], rewards: [], ends: [] };
+  const ep: Episode = {
+    obs: [Array.from(env.reset(resetSeed === undefined ? undefined : { seed: resetSeed }).obs)],
+    rewards: [],
+    ends: [],
+  };
   for (let t = 0; t < maxSteps; t++) {
     const r = env.step(randomAction(env, rng));
     ep.obs.push(Array.from(r.obs));
@@ -54,14 +58,25 @@ describe('envs: registry and make()', () => {
   });
 
   it('rejects an unknown id, naming it, suggesting the right version and listing the valid ids', () => {
-    expectThrows(() => make('CartPole-v0'), UnknownNameError, /unknown environment id "CartPole-v0"/, /Did you mean "CartPole-v1"\?/, /CartPole-v1, MountainCar-v0, MountainCarContinuous-v0, Pendulum-v1, Acrobot-v1/);
+    expectThrows(
+      () => make('CartPole-v0'),
+      UnknownNameError,
+      /unknown environment id "CartPole-v0"/,
+      /Did you mean "CartPole-v1"\?/,
+      /CartPole-v1, MountainCar-v0, MountainCarContinuous-v0, Pendulum-v1, Acrobot-v1/,
+    );
     expectThrows(() => make('LunarLander-v2'), UnknownNameError, /"LunarLander-v2"/, /Valid ids \(case-sensitive\): CartPole-v1/);
     expectThrows(() => make('cartpole-v1'), UnknownNameError, /Did you mean "CartPole-v1"/);
     expectThrows(() => make(42 as unknown as string), ValueError, /must be a string/, /got 42/);
   });
 
   it('rejects unknown option keys, listing the valid ones for that env', () => {
-    expectThrows(() => make('Pendulum-v1', { gravity: 9.8 }), UnknownNameError, /unknown option "gravity"/, /Valid options: maxEpisodeSteps, seed, g\./);
+    expectThrows(
+      () => make('Pendulum-v1', { gravity: 9.8 }),
+      UnknownNameError,
+      /unknown option "gravity"/,
+      /Valid options: maxEpisodeSteps, seed, g\./,
+    );
     expectThrows(() => make('CartPole-v1', { g: 9.8 }), UnknownNameError, /unknown option "g"/, /maxEpisodeSteps, seed/);
     expect(envOptionKeys('MountainCar-v0')).to.deep.equal(['maxEpisodeSteps', 'seed', 'goalVelocity']);
     // undefined values count as absent
@@ -91,7 +106,12 @@ describe('envs: protocol errors', () => {
     const env = make('CartPole-v1');
     env.reset({ state: [0, 0, 0.2, 0.5] });
     expect(env.step(1).terminated).to.equal(true);
-    expectThrows(() => env.step(1), EnvStateError, /after the episode ended \(terminated at step 1\)/, /call reset\(\) to start a new episode/);
+    expectThrows(
+      () => env.step(1),
+      EnvStateError,
+      /after the episode ended \(terminated at step 1\)/,
+      /call reset\(\) to start a new episode/,
+    );
     env.reset();
     expect(env.step(1).terminated).to.equal(false);
   });
@@ -109,7 +129,14 @@ describe('envs: action validation', () => {
   it('discrete actions must be integers in [0, n): never clipped or rounded', () => {
     const env = make('CartPole-v1');
     env.reset({ seed: 0 });
-    expectThrows(() => env.step(2), ValueError, /CartPole-v1: action must be an integer in \[0, 2\) for Discrete\(2\)/, /got 2/, /never clipped/, /pass one of 0, 1/);
+    expectThrows(
+      () => env.step(2),
+      ValueError,
+      /CartPole-v1: action must be an integer in \[0, 2\) for Discrete\(2\)/,
+      /got 2/,
+      /never clipped/,
+      /pass one of 0, 1/,
+    );
     expectThrows(() => env.step(-1), ValueError, /got -1/);
     expectThrows(() => env.step(0.5), ValueError, /got 0\.5/);
     const mc = make('MountainCar-v0');
@@ -137,7 +164,13 @@ describe('envs: action validation', () => {
     cp.step([1]); // a length-1 array is accepted for a Discrete action
     const mcc = make('MountainCarContinuous-v0');
     mcc.reset({ seed: 0 });
-    expectThrows(() => mcc.step([0.1, 0.2]), ShapeError, /MountainCarContinuous-v0: action must have length 1/, /got length 2/, /\[0\.1, 0\.2\]/);
+    expectThrows(
+      () => mcc.step([0.1, 0.2]),
+      ShapeError,
+      /MountainCarContinuous-v0: action must have length 1/,
+      /got length 2/,
+      /\[0\.1, 0\.2\]/,
+    );
     expectThrows(() => mcc.step([]), ShapeError, /got length 0/);
     expectThrows(() => mcc.step(['a'] as unknown as number[]), ValueError, /action\[0\] must be a finite number/, /got "a"/);
   });

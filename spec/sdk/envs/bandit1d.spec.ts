@@ -81,7 +81,12 @@ describe('envs: Bandit1D-v0', () => {
 
   it('clips out-of-range actions to [-1, 1] inside the dynamics', () => {
     const env = make('Bandit1D-v0');
-    for (const [a, clipped] of [[5, 1], [-5, -1], [1.0000001, 1], [-1e9, -1]] as const) {
+    for (const [a, clipped] of [
+      [5, 1],
+      [-5, -1],
+      [1.0000001, 1],
+      [-1e9, -1],
+    ] as const) {
       env.reset();
       const r = env.step([a]);
       expect(r.reward, `action ${a}`).to.equal(bandit1dReward(clipped));
@@ -105,6 +110,11 @@ describe('envs: Bandit1D-v0', () => {
   });
 
   it('accepts only the common options', () => {
-    expectThrows(() => make('Bandit1D-v0', { banditSeed: 1 }), UnknownNameError, /unknown option "banditSeed"/, /Valid options: maxEpisodeSteps, seed\./);
+    expectThrows(
+      () => make('Bandit1D-v0', { banditSeed: 1 }),
+      UnknownNameError,
+      /unknown option "banditSeed"/,
+      /Valid options: maxEpisodeSteps, seed\./,
+    );
   });
 });

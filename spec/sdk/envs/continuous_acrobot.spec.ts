@@ -1,10 +1,5 @@
 import { expect } from 'chai';
-import {
-  ContinuousAcrobotEnv,
-  ContinuousAcrobotShapedEnv,
-  type Env,
-  make,
-} from '../../../sdk/envs/index.js';
+import { ContinuousAcrobotEnv, ContinuousAcrobotShapedEnv, type Env, make } from '../../../sdk/envs/index.js';
 import { expectClose } from '../../helpers.js';
 import * as ref from './expected_values.js';
 import { STATE_TOL, expectBox, expectTruncatesAt, replay, returnOf } from './support.js';
@@ -17,7 +12,11 @@ function gymAcrobotStep(s: number[], torque: number): number[] {
     const d1 = m1 * lc1 ** 2 + m2 * (l1 ** 2 + lc2 ** 2 + 2 * l1 * lc2 * Math.cos(t2)) + I1 + I2;
     const d2 = m2 * (lc2 ** 2 + l1 * lc2 * Math.cos(t2)) + I2;
     const phi2 = m2 * lc2 * g * Math.cos(t1 + t2 - Math.PI / 2);
-    const phi1 = -m2 * l1 * lc2 * dt2 ** 2 * Math.sin(t2) - 2 * m2 * l1 * lc2 * dt2 * dt1 * Math.sin(t2) + (m1 * lc1 + m2 * l1) * g * Math.cos(t1 - Math.PI / 2) + phi2;
+    const phi1 =
+      -m2 * l1 * lc2 * dt2 ** 2 * Math.sin(t2) -
+      2 * m2 * l1 * lc2 * dt2 * dt1 * Math.sin(t2) +
+      (m1 * lc1 + m2 * l1) * g * Math.cos(t1 - Math.PI / 2) +
+      phi2;
     const ddt2 = (a + (d2 / d1) * phi1 - m2 * l1 * lc2 * dt1 ** 2 * Math.sin(t2) - phi2) / (m2 * lc2 ** 2 + I2 - d2 ** 2 / d1);
     const ddt1 = -(d2 * ddt2 + phi1) / d1;
     return [dt1, dt2, ddt1, ddt2, 0];
@@ -50,7 +49,7 @@ describe('envs: ContinuousAcrobot-v0 and ContinuousAcrobotShaped-v0', () => {
     for (const env of [u, s]) {
       expect(env.observationSpace).to.deep.equal(discrete.observationSpace);
       expectBox(env.actionSpace, [-1], [1], `${env.id} action space`);
-      }
+    }
     expect(u.maxEpisodeSteps).to.equal(1000);
     expect(u.rewardThreshold).to.equal(undefined);
     expect(s.maxEpisodeSteps).to.equal(500);
@@ -70,7 +69,9 @@ describe('envs: ContinuousAcrobot-v0 and ContinuousAcrobotShaped-v0', () => {
       const r = env.step([0.37]);
       expectClose(env.state, gymAcrobotStep(s0, 0.37), STATE_TOL, `${id} state`);
       const s = env.state;
-      expect(Array.from(r.obs)).to.deep.equal([Math.cos(s[0]!), Math.sin(s[0]!), Math.cos(s[1]!), Math.sin(s[1]!), s[2]!, s[3]!].map(Math.fround));
+      expect(Array.from(r.obs)).to.deep.equal(
+        [Math.cos(s[0]!), Math.sin(s[0]!), Math.cos(s[1]!), Math.sin(s[1]!), s[2]!, s[3]!].map(Math.fround),
+      );
       expect(r.reward).to.equal(-1);
       expect(r.terminated).to.equal(false);
     }
@@ -79,7 +80,10 @@ describe('envs: ContinuousAcrobot-v0 and ContinuousAcrobotShaped-v0', () => {
   it('clips the torque to [-1, 1] inside the dynamics: 3 is 1, -2.5 is -1', () => {
     for (const id of ['ContinuousAcrobot-v0', 'ContinuousAcrobotShaped-v0']) {
       const env = make(id);
-      for (const [a, c] of [[3, 1], [-2.5, -1]]) {
+      for (const [a, c] of [
+        [3, 1],
+        [-2.5, -1],
+      ]) {
         env.reset({ state: [0.1, 0.2, -0.3, 0.4] });
         const r = env.step([a!]);
         const s = env.state;

@@ -17,12 +17,26 @@ const PENDULUM_BOX = make('Pendulum-v1').actionSpace as BoxSpace;
 describe('envs: discretized action spaces (action grids)', () => {
   it('documents the default grids: Pendulum-v1 5 torques, MountainCarContinuous-v0 3 forces', () => {
     expect(DEFAULT_ACTION_GRIDS).to.deep.equal({ 'Pendulum-v1': [-2, -1, 0, 1, 2], 'MountainCarContinuous-v0': [-1, 0, 1] });
-    expect(defaultActionGrid('Pendulum-v1')).to.deep.equal({ shape: [1], values: Float64Array.from([-2, -1, 0, 1, 2]), low: [-2], high: [2] });
-    expect(defaultActionGrid(make('MountainCarContinuous-v0'))).to.deep.equal({ shape: [1], values: Float64Array.from([-1, 0, 1]), low: [-1], high: [1] });
+    expect(defaultActionGrid('Pendulum-v1')).to.deep.equal({
+      shape: [1],
+      values: Float64Array.from([-2, -1, 0, 1, 2]),
+      low: [-2],
+      high: [2],
+    });
+    expect(defaultActionGrid(make('MountainCarContinuous-v0'))).to.deep.equal({
+      shape: [1],
+      values: Float64Array.from([-1, 0, 1]),
+      low: [-1],
+      high: [1],
+    });
     expectThrows(() => defaultActionGrid('CartPole-v1'), ValueError, /the action space is Discrete\(2\), which is already discrete/);
     expectThrows(() => defaultActionGrid('Nope-v0'), UnknownNameError, /unknown environment id "Nope-v0"/);
     const custom = { ...make('Pendulum-v1'), id: 'Custom-v0', actionSpace: PENDULUM_BOX };
-    expectThrows(() => defaultActionGrid(custom as never), UnknownNameError, /no default action grid for Custom-v0 .* parseActionGrid\("5", env.actionSpace\)/);
+    expectThrows(
+      () => defaultActionGrid(custom as never),
+      UnknownNameError,
+      /no default action grid for Custom-v0 .* parseActionGrid\("5", env.actionSpace\)/,
+    );
   });
 
   it('parseActionGrid "n": n evenly spaced points over [low, high], both ends exact', () => {
@@ -45,14 +59,23 @@ describe('envs: discretized action spaces (action grids)', () => {
   });
 
   it('parseActionGrid errors name the value, the bounds and the fix', () => {
-    expectThrows(() => parseActionGrid('-2,0,2.5', PENDULUM_BOX), ValueError, /value 2.5 lies outside the action bounds \[-2, 2\] of Box\(shape \[1\], \[-2, 2\]\)/, /Use values within the bounds/);
+    expectThrows(
+      () => parseActionGrid('-2,0,2.5', PENDULUM_BOX),
+      ValueError,
+      /value 2.5 lies outside the action bounds \[-2, 2\] of Box\(shape \[1\], \[-2, 2\]\)/,
+      /Use values within the bounds/,
+    );
     expectThrows(() => parseActionGrid('1', PENDULUM_BOX), ValueError, /the number of points n ≥ 2 \(integer\), got "1"/, /Use e.g. "5"/);
     expectThrows(() => parseActionGrid('2.5', PENDULUM_BOX), ValueError, /got "2.5"/);
     expectThrows(() => parseActionGrid('-1,x', PENDULUM_BOX), ValueError, /"x" is not a finite number/);
     expectThrows(() => parseActionGrid('-1,,1', PENDULUM_BOX), ValueError, /"" is not a finite number/);
     expectThrows(() => parseActionGrid('1,1', PENDULUM_BOX), ValueError, /value 1 appears twice/);
     expectThrows(() => parseActionGrid('', PENDULUM_BOX), ValueError, /expected a string such as "5"/);
-    expectThrows(() => parseActionGrid('0,1', float32Box([0, 0], [1, 1])), ShapeError, /explicit values are only for 1-D action spaces; .* 2 entries/);
+    expectThrows(
+      () => parseActionGrid('0,1', float32Box([0, 0], [1, 1])),
+      ShapeError,
+      /explicit values are only for 1-D action spaces; .* 2 entries/,
+    );
     expectThrows(() => parseActionGrid('3', float32Box([0], [Infinity])), ValueError, /unbounded limits \[0, Infinity\]/);
     expectThrows(() => parseActionGrid('100', float32Box([0, 0], [1, 1])), ValueError, /make 10000 grid points \(> 4096\)/);
     expectThrows(() => parseActionGrid('3', make('CartPole-v1').actionSpace), ValueError, /already discrete/);
@@ -89,8 +112,16 @@ describe('envs: discretized action spaces (action grids)', () => {
     expectThrows(() => env.step([0.5] as never), ValueError, /must be an integer/);
     expectThrows(() => discretizeActions(make('CartPole-v1'), defaultActionGrid('Pendulum-v1')), ValueError, /already discrete/);
     const outside = { shape: [1], values: Float64Array.from([-3, 0]), low: [-3], high: [3] };
-    expectThrows(() => discretizeActions(make('Pendulum-v1'), outside), ValueError, /grid point 0 entry 0 = -3 lies outside the action bounds \[-2, 2\]/);
+    expectThrows(
+      () => discretizeActions(make('Pendulum-v1'), outside),
+      ValueError,
+      /grid point 0 entry 0 = -3 lies outside the action bounds \[-2, 2\]/,
+    );
     const wrongShape = { shape: [2], values: Float64Array.from([0, 0]), low: [-2, -2], high: [2, 2] };
-    expectThrows(() => checkGridForSpace(wrongShape, PENDULUM_BOX), ShapeError, /grid shape \[2\] does not match the action space Box\(shape \[1\], \[-2, 2\]\)/);
+    expectThrows(
+      () => checkGridForSpace(wrongShape, PENDULUM_BOX),
+      ShapeError,
+      /grid shape \[2\] does not match the action space Box\(shape \[1\], \[-2, 2\]\)/,
+    );
   });
 });

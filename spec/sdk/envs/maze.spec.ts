@@ -85,11 +85,15 @@ describe('envs: Maze-v0', () => {
     // Straight into the wall x = 1 (piece y in [0.2, 1.8]): contact at t = 0.4.
     env.reset({ state: [0.9, 0.5] });
     env.step([1, 0]);
-    expect(env.state[0]).to.be.closeTo(1 - 1e-6, 1e-12).and.below(1);
+    expect(env.state[0])
+      .to.be.closeTo(1 - 1e-6, 1e-12)
+      .and.below(1);
     expect(env.state[1]).to.equal(0.5);
     // Pushing again: it stays (at most 1e-6 closer), never on or through the wall.
     for (let i = 0; i < 5; i++) env.step([1, 0]);
-    expect(env.state[0]).to.be.below(1).and.above(1 - 2e-6);
+    expect(env.state[0])
+      .to.be.below(1)
+      .and.above(1 - 2e-6);
     // Obliquely: stops on the path at the contact (no sliding along the wall).
     env.reset({ state: [0.9, 0.5] });
     env.step([1, 0.4]);
@@ -128,7 +132,14 @@ describe('envs: Maze-v0', () => {
 
   it('reset({ state }) rejects positions on a wall or outside the maze', () => {
     const env = maze();
-    expectThrows(() => env.reset({ state: [1, 0.5] }), ValueError, /Maze-v0: reset\(\{ state \}\)/, /\[1, 0\.5\]/, /lies on a wall or outside the maze/, /\[0, 0\]/);
+    expectThrows(
+      () => env.reset({ state: [1, 0.5] }),
+      ValueError,
+      /Maze-v0: reset\(\{ state \}\)/,
+      /\[1, 0\.5\]/,
+      /lies on a wall or outside the maze/,
+      /\[0, 0\]/,
+    );
     expectThrows(() => env.reset({ state: [6, 0] }), ValueError, /outside the maze/);
     expectThrows(() => env.reset({ state: [-5, 0] }), ValueError, /on a wall/);
     env.reset({ state: [1, 0] }); // in a gap: fine

@@ -51,10 +51,18 @@ describe('envs: MultimodalBandit-v0', () => {
       // Peak heights are the densities' peaks over the normalizer.
       b.sigmas.forEach((v, k) => expect(b.heights[k]).to.be.closeTo((2 * Math.PI * v * v) ** -1 / b.normalizer, 1e-12));
     }
-    expect(Math.min(...sig)).to.be.at.least(0.1).and.below(0.11);
-    expect(Math.max(...sig)).to.be.below(0.3).and.above(0.29);
-    expect(Math.min(...cen)).to.be.at.least(-1).and.below(-0.97);
-    expect(Math.max(...cen)).to.be.below(1).and.above(0.97);
+    expect(Math.min(...sig))
+      .to.be.at.least(0.1)
+      .and.below(0.11);
+    expect(Math.max(...sig))
+      .to.be.below(0.3)
+      .and.above(0.29);
+    expect(Math.min(...cen))
+      .to.be.at.least(-1)
+      .and.below(-0.97);
+    expect(Math.max(...cen))
+      .to.be.below(1)
+      .and.above(0.97);
     // Same banditSeed -> the same bandit; another -> another; the env's seed plays no part.
     expect(makeMultimodalBandit(4)).to.deep.equal(makeMultimodalBandit(4));
     expect(makeMultimodalBandit(4).centres).to.not.deep.equal(makeMultimodalBandit(5).centres);
@@ -95,7 +103,9 @@ describe('envs: MultimodalBandit-v0', () => {
       expect(multimodalBanditReward(b, b.maxAction)).to.equal(1);
       let best = -Infinity;
       for (let j = 0; j <= 200000; j++) best = Math.max(best, multimodalBanditReward(b, [-1 + j / 100000]));
-      expect(best, `seed ${s}`).to.be.at.most(1 + 1e-9).and.above(1 - 1e-6);
+      expect(best, `seed ${s}`)
+        .to.be.at.most(1 + 1e-9)
+        .and.above(1 - 1e-6);
     }
     for (let s = 0; s < 3; s++) {
       const b = makeMultimodalBandit(s, 2, 5);
@@ -104,7 +114,9 @@ describe('envs: MultimodalBandit-v0', () => {
       for (let i = 0; i <= 400; i++) {
         for (let j = 0; j <= 400; j++) best = Math.max(best, multimodalBanditReward(b, [-1 + i / 200, -1 + j / 200]));
       }
-      expect(best, `seed ${s}`).to.be.at.most(1 + 1e-9).and.above(0.99);
+      expect(best, `seed ${s}`)
+        .to.be.at.most(1 + 1e-9)
+        .and.above(0.99);
     }
   });
 
@@ -136,7 +148,12 @@ describe('envs: MultimodalBandit-v0', () => {
   });
 
   it('validates its options with clear errors', () => {
-    expectThrows(() => make('MultimodalBandit-v0', { bandit_seed: 1 }), UnknownNameError, /unknown option "bandit_seed"/, /Valid options: maxEpisodeSteps, seed, banditSeed, actionDim, modes\./);
+    expectThrows(
+      () => make('MultimodalBandit-v0', { bandit_seed: 1 }),
+      UnknownNameError,
+      /unknown option "bandit_seed"/,
+      /Valid options: maxEpisodeSteps, seed, banditSeed, actionDim, modes\./,
+    );
     for (const bad of [-1, 1.5, 2 ** 32, NaN, '3']) {
       expectThrows(
         () => make('MultimodalBandit-v0', { banditSeed: bad }),
@@ -146,9 +163,20 @@ describe('envs: MultimodalBandit-v0', () => {
         /Pass e\.g\. banditSeed: 0\./,
       );
     }
-    expectThrows(() => make('MultimodalBandit-v0', { actionDim: 0 }), ValueError, /option actionDim must be an integer in \[1, 32\]/, /got 0/);
+    expectThrows(
+      () => make('MultimodalBandit-v0', { actionDim: 0 }),
+      ValueError,
+      /option actionDim must be an integer in \[1, 32\]/,
+      /got 0/,
+    );
     expectThrows(() => make('MultimodalBandit-v0', { actionDim: 2.5 }), ValueError, /actionDim/, /got 2\.5/);
-    expectThrows(() => make('MultimodalBandit-v0', { modes: 0 }), ValueError, /option modes must be an integer in \[1, 100\]/, /got 0/, /Pass e\.g\. modes: 5/);
+    expectThrows(
+      () => make('MultimodalBandit-v0', { modes: 0 }),
+      ValueError,
+      /option modes must be an integer in \[1, 100\]/,
+      /got 0/,
+      /Pass e\.g\. modes: 5/,
+    );
     expectThrows(() => makeMultimodalBandit(-3), ValueError, /makeMultimodalBandit: banditSeed/, /got -3/);
   });
 });

@@ -18,7 +18,7 @@ describe('envs: Pendulum-v1', () => {
     const env = make('Pendulum-v1');
     env.reset({ state: [0.5, -0.3] });
     const r = env.step([1]);
-    const thdot = -0.3 + ((3 * 10) / 2 * Math.sin(0.5) + 3 * 1) * 0.05;
+    const thdot = -0.3 + (((3 * 10) / 2) * Math.sin(0.5) + 3 * 1) * 0.05;
     expectClose(env.state, [0.5 + thdot * 0.05, thdot], STATE_TOL, 'state');
     expectClose(r.reward, -(0.5 ** 2 + 0.1 * 0.09 + 0.001 * 1), { rtol: 1e-15 }, 'reward');
     expect(r.terminated).to.equal(false);

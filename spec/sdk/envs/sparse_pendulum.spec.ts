@@ -25,7 +25,7 @@ describe('envs: SparsePendulum-v0', () => {
     const env = make('SparsePendulum-v0');
     env.reset({ state: [0.1, 0.5] });
     const r = env.step([1]);
-    const thdot = 0.5 + ((3 * 10) / 2 * Math.sin(0.1) + 3 * 1) * 0.05;
+    const thdot = 0.5 + (((3 * 10) / 2) * Math.sin(0.1) + 3 * 1) * 0.05;
     expectClose(env.state, [0.1 + thdot * 0.05, thdot], STATE_TOL, 'state');
     expect(r.reward).to.equal(1);
     expect(r.terminated).to.equal(false);
@@ -52,7 +52,10 @@ describe('envs: SparsePendulum-v0', () => {
 
   it('clips the torque to ±2: torque 5 is torque 2, -7 is -2', () => {
     const env = make('SparsePendulum-v0');
-    for (const [a, c] of [[5, 2], [-7, -2]]) {
+    for (const [a, c] of [
+      [5, 2],
+      [-7, -2],
+    ]) {
       env.reset({ state: [0.2, -0.4] });
       const r = env.step([a!]);
       const s = env.state;

@@ -39,7 +39,10 @@ describe('envs: UnshapedMountainCarContinuous-v0', () => {
 
   it('clips the force to [-1, 1] and charges nothing for it: action 3 is action 1, -5 is -1', () => {
     const env = make('UnshapedMountainCarContinuous-v0');
-    for (const [a, c] of [[3, 1], [-5, -1]]) {
+    for (const [a, c] of [
+      [3, 1],
+      [-5, -1],
+    ]) {
       env.reset({ state: [-0.5, 0.01] });
       const r = env.step(a!);
       const s = env.state;

@@ -127,7 +127,13 @@ describe('envs: makeVec (same-step auto-reset)', () => {
       const rng = new Rng(1);
       for (let t = 0; t < 40; t++) {
         const r = vec.step(randomActions(vec, rng));
-        out.push([Array.from(r.obs), Array.from(r.reward), Array.from(r.terminated), Array.from(r.truncated), r.finalObs.map((o) => (o ? Array.from(o) : null))]);
+        out.push([
+          Array.from(r.obs),
+          Array.from(r.reward),
+          Array.from(r.terminated),
+          Array.from(r.truncated),
+          r.finalObs.map((o) => (o ? Array.from(o) : null)),
+        ]);
       }
       return out;
     };

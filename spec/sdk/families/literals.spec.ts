@@ -42,9 +42,7 @@ const ALLOWED: { line: RegExp; file?: RegExp; reason: string }[] = [
 
 /** Block and line comments blanked out, newlines kept (so line numbers stay right). */
 function stripComments(src: string): string {
-  return src
-    .replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, ' '))
-    .replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
+  return src.replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, ' ')).replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
 }
 
 const LITERAL = new RegExp(`(['"\`])(${MODEL_FAMILIES.map((f) => f.replace(/-/g, '\\-')).join('|')})\\1`, 'g');
@@ -90,7 +88,11 @@ describe('family ids are named only in contract/famil* and sdk/families/ (static
 
   const files = sources();
   it('scans the sources of every layer', () => {
-    for (const d of SCANNED) expect(files.some((f) => f.startsWith(`${d}/`)), d).to.equal(true);
+    for (const d of SCANNED)
+      expect(
+        files.some((f) => f.startsWith(`${d}/`)),
+        d,
+      ).to.equal(true);
     expect(files).to.include.members(['contract/families.ts', 'sdk/families/index.ts', 'exporters/onnx/gmmqf.ts', 'bench/models.ts']);
   });
 

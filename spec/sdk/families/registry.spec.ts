@@ -29,7 +29,13 @@ import { expectRejects } from '../../helpers.js';
 
 function info(envId: string, algorithm: string) {
   const env = make(envId);
-  return { env_id: envId, observation_space: spaceToJson(env.observationSpace), action_space: spaceToJson(env.actionSpace), training: { algorithm }, backend: 'test' };
+  return {
+    env_id: envId,
+    observation_space: spaceToJson(env.observationSpace),
+    action_space: spaceToJson(env.actionSpace),
+    training: { algorithm },
+    backend: 'test',
+  };
 }
 
 const pendulum = { low: Float64Array.from([-2]), high: Float64Array.from([2]) };
@@ -42,7 +48,9 @@ function cartpoleGmmQf(seed: number, K = 4) {
   const covariances = new Float64Array(K * D * D);
   for (let k = 0; k < K; k++) covariances.set(randomSpd(rng, D, 0.3, 2), k * D * D);
   return {
-    K, D, A,
+    K,
+    D,
+    A,
     means: Float64Array.from({ length: K * D }, () => rng.normal()),
     covariances,
     weights: Float64Array.from({ length: K * A }, () => 50 * rng.normal()),
@@ -72,7 +80,11 @@ function gamidActor(seed: number, C: number) {
  */
 const FIXTURES: Record<ModelFamily, { name: string; save: (dir: string) => void; summary: RegExp }[]> = {
   [FAMILY.gmmqf]: [
-    { name: 'gmmqf', save: (dir) => familyModule(FAMILY.gmmqf).checkpoint.save(dir, cartpoleGmmQf(1), info('CartPole-v1', 'gmmqf-policy-iteration')), summary: /^gmmqf, K=4, D=4, A=2, float32, sampling inputs\)$/ },
+    {
+      name: 'gmmqf',
+      save: (dir) => familyModule(FAMILY.gmmqf).checkpoint.save(dir, cartpoleGmmQf(1), info('CartPole-v1', 'gmmqf-policy-iteration')),
+      summary: /^gmmqf, K=4, D=4, A=2, float32, sampling inputs\)$/,
+    },
     {
       name: 'sgmmqf',
       save: (dir) => {
@@ -86,14 +98,27 @@ const FIXTURES: Record<ModelFamily, { name: string; save: (dir: string) => void;
       summary: /^gmmqf, K=4, D=4, A=2, float32, sampling inputs\)$/,
     },
   ],
-  [FAMILY.dqn]: [{ name: 'dqn', save: (dir) => familyModule(FAMILY.dqn).checkpoint.save(dir, randomDqnParams(new Rng(3), [4, 8, 2]), info('CartPole-v1', 'dqn')), summary: /^dqn, layers 4-8-2, float32, sampling inputs\)$/ }],
+  [FAMILY.dqn]: [
+    {
+      name: 'dqn',
+      save: (dir) => familyModule(FAMILY.dqn).checkpoint.save(dir, randomDqnParams(new Rng(3), [4, 8, 2]), info('CartPole-v1', 'dqn')),
+      summary: /^dqn, layers 4-8-2, float32, sampling inputs\)$/,
+    },
+  ],
   [FAMILY.mixtureActor]: [
     {
       name: 'sac',
       save: (dir) => {
         const rng = new Rng(4);
         const head = { K: 3, A: 1, weights: 'learned' as const, logStdMin: -5, logStdMax: 2 };
-        const actor = { head, trunk: initMlp([3, 8, headOutputSize(head)], rng), obsOffset: new Float64Array(3), obsScale: Float64Array.from([1, 1, 8]), actionLow: pendulum.low, actionHigh: pendulum.high };
+        const actor = {
+          head,
+          trunk: initMlp([3, 8, headOutputSize(head)], rng),
+          obsOffset: new Float64Array(3),
+          obsScale: Float64Array.from([1, 1, 8]),
+          actionLow: pendulum.low,
+          actionHigh: pendulum.high,
+        };
         familyModule(FAMILY.mixtureActor).checkpoint.save(dir, actor, twinCritics(rng), info('Pendulum-v1', 'sac'));
       },
       summary: /^mixture-actor, K=3, layers 3-8-9, float32, sampling inputs\)$/,
@@ -186,7 +211,10 @@ describe('sdk/families: the model-family registry', function () {
       const dir = join(tmp, 'unknown-family');
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_family: 'td3' }));
-      expect(() => checkpointFamily(dir)).to.throw(ModelFormatError, /"model_family" is "td3"; expected one of gmmqf, dqn, mixture-actor, gamid-actor/);
+      expect(() => checkpointFamily(dir)).to.throw(
+        ModelFormatError,
+        /"model_family" is "td3"; expected one of gmmqf, dqn, mixture-actor, gamid-actor/,
+      );
     });
 
     it('familyLabel names TD3 for a gamid-actor trained by td3, and nothing extra otherwise', () => {
@@ -200,7 +228,10 @@ describe('sdk/families: the model-family registry', function () {
     it("a directory of another family names that family's checkpoint and loader (hint from the contract)", () => {
       const dir = join(tmp, 'hint-dqn');
       FIXTURES[FAMILY.dqn][0]!.save(dir);
-      expect(() => loadGmmQfCheckpoint(dir)).to.throw(ModelFormatError, /"model_family" is "dqn", expected "gmmqf": this is a DQN checkpoint; load it with loadDqnCheckpoint\./);
+      expect(() => loadGmmQfCheckpoint(dir)).to.throw(
+        ModelFormatError,
+        /"model_family" is "dqn", expected "gmmqf": this is a DQN checkpoint; load it with loadDqnCheckpoint\./,
+      );
     });
   });
 
@@ -239,7 +270,9 @@ describe('sdk/families: the model-family registry', function () {
           expect(m![1]).to.match(fx.summary);
           // the CLI writes what the module exports
           const module = familyModule(id);
-          expect(new Uint8Array(readFileSync(file))).to.deep.equal(module.export(module.checkpoint.load(dir), { precision: 'float32', sampling: 'inputs' }));
+          expect(new Uint8Array(readFileSync(file))).to.deep.equal(
+            module.export(module.checkpoint.load(dir), { precision: 'float32', sampling: 'inputs' }),
+          );
           const out: string[] = [];
           expect(await verifyCommand([dir, file, '--states', '60', '--backend', 'cpu'], (l) => out.push(l))).to.equal(true);
           expect(JSON.parse(out.join('\n')).pass).to.equal(true);
@@ -266,9 +299,21 @@ describe('sdk/families: the model-family registry', function () {
       FIXTURES[FAMILY.gamidActor][1]!.save(td3);
       FIXTURES[FAMILY.mixtureActor][0]!.save(sac);
       const file = join(tmp, 'never.onnx');
-      await expectRejects(() => exportCommand([td3, '--out', file, '--sampling', 'none'], () => {}), ValueError, /--sampling none is for Q models; a gamid-actor always has action_sampled/);
-      await expectRejects(() => exportCommand([td3, '--out', file, '--epsilon', '0.1'], () => {}), ValueError, /a gamid-actor samples from its own policy \(its ε is the checkpoint's\)\./);
-      await expectRejects(() => exportCommand([sac, '--out', file, '--epsilon', '0.1'], () => {}), ValueError, /a mixture-actor samples from its own policy\.$/);
+      await expectRejects(
+        () => exportCommand([td3, '--out', file, '--sampling', 'none'], () => {}),
+        ValueError,
+        /--sampling none is for Q models; a gamid-actor always has action_sampled/,
+      );
+      await expectRejects(
+        () => exportCommand([td3, '--out', file, '--epsilon', '0.1'], () => {}),
+        ValueError,
+        /a gamid-actor samples from its own policy \(its ε is the checkpoint's\)\./,
+      );
+      await expectRejects(
+        () => exportCommand([sac, '--out', file, '--epsilon', '0.1'], () => {}),
+        ValueError,
+        /a mixture-actor samples from its own policy\.$/,
+      );
     });
 
     it('--epsilon on a Q model goes into the sampled head; the default is the run’s final ε', async () => {

@@ -38,7 +38,14 @@ describe('optim/armijo: backtracking line search', () => {
     });
     expect(res).to.deep.equal({ t: 0.015625, loss: 1 - 0.015625, evaluations: 4, accepted: true });
     expect(() =>
-      armijoSearch({ loss0: 1, grad2: 1, t0: 1, tryStep: () => { throw new RangeError('bug'); } }),
+      armijoSearch({
+        loss0: 1,
+        grad2: 1,
+        t0: 1,
+        tryStep: () => {
+          throw new RangeError('bug');
+        },
+      }),
     ).to.throw(RangeError, 'bug');
   });
 
@@ -77,7 +84,10 @@ describe('optim/armijo: Riemannian descent on SPD stacks (acceptance 3)', () => 
     // descent sequence stays in a compact set and every line search must succeed.
     for (const [name, make] of [
       ['tr(AC) + tr(BC⁻¹) − log det C', (rng: Rng, d: number) => coercive(rng, d)],
-      ['Gaussian kernel + regulariser', (rng: Rng, d: number) => sumLoss(gaussianKernel(rng, d, 30, randomSpd(rng, d, 10).a), coercive(rng, d), 0.1)],
+      [
+        'Gaussian kernel + regulariser',
+        (rng: Rng, d: number) => sumLoss(gaussianKernel(rng, d, 30, randomSpd(rng, d, 10).a), coercive(rng, d), 0.1),
+      ],
     ] as const) {
       it(`${metric}: every accepted step decreases the ${name} loss by at least c·t·‖grad‖²`, () => {
         const rng = new Rng(21 + SPD_METRICS.indexOf(metric));

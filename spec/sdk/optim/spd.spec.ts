@@ -21,7 +21,16 @@ import {
   tryRetract,
   type SpdMetric,
 } from '../../../sdk/optim/spd.js';
-import { conjugateDiag, logUniform, maxAbsOf, maxDiff, randomMatrix, randomOrthogonal, randomSpd, randomSym } from '../../models/linalg/fixtures.js';
+import {
+  conjugateDiag,
+  logUniform,
+  maxAbsOf,
+  maxDiff,
+  randomMatrix,
+  randomOrthogonal,
+  randomSpd,
+  randomSym,
+} from '../../models/linalg/fixtures.js';
 import { barrierQuadratic, coercive, gaussianKernel, tangentAt, type TestLoss } from './fixtures.js';
 
 function scaled(a: Float64Array, s: number): Float64Array {
@@ -450,9 +459,16 @@ describe('optim/spd: batched forms over [K, D, D] stacks', () => {
     const out = new Float64Array(K * n);
     const res = retractAll('bw', covs, dirs, 1, K, D, out);
     expect(res).to.deep.equal({ ok: false, failed: [1, 3] });
-    for (const k of [1, 3]) expect(Array.from(out.subarray(k * n, (k + 1) * n))).to.deep.equal(Array.from(covs.subarray(k * n, (k + 1) * n)));
-    for (const k of [0, 2, 4]) expectClose(out.subarray(k * n, (k + 1) * n), scaled(covs.subarray(k * n, (k + 1) * n), 0.95 ** 2), { rtol: 1e-14 }, `block ${k}`);
-    expectThrows(() => retract('bw', covs.subarray(n, 2 * n), scaled(covs.subarray(n, 2 * n), -3), D), SpdError, /BW exponential domain/, /shrink the step/);
+    for (const k of [1, 3])
+      expect(Array.from(out.subarray(k * n, (k + 1) * n))).to.deep.equal(Array.from(covs.subarray(k * n, (k + 1) * n)));
+    for (const k of [0, 2, 4])
+      expectClose(out.subarray(k * n, (k + 1) * n), scaled(covs.subarray(k * n, (k + 1) * n), 0.95 ** 2), { rtol: 1e-14 }, `block ${k}`);
+    expectThrows(
+      () => retract('bw', covs.subarray(n, 2 * n), scaled(covs.subarray(n, 2 * n), -3), D),
+      SpdError,
+      /BW exponential domain/,
+      /shrink the step/,
+    );
   });
 
   it('validate shapes, step size and components', () => {
@@ -473,4 +489,3 @@ describe('optim/spd: batched forms over [K, D, D] stacks', () => {
     expectThrows(() => riemannianGradientAll('ai', covs, badDir, K, D, out), ValueError, /gradients\[4\]\[0\]\[0\] is Infinity/);
   });
 });
-

@@ -28,7 +28,13 @@ function withParams(p: DqnParams, weights: Float64Array[], biases: Float64Array[
 function twoStateExample(): { online: DqnParams; target: DqnParams; batch: DqnBatch } {
   const I = () => Float64Array.from([1, 0, 0, 1]);
   const zero = () => new Float64Array(2);
-  const base: DqnParams = { layers: [2, 2, 2], weights: [I(), I()], biases: [zero(), zero()], obsOffset: zero(), obsScale: Float64Array.from([1, 1]) };
+  const base: DqnParams = {
+    layers: [2, 2, 2],
+    weights: [I(), I()],
+    biases: [zero(), zero()],
+    obsOffset: zero(),
+    obsScale: Float64Array.from([1, 1]),
+  };
   // [in, out] layout: W1[in=0][out=1] = 2 (Q₂ = 2·h₁), W1[in=1][out=0] = 3 (Q₁ = 3·h₂)
   const target = withParams(base, [I(), Float64Array.from([0, 2, 3, 0])], [zero(), zero()]);
   const next = [1, 0.5, 0.25, 0.5, 1, 0.5];
@@ -42,7 +48,11 @@ describe('sdk/algorithms/learners/dqn (the DQN learner on TensorFlow.js)', funct
     await selectBackend('auto');
   });
 
-  for (const layers of [[4, 64, 64, 2], [6, 128, 128, 3], [3, 5]]) {
+  for (const layers of [
+    [4, 64, 64, 2],
+    [6, 128, 128, 3],
+    [3, 5],
+  ]) {
     it(`[${layers}]: the learner's forward pass is dqnQValuesTf's (the graph op sequence), bit for bit`, () => {
       const rng = new Rng(layers.length * 100 + layers[1]!);
       const p = randomDqnParams(rng, layers);
@@ -114,7 +124,8 @@ describe('sdk/algorithms/learners/dqn (the DQN learner on TensorFlow.js)', funct
               const minus = p[kind].map((a) => a.slice());
               plus[l]![k]! += h;
               minus[l]![k]! -= h;
-              const mk = (arrs: Float64Array[]) => (kind === 'weights' ? withParams(p, arrs, p.biases as Float64Array[]) : withParams(p, p.weights as Float64Array[], arrs));
+              const mk = (arrs: Float64Array[]) =>
+                kind === 'weights' ? withParams(p, arrs, p.biases as Float64Array[]) : withParams(p, p.weights as Float64Array[], arrs);
               const fd = (dqnTdLoss(mk(plus), batch, y, 1) - dqnTdLoss(mk(minus), batch, y, 1)) / (2 * h);
               expectClose(g[kind][l]![k]!, fd, { atol: 2e-5 * maxG, rtol: 1e-3 }, `d loss / d ${kind}[${l}][${k}]`);
               checked++;
@@ -147,7 +158,12 @@ describe('sdk/algorithms/learners/dqn (the DQN learner on TensorFlow.js)', funct
       const c = small.gradients(batch, true);
       expect(c.norm, 'the reported norm is the norm before clipping').to.be.closeTo(raw.norm, 1e-5 * raw.norm);
       const flat = (g: typeof raw) => [...g.weights, ...g.biases].flatMap((a) => Array.from(a));
-      expectClose(flat(c), flat(raw).map((x) => x / 4), { rtol: 1e-5, atol: 1e-7 * raw.norm }, 'clipped = raw · clip/‖g‖');
+      expectClose(
+        flat(c),
+        flat(raw).map((x) => x / 4),
+        { rtol: 1e-5, atol: 1e-7 * raw.norm },
+        'clipped = raw · clip/‖g‖',
+      );
       expect(flat(big.gradients(batch, true))).to.deep.equal(flat(raw)); // factor exactly 1
     } finally {
       small.dispose();

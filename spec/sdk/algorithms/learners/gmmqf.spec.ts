@@ -6,10 +6,21 @@ import { BellmanBatch } from '../../../../models/gmmqf/tf.js';
 import { normalize, qValues } from '../../../../models/gmmqf/reference.js';
 import { isSpd } from '../../../../models/linalg/cholesky.js';
 import type { GmmQfParams } from '../../../../models/gmmqf/params.js';
-import { GmmQfPolicyEvaluation, armijoStep, bellmanTargets, precisions, type ArmijoStepTimes } from '../../../../sdk/algorithms/learners/gmmqf.js';
+import {
+  GmmQfPolicyEvaluation,
+  armijoStep,
+  bellmanTargets,
+  precisions,
+  type ArmijoStepTimes,
+} from '../../../../sdk/algorithms/learners/gmmqf.js';
 import { randomParams, randomObs } from '../../../models/gmmqf/fixtures.js';
 
-const clone = (p: GmmQfParams): GmmQfParams => ({ ...p, means: p.means.slice(), covariances: p.covariances.slice(), weights: p.weights.slice() });
+const clone = (p: GmmQfParams): GmmQfParams => ({
+  ...p,
+  means: p.means.slice(),
+  covariances: p.covariances.slice(),
+  weights: p.weights.slice(),
+});
 
 /** A random model and a batch on its own normalized observations (targets y ~ N(1, 0.5²)). */
 function problem(seed: number, K = 4, D = 2, A = 2, N = 200): { p: GmmQfParams; batch: BellmanBatch } {
@@ -55,11 +66,17 @@ describe('sdk/algorithms/learners/gmmqf (batch policy evaluation, Riemannian GD 
       const seen: number[] = [];
       let retractions = 0;
       const times: ArmijoStepTimes = { gradients: 0, riemannian: 0, trialHost: 0, trialLoss: 0 };
-      const rejected = armijoStep(batch, p, P, { metric: 'ai', firstStep: () => 1e-3, beta: 0.5, c: 1e-4, maxHalvings: 2 }, {
-        times,
-        beforeRetract: () => void retractions++,
-        trialLoss: (loss, trial) => (seen.push(trial), Number.isFinite(loss) ? Infinity : loss),
-      });
+      const rejected = armijoStep(
+        batch,
+        p,
+        P,
+        { metric: 'ai', firstStep: () => 1e-3, beta: 0.5, c: 1e-4, maxHalvings: 2 },
+        {
+          times,
+          beforeRetract: () => void retractions++,
+          trialLoss: (loss, trial) => (seen.push(trial), Number.isFinite(loss) ? Infinity : loss),
+        },
+      );
       expect(rejected.accepted).to.equal(false);
       expect(rejected.evaluations).to.equal(3);
       expect(seen).to.deep.equal([0, 1, 2]);
@@ -71,7 +88,13 @@ describe('sdk/algorithms/learners/gmmqf (batch policy evaluation, Riemannian GD 
       expect(Array.from(p.weights)).to.deep.equal(Array.from(before.weights));
       for (const [k, v] of Object.entries(times)) expect(v, k).to.be.greaterThan(0);
       // forcing only the first two trials: the third (smallest) step is accepted
-      const forced = armijoStep(batch, p, P, { metric: 'ai', firstStep: () => 1e-2, beta: 0.5, c: 1e-4, maxHalvings: 2 }, { trialLoss: (loss, trial) => (trial < 2 ? Infinity : loss) });
+      const forced = armijoStep(
+        batch,
+        p,
+        P,
+        { metric: 'ai', firstStep: () => 1e-2, beta: 0.5, c: 1e-4, maxHalvings: 2 },
+        { trialLoss: (loss, trial) => (trial < 2 ? Infinity : loss) },
+      );
       expect([forced.accepted, forced.evaluations, forced.t]).to.deep.equal([true, 3, 1e-2 / 4]);
     } finally {
       batch.dispose();
@@ -83,7 +106,8 @@ describe('sdk/algorithms/learners/gmmqf (batch policy evaluation, Riemannian GD 
     const p = randomParams(rng, 3, 2, 3);
     const buf = new ReplayBuffer(10, 2);
     const obs = randomObs(rng, p, 11);
-    for (let t = 0; t < 10; t++) buf.push(obs.subarray(2 * t, 2 * t + 2), t % 3, 0.1 * t + 0.01, obs.subarray(2 * t + 2, 2 * t + 4), t % 4 === 3);
+    for (let t = 0; t < 10; t++)
+      buf.push(obs.subarray(2 * t, 2 * t + 2), t % 3, 0.1 * t + 0.01, obs.subarray(2 * t + 2, 2 * t + 4), t % 4 === 3);
     const data = buf.stored();
     const y = bellmanTargets(p, data, 0.9);
     const q = qValues(p, data.nextObs, 10);
@@ -99,8 +123,12 @@ describe('sdk/algorithms/learners/gmmqf (batch policy evaluation, Riemannian GD 
     const p = randomParams(rng, 5, 2, 2);
     const buf = new ReplayBuffer(300, 2);
     const obs = randomObs(rng, p, 301);
-    for (let t = 0; t < 300; t++) buf.push(obs.subarray(2 * t, 2 * t + 2), rng.integer(2), 1, obs.subarray(2 * t + 2, 2 * t + 4), rng.uniform() < 0.1);
-    const pe = new GmmQfPolicyEvaluation({ gamma: 0.5, sweeps: 2, gdSteps: 4, metric: 'ai', armijoBeta: 0.5, armijoC: 1e-4, refitWeights: true, ridge: 1e-3 }, 1);
+    for (let t = 0; t < 300; t++)
+      buf.push(obs.subarray(2 * t, 2 * t + 2), rng.integer(2), 1, obs.subarray(2 * t + 2, 2 * t + 4), rng.uniform() < 0.1);
+    const pe = new GmmQfPolicyEvaluation(
+      { gamma: 0.5, sweeps: 2, gdSteps: 4, metric: 'ai', armijoBeta: 0.5, armijoC: 1e-4, refitWeights: true, ridge: 1e-3 },
+      1,
+    );
     const stats = pe.run(p, buf);
     expect(stats.gdSteps).to.be.greaterThan(0);
     expect(stats.gdDecrease).to.be.greaterThan(0);

@@ -9,7 +9,18 @@ const K = 6;
 const D = 2;
 const A = 3;
 const J = 2;
-const OPTS: SgmmqfLearnerOptions = { batchSize: 16, gamma: 0.9, rho: 1e-4, lrMeans: 1e-2, lrCovariances: 1e-2, lrFactors: 1e-2, beta1: 0.9, beta2: 0.999, adamEps: 1e-8, targetUpdate: 0 };
+const OPTS: SgmmqfLearnerOptions = {
+  batchSize: 16,
+  gamma: 0.9,
+  rho: 1e-4,
+  lrMeans: 1e-2,
+  lrCovariances: 1e-2,
+  lrFactors: 1e-2,
+  beta1: 0.9,
+  beta2: 0.999,
+  adamEps: 1e-8,
+  targetUpdate: 0,
+};
 
 function learner(opts: Partial<SgmmqfLearnerOptions> = {}, seed = 1): SgmmqfLearner {
   const rng = new Rng(seed);
@@ -31,7 +42,16 @@ function buffer(seed = 2): ReplayBuffer {
 }
 
 /** The float64 reference model of the learner's live parameters (normalized features: offset 0, scale 1). */
-const reference = (L: SgmmqfLearner) => ({ K, D, A, means: L.means, covariances: L.covariances, weights: L.weights, obsOffset: new Float64Array(D), obsScale: new Float64Array(D).fill(1) });
+const reference = (L: SgmmqfLearner) => ({
+  K,
+  D,
+  A,
+  means: L.means,
+  covariances: L.covariances,
+  weights: L.weights,
+  obsOffset: new Float64Array(D),
+  obsScale: new Float64Array(D).fill(1),
+});
 
 describe('sdk/algorithms/learners/sgmmqf (SgmmqfLearner)', () => {
   it('computeTargets: r + γ(1 − terminated)·max_a Q(s′, a) of the live model (float64 reference), the newest transition first', () => {
@@ -40,7 +60,9 @@ describe('sdk/algorithms/learners/sgmmqf (SgmmqfLearner)', () => {
     L.sample(buf, new Rng(3));
     L.computeTargets();
     const b = L.batch!;
-    expect(Array.from(b.obs.subarray(0, D))).to.deep.equal(Array.from(buf.stored().obs.subarray(buf.newestIndex * D, buf.newestIndex * D + D)));
+    expect(Array.from(b.obs.subarray(0, D))).to.deep.equal(
+      Array.from(buf.stored().obs.subarray(buf.newestIndex * D, buf.newestIndex * D + D)),
+    );
     const q = qValues(reference(L), b.nextObs, L.T);
     for (let t = 0; t < L.T; t++) {
       const want = b.rewards[t]! + (b.terminated[t] ? 0 : 0.9 * Math.max(q[3 * t]!, q[3 * t + 1]!, q[3 * t + 2]!));
@@ -79,10 +101,24 @@ describe('sdk/algorithms/learners/sgmmqf (SgmmqfLearner)', () => {
     const buf = buffer();
     L.sample(buf, new Rng(7));
     const b0 = L.batch!;
-    const batch = { size: b0.size, obs: b0.obs.slice(), actions: b0.actions.slice(), rewards: b0.rewards.slice(), nextObs: b0.nextObs.slice(), terminated: b0.terminated.slice() };
+    const batch = {
+      size: b0.size,
+      obs: b0.obs.slice(),
+      actions: b0.actions.slice(),
+      rewards: b0.rewards.slice(),
+      nextObs: b0.nextObs.slice(),
+      terminated: b0.terminated.slice(),
+    };
     // the learner gathers into its batch in place, so each check gets a fresh copy of the fixed one
     const targetsNow = (): number[] => {
-      L.batch = { ...batch, obs: batch.obs.slice(), actions: batch.actions.slice(), rewards: batch.rewards.slice(), nextObs: batch.nextObs.slice(), terminated: batch.terminated.slice() };
+      L.batch = {
+        ...batch,
+        obs: batch.obs.slice(),
+        actions: batch.actions.slice(),
+        rewards: batch.rewards.slice(),
+        nextObs: batch.nextObs.slice(),
+        terminated: batch.terminated.slice(),
+      };
       L.computeTargets();
       return Array.from(L.targets);
     };

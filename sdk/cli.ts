@@ -74,7 +74,7 @@ Add --help to any command for its flags; 'gmmrl train --help' lists the algorith
 
 type Out = (line: string) => void;
 
-export async function evalCommand(argv: string[], out: Out): Promise<{ mean_return: number; std_return: number; episodes: number }> {
+async function evalCommand(argv: string[], out: Out): Promise<{ mean_return: number; std_return: number; episodes: number }> {
   const { positionals, flags } = parseArgs('eval', argv, EVAL_FLAGS);
   if (flags.help) {
     out(formatHelp('gmmrl eval FILE.onnx [--env ID] [--episodes N] [--seed S] [--json]', EVAL_FLAGS));
@@ -144,14 +144,7 @@ async function demoCommand(argv: string[], out: Out, err: Out): Promise<boolean>
  * The built-in algorithms of `gmmrl train`, in the order `gmmrl train --help` lists them (each a
  * TrainEntry: its config spec, train function, checkpoint and summary; sdk/cli/train.ts runs them all).
  */
-export const TRAIN_ALGORITHMS: readonly AnyTrainEntry[] = Object.freeze([
-  GMMQF_ENTRY,
-  SGMMQF_ENTRY,
-  DQN_ENTRY,
-  SAC_ENTRY,
-  TD3_ENTRY,
-  GAMID_ENTRY,
-]);
+const TRAIN_ALGORITHMS: readonly AnyTrainEntry[] = Object.freeze([GMMQF_ENTRY, SGMMQF_ENTRY, DQN_ENTRY, SAC_ENTRY, TD3_ENTRY, GAMID_ENTRY]);
 
 /** The algorithms added with registerAlgorithm, in the order they were added (listed after the built-ins). */
 const REGISTERED: AnyTrainEntry[] = [];

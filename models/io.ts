@@ -133,10 +133,14 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   fsyncDir(dirname(path));
 }
 
-/** Kernel file systems: nothing of a run belongs there, and Node's recursive mkdirSync loops forever on a missing /proc path. */
+/**
+ * Kernel file systems: nothing of a run belongs there, and Node's recursive mkdirSync loops forever
+ * on a missing /proc path. /dev/shm is the exception: a tmpfs meant for files.
+ */
 const KERNEL_ROOTS = ['/proc', '/sys', '/dev'];
 
 function kernelRoot(abs: string): string | undefined {
+  if (abs === '/dev/shm' || abs.startsWith('/dev/shm/')) return undefined;
   return KERNEL_ROOTS.find((r) => abs === r || abs.startsWith(r + '/'));
 }
 

@@ -26,7 +26,7 @@ export const WEIGHTS_FILE = 'weights.safetensors';
 export const RUN_FILE = 'run.json';
 export const RUN_FORMAT = 'gmmrl-run';
 export const RUN_FORMAT_VERSION = 1;
-export const RUN_STATUSES = ['running', 'interrupted', 'complete'] as const;
+const RUN_STATUSES = ['running', 'interrupted', 'complete'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** The fields of run.json that locate the checkpoints (the rest is the run's summary). */

@@ -43,8 +43,8 @@ import { MetricsLog, svgLinePlot, type MetricRow } from './util/metrics.js';
 export const CHECKPOINTS_DIR = 'checkpoints';
 export const METRICS_FILE = 'metrics.csv';
 export const CURVE_FILE = 'curve.svg';
-export const STATE_FILE = 'state.safetensors';
-export const STATE_JSON = 'state.json';
+const STATE_FILE = 'state.safetensors';
+const STATE_JSON = 'state.json';
 const STATE_FORMAT = 'gmmrl-training-state';
 const STATE_FORMAT_VERSION = 1;
 /** Temporary generation directories: checkpoints/.tmp-N-PID-RANDOM */
@@ -182,6 +182,8 @@ export class RunStore {
     private record: RunRecord,
     readonly title: string,
     readonly rewardThreshold: number | undefined,
+    /** The directories open() created (removed again by discard). */
+    private readonly created: readonly string[] = [],
   ) {}
 
   /** The current run.json. */
@@ -200,6 +202,7 @@ export class RunStore {
     o: { algorithm: string; commandFlags: Record<string, string | number | boolean>; title: string; rewardThreshold?: number; where: string },
   ): RunStore {
     const { dir } = plan;
+    let created: string[] = [];
     try {
       if (plan.kind === 'resume') {
         const store = new RunStore(dir, plan.record, o.title, o.rewardThreshold);
@@ -213,7 +216,7 @@ export class RunStore {
       } else if (plan.exists) {
         for (const n of readdirSync(dir)) if (isLeftover(n) || n === CHECKPOINTS_DIR) rmSync(join(dir, n), { recursive: true, force: true });
       } else {
-        makeDirs(dir);
+        created = makeDirs(dir);
       }
       mkdirSync(join(dir, CHECKPOINTS_DIR));
     } catch (e) {
@@ -229,9 +232,23 @@ export class RunStore {
       command_flags: o.commandFlags,
       library_version: GMMRL_VERSION,
     };
-    const store = new RunStore(dir, record, o.title, o.rewardThreshold);
+    const store = new RunStore(dir, record, o.title, o.rewardThreshold, created);
     store.writeRecord(record);
     return store;
+  }
+
+  /**
+   * Undoes open() for a run that failed before its first commit (a config the loop refused, a
+   * crash): generation 0 holds no checkpoint, so nothing is lost, and a refused run leaves no
+   * directory behind. Does nothing once a generation exists.
+   */
+  discard(): void {
+    if (this.record.generation !== 0) return;
+    for (const n of [RUN_FILE, CHECKPOINTS_DIR]) rmSync(join(this.dir, n), { recursive: true, force: true });
+    for (const n of readdirSync(this.dir)) if (isLeftover(n)) rmSync(join(this.dir, n), { force: true });
+    for (const d of [...this.created].reverse()) {
+      if (existsSync(d) && readdirSync(d).length === 0) rmSync(d, { recursive: true });
+    }
   }
 
   /** Removes temporary generations, generations run.json does not name, and temporary files of atomic writes. */

@@ -378,6 +378,9 @@ export async function runTrain<C extends { env: string; steps: number }, R>(
     });
     out(`${entry.summary(r, cfg, saved)}; checkpoint ${dir}/ (metrics.csv, curve.svg, run.json)`);
     return { dir, bestReturn: entry.bestReturn(r), run: { ...store.current }, exitCode: 0 };
+  } catch (e) {
+    if (plan.kind !== 'resume') store.discard(); // failed before any checkpoint: leave nothing behind
+    throw e;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -65,7 +65,8 @@ export function readRunPointer(dir: string): (RunPointer & Record<string, unknow
       `run directory: ${path} is not valid JSON (${(err as Error).message}). The file is corrupt or was edited: restore it, or train again into a new --out.`,
     );
   }
-  if (typeof rec !== 'object' || rec === null || Array.isArray(rec) || (rec as Record<string, unknown>)['format'] !== RUN_FORMAT) return null;
+  if (typeof rec !== 'object' || rec === null || Array.isArray(rec) || (rec as Record<string, unknown>)['format'] !== RUN_FORMAT)
+    return null;
   const r = rec as Record<string, unknown>;
   const bad = (field: string, expected: string): never => {
     throw new ModelFormatError(
@@ -81,9 +82,12 @@ export function readRunPointer(dir: string): (RunPointer & Record<string, unknow
   const n = r['generation'];
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) bad('generation', 'an integer ≥ 0');
   const g = n as number;
-  if (g === 0 ? r['best'] !== undefined : r['best'] !== generationPath(g, 'best')) bad('best', g === 0 ? 'no field in generation 0' : `"${generationPath(g, 'best')}"`);
-  if (r['latest'] !== undefined && (g === 0 || r['latest'] !== generationPath(g, 'latest'))) bad('latest', `"${generationPath(g, 'latest')}" or no field`);
-  if (typeof r['env_steps'] !== 'number' || !Number.isSafeInteger(r['env_steps']) || (r['env_steps'] as number) < 0) bad('env_steps', 'an integer ≥ 0');
+  if (g === 0 ? r['best'] !== undefined : r['best'] !== generationPath(g, 'best'))
+    bad('best', g === 0 ? 'no field in generation 0' : `"${generationPath(g, 'best')}"`);
+  if (r['latest'] !== undefined && (g === 0 || r['latest'] !== generationPath(g, 'latest')))
+    bad('latest', `"${generationPath(g, 'latest')}" or no field`);
+  if (typeof r['env_steps'] !== 'number' || !Number.isSafeInteger(r['env_steps']) || (r['env_steps'] as number) < 0)
+    bad('env_steps', 'an integer ≥ 0');
   return r as RunPointer & Record<string, unknown>;
 }
 

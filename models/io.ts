@@ -145,7 +145,15 @@ function kernelRoot(abs: string): string | undefined {
 }
 
 function kindOf(st: ReturnType<typeof statSync>): string {
-  return st!.isFile() ? 'a file' : st!.isFIFO() ? 'a named pipe' : st!.isSocket() ? 'a socket' : st!.isCharacterDevice() || st!.isBlockDevice() ? 'a device' : 'not a directory';
+  return st!.isFile()
+    ? 'a file'
+    : st!.isFIFO()
+      ? 'a named pipe'
+      : st!.isSocket()
+        ? 'a socket'
+        : st!.isCharacterDevice() || st!.isBlockDevice()
+          ? 'a device'
+          : 'not a directory';
 }
 
 /** The components of an absolute path, each as the absolute path up to it ('/a', '/a/b', …). */
@@ -153,7 +161,10 @@ function prefixes(abs: string): string[] {
   const root = parse(abs).root;
   const out: string[] = [];
   let cur = root;
-  for (const part of abs.slice(root.length).split(sep).filter((p) => p !== '')) {
+  for (const part of abs
+    .slice(root.length)
+    .split(sep)
+    .filter((p) => p !== '')) {
     cur = join(cur, part);
     out.push(cur);
   }

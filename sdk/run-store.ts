@@ -34,7 +34,16 @@ import {
   type RunPointer,
   type RunStatus,
 } from '../models/checkpoint-files.js';
-import { ATOMIC_TMP_PATTERN, fsyncDir, makeDirs, renamePath, sha256Hex, unwritableDirReason, writeFileAtomic, writeFileDurable } from '../models/io.js';
+import {
+  ATOMIC_TMP_PATTERN,
+  fsyncDir,
+  makeDirs,
+  renamePath,
+  sha256Hex,
+  unwritableDirReason,
+  writeFileAtomic,
+  writeFileDurable,
+} from '../models/io.js';
 import { decodeSafetensors, encodeSafetensors } from '../models/safetensors.js';
 import { GMMRL_VERSION } from '../models/version.js';
 import type { ModelCheckpoint, TrainingState } from './algorithms/snapshot.js';
@@ -96,10 +105,13 @@ export function planRun(dir: string, o: { algorithm: string; overwrite: boolean;
   if (o.overwrite && o.resume)
     throw new ValueError(`${where}: --overwrite and --resume contradict each other (replace the run, or continue it); give one of them.`);
   const why = unwritableDirReason(dir);
-  if (why !== null) throw new ValueError(`${where}: --out ${dir} cannot be a run directory: ${why}. Choose another --out, e.g. --out runs/NAME.`);
+  if (why !== null)
+    throw new ValueError(`${where}: --out ${dir} cannot be a run directory: ${why}. Choose another --out, e.g. --out runs/NAME.`);
   if (!existsSync(dir)) {
     if (o.resume)
-      throw new ValueError(`${where}: --resume: --out ${dir} does not exist, so there is no run to continue. Drop --resume to start a new run there.`);
+      throw new ValueError(
+        `${where}: --resume: --out ${dir} does not exist, so there is no run to continue. Drop --resume to start a new run there.`,
+      );
     return { kind: 'fresh', dir, exists: false };
   }
   const names = readdirSync(dir).sort();
@@ -142,7 +154,9 @@ export function planRun(dir: string, o: { algorithm: string; overwrite: boolean;
           `${where}: --resume: the run ${dir} is complete (${record.env_steps} env steps); there is nothing to continue. Export it, or train a new run with another --out (or --overwrite).`,
         );
       if (!(record.command_flags !== null && typeof record.command_flags === 'object'))
-        throw new ModelFormatError(`${where}: --resume: ${join(dir, RUN_FILE)} field "command_flags" is ${describeValue(record.command_flags)}; expected the flags object the run was started with. Restore the file.`);
+        throw new ModelFormatError(
+          `${where}: --resume: ${join(dir, RUN_FILE)} field "command_flags" is ${describeValue(record.command_flags)}; expected the flags object the run was started with. Restore the file.`,
+        );
       return { kind: 'resume', dir, record };
     }
     if (!o.overwrite)
@@ -199,7 +213,13 @@ export class RunStore {
    */
   static open(
     plan: RunPlan,
-    o: { algorithm: string; commandFlags: Record<string, string | number | boolean>; title: string; rewardThreshold?: number; where: string },
+    o: {
+      algorithm: string;
+      commandFlags: Record<string, string | number | boolean>;
+      title: string;
+      rewardThreshold?: number;
+      where: string;
+    },
   ): RunStore {
     const { dir } = plan;
     let created: string[] = [];
@@ -214,7 +234,8 @@ export class RunStore {
         const order = [...plan.remove].sort((a, b) => (a === RUN_FILE ? 1 : 0) - (b === RUN_FILE ? 1 : 0));
         for (const n of order) rmSync(join(dir, n), { recursive: true, force: true });
       } else if (plan.exists) {
-        for (const n of readdirSync(dir)) if (isLeftover(n) || n === CHECKPOINTS_DIR) rmSync(join(dir, n), { recursive: true, force: true });
+        for (const n of readdirSync(dir))
+          if (isLeftover(n) || n === CHECKPOINTS_DIR) rmSync(join(dir, n), { recursive: true, force: true });
       } else {
         created = makeDirs(dir);
       }
@@ -276,7 +297,14 @@ export class RunStore {
    */
   finish(
     gen: PendingGeneration,
-    o: { status: RunStatus; envSteps: number; bestSha: string; summary: Record<string, unknown>; latest: LatestSource; rows: readonly MetricRow[] },
+    o: {
+      status: RunStatus;
+      envSteps: number;
+      bestSha: string;
+      summary: Record<string, unknown>;
+      latest: LatestSource;
+      rows: readonly MetricRow[];
+    },
   ): void {
     fsyncDir(gen.bestDir);
     let stateSha: string | undefined;
@@ -284,7 +312,8 @@ export class RunStore {
       const latestDir = join(gen.tmp, 'latest');
       mkdirSync(latestDir);
       if ('copyFrom' in o.latest) {
-        for (const f of [CONFIG_FILE, WEIGHTS_FILE, STATE_FILE, STATE_JSON]) writeFileDurable(join(latestDir, f), readFileSync(join(o.latest.copyFrom, f)));
+        for (const f of [CONFIG_FILE, WEIGHTS_FILE, STATE_FILE, STATE_JSON])
+          writeFileDurable(join(latestDir, f), readFileSync(join(o.latest.copyFrom, f)));
         stateSha = sha256Hex(readFileSync(join(latestDir, STATE_FILE)));
       } else {
         const { checkpoint: c, state } = o.latest;
@@ -361,7 +390,9 @@ export class RunStore {
       title: this.title,
       xLabel: 'environment steps',
       yLabel: 'greedy evaluation return',
-      series: [{ label: 'greedy evaluation return (mean over eval episodes)', x: rows.map((r) => Number(r[x])), y: rows.map((r) => Number(r[y])) }],
+      series: [
+        { label: 'greedy evaluation return (mean over eval episodes)', x: rows.map((r) => Number(r[x])), y: rows.map((r) => Number(r[y])) },
+      ],
       ...(this.rewardThreshold !== undefined ? { hline: { y: this.rewardThreshold, label: `threshold ${this.rewardThreshold}` } } : {}),
     });
   }
@@ -382,13 +413,20 @@ function parseMetricsCsv(text: string): MetricRow[] {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (ch === '"') quoted = false;
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
       else cell += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') row.push(cell), (cell = '');
-    else if (ch === '\n') row.push(cell), lines.push(row), (row = []), (cell = '');
-    else cell += ch;
+    else if (ch === ',' || ch === '\n') {
+      row.push(cell);
+      cell = '';
+      if (ch === '\n') {
+        lines.push(row);
+        row = [];
+      }
+    } else cell += ch;
   }
   const [header, ...body] = lines;
   if (!header) return [];
@@ -431,15 +469,22 @@ export function readTrainingState(dir: string, expectedSha?: string): TrainingSt
   const binPath = join(dir, STATE_FILE);
   for (const p of [jsonPath, binPath])
     if (!existsSync(p) || !statSync(p).isFile())
-      throw new ModelFormatError(`run directory: ${p} is missing; the latest checkpoint is incomplete. Restore it, or train again with --overwrite.`);
+      throw new ModelFormatError(
+        `run directory: ${p} is missing; the latest checkpoint is incomplete. Restore it, or train again with --overwrite.`,
+      );
   let j: Record<string, unknown>;
   try {
     j = JSON.parse(readFileSync(jsonPath, 'utf8')) as Record<string, unknown>;
   } catch (e) {
-    throw new ModelFormatError(`run directory: ${jsonPath} is not valid JSON (${(e as Error).message}). Restore it, or train again with --overwrite.`);
+    throw new ModelFormatError(
+      `run directory: ${jsonPath} is not valid JSON (${(e as Error).message}). Restore it, or train again with --overwrite.`,
+    );
   }
   const field = (k: string, ok: boolean, expected: string) => {
-    if (!ok) throw new ModelFormatError(`run directory: ${jsonPath} field "${k}" is ${describeValue(j[k])}; expected ${expected}. Restore the file.`);
+    if (!ok)
+      throw new ModelFormatError(
+        `run directory: ${jsonPath} field "${k}" is ${describeValue(j[k])}; expected ${expected}. Restore the file.`,
+      );
   };
   field('format', j['format'] === STATE_FORMAT, `"${STATE_FORMAT}"`);
   field('format_version', j['format_version'] === STATE_FORMAT_VERSION, String(STATE_FORMAT_VERSION));

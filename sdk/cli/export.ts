@@ -97,11 +97,16 @@ function realish(p: string): string {
 function checkExportOut(dir: string, file: string): void {
   const st = statSync(file, { throwIfNoEntry: false });
   if (st !== undefined && st.isDirectory())
-    throw new ValueError(`gmmrl export: --out ${file} is a directory; name the .onnx file to write, e.g. --out ${join(file, 'policy.onnx')}.`);
+    throw new ValueError(
+      `gmmrl export: --out ${file} is a directory; name the .onnx file to write, e.g. --out ${join(file, 'policy.onnx')}.`,
+    );
   if (st !== undefined && !st.isFile())
-    throw new ValueError(`gmmrl export: --out ${file} is a special file (device, pipe or socket), not a place for an ONNX file; pass a file path, e.g. --out policy.onnx.`);
+    throw new ValueError(
+      `gmmrl export: --out ${file} is a special file (device, pipe or socket), not a place for an ONNX file; pass a file path, e.g. --out policy.onnx.`,
+    );
   const why = unwritableDirReason(dirname(resolve(file)));
-  if (why !== null) throw new ValueError(`gmmrl export: --out ${file} cannot be written: ${why}. Pass another path, e.g. --out policy.onnx.`);
+  if (why !== null)
+    throw new ValueError(`gmmrl export: --out ${file} cannot be written: ${why}. Pass another path, e.g. --out policy.onnx.`);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) return; // the loader reports it
   const target = realish(file);
   const run = readRunPointer(dir) !== null || existsSync(join(dir, CHECKPOINTS_DIR));

@@ -95,7 +95,10 @@ export interface TrainRunSummary {
 }
 
 const RUN_FLAGS: FlagSpecs = {
-  out: { type: 'string', help: 'run directory (run.json, checkpoints/, metrics.csv, curve.svg); refused if it holds a run, see --overwrite, --resume' },
+  out: {
+    type: 'string',
+    help: 'run directory (run.json, checkpoints/, metrics.csv, curve.svg); refused if it holds a run, see --overwrite, --resume',
+  },
   overwrite: { type: 'boolean', help: 'replace the gmmrl run at --out (only the files a run writes; other files stay)', default: false },
   resume: { type: 'boolean', help: "continue the run at --out from its latest checkpoint, with the run's recorded flags", default: false },
   quiet: { type: 'boolean', help: 'no progress lines', default: false },
@@ -211,7 +214,11 @@ function givenFlagNames(argv: readonly string[]): Set<string> {
 
 /** A value as comparable text: typed arrays as arrays. */
 function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) => (ArrayBuffer.isView(x) && !(x instanceof DataView) ? Array.from(x as unknown as ArrayLike<number>) : x)) ?? 'undefined';
+  return (
+    JSON.stringify(v, (_k, x: unknown) =>
+      ArrayBuffer.isView(x) && !(x instanceof DataView) ? Array.from(x as unknown as ArrayLike<number>) : x,
+    ) ?? 'undefined'
+  );
 }
 
 /**
@@ -249,7 +256,11 @@ function resumeConfig<C>(
       const flag = flagOf(key, f) ?? key;
       if (given.has(flag) !== byGiven) continue;
       if (canonical(before[key]) !== canonical(after[key]))
-        refuse(flag, before[key] === undefined ? '(unset)' : f.format(before[key]), after[key] === undefined ? '(unset)' : f.format(after[key]));
+        refuse(
+          flag,
+          before[key] === undefined ? '(unset)' : f.format(before[key]),
+          after[key] === undefined ? '(unset)' : f.format(after[key]),
+        );
     }
   }
   for (const name of Object.keys(entry.extraFlags ?? {}))
@@ -296,13 +307,21 @@ export async function runTrain<C extends { env: string; steps: number }, R>(
   const given = givenFlagNames(argv);
   for (const [k, v] of Object.entries(flags))
     if (v !== undefined && !NOT_RECORDED.has(k) && (given.has(k) || k in (entry.extraFlags ?? {}))) commandFlags[k] = v;
-  const store = RunStore.open(plan, { algorithm: entry.name, commandFlags, title: entry.title(cfg), rewardThreshold: probe.rewardThreshold, where });
+  const store = RunStore.open(plan, {
+    algorithm: entry.name,
+    commandFlags,
+    title: entry.title(cfg),
+    rewardThreshold: probe.rewardThreshold,
+    where,
+  });
   const quiet = Boolean(flags.quiet);
   const progress = (line: string) => {
     if (!quiet) err(line);
   };
   if (plan.kind === 'overwrite')
-    progress(`${where}: --overwrite: replaced the run at ${dir}/${plan.kept.length ? ` (kept files it did not write: ${plan.kept.join(', ')})` : ''}`);
+    progress(
+      `${where}: --overwrite: replaced the run at ${dir}/${plan.kept.length ? ` (kept files it did not write: ${plan.kept.join(', ')})` : ''}`,
+    );
   let resumeFrom: TrainingState | undefined;
   if (plan.kind === 'resume') {
     resumeFrom = store.latestState(where);

@@ -96,7 +96,21 @@ describe('sdk/run-store: a kill at any point leaves the previous checkpoint load
       const dir = fresh();
       const r = await runChild({
         dir,
-        argv: ['/usr/bin/strace', '-f', '-o', '/dev/null', '-e', 'trace=rename', '-e', `inject=rename:signal=SIGKILL:when=${i + 1}`, process.execPath, BIN, ...KILL_RUN, '--out', dir],
+        argv: [
+          '/usr/bin/strace',
+          '-f',
+          '-o',
+          '/dev/null',
+          '-e',
+          'trace=rename',
+          '-e',
+          `inject=rename:signal=SIGKILL:when=${i + 1}`,
+          process.execPath,
+          BIN,
+          ...KILL_RUN,
+          '--out',
+          dir,
+        ],
       });
       if (r.code === 0) failures.push(`rename ${i + 1} (${renames[i]}): the run was not killed`);
       const bad = await checkAndFinish(dir, reference).catch((e: Error) => e.message);

@@ -142,7 +142,9 @@ describe('sdk/run-store: the run directory of gmmrl train', function () {
       for (const extra of [[], ['--overwrite']]) {
         const r = await cli(...TRAIN, ...extra, '--out', dir);
         expect(r.code).to.equal(2);
-        expect(r.err).to.match(/--out .*user-files is a non-empty directory that is not a gmmrl run \(it holds notes, thesis\.tex\)\. .*not even --overwrite/);
+        expect(r.err).to.match(
+          /--out .*user-files is a non-empty directory that is not a gmmrl run \(it holds notes, thesis\.tex\)\. .*not even --overwrite/,
+        );
       }
       expect(readdirSync(dir).sort()).to.deep.equal(['notes', 'thesis.tex']);
     });
@@ -190,7 +192,13 @@ describe('sdk/run-store: the run directory of gmmrl train', function () {
       expect(readdirSync(run).sort()).to.deep.equal(['checkpoints', 'curve.svg', 'metrics.csv', 'run.json']);
       expect(readdirSync(join(run, 'checkpoints'))).to.deep.equal(['4']); // 3 evaluations + the final commit; older ones deleted
       const rec = readRunPointer(run)!;
-      expect(rec).to.include({ generation: 4, best: 'checkpoints/4/best', latest: 'checkpoints/4/latest', status: 'complete', env_steps: 60 });
+      expect(rec).to.include({
+        generation: 4,
+        best: 'checkpoints/4/best',
+        latest: 'checkpoints/4/latest',
+        status: 'complete',
+        env_steps: 60,
+      });
       expect(readdirSync(join(run, 'checkpoints', '4')).sort()).to.deep.equal(['best', 'curve.svg', 'latest', 'metrics.csv']);
       expect(readFileSync(join(run, 'metrics.csv'), 'utf8')).to.equal(readFileSync(join(run, 'checkpoints/4/metrics.csv'), 'utf8'));
       expect(readFileSync(join(run, 'metrics.csv'), 'utf8').trim().split('\n')).to.have.length(4);
@@ -205,11 +213,23 @@ describe('sdk/run-store: the run directory of gmmrl train', function () {
     it('a run with no checkpoint yet, a run.json pointing elsewhere, and a mismatched state file are ModelFormatErrors naming the file', () => {
       const run = join(tmp, 'gen0');
       mkdirSync(join(run, 'checkpoints'), { recursive: true });
-      const base = { format: 'gmmrl-run', format_version: 1, algorithm: 'toyr', status: 'running', generation: 0, env_steps: 0, command_flags: {} };
+      const base = {
+        format: 'gmmrl-run',
+        format_version: 1,
+        algorithm: 'toyr',
+        status: 'running',
+        generation: 0,
+        env_steps: 0,
+        command_flags: {},
+      };
       writeFileSync(join(run, RUN_FILE), JSON.stringify(base));
       expectThrows(() => openCheckpoint(run, 'dqn'), ModelFormatError, /has no checkpoint yet .*'gmmrl train toyr --out .*gen0 --resume'/);
       writeFileSync(join(run, RUN_FILE), JSON.stringify({ ...base, generation: 2, best: '../../elsewhere' }));
-      expectThrows(() => checkpointFamily(run), ModelFormatError, /run\.json field "best" is "\.\.\/\.\.\/elsewhere"; expected "checkpoints\/2\/best"/);
+      expectThrows(
+        () => checkpointFamily(run),
+        ModelFormatError,
+        /run\.json field "best" is "\.\.\/\.\.\/elsewhere"; expected "checkpoints\/2\/best"/,
+      );
       const ref = join(tmp, 'reference', 'checkpoints', '4', 'latest');
       expectThrows(() => readTrainingState(ref, '0'.repeat(64)), ModelFormatError, /state\.safetensors has SHA-256 .* run\.json "0000/);
     });
@@ -234,7 +254,9 @@ describe('sdk/run-store: the run directory of gmmrl train', function () {
         expect(r.code, r.err).to.equal(code);
         expect(r.err).to.match(new RegExp(`${signal}: finishing the step in flight and saving`));
         expect(r.out).to.match(
-          new RegExp(`stopped by ${signal} at step 20 of 60; saved generation 1 in .*\\. Resume with: gmmrl train toyr --out .*signal-${signal} --resume`),
+          new RegExp(
+            `stopped by ${signal} at step 20 of 60; saved generation 1 in .*\\. Resume with: gmmrl train toyr --out .*signal-${signal} --resume`,
+          ),
         );
         const rec = record(run);
         expect(rec['status']).to.equal('interrupted');
@@ -279,12 +301,16 @@ describe('sdk/run-store: the run directory of gmmrl train', function () {
       expect(make.code, make.err).to.equal(130);
       const steps = await cli('train', 'toyr', '--out', run, '--resume', '--steps', '60');
       expect(steps.code).to.equal(2);
-      expect(steps.err).to.match(/gmmrl train toyr --resume: --steps 60 contradicts the run's recorded --steps 40 \(.*run\.json\)\. Drop --steps to continue with 40/);
+      expect(steps.err).to.match(
+        /gmmrl train toyr --resume: --steps 60 contradicts the run's recorded --steps 40 \(.*run\.json\)\. Drop --steps to continue with 40/,
+      );
       const seed = await cli('train', 'toyr', '--out', run, '--resume', '--seed', '1');
       expect(seed.err).to.match(/--seed 1 contradicts the run's recorded --seed 0/);
       const other = await cli('train', 'toy', '--out', run, '--resume');
       expect(other.code).to.equal(2);
-      expect(other.err).to.match(/--resume: .*to-resume is a run of "toyr", not "toy"\. Resume it with 'gmmrl train toyr --out .* --resume'/);
+      expect(other.err).to.match(
+        /--resume: .*to-resume is a run of "toyr", not "toy"\. Resume it with 'gmmrl train toyr --out .* --resume'/,
+      );
       const same = await cli('train', 'toyr', '--out', run, '--resume', '--steps', '40', '--quiet');
       expect(same.code, same.err).to.equal(0); // repeating a recorded value is fine
       const again = await cli('train', 'toyr', '--out', run, '--resume');
@@ -305,7 +331,9 @@ describe('sdk/run-store: the run directory of gmmrl train', function () {
       writeFileSync(state, readFileSync(state, 'utf8').replace(/"state_sha256": "[0-9a-f]+"/, `"state_sha256": "${'1'.repeat(64)}"`));
       const s = await cli('train', 'toyr', '--out', run, '--resume');
       expect(s.code).to.equal(2);
-      expect(s.err).to.match(/state\.safetensors has SHA-256 [0-9a-f]{64} but state\.json records "1111.*the state files do not belong together/);
+      expect(s.err).to.match(
+        /state\.safetensors has SHA-256 [0-9a-f]{64} but state\.json records "1111.*the state files do not belong together/,
+      );
     });
   });
 
@@ -324,9 +352,17 @@ describe('sdk/run-store: the run directory of gmmrl train', function () {
       const flat = join(tmp, 'flat-export');
       cpSync(resolveCheckpointDir(run), flat, { recursive: true });
       const cases: [string, string, RegExp][] = [
-        [flat, join(flat, 'weights.safetensors'), /--out .*flat-export\/weights\.safetensors is .*weights\.safetensors, part of the checkpoint being exported/],
+        [
+          flat,
+          join(flat, 'weights.safetensors'),
+          /--out .*flat-export\/weights\.safetensors is .*weights\.safetensors, part of the checkpoint being exported/,
+        ],
         [flat, join(flat, 'config.json'), /part of the checkpoint being exported/],
-        [run, join(run, 'checkpoints', '4', 'best', 'weights.safetensors'), /is inside .*checkpoints, part of the checkpoint being exported/],
+        [
+          run,
+          join(run, 'checkpoints', '4', 'best', 'weights.safetensors'),
+          /is inside .*checkpoints, part of the checkpoint being exported/,
+        ],
         [run, join(run, 'checkpoints', 'new.onnx'), /is inside .*checkpoints, part of the checkpoint/],
         [run, join(run, 'run.json'), /run\.json, part of the checkpoint being exported/],
         [run, run, /--out .*reference is a directory; name the \.onnx file to write/],

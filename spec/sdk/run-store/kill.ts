@@ -91,12 +91,16 @@ export async function checkAndFinish(dir: string, reference: number[], runArgs: 
 }
 
 function sameWeights(a: number[], b: number[]): string | null {
-  return a.length === b.length && a.every((x, i) => x === b[i]) ? null : `best weights ${a.join(',')} differ from the uninterrupted run's ${b.join(',')}`;
+  return a.length === b.length && a.every((x, i) => x === b[i])
+    ? null
+    : `best weights ${a.join(',')} differ from the uninterrupted run's ${b.join(',')}`;
 }
 
 /** Whether strace can inject faults here (ptrace permitted), and why not. */
 export function straceAvailable(): string | null {
-  const r = spawnSync('/usr/bin/strace', ['-f', '-o', '/dev/null', '-e', 'trace=rename', process.execPath, '-e', '0'], { encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/strace', ['-f', '-o', '/dev/null', '-e', 'trace=rename', process.execPath, '-e', '0'], {
+    encoding: 'utf8',
+  });
   if (r.error) return `strace cannot run (${r.error.message})`;
   if (r.status !== 0) return `strace cannot trace here (exit ${r.status}: ${r.stderr.trim().split('\n')[0]})`;
   return null;

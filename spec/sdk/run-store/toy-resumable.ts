@@ -61,7 +61,13 @@ export interface ToyrResult {
 }
 
 function params(D: number, A: number, w: Float64Array, b: Float64Array): DqnParams {
-  return { layers: [D, A], weights: [w.slice()], biases: [b.slice()], obsOffset: new Float64Array(D), obsScale: new Float64Array(D).fill(1) };
+  return {
+    layers: [D, A],
+    weights: [w.slice()],
+    biases: [b.slice()],
+    obsOffset: new Float64Array(D),
+    obsScale: new Float64Array(D).fill(1),
+  };
 }
 
 function info(cfg: ToyrConfig, envSteps: number, bestStep: number, bestReturn: number) {
@@ -99,7 +105,10 @@ function dqnModel(p: DqnParams, i: ReturnType<typeof info>): ModelCheckpoint {
 
 const f64 = (shape: number[], data: Float64Array): NamedTensor => ({ dtype: 'F64', shape, data: data.slice() });
 
-export async function trainToyr(partial: Partial<ToyrConfig>, control: TrainControl & { onRow?: (r: MetricRow) => void; progress?: (line: string) => void } = {}): Promise<ToyrResult> {
+export async function trainToyr(
+  partial: Partial<ToyrConfig>,
+  control: TrainControl & { onRow?: (r: MetricRow) => void; progress?: (line: string) => void } = {},
+): Promise<ToyrResult> {
   const cfg: ToyrConfig = resolveConfig(TOYR_SPEC, partial);
   const env = make(cfg.env, { maxEpisodeSteps: 1_000_000 }); // the loop keeps the time limit itself, so it is part of the state
   const evalEnv = make(cfg.env);
@@ -118,8 +127,17 @@ export async function trainToyr(partial: Partial<ToyrConfig>, control: TrainCont
   let rows: MetricRow[] = [];
   const s0 = control.resumeFrom;
   if (s0 !== undefined) {
-    if (s0.algorithm !== 'toyr' || s0.format_version !== STATE_VERSION) throw new Error(`toyr: cannot resume a ${s0.algorithm} v${s0.format_version} state`);
-    const j = s0.json as { t: number; episode: number; epStep: number; pos: number; bestReturn: number | null; bestStep: number; rows: MetricRow[] };
+    if (s0.algorithm !== 'toyr' || s0.format_version !== STATE_VERSION)
+      throw new Error(`toyr: cannot resume a ${s0.algorithm} v${s0.format_version} state`);
+    const j = s0.json as {
+      t: number;
+      episode: number;
+      epStep: number;
+      pos: number;
+      bestReturn: number | null;
+      bestStep: number;
+      rows: MetricRow[];
+    };
     w = Float64Array.from(s0.tensors['w']!.data as Float64Array);
     b = Float64Array.from(s0.tensors['b']!.data as Float64Array);
     bestW = Float64Array.from(s0.tensors['best_w']!.data as Float64Array);
@@ -221,6 +239,7 @@ export const TOYR_ENTRY: TrainEntry<ToyrConfig, ToyrResult> = {
     const i = info(r.config, r.envSteps, r.bestStep, r.bestEvalReturn);
     return { info: i, sha: saveDqnCheckpoint(dir, r.params, i) };
   },
-  summary: (r, c) => `trained toyr on ${c.env}: ${r.envSteps} steps; best greedy return ${r.bestEvalReturn.toFixed(3)} (step ${r.bestStep})`,
+  summary: (r, c) =>
+    `trained toyr on ${c.env}: ${r.envSteps} steps; best greedy return ${r.bestEvalReturn.toFixed(3)} (step ${r.bestStep})`,
   bestReturn: (r) => r.bestEvalReturn,
 };

@@ -2,17 +2,18 @@
  * The parts of saving and loading a checkpoint directory that every model family shares
  * (config.json + weights.safetensors; models/gmmqf, models/dqn and models/actor-critic
  * checkpoint.ts). Saving: the weights first, then the config carrying their SHA-256, each file
- * written atomically. Loading: the files exist,
+ * written atomically. Loading: a run directory of `gmmrl train` (run.json pointing at
+ * checkpoints/N/best, sdk/run-store.ts) is resolved to its best checkpoint first; then the files exist,
  * the config is a JSON object of this format, version and family, the weights file has the hash the
  * config records, and each tensor has the expected shape, a float dtype and finite values. Every
  * failure is a ModelFormatError naming the file, the field and the value.
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ModelFormatError } from '../contract/errors.js';
+import { ModelFormatError, ValueError } from '../contract/errors.js';
 import { FAMILY_CONTRACTS, isModelFamily, type ModelFamily } from '../contract/families.js';
 import type { ActionGrid } from './gmmqf/params.js';
-import { sha256Hex, writeFileAtomic } from './io.js';
+import { makeDirs, sha256Hex, unwritableDirReason, writeFileAtomic } from './io.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.js';
 import { GMMRL_VERSION } from './version.js';
 
@@ -20,6 +21,96 @@ export const CHECKPOINT_FORMAT = 'gmmrl-checkpoint';
 export const CHECKPOINT_FORMAT_VERSION = 1;
 export const CONFIG_FILE = 'config.json';
 export const WEIGHTS_FILE = 'weights.safetensors';
+
+/** The pointer file of a run directory (sdk/run-store.ts writes it; loading only reads it). */
+export const RUN_FILE = 'run.json';
+export const RUN_FORMAT = 'gmmrl-run';
+export const RUN_FORMAT_VERSION = 1;
+const RUN_STATUSES = ['running', 'interrupted', 'complete'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** The fields of run.json that locate the checkpoints (the rest is the run's summary). */
+export interface RunPointer {
+  format: typeof RUN_FORMAT;
+  format_version: number;
+  algorithm: string;
+  status: RunStatus;
+  /** The current generation, 0 before the first commit. */
+  generation: number;
+  /** "checkpoints/N/best" (absent in generation 0). */
+  best?: string;
+  /** "checkpoints/N/latest" (absent when the algorithm gave no snapshot). */
+  latest?: string;
+  env_steps: number;
+}
+
+/** The best (or latest) checkpoint path of generation `n`, relative to the run directory. */
+export function generationPath(n: number, which: 'best' | 'latest'): string {
+  return `checkpoints/${n}/${which}`;
+}
+
+/**
+ * The run.json of `dir` when it is a run directory of this format (null when there is no run.json,
+ * or one without `format: "gmmrl-run"`: a legacy run's summary). Throws ModelFormatError for a
+ * run.json that is not JSON or whose pointer fields are malformed, naming the field and value.
+ */
+export function readRunPointer(dir: string): (RunPointer & Record<string, unknown>) | null {
+  const path = join(dir, RUN_FILE);
+  if (!existsSync(path)) return null;
+  let rec: unknown;
+  try {
+    rec = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ModelFormatError(
+      `run directory: ${path} is not valid JSON (${(err as Error).message}). The file is corrupt or was edited: restore it, or train again into a new --out.`,
+    );
+  }
+  if (typeof rec !== 'object' || rec === null || Array.isArray(rec) || (rec as Record<string, unknown>)['format'] !== RUN_FORMAT)
+    return null;
+  const r = rec as Record<string, unknown>;
+  const bad = (field: string, expected: string): never => {
+    throw new ModelFormatError(
+      `run directory: ${path} field "${field}" is ${describe(r[field])}; expected ${expected}. The file was edited or written by another program: restore it.`,
+    );
+  };
+  if (r['format_version'] !== RUN_FORMAT_VERSION)
+    throw new ModelFormatError(
+      `run directory: ${path} field "format_version" is ${describe(r['format_version'])}; this gmmrl (${GMMRL_VERSION}) reads version ${RUN_FORMAT_VERSION}. Upgrade gmmrl.`,
+    );
+  if (typeof r['algorithm'] !== 'string' || r['algorithm'] === '') bad('algorithm', 'the name of the algorithm that trained the run');
+  if (!(RUN_STATUSES as readonly unknown[]).includes(r['status'])) bad('status', RUN_STATUSES.map((s) => `"${s}"`).join(', '));
+  const n = r['generation'];
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) bad('generation', 'an integer ≥ 0');
+  const g = n as number;
+  if (g === 0 ? r['best'] !== undefined : r['best'] !== generationPath(g, 'best'))
+    bad('best', g === 0 ? 'no field in generation 0' : `"${generationPath(g, 'best')}"`);
+  if (r['latest'] !== undefined && (g === 0 || r['latest'] !== generationPath(g, 'latest')))
+    bad('latest', `"${generationPath(g, 'latest')}" or no field`);
+  if (typeof r['env_steps'] !== 'number' || !Number.isSafeInteger(r['env_steps']) || (r['env_steps'] as number) < 0)
+    bad('env_steps', 'an integer ≥ 0');
+  return r as RunPointer & Record<string, unknown>;
+}
+
+function describe(v: unknown): string {
+  return v === undefined ? 'missing' : JSON.stringify(v);
+}
+
+/**
+ * The checkpoint directory `dir` stands for: `dir` itself when it holds config.json (a checkpoint,
+ * or a run written before run directories had generations), else the best checkpoint run.json
+ * points at. Throws ModelFormatError for a run with no checkpoint yet (stopped before its first
+ * evaluation), naming the resume command.
+ */
+export function resolveCheckpointDir(dir: string): string {
+  if (existsSync(join(dir, CONFIG_FILE))) return dir;
+  const run = readRunPointer(dir);
+  if (run === null) return dir;
+  if (run.best === undefined)
+    throw new ModelFormatError(
+      `checkpoint: the run ${dir} has no checkpoint yet (status ${run.status}, stopped before its first evaluation). Continue it with 'gmmrl train ${run.algorithm} --out ${dir} --resume', or train again with --overwrite.`,
+    );
+  return join(dir, run.best);
+}
 
 /** The config fields writeCheckpointFiles fills in: the format and family first, the library and the weights file last. */
 export interface CheckpointEnvelope {
@@ -53,7 +144,9 @@ export function writeCheckpointFiles(
     weights_file: WEIGHTS_FILE,
     weights_sha256: sha,
   };
-  mkdirSync(dir, { recursive: true });
+  const why = unwritableDirReason(dir);
+  if (why !== null) throw new ValueError(`checkpoint: cannot write a checkpoint into ${dir}: ${why}. Choose another directory.`);
+  makeDirs(dir);
   writeFileAtomic(join(dir, WEIGHTS_FILE), bytes);
   writeFileAtomic(join(dir, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
   return sha;
@@ -96,12 +189,13 @@ export interface CheckpointFiles {
   tensors: Record<string, NamedTensor>;
 }
 
-/** Opens `dir` as a checkpoint of `family` and checks everything family-independent. */
-export function openCheckpoint(dir: string, family: ModelFamily): CheckpointFiles {
+/** Opens `dir` (a checkpoint, or a run directory: its best checkpoint) as a checkpoint of `family` and checks everything family-independent. */
+export function openCheckpoint(runOrCheckpoint: string, family: ModelFamily): CheckpointFiles {
   need(
-    existsSync(dir) && statSync(dir).isDirectory(),
-    `checkpoint: ${dir} is not a directory. Pass the run directory written by 'gmmrl train' (it contains ${CONFIG_FILE} and ${WEIGHTS_FILE}).`,
+    existsSync(runOrCheckpoint) && statSync(runOrCheckpoint).isDirectory(),
+    `checkpoint: ${runOrCheckpoint} is not a directory. Pass the run directory written by 'gmmrl train' (it contains ${RUN_FILE}) or a checkpoint directory (${CONFIG_FILE} and ${WEIGHTS_FILE}).`,
   );
+  const dir = resolveCheckpointDir(runOrCheckpoint);
   const cfgPath = join(dir, CONFIG_FILE);
   const wPath = join(dir, WEIGHTS_FILE);
   need(

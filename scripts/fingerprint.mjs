@@ -185,8 +185,10 @@ export async function fingerprint(name, cliMain) {
       (l) => lines.push(l),
     );
     if (code !== 0) throw new Error(`${name}: exit ${code}\n${lines.join('\n')}`);
+    // the best checkpoint of the run directory (run.json → checkpoints/N/best)
+    const run = JSON.parse(readFileSync(join(dir, 'run', 'run.json'), 'utf8'));
     return createHash('sha256')
-      .update(readFileSync(join(dir, 'run', 'weights.safetensors')))
+      .update(readFileSync(join(dir, 'run', run.best, 'weights.safetensors')))
       .digest('hex');
   } finally {
     rmSync(dir, { recursive: true, force: true });

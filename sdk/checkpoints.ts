@@ -1,13 +1,13 @@
 /**
  * Which model family a checkpoint directory holds (config.json `model_family`), so the CLI can
  * dispatch export and verification through the family registry (sdk/families/) without loading
- * the weights twice.
+ * the weights twice. A run directory stands for its best checkpoint (run.json → checkpoints/N/best).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelFormatError } from '../contract/errors.js';
 import type { ModelFamily } from '../contract/families.js';
-import { CONFIG_FILE, WEIGHTS_FILE } from '../models/checkpoint-files.js';
+import { CONFIG_FILE, RUN_FILE, WEIGHTS_FILE, resolveCheckpointDir } from '../models/checkpoint-files.js';
 import { FAMILY_MODULES, familyModule, type FamilyModule } from './families/index.js';
 
 export type CheckpointFamily = ModelFamily;
@@ -16,19 +16,21 @@ export type CheckpointFamily = ModelFamily;
 export const CHECKPOINT_FAMILIES: readonly CheckpointFamily[] = FAMILY_MODULES.map((m) => m.id);
 
 /**
- * The family of the checkpoint in `dir`. Throws ModelFormatError when `dir` is not a checkpoint
- * directory or its model_family is not a known family (the message names the known ones).
+ * The family of the checkpoint in `dir` (a checkpoint directory, or a run directory: its best
+ * checkpoint). Throws ModelFormatError when `dir` is neither or its model_family is not a known
+ * family (the message names the known ones).
  */
-export function checkpointFamily(dir: string): CheckpointFamily {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+export function checkpointFamily(runOrCheckpoint: string): CheckpointFamily {
+  if (!existsSync(runOrCheckpoint) || !statSync(runOrCheckpoint).isDirectory()) {
     throw new ModelFormatError(
-      `checkpoint: ${dir} is not a directory. Pass the run directory written by 'gmmrl train' (it contains ${CONFIG_FILE} and ${WEIGHTS_FILE}).`,
+      `checkpoint: ${runOrCheckpoint} is not a directory. Pass the run directory written by 'gmmrl train' (it contains ${RUN_FILE}) or a checkpoint directory (${CONFIG_FILE} and ${WEIGHTS_FILE}).`,
     );
   }
+  const dir = resolveCheckpointDir(runOrCheckpoint);
   const path = join(dir, CONFIG_FILE);
   if (!existsSync(path)) {
     throw new ModelFormatError(
-      `checkpoint: ${path} is missing. Pass the run directory written by 'gmmrl train' (it contains ${CONFIG_FILE} and ${WEIGHTS_FILE}).`,
+      `checkpoint: ${path} is missing. Pass the run directory written by 'gmmrl train' (it contains ${RUN_FILE}) or a checkpoint directory (${CONFIG_FILE} and ${WEIGHTS_FILE}).`,
     );
   }
   let family: unknown;

@@ -11,10 +11,10 @@
  *   gmmrl export runs/NAME --out policy.onnx [--precision float32|float64] [--sampling inputs|in-graph|none] [--epsilon ε]
  *   gmmrl eval policy.onnx [--env ID] [--episodes 100] [--seed S] [--json]
  *   gmmrl verify runs/NAME policy.onnx [--states N] [--seed S]
- *   gmmrl demo [--out runs/demo]
+ *   gmmrl demo [--out runs/demo] [--overwrite]
  *
  * Exit codes: 0 success, 1 parity failure or an internal error (a bug: the stack is printed), 2 bad
- * input (the message says why).
+ * input (the message says why), 130 / 143 a training stopped by SIGINT / SIGTERM and saved (resumable).
  */
 import { join } from 'node:path';
 import { GmmrlError, UnknownNameError, ValueError, describeValue } from '../contract/errors.js';
@@ -50,6 +50,7 @@ const DEMO_FLAGS: FlagSpecs = {
   steps: { type: 'int', help: 'training steps', default: 20000 },
   seed: { type: 'int', help: 'random seed', default: 0 },
   backend: { type: 'string', help: 'TensorFlow.js backend', default: 'auto', choices: BACKEND_NAMES },
+  overwrite: { type: 'boolean', help: 'replace the demo run at --out (a second demo into the same directory needs it)', default: false },
   help: { type: 'boolean', help: 'show this help' },
 };
 
@@ -103,18 +104,19 @@ async function evalCommand(argv: string[], out: Out): Promise<{ mean_return: num
   }
 }
 
-async function demoCommand(argv: string[], out: Out, err: Out): Promise<boolean> {
+/** `gmmrl demo`; returns the exit code (1 when parity fails, 130/143 when the training was stopped by a signal). */
+async function demoCommand(argv: string[], out: Out, err: Out): Promise<number> {
   const { positionals, flags } = parseArgs('demo', argv, DEMO_FLAGS);
   if (flags.help) {
-    out(formatHelp('gmmrl demo [--out DIR]', DEMO_FLAGS));
-    return true;
+    out(formatHelp('gmmrl demo [--out DIR] [--overwrite]', DEMO_FLAGS));
+    return 0;
   }
   checkPositionals('demo', positionals, 0);
   const dir = str(flags, 'out')!;
   const onnx = join(dir, 'policy.onnx');
   const t0 = performance.now();
   out(`[1/4] train: GMM-QF on CartPole-v1, ${flags.steps} steps, seed ${flags.seed}`);
-  await trainGmmQfCommand(
+  const trained = await trainGmmQfCommand(
     [
       '--env',
       'CartPole-v1',
@@ -126,10 +128,12 @@ async function demoCommand(argv: string[], out: Out, err: Out): Promise<boolean>
       String(flags.backend),
       '--out',
       dir,
+      ...(flags.overwrite ? ['--overwrite'] : []),
     ],
     out,
     err,
   );
+  if (trained !== null && trained.exitCode !== 0) return trained.exitCode;
   out(`[2/4] export → ${onnx}`);
   await exportCommand([dir, '--out', onnx], out);
   out('[3/4] evaluate 100 greedy episodes with ONNX Runtime');
@@ -137,7 +141,7 @@ async function demoCommand(argv: string[], out: Out, err: Out): Promise<boolean>
   out('[4/4] verify parity (TensorFlow.js checkpoint vs ONNX Runtime)');
   const ok = await verifyCommand([dir, onnx, '--backend', String(flags.backend)], out);
   out(`demo ${ok ? 'passed' : 'FAILED'} in ${formatDuration((performance.now() - t0) / 1000)}; files in ${dir}/`);
-  return ok;
+  return ok ? 0 : 1;
 }
 
 /**
@@ -204,8 +208,7 @@ export async function main(argv: string[], out: Out = (l) => console.log(l), err
         envsCommand(rest, out);
         return 0;
       case 'train':
-        await trainCommand(trainAlgorithms(), rest, out, err);
-        return 0;
+        return (await trainCommand(trainAlgorithms(), rest, out, err))?.exitCode ?? 0;
       case 'export':
         await exportCommand(rest, out);
         return 0;
@@ -215,7 +218,7 @@ export async function main(argv: string[], out: Out = (l) => console.log(l), err
       case 'verify':
         return (await verifyCommand(rest, out)) ? 0 : 1;
       case 'demo':
-        return (await demoCommand(rest, out, err)) ? 0 : 1;
+        return await demoCommand(rest, out, err);
       default:
         throw new UnknownNameError(
           `gmmrl: unknown command ${JSON.stringify(cmd)}. Commands: train, export, eval, verify, demo, envs. See 'gmmrl --help'.`,

@@ -66,7 +66,17 @@ export { Adam, SpdAdam, SpdAdamReference, type AdamOptions } from './optim/radam
 export { selectBackend, describeBackend, parseBackendName, BACKEND_NAMES, type BackendName, type BackendInfo } from './backend.js';
 export { Rng } from './util/rng.js';
 export { runEpisodes, type EpisodeStats } from './evaluate.js';
-export { RunWriter } from './runs.js';
+export {
+  planRun,
+  readTrainingState,
+  RunStore,
+  type RunPlan,
+  type RunRecord,
+  type LatestSource,
+  type PendingGeneration,
+} from './run-store.js';
+export type { ModelCheckpoint, TrainingState, TrainingSnapshot, TrainControl } from './algorithms/snapshot.js';
+export { readRunPointer, resolveCheckpointDir, type RunPointer, type RunStatus } from '../models/checkpoint-files.js';
 export { MetricsLog, svgLinePlot } from './util/metrics.js';
 
 // models and checkpoints

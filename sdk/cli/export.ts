@@ -7,13 +7,19 @@
  * --epsilon ε (Q families only; default the run's final ε, else 0.05).
  * The summary line names the family, and for a family whose id does not say what trained it, the
  * training algorithm too (a TD3 checkpoint: "gamid-actor (TD3 deterministic actor)").
+ *
+ * --out is checked before anything is loaded: not a directory or special file, not under /proc,
+ * /sys or /dev, and not inside the checkpoint it exports (config.json, weights.safetensors, and for
+ * a run directory run.json, metrics.csv, curve.svg and checkpoints/); the file is written atomically.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ValueError } from '../../contract/errors.js';
 import { SAMPLING_FIELDS, familyLabel } from '../../contract/families.js';
 import type { Precision } from '../../contract/metadata.js';
-import { writeFileAtomic } from '../../models/io.js';
+import { CONFIG_FILE, RUN_FILE, WEIGHTS_FILE, readRunPointer, resolveCheckpointDir } from '../../models/checkpoint-files.js';
+import { isInside, makeDirs, unwritableDirReason, writeFileAtomic } from '../../models/io.js';
+import { CHECKPOINTS_DIR, CURVE_FILE, METRICS_FILE } from '../run-store.js';
 import { checkpointModule } from '../checkpoints.js';
 import type { FamilyExportOptions } from '../families/index.js';
 import { checkPositionals, formatHelp, parseArgs, requireFlag, requirePositional, type FlagSpecs } from './args.js';
@@ -48,6 +54,7 @@ export async function exportCommand(argv: string[], out: Out): Promise<string> {
   checkPositionals('export', positionals, 1);
   const dir = requirePositional('export', positionals, 0, 'the checkpoint directory', 'gmmrl export runs/NAME --out policy.onnx');
   const file = requireFlag('export', flags, 'out', '--out policy.onnx');
+  checkExportOut(dir, file);
   const family = checkpointModule(dir);
   const { id, contract } = family;
   const precision = flags.precision as Precision;
@@ -68,8 +75,49 @@ export async function exportCommand(argv: string[], out: Out): Promise<string> {
   const ckpt = family.checkpoint.load(dir);
   const bytes = family.export(ckpt, { precision, sampling, ...(epsilonFlag !== undefined ? { epsilon: epsilonFlag } : {}) });
   const summary = `${familyLabel(id, ckpt.config.training)}, ${family.describe(ckpt)}, ${precision}, sampling ${sampling}`;
-  mkdirSync(dirname(resolve(file)), { recursive: true });
+  makeDirs(dirname(resolve(file)));
   writeFileAtomic(file, bytes);
   out(`exported ${dir} → ${file} (${bytes.length} bytes, ${summary})`);
   return file;
+}
+
+/** The real path of `p`, or of its nearest existing ancestor joined with the rest (symbolic links resolved). */
+function realish(p: string): string {
+  const abs = resolve(p);
+  if (existsSync(abs)) return realpathSync(abs);
+  const parent = dirname(abs);
+  return parent === abs ? abs : join(realish(parent), basename(abs));
+}
+
+/**
+ * Refuses an --out that would destroy the checkpoint being exported or cannot be a file: a
+ * directory, a special file, a path under /proc, /sys or /dev or under a file, and any path inside
+ * the checkpoint's own files and directories.
+ */
+function checkExportOut(dir: string, file: string): void {
+  const st = statSync(file, { throwIfNoEntry: false });
+  if (st !== undefined && st.isDirectory())
+    throw new ValueError(
+      `gmmrl export: --out ${file} is a directory; name the .onnx file to write, e.g. --out ${join(file, 'policy.onnx')}.`,
+    );
+  if (st !== undefined && !st.isFile())
+    throw new ValueError(
+      `gmmrl export: --out ${file} is a special file (device, pipe or socket), not a place for an ONNX file; pass a file path, e.g. --out policy.onnx.`,
+    );
+  const why = unwritableDirReason(dirname(resolve(file)));
+  if (why !== null)
+    throw new ValueError(`gmmrl export: --out ${file} cannot be written: ${why}. Pass another path, e.g. --out policy.onnx.`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return; // the loader reports it
+  const target = realish(file);
+  const run = readRunPointer(dir) !== null || existsSync(join(dir, CHECKPOINTS_DIR));
+  const own = run ? [RUN_FILE, METRICS_FILE, CURVE_FILE, CHECKPOINTS_DIR].map((n) => join(dir, n)) : [];
+  const ckpt = resolveCheckpointDir(dir);
+  own.push(join(ckpt, CONFIG_FILE), join(ckpt, WEIGHTS_FILE));
+  if (ckpt !== dir) own.push(ckpt);
+  for (const p of own) {
+    if (isInside(target, realish(p)))
+      throw new ValueError(
+        `gmmrl export: --out ${file} is ${resolve(file) === resolve(p) ? '' : 'inside '}${p}, part of the checkpoint being exported; writing it would destroy the checkpoint. Pass a path outside it, e.g. --out ${join(dir, 'policy.onnx')}.`,
+      );
+  }
 }

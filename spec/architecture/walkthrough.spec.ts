@@ -9,7 +9,16 @@ import { expect } from 'chai';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli, dqnQValues, loadDqnCheckpoint, registerAlgorithm, trainAlgorithms, unregisterAlgorithm, type DqnParams } from 'gmmrl';
+import {
+  cli,
+  dqnQValues,
+  loadDqnCheckpoint,
+  registerAlgorithm,
+  resolveCheckpointDir,
+  trainAlgorithms,
+  unregisterAlgorithm,
+  type DqnParams,
+} from 'gmmrl';
 import { UnknownNameError, listEnvs, make, unregisterEnv } from 'gmmrl/envs';
 import { loadPolicy } from 'gmmrl/runtime';
 import { TOY_ID, TOY_TIME_LIMIT, registerToyEnv } from './toy-env.js';
@@ -131,8 +140,8 @@ describe('ARCHITECTURE.md walkthrough: a toy environment and algorithm from outs
     expect(r.out).to.match(
       /^trained toy on Toy-v0: 3000 steps; best greedy return .*; checkpoint .*toy\/ \(metrics.csv, curve.svg, run.json\)$/,
     );
-    for (const f of ['config.json', 'weights.safetensors', 'metrics.csv', 'curve.svg', 'run.json'])
-      expect(existsSync(join(dir, f)), f).to.equal(true);
+    for (const f of ['run.json', 'metrics.csv', 'curve.svg', 'checkpoints']) expect(existsSync(join(dir, f)), f).to.equal(true);
+    for (const f of ['config.json', 'weights.safetensors']) expect(existsSync(join(resolveCheckpointDir(dir), f)), f).to.equal(true);
     const csv = readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).to.equal('evaluation,env_steps,episodes,mean_abs_td,eval_return_mean,eval_return_std');
     expect(csv).to.have.length(11); // the header and one row per evaluation (every steps/10 = 300 steps)

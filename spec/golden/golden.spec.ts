@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPolicy } from '../../runtime/index.node.js';
 import { loadPolicy as loadPolicyWeb } from '../../runtime/index.web.js';
+import { resolveCheckpointDir } from '../../models/checkpoint-files.js';
 import { main } from '../../sdk/cli.js';
 import { GOLDEN_CASES } from './cases.js';
 import { CHECKPOINT_FILES, exportCase, goldenRoot, outputDistance, runGolden, sha256, trainCase, type GoldenIo } from './golden-io.js';
@@ -95,7 +96,7 @@ describe('golden models (spec/golden): exporter, runtime and training math pinne
           await trainCase(c, run);
           fresh.set(key, run);
         }
-        const cfg = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')) as { weights_sha256: string };
+        const cfg = JSON.parse(readFileSync(join(resolveCheckpointDir(run), 'config.json'), 'utf8')) as { weights_sha256: string };
         const bytes = await exportCase(c, run, join(tmp, `${c.name}-fresh.onnx`));
         const policy = await loadPolicy(bytes);
         try {

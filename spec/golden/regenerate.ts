@@ -8,6 +8,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { resolveCheckpointDir } from '../../models/checkpoint-files.js';
 import { loadPolicy } from '../../runtime/index.node.js';
 import { GOLDEN_CASES } from './cases.js';
 import { CHECKPOINT_FILES, exportCase, goldenInputs, goldenRoot, runGolden, sha256, trainCase, type GoldenIo } from './golden-io.js';
@@ -30,7 +31,7 @@ async function regenerate(only: string[]): Promise<void> {
       const dir = join(goldenRoot(), c.name);
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(join(dir, 'checkpoint'), { recursive: true });
-      for (const f of CHECKPOINT_FILES) copyFileSync(join(run, f), join(dir, 'checkpoint', f));
+      for (const f of CHECKPOINT_FILES) copyFileSync(join(resolveCheckpointDir(run), f), join(dir, 'checkpoint', f));
       const bytes = await exportCase(c, join(dir, 'checkpoint'), join(dir, 'model.onnx'));
       const policy = await loadPolicy(bytes);
       try {

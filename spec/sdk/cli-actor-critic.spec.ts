@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { resolveCheckpointDir } from '../../models/checkpoint-files.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../sdk/cli.js';
@@ -35,7 +36,8 @@ const TINY = [
   'cpu',
 ];
 
-const RUN_FILES = ['config.json', 'weights.safetensors', 'metrics.csv', 'curve.svg', 'run.json'];
+const RUN_FILES = ['run.json', 'metrics.csv', 'curve.svg', 'checkpoints'];
+const CHECKPOINT_FILES = ['config.json', 'weights.safetensors'];
 
 describe('sdk/cli: gmmrl train sac | td3 | gamid', function () {
   this.timeout(60_000);
@@ -48,6 +50,7 @@ describe('sdk/cli: gmmrl train sac | td3 | gamid', function () {
   /** Checks the run directory's files and run.json; returns run.json. */
   function checkRunDir(dir: string, seedObsAction: (obs: ArrayLike<number>) => Float64Array): Record<string, any> {
     for (const f of RUN_FILES) expect(existsSync(join(dir, f)), f).to.equal(true);
+    for (const f of CHECKPOINT_FILES) expect(existsSync(join(resolveCheckpointDir(dir), f)), f).to.equal(true);
     const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as Record<string, any>;
     expect(run.env_id).to.equal('Pendulum-v1');
     expect(run.backend).to.equal('cpu');
@@ -59,7 +62,7 @@ describe('sdk/cli: gmmrl train sac | td3 | gamid', function () {
     // the checkpoint's greedy action at the first final-evaluation reset is the one run.json records
     const obs = make('Pendulum-v1').reset({ seed: FINAL_EVAL_SEED }).obs;
     expect(Array.from(seedObsAction(obs))).to.deep.equal(run.greedy_action_at_reset);
-    const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    const cfg = JSON.parse(readFileSync(join(resolveCheckpointDir(dir), 'config.json'), 'utf8'));
     expect(cfg.weights_sha256).to.equal(run.weights_sha256);
     expect(cfg.training.final_eval_mean).to.equal(run.final_eval.mean);
     expect(cfg.training.final_eval_episodes).to.equal(1);

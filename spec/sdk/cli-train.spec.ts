@@ -17,6 +17,7 @@ import { trainSgmmqf } from '../../sdk/algorithms/sgmmqf.js';
 import { trainTd3 } from '../../sdk/algorithms/td3.js';
 import { loadGmmQfCheckpoint } from '../../models/gmmqf/checkpoint.js';
 import { loadGamidActorCheckpoint } from '../../models/actor-critic/checkpoint.js';
+import { resolveCheckpointDir } from '../../models/checkpoint-files.js';
 
 /** Runs the CLI in-process, capturing stdout and stderr lines. */
 const cli = (...argv: string[]): Promise<CliRun> => captureCli(main, argv);
@@ -120,11 +121,11 @@ describe('sdk/cli: gmmrl train (one command path for every algorithm)', function
       const dir = join(tmp, 'keep-best-false');
       const r = await cli('train', 'sgmmqf', ...SGMMQF_TINY, '--keep-best', 'false', '--out', dir);
       expect(r.code, r.err).to.equal(0);
-      expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).training.keepBest).to.equal(false);
+      expect(JSON.parse(readFileSync(join(resolveCheckpointDir(dir), 'config.json'), 'utf8')).training.keepBest).to.equal(false);
       const dir2 = join(tmp, 'keep-best-true');
       const r2 = await cli('train', 'sgmmqf', '--keep-best', ...SGMMQF_TINY, '--out', dir2);
       expect(r2.code, r2.err).to.equal(0);
-      expect(JSON.parse(readFileSync(join(dir2, 'config.json'), 'utf8')).training.keepBest).to.equal(true);
+      expect(JSON.parse(readFileSync(join(resolveCheckpointDir(dir2), 'config.json'), 'utf8')).training.keepBest).to.equal(true);
     });
 
     it('a flag given twice is refused, naming the flag', async () => {
@@ -211,7 +212,7 @@ describe('sdk/cli: gmmrl train (one command path for every algorithm)', function
       );
       expect(r.code, r.err).to.equal(0);
       for (const file of ['config.json', 'run.json']) {
-        const training = JSON.parse(readFileSync(join(dir, file), 'utf8')).training;
+        const training = JSON.parse(readFileSync(join(file === 'config.json' ? resolveCheckpointDir(dir) : dir, file), 'utf8')).training;
         expect(training, file).to.not.have.property('actionGrid');
         expect(training.action_grid, file).to.deep.equal({ shape: [1], values: [-2, -1, 0, 1, 2], low: [-2], high: [2] });
         expect(training.features, file).to.equal('identity');
@@ -223,7 +224,7 @@ describe('sdk/cli: gmmrl train (one command path for every algorithm)', function
       const dir = join(tmp, 'sgmmqf-acrobot');
       const r = await cli('train', 'sgmmqf', ...SGMMQF_TINY.slice(2), '--env', 'Acrobot-v1', '--out', dir);
       expect(r.code, r.err).to.equal(0);
-      expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).training.features).to.equal('acrobot-angles');
+      expect(JSON.parse(readFileSync(join(resolveCheckpointDir(dir), 'config.json'), 'utf8')).training.features).to.equal('acrobot-angles');
     });
   });
 
@@ -429,7 +430,7 @@ describe('sdk/cli: gmmrl train (one command path for every algorithm)', function
       expectThrows(
         register(entry('reg-c', { spec: defineSpec('x', { env, steps, out: string({ doc: 'o', default: 'x' }) }) })),
         ValueError,
-        /spec field "out" has the flag --out, already taken by the run flags \(--out, --quiet, --help\)/,
+        /spec field "out" has the flag --out, already taken by the run flags \(--out, --overwrite, --resume, --quiet, --help\)/,
       );
       expectThrows(
         register(entry('reg-c', { extraFlags: { steps: { type: 'int', help: 'x' } } })),

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { resolveCheckpointDir } from '../../models/checkpoint-files.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../sdk/cli.js';
@@ -89,9 +90,9 @@ describe('sdk/cli', function () {
     expect(t.code, t.err).to.equal(0);
     expect(t.err).to.match(/backend: cpu/);
     expect(t.err).to.match(/iter +1\/\d+ +steps \d+\/2500 .*return .*loss .*steps\/s .*ETA/);
-    for (const f of ['config.json', 'weights.safetensors', 'metrics.csv', 'curve.svg', 'run.json'])
-      expect(existsSync(join(run, f)), f).to.equal(true);
-    const cfg = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
+    for (const f of ['run.json', 'metrics.csv', 'curve.svg', 'checkpoints']) expect(existsSync(join(run, f)), f).to.equal(true);
+    for (const f of ['config.json', 'weights.safetensors']) expect(existsSync(join(resolveCheckpointDir(run), f)), f).to.equal(true);
+    const cfg = JSON.parse(readFileSync(join(resolveCheckpointDir(run), 'config.json'), 'utf8'));
     expect(cfg.backend).to.equal('cpu');
     expect(cfg.training.seed).to.equal(3);
     const csv = readFileSync(join(run, 'metrics.csv'), 'utf8').trim().split('\n');

@@ -19,6 +19,17 @@ export function makeAdam(o: TfAdamOptions): tf.AdamOptimizer {
   return tf.train.adam(o.learningRate, o.beta1 ?? 0.9, o.beta2 ?? 0.999, o.epsilon ?? 1e-8);
 }
 
+/**
+ * The variables in the order `gradList(tf.variableGrads(f, vars).grads)` lists them: the order of
+ * the keys of an object keyed by their names (tfjs names variables with increasing integers, which
+ * JavaScript orders numerically, so this is their creation order, not `vars`'s). Adam keeps its
+ * moments by position in that list.
+ */
+export function gradListOrder(vars: readonly tf.Variable[]): tf.Variable[] {
+  const byName = Object.fromEntries(vars.map((v) => [v.name, v]));
+  return Object.keys(byName).map((k) => byName[k]!);
+}
+
 /** A gradient map as the list Optimizer.applyGradients takes. */
 export function gradList(grads: tf.NamedTensorMap): { name: string; tensor: tf.Tensor }[] {
   return Object.keys(grads).map((name) => ({ name, tensor: grads[name]! }));

@@ -58,7 +58,13 @@ export class EpisodeCollector {
 
   /** A copy of the counters, the current observation and the recent returns (the environment's own state is separate). */
   saveState(): EpisodeCollectorState {
-    return { envSteps: this.envSteps, episodes: this.episodes, obs: this.obs.slice(), episodeReturn: this.episodeReturn, recent: [...this.recent] };
+    return {
+      envSteps: this.envSteps,
+      episodes: this.episodes,
+      obs: this.obs.slice(),
+      episodeReturn: this.episodeReturn,
+      recent: [...this.recent],
+    };
   }
 
   /** Continues from `saveState()` (after the environment's own state has been restored). */

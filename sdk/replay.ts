@@ -232,7 +232,9 @@ export class ReplayBuffer {
     const where = 'ReplayBuffer.restoreState';
     for (const key of ['capacity', 'obsSize', 'actionSize'] as const) {
       if (st[key] !== this[key])
-        throw new ShapeError(`${where}: the state has ${key} ${describeValue(st[key])}, this buffer ${this[key]}; restore into a buffer built alike.`);
+        throw new ShapeError(
+          `${where}: the state has ${key} ${describeValue(st[key])}, this buffer ${this[key]}; restore into a buffer built alike.`,
+        );
     }
     const n = st.size;
     if (!Number.isSafeInteger(n) || n < 0 || n > this.capacity)
@@ -240,7 +242,8 @@ export class ReplayBuffer {
     if (!Number.isSafeInteger(st.pushes) || st.pushes < n)
       throw new ValueError(`${where}: pushes ${describeValue(st.pushes)} must be an integer ≥ size ${n}.`);
     const expectNext = n < this.capacity ? n : st.pushes % this.capacity;
-    if (st.next !== expectNext) throw new ValueError(`${where}: next ${describeValue(st.next)} must be ${expectNext} for size ${n} and pushes ${st.pushes}.`);
+    if (st.next !== expectNext)
+      throw new ValueError(`${where}: next ${describeValue(st.next)} must be ${expectNext} for size ${n} and pushes ${st.pushes}.`);
     const lengths = { obs: n * this.obsSize, actions: n * this.actionSize, rewards: n, nextObs: n * this.obsSize, terminated: n } as const;
     for (const [key, len] of Object.entries(lengths) as [keyof typeof lengths, number][]) {
       const a = st[key];

@@ -248,7 +248,9 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
       algorithm: 'gmmqf-policy-iteration',
       ...plainConfig,
       features,
-      ...(grid ? { action_grid: { shape: [...grid.shape], values: Array.from(grid.values), low: [...grid.low], high: [...grid.high] } } : {}),
+      ...(grid
+        ? { action_grid: { shape: [...grid.shape], values: Array.from(grid.values), low: [...grid.low], high: [...grid.high] } }
+        : {}),
       env_steps: log.at(-1)?.env_steps ?? 0,
       iterations: log.length,
       best_iteration: tracker.bestIndex,

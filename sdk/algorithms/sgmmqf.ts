@@ -154,7 +154,10 @@ function actionGridRecord(g: ActionGrid): { shape: number[]; values: number[]; l
 
 /** The checkpoint record of a run (spaces, env id, the training record, backend): what the checkpoint's config.json holds besides the model. */
 export function sgmmqfCheckpointInfo(
-  r: Pick<SgmmqfTrainResult, 'config' | 'env' | 'log' | 'bestStep' | 'bestEvalReturn' | 'parameterCount' | 'updates' | 'updateSeconds' | 'wallSeconds'>,
+  r: Pick<
+    SgmmqfTrainResult,
+    'config' | 'env' | 'log' | 'bestStep' | 'bestEvalReturn' | 'parameterCount' | 'updates' | 'updateSeconds' | 'wallSeconds'
+  >,
 ): Pick<GmmQfConfig, 'observation_space' | 'action_space' | 'env_id' | 'training' | 'backend'> {
   const last = r.log.at(-1);
   const { actionGrid, ...config } = r.config;

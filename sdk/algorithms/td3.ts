@@ -140,7 +140,8 @@ export async function trainTd3(
     },
     {
       ...hooks,
-      checkpoint: (p, r) => deterministicCheckpoint(p, r, deterministicTrainingRecord('td3', { ...r, config: cfg, method: 'TD3', parameterCount })),
+      checkpoint: (p, r) =>
+        deterministicCheckpoint(p, r, deterministicTrainingRecord('td3', { ...r, config: cfg, method: 'TD3', parameterCount })),
     },
   );
   return { ...result, config: cfg, method: 'TD3', parameterCount };
@@ -156,6 +157,9 @@ export function deterministicCheckpoint(
 }
 
 /** The training record for checkpoints (offPolicyTrainingRecord). */
-export function deterministicTrainingRecord<C extends OffPolicyConfig>(algorithm: string, r: DeterministicTrainResult<C>): Record<string, unknown> {
+export function deterministicTrainingRecord<C extends OffPolicyConfig>(
+  algorithm: string,
+  r: DeterministicTrainResult<C>,
+): Record<string, unknown> {
   return offPolicyTrainingRecord(algorithm, r);
 }

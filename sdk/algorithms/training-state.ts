@@ -125,7 +125,9 @@ export class StateReader {
    */
   static open(state: TrainingState, algorithm: string, config: Record<string, unknown>): StateReader {
     if (!state || typeof state !== 'object' || !state.tensors || !state.json)
-      throw new ValueError(`resume: expected a TrainingState { algorithm, format_version, envSteps, tensors, json }; got ${describeValue(state)}.`);
+      throw new ValueError(
+        `resume: expected a TrainingState { algorithm, format_version, envSteps, tensors, json }; got ${describeValue(state)}.`,
+      );
     if (state.algorithm !== algorithm)
       throw new ValueError(
         `resume: the training state field "algorithm" is ${describeValue(state.algorithm)}, but this is ${algorithm}; resume a run with the algorithm that wrote it.`,
@@ -169,7 +171,8 @@ export class StateReader {
   /** A number entry (any finite or non-finite number). */
   num(name: string): number {
     const v = this.get(name);
-    if (typeof v !== 'number') throw new ModelFormatError(`resume: training state json "${this.prefix + name}" is ${describeValue(v)}; expected a number.`);
+    if (typeof v !== 'number')
+      throw new ModelFormatError(`resume: training state json "${this.prefix + name}" is ${describeValue(v)}; expected a number.`);
     return v;
   }
 
@@ -235,7 +238,8 @@ export function writeTree(w: StateWriter, name: string, value: unknown): void {
       else w.f32(key, v);
       return { $tensor: key };
     }
-    if (ArrayBuffer.isView(v)) throw new ValueError(`training state: ${name} holds a ${v.constructor.name}; only Float64Array and Float32Array are kept.`);
+    if (ArrayBuffer.isView(v))
+      throw new ValueError(`training state: ${name} holds a ${v.constructor.name}; only Float64Array and Float32Array are kept.`);
     if (v === null || typeof v !== 'object') return v;
     if (Array.isArray(v)) return v.map(walk);
     const out: Record<string, unknown> = {};
@@ -357,7 +361,8 @@ export function readTracker<P>(r: StateReader, name: string, t: BestTracker<P>):
 /** The log rows so far (each a record of numbers and strings). */
 export function readRows<R>(r: StateReader, name: string): R[] {
   const rows = r.get(name);
-  if (!Array.isArray(rows)) throw new ModelFormatError(`resume: training state json "${name}" is ${describeValue(rows)}; expected the list of log rows.`);
+  if (!Array.isArray(rows))
+    throw new ModelFormatError(`resume: training state json "${name}" is ${describeValue(rows)}; expected the list of log rows.`);
   return rows as R[];
 }
 

@@ -32,7 +32,9 @@ describe('refactor guard: the fingerprint runs with snapshots taken', function (
 
   for (const name of Object.keys(recorded)) {
     it(`${name}: the same weights with onSnapshot and stopRequested given`, async () => {
-      const { FINGERPRINT_RUNS } = (await import(join(ROOT, 'scripts', 'fingerprint.mjs'))) as { FINGERPRINT_RUNS: Record<string, string[]> };
+      const { FINGERPRINT_RUNS } = (await import(join(ROOT, 'scripts', 'fingerprint.mjs'))) as {
+        FINGERPRINT_RUNS: Record<string, string[]>;
+      };
       const [, algo, ...argv] = FINGERPRINT_RUNS[name]!;
       const entry = ENTRIES[algo!]!;
       const { flags } = parseArgs(`train ${algo}`, argv, {

@@ -185,7 +185,8 @@ export class SgmmqfLearner {
     w.set('updates', this.updates);
     const opts = { adam_means: this.adamMeans, adam_factors: this.adamFactors, adam_covariances: this.covOptimizer } as const;
     for (const [name, opt] of Object.entries(opts)) {
-      if (!(opt instanceof AdamMoments)) throw new ValueError(`SgmmqfLearner.saveState: the ${name} optimizer keeps no state to save (not an Adam).`);
+      if (!(opt instanceof AdamMoments))
+        throw new ValueError(`SgmmqfLearner.saveState: the ${name} optimizer keeps no state to save (not an Adam).`);
       const st = opt.state();
       w.set(`${name}.t`, st.t);
       w.f64(`${name}.m`, st.m);
@@ -209,7 +210,8 @@ export class SgmmqfLearner {
     this.updates = r.int('updates');
     const opts = { adam_means: this.adamMeans, adam_factors: this.adamFactors, adam_covariances: this.covOptimizer } as const;
     for (const [name, opt] of Object.entries(opts)) {
-      if (!(opt instanceof AdamMoments)) throw new ValueError(`SgmmqfLearner.restoreState: the ${name} optimizer keeps no state (not an Adam).`);
+      if (!(opt instanceof AdamMoments))
+        throw new ValueError(`SgmmqfLearner.restoreState: the ${name} optimizer keeps no state (not an Adam).`);
       opt.restoreState({ t: r.int(`${name}.t`), m: r.f64(`${name}.m`), v: r.f64(`${name}.v`) });
     }
     if (this.target !== this.live) {

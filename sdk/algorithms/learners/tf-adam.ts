@@ -75,9 +75,12 @@ export function saveAdamState(opt: tf.AdamOptimizer): TfAdamState {
 /** Sets a fresh optimizer (no step taken yet) to `st`; `vars` are the variables in gradient-list order (for the moments' names). */
 export function restoreAdamState(opt: tf.AdamOptimizer, st: TfAdamState, vars: readonly tf.Variable[], where: string): void {
   const o = opt as unknown as AdamInternals;
-  if (o.accumulatedFirstMoment.length > 0) throw new ModelFormatError(`${where}: restoreAdamState needs an optimizer that has taken no step.`);
+  if (o.accumulatedFirstMoment.length > 0)
+    throw new ModelFormatError(`${where}: restoreAdamState needs an optimizer that has taken no step.`);
   if (st.moments.length !== 0 && st.moments.length !== vars.length)
-    throw new ModelFormatError(`${where}: the saved optimizer has moments for ${st.moments.length} variables; this one optimizes ${vars.length}.`);
+    throw new ModelFormatError(
+      `${where}: the saved optimizer has moments for ${st.moments.length} variables; this one optimizes ${vars.length}.`,
+    );
   st.moments.forEach((mm, i) => {
     const shape = vars[i]!.shape;
     if (mm.shape.length !== shape.length || mm.shape.some((d, j) => d !== shape[j]))
@@ -108,7 +111,8 @@ export function assignVariables(vars: readonly tf.Variable[], values: readonly F
   if (values.length !== vars.length) throw new ModelFormatError(`${where}: ${values.length} saved arrays for ${vars.length} variables.`);
   tf.tidy(() =>
     vars.forEach((v, i) => {
-      if (values[i]!.length !== v.size) throw new ModelFormatError(`${where}: saved array ${i} has ${values[i]!.length} values; the variable has ${v.size}.`);
+      if (values[i]!.length !== v.size)
+        throw new ModelFormatError(`${where}: saved array ${i} has ${values[i]!.length} values; the variable has ${v.size}.`);
       v.assign(tf.tensor(values[i]!, v.shape, 'float32'));
     }),
   );

@@ -33,7 +33,12 @@ describe('resume: the actor-critics (TF.js optimizers restored exactly)', functi
   });
 
   it('Gamid-PG (N = 3, decaying τ and ε) stopped at step 212 and resumed from bytes equals the straight run bit for bit', async () => {
-    const cfg = { ...BASE, actors: 3, temperature: parseSchedule('0.5:0.1:0.5', 'temperature'), epsilon: parseSchedule('0.3:0.05:0.5', 'epsilon') };
+    const cfg = {
+      ...BASE,
+      actors: 3,
+      temperature: parseSchedule('0.5:0.1:0.5', 'temperature'),
+      epsilon: parseSchedule('0.3:0.05:0.5', 'epsilon'),
+    };
     await expectBitIdenticalResume((control) => trainGamid(cfg, control), 112, 212);
   });
 

@@ -46,7 +46,13 @@ describe('resume: S-GMM-QF', function () {
   });
 
   it('the same with a frozen target (targetUpdate 25), 2 factors and an action grid on Pendulum', async () => {
-    const cfg = { ...SGMMQF, env: 'Pendulum-v1', factors: 2, targetUpdate: 25, actionGrid: parseActionGrid('3', make('Pendulum-v1').actionSpace) };
+    const cfg = {
+      ...SGMMQF,
+      env: 'Pendulum-v1',
+      factors: 2,
+      targetUpdate: 25,
+      actionGrid: parseActionGrid('3', make('Pendulum-v1').actionSpace),
+    };
     await expectBitIdenticalResume((control) => trainSgmmqf(cfg, control), 111, 311);
   });
 
@@ -83,7 +89,13 @@ describe('resume: DQN', function () {
   });
 
   it('the same for Double DQN on an action grid (Pendulum), trainEvery 2', async () => {
-    const cfg = { ...DQN, env: 'Pendulum-v1', double: true, trainEvery: 2, actionGrid: parseActionGrid('5', make('Pendulum-v1').actionSpace) };
+    const cfg = {
+      ...DQN,
+      env: 'Pendulum-v1',
+      double: true,
+      trainEvery: 2,
+      actionGrid: parseActionGrid('5', make('Pendulum-v1').actionSpace),
+    };
     await expectBitIdenticalResume((control) => trainDqn(cfg, control), 101, 301);
   });
 
@@ -93,7 +105,9 @@ describe('resume: DQN', function () {
     const watched = await trainDqn(DQN, { onSnapshot: (s) => snaps.push(s) });
     expect(snaps.map((s) => s.envSteps)).to.deep.equal([400, 600, 700]);
     expect(watched.finalParams.weights.map((w) => Array.from(w))).to.deep.equal(plain.finalParams.weights.map((w) => Array.from(w)));
-    expect(Array.from(snaps.at(-1)!.latest.tensors['layer0.weight']!.data as Float64Array)).to.deep.equal(Array.from(plain.finalParams.weights[0]!));
+    expect(Array.from(snaps.at(-1)!.latest.tensors['layer0.weight']!.data as Float64Array)).to.deep.equal(
+      Array.from(plain.finalParams.weights[0]!),
+    );
     expect(snaps.at(-1)!.latest.family).to.equal('dqn');
   });
 });

@@ -69,7 +69,8 @@ describe('training state primitives', () => {
     for (const pushes of [5, 13]) {
       const a = new ReplayBuffer(8, 2, 1);
       const r = new Rng(1);
-      for (let i = 0; i < pushes; i++) a.push([r.normal(), r.normal()], r.integer(3), r.normal(), [r.normal(), r.normal()], r.uniform() < 0.2);
+      for (let i = 0; i < pushes; i++)
+        a.push([r.normal(), r.normal()], r.integer(3), r.normal(), [r.normal(), r.normal()], r.uniform() < 0.2);
       const b = new ReplayBuffer(8, 2, 1);
       b.restoreState(a.saveState());
       expect([b.size, b.totalPushed, b.newestIndex]).to.deep.equal([a.size, a.totalPushed, a.newestIndex]);
@@ -90,7 +91,15 @@ describe('training state primitives', () => {
   it('JSON values survive a text round trip bit for bit, non-finite numbers and −0 included', () => {
     const v = { a: [NaN, Infinity, -Infinity, -0, 0, 1.1e-300, 0.1 + 0.2], b: { c: null, d: 'x', e: Float64Array.of(-0, 2) } };
     const back = decodeJson(JSON.parse(JSON.stringify(encodeJson(v)))) as typeof v & { b: { e: number[] } };
-    expect(back.a.map((x) => Object.is(x, -0) ? '-0' : String(x))).to.deep.equal(['NaN', 'Infinity', '-Infinity', '-0', '0', '1.1e-300', String(0.1 + 0.2)]);
+    expect(back.a.map((x) => (Object.is(x, -0) ? '-0' : String(x)))).to.deep.equal([
+      'NaN',
+      'Infinity',
+      '-Infinity',
+      '-0',
+      '0',
+      '1.1e-300',
+      String(0.1 + 0.2),
+    ]);
     expect(Object.is(back.b.e[0], -0)).to.equal(true);
     expect(() => decodeJson({ $float: 'huge' })).to.throw(ModelFormatError, /huge/);
   });
@@ -107,7 +116,10 @@ describe('training state primitives', () => {
     expect(Object.is(back.f64[1], -0)).to.equal(true);
     expect(back.f32[0]).to.equal(Math.fround(0.1));
     expect(back.nested).to.deep.equal(tree.nested);
-    expect(() => StateReader.open(w.build('toy', 0), 'toy', { x: 2 })).to.throw(ValueError, /config field "x" is 2 but the run was started with 1/);
+    expect(() => StateReader.open(w.build('toy', 0), 'toy', { x: 2 })).to.throw(
+      ValueError,
+      /config field "x" is 2 but the run was started with 1/,
+    );
     expect(() => StateReader.open(w.build('toy', 0), 'toy', { x: 1, y: 5 })).to.throw(ValueError, /config field "y"/);
   });
 });

@@ -185,7 +185,7 @@ export function sgmmqfCheckpointInfo(
 }
 
 /** The checkpoint `saveGmmQfCheckpoint(dir, params, info, { factors })` writes for a model of this run, as data. */
-export function sgmmqfCheckpoint(
+function sgmmqfCheckpoint(
   model: { params: GmmQfParams; factors: HadamardFactors },
   info: ReturnType<typeof sgmmqfCheckpointInfo>,
   rho: number,

@@ -24,7 +24,7 @@ import type { BestTracker } from './evaluation.js';
 import type { TrainControl, TrainingSnapshot, TrainingState } from './snapshot.js';
 
 /** The version of every trainer's TrainingState layout; a reader refuses another. */
-export const TRAINING_STATE_VERSION = 1;
+const TRAINING_STATE_VERSION = 1;
 
 // ---- JSON-safe values ------------------------------------------------------------------------------
 

@@ -37,7 +37,7 @@ export function gradList(grads: tf.NamedTensorMap): { name: string; tensor: tf.T
 
 // ---- exact save and restore (training snapshots) --------------------------------------------------
 
-/** The fields of tfjs's AdamOptimizer a snapshot needs (they are not public API; pinned by spec/sdk/algorithms/learners/tf-state.spec.ts). */
+/** The fields of tfjs's AdamOptimizer a snapshot needs (not public API; the bit-identical resume specs, spec/sdk/algorithms/resume*.spec.ts, fail if they change). */
 interface AdamInternals {
   iterations_: number | null;
   accBeta1: tf.Variable;
@@ -59,7 +59,7 @@ export interface TfAdamState {
  * float32 each step; setWeights would recompute them with pow, which differs in the last bits) and
  * both moments of every variable, in the order of the gradient list it is given.
  */
-export function saveAdamState(opt: tf.AdamOptimizer): TfAdamState {
+function saveAdamState(opt: tf.AdamOptimizer): TfAdamState {
   const o = opt as unknown as AdamInternals;
   const moments = o.accumulatedFirstMoment.map((m, i) => {
     const v = o.accumulatedSecondMoment[i]!;
@@ -73,7 +73,7 @@ export function saveAdamState(opt: tf.AdamOptimizer): TfAdamState {
 }
 
 /** Sets a fresh optimizer (no step taken yet) to `st`; `vars` are the variables in gradient-list order (for the moments' names). */
-export function restoreAdamState(opt: tf.AdamOptimizer, st: TfAdamState, vars: readonly tf.Variable[], where: string): void {
+function restoreAdamState(opt: tf.AdamOptimizer, st: TfAdamState, vars: readonly tf.Variable[], where: string): void {
   const o = opt as unknown as AdamInternals;
   if (o.accumulatedFirstMoment.length > 0)
     throw new ModelFormatError(`${where}: restoreAdamState needs an optimizer that has taken no step.`);
@@ -102,12 +102,12 @@ export function restoreAdamState(opt: tf.AdamOptimizer, st: TfAdamState, vars: r
 }
 
 /** Float32 copies of the variables' values (exact). */
-export function readVariables(vars: readonly tf.Variable[]): Float32Array[] {
+function readVariables(vars: readonly tf.Variable[]): Float32Array[] {
   return vars.map((v) => Float32Array.from(v.dataSync()));
 }
 
 /** Assigns saved float32 values to the variables (exact); lengths must match. */
-export function assignVariables(vars: readonly tf.Variable[], values: readonly Float32Array[], where: string): void {
+function assignVariables(vars: readonly tf.Variable[], values: readonly Float32Array[], where: string): void {
   if (values.length !== vars.length) throw new ModelFormatError(`${where}: ${values.length} saved arrays for ${vars.length} variables.`);
   tf.tidy(() =>
     vars.forEach((v, i) => {

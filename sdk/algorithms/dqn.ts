@@ -207,7 +207,7 @@ export async function trainDqn(partial: Partial<DqnTrainConfig> = {}, hooks: Dqn
     `model: ${cfg.double ? 'Double DQN' : 'DQN'}, MLP [${layers.join(', ')}] relu, ${parameterCount} parameters` +
       (grid ? ` (${A} grid actions)` : ''),
   );
-  const resume = hooks.resumeFrom ? StateReader.open(hooks.resumeFrom, 'dqn', cfg) : null;
+  const resume = hooks.resumeFrom ? StateReader.open(hooks.resumeFrom, DQN_SPEC.name, cfg) : null;
   const clock = new RunClock(resume ? resume.num('wall_seconds') : 0);
   const rng = new Rng(cfg.seed);
   const buffer = new ReplayBuffer(Math.min(cfg.bufferSize, cfg.steps), D, 1);
@@ -318,7 +318,7 @@ export async function trainDqn(partial: Partial<DqnTrainConfig> = {}, hooks: Dqn
       envSteps: collector.envSteps,
       latest: dqnCheckpointPayload(latest, info),
       best: dqnCheckpointPayload(tracker.best, info),
-      state: w.build('dqn', collector.envSteps),
+      state: w.build(DQN_SPEC.name, collector.envSteps),
       rows: rowsCopy(log),
     };
   };

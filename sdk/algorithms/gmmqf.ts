@@ -165,7 +165,7 @@ export function evaluateGreedy(p: GmmQfParams, env: Env, episodes: number, seed:
 /** Runs GMM-QF policy iteration. */
 export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks: TrainHooks = {}): Promise<GmmQfTrainResult> {
   const cfg: GmmQfTrainConfig = resolveConfig(GMMQF_SPEC, partial);
-  const resume = hooks.resumeFrom ? StateReader.open(hooks.resumeFrom, 'gmmqf', cfg) : null;
+  const resume = hooks.resumeFrom ? StateReader.open(hooks.resumeFrom, GMMQF_SPEC.name, cfg) : null;
   const backend = await selectBackend(cfg.backend);
   hooks.progress?.(describeBackend(backend));
   const clock = new RunClock(resume ? resume.num('wall_seconds') : 0);
@@ -283,7 +283,7 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
       envSteps: collector.envSteps,
       latest: gmmQfCheckpointPayload(params, info),
       best: gmmQfCheckpointPayload(tracker.best, info),
-      state: w.build('gmmqf', collector.envSteps),
+      state: w.build(GMMQF_SPEC.name, collector.envSteps),
       rows: rowsCopy(log),
     };
   };

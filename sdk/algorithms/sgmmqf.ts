@@ -196,7 +196,7 @@ function sgmmqfCheckpoint(
 /** Runs S-GMM-QF. */
 export async function trainSgmmqf(partial: Partial<SgmmqfTrainConfig> = {}, hooks: SgmmqfHooks = {}): Promise<SgmmqfTrainResult> {
   const cfg: SgmmqfTrainConfig = resolveConfig(SGMMQF_SPEC, partial);
-  const resume = hooks.resumeFrom ? StateReader.open(hooks.resumeFrom, 'sgmmqf', cfg) : null;
+  const resume = hooks.resumeFrom ? StateReader.open(hooks.resumeFrom, SGMMQF_SPEC.name, cfg) : null;
   const clock = new RunClock(resume ? resume.num('wall_seconds') : 0);
   const rng = new Rng(cfg.seed);
   const rawEnv = make(cfg.env);
@@ -406,7 +406,7 @@ export async function trainSgmmqf(partial: Partial<SgmmqfTrainConfig> = {}, hook
       envSteps,
       latest: sgmmqfCheckpoint(snapshot(), info, cfg.rho),
       best: sgmmqfCheckpoint(tracker.best, info, cfg.rho),
-      state: w.build('sgmmqf', envSteps),
+      state: w.build(SGMMQF_SPEC.name, envSteps),
       rows: rowsCopy(log),
     };
   };

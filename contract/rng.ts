@@ -10,6 +10,12 @@
  */
 import { ValueError } from './errors.js';
 
+/** The exact position of an Rng's stream: its four xoshiro128** words and the cached second normal. */
+export interface RngState {
+  s: [number, number, number, number];
+  spareNormal: number | null;
+}
+
 export class Rng {
   private s0 = 0;
   private s1 = 0;
@@ -96,6 +102,33 @@ export class Rng {
         return u * m;
       }
     }
+  }
+
+  /** The stream's exact position (a copy): restoring it with `setState` continues the same numbers. */
+  getState(): RngState {
+    return { s: [this.s0, this.s1, this.s2, this.s3], spareNormal: this.spareNormal };
+  }
+
+  /** Continues from a position `getState` returned. Throws ValueError for anything else, naming the entry. */
+  setState(state: RngState): void {
+    const s = (state as Partial<RngState> | null)?.s;
+    if (!Array.isArray(s) || s.length !== 4 || !s.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)) {
+      throw new ValueError(`Rng.setState: s must be 4 integers in [0, 4294967295] (Rng.getState().s); got ${JSON.stringify(s)}.`);
+    }
+    if ((s[0] | s[1] | s[2] | s[3]) === 0) throw new ValueError('Rng.setState: s is all zeros, which xoshiro128** never reaches.');
+    const spare = state.spareNormal;
+    if (spare !== null && !(typeof spare === 'number' && Number.isFinite(spare))) {
+      throw new ValueError(`Rng.setState: spareNormal must be a finite number or null; got ${String(spare)}.`);
+    }
+    [this.s0, this.s1, this.s2, this.s3] = s;
+    this.spareNormal = spare;
+  }
+
+  /** A generator at the position `state` (see getState). */
+  static fromState(state: RngState): Rng {
+    const r = new Rng(0);
+    r.setState(state);
+    return r;
   }
 
   /** A fresh 32-bit seed drawn from this stream (for child generators). */

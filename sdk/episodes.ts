@@ -11,6 +11,15 @@ import type { Env, StepResult } from './envs/index.js';
 import type { ReplayBuffer } from './replay.js';
 import type { Rng } from './util/rng.js';
 
+/** The collector's counters, current observation and recent returns (a training snapshot keeps them). */
+export interface EpisodeCollectorState {
+  envSteps: number;
+  episodes: number;
+  obs: Float32Array;
+  episodeReturn: number;
+  recent: number[];
+}
+
 export class EpisodeCollector {
   /** Environment steps taken so far. */
   envSteps = 0;
@@ -45,6 +54,27 @@ export class EpisodeCollector {
       this.obs = this.env.reset({ seed: this.rng.nextSeed() }).obs;
     } else this.obs = r.obs;
     return r;
+  }
+
+  /** A copy of the counters, the current observation and the recent returns (the environment's own state is separate). */
+  saveState(): EpisodeCollectorState {
+    return {
+      envSteps: this.envSteps,
+      episodes: this.episodes,
+      obs: this.obs.slice(),
+      episodeReturn: this.episodeReturn,
+      recent: [...this.recent],
+    };
+  }
+
+  /** Continues from `saveState()` (after the environment's own state has been restored). */
+  restoreState(st: EpisodeCollectorState): void {
+    this.envSteps = st.envSteps;
+    this.episodes = st.episodes;
+    this.obs = st.obs.slice();
+    this.episodeReturn = st.episodeReturn;
+    this.recent.length = 0;
+    this.recent.push(...st.recent);
   }
 
   /** Mean return of the last (up to) `window` finished episodes; NaN before the first. */

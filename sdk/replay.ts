@@ -32,6 +32,25 @@ export interface TransitionBatch {
   readonly terminated: Float64Array;
 }
 
+/**
+ * A buffer's exact contents and position (what a training snapshot keeps, see
+ * sdk/algorithms/training-state.ts): the first `size` slots of each array (slots past it were never
+ * written), the next slot to overwrite and the push count.
+ */
+export interface ReplayBufferState {
+  capacity: number;
+  obsSize: number;
+  actionSize: number;
+  size: number;
+  next: number;
+  pushes: number;
+  obs: Float64Array;
+  actions: Float64Array;
+  rewards: Float64Array;
+  nextObs: Float64Array;
+  terminated: Float64Array;
+}
+
 export class ReplayBuffer {
   readonly capacity: number;
   readonly obsSize: number;
@@ -188,6 +207,59 @@ export class ReplayBuffer {
       nextObs: this.nextBuf.subarray(0, n * this.obsSize),
       terminated: this.doneBuf.subarray(0, n),
     };
+  }
+
+  /** A copy of the contents and position (only the stored slots: size × (2·obsSize + actionSize + 2) numbers). */
+  saveState(): ReplayBufferState {
+    const n = this.count;
+    return {
+      capacity: this.capacity,
+      obsSize: this.obsSize,
+      actionSize: this.actionSize,
+      size: n,
+      next: this.next,
+      pushes: this.pushes,
+      obs: this.obsBuf.slice(0, n * this.obsSize),
+      actions: this.actBuf.slice(0, n * this.actionSize),
+      rewards: this.rewBuf.slice(0, n),
+      nextObs: this.nextBuf.slice(0, n * this.obsSize),
+      terminated: this.doneBuf.slice(0, n),
+    };
+  }
+
+  /** Continues from `saveState()` of a buffer of the same capacity and sizes; throws ShapeError/ValueError naming the field. */
+  restoreState(st: ReplayBufferState): void {
+    const where = 'ReplayBuffer.restoreState';
+    for (const key of ['capacity', 'obsSize', 'actionSize'] as const) {
+      if (st[key] !== this[key])
+        throw new ShapeError(
+          `${where}: the state has ${key} ${describeValue(st[key])}, this buffer ${this[key]}; restore into a buffer built alike.`,
+        );
+    }
+    const n = st.size;
+    if (!Number.isSafeInteger(n) || n < 0 || n > this.capacity)
+      throw new ValueError(`${where}: size ${describeValue(n)} must be an integer in [0, ${this.capacity}].`);
+    if (!Number.isSafeInteger(st.pushes) || st.pushes < n)
+      throw new ValueError(`${where}: pushes ${describeValue(st.pushes)} must be an integer ≥ size ${n}.`);
+    const expectNext = n < this.capacity ? n : st.pushes % this.capacity;
+    if (st.next !== expectNext)
+      throw new ValueError(`${where}: next ${describeValue(st.next)} must be ${expectNext} for size ${n} and pushes ${st.pushes}.`);
+    const lengths = { obs: n * this.obsSize, actions: n * this.actionSize, rewards: n, nextObs: n * this.obsSize, terminated: n } as const;
+    for (const [key, len] of Object.entries(lengths) as [keyof typeof lengths, number][]) {
+      const a = st[key];
+      if (!(a instanceof Float64Array) || a.length !== len)
+        throw new ShapeError(`${where}: ${key} must be a Float64Array of ${len} numbers; got ${describeValue(a)}.`);
+      for (let i = 0; i < len; i++)
+        if (!Number.isFinite(a[i])) throw new ValueError(`${where}: ${key}[${i}] is ${describeValue(a[i])}; stored values are finite.`);
+    }
+    this.obsBuf.fill(0).set(st.obs);
+    this.actBuf.fill(0).set(st.actions);
+    this.rewBuf.fill(0).set(st.rewards);
+    this.nextBuf.fill(0).set(st.nextObs);
+    this.doneBuf.fill(0).set(st.terminated);
+    this.count = n;
+    this.next = st.next;
+    this.pushes = st.pushes;
   }
 
   /** sampleIndices + gather. */

@@ -68,15 +68,21 @@ function mlpTensors(prefix: string, p: MlpParams, out: Record<string, NamedTenso
   }
 }
 
-function writeCheckpoint(
-  dir: string,
+/** A checkpoint as data: what writeCheckpointFiles(dir, family, tensors, fields) writes (a training snapshot's `latest` / `best`). */
+export interface ActorCheckpointPayload {
+  family: ModelFamily;
+  tensors: Record<string, NamedTensor>;
+  fields: Record<string, unknown>;
+}
+
+function checkpointPayload(
   family: ModelFamily,
   networks: Record<string, MlpParams>,
   common: { obsOffset: Float64Array; obsScale: Float64Array; actionLow: Float64Array; actionHigh: Float64Array },
   extra: Record<string, unknown>,
   parameterCount: number,
   info: ActorCheckpointInfo,
-): string {
+): ActorCheckpointPayload {
   const tensors: Record<string, NamedTensor> = {};
   for (const [name, p] of Object.entries(networks)) mlpTensors(name, p, tensors);
   const vec = (data: Float64Array): NamedTensor => ({ dtype: 'F64', shape: [data.length], data: Float64Array.from(data) });
@@ -84,13 +90,18 @@ function writeCheckpoint(
   tensors['obs_scale'] = vec(common.obsScale);
   tensors['action_low'] = vec(common.actionLow);
   tensors['action_high'] = vec(common.actionHigh);
-  return writeCheckpointFiles(dir, family, tensors, {
+  const fields = {
     ...extra,
     activation: MLP_ACTIVATION,
     networks: Object.fromEntries(Object.entries(networks).map(([k, p]) => [k, { layers: [...p.layers] }])),
     parameter_count: parameterCount,
     ...info,
-  });
+  };
+  return { family, tensors, fields };
+}
+
+function write(dir: string, p: ActorCheckpointPayload): string {
+  return writeCheckpointFiles(dir, p.family, p.tensors, p.fields);
 }
 
 /** Saves a SAC-family actor with its critics. Returns the weights' SHA-256. */
@@ -100,10 +111,18 @@ export function saveMixtureActorCheckpoint(
   critics: readonly [MlpParams, MlpParams],
   info: ActorCheckpointInfo,
 ): string {
+  return write(dir, mixtureActorCheckpointPayload(actor, critics, info));
+}
+
+/** The tensors and config fields `saveMixtureActorCheckpoint` writes. */
+export function mixtureActorCheckpointPayload(
+  actor: MixtureActorParams,
+  critics: readonly [MlpParams, MlpParams],
+  info: ActorCheckpointInfo,
+): ActorCheckpointPayload {
   checkMixtureActor(actor, 'saveMixtureActorCheckpoint');
   const h = actor.head;
-  return writeCheckpoint(
-    dir,
+  return checkpointPayload(
     FAMILY.mixtureActor,
     { actor: actor.trunk, critic1: critics[0], critic2: critics[1] },
     actor,
@@ -120,13 +139,21 @@ export function saveGamidActorCheckpoint(
   critics: readonly [MlpParams, MlpParams],
   info: ActorCheckpointInfo,
 ): string {
+  return write(dir, gamidActorCheckpointPayload(actor, critics, info));
+}
+
+/** The tensors and config fields `saveGamidActorCheckpoint` writes. */
+export function gamidActorCheckpointPayload(
+  actor: GamidActorParams,
+  critics: readonly [MlpParams, MlpParams],
+  info: ActorCheckpointInfo,
+): ActorCheckpointPayload {
   checkGamidActor(actor, 'saveGamidActorCheckpoint');
   const nets: Record<string, MlpParams> = {};
   actor.actors.forEach((a, i) => (nets[`actor${i}`] = a));
   nets['critic1'] = critics[0];
   nets['critic2'] = critics[1];
-  return writeCheckpoint(
-    dir,
+  return checkpointPayload(
     FAMILY.gamidActor,
     nets,
     actor,

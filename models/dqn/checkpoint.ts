@@ -64,8 +64,15 @@ export interface DqnCheckpoint {
 
 export type DqnCheckpointInfo = Pick<DqnConfig, 'observation_space' | 'action_space' | 'env_id' | 'training' | 'backend'>;
 
-/** Writes a checkpoint directory (created if needed). Returns the weights' SHA-256. */
-export function saveDqnCheckpoint(dir: string, params: DqnParams, info: DqnCheckpointInfo): string {
+/** A checkpoint as data: what writeCheckpointFiles(dir, family, tensors, fields) writes (a training snapshot's `latest` / `best`). */
+export interface DqnCheckpointPayload {
+  family: typeof FAMILY.dqn;
+  tensors: Record<string, NamedTensor>;
+  fields: Record<string, unknown>;
+}
+
+/** The tensors and config fields `saveDqnCheckpoint` writes for these parameters. */
+export function dqnCheckpointPayload(params: DqnParams, info: DqnCheckpointInfo): DqnCheckpointPayload {
   checkDqnParams(params, 'saveDqnCheckpoint');
   const { layers } = params;
   const L = layers.length - 1;
@@ -97,7 +104,13 @@ export function saveDqnCheckpoint(dir: string, params: DqnParams, info: DqnCheck
     training: info.training,
     backend: info.backend,
   };
-  return writeCheckpointFiles(dir, FAMILY.dqn, tensors, fields);
+  return { family: FAMILY.dqn, tensors, fields };
+}
+
+/** Writes a checkpoint directory (created if needed). Returns the weights' SHA-256. */
+export function saveDqnCheckpoint(dir: string, params: DqnParams, info: DqnCheckpointInfo): string {
+  const p = dqnCheckpointPayload(params, info);
+  return writeCheckpointFiles(dir, p.family, p.tensors, p.fields);
 }
 
 function finiteArray(v: unknown, len: number): v is number[] {

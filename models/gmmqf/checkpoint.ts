@@ -139,6 +139,13 @@ function checkGridForSave(grid: ActionGrid, A: number): number {
   return size;
 }
 
+/** A checkpoint as data: what writeCheckpointFiles(dir, family, tensors, fields) writes (a training snapshot's `latest` / `best`). */
+export interface GmmQfCheckpointPayload {
+  family: typeof FAMILY.gmmqf;
+  tensors: Record<string, NamedTensor>;
+  fields: Record<string, unknown>;
+}
+
 /**
  * Writes a checkpoint directory (created if needed). Returns the weights' SHA-256. With
  * `extras.factors` the Hadamard factors are stored too (tensor weight_factors [J, K, A], config
@@ -150,6 +157,16 @@ export function saveGmmQfCheckpoint(
   info: Pick<GmmQfConfig, 'observation_space' | 'action_space' | 'env_id' | 'training' | 'backend'>,
   extras: GmmQfCheckpointExtras = {},
 ): string {
+  const p = gmmQfCheckpointPayload(params, info, extras);
+  return writeCheckpointFiles(dir, p.family, p.tensors, p.fields);
+}
+
+/** The tensors (copies of the parameters) and config fields `saveGmmQfCheckpoint` writes; the same checks. */
+export function gmmQfCheckpointPayload(
+  params: GmmQfParams,
+  info: Pick<GmmQfConfig, 'observation_space' | 'action_space' | 'env_id' | 'training' | 'backend'>,
+  extras: GmmQfCheckpointExtras = {},
+): GmmQfCheckpointPayload {
   const { K, D, A } = params;
   const features = params.features ?? 'identity';
   if (!(FEATURE_KINDS as readonly string[]).includes(features)) {
@@ -158,11 +175,11 @@ export function saveGmmQfCheckpoint(
     );
   }
   const tensors: Record<string, NamedTensor> = {
-    means: { dtype: 'F64', shape: [K, D], data: params.means },
-    covariances: { dtype: 'F64', shape: [K, D, D], data: params.covariances },
-    weights: { dtype: 'F64', shape: [K, A], data: params.weights },
-    obs_offset: { dtype: 'F64', shape: [D], data: params.obsOffset },
-    obs_scale: { dtype: 'F64', shape: [D], data: params.obsScale },
+    means: { dtype: 'F64', shape: [K, D], data: Float64Array.from(params.means) },
+    covariances: { dtype: 'F64', shape: [K, D, D], data: Float64Array.from(params.covariances) },
+    weights: { dtype: 'F64', shape: [K, A], data: Float64Array.from(params.weights) },
+    obs_offset: { dtype: 'F64', shape: [D], data: Float64Array.from(params.obsOffset) },
+    obs_scale: { dtype: 'F64', shape: [D], data: Float64Array.from(params.obsScale) },
   };
   const grid = params.actionGrid;
   if (grid) {
@@ -191,7 +208,7 @@ export function saveGmmQfCheckpoint(
           `(product ${bad.product}, weight ${bad.weight}, tolerance ${bad.tol}). Save weights = the elementwise product of the factors.`,
       );
     }
-    tensors.weight_factors = { dtype: 'F64', shape: [factors.J, K, A], data: factors.values };
+    tensors.weight_factors = { dtype: 'F64', shape: [factors.J, K, A], data: Float64Array.from(factors.values) };
   }
   const fields: Omit<GmmQfConfig, keyof CheckpointEnvelope> = {
     K,
@@ -211,7 +228,7 @@ export function saveGmmQfCheckpoint(
     training: info.training,
     backend: info.backend,
   };
-  return writeCheckpointFiles(dir, FAMILY.gmmqf, tensors, fields);
+  return { family: FAMILY.gmmqf, tensors, fields };
 }
 
 /**

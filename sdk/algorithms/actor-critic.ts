@@ -34,6 +34,29 @@ import { scaleAction } from '../../models/mixture-actor/head.js';
 import { spaceToJson } from '../spaces-json.js';
 import { BestTracker, evaluationSeed } from './evaluation.js';
 import type { OffPolicyConfig } from './actor-critic-spec.js';
+import type { ModelCheckpoint, TrainControl, TrainingSnapshot } from './snapshot.js';
+import type { ActorCheckpointInfo } from '../../models/actor-critic/checkpoint.js';
+import {
+  RunClock,
+  StateReader,
+  StateWriter,
+  emitSnapshot,
+  readBuffer,
+  readCollector,
+  readEnv,
+  readRng,
+  readRows,
+  readTracker,
+  readTree,
+  rowsCopy,
+  stopNow,
+  writeBuffer,
+  writeCollector,
+  writeEnv,
+  writeRng,
+  writeTracker,
+  writeTree,
+} from './training-state.js';
 
 // The shared config fields (defaults, ranges, docs, flags) are the table in actor-critic-spec.ts.
 export { OFF_POLICY_FIELDS, OFF_POLICY_DEFAULTS, validateOffPolicyConfig, type OffPolicyConfig } from './actor-critic-spec.js';
@@ -92,6 +115,10 @@ export interface OffPolicyAgent<P> {
   greedy(p: P, z: Float32Array): Float64Array;
   /** Extra text for the progress line (e.g. "α 0.12"). */
   describe?(stats: Record<string, number>): string;
+  /** The exact state of the learner and of the agent's own acting state, for a training snapshot. */
+  saveState(w: StateWriter): void;
+  /** Continues from saveState (on an agent just built by the same createAgent). */
+  restoreState(r: StateReader): void;
   dispose(): void;
 }
 
@@ -108,7 +135,7 @@ export interface OffPolicyEvalRow {
   [stat: string]: number;
 }
 
-export interface OffPolicyHooks<P> {
+export interface OffPolicyHooks<P> extends TrainControl {
   progress?: (line: string) => void;
   onEvaluation?: (row: OffPolicyEvalRow, best: P, isNewBest: boolean) => void;
 }
@@ -124,7 +151,10 @@ export interface OffPolicyResult<P> {
   backend: BackendInfo;
   env: Env;
   normalization: ObsNormalization;
+  /** Training seconds, the sessions before a resume included. */
   wallSeconds: number;
+  /** True when the run stopped early on `stopRequested` (params: as at a normal end, by keepBest). */
+  interrupted: boolean;
 }
 
 /** The environment's Box action space, or a clear error for a discrete one. */
@@ -158,12 +188,16 @@ export function evaluateGreedy<P>(
   return runEpisodes(env, (obs) => scaleAction(agent.greedy(p, normalizeRows(obs, 1, norm)), sp.low, sp.high), episodes, seed);
 }
 
-/** Runs the shared loop. `createAgent` is called once, after the warm-up, with the normalization. */
+/**
+ * Runs the shared loop. `createAgent` is called once, after the warm-up, with the normalization.
+ * `checkpoint(params, record)` builds the checkpoint a snapshot hands out (the family's save, as
+ * data); `algorithm` names the TrainingState.
+ */
 export async function runOffPolicy<P>(
   algo: string,
   cfg: OffPolicyConfig,
   createAgent: (ctx: { D: number; A: number; norm: ObsNormalization; rng: Rng; env: Env }) => OffPolicyAgent<P>,
-  hooks: OffPolicyHooks<P> & { header?: string } = {},
+  hooks: OffPolicyHooks<P> & { header?: string; checkpoint?: (params: P, record: OffPolicyResult<P>) => ModelCheckpoint } = {},
 ): Promise<OffPolicyResult<P>> {
   const envOpts = cfg.maxEpisodeSteps === undefined ? undefined : { maxEpisodeSteps: cfg.maxEpisodeSteps };
   const env = make(cfg.env, envOpts);
@@ -171,34 +205,100 @@ export async function runOffPolicy<P>(
   const space = boxActionSpace(env, algo);
   const D = env.observationSpace.shape.reduce((a, b) => a * b, 1);
   const A = space.low.length;
+  const resume = hooks.resumeFrom ? StateReader.open(hooks.resumeFrom, algo, cfg as unknown as Record<string, unknown>) : null;
   const backend = await selectBackend(cfg.backend);
   hooks.progress?.(describeBackend(backend));
   if (hooks.header) hooks.progress?.(hooks.header);
-  const t0 = performance.now();
+  const clock = new RunClock(resume ? resume.num('wall_seconds') : 0);
   const rng = new Rng(cfg.seed);
   const buffer = new ReplayBuffer(Math.min(cfg.bufferSize, cfg.steps), D, A);
 
   const collector = new EpisodeCollector(env, buffer, rng);
   const step = (a: Float64Array): void => void collector.step(scaleAction(a, space.low, space.high), a);
 
-  // ---- warm-up: uniform actions on the policy scale; normalization from its observations -------
-  const W = cfg.warmupSteps;
-  const warm = new Float64Array(W * D);
-  for (let i = 0; i < W; i++) {
-    warm.set(collector.obs, i * D);
-    step(Float64Array.from({ length: A }, () => rng.uniformRange(-1, 1)));
+  let norm: ObsNormalization;
+  if (resume) {
+    norm = { offset: resume.f64('obs_offset', D), scale: resume.f64('obs_scale', D) };
+  } else {
+    // ---- warm-up: uniform actions on the policy scale; normalization from its observations -------
+    const W = cfg.warmupSteps;
+    const warm = new Float64Array(W * D);
+    for (let i = 0; i < W; i++) {
+      warm.set(collector.obs, i * D);
+      step(Float64Array.from({ length: A }, () => rng.uniformRange(-1, 1)));
+    }
+    const { mean, std } = columnMeanStd(warm, W, D);
+    norm = { offset: mean, scale: std.map((s) => Math.max(s, cfg.obsStdFloor)) };
   }
-  const { mean, std } = columnMeanStd(warm, W, D);
-  const norm: ObsNormalization = { offset: mean, scale: std.map((s) => Math.max(s, cfg.obsStdFloor)) };
 
+  // on resume the agent's drawn initial weights are overwritten by the saved ones, the Rng by its saved position
   const agent = createAgent({ D, A, norm, rng, env });
   let current = agent.snapshot();
   const tracker = new BestTracker(current);
   let updates = 0;
-  const log: OffPolicyEvalRow[] = [];
+  let log: OffPolicyEvalRow[] = [];
+  if (resume) {
+    agent.restoreState(resume.scope('agent'));
+    readEnv(resume, 'env', env);
+    readCollector(resume, 'collector', collector);
+    readBuffer(resume, 'buffer', buffer);
+    readTracker(resume, 'tracker', tracker);
+    current = readTree<P>(resume, 'current');
+    updates = resume.int('updates');
+    log = readRows<OffPolicyEvalRow>(resume, 'log');
+    rng.setState(readRng(resume, 'rng').getState());
+    hooks.progress?.(`resumed at step ${collector.envSteps}/${cfg.steps} (${log.length} evaluations so far)`);
+  }
+  const resultOf = (params: P, finalParams: P, interrupted: boolean): OffPolicyResult<P> => ({
+    params,
+    finalParams,
+    bestEvalReturn: tracker.bestReturn,
+    bestEvaluation: tracker.bestIndex,
+    bestStep: tracker.bestStep,
+    log,
+    updates,
+    backend,
+    env,
+    normalization: norm,
+    wallSeconds: clock.seconds,
+    interrupted,
+  });
+  /** Everything the loop needs to continue (see ARCHITECTURE.md, "Snapshots and resume"). */
+  const snapshot = (latest: P): TrainingSnapshot => {
+    const w = new StateWriter();
+    w.set('config', cfg);
+    w.set('wall_seconds', clock.seconds);
+    w.f64('obs_offset', norm.offset);
+    w.f64('obs_scale', norm.scale);
+    writeRng(w, 'rng', rng);
+    writeEnv(w, 'env', env);
+    writeCollector(w, 'collector', collector);
+    writeBuffer(w, 'buffer', buffer);
+    agent.saveState(w.scope('agent'));
+    writeTracker(w, 'tracker', tracker);
+    writeTree(w, 'current', current);
+    w.set('updates', updates);
+    w.set('log', log);
+    if (!hooks.checkpoint) throw new ValueError(`${algo}: snapshots need a checkpoint builder (runOffPolicy hooks.checkpoint).`);
+    const record = resultOf(tracker.best, latest, false);
+    return {
+      envSteps: collector.envSteps,
+      latest: hooks.checkpoint(latest, record),
+      best: hooks.checkpoint(tracker.best, record),
+      state: w.build(algo, collector.envSteps),
+      rows: rowsCopy(log),
+    };
+  };
+
   const z = new Float32Array(D);
+  let interrupted = false;
   try {
     while (collector.envSteps < cfg.steps) {
+      // the step in flight (act, store, learn, evaluate) is finished before a stop is honoured
+      if (stopNow(hooks)) {
+        interrupted = true;
+        break;
+      }
       step(agent.explore(normalizeRows(collector.obs, 1, norm, z), rng, collector.envSteps));
       const envSteps = collector.envSteps;
       for (let u = 0; u < cfg.updatesPerStep; u++) agent.update(normalizeBatch(buffer.sample(cfg.batchSize, rng), norm), rng, updates++);
@@ -208,7 +308,7 @@ export async function runOffPolicy<P>(
         const ev = await evaluateGreedy(agent, current, evalEnv, norm, cfg.evalEpisodes, evaluationSeed(cfg.seed, k));
         const isNewBest = tracker.offer(ev.mean, k, envSteps, () => current);
         const stats = agent.takeStats();
-        const wall = (performance.now() - t0) / 1000;
+        const wall = clock.seconds;
         const row: OffPolicyEvalRow = {
           evaluation: k,
           env_steps: envSteps,
@@ -229,23 +329,43 @@ export async function runOffPolicy<P>(
             `${row.steps_per_s.toFixed(0)} steps/s  elapsed ${formatDuration(wall)}  ETA ${formatDuration(eta)}`,
         );
         hooks.onEvaluation?.(row, tracker.pick(cfg.keepBest, current), isNewBest);
+        emitSnapshot(hooks, () => snapshot(current));
       }
+    }
+    if (interrupted) {
+      const latest = agent.snapshot();
+      emitSnapshot(hooks, () => snapshot(latest));
+      hooks.progress?.(`stopped at step ${collector.envSteps}/${cfg.steps} on request; snapshot taken`);
+      return resultOf(tracker.pick(cfg.keepBest, latest), latest, true);
     }
   } finally {
     agent.dispose();
   }
+  return resultOf(tracker.pick(cfg.keepBest, current), current, false);
+}
+
+/**
+ * The checkpoint record of an actor-critic run: spaces, env id, the training record and the
+ * backend. `finalEval` is the greedy evaluation on unseen episodes that `gmmrl train` runs after
+ * training (null for none, as in every snapshot taken during training).
+ */
+export function actorCheckpointInfo(
+  env: Env,
+  training: Record<string, unknown>,
+  backend: string,
+  finalEval: { mean: number; std: number; episodes: number } | null,
+): ActorCheckpointInfo {
   return {
-    params: tracker.pick(cfg.keepBest, current),
-    finalParams: current,
-    bestEvalReturn: tracker.bestReturn,
-    bestEvaluation: tracker.bestIndex,
-    bestStep: tracker.bestStep,
-    log,
-    updates,
+    observation_space: spaceToJson(env.observationSpace),
+    action_space: spaceToJson(env.actionSpace),
+    env_id: env.id,
+    training: {
+      ...training,
+      final_eval_mean: finalEval?.mean ?? null,
+      final_eval_std: finalEval?.std ?? null,
+      final_eval_episodes: finalEval?.episodes ?? 0,
+    },
     backend,
-    env,
-    normalization: norm,
-    wallSeconds: (performance.now() - t0) / 1000,
   };
 }
 

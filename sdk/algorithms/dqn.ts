@@ -44,7 +44,29 @@ import { BestTracker, evaluationSeed } from './evaluation.js';
 import { scheduleValue, type Schedule } from './schedule.js';
 import { argmaxRows, dqnQValues } from '../../models/dqn/reference.js';
 import { cloneDqnParams, dqnParameterCount, initDqnParams, type ActionGrid, type DqnParams } from '../../models/dqn/params.js';
-import type { DqnCheckpointInfo } from '../../models/dqn/checkpoint.js';
+import { dqnCheckpointPayload, type DqnCheckpointInfo } from '../../models/dqn/checkpoint.js';
+import type { TrainControl, TrainingSnapshot } from './snapshot.js';
+import {
+  RunClock,
+  StateReader,
+  StateWriter,
+  emitSnapshot,
+  readBuffer,
+  readCollector,
+  readEnv,
+  readRng,
+  readRows,
+  readTracker,
+  readTree,
+  rowsCopy,
+  stopNow,
+  writeBuffer,
+  writeCollector,
+  writeEnv,
+  writeRng,
+  writeTracker,
+  writeTree,
+} from './training-state.js';
 import { resolveConfig } from '../config/spec.js';
 import { DQN_SPEC, type DqnTrainConfig } from './dqn-spec.js';
 
@@ -86,10 +108,13 @@ export interface DqnTrainResult {
   backend: BackendInfo;
   config: DqnTrainConfig;
   env: Env;
+  /** Training seconds, the sessions before a resume included. */
   wallSeconds: number;
+  /** True when the run stopped early on `stopRequested` (params: as at a normal end, by keepBest). */
+  interrupted: boolean;
 }
 
-export interface DqnTrainHooks {
+export interface DqnTrainHooks extends TrainControl {
   /** One line of progress text per evaluation (and two header lines); default: nothing. */
   progress?: (line: string) => void;
   /** Called after each evaluation with its log row and the current best parameters. */
@@ -182,7 +207,8 @@ export async function trainDqn(partial: Partial<DqnTrainConfig> = {}, hooks: Dqn
     `model: ${cfg.double ? 'Double DQN' : 'DQN'}, MLP [${layers.join(', ')}] relu, ${parameterCount} parameters` +
       (grid ? ` (${A} grid actions)` : ''),
   );
-  const t0 = performance.now();
+  const resume = hooks.resumeFrom ? StateReader.open(hooks.resumeFrom, DQN_SPEC.name, cfg) : null;
+  const clock = new RunClock(resume ? resume.num('wall_seconds') : 0);
   const rng = new Rng(cfg.seed);
   const buffer = new ReplayBuffer(Math.min(cfg.bufferSize, cfg.steps), D, 1);
   const toEnvAction = (a: number): number | Float32Array => (grid ? gridRow(grid, a) : a);
@@ -201,26 +227,35 @@ export async function trainDqn(partial: Partial<DqnTrainConfig> = {}, hooks: Dqn
     });
   };
 
-  // ---- warm-up: uniformly random actions; normalization from its observations ------------------
-  const W = cfg.warmupSteps;
-  const warm = new Float64Array(W * D);
-  for (let i = 0; i < W; i++) {
-    warm.set(collector.obs, i * D);
-    step(rng.integer(A));
-  }
-  const { mean: obsOffset, std } = columnMeanStd(warm, W, D);
-  const obsScale = std.map((sd) => Math.max(sd, cfg.obsStdFloor));
-  const floored = Array.from(obsScale, (s, j) => [s, j] as const)
-    .filter(([s]) => s === cfg.obsStdFloor)
-    .map(([, j]) => j);
-  if (floored.length > 0) {
-    hooks.progress?.(
-      `normalization: the warm-up std of observation entr${floored.length > 1 ? 'ies' : 'y'} [${floored.join(', ')}] is below obsStdFloor = ${cfg.obsStdFloor}; ` +
-        'their scale is set to the floor (z = (s − mean) / floor).',
-    );
+  let obsOffset: Float64Array;
+  let obsScale: Float64Array;
+  if (resume) {
+    obsOffset = resume.f64('obs_offset', D);
+    obsScale = resume.f64('obs_scale', D);
+  } else {
+    // ---- warm-up: uniformly random actions; normalization from its observations ----------------
+    const W = cfg.warmupSteps;
+    const warm = new Float64Array(W * D);
+    for (let i = 0; i < W; i++) {
+      warm.set(collector.obs, i * D);
+      step(rng.integer(A));
+    }
+    const { mean, std } = columnMeanStd(warm, W, D);
+    obsOffset = mean;
+    obsScale = std.map((sd) => Math.max(sd, cfg.obsStdFloor));
+    const floored = Array.from(obsScale, (s, j) => [s, j] as const)
+      .filter(([s]) => s === cfg.obsStdFloor)
+      .map(([, j]) => j);
+    if (floored.length > 0) {
+      hooks.progress?.(
+        `normalization: the warm-up std of observation entr${floored.length > 1 ? 'ies' : 'y'} [${floored.join(', ')}] is below obsStdFloor = ${cfg.obsStdFloor}; ` +
+          'their scale is set to the floor (z = (s − mean) / floor).',
+      );
+    }
   }
 
   // ---- networks ---------------------------------------------------------------------------------
+  // on resume the drawn weights are overwritten by the saved ones (and the Rng by its saved position)
   const init = initDqnParams(layers, rng, { obsOffset, obsScale }, grid);
   const learner = new DqnLearner(init, {
     gamma: cfg.gamma,
@@ -231,13 +266,71 @@ export async function trainDqn(partial: Partial<DqnTrainConfig> = {}, hooks: Dqn
   });
 
   const tracker = new BestTracker(cloneDqnParams(init));
-  const log: DqnEvalLog[] = [];
+  let log: DqnEvalLog[] = [];
   const epsilon: Schedule = { start: cfg.epsStart, end: cfg.epsEnd, fraction: cfg.epsDecayFraction };
   const epsilonAt = (t: number): number => scheduleValue(epsilon, t, cfg.steps);
   let current: DqnParams = init;
+  if (resume) {
+    learner.restoreState(resume.scope('learner'));
+    readEnv(resume, 'env', env);
+    readCollector(resume, 'collector', collector);
+    readBuffer(resume, 'buffer', buffer);
+    readTracker(resume, 'tracker', tracker);
+    current = readTree<DqnParams>(resume, 'current');
+    log = readRows<DqnEvalLog>(resume, 'log');
+    rng.setState(readRng(resume, 'rng').getState());
+    hooks.progress?.(`resumed at step ${collector.envSteps}/${cfg.steps} (${log.length} evaluations so far)`);
+  }
 
+  const resultOf = (params: DqnParams, finalParams: DqnParams, interrupted: boolean): DqnTrainResult => ({
+    params,
+    finalParams,
+    bestEvalReturn: tracker.bestReturn,
+    bestEvaluation: tracker.bestIndex,
+    bestStep: tracker.bestStep,
+    log,
+    parameterCount,
+    updates: log.at(-1)?.updates ?? 0,
+    backend,
+    config: cfg,
+    env,
+    wallSeconds: clock.seconds,
+    interrupted,
+  });
+  /** Everything the loop needs to continue (see ARCHITECTURE.md, "Snapshots and resume"). */
+  const snapshot = (latest: DqnParams): TrainingSnapshot => {
+    const w = new StateWriter();
+    w.set('config', cfg);
+    w.set('wall_seconds', clock.seconds);
+    w.f64('obs_offset', obsOffset);
+    w.f64('obs_scale', obsScale);
+    writeRng(w, 'rng', rng);
+    writeEnv(w, 'env', env);
+    writeCollector(w, 'collector', collector);
+    writeBuffer(w, 'buffer', buffer);
+    learner.saveState(w.scope('learner'));
+    writeTracker(w, 'tracker', tracker);
+    writeTree(w, 'current', current);
+    w.set('log', log);
+    const r = resultOf(tracker.best, latest, false);
+    const info = dqnCheckpointInfo(r);
+    return {
+      envSteps: collector.envSteps,
+      latest: dqnCheckpointPayload(latest, info),
+      best: dqnCheckpointPayload(tracker.best, info),
+      state: w.build(DQN_SPEC.name, collector.envSteps),
+      rows: rowsCopy(log),
+    };
+  };
+
+  let interrupted = false;
   try {
     while (collector.envSteps < cfg.steps) {
+      // the step in flight (act, store, learn, evaluate) is finished before a stop is honoured
+      if (stopNow(hooks)) {
+        interrupted = true;
+        break;
+      }
       // ---- act ε-greedily w.r.t. the online network -----------------------------------------
       const eps = epsilonAt(collector.envSteps);
       const a = rng.uniform() < eps ? rng.integer(A) : argmaxRows(learner.qValues(collector.obs, 1), 1, A)[0]!;
@@ -255,7 +348,7 @@ export async function trainDqn(partial: Partial<DqnTrainConfig> = {}, hooks: Dqn
         const ev = await evaluateDqnGreedy(current, evalEnv, cfg.evalEpisodes, evaluationSeed(cfg.seed, k));
         const isNewBest = tracker.offer(ev.mean, k, envSteps, () => cloneDqnParams(current));
         const { loss } = learner.takeLossMean();
-        const wall = (performance.now() - t0) / 1000;
+        const wall = clock.seconds;
         const row: DqnEvalLog = {
           evaluation: k,
           env_steps: envSteps,
@@ -278,26 +371,20 @@ export async function trainDqn(partial: Partial<DqnTrainConfig> = {}, hooks: Dqn
             `${row.steps_per_s.toFixed(0)} steps/s  elapsed ${formatDuration(wall)}  ETA ${formatDuration(eta)}`,
         );
         hooks.onEvaluation?.(row, tracker.pick(cfg.keepBest, current), isNewBest);
+        emitSnapshot(hooks, () => snapshot(current));
       }
+    }
+    if (interrupted) {
+      const latest = learner.params();
+      emitSnapshot(hooks, () => snapshot(latest));
+      hooks.progress?.(`stopped at step ${collector.envSteps}/${cfg.steps} on request; snapshot taken`);
+      return resultOf(tracker.pick(cfg.keepBest, cloneDqnParams(latest)), latest, true);
     }
   } finally {
     learner.dispose();
   }
 
-  return {
-    params: tracker.pick(cfg.keepBest, cloneDqnParams(current)),
-    finalParams: cloneDqnParams(current),
-    bestEvalReturn: tracker.bestReturn,
-    bestEvaluation: tracker.bestIndex,
-    bestStep: tracker.bestStep,
-    log,
-    parameterCount,
-    updates: log.at(-1)?.updates ?? 0,
-    backend,
-    config: cfg,
-    env,
-    wallSeconds: (performance.now() - t0) / 1000,
-  };
+  return resultOf(tracker.pick(cfg.keepBest, cloneDqnParams(current)), cloneDqnParams(current), false);
 }
 
 /**

@@ -17,7 +17,14 @@ import { mlpParameterCount } from '../../models/actor-critic/mlp.js';
 import { runOffPolicy, type OffPolicyHooks } from './actor-critic.js';
 import { resolveConfig } from '../config/spec.js';
 import { GAMID_SPEC, type GamidConfig } from './gamid-spec.js';
-import { deterministicAgent, initDeterministicNetworks, type DeterministicParams, type DeterministicTrainResult } from './td3.js';
+import {
+  deterministicAgent,
+  deterministicCheckpoint,
+  deterministicTrainingRecord,
+  initDeterministicNetworks,
+  type DeterministicParams,
+  type DeterministicTrainResult,
+} from './td3.js';
 import { GamidLearner } from './learners/gamid.js';
 import { formatSchedule, scheduleValue } from './schedule.js';
 
@@ -66,7 +73,20 @@ export async function trainGamid(
       };
       return agent;
     },
-    hooks,
+    {
+      ...hooks,
+      checkpoint: (p, r) =>
+        deterministicCheckpoint(p, r, gamidTrainingRecord({ ...r, config: cfg, method: `Gamid-PG (N = ${cfg.actors})`, parameterCount })),
+    },
   );
   return { ...result, config: cfg, method: `Gamid-PG (N = ${cfg.actors})`, parameterCount };
+}
+
+/** The training record for checkpoints: offPolicyTrainingRecord with algorithm "gamid-pg", the schedules as text. */
+export function gamidTrainingRecord(r: DeterministicTrainResult<GamidConfig>): Record<string, unknown> {
+  return {
+    ...deterministicTrainingRecord('gamid-pg', r),
+    temperature: formatSchedule(r.config.temperature),
+    epsilon: formatSchedule(r.config.epsilon),
+  };
 }

@@ -52,6 +52,29 @@ import { EpisodeCollector } from '../episodes.js';
 import { GmmQfPolicyEvaluation } from './learners/gmmqf.js';
 import { BestTracker, evaluationSeed } from './evaluation.js';
 import { scheduleValue, type Schedule } from './schedule.js';
+import { gmmQfCheckpointPayload } from '../../models/gmmqf/checkpoint.js';
+import type { TrainControl, TrainingSnapshot } from './snapshot.js';
+import {
+  RunClock,
+  StateReader,
+  StateWriter,
+  emitSnapshot,
+  readBuffer,
+  readCollector,
+  readEnv,
+  readRng,
+  readRows,
+  readTracker,
+  readTree,
+  rowsCopy,
+  stopNow,
+  writeBuffer,
+  writeCollector,
+  writeEnv,
+  writeRng,
+  writeTracker,
+  writeTree,
+} from './training-state.js';
 
 // The config (every field, its default, range, doc and flag) is the table in gmmqf-spec.ts.
 export { GMMQF_SPEC, GMMQF_DEFAULTS, validateGmmQfConfig, type GmmQfTrainConfig } from './gmmqf-spec.js';
@@ -94,7 +117,10 @@ export interface GmmQfTrainResult {
   features: FeatureKind;
   /** The action grid used (Box environments), also in params.actionGrid. */
   actionGrid?: ActionGrid;
+  /** Training seconds, the sessions before a resume included. */
   wallSeconds: number;
+  /** True when the run stopped early on `stopRequested` (params: as at a normal end, by keepBest). */
+  interrupted: boolean;
   /**
    * What `saveGmmQfCheckpoint(dir, result.params, result.checkpointInfo)` needs: the environment's
    * spaces (JSON), its id, the training record (every config field, JSON-safe, with 'auto'
@@ -103,7 +129,7 @@ export interface GmmQfTrainResult {
   checkpointInfo: Pick<GmmQfConfig, 'observation_space' | 'action_space' | 'env_id' | 'training' | 'backend'>;
 }
 
-export interface TrainHooks {
+export interface TrainHooks extends TrainControl {
   /** Called with one line of progress text per iteration (default: nothing). */
   progress?: (line: string) => void;
   /** Called after each iteration with the log row and the current best parameters. */
@@ -139,9 +165,10 @@ export function evaluateGreedy(p: GmmQfParams, env: Env, episodes: number, seed:
 /** Runs GMM-QF policy iteration. */
 export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks: TrainHooks = {}): Promise<GmmQfTrainResult> {
   const cfg: GmmQfTrainConfig = resolveConfig(GMMQF_SPEC, partial);
+  const resume = hooks.resumeFrom ? StateReader.open(hooks.resumeFrom, GMMQF_SPEC.name, cfg) : null;
   const backend = await selectBackend(cfg.backend);
   hooks.progress?.(describeBackend(backend));
-  const t0 = performance.now();
+  const clock = new RunClock(resume ? resume.num('wall_seconds') : 0);
   const rng = new Rng(cfg.seed);
   const rawEnv = make(cfg.env);
   const { grid, features } = resolveFeaturesAndGrid(cfg, rawEnv);
@@ -155,18 +182,29 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
   // the last maxTransitions transitions, the oldest dropped first; policy evaluation uses all of them
   const data = new ReplayBuffer(Math.min(cfg.maxTransitions, cfg.steps), obsSize, 1);
   const collector = new EpisodeCollector(env, data, rng);
-  const collect = (n: number, policy: (o: Float32Array) => number): void => {
-    for (let i = 0; i < n && collector.envSteps < cfg.steps; i++) {
+  let interrupted = false;
+  /** Steps until `until` (or the budget), polling the stop request between environment steps; false when stopped. */
+  const collectUntil = (until: number, policy: (o: Float32Array) => number): boolean => {
+    while (collector.envSteps < Math.min(until, cfg.steps)) {
+      if (stopNow(hooks)) return false;
       const a = policy(collector.obs);
       collector.step(a, a);
     }
+    return true;
   };
 
   // ---- warm-up: uniformly random actions ------------------------------------------------------
-  collect(Math.min(cfg.warmupSteps, cfg.steps), () => rng.integer(A));
-
   // ---- model init: normalization of the features of the warm-up data -----------------------------
-  const params = initialParams(cfg, data, features, D, A, rng, grid);
+  let params: GmmQfParams;
+  if (resume) params = readTree<GmmQfParams>(resume, 'params');
+  else {
+    const w = Math.min(cfg.warmupSteps, cfg.steps);
+    for (let i = 0; i < w; i++) {
+      const a = rng.integer(A);
+      collector.step(a, a);
+    }
+    params = initialParams(cfg, data, features, D, A, rng, grid);
+  }
 
   // ---- policy iteration ---------------------------------------------------------------------------
   const evaluation = new GmmQfPolicyEvaluation(
@@ -183,12 +221,92 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
     cfg.armijoT0,
   );
   const tracker = new BestTracker(cloneParams(params));
-  const log: GmmQfIterationLog[] = [];
+  let log: GmmQfIterationLog[] = [];
   const epsilon: Schedule = { start: cfg.epsStart, end: cfg.epsEnd, fraction: cfg.epsDecayFraction };
   const epsilonAt = (t: number): number => scheduleValue(epsilon, t, cfg.steps);
-  const totalIterations = Math.max(1, Math.ceil((cfg.steps - collector.envSteps) / cfg.stepsPerIteration) + 1);
+  // iteration `it` starts with collection up to `collectTo` (null: none, the first iteration)
+  let it = 1;
+  let collectTo: number | null = null;
+  let done = false;
+  let totalIterations = Math.max(1, Math.ceil((cfg.steps - collector.envSteps) / cfg.stepsPerIteration) + 1);
+  if (resume) {
+    readEnv(resume, 'env', env);
+    readCollector(resume, 'collector', collector);
+    readBuffer(resume, 'buffer', data);
+    readTracker(resume, 'tracker', tracker);
+    log = readRows<GmmQfIterationLog>(resume, 'log');
+    const loop = resume.get('loop') as { it: number; collectTo: number | null; done: boolean; stepSize: number; totalIterations: number };
+    ({ it, collectTo, done, totalIterations } = loop);
+    evaluation.stepSize = loop.stepSize;
+    rng.setState(readRng(resume, 'rng').getState());
+    hooks.progress?.(`resumed at step ${collector.envSteps}/${cfg.steps}, iteration ${it} (${log.length} iterations so far)`);
+  }
 
-  for (let it = 1; ; it++) {
+  const trainingRecord = (): Record<string, unknown> => {
+    const { actionGrid: _grid, ...plainConfig } = cfg;
+    return {
+      algorithm: 'gmmqf-policy-iteration',
+      ...plainConfig,
+      features,
+      ...(grid
+        ? { action_grid: { shape: [...grid.shape], values: Array.from(grid.values), low: [...grid.low], high: [...grid.high] } }
+        : {}),
+      env_steps: log.at(-1)?.env_steps ?? 0,
+      iterations: log.length,
+      best_iteration: tracker.bestIndex,
+      best_eval_return: tracker.bestReturn,
+      wall_seconds: clock.seconds,
+    };
+  };
+  const checkpointInfo = (): GmmQfTrainResult['checkpointInfo'] => ({
+    observation_space: spaceToJson(rawEnv.observationSpace),
+    action_space: spaceToJson(rawEnv.actionSpace),
+    env_id: cfg.env,
+    training: trainingRecord(),
+    backend: backend.name,
+  });
+  /** Everything the loop needs to continue (see ARCHITECTURE.md, "Snapshots and resume"). */
+  const snapshot = (): TrainingSnapshot => {
+    const w = new StateWriter();
+    w.set('config', cfg);
+    w.set('wall_seconds', clock.seconds);
+    w.set('loop', { it, collectTo, done, stepSize: evaluation.stepSize, totalIterations });
+    writeRng(w, 'rng', rng);
+    writeEnv(w, 'env', env);
+    writeCollector(w, 'collector', collector);
+    writeBuffer(w, 'buffer', data);
+    writeTree(w, 'params', params);
+    writeTracker(w, 'tracker', tracker);
+    w.set('log', log);
+    const info = checkpointInfo();
+    return {
+      envSteps: collector.envSteps,
+      latest: gmmQfCheckpointPayload(params, info),
+      best: gmmQfCheckpointPayload(tracker.best, info),
+      state: w.build(GMMQF_SPEC.name, collector.envSteps),
+      rows: rowsCopy(log),
+    };
+  };
+
+  while (!done) {
+    // ---- collect with ε-greedy w.r.t. the improved Q (from the second iteration on) -----------
+    if (collectTo !== null) {
+      const factors = precisionFactors(params.covariances, K, D);
+      const done = collectUntil(collectTo, (o) =>
+        rng.uniform() < epsilonAt(collector.envSteps) ? rng.integer(A) : greedyAction(params, factors, o),
+      );
+      if (!done) {
+        interrupted = true;
+        break;
+      }
+      collectTo = null;
+    }
+    // a stop requested during the last evaluation is honoured before the next policy evaluation
+    if (stopNow(hooks)) {
+      interrupted = true;
+      break;
+    }
+
     // ---- policy evaluation: targets from the previous Q with the greedy policy μ, ridge refit of ξ,
     //      Riemannian GD with Armijo (learners/gmmqf.ts) --------------------------------------------
     const pe = evaluation.run(params, data);
@@ -196,7 +314,7 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
     // ---- greedy evaluation (policy improvement is implicit: μ = argmax of the new Q) --------------
     const ev = await evaluateGreedy(params, evalEnv, cfg.evalEpisodes, evaluationSeed(cfg.seed, it));
     const isNewBest = tracker.offer(ev.mean, it, collector.envSteps, () => cloneParams(params));
-    const wall = (performance.now() - t0) / 1000;
+    const wall = clock.seconds;
     const envSteps = collector.envSteps;
     const row: GmmQfIterationLog = {
       iteration: it,
@@ -225,28 +343,21 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
         `${row.steps_per_s.toFixed(0)} steps/s  elapsed ${formatDuration(wall)}  ETA ${formatDuration(eta)}`,
     );
     hooks.onIteration?.(row, tracker.pick(cfg.keepBest, params), isNewBest);
-    if (envSteps >= cfg.steps) break;
-
-    // ---- collect with ε-greedy w.r.t. the improved Q ---------------------------------------
-    const factors = precisionFactors(params.covariances, K, D);
-    collect(cfg.stepsPerIteration, (o) =>
-      rng.uniform() < epsilonAt(collector.envSteps) ? rng.integer(A) : greedyAction(params, factors, o),
-    );
+    if (envSteps >= cfg.steps) {
+      done = true;
+      emitSnapshot(hooks, snapshot);
+      break;
+    }
+    // the next iteration starts with this collection (part of the snapshot's state)
+    collectTo = envSteps + cfg.stepsPerIteration;
+    it++;
+    emitSnapshot(hooks, snapshot);
+  }
+  if (interrupted) {
+    emitSnapshot(hooks, snapshot);
+    hooks.progress?.(`stopped at step ${collector.envSteps}/${cfg.steps} on request; snapshot taken`);
   }
 
-  const wallSeconds = (performance.now() - t0) / 1000;
-  const { actionGrid: _grid, ...plainConfig } = cfg;
-  const training: Record<string, unknown> = {
-    algorithm: 'gmmqf-policy-iteration',
-    ...plainConfig,
-    features,
-    ...(grid ? { action_grid: { shape: [...grid.shape], values: Array.from(grid.values), low: [...grid.low], high: [...grid.high] } } : {}),
-    env_steps: log.at(-1)?.env_steps ?? 0,
-    iterations: log.length,
-    best_iteration: tracker.bestIndex,
-    best_eval_return: tracker.bestReturn,
-    wall_seconds: wallSeconds,
-  };
   return {
     params: tracker.pick(cfg.keepBest, cloneParams(params)),
     finalParams: cloneParams(params),
@@ -258,14 +369,9 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
     env: rawEnv,
     features,
     ...(grid ? { actionGrid: grid } : {}),
-    wallSeconds,
-    checkpointInfo: {
-      observation_space: spaceToJson(rawEnv.observationSpace),
-      action_space: spaceToJson(rawEnv.actionSpace),
-      env_id: cfg.env,
-      training,
-      backend: backend.name,
-    },
+    wallSeconds: clock.seconds,
+    checkpointInfo: checkpointInfo(),
+    interrupted,
   };
 }
 

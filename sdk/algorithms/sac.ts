@@ -11,7 +11,9 @@ import { initMlp, mlpForward, mlpParameterCount, type MlpParams } from '../../mo
 import { greedyAction, headOutputSize, parseHead, sampleAction } from '../../models/mixture-actor/head.js';
 import type { MixtureActorParams } from '../../models/mixture-actor/params.js';
 import type { Rng } from '../util/rng.js';
+import { mixtureActorCheckpointPayload } from '../../models/actor-critic/checkpoint.js';
 import {
+  actorCheckpointInfo,
   offPolicyTrainingRecord,
   runOffPolicy,
   type NormalizedBatch,
@@ -66,7 +68,15 @@ export async function trainSac(partial: Partial<SacConfig> = {}, hooks: OffPolic
       );
       return sacAgent(learner, norm, bounds);
     },
-    hooks,
+    {
+      ...hooks,
+      checkpoint: (p, r) =>
+        mixtureActorCheckpointPayload(
+          p.actor,
+          p.critics,
+          actorCheckpointInfo(r.env, sacTrainingRecord({ ...r, config: cfg, method, parameterCount }), r.backend.name, null),
+        ),
+    },
   );
   return { ...result, config: cfg, method, parameterCount };
 }
@@ -106,6 +116,8 @@ function sacAgent(
       return greedyAction(head, parseHead(head, mlpForward(p.actor.trunk, z, 1)));
     },
     describe: (s) => `α ${s.alpha!.toPrecision(3)}  H ${(-s.log_prob!).toFixed(2)}  critic ${s.critic_loss!.toPrecision(3)}`,
+    saveState: (w) => learner.saveState(w.scope('learner')),
+    restoreState: (r) => learner.restoreState(r.scope('learner')),
     dispose: () => learner.dispose(),
   };
 }

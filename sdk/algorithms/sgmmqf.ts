@@ -45,6 +45,27 @@ import { columnMeanStd } from '../util/stats.js';
 import { runEpisodes, type EpisodeStats } from '../evaluate.js';
 import { resolveConfig } from '../config/spec.js';
 import { SGMMQF_SPEC, type SgmmqfTrainConfig } from './sgmmqf-spec.js';
+import { gmmQfCheckpointPayload, type GmmQfConfig } from '../../models/gmmqf/checkpoint.js';
+import type { ActionGrid } from '../../models/gmmqf/params.js';
+import { spaceToJson } from '../spaces-json.js';
+import type { ModelCheckpoint, TrainControl, TrainingSnapshot } from './snapshot.js';
+import {
+  RunClock,
+  StateReader,
+  StateWriter,
+  emitSnapshot,
+  readBuffer,
+  readEnv,
+  readRng,
+  readRows,
+  readTracker,
+  rowsCopy,
+  stopNow,
+  writeBuffer,
+  writeEnv,
+  writeRng,
+  writeTracker,
+} from './training-state.js';
 
 // The config (every field, its default, range, doc and flag) is the table in sgmmqf-spec.ts.
 export { SGMMQF_SPEC, SGMMQF_DEFAULTS, validateSgmmqfConfig, type SgmmqfTrainConfig } from './sgmmqf-spec.js';
@@ -80,13 +101,16 @@ export interface SgmmqfTrainResult {
   env: Env;
   /** Number of trainable parameters: J·K·A + K·D + K·D(D+1)/2. */
   parameterCount: number;
+  /** Training seconds, the sessions before a resume included. */
   wallSeconds: number;
   /** Time spent in updates (sample, targets, loss/gradients, optimizer), seconds. */
   updateSeconds: number;
   updates: number;
+  /** True when the run stopped early on `stopRequested` (params: as at a normal end, by keepBest). */
+  interrupted: boolean;
 }
 
-export interface SgmmqfHooks {
+export interface SgmmqfHooks extends TrainControl {
   progress?: (line: string) => void;
   onEval?: (row: SgmmqfLogRow) => void;
 }
@@ -123,10 +147,57 @@ export function snapFactors(f: HadamardFactors, threshold: number): { factors: H
   return { factors, weights: hadamardProduct(factors) };
 }
 
+/** The JSON form of an action grid in a training record: plain arrays. */
+function actionGridRecord(g: ActionGrid): { shape: number[]; values: number[]; low: number[]; high: number[] } {
+  return { shape: [...g.shape], values: Array.from(g.values), low: Array.from(g.low), high: Array.from(g.high) };
+}
+
+/** The checkpoint record of a run (spaces, env id, the training record, backend): what the checkpoint's config.json holds besides the model. */
+export function sgmmqfCheckpointInfo(
+  r: Pick<
+    SgmmqfTrainResult,
+    'config' | 'env' | 'log' | 'bestStep' | 'bestEvalReturn' | 'parameterCount' | 'updates' | 'updateSeconds' | 'wallSeconds'
+  >,
+): Pick<GmmQfConfig, 'observation_space' | 'action_space' | 'env_id' | 'training' | 'backend'> {
+  const last = r.log.at(-1);
+  const { actionGrid, ...config } = r.config;
+  return {
+    observation_space: spaceToJson(r.env.observationSpace),
+    action_space: spaceToJson(r.env.actionSpace),
+    env_id: config.env,
+    training: {
+      algorithm: 's-gmm-qf',
+      ...config,
+      features: resolveFeatureKind(config.features, config.env),
+      ...(actionGrid ? { action_grid: actionGridRecord(actionGrid) } : {}),
+      env_steps: last?.env_steps ?? 0,
+      best_step: r.bestStep,
+      best_eval_return: r.bestEvalReturn,
+      parameter_count: r.parameterCount,
+      final_nonzero_fraction: last?.nonzero_fraction ?? NaN,
+      final_live_components: last?.live_components ?? NaN,
+      updates: r.updates,
+      update_seconds: r.updateSeconds,
+      wall_seconds: r.wallSeconds,
+    },
+    backend: 'js-float64',
+  };
+}
+
+/** The checkpoint `saveGmmQfCheckpoint(dir, params, info, { factors })` writes for a model of this run, as data. */
+function sgmmqfCheckpoint(
+  model: { params: GmmQfParams; factors: HadamardFactors },
+  info: ReturnType<typeof sgmmqfCheckpointInfo>,
+  rho: number,
+): ModelCheckpoint {
+  return gmmQfCheckpointPayload(model.params, info, { factors: { J: model.factors.J, rho, values: model.factors.values } });
+}
+
 /** Runs S-GMM-QF. */
 export async function trainSgmmqf(partial: Partial<SgmmqfTrainConfig> = {}, hooks: SgmmqfHooks = {}): Promise<SgmmqfTrainResult> {
   const cfg: SgmmqfTrainConfig = resolveConfig(SGMMQF_SPEC, partial);
-  const t0 = performance.now();
+  const resume = hooks.resumeFrom ? StateReader.open(hooks.resumeFrom, SGMMQF_SPEC.name, cfg) : null;
+  const clock = new RunClock(resume ? resume.num('wall_seconds') : 0);
   const rng = new Rng(cfg.seed);
   const rawEnv = make(cfg.env);
   const grid = cfg.actionGrid;
@@ -156,9 +227,9 @@ export async function trainSgmmqf(partial: Partial<SgmmqfTrainConfig> = {}, hook
   const warm: Float64Array[] = [];
   const pending: { f: Float64Array; a: number; r: number; f2: Float64Array; term: boolean }[] = [];
   let episodes = 0;
-  const recentReturns: number[] = [];
+  let recentReturns: number[] = [];
   let epReturn = 0;
-  let feat = phi(env.reset({ seed: rng.nextSeed() }).obs);
+  let feat = resume ? resume.f64('feat', D) : phi(env.reset({ seed: rng.nextSeed() }).obs);
   const endEpisode = () => {
     episodes++;
     recentReturns.push(epReturn);
@@ -167,21 +238,31 @@ export async function trainSgmmqf(partial: Partial<SgmmqfTrainConfig> = {}, hook
     feat = phi(env.reset({ seed: rng.nextSeed() }).obs);
   };
   let envSteps = 0;
-  for (; envSteps < cfg.warmupSteps; envSteps++) {
-    const a = rng.integer(A);
-    const r = env.step(a);
-    const f2 = phi(r.obs);
-    warm.push(feat);
-    pending.push({ f: feat, a, r: r.reward, f2, term: r.terminated });
-    epReturn += r.reward;
-    feat = f2;
-    if (r.terminated || r.truncated) endEpisode();
+  if (!resume) {
+    for (; envSteps < cfg.warmupSteps; envSteps++) {
+      const a = rng.integer(A);
+      const r = env.step(a);
+      const f2 = phi(r.obs);
+      warm.push(feat);
+      pending.push({ f: feat, a, r: r.reward, f2, term: r.terminated });
+      epReturn += r.reward;
+      feat = f2;
+      if (r.terminated || r.truncated) endEpisode();
+    }
   }
-  const warmRows = new Float64Array(warm.length * D);
-  warm.forEach((f, i) => warmRows.set(f, i * D));
-  const { mean: obsOffset, std } = columnMeanStd(warmRows, warm.length, D);
-  // A feature constant over the warm-up has no scale to learn from: use 1 (documented).
-  const obsScale = std.map((sd) => (sd > 1e-8 ? sd : 1));
+  let obsOffset: Float64Array;
+  let obsScale: Float64Array;
+  if (resume) {
+    obsOffset = resume.f64('obs_offset', D);
+    obsScale = resume.f64('obs_scale', D);
+  } else {
+    const warmRows = new Float64Array(warm.length * D);
+    warm.forEach((f, i) => warmRows.set(f, i * D));
+    const { mean, std } = columnMeanStd(warmRows, warm.length, D);
+    obsOffset = mean;
+    // A feature constant over the warm-up has no scale to learn from: use 1 (documented).
+    obsScale = std.map((sd) => (sd > 1e-8 ? sd : 1));
+  }
   const norm = (f: ArrayLike<number>, out = new Float64Array(D)): Float64Array => {
     for (let j = 0; j < D; j++) out[j] = (f[j]! - obsOffset[j]!) / obsScale[j]!;
     return out;
@@ -192,13 +273,17 @@ export async function trainSgmmqf(partial: Partial<SgmmqfTrainConfig> = {}, hook
   // ---- model init ------------------------------------------------------------------------------
   const means = new Float64Array(K * D);
   const covariances = new Float64Array(K * D * D);
-  for (let k = 0; k < K; k++) {
-    const f = norm(warm[rng.integer(warm.length)]!);
-    means.set(f, k * D);
-    for (let j = 0; j < D; j++) covariances[k * D * D + j * D + j] = cfg.initVariance;
-  }
   const factorValues = new Float64Array(J * K * A);
-  for (let i = 0; i < factorValues.length; i++) factorValues[i] = cfg.initFactorStd * rng.normal();
+  if (!resume) {
+    for (let k = 0; k < K; k++) {
+      const f = norm(warm[rng.integer(warm.length)]!);
+      means.set(f, k * D);
+      for (let j = 0; j < D; j++) covariances[k * D * D + j * D + j] = cfg.initVariance;
+    }
+    for (let i = 0; i < factorValues.length; i++) factorValues[i] = cfg.initFactorStd * rng.normal();
+  } else {
+    for (let k = 0; k < K; k++) for (let j = 0; j < D; j++) covariances[k * D * D + j * D + j] = 1; // SPD until restored
+  }
   const learner = new SgmmqfLearner(
     { means, covariances, factors: { J, K, A, values: factorValues } },
     {
@@ -251,25 +336,87 @@ export async function trainSgmmqf(partial: Partial<SgmmqfTrainConfig> = {}, hook
 
   // ---- online loop -------------------------------------------------------------------------------
   const tracker = new BestTracker(snapshot());
-  const log: SgmmqfLogRow[] = [];
+  let log: SgmmqfLogRow[] = [];
   const epsilon: Schedule = { start: cfg.epsStart, end: cfg.epsEnd, fraction: cfg.epsDecayFraction };
   const epsilonAt = (t: number): number => scheduleValue(epsilon, t, cfg.steps);
   const qRow = new Float64Array(A);
   const z = new Float64Array(D);
   // seeded runs draw min(T, size) indices here once, before the first update (kept for reproducibility)
-  buffer.sampleIndices(Math.min(T, buffer.size), rng);
+  if (!resume) buffer.sampleIndices(Math.min(T, buffer.size), rng);
   let lossSum = 0;
   let lossCount = 0;
   let updateMs = 0;
   let lastEvalStep = envSteps;
   let lastEvalWall = 0;
+  if (resume) {
+    learner.restoreState(resume.scope('learner'));
+    readEnv(resume, 'env', env);
+    readBuffer(resume, 'buffer', buffer);
+    readTracker(resume, 'tracker', tracker);
+    log = readRows<SgmmqfLogRow>(resume, 'log');
+    const c = resume.get('loop') as {
+      envSteps: number;
+      episodes: number;
+      epReturn: number;
+      lossSum: number;
+      lossCount: number;
+      updateMs: number;
+      lastEvalStep: number;
+      lastEvalWall: number;
+      recentReturns: number[];
+    };
+    ({ envSteps, episodes, epReturn, lossSum, lossCount, updateMs, lastEvalStep, lastEvalWall } = c);
+    recentReturns = [...c.recentReturns];
+    rng.setState(readRng(resume, 'rng').getState());
+    hooks.progress?.(`resumed at step ${envSteps}/${cfg.steps} (${log.length} evaluations so far)`);
+  }
+
+  const parameterCount = J * K * A + K * D + (K * D * (D + 1)) / 2;
+  const resultOf = (model: { params: GmmQfParams; factors: HadamardFactors }, interrupted: boolean): SgmmqfTrainResult => ({
+    params: model.params,
+    factors: model.factors,
+    bestEvalReturn: tracker.bestReturn,
+    bestStep: tracker.bestStep,
+    log,
+    config: cfg,
+    env: rawEnv,
+    parameterCount,
+    wallSeconds: clock.seconds,
+    updateSeconds: updateMs / 1000,
+    updates: learner.updates,
+    interrupted,
+  });
+  /** Everything the loop needs to continue (see ARCHITECTURE.md, "Snapshots and resume"). */
+  const takeSnapshot = (): TrainingSnapshot => {
+    const w = new StateWriter();
+    w.set('config', cfg);
+    w.set('wall_seconds', clock.seconds);
+    w.f64('obs_offset', obsOffset);
+    w.f64('obs_scale', obsScale);
+    w.f64('feat', feat);
+    w.set('loop', { envSteps, episodes, epReturn, lossSum, lossCount, updateMs, lastEvalStep, lastEvalWall, recentReturns });
+    writeRng(w, 'rng', rng);
+    writeEnv(w, 'env', env);
+    writeBuffer(w, 'buffer', buffer);
+    learner.saveState(w.scope('learner'));
+    writeTracker(w, 'tracker', tracker);
+    w.set('log', log);
+    const info = sgmmqfCheckpointInfo(resultOf(tracker.best, false));
+    return {
+      envSteps,
+      latest: sgmmqfCheckpoint(snapshot(), info, cfg.rho),
+      best: sgmmqfCheckpoint(tracker.best, info, cfg.rho),
+      state: w.build(SGMMQF_SPEC.name, envSteps),
+      rows: rowsCopy(log),
+    };
+  };
 
   const doEval = async (): Promise<void> => {
     const snap = snapshot();
     const ev = await evaluate(snap.params, (cfg.seed * 7919 + envSteps * 31 + 1) >>> 0);
     tracker.offer(ev.mean, log.length + 1, envSteps, () => snap);
     const sp = sparsityOf(snap.params.weights, K, A, cfg.sparsityThreshold);
-    const wall = (performance.now() - t0) / 1000;
+    const wall = clock.seconds;
     const row: SgmmqfLogRow = {
       env_steps: envSteps,
       epsilon: epsilonAt(envSteps),
@@ -296,9 +443,16 @@ export async function trainSgmmqf(partial: Partial<SgmmqfTrainConfig> = {}, hook
         `${row.steps_per_s.toFixed(0)} steps/s  elapsed ${formatDuration(wall)}  ETA ${formatDuration(eta)}`,
     );
     hooks.onEval?.(row);
+    emitSnapshot(hooks, takeSnapshot);
   };
 
+  let interrupted = false;
   while (envSteps < cfg.steps) {
+    // the step in flight (act, store, learn, evaluate) is finished before a stop is honoured
+    if (stopNow(hooks)) {
+      interrupted = true;
+      break;
+    }
     // act ε-greedily on the current Q
     let a: number;
     if (rng.uniform() < epsilonAt(envSteps)) a = rng.integer(A);
@@ -319,20 +473,11 @@ export async function trainSgmmqf(partial: Partial<SgmmqfTrainConfig> = {}, hook
 
     if (envSteps % cfg.evalEvery === 0 || envSteps === cfg.steps) await doEval();
   }
+  if (interrupted) {
+    emitSnapshot(hooks, takeSnapshot);
+    hooks.progress?.(`stopped at step ${envSteps}/${cfg.steps} on request; snapshot taken`);
+    return resultOf(cfg.keepBest ? tracker.best : snapshot(), true);
+  }
   if (log.length === 0) await doEval();
-
-  const result = cfg.keepBest ? tracker.best : snapshot();
-  return {
-    params: result.params,
-    factors: result.factors,
-    bestEvalReturn: tracker.bestReturn,
-    bestStep: tracker.bestStep,
-    log,
-    config: cfg,
-    env: rawEnv,
-    parameterCount: J * K * A + K * D + (K * D * (D + 1)) / 2,
-    wallSeconds: (performance.now() - t0) / 1000,
-    updateSeconds: updateMs / 1000,
-    updates: learner.updates,
-  };
+  return resultOf(cfg.keepBest ? tracker.best : snapshot(), false);
 }

@@ -10,12 +10,16 @@
 import { initMlp, mlpParameterCount, type MlpParams } from '../../models/actor-critic/mlp.js';
 import { argmax, gamidComponents, type GamidActorParams } from '../../models/gamid-actor/params.js';
 import type { Rng } from '../util/rng.js';
+import { gamidActorCheckpointPayload } from '../../models/actor-critic/checkpoint.js';
+import type { ModelCheckpoint } from './snapshot.js';
 import {
+  actorCheckpointInfo,
   offPolicyTrainingRecord,
   runOffPolicy,
   type ObsNormalization,
   type OffPolicyAgent,
   type OffPolicyHooks,
+  type OffPolicyConfig,
   type OffPolicyResult,
 } from './actor-critic.js';
 import { Td3Learner, type DeterministicLearner } from './learners/td3.js';
@@ -95,6 +99,14 @@ export function deterministicAgent(
       return mu.slice(i * A, (i + 1) * A);
     },
     describe,
+    saveState(w) {
+      w.set('last_epsilon', lastEps);
+      learner.saveState(w.scope('learner'));
+    },
+    restoreState(r) {
+      lastEps = r.num('last_epsilon');
+      learner.restoreState(r.scope('learner'));
+    },
     dispose: () => learner.dispose(),
   };
 }
@@ -126,12 +138,28 @@ export async function trainTd3(
         (s) => `critic ${s.critic_loss!.toPrecision(3)}`,
       );
     },
-    hooks,
+    {
+      ...hooks,
+      checkpoint: (p, r) =>
+        deterministicCheckpoint(p, r, deterministicTrainingRecord('td3', { ...r, config: cfg, method: 'TD3', parameterCount })),
+    },
   );
   return { ...result, config: cfg, method: 'TD3', parameterCount };
 }
 
+/** The checkpoint `saveGamidActorCheckpoint` writes for these parameters with this training record, as data (no final evaluation). */
+export function deterministicCheckpoint(
+  p: DeterministicParams,
+  r: OffPolicyResult<DeterministicParams>,
+  training: Record<string, unknown>,
+): ModelCheckpoint {
+  return gamidActorCheckpointPayload(p.actor, p.critics, actorCheckpointInfo(r.env, training, r.backend.name, null));
+}
+
 /** The training record for checkpoints (offPolicyTrainingRecord). */
-export function deterministicTrainingRecord(algorithm: string, r: DeterministicTrainResult<Td3Config>): Record<string, unknown> {
+export function deterministicTrainingRecord<C extends OffPolicyConfig>(
+  algorithm: string,
+  r: DeterministicTrainResult<C>,
+): Record<string, unknown> {
   return offPolicyTrainingRecord(algorithm, r);
 }

@@ -7,19 +7,19 @@
 import { ValueError } from '../../contract/errors.js';
 import { make } from '../envs/index.js';
 import { formatDuration } from '../util/metrics.js';
-import { spaceToJson } from '../spaces-json.js';
 import { runEpisodes } from '../evaluate.js';
 import { EVAL_EVERY_NOTE } from '../config/common-fields.js';
-import type { OffPolicyConfig } from '../algorithms/actor-critic.js';
+import { actorCheckpointInfo, type OffPolicyConfig } from '../algorithms/actor-critic.js';
 import { SAC_SPEC, sacTrainingRecord, trainSac, type SacConfig, type SacTrainResult } from '../algorithms/sac.js';
 import { TD3_SPEC, deterministicTrainingRecord, trainTd3, type Td3Config } from '../algorithms/td3.js';
 import type { DeterministicTrainResult } from '../algorithms/td3.js';
-import { GAMID_SPEC, formatSchedule, trainGamid, type GamidConfig } from '../algorithms/gamid.js';
+import { GAMID_SPEC, gamidTrainingRecord, trainGamid, type GamidConfig } from '../algorithms/gamid.js';
 import { saveGamidActorCheckpoint, saveMixtureActorCheckpoint, type ActorCheckpointInfo } from '../../models/actor-critic/checkpoint.js';
 import { mixtureActorGreedy } from '../../models/mixture-actor/params.js';
 import { gamidGreedy } from '../../models/gamid-actor/params.js';
 import type { FlagSpecs, ParsedFlags } from './args.js';
 import { runTrain, type Out, type SavedRun, type TrainEntry, type TrainRunSummary } from './train.js';
+import { trainControl } from './train-q.js';
 
 /** Seed of the first final-evaluation episode (disjoint from the training and periodic-evaluation seeds). */
 export const FINAL_EVAL_SEED = 100000;
@@ -47,18 +47,12 @@ async function finish(
   const evalEnv = make(cfg.env, cfg.maxEpisodeSteps === undefined ? undefined : { maxEpisodeSteps: cfg.maxEpisodeSteps });
   const greedyAction = Array.from(greedy(evalEnv.reset({ seed: FINAL_EVAL_SEED }).obs));
   const finalEval = episodes > 0 ? await runEpisodes(evalEnv, (o) => greedy(o), episodes, FINAL_EVAL_SEED) : null;
-  const info: ActorCheckpointInfo = {
-    observation_space: spaceToJson(evalEnv.observationSpace),
-    action_space: spaceToJson(evalEnv.actionSpace),
-    env_id: cfg.env,
-    training: {
-      ...training,
-      final_eval_mean: finalEval?.mean ?? null,
-      final_eval_std: finalEval?.std ?? null,
-      final_eval_episodes: episodes,
-    },
-    backend: r.backend.name,
-  };
+  const info: ActorCheckpointInfo = actorCheckpointInfo(
+    evalEnv,
+    training,
+    r.backend.name,
+    finalEval ? { mean: finalEval.mean, std: finalEval.std, episodes } : null,
+  );
   const sha = save(info);
   const final = finalEval ? { mean: finalEval.mean, std: finalEval.std, episodes, seed: FINAL_EVAL_SEED } : null;
   return { info: info as unknown as Record<string, unknown>, sha, run: { final_eval: final, greedy_action_at_reset: greedyAction } };
@@ -87,7 +81,7 @@ export const SAC_ENTRY: TrainEntry<SacConfig, SacTrainResult> = {
   notes: [EVAL_EVERY_NOTE],
   checkFlags: checkFinalEpisodes,
   title: (c) => `SAC ${c.policy}/${c.estimator} on ${c.env} (seed ${c.seed})`,
-  train: (c, h) => trainSac(c, { progress: h.progress, onEvaluation: (row) => h.onRow({ ...row }) }),
+  train: (c, h) => trainSac(c, { progress: h.progress, onEvaluation: (row) => h.onRow({ ...row }), ...trainControl(h) }),
   save: (dir, r, c, flags) =>
     finish(
       c,
@@ -110,7 +104,7 @@ export const TD3_ENTRY: TrainEntry<Td3Config, DeterministicTrainResult<Td3Config
   notes: [EVAL_EVERY_NOTE],
   checkFlags: checkFinalEpisodes,
   title: (c) => `TD3 on ${c.env} (seed ${c.seed})`,
-  train: (c, h) => trainTd3(c, { progress: h.progress, onEvaluation: (row) => h.onRow({ ...row }) }),
+  train: (c, h) => trainTd3(c, { progress: h.progress, onEvaluation: (row) => h.onRow({ ...row }), ...trainControl(h) }),
   save: (dir, r, c, flags) =>
     finish(
       c,
@@ -133,13 +127,9 @@ export const GAMID_ENTRY: TrainEntry<GamidConfig, DeterministicTrainResult<Gamid
   notes: [EVAL_EVERY_NOTE],
   checkFlags: checkFinalEpisodes,
   title: (c) => `Gamid-PG N=${c.actors} on ${c.env} (seed ${c.seed})`,
-  train: (c, h) => trainGamid(c, { progress: h.progress, onEvaluation: (row) => h.onRow({ ...row }) }),
+  train: (c, h) => trainGamid(c, { progress: h.progress, onEvaluation: (row) => h.onRow({ ...row }), ...trainControl(h) }),
   save(dir, r, c, flags) {
-    const record = {
-      ...deterministicTrainingRecord('gamid-pg', r),
-      temperature: formatSchedule(c.temperature),
-      epsilon: formatSchedule(c.epsilon),
-    };
+    const record = gamidTrainingRecord(r);
     return finish(
       c,
       flags,

@@ -4,19 +4,25 @@
  */
 import { saveGmmQfCheckpoint } from '../../models/gmmqf/checkpoint.js';
 import { saveDqnCheckpoint } from '../../models/dqn/checkpoint.js';
-import { resolveFeatureKind } from '../../models/gmmqf/features.js';
-import type { ActionGrid } from '../../models/gmmqf/params.js';
 import { GMMQF_SPEC, trainGmmQf, type GmmQfTrainConfig, type GmmQfTrainResult } from '../algorithms/gmmqf.js';
-import { SGMMQF_SPEC, trainSgmmqf, type SgmmqfTrainConfig, type SgmmqfTrainResult } from '../algorithms/sgmmqf.js';
+import { SGMMQF_SPEC, sgmmqfCheckpointInfo, trainSgmmqf, type SgmmqfTrainConfig, type SgmmqfTrainResult } from '../algorithms/sgmmqf.js';
+import type { TrainControl } from '../algorithms/snapshot.js';
 import { DQN_SPEC, dqnCheckpointInfo, trainDqn, type DqnTrainConfig, type DqnTrainResult } from '../algorithms/dqn.js';
 import { EVAL_EVERY_NOTE } from '../config/common-fields.js';
-import { spaceToJson } from '../spaces-json.js';
 import { formatDuration } from '../util/metrics.js';
-import { runTrain, type Out, type TrainEntry, type TrainRunSummary } from './train.js';
+import { runTrain, type Out, type TrainCommandHooks, type TrainEntry, type TrainRunSummary } from './train.js';
 
-/** The JSON form of an action grid in a training record: plain arrays. */
-function actionGridRecord(g: ActionGrid): { shape: number[]; values: number[]; low: number[]; high: number[] } {
-  return { shape: [...g.shape], values: Array.from(g.values), low: Array.from(g.low), high: Array.from(g.high) };
+/**
+ * The checkpointing members of the command's hooks (snapshots at every evaluation, the stop request,
+ * the state to resume from), handed on to a train function; absent ones stay absent.
+ */
+export function trainControl(h: TrainCommandHooks): TrainControl {
+  const c = h as TrainCommandHooks & TrainControl;
+  return {
+    ...(c.onSnapshot ? { onSnapshot: c.onSnapshot } : {}),
+    ...(c.stopRequested ? { stopRequested: c.stopRequested } : {}),
+    ...(c.resumeFrom ? { resumeFrom: c.resumeFrom } : {}),
+  };
 }
 
 export const GMMQF_ENTRY: TrainEntry<GmmQfTrainConfig, GmmQfTrainResult> = {
@@ -25,7 +31,7 @@ export const GMMQF_ENTRY: TrainEntry<GmmQfTrainConfig, GmmQfTrainResult> = {
   spec: GMMQF_SPEC,
   exampleOut: 'runs/cartpole',
   title: (c) => `GMM-QF on ${c.env} (seed ${c.seed})`,
-  train: (c, h) => trainGmmQf(c, { progress: h.progress, onIteration: (row) => h.onRow({ ...row }) }),
+  train: (c, h) => trainGmmQf(c, { progress: h.progress, onIteration: (row) => h.onRow({ ...row }), ...trainControl(h) }),
   async save(dir, r) {
     // the trainer's record: 'auto' features resolved, the action grid as arrays
     const info = r.checkpointInfo;
@@ -50,31 +56,9 @@ export const SGMMQF_ENTRY: TrainEntry<SgmmqfTrainConfig, SgmmqfTrainResult> = {
   preamble: () => [
     'backend: js-float64 (S-GMM-QF updates run in a fused float64 typed-array kernel; TensorFlow.js is not used for training)',
   ],
-  train: (c, h) => trainSgmmqf(c, { progress: h.progress, onEval: (row) => h.onRow({ ...row }) }),
+  train: (c, h) => trainSgmmqf(c, { progress: h.progress, onEval: (row) => h.onRow({ ...row }), ...trainControl(h) }),
   async save(dir, r) {
-    const last = r.log.at(-1);
-    const { actionGrid, ...config } = r.config;
-    const info = {
-      observation_space: spaceToJson(r.env.observationSpace),
-      action_space: spaceToJson(r.env.actionSpace),
-      env_id: config.env,
-      training: {
-        algorithm: 's-gmm-qf',
-        ...config,
-        features: resolveFeatureKind(config.features, config.env),
-        ...(actionGrid ? { action_grid: actionGridRecord(actionGrid) } : {}),
-        env_steps: last?.env_steps ?? 0,
-        best_step: r.bestStep,
-        best_eval_return: r.bestEvalReturn,
-        parameter_count: r.parameterCount,
-        final_nonzero_fraction: last?.nonzero_fraction ?? NaN,
-        final_live_components: last?.live_components ?? NaN,
-        updates: r.updates,
-        update_seconds: r.updateSeconds,
-        wall_seconds: r.wallSeconds,
-      },
-      backend: 'js-float64',
-    };
+    const info = sgmmqfCheckpointInfo(r);
     const sha = saveGmmQfCheckpoint(dir, r.params, info, { factors: { J: r.factors.J, rho: r.config.rho, values: r.factors.values } });
     return { info, sha };
   },
@@ -96,7 +80,7 @@ export const DQN_ENTRY: TrainEntry<DqnTrainConfig, DqnTrainResult> = {
   exampleOut: 'runs/acrobot-dqn',
   notes: [EVAL_EVERY_NOTE],
   title: (c) => `${c.double ? 'Double DQN' : 'DQN'} on ${c.env} (seed ${c.seed})`,
-  train: (c, h) => trainDqn(c, { progress: h.progress, onEvaluation: (row) => h.onRow({ ...row }) }),
+  train: (c, h) => trainDqn(c, { progress: h.progress, onEvaluation: (row) => h.onRow({ ...row }), ...trainControl(h) }),
   async save(dir, r) {
     const info = dqnCheckpointInfo(r);
     return { info, sha: saveDqnCheckpoint(dir, r.params, info) };

@@ -14,7 +14,7 @@
  */
 import { ShapeError, UnknownNameError, ValueError, describeValue } from '../../contract/errors.js';
 import type { ActionGrid } from '../../models/gmmqf/params.js';
-import { parseAction, type Env, type ResetOptions, type ResetResult, type StepResult } from './env.js';
+import { parseAction, type Env, type EnvSavedState, type ResetOptions, type ResetResult, type StepResult } from './env.js';
 import { make } from './registry.js';
 import { describeSpace, discrete, type BoxSpace, type DiscreteSpace, type Space } from './spaces.js';
 
@@ -205,6 +205,15 @@ class DiscretizedEnv implements Env {
   }
   reset(options?: ResetOptions): ResetResult {
     return this.inner.reset(options);
+  }
+  // the grid is fixed; the state is the wrapped environment's (absent when it has none)
+  get saveState(): (() => EnvSavedState) | undefined {
+    const inner = this.inner;
+    return inner.saveState ? () => inner.saveState!() : undefined;
+  }
+  get restoreState(): ((s: EnvSavedState) => void) | undefined {
+    const inner = this.inner;
+    return inner.restoreState ? (s) => inner.restoreState!(s) : undefined;
   }
   step(action: number | ArrayLike<number>): StepResult {
     const a = parseAction(

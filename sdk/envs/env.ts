@@ -24,7 +24,7 @@
  * same numbers as in Gymnasium.
  */
 import { EnvStateError, ShapeError, UnknownNameError, ValueError, describeValue } from '../../contract/errors.js';
-import { Rng } from '../util/rng.js';
+import { Rng, type RngState } from '../util/rng.js';
 import { type BoxSpace, type Space, describeSpace } from './spaces.js';
 
 export interface ResetOptions {
@@ -47,6 +47,23 @@ export interface StepResult {
   info: Record<string, unknown>;
 }
 
+/**
+ * Everything an environment needs to continue exactly where it was (a training run's resume):
+ * the physics state, the protocol phase, the step counter since reset() and the position of its
+ * random stream. `saveState()` returns a copy; `restoreState()` sets it on an environment of the
+ * same id.
+ */
+export interface EnvSavedState {
+  id: string;
+  phase: 'new' | 'running' | 'ended';
+  /** How the episode ended (for the step-after-end message); '' unless ended. */
+  endedHow: string;
+  elapsedSteps: number;
+  /** The internal state (stateLabels order); meaningless while phase is 'new'. */
+  state: Float64Array;
+  rng: RngState;
+}
+
 export interface Env {
   readonly id: string;
   readonly observationSpace: BoxSpace;
@@ -61,6 +78,13 @@ export interface Env {
   readonly elapsedSteps: number;
   reset(options?: ResetOptions): ResetResult;
   step(action: number | ArrayLike<number>): StepResult;
+  /**
+   * Optional (every built-in environment has it): a copy of the exact state, for resuming training
+   * mid-episode. Environments without it still train and checkpoint; a run on them cannot resume.
+   */
+  saveState?(): EnvSavedState;
+  /** Optional: continue from a state `saveState` returned (same id, same state length). */
+  restoreState?(state: EnvSavedState): void;
 }
 
 /** Options every environment accepts in `make(id, options)`. */
@@ -289,6 +313,35 @@ export abstract class ClassicControlEnv<A extends number | Float64Array> impleme
       this.endedHow = terminated ? `terminated at step ${this.steps}` : `truncated by the time limit at step ${this.steps}`;
     }
     return { obs: this.observe(), reward, terminated, truncated, info: {} };
+  }
+
+  saveState(): EnvSavedState {
+    return {
+      id: this.id,
+      phase: this.phase,
+      endedHow: this.endedHow,
+      elapsedSteps: this.steps,
+      state: Float64Array.from(this.s),
+      rng: this.rng.getState(),
+    };
+  }
+
+  restoreState(st: EnvSavedState): void {
+    const where = `${this.id}: restoreState`;
+    if (!st || typeof st !== 'object') throw new ValueError(`${where}: expected a state from saveState(); got ${describeValue(st)}.`);
+    if (st.id !== this.id) throw new ValueError(`${where}: the state belongs to ${describeValue(st.id)}, not ${this.id}.`);
+    if (!['new', 'running', 'ended'].includes(st.phase))
+      throw new ValueError(`${where}: phase ${describeValue(st.phase)} is not one of new, running, ended.`);
+    if (!Number.isSafeInteger(st.elapsedSteps) || st.elapsedSteps < 0)
+      throw new ValueError(`${where}: elapsedSteps ${describeValue(st.elapsedSteps)} must be an integer ≥ 0.`);
+    if (typeof st.endedHow !== 'string') throw new ValueError(`${where}: endedHow must be a string; got ${describeValue(st.endedHow)}.`);
+    const s = st.phase === 'new' ? new Float64Array(this.s.length) : this.checkState(st.state);
+    const rng = Rng.fromState(st.rng);
+    this.s.set(s);
+    this.rng = rng;
+    this.steps = st.elapsedSteps;
+    this.phase = st.phase;
+    this.endedHow = st.endedHow;
   }
 
   /** Draws the initial state into `out` (Gymnasium's reset distribution). */

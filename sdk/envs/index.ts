@@ -11,7 +11,7 @@
 export * from '../../contract/errors.js';
 export type { BoxSpace, DiscreteSpace, Space } from './spaces.js';
 export { FLOAT32_MAX, contains, describeSpace, discrete, flatSize, float32Box } from './spaces.js';
-export type { BaseEnvOptions, Env, EnvDefinition, ResetOptions, ResetResult, StepResult } from './env.js';
+export type { BaseEnvOptions, Env, EnvDefinition, EnvSavedState, ResetOptions, ResetResult, StepResult } from './env.js';
 export { ClassicControlEnv, parseAction } from './env.js';
 /** The seeded generator a ClassicControlEnv draws its initial states from (the class is exported by `gmmrl`). */
 export type { Rng } from '../util/rng.js';

@@ -80,6 +80,18 @@ export abstract class AdamMoments {
     return { t: this.t, m: Float64Array.from(this.m), v: Float64Array.from(this.v) };
   }
 
+  /** Continues from `state()` (a resumed training run): the step count and both moments, of the same sizes. */
+  restoreState(st: { t: number; m: ArrayLike<number>; v: ArrayLike<number> }): void {
+    if (!Number.isSafeInteger(st.t) || st.t < 0) throw new ValueError(`Adam.restoreState: t = ${st.t}; it must be an integer ≥ 0.`);
+    if (st.m.length !== this.m.length || st.v.length !== this.v.length)
+      throw new ValueError(
+        `Adam.restoreState: moments of lengths ${st.m.length}, ${st.v.length}; this optimizer has ${this.m.length}, ${this.v.length}.`,
+      );
+    this.m.set(st.m);
+    this.v.set(st.v);
+    this.t = st.t;
+  }
+
   /** Counts the step being taken; returns its bias corrections c1 = 1 − β1ᵗ, c2 = 1 − β2ᵗ. */
   protected nextStep(): { c1: number; c2: number } {
     const { beta1, beta2 } = this.options;

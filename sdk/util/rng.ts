@@ -1,2 +1,2 @@
 /** The seeded generator, defined in the shared contract (contract/rng.ts) so exported policies sample with the same stream. */
-export { Rng } from '../../contract/rng.js';
+export { Rng, type RngState } from '../../contract/rng.js';

@@ -15,7 +15,8 @@ import { ShapeError } from '../../../contract/errors.js';
 import { checkDqnParams, type DqnParams } from '../../../models/dqn/params.js';
 import type { DqnBatch } from '../../../models/dqn/reference.js';
 import { TfMlp } from '../../../models/actor-critic/tf-mlp.js';
-import { makeAdam } from './tf-adam.js';
+import { makeAdam, readAdam, readVars, writeAdam, writeVars } from './tf-adam.js';
+import type { StateReader, StateWriter } from '../training-state.js';
 
 export interface DqnLearnerOptions {
   /** Discount γ in [0, 1). */
@@ -207,6 +208,30 @@ export class DqnLearner {
       obsScale: this.template.obsScale.slice(),
       ...(this.template.actionGrid ? { actionGrid: this.template.actionGrid } : {}),
     };
+  }
+
+  /**
+   * The exact state for a training snapshot: both networks' float32 variables, Adam's moments, step
+   * count and β powers, the loss accumulated since the last read and the update counters.
+   */
+  saveState(w: StateWriter): void {
+    writeVars(w, 'online', this.online.vars());
+    writeVars(w, 'target', this.target.vars());
+    writeAdam(w, 'adam', this.optimizer);
+    w.f32('loss_sum', this.lossSum.dataSync());
+    w.set('counts', { updatesSinceRead: this.updatesSinceRead, totalUpdates: this.totalUpdates });
+  }
+
+  /** Continues from saveState (on a learner just built with the same layers and normalization). */
+  restoreState(r: StateReader): void {
+    readVars(r, 'online', this.online.vars());
+    readVars(r, 'target', this.target.vars());
+    readAdam(r, 'adam', this.optimizer, this.vars());
+    const loss = r.f32('loss_sum', 1);
+    tf.tidy(() => this.lossSum.assign(tf.scalar(loss[0]!)));
+    const c = r.get('counts') as { updatesSinceRead: number; totalUpdates: number };
+    this.updatesSinceRead = c.updatesSinceRead;
+    this.totalUpdates = c.totalUpdates;
   }
 
   /** Frees every tensor and variable (networks, Adam state, constants). */

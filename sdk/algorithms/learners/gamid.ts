@@ -14,7 +14,8 @@ import { TfMlp } from '../../../models/actor-critic/tf-mlp.js';
 import { diversityTerm } from '../../../models/gamid-actor/diversity.js';
 import type { NormalizedBatch } from '../actor-critic.js';
 import type { GamidConfig } from '../gamid.js';
-import { gradList, makeAdam } from './tf-adam.js';
+import { gradList, gradListOrder, makeAdam, readAdam, readVars, writeAdam, writeVars } from './tf-adam.js';
+import type { StateReader, StateWriter } from '../training-state.js';
 import { TwinCritic, scoreComponents } from './twin-critic.js';
 import { deterministicAction, smoothedTarget, type DeterministicLearner } from './td3.js';
 
@@ -138,6 +139,34 @@ export class GamidLearner implements DeterministicLearner {
 
   actorParams(): MlpParams[] {
     return this.actors.map((a) => a.params());
+  }
+
+  saveState(w: StateWriter): void {
+    this.actors.forEach((a, i) => writeVars(w, `actor${i}`, a.vars()));
+    this.actorTargets.forEach((a, i) => writeVars(w, `actor_target${i}`, a.vars()));
+    this.critic.saveState(w.scope('critic'));
+    writeAdam(w, 'adam', this.opt);
+    w.f32('stats', this.stats.dataSync());
+    w.set('counts', {
+      criticUpdates: this.criticUpdates,
+      actorUpdates: this.actorUpdates,
+      statCount: this.statCount,
+      temperature: this.temperature,
+    });
+  }
+
+  restoreState(r: StateReader): void {
+    this.actors.forEach((a, i) => readVars(r, `actor${i}`, a.vars()));
+    this.actorTargets.forEach((a, i) => readVars(r, `actor_target${i}`, a.vars()));
+    this.critic.restoreState(r.scope('critic'));
+    readAdam(r, 'adam', this.opt, gradListOrder(this.actors.flatMap((a) => a.vars())));
+    const stats = r.f32('stats', 3);
+    tf.tidy(() => this.stats.assign(tf.tensor1d(stats)));
+    const c = r.get('counts') as { criticUpdates: number; actorUpdates: number; statCount: number; temperature: number };
+    this.criticUpdates = c.criticUpdates;
+    this.actorUpdates = c.actorUpdates;
+    this.statCount = c.statCount;
+    this.temperature = c.temperature;
   }
 
   dispose(): void {

@@ -20,7 +20,8 @@ import type { Rng } from '../../util/rng.js';
 import type { NormalizedBatch } from '../actor-critic.js';
 import type { SacConfig } from '../sac.js';
 import { actorLoss, estimatorPoints } from '../sac-estimators.js';
-import { gradList, makeAdam } from './tf-adam.js';
+import { gradList, gradListOrder, makeAdam, readAdam, readVars, writeAdam, writeVars } from './tf-adam.js';
+import type { StateReader, StateWriter } from '../training-state.js';
 import { TwinCritic } from './twin-critic.js';
 
 export interface SacLearnerInit {
@@ -176,6 +177,32 @@ export class SacLearner {
     this.statCount = 0;
     const f = (i: number) => (n > 0 ? s[i]! / n : NaN);
     return { critic_loss: f(0), actor_loss: f(1), log_prob: f(2), alpha: f(3) };
+  }
+
+  /** The exact state for a training snapshot: actor, critics and targets, the optimizers, log α, accumulated stats. */
+  saveState(w: StateWriter): void {
+    writeVars(w, 'actor', this.actor.vars());
+    this.critic.saveState(w.scope('critic'));
+    writeAdam(w, 'actor_adam', this.actorOpt);
+    if (this.logAlpha && this.alphaOpt) {
+      writeVars(w, 'log_alpha', [this.logAlpha]);
+      writeAdam(w, 'alpha_adam', this.alphaOpt);
+    }
+    w.f32('stats', this.stats.dataSync());
+    w.set('stat_count', this.statCount);
+  }
+
+  restoreState(r: StateReader): void {
+    readVars(r, 'actor', this.actor.vars());
+    this.critic.restoreState(r.scope('critic'));
+    readAdam(r, 'actor_adam', this.actorOpt, gradListOrder(this.actor.vars()));
+    if (this.logAlpha && this.alphaOpt) {
+      readVars(r, 'log_alpha', [this.logAlpha]);
+      readAdam(r, 'alpha_adam', this.alphaOpt, [this.logAlpha]);
+    }
+    const stats = r.f32('stats', 4);
+    tf.tidy(() => this.stats.assign(tf.tensor1d(stats)));
+    this.statCount = r.int('stat_count');
   }
 
   /** The actor's output row for one normalized observation (reads back). */

@@ -16,7 +16,9 @@
 import { precisionFactors } from '../../../models/gmmqf/reference.js';
 import { OnlineBellmanKernel, type KernelParams } from '../../../models/gmmqf/online-loss.js';
 import { factorGradients, factorPenalty, hadamardProduct, type HadamardFactors } from '../../../models/gmmqf/hadamard.js';
-import { Adam, SpdAdam } from '../../optim/radam.js';
+import { Adam, AdamMoments, SpdAdam } from '../../optim/radam.js';
+import { ValueError } from '../../../contract/errors.js';
+import type { StateReader, StateWriter } from '../training-state.js';
 import type { ReplayBuffer, TransitionBatch } from '../../replay.js';
 import type { Rng } from '../../util/rng.js';
 
@@ -169,6 +171,54 @@ export class SgmmqfLearner {
     this.live.precisionFactors = precisionFactors(this.covariances, this.K, this.D);
     this.updates++;
     if (this.opts.targetUpdate > 0 && this.updates % this.opts.targetUpdate === 0) this.refreshTarget();
+  }
+
+  /**
+   * The exact state for a training snapshot: the parameters (means, covariances, factors), the
+   * three optimizers' moments and step counts, the update count and the frozen target copy. The
+   * weights and precision factors are recomputed from them by the same functions, so bit for bit.
+   */
+  saveState(w: StateWriter): void {
+    w.f64('means', this.means);
+    w.f64('covariances', this.covariances);
+    w.f64('factors', this.factors.values);
+    w.set('updates', this.updates);
+    const opts = { adam_means: this.adamMeans, adam_factors: this.adamFactors, adam_covariances: this.covOptimizer } as const;
+    for (const [name, opt] of Object.entries(opts)) {
+      if (!(opt instanceof AdamMoments))
+        throw new ValueError(`SgmmqfLearner.saveState: the ${name} optimizer keeps no state to save (not an Adam).`);
+      const st = opt.state();
+      w.set(`${name}.t`, st.t);
+      w.f64(`${name}.m`, st.m);
+      w.f64(`${name}.v`, st.v);
+    }
+    if (this.target !== this.live) {
+      w.f64('target.means', this.target.means);
+      w.f64('target.weights', this.target.weights);
+      w.f64('target.precision_factors', this.target.precisionFactors);
+    }
+  }
+
+  /** Continues from saveState (on a learner built with the same sizes and options). */
+  restoreState(r: StateReader): void {
+    const { K, D, A } = this;
+    this.means.set(r.f64('means', K * D));
+    this.covariances.set(r.f64('covariances', K * D * D));
+    this.factors.values.set(r.f64('factors', this.factors.values.length));
+    hadamardProduct(this.factors, this.weights);
+    this.live.precisionFactors = precisionFactors(this.covariances, K, D);
+    this.updates = r.int('updates');
+    const opts = { adam_means: this.adamMeans, adam_factors: this.adamFactors, adam_covariances: this.covOptimizer } as const;
+    for (const [name, opt] of Object.entries(opts)) {
+      if (!(opt instanceof AdamMoments))
+        throw new ValueError(`SgmmqfLearner.restoreState: the ${name} optimizer keeps no state (not an Adam).`);
+      opt.restoreState({ t: r.int(`${name}.t`), m: r.f64(`${name}.m`), v: r.f64(`${name}.v`) });
+    }
+    if (this.target !== this.live) {
+      (this.target.means as Float64Array).set(r.f64('target.means', K * D));
+      (this.target.weights as Float64Array).set(r.f64('target.weights', K * A));
+      (this.target.precisionFactors as Float64Array).set(r.f64('target.precision_factors', this.live.precisionFactors.length));
+    }
   }
 
   /** Q values of n normalized feature rows z [n, D] under the live parameters, into out [n, A]. */

@@ -14,7 +14,8 @@ import type { MlpParams } from '../../../models/actor-critic/mlp.js';
 import { TfMlp } from '../../../models/actor-critic/tf-mlp.js';
 import type { NormalizedBatch } from '../actor-critic.js';
 import type { Td3Config } from '../td3.js';
-import { gradList, makeAdam } from './tf-adam.js';
+import { gradList, gradListOrder, makeAdam, readAdam, readVars, writeAdam, writeVars } from './tf-adam.js';
+import type { StateReader, StateWriter } from '../training-state.js';
 import { TwinCritic } from './twin-critic.js';
 
 /** What the shared deterministic agent needs from a TD3 or Gamid learner. */
@@ -29,6 +30,9 @@ export interface DeterministicLearner {
   /** Q₁(z, μ_i) [N] for the component actions (only called when N > 1). */
   scores?(z: Float32Array, mu: Float32Array): Float32Array;
   actorParams(): MlpParams[];
+  /** The exact state for a training snapshot (networks, targets, optimizers, accumulated stats, counters). */
+  saveState(w: StateWriter): void;
+  restoreState(r: StateReader): void;
   dispose(): void;
 }
 
@@ -116,6 +120,28 @@ export class Td3Learner implements DeterministicLearner {
 
   actorParams(): MlpParams[] {
     return [this.actor.params()];
+  }
+
+  saveState(w: StateWriter): void {
+    writeVars(w, 'actor', this.actor.vars());
+    writeVars(w, 'actor_target', this.actorTarget.vars());
+    this.critic.saveState(w.scope('critic'));
+    writeAdam(w, 'adam', this.opt);
+    w.f32('stats', this.stats.dataSync());
+    w.set('counts', { criticUpdates: this.criticUpdates, actorUpdates: this.actorUpdates, statCount: this.statCount });
+  }
+
+  restoreState(r: StateReader): void {
+    readVars(r, 'actor', this.actor.vars());
+    readVars(r, 'actor_target', this.actorTarget.vars());
+    this.critic.restoreState(r.scope('critic'));
+    readAdam(r, 'adam', this.opt, gradListOrder(this.actor.vars()));
+    const stats = r.f32('stats', 2);
+    tf.tidy(() => this.stats.assign(tf.tensor1d(stats)));
+    const c = r.get('counts') as { criticUpdates: number; actorUpdates: number; statCount: number };
+    this.criticUpdates = c.criticUpdates;
+    this.actorUpdates = c.actorUpdates;
+    this.statCount = c.statCount;
   }
 
   dispose(): void {

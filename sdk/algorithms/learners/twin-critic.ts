@@ -10,7 +10,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { type MlpParams, cloneMlp } from '../../../models/actor-critic/mlp.js';
 import { TfMlp } from '../../../models/actor-critic/tf-mlp.js';
-import { gradList, makeAdam, type TfAdamOptions } from './tf-adam.js';
+import { gradList, gradListOrder, makeAdam, readAdam, readVars, writeAdam, writeVars, type TfAdamOptions } from './tf-adam.js';
+import type { StateReader, StateWriter } from '../training-state.js';
 
 /** The twin critics, their Polyak targets and the critics' Adam optimizer. */
 export class TwinCritic {
@@ -64,6 +65,19 @@ export class TwinCritic {
   updateTargets(tau: number): void {
     this.target[0].polyakFrom(this.q[0], tau);
     this.target[1].polyakFrom(this.q[1], tau);
+  }
+
+  /** Both critics, both targets and the critics' Adam state, exactly (float32). */
+  saveState(w: StateWriter): void {
+    this.q.forEach((n, i) => writeVars(w, `q${i}`, n.vars()));
+    this.target.forEach((n, i) => writeVars(w, `target${i}`, n.vars()));
+    writeAdam(w, 'adam', this.opt);
+  }
+
+  restoreState(r: StateReader): void {
+    this.q.forEach((n, i) => readVars(r, `q${i}`, n.vars()));
+    this.target.forEach((n, i) => readVars(r, `target${i}`, n.vars()));
+    readAdam(r, 'adam', this.opt, gradListOrder([...this.q[0].vars(), ...this.q[1].vars()]));
   }
 
   params(): [MlpParams, MlpParams] {

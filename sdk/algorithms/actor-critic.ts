@@ -295,7 +295,7 @@ export async function runOffPolicy<P>(
   try {
     while (collector.envSteps < cfg.steps) {
       // the step in flight (act, store, learn, evaluate) is finished before a stop is honoured
-      if (stopNow(hooks)) {
+      if (await stopNow(hooks)) {
         interrupted = true;
         break;
       }

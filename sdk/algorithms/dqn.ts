@@ -327,7 +327,7 @@ export async function trainDqn(partial: Partial<DqnTrainConfig> = {}, hooks: Dqn
   try {
     while (collector.envSteps < cfg.steps) {
       // the step in flight (act, store, learn, evaluate) is finished before a stop is honoured
-      if (stopNow(hooks)) {
+      if (await stopNow(hooks)) {
         interrupted = true;
         break;
       }

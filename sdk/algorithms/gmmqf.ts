@@ -184,9 +184,9 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
   const collector = new EpisodeCollector(env, data, rng);
   let interrupted = false;
   /** Steps until `until` (or the budget), polling the stop request between environment steps; false when stopped. */
-  const collectUntil = (until: number, policy: (o: Float32Array) => number): boolean => {
+  const collectUntil = async (until: number, policy: (o: Float32Array) => number): Promise<boolean> => {
     while (collector.envSteps < Math.min(until, cfg.steps)) {
-      if (stopNow(hooks)) return false;
+      if (await stopNow(hooks)) return false;
       const a = policy(collector.obs);
       collector.step(a, a);
     }
@@ -292,7 +292,7 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
     // ---- collect with ε-greedy w.r.t. the improved Q (from the second iteration on) -----------
     if (collectTo !== null) {
       const factors = precisionFactors(params.covariances, K, D);
-      const done = collectUntil(collectTo, (o) =>
+      const done = await collectUntil(collectTo, (o) =>
         rng.uniform() < epsilonAt(collector.envSteps) ? rng.integer(A) : greedyAction(params, factors, o),
       );
       if (!done) {
@@ -302,7 +302,7 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
       collectTo = null;
     }
     // a stop requested during the last evaluation is honoured before the next policy evaluation
-    if (stopNow(hooks)) {
+    if (await stopNow(hooks)) {
       interrupted = true;
       break;
     }

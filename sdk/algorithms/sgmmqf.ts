@@ -449,7 +449,7 @@ export async function trainSgmmqf(partial: Partial<SgmmqfTrainConfig> = {}, hook
   let interrupted = false;
   while (envSteps < cfg.steps) {
     // the step in flight (act, store, learn, evaluate) is finished before a stop is honoured
-    if (stopNow(hooks)) {
+    if (await stopNow(hooks)) {
       interrupted = true;
       break;
     }

@@ -380,9 +380,25 @@ export class RunClock {
   }
 }
 
-/** Polls `stopRequested` (false when absent). */
-export function stopNow(control: TrainControl): boolean {
-  return control.stopRequested?.() === true;
+/** How often (ms of wall time) a loop polling `stopRequested` lets the event loop run. */
+const YIELD_EVERY_MS = 20;
+let lastYield = 0;
+
+/**
+ * Polls `stopRequested` (false when absent, at no cost). A signal handler (the CLI's Ctrl-C /
+ * SIGTERM) runs only when the event loop gets a turn, and a training loop that awaits nothing but
+ * resolved promises never gives it one; so, when a stop can be requested, this hands the event
+ * loop a turn (setImmediate) at most every YIELD_EVERY_MS of wall time. It changes no result:
+ * nothing else touches the loop's state in between.
+ */
+export async function stopNow(control: TrainControl): Promise<boolean> {
+  if (!control.stopRequested) return false;
+  const now = performance.now();
+  if (now - lastYield >= YIELD_EVERY_MS) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    lastYield = performance.now();
+  }
+  return control.stopRequested() === true;
 }
 
 /** Hands a snapshot to `onSnapshot` (built only when someone listens: building it copies the replay buffer). */

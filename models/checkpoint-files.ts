@@ -345,11 +345,11 @@ export function checkActionBox(
   }
 }
 
-/** The observation size a model reads (`need` its size equals the config's observation_space). */
+/** `need` the config's observation_space to have `size` entries, the number the model reads (`source` says so, e.g. "the network input D = 4"). */
 export function checkObservationSize(cfgPath: string, space: BoxSpace, size: number, source: string): void {
   need(
     space.size === size,
-    `checkpoint: ${cfgPath} field "observation_space.shape" is [${space.shape}] (${space.size} entries) but ${source} reads ${size}; the config was edited inconsistently.`,
+    `checkpoint: ${cfgPath} field "observation_space.shape" is [${space.shape}] (${space.size} entries) but ${source}; the config was edited inconsistently.`,
   );
 }
 

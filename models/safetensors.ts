@@ -204,7 +204,7 @@ export function decodeSafetensors(
   buf: Uint8Array,
   what = 'safetensors file',
 ): { tensors: Record<string, NamedTensor>; metadata: Record<string, string> } {
-  const fix = 'The file is truncated, corrupt or not written by a safetensors writer: re-save the checkpoint or restore it from a copy.';
+  const fix = 'The file is truncated or corrupt (or not a safetensors file): re-save the checkpoint or restore it from a copy.';
   if (buf.length < 8)
     throw new ModelFormatError(
       `${what}: ${buf.length} bytes is too short for a safetensors file (the header length takes bytes [0, 8)). ${fix}`,
@@ -213,7 +213,7 @@ export function decodeSafetensors(
   const hlen = view.getBigUint64(0, true);
   if (hlen > BigInt(buf.length - 8)) {
     throw new ModelFormatError(
-      `${what}: header length ${hlen} (bytes [8, ${8n + hlen})) exceeds the file size (${buf.length} bytes). ${fix}`,
+      `${what}: header length ${hlen} exceeds the file size (${buf.length} bytes; the header would take bytes [8, ${8n + hlen})). ${fix}`,
     );
   }
   if (hlen > BigInt(MAX_SAFETENSORS_HEADER)) {

@@ -201,7 +201,7 @@ function checkTail(
       `checkpoint: ${cfgPath} field "networks.critic${i + 1}.layers" is [${c.layers}]; a critic maps D + A = ${D + A} inputs to 1.`,
     ),
   );
-  checkObservationSize(cfgPath, files.observationSpace, D, `the actor (D = ${D})`);
+  checkObservationSize(cfgPath, files.observationSpace, D, `the actor reads D = ${D}`);
   checkNormalization(files, p.obsOffset, p.obsScale, false);
   checkActionBox(cfgPath, files.actionSpace, [A], p.actionLow, p.actionHigh, `${files.wPath} tensors "action_low"/"action_high"`);
   need(
@@ -297,14 +297,10 @@ export function loadGamidActorCheckpoint(dir: string): GamidActorCheckpoint {
       `checkpoint: ${files.cfgPath} field "${k}" is ${describeValue(config[k])}; expected a number (σ ≥ 0; ε in [0, 1]).`,
     );
   }
-  const count = Object.keys(config.networks).length;
-  need(
-    config.N === count - 2,
-    `checkpoint: ${files.cfgPath} field "N" is ${config.N} but "networks" holds ${count} networks; expected N actors plus critic1 and critic2.`,
-  );
-  const names = Array.from({ length: config.N }, (_, i) => `actor${i}`);
-  expectNetworks([...names, 'critic1', 'critic2']);
-  const actors = names.map((n) => mlp(n));
+  // one actor at a time: an N beyond the networks present fails at the first missing one, never allocating N of anything
+  const actors: MlpParams[] = [];
+  for (let i = 0; i < config.N; i++) actors.push(mlp(`actor${i}`));
+  expectNetworks([...actors.map((_, i) => `actor${i}`), 'critic1', 'critic2']);
   const D = actors[0]!.layers[0]!;
   const A = actors[0]!.layers.at(-1)!;
   const actor: GamidActorParams = {

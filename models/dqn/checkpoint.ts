@@ -139,11 +139,6 @@ export function loadDqnCheckpoint(dir: string): DqnCheckpoint {
     config.activation === DQN_ACTIVATION,
     `checkpoint: ${cfgPath} field "activation" is ${describeValue(config.activation)}; this gmmrl supports "${DQN_ACTIVATION}" only.`,
   );
-  const count = dqnParameterCount(sizes);
-  need(
-    config.parameter_count === count,
-    `checkpoint: ${cfgPath} field "parameter_count" is ${describeValue(config.parameter_count)} but layers [${sizes}] have ${count} parameters; the file was edited inconsistently.`,
-  );
   const take = tensorReader(files, `from layers [${sizes}] in ${CONFIG_FILE}`, 'retrain (e.g. with a smaller learning rate)');
   const weights: Float64Array[] = [];
   const biases: Float64Array[] = [];
@@ -154,7 +149,7 @@ export function loadDqnCheckpoint(dir: string): DqnCheckpoint {
   const obsOffset = take('obs_offset', [D]);
   const obsScale = take('obs_scale', [D]);
   checkNormalization(files, obsOffset, obsScale, true);
-  checkObservationSize(cfgPath, files.observationSpace, D, `the network (D = layers[0] = ${D})`);
+  checkObservationSize(cfgPath, files.observationSpace, D, `the network input D = layers[0] = ${D}`);
 
   let actionGrid: ActionGrid | undefined;
   const as = files.actionSpace;
@@ -200,6 +195,11 @@ export function loadDqnCheckpoint(dir: string): DqnCheckpoint {
       `checkpoint: ${cfgPath} field "action_space" is ${describeValue(config.action_space)} but the network has A = ${A} outputs and no action_grid; expected {"kind": "discrete", "n": ${A}}.`,
     );
   }
+  const count = dqnParameterCount(sizes);
+  need(
+    config.parameter_count === count,
+    `checkpoint: ${cfgPath} field "parameter_count" is ${describeValue(config.parameter_count)} but layers [${sizes}] have ${count} parameters; the file was edited inconsistently.`,
+  );
   take.checkAllRead();
   const params: DqnParams = { layers: sizes, weights, biases, obsOffset, obsScale, ...(actionGrid ? { actionGrid } : {}) };
   return { params, config, sha256: sha };

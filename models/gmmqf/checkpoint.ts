@@ -309,7 +309,7 @@ export function loadGmmQfCheckpoint(dir: string): GmmQfCheckpoint {
     cfgPath,
     files.observationSpace,
     observationSizeOf({ D, ...(features ? { features } : {}) }),
-    `the model (D = ${D}, features ${features ?? 'identity'})`,
+    `the model reads ${observationSizeOf({ D, ...(features ? { features } : {}) })} (D = ${D}, features ${features ?? 'identity'})`,
   );
 
   // action grid: config.action_grid {shape, low, high} and tensor action_grid [A, size], both or neither

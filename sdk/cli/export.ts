@@ -15,6 +15,7 @@ import { SAMPLING_FIELDS, familyLabel } from '../../contract/families.js';
 import type { Precision } from '../../contract/metadata.js';
 import { writeFileAtomic } from '../../models/io.js';
 import { checkpointModule } from '../checkpoints.js';
+import { checkCheckpointEnv } from '../families/checks.js';
 import type { FamilyExportOptions } from '../families/index.js';
 import { checkPositionals, formatHelp, parseArgs, requireFlag, requirePositional, type FlagSpecs } from './args.js';
 
@@ -66,6 +67,7 @@ export async function exportCommand(argv: string[], out: Out): Promise<string> {
     throw new ValueError(`gmmrl export: --epsilon ${epsilonFlag} is outside [0, 1]; pass e.g. --epsilon 0.05.`);
   }
   const ckpt = family.checkpoint.load(dir);
+  checkCheckpointEnv(ckpt.config, dir); // what verify needs too: the same checks on both paths
   const bytes = family.export(ckpt, { precision, sampling, ...(epsilonFlag !== undefined ? { epsilon: epsilonFlag } : {}) });
   const summary = `${familyLabel(id, ckpt.config.training)}, ${family.describe(ckpt)}, ${precision}, sampling ${sampling}`;
   mkdirSync(dirname(resolve(file)), { recursive: true });

@@ -216,39 +216,40 @@ export type CheckedSpace = BoxSpace | { kind: 'discrete'; n: number };
  * (unbounded) per entry, low ≤ high. ModelFormatError naming the field and the value otherwise.
  */
 export function checkSpace(cfgPath: string, field: string, v: unknown): CheckedSpace {
-  const where = `checkpoint: ${cfgPath} field "${field}"`;
+  const at = (sub = ''): string => `checkpoint: ${cfgPath} field "${field}${sub}"`;
+  const where = at();
   need(
     v !== null && typeof v === 'object' && !Array.isArray(v),
     `${where} is ${describeValue(v)}; expected a space {"kind": "box", shape, low, high} or {"kind": "discrete", n}.`,
   );
   const s = v as Record<string, unknown>;
   if (s['kind'] === 'discrete') {
-    need(positiveInt(s['n']), `${where}.n is ${describeValue(s['n'])}; a discrete space needs a positive integer n.`);
+    need(positiveInt(s['n']), `${at('.n')} is ${describeValue(s['n'])}; a discrete space needs a positive integer n.`);
     return { kind: 'discrete', n: s['n'] };
   }
-  need(s['kind'] === 'box', `${where}.kind is ${describeValue(s['kind'])}; expected "box" or "discrete".`);
+  need(s['kind'] === 'box', `${at('.kind')} is ${describeValue(s['kind'])}; expected "box" or "discrete".`);
   const shape = s['shape'];
   need(
     Array.isArray(shape) && shape.length > 0 && shape.every(positiveInt),
-    `${where}.shape is ${describeValue(shape)}; expected a non-empty array of positive integers.`,
+    `${at('.shape')} is ${describeValue(shape)}; expected a non-empty array of positive integers.`,
   );
   const size = (shape as number[]).reduce((a, b) => a * b, 1);
   need(
     Number.isSafeInteger(size) && size <= 1 << 24,
-    `${where}.shape ${describeValue(shape)} has ${size} entries, beyond any gmmrl model.`,
+    `${at('.shape')} ${describeValue(shape)} has ${size} entries, beyond any gmmrl model.`,
   );
   const bound = (side: 'low' | 'high', inf: number): number[] => {
     const arr = s[side];
     need(
       Array.isArray(arr) && arr.length === size && arr.every((x) => x === null || (typeof x === 'number' && Number.isFinite(x))),
-      `${where}.${side} is ${describeValue(arr)}; expected ${size} finite number(s) or null (unbounded), one per entry of shape ${describeValue(shape)}.`,
+      `${at(`.${side}`)} is ${describeValue(arr)}; expected ${size} finite number(s) or null (unbounded), one per entry of shape ${describeValue(shape)}.`,
     );
     return (arr as (number | null)[]).map((x) => (x === null ? inf : x));
   };
   const low = bound('low', -Infinity);
   const high = bound('high', Infinity);
   for (let j = 0; j < size; j++) {
-    need(low[j]! <= high[j]!, `${where}.low[${j}] = ${low[j]} exceeds ${field}.high[${j}] = ${high[j]}; a space needs low ≤ high.`);
+    need(low[j]! <= high[j]!, `${at(`.low[${j}]`)} = ${low[j]} exceeds ${field}.high[${j}] = ${high[j]}; a space needs low ≤ high.`);
   }
   return { kind: 'box', shape: [...(shape as number[])], size, low, high };
 }

@@ -16,6 +16,7 @@ import { ModelFormatError, UnknownNameError, describeValue } from '../../contrac
 import { readRegularFileSync } from '../../contract/files.js';
 import { listEnvs, make } from '../envs/registry.js';
 import type { SpaceJson } from '../../models/gmmqf/checkpoint.js';
+import { spaceToJson } from '../spaces-json.js';
 
 const sizeOf = (shape: readonly number[] | undefined): number => (shape ?? []).reduce((a, b) => a * b, 1);
 
@@ -39,6 +40,7 @@ export function checkCheckpointEnv(config: { env_id: string; observation_space: 
         'The checkpoint does not belong to this environment: restore the field or retrain.',
     );
   }
+  sameBounds(os, spaceToJson(envObs), 'observation_space', where, id);
   const as = config.action_space;
   const envAct = env.actionSpace;
   const fits =
@@ -51,6 +53,23 @@ export function checkCheckpointEnv(config: { env_id: string; observation_space: 
       `${where} is ${describeValue(id)}, whose action space is ${envDesc}, but the checkpoint's action_space is ${describeValue(as)}. ` +
         'The checkpoint does not belong to this environment: restore the field or retrain.',
     );
+  }
+  if (envAct.kind === 'box') sameBounds(as, spaceToJson(envAct), 'action_space', where, id);
+}
+
+/** The bounds the checkpoint records for a box space must be the environment's (null = unbounded on both sides). */
+function sameBounds(got: SpaceJson, want: SpaceJson, field: string, where: string, id: string): void {
+  for (const side of ['low', 'high'] as const) {
+    const a = got[side] ?? [];
+    const b = want[side] ?? [];
+    for (let j = 0; j < b.length; j++) {
+      if (a[j] !== b[j]) {
+        throw new ModelFormatError(
+          `${where} is ${describeValue(id)}, whose ${field}.${side}[${j}] is ${describeValue(b[j])}, but the checkpoint records ${describeValue(a[j])}. ` +
+            'The checkpoint does not belong to this environment (or the field was edited): restore the field or retrain.',
+        );
+      }
+    }
   }
 }
 
@@ -66,7 +85,7 @@ export function checkSourceCheckpoint(
   file: string | Uint8Array,
   required: boolean,
 ): void {
-  const name = typeof file === 'string' ? file : 'the ONNX bytes';
+  const name = typeof file === 'string' ? file : 'the ONNX model (given as bytes)';
   if (recorded === undefined) {
     if (!required) return;
     throw new ModelFormatError(

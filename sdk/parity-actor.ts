@@ -89,7 +89,7 @@ const TOLERANCE = {
   components: 'identical except rows within the bound of a tie (greedy) or of a sampling boundary (sampled), counted as ties',
 };
 
-const g = (x: number): string => (Number.isFinite(x) ? x.toPrecision(7) : String(x));
+const g = (x: number): string => (Number.isFinite(x) ? String(Number(x.toPrecision(7))) : String(x));
 
 class Judge {
   readonly maxAbs: Record<string, number> = {};

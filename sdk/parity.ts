@@ -263,7 +263,7 @@ export function stateKind(i: number, states: { rollout: number; uniform: number 
   return i < states.rollout ? 'rollout' : i < states.rollout + states.uniform ? 'uniform' : 'far';
 }
 
-const g = (x: number): string => (Number.isFinite(x) ? x.toPrecision(7) : String(x));
+const g = (x: number): string => (Number.isFinite(x) ? String(Number(x.toPrecision(7))) : String(x));
 
 /** What a Q-family parity report holds besides the comparison (see `qParityReport`). */
 export interface QParityParts {

@@ -300,7 +300,7 @@ export function randomMutation(rng: Rng, base: Base): Mutation {
   const name = names[rng.integer(names.length)]!;
   const entry = header[name] as { dtype: string; shape: number[]; data_offsets: number[] };
   const op = rng.integer(9);
-  let label = '';
+  let label: string;
   let extra = new Uint8Array(0);
   let cutData = 0;
   let headerText: string | undefined;

@@ -31,9 +31,9 @@ export const CHECKPOINT_FORMAT_VERSION = 1;
 export const CONFIG_FILE = 'config.json';
 export const WEIGHTS_FILE = 'weights.safetensors';
 /** Largest config.json a checkpoint may have (bytes): gmmrl writes a few kilobytes. */
-export const CONFIG_MAX_BYTES = 16 * 1024 * 1024;
+const CONFIG_MAX_BYTES = 16 * 1024 * 1024;
 /** Largest weights.safetensors a checkpoint may have (bytes). */
-export const WEIGHTS_MAX_BYTES = 2 * 1024 * 1024 * 1024;
+const WEIGHTS_MAX_BYTES = 2 * 1024 * 1024 * 1024;
 
 /** The config fields writeCheckpointFiles fills in: the format and family first, the library and the weights file last. */
 export interface CheckpointEnvelope {
@@ -215,7 +215,7 @@ export type CheckedSpace = BoxSpace | { kind: 'discrete'; n: number };
  * "box", shape, low, high} with shape positive integers and low/high one finite number or null
  * (unbounded) per entry, low ≤ high. ModelFormatError naming the field and the value otherwise.
  */
-export function checkSpace(cfgPath: string, field: string, v: unknown): CheckedSpace {
+function checkSpace(cfgPath: string, field: string, v: unknown): CheckedSpace {
   const at = (sub = ''): string => `checkpoint: ${cfgPath} field "${field}${sub}"`;
   const where = at();
   need(

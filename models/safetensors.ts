@@ -26,7 +26,7 @@ export interface NamedTensor {
 
 const BYTES: Record<SafetensorsDtype, number> = { F64: 8, F32: 4, I32: 4, I64: 8 };
 /** Largest header accepted (bytes); the gmmrl writer's headers are a few kilobytes. */
-export const MAX_SAFETENSORS_HEADER = 100 * 1024 * 1024;
+const MAX_SAFETENSORS_HEADER = 100 * 1024 * 1024;
 /** Nesting depth beyond which a header is refused (a gmmrl header nests 3 deep). */
 const MAX_DEPTH = 32;
 const ENTRY_KEYS = ['dtype', 'shape', 'data_offsets'];

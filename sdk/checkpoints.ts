@@ -3,11 +3,11 @@
  * dispatch export and verification through the family registry (sdk/families/) without loading
  * the weights twice. A run directory stands for its best checkpoint (run.json → checkpoints/N/best).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelFormatError } from '../contract/errors.js';
 import type { ModelFamily } from '../contract/families.js';
-import { CONFIG_FILE, RUN_FILE, WEIGHTS_FILE, resolveCheckpointDir } from '../models/checkpoint-files.js';
+import { CONFIG_FILE, RUN_FILE, WEIGHTS_FILE, readJsonObjectFile, resolveCheckpointDir } from '../models/checkpoint-files.js';
 import { FAMILY_MODULES, familyModule, type FamilyModule } from './families/index.js';
 
 export type CheckpointFamily = ModelFamily;
@@ -33,14 +33,7 @@ export function checkpointFamily(runOrCheckpoint: string): CheckpointFamily {
       `checkpoint: ${path} is missing. Pass the run directory written by 'gmmrl train' (it contains ${RUN_FILE}) or a checkpoint directory (${CONFIG_FILE} and ${WEIGHTS_FILE}).`,
     );
   }
-  let family: unknown;
-  try {
-    family = (JSON.parse(readFileSync(path, 'utf8')) as { model_family?: unknown }).model_family;
-  } catch (err) {
-    throw new ModelFormatError(
-      `checkpoint: ${path} is not valid JSON (${(err as Error).message}). The file is truncated or corrupt: restore it or re-run training.`,
-    );
-  }
+  const family = readJsonObjectFile(path, 'checkpoint')['model_family'];
   if (typeof family !== 'string' || !(CHECKPOINT_FAMILIES as readonly string[]).includes(family)) {
     throw new ModelFormatError(
       `checkpoint: ${path} field "model_family" is ${JSON.stringify(family)}; expected one of ${CHECKPOINT_FAMILIES.join(', ')}.`,

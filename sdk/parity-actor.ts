@@ -31,7 +31,6 @@
  *   rows' actions are skipped.
  * `max_ratio_to_bound` reports max |Δ|/B per output: ≤ 1 passes.
  */
-import { readFileSync } from 'node:fs';
 import { ShapeError, ValueError } from '../contract/errors.js';
 import { loadPolicy } from '../runtime/index.node.js';
 import { FAMILY } from '../contract/families.js';
@@ -42,7 +41,8 @@ import { mixtureActorSample } from '../models/mixture-actor/params.js';
 import { argmax, gamidGreedy, type GamidActorParams } from '../models/gamid-actor/params.js';
 import type { MlpParams } from '../models/actor-critic/mlp.js';
 import { make } from './envs/index.js';
-import { drawParityStates } from './parity.js';
+import { drawParityStates, stateKind } from './parity.js';
+import { checkCheckpointEnv, checkSourceCheckpoint, readOnnxForVerify } from './families/checks.js';
 import { epsilonGreedyExpected } from './parity-sampling.js';
 import { Rng } from './util/rng.js';
 
@@ -51,6 +51,8 @@ export interface ActorParityOptions {
   states?: number;
   /** Seed for the states (default 0); the noise uses seed + 1. */
   seed?: number;
+  /** Refuse a file that records no source checkpoint (default false; `gmmrl verify` sets it); another checkpoint's SHA-256 is always refused. */
+  requireSource?: boolean;
 }
 
 export interface ActorParityReport {
@@ -76,6 +78,8 @@ export interface ActorParityReport {
   tolerance: Record<string, string>;
   execution_provider: string;
   pass: boolean;
+  /** When pass is false: the first failure in one line (output, state index and kind, entry; value, reference, relative difference, tolerance). */
+  failure?: string;
 }
 
 type Out = { dims: number[]; data: ArrayLike<number> };
@@ -85,16 +89,30 @@ const TOLERANCE = {
   components: 'identical except rows within the bound of a tie (greedy) or of a sampling boundary (sampled), counted as ties',
 };
 
+const g = (x: number): string => (Number.isFinite(x) ? String(Number(x.toPrecision(7))) : String(x));
+
 class Judge {
   readonly maxAbs: Record<string, number> = {};
   readonly maxRatio: Record<string, number> = {};
   bad = 0;
-  check(name: string, got: number, want: number, bound: number): void {
+  /** The first failure in one line: output, state (row), entry, value, reference, relative difference, tolerance. */
+  first: string | undefined;
+  constructor(private readonly kindOf: (row: number) => string) {}
+  check(name: string, got: number, want: number, bound: number, row: number, entry: number): void {
     const d = Math.abs(got - want);
     const r = d / bound;
     this.maxAbs[name] = Math.max(this.maxAbs[name] ?? 0, Number.isFinite(d) ? d : Infinity);
     this.maxRatio[name] = Math.max(this.maxRatio[name] ?? 0, Number.isFinite(r) ? r : Infinity);
-    if (!(r <= 1)) this.bad++;
+    if (!(r <= 1)) {
+      this.bad++;
+      this.first ??=
+        `state ${row} (${this.kindOf(row)}): output ${name}, entry ${entry}: value ${g(got)} (ONNX Runtime), reference ${g(want)} (float64), ` +
+        `relative difference ${g(d / Math.abs(want))}, |Δ| = ${g(d)} > tolerance B = ${g(bound)} (the rounding bound)`;
+    }
+  }
+  /** Records a component mismatch (greedy or sampled) at `row`. */
+  component(row: number, output: string, got: number, want: number): void {
+    this.first ??= `state ${row} (${this.kindOf(row)}): output ${output}: component ${got} (ONNX Runtime), reference ${want} (float64), not within the bound of a tie, tolerance 0 (exact)`;
   }
 }
 
@@ -145,10 +163,12 @@ async function runFile(
   obs: Float32Array,
   p: { actionLow: Float64Array; actionHigh: Float64Array; obsOffset: Float64Array; obsScale: Float64Array },
   noiseSeed: number,
+  source: { sha256: string; dir: string; required: boolean },
 ) {
-  const bytes = typeof onnx === 'string' ? new Uint8Array(readFileSync(onnx)) : onnx;
+  const bytes = readOnnxForVerify(onnx);
   const policy = await loadPolicy(bytes);
   try {
+    checkSourceCheckpoint(policy.info.metadata.source_checkpoint_sha256, source.sha256, source.dir, onnx, source.required);
     const info = policy.info;
     const meta = info.metadata;
     const f64 = meta.precision === 'float64';
@@ -187,6 +207,8 @@ export async function verifyMixtureActorParity(
 ): Promise<ActorParityReport> {
   const { n, seed } = checkOptions(opts);
   const ckpt = loadMixtureActorCheckpoint(ckptDir);
+  checkCheckpointEnv(ckpt.config, ckptDir);
+  const source = { sha256: ckpt.sha256, dir: ckptDir, required: opts.requireSource ?? false };
   const p = ckpt.actor;
   const { K, A } = p.head;
   const states = actorParityStates(
@@ -202,7 +224,7 @@ export async function verifyMixtureActorParity(
     n,
     seed,
   );
-  const { f64, uR, u, eps, outputs, info, inputsNoise, boundsMatch } = await runFile(onnx, states.obs, p, seed + 1);
+  const { f64, uR, u, eps, outputs, info, inputsNoise, boundsMatch } = await runFile(onnx, states.obs, p, seed + 1, source);
   const metadataMatch = boundsMatch && info.metadata.components === K;
 
   const { z, err } = normalizationBound(states.obs, p.obsOffset, p.obsScale, n, uR);
@@ -217,7 +239,7 @@ export async function verifyMixtureActorParity(
   const LS = need(outputs, IO.logStd);
   const ACT = need(outputs, IO.action);
   const SMP = need(outputs, IO.actionSampled);
-  const j = new Judge();
+  const j = new Judge((row) => stateKind(row, states));
   const comp = newComponentTally();
   const { half, slack: scaleSlack } = boxScaling(p, uR);
   const w = new Float64Array(K);
@@ -237,15 +259,15 @@ export async function verifyMixtureActorParity(
     for (let k = 0; k < K; k++) {
       w[k]! /= sum;
       wB[k] = w[k]! * (Math.expm1(2 * maxB) + (K + 8) * uR) + 2 ** -126;
-      j.check(IO.weights, W[r * K + k]!, w[k]!, wB[k]!);
+      j.check(IO.weights, W[r * K + k]!, w[k]!, wB[k]!, r, k);
     }
     for (let k = 0; k < K; k++) {
       for (let d = 0; d < A; d++) {
         const iu = nl + k * A + d;
         const ir = nl + K * A + k * A + d;
-        j.check(IO.means, M[(r * K + k) * A + d]!, out[iu]!, B[iu]! + 2 ** -126);
+        j.check(IO.means, M[(r * K + k) * A + d]!, out[iu]!, B[iu]! + 2 ** -126, r, k * A + d);
         const ls = lo + h * (Math.tanh(out[ir]!) + 1);
-        j.check(IO.logStd, LS[(r * K + k) * A + d]!, ls, h * (B[ir]! + 8 * uR) + 8 * uR * (Math.abs(lo) + Math.abs(hi)));
+        j.check(IO.logStd, LS[(r * K + k) * A + d]!, ls, h * (B[ir]! + 8 * uR) + 8 * uR * (Math.abs(lo) + Math.abs(hi)), r, k * A + d);
       }
     }
     // greedy component: the highest logit (first on ties); a tie when the runner-up is within the bounds
@@ -258,7 +280,7 @@ export async function verifyMixtureActorParity(
       for (let d = 0; d < A; d++) {
         const iu = nl + kg * A + d;
         const a = p.actionLow[d]! + (Math.tanh(out[iu]!) + 1) * half[d]!;
-        j.check(IO.action, ACT[r * A + d]!, a, half[d]! * (B[iu]! + 8 * uR) + scaleSlack[d]!);
+        j.check(IO.action, ACT[r * A + d]!, a, half[d]! * (B[iu]! + 8 * uR) + scaleSlack[d]!, r, d);
       }
     }
     if (!inputsNoise) continue;
@@ -290,7 +312,7 @@ export async function verifyMixtureActorParity(
       const bx =
         B[iu]! + sigma * Math.abs(e) * (h * (B[ir]! + 8 * uR) + 8 * uR * (Math.abs(lo) + Math.abs(hi)) + 8 * uR) + 4 * uR * Math.abs(x);
       const a = p.actionLow[d]! + (Math.tanh(x) + 1) * half[d]!;
-      j.check(IO.actionSampled, SMP[r * A + d]!, a, half[d]! * (bx + 8 * uR) + scaleSlack[d]!);
+      j.check(IO.actionSampled, SMP[r * A + d]!, a, half[d]! * (bx + 8 * uR) + scaleSlack[d]!, r, d);
     }
   }
   return report(FAMILY.mixtureActor, f64, inputsNoise, states, j, comp, metadataMatch, info.executionProvider);
@@ -304,6 +326,8 @@ export async function verifyGamidActorParity(
 ): Promise<ActorParityReport> {
   const { n, seed } = checkOptions(opts);
   const ckpt = loadGamidActorCheckpoint(ckptDir);
+  checkCheckpointEnv(ckpt.config, ckptDir);
+  const source = { sha256: ckpt.sha256, dir: ckptDir, required: opts.requireSource ?? false };
   const p: GamidActorParams = ckpt.actor;
   const C = p.actors.length;
   const A = p.actionLow.length;
@@ -322,7 +346,7 @@ export async function verifyGamidActorParity(
     n,
     seed,
   );
-  const { f64, uR, u, eps, outputs, info, inputsNoise, boundsMatch } = await runFile(onnx, states.obs, p, seed + 1);
+  const { f64, uR, u, eps, outputs, info, inputsNoise, boundsMatch } = await runFile(onnx, states.obs, p, seed + 1, source);
   const s = info.metadata.sampling!;
   const metadataMatch = boundsMatch && info.metadata.components === C && s.epsilon === p.epsilon && s.exploration_std === p.explorationStd;
   const epsilon = f64 ? p.epsilon : Math.fround(p.epsilon);
@@ -349,7 +373,7 @@ export async function verifyGamidActorParity(
   const IDX = need(outputs, IO.actionIndex);
   const SMP = need(outputs, IO.actionSampled);
   const SIDX = need(outputs, IO.actionSampledIndex);
-  const j = new Judge();
+  const j = new Judge((row) => stateKind(row, states));
   const comp = newComponentTally();
   const { half, slack } = boxScaling(p, uR);
   const envOf = (a: number, d: number) => p.actionLow[d]! + (a + 1) * half[d]!;
@@ -357,40 +381,50 @@ export async function verifyGamidActorParity(
     const q = critic.out.subarray(r * C, (r + 1) * C);
     const qB = critic.bound.subarray(r * C, (r + 1) * C);
     for (let i = 0; i < C; i++) {
-      j.check(IO.q, Q[r * C + i]!, q[i]!, qB[i]!);
+      j.check(IO.q, Q[r * C + i]!, q[i]!, qB[i]!, r, i);
       for (let d = 0; d < A; d++) {
         const k = (r * C + i) * A + d;
-        j.check(IO.componentActions, CA[k]!, envOf(mu[k]!, d), half[d]! * muB[k]! + slack[d]!);
+        j.check(IO.componentActions, CA[k]!, envOf(mu[k]!, d), half[d]! * muB[k]! + slack[d]!, r, i * A + d);
       }
     }
     const g = argmax(q);
     const gf = Number(IDX[r]!);
     const isTie = (a: number, b: number) => Math.abs(q[a]! - q[b]!) <= qB[a]! + qB[b]!;
-    if (!(gf >= 0 && gf < C)) comp.greedy_mismatches++;
-    else {
+    if (!(gf >= 0 && gf < C)) {
+      comp.greedy_mismatches++;
+      j.component(r, IO.actionIndex, gf, g);
+    } else {
       if (gf === g) comp.greedy_agreement++;
       else if (isTie(gf, g)) comp.greedy_ties++;
-      else comp.greedy_mismatches++;
+      else {
+        comp.greedy_mismatches++;
+        j.component(r, IO.actionIndex, gf, g);
+      }
       for (let d = 0; d < A; d++) {
         const k = (r * C + gf) * A + d;
-        j.check(IO.action, ACT[r * A + d]!, envOf(mu[k]!, d), half[d]! * muB[k]! + slack[d]!);
+        j.check(IO.action, ACT[r * A + d]!, envOf(mu[k]!, d), half[d]! * muB[k]! + slack[d]!, r, d);
       }
     }
     if (!inputsNoise) continue;
     const { index: si, explore, boundary } = epsilonGreedyExpected(u[r]!, epsilon, C, g, uR);
     const sf = Number(SIDX[r]!);
-    if (!(sf >= 0 && sf < C)) comp.sampled_mismatches++;
-    else {
+    if (!(sf >= 0 && sf < C)) {
+      comp.sampled_mismatches++;
+      j.component(r, IO.actionSampledIndex, sf, si);
+    } else {
       if (sf === si) comp.sampled_agreement++;
       else if (boundary || (!explore && isTie(sf, g))) comp.sampled_ties++;
-      else comp.sampled_mismatches++;
+      else {
+        comp.sampled_mismatches++;
+        j.component(r, IO.actionSampledIndex, sf, si);
+      }
       for (let d = 0; d < A; d++) {
         const k = (r * C + sf) * A + d;
         const e = eps[r * A + d]!;
         const y = mu[k]! + sigma * e;
         const a = Math.min(1, Math.max(-1, y));
         const ab = muB[k]! + 4 * uR * (Math.abs(mu[k]!) + sigma * Math.abs(e));
-        j.check(IO.actionSampled, SMP[r * A + d]!, envOf(a, d), half[d]! * ab + slack[d]!);
+        j.check(IO.actionSampled, SMP[r * A + d]!, envOf(a, d), half[d]! * ab + slack[d]!, r, d);
       }
     }
   }
@@ -471,6 +505,10 @@ function report(
 ): ActorParityReport {
   const total = states.rollout + states.uniform + states.far;
   const pass = j.bad === 0 && comp.greedy_mismatches === 0 && comp.sampled_mismatches === 0 && metadataMatch;
+  const failure = pass
+    ? undefined
+    : (j.first ??
+      "metadata: the file's action bounds, normalization, component count or sampling settings are not the checkpoint's (tolerance: equal as stored at the graph precision)");
   return {
     family,
     precision: f64 ? 'float64' : 'float32',
@@ -486,5 +524,6 @@ function report(
     },
     execution_provider: ep,
     pass,
+    ...(failure !== undefined ? { failure } : {}),
   };
 }

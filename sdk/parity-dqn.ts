@@ -26,7 +26,6 @@
  * - `float32_bound.max_condition` reports κ = max (Σ|W||x| + |b|) / |q| at the output layer
  *   (float64, entries with |q| > qFloor): how much cancellation the states exercise.
  */
-import { readFileSync } from 'node:fs';
 import { ShapeError, ValueError } from '../contract/errors.js';
 import { loadPolicy } from '../runtime/index.node.js';
 import { loadDqnCheckpoint, type DqnCheckpoint } from '../models/dqn/checkpoint.js';
@@ -34,6 +33,7 @@ import { dqnQValuesTf } from '../models/dqn/tf.js';
 import { argmaxRows, dqnQValues } from '../models/dqn/reference.js';
 import { dqnFloat32Bound } from '../models/dqn/float32-bound.js';
 import { make } from './envs/index.js';
+import { checkCheckpointEnv, checkSourceCheckpoint, readOnnxForVerify } from './families/checks.js';
 import { selectBackend } from './backend.js';
 import { epsilonGreedyParity } from './parity-sampling.js';
 import { compareQ, drawParityStates, qParityReport, type ParityOptions, type ParityReport } from './parity.js';
@@ -73,12 +73,14 @@ export async function verifyDqnParity(ckptDir: string, onnx: string | Uint8Array
   const floor = opts.qFloor ?? 1e-3;
   const backend = await selectBackend(opts.backend ?? 'auto');
   const ckpt = loadDqnCheckpoint(ckptDir);
+  checkCheckpointEnv(ckpt.config, ckptDir);
   const { params } = ckpt;
   const A = params.layers.at(-1)!;
   const { obs, rollout, uniform, far } = dqnParityStates(ckpt, n, opts.seed ?? 0);
-  const bytes = typeof onnx === 'string' ? new Uint8Array(readFileSync(onnx)) : onnx;
+  const bytes = readOnnxForVerify(onnx);
   const policy = await loadPolicy(bytes);
   try {
+    checkSourceCheckpoint(policy.info.metadata.source_checkpoint_sha256, ckpt.sha256, ckptDir, onnx, opts.requireSource ?? false);
     const qOrtRows = await policy.qBatch(obs);
     // Discrete: the graph's own action output. Grid: the runtime's grid API is not settled here, so
     // the graph's action_index (ArgMax of q, first index on ties) is recomputed from ONNX Runtime's q.

@@ -25,6 +25,8 @@ export interface SampledParity {
   agreement?: number;
   boundary_ties?: number;
   mismatches?: number;
+  /** The first mismatching row in one line (state, value, expected, tolerance). */
+  first_mismatch?: string;
 }
 
 /**
@@ -70,13 +72,26 @@ export async function epsilonGreedyParity(policy: Policy, obs: Float32Array, n: 
   let agreement = 0;
   let ties = 0;
   let mismatches = 0;
+  let first: string | undefined;
   for (let i = 0; i < n; i++) {
     const want = epsilonGreedyExpected(u[i]!, eps, A, Number(greedy[i]!), 2 ** -24);
     if (want.explore) explored++;
     const got = Number(sampled[i]!);
     if (got === want.index) agreement++;
     else if (want.boundary) ties++;
-    else mismatches++;
+    else {
+      mismatches++;
+      first ??= `state ${i}: output ${grid ? IO.actionSampledIndex : IO.actionSampled}: ${got}, reference ${want.index} (ε-greedy with u = ${u[i]}, ε = ${eps}), tolerance 0 (exact, not at a float32 boundary)`;
+    }
   }
-  return { checked: true, epsilon: s.epsilon!, rows: n, explored, agreement, boundary_ties: ties, mismatches };
+  return {
+    checked: true,
+    epsilon: s.epsilon!,
+    rows: n,
+    explored,
+    agreement,
+    boundary_ties: ties,
+    mismatches,
+    ...(first !== undefined ? { first_mismatch: first } : {}),
+  };
 }

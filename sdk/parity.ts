@@ -24,8 +24,8 @@
  *   TensorFlow.js q values differ by no more than the q tolerance (the argmax of two numbers equal
  *   within float32 noise is not defined by the model). Ties are counted and reported.
  */
-import { readFileSync } from 'node:fs';
-import { ShapeError } from '../contract/errors.js';
+import { ShapeError, ValueError, describeValue } from '../contract/errors.js';
+import { checkCheckpointEnv, checkSourceCheckpoint, readOnnxForVerify } from './families/checks.js';
 import { loadPolicy } from '../runtime/index.node.js';
 import { loadGmmQfCheckpoint, type GmmQfCheckpoint } from '../models/gmmqf/checkpoint.js';
 import { qValuesTf } from '../models/gmmqf/tf.js';
@@ -45,10 +45,15 @@ export interface ParityOptions {
   states?: number;
   /** Seed for the state draws (default 0). */
   seed?: number;
-  /** Relative tolerance on q (default 1e-5) where |q| > qFloor (default 1e-3). */
+  /** Relative tolerance on q (default 1e-5) where |q| > qFloor (default 1e-3); finite and > 0 (dqn: ≥ 0). */
   rtol?: number;
   qFloor?: number;
   backend?: BackendName;
+  /**
+   * Refuse a file that records no source checkpoint (default false; `gmmrl verify` sets it). A file
+   * that records another checkpoint's SHA-256 is always refused (ModelFormatError).
+   */
+  requireSource?: boolean;
 }
 
 export interface ParityReport {
@@ -85,6 +90,8 @@ export interface ParityReport {
   backend: string;
   execution_provider: string;
   pass: boolean;
+  /** When pass is false: the first failure in one line (output, state index and kind, entry; value, reference, relative difference, tolerance). */
+  failure?: string;
 }
 
 function relDiff(a: number, b: number, floor: number): number {
@@ -247,7 +254,16 @@ export interface QComparison {
   beyondRatio: number;
   badQ: number;
   maxCond: number;
+  /** The first failing entry or greedy action, in words without the state's kind (see qParityReport). */
+  first?: { state: number; text: string };
 }
+
+/** The kind of state `i` of `states` (rollout, uniform, far): the order drawParityStates draws them in. */
+export function stateKind(i: number, states: { rollout: number; uniform: number }): string {
+  return i < states.rollout ? 'rollout' : i < states.rollout + states.uniform ? 'uniform' : 'far';
+}
+
+const g = (x: number): string => (Number.isFinite(x) ? String(Number(x.toPrecision(7))) : String(x));
 
 /** What a Q-family parity report holds besides the comparison (see `qParityReport`). */
 export interface QParityParts {
@@ -257,6 +273,8 @@ export interface QParityParts {
   familyFields: Pick<ParityReport, 'action_space_match' | 'action_grid' | 'features'>;
   /** The family's own pass conditions (true when it has none). */
   familyPass: boolean;
+  /** When familyPass is false: what failed, in one line. */
+  familyFailure?: string;
   sampled: SampledParity;
   backend: string;
   executionProvider: string;
@@ -269,6 +287,13 @@ export interface QParityParts {
  */
 export function qParityReport(c: QComparison, r: QParityParts): ParityReport {
   const pass = (r.sampled.mismatches ?? 0) === 0 && c.badQ === 0 && c.mismatches === 0 && Number.isFinite(c.maxAbs) && r.familyPass;
+  const failure = pass
+    ? undefined
+    : c.first
+      ? `state ${c.first.state} (${stateKind(c.first.state, r.states)}): ${c.first.text}`
+      : !r.familyPass
+        ? (r.familyFailure ?? 'the family check failed')
+        : (r.sampled.first_mismatch ?? 'the sampled mode failed');
   return {
     max_abs_diff: { q: c.maxAbs },
     max_rel_diff: { q: c.maxRel },
@@ -284,6 +309,7 @@ export function qParityReport(c: QComparison, r: QParityParts): ParityReport {
     backend: r.backend,
     execution_provider: r.executionProvider,
     pass,
+    ...(failure !== undefined ? { failure } : {}),
   };
 }
 
@@ -334,12 +360,21 @@ export function compareQ(
       c.refOnnx = Math.max(c.refOnnx, relDiff(x, q64[k]!, floor));
       c.refTf = Math.max(c.refTf, relDiff(y, q64[k]!, floor));
       const accepted = rule.boundJudgesSmallQ ? rtol > 0 && Math.abs(y) > floor && rel <= rtol : !(rel > rtol);
-      if (!(diff <= diff) || !Number.isFinite(x) || !Number.isFinite(y)) c.badQ++;
-      else if (!accepted) {
+      const what = `output q, entry ${a}: value ${g(x)} (ONNX Runtime), reference ${g(y)} (TensorFlow.js), relative difference ${g(rel)}`;
+      if (!(diff <= diff) || !Number.isFinite(x) || !Number.isFinite(y)) {
+        c.badQ++;
+        c.first ??= { state: i, text: `${what}: not finite` };
+      } else if (!accepted) {
         c.beyond++;
         const ratio = diff / (2 * bound[k]!);
         c.beyondRatio = Math.max(c.beyondRatio, ratio);
-        if (!(ratio <= 1)) c.badQ++;
+        if (!(ratio <= 1)) {
+          c.badQ++;
+          c.first ??= {
+            state: i,
+            text: `${what} > tolerance ${g(rtol)}, and |Δq| = ${g(diff)} > 2B = ${g(2 * bound[k]!)} (the float32 rounding bound)`,
+          };
+        }
       }
       if (Math.abs(q64[k]!) > floor) c.maxCond = Math.max(c.maxCond, d.magnitude[k]! / Math.abs(q64[k]!));
     }
@@ -356,7 +391,15 @@ export function compareQ(
         ? Math.abs(qa - qb) <= rtol * Math.max(Math.abs(qa), Math.abs(qb), floor)
         : Math.abs(qa - qb) <= 2 * (bound[i * A + ao]! + bound[i * A + at]!);
     if (tie) c.ties++;
-    else c.mismatches++;
+    else {
+      c.mismatches++;
+      c.first ??= {
+        state: i,
+        text:
+          `output action: ${ao} (ONNX Runtime), reference ${at} (TensorFlow.js), not a tie: q[${ao}] = ${g(qa)}, q[${at}] = ${g(qb)}, ` +
+          `relative difference ${g(Math.abs(qa - qb) / Math.max(Math.abs(qa), Math.abs(qb), floor))}, tolerance ${rule.ties === 'rtol' ? g(rtol) : `2(B_a + B_b) = ${g(2 * (bound[i * A + ao]! + bound[i * A + at]!))} absolute`}`,
+      };
+    }
   }
   return c;
 }
@@ -380,19 +423,24 @@ export async function verifyParity(ckptDir: string, onnx: string | Uint8Array, o
   const n = opts.states ?? 3000;
   if (!Number.isInteger(n) || n < 3) throw new ShapeError(`verify: states = ${n}; expected an integer ≥ 3 (default 3000).`);
   const rtol = opts.rtol ?? 1e-5;
+  if (!(rtol > 0) || !Number.isFinite(rtol))
+    throw new ValueError(`verify: rtol = ${describeValue(rtol)}; expected a finite number > 0 (default 1e-5).`);
   const floor = opts.qFloor ?? 1e-3;
   const backend = await selectBackend(opts.backend ?? 'auto');
   const ckpt = loadGmmQfCheckpoint(ckptDir);
+  checkCheckpointEnv(ckpt.config, ckptDir);
   const { params } = ckpt;
   const { A } = params;
   const { obs, rollout, uniform, far } = parityStates(ckpt, n, opts.seed ?? 0);
-  const bytes = typeof onnx === 'string' ? new Uint8Array(readFileSync(onnx)) : onnx;
+  const bytes = readOnnxForVerify(onnx);
   const policy = await loadPolicy(bytes);
   try {
+    checkSourceCheckpoint(policy.info.metadata.source_checkpoint_sha256, ckpt.sha256, ckptDir, onnx, opts.requireSource ?? false);
     const spaceMatch = sameActionSpace(params, policy.info.actionSpace);
     const qOrtRows = await policy.qBatch(obs);
     const actOrt = (await policy.actBatch(obs)) as Int32Array; // a Q model: action indices
     let gridReport: { rows_checked: number; mismatches: number } | undefined;
+    let gridFirst: string | undefined;
     const grid = params.actionGrid;
     if (grid) {
       // the environment action the file returns must be exactly the checkpoint's grid row of its index
@@ -404,7 +452,10 @@ export async function verifyParity(ckptDir: string, onnx: string | Uint8Array, o
         const a = actOrt[i]!;
         let ok = row !== null && row.length === size;
         for (let j = 0; ok && j < size; j++) ok = row![j] === Math.fround(grid.values[a * size + j]!);
-        if (!ok) bad++;
+        if (!ok) {
+          bad++;
+          gridFirst ??= `state ${i} (${stateKind(i, { rollout, uniform })}): output action: ${describeValue(row)} is not the grid row of action_index ${a} (reference ${describeValue(Array.from(grid.values.subarray(a * size, (a + 1) * size), Math.fround))}), tolerance 0 (exact)`;
+        }
       }
       gridReport = { rows_checked: n, mismatches: bad };
     }
@@ -438,6 +489,11 @@ export async function verifyParity(ckptDir: string, onnx: string | Uint8Array, o
         features: params.features ?? 'identity',
       },
       familyPass: spaceMatch && (gridReport?.mismatches ?? 0) === 0,
+      ...(!spaceMatch
+        ? { familyFailure: "metadata action_space: the file's action space (kind, n or grid values) is not the checkpoint's" }
+        : gridFirst !== undefined
+          ? { familyFailure: gridFirst }
+          : {}),
       sampled: await epsilonGreedyParity(policy, obs, n, (opts.seed ?? 0) + 1),
       backend: backend.name,
       executionProvider: policy.info.executionProvider,

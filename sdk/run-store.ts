@@ -22,6 +22,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InternalError, ModelFormatError, ValueError, describeValue } from '../contract/errors.js';
+import { readRegularFileSync } from '../contract/files.js';
 import {
   CONFIG_FILE,
   RUN_FILE,
@@ -29,6 +30,7 @@ import {
   RUN_FORMAT_VERSION,
   WEIGHTS_FILE,
   generationPath,
+  readJsonObjectFile,
   readRunPointer,
   writeCheckpointFiles,
   type RunPointer,
@@ -56,6 +58,8 @@ const STATE_FILE = 'state.safetensors';
 const STATE_JSON = 'state.json';
 const STATE_FORMAT = 'gmmrl-training-state';
 const STATE_FORMAT_VERSION = 1;
+/** Largest state.safetensors read back (bytes): a replay buffer of a million MuJoCo transitions is a few hundred MB. */
+const STATE_MAX_BYTES = 8 * 1024 * 1024 * 1024;
 /** Temporary generation directories: checkpoints/.tmp-N-PID-RANDOM */
 const TMP_GENERATION = /^\.tmp-\d+-\d+-[0-9a-f]+$/;
 
@@ -174,7 +178,7 @@ export function planRun(dir: string, o: { algorithm: string; overwrite: boolean;
 
 function isLegacyCheckpoint(cfgPath: string): boolean {
   try {
-    return (JSON.parse(readFileSync(cfgPath, 'utf8')) as { format?: unknown }).format === 'gmmrl-checkpoint';
+    return readJsonObjectFile(cfgPath, 'checkpoint')['format'] === 'gmmrl-checkpoint';
   } catch {
     return false;
   }
@@ -472,14 +476,7 @@ export function readTrainingState(dir: string, expectedSha?: string): TrainingSt
       throw new ModelFormatError(
         `run directory: ${p} is missing; the latest checkpoint is incomplete. Restore it, or train again with --overwrite.`,
       );
-  let j: Record<string, unknown>;
-  try {
-    j = JSON.parse(readFileSync(jsonPath, 'utf8')) as Record<string, unknown>;
-  } catch (e) {
-    throw new ModelFormatError(
-      `run directory: ${jsonPath} is not valid JSON (${(e as Error).message}). Restore it, or train again with --overwrite.`,
-    );
-  }
+  const j = readJsonObjectFile(jsonPath, 'run directory');
   const field = (k: string, ok: boolean, expected: string) => {
     if (!ok)
       throw new ModelFormatError(
@@ -492,7 +489,11 @@ export function readTrainingState(dir: string, expectedSha?: string): TrainingSt
   field('state_format_version', Number.isSafeInteger(j['state_format_version']), 'an integer');
   field('env_steps', Number.isSafeInteger(j['env_steps']) && (j['env_steps'] as number) >= 0, 'an integer ≥ 0');
   field('json', typeof j['json'] === 'object' && j['json'] !== null && !Array.isArray(j['json']), 'an object');
-  const bytes = readFileSync(binPath);
+  const bytes = readRegularFileSync(binPath, {
+    what: 'training state',
+    maxBytes: STATE_MAX_BYTES,
+    raiseHint: 'it is not a state gmmrl wrote: restore it, or train again with --overwrite',
+  });
   const sha = sha256Hex(bytes);
   if (j['state_sha256'] !== sha || (expectedSha !== undefined && expectedSha !== sha))
     throw new ModelFormatError(

@@ -14,21 +14,27 @@
  *   the training record, backend, library version.
  */
 import { FAMILY, type ModelFamily } from '../../contract/families.js';
+import { ShapeError, ValueError, describeValue } from '../../contract/errors.js';
 import {
   CHECKPOINT_FORMAT,
   CONFIG_FILE,
+  checkActionBox,
+  checkNormalization,
+  checkObservationSize,
   need,
   openCheckpoint,
   positiveInt,
   tensorReader,
   writeCheckpointFiles,
+  type CheckpointFiles,
+  type TensorReader,
 } from '../checkpoint-files.js';
 import type { NamedTensor } from '../safetensors.js';
 import type { SpaceJson } from '../gmmqf/checkpoint.js';
 import { MLP_ACTIVATION, mlpParameterCount, type MlpParams } from './mlp.js';
 import { checkMixtureActor, type MixtureActorParams } from '../mixture-actor/params.js';
 import { checkGamidActor, type GamidActorParams } from '../gamid-actor/params.js';
-import type { MixtureWeights } from '../mixture-actor/head.js';
+import { checkHeadSpec, type MixtureWeights } from '../mixture-actor/head.js';
 
 export interface ActorCheckpointInfo {
   observation_space: SpaceJson;
@@ -169,18 +175,20 @@ function loadCommon(dir: string, family: ModelFamily) {
   const config = files.config as unknown as CommonConfig;
   need(
     config.activation === MLP_ACTIVATION,
-    `checkpoint: ${cfgPath} field "activation" is ${JSON.stringify(config.activation)}; this gmmrl supports "${MLP_ACTIVATION}" only.`,
+    `checkpoint: ${cfgPath} field "activation" is ${describeValue(config.activation)}; this gmmrl supports "${MLP_ACTIVATION}" only.`,
   );
+  const networks = config.networks as unknown;
   need(
-    config.networks && typeof config.networks === 'object',
-    `checkpoint: ${cfgPath} field "networks" is ${JSON.stringify(config.networks)}; expected {name: {layers}}.`,
+    networks !== null && typeof networks === 'object' && !Array.isArray(networks),
+    `checkpoint: ${cfgPath} field "networks" is ${describeValue(networks)}; expected {name: {layers}}.`,
   );
   const take = tensorReader(files, `from the layers in ${CONFIG_FILE}`, 'retrain (e.g. with a smaller learning rate)');
   const mlp = (name: string): MlpParams => {
-    const layers = config.networks[name]?.layers as unknown;
+    const net = Object.prototype.hasOwnProperty.call(networks, name) ? (networks as Record<string, unknown>)[name] : undefined;
+    const layers = net !== null && typeof net === 'object' ? (net as { layers?: unknown }).layers : undefined;
     need(
       Array.isArray(layers) && layers.length >= 2 && layers.every(positiveInt),
-      `checkpoint: ${cfgPath} field "networks.${name}.layers" is ${JSON.stringify(layers)}; expected at least 2 positive integers.`,
+      `checkpoint: ${cfgPath} field "networks.${name}.layers" is ${describeValue(layers)}; expected at least 2 positive integers.`,
     );
     const sizes = layers as number[];
     const weights: Float64Array[] = [];
@@ -191,8 +199,43 @@ function loadCommon(dir: string, family: ModelFamily) {
     }
     return { layers: sizes, weights, biases };
   };
+  /** The networks field must name exactly `names`. */
+  const expectNetworks = (names: string[]): void => {
+    const extra = Object.keys(networks as object).filter((k) => !names.includes(k));
+    need(
+      extra.length === 0,
+      `checkpoint: ${cfgPath} field "networks" has ${extra.map((k) => JSON.stringify(k)).join(', ')} besides ${names.join(', ')}; a ${family} checkpoint holds exactly those.`,
+    );
+  };
   const critics: [MlpParams, MlpParams] = [mlp('critic1'), mlp('critic2')];
-  return { files, config, take, mlp, critics };
+  return { files, config, take, mlp, critics, expectNetworks };
+}
+
+/** The shared tail of both loaders: critics [D + A, …, 1], the spaces, the normalization, the bounds, parameter_count, no tensor left over. */
+function checkTail(
+  files: CheckpointFiles,
+  take: TensorReader,
+  critics: readonly MlpParams[],
+  p: { obsOffset: Float64Array; obsScale: Float64Array; actionLow: Float64Array; actionHigh: Float64Array },
+  parameterCount: number,
+): void {
+  const { cfgPath } = files;
+  const D = p.obsOffset.length;
+  const A = p.actionLow.length;
+  critics.forEach((c, i) =>
+    need(
+      c.layers[0] === D + A && c.layers.at(-1) === 1,
+      `checkpoint: ${cfgPath} field "networks.critic${i + 1}.layers" is [${c.layers}]; a critic maps D + A = ${D + A} inputs to 1.`,
+    ),
+  );
+  checkObservationSize(cfgPath, files.observationSpace, D, `the actor reads D = ${D}`);
+  checkNormalization(files, p.obsOffset, p.obsScale, false);
+  checkActionBox(cfgPath, files.actionSpace, [A], p.actionLow, p.actionHigh, `${files.wPath} tensors "action_low"/"action_high"`);
+  need(
+    files.config['parameter_count'] === parameterCount,
+    `checkpoint: ${cfgPath} field "parameter_count" is ${describeValue(files.config['parameter_count'])} but the actor's layers have ${parameterCount} parameters; the file was edited inconsistently.`,
+  );
+  take.checkAllRead();
 }
 
 function vectors(take: (n: string, s: number[]) => Float64Array, D: number, A: number) {
@@ -209,7 +252,8 @@ function validated(cfgPath: string, check: () => void): void {
   try {
     check();
   } catch (err) {
-    need(false, `checkpoint: ${cfgPath}: ${(err as Error).message}`);
+    if (!(err instanceof ShapeError || err instanceof ValueError)) throw err;
+    need(false, `checkpoint: ${cfgPath}: ${err.message}`);
   }
 }
 
@@ -220,26 +264,40 @@ export interface MixtureActorCheckpoint {
   sha256: string;
 }
 
+/**
+ * Loads and validates a mixture-actor checkpoint: the shared checks (models/checkpoint-files.ts),
+ * the head {K, A, weights, log_std_min, log_std_max} (numbers of the right kind, checked as the
+ * trainer checks them), the networks actor, critic1, critic2 and no other, their tensors, the spaces
+ * against the actor's sizes and bounds, parameter_count, and no tensor left unread.
+ */
 export function loadMixtureActorCheckpoint(dir: string): MixtureActorCheckpoint {
-  const { files, config: c, take, mlp, critics } = loadCommon(dir, FAMILY.mixtureActor);
+  const { files, config: c, take, mlp, critics, expectNetworks } = loadCommon(dir, FAMILY.mixtureActor);
   const config = c as MixtureActorConfig;
-  const h = config.head;
+  const h = config.head as unknown as Record<string, unknown>;
   need(
-    h && typeof h === 'object',
-    `checkpoint: ${files.cfgPath} field "head" is ${JSON.stringify(h)}; expected {K, A, weights, log_std_min, log_std_max}.`,
+    h !== null && typeof h === 'object' && !Array.isArray(h),
+    `checkpoint: ${files.cfgPath} field "head" is ${describeValue(h)}; expected {K, A, weights, log_std_min, log_std_max}.`,
   );
+  for (const k of ['log_std_min', 'log_std_max'] as const) {
+    need(
+      typeof h[k] === 'number' && Number.isFinite(h[k]),
+      `checkpoint: ${files.cfgPath} field "head.${k}" is ${describeValue(h[k])}; expected a finite number.`,
+    );
+  }
+  const head = {
+    K: h['K'] as number,
+    A: h['A'] as number,
+    weights: h['weights'] as MixtureWeights,
+    logStdMin: h['log_std_min'] as number,
+    logStdMax: h['log_std_max'] as number,
+  };
+  validated(files.cfgPath, () => checkHeadSpec(head, 'field "head"'));
+  expectNetworks(['actor', 'critic1', 'critic2']);
   const trunk = mlp('actor');
   const D = trunk.layers[0]!;
-  const actor: MixtureActorParams = {
-    head: { K: h.K, A: h.A, weights: h.weights, logStdMin: h.log_std_min, logStdMax: h.log_std_max },
-    trunk,
-    ...vectors(take, D, h.A),
-  };
+  const actor: MixtureActorParams = { head, trunk, ...vectors(take, D, head.A) };
   validated(files.cfgPath, () => checkMixtureActor(actor, 'mixture actor'));
-  need(
-    critics[0].layers[0] === D + h.A,
-    `checkpoint: ${files.cfgPath} field "networks.critic1.layers" starts at ${critics[0].layers[0]}, expected D + A = ${D + h.A}.`,
-  );
+  checkTail(files, take, critics, actor, mlpParameterCount(trunk.layers));
   return { actor, critics, config, sha256: files.sha256 };
 }
 
@@ -250,11 +308,26 @@ export interface GamidActorCheckpoint {
   sha256: string;
 }
 
+/**
+ * Loads and validates a gamid-actor checkpoint: the shared checks, N, exploration_std and epsilon
+ * (numbers; checked as the trainer checks them), the networks actor0…actor{N−1}, critic1, critic2
+ * and no other, their tensors, the spaces against the actors' sizes and bounds, parameter_count,
+ * and no tensor left unread.
+ */
 export function loadGamidActorCheckpoint(dir: string): GamidActorCheckpoint {
-  const { files, config: c, take, mlp, critics } = loadCommon(dir, FAMILY.gamidActor);
+  const { files, config: c, take, mlp, critics, expectNetworks } = loadCommon(dir, FAMILY.gamidActor);
   const config = c as GamidActorConfig;
-  need(positiveInt(config.N), `checkpoint: ${files.cfgPath} field "N" is ${JSON.stringify(config.N)}; expected a positive integer.`);
-  const actors = Array.from({ length: config.N }, (_, i) => mlp(`actor${i}`));
+  need(positiveInt(config.N), `checkpoint: ${files.cfgPath} field "N" is ${describeValue(config.N)}; expected a positive integer.`);
+  for (const k of ['exploration_std', 'epsilon'] as const) {
+    need(
+      typeof config[k] === 'number',
+      `checkpoint: ${files.cfgPath} field "${k}" is ${describeValue(config[k])}; expected a number (σ ≥ 0; ε in [0, 1]).`,
+    );
+  }
+  // one actor at a time: an N beyond the networks present fails at the first missing one, never allocating N of anything
+  const actors: MlpParams[] = [];
+  for (let i = 0; i < config.N; i++) actors.push(mlp(`actor${i}`));
+  expectNetworks([...actors.map((_, i) => `actor${i}`), 'critic1', 'critic2']);
   const D = actors[0]!.layers[0]!;
   const A = actors[0]!.layers.at(-1)!;
   const actor: GamidActorParams = {
@@ -265,5 +338,6 @@ export function loadGamidActorCheckpoint(dir: string): GamidActorCheckpoint {
     epsilon: config.epsilon,
   };
   validated(files.cfgPath, () => checkGamidActor(actor, 'gamid actor'));
+  checkTail(files, take, critics, actor, config.N * mlpParameterCount(actors[0]!.layers));
   return { actor, critics, config, sha256: files.sha256 };
 }

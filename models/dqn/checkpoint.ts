@@ -11,6 +11,7 @@
  * hash, the layer sizes against the spaces, every tensor's shape and finiteness, positive scales and
  * the grid, and throws ModelFormatError naming the file, the field and the value.
  */
+import { describeValue } from '../../contract/errors.js';
 import { FAMILY } from '../../contract/families.js';
 import type { SpaceJson } from '../gmmqf/checkpoint.js';
 import {
@@ -18,6 +19,9 @@ import {
   CHECKPOINT_FORMAT_VERSION,
   CONFIG_FILE,
   WEIGHTS_FILE,
+  checkActionBox,
+  checkNormalization,
+  checkObservationSize,
   need,
   openCheckpoint,
   positiveInt,
@@ -117,7 +121,12 @@ function finiteArray(v: unknown, len: number): v is number[] {
   return Array.isArray(v) && v.length === len && v.every((x) => typeof x === 'number' && Number.isFinite(x));
 }
 
-/** Loads and validates a DQN checkpoint directory. */
+/**
+ * Loads and validates a DQN checkpoint directory: the shared checks of models/checkpoint-files.ts,
+ * then the layer sizes (against D, A, parameter_count and the spaces), every tensor, the
+ * normalization (config and tensors agree exactly, scales > 0), the action grid (bounds low ≤ high,
+ * equal to the box action space's, every grid point inside them) and no tensor left unread.
+ */
 export function loadDqnCheckpoint(dir: string): DqnCheckpoint {
   const files = openCheckpoint(dir, FAMILY.dqn);
   const { cfgPath, wPath, sha256: sha } = files;
@@ -125,7 +134,7 @@ export function loadDqnCheckpoint(dir: string): DqnCheckpoint {
   const layers = config.layers as unknown;
   need(
     Array.isArray(layers) && layers.length >= 2 && layers.every(positiveInt),
-    `checkpoint: ${cfgPath} field "layers" is ${JSON.stringify(layers)}; it must be an array [D, hidden…, A] of at least 2 positive integers.`,
+    `checkpoint: ${cfgPath} field "layers" is ${describeValue(layers)}; it must be an array [D, hidden…, A] of at least 2 positive integers.`,
   );
   const sizes = layers as number[];
   const L = sizes.length - 1;
@@ -133,15 +142,15 @@ export function loadDqnCheckpoint(dir: string): DqnCheckpoint {
   const A = sizes[L]!;
   need(
     config.D === D,
-    `checkpoint: ${cfgPath} field "D" is ${JSON.stringify(config.D)} but layers[0] is ${D}; the file was edited inconsistently.`,
+    `checkpoint: ${cfgPath} field "D" is ${describeValue(config.D)} but layers[0] is ${D}; the file was edited inconsistently.`,
   );
   need(
     config.A === A,
-    `checkpoint: ${cfgPath} field "A" is ${JSON.stringify(config.A)} but layers[${L}] is ${A}; the file was edited inconsistently.`,
+    `checkpoint: ${cfgPath} field "A" is ${describeValue(config.A)} but layers[${L}] is ${A}; the file was edited inconsistently.`,
   );
   need(
     config.activation === DQN_ACTIVATION,
-    `checkpoint: ${cfgPath} field "activation" is ${JSON.stringify(config.activation)}; this gmmrl supports "${DQN_ACTIVATION}" only.`,
+    `checkpoint: ${cfgPath} field "activation" is ${describeValue(config.activation)}; this gmmrl supports "${DQN_ACTIVATION}" only.`,
   );
   const take = tensorReader(files, `from layers [${sizes}] in ${CONFIG_FILE}`, 'retrain (e.g. with a smaller learning rate)');
   const weights: Float64Array[] = [];
@@ -152,64 +161,59 @@ export function loadDqnCheckpoint(dir: string): DqnCheckpoint {
   }
   const obsOffset = take('obs_offset', [D]);
   const obsScale = take('obs_scale', [D]);
-  for (let j = 0; j < D; j++) {
-    need(
-      obsScale[j]! > 0,
-      `checkpoint: ${wPath} tensor "obs_scale"[${j}] is ${obsScale[j]}; every scale must be > 0 (z = (s − offset) / scale).`,
-    );
-  }
-
-  // spaces
-  const os = config.observation_space;
-  need(
-    os && typeof os === 'object' && os.kind === 'box',
-    `checkpoint: ${cfgPath} field "observation_space" is ${JSON.stringify(os)}; expected a box space {kind: "box", shape, low, high}.`,
-  );
-  const osSize = Array.isArray(os.shape) ? os.shape.reduce((a, b) => a * b, 1) : NaN;
-  need(
-    osSize === D,
-    `checkpoint: ${cfgPath} field "observation_space.shape" is ${JSON.stringify(os.shape)} (${osSize} entries) but the network input D = layers[0] = ${D}.`,
-  );
+  checkNormalization(files, obsOffset, obsScale, true);
+  checkObservationSize(cfgPath, files.observationSpace, D, `the network input D = layers[0] = ${D}`);
 
   let actionGrid: ActionGrid | undefined;
-  const as = config.action_space;
-  need(as && typeof as === 'object', `checkpoint: ${cfgPath} field "action_space" is ${JSON.stringify(as)}; expected a space object.`);
+  const as = files.actionSpace;
   if (config.action_grid !== undefined) {
-    const g = config.action_grid;
+    const g = config.action_grid as unknown as Record<string, unknown>;
     need(
-      g && typeof g === 'object' && Array.isArray(g.shape) && g.shape.length > 0 && g.shape.every(positiveInt),
-      `checkpoint: ${cfgPath} field "action_grid.shape" is ${JSON.stringify(g?.shape)}; it must be a non-empty array of positive integers.`,
+      g !== null && typeof g === 'object' && Array.isArray(g['shape']) && g['shape'].length > 0 && g['shape'].every(positiveInt),
+      `checkpoint: ${cfgPath} field "action_grid.shape" is ${describeValue(g?.['shape'])}; it must be a non-empty array of positive integers.`,
     );
-    const size = g.shape.reduce((a, b) => a * b, 1);
+    const shape = g['shape'] as number[];
+    const size = shape.reduce((a, b) => a * b, 1);
     need(
-      finiteArray(g.low, size),
-      `checkpoint: ${cfgPath} field "action_grid.low" is ${JSON.stringify(g.low)}; expected ${size} finite numbers.`,
-    );
-    need(
-      finiteArray(g.high, size),
-      `checkpoint: ${cfgPath} field "action_grid.high" is ${JSON.stringify(g.high)}; expected ${size} finite numbers.`,
+      finiteArray(g['low'], size),
+      `checkpoint: ${cfgPath} field "action_grid.low" is ${describeValue(g['low'])}; expected ${size} finite numbers.`,
     );
     need(
-      as.kind === 'box' && Array.isArray(as.shape) && as.shape.length === g.shape.length && as.shape.every((d, i) => d === g.shape[i]),
-      `checkpoint: ${cfgPath} field "action_space" is ${JSON.stringify(as)} but action_grid.shape is ${JSON.stringify(g.shape)}; a grid needs a box action space of that shape.`,
+      finiteArray(g['high'], size),
+      `checkpoint: ${cfgPath} field "action_grid.high" is ${describeValue(g['high'])}; expected ${size} finite numbers.`,
     );
+    const low = g['low'];
+    const high = g['high'];
+    for (let j = 0; j < size; j++) {
+      need(
+        low[j]! <= high[j]!,
+        `checkpoint: ${cfgPath} field "action_grid.low[${j}]" = ${low[j]} exceeds action_grid.high[${j}] = ${high[j]}.`,
+      );
+    }
+    checkActionBox(cfgPath, as, shape, low, high, `${CONFIG_FILE} field "action_grid"`);
     const values = take('action_grid', [A, size]);
     for (let a = 0; a < A; a++) {
       for (let j = 0; j < size; j++) {
         const v = values[a * size + j]!;
         need(
-          v >= g.low[j]! && v <= g.high[j]!,
-          `checkpoint: ${wPath} tensor "action_grid"[${a}][${j}] = ${v} lies outside the action bounds [${g.low[j]}, ${g.high[j]}] recorded in ${CONFIG_FILE}.`,
+          v >= low[j]! && v <= high[j]!,
+          `checkpoint: ${wPath} tensor "action_grid"[${a}][${j}] = ${v} lies outside the action bounds [${low[j]}, ${high[j]}] recorded in ${CONFIG_FILE}.`,
         );
       }
     }
-    actionGrid = { shape: [...g.shape], values, low: [...g.low], high: [...g.high] };
+    actionGrid = { shape: [...shape], values, low: [...low], high: [...high] };
   } else {
     need(
       as.kind === 'discrete' && as.n === A,
-      `checkpoint: ${cfgPath} field "action_space" is ${JSON.stringify(as)} but the network has A = ${A} outputs and no action_grid; expected {"kind": "discrete", "n": ${A}}.`,
+      `checkpoint: ${cfgPath} field "action_space" is ${describeValue(config.action_space)} but the network has A = ${A} outputs and no action_grid; expected {"kind": "discrete", "n": ${A}}.`,
     );
   }
+  const count = dqnParameterCount(sizes);
+  need(
+    config.parameter_count === count,
+    `checkpoint: ${cfgPath} field "parameter_count" is ${describeValue(config.parameter_count)} but layers [${sizes}] have ${count} parameters; the file was edited inconsistently.`,
+  );
+  take.checkAllRead();
   const params: DqnParams = { layers: sizes, weights, biases, obsOffset, obsScale, ...(actionGrid ? { actionGrid } : {}) };
   return { params, config, sha256: sha };
 }

@@ -18,13 +18,17 @@
  */
 import { SpdError, ValueError, describeValue } from '../../contract/errors.js';
 import { FAMILY } from '../../contract/families.js';
-import { choleskyOrNull, asymmetry } from '../linalg/cholesky.js';
+import { choleskyOrNull, asymmetry, SYM_TOL } from '../linalg/cholesky.js';
+import { observationSizeOf } from './reference.js';
 import type { NamedTensor } from '../safetensors.js';
 import {
   CHECKPOINT_FORMAT,
   CHECKPOINT_FORMAT_VERSION,
   CONFIG_FILE,
   WEIGHTS_FILE,
+  checkActionBox,
+  checkNormalization,
+  checkObservationSize,
   need,
   openCheckpoint,
   positiveInt,
@@ -252,25 +256,55 @@ function pairedField(files: CheckpointFiles, field: string, tensor: string, shap
   return v;
 }
 
-/** Loads and validates a checkpoint directory. */
+/**
+ * Loads and validates a checkpoint directory: the shared checks of models/checkpoint-files.ts, then
+ * every field this family reads — K, A, D, kernel, features, the normalization (config and tensors
+ * agree exactly), the covariances (SPD, symmetric within SYM_TOL: the exporter's rule), the action
+ * grid and the spaces (observation size and action space agree with D, A and the grid), the
+ * Hadamard factors — and no tensor left unread.
+ */
 export function loadGmmQfCheckpoint(dir: string): GmmQfCheckpoint {
   const files = openCheckpoint(dir, FAMILY.gmmqf);
   const { cfgPath, wPath, tensors, sha256: sha } = files;
   const config = files.config as unknown as GmmQfConfig;
   for (const f of ['K', 'A', 'D'] as const) {
-    need(positiveInt(config[f]), `checkpoint: ${cfgPath} field "${f}" is ${JSON.stringify(config[f])}; it must be a positive integer.`);
+    need(positiveInt(config[f]), `checkpoint: ${cfgPath} field "${f}" is ${describeValue(config[f])}; it must be a positive integer.`);
   }
   const { K, A, D } = config;
+  const kernel = config.kernel as unknown;
+  need(
+    kernel !== null && typeof kernel === 'object' && (kernel as { type?: unknown }).type === 'gaussian',
+    `checkpoint: ${cfgPath} field "kernel" is ${describeValue(kernel)}; this gmmrl reads Gaussian kernels only ({"type": "gaussian", …}).`,
+  );
   const take = tensorReader(files, `from ${CONFIG_FILE} (K=${K}, D=${D}, A=${A})`, 'retrain (e.g. with a smaller step size)');
   const means = take('means', [K, D]);
   const covariances = take('covariances', [K, D, D]);
   const weights = take('weights', [K, A]);
-  const obsOffset = tensors.obs_offset ? take('obs_offset', [D]) : Float64Array.from(config.obs_normalization?.offset ?? []);
-  const obsScale = tensors.obs_scale ? take('obs_scale', [D]) : Float64Array.from(config.obs_normalization?.scale ?? []);
-  need(obsOffset.length === D && obsScale.length === D, `checkpoint: obs_normalization must have offset and scale of length D=${D}.`);
-  for (let j = 0; j < D; j++) {
-    need(obsScale[j]! > 0, `checkpoint: obs_normalization.scale[${j}] is ${obsScale[j]}; every scale must be > 0.`);
+  // the normalization: tensors obs_offset/obs_scale (both or neither: checkpoints before them keep it in the config only)
+  const has = (t: string) => Object.prototype.hasOwnProperty.call(tensors, t);
+  need(
+    has('obs_offset') === has('obs_scale'),
+    `checkpoint: ${wPath} has tensor "${has('obs_offset') ? 'obs_offset' : 'obs_scale'}" but not "${has('obs_offset') ? 'obs_scale' : 'obs_offset'}"; the normalization needs both. Restore the file.`,
+  );
+  let obsOffset: Float64Array;
+  let obsScale: Float64Array;
+  if (has('obs_offset')) {
+    obsOffset = take('obs_offset', [D]);
+    obsScale = take('obs_scale', [D]);
+  } else {
+    const n = config.obs_normalization as unknown as Record<string, unknown> | undefined;
+    const side = (k: 'offset' | 'scale'): Float64Array => {
+      const arr = n !== null && typeof n === 'object' ? n[k] : undefined;
+      need(
+        Array.isArray(arr) && arr.length === D && arr.every((x) => typeof x === 'number' && Number.isFinite(x)),
+        `checkpoint: ${cfgPath} field "obs_normalization.${k}" is ${describeValue(arr)}; expected ${D} finite numbers (D = ${D}; ${wPath} has no tensor "obs_${k}").`,
+      );
+      return Float64Array.from(arr as number[]);
+    };
+    obsOffset = side('offset');
+    obsScale = side('scale');
   }
+  checkNormalization(files, obsOffset, obsScale, true);
   validateCovariances(covariances, K, D, wPath);
 
   // feature map (absent = identity: checkpoints written before feature maps existed)
@@ -288,6 +322,12 @@ export function loadGmmQfCheckpoint(dir: string): GmmQfCheckpoint {
       );
     }
   }
+  checkObservationSize(
+    cfgPath,
+    files.observationSpace,
+    observationSizeOf({ D, ...(features ? { features } : {}) }),
+    `the model reads ${observationSizeOf({ D, ...(features ? { features } : {}) })} (D = ${D}, features ${features ?? 'identity'})`,
+  );
 
   // action grid: config.action_grid {shape, low, high} and tensor action_grid [A, size], both or neither
   let actionGrid: ActionGrid | undefined;
@@ -328,6 +368,12 @@ export function loadGmmQfCheckpoint(dir: string): GmmQfCheckpoint {
       }
     }
     actionGrid = { shape: [...shape], values, low: [...low], high: [...high] };
+    checkActionBox(cfgPath, files.actionSpace, shape, low, high, `${CONFIG_FILE} field "action_grid"`);
+  } else {
+    need(
+      files.actionSpace.kind === 'discrete' && files.actionSpace.n === A,
+      `checkpoint: ${cfgPath} field "action_space" is ${describeValue(config.action_space)} but the model has A = ${A} actions and no action grid; expected {"kind": "discrete", "n": ${A}}.`,
+    );
   }
 
   // Hadamard factors: config.sparsity {factors: J, rho} and tensor weight_factors [J, K, A], both or neither
@@ -357,6 +403,7 @@ export function loadGmmQfCheckpoint(dir: string): GmmQfCheckpoint {
     );
   }
 
+  take.checkAllRead();
   const params: GmmQfParams = {
     K,
     D,
@@ -372,14 +419,19 @@ export function loadGmmQfCheckpoint(dir: string): GmmQfCheckpoint {
   return { params, config, sha256: sha, ...(factors !== undefined ? { factors } : {}) };
 }
 
-/** Throws SpdError naming the first component whose covariance is not symmetric positive definite. */
+/**
+ * Throws SpdError naming the first component whose covariance is not symmetric positive definite:
+ * relative asymmetry max|C − Cᵀ|/max|C| above SYM_TOL (models/linalg/cholesky.ts, 1e-10: the one
+ * rule, which the exporter's assertSpd applies as well, so a checkpoint that loads also exports and
+ * verifies), or Cholesky fails.
+ */
 export function validateCovariances(covariances: Float64Array, K: number, D: number, where = 'covariances'): void {
   for (let k = 0; k < K; k++) {
     const off = k * D * D;
     const asym = asymmetry(covariances, D, off);
-    if (asym > 1e-9) {
+    if (!(asym <= SYM_TOL)) {
       throw new SpdError(
-        `${where}: covariances[${k}] is not symmetric (max relative asymmetry ${asym.toExponential(2)} > 1e-9). Covariances must be symmetric positive definite: symmetrize it, (C + Cᵀ)/2, or retrain.`,
+        `${where}: covariances[${k}] is not symmetric (max relative asymmetry ${asym.toExponential(2)} > ${SYM_TOL}, the tolerance the exporter applies too). Covariances must be symmetric positive definite: symmetrize it, (C + Cᵀ)/2, or retrain.`,
       );
     }
     if (!choleskyOrNull(covariances, D, off)) {

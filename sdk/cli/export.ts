@@ -21,6 +21,7 @@ import { CONFIG_FILE, RUN_FILE, WEIGHTS_FILE, readRunPointer, resolveCheckpointD
 import { isInside, makeDirs, unwritableDirReason, writeFileAtomic } from '../../models/io.js';
 import { CHECKPOINTS_DIR, CURVE_FILE, METRICS_FILE } from '../run-store.js';
 import { checkpointModule } from '../checkpoints.js';
+import { checkCheckpointEnv } from '../families/checks.js';
 import type { FamilyExportOptions } from '../families/index.js';
 import { checkPositionals, formatHelp, parseArgs, requireFlag, requirePositional, type FlagSpecs } from './args.js';
 
@@ -73,6 +74,7 @@ export async function exportCommand(argv: string[], out: Out): Promise<string> {
     throw new ValueError(`gmmrl export: --epsilon ${epsilonFlag} is outside [0, 1]; pass e.g. --epsilon 0.05.`);
   }
   const ckpt = family.checkpoint.load(dir);
+  checkCheckpointEnv(ckpt.config, dir); // what verify needs too: the same checks on both paths
   const bytes = family.export(ckpt, { precision, sampling, ...(epsilonFlag !== undefined ? { epsilon: epsilonFlag } : {}) });
   const summary = `${familyLabel(id, ckpt.config.training)}, ${family.describe(ckpt)}, ${precision}, sampling ${sampling}`;
   makeDirs(dirname(resolve(file)));

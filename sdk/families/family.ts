@@ -18,7 +18,7 @@ import type { BenchModel } from './bench.js';
 
 /** What every family's loaded checkpoint has: its config's environment and training record, and its weights' hash. */
 export interface FamilyCheckpoint {
-  config: { env_id: string; observation_space: SpaceJson; training: Record<string, unknown> };
+  config: { env_id: string; observation_space: SpaceJson; action_space: SpaceJson; training: Record<string, unknown> };
   /** SHA-256 (hex) of weights.safetensors. */
   sha256: string;
 }

@@ -117,7 +117,7 @@ describe('sdk/cli', function () {
     expect(rep.states).to.deep.equal({ total: 300, rollout: 100, uniform: 100, far: 100 });
   });
 
-  it('verify fails (exit 1, pass: false) when the ONNX file comes from another checkpoint', async () => {
+  it('verify refuses (exit 2, naming both hashes) an ONNX file that comes from another checkpoint', async () => {
     const a = join(dir, 'a');
     const b = join(dir, 'b');
     for (const [d, seed] of [
@@ -143,8 +143,10 @@ describe('sdk/cli', function () {
     }
     expect((await cli('export', b, '--out', join(dir, 'b.onnx'))).code).to.equal(0);
     const v = await cli('verify', a, join(dir, 'b.onnx'), '--states', '90');
-    expect(v.code).to.equal(1);
-    expect(JSON.parse(v.out).pass).to.equal(false);
+    expect(v.code).to.equal(2);
+    expect(v.err).to.match(
+      /b\.onnx was exported from the checkpoint whose weights have SHA-256 [0-9a-f]{64}, but .*weights\.safetensors has SHA-256/,
+    );
   });
 
   it('eval refuses a truncated ONNX file with ModelFormatError (exit 2), never a crash', async () => {

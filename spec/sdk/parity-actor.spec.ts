@@ -107,6 +107,10 @@ describe('sdk/parity-actor: verify for mixture and Gamid actors, greedy and samp
       const bad = await verifyMixtureActorParity(dir, exportMixtureActor({ ...p, trunk: nudged(p.trunk) }, meta), { states: 240 });
       expect(bad.pass).to.equal(false);
       expect(Math.max(...Object.values(bad.max_ratio_to_bound))).to.be.greaterThan(1);
+      // one line: output, state, entry, value, reference, relative difference, tolerance
+      expect(bad.failure).to.match(
+        /^state \d+ \((rollout|uniform|far)\): output \w+, entry \d+: value \S+ \(ONNX Runtime\), reference \S+ \(float64\), relative difference \S+, \|Δ\| = \S+ > tolerance B = \S+ \(the rounding bound\)$/,
+      );
     });
 
     it(`Gamid actor on ${envId}: the exported file passes; a nudged critic or actor weight fails`, async () => {
@@ -134,6 +138,9 @@ describe('sdk/parity-actor: verify for mixture and Gamid actors, greedy and samp
         { states: 240 },
       );
       expect(badActor.pass).to.equal(false);
+      expect(badActor.failure).to.match(
+        /^state \d+ \((rollout|uniform|far)\): output \w+(, entry \d+: value .* > tolerance B = \S+|: component \d \(ONNX Runtime\), reference \d)/,
+      );
     });
   }
 

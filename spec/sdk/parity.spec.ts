@@ -73,6 +73,7 @@ describe('sdk/parity (gmmrl verify)', function () {
       mutate(q);
       const rep = await verifyParity(dir, exportGmmQf(q, meta(q)), { states: 600 });
       expect(rep.pass, JSON.stringify(rep.max_rel_diff)).to.equal(false);
+      expect(rep.failure).to.match(/^state \d+ \((rollout|uniform|far)\): output (q, entry \d+: value .* > tolerance 0\.00001|action: \d)/);
     });
   }
 });

@@ -171,7 +171,11 @@ describe('models/dqn/checkpoint', () => {
     expectThrows(() => loadDqnCheckpoint(dir), ModelFormatError, /tensor "layer0\.weight" has shape \[4,8\], expected \[4,9\]/);
     fresh();
     editConfig((c) => (c['layers'] = [4, 0, 2]));
-    expectThrows(() => loadDqnCheckpoint(dir), ModelFormatError, /field "layers" is \[4,0,2\]; it must be an array \[D, hidden…, A\]/);
+    expectThrows(
+      () => loadDqnCheckpoint(dir),
+      ModelFormatError,
+      /field "layers" is \[4, 0, 2\] \(length 3\); it must be an array \[D, hidden…, A\]/,
+    );
     fresh();
     editConfig((c) => (c['A'] = 3));
     expectThrows(() => loadDqnCheckpoint(dir), ModelFormatError, /field "A" is 3 but layers\[2\] is 2/);

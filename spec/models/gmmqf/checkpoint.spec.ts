@@ -20,6 +20,16 @@ const INFO = {
   backend: 'cpu',
 };
 
+/** INFO with spaces that fit a model of D inputs and A discrete actions (the loader checks them against the tensors). */
+function info(p: { D: number; A: number }): typeof INFO {
+  const bound = (v: number) => Array.from({ length: p.D }, () => v);
+  return {
+    ...INFO,
+    observation_space: { kind: 'box', shape: [p.D], low: bound(-1), high: bound(1) },
+    action_space: { kind: 'discrete', n: p.A },
+  };
+}
+
 describe('models/safetensors', () => {
   it('round-trips F64/F32/I32/I64 with the documented byte layout', () => {
     const bytes = encodeSafetensors(
@@ -69,7 +79,7 @@ describe('models/gmmqf/checkpoint', () => {
 
   it('saves atomically and loads back bit-exactly with the documented config fields', () => {
     const p = randomParams(new Rng(4), 6, 3, 2);
-    const sha = saveGmmQfCheckpoint(dir, p, INFO);
+    const sha = saveGmmQfCheckpoint(dir, p, info(p));
     expect(readdirSync(dir).sort()).to.deep.equal(['config.json', 'weights.safetensors']); // no temp files left
     const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
     for (const f of [
@@ -98,7 +108,7 @@ describe('models/gmmqf/checkpoint', () => {
 
   it('refuses a truncated weights file, a hash mismatch, and a broken config with clear errors', () => {
     const p = randomParams(new Rng(5), 3, 2, 2);
-    saveGmmQfCheckpoint(dir, p, INFO);
+    saveGmmQfCheckpoint(dir, p, info(p));
     const w = join(dir, 'weights.safetensors');
     const bytes = readFileSync(w);
     writeFileSync(w, bytes.subarray(0, bytes.length - 9));
@@ -112,15 +122,15 @@ describe('models/gmmqf/checkpoint', () => {
     const p = randomParams(new Rng(6), 3, 2, 2);
     const bad = { ...p, covariances: p.covariances.slice() };
     bad.covariances.set([1, 2, 2, 1], 4); // component 1: eigenvalues 3, −1
-    saveGmmQfCheckpoint(dir, bad, INFO);
+    saveGmmQfCheckpoint(dir, bad, info(bad));
     expectThrows(() => loadGmmQfCheckpoint(dir), SpdError, /covariances\[1\] is not positive definite/, /SPD/);
     const nan = { ...p, weights: p.weights.slice() };
     nan.weights[3] = NaN;
-    saveGmmQfCheckpoint(dir, nan, INFO);
+    saveGmmQfCheckpoint(dir, nan, info(nan));
     expectThrows(() => loadGmmQfCheckpoint(dir), ModelFormatError, /tensor "weights" has a non-finite value NaN at flat index 3/);
     const asym = { ...p, covariances: p.covariances.slice() };
     asym.covariances[1]! += 0.1;
-    saveGmmQfCheckpoint(dir, asym, INFO);
+    saveGmmQfCheckpoint(dir, asym, info(asym));
     expectThrows(() => loadGmmQfCheckpoint(dir), SpdError, /covariances\[0\] is not symmetric/);
   });
 });
@@ -141,6 +151,7 @@ describe('models/gmmqf/checkpoint: features, action grids and Hadamard factors',
   };
   const ACROBOT_INFO = {
     ...INFO,
+    action_space: { kind: 'discrete' as const, n: 3 },
     env_id: 'Acrobot-v1',
     observation_space: { kind: 'box' as const, shape: [6], low: [-1, -1, -1, -1, -12.6, -28.3], high: [1, 1, 1, 1, 12.6, 28.3] },
   };
@@ -183,10 +194,19 @@ describe('models/gmmqf/checkpoint: features, action grids and Hadamard factors',
     expect(ck.params.features).to.equal('acrobot-angles');
     expect(ck.params).to.not.have.property('actionGrid');
     expect(ck).to.not.have.property('factors');
-    // an old checkpoint: no "features" field at all
+    // an old checkpoint: no "features" field at all (identity: it reads the D = 4 entries its observation space has)
     rewrite(
       () => {},
       (c) => delete c['features'],
+    );
+    expectThrows(
+      () => loadGmmQfCheckpoint(dir),
+      ModelFormatError,
+      /"observation_space.shape" is \[6\] \(6 entries\) but the model reads 4 \(D = 4, features identity\)/,
+    );
+    rewrite(
+      () => {},
+      (c) => (c['observation_space'] = { kind: 'box', shape: [4], low: [-1, -1, -1, -1], high: [1, 1, 1, 1] }),
     );
     const old = loadGmmQfCheckpoint(dir);
     expect(old.params).to.not.have.property('features');
@@ -204,14 +224,14 @@ describe('models/gmmqf/checkpoint: features, action grids and Hadamard factors',
       ModelFormatError,
       /field "features" is "polar"; expected one of "identity", "acrobot-angles"/,
     );
-    saveGmmQfCheckpoint(dir, randomParams(new Rng(12), 3, 3, 3), INFO);
+    saveGmmQfCheckpoint(dir, randomParams(new Rng(12), 3, 3, 3), info(randomParams(new Rng(12), 3, 3, 3)));
     rewrite(
       () => {},
       (c) => (c['features'] = 'acrobot-angles'),
     );
     expectThrows(() => loadGmmQfCheckpoint(dir), ModelFormatError, /"acrobot-angles", which produces 4 features, but D = 3/);
     expectThrows(
-      () => saveGmmQfCheckpoint(dir, { ...randomParams(new Rng(12), 3, 3, 3), features: 'polar' as never }, INFO),
+      () => saveGmmQfCheckpoint(dir, { ...randomParams(new Rng(12), 3, 3, 3), features: 'polar' as never }, info({ D: 3, A: 3 })),
       ValueError,
       /params.features = "polar" is not a known feature map/,
     );
@@ -267,7 +287,7 @@ describe('models/gmmqf/checkpoint: features, action grids and Hadamard factors',
 
   it('round-trips Hadamard factors (tensor weight_factors [J, K, A], config sparsity {factors, rho})', () => {
     const { p, factors } = factored(15, 3);
-    saveGmmQfCheckpoint(dir, p, INFO, { factors });
+    saveGmmQfCheckpoint(dir, p, info(p), { factors });
     const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
     expect(cfg.sparsity).to.deep.equal({ factors: 3, rho: 1e-3 });
     const ck = loadGmmQfCheckpoint(dir);
@@ -277,14 +297,14 @@ describe('models/gmmqf/checkpoint: features, action grids and Hadamard factors',
     expect(ck.params.weights[2]).to.equal(0);
     // J = 1 (dense weights stored as one factor) is fine too
     const one = factored(16, 1);
-    saveGmmQfCheckpoint(dir, one.p, INFO, { factors: one.factors });
+    saveGmmQfCheckpoint(dir, one.p, info(one.p), { factors: one.factors });
     expect(loadGmmQfCheckpoint(dir).factors!.J).to.equal(1);
   });
 
   it('refuses factors that do not multiply to the weights (naming the first bad entry) and every other factor corruption', () => {
     const { p, factors } = factored(17, 3);
     // product vs weights: one factor entry changed by a relative 1e-9 (far above 1e-12)
-    saveGmmQfCheckpoint(dir, p, INFO, { factors });
+    saveGmmQfCheckpoint(dir, p, info(p), { factors });
     rewrite((t) => ((t['weight_factors']!.data as Float64Array)[15 + 7]! *= 1 + 1e-9));
     expectThrows(
       () => loadGmmQfCheckpoint(dir),
@@ -293,7 +313,7 @@ describe('models/gmmqf/checkpoint: features, action grids and Hadamard factors',
       /1e-12 × max\|weights\|/,
     );
     // …while a change within 1e-12·max|ξ| of the product is accepted
-    saveGmmQfCheckpoint(dir, p, INFO, { factors });
+    saveGmmQfCheckpoint(dir, p, info(p), { factors });
     let maxW = 0;
     for (const x of p.weights) maxW = Math.max(maxW, Math.abs(x));
     rewrite((t) => ((t['weights']!.data as Float64Array)[4]! += 0.25e-12 * maxW));
@@ -311,7 +331,7 @@ describe('models/gmmqf/checkpoint: features, action grids and Hadamard factors',
       ],
     ];
     for (const [et, ec, re] of cases) {
-      saveGmmQfCheckpoint(dir, p, INFO, { factors });
+      saveGmmQfCheckpoint(dir, p, info(p), { factors });
       rewrite(et, ec);
       expectThrows(() => loadGmmQfCheckpoint(dir), ModelFormatError, re);
     }
@@ -319,17 +339,17 @@ describe('models/gmmqf/checkpoint: features, action grids and Hadamard factors',
     const wrong = { ...factors, values: factors.values.slice() };
     wrong.values[0]! += 1;
     expectThrows(
-      () => saveGmmQfCheckpoint(dir, p, INFO, { factors: wrong }),
+      () => saveGmmQfCheckpoint(dir, p, info(p), { factors: wrong }),
       ValueError,
       /product of extras.factors differs from params.weights at flat index 0/,
     );
     expectThrows(
-      () => saveGmmQfCheckpoint(dir, p, INFO, { factors: { ...factors, J: 2 } }),
+      () => saveGmmQfCheckpoint(dir, p, info(p), { factors: { ...factors, J: 2 } }),
       ValueError,
       /extras.factors.values has 45 numbers; expected J × K × A = 2 × 5 × 3/,
     );
     expectThrows(
-      () => saveGmmQfCheckpoint(dir, p, INFO, { factors: { ...factors, rho: NaN } }),
+      () => saveGmmQfCheckpoint(dir, p, info(p), { factors: { ...factors, rho: NaN } }),
       ValueError,
       /extras.factors.rho = NaN must be a finite number ≥ 0/,
     );

@@ -287,8 +287,15 @@ describe('sdk/families: the model-family registry', function () {
       const p = gamidActor(9, 3);
       familyModule(FAMILY.gamidActor).checkpoint.save(b, p, [p.critic, twinCritics(new Rng(10))[1]], info('Pendulum-v1', 'gamid-pg'));
       const m = familyModule(FAMILY.gamidActor);
-      const report = await m.verify(a, m.export(m.checkpoint.load(b), options), { states: 60 });
-      expect(report.pass).to.equal(false);
+      // the file records b's weights hash: verify refuses the pair before comparing anything
+      const err = await expectRejects(
+        () => m.verify(a, m.export(m.checkpoint.load(b), options), { states: 60 }),
+        ModelFormatError,
+        /was exported from the checkpoint whose weights have SHA-256 [0-9a-f]{64}, but .*mismatch-gamid.weights\.safetensors has SHA-256 [0-9a-f]{64}/,
+      );
+      expect(err.message).to.include(m.checkpoint.load(b).sha256);
+      // the same file passes against its own checkpoint (the refusal is about the pair)
+      expect((await m.verify(b, m.export(m.checkpoint.load(b), options), { states: 60 })).pass).to.equal(true);
     });
   });
 

@@ -208,7 +208,7 @@ class ExportedGraph {
   /** ModelFormatError: the metadata `field` says `meta`, the graph element `where` holds `graph`. */
   disagree(field: string, meta: string, where: string, graph: string): never {
     throw new ModelFormatError(
-      `Metadata and graph disagree on ${field}: gmmrl.metadata says ${meta}, the graph's ${where} holds ${graph}. ` +
+      `Metadata and graph disagree on ${field}: gmmrl.metadata says ${meta}; the graph has ${graph} (${where}). ` +
         `The file was edited or corrupted after export; re-export the model from its checkpoint.`,
     );
   }

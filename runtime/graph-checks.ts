@@ -177,7 +177,7 @@ export function anglePairsOf(m: Pick<GmmrlMetadataV1, 'features'>): [number, num
  * with another name (hand-built graphs, e.g. the runtime's test fixtures), which is checked on its
  * inputs and outputs only.
  */
-export function exportedFamily(c: OnnxGraphContents): ModelFamily | null {
+function exportedFamily(c: OnnxGraphContents): ModelFamily | null {
   return isModelFamily(c.name) ? c.name : null;
 }
 

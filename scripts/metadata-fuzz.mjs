@@ -61,7 +61,6 @@ function held(path, m) {
   return false;
 }
 
-const get = (o, path) => path.reduce((x, p) => x[p], o);
 const set = (o, path, v) => (path.slice(0, -1).reduce((x, p) => x[p], o)[path.at(-1)] = v);
 function f32up(x) {
   const b = new Float32Array([x]);

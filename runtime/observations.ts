@@ -1,10 +1,13 @@
 /**
  * Observation packing: what a Policy call accepts as observations (one flat array or typed array of
  * D numbers, a flat N·D batch, or an array of rows), how it is validated (ShapeError for a wrong
- * length, ValueError for anything not a finite number, or outside float32 for a float32 model), and
- * how it is copied into the model's float type. The messages name the entry (obs[r][i]) and the fix.
+ * length, ValueError for anything not a finite number, outside float32 for a float32 model, or
+ * outside the range the graph computes: |obs[i]| ≤ limit[i] from graph-checks.ts, and for the
+ * acrobot-angles feature map no (cos, sin) pair of magnitude below ANGLE_PAIR_MIN), and how it is
+ * copied into the model's float type. The messages name the entry (obs[r][i]) and the fix.
  */
 import { ShapeError, ValueError, describeValue } from '../contract/errors.js';
+import { ANGLE_PAIR_MIN, type ObservationDomain } from './graph-checks.js';
 import type { FloatArray } from './types.js';
 
 /** The fix every observation-type message ends with. */
@@ -60,11 +63,19 @@ export function checkContainer(x: unknown, name: string, fix: string, holds = 'o
 
 /** Validates observations and packs them into the model's float type (Float32Array or Float64Array). */
 export class ObsPacker {
+  /** |obs[i]| ≤ limit[i] (ObservationDomain.limit; the precision's range when no domain is given). */
+  private readonly limit: Float64Array;
+  private readonly anglePairs: readonly (readonly [number, number])[];
+
   constructor(
     readonly D: number,
     readonly shapeText: string,
     readonly f64: boolean,
-  ) {}
+    domain?: ObservationDomain,
+  ) {
+    this.limit = domain ? Float64Array.from(domain.limit) : new Float64Array(D).fill(f64 ? Number.MAX_VALUE : 3.4028234663852886e38);
+    this.anglePairs = domain?.anglePairs ?? [];
+  }
 
   alloc(len: number): FloatArray {
     return this.f64 ? new Float64Array(len) : new Float32Array(len);
@@ -83,12 +94,18 @@ export class ObsPacker {
   /** Copies `src` (validated: numbers, finite, within float32 for a float32 model) into `dst` at `at`; `label(i)` names entry i. */
   copy(src: ArrayLike<number>, dst: FloatArray, at: number, label: (i: number) => string): void {
     const len = src.length;
+    const D = this.D;
+    const lim = this.limit;
     if (src instanceof Float32Array || (this.f64 && src instanceof Float64Array)) {
-      for (let i = 0; i < len; i++) {
-        const x = src[i]!;
-        if (x - x !== 0) this.badNumber(x, label(i)); // NaN or ±Infinity
+      for (let r = 0; r < len; r += D) {
+        for (let j = 0; j < D; j++) {
+          const x = src[r + j]!;
+          if (x - x !== 0) this.badNumber(x, label(r + j)); // NaN or ±Infinity
+          if (x > lim[j]! || x < -lim[j]!) this.outOfRange(x, j, label(r + j));
+        }
       }
       dst.set(src, at);
+      if (this.anglePairs.length > 0) this.checkPairs(dst, at, len, label);
       return;
     }
     const typed = ArrayBuffer.isView(src);
@@ -101,15 +118,38 @@ export class ObsPacker {
       }
       const v = x as number;
       if (v - v !== 0) this.badNumber(v, label(i));
-      if (f64) {
-        dst[at + i] = v;
-        continue;
-      }
-      const f = Math.fround(v);
+      const f = f64 ? v : Math.fround(v);
       if (f - f !== 0) {
         throw new ValueError(`${label(i)} = ${v} is outside the float32 range (|x| ≤ 3.4028235e38) the model computes in.`);
       }
+      const j = i % D;
+      if (f > lim[j]! || f < -lim[j]!) this.outOfRange(v, j, label(i));
       dst[at + i] = f;
+    }
+    if (this.anglePairs.length > 0) this.checkPairs(dst, at, len, label);
+  }
+
+  /** ValueError: entry `j` (labelled `label`) = x is beyond the limit the graph computes. */
+  outOfRange(x: number, j: number, label: string): never {
+    throw new ValueError(
+      `${label} = ${describeValue(x)} is outside the range this model computes: |obs[${j}]| ≤ ${this.limit[j]} (policy.info.observationLimit[${j}]); ` +
+        `beyond it the graph's ${this.f64 ? 'float64' : 'float32'} arithmetic overflows. Check the environment or sensor that produced it, or clip the observation.`,
+    );
+  }
+
+  /** acrobot-angles: every (cos, sin) pair of each row in dst[at, at + len) has magnitude max(|cos|, |sin|) ≥ ANGLE_PAIR_MIN. */
+  private checkPairs(dst: FloatArray, at: number, len: number, label: (i: number) => string): void {
+    for (let r = 0; r < len; r += this.D) {
+      for (const [c, s] of this.anglePairs) {
+        const x = dst[at + r + c]!;
+        const y = dst[at + r + s]!;
+        if (Math.max(Math.abs(x), Math.abs(y)) < ANGLE_PAIR_MIN) {
+          throw new ValueError(
+            `${label(r + c)} = ${describeValue(x)} and ${label(r + s)} = ${describeValue(y)} are a (cos, sin) pair of magnitude below 2^-100; ` +
+              `the model's acrobot-angles feature map takes the angle atan2(sin, cos), which is undefined at (0, 0). Pass the environment's observation (cos² + sin² = 1).`,
+          );
+        }
+      }
     }
   }
 

@@ -223,6 +223,55 @@ export class Cursor {
     return this.string(what);
   }
 
+  /** A little-endian float32 (wire type 5) at the cursor. */
+  fixed32Float(): number {
+    if (this.pos + 4 > this.end) this.fail(this.pos, '32-bit field runs past the end of the data');
+    const v = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 4).getFloat32(0, true);
+    this.pos += 4;
+    return v;
+  }
+
+  /** A little-endian float64 (wire type 1) at the cursor. */
+  fixed64Double(): number {
+    if (this.pos + 8 > this.end) this.fail(this.pos, '64-bit field runs past the end of the data');
+    const v = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8).getFloat64(0, true);
+    this.pos += 8;
+    return v;
+  }
+
+  /** Appends a repeated varint field's values to `out`: one element (wire type 0) or a packed run (wire type 2). */
+  repeatedVarints(t: FieldTag, out: number[]): void {
+    if (t.wire === WIRE_VARINT) {
+      out.push(this.varint());
+      return;
+    }
+    this.expectWire(t.field, t.wire, WIRE_LEN, t.at);
+    const p = this.sub(this.lengthDelimited(), `packed field ${t.field}`);
+    while (!p.done) out.push(p.varint());
+  }
+
+  /** Appends a repeated float32 field's values to `out`: one element (wire type 5) or a packed run (wire type 2). */
+  repeatedFloats(t: FieldTag, out: number[]): void {
+    if (t.wire === WIRE_FIXED32) {
+      out.push(this.fixed32Float());
+      return;
+    }
+    this.expectWire(t.field, t.wire, WIRE_LEN, t.at);
+    const p = this.sub(this.lengthDelimited(), `packed field ${t.field}`);
+    while (!p.done) out.push(p.fixed32Float());
+  }
+
+  /** Appends a repeated float64 field's values to `out`: one element (wire type 1) or a packed run (wire type 2). */
+  repeatedDoubles(t: FieldTag, out: number[]): void {
+    if (t.wire === WIRE_FIXED64) {
+      out.push(this.fixed64Double());
+      return;
+    }
+    this.expectWire(t.field, t.wire, WIRE_LEN, t.at);
+    const p = this.sub(this.lengthDelimited(), `packed field ${t.field}`);
+    while (!p.done) out.push(p.fixed64Double());
+  }
+
   /** A Cursor over an embedded message field (its wire type checked); `what` names the message in errors. */
   messageField(t: FieldTag, what: string): Cursor {
     this.expectWire(t.field, t.wire, WIRE_LEN, t.at);
@@ -349,4 +398,182 @@ export function metadataMap(model: OnnxModelSummary): Map<string, string> {
     m.set(key, value);
   }
   return m;
+}
+
+// ----------------------------------------------------------------------------------------------
+// Graph contents: the graph's name, its constants' values and its nodes (for the metadata cross-checks)
+// ----------------------------------------------------------------------------------------------
+
+/** TensorProto.DataType codes whose values `readGraphContents` decodes. */
+const DT_FLOAT = 1;
+const DT_INT32 = 6;
+const DT_INT64 = 7;
+const DT_DOUBLE = 11;
+
+/**
+ * A constant of the graph: an initializer, or the value of a Constant node (named by the node's
+ * output). `values` holds the entries row-major as numbers (float32 entries decoded exactly; int64
+ * entries exact up to 2⁵³), or null for an element type the runtime does not decode (or data stored
+ * outside the file).
+ */
+export interface OnnxConstant {
+  name: string;
+  /** TensorProto.DataType (1 float32, 6 int32, 7 int64, 11 float64, …). */
+  dataType: number;
+  dims: number[];
+  values: Float64Array | null;
+}
+
+/** A node as the cross-checks see it. */
+export interface OnnxNode {
+  name: string;
+  opType: string;
+  domain: string;
+  inputs: string[];
+  outputs: string[];
+}
+
+/** What `readGraphContents` extracts from ModelProto.graph. */
+export interface OnnxGraphContents {
+  /** GraphProto.name ('' when absent). */
+  name: string;
+  /** Initializers and Constant-node values by name (an initializer wins over a Constant node of the same name). */
+  constants: Map<string, OnnxConstant>;
+  nodes: OnnxNode[];
+  /** The graph's output names, in file order. */
+  outputs: string[];
+}
+
+/**
+ * Reads the graph's name, the values of its initializers and Constant nodes, and its node list:
+ *
+ *   GraphProto      node (1), name (2), initializer (5), output (12) → name
+ *   NodeProto       input (1), output (2), name (3), op_type (4), attribute (5), domain (7)
+ *   AttributeProto  name (1), f (2), i (3), t (5), floats (7), ints (8)   (Constant: value, value_float(s), value_int(s))
+ *   TensorProto     dims (1), data_type (2), float_data (4), int32_data (5), int64_data (7), name (8),
+ *                   raw_data (9), double_data (10), data_location (14)
+ *
+ * Total like `readOnnxModel`: malformed bytes throw ModelFormatError naming the byte offset, and a
+ * tensor whose value count differs from prod(dims) throws ModelFormatError naming the tensor.
+ */
+export function readGraphContents(bytes: Uint8Array): OnnxGraphContents {
+  const out: OnnxGraphContents = { name: '', constants: new Map(), nodes: [], outputs: [] };
+  const nodeConstants: OnnxConstant[] = [];
+  const c = new Cursor(bytes, 0, bytes.length, 'ModelProto');
+  c.fields({
+    7: (t) => {
+      const g = c.messageField(t, 'ModelProto.graph');
+      g.fields({
+        1: (t) => out.nodes.push(readNode(g.messageField(t, 'GraphProto.node'), nodeConstants)),
+        2: (t) => (out.name = g.stringField(t, 'GraphProto.name')),
+        5: (t) => {
+          const k = readTensor(g.messageField(t, 'GraphProto.initializer'));
+          out.constants.set(k.name, k);
+        },
+        12: (t) => out.outputs.push(readValueInfo(g.messageField(t, 'GraphProto.output')).name),
+      });
+    },
+  });
+  for (const k of nodeConstants) if (!out.constants.has(k.name)) out.constants.set(k.name, k);
+  return out;
+}
+
+function readNode(c: Cursor, constants: OnnxConstant[]): OnnxNode {
+  const n: OnnxNode = { name: '', opType: '', domain: '', inputs: [], outputs: [] };
+  const attrs: { name: string; value: OnnxConstant | null }[] = [];
+  c.fields({
+    1: (t) => n.inputs.push(c.stringField(t, 'NodeProto.input')),
+    2: (t) => n.outputs.push(c.stringField(t, 'NodeProto.output')),
+    3: (t) => (n.name = c.stringField(t, 'NodeProto.name')),
+    4: (t) => (n.opType = c.stringField(t, 'NodeProto.op_type')),
+    5: (t) => attrs.push(readConstantAttribute(c.messageField(t, 'NodeProto.attribute'))),
+    7: (t) => (n.domain = c.stringField(t, 'NodeProto.domain')),
+  });
+  if (n.opType === 'Constant' && (n.domain === '' || n.domain === 'ai.onnx') && n.outputs.length === 1) {
+    const a = attrs.find((x) => x.value !== null && x.name.startsWith('value'));
+    if (a) constants.push({ ...a.value!, name: n.outputs[0]! });
+  }
+  return n;
+}
+
+/** An attribute's name and, for the Constant node's value attributes, its value as a constant. */
+function readConstantAttribute(c: Cursor): { name: string; value: OnnxConstant | null } {
+  let name = '';
+  let tensor: OnnxConstant | null = null;
+  let f: number | null = null;
+  let i: number | null = null;
+  const floats: number[] = [];
+  const ints: number[] = [];
+  c.fields({
+    1: (t) => (name = c.stringField(t, 'AttributeProto.name')),
+    2: (t) => {
+      c.expectWire(t.field, t.wire, WIRE_FIXED32, t.at);
+      f = c.fixed32Float();
+    },
+    3: (t) => (i = c.varintField(t)),
+    5: (t) => (tensor = readTensor(c.messageField(t, 'AttributeProto.t'))),
+    7: (t) => c.repeatedFloats(t, floats),
+    8: (t) => c.repeatedVarints(t, ints),
+  });
+  const scalar = (dataType: number, v: number[], dims: number[]): OnnxConstant => ({
+    name: '',
+    dataType,
+    dims,
+    values: Float64Array.from(v),
+  });
+  if (name === 'value') return { name, value: tensor };
+  if (name === 'value_float' && f !== null) return { name, value: scalar(DT_FLOAT, [f], []) };
+  if (name === 'value_int' && i !== null) return { name, value: scalar(DT_INT64, [i], []) };
+  if (name === 'value_floats') return { name, value: scalar(DT_FLOAT, floats, [floats.length]) };
+  if (name === 'value_ints') return { name, value: scalar(DT_INT64, ints, [ints.length]) };
+  return { name, value: null };
+}
+
+function readTensor(c: Cursor): OnnxConstant {
+  const at = c.pos;
+  const k: OnnxConstant = { name: '', dataType: 0, dims: [], values: null };
+  let raw: [number, number] | null = null;
+  const typed: number[] = [];
+  let external = false;
+  c.fields({
+    1: (t) => c.repeatedVarints(t, k.dims),
+    2: (t) => (k.dataType = c.varintField(t)),
+    4: (t) => c.repeatedFloats(t, typed),
+    5: (t) => c.repeatedVarints(t, typed),
+    7: (t) => c.repeatedVarints(t, typed),
+    8: (t) => (k.name = c.stringField(t, 'TensorProto.name')),
+    9: (t) => {
+      c.expectWire(t.field, t.wire, WIRE_LEN, t.at);
+      raw = c.lengthDelimited();
+    },
+    10: (t) => c.repeatedDoubles(t, typed),
+    14: (t) => (external = c.varintField(t) === 1),
+  });
+  const count = k.dims.reduce((a, b) => a * b, 1);
+  const width = k.dataType === DT_FLOAT || k.dataType === DT_INT32 ? 4 : k.dataType === DT_INT64 || k.dataType === DT_DOUBLE ? 8 : 0;
+  if (external || width === 0) return k;
+  const bad = (have: number): never =>
+    c.fail(at, `tensor ${JSON.stringify(k.name)} holds ${have} values but its dims [${k.dims.join(', ')}] need ${count}`);
+  if (raw !== null) {
+    const [start, end] = raw as [number, number];
+    if (end - start !== count * width) bad((end - start) / width);
+    const view = new DataView(c.buf.buffer, c.buf.byteOffset + start, end - start);
+    const v = new Float64Array(count);
+    for (let j = 0; j < count; j++) {
+      const o = j * width;
+      v[j] =
+        k.dataType === DT_FLOAT
+          ? view.getFloat32(o, true)
+          : k.dataType === DT_INT32
+            ? view.getInt32(o, true)
+            : k.dataType === DT_DOUBLE
+              ? view.getFloat64(o, true)
+              : Number(view.getBigInt64(o, true));
+    }
+    k.values = v;
+    return k;
+  }
+  if (typed.length !== count) bad(typed.length);
+  k.values = Float64Array.from(typed);
+  return k;
 }

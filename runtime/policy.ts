@@ -48,10 +48,10 @@ import {
   type Precision,
   type TensorDtype,
 } from '../contract/metadata.js';
-import { metadataMap, readOnnxModel } from './onnx-reader.js';
+import { metadataMap, readGraphContents, readOnnxModel } from './onnx-reader.js';
 import { Rng } from '../contract/rng.js';
 import { noiseFreeModel } from './onnx-prune.js';
-import { checkGraphAgainstMetadata, checkSessionNames, defaultOpset, fmtDims } from './graph-checks.js';
+import { anglePairsOf, checkGraphAgainstMetadata, checkGraphValues, checkSessionNames, defaultOpset, fmtDims } from './graph-checks.js';
 import { Sampler } from './noise.js';
 import { ObsPacker, type Arity } from './observations.js';
 import { errorMessage, type OrtModuleLike, type OrtSessionLike, type OrtTensorLike } from './ort.js';
@@ -114,6 +114,7 @@ async function createPolicy(ort: OrtModuleLike, bytes: Uint8Array, options: Crea
   }
   const metadata = metadataFromProps(metadataMap(summary));
   checkGraphAgainstMetadata(summary, metadata);
+  const domain = checkGraphValues(readGraphContents(bytes), metadata);
   const opsetVersion = defaultOpset(summary);
 
   const { session, provider: used, failures } = await openSession(ort, bytes, options);
@@ -139,6 +140,7 @@ async function createPolicy(ort: OrtModuleLike, bytes: Uint8Array, options: Crea
     producerVersion: summary.producerVersion,
     observationSize: observationSize(metadata),
     featureSize: featureSize(metadata),
+    observationLimit: domain.limit,
     numActions: metadata.action_space.n,
     actionSize: actionSize(metadata),
     components: metadata.components ?? null,
@@ -383,7 +385,10 @@ class OrtPolicy implements Policy {
     this.F = info.precision;
     this.f64 = this.F === 'float64';
     this.actor = info.isActor;
-    this.packer = new ObsPacker(this.D, JSON.stringify(m.observation_space.shape), this.f64);
+    this.packer = new ObsPacker(this.D, JSON.stringify(m.observation_space.shape), this.f64, {
+      limit: info.observationLimit,
+      anglePairs: anglePairsOf(m),
+    });
     this.noiseU = m.inputs.some((t) => t.name === IO.noiseU);
     this.noiseEps = m.inputs.some((t) => t.name === IO.noiseEps);
     this.sampler = new Sampler(info, this.A, this.f64, this.noiseEps, rng);

@@ -91,6 +91,13 @@ export interface PolicyInfo {
   readonly observationSize: number;
   /** Size of the features the model normalizes (= observationSize without a feature map; 4 for acrobot-angles). */
   readonly featureSize: number;
+  /**
+   * Per observation entry i, the largest |obs[i]| the model computes without overflow (a number of
+   * its precision): derived from the graph's constants (runtime/README.md, "Observations the model
+   * computes"); beyond it a call is a ValueError. With the acrobot-angles feature map, also no
+   * (cos, sin) pair may have magnitude max(|cos|, |sin|) below 2⁻¹⁰⁰.
+   */
+  readonly observationLimit: readonly number[];
   /** action_space.n: the actions a Q model ranks (grid points for a grid model), or the entries A of an actor's box action. */
   readonly numActions: number;
   /** Entries of one environment action: 1 (discrete: an index), prod(shape) for a grid or box. */

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { exportGmmQf } from '../../exporters/index.js';
 import { onnx } from '../../exporters/onnx/proto/onnx.js';
 import { ModelFormatError } from '../../contract/errors.js';
-import { metadataMap, readOnnxModel, type OnnxModelSummary } from '../../runtime/onnx-reader.js';
+import { metadataMap, readGraphContents, readOnnxModel, type OnnxModelSummary } from '../../runtime/onnx-reader.js';
 import { Rng } from '../../sdk/util/rng.js';
 import { expectThrows } from '../helpers.js';
 import { metaFor, randomParams } from '../exporters/fixtures.js';
@@ -183,5 +183,114 @@ describe('runtime/onnx-reader', function () {
     }
     expect(count.err).to.be.greaterThan(count.ok);
     expect(Date.now() - t0).to.be.below(10_000);
+  });
+});
+
+describe('runtime/onnx-reader readGraphContents (graph name, constants, nodes, outputs)', function () {
+  this.timeout(60_000);
+  const p = randomParams(new Rng(31), 4, 3, 2);
+  const bytes = exportGmmQf(p, metaFor(p));
+
+  it('agrees with protobufjs on a real export: the name, every initializer value, every node and output', () => {
+    const c = readGraphContents(bytes);
+    const m = onnx.ModelProto.decode(bytes);
+    expect(c.name).to.equal('gmmqf');
+    expect(c.outputs).to.deep.equal(m.graph!.output!.map((o) => o.name));
+    expect(c.nodes.map((n) => [n.name, n.opType, n.inputs, n.outputs])).to.deep.equal(
+      m.graph!.node!.map((n) => [n.name, n.op_type, n.input, n.output]),
+    );
+    for (const t of m.graph!.initializer!) {
+      const k = c.constants.get(t.name!)!;
+      expect(k.dims, t.name!).to.deep.equal(t.dims!.map(Number));
+      expect(k.dataType, t.name!).to.equal(t.data_type);
+      const raw = Uint8Array.from(t.raw_data!);
+      const want =
+        t.data_type === 1
+          ? Array.from(new Float32Array(raw.buffer))
+          : t.data_type === 7
+            ? Array.from(new BigInt64Array(raw.buffer), Number)
+            : Array.from(new Float64Array(raw.buffer));
+      expect(Array.from(k.values!), t.name!).to.deep.equal(want);
+    }
+  });
+
+  it('reads typed fields (float_data, int64_data packed and unpacked, double_data) and Constant nodes', () => {
+    const b = onnx.ModelProto.encode({
+      graph: {
+        name: 'g',
+        initializer: [
+          { name: 'f', dims: [2], data_type: 1, float_data: [1.5, -2] },
+          { name: 'i', dims: [3], data_type: 7, int64_data: [1, -2, 3] },
+          { name: 'd', dims: [1], data_type: 11, double_data: [0.1] },
+          { name: 'e', dims: [1], data_type: 1, data_location: 1 },
+        ],
+        node: [
+          {
+            name: 'c1',
+            op_type: 'Constant',
+            output: ['cv'],
+            attribute: [{ name: 'value', type: 4, t: { dims: [1], data_type: 11, double_data: [2.5] } }],
+          },
+          { name: 'c2', op_type: 'Constant', output: ['cf'], attribute: [{ name: 'value_float', type: 1, f: 0.25 }] },
+          { name: 'c3', op_type: 'Constant', output: ['ci'], attribute: [{ name: 'value_ints', type: 7, ints: [4, 5] }] },
+          { name: 'c4', op_type: 'Constant', output: ['f'], attribute: [{ name: 'value_float', type: 1, f: 9 }] },
+        ],
+      },
+    }).finish();
+    const c = readGraphContents(b);
+    expect(c.name).to.equal('g');
+    expect(Array.from(c.constants.get('f')!.values!)).to.deep.equal([1.5, -2]); // the initializer wins over a Constant node of the same name
+    expect(Array.from(c.constants.get('i')!.values!)).to.deep.equal([1, -2, 3]);
+    expect(Array.from(c.constants.get('d')!.values!)).to.deep.equal([0.1]);
+    expect(c.constants.get('e')!.values).to.equal(null); // stored outside the file
+    expect(Array.from(c.constants.get('cv')!.values!)).to.deep.equal([2.5]);
+    expect(c.constants.get('cf')).to.deep.include({ dataType: 1, dims: [] });
+    expect(Array.from(c.constants.get('cf')!.values!)).to.deep.equal([0.25]);
+    expect(Array.from(c.constants.get('ci')!.values!)).to.deep.equal([4, 5]);
+    // unpacked int64 dims (wire type 0 per element), as proto2 writers emit them
+    const unpacked = Uint8Array.from([
+      ...ld(
+        7,
+        ld(5, [
+          ...tag(1, 0),
+          ...varint(2),
+          ...tag(2, 0),
+          ...varint(7),
+          ...ld(8, str('u')),
+          ...tag(7, 0),
+          ...varint(-1),
+          ...tag(7, 0),
+          ...varint(5),
+        ]),
+      ),
+    ]);
+    expect(Array.from(readGraphContents(unpacked).constants.get('u')!.values!)).to.deep.equal([-1, 5]);
+  });
+
+  it('a tensor whose value count differs from its dims is a ModelFormatError naming it', () => {
+    const b = onnx.ModelProto.encode({
+      graph: { initializer: [{ name: 'bad', dims: [3], data_type: 1, raw_data: new Uint8Array(8) }] },
+    }).finish();
+    expectThrows(() => readGraphContents(b), ModelFormatError, /tensor "bad" holds 2 values but its dims \[3\] need 3/);
+  });
+
+  it('every truncation and random bit flips of an export: returns or throws ModelFormatError', () => {
+    const rng = new Rng(32);
+    for (let len = 0; len < bytes.length; len += 1 + rng.integer(7)) {
+      try {
+        readGraphContents(bytes.subarray(0, len));
+      } catch (err) {
+        expect(err, `length ${len}`).to.be.instanceOf(ModelFormatError);
+      }
+    }
+    for (let trial = 0; trial < 500; trial++) {
+      const b = Uint8Array.from(bytes);
+      for (let f = 0; f < 1 + rng.integer(8); f++) b[rng.integer(b.length)]! ^= 1 << rng.integer(8);
+      try {
+        readGraphContents(b);
+      } catch (err) {
+        expect(err, `flip trial ${trial}`).to.be.instanceOf(ModelFormatError);
+      }
+    }
   });
 });

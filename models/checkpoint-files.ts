@@ -151,12 +151,29 @@ export function writeCheckpointFiles(
     weights_file: WEIGHTS_FILE,
     weights_sha256: sha,
   };
+  const config_sha256 = configDigest(config);
   const why = unwritableDirReason(dir);
   if (why !== null) throw new ValueError(`checkpoint: cannot write a checkpoint into ${dir}: ${why}. Choose another directory.`);
   makeDirs(dir);
   writeFileAtomic(join(dir, WEIGHTS_FILE), bytes);
-  writeFileAtomic(join(dir, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
+  writeFileAtomic(join(dir, CONFIG_FILE), JSON.stringify({ ...config, config_sha256 }, null, 2) + '\n');
   return sha;
+}
+
+/** The config field that holds configDigest of the rest of config.json. */
+const CONFIG_DIGEST_FIELD = 'config_sha256';
+
+/**
+ * SHA-256 of a config's canonical form: compact JSON.stringify of the object without its
+ * config_sha256 field, keys in file order. JSON.parse then JSON.stringify reproduces every value
+ * exactly (numbers round-trip), so whitespace edits keep the digest and any edit of a value, a key
+ * or the key order breaks it. It protects the fields that only the config holds (ε, σ, bounds,
+ * training record), which the weights' SHA-256 cannot.
+ */
+function configDigest(config: Record<string, unknown>): string {
+  const { [CONFIG_DIGEST_FIELD]: _own, ...rest } = config;
+  void _own;
+  return sha256Hex(JSON.stringify(rest));
 }
 
 /** A Q model's config fields for its observation normalization and (when it has one) its action grid, whose values are the tensor action_grid. */
@@ -206,9 +223,9 @@ export interface CheckpointFiles {
  * (no duplicate keys), an object. `what` starts every ModelFormatError ("checkpoint", "run directory").
  * Used for config.json, run.json and state.json.
  */
-export function readJsonObjectFile(path: string, what: string): Record<string, unknown> {
+export function readJsonObjectFile(path: string, what: string, fileWhat = `${what} file`): Record<string, unknown> {
   const bytes = readRegularFileSync(path, {
-    what: `${what} file`,
+    what: fileWhat,
     maxBytes: CONFIG_MAX_BYTES,
     raiseHint: 'it is not a file gmmrl wrote (gmmrl writes a few kilobytes): restore it or re-run training',
   });
@@ -244,7 +261,7 @@ export function openCheckpoint(runOrCheckpoint: string, family: ModelFamily): Ch
     existsSync(wPath),
     `checkpoint: ${wPath} is missing. The save was interrupted or the file was deleted: re-run training or restore the file.`,
   );
-  const cfg = readJsonObjectFile(cfgPath, 'checkpoint');
+  const cfg = readJsonObjectFile(cfgPath, 'checkpoint', 'checkpoint config');
   need(
     cfg['format'] === CHECKPOINT_FORMAT,
     `checkpoint: ${cfgPath} field "format" is ${describeValue(cfg['format'])}, expected "${CHECKPOINT_FORMAT}".`,
@@ -267,6 +284,15 @@ export function openCheckpoint(runOrCheckpoint: string, family: ModelFamily): Ch
     typeof cfg['weights_sha256'] === 'string' && /^[0-9a-f]{64}$/.test(cfg['weights_sha256']),
     `checkpoint: ${cfgPath} field "weights_sha256" is ${describeValue(cfg['weights_sha256'])}; expected 64 lower-case hex digits (the SHA-256 of ${WEIGHTS_FILE}).`,
   );
+  // config_sha256 is absent only in checkpoints written before gmmrl recorded it; those load on the weights' hash alone
+  if (CONFIG_DIGEST_FIELD in cfg) {
+    const recorded = cfg[CONFIG_DIGEST_FIELD];
+    const actual = configDigest(cfg);
+    need(
+      recorded === actual,
+      `checkpoint: ${cfgPath} field "${CONFIG_DIGEST_FIELD}" is ${describeValue(recorded)} but the rest of the file hashes to ${actual}: a value of ${CONFIG_FILE} was edited or corrupted after it was saved. Restore the file or re-run training.`,
+    );
+  }
   need(
     typeof cfg['library_version'] === 'string',
     `checkpoint: ${cfgPath} field "library_version" is ${describeValue(cfg['library_version'])}; expected the version string of the gmmrl that wrote it.`,

@@ -3,7 +3,7 @@
  * The big checkpoint corruption loop (the spec runs 300 cases; this runs N, default 5000, seeded):
  * node scripts/checkpoint-fuzz.mjs [N] [seed] after `npm run build`. Prints the counts for the
  * closing note: cases, accepted-identical, accepted-different (a valid value of a parameter only the
- * config holds), refused-typed, untyped (must be 0), hangs (cases over 10 s, must be 0). Exits 1 when
+ * config holds, in a config without config_sha256: only the legacy copies of the bases), refused-typed, untyped (must be 0), hangs (cases over 10 s, must be 0). Exits 1 when
  * untyped or hangs is not 0, listing them.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -31,7 +31,7 @@ try {
     if (o.kind === 'untyped') untyped.push(`${base.name}: ${m.label}: ${o.error}`);
   }
   console.log(
-    `checkpoint fuzz (seed ${seed}): cases ${N}, accepted-identical ${counts.identical}, accepted-different (config-held parameter) ${counts['different-parameter']}, refused-typed ${counts.refused}, untyped ${counts.untyped}, hangs ${hangs}`,
+    `checkpoint fuzz (seed ${seed}): cases ${N}, accepted-identical ${counts.identical}, accepted-different (config-held parameter, legacy configs only) ${counts['different-parameter']}, refused-typed ${counts.refused}, untyped ${counts.untyped}, hangs ${hangs}`,
   );
   for (const u of untyped.slice(0, 20)) console.log(`  untyped: ${u}`);
   process.exitCode = counts.untyped === 0 && hangs === 0 ? 0 : 1;

@@ -2,6 +2,7 @@
  * Checkpoint loading trusts nothing (models/checkpoint-files.ts and the family loaders): each defect
  * the review found is refused with a typed error naming the file and the field.
  */
+import { editCheckpointConfig } from './config-edit.js';
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -38,11 +39,7 @@ describe('models/checkpoint-files: loading checks every field against the tensor
 
   const cfgPath = () => join(dir, 'config.json');
   const wPath = () => join(dir, 'weights.safetensors');
-  function editConfig(f: (c: Record<string, any>) => void): void {
-    const c = JSON.parse(readFileSync(cfgPath(), 'utf8'));
-    f(c);
-    writeFileSync(cfgPath(), JSON.stringify(c));
-  }
+  const editConfig = (f: (c: Record<string, any>) => void): void => editCheckpointConfig(cfgPath(), f);
   /** Rewrites the weights (tensors edited, or raw bytes) with the config's hash updated, so only the format checks can catch the edit. */
   function rewrite(edit: ((t: Record<string, NamedTensor>) => void) | Uint8Array): void {
     let bytes: Uint8Array;
@@ -224,6 +221,32 @@ describe('models/checkpoint-files: loading checks every field against the tensor
       ModelFormatError,
       /field "parameter_count" is \d+ but the actor's layers have \d+ parameters/,
     );
+  });
+
+  it('config_sha256: any edited value of config.json is refused (fields only the config holds, e.g. the training record); whitespace is not an edit; a config without it loads', () => {
+    gmmqf();
+    const original = readFileSync(cfgPath(), 'utf8');
+    const c = JSON.parse(original) as Record<string, any>;
+    expect(c['config_sha256']).to.match(/^[0-9a-f]{64}$/);
+    for (const edit of [
+      (x: Record<string, any>) => (x['training']['algorithm'] = 'u'),
+      (x: Record<string, any>) => (x['env_id'] = 'Acrobot-v1'),
+      (x: Record<string, any>) => (x['backend'] = 'other'),
+      (x: Record<string, any>) => (x['extra'] = 1),
+      (x: Record<string, any>) => (x['config_sha256'] = '0'.repeat(64)),
+    ]) {
+      const e = JSON.parse(original) as Record<string, any>;
+      edit(e);
+      writeFileSync(cfgPath(), JSON.stringify(e, null, 2));
+      const err = expectThrows(() => loadGmmQfCheckpoint(dir), ModelFormatError);
+      expect(err.message).to.include('config.json field "config_sha256"').and.include('edited or corrupted');
+    }
+    writeFileSync(cfgPath(), JSON.stringify(c)); // compact: the same values
+    loadGmmQfCheckpoint(dir);
+    const { config_sha256: _d, ...legacy } = c;
+    void _d;
+    writeFileSync(cfgPath(), JSON.stringify(legacy, null, 2));
+    loadGmmQfCheckpoint(dir);
   });
 
   it('the checked spaces are returned with the loaded files (ready for export)', () => {

@@ -2,7 +2,7 @@
  * Checkpoint corruption fuzz (seeded, a few hundred cases across the families; the engine and what
  * it corrupts are in ./checkpoint-fuzz.ts, the bigger loop is scripts/checkpoint-fuzz.mjs): every
  * case loads to the base's model, loads a different valid model only through a parameter the config
- * alone holds, or throws ModelFormatError / FileReadError / SpdError naming the checkpoint — never
+ * alone holds in a config without its config_sha256 (written before gmmrl recorded it), or throws ModelFormatError / FileReadError / SpdError naming the checkpoint — never
  * another error type, and (the loop runs synchronously) never a hang.
  */
 import { expect } from 'chai';

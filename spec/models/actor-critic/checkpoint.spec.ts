@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { editCheckpointConfig } from '../config-edit.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,11 +93,7 @@ describe('models/actor-critic/checkpoint', () => {
   const cfgPath = () => join(dir, 'config.json');
   const wPath = () => join(dir, 'weights.safetensors');
 
-  function editConfig(mutate: (c: Record<string, any>) => void): void {
-    const c = JSON.parse(readFileSync(cfgPath(), 'utf8')) as Record<string, any>;
-    mutate(c);
-    writeFileSync(cfgPath(), JSON.stringify(c));
-  }
+  const editConfig = (mutate: (c: Record<string, any>) => void): void => editCheckpointConfig(cfgPath(), mutate);
 
   /** Rewrites one tensor's values and records the new hash, so only the content is wrong. */
   function rewriteTensor(name: string, mutate: (data: Float64Array) => void): void {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { editCheckpointConfig } from '../config-edit.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,12 +56,7 @@ describe('models/dqn/checkpoint', () => {
     editConfig((c) => (c['weights_sha256'] = sha256Hex(bytes)));
   }
 
-  function editConfig(mutate: (c: Record<string, unknown>) => void): void {
-    const cPath = join(dir, 'config.json');
-    const c = JSON.parse(readFileSync(cPath, 'utf8')) as Record<string, unknown>;
-    mutate(c);
-    writeFileSync(cPath, JSON.stringify(c));
-  }
+  const editConfig = (mutate: (c: Record<string, unknown>) => void): void => editCheckpointConfig(join(dir, 'config.json'), mutate);
 
   it('round-trips bit-exactly with the documented config fields (discrete actions)', () => {
     // non-float32 values on purpose: the checkpoint stores float64
@@ -91,6 +87,7 @@ describe('models/dqn/checkpoint', () => {
       'library_version',
       'weights_file',
       'weights_sha256',
+      'config_sha256',
     ]);
     expect(c).to.deep.include({ format: 'gmmrl-checkpoint', format_version: 1, model_family: 'dqn', D: 4, A: 2, activation: 'relu' });
     expect(c.layers).to.deep.equal([4, 16, 8, 2]);

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { editCheckpointConfig } from '../config-edit.js';
 import { mkdtempSync, readFileSync, writeFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -177,10 +178,10 @@ describe('models/gmmqf/checkpoint: features, action grids and Hadamard factors',
     editTensors(tensors);
     const bytes = encodeSafetensors(tensors, metadata);
     writeFileSync(w, bytes);
-    const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-    editConfig(cfg);
-    cfg.weights_sha256 = sha256Hex(bytes);
-    writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg));
+    editCheckpointConfig(join(dir, 'config.json'), (cfg) => {
+      editConfig(cfg);
+      cfg['weights_sha256'] = sha256Hex(bytes);
+    });
   }
 
   it('round-trips the feature map (config "features"); old checkpoints without it load as identity', () => {

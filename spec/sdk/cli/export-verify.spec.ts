@@ -89,7 +89,13 @@ describe('gmmrl export / verify: one set of checks, clear failures', function ()
     const c = join(a, 'config.json');
     const text = readFileSync(c, 'utf8');
     try {
-      writeFileSync(c, text.replace('"env_id": "CartPole-v1"', '"env_id": "Nope-v3"'));
+      // without its config_sha256 (as written before gmmrl recorded it), so the env_id check itself is what refuses it
+      const { config_sha256: _d, ...edited } = JSON.parse(text.replace('"env_id": "CartPole-v1"', '"env_id": "Nope-v3"')) as Record<
+        string,
+        unknown
+      >;
+      void _d;
+      writeFileSync(c, JSON.stringify(edited, null, 2));
       for (const argv of [
         ['export', a, '--out', join(dir, 'never.onnx')],
         ['verify', a, `${a}.onnx`, '--states', '30'],

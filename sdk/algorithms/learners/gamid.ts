@@ -67,10 +67,7 @@ export class GamidLearner implements DeterministicLearner {
         mu2 = tf.sum(tf.mul(pick, tf.stack(mus2, 1)), 1) as tf.Tensor2D;
       }
       const a2 = smoothedTarget(mu2, tf.tensor2d(xi, [B, A]), this.cfg);
-      const y = tf.add(
-        tf.tensor1d(batch.rewards),
-        tf.mul(tf.mul(tf.tensor1d(batch.notDone), this.cfg.gamma), this.critic.targetMin(next, a2)),
-      ) as tf.Tensor1D;
+      const y = this.critic.clippedTarget(batch, this.cfg.gamma, next, a2);
       const criticLoss = this.critic.update(obs, tf.tensor2d(batch.actions, [B, A]), y);
 
       // ---- actors: Q₁ of every component (one critic pass), plus τ·D_i ------------------------

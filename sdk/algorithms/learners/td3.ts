@@ -79,10 +79,7 @@ export class Td3Learner implements DeterministicLearner {
       const obs = tf.tensor2d(batch.obs, [B, D]);
       const next = tf.tensor2d(batch.nextObs, [B, D]);
       const a2 = smoothedTarget(deterministicAction(this.actorTarget, next, false), tf.tensor2d(xi, [B, A]), this.cfg);
-      const y = tf.add(
-        tf.tensor1d(batch.rewards),
-        tf.mul(tf.mul(tf.tensor1d(batch.notDone), this.cfg.gamma), this.critic.targetMin(next, a2)),
-      ) as tf.Tensor1D;
+      const y = this.critic.clippedTarget(batch, this.cfg.gamma, next, a2);
       const criticLoss = this.critic.update(obs, tf.tensor2d(batch.actions, [B, A]), y);
       let actorLoss: tf.Scalar = tf.scalar(0);
       if (++this.criticUpdates % this.cfg.policyDelay === 0) {

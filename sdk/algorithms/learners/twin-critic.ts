@@ -49,6 +49,22 @@ export class TwinCritic {
     return tf.minimum(this.target[0].forwardConst(x), this.target[1].forwardConst(x)).reshape([-1]) as tf.Tensor1D;
   }
 
+  /**
+   * The clipped double-Q target of TD3 ([TD3]; REFERENCES.md) y = r + γ·(1 − d)·min(Q'₁, Q'₂)(s', a')
+   * [B], with a' the (smoothed) target action; TD3 and Gamid-PG both use it. Inside tidy.
+   */
+  clippedTarget(
+    batch: { rewards: Float32Array; notDone: Float32Array },
+    gamma: number,
+    next: tf.Tensor2D,
+    nextAction: tf.Tensor2D,
+  ): tf.Tensor1D {
+    return tf.add(
+      tf.tensor1d(batch.rewards),
+      tf.mul(tf.mul(tf.tensor1d(batch.notDone), gamma), this.targetMin(next, nextAction)),
+    ) as tf.Tensor1D;
+  }
+
   /** One Adam step on Σ_j mean (Q_j(s, a) − y)²; returns the loss (a tensor, not read back). Inside tidy. */
   update(obs: tf.Tensor2D, act: tf.Tensor2D, y: tf.Tensor1D): tf.Scalar {
     const x = tf.concat([obs, act], 1);

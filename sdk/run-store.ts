@@ -19,7 +19,8 @@
  * what a killed commit left; readers (openCheckpoint) ignore it.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { InternalError, ModelFormatError, ValueError, describeValue } from '../contract/errors.js';
 import { readRegularFileSync } from '../contract/files.js';
@@ -97,6 +98,67 @@ function generations(dir: string): string[] {
   return readdirSync(ck).filter((n) => !TMP_GENERATION.test(n));
 }
 
+/** The lock of a run directory in use: `{ pid, host, started }` of the gmmrl train that holds it. */
+export const LOCK_FILE = '.gmmrl-lock';
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
+  }
+}
+
+/**
+ * Takes the lock of run directory `dir` (which exists) for this process, so two trainings never
+ * write one run: the lock file is created exclusively (O_EXCL); one left by a process that is gone
+ * (kill -9, a crash) on this host is taken over; one held by a live process, or by another host
+ * (whose processes cannot be checked), is a ValueError naming --out, the holder and the fix.
+ * Returns the release function (idempotent; removes the lock only while it is still ours).
+ */
+export function acquireRunLock(dir: string, where: string): () => void {
+  const path = join(dir, LOCK_FILE);
+  const mine = JSON.stringify({ pid: process.pid, host: hostname(), started: new Date().toISOString() });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(path, mine, { flag: 'wx' });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0)
+        throw new ValueError(`${where}: --out ${dir}: cannot take the run's lock ${path}: ${(e as Error).message}. Choose another --out.`);
+    }
+    type Holder = { pid?: unknown; host?: unknown; started?: unknown };
+    let holder: Holder | null;
+    try {
+      const j: unknown = JSON.parse(readFileSync(path, 'utf8'));
+      holder = typeof j === 'object' && j !== null && !Array.isArray(j) ? (j as Holder) : null;
+    } catch {
+      holder = null; // torn by a kill between create and write: nobody holds it
+    }
+    const pid = holder?.pid;
+    if (holder && holder.host !== hostname())
+      throw new ValueError(
+        `${where}: --out ${dir} is locked by a gmmrl train on host ${describeValue(holder.host)} (pid ${describeValue(pid)}, started ${describeValue(holder.started)}). If that run is gone, delete ${path}; otherwise choose another --out.`,
+      );
+    if (typeof pid === 'number' && pid !== process.pid && processAlive(pid))
+      throw new ValueError(
+        `${where}: --out ${dir} is in use by another gmmrl train (pid ${pid}, started ${describeValue(holder?.started)}); wait for it to end or stop it (Ctrl-C saves it), or choose another --out.`,
+      );
+    rmSync(path, { force: true }); // its process is gone: a stale lock
+  }
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    try {
+      if (readFileSync(path, 'utf8') === mine) rmSync(path, { force: true });
+    } catch {
+      /* already gone */
+    }
+  };
+}
+
 /**
  * Decides what `gmmrl train … --out DIR` does with DIR, before any work and without writing:
  * a missing or empty directory is a fresh run; a gmmrl run is refused unless --overwrite (replace
@@ -118,7 +180,9 @@ export function planRun(dir: string, o: { algorithm: string; overwrite: boolean;
       );
     return { kind: 'fresh', dir, exists: false };
   }
-  const names = readdirSync(dir).sort();
+  const names = readdirSync(dir)
+    .filter((n) => n !== LOCK_FILE)
+    .sort();
   const record = readRunPointer(dir) as RunRecord | null;
   const legacy = record === null && existsSync(join(dir, CONFIG_FILE)) && isLegacyCheckpoint(join(dir, CONFIG_FILE));
   const ours = new Set([...RUN_ENTRIES, ...(legacy ? LEGACY_ENTRIES : [])]);
@@ -201,8 +265,15 @@ export class RunStore {
     readonly title: string,
     readonly rewardThreshold: number | undefined,
     /** The directories open() created (removed again by discard). */
-    private readonly created: readonly string[] = [],
+    private readonly created: readonly string[],
+    /** Releases the run's lock (acquireRunLock). */
+    private readonly release: () => void,
   ) {}
+
+  /** Ends this process's use of the run: releases its lock (the run's files stay as they are). */
+  close(): void {
+    this.release();
+  }
 
   /** The current run.json. */
   get current(): Readonly<RunRecord> {
@@ -227,9 +298,11 @@ export class RunStore {
   ): RunStore {
     const { dir } = plan;
     let created: string[] = [];
+    // an existing directory is locked before anything in it changes, a new one as soon as it exists
+    let release = existsSync(dir) ? acquireRunLock(dir, o.where) : null;
     try {
       if (plan.kind === 'resume') {
-        const store = new RunStore(dir, plan.record, o.title, o.rewardThreshold);
+        const store = new RunStore(dir, plan.record, o.title, o.rewardThreshold, [], release!);
         store.cleanup();
         return store;
       }
@@ -242,9 +315,12 @@ export class RunStore {
           if (isLeftover(n) || n === CHECKPOINTS_DIR) rmSync(join(dir, n), { recursive: true, force: true });
       } else {
         created = makeDirs(dir);
+        release = acquireRunLock(dir, o.where);
       }
       mkdirSync(join(dir, CHECKPOINTS_DIR));
     } catch (e) {
+      release?.();
+      if (e instanceof ValueError) throw e;
       throw new ValueError(`${o.where}: --out ${dir}: cannot create the run directory (${(e as Error).message}). Choose another --out.`);
     }
     const record: RunRecord = {
@@ -257,7 +333,7 @@ export class RunStore {
       command_flags: o.commandFlags,
       library_version: GMMRL_VERSION,
     };
-    const store = new RunStore(dir, record, o.title, o.rewardThreshold, created);
+    const store = new RunStore(dir, record, o.title, o.rewardThreshold, created, release ?? (() => {}));
     store.writeRecord(record);
     return store;
   }
@@ -269,6 +345,7 @@ export class RunStore {
    */
   discard(): void {
     if (this.record.generation !== 0) return;
+    this.release(); // the lock file goes first, so a directory open() created can be removed
     for (const n of [RUN_FILE, CHECKPOINTS_DIR]) rmSync(join(this.dir, n), { recursive: true, force: true });
     for (const n of readdirSync(this.dir)) if (isLeftover(n)) rmSync(join(this.dir, n), { force: true });
     for (const d of [...this.created].reverse()) {

@@ -403,6 +403,7 @@ export async function runTrain<C extends { env: string; steps: number }, R>(
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    store.close();
   }
 }
 

@@ -18,7 +18,7 @@ import { RUN_FILE, openCheckpoint, readRunPointer, resolveCheckpointDir } from '
 import { checkpointFamily } from '../../sdk/checkpoints.js';
 import { main, registerAlgorithm, unregisterAlgorithm } from '../../sdk/cli.js';
 import { unregisterEnv } from '../../sdk/envs/index.js';
-import { readTrainingState } from '../../sdk/run-store.js';
+import { LOCK_FILE, readTrainingState } from '../../sdk/run-store.js';
 import { captureCli, expectThrows, type CliRun } from '../helpers.js';
 import { TOY_ID, registerToyEnv } from '../architecture/toy-env.js';
 import { TOY_ENTRY } from '../architecture/toy-algorithm.js';
@@ -270,6 +270,32 @@ describe('sdk/run-store: the run directory of gmmrl train', function () {
         expect(readFileSync(join(run, 'metrics.csv'), 'utf8')).to.equal(readFileSync(join(tmp, 'reference', 'metrics.csv'), 'utf8'));
       });
     }
+
+    it('a run in use by another gmmrl train is refused (exit 2, naming --out and its pid); after a kill -9 its stale lock is taken over', async () => {
+      const run = join(tmp, 'locked');
+      let refused: CliRun | undefined;
+      let pid = 0;
+      const r = await child([...SLOW, '--out', run], (line, kill) => {
+        if (refused === undefined && /^step 20:/.test(line)) {
+          refused = null as never; // once
+          pid = JSON.parse(readFileSync(join(run, LOCK_FILE), 'utf8')).pid;
+          void cli('train', 'toyr', '--out', run, '--resume').then((x) => {
+            refused = x;
+            kill('SIGKILL');
+          });
+        }
+      });
+      expect(r.signal).to.equal('SIGKILL');
+      expect(refused!.code).to.equal(2);
+      expect(refused!.err).to.match(
+        new RegExp(`--out .*locked is in use by another gmmrl train \\(pid ${pid}, started .*\\); wait for it to end or stop it`),
+      );
+      expect(existsSync(join(run, LOCK_FILE))).to.equal(true); // left by the killed process
+      const resumed = await cli('train', 'toyr', '--out', run, '--resume');
+      expect(resumed.code, resumed.err).to.equal(0);
+      expect(record(run)).to.include({ status: 'complete', env_steps: 60 });
+      expect(existsSync(join(run, LOCK_FILE))).to.equal(false); // released at the end
+    });
 
     it('a second SIGINT exits at once with 130, and the last committed generation stays loadable', async () => {
       const run = join(tmp, 'second-sigint');

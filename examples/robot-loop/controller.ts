@@ -469,6 +469,15 @@ export class Controller {
     this.opts.log?.(line);
   }
 
+  /**
+   * Where the loop is, for a supervisor (or a test): `tick` is the next tick number (every tick
+   * before it was written, dropped, refused or skipped), `unacknowledged` whether an ACTION awaits
+   * its ACK.
+   */
+  get status(): { running: boolean; tick: number; actions: number; droppedWrites: number; unacknowledged: boolean } {
+    return { running: this.running, tick: this.tick, actions: this.actions, droppedWrites: this.droppedWrites, unacknowledged: this.unacked };
+  }
+
   /** Loads the policy, connects, handshakes, warms up and starts the clock. Resolves once running. */
   async start(): Promise<void> {
     if (this.opts.policy) this.policy = this.opts.policy;

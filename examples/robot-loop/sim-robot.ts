@@ -77,6 +77,9 @@ export interface SimRobotOptions {
   helloTimeoutS?: number;
   /** Most connections open at once (default 16); more are closed by the server on accept. */
   maxSessions?: number;
+  /** Log throttling: lines of one kind written per interval (default 5) and the interval in ms (default 1000). */
+  logBurst?: number;
+  logIntervalMs?: number;
   log?: (line: string) => void;
 }
 
@@ -199,7 +202,7 @@ export class SimRobot {
     const maxSessions = opts.maxSessions ?? 16;
     if (!(Number.isSafeInteger(maxSessions) && maxSessions >= 1))
       throw new ValueError(`sim-robot: --max-sessions ${describeValue(maxSessions)}; expected an integer ≥ 1.`);
-    this.logs = new LogThrottle(opts.log);
+    this.logs = new LogThrottle(opts.log, { burst: opts.logBurst, intervalMs: opts.logIntervalMs });
     this.server = createServer((s) => this.onConnection(s));
     this.server.maxConnections = maxSessions;
     this.address = opts.tcpPort !== undefined ? `tcp://${opts.tcpHost ?? '127.0.0.1'}:${opts.tcpPort}` : (opts.socket ?? DEFAULT_SOCKET);

@@ -475,7 +475,13 @@ export class Controller {
    * its ACK.
    */
   get status(): { running: boolean; tick: number; actions: number; droppedWrites: number; unacknowledged: boolean } {
-    return { running: this.running, tick: this.tick, actions: this.actions, droppedWrites: this.droppedWrites, unacknowledged: this.unacked };
+    return {
+      running: this.running,
+      tick: this.tick,
+      actions: this.actions,
+      droppedWrites: this.droppedWrites,
+      unacknowledged: this.unacked,
+    };
   }
 
   /** Loads the policy, connects, handshakes, warms up and starts the clock. Resolves once running. */
@@ -509,7 +515,8 @@ export class Controller {
     for (let i = 0; i < this.obsSize; i++) {
       const lo = low[i] ?? -Infinity;
       const hi = high[i] ?? Infinity;
-      this.centreObs[i] = Number.isFinite(lo) && Number.isFinite(hi) ? (lo + hi) / 2 : Number.isFinite(lo) ? lo : Number.isFinite(hi) ? hi : 0;
+      this.centreObs[i] =
+        Number.isFinite(lo) && Number.isFinite(hi) ? (lo + hi) / 2 : Number.isFinite(lo) ? lo : Number.isFinite(hi) ? hi : 0;
     }
     this.actionFrameBytes = floatFrameBytes(this.actionSize);
     this.actionFrame = Buffer.alloc(this.actionFrameBytes);
@@ -543,7 +550,12 @@ export class Controller {
       if (this.stopping) return resolve(new Error(this.stopError ?? `stopped (${this.stopReason}) before the robot's HELLO`));
       this.helloWaiter = resolve;
       setTimeout(
-        () => resolve(new Error(`the robot sent no HELLO within ${helloMs} ms of connecting; is it a gmmrl robot-loop robot (protocol version ${VERSION})?`)),
+        () =>
+          resolve(
+            new Error(
+              `the robot sent no HELLO within ${helloMs} ms of connecting; is it a gmmrl robot-loop robot (protocol version ${VERSION})?`,
+            ),
+          ),
         helloMs,
       ).unref();
     });
@@ -972,7 +984,10 @@ export class Controller {
 
   private policyFailed(e: unknown): void {
     const msg = this.policyErrorText(e);
-    this.sendError(ErrorCode.POLICY_ERROR, `the policy failed at tick ${this.tick}: ${msg} The controller stops; hold the robot in a safe state.`);
+    this.sendError(
+      ErrorCode.POLICY_ERROR,
+      `the policy failed at tick ${this.tick}: ${msg} The controller stops; hold the robot in a safe state.`,
+    );
     this.stopError = msg;
     this.stop('policy-error');
     void this.finish();

@@ -91,7 +91,7 @@ function within<T>(p: Promise<T>, ms: number, timeout: T): Promise<T> {
  * each arrives in a read of its own) and now and then a pause of a few ms (slowloris).
  */
 async function dribble(s: Socket, buf: Buffer, rng: Rng, maxPiece: number, slow: boolean): Promise<void> {
-  for (let at = 0; at < buf.length && !s.destroyed; ) {
+  for (let at = 0; at < buf.length && !s.destroyed;) {
     const n = 1 + rng.integer(maxPiece);
     s.write(buf.subarray(at, at + n));
     at += n;
@@ -165,8 +165,27 @@ function badHello(rng: Rng, D: number): Buffer {
   return variants[rng.integer(variants.length)]!();
 }
 
-const ROBOT_KINDS = ['random-bytes', 'bad-frames', 'truncated', 'oversized', 'slowloris', 'half-open', 'disconnect', 'silent', 'bad-hello'] as const;
-const CONTROLLER_KINDS = ['random-bytes', 'bad-frames', 'truncated', 'oversized', 'slowloris', 'half-open', 'rapid-connect', 'no-read-flood'] as const;
+const ROBOT_KINDS = [
+  'random-bytes',
+  'bad-frames',
+  'truncated',
+  'oversized',
+  'slowloris',
+  'half-open',
+  'disconnect',
+  'silent',
+  'bad-hello',
+] as const;
+const CONTROLLER_KINDS = [
+  'random-bytes',
+  'bad-frames',
+  'truncated',
+  'oversized',
+  'slowloris',
+  'half-open',
+  'rapid-connect',
+  'no-read-flood',
+] as const;
 
 /** Runs the fuzz; never throws for what a case does (every outcome is counted in the report). */
 export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
@@ -198,7 +217,7 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
 
-  const sim = new SimRobot({ socket: join(dir, 'sim.sock'), seed: opts.seed, helloTimeoutS: 0.1 });
+  const sim = new SimRobot({ socket: join(dir, 'sim.sock'), seed: opts.seed, helloTimeoutS: 0.5 });
   await sim.listen();
   try {
     for (let i = 0; i < opts.cases; i++) {
@@ -210,8 +229,16 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
       const caseRng = new Rng(rng.nextSeed());
       const tag = `case ${i} (${name})`;
       const outcome = robotSide
-        ? await within(hostileRobot(kind as (typeof ROBOT_KINDS)[number], caseRng, join(dir, `r${i % 8}.sock`), opts.policy, D), bound, null)
-        : await within(hostileController(kind as (typeof CONTROLLER_KINDS)[number], caseRng, sim, join(dir, 'sim.sock'), D, A), bound, null);
+        ? await within(
+            hostileRobot(kind as (typeof ROBOT_KINDS)[number], caseRng, join(dir, `r${i % 8}.sock`), opts.policy, D),
+            bound,
+            null,
+          )
+        : await within(
+            hostileController(kind as (typeof CONTROLLER_KINDS)[number], caseRng, sim, join(dir, 'sim.sock'), D, A),
+            bound,
+            null,
+          );
       if (outcome === null) {
         report.hangs++;
         problem(`${tag}: no result within ${bound} ms`);
@@ -292,7 +319,15 @@ async function hostileRobot(kind: (typeof ROBOT_KINDS)[number], rng: Rng, path: 
     s.on('data', (d) => dec.push(d));
   });
   await new Promise<void>((r) => server.listen(path, r));
-  const c = new Controller({ policy, socket: path, rateHz: 0, warmup: 1, helloTimeoutS: kind === 'silent' ? 0.05 : 5, silenceMs: 0, connectTimeoutS: 2 });
+  const c = new Controller({
+    policy,
+    socket: path,
+    rateHz: 0,
+    warmup: 1,
+    helloTimeoutS: kind === 'silent' ? 0.05 : 5,
+    silenceMs: 0,
+    connectTimeoutS: 2,
+  });
   const started = c.start().then(
     () => null,
     (e: unknown) => e,
@@ -322,7 +357,8 @@ async function hostileRobot(kind: (typeof ROBOT_KINDS)[number], rng: Rng, path: 
           const frames: Buffer[] = [];
           for (let k = 0; k < n; k++) frames.push(badRobotFrame(rng, D));
           // the robot's own ERROR frames are not refused, only recorded
-          for (let k = 0; k < rng.integer(3); k++) frames.push(encodeError((1 + rng.integer(10)) as ErrorCode, 'e'.repeat(rng.integer(MAX_PAYLOAD))));
+          for (let k = 0; k < rng.integer(3); k++)
+            frames.push(encodeError((1 + rng.integer(10)) as ErrorCode, 'e'.repeat(rng.integer(MAX_PAYLOAD))));
           await dribble(s, Buffer.concat(frames), rng, 1 + rng.integer(4096), false);
           out.refusedSent = n;
           s.write(obsFrame(2, new Float32Array(D).fill(0.25)));
@@ -393,7 +429,7 @@ const CONTROLLER_ENDS: Record<(typeof CONTROLLER_KINDS)[number], readonly Sessio
   slowloris: ['bye', 'hello-timeout'],
   'half-open': ['disconnect'],
   'rapid-connect': ['disconnect', 'hello-timeout'],
-  'no-read-flood': ['disconnect'],
+  'no-read-flood': ['disconnect', 'hello-timeout'], // it never sends a HELLO: whichever the sim robot sees first
 };
 
 /** One hostile controller against the sim robot. */
@@ -498,7 +534,8 @@ async function hostileController(
         sent = 1;
         break;
       case 'slowloris':
-        if (rng.integer(4) === 0) s.write(hello.subarray(0, rng.integer(hello.length))); // and idle: the hello timeout
+        if (rng.integer(8) === 0)
+          s.write(hello.subarray(0, rng.integer(hello.length))); // and idle: the hello timeout
         else await dribble(s, Buffer.concat([hello, encodeJson(FrameType.BYE, {})]), rng, 4, true);
         break;
       case 'half-open':
@@ -517,11 +554,13 @@ async function hostileController(
     }
     const summary = await sessions[0]!;
     s.destroy();
-    if (!CONTROLLER_ENDS[kind].includes(summary.endedBy)) out.mismatch = `the session ended by ${summary.endedBy}; expected ${CONTROLLER_ENDS[kind].join(' or ')}`;
+    if (!CONTROLLER_ENDS[kind].includes(summary.endedBy))
+      out.mismatch = `the session ended by ${summary.endedBy}; expected ${CONTROLLER_ENDS[kind].join(' or ')}`;
     if (kind === 'random-bytes' || kind === 'bad-frames' || kind === 'oversized') {
       out.refusedSent = sent;
       out.refusedCounted = summary.badFrames;
-      if (summary.badFrames !== sent) out.mismatch ??= `the sim robot counted ${summary.badFrames} refused frames; the controller sent ${sent}`;
+      if (summary.badFrames !== sent)
+        out.mismatch ??= `the sim robot counted ${summary.badFrames} refused frames; the controller sent ${sent}`;
     }
     if (kind === 'bad-frames' && summary.actions !== 1) out.mismatch ??= `the sim robot applied ${summary.actions} actions; 1 was good`;
   }

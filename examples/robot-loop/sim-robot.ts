@@ -406,7 +406,13 @@ export class SimRobot {
     s.interval = new LatencyHistogram(100, 100_000_000);
     if (s.helloTimer) clearTimeout(s.helloTimer);
     s.helloTimer = null;
-    const reply: RobotHello = { protocol: VERSION, role: 'robot', name: `sim-robot ${s.envName}`, obsSize: s.obsSize, actionSize: s.actionSize };
+    const reply: RobotHello = {
+      protocol: VERSION,
+      role: 'robot',
+      name: `sim-robot ${s.envName}`,
+      obsSize: s.obsSize,
+      actionSize: s.actionSize,
+    };
     this.send(s, encodeJson(FrameType.HELLO, reply));
     s.helloDone = true;
     this.log(

@@ -172,7 +172,7 @@ describe('examples/robot-loop under faults', function () {
       let pausedAt = -1;
       let resumedAt = -1;
       let tickAtResume = -1;
-      let c!: Controller;
+      const running: { c: Controller | null } = { c: null }; // the controller, started after its robot
       const robot = await testRobot(dir, { obsSize: D, actionSize: 1 }, (f, send) => {
         const next = f.aux + 1;
         send(obsFrame(next, pool.subarray((next % 64) * D, (next % 64) * D + D)));
@@ -181,7 +181,7 @@ describe('examples/robot-loop under faults', function () {
           robot.sock().pause();
           pausedAt = performance.now();
           setTimeout(() => {
-            tickAtResume = c.status.tick; // every tick before this one was written or dropped before the resume
+            tickAtResume = running.c!.status.tick; // every tick before this one was written or dropped before the resume
             resumedAt = performance.now();
             robot.sock().resume();
           }, PAUSE_MS);
@@ -189,7 +189,7 @@ describe('examples/robot-loop under faults', function () {
       });
       const lines: string[] = [];
       const r = run({ model: m.bytes, rateHz: 200, silenceMs: 150, log: (l) => lines.push(l) }, robot);
-      c = r.c;
+      const c = (running.c = r.c);
       await until(() => robot.received.some((f) => f.type === FrameType.HELLO), 'HELLO');
       robot.send(obsFrame(0, pool.subarray(0, D), OBS_FLAG_RESET));
       await until(() => resumedAt > 0 && robot.actions().filter((f) => f.at > resumedAt).length >= 20, '20 actions after the resume');
@@ -271,7 +271,9 @@ describe('examples/robot-loop under faults', function () {
       await until(() => robot.errors().length === 1, 'ERROR');
       const e = robot.errors()[0]!;
       expect(e.aux).to.equal(ErrorCode.BAD_OBS_VALUE);
-      expect(e.payload.toString()).to.match(/OBS seq 1 = Float32Array\(3\) \[-9\.99999\d+e\+37, 9\.99999\d+e\+37, 0\]: the policy gives no valid action for it \(.*\) but does for the previous observation: it is outside the range the model computes in\. Observation ignored/);
+      expect(e.payload.toString()).to.match(
+        /OBS seq 1 = Float32Array\(3\) \[-9\.99999\d+e\+37, 9\.99999\d+e\+37, 0\]: the policy gives no valid action for it \(.*\) but does for the previous observation: it is outside the range the model computes in\. Observation ignored/,
+      );
       robot.send(obsFrame(2, [0, 1, -0.5]));
       await until(() => robot.actions().length === 2, 'ACTION 1');
       expect(robot.actions()[1]!.aux).to.equal(2);
@@ -345,7 +347,9 @@ describe('examples/robot-loop under faults', function () {
       await until(() => robot.actions().length === 1, 'ACTION 0');
       robot.send(obsFrame(1, [0.1, 1e35, 0.3, 0.4]));
       await until(() => robot.errors().length === 1, 'ERROR');
-      expect(robot.errors()[0]!.payload.toString()).to.match(/the policy refused it \(ValueError: obs\[1\] = 1\.0000000409184788e\+35 is outside/);
+      expect(robot.errors()[0]!.payload.toString()).to.match(
+        /the policy refused it \(ValueError: obs\[1\] = 1\.0000000409184788e\+35 is outside/,
+      );
       robot.send(obsFrame(2, [0.1, 0.2, 0.3, 0.5]));
       await until(() => robot.actions().length === 2, 'ACTION 1');
       c.stop();

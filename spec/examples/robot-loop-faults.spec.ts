@@ -32,7 +32,7 @@ import { LatencyHistogram } from '../../examples/robot-loop/histogram.js';
 import { LogThrottle } from '../../examples/robot-loop/log-throttle.js';
 import { buildBenchModel, type BenchModel } from '../../bench/models.js';
 import { loadPolicy } from '../../runtime/index.node.js';
-import { ValueError } from '../../contract/errors.js';
+import { ModelFormatError, ValueError } from '../../contract/errors.js';
 import type { Policy } from '../../runtime/policy.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -252,8 +252,9 @@ describe('examples/robot-loop under faults', function () {
   });
 
   describe('observations the model cannot compute', () => {
-    // a finite float32 observation whose first layer overflows: the gamid actor's output is NaN and
-    // the runtime refuses it (ModelFormatError) -- see the check at the top of the first test
+    // a finite float32 observation whose first layer overflows in float32: a runtime that checks the
+    // model's computable range refuses it (ValueError), one that does not refuses the NaN action it
+    // gives (ModelFormatError); the controller must treat both as this observation's fault
     const EXTREME = [-1e38, 1e38, 0];
 
     it('answers an extreme observation (1e38) with an ERROR and keeps serving (free-running)', async () => {
@@ -272,7 +273,7 @@ describe('examples/robot-loop under faults', function () {
       const e = robot.errors()[0]!;
       expect(e.aux).to.equal(ErrorCode.BAD_OBS_VALUE);
       expect(e.payload.toString()).to.match(
-        /OBS seq 1 = Float32Array\(3\) \[-9\.99999\d+e\+37, 9\.99999\d+e\+37, 0\]: the policy gives no valid action for it \(.*\) but does for the previous observation: it is outside the range the model computes in\. Observation ignored/,
+        /OBS seq 1 = Float32Array\(3\) \[-9\.99999\d+e\+37, 9\.99999\d+e\+37, 0\]: (the policy gives no valid action for it \(.*\) but does for the previous observation: it is outside the range the model computes in|the policy refused it \(ValueError: .*outside the range.*\))\. Observation ignored/,
       );
       robot.send(obsFrame(2, [0, 1, -0.5]));
       await until(() => robot.actions().length === 2, 'ACTION 1');
@@ -317,7 +318,10 @@ describe('examples/robot-loop under faults', function () {
       await until(() => robot.received.some((f) => f.type === FrameType.HELLO), 'HELLO');
       robot.send(obsFrame(0, EXTREME, OBS_FLAG_RESET));
       await until(() => robot.errors().length === 1, 'ERROR');
-      expect(robot.errors()[0]!.payload.toString()).to.match(/centre of the observation space/);
+      // a runtime that checks the range names it (ValueError); one that does not is probed at the centre
+      expect(robot.errors()[0]!.payload.toString()).to.match(
+        /centre of the observation space|the policy refused it \(ValueError: .*outside the range/,
+      );
       robot.send(obsFrame(1, [1, 0, 0.5]));
       await until(() => robot.actions().length === 1, 'ACTION');
       expect(robot.actions()[0]!.aux).to.equal(1);
@@ -357,6 +361,36 @@ describe('examples/robot-loop under faults', function () {
       expect(s.stopReason).to.equal('stop');
       expect(s.badFramesReceived).to.equal(1);
       robot.server.close();
+    });
+    it('probes a ModelFormatError: the observation is refused when the model computes the previous one, the loop stops when it does not', async () => {
+      // a runtime without a range check reports an extreme observation as a bad output (ModelFormatError)
+      const m = models.gmmqf!;
+      const real = await policyOf(m);
+      let broken = false;
+      const failing = Object.create(real) as Policy;
+      failing.envAction = (obs, o) => {
+        const x = obs as ArrayLike<number>;
+        if (broken || Math.abs(x[0]!) > 1e30) return Promise.reject(new ModelFormatError('The model returned q entry 0 = NaN.'));
+        return real.envAction(obs, o);
+      };
+      const robot = await testRobot(dir, { obsSize: 4, actionSize: 1 });
+      const { summary } = run({ policy: failing, rateHz: 0 }, robot);
+      await until(() => robot.received.some((f) => f.type === FrameType.HELLO), 'HELLO');
+      robot.send(obsFrame(0, [0.1, 0.2, 0.3, 0.4]));
+      await until(() => robot.actions().length === 1, 'ACTION 0');
+      robot.send(obsFrame(1, [1e35, 0.2, 0.3, 0.4]));
+      await until(() => robot.errors().length === 1, 'ERROR 1');
+      expect(robot.errors()[0]!.aux).to.equal(ErrorCode.BAD_OBS_VALUE);
+      expect(robot.errors()[0]!.payload.toString()).to.match(
+        /the policy gives no valid action for it \(The model returned q entry 0 = NaN\.\) but does for the previous observation/,
+      );
+      broken = true; // now the model fails everywhere: its fault, not the observation's
+      robot.send(obsFrame(2, [0.1, 0.2, 0.3, 0.5]));
+      const s = await summary;
+      expect(s.stopReason).to.equal('policy-error');
+      expect(s.error).to.equal('ModelFormatError: The model returned q entry 0 = NaN.');
+      expect(s.obsRejectedByModel).to.equal(1);
+      await until(() => robot.errors().some((e) => e.aux === ErrorCode.POLICY_ERROR), 'ERROR 8');
     });
   });
 

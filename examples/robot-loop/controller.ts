@@ -13,6 +13,21 @@
  * and the seq of the observation used. The robot applies actions as they come and streams its next
  * observation right after.
  *
+ * Flow control: the robot acknowledges every ACTION it reads (an ACK frame, protocol.ts), and at
+ * most one ACTION is unacknowledged at a time. A tick whose action finds the previous one still
+ * unacknowledged (the robot stopped reading) is computed but not written, and counted in
+ * droppedWrites; `actions` counts the ACTION frames written, `actionsAcknowledged` those the robot
+ * confirmed. So a robot that resumes after a pause finds at most one old command in its socket.
+ *
+ * Faults of the robot's making are per-frame errors: an ERROR reply, the frame counted in
+ * badFramesReceived, and the loop goes on with the previous observation. That covers malformed
+ * frames and non-finite entries (checked on arrival), and observations the model cannot compute
+ * (found when the policy is called): an input error from the runtime (ValueError, ShapeError), or a
+ * ModelFormatError (the runtime's verdict on a non-finite output, which an extreme but finite input
+ * such as 1e38 causes in float32) while the same policy gives a valid action for the previous
+ * observation (or, before the first one, for the centre of the observation space). Only a
+ * ModelFormatError that this probe confirms, or any other error, stops the loop as a policy error.
+ *
  * Per tick, measured with performance.now() (a double, sub-microsecond resolution, no allocation):
  *   latency   = action written − t_k      (what a robot waiting on the command sees; reported p50/p99/p99.9/max)
  *   compute   = action written − tick start (the policy call plus encoding and the socket write)
@@ -52,8 +67,13 @@
  * generation GC; the summary reports GC pauses, and the RSS check shows no growth).
  *
  * Startup: connect (retrying until --connect-timeout), send HELLO, check the robot's HELLO
- * (observation and action sizes must match the model), wait for the first observation, warm the
- * policy up on it (--warmup calls, results not sent), measure RSS, start the clock.
+ * (observation and action sizes must match the model; an ERROR from the robot instead fails the
+ * handshake at once), wait for the first observation, warm the policy up on it (--warmup calls,
+ * results not sent), measure RSS, start the clock.
+ *
+ * Logs (stderr, `log`): repeated lines of one kind are throttled (log-throttle.ts), peer-supplied
+ * text is cut and escaped (protocol.ts peerText), and a robot that sends nothing for --silence ms is
+ * reported once, and again when it is back.
  * Exit codes (CLI): 0 after --duration / --actions / SIGINT / SIGTERM / the robot's BYE;
  * 1 on a policy error, a protocol error, or a lost connection; 2 on bad flags or a failed handshake.
  */
@@ -62,9 +82,10 @@ import { cpus } from 'node:os';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { writeFileSync } from 'node:fs';
 import { getHeapSpaceStatistics } from 'node:v8';
-import { GmmrlError, ValueError, type ActOptions, type Policy } from 'gmmrl/runtime';
+import { GmmrlError, ModelFormatError, ShapeError, ValueError, describeValue, type ActOptions, type Policy } from 'gmmrl/runtime';
 import { formatHelp, parseMainFlags, runAsScript, type FlagSpecs } from './flags.js';
-import { LatencyHistogram } from './histogram.js';
+import { LatencyHistogram, formatUs, type LatencySummaryUs } from './histogram.js';
+import { LogThrottle } from './log-throttle.js';
 import {
   DEFAULT_SOCKET,
   ERROR_CODE_NAMES,
@@ -72,13 +93,16 @@ import {
   FRAME_TYPE_NAMES,
   FrameDecoder,
   FrameType,
+  MAX_FLOATS,
   OBS_FLAG_RESET,
+  VERSION,
   encodeError,
   encodeFloatFrame,
   encodeJson,
   encodeScalarAction,
   floatFrameBytes,
   payloadText,
+  peerText,
   type ControllerHello,
   type RobotHello,
 } from './protocol.js';
@@ -120,7 +144,7 @@ export interface ControllerOptions {
   runtime?: 'node' | 'web';
   /** onnxruntime-node intraOpNumThreads (default 1: one core for inference, the other for the robot). */
   threads?: number;
-  /** Policy calls on the first observation before the clock starts (not sent; default 2000). */
+  /** Policy calls on the first observation before the clock starts (not sent; default 2000; at least 1, which checks the observation). */
   warmup?: number;
   connectTimeoutS?: number;
   /** Sample RSS every this many actions (default 10 000; 0: never). */
@@ -134,21 +158,18 @@ export interface ControllerOptions {
   gcEverySample?: boolean;
   /** sleep: wake from the kernel sleep this many µs before each tick (default DEFAULT_SLEEP_MARGIN_US). */
   sleepMarginUs?: number;
+  /** Seconds to wait for the robot's HELLO after connecting (default 5). */
+  helloTimeoutS?: number;
+  /** Report a robot that sends no frame for this many ms (and when it is back); 0: never (default 250). */
+  silenceMs?: number;
+  /** Log throttling: lines of one kind written per interval (default 5) and the interval in ms (default 1000). */
+  logBurst?: number;
+  logIntervalMs?: number;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
 }
 
-export interface LatencySummaryUs {
-  n: number;
-  meanUs: number;
-  p50Us: number;
-  p99Us: number;
-  p999Us: number;
-  maxUs: number;
-  minUs: number;
-  overflow: number;
-  resolutionUs: number;
-}
+export type { LatencySummaryUs } from './histogram.js';
 
 export interface ControllerSummary {
   stopReason: StopReason;
@@ -167,8 +188,10 @@ export interface ControllerSummary {
   rateHz: number;
   wait: WaitStrategy;
   warmupCalls: number;
-  /** Actions written in the timed phase. */
+  /** ACTION frames written in the timed phase. */
   actions: number;
+  /** ACTION frames the robot acknowledged (ACK); actions − actionsAcknowledged ≤ 1 (the one in flight at the stop). */
+  actionsAcknowledged: number;
   /** Wall time of the timed phase (first tick → stop). */
   elapsedS: number;
   /** actions / elapsedS. */
@@ -181,13 +204,26 @@ export interface ControllerSummary {
   late: number;
   skipped: number;
   staleObservations: number;
-  /** Actions not written because the socket still held unsent bytes (the robot stopped reading). */
+  /** Ticks whose action was computed but not written: the previous ACTION was not yet acknowledged (the robot stopped reading). */
   droppedWrites: number;
   obsReceived: number;
   obsResets: number;
+  /** Frames refused with an ERROR reply or a closed connection: malformed, unexpected, and observations the model could not compute. */
   badFramesReceived: number;
+  /** Of badFramesReceived: observations refused when the policy was called (outside the range the model computes). */
+  obsRejectedByModel: number;
+  /** ERROR frames written to the robot. */
   errorsSent: number;
+  /** ERROR replies not written: the socket was closed, or over ERROR_BACKLOG_BYTES were still unsent (a robot that does not read). */
+  errorsNotSent: number;
+  /** ERROR frames the robot sent, and the first 100 of them (code and text, cut to 200 characters). */
+  robotErrorCount: number;
   robotErrors: string[];
+  /** Times the robot went silent (no frame for silenceMs), and the longest silence in seconds. */
+  silences: number;
+  longestSilenceS: number;
+  /** Progress lines left out by the log throttle. */
+  logLinesSuppressed: number;
   memory: {
     rssBeforeBytes: number;
     rssAfterBytes: number;
@@ -206,7 +242,11 @@ export interface ControllerSummary {
   host: { node: string; cpu: string; cores: number; platform: string };
 }
 
-const HELLO_TIMEOUT_MS = 5000;
+const DEFAULT_HELLO_TIMEOUT_S = 5;
+export const DEFAULT_SILENCE_MS = 250;
+/** ERROR replies are not written while more than this many bytes wait in the socket (a robot that does not read must not grow our memory). */
+export const ERROR_BACKLOG_BYTES = 65536;
+const MAX_ROBOT_ERRORS = 100;
 /** hybrid, sleep: hand the bulk of a long wait to setTimeout (millisecond granularity) while more than this remains. */
 const TIMER_MARGIN_NS = 2_000_000;
 /** sleep: sleep in the kernel until this long before the deadline (covers the wake-up delay; --sleep-margin). */
@@ -287,6 +327,13 @@ export class Controller {
   private obsSize = 0;
   private actionSize = 0;
   private obs!: Float32Array;
+  /** The observation the policy call in flight was given, and the last one that gave a valid action (swapped, not copied). */
+  private usedObs!: Float32Array;
+  private goodObs!: Float32Array;
+  private goodSeq = -1;
+  private haveGood = false;
+  /** Where the policy is known to compute before any observation gave an action: the centre of the observation space. */
+  private centreObs!: Float32Array;
   private actionFrame!: Buffer;
   private actionFrameBytes = 0;
 
@@ -315,8 +362,25 @@ export class Controller {
   private stale = 0;
   private droppedWrites = 0;
   private badFrames = 0;
+  private obsRejectedByModel = 0;
   private errorsSent = 0;
+  private errorsNotSent = 0;
+  private robotErrorCount = 0;
   private readonly robotErrors: string[] = [];
+  // flow control: the ACTION written and not yet acknowledged
+  private unacked = false;
+  private unackedTick = 0;
+  private acks = 0;
+  // silence detection
+  private readonly silenceNs: number;
+  private lastFrameNs = 0;
+  private silent = false;
+  private silences = 0;
+  private longestSilenceNs = 0;
+  private silenceTimer: ReturnType<typeof setInterval> | null = null;
+  private readonly logs: LogThrottle;
+  /** The tick in flight is a retry with the previous observation, after the model refused this tick's. */
+  private retryingTick = false;
   private endNs = 0;
   private cpuStart: NodeJS.CpuUsage | null = null;
   private cpuEnd: NodeJS.CpuUsage | null = null;
@@ -380,6 +444,20 @@ export class Controller {
     if (!(this.durationNs > 0)) throw new ValueError(`controller: duration = ${opts.durationS} s; expected a number > 0.`);
     if (!opts.policy && opts.model === undefined)
       throw new ValueError('controller: pass a model path (--model policy.onnx) or a loaded policy.');
+    const silenceMs = opts.silenceMs ?? DEFAULT_SILENCE_MS;
+    if (!(Number.isFinite(silenceMs) && silenceMs >= 0))
+      throw new ValueError(`controller: silence = ${describeValue(silenceMs)} ms; expected a number ≥ 0 (0: never report silence).`);
+    this.silenceNs = silenceMs * 1e6;
+    const helloS = opts.helloTimeoutS ?? DEFAULT_HELLO_TIMEOUT_S;
+    if (!(Number.isFinite(helloS) && helloS > 0))
+      throw new ValueError(`controller: hello timeout = ${describeValue(helloS)} s; expected a number > 0.`);
+    const burst = opts.logBurst ?? 5;
+    const interval = opts.logIntervalMs ?? 1000;
+    if (!(Number.isSafeInteger(burst) && burst >= 1) || !(Number.isFinite(interval) && interval > 0))
+      throw new ValueError(
+        `controller: log burst = ${describeValue(burst)}, interval = ${describeValue(interval)} ms; expected an integer ≥ 1 and a number > 0.`,
+      );
+    this.logs = new LogThrottle(opts.log, { burst, intervalMs: interval });
     this.decoder = new FrameDecoder(
       (type, seq, aux, buf, off, len) => this.onFrame(type, seq, aux, buf, off, len),
       (code, msg) => this.onDesync(code, msg),
@@ -389,6 +467,21 @@ export class Controller {
 
   private log(line: string): void {
     this.opts.log?.(line);
+  }
+
+  /**
+   * Where the loop is, for a supervisor (or a test): `tick` is the next tick number (every tick
+   * before it was written, dropped, refused or skipped), `unacknowledged` whether an ACTION awaits
+   * its ACK.
+   */
+  get status(): { running: boolean; tick: number; actions: number; droppedWrites: number; unacknowledged: boolean } {
+    return {
+      running: this.running,
+      tick: this.tick,
+      actions: this.actions,
+      droppedWrites: this.droppedWrites,
+      unacknowledged: this.unacked,
+    };
   }
 
   /** Loads the policy, connects, handshakes, warms up and starts the clock. Resolves once running. */
@@ -408,7 +501,23 @@ export class Controller {
     }
     this.obsSize = info.observationSize;
     this.actionSize = info.actionSize;
+    if (this.obsSize > MAX_FLOATS || this.actionSize > MAX_FLOATS) {
+      await this.releasePolicy();
+      throw new ValueError(
+        `controller: the model takes ${this.obsSize} observation entries and gives ${this.actionSize} action entries; one frame of the robot-loop protocol carries at most ${MAX_FLOATS} float32. Serve it another way.`,
+      );
+    }
     this.obs = new Float32Array(this.obsSize);
+    this.usedObs = new Float32Array(this.obsSize);
+    this.goodObs = new Float32Array(this.obsSize);
+    this.centreObs = new Float32Array(this.obsSize);
+    const { low, high } = info.metadata.observation_space;
+    for (let i = 0; i < this.obsSize; i++) {
+      const lo = low[i] ?? -Infinity;
+      const hi = high[i] ?? Infinity;
+      this.centreObs[i] =
+        Number.isFinite(lo) && Number.isFinite(hi) ? (lo + hi) / 2 : Number.isFinite(lo) ? lo : Number.isFinite(hi) ? hi : 0;
+    }
     this.actionFrameBytes = floatFrameBytes(this.actionSize);
     this.actionFrame = Buffer.alloc(this.actionFrameBytes);
     this.log(
@@ -422,10 +531,10 @@ export class Controller {
       throw err;
     }
     this.socket.on('close', () => this.onClose());
-    this.socket.on('error', (err) => this.log(`controller: socket error: ${err.message}`));
+    this.socket.on('error', (err) => this.logs.log('controller: socket error', `controller: socket error: ${err.message}`));
 
     const hello: ControllerHello = {
-      protocol: 1,
+      protocol: VERSION,
       role: 'controller',
       family: info.family,
       envId: info.metadata.env_id,
@@ -436,10 +545,19 @@ export class Controller {
       rateHz: this.rateHz,
     };
     this.socket.write(encodeJson(FrameType.HELLO, hello));
+    const helloMs = (this.opts.helloTimeoutS ?? DEFAULT_HELLO_TIMEOUT_S) * 1000;
     const robot = await new Promise<RobotHello | Error>((resolve) => {
       if (this.stopping) return resolve(new Error(this.stopError ?? `stopped (${this.stopReason}) before the robot's HELLO`));
       this.helloWaiter = resolve;
-      setTimeout(() => resolve(new Error(`the robot sent no HELLO within ${HELLO_TIMEOUT_MS} ms of connecting`)), HELLO_TIMEOUT_MS).unref();
+      setTimeout(
+        () =>
+          resolve(
+            new Error(
+              `the robot sent no HELLO within ${helloMs} ms of connecting; is it a gmmrl robot-loop robot (protocol version ${VERSION})?`,
+            ),
+          ),
+        helloMs,
+      ).unref();
     });
     this.helloWaiter = null;
     if (robot instanceof Error) return this.abortStart('handshake-failed', robot.message);
@@ -451,23 +569,46 @@ export class Controller {
     if (robot.actionSize !== this.actionSize)
       mismatch.push(`action size ${robot.actionSize} (the model's ${actionKindOf(this.policy)} action has ${this.actionSize} entries)`);
     if (mismatch.length) {
-      const msg = `robot ${JSON.stringify(robot.name)} reports ${mismatch.join(' and ')}; point the controller at a model trained for this robot (env ${info.metadata.env_id}).`;
+      const msg = `robot ${JSON.stringify(peerText(String(robot.name)))} reports ${mismatch.join(' and ')}; point the controller at a model trained for this robot (env ${info.metadata.env_id}).`;
       this.sendError(ErrorCode.BAD_HELLO, msg);
       return this.abortStart('handshake-failed', msg);
     }
-    this.log(`controller: robot ${JSON.stringify(robot.name)} connected`);
-    if (this.obsSeq < 0) {
-      await new Promise<void>((resolve) => {
-        if (this.stopping) return resolve();
-        this.firstObsWaiter = resolve;
-      });
-      this.firstObsWaiter = null;
-    }
-    if (this.stopping) return this.finishStart();
+    this.log(`controller: robot ${JSON.stringify(peerText(String(robot.name)))} connected`);
+    this.startSilenceWatch();
 
-    // warm-up on the first observation: JIT, ONNX Runtime's buffers; nothing is sent
-    for (let i = 0; i < this.warmup && !this.stopping; i++) await this.policy.envAction(this.obs, this.actOpts);
-    if (this.stopping) return this.finishStart();
+    // warm-up on the first observation: JIT, ONNX Runtime's buffers; nothing is sent. An observation
+    // the model cannot compute is refused like any bad frame, and the warm-up waits for the next one.
+    for (;;) {
+      if (this.obsSeq < 0) {
+        await new Promise<void>((resolve) => {
+          if (this.stopping) return resolve();
+          this.firstObsWaiter = resolve;
+        });
+        this.firstObsWaiter = null;
+      }
+      if (this.stopping) return this.finishStart();
+      const seq = this.obsSeq;
+      this.usedObs.set(this.obs);
+      let failure: unknown = null;
+      // at least one call, even with warmup 0: it checks that the model computes the first observation
+      for (let i = 0; i < Math.max(1, this.warmup) && !this.stopping; i++) {
+        try {
+          await this.policy.envAction(this.usedObs, this.actOpts);
+        } catch (e) {
+          failure = e;
+          break;
+        }
+      }
+      if (this.stopping) return this.finishStart();
+      if (failure === null) break;
+      const reason = await this.inputFault(failure);
+      if (reason === null) return this.abortStart('policy-error', this.policyErrorText(failure));
+      this.refuseObservation(seq, reason);
+      if (this.obsSeq === seq) this.obsSeq = -1; // no newer observation arrived meanwhile: wait for one
+    }
+    this.goodObs.set(this.usedObs);
+    this.goodSeq = this.obsSeq;
+    this.haveGood = true;
     this.readMemory(true);
     this.observeGc();
     this.cpuStart = process.cpuUsage();
@@ -541,11 +682,29 @@ export class Controller {
   // ------------------------------------------------------------------ incoming frames
 
   private onFrame(type: number, seq: number, aux: number, buf: Buffer, off: number, len: number): void {
+    const now = nowNs();
+    if (this.silent) this.endSilence(now);
+    this.lastFrameNs = now;
+    if (type === FrameType.ACK) {
+      if (len !== 0 || !this.unacked || seq !== this.unackedTick) {
+        return this.badFrame(
+          ErrorCode.BAD_ACK,
+          len !== 0
+            ? `ACK seq ${seq} has a ${len}-byte payload; an ACK is a bare header. Frame ignored.`
+            : !this.unacked
+              ? `ACK seq ${seq}, but no ACTION awaits acknowledgement; acknowledge each ACTION once, with its tick as seq. Frame ignored.`
+              : `ACK seq ${seq}, but the ACTION awaiting acknowledgement is tick ${this.unackedTick}; acknowledge each ACTION once, with its tick as seq. Frame ignored.`,
+        );
+      }
+      this.unacked = false;
+      this.acks++;
+      return;
+    }
     if (type === FrameType.OBS) {
       if (this.robotHello === null)
         return this.badFrame(
           ErrorCode.UNEXPECTED_TYPE,
-          'an OBS frame arrived before the robot\'s HELLO; send HELLO {"protocol":1,"role":"robot","name":…,"obsSize":…,"actionSize":…} first.',
+          `an OBS frame arrived before the robot's HELLO; send HELLO {"protocol":${VERSION},"role":"robot","name":…,"obsSize":…,"actionSize":…} first.`,
         );
       if (len !== 4 * this.obsSize) {
         return this.badFrame(
@@ -564,7 +723,7 @@ export class Controller {
       }
       for (let i = 0; i < this.obsSize; i++) this.obs[i] = buf.readFloatLE(off + 4 * i);
       this.obsSeq = seq;
-      this.obsArrivalNs = nowNs();
+      this.obsArrivalNs = now;
       this.obsReceived++;
       if (aux & OBS_FLAG_RESET) this.obsResets++;
       if (this.firstObsWaiter) this.firstObsWaiter();
@@ -577,7 +736,7 @@ export class Controller {
       try {
         h = JSON.parse(payloadText(buf, off, len)) as RobotHello;
       } catch {
-        const msg = 'the robot HELLO payload is not JSON; send {"protocol":1,"role":"robot","name":…,"obsSize":…,"actionSize":…}.';
+        const msg = `the robot HELLO payload is not JSON; send {"protocol":${VERSION},"role":"robot","name":…,"obsSize":…,"actionSize":…}.`;
         this.sendError(ErrorCode.BAD_HELLO, msg);
         this.helloWaiter?.(new Error(msg));
         return;
@@ -589,7 +748,7 @@ export class Controller {
         !Number.isSafeInteger(h.obsSize) ||
         !Number.isSafeInteger(h.actionSize)
       ) {
-        const msg = `the robot HELLO ${payloadText(buf, off, Math.min(len, 200))} lacks role "robot" or integer obsSize/actionSize.`;
+        const msg = `the robot HELLO ${peerText(payloadText(buf, off, len))} lacks role "robot" or integer obsSize/actionSize.`;
         this.sendError(ErrorCode.BAD_HELLO, msg);
         this.helloWaiter?.(new Error(msg));
         return;
@@ -603,27 +762,33 @@ export class Controller {
       return this.stop('robot-bye');
     }
     if (type === FrameType.ERROR) {
-      const text = `${ERROR_CODE_NAMES[aux] ?? `code ${aux}`}: ${payloadText(buf, off, len)}`;
-      if (this.robotErrors.length < 100) this.robotErrors.push(text);
-      this.log(`controller: the robot reports ${text}`);
+      const text = `${ERROR_CODE_NAMES[aux] ?? `code ${aux}`}: ${peerText(payloadText(buf, off, Math.min(len, 4096)))}`;
+      this.robotErrorCount++;
+      if (this.robotErrors.length < MAX_ROBOT_ERRORS) this.robotErrors.push(text);
+      this.logs.log('controller: the robot reports', `controller: the robot reports ${text}`);
+      // an ERROR instead of the robot's HELLO: the robot refused ours, so the handshake fails now
+      if (this.robotHello === null) this.helloWaiter?.(new Error(`the robot refused the handshake: ${text}`));
       return;
     }
     const name = FRAME_TYPE_NAMES[type];
     this.badFrame(
       ErrorCode.UNEXPECTED_TYPE,
-      `frame type ${type} (${name ?? 'unknown'}) was sent to the controller; a robot sends HELLO (1), OBS (2), ERROR (4) and BYE (5). Frame ignored.`,
+      `frame type ${type} (${name ?? 'unknown'}) was sent to the controller; a robot sends HELLO (1), OBS (2), ERROR (4), BYE (5) and ACK (6). Frame ignored.`,
     );
   }
 
   private badFrame(code: ErrorCode, message: string): void {
     this.badFrames++;
+    this.logs.log('controller: refused a frame', `controller: refused a frame from the robot (${ERROR_CODE_NAMES[code]}): ${message}`);
     this.sendError(code, message);
   }
 
   private sendError(code: ErrorCode, message: string): void {
-    this.errorsSent++;
     const s = this.socket;
-    if (s && !s.destroyed && s.writable) s.write(encodeError(code, message));
+    if (s && !s.destroyed && s.writable && s.writableLength <= ERROR_BACKLOG_BYTES) {
+      s.write(encodeError(code, message));
+      this.errorsSent++;
+    } else this.errorsNotSent++;
   }
 
   private onDesync(code: ErrorCode, message: string): void {
@@ -717,52 +882,71 @@ export class Controller {
     this.tickStartNs = now;
     this.ioTurnDone = false;
     this.lastLookDone = false;
-    if (this.periodNs > 0) this.wakeLate.record(now - this.deadline);
+    if (this.periodNs > 0 && !this.retryingTick) this.wakeLate.record(now - this.deadline);
     if (this.obsSeq === this.obsSeqUsed) this.stale++;
     this.obsSeqUsed = this.obsSeq;
     this.inFlight = true;
-    // the runtime copies the observation synchronously inside this call, so a newer OBS arriving
-    // while ONNX Runtime runs cannot change this tick's input
-    this.policy.envAction(this.obs, this.actOpts).then(this.onActionCb, this.onPolicyErrorCb);
+    // the tick's own copy: a newer OBS arriving while ONNX Runtime runs overwrites this.obs, and a
+    // refused observation must be named in the ERROR (the runtime copies its input synchronously)
+    this.usedObs.set(this.obs);
+    this.policy.envAction(this.usedObs, this.actOpts).then(this.onActionCb, this.onPolicyErrorCb);
   }
 
   private onAction(a: number | Float32Array | Float64Array): void {
     this.inFlight = false;
-    const frame = this.actionFrame;
-    const n =
-      typeof a === 'number'
-        ? encodeScalarAction(frame, this.tick, this.obsSeqUsed, a)
-        : encodeFloatFrame(frame, FrameType.ACTION, this.tick, this.obsSeqUsed, a);
-    const s = this.socket!;
-    if (n !== this.actionFrameBytes) {
-      this.stopError = `the policy returned an action of ${(n - floatFrameBytes(0)) / 4} entries, the handshake announced ${this.actionSize}`;
+    this.retryingTick = false;
+    const got = typeof a === 'number' ? 1 : a.length;
+    if (got !== this.actionSize) {
+      this.stopError = `the policy returned an action of ${got} entries, the handshake announced ${this.actionSize}`;
       this.stop('policy-error');
       void this.finish();
       return;
     }
-    // write only when the previous frames are out: then reusing `frame` is safe, and a robot that
-    // stopped reading gets no queue of stale commands
-    if (s.writableLength === 0 && !s.destroyed) s.write(frame);
-    else this.droppedWrites++;
+    // this observation gave a valid action: it is the one to fall back on (swap, no copy)
+    const t = this.goodObs;
+    this.goodObs = this.usedObs;
+    this.usedObs = t;
+    this.goodSeq = this.obsSeqUsed;
+    this.haveGood = true;
+    const s = this.socket!;
+    if (this.unacked || s.destroyed || !s.writable) {
+      // the robot has not read the previous ACTION: writing this one would queue a command that is
+      // stale by the time the robot reads it (and `frame` may still be in Node's write queue)
+      this.droppedWrites++;
+    } else {
+      const frame = this.actionFrame;
+      if (typeof a === 'number') encodeScalarAction(frame, this.tick, this.obsSeqUsed, a);
+      else encodeFloatFrame(frame, FrameType.ACTION, this.tick, this.obsSeqUsed, a);
+      s.write(frame);
+      this.unacked = true;
+      this.unackedTick = this.tick;
+      const end = nowNs();
+      this.endNs = end;
+      if (this.periodNs > 0) {
+        this.latency.record(end - this.deadline);
+        if (end > this.deadline + this.periodNs) this.late++;
+      } else {
+        // from the observation's arrival, or from the clock's start for one that arrived during warm-up
+        this.latency.record(end - (this.obsArrivalNs > this.t0 ? this.obsArrivalNs : this.t0));
+      }
+      this.compute.record(end - this.tickStartNs);
+      this.actions++;
+      if (this.rssEvery > 0 && this.actions % this.rssEvery === 0 && this.rssCount < MAX_RSS_SAMPLES) {
+        const g = this.opts.gcEverySample ? (globalThis as { gc?: () => void }).gc : undefined;
+        if (g) g();
+        this.rssSamples[2 * this.rssCount] = this.actions;
+        this.rssSamples[2 * this.rssCount + 1] = process.memoryUsage.rss();
+        this.rssCount++;
+      }
+    }
+    this.endTick();
+  }
+
+  /** After a tick (served, dropped or refused): the stop conditions, the next deadline, the next poll. */
+  private endTick(): void {
     const end = nowNs();
     this.endNs = end;
-    if (this.periodNs > 0) {
-      this.latency.record(end - this.deadline);
-      if (end > this.deadline + this.periodNs) this.late++;
-    } else {
-      // from the observation's arrival, or from the clock's start for one that arrived during warm-up
-      this.latency.record(end - (this.obsArrivalNs > this.t0 ? this.obsArrivalNs : this.t0));
-    }
-    this.compute.record(end - this.tickStartNs);
-    this.actions++;
     this.tick++;
-    if (this.rssEvery > 0 && this.actions % this.rssEvery === 0 && this.rssCount < MAX_RSS_SAMPLES) {
-      const g = this.opts.gcEverySample ? (globalThis as { gc?: () => void }).gc : undefined;
-      if (g) g();
-      this.rssSamples[2 * this.rssCount] = this.actions;
-      this.rssSamples[2 * this.rssCount + 1] = process.memoryUsage.rss();
-      this.rssCount++;
-    }
     if (this.actions >= this.maxActions) return this.stop('actions');
     if (end - this.t0 >= this.durationNs) return this.stop('duration');
     if (this.periodNs > 0) {
@@ -780,8 +964,26 @@ export class Controller {
   }
 
   private onPolicyError(e: unknown): void {
-    this.inFlight = false;
-    const msg = e instanceof Error ? e.message : String(e);
+    void this.inputFault(e).then((reason) => {
+      this.inFlight = false;
+      if (reason === null) return this.policyFailed(e);
+      const retry = this.retryingTick;
+      this.retryingTick = false;
+      this.refuseObservation(this.obsSeqUsed, reason);
+      if (this.stopping) return void this.finish();
+      if (this.periodNs > 0 && this.haveGood && !retry) {
+        // serve this tick from the previous observation, as for an observation refused on arrival
+        this.retryingTick = true;
+        return this.startTick(this.tickStartNs);
+      }
+      // free-run: nothing fresh to act on; paced without a usable observation: the tick is not served
+      if (this.periodNs > 0) this.skipped++;
+      this.endTick();
+    });
+  }
+
+  private policyFailed(e: unknown): void {
+    const msg = this.policyErrorText(e);
     this.sendError(
       ErrorCode.POLICY_ERROR,
       `the policy failed at tick ${this.tick}: ${msg} The controller stops; hold the robot in a safe state.`,
@@ -789,6 +991,76 @@ export class Controller {
     this.stopError = msg;
     this.stop('policy-error');
     void this.finish();
+  }
+
+  private policyErrorText(e: unknown): string {
+    return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  }
+
+  /**
+   * Why the policy's failure on the observation of this call is the observation's fault, or null when
+   * it is the model's. Input errors of the runtime (ValueError, ShapeError) say so themselves. A
+   * ModelFormatError (a non-finite or out-of-bounds output) is the observation's fault when the same
+   * policy gives a valid action for an observation known to work: the last one that did, or the
+   * centre of the observation space before any has.
+   */
+  private async inputFault(e: unknown): Promise<string | null> {
+    if (e instanceof ValueError || e instanceof ShapeError) return `the policy refused it (${e.name}: ${e.message})`;
+    if (!(e instanceof ModelFormatError)) return null;
+    const probe = this.haveGood ? this.goodObs : this.centreObs;
+    try {
+      await this.policy.envAction(probe, this.actOpts);
+    } catch {
+      return null;
+    }
+    return (
+      `the policy gives no valid action for it (${e.message}) but does for ${this.haveGood ? 'the previous observation' : 'the centre of the observation space'}: ` +
+      'it is outside the range the model computes in'
+    );
+  }
+
+  /** An observation the model cannot compute: ERROR reply, counted, and the previous observation back in use. */
+  private refuseObservation(seq: number, reason: string): void {
+    this.obsRejectedByModel++;
+    this.badFrame(
+      ErrorCode.BAD_OBS_VALUE,
+      `OBS seq ${seq} = ${describeValue(this.usedObs)}: ${reason}. Observation ignored (the previous one stays in use); check the sensor.`,
+    );
+    if (this.obsSeq === seq && this.haveGood) {
+      // no newer observation arrived meanwhile: fall back on the last good one
+      this.obs.set(this.goodObs);
+      this.obsSeq = this.goodSeq;
+      this.obsSeqUsed = this.goodSeq;
+    }
+  }
+
+  // ------------------------------------------------------------------ silence
+
+  private startSilenceWatch(): void {
+    if (this.silenceNs <= 0) return;
+    this.lastFrameNs = nowNs();
+    this.silenceTimer = setInterval(
+      () => {
+        const now = nowNs();
+        if (!this.silent && now - this.lastFrameNs >= this.silenceNs) {
+          this.silent = true;
+          this.silences++;
+          this.log(
+            `controller: the robot has sent nothing for ${((now - this.lastFrameNs) / 1e6).toFixed(0)} ms` +
+              (this.running ? `; ticks go on with observation seq ${this.obsSeq}` : ''),
+          );
+        }
+      },
+      Math.max(1, Math.min(100, this.silenceNs / 4e6)),
+    );
+    this.silenceTimer.unref();
+  }
+
+  private endSilence(now: number): void {
+    this.silent = false;
+    const gap = now - this.lastFrameNs;
+    if (gap > this.longestSilenceNs) this.longestSilenceNs = gap;
+    this.log(`controller: the robot is back after ${(gap / 1e9).toFixed(3)} s of silence`);
   }
 
   // ------------------------------------------------------------------ shutdown and summary
@@ -847,6 +1119,8 @@ export class Controller {
       if (this.endNs === 0) this.endNs = nowNs();
     }
     this.gcObserver?.disconnect();
+    if (this.silenceTimer) clearInterval(this.silenceTimer);
+    this.logs.flush();
     if (wasRunning) this.readMemory(false);
     const summary = this.summary(wasRunning);
     const s = this.socket;
@@ -887,7 +1161,7 @@ export class Controller {
       runtime: { backend: info.backend, executionProvider: info.executionProvider, threads: this.opts.threads ?? 1, mode: this.mode },
       rateHz: this.rateHz,
       wait: this.wait,
-      warmupCalls: this.warmup,
+      warmupCalls: Math.max(1, this.warmup),
       actions: this.actions,
       elapsedS,
       achievedHz: elapsedS > 0 ? this.actions / elapsedS : 0,
@@ -898,12 +1172,19 @@ export class Controller {
       late: this.late,
       skipped: this.skipped,
       staleObservations: this.stale,
+      actionsAcknowledged: this.acks,
       droppedWrites: this.droppedWrites,
       obsReceived: this.obsReceived,
       obsResets: this.obsResets,
       badFramesReceived: this.badFrames,
+      obsRejectedByModel: this.obsRejectedByModel,
       errorsSent: this.errorsSent,
+      errorsNotSent: this.errorsNotSent,
+      robotErrorCount: this.robotErrorCount,
       robotErrors: [...this.robotErrors],
+      silences: this.silences,
+      longestSilenceS: Math.max(this.longestSilenceNs, this.silent ? nowNs() - this.lastFrameNs : 0) / 1e9,
+      logLinesSuppressed: this.logs.suppressedTotal,
       memory: {
         rssBeforeBytes: this.rssBefore,
         rssAfterBytes: this.rssAfterValue,
@@ -961,6 +1242,12 @@ export const CONTROLLER_FLAGS: FlagSpecs = {
     help: 'sleep wait: wake from the kernel sleep this many µs before each tick',
     default: DEFAULT_SLEEP_MARGIN_US,
   },
+  silence: {
+    type: 'number',
+    help: 'report a robot that sends nothing for this many ms, and when it is back (0: never)',
+    default: DEFAULT_SILENCE_MS,
+  },
+  'hello-timeout': { type: 'number', help: "seconds to wait for the robot's HELLO", default: DEFAULT_HELLO_TIMEOUT_S },
   summary: { type: 'string', help: 'also write the summary JSON to this file' },
   quiet: { type: 'boolean', help: 'no progress lines on stderr', default: false },
   help: { type: 'boolean', help: 'print this help', default: false },
@@ -1002,6 +1289,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
       rssEvery: flags['rss-every'] as number,
       sleepMarginUs: flags['sleep-margin'] as number,
       gcEverySample: flags['rss-gc'] as boolean,
+      silenceMs: flags.silence as number,
+      helloTimeoutS: flags['hello-timeout'] as number,
       log: quiet ? undefined : (line) => console.error(line),
     });
   } catch (err) {
@@ -1034,8 +1323,11 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     const l = summary.latency;
     console.error(
       `controller: ${summary.stopReason}${summary.error ? ` (${summary.error})` : ''}; ${summary.actions} actions in ${summary.elapsedS.toFixed(2)} s ` +
-        `(${summary.achievedHz.toFixed(1)} Hz); latency p50 ${l.p50Us.toFixed(1)} µs, p99 ${l.p99Us.toFixed(1)} µs, p99.9 ${l.p999Us.toFixed(1)} µs, max ${l.maxUs.toFixed(1)} µs; ` +
-        `deadline misses ${summary.deadlineMisses}`,
+        `(${summary.achievedHz.toFixed(1)} Hz); ` +
+        (l.n > 0
+          ? `latency p50 ${formatUs(l.p50Us)}, p99 ${formatUs(l.p99Us)}, p99.9 ${formatUs(l.p999Us)}, max ${formatUs(l.maxUs)}; `
+          : 'no latency measured (no action written); ') +
+        `deadline misses ${summary.deadlineMisses}, dropped writes ${summary.droppedWrites}, bad frames ${summary.badFramesReceived}`,
     );
   }
   return summary.stopReason === 'handshake-failed' ? 2 : CLEAN_STOPS.includes(summary.stopReason) ? 0 : 1;

@@ -67,29 +67,41 @@ export class LatencyHistogram {
     return this.maxNs;
   }
 
-  /** Summary in microseconds. */
-  summaryUs(): {
-    n: number;
-    meanUs: number;
-    p50Us: number;
-    p99Us: number;
-    p999Us: number;
-    maxUs: number;
-    minUs: number;
-    overflow: number;
-    resolutionUs: number;
-  } {
+  /**
+   * Summary in microseconds. With no samples the statistics are null (not NaN, and not 0, which
+   * would read as a measured latency): `n` says there was nothing to measure.
+   */
+  summaryUs(): LatencySummaryUs {
     const us = (ns: number) => ns / 1000;
+    const empty = this.count === 0;
     return {
       n: this.count,
-      meanUs: this.count ? us(this.sumNs / this.count) : NaN,
-      p50Us: us(this.percentileNs(50)),
-      p99Us: us(this.percentileNs(99)),
-      p999Us: us(this.percentileNs(99.9)),
-      maxUs: us(this.maxNs),
-      minUs: this.count ? us(this.minNs) : NaN,
+      meanUs: empty ? null : us(this.sumNs / this.count),
+      p50Us: empty ? null : us(this.percentileNs(50)),
+      p99Us: empty ? null : us(this.percentileNs(99)),
+      p999Us: empty ? null : us(this.percentileNs(99.9)),
+      maxUs: empty ? null : us(this.maxNs),
+      minUs: empty ? null : us(this.minNs),
       overflow: this.overflow,
       resolutionUs: us(this.resolutionNs),
     };
   }
+}
+
+/** A histogram's summary in µs; the statistics are null when it has no samples (n = 0). */
+export interface LatencySummaryUs {
+  n: number;
+  meanUs: number | null;
+  p50Us: number | null;
+  p99Us: number | null;
+  p999Us: number | null;
+  maxUs: number | null;
+  minUs: number | null;
+  overflow: number;
+  resolutionUs: number;
+}
+
+/** A summary statistic for a progress line: `1.5 µs`, or `n/a` when nothing was measured. */
+export function formatUs(v: number | null): string {
+  return v === null ? 'n/a' : `${v.toFixed(1)} µs`;
 }

@@ -4,9 +4,10 @@
  *
  *   offset  size  field
  *   0       u16   magic   0x4D47 (the bytes "G", "M")
- *   2       u8    version 1
- *   3       u8    type    1 HELLO, 2 OBS, 3 ACTION, 4 ERROR, 5 BYE
- *   4       u32   seq     OBS: the robot's step counter; ACTION: the controller's tick; else 0
+ *   2       u8    version 2
+ *   3       u8    type    1 HELLO, 2 OBS, 3 ACTION, 4 ERROR, 5 BYE, 6 ACK
+ *   4       u32   seq     OBS: the robot's step counter; ACTION: the controller's tick; ACK: the tick of
+ *                         the ACTION the robot has read; else 0
  *   8       u32   aux     OBS: flags (bit 0: the episode was reset at this observation);
  *                         ACTION: the seq of the observation the action was computed from;
  *                         ERROR: an ErrorCode; else 0
@@ -20,6 +21,15 @@
  *           its index as one float32 (exact below 2²⁴); a grid or box action is the action vector
  *   ERROR   UTF-8 text: what was wrong and how to fix it   either way
  *   BYE     UTF-8 JSON summary (may be empty)              either way; the sender closes after it
+ *   ACK     empty                                          robot → controller, one per ACTION read
+ *
+ * Flow control (version 2): the robot answers every ACTION it reads from the socket — applied or
+ * refused — with an ACK carrying that ACTION's tick, and the controller keeps at most one ACTION
+ * unacknowledged: a tick whose action finds the previous one unacknowledged is not written (the
+ * controller counts it as dropped). A robot that stops reading therefore finds at most one old
+ * command waiting when it resumes, however long it paused. The socket's own backpressure cannot give
+ * that bound: Node exposes no SO_SNDBUF for stream sockets, and the kernel's default buffers hold
+ * thousands of ACTION frames before a write blocks (Node's writableLength stays 0 meanwhile).
  *
  * A frame with a bad magic, version or oversized length desynchronizes the stream: the receiver
  * answers with an ERROR and closes the connection. A frame of a known layout but an unexpected type or
@@ -34,10 +44,13 @@
 export const DEFAULT_SOCKET = '/tmp/gmmrl-robot.sock';
 
 export const MAGIC = 0x4d47;
-export const VERSION = 1;
+/** Version 2 added ACK (flow control); a version-1 peer is refused as a version mismatch. */
+export const VERSION = 2;
 export const HEADER_BYTES = 16;
 /** Largest payload either side accepts (64 KiB: 16 384 float32 entries). */
 export const MAX_PAYLOAD = 65536;
+/** Most float32 entries one OBS or ACTION frame can carry: the largest obsSize/actionSize a HELLO may announce. */
+export const MAX_FLOATS = MAX_PAYLOAD / 4;
 
 export const FrameType = {
   HELLO: 1,
@@ -45,10 +58,11 @@ export const FrameType = {
   ACTION: 3,
   ERROR: 4,
   BYE: 5,
+  ACK: 6,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
-export const FRAME_TYPE_NAMES: Record<number, string> = { 1: 'HELLO', 2: 'OBS', 3: 'ACTION', 4: 'ERROR', 5: 'BYE' };
+export const FRAME_TYPE_NAMES: Record<number, string> = { 1: 'HELLO', 2: 'OBS', 3: 'ACTION', 4: 'ERROR', 5: 'BYE', 6: 'ACK' };
 
 /** ERROR codes (the frame's aux field). */
 export const ErrorCode = {
@@ -61,6 +75,7 @@ export const ErrorCode = {
   BAD_HELLO: 7,
   POLICY_ERROR: 8,
   BAD_ACTION: 9,
+  BAD_ACK: 10,
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -126,6 +141,14 @@ export function encodeScalarAction(buf: Buffer, seq: number, obsSeq: number, val
   const o = writeHeader(buf, 0, FrameType.ACTION, seq, obsSeq, 4);
   buf.writeFloatLE(value, o);
   return o + 4;
+}
+
+/** Bytes of an ACK frame (a header, no payload). */
+export const ACK_BYTES = HEADER_BYTES;
+
+/** ACK for the ACTION of `tick` into `buf` at `at`; returns the offset after it. */
+export function encodeAck(buf: Buffer, at: number, tick: number): number {
+  return writeHeader(buf, at, FrameType.ACK, tick, 0, 0);
 }
 
 /** A text or JSON frame (HELLO, ERROR, BYE) in a fresh buffer: not for the hot path. */
@@ -204,7 +227,7 @@ export class FrameDecoder {
       if (version !== VERSION) {
         return this.desync(
           ErrorCode.BAD_VERSION,
-          `protocol version ${version} is not supported (this side speaks version ${VERSION}). Update the peer. Closing the connection.`,
+          `protocol version ${version} is not supported (this side speaks version ${VERSION}${version === 1 ? ', which adds an ACK from the robot for every ACTION it reads' : ''}). Update the peer. Closing the connection.`,
         );
       }
       const length = b.readUInt32LE(o + 12);
@@ -234,4 +257,18 @@ export class FrameDecoder {
 /** Reads a UTF-8 payload (HELLO, ERROR, BYE). */
 export function payloadText(buf: Buffer, offset: number, length: number): string {
   return buf.toString('utf8', offset, offset + length);
+}
+
+/** Default cap on peer-supplied text in a log line or a summary entry. */
+export const PEER_TEXT_CHARS = 200;
+
+/**
+ * Peer-supplied text made safe to log: control characters (terminal escapes, newlines that would
+ * forge log lines) written as \uXXXX, and cut to `maxChars` with a note of how much was left out.
+ */
+export function peerText(text: string, maxChars = PEER_TEXT_CHARS): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (text.length <= maxChars) return clean(text);
+  return `${clean(text.slice(0, maxChars))}… (${text.length - maxChars} more characters)`;
 }

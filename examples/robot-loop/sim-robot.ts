@@ -5,14 +5,21 @@
  *
  *   node dist/examples/robot-loop/sim-robot.js [--socket /tmp/gmmrl-robot.sock | --tcp 7777] [--env Pendulum-v1] [--seed 0] [--once]
  *
- * Session: the controller connects and sends HELLO (family, envId, sizes, rate). The robot builds the
- * environment — `--env`, else the model's envId when gmmrl/envs knows it, else a synthetic robot —
- * answers HELLO with its own observation and action sizes (the controller refuses a mismatch), then
- * sends OBS seq 0 (flag reset). Every ACTION is checked (size, finite values, a discrete index in
- * range), applied with env.step (one step per action: the simulation advances by one environment
- * step per control tick, whatever the environment's own dt), and answered at once with the next OBS;
- * an episode that ends is reset and its first observation carries the reset flag. A bad ACTION gets
- * an ERROR reply and is not applied. BYE from the controller ends the session.
+ * Session: the controller connects and sends HELLO (family, envId, sizes, rate). The robot checks
+ * it (positive integer sizes that one frame can carry, MAX_FLOATS; a known action kind; the sizes of
+ * the environment it will simulate) and refuses anything else with ERROR 7 before allocating
+ * anything for it; a connection that sends no acceptable HELLO within --hello-timeout is closed.
+ * It builds the environment — `--env`, else the model's envId when gmmrl/envs knows it, else a
+ * synthetic robot — answers HELLO with its own observation and action sizes, then sends OBS seq 0
+ * (flag reset). Every ACTION read is acknowledged (ACK, its tick), then checked (size, finite values,
+ * a discrete index in range), applied with env.step (one step per action: the simulation advances by
+ * one environment step per control tick, whatever the environment's own dt), and answered at once
+ * with the next OBS; an episode that ends is reset and its first observation carries the reset flag.
+ * A bad ACTION gets an ERROR reply and is not applied. BYE from the controller ends the session.
+ *
+ * Hostile or broken controllers: every refused frame is counted (`badFrames`); replies are not
+ * queued past SEND_BACKLOG_BYTES for a peer that does not read (counted in `framesNotSent`); log
+ * lines are throttled and peer text is cut and escaped; at most --max-sessions connections are open.
  *
  * Timing the robot can see: the interval between consecutive actions (the command jitter an
  * actuator would see) and gaps in the controller's tick numbers (ticks the controller skipped).
@@ -30,9 +37,10 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { existsSync, unlinkSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { flatSize, listEnvs, make, type Env } from 'gmmrl/envs';
-import { Rng, ValueError } from 'gmmrl/runtime';
+import { Rng, ValueError, describeValue } from 'gmmrl/runtime';
 import { parseMainFlags, runAsScript, type FlagSpecs } from './flags.js';
-import { LatencyHistogram } from './histogram.js';
+import { LatencyHistogram, type LatencySummaryUs } from './histogram.js';
+import { LogThrottle } from './log-throttle.js';
 import {
   DEFAULT_SOCKET,
   ERROR_CODE_NAMES,
@@ -40,12 +48,17 @@ import {
   FRAME_TYPE_NAMES,
   FrameDecoder,
   FrameType,
+  ACK_BYTES,
+  MAX_FLOATS,
   OBS_FLAG_RESET,
+  VERSION,
+  encodeAck,
   encodeError,
   encodeFloatFrame,
   encodeJson,
   floatFrameBytes,
   payloadText,
+  peerText,
   type ControllerHello,
   type RobotHello,
 } from './protocol.js';
@@ -60,8 +73,21 @@ export interface SimRobotOptions {
   env?: string;
   seed?: number;
   name?: string;
+  /** Seconds a connection may take to send an acceptable HELLO before it is closed (default 5). */
+  helloTimeoutS?: number;
+  /** Most connections open at once (default 16); more are closed by the server on accept. */
+  maxSessions?: number;
+  /** Log throttling: lines of one kind written per interval (default 5) and the interval in ms (default 1000). */
+  logBurst?: number;
+  logIntervalMs?: number;
   log?: (line: string) => void;
 }
+
+/** Replies are not written while more than this many bytes wait unsent (a controller that does not read). */
+export const SEND_BACKLOG_BYTES = 262144;
+const MAX_ERRORS_KEPT = 100;
+/** `summaries` keeps the latest this many sessions (a server that runs for days must not grow). */
+const MAX_SUMMARIES_KEPT = 1000;
 
 export interface SessionSummary {
   event: 'session';
@@ -73,15 +99,23 @@ export interface SessionSummary {
   completedEpisodes: number;
   meanEpisodeReturn: number | null;
   /** Interval between consecutive actions at the robot, µs. */
-  interval: ReturnType<LatencyHistogram['summaryUs']>;
+  interval: LatencySummaryUs;
   /** Actions computed from an observation older than the newest one the robot had sent (ACTION aux < newest OBS seq). */
   staleActions: number;
   /** Controller ticks that never arrived (gaps in the ACTION seq). */
   tickGaps: number;
   badActions: number;
+  /** Frames refused with an ERROR (or, for a desync, a closed connection): bad HELLOs, unexpected types, bad actions. */
+  badFrames: number;
+  /** ACK frames written (one per ACTION read after the handshake). */
+  acksSent: number;
+  /** Frames not written: over SEND_BACKLOG_BYTES were still unsent, or the socket was closed. */
+  framesNotSent: number;
+  /** ERROR frames the controller sent, and the first 100 of them (text cut to 200 characters). */
+  errorCount: number;
   errorsReceived: string[];
   controllerBye: unknown;
-  endedBy: 'bye' | 'disconnect' | 'shutdown' | 'protocol-error';
+  endedBy: 'bye' | 'disconnect' | 'shutdown' | 'protocol-error' | 'hello-timeout';
 }
 
 /** A synthetic robot with the Env surface the session uses. */
@@ -122,7 +156,9 @@ interface Session {
   action: Float32Array;
   lastActionNs: number;
   lastTick: number;
-  interval: LatencyHistogram;
+  /** Allocated at the handshake (4 MB): a connection that never completes one costs only its decoder. */
+  interval: LatencyHistogram | null;
+  helloTimer: ReturnType<typeof setTimeout> | null;
   actions: number;
   episodes: number;
   totalReward: number;
@@ -132,6 +168,10 @@ interface Session {
   tickGaps: number;
   staleActions: number;
   badActions: number;
+  badFrames: number;
+  acksSent: number;
+  framesNotSent: number;
+  errorCount: number;
   errorsReceived: string[];
   controllerBye: unknown;
   ended: boolean;
@@ -140,9 +180,12 @@ interface Session {
 export class SimRobot {
   private readonly server: Server;
   private readonly sessions = new Set<Session>();
+  /** The latest sessions' summaries (at most MAX_SUMMARIES_KEPT). */
   readonly summaries: SessionSummary[] = [];
   private sessionWaiters: ((s: SessionSummary) => void)[] = [];
   private readonly seed: number;
+  private readonly helloTimeoutMs: number;
+  private readonly logs: LogThrottle;
   readonly address: string;
 
   constructor(private readonly opts: SimRobotOptions = {}) {
@@ -152,7 +195,16 @@ export class SimRobot {
         `sim-robot: --env ${JSON.stringify(opts.env)} is not a gmmrl environment; use one of ${listEnvs().join(', ')}, or synthetic.`,
       );
     }
+    const helloS = opts.helloTimeoutS ?? 5;
+    if (!(Number.isFinite(helloS) && helloS > 0))
+      throw new ValueError(`sim-robot: --hello-timeout ${describeValue(helloS)}; expected a number of seconds > 0.`);
+    this.helloTimeoutMs = helloS * 1000;
+    const maxSessions = opts.maxSessions ?? 16;
+    if (!(Number.isSafeInteger(maxSessions) && maxSessions >= 1))
+      throw new ValueError(`sim-robot: --max-sessions ${describeValue(maxSessions)}; expected an integer ≥ 1.`);
+    this.logs = new LogThrottle(opts.log, { burst: opts.logBurst, intervalMs: opts.logIntervalMs });
     this.server = createServer((s) => this.onConnection(s));
+    this.server.maxConnections = maxSessions;
     this.address = opts.tcpPort !== undefined ? `tcp://${opts.tcpHost ?? '127.0.0.1'}:${opts.tcpPort}` : (opts.socket ?? DEFAULT_SOCKET);
   }
 
@@ -178,14 +230,20 @@ export class SimRobot {
     return new Promise((r) => this.sessionWaiters.push(r));
   }
 
+  /** Connections open now. */
+  get openSessions(): number {
+    return this.sessions.size;
+  }
+
   /** BYE to every connected controller, then closes the server. */
   async close(): Promise<void> {
     for (const s of this.sessions) this.endSession(s, 'shutdown', true);
+    this.logs.flush();
     await new Promise<void>((r) => this.server.close(() => r()));
   }
 
-  private log(line: string): void {
-    this.opts.log?.(line);
+  private log(kind: string, line: string): void {
+    this.logs.log(kind, line);
   }
 
   private onConnection(socket: Socket): void {
@@ -204,7 +262,8 @@ export class SimRobot {
       action: new Float32Array(0),
       lastActionNs: 0,
       lastTick: -1,
-      interval: new LatencyHistogram(100, 100_000_000),
+      interval: null,
+      helloTimer: null,
       actions: 0,
       episodes: 0,
       totalReward: 0,
@@ -214,6 +273,10 @@ export class SimRobot {
       tickGaps: 0,
       staleActions: 0,
       badActions: 0,
+      badFrames: 0,
+      acksSent: 0,
+      framesNotSent: 0,
+      errorCount: 0,
       errorsReceived: [],
       controllerBye: null,
       ended: false,
@@ -221,18 +284,47 @@ export class SimRobot {
     s.decoder = new FrameDecoder(
       (type, seq, aux, buf, off, len) => this.onFrame(s, type, seq, aux, buf, off, len),
       (code, msg) => {
+        s.badFrames++;
+        this.log('sim-robot: protocol error', `sim-robot: protocol error: ${msg}`);
         this.send(s, encodeError(code, msg));
         this.endSession(s, 'protocol-error', false);
       },
     );
     this.sessions.add(s);
+    s.helloTimer = setTimeout(() => {
+      s.helloTimer = null;
+      if (s.helloDone || s.ended) return;
+      s.badFrames++;
+      const msg = `no acceptable HELLO within ${this.helloTimeoutMs} ms of connecting; closing. A controller sends HELLO {"protocol":${VERSION},"role":"controller",…} first.`;
+      this.log('sim-robot: hello timeout', `sim-robot: ${msg}`);
+      this.send(s, encodeError(ErrorCode.BAD_HELLO, msg));
+      this.endSession(s, 'hello-timeout', false);
+    }, this.helloTimeoutMs);
     socket.on('data', (chunk) => s.decoder.push(chunk));
     socket.on('close', () => this.endSession(s, 'disconnect', false));
-    socket.on('error', (err) => this.log(`sim-robot: socket error: ${err.message}`));
+    socket.on('error', (err) => this.log('sim-robot: socket error', `sim-robot: socket error: ${err.message}`));
   }
 
   private send(s: Session, buf: Buffer): void {
-    if (!s.socket.destroyed && s.socket.writable) s.socket.write(buf);
+    const so = s.socket;
+    if (!so.destroyed && so.writable && so.writableLength <= SEND_BACKLOG_BYTES) so.write(buf);
+    else s.framesNotSent++;
+  }
+
+  /** An ERROR reply for a refused frame (counted). */
+  private refuse(s: Session, code: ErrorCode, message: string): void {
+    s.badFrames++;
+    this.send(s, encodeError(code, message));
+  }
+
+  /** ACK for `tick`, followed in the same write by an OBS when `obs` is given. */
+  private ackAndObs(s: Session, tick: number, obs: ArrayLike<number> | null, reset: boolean): void {
+    const buf = Buffer.allocUnsafe(ACK_BYTES + (obs ? floatFrameBytes(s.obsSize) : 0));
+    encodeAck(buf, 0, tick);
+    if (obs) encodeFloatFrame(buf.subarray(ACK_BYTES), FrameType.OBS, s.seq, reset ? OBS_FLAG_RESET : 0, obs);
+    const before = s.framesNotSent;
+    this.send(s, buf);
+    if (s.framesNotSent === before) s.acksSent++;
   }
 
   private sendObs(s: Session, obs: ArrayLike<number>, reset: boolean): void {
@@ -247,38 +339,61 @@ export class SimRobot {
     return s.env!.reset(s.episodes === 1 ? { seed: this.seed } : undefined).obs;
   }
 
+  /**
+   * What is wrong with a controller HELLO, or null. Checked before anything is allocated for it: the
+   * sizes must be positive integers one frame can carry (MAX_FLOATS float32), and match the
+   * environment this robot simulates when it is a gmmrl one.
+   */
+  private helloProblem(h: unknown, want: (h: ControllerHello) => string): string | null {
+    if (typeof h !== 'object' || h === null || Array.isArray(h)) return `the controller HELLO is ${describeValue(h)}, not a JSON object.`;
+    const o = h as Record<string, unknown>;
+    if (o.role !== 'controller') return `the controller HELLO has role ${describeValue(o.role)}; expected "controller".`;
+    for (const key of ['obsSize', 'actionSize'] as const) {
+      const v = o[key];
+      if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= 1 && v <= MAX_FLOATS))
+        return `the controller HELLO has ${key} ${describeValue(v)}; expected an integer in 1…${MAX_FLOATS} (one frame carries at most ${MAX_FLOATS} float32).`;
+    }
+    if (o.actionKind !== undefined && o.actionKind !== 'discrete' && o.actionKind !== 'grid' && o.actionKind !== 'box')
+      return `the controller HELLO has actionKind ${describeValue(o.actionKind)}; expected "discrete", "grid" or "box".`;
+    if (o.actionKind === 'discrete' && o.actionSize !== 1)
+      return `the controller HELLO has a discrete action of actionSize ${describeValue(o.actionSize)}; a discrete action is one index (actionSize 1).`;
+    const ch = h as ControllerHello;
+    const envId = want(ch);
+    if (envId !== 'synthetic') {
+      const env = make(envId, { seed: this.seed });
+      const obsSize = flatSize(env.observationSpace);
+      const actionSize = flatSize(env.actionSpace);
+      if (ch.obsSize !== obsSize || ch.actionSize !== actionSize)
+        return `the controller's model takes observations of ${ch.obsSize} and actions of ${ch.actionSize} entries; this robot simulates ${envId} (observations of ${obsSize}, actions of ${actionSize}). Use a model trained on ${envId}, or start the robot with --env synthetic.`;
+    }
+    return null;
+  }
+
   private onHello(s: Session, text: string): void {
-    let h: ControllerHello;
+    let h: unknown;
     try {
-      h = JSON.parse(text) as ControllerHello;
+      h = JSON.parse(text);
     } catch {
-      return this.send(s, encodeError(ErrorCode.BAD_HELLO, 'the controller HELLO payload is not JSON.'));
+      return this.refuse(s, ErrorCode.BAD_HELLO, `the controller HELLO payload ${JSON.stringify(peerText(text, 80))} is not JSON.`);
     }
-    if (
-      typeof h !== 'object' ||
-      h === null ||
-      h.role !== 'controller' ||
-      !Number.isSafeInteger(h.obsSize) ||
-      !Number.isSafeInteger(h.actionSize) ||
-      h.actionSize < 1 ||
-      h.obsSize < 1
-    ) {
-      return this.send(
-        s,
-        encodeError(
-          ErrorCode.BAD_HELLO,
-          `the controller HELLO ${text.slice(0, 200)} lacks role "controller" or positive integer obsSize/actionSize.`,
-        ),
-      );
+    const pick = (c: ControllerHello) => this.opts.env ?? (listEnvs().includes(c.envId) ? c.envId : 'synthetic');
+    const problem = this.helloProblem(h, pick);
+    if (problem !== null) {
+      this.log('sim-robot: refused HELLO', `sim-robot: refused a HELLO: ${problem}`);
+      return this.refuse(s, ErrorCode.BAD_HELLO, problem);
     }
-    const want = this.opts.env ?? (listEnvs().includes(h.envId) ? h.envId : 'synthetic');
+    const c = h as ControllerHello;
+    const want = pick(c);
     if (want === 'synthetic') {
-      s.synth = new SyntheticRobot(h.obsSize, h.actionSize, this.seed);
+      s.synth = new SyntheticRobot(c.obsSize, c.actionSize, this.seed);
       s.envName = 'synthetic';
-      s.obsSize = h.obsSize;
-      s.actionSize = h.actionSize;
+      s.obsSize = c.obsSize;
+      s.actionSize = c.actionSize;
       if (this.opts.env === undefined)
-        this.log(`sim-robot: ${JSON.stringify(h.envId)} is not a gmmrl environment; simulating a synthetic robot of that size`);
+        this.log(
+          'sim-robot: synthetic',
+          `sim-robot: ${JSON.stringify(peerText(String(c.envId)))} is not a gmmrl environment; simulating a synthetic robot of that size`,
+        );
     } else {
       const env = make(want, { seed: this.seed });
       s.env = env;
@@ -288,54 +403,50 @@ export class SimRobot {
       s.discreteN = env.actionSpace.kind === 'discrete' ? env.actionSpace.n : 0;
     }
     s.action = new Float32Array(s.actionSize);
-    const reply: RobotHello = { protocol: 1, role: 'robot', name: `sim-robot ${s.envName}`, obsSize: s.obsSize, actionSize: s.actionSize };
+    s.interval = new LatencyHistogram(100, 100_000_000);
+    if (s.helloTimer) clearTimeout(s.helloTimer);
+    s.helloTimer = null;
+    const reply: RobotHello = {
+      protocol: VERSION,
+      role: 'robot',
+      name: `sim-robot ${s.envName}`,
+      obsSize: s.obsSize,
+      actionSize: s.actionSize,
+    };
     this.send(s, encodeJson(FrameType.HELLO, reply));
     s.helloDone = true;
-    this.log(`sim-robot: controller connected (${h.family} for ${h.envId}, ${h.rateHz} Hz); simulating ${s.envName}`);
+    this.log(
+      'sim-robot: connected',
+      `sim-robot: controller connected (${peerText(String(c.family), 40)} for ${peerText(String(c.envId), 80)}, ${peerText(String(c.rateHz), 20)} Hz); simulating ${s.envName}`,
+    );
     this.sendObs(s, this.reset(s), true);
   }
 
   private onAction(s: Session, tick: number, obsSeq: number, buf: Buffer, off: number, len: number): void {
-    if (len !== 4 * s.actionSize) {
+    // the ACTION has been read: acknowledge it whatever its content, so the controller may send the next
+    const refuse = (message: string) => {
       s.badActions++;
-      return this.send(
-        s,
-        encodeError(
-          ErrorCode.BAD_ACTION,
-          `ACTION tick ${tick} has ${len / 4} float32 values; this robot takes ${s.actionSize}. Not applied.`,
-        ),
-      );
-    }
+      this.ackAndObs(s, tick, null, false);
+      this.refuse(s, ErrorCode.BAD_ACTION, message);
+    };
+    if (len !== 4 * s.actionSize)
+      return refuse(`ACTION tick ${tick} has ${len / 4} float32 values; this robot takes ${s.actionSize}. Not applied.`);
     for (let i = 0; i < s.actionSize; i++) {
       const v = buf.readFloatLE(off + 4 * i);
-      if (v - v !== 0) {
-        s.badActions++;
-        return this.send(s, encodeError(ErrorCode.BAD_ACTION, `ACTION tick ${tick}: action[${i}] is ${v}; not applied.`));
-      }
+      if (v - v !== 0) return refuse(`ACTION tick ${tick}: action[${i}] is ${v}; not applied.`);
       s.action[i] = v;
     }
-    if (s.discreteN > 0 && !(Number.isInteger(s.action[0]) && s.action[0]! >= 0 && s.action[0]! < s.discreteN)) {
-      s.badActions++;
-      return this.send(
-        s,
-        encodeError(
-          ErrorCode.BAD_ACTION,
-          `ACTION tick ${tick}: discrete action ${s.action[0]} is not an index in 0…${s.discreteN - 1}; not applied.`,
-        ),
-      );
-    }
+    if (s.discreteN > 0 && !(Number.isInteger(s.action[0]) && s.action[0]! >= 0 && s.action[0]! < s.discreteN))
+      return refuse(`ACTION tick ${tick}: discrete action ${s.action[0]} is not an index in 0…${s.discreteN - 1}; not applied.`);
     const now = performance.now() * 1e6;
-    if (s.lastActionNs > 0) s.interval.record(now - s.lastActionNs);
+    if (s.lastActionNs > 0) s.interval!.record(now - s.lastActionNs);
     s.lastActionNs = now;
     if (s.lastTick >= 0 && tick > s.lastTick + 1) s.tickGaps += tick - s.lastTick - 1;
     s.lastTick = tick;
     if (obsSeq < s.seq) s.staleActions++;
     s.actions++;
     s.seq++;
-    if (s.synth) {
-      this.sendObs(s, s.synth.step(s.action).obs, false);
-      return;
-    }
+    if (s.synth) return this.ackAndObs(s, tick, s.synth.step(s.action).obs, false);
     const r = s.env!.step(s.discreteN > 0 ? s.action[0]! : s.action);
     s.totalReward += r.reward;
     s.episodeReturn += r.reward;
@@ -343,41 +454,40 @@ export class SimRobot {
       s.completedEpisodes++;
       s.completedReturnSum += s.episodeReturn;
       s.episodeReturn = 0;
-      this.sendObs(s, this.reset(s), true);
-    } else this.sendObs(s, r.obs, false);
+      this.ackAndObs(s, tick, this.reset(s), true);
+    } else this.ackAndObs(s, tick, r.obs, false);
   }
 
   private onFrame(s: Session, type: number, seq: number, aux: number, buf: Buffer, off: number, len: number): void {
     if (s.ended) return;
     switch (type) {
       case FrameType.HELLO:
-        if (s.helloDone) return this.send(s, encodeError(ErrorCode.UNEXPECTED_TYPE, 'a second HELLO on the same connection.'));
+        if (s.helloDone) return this.refuse(s, ErrorCode.UNEXPECTED_TYPE, 'a second HELLO on the same connection.');
         return this.onHello(s, payloadText(buf, off, len));
       case FrameType.ACTION:
-        if (!s.helloDone) return this.send(s, encodeError(ErrorCode.UNEXPECTED_TYPE, 'ACTION before HELLO.'));
+        if (!s.helloDone) return this.refuse(s, ErrorCode.UNEXPECTED_TYPE, 'ACTION before HELLO.');
         return this.onAction(s, seq, aux, buf, off, len);
       case FrameType.BYE: {
         const text = payloadText(buf, off, len);
         try {
           s.controllerBye = text ? JSON.parse(text) : null;
         } catch {
-          s.controllerBye = text;
+          s.controllerBye = peerText(text);
         }
         return this.endSession(s, 'bye', false);
       }
       case FrameType.ERROR: {
-        const text = `${ERROR_CODE_NAMES[aux] ?? `code ${aux}`}: ${payloadText(buf, off, len)}`;
-        if (s.errorsReceived.length < 100) s.errorsReceived.push(text);
-        this.log(`sim-robot: the controller reports ${text}`);
+        const text = `${ERROR_CODE_NAMES[aux] ?? `code ${aux}`}: ${peerText(payloadText(buf, off, Math.min(len, 4096)))}`;
+        s.errorCount++;
+        if (s.errorsReceived.length < MAX_ERRORS_KEPT) s.errorsReceived.push(text);
+        this.log('sim-robot: the controller reports', `sim-robot: the controller reports ${text}`);
         return;
       }
       default:
-        this.send(
+        this.refuse(
           s,
-          encodeError(
-            ErrorCode.UNEXPECTED_TYPE,
-            `${FRAME_TYPE_NAMES[type] ?? `frame type ${type}`} sent to the robot; a controller sends HELLO, ACTION, ERROR and BYE.`,
-          ),
+          ErrorCode.UNEXPECTED_TYPE,
+          `${FRAME_TYPE_NAMES[type] ?? `frame type ${type}`} sent to the robot; a controller sends HELLO, ACTION, ERROR and BYE.`,
         );
     }
   }
@@ -385,6 +495,8 @@ export class SimRobot {
   private endSession(s: Session, how: SessionSummary['endedBy'], sayBye: boolean): void {
     if (s.ended) return;
     s.ended = true;
+    if (s.helloTimer) clearTimeout(s.helloTimer);
+    s.helloTimer = null;
     this.sessions.delete(s);
     const summary: SessionSummary = {
       event: 'session',
@@ -394,17 +506,24 @@ export class SimRobot {
       totalReward: s.totalReward,
       completedEpisodes: s.completedEpisodes,
       meanEpisodeReturn: s.completedEpisodes > 0 ? s.completedReturnSum / s.completedEpisodes : null,
-      interval: s.interval.summaryUs(),
+      interval: (s.interval ?? new LatencyHistogram(100, 100)).summaryUs(),
       tickGaps: s.tickGaps,
       staleActions: s.staleActions,
       badActions: s.badActions,
+      badFrames: s.badFrames,
+      acksSent: s.acksSent,
+      framesNotSent: s.framesNotSent,
+      errorCount: s.errorCount,
       errorsReceived: s.errorsReceived,
       controllerBye: s.controllerBye,
       endedBy: how,
     };
     if (sayBye) this.send(s, encodeJson(FrameType.BYE, { reason: how }));
     s.socket.end();
+    // a peer that does not read would keep the socket open after end(): do not wait for it
+    if (how !== 'bye' && how !== 'disconnect') setTimeout(() => s.socket.destroy(), 1000).unref();
     this.summaries.push(summary);
+    if (this.summaries.length > MAX_SUMMARIES_KEPT) this.summaries.shift();
     const waiters = this.sessionWaiters;
     this.sessionWaiters = [];
     for (const w of waiters) w(summary);
@@ -416,6 +535,8 @@ export const SIM_FLAGS: FlagSpecs = {
   tcp: { type: 'int', help: 'listen on this TCP port of 127.0.0.1 instead' },
   env: { type: 'string', help: `environment to simulate (${'gmmrl/envs id, or synthetic'}); default: the model's env` },
   seed: { type: 'int', help: 'seed of the environment', default: 0 },
+  'hello-timeout': { type: 'number', help: 'seconds a connection may take to send an acceptable HELLO', default: 5 },
+  'max-sessions': { type: 'int', help: 'most connections open at once', default: 16 },
   once: { type: 'boolean', help: 'exit after the first session', default: false },
   quiet: { type: 'boolean', help: 'no progress lines on stderr', default: false },
   help: { type: 'boolean', help: 'print this help', default: false },
@@ -432,6 +553,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
       tcpPort: flags.tcp as number | undefined,
       env: flags.env as string | undefined,
       seed: flags.seed as number,
+      helloTimeoutS: flags['hello-timeout'] as number,
+      maxSessions: flags['max-sessions'] as number,
       log: flags.quiet ? undefined : (l) => console.error(l),
     });
     await robot.listen();

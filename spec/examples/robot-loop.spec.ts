@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  ACK_BYTES,
   ErrorCode,
   FrameDecoder,
   FrameType,
@@ -18,6 +19,7 @@ import {
   MAGIC,
   MAX_PAYLOAD,
   OBS_FLAG_RESET,
+  encodeAck,
   encodeError,
   encodeFloatFrame,
   encodeJson,
@@ -92,7 +94,7 @@ describe('examples/robot-loop protocol', () => {
   it('writes the documented header layout', () => {
     const b = Buffer.alloc(HEADER_BYTES);
     writeHeader(b, 0, FrameType.ACTION, 0x01020304, 0x0a0b0c0d, 12);
-    expect([...b]).to.deep.equal([0x47, 0x4d, 1, 3, 4, 3, 2, 1, 0x0d, 0x0c, 0x0b, 0x0a, 12, 0, 0, 0]);
+    expect([...b]).to.deep.equal([0x47, 0x4d, 2, 3, 4, 3, 2, 1, 0x0d, 0x0c, 0x0b, 0x0a, 12, 0, 0, 0]);
     expect(b.readUInt16LE(0)).to.equal(MAGIC);
   });
 
@@ -127,12 +129,12 @@ describe('examples/robot-loop protocol', () => {
     expect(c.frames).to.have.length(1);
     expect(c.decoder.desynced).to.equal(true);
 
-    const v2 = Buffer.from(good);
-    v2.writeUInt8(2, 2);
+    const v1 = Buffer.from(good);
+    v1.writeUInt8(1, 2);
     const d = collect();
-    d.decoder.push(v2);
+    d.decoder.push(v1);
     expect(d.desyncs[0]![0]).to.equal(ErrorCode.BAD_VERSION);
-    expect(d.desyncs[0]![1]).to.match(/version 2 is not supported/);
+    expect(d.desyncs[0]![1]).to.match(/version 1 is not supported \(this side speaks version 2, which adds an ACK/);
   });
 });
 
@@ -210,8 +212,13 @@ async function scriptedRobot(
       (type, seq, aux, buf, off, len) => {
         const f = { type, seq, aux, payload: Buffer.from(buf.subarray(off, off + len)) };
         received.push(f);
-        if (type === FrameType.HELLO) send(encodeJson(FrameType.HELLO, { protocol: 1, role: 'robot', name: 'scripted', ...sizes }));
-        if (type === FrameType.ACTION) onAction?.(f, send);
+        if (type === FrameType.HELLO) send(encodeJson(FrameType.HELLO, { protocol: 2, role: 'robot', name: 'scripted', ...sizes }));
+        if (type === FrameType.ACTION) {
+          const ack = Buffer.alloc(ACK_BYTES);
+          encodeAck(ack, 0, seq);
+          send(ack);
+          onAction?.(f, send);
+        }
         for (const w of [...waiters]) {
           if (w.pred(f)) {
             waiters.splice(waiters.indexOf(w), 1);
@@ -453,7 +460,7 @@ describe('examples/robot-loop sim-robot', function () {
     const { s, next } = await client(path);
     s.write(
       encodeJson(FrameType.HELLO, {
-        protocol: 1,
+        protocol: 2,
         role: 'controller',
         family: 'mixture-actor',
         envId: 'Pendulum-v1',
@@ -499,7 +506,7 @@ describe('examples/robot-loop sim-robot', function () {
     const { s, next } = await client(path);
     s.write(
       encodeJson(FrameType.HELLO, {
-        protocol: 1,
+        protocol: 2,
         role: 'controller',
         family: 'dqn',
         envId: 'whatever',

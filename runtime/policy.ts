@@ -270,7 +270,7 @@ export function checkLoadOptions<P extends string>(
       `loadPolicy: options.greedyGraph must be true or false (run greedy calls on the noise-free graph; default true), got ${describeValue(o['greedyGraph'])}.`,
     );
   }
-  const max = o['maxFileBytes'] ?? DEFAULT_MAX_FILE_BYTES;
+  const max = o['maxFileBytes'] === undefined ? DEFAULT_MAX_FILE_BYTES : o['maxFileBytes'];
   if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > MAX_MODEL_BYTES) {
     throw new ValueError(
       `loadPolicy: options.maxFileBytes must be an integer in [1, ${MAX_MODEL_BYTES}] (the largest model to read, in bytes; ` +

@@ -34,11 +34,15 @@ export function edit(bytes: Uint8Array, fn: (m: onnx.ModelProto) => void, opts: 
 }
 
 /** The bytes of `bytes` after `fn` edits the parsed gmmrl.metadata JSON. */
-export function editMetadataJson(bytes: Uint8Array, fn: (o: Record<string, any>) => void): Uint8Array {
-  return edit(bytes, (m) => {
-    const e = m.metadata_props.find((x) => x.key === 'gmmrl.metadata')!;
-    const o = JSON.parse(e.value!);
-    fn(o);
-    e.value = JSON.stringify(o);
-  });
+export function editMetadataJson(bytes: Uint8Array, fn: (o: Record<string, any>) => void, opts: { reseal?: boolean } = {}): Uint8Array {
+  return edit(
+    bytes,
+    (m) => {
+      const e = m.metadata_props.find((x) => x.key === 'gmmrl.metadata')!;
+      const o = JSON.parse(e.value!);
+      fn(o);
+      e.value = JSON.stringify(o);
+    },
+    opts,
+  );
 }

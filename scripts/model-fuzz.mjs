@@ -38,7 +38,7 @@ const seed = flag('seed', 1);
 const json = process.argv.includes('--json');
 
 // ONNX Runtime's own warnings about the damaged graphs it is shown (unsealed files) would drown the counts
-const load = (b) => loadPolicy(b, { sessionOptions: { logSeverityLevel: 3 } });
+const load = (b) => loadPolicy(b, { sessionOptions: { logSeverityLevel: 4 } });
 
 async function fuzz(bytes, opts) {
   const ref = await load(bytes);

@@ -62,7 +62,7 @@ function configureThreads(): void {
 
 /**
  * Downloads the model, at most `maxBytes` of it: a Content-Length over the limit is refused before
- * the body is read, and a body that runs past it (no or a false Content-Length) is cancelled there.
+ * the body is read, and a body without one is read in chunks and cancelled where it runs past the limit.
  */
 async function fetchBytes(url: string | URL, init: RequestInit | undefined, maxBytes: number): Promise<Uint8Array> {
   if (typeof fetch !== 'function') {
@@ -88,7 +88,12 @@ async function fetchBytes(url: string | URL, init: RequestInit | undefined, maxB
     );
   const declared = res.headers.get('content-length');
   if (declared !== null && /^\d+$/.test(declared) && Number(declared) > maxBytes) throw tooBig(`${declared} bytes (Content-Length)`);
-  if (res.body === null) return new Uint8Array(0);
+  if (declared !== null || res.body === null) {
+    // a declared length bounds the body (the fetch fails on a longer one); counted again to be sure
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (bytes.length > maxBytes) throw tooBig(`${bytes.length} bytes`);
+    return bytes;
+  }
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;

@@ -236,10 +236,10 @@ export function createEntryPolicy<P extends string>(
 }
 
 /** The default of loadPolicy's `maxFileBytes`: the largest model it reads, 512 MiB. */
-export const DEFAULT_MAX_FILE_BYTES = 512 * 1024 * 1024;
+const DEFAULT_MAX_FILE_BYTES = 512 * 1024 * 1024;
 
 /** The largest `maxFileBytes`: protobuf cannot encode a message of 2 GiB, so no ONNX file (without external data) is larger. */
-export const MAX_MODEL_BYTES = 2 ** 31 - 1;
+const MAX_MODEL_BYTES = 2 ** 31 - 1;
 
 /** How to raise the size limit, for messages. */
 export const RAISE_HINT = 'pass { maxFileBytes: N } to loadPolicy with N at least its size';

@@ -83,7 +83,7 @@ export function defaultExecutionProviders<P extends string>(table: ProviderTable
 
 /**
  * ValueError unless `value` (loadPolicy's `executionProviders`) is undefined or a non-empty array of
- * distinct provider names of this entry (`table.known`), naming the entry that has a foreign name.
+ * distinct provider names of this entry (`table.known`).
  */
 export function checkExecutionProviders<P extends string>(value: unknown, table: ProviderTable<P>): void {
   if (value === undefined) return;
@@ -95,13 +95,9 @@ export function checkExecutionProviders<P extends string>(value: unknown, table:
   }
   value.forEach((ep: unknown, i) => {
     if (typeof ep !== 'string' || !(table.known as readonly string[]).includes(ep)) {
-      const other = table === (NODE_PROVIDERS as ProviderTable<string>) ? WEB_PROVIDERS : NODE_PROVIDERS;
-      const hint =
-        typeof ep === 'string' && (other.known as readonly string[]).includes(ep)
-          ? ` (${JSON.stringify(ep)} is ${other.backend}'s, the other entry's)`
-          : '';
+      // (the other entry's table is not named here: the web bundle must not contain the node entry's)
       throw new ValueError(
-        `loadPolicy: options.executionProviders[${i}] is ${describeValue(ep)}, not an execution provider of ${table.backend}${hint}; ` +
+        `loadPolicy: options.executionProviders[${i}] is ${describeValue(ep)}, not an execution provider of ${table.backend}; ` +
           `the providers are ${known}.`,
       );
     }
@@ -114,7 +110,7 @@ export function checkExecutionProviders<P extends string>(value: unknown, table:
 }
 
 /** The most threads intraOpNumThreads / interOpNumThreads may ask for (0 = ONNX Runtime's default). */
-export const MAX_SESSION_THREADS = 1024;
+const MAX_SESSION_THREADS = 1024;
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' &&
@@ -139,8 +135,9 @@ const dimOverrides = (v: unknown): string | null =>
     ? null
     : 'an object mapping dimension names to positive integers (e.g. { N: 1 })';
 
-const NODE = 'onnxruntime-node';
-const WEB = 'onnxruntime-web';
+// entry tags, not backend names: the web bundle must not contain the node entry's package name
+const NODE = 'node';
+const WEB = 'web';
 
 /**
  * The sessionOptions loadPolicy passes on: what each takes, and which entries' ONNX Runtime reads it
@@ -179,7 +176,8 @@ const REFUSED: Readonly<Record<string, string>> = {
  */
 export function checkSessionOptions(value: unknown, backend: string): void {
   if (value === undefined) return;
-  const keys = Object.keys(SESSION_OPTIONS).filter((k) => SESSION_OPTIONS[k]!.entries.includes(backend));
+  const entry = backend === WEB_PROVIDERS.backend ? WEB : NODE;
+  const keys = Object.keys(SESSION_OPTIONS).filter((k) => SESSION_OPTIONS[k]!.entries.includes(entry));
   if (!isPlainObject(value)) {
     throw new ValueError(
       `loadPolicy: options.sessionOptions must be a plain object of ONNX Runtime session options (${keys.join(', ')}), got ${describeValue(value)}.`,
@@ -195,20 +193,20 @@ export function checkSessionOptions(value: unknown, backend: string): void {
         `loadPolicy: unknown option sessionOptions.${k} (${describeValue(v)}); the session options of ${backend} are ${keys.join(', ')}.`,
       );
     }
-    if (!rule.entries.includes(backend)) {
+    if (!rule.entries.includes(entry)) {
       const hint = k.endsWith('NumThreads')
         ? " (onnxruntime-web's threads are ort.env.wasm.numThreads, set before the first loadPolicy)"
         : '';
       throw new ValueError(
-        `loadPolicy: options.sessionOptions.${k} is read only by ${rule.entries.join(', ')}; ${backend} would ignore it${hint}. Leave it out here.`,
+        `loadPolicy: options.sessionOptions.${k} is not read by ${backend}, which would ignore it${hint}. Leave it out here.`,
       );
     }
     const expected = rule.check(v);
     if (expected !== null) throw new ValueError(`loadPolicy: options.sessionOptions.${k} must be ${expected}, got ${describeValue(v)}.`);
   }
-  if (backend === NODE && value['enableProfiling'] === true && value['profileFilePrefix'] === undefined) {
+  if (entry === NODE && value['enableProfiling'] === true && value['profileFilePrefix'] === undefined) {
     throw new ValueError(
-      'loadPolicy: options.sessionOptions.enableProfiling is true but profileFilePrefix is missing; onnxruntime-node needs it (the profile file name prefix).',
+      `loadPolicy: options.sessionOptions.enableProfiling is true but profileFilePrefix is missing; ${backend} needs it (the profile file name prefix).`,
     );
   }
 }

@@ -307,16 +307,16 @@ describe('runtime: model files that cannot be trusted', function () {
       [{ preferredOutputLocation: 'gpu-buffer' }, /preferredOutputLocation is not accepted: the runtime checks every output on the CPU/],
       [
         { freeDimensionOverrides: { N: 1 } },
-        /sessionOptions\.freeDimensionOverrides is read only by onnxruntime-web; onnxruntime-node would ignore it/,
+        /sessionOptions\.freeDimensionOverrides is not read by onnxruntime-node, which would ignore it/,
       ],
       [{ enableProfiling: true }, /enableProfiling is true but profileFilePrefix is missing/],
     ];
     const WEB_BAD: [Record<string, unknown>, RegExp][] = [
       [
         { intraOpNumThreads: 2 },
-        /intraOpNumThreads is read only by onnxruntime-node; onnxruntime-web would ignore it \(onnxruntime-web's threads are ort\.env\.wasm\.numThreads/,
+        /intraOpNumThreads is not read by onnxruntime-web, which would ignore it \(onnxruntime-web's threads are ort\.env\.wasm\.numThreads/,
       ],
-      [{ profileFilePrefix: 'p' }, /profileFilePrefix is read only by onnxruntime-node/],
+      [{ profileFilePrefix: 'p' }, /profileFilePrefix is not read by onnxruntime-web/],
       [{ freeDimensionOverrides: { N: 0 } }, /freeDimensionOverrides must be an object mapping dimension names to positive integers/],
       [{ graphOptimizationLevel: 'bogus' }, /graphOptimizationLevel must be one of/],
       [{ logVerbosityLevel: -1 }, /logVerbosityLevel must be an integer in \[0, 2147483647\]/],

@@ -11,8 +11,10 @@
  * ONNX Runtime floor (bench/policy-latency.ts), and the robot loop at 1 kHz (bench/robot-loop.ts:
  * 60 s paced, 10⁶ actions for the memory check, 10 s per wait strategy; about 4 minutes).
  *
+ * Last, what loading a model costs and how much of it is the integrity check (bench/model-load.ts).
+ *
  *   npm run bench -- --only=policy-latency,robot-loop     (any subset of: ort-latency, gmmqf-updates,
- *                                                           ac-updates, policy-latency, robot-loop)
+ *                                                           ac-updates, policy-latency, robot-loop, model-load)
  *
  * policy-latency takes --calls, --batch, --big-batch, --budget, --families; robot-loop takes
  * --family, --rate, --duration, --rss-actions, --compare-waits, --wait; --json, --quick and --out
@@ -26,6 +28,7 @@ import { main as gmmqfUpdates, FLAGS as GMMQF_FLAGS } from './gmmqf-updates.js';
 import { main as acUpdates, FLAGS as AC_FLAGS } from './ac-updates.js';
 import { main as policyLatency, FLAGS as PL_FLAGS } from './policy-latency.js';
 import { main as robotLoop, FLAGS as RL_FLAGS } from './robot-loop.js';
+import { main as modelLoad } from './model-load.js';
 import { ValueError } from 'gmmrl';
 
 /** The flags bench/ort-latency.ts declares (name → takes a value). */
@@ -48,7 +51,7 @@ function route(argv: string[]): { ort: string[]; gmmqf: string[] } {
   return { ort, gmmqf };
 }
 
-const BENCHES = ['ort-latency', 'gmmqf-updates', 'ac-updates', 'policy-latency', 'robot-loop'] as const;
+const BENCHES = ['ort-latency', 'gmmqf-updates', 'ac-updates', 'policy-latency', 'robot-loop', 'model-load'] as const;
 const nameOf = (tok: string) => (tok.startsWith('--') ? tok.slice(2).split('=')[0]! : '');
 /** The flags (with their values) among `argv` whose names are in `names`. */
 function pick(argv: string[], names: Set<string>, takesValue: (n: string) => boolean): string[] {
@@ -104,3 +107,5 @@ if (only.has('gmmqf-updates')) await gmmqfUpdates(gmmqf);
 if (only.has('ac-updates')) await acUpdates(argv.filter(isAc));
 if (only.has('policy-latency')) await policyLatency(plArgs);
 if (only.has('robot-loop')) await robotLoop(rlArgs);
+// model-load takes --json, --quick and --out only
+if (only.has('model-load')) await modelLoad(argv.filter((t) => shared.has(nameOf(t))));

@@ -222,9 +222,32 @@ export interface GmmrlMetadataV1 {
   source_checkpoint_sha256?: string;
   /** Free-form training provenance (algorithm, steps, seed, backend, …). */
   training?: Record<string, unknown>;
+  /**
+   * The file's integrity digest (MODEL_SHA256_FIELD below): SHA-256, lower-case hex, of the whole
+   * file with these 64 digits read as ASCII '0'. Written last by the exporter; checked at load.
+   */
+  model_sha256?: string;
 }
 
 export type GmmrlMetadata = GmmrlMetadataV1;
+
+/**
+ * The integrity digest of an exported file, `model_sha256`: SHA-256 of every byte of the file —
+ * header, graph (nodes and initializers), every metadata_props entry — with the 64 hex digits of
+ * the digest itself read as 64 ASCII '0' (MODEL_SHA256_PLACEHOLDER). The exporter writes the file
+ * with the placeholder, hashes it and writes the digest over the placeholder (same length, so no
+ * protobuf length changes). It is the last field of the gmmrl.metadata JSON: the text ends with
+ * `"model_sha256":"<64 hex>"}` (MODEL_SHA256_SUFFIX), so a reader finds those bytes without parsing
+ * the JSON and checks the digest before trusting anything in it. Covering the metadata too is what
+ * this canonical form buys: a digest kept inside the data it covers needs a fixed spot to blank out.
+ */
+export const MODEL_SHA256_FIELD = 'model_sha256';
+
+/** What the digest's 64 digits are read as while hashing (and what the exporter writes first). */
+export const MODEL_SHA256_PLACEHOLDER = '0'.repeat(64);
+
+/** How gmmrl.metadata ends when it carries the digest: its last field, in this exact spelling. */
+export const MODEL_SHA256_PREFIX = `"${MODEL_SHA256_FIELD}":"`;
 
 /** The graph input/output names of the Q-function families (gmmqf, dqn). */
 export const GMMQF_INPUT = 'obs';
@@ -482,6 +505,13 @@ export function validateMetadata(value: unknown, where = 'gmmrl.metadata', Error
   }
   const training = o['training'];
   if (training !== undefined) out.training = v.object(training, 'training');
+  const digest = o[MODEL_SHA256_FIELD];
+  if (digest !== undefined) {
+    if (typeof digest !== 'string' || !/^[0-9a-f]{64}$/.test(digest)) {
+      v.fail(MODEL_SHA256_FIELD, `must be 64 lower-case hex digits, got ${describeValue(digest)}`);
+    }
+    out.model_sha256 = digest;
+  }
 
   checkFamilyContract(out, (path, problem) => v.fail(path, problem));
   return out;

@@ -14,14 +14,16 @@
  * (or ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node); CUDA 12 and cuDNN 9 must be
  * installed on the machine.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { FileReadError } from '../contract/errors.js';
+import { readRegularFile } from '../contract/files.js';
+import type { NewHash } from './digest.js';
 import type { OrtModuleLike } from './ort.js';
-import { checkOptionKeys, createEntryPolicy, modelBytes } from './policy.js';
+import { RAISE_HINT, checkLoadOptions, createEntryPolicy, modelBytes } from './policy.js';
 import {
   NODE_PROVIDERS,
   defaultExecutionProviders as defaultProvidersOf,
@@ -82,40 +84,44 @@ const CUDA_HINT =
   '`npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12` (or ONNXRUNTIME_NODE_INSTALL=cuda12) ' +
   'on a machine with CUDA 12 and cuDNN 9';
 
+/** node:crypto's SHA-256 for the integrity check (native; runtime/digest.ts checks it equals the pure-JS one). */
+const nodeSha256: NewHash = () => {
+  const h = createHash('sha256');
+  return { update: (data: Uint8Array) => h.update(data), hex: () => h.digest('hex') };
+};
+
 /**
  * Loads a gmmrl ONNX model from a file path or bytes and returns a Policy running on
- * onnxruntime-node. Throws FileReadError (path unreadable), ModelFormatError (not a valid gmmrl
- * ONNX model), BackendError (no execution provider could start; all failures listed).
+ * onnxruntime-node. A path is read only if it is a regular file of at most `maxFileBytes` (checked
+ * on the open descriptor before reading: a FIFO, a device such as /dev/zero or a directory is
+ * refused at once). Throws ValueError (bad options, bytes over the limit), FileReadError (path
+ * unreadable, not a regular file, over the limit), ModelFormatError (not a valid gmmrl ONNX model,
+ * or modified since export), BackendError (no execution provider could start; all failures listed).
  */
 export async function loadPolicy(pathOrBytes: string | Uint8Array | ArrayBuffer, options: NodeLoadOptions = {}): Promise<Policy> {
-  checkOptionKeys(options, ['executionProviders', 'sessionOptions', 'seed', 'greedyGraph'], 'loadPolicy');
+  const { maxFileBytes } = checkLoadOptions(options, NODE_PROVIDERS, []);
   let bytes: Uint8Array;
   if (typeof pathOrBytes === 'string') {
     const abs = resolve(pathOrBytes);
-    try {
-      bytes = await readFile(abs);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      const why =
-        code === 'ENOENT'
-          ? 'no such file'
-          : code === 'EISDIR'
-            ? 'it is a directory, not a model file'
-            : code === 'EACCES' || code === 'EPERM'
-              ? 'permission denied'
-              : (err as Error).message;
+    bytes = await readRegularFile(abs, { what: 'model file', maxBytes: maxFileBytes, raiseHint: RAISE_HINT }).catch((err: unknown) => {
+      // files.ts names the absolute path; say where a relative one came from
+      if (!(err instanceof FileReadError) || abs === pathOrBytes) throw err;
       throw new FileReadError(
-        `Cannot read the model file ${JSON.stringify(pathOrBytes)}` +
-          (abs !== pathOrBytes ? ` (resolved to ${JSON.stringify(abs)} from the working directory ${JSON.stringify(process.cwd())})` : '') +
-          `: ${why}.`,
+        `${err.message} (the path ${JSON.stringify(pathOrBytes)}, resolved from the working directory ${JSON.stringify(process.cwd())})`,
       );
-    }
+    });
   } else {
-    bytes = modelBytes(pathOrBytes, 'a file path (string)');
+    bytes = modelBytes(pathOrBytes, 'a file path (string)', maxFileBytes);
   }
   const env = bindingEnvironment();
   const cudaInstalled = providerAvailable(NODE_PROVIDERS, 'cuda', env);
-  return createEntryPolicy(ort as unknown as OrtModuleLike, bytes, NODE_PROVIDERS, env, options, (ep) =>
-    ep === 'cuda' && !cudaInstalled ? CUDA_HINT : undefined,
+  return createEntryPolicy(
+    ort as unknown as OrtModuleLike,
+    bytes,
+    NODE_PROVIDERS,
+    env,
+    options,
+    (ep) => (ep === 'cuda' && !cudaInstalled ? CUDA_HINT : undefined),
+    nodeSha256,
   );
 }

@@ -20,9 +20,9 @@
  * default (threads only on cross-origin-isolated pages).
  */
 import * as ort from 'onnxruntime-web';
-import { FileReadError } from '../contract/errors.js';
+import { FileReadError, ValueError, describeValue } from '../contract/errors.js';
 import type { OrtModuleLike } from './ort.js';
-import { checkOptionKeys, createEntryPolicy, modelBytes } from './policy.js';
+import { RAISE_HINT, checkLoadOptions, createEntryPolicy, modelBytes } from './policy.js';
 import { WEB_PROVIDERS, type ProviderEnvironment, type WebExecutionProvider } from './providers.js';
 import type { LoadPolicyOptions, Policy } from './types.js';
 
@@ -60,7 +60,11 @@ function configureThreads(): void {
   if (inNode() && ort.env.wasm.numThreads === undefined) ort.env.wasm.numThreads = 1;
 }
 
-async function fetchBytes(url: string | URL, init: RequestInit | undefined): Promise<Uint8Array> {
+/**
+ * Downloads the model, at most `maxBytes` of it: a Content-Length over the limit is refused before
+ * the body is read, and a body without one is read in chunks and cancelled where it runs past the limit.
+ */
+async function fetchBytes(url: string | URL, init: RequestInit | undefined, maxBytes: number): Promise<Uint8Array> {
   if (typeof fetch !== 'function') {
     throw new FileReadError(
       `Cannot fetch ${JSON.stringify(String(url))}: this JavaScript environment has no fetch(); pass the model bytes instead.`,
@@ -78,21 +82,65 @@ async function fetchBytes(url: string | URL, init: RequestInit | undefined): Pro
   if (!res.ok) {
     throw new FileReadError(`Cannot fetch the model from ${JSON.stringify(String(url))}: HTTP ${res.status} ${res.statusText}.`);
   }
-  return new Uint8Array(await res.arrayBuffer());
+  const tooBig = (size: string): FileReadError =>
+    new FileReadError(
+      `The model at ${JSON.stringify(String(url))} is ${size}, over the limit of ${maxBytes} bytes (maxFileBytes); if the model is genuine, ${RAISE_HINT}.`,
+    );
+  const declared = res.headers.get('content-length');
+  if (declared !== null && /^\d+$/.test(declared) && Number(declared) > maxBytes) throw tooBig(`${declared} bytes (Content-Length)`);
+  if (declared !== null || res.body === null) {
+    // a declared length bounds the body (the fetch fails on a longer one); counted again to be sure
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (bytes.length > maxBytes) throw tooBig(`${bytes.length} bytes`);
+    return bytes;
+  }
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    let part: ReadableStreamReadResult<Uint8Array>;
+    try {
+      part = await reader.read();
+    } catch (err) {
+      throw new FileReadError(
+        `Cannot fetch the model from ${JSON.stringify(String(url))}: the download failed: ${(err as Error).message}.`,
+      );
+    }
+    if (part.done) break;
+    total += part.value.length;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooBig(`more than ${maxBytes} bytes (the download was stopped there)`);
+    }
+    chunks.push(part.value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.length;
+  }
+  return bytes;
 }
 
 /**
  * Loads a gmmrl ONNX model from a URL or bytes and returns a Policy running on onnxruntime-web.
- * Throws FileReadError (fetch failed), ModelFormatError (not a valid gmmrl ONNX model), BackendError
- * (no execution provider could start; all failures listed).
+ * Throws ValueError (bad options, bytes over `maxFileBytes`), FileReadError (fetch failed, or the
+ * download is over `maxFileBytes`), ModelFormatError (not a valid gmmrl ONNX model, or modified
+ * since export), BackendError (no execution provider could start; all failures listed).
  */
 export async function loadPolicy(urlOrBytes: string | URL | Uint8Array | ArrayBuffer, options: WebLoadOptions = {}): Promise<Policy> {
-  checkOptionKeys(options, ['executionProviders', 'sessionOptions', 'seed', 'fetchInit', 'greedyGraph'], 'loadPolicy');
+  const { maxFileBytes } = checkLoadOptions(options, WEB_PROVIDERS, ['fetchInit']);
+  const fetchInit = (options as { fetchInit?: unknown } | undefined)?.fetchInit;
+  if (fetchInit !== undefined && (typeof fetchInit !== 'object' || fetchInit === null || Array.isArray(fetchInit))) {
+    throw new ValueError(`loadPolicy: options.fetchInit must be a RequestInit object (passed to fetch), got ${describeValue(fetchInit)}.`);
+  }
   let bytes: Uint8Array;
   if (typeof urlOrBytes === 'string' || urlOrBytes instanceof URL) {
-    bytes = await fetchBytes(urlOrBytes, options.fetchInit);
+    bytes = await fetchBytes(urlOrBytes, fetchInit as RequestInit | undefined, maxFileBytes);
   } else {
-    bytes = modelBytes(urlOrBytes, 'a URL (string or URL)');
+    bytes = modelBytes(urlOrBytes, 'a URL (string or URL)', maxFileBytes);
   }
   configureThreads();
   return createEntryPolicy(ort as unknown as OrtModuleLike, bytes, WEB_PROVIDERS, WEB_ENVIRONMENT, options, (ep) =>

@@ -52,10 +52,19 @@ import { metadataMap, readGraphContents, readOnnxModel } from './onnx-reader.js'
 import { Rng } from '../contract/rng.js';
 import { noiseFreeModel } from './onnx-prune.js';
 import { anglePairsOf, checkGraphAgainstMetadata, checkGraphValues, checkSessionNames, defaultOpset, fmtDims } from './graph-checks.js';
+import { checkDigestPlacement, checkModelDigest, type NewHash } from './digest.js';
 import { Sampler } from './noise.js';
-import { ObsPacker, type Arity } from './observations.js';
+import { ObsPacker, what, type Arity } from './observations.js';
 import { errorMessage, type OrtModuleLike, type OrtSessionLike, type OrtTensorLike } from './ort.js';
-import { defaultExecutionProviders, openSession, type ProviderEnvironment, type ProviderOptions, type ProviderTable } from './providers.js';
+import {
+  checkExecutionProviders,
+  checkSessionOptions,
+  defaultExecutionProviders,
+  openSession,
+  type ProviderEnvironment,
+  type ProviderOptions,
+  type ProviderTable,
+} from './providers.js';
 import type {
   ActOptions,
   FloatArray,
@@ -83,6 +92,8 @@ export interface CreatePolicyOptions extends ProviderOptions {
    * see PolicyInfo.greedyGraph). false: one session, greedy calls feed zero noise to the full graph.
    */
   greedyGraph?: boolean;
+  /** The SHA-256 the integrity check uses (digest.ts; default the pure-JS one). */
+  newHash?: NewHash;
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -96,23 +107,16 @@ export interface CreatePolicyOptions extends ProviderOptions {
  */
 async function createPolicy(ort: OrtModuleLike, bytes: Uint8Array, options: CreatePolicyOptions): Promise<Policy> {
   const seed = options.seed ?? 0;
-  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-    throw new ValueError(
-      `options.seed must be an integer in [0, 4294967295] (the seed of the policy's sampling noise), got ${describeValue(seed)}.`,
-    );
-  }
-  if (options.greedyGraph !== undefined && typeof options.greedyGraph !== 'boolean') {
-    throw new ValueError(
-      `options.greedyGraph must be true or false (run greedy calls on the noise-free graph; default true), got ${describeValue(options.greedyGraph)}.`,
-    );
-  }
   const summary = readOnnxModel(bytes);
+  // before anything the metadata says is trusted: a corrupt file reports its digest, not a symptom
+  const integrity = checkModelDigest(bytes, options.newHash);
   if (summary.graph === null) {
     throw new ModelFormatError(
       `Cannot read ONNX model: it has no graph (ModelProto.graph is missing). The file is truncated or is not an ONNX model.`,
     );
   }
   const metadata = metadataFromProps(metadataMap(summary));
+  checkDigestPlacement(metadata.model_sha256, integrity);
   checkGraphAgainstMetadata(summary, metadata);
   const domain = checkGraphValues(readGraphContents(bytes), metadata);
   const opsetVersion = defaultOpset(summary);
@@ -149,6 +153,8 @@ async function createPolicy(ort: OrtModuleLike, bytes: Uint8Array, options: Crea
     byteLength: summary.byteLength,
     greedyGraph: greedy.session === null ? null : greedy.graph,
     greedyGraphReason: greedy.reason,
+    integrity: integrity.integrity,
+    warnings: integrity.warning === null ? [] : [integrity.warning],
   });
   return new OrtPolicy(ort, session, greedy.session, info, new Rng(seed));
 }
@@ -216,6 +222,7 @@ export function createEntryPolicy<P extends string>(
   env: ProviderEnvironment,
   options: LoadPolicyOptions<P, object>,
   providerHint: (provider: string) => string | undefined,
+  newHash?: NewHash,
 ): Promise<Policy> {
   return createPolicy(ort, bytes, {
     executionProviders: options.executionProviders ?? defaultExecutionProviders(table, env),
@@ -226,24 +233,79 @@ export function createEntryPolicy<P extends string>(
     seed: options.seed,
     greedyGraph: options.greedyGraph,
     providerHint,
+    newHash,
   });
 }
 
+/** The default of loadPolicy's `maxFileBytes`: the largest model it reads, 512 MiB. */
+const DEFAULT_MAX_FILE_BYTES = 512 * 1024 * 1024;
+
+/** The largest `maxFileBytes`: protobuf cannot encode a message of 2 GiB, so no ONNX file (without external data) is larger. */
+const MAX_MODEL_BYTES = 2 ** 31 - 1;
+
+/** How to raise the size limit, for messages. */
+export const RAISE_HINT = 'pass { maxFileBytes: N } to loadPolicy with N at least its size';
+
 /**
- * A model passed as bytes: a Uint8Array as it is, an ArrayBuffer viewed as one. Anything else is a
- * ValueError naming what loadPolicy takes (`source`: the entry's other form, e.g. a file path).
+ * Validates every loadPolicy option before anything is read (`extraKeys`: the entry's own, e.g.
+ * fetchInit): the keys, executionProviders (this entry's names, distinct), sessionOptions (each key
+ * this entry's ONNX Runtime reads, in type and range), seed, greedyGraph and maxFileBytes.
+ * ValueError naming the option, the value and what it takes. Returns the size limit.
  */
-export function modelBytes(model: unknown, source: string): Uint8Array {
-  if (model instanceof Uint8Array) return model;
-  if (model instanceof ArrayBuffer) return new Uint8Array(model);
-  throw new ValueError(`loadPolicy expects ${source}, a Uint8Array or an ArrayBuffer, got ${describeValue(model)}.`);
+export function checkLoadOptions<P extends string>(
+  options: unknown,
+  table: ProviderTable<P>,
+  extraKeys: readonly string[],
+): { maxFileBytes: number } {
+  checkOptionKeys(options, ['executionProviders', 'sessionOptions', 'seed', 'greedyGraph', 'maxFileBytes', ...extraKeys], 'loadPolicy');
+  const o = (options ?? {}) as Record<string, unknown>;
+  checkExecutionProviders(o['executionProviders'], table);
+  checkSessionOptions(o['sessionOptions'], table.backend);
+  const seed = o['seed'];
+  if (seed !== undefined && (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)) {
+    throw new ValueError(
+      `loadPolicy: options.seed must be an integer in [0, 4294967295] (the seed of the policy's sampling noise), got ${describeValue(seed)}.`,
+    );
+  }
+  if (o['greedyGraph'] !== undefined && typeof o['greedyGraph'] !== 'boolean') {
+    throw new ValueError(
+      `loadPolicy: options.greedyGraph must be true or false (run greedy calls on the noise-free graph; default true), got ${describeValue(o['greedyGraph'])}.`,
+    );
+  }
+  const max = o['maxFileBytes'] === undefined ? DEFAULT_MAX_FILE_BYTES : o['maxFileBytes'];
+  if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > MAX_MODEL_BYTES) {
+    throw new ValueError(
+      `loadPolicy: options.maxFileBytes must be an integer in [1, ${MAX_MODEL_BYTES}] (the largest model to read, in bytes; ` +
+        `default ${DEFAULT_MAX_FILE_BYTES} = 512 MiB; protobuf caps a model below 2 GiB), got ${describeValue(max)}.`,
+    );
+  }
+  return { maxFileBytes: max };
+}
+
+/**
+ * A model passed as bytes: a Uint8Array as it is, an ArrayBuffer viewed as one, at most
+ * `maxFileBytes` long (the same limit as a file or a download, so a model loads from bytes exactly
+ * when it loads from its file). Anything else is a ValueError naming what loadPolicy takes
+ * (`source`: the entry's other form, e.g. a file path).
+ */
+export function modelBytes(model: unknown, source: string, maxFileBytes: number): Uint8Array {
+  let bytes: Uint8Array;
+  if (model instanceof Uint8Array) bytes = model;
+  else if (model instanceof ArrayBuffer) bytes = new Uint8Array(model);
+  else throw new ValueError(`loadPolicy expects ${source}, a Uint8Array or an ArrayBuffer, got ${describeValue(model)}.`);
+  if (bytes.length > maxFileBytes) {
+    throw new ValueError(
+      `loadPolicy: the model bytes are ${bytes.length} bytes, over the limit of ${maxFileBytes} bytes (maxFileBytes); if the model is genuine, ${RAISE_HINT}.`,
+    );
+  }
+  return bytes;
 }
 
 /**
  * ValueError unless `options` is undefined or a plain object whose keys are all in `known`
  * (catches typos such as { seeed: 1 } that would otherwise be ignored).
  */
-export function checkOptionKeys(options: unknown, known: readonly string[], where: string): void {
+function checkOptionKeys(options: unknown, known: readonly string[], where: string): void {
   if (options === undefined) return;
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new ValueError(`${where}: options must be an object { ${known.join(', ')} }, got ${describeValue(options)}.`);
@@ -311,6 +373,44 @@ function outSpecs(m: GmmrlMetadataV1): Map<string, OutSpec> {
     });
   }
   return specs;
+}
+
+/** The largest array length JavaScript has (2³² − 1). */
+const MAX_ARRAY_LENGTH = 4294967295;
+
+/**
+ * An observation that is array-like but neither an array nor a typed array ({ length, 0: …, … }):
+ * its length must be an array length and every entry a number, checked before anything is
+ * allocated for it — a negative, fractional or huge length would otherwise surface as a RangeError
+ * from the allocation, or allocate gigabytes for entries that do not exist.
+ */
+function checkArrayLike(obs: unknown, method: string): void {
+  if (typeof obs !== 'object' || obs === null || Array.isArray(obs) || ArrayBuffer.isView(obs)) return;
+  const len = (obs as { length?: unknown }).length;
+  if (typeof len !== 'number') return; // not array-like at all: the packer says so
+  if (!Number.isInteger(len) || len < 0 || len > MAX_ARRAY_LENGTH) {
+    throw new ValueError(
+      `${method}: obs.length is ${describeValue(len)}; an array-like observation needs a length that is an integer in [0, ${MAX_ARRAY_LENGTH}]. ` +
+        `Pass an array or a typed array (e.g. Float32Array.from(obs)).`,
+    );
+  }
+  const o = obs as ArrayLike<unknown>;
+  for (let i = 0; i < len; i++) {
+    if (typeof o[i] !== 'number') {
+      throw new ValueError(
+        `${method}: obs[${i}] is ${what(o[i])}, not a number (obs is array-like with length ${len}). Pass an array or a typed array.`,
+      );
+    }
+  }
+}
+
+/** ValueError when a Policy method is given more arguments than it takes: they would be ignored. */
+function checkArity(method: string, given: number, params: readonly string[]): void {
+  if (given <= params.length) return;
+  const takes = params.length === 0 ? 'no arguments' : `(${params.join(', ')})`;
+  const hint =
+    params.length === 1 && params[0] === 'obs' ? ` ${method} has no options: it always computes Q values of the greedy graph.` : '';
+  throw new ValueError(`${method} takes ${takes}, but was given ${given} arguments; the extra ones would be ignored.${hint}`);
 }
 
 function typedName(x: unknown): string {
@@ -480,6 +580,7 @@ class OrtPolicy implements Policy {
   private async run(obs: unknown, arity: Arity, opts: ActOptions | undefined, fetch: FetchPair, method: string): Promise<Ran> {
     let session = this.live();
     const res = this.sampler.resolve(opts, method);
+    checkArrayLike(obs, method);
     const useScratch = !this.singleBusy;
     const packed = this.packer.pack(obs, arity, useScratch ? this.single : null);
     const { data, n } = packed;
@@ -637,31 +738,37 @@ class OrtPolicy implements Policy {
   act(obs: ObservationRows, opts?: ActOptions): Promise<Int32Array | FloatArray[]>;
   act(obs: Observation, opts?: ActOptions): Promise<PolicyAction>;
   async act(obs: Observation | ObservationRows, opts?: ActOptions): Promise<PolicyAction> {
+    checkArity('act', arguments.length, ['obs', 'opts']);
     const r = await this.run(obs, 'auto', opts, this.fetchAct, 'act');
     return this.actResult(r, this.actOutput[r.sample ? 1 : 0], r.single);
   }
 
   async actOne(obs: Observation, opts?: ActOptions): Promise<number | FloatArray> {
+    checkArity('actOne', arguments.length, ['obs', 'opts']);
     const r = await this.run(obs, 'one', opts, this.fetchAct, 'actOne');
     return this.actResult(r, this.actOutput[r.sample ? 1 : 0], true) as number | FloatArray;
   }
 
   async actBatch(obs: Observation | ObservationRows, opts?: ActOptions): Promise<Int32Array | FloatArray[]> {
+    checkArity('actBatch', arguments.length, ['obs', 'opts']);
     const r = await this.run(obs, 'batch', opts, this.fetchAct, 'actBatch');
     return this.actResult(r, this.actOutput[r.sample ? 1 : 0], false) as Int32Array | FloatArray[];
   }
 
   async envAction(obs: Observation, opts?: ActOptions): Promise<number | FloatArray> {
+    checkArity('envAction', arguments.length, ['obs', 'opts']);
     const r = await this.run(obs, 'one', opts, this.fetchEnv, 'envAction');
     return this.envResult(r, true) as number | FloatArray;
   }
 
   async envActionBatch(obs: Observation | ObservationRows, opts?: ActOptions): Promise<Int32Array | FloatArray[]> {
+    checkArity('envActionBatch', arguments.length, ['obs', 'opts']);
     const r = await this.run(obs, 'batch', opts, this.fetchEnv, 'envActionBatch');
     return this.envResult(r, false) as Int32Array | FloatArray[];
   }
 
   async outputs(obs: Observation | ObservationRows, opts?: ActOptions): Promise<PolicyOutputs> {
+    checkArity('outputs', arguments.length, ['obs', 'opts']);
     const r = await this.run(obs, 'auto', opts, this.fetchAll, 'outputs');
     const names = this.fetchAll[0];
     const outputs: Record<string, OutputTensor> = {};
@@ -704,17 +811,20 @@ class OrtPolicy implements Policy {
   q(obs: ObservationRows): Promise<FloatArray[]>;
   q(obs: Observation): Promise<FloatArray | FloatArray[]>;
   async q(obs: Observation | ObservationRows): Promise<FloatArray | FloatArray[]> {
+    checkArity('q', arguments.length, ['obs']);
     const r = await this.run(obs, 'auto', undefined, this.qFetch('q'), 'q');
     const out = r.outs[IO.q]!;
     return r.single ? (out.data as FloatArray) : OrtPolicy.rows(out, r.n);
   }
 
   async qOne(obs: Observation): Promise<FloatArray> {
+    checkArity('qOne', arguments.length, ['obs']);
     const r = await this.run(obs, 'one', undefined, this.qFetch('qOne'), 'qOne');
     return r.outs[IO.q]!.data as FloatArray;
   }
 
   async qBatch(obs: Observation | ObservationRows): Promise<FloatArray[]> {
+    checkArity('qBatch', arguments.length, ['obs']);
     const r = await this.run(obs, 'batch', undefined, this.qFetch('qBatch'), 'qBatch');
     return OrtPolicy.rows(r.outs[IO.q]!, r.n);
   }

@@ -81,6 +81,136 @@ export function defaultExecutionProviders<P extends string>(table: ProviderTable
   return table.defaults.filter((p) => providerAvailable(table, p, env));
 }
 
+/**
+ * ValueError unless `value` (loadPolicy's `executionProviders`) is undefined or a non-empty array of
+ * distinct provider names of this entry (`table.known`).
+ */
+export function checkExecutionProviders<P extends string>(value: unknown, table: ProviderTable<P>): void {
+  if (value === undefined) return;
+  const known = table.known.map((p) => JSON.stringify(p)).join(', ');
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new ValueError(
+      `loadPolicy: options.executionProviders must be a non-empty array of provider names (${known}), got ${describeValue(value)}.`,
+    );
+  }
+  value.forEach((ep: unknown, i) => {
+    if (typeof ep !== 'string' || !(table.known as readonly string[]).includes(ep)) {
+      // (the other entry's table is not named here: the web bundle must not contain the node entry's)
+      throw new ValueError(
+        `loadPolicy: options.executionProviders[${i}] is ${describeValue(ep)}, not an execution provider of ${table.backend}; ` +
+          `the providers are ${known}.`,
+      );
+    }
+    if (value.indexOf(ep) !== i) {
+      throw new ValueError(
+        `loadPolicy: options.executionProviders lists ${JSON.stringify(ep)} twice (at ${value.indexOf(ep)} and ${i}); list each provider once.`,
+      );
+    }
+  });
+}
+
+/** The most threads intraOpNumThreads / interOpNumThreads may ask for (0 = ONNX Runtime's default). */
+const MAX_SESSION_THREADS = 1024;
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' &&
+  v !== null &&
+  !Array.isArray(v) &&
+  (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
+
+const intIn = (lo: number, hi: number) => (v: unknown) =>
+  typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi ? null : `an integer in [${lo}, ${hi}]`;
+const oneOf = (choices: readonly string[]) => (v: unknown) =>
+  typeof v === 'string' && choices.includes(v) ? null : `one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`;
+const bool = (v: unknown) => (typeof v === 'boolean' ? null : 'true or false');
+const text = (v: unknown) => (typeof v === 'string' && v.length > 0 ? null : 'a non-empty string');
+/** ONNX Runtime's `extra` config entries: nested plain objects whose leaves are strings (config values are text). */
+const configTree = (v: unknown): string | null => {
+  const ok = (x: unknown, depth: number): boolean =>
+    typeof x === 'string' || (depth < 4 && isPlainObject(x) && Object.values(x).every((y) => ok(y, depth + 1)));
+  return isPlainObject(v) && ok(v, 0) ? null : 'a plain object of string config values (e.g. { session: { disable_prepacking: "1" } })';
+};
+const dimOverrides = (v: unknown): string | null =>
+  isPlainObject(v) && Object.values(v).every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 1 && d <= 2147483647)
+    ? null
+    : 'an object mapping dimension names to positive integers (e.g. { N: 1 })';
+
+// entry tags, not backend names: the web bundle must not contain the node entry's package name
+const NODE = 'node';
+const WEB = 'web';
+
+/**
+ * The sessionOptions loadPolicy passes on: what each takes, and which entries' ONNX Runtime reads it
+ * (a key the entry's ONNX Runtime ignores is refused rather than silently dropped). Keys ONNX
+ * Runtime has but the runtime cannot honour are refused with the reason (`refused`).
+ */
+const SESSION_OPTIONS: Readonly<Record<string, { entries: readonly string[]; check: (v: unknown) => string | null }>> = {
+  intraOpNumThreads: { entries: [NODE], check: intIn(0, MAX_SESSION_THREADS) },
+  interOpNumThreads: { entries: [NODE], check: intIn(0, MAX_SESSION_THREADS) },
+  graphOptimizationLevel: { entries: [NODE, WEB], check: oneOf(['disabled', 'basic', 'extended', 'layout', 'all']) },
+  executionMode: { entries: [NODE, WEB], check: oneOf(['sequential', 'parallel']) },
+  enableCpuMemArena: { entries: [NODE, WEB], check: bool },
+  enableMemPattern: { entries: [NODE, WEB], check: bool },
+  enableProfiling: { entries: [NODE, WEB], check: bool },
+  enableGraphCapture: { entries: [WEB], check: bool },
+  profileFilePrefix: { entries: [NODE], check: text },
+  optimizedModelFilePath: { entries: [NODE, WEB], check: text },
+  logId: { entries: [NODE, WEB], check: text },
+  logSeverityLevel: { entries: [NODE, WEB], check: intIn(0, 4) },
+  logVerbosityLevel: { entries: [WEB], check: intIn(0, 2147483647) },
+  freeDimensionOverrides: { entries: [WEB], check: dimOverrides },
+  extra: { entries: [NODE, WEB], check: configTree },
+};
+
+const REFUSED: Readonly<Record<string, string>> = {
+  executionProviders: "loadPolicy sets it: pass loadPolicy's own option executionProviders instead",
+  externalData: 'gmmrl models keep their weights inside the file and read no external data',
+  preferredOutputLocation: 'the runtime checks every output on the CPU, where ONNX Runtime returns them by default',
+};
+
+/**
+ * ValueError unless `value` (loadPolicy's `sessionOptions`) is undefined or a plain object of
+ * options `backend`'s ONNX Runtime reads, each of its type and range, naming the option, the value
+ * and what it takes. Bad values would otherwise reach ONNX Runtime, whose errors read like a corrupt
+ * model, or be ignored.
+ */
+export function checkSessionOptions(value: unknown, backend: string): void {
+  if (value === undefined) return;
+  const entry = backend === WEB_PROVIDERS.backend ? WEB : NODE;
+  const keys = Object.keys(SESSION_OPTIONS).filter((k) => SESSION_OPTIONS[k]!.entries.includes(entry));
+  if (!isPlainObject(value)) {
+    throw new ValueError(
+      `loadPolicy: options.sessionOptions must be a plain object of ONNX Runtime session options (${keys.join(', ')}), got ${describeValue(value)}.`,
+    );
+  }
+  for (const [k, v] of Object.entries(value)) {
+    if (v === undefined) continue;
+    const why = REFUSED[k];
+    if (why !== undefined) throw new ValueError(`loadPolicy: options.sessionOptions.${k} is not accepted: ${why}.`);
+    const rule = SESSION_OPTIONS[k];
+    if (rule === undefined) {
+      throw new ValueError(
+        `loadPolicy: unknown option sessionOptions.${k} (${describeValue(v)}); the session options of ${backend} are ${keys.join(', ')}.`,
+      );
+    }
+    if (!rule.entries.includes(entry)) {
+      const hint = k.endsWith('NumThreads')
+        ? " (onnxruntime-web's threads are ort.env.wasm.numThreads, set before the first loadPolicy)"
+        : '';
+      throw new ValueError(
+        `loadPolicy: options.sessionOptions.${k} is not read by ${backend}, which would ignore it${hint}. Leave it out here.`,
+      );
+    }
+    const expected = rule.check(v);
+    if (expected !== null) throw new ValueError(`loadPolicy: options.sessionOptions.${k} must be ${expected}, got ${describeValue(v)}.`);
+  }
+  if (entry === NODE && value['enableProfiling'] === true && value['profileFilePrefix'] === undefined) {
+    throw new ValueError(
+      `loadPolicy: options.sessionOptions.enableProfiling is true but profileFilePrefix is missing; ${backend} needs it (the profile file name prefix).`,
+    );
+  }
+}
+
 /** How an entry asks for a session (the part of CreatePolicyOptions about providers). */
 export interface ProviderOptions {
   /** Providers to try, in priority order (already defaulted by the entry point). */

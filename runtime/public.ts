@@ -3,4 +3,5 @@ export * from '../contract/errors.js';
 export * from '../contract/metadata.js';
 export { Rng } from '../contract/rng.js';
 export * from './types.js';
+export { checkModelDigest, type IntegrityCheck, type NewHash, type HashLike } from './digest.js';
 export { readOnnxModel, type OnnxModelSummary, type OnnxValueInfo, type OnnxDim } from './onnx-reader.js';

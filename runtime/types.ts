@@ -120,6 +120,15 @@ export interface PolicyInfo {
   readonly greedyGraph: Readonly<{ nodesKept: number; nodesRemoved: number; outputsRemoved: readonly string[] }> | null;
   /** Why `greedyGraph` is null ('' when it is not). */
   readonly greedyGraphReason: string;
+  /**
+   * 'verified': the file hashes to its metadata `model_sha256` (SHA-256 of the whole file with the
+   * digest's own digits read as '0'), so it is byte for byte what the exporter wrote. 'unverified': it
+   * carries no digest (an older export, or another tool's), so corruption cannot be detected; a
+   * warning says so. A file whose digest does not match never loads (ModelFormatError).
+   */
+  readonly integrity: 'verified' | 'unverified';
+  /** What the caller should know about the file (e.g. that its integrity is unverified); empty when nothing. */
+  readonly warnings: readonly string[];
 }
 
 /** One observation: D numbers. */
@@ -243,4 +252,10 @@ export interface LoadPolicyOptions<P extends string, S> {
    * for the sampling head (policy.info.greedyGraph). Default true; false keeps one session.
    */
   greedyGraph?: boolean;
+  /**
+   * The largest model loadPolicy reads, in bytes (an integer in [1, 2³¹ − 1]; default 536870912 =
+   * 512 MiB): a file is refused before it is read (its size on the open descriptor), a download
+   * when its Content-Length or its body passes it, bytes passed directly when they are longer.
+   */
+  maxFileBytes?: number;
 }

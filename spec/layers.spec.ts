@@ -41,11 +41,12 @@ interface LayerRule {
   bare: (spec: string, f: string) => boolean;
 }
 
-const NODE_RUNTIME_BUILTINS = /^node:(fs|fs\/promises|module|path|url)$/;
+const NODE_RUNTIME_BUILTINS = /^node:(crypto|fs|fs\/promises|module|path|url)$/;
 const ORT = new Set(['onnxruntime-node', 'onnxruntime-web', 'onnxruntime-common']);
 
 /** The runtime's shared core: everything both entries reach besides the ONNX reader and pruner. */
 const RUNTIME_CORE = [
+  'runtime/digest.ts',
   'runtime/graph-checks.ts',
   'runtime/noise.ts',
   'runtime/observations.ts',

@@ -8,16 +8,24 @@
  *   preamble   `beginGraph`: the GraphBuilder (named after the family, which also prefixes every
  *              node) with its input "obs" [N, D] and, when the noise comes through the inputs, the
  *              noise inputs; `finishModel`: the model header (IR version, opset, producer, doc
- *              string, the three gmmrl metadata_props entries) and the serialised bytes.
+ *              string, the three gmmrl metadata_props entries) and the serialised bytes, sealed
+ *              with the integrity digest `model_sha256` (contract/metadata.ts: SHA-256 of the whole
+ *              file with the digest's own digits read as '0'; written as gmmrl.metadata's last field).
  *
  * Key order matters: the metadata JSON is written in insertion order, and the exported bytes of a
  * model are pinned (spec/golden), so each family passes its fields in the order it always wrote them.
  */
 import { GMMRL_VERSION } from '../../models/version.js';
+import { InternalError } from '../../contract/errors.js';
+import { Sha256 } from '../../contract/sha256.js';
 import type { ModelFamily } from '../../contract/families.js';
 import {
   IO,
+  METADATA_KEY_JSON,
   METADATA_SCHEMA_VERSION,
+  MODEL_SHA256_FIELD,
+  MODEL_SHA256_PLACEHOLDER,
+  MODEL_SHA256_PREFIX,
   NORMALIZATION_FORMULA,
   type GmmrlMetadataV1,
   type NormalizationSpec,
@@ -134,15 +142,46 @@ export function beginGraph(
 /**
  * Serialises the model: IR version 8, opset 17, producer gmmrl at this version, the model doc
  * string, and the metadata_props (from `metadataToProps`, computed before the graph was built so
- * that invalid input is reported before any graph error).
+ * that invalid input is reported before any graph error), then seals it with the digest
+ * (`sealModelDigest`).
  */
 export function finishModel(g: GraphBuilder, docString: string, metadataProps: { key: string; value: string }[]): Uint8Array {
-  return g.build({
+  const bytes = g.build({
     irVersion: EXPORT_IR_VERSION,
     opsetVersion: EXPORT_OPSET_VERSION,
     producerName: 'gmmrl',
     producerVersion: GMMRL_VERSION,
     docString,
-    metadataProps,
+    metadataProps: withDigestPlaceholder(metadataProps),
   });
+  return sealModelDigest(bytes);
+}
+
+/** The metadata_props with `"model_sha256":"000…0"` appended as the last field of the gmmrl.metadata JSON. */
+export function withDigestPlaceholder(props: { key: string; value: string }[]): { key: string; value: string }[] {
+  return props.map(({ key, value }) => {
+    if (key !== METADATA_KEY_JSON) return { key, value };
+    if (!value.endsWith('}') || MODEL_SHA256_FIELD in (JSON.parse(value) as object)) {
+      throw new InternalError(
+        `the exported ${METADATA_KEY_JSON} must be a JSON object without ${MODEL_SHA256_FIELD}, got ${value.slice(-80)}`,
+      );
+    }
+    return { key, value: `${value.slice(0, -1)},${MODEL_SHA256_PREFIX}${MODEL_SHA256_PLACEHOLDER}"}` };
+  });
+}
+
+/**
+ * Writes the digest over the placeholder: SHA-256 of `bytes` as they are (the placeholder's digits
+ * are the '0's the canonical form reads them as), in place. The placeholder must occur exactly once.
+ */
+export function sealModelDigest(bytes: Uint8Array): Uint8Array {
+  const needle = Buffer.from(`${MODEL_SHA256_PREFIX}${MODEL_SHA256_PLACEHOLDER}"}`, 'latin1');
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  const at = view.indexOf(needle);
+  if (at < 0 || view.lastIndexOf(needle) !== at) {
+    throw new InternalError(`the serialised model holds the ${MODEL_SHA256_FIELD} placeholder ${at < 0 ? 'nowhere' : 'more than once'}`);
+  }
+  const hex = new Sha256().update(bytes).hex();
+  view.write(hex, at + MODEL_SHA256_PREFIX.length, 'latin1');
+  return bytes;
 }

@@ -219,7 +219,7 @@ for (const ortBuild of ['wasm', 'default'] as const)
       expect(js.toLowerCase().includes('tensorflow'), 'main.js mentions tensorflow').to.equal(false);
       for (const s of bundle.sources) {
         expect(s, `bundled source ${s}`).to.match(
-          /^(contract\/[a-z.-]+\.ts|runtime\/[a-z.-]+\.ts|sdk\/envs\/[a-z0-9_]+\.ts|sdk\/util\/rng\.ts|examples\/browser\/main\.ts)$/,
+          /^(contract\/[a-z0-9.-]+\.ts|runtime\/[a-z.-]+\.ts|sdk\/envs\/[a-z0-9_]+\.ts|sdk\/util\/rng\.ts|examples\/browser\/main\.ts)$/,
         );
       }
       expect(bundle.ortBuild).to.equal(ortBuild);

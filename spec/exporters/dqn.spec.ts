@@ -42,6 +42,7 @@ import {
   runOrt as runRt,
   runOrtQ as runOrt,
   runOrtTimes,
+  withoutDigest,
 } from './harness.js';
 import { expectThrows } from '../helpers.js';
 
@@ -190,6 +191,7 @@ describe('exporters/onnx/dqn', function () {
         'network',
         'source_checkpoint_sha256',
         'training',
+        'model_sha256',
       ]);
       expect(m.sampling).to.deep.equal({
         kind: 'epsilon-greedy',
@@ -246,7 +248,9 @@ describe('exporters/onnx/dqn', function () {
         const bytes2 = exportDqn(q, mt, opts);
         const pr = new Map(onnx.ModelProto.decode(bytes2).metadata_props.map((e) => [e.key!, e.value!]));
         const back = metadataFromProps(pr);
-        expect(back, JSON.stringify(opts)).to.deep.equal(validateMetadata(JSON.parse(JSON.stringify(dqnMetadata(q, mt, opts)))));
+        expect(withoutDigest(back), JSON.stringify(opts)).to.deep.equal(
+          validateMetadata(JSON.parse(JSON.stringify(dqnMetadata(q, mt, opts)))),
+        );
         expect(back.precision ?? 'float32').to.equal(opts?.precision ?? 'float32');
         if (opts?.sampling === 'none') expect(back).to.not.have.property('sampling');
         else
@@ -312,7 +316,9 @@ describe('exporters/onnx/dqn', function () {
           const A = layers[L]!;
           expect(rep.ir_version).to.equal(8);
           expect(rep.opset).to.deep.equal([['', 17]]);
-          expect(JSON.parse(rep.metadata['gmmrl.metadata']!)).to.deep.equal(JSON.parse(JSON.stringify(dqnMetadata(p, meta, opts))));
+          expect(withoutDigest(JSON.parse(rep.metadata['gmmrl.metadata']!))).to.deep.equal(
+            JSON.parse(JSON.stringify(dqnMetadata(p, meta, opts))),
+          );
           const sampling = opts?.sampling ?? 'inputs';
           const want = expectedNodes([...layers], Boolean(p.actionGrid), sampling, opts?.epsilon ?? 0.05);
           expect(rep.ops).to.deep.equal(want.ops);

@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import { FAMILY, IO } from '../../contract/families.js';
 import { METADATA_KEY_JSON, NORMALIZATION_FORMULA, validateMetadata } from '../../contract/metadata.js';
 import { metadataMap, readOnnxModel } from '../../runtime/onnx-reader.js';
+import { checkModelDigest } from '../../runtime/digest.js';
 import { beginGraph, finishModel, inputSpecs, metadataEnvelope, normalizationSpec, precisionField } from '../../exporters/onnx/envelope.js';
 import { floatKind } from '../../exporters/onnx/subgraphs.js';
 import { onnx } from '../../exporters/onnx/proto/onnx.js';
@@ -89,7 +90,11 @@ describe('exporters/onnx/envelope: one metadata envelope and graph preamble', ()
     expect(model.opsetImport.map((o) => Number(o.version))).to.deep.equal([17]);
     expect([model.producerName, model.producerVersion]).to.deep.equal(['gmmrl', GMMRL_VERSION]);
     expect(model.graph!.inputs.map((i) => i.name)).to.deep.equal([IO.obs, IO.noiseU]);
-    expect(metadataMap(model).get(METADATA_KEY_JSON)).to.equal(JSON.stringify(m));
+    // the metadata as given, sealed with the digest as its last field (runtime/digest.ts checks it)
+    const json = metadataMap(model).get(METADATA_KEY_JSON)!;
+    expect(json.slice(0, -83)).to.equal(JSON.stringify(m).slice(0, -1));
+    expect(json.slice(-83)).to.match(/^,"model_sha256":"[0-9a-f]{64}"\}$/);
+    expect(checkModelDigest(bytes)).to.deep.include({ integrity: 'verified', digest: json.slice(-66, -2) });
     const proto = onnx.ModelProto.decode(bytes);
     expect([proto.graph?.name, proto.graph?.doc_string, proto.doc_string]).to.deep.equal(['dqn', 'doc', 'model doc']);
     expect(proto.graph?.input?.[1]?.doc_string).to.equal('u doc');
@@ -108,7 +113,7 @@ describe('exporters/onnx/envelope: one metadata envelope and graph preamble', ()
         'env_id',
         'observation_space',
       ]);
-      expect(Object.keys(json).at(-1)).to.equal('training');
+      expect(Object.keys(json).slice(-2)).to.deep.equal(['training', 'model_sha256']);
       expect(json['family']).to.equal(family);
       expect(onnx.ModelProto.decode(bytes).graph?.name).to.equal(family);
     });

@@ -256,3 +256,24 @@ export function compareWebNode(
   }
   return { maxAbs, unequal, total };
 }
+
+/**
+ * Exported metadata without its integrity digest (model_sha256, which the exporter seals in after
+ * the family's metadata is made): checks the digest is there, 64 lower-case hex digits, and returns
+ * the rest, for comparison with what the family's metadata function returns.
+ */
+export function withoutDigest<T extends object>(m: T): T {
+  const digest = (m as Record<string, unknown>)['model_sha256'];
+  if (typeof digest !== 'string' || !/^[0-9a-f]{64}$/.test(digest))
+    throw new Error(`exported metadata has no model_sha256 digest: ${JSON.stringify(digest)}`);
+  const rest = { ...m } as Record<string, unknown>;
+  delete rest['model_sha256'];
+  return rest as T;
+}
+
+/** The gmmrl.metadata text of an exported file without its digest field (the last one): the family's JSON text exactly. */
+export function withoutDigestText(json: string): string {
+  const m = /,"model_sha256":"[0-9a-f]{64}"\}$/.exec(json);
+  if (!m) throw new Error(`exported metadata text does not end with the model_sha256 digest: …${json.slice(-90)}`);
+  return json.slice(0, m.index) + '}';
+}

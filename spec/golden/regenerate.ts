@@ -4,6 +4,12 @@
  *
  * Run it only when a change is MEANT to change a model's outputs (and say why in the commit): the
  * golden spec exists to catch the changes that are not meant to.
+ *
+ *   node dist/spec/golden/regenerate.js --reexport [names]
+ * re-exports the committed checkpoints instead of retraining (for a change to the file format alone,
+ * e.g. a new metadata field): the checkpoint and the golden inputs stay as they are, the new
+ * model.onnx must give the committed golden outputs exactly (else nothing is written), and io.json
+ * changes in onnx_sha256 only.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +17,43 @@ import { join } from 'node:path';
 import { resolveCheckpointDir } from '../../models/checkpoint-files.js';
 import { loadPolicy } from '../../runtime/index.node.js';
 import { GOLDEN_CASES } from './cases.js';
-import { CHECKPOINT_FILES, exportCase, goldenInputs, goldenRoot, runGolden, sha256, trainCase, type GoldenIo } from './golden-io.js';
+import {
+  CHECKPOINT_FILES,
+  exportCase,
+  goldenInputs,
+  goldenRoot,
+  outputDistance,
+  runGolden,
+  sha256,
+  trainCase,
+  type GoldenIo,
+} from './golden-io.js';
+
+/** Re-exports the committed checkpoints; writes model.onnx and io.json's onnx_sha256 only when every golden output is unchanged. */
+async function reexport(only: string[]): Promise<void> {
+  const tmp = mkdtempSync(join(tmpdir(), 'gmmrl-golden-'));
+  try {
+    for (const c of GOLDEN_CASES) {
+      if (only.length > 0 && !only.includes(c.name)) continue;
+      const dir = join(goldenRoot(), c.name);
+      const io = JSON.parse(readFileSync(join(dir, 'io.json'), 'utf8')) as GoldenIo;
+      const bytes = await exportCase(c, join(dir, 'checkpoint'), join(tmp, 'model.onnx'));
+      const policy = await loadPolicy(bytes);
+      try {
+        const { mode, outputs } = await runGolden(policy, io.inputs);
+        const d = outputDistance(outputs, io.outputs);
+        if (mode !== io.mode || d.max !== 0) throw new Error(`${c.name}: the re-exported model changes the golden outputs (${d.where}); retrain instead`);
+      } finally {
+        await policy.dispose();
+      }
+      copyFileSync(join(tmp, 'model.onnx'), join(dir, 'model.onnx'));
+      writeFileSync(join(dir, 'io.json'), JSON.stringify({ ...io, onnx_sha256: sha256(bytes) }) + '\n');
+      console.log(`re-exported ${dir}: model.onnx (${bytes.length} bytes), golden outputs identical, onnx_sha256 ${io.onnx_sha256} → ${sha256(bytes)}`);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
 
 async function regenerate(only: string[]): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'gmmrl-golden-'));
@@ -61,4 +103,6 @@ async function regenerate(only: string[]): Promise<void> {
   }
 }
 
-await regenerate(process.argv.slice(2));
+const args = process.argv.slice(2);
+if (args[0] === '--reexport') await reexport(args.slice(1));
+else await regenerate(args);

@@ -148,7 +148,9 @@ describe('runtime: loadPolicy (onnxruntime-node and onnxruntime-web)', function 
       it('info: parsed metadata round-trips, provider, IR/opset, producer, sizes', () => {
         const info = policy.info;
         const want = gmmQfMetadata(P4, META4, { sampling: 'none' });
-        expect(info.metadata).to.deep.equal(want); // ±Infinity bounds restored from JSON nulls
+        expect(info.metadata.model_sha256).to.match(/^[0-9a-f]{64}$/); // the exporter's seal (runtime/digest.ts)
+        expect({ ...info.metadata, model_sha256: undefined }).to.deep.equal({ ...want, model_sha256: undefined }); // ±Infinity bounds restored from JSON nulls
+        expect([info.integrity, info.warnings]).to.deep.equal(['verified', []]);
         expect(info.metadata.observation_space.high).to.deep.equal([10, Infinity, 12, Infinity]);
         expect(info.backend).to.equal(backend);
         expect(info.executionProvider).to.equal(backend === 'onnxruntime-node' ? 'cpu' : 'wasm');
@@ -346,17 +348,28 @@ describe('runtime: loadPolicy (onnxruntime-node and onnxruntime-web)', function 
         expect(err.message).to.match(/ArgMaxx/);
       });
 
-      it('unknown execution provider names → BackendError listing every failure; invalid list → ValueError', async () => {
-        const err = await expectRejects(() => load(BYTES4, { executionProviders: ['tpu', 'npu'] }), BackendError, /tried 2 \(in order\)/);
-        expect(err.message).to.match(/- tpu: unknown execution provider "tpu"/);
-        expect(err.message).to.match(/- npu: unknown execution provider "npu"/);
-        await expectRejects(() => load(BYTES4, { executionProviders: [] }), ValueError, /executionProviders must be a non-empty array/);
-        // an unknown name before a working one is recorded, not fatal
+      it('unknown execution provider names, duplicates and an empty list → ValueError naming the entry and its providers', async () => {
+        const known = backend === 'onnxruntime-node' ? '"cuda", "cpu"' : '"webgpu", "wasm"';
         const base = backend === 'onnxruntime-node' ? 'cpu' : 'wasm';
-        const pol = await load(BYTES4, { executionProviders: ['tpu', base] });
-        expect(pol.info.executionProvider).to.equal(base);
-        expect(pol.info.providerFailures.map((f) => f.provider)).to.deep.equal(['tpu']);
-        await pol.dispose();
+        for (const eps of [
+          ['tpu', 'npu'],
+          ['tpu', base],
+        ]) {
+          const err = await expectRejects(() => load(BYTES4, { executionProviders: eps }), ValueError, /executionProviders\[0\] is "tpu"/);
+          expect(err.message).to.include(`not an execution provider of ${backend}; the providers are ${known}`);
+        }
+        const foreign = backend === 'onnxruntime-node' ? 'wasm' : 'cuda';
+        await expectRejects(
+          () => load(BYTES4, { executionProviders: [foreign] }),
+          ValueError,
+          /is "(wasm|cuda)", not an execution provider of onnxruntime-(node|web)/,
+        );
+        await expectRejects(
+          () => load(BYTES4, { executionProviders: [base, base] }),
+          ValueError,
+          /lists "(cpu|wasm)" twice \(at 0 and 1\)/,
+        );
+        await expectRejects(() => load(BYTES4, { executionProviders: [] }), ValueError, /executionProviders must be a non-empty array/);
       });
 
       it('a greedy-only model (no sampling head) acts greedily; mode "sample" → ValueError saying how to re-export', async () => {
@@ -424,14 +437,14 @@ describe('runtime: loadPolicy (onnxruntime-node and onnxruntime-web)', function 
         await expectRejects(
           () => nodeRt.loadPolicy(join(dir, 'missing.onnx')),
           FileReadError,
-          /Cannot read the model file ".*missing.onnx": no such file/,
+          /Cannot read model file .*missing.onnx: ENOENT/,
         );
         await expectRejects(
           () => nodeRt.loadPolicy('rel/missing.onnx'),
           FileReadError,
-          /"rel\/missing.onnx" \(resolved to ".*rel\/missing.onnx" from the working directory/,
+          /Cannot read model file .*rel\/missing.onnx: .*\(the path "rel\/missing.onnx", resolved from the working directory /,
         );
-        await expectRejects(() => nodeRt.loadPolicy(dir), FileReadError, /it is a directory/);
+        await expectRejects(() => nodeRt.loadPolicy(dir), FileReadError, /model file .* is a directory; expected a regular file/);
         await expectRejects(
           () => nodeRt.loadPolicy(42 as unknown as string),
           ValueError,

@@ -117,7 +117,7 @@ function processAlive(pid: number): boolean {
  * (whose processes cannot be checked), is a ValueError naming --out, the holder and the fix.
  * Returns the release function (idempotent; removes the lock only while it is still ours).
  */
-export function acquireRunLock(dir: string, where: string): () => void {
+function acquireRunLock(dir: string, where: string): () => void {
   const path = join(dir, LOCK_FILE);
   const mine = JSON.stringify({ pid: process.pid, host: hostname(), started: new Date().toISOString() });
   for (let attempt = 0; ; attempt++) {

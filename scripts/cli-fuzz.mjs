@@ -115,7 +115,7 @@ try {
       if (kind === 0 && valueAt > 0) argv[valueAt] = pick(values);
       else if (kind === 1) argv.push(pick(flags), pick(values));
       else if (kind === 2) argv.push(pick(flags));
-      else if (kind === 3) argv.splice(1 + rng.integer(argv.length - 1), 0, pick(values));
+      else if (kind === 3) argv.splice(1 + rng.integer(argv.length), 0, pick(values));
       else if (argv.length > 2) argv.splice(1 + rng.integer(argv.length - 1), 1);
     }
     const lines = [];

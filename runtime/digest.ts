@@ -85,6 +85,24 @@ function digestOffset(bytes: Uint8Array, [start, end]: [number, number]): number
   return at;
 }
 
+/**
+ * Whether the value [start, end) ends in what is recognisably the digest field with one byte of its
+ * `"model_sha256":"` changed (a flipped letter of the name, a quote or the colon) and its 64 hex
+ * digits intact: a damaged digest, which must not pass as a file that never had one.
+ */
+function damagedDigestField(bytes: Uint8Array, [start, end]: [number, number]): boolean {
+  if (end - start < TAIL + 1 || bytes[end - 1] !== 0x7d || bytes[end - 2] !== 0x22) return false;
+  const p = end - TAIL;
+  let changed = 0;
+  for (let i = 0; i < PREFIX.length; i++) if (bytes[p + i] !== PREFIX[i]) changed++;
+  if (changed !== 1) return false;
+  for (let i = p + PREFIX.length; i < end - 2; i++) {
+    const b = bytes[i]!;
+    if (!((b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66))) return false;
+  }
+  return true;
+}
+
 /** The canonical digest of a file whose digest digits start at `at`: its bytes with those 64 read as '0'. */
 export function canonicalDigest(bytes: Uint8Array, at: number, newHash: NewHash = jsSha256): string {
   const h = newHash();
@@ -104,6 +122,13 @@ export function checkModelDigest(bytes: Uint8Array, newHash: NewHash = jsSha256)
   const ranges = metadataValueRanges(bytes);
   // none: metadataFromProps reports the missing key; several: metadataMap reports the repeated key
   const at = ranges.length === 1 ? digestOffset(bytes, ranges[0]!) : -1;
+  if (at < 0 && ranges.length === 1 && damagedDigestField(bytes, ranges[0]!)) {
+    throw new ModelFormatError(
+      `The model file's digest field is damaged: gmmrl.metadata ends with a 64-digit hex value where the exporter writes ` +
+        `${MODEL_SHA256_PREFIX}…", but one byte of that name differs. The file was modified or corrupted after export; re-export it ` +
+        `(gmmrl export RUN_DIR --out FILE) or copy it again from where it was exported.`,
+    );
+  }
   if (at < 0) {
     return {
       integrity: 'unverified',

@@ -183,7 +183,13 @@ export function unwritableDirReason(path: string): string | null {
   if (k !== undefined) return `${abs} is under ${k}, a kernel file system`;
   let deepest = parse(abs).root;
   for (const p of prefixes(abs)) {
-    const st = statSync(p, { throwIfNoEntry: false });
+    let st: ReturnType<typeof statSync>;
+    try {
+      st = statSync(p, { throwIfNoEntry: false });
+    } catch (e) {
+      // ENAMETOOLONG, ELOOP, EACCES on a parent: the path cannot be used, say why
+      return `${p} cannot be used (${(e as NodeJS.ErrnoException).code ?? 'error'}: ${(e as Error).message})`;
+    }
     if (st === undefined) break;
     if (!st.isDirectory()) return p === abs ? `${abs} is ${kindOf(st)}` : `${p} is ${kindOf(st)}, so nothing can be created under it`;
     deepest = p;

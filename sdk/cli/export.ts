@@ -97,7 +97,14 @@ function realish(p: string): string {
  * the checkpoint's own files and directories.
  */
 function checkExportOut(dir: string, file: string): void {
-  const st = statSync(file, { throwIfNoEntry: false });
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(file, { throwIfNoEntry: false });
+  } catch (e) {
+    throw new ValueError(
+      `gmmrl export: --out ${file} cannot be used (${(e as NodeJS.ErrnoException).code ?? 'error'}: ${(e as Error).message}). Pass another path, e.g. --out policy.onnx.`,
+    );
+  }
   if (st !== undefined && st.isDirectory())
     throw new ValueError(
       `gmmrl export: --out ${file} is a directory; name the .onnx file to write, e.g. --out ${join(file, 'policy.onnx')}.`,

@@ -91,6 +91,8 @@ describe('sdk/run-store: the run directory of gmmrl train', function () {
         ['/proc/gmmrl-run', /--out \/proc\/gmmrl-run cannot be a run directory: \/proc\/gmmrl-run is under \/proc, a kernel file system/],
         ['/sys/gmmrl-run', /is under \/sys, a kernel file system/],
         ['/dev/null', /--out \/dev\/null cannot be a run directory: \/dev\/null is under \/dev/],
+        // a name longer than the file system takes (scripts/cli-fuzz.mjs found export's untyped ENAMETOOLONG)
+        [join(tmp, 'x'.repeat(300)), /--out .*x{300} cannot be a run directory: .*cannot be used \(ENAMETOOLONG/],
       ];
       for (const [out, message] of cases) {
         const r = await cli(...TRAIN, '--out', out);
@@ -371,6 +373,14 @@ describe('sdk/run-store: the run directory of gmmrl train', function () {
       expect(e.code, e.err).to.equal(0);
       const v = await cli('verify', run, onnx, '--states', '50', '--backend', 'cpu');
       expect(v.code, v.err + v.out).to.equal(0);
+    });
+
+    it('refuses an --out whose name is too long for the file system (exit 2 naming --out, not an untyped ENAMETOOLONG)', async () => {
+      for (const out of [join(tmp, `${'x'.repeat(300)}.onnx`), join(tmp, 'x'.repeat(300), 'policy.onnx')]) {
+        const r = await cli('export', join(tmp, 'reference'), '--out', out);
+        expect(r.code, r.err).to.equal(2);
+        expect(r.err).to.match(/gmmrl export: --out .* cannot be (used|written).*ENAMETOOLONG/);
+      }
     });
 
     it('refuses --out inside the checkpoint (flat and run layouts), a directory and a special file, leaving the checkpoint intact', async () => {

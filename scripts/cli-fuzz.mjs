@@ -26,6 +26,8 @@ const CASES = opt('cases', 300);
 const SEED = opt('seed', 1);
 
 const root = mkdtempSync(join(tmpdir(), 'gmmrl-cli-fuzz-'));
+const cwd = process.cwd();
+process.chdir(root); // relative paths a case writes (an --out of 'CartPole-v9') land in the temporary directory
 const quiet = () => {};
 try {
   // a small checkpoint and its model for export / verify / eval
@@ -144,5 +146,6 @@ try {
   for (const f of failures.slice(0, 20)) console.log(`  failure: ${f}`);
   process.exitCode = counts.failures === 0 ? 0 : 1;
 } finally {
+  process.chdir(cwd);
   rmSync(root, { recursive: true, force: true });
 }

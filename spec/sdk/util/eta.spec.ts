@@ -94,7 +94,7 @@ describe('sdk/util/eta', () => {
     ).to.be.closeTo(2 * (3000 / 2000) + 2 * (4000 / 2000), 1e-9);
     expect(etaGrowingCost([{ size: 1000, wall: 4 }], [1500, 2000, 2500])).to.equal(12);
     expect(etaGrowingCost([{ size: 1000, wall: 4 }], [])).to.equal(0);
-    expect(etaGrowingCost([], [1, 2])).to.be.NaN;
+    expect(Number.isNaN(etaGrowingCost([], [1, 2]))).to.equal(true);
   });
 
   it('etaConstantRate: elapsed per unit done times the units left, never negative', () => {

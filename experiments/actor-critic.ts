@@ -24,7 +24,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from '../sdk/cli/args.js';
 import { svgLinePlot, type Series } from '../sdk/util/metrics.js';
-import { mean, pool, readCurve, runCli, std } from './common.js';
+import { mean, meanBandSeries, pool, readCurve, runCli, std } from './common.js';
 
 const SUITES = ['bandit1d', 'multimodal', 'estimators', 'pendulum', 'unshaped'] as const;
 type Suite = (typeof SUITES)[number];
@@ -167,12 +167,11 @@ function groupsOf<T extends { group: string }>(rs: T[]): string[] {
 function curvesSvg(title: string, rs: CliResult[], threshold?: number): string {
   const series: Series[] = groupsOf(rs).map((g) => {
     const gr = rs.filter((r) => r.group === g);
-    const xs = gr[0]!.curve.x;
-    return {
-      label: `${g} (mean of ${gr.length} seeds)`,
-      x: xs,
-      y: xs.map((_, i) => mean(gr.map((r) => r.curve.y[i]!).filter(Number.isFinite))),
-    };
+    return meanBandSeries(
+      `${g} (mean ± std over ${gr.length} seeds)`,
+      gr[0]!.curve.x,
+      gr.map((r) => r.curve.y),
+    );
   });
   return svgLinePlot({
     title,
@@ -354,8 +353,11 @@ function banditReport(suite: Suite, rs: BanditResult[], command: string, wall: n
   } else {
     const series: Series[] = groupsOf(rs).map((g) => {
       const gr = rs.filter((r) => r.group === g);
-      const xs = gr[0]!.curve.x;
-      return { label: g, x: xs, y: xs.map((_, i) => mean(gr.map((r) => r.curve.y[i]!))) };
+      return meanBandSeries(
+        `${g} (mean ± std over ${gr.length} runs)`,
+        gr[0]!.curve.x,
+        gr.map((r) => r.curve.y),
+      );
     });
     svg = svgLinePlot({
       title: 'Estimators on random multimodal bandits (α = 0.1): mean sampled reward',

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Series } from '../sdk/util/metrics.js';
 
 /** Runs `node <dist>/sdk/bin.js …args`; resolves with stdout, rejects with the tail of stderr. */
 export function runCli(dist: string, args: string[]): Promise<string> {
@@ -90,4 +91,15 @@ export function mean(xs: number[]): number {
 export function std(xs: number[]): number {
   const m = mean(xs);
   return Math.sqrt(mean(xs.map((x) => (x - m) ** 2)));
+}
+
+/**
+ * One plotted series from several seeds' curves on a shared x: the mean at each x, and a band of
+ * ± one (population) std, both over the seeds whose value there is finite.
+ */
+export function meanBandSeries(label: string, x: number[], curves: number[][]): Series {
+  const at = (i: number): number[] => curves.map((c) => c[i]!).filter((v) => Number.isFinite(v));
+  const y = x.map((_, i) => mean(at(i)));
+  const sd = x.map((_, i) => std(at(i)));
+  return { label, x, y, band: { lower: y.map((v, i) => v - sd[i]!), upper: y.map((v, i) => v + sd[i]!) } };
 }

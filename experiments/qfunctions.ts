@@ -19,7 +19,7 @@
  * `--dist DIR` runs the CLI from another build (default dist), e.g. a frozen copy while editing.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { exportEvalVerify, mean, readCurve, runCli } from './common.js';
+import { exportEvalVerify, mean, meanBandSeries, readCurve, runCli } from './common.js';
 import { join } from 'node:path';
 import { parseArgs } from '../sdk/cli/args.js';
 import { svgLinePlot, type Series } from '../sdk/util/metrics.js';
@@ -347,9 +347,11 @@ async function main(): Promise<void> {
   } else {
     const series: Series[] = groups.map((g) => {
       const rs = results.filter((r) => r.group === g);
-      const xs = rs[0]!.curve.x;
-      const ys = xs.map((_, i) => mean(rs.map((r) => r.curve.y[i]!).filter((v) => Number.isFinite(v))));
-      return { label: `${g} (mean of ${rs.length} seeds)`, x: xs, y: ys };
+      return meanBandSeries(
+        `${g} (mean ± std over ${rs.length} seeds)`,
+        rs[0]!.curve.x,
+        rs.map((r) => r.curve.y),
+      );
     });
     svg = svgLinePlot({
       title: `${suite}: greedy evaluation return during training`,

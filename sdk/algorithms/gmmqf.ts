@@ -44,6 +44,7 @@ import { spaceToJson } from '../spaces-json.js';
 import { resolveConfig } from '../config/spec.js';
 import { GMMQF_SPEC, type GmmQfTrainConfig } from './gmmqf-spec.js';
 import { selectBackend, describeBackend, type BackendInfo } from '../backend.js';
+import { etaGrowingCost } from '../util/eta.js';
 import { formatDuration } from '../util/metrics.js';
 import { columnMeanStd } from '../util/stats.js';
 import { runEpisodes, type EpisodeStats } from '../evaluate.js';
@@ -335,7 +336,14 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
       steps_per_s: envSteps / wall,
     };
     log.push(row);
-    const eta = (wall / it) * Math.max(0, totalIterations - it);
+    // each iteration refits on every transition kept so far: its cost grows with the data (util/eta.ts)
+    const futureSizes: number[] = [];
+    for (let j = 1; j <= totalIterations - it; j++)
+      futureSizes.push(Math.min(data.capacity, data.size + Math.min(cfg.steps, envSteps + j * cfg.stepsPerIteration) - envSteps));
+    const eta = etaGrowingCost(
+      log.map((r) => ({ size: r.transitions, wall: r.wall_s })),
+      futureSizes,
+    );
     hooks.progress?.(
       `iter ${String(it).padStart(3)}/${totalIterations}  steps ${envSteps}/${cfg.steps}  ε ${row.epsilon.toFixed(2)}  ` +
         `return ${ev.mean.toFixed(1)} ± ${ev.std.toFixed(1)}  best ${tracker.bestReturn.toFixed(1)}  ` +

@@ -108,7 +108,18 @@ describe('sdk/cli', function () {
     expect(evJson.episodes).to.equal(3);
     expect(evJson.mean_return).to.be.within(1, 500);
 
-    const v = await cli('verify', run, onnx, '--states', '300');
+    // the default output is a summary a person reads: one line per mode, verdict, differences, rule
+    const h = await cli('verify', run, onnx, '--states', '300');
+    expect(h.code, h.out + h.err).to.equal(0);
+    expect(() => JSON.parse(h.out)).to.throw();
+    expect(h.out).to.match(
+      /^greedy: +PASS\. q max \|Δ\| \S+, max relative \S+; .*(q_rtol 0\.00001|2B).*; actions identical on \d+\/300 states/m,
+    );
+    expect(h.out).to.match(
+      /^sampled: PASS\. ε-greedy action_sampled with identical noise \(ε \S+\): 300 rows, \d+ explored, 0 mismatches/m,
+    );
+    expect(h.out.split('\n').at(-1)).to.match(/^verify: PASS on 300 states \(100 rollout, 100 uniform, 100 far\)/);
+    const v = await cli('verify', run, onnx, '--states', '300', '--json');
     expect(v.code, v.out + v.err).to.equal(0);
     const rep = JSON.parse(v.out);
     expect(rep.pass).to.equal(true);

@@ -77,6 +77,19 @@ Add --help to any command for its flags; 'gmmrl train --help' lists the algorith
 
 type Out = (line: string) => void;
 
+/** loadPolicy, with the file's path in front of an error that does not name it ("unsupported wire type … at byte offset 2"). */
+async function loadPolicyNamed(file: string): Promise<Awaited<ReturnType<typeof loadPolicy>>> {
+  try {
+    return await loadPolicy(file);
+  } catch (e) {
+    if (e instanceof GmmrlError && !e.message.includes(file)) {
+      const Named = e.constructor as new (message: string) => GmmrlError;
+      throw new Named(`gmmrl eval: ${file}: ${e.message}`);
+    }
+    throw e;
+  }
+}
+
 async function evalCommand(argv: string[], out: Out): Promise<{ mean_return: number; std_return: number; episodes: number }> {
   const { positionals, flags } = parseArgs('eval', argv, EVAL_FLAGS);
   if (flags.help) {
@@ -87,10 +100,19 @@ async function evalCommand(argv: string[], out: Out): Promise<{ mean_return: num
   const file = requirePositional('eval', positionals, 0, 'the .onnx file', 'gmmrl eval policy.onnx --episodes 100');
   const episodes = flags.episodes as number;
   if (episodes < 1) throw new ValueError(`gmmrl eval: --episodes is ${episodes}; it must be ≥ 1.`);
-  const policy = await loadPolicy(file);
+  const policy = await loadPolicyNamed(file);
   try {
-    const envId = str(flags, 'env') ?? policy.info.metadata.env_id;
-    if (!envId) throw new ValueError(`gmmrl eval: the model has no env_id metadata; pass --env ID.`);
+    const trainedOn = policy.info.metadata.env_id;
+    const given = str(flags, 'env');
+    // a model acts on the observations of the environment it was trained on; another one's would be silently wrong
+    if (given !== undefined && trainedOn && given !== trainedOn) {
+      make(given); // an unknown id is refused first, with its did-you-mean
+      throw new ValueError(
+        `gmmrl eval: ${file} was trained on ${trainedOn} (metadata env_id), but --env is ${given}; drop --env, or pass a model trained on ${given}.`,
+      );
+    }
+    const envId = given ?? trainedOn;
+    if (!envId) throw new ValueError(`gmmrl eval: ${file} has no env_id metadata; pass --env ID.`);
     const env = make(envId);
     const seed = flags.seed as number;
     const { mean, std } = await runEpisodes(env, (obs) => policy.envAction(obs), episodes, seed);

@@ -69,7 +69,7 @@ Commands:
                                                   Gamid-PG: N deterministic actors on TD3
   gmmrl export DIR --out FILE.onnx               export a checkpoint to ONNX (every family; --precision, --sampling)
   gmmrl eval FILE.onnx [--env ID] [--episodes N]  run episodes with ONNX Runtime (gmmrl/runtime)
-  gmmrl verify DIR FILE.onnx [--states N]        prove the ONNX file matches the checkpoint, greedy and sampled
+  gmmrl verify DIR FILE.onnx [--json]            prove the ONNX file matches the checkpoint, greedy and sampled
   gmmrl demo [--out DIR]                          train, export, evaluate and verify on CartPole-v1
   gmmrl envs [--json]                             list environment ids, action spaces (discrete/continuous) and observation sizes
 Add --help to any command for its flags; 'gmmrl train --help' lists the algorithms.

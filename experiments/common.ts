@@ -46,7 +46,7 @@ export async function exportEvalVerify(cli: (args: string[]) => Promise<string>,
   };
   let parity: { pass: boolean; max_rel_diff: { q: number } };
   try {
-    parity = JSON.parse(await cli(['verify', dir, onnx]));
+    parity = JSON.parse(await cli(['verify', dir, onnx, '--json']));
   } catch (e) {
     parity = { pass: false, max_rel_diff: { q: NaN } };
     process.stderr.write(String(e) + '\n');

@@ -7,6 +7,7 @@
  * every trainer then know it. `unregisterEnv(id)` removes such a registration again (tests).
  */
 import { UnknownNameError, ValueError, describeValue } from '../../contract/errors.js';
+import { nearestName } from '../config/spec.js';
 import { AcrobotEnv } from './acrobot.js';
 import { Bandit1DEnv } from './bandit1d.js';
 import { CartPoleEnv } from './cartpole.js';
@@ -202,7 +203,10 @@ function lookup(id: unknown, what: string): Registration {
   const found = REGISTRY.find((r) => r.id === id);
   if (found) return found;
   const base = id.toLowerCase().replace(/-v\d+$/, '');
-  const near = REGISTRY.filter((r) => r.id.toLowerCase().replace(/-v\d+$/, '') === base).map((r) => r.id);
+  const sameBase = REGISTRY.filter((r) => r.id.toLowerCase().replace(/-v\d+$/, '') === base).map((r) => r.id);
+  // another version of the same environment, else the nearest id by edit distance (a typo)
+  const typo = nearestName(id, listEnvs());
+  const near = sameBase.length > 0 ? sameBase : typo !== undefined ? [typo] : [];
   const hint = near.length > 0 ? ` Did you mean ${near.map((n) => JSON.stringify(n)).join(' or ')}?` : '';
   throw new UnknownNameError(
     `${what}: unknown environment id ${JSON.stringify(id)}.${hint} Valid ids (case-sensitive): ${listEnvs().join(', ')}.`,

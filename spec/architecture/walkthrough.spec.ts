@@ -167,7 +167,7 @@ describe('ARCHITECTURE.md walkthrough: a toy environment and algorithm from outs
     const e = await run('export', dir, '--out', onnx);
     expect(e.code, e.err).to.equal(0);
     expect(e.out).to.match(/exported .* \(\d+ bytes, dqn, layers 7-2, float32, sampling inputs\)/);
-    const v = await run('verify', dir, onnx, '--states', '300', '--backend', 'cpu');
+    const v = await run('verify', dir, onnx, '--states', '300', '--backend', 'cpu', '--json');
     expect(v.code, v.err + v.out).to.equal(0);
     expect((JSON.parse(v.out) as { pass: boolean }).pass).to.equal(true);
     const ev = await run('eval', onnx, '--episodes', '12', '--json');

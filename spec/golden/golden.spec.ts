@@ -28,7 +28,7 @@ const TOL = 1e-6;
 async function verify(dir: string, file: string): Promise<Record<string, any>> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(['verify', dir, file, '--states', '300', '--backend', 'cpu'], (l) => out.push(l), (l) => err.push(l));
+  const code = await main(['verify', dir, file, '--states', '300', '--backend', 'cpu', '--json'], (l) => out.push(l), (l) => err.push(l));
   const rep = JSON.parse(out.join('\n')) as Record<string, any>;
   expect(code, `verify exit ${code}: ${out.join('\n')}\n${err.join('\n')}`).to.equal(0);
   return rep;

@@ -136,7 +136,7 @@ describe('sdk/cli: gmmrl train sac | td3 | gamid', function () {
         const e = await cli('export', dir, '--out', file, '--precision', precision);
         expect(e.code, e.err).to.equal(0);
         expect(e.out).to.match(new RegExp(`${family}.*${precision}, sampling inputs`));
-        const v = await cli('verify', dir, file, '--states', '300');
+        const v = await cli('verify', dir, file, '--states', '300', '--json');
         expect(v.code, v.out + v.err).to.equal(0);
         const rep = JSON.parse(v.out) as Record<string, any>;
         expect(rep).to.include({ family, precision, sampling_noise: 'inputs', pass: true, metadata_match: true });

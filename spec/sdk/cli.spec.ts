@@ -108,13 +108,51 @@ describe('sdk/cli', function () {
     expect(evJson.episodes).to.equal(3);
     expect(evJson.mean_return).to.be.within(1, 500);
 
-    const v = await cli('verify', run, onnx, '--states', '300');
+    // the default output is a summary a person reads: one line per mode, verdict, differences, rule
+    const h = await cli('verify', run, onnx, '--states', '300');
+    expect(h.code, h.out + h.err).to.equal(0);
+    expect(() => JSON.parse(h.out)).to.throw();
+    expect(h.out).to.match(
+      /^greedy: +PASS\. q max \|Δ\| \S+, max relative \S+; .*(q_rtol 0\.00001|2B).*; actions identical on \d+\/300 states/m,
+    );
+    expect(h.out).to.match(
+      /^sampled: PASS\. ε-greedy action_sampled with identical noise \(ε \S+\): 300 rows, \d+ explored, 0 mismatches/m,
+    );
+    expect(h.out.split('\n').at(-1)).to.match(/^verify: PASS on 300 states \(100 rollout, 100 uniform, 100 far\)/);
+    const v = await cli('verify', run, onnx, '--states', '300', '--json');
     expect(v.code, v.out + v.err).to.equal(0);
     const rep = JSON.parse(v.out);
     expect(rep.pass).to.equal(true);
     expect(rep.max_rel_diff.q).to.be.at.most(1e-5);
     expect(rep.action_mismatches_outside_ties).to.equal(0);
     expect(rep.states).to.deep.equal({ total: 300, rollout: 100, uniform: 100, far: 100 });
+  });
+
+  it('eval names its file: a file that is not ONNX, and a model trained on another env than --env (exit 2, both ids)', async () => {
+    const fake = join(dir, 'fake.onnx');
+    writeFileSync(fake, Uint8Array.from([0x08, 0x01, 0x14]));
+    const f = await cli('eval', fake);
+    expect(f.code, f.err).to.equal(2);
+    expect(f.err).to.match(/^error: gmmrl eval: \S*fake\.onnx: .*wire type 4.*byte offset 2/);
+    const onnx = join(dir, 'tiny.onnx'); // exported by the train → export → eval → verify test above (CartPole-v1)
+    expect(existsSync(onnx), 'tiny.onnx from the test above').to.equal(true);
+    const e = await cli('eval', onnx, '--env', 'Acrobot-v1', '--episodes', '1');
+    expect(e.code, e.err).to.equal(2);
+    expect(e.err).to.match(/tiny\.onnx was trained on CartPole-v1 \(metadata env_id\), but --env is Acrobot-v1/);
+    const t = await cli('eval', onnx, '--env', 'CartPol-v1', '--episodes', '1');
+    expect(t.code, t.err).to.equal(2);
+    expect(t.err).to.match(/unknown environment id "CartPol-v1"\. Did you mean "CartPole-v1"\?/);
+    const ok = await cli('eval', onnx, '--env', 'CartPole-v1', '--episodes', '1');
+    expect(ok.code, ok.err).to.equal(0);
+  });
+
+  it('did you mean: a near-miss flag names the flag meant', async () => {
+    const r = await cli('train', 'gmmqf', '--env', 'CartPole-v1', '--out', join(dir, 'never'), '--step', '3');
+    expect(r.code).to.equal(2);
+    expect(r.err).to.match(/unknown flag --step; did you mean --steps\?/);
+    const v = await cli('verify', 'a', 'b.onnx', '--state', '3');
+    expect(v.code).to.equal(2);
+    expect(v.err).to.match(/unknown flag --state; did you mean --states\?/);
   });
 
   it('verify refuses (exit 2, naming both hashes) an ONNX file that comes from another checkpoint', async () => {

@@ -67,6 +67,18 @@ describe('envs: registry and make()', () => {
     );
     expectThrows(() => make('LunarLander-v2'), UnknownNameError, /"LunarLander-v2"/, /Valid ids \(case-sensitive\): CartPole-v1/);
     expectThrows(() => make('cartpole-v1'), UnknownNameError, /Did you mean "CartPole-v1"/);
+    // a typo (not only another version) gets the nearest id
+    expectThrows(() => make('CartPol-v1'), UnknownNameError, /unknown environment id "CartPol-v1"\. Did you mean "CartPole-v1"\?/);
+    expectThrows(() => make('Pendulm-v1'), UnknownNameError, /Did you mean "Pendulum-v1"\?/);
+    const far = (() => {
+      try {
+        make('LunarLander-v2');
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return '';
+    })();
+    expect(far).to.not.match(/Did you mean/);
     expectThrows(() => make(42 as unknown as string), ValueError, /must be a string/, /got 42/);
   });
 

@@ -7,7 +7,7 @@
  * every trainer then know it. `unregisterEnv(id)` removes such a registration again (tests).
  */
 import { UnknownNameError, ValueError, describeValue } from '../../contract/errors.js';
-import { nearestName } from '../config/spec.js';
+import { nearestName } from '../../contract/names.js';
 import { AcrobotEnv } from './acrobot.js';
 import { Bandit1DEnv } from './bandit1d.js';
 import { CartPoleEnv } from './cartpole.js';

@@ -275,7 +275,7 @@ describe('sdk/families: the model-family registry', function () {
             module.export(module.checkpoint.load(dir), { precision: 'float32', sampling: 'inputs' }),
           );
           const out: string[] = [];
-          expect(await verifyCommand([dir, file, '--states', '60', '--backend', 'cpu'], (l) => out.push(l))).to.equal(true);
+          expect(await verifyCommand([dir, file, '--states', '60', '--backend', 'cpu', '--json'], (l) => out.push(l))).to.equal(true);
           expect(JSON.parse(out.join('\n')).pass).to.equal(true);
         });
       }

@@ -105,7 +105,7 @@ function qLines(r: ParityReport): string[] {
     b.entries_beyond_rtol === 0
       ? `every q entry within q_rtol ${g(t.q_rtol)} where |q| > ${g(t.q_floor)}`
       : t.q_rtol > 0
-        ? `${b.entries_beyond_rtol} entries beyond q_rtol ${g(t.q_rtol)} are judged by the float32 rounding bound instead (float32 cannot resolve q to ${g(t.q_rtol)} where its terms cancel, condition up to ${g(b.max_condition)}): |Δq| ≤ 2B, the largest at ${g(b.max_ratio_beyond_rtol)} of 2B`
+        ? `${b.entries_beyond_rtol} ${b.entries_beyond_rtol === 1 ? 'entry' : 'entries'} beyond q_rtol ${g(t.q_rtol)} ${b.entries_beyond_rtol === 1 ? 'is' : 'are'} judged by the float32 rounding bound instead (float32 cannot resolve q to ${g(t.q_rtol)} where its terms cancel, condition up to ${g(b.max_condition)}): |Δq| ≤ 2B, the largest at ${g(b.max_ratio_beyond_rtol)} of 2B`
         : `every q entry judged by the float32 rounding bound |Δq| ≤ 2B, the largest at ${g(b.max_ratio_beyond_rtol)} of 2B`;
   const n = r.states.total;
   const greedy =

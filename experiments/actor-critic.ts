@@ -291,7 +291,8 @@ async function banditWorker(suite: Suite, seeds: number[] | null, index: number,
   const cache = new Map<number, ReturnType<typeof multimodalKnown>>();
   for (const s of specs) {
     if (!cache.has(s.bandit)) cache.set(s.bandit, multimodalKnown(makeMultimodalBandit(s.bandit, 1, 5)));
-    const r = trainBanditActor(cache.get(s.bandit)!, {
+    const r = await trainBanditActor(cache.get(s.bandit)!, {
+      backend: 'wasm',
       policy: s.policy as never,
       estimator: s.estimator as never,
       components: s.components,

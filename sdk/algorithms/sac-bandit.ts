@@ -28,6 +28,7 @@ import { Rng } from '../util/rng.js';
 import { actorLoss, checkEstimator, estimatorPoints, type EstimatorName, type PolicyKind } from './sac-estimators.js';
 import { bandit1dReward } from '../envs/bandit1d.js';
 import type { MultimodalBandit } from '../envs/multimodal_bandit.js';
+import { selectBackend, type BackendName } from '../backend.js';
 
 /** A bandit with its reward as a TensorFlow.js function (for the actor's loss) and on the host. */
 export interface KnownRewardBandit {
@@ -79,6 +80,8 @@ export function multimodalKnown(b: MultimodalBandit): KnownRewardBandit {
 }
 
 export interface BanditActorConfig {
+  /** TensorFlow.js backend to select and initialise (as every trainer does); 'auto' takes the best available. */
+  backend: BackendName;
   policy: PolicyKind;
   estimator: EstimatorName;
   components: number;
@@ -97,6 +100,7 @@ export interface BanditActorConfig {
 }
 
 const BANDIT_ACTOR_DEFAULTS: Readonly<BanditActorConfig> = Object.freeze({
+  backend: 'auto',
   policy: 'sg',
   estimator: 'rp',
   components: 1,
@@ -127,11 +131,17 @@ export interface BanditActorResult {
   wallSeconds: number;
 }
 
-export function trainBanditActor(bandit: KnownRewardBandit, partial: Partial<BanditActorConfig>): BanditActorResult {
+/**
+ * Trains a mixture actor on a bandit with a known reward. Selects and initialises its TensorFlow.js
+ * backend first (`backend`, default 'auto'), like every trainer, so it runs in a fresh process
+ * without any set-up by the caller.
+ */
+export async function trainBanditActor(bandit: KnownRewardBandit, partial: Partial<BanditActorConfig>): Promise<BanditActorResult> {
   const cfg: BanditActorConfig = { ...BANDIT_ACTOR_DEFAULTS, ...partial };
   checkEstimator(cfg.policy, cfg.estimator, cfg.components, 'bandit actor');
   if (!(cfg.alpha >= 0 && Number.isFinite(cfg.alpha)))
     throw new ValueError(`bandit actor: alpha = ${cfg.alpha}; expected a finite number ≥ 0.`);
+  await selectBackend(cfg.backend);
   const t0 = performance.now();
   const A = bandit.actionDim;
   const K = cfg.components;

@@ -82,3 +82,6 @@ export class FileReadError extends GmmrlError {}
 
 /** A Policy (or another resource) was used after `dispose()`. */
 export class DisposedError extends GmmrlError {}
+
+/** An exported model does not behave like the checkpoint it came from (`assertParity`); the message is verify's summary. */
+export class ParityError extends GmmrlError {}

@@ -103,6 +103,7 @@ export { riemannianGradient, inner, tryRetract, retract, transport, armijoSearch
 export { exportGmmQf, type GmmQfExportMeta } from '../exporters/index.js';
 export { exportMixtureActor, exportGamidActor, type ActorExportMeta } from '../exporters/index.js';
 export { verifyParity, parityStates, type ParityOptions, type ParityReport } from './parity.js';
+export { assertParity, type AssertParityOptions } from './assert-parity.js';
 export { main as cli } from './cli.js';
 export * from './algorithms/dqn.js'; // DQN / Double DQN baseline: trainDqn, checkpoints, exportDqn, verifyDqnParity
 export { checkpointFamily, CHECKPOINT_FAMILIES, type CheckpointFamily } from './checkpoints.js';

@@ -22,7 +22,9 @@ export interface ReadLimits {
 // O_NONBLOCK does not exist on Windows, where FIFOs and devices are not opened by path anyway.
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
-function kindOf(st: Stats): string {
+/** What a path is, for messages ("a file", "a directory", "a FIFO (named pipe)", …): every reader of untrusted paths says it the same way. */
+export function fileKind(st: Stats): string {
+  if (st.isFile()) return 'a file';
   if (st.isDirectory()) return 'a directory';
   if (st.isFIFO()) return 'a FIFO (named pipe)';
   if (st.isCharacterDevice()) return 'a character device';
@@ -34,7 +36,7 @@ function kindOf(st: Stats): string {
 /** Throws FileReadError unless `st` is a regular file of at most `limits.maxBytes` bytes. */
 function checkStats(path: string, st: Stats, limits: ReadLimits): number {
   if (!st.isFile())
-    throw new FileReadError(`${limits.what} ${path} is ${kindOf(st)}; expected a regular file. Pass the path of the file itself.`);
+    throw new FileReadError(`${limits.what} ${path} is ${fileKind(st)}; expected a regular file. Pass the path of the file itself.`);
   if (st.size > limits.maxBytes) {
     throw new FileReadError(
       `${limits.what} ${path} is ${st.size} bytes, over the limit of ${limits.maxBytes} bytes; if the file is genuine, ${limits.raiseHint}.`,

@@ -27,6 +27,7 @@ import {
   existsSync,
 } from 'node:fs';
 import { basename, dirname, isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
+import { fileKind } from '../contract/files.js';
 
 let ioPoints = 0;
 let fault: { at: number; after: boolean; log: string | undefined } | null | undefined;
@@ -144,18 +145,6 @@ function kernelRoot(abs: string): string | undefined {
   return KERNEL_ROOTS.find((r) => abs === r || abs.startsWith(r + '/'));
 }
 
-function kindOf(st: ReturnType<typeof statSync>): string {
-  return st!.isFile()
-    ? 'a file'
-    : st!.isFIFO()
-      ? 'a named pipe'
-      : st!.isSocket()
-        ? 'a socket'
-        : st!.isCharacterDevice() || st!.isBlockDevice()
-          ? 'a device'
-          : 'not a directory';
-}
-
 /** The components of an absolute path, each as the absolute path up to it ('/a', '/a/b', …). */
 function prefixes(abs: string): string[] {
   const root = parse(abs).root;
@@ -191,7 +180,7 @@ export function unwritableDirReason(path: string): string | null {
       return `${p} cannot be used (${(e as NodeJS.ErrnoException).code ?? 'error'}: ${(e as Error).message})`;
     }
     if (st === undefined) break;
-    if (!st.isDirectory()) return p === abs ? `${abs} is ${kindOf(st)}` : `${p} is ${kindOf(st)}, so nothing can be created under it`;
+    if (!st.isDirectory()) return p === abs ? `${abs} is ${fileKind(st)}` : `${p} is ${fileKind(st)}, so nothing can be created under it`;
     deepest = p;
   }
   const real = realpathSync(deepest);

@@ -72,35 +72,23 @@ function metadataValueRanges(bytes: Uint8Array): [number, number][] {
   return ranges;
 }
 
-/** The offset of the digest's 64 hex digits when the value [start, end) ends with the digest field, else -1. */
-function digestOffset(bytes: Uint8Array, [start, end]: [number, number]): number {
-  if (end - start < TAIL + 1 || bytes[end - 1] !== 0x7d || bytes[end - 2] !== 0x22) return -1; // ...'"}'
+/**
+ * The digest field at the end of the metadata value [start, end): the offset of its 64 hex digits
+ * and how many bytes of `"model_sha256":"` before them differ (0: the field as the exporter writes
+ * it; 1: a damaged digest, which must not pass as a file that never had one). Null when the value
+ * does not end in a quoted 64-digit hex value closing the object.
+ */
+function digestTail(bytes: Uint8Array, [start, end]: [number, number]): { at: number; changed: number } | null {
+  if (end - start < TAIL + 1 || bytes[end - 1] !== 0x7d || bytes[end - 2] !== 0x22) return null; // ...'"}'
   const p = end - TAIL;
-  for (let i = 0; i < PREFIX.length; i++) if (bytes[p + i] !== PREFIX[i]) return -1;
   const at = p + PREFIX.length;
   for (let i = at; i < at + 64; i++) {
     const b = bytes[i]!;
-    if (!((b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66))) return -1; // 0-9 a-f
+    if (!((b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66))) return null; // 0-9 a-f
   }
-  return at;
-}
-
-/**
- * Whether the value [start, end) ends in what is recognisably the digest field with one byte of its
- * `"model_sha256":"` changed (a flipped letter of the name, a quote or the colon) and its 64 hex
- * digits intact: a damaged digest, which must not pass as a file that never had one.
- */
-function damagedDigestField(bytes: Uint8Array, [start, end]: [number, number]): boolean {
-  if (end - start < TAIL + 1 || bytes[end - 1] !== 0x7d || bytes[end - 2] !== 0x22) return false;
-  const p = end - TAIL;
   let changed = 0;
   for (let i = 0; i < PREFIX.length; i++) if (bytes[p + i] !== PREFIX[i]) changed++;
-  if (changed !== 1) return false;
-  for (let i = p + PREFIX.length; i < end - 2; i++) {
-    const b = bytes[i]!;
-    if (!((b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66))) return false;
-  }
-  return true;
+  return { at, changed };
 }
 
 /** The canonical digest of a file whose digest digits start at `at`: its bytes with those 64 read as '0'. */
@@ -121,15 +109,15 @@ export function canonicalDigest(bytes: Uint8Array, at: number, newHash: NewHash 
 export function checkModelDigest(bytes: Uint8Array, newHash: NewHash = jsSha256): IntegrityCheck {
   const ranges = metadataValueRanges(bytes);
   // none: metadataFromProps reports the missing key; several: metadataMap reports the repeated key
-  const at = ranges.length === 1 ? digestOffset(bytes, ranges[0]!) : -1;
-  if (at < 0 && ranges.length === 1 && damagedDigestField(bytes, ranges[0]!)) {
+  const tail = ranges.length === 1 ? digestTail(bytes, ranges[0]!) : null;
+  if (tail !== null && tail.changed === 1) {
     throw new ModelFormatError(
       `The model file's digest field is damaged: gmmrl.metadata ends with a 64-digit hex value where the exporter writes ` +
         `${MODEL_SHA256_PREFIX}…", but one byte of that name differs. The file was modified or corrupted after export; re-export it ` +
         `(gmmrl export RUN_DIR --out FILE) or copy it again from where it was exported.`,
     );
   }
-  if (at < 0) {
+  if (tail === null || tail.changed !== 0) {
     return {
       integrity: 'unverified',
       digest: null,
@@ -138,6 +126,7 @@ export function checkModelDigest(bytes: Uint8Array, newHash: NewHash = jsSha256)
         `or node cannot be detected; re-export it with this gmmrl to add one (policy.info.integrity is 'unverified').`,
     };
   }
+  const { at } = tail;
   const expected = String.fromCharCode(...bytes.subarray(at, at + 64));
   const found = canonicalDigest(bytes, at, newHash);
   if (found !== expected) {

@@ -77,12 +77,12 @@ export function readRunPointer(dir: string): (RunPointer & Record<string, unknow
   const r = rec as Record<string, unknown>;
   const bad = (field: string, expected: string): never => {
     throw new ModelFormatError(
-      `run directory: ${path} field "${field}" is ${describe(r[field])}; expected ${expected}. The file was edited or written by another program: restore it.`,
+      `run directory: ${path} field "${field}" is ${describeValue(r[field])}; expected ${expected}. The file was edited or written by another program: restore it.`,
     );
   };
   if (r['format_version'] !== RUN_FORMAT_VERSION)
     throw new ModelFormatError(
-      `run directory: ${path} field "format_version" is ${describe(r['format_version'])}; this gmmrl (${GMMRL_VERSION}) reads version ${RUN_FORMAT_VERSION}. Upgrade gmmrl.`,
+      `run directory: ${path} field "format_version" is ${describeValue(r['format_version'])}; this gmmrl (${GMMRL_VERSION}) reads version ${RUN_FORMAT_VERSION}. Upgrade gmmrl.`,
     );
   if (typeof r['algorithm'] !== 'string' || r['algorithm'] === '') bad('algorithm', 'the name of the algorithm that trained the run');
   if (!(RUN_STATUSES as readonly unknown[]).includes(r['status'])) bad('status', RUN_STATUSES.map((s) => `"${s}"`).join(', '));
@@ -96,10 +96,6 @@ export function readRunPointer(dir: string): (RunPointer & Record<string, unknow
   if (typeof r['env_steps'] !== 'number' || !Number.isSafeInteger(r['env_steps']) || (r['env_steps'] as number) < 0)
     bad('env_steps', 'an integer ≥ 0');
   return r as RunPointer & Record<string, unknown>;
-}
-
-function describe(v: unknown): string {
-  return v === undefined ? 'missing' : JSON.stringify(v);
 }
 
 /**

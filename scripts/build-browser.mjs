@@ -95,6 +95,10 @@ export async function buildBrowserBundle(opts = {}) {
     metafile: true,
     logLevel: 'silent',
     legalComments: 'none',
+    // keep class and function names through minification: the page's error banner prints err.name,
+    // which gmmrl's errors set from their class (contract/errors.ts: new.target.name), so a corrupt
+    // file reads "ModelFormatError: …", not a minified "I: …"
+    keepNames: true,
     define: { __GMMRL_ORT_BUILD__: JSON.stringify(ort) },
     ...ortOpts,
   });

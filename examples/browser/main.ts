@@ -65,6 +65,15 @@ function metaOf(info: PolicyInfo): ModelMeta {
 
 const isActor = (family: string): boolean => family === 'mixture-actor' || family === 'gamid-actor';
 
+/**
+ * x.toFixed(digits), without the sign of a value that prints as zero: toFixed keeps the sign of
+ * −0 and of small negatives (−0.001 → "-0.00"), which reads as a value of its own on a label.
+ */
+export function fixed(x: number, digits: number): string {
+  const s = x.toFixed(digits);
+  return /^-0(\.0*)?$/.test(s) ? s.slice(1) : s;
+}
+
 // ------------------------------------------------------------------------------------------------
 // State
 // ------------------------------------------------------------------------------------------------
@@ -148,7 +157,7 @@ async function loadModel(src: string | Uint8Array, name: string): Promise<void> 
   meta = metaOf(next.info);
   modelName = name;
   errorEl.textContent = '';
-  modelSelect.value = typeof src === 'string' && Array.from(modelSelect.options).some((o) => o.value === src) ? src : '';
+  selectLoaded(src, name);
   try {
     env = make(meta.envId);
     envError = '';
@@ -166,6 +175,30 @@ async function loadModel(src: string | Uint8Array, name: string): Promise<void> 
   draw();
   document.body.dataset['state'] = 'loaded';
 }
+
+/**
+ * Shows the loaded model in the picker: its list entry when it has one, else one entry for it
+ * (a local file, bytes through the test API, or a ?model= URL not in the list), named and selected,
+ * so the picker never reads "(none)" while a model is loaded.
+ */
+function selectLoaded(src: string | Uint8Array, name: string): void {
+  document.getElementById('model-current')?.remove();
+  const listed = typeof src === 'string' ? Array.from(modelSelect.options).find((o) => o.value === src) : undefined;
+  if (listed) {
+    modelSelect.value = listed.value;
+    return;
+  }
+  const opt = document.createElement('option');
+  opt.id = 'model-current';
+  // a local file's bytes cannot be fetched again: its entry is a label, not a URL to load
+  opt.value = typeof src === 'string' ? src : CURRENT_BYTES;
+  opt.textContent = typeof src === 'string' ? name : `${name} (local file)`;
+  modelSelect.append(opt);
+  modelSelect.value = opt.value;
+}
+
+/** The picker value of a model loaded from bytes (never a URL). */
+const CURRENT_BYTES = '#loaded-bytes';
 
 function renderInfo(): void {
   if (!policy || !meta) {
@@ -191,11 +224,20 @@ function renderInfo(): void {
     `runtime         ${i.backend} ${ort.env.versions?.web ?? ''} (${ORT_BUILD === 'wasm' ? 'onnxruntime-web/wasm build' : ORT_BUILD === 'default' ? 'default build: wasm + WebGPU' : 'build unknown'}), execution provider: ${i.executionProvider}`,
     `                wasm threads ${ort.env.wasm.numThreads}, simd ${ort.env.wasm.simd ?? 'auto'}`,
     `ONNX            IR ${i.irVersion}, opset ${i.opsetVersion}, producer ${i.producerName} ${i.producerVersion}`,
+    `greedy graph    ${greedyGraphText(i)}`,
   ];
   if (i.providerFailures.length > 0)
     lines.push(`failed providers ${i.providerFailures.map((f) => `${f.provider}: ${f.error}`).join('; ')}`);
   if (envError) lines.push(envError);
   infoEl.textContent = lines.join('\n');
+}
+
+/** policy.info.greedyGraph in words: the pruned noise-free session greedy calls run on, or why there is none. */
+function greedyGraphText(i: PolicyInfo): string {
+  const g = i.greedyGraph;
+  if (g === null) return `none, greedy calls run the full graph (${i.greedyGraphReason || 'no reason given'})`;
+  const removed = g.outputsRemoved.length > 0 ? `; outputs left out: ${g.outputsRemoved.join(', ')}` : '';
+  return `${g.nodesKept} nodes kept, ${g.nodesRemoved} removed (the sampling head)${removed}`;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -213,7 +255,7 @@ function formatAction(a: number | ArrayLike<number>): string {
     if (meta?.envId === 'CartPole-v1') return `${a} (${a === 1 ? 'push right' : 'push left'})`;
     return String(a);
   }
-  return `[${Array.from(a, (x) => x.toFixed(4)).join(', ')}]`;
+  return `[${Array.from(a, (x) => fixed(x, 4)).join(', ')}]`;
 }
 
 /**
@@ -235,7 +277,7 @@ async function chartFor(o: Float32Array): Promise<Chart | null> {
     const high = a.high ?? [];
     const labels = w.map((_, k) => {
       const acts = Array.from({ length: A }, (_, d) => low[d]! + (Math.tanh(means[k * A + d]!) + 1) * ((high[d]! - low[d]!) / 2));
-      return `k=${k}: a=${acts.map((x) => x.toFixed(2)).join(',')}`;
+      return `k=${k}: a=${acts.map((x) => fixed(x, 2)).join(',')}`;
     });
     return {
       title: `mixture weights (K = ${K}) · label: component's action at its mean`,
@@ -250,7 +292,7 @@ async function chartFor(o: Float32Array): Promise<Chart | null> {
   if (fam === 'gamid-actor') {
     const ca = r['component_actions']!.data;
     const A = a.n;
-    const labels = q.map((_, c) => `μ${c}=${Array.from(ca.subarray(c * A, c * A + A), (x) => x.toFixed(2)).join(',')}`);
+    const labels = q.map((_, c) => `μ${c}=${Array.from(ca.subarray(c * A, c * A + A), (x) => fixed(x, 2)).join(',')}`);
     return {
       title: `component Q values (C = ${q.length}) · label: component's action`,
       values: q,
@@ -273,7 +315,7 @@ async function chartFor(o: Float32Array): Promise<Chart | null> {
 function actionLabels(n: number): string[] {
   const a = meta?.actionSpace;
   if (a?.kind === 'grid' && Array.isArray(a.values)) {
-    return (a.values as (number | number[])[]).map((v) => (Array.isArray(v) ? v.map((x) => x.toFixed(2)).join(',') : Number(v).toFixed(2)));
+    return (a.values as (number | number[])[]).map((v) => (Array.isArray(v) ? v.map((x) => fixed(x, 2)).join(',') : fixed(Number(v), 2)));
   }
   if (meta?.envId === 'CartPole-v1' && n === 2) return ['0: left', '1: right'];
   return Array.from({ length: n }, (_, i) => `a=${i}`);
@@ -368,10 +410,10 @@ function draw(): void {
   statusEl.textContent = [
     `episode seed    ${episode.seed}   mode ${m}`,
     `step            ${episode.steps}${episode.done ? ' (episode over)' : ''}`,
-    `return          ${episode.ret.toFixed(3)}`,
+    `return          ${fixed(episode.ret, 3)}`,
     `last action     ${episode.lastAction || '—'}`,
     `inference       ${episode.lastMs ? `${episode.lastMs.toFixed(2)} ms (envAction, this step)` : '—'}`,
-    `observation     ${obs ? `[${Array.from(obs, (x) => x.toFixed(3)).join(', ')}]` : '—'}`,
+    `observation     ${obs ? `[${Array.from(obs, (x) => fixed(x, 3)).join(', ')}]` : '—'}`,
   ].join('\n');
 }
 
@@ -391,7 +433,7 @@ function drawEnv(): void {
   else if (env.id === 'Pendulum-v1' || env.id === 'SparsePendulum-v0') drawPendulum(ctx, W, H, s);
   else drawObservation(ctx, W, H, obs);
   ctx.fillStyle = '#1d2330';
-  ctx.fillText(`${env.id}   step ${episode.steps}   return ${episode.ret.toFixed(2)}${episode.done ? '   (episode over)' : ''}`, 12, 20);
+  ctx.fillText(`${env.id}   step ${episode.steps}   return ${fixed(episode.ret, 2)}${episode.done ? '   (episode over)' : ''}`, 12, 20);
 }
 
 function drawCartPole(ctx: CanvasRenderingContext2D, W: number, H: number, s: Float64Array): void {
@@ -475,7 +517,7 @@ function drawPendulum(ctx: CanvasRenderingContext2D, W: number, H: number, s: Fl
     else ctx.arc(cx, cy, r, start, start + span, false);
     ctx.stroke();
     ctx.fillStyle = '#3c78d8';
-    ctx.fillText(`u = ${u.toFixed(3)}`, cx + 44, cy - 30);
+    ctx.fillText(`u = ${fixed(u, 3)}`, cx + 44, cy - 30);
   }
 }
 
@@ -492,7 +534,7 @@ function drawObservation(ctx: CanvasRenderingContext2D, W: number, H: number, o:
     ctx.fillStyle = '#3c78d8';
     ctx.fillRect(x, h >= 0 ? mid - h : mid, bw, Math.abs(h));
     ctx.fillStyle = '#1d2330';
-    ctx.fillText(o[i]!.toFixed(2), x, mid + H / 2 - 20);
+    ctx.fillText(fixed(o[i]!, 2), x, mid + H / 2 - 20);
   }
 }
 
@@ -590,7 +632,7 @@ function drawChart(): void {
 }
 
 function formatValue(v: number): string {
-  return Math.abs(v) >= 100 ? v.toFixed(1) : Math.abs(v) >= 1 ? v.toFixed(3) : v.toFixed(4);
+  return Math.abs(v) >= 100 ? fixed(v, 1) : Math.abs(v) >= 1 ? fixed(v, 3) : fixed(v, 4);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -626,19 +668,29 @@ modelFile.addEventListener('change', () => {
 });
 modelSelect.addEventListener('change', () => {
   const url = modelSelect.value;
-  if (!url) return;
+  if (!url || url === CURRENT_BYTES) return;
   void exclusive(async () => {
     await loadModel(url, url.split('/').pop() ?? url);
     play();
   }).catch(showError);
 });
 
-async function demoList(): Promise<{ file: string; name: string; description?: string }[]> {
+/** An entry of models/index.json: `url` (relative to the page; serve.js --model) or models/<file>. */
+interface ListEntry {
+  name: string;
+  file?: string;
+  url?: string;
+  description?: string;
+}
+
+const entryUrl = (m: ListEntry): string => m.url ?? `models/${m.file}`;
+
+async function demoList(): Promise<ListEntry[]> {
   try {
     const res = await fetch('models/index.json');
     if (!res.ok) return [];
-    const list = (await res.json()) as { file: string; name: string; description?: string }[];
-    return Array.isArray(list) ? list : [];
+    const list = (await res.json()) as ListEntry[];
+    return Array.isArray(list) ? list.filter((m) => typeof m.url === 'string' || typeof m.file === 'string') : [];
   } catch {
     return [];
   }
@@ -665,6 +717,10 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
+function chartSnapshot(): { title: string; values: number[]; labels: string[]; legend: string } | null {
+  return chart ? { title: chart.title, values: [...chart.values], labels: [...chart.labels], legend: chart.legend } : null;
+}
+
 const gmmrlPage = {
   /** src: a URL (relative to the page) or { base64 } of the model bytes. */
   load: (src: string | { base64: string }, name?: string) =>
@@ -684,6 +740,9 @@ const gmmrlPage = {
       backend: p.info.backend,
       executionProvider: p.info.executionProvider,
       byteLength: p.info.byteLength,
+      greedyGraph: p.info.greedyGraph,
+      greedyGraphReason: p.info.greedyGraphReason,
+      modelName,
       ortVersion: ort.env.versions?.web ?? null,
       ortBuild: ORT_BUILD,
       wasmThreads: ort.env.wasm.numThreads ?? null,
@@ -788,6 +847,27 @@ const gmmrlPage = {
         wasmThreads: ort.env.wasm.numThreads ?? null,
       };
     }),
+  /**
+   * One step of the current episode (as the Step button, without stopping a test's flow): returns
+   * what the page shows afterwards (the status text, the chart) and the raw observation and action.
+   */
+  step: (mode: Mode = 'greedy') =>
+    exclusive(async () => {
+      requirePolicy();
+      if (episode.done) resetEpisode(episode.seed);
+      await stepOnce(mode, true);
+      draw();
+      return {
+        status: statusEl.textContent ?? '',
+        chart: chartSnapshot(),
+        obs: obs ? Array.from(obs) : null,
+        action: plain(lastRawAction),
+      };
+    }),
+  /** The chart as drawn (title, values, bar labels, legend), or null. */
+  chart: () => chartSnapshot(),
+  /** The page's number formatting (labels, status): fixed(x, digits). */
+  fixed,
   stop,
   play,
 };
@@ -821,16 +901,17 @@ async function start(): Promise<void> {
   const list = await demoList();
   for (const m of list) {
     const opt = document.createElement('option');
-    opt.value = `models/${m.file}`;
+    opt.value = entryUrl(m);
     opt.textContent = `${m.name}${m.description ? ` — ${m.description}` : ''}`;
     modelSelect.append(opt);
   }
-  const url = params.get('model') ?? (list[0] ? `models/${list[0].file}` : null);
+  const url = params.get('model') ?? (list[0] ? entryUrl(list[0]) : null);
   renderInfo();
   draw();
   document.body.dataset['state'] = 'ready';
   if (url) {
-    await exclusive(() => loadModel(url, url.split('/').pop() ?? url));
+    const listed = list.find((m) => entryUrl(m) === url);
+    await exclusive(() => loadModel(url, listed?.name ?? decodeURIComponent(url.split('/').pop() ?? url)));
     if (autoplay) play();
   } else {
     stop();

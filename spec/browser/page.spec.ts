@@ -20,7 +20,15 @@
  *    actions and the identical return (CartPole GMM-QF: discrete); Pendulum mixture actor: actions
  *    within FLOAT_ACTION_TOL, return within FLOAT_RETURN_RTOL;
  *  - the page draws: both canvases are non-blank, no page errors; screenshots are written to
- *    test-artifacts/browser/ (path printed).
+ *    test-artifacts/browser/ (path printed);
+ *  - at phone width (390 × 844) the page fits: no horizontal scroll, no element past the viewport,
+ *    the controls inside it, the canvases scaled down with their aspect ratio (screenshot
+ *    page-phone*.png); at 1280 px the two panes stand side by side at full canvas size;
+ *  - a corrupt file through the file input shows "ModelFormatError: …" (class names survive
+ *    minification), and the picker names a loaded local file instead of "(none)";
+ *  - labels and status never print a negative zero ("-0.00");
+ *  - serve.js --model PATH opens the page with that file (a golden exported model) loaded, and the
+ *    model info shows policy.info.greedyGraph.
  *
  * Models: the two demo models (examples/browser/models.ts: CartPole GMM-QF, Pendulum mixture actor)
  * and the four benchmark models (bench/models.ts: GMM-QF K=50, DQN, mixture actor, Gamid actor).
@@ -33,7 +41,15 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { buildBenchModel, BENCH_FAMILIES } from '../../bench/models.js';
-import { buildBundle, CHROMIUM, openPage, ROOT, type BundleReport, type PageSession } from '../../bench/browser-harness.js';
+import {
+  buildBundle,
+  CHROMIUM,
+  openPage,
+  ROOT,
+  startPageServer,
+  type BundleReport,
+  type PageSession,
+} from '../../bench/browser-harness.js';
 import { cartpoleGmmQf, pendulumMixtureActor, writeDemoModels } from '../../examples/browser/models.js';
 import { loadPolicy as loadNode } from '../../runtime/index.node.js';
 import { loadPolicy as loadWebInNode } from '../../runtime/index.web.js';
@@ -65,6 +81,10 @@ const FLOAT_ACTION_TOL = 64 * 2 ** -23 * 4;
  */
 const FLOAT_RETURN_RTOL = 1e-6;
 const N_OBS = 64;
+/** A number printed with its sign although it shows as zero: "-0", "-0.00", "-0.000". */
+const NEGATIVE_ZERO = /(^|[^\d.])-0(\.0+)?(?![\d.])/;
+/** An exported model of the golden set (spec/golden), trained by gmmrl: what a user passes to serve.js --model. */
+const GOLDEN_ONNX = join(ROOT, 'spec', 'golden', 'gmmqf-cartpole', 'model.onnx');
 /**
  * Largest max|page − node| / max|node| over one float output (q, weights, means, log_std, …) of a
  * batch: the same rounding differences as above, before any amplification. Measured ≤ 1.6e-6;
@@ -365,6 +385,202 @@ for (const ortBuild of ['wasm', 'default'] as const)
       console.log(`      screenshots: ${shots.join(', ')}`);
       expect(session!.errors, 'errors in the page').to.deep.equal([]);
     });
+
+    it('fits a phone (390 × 844): no horizontal scroll, controls inside the viewport, canvases scaled; screenshot page-phone', async () => {
+      const page = await session!.browser.newPage({ viewport: { width: 390, height: 844 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      try {
+        await page.goto(`${session!.server.url}?autoplay=0&model=models/cartpole-gmmqf.onnx`);
+        await page.waitForFunction(() => ['loaded', 'error'].includes(document.body.dataset['state'] ?? ''), null, { timeout: 60_000 });
+        expect(await page.textContent('#error')).to.equal('');
+        await page.evaluate(() => window.gmmrlPage.runEpisode(3, 'greedy', { maxSteps: 40 }));
+        const m = await page.evaluate(() => {
+          const W = window.innerWidth;
+          const rect = (sel: string) => {
+            const r = document.querySelector(sel)!.getBoundingClientRect();
+            return { left: r.left, right: r.right, top: r.top, width: r.width, height: r.height };
+          };
+          const overflowing: string[] = [];
+          for (const el of Array.from(document.body.querySelectorAll('*'))) {
+            const r = el.getBoundingClientRect();
+            if (r.width === 0 && r.height === 0) continue;
+            if (r.left < -0.5 || r.right > W + 0.5)
+              overflowing.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''} [${r.left.toFixed(1)}, ${r.right.toFixed(1)}]`);
+          }
+          const controls = ['#model-select', '#model-file', '#mode-set', '#seed', '#play', '#step', '#reset'].map((sel) => ({
+            sel,
+            ...rect(sel),
+          }));
+          const canvases = ['env', 'chart'].map((id) => {
+            const c = document.getElementById(id) as HTMLCanvasElement;
+            return { id, drawWidth: c.width, drawHeight: c.height, ...rect(`#${id}`) };
+          });
+          return {
+            W,
+            scrollWidth: document.documentElement.scrollWidth,
+            bodyScrollWidth: document.body.scrollWidth,
+            overflowing,
+            controls,
+            canvases,
+            info: rect('#info'),
+          };
+        });
+        expect(m.W).to.equal(390);
+        expect(m.scrollWidth, 'document scrollWidth at 390 px').to.be.at.most(390);
+        expect(m.bodyScrollWidth, 'body scrollWidth at 390 px').to.be.at.most(390);
+        expect(m.overflowing, 'elements past the viewport').to.deep.equal([]);
+        for (const c of m.controls) {
+          expect(c.width, `${c.sel} width`).to.be.greaterThan(0);
+          expect(c.height, `${c.sel} height`).to.be.greaterThan(0);
+          expect(c.left, `${c.sel} left`).to.be.at.least(0);
+          expect(c.right, `${c.sel} right`).to.be.at.most(390);
+          expect(c.top + c.height, `${c.sel} bottom (above the fold)`).to.be.at.most(844);
+        }
+        for (const c of m.canvases) {
+          // drawn at 600 px, shown in the column: scaled down, same aspect ratio (1 px border each side)
+          expect(c.drawWidth, `#${c.id} drawing width`).to.equal(600);
+          expect(c.width, `#${c.id} shown width`).to.be.within(300, 390);
+          expect((c.height - 2) / (c.width - 2), `#${c.id} aspect ratio`).to.be.closeTo(c.drawHeight / c.drawWidth, 0.02);
+        }
+        // one column: the info pane below the canvases, as wide as they are
+        expect(m.info.top, '#info below the chart').to.be.at.least(m.canvases[1]!.top + m.canvases[1]!.height);
+        mkdirSync(ARTIFACTS, { recursive: true });
+        const path = join(ARTIFACTS, `page-phone${suffix}.png`);
+        const png = await page.screenshot({ path, fullPage: true });
+        expect(png.subarray(1, 4).toString('latin1')).to.equal('PNG');
+        // a PNG's IHDR holds its width: the full-page screenshot is the viewport's width, nothing wider
+        expect(png.readUInt32BE(16), 'screenshot width').to.equal(390);
+        console.log(
+          `      phone: scrollWidth ${m.scrollWidth}, canvases ${m.canvases.map((c) => `${c.width.toFixed(0)}×${c.height.toFixed(0)}`).join(', ')}; screenshot ${relative(process.cwd(), path)}`,
+        );
+        // the desktop layout: two panes side by side, canvases at their drawing size
+        await page.setViewportSize({ width: 1280, height: 800 });
+        const d = await page.evaluate(() => {
+          const e = document.getElementById('env')!.getBoundingClientRect();
+          const i = document.getElementById('info')!.getBoundingClientRect();
+          return {
+            envWidth: e.width,
+            envRight: e.right,
+            infoLeft: i.left,
+            infoTop: i.top,
+            envTop: e.top,
+            scrollWidth: document.documentElement.scrollWidth,
+          };
+        });
+        expect(d.envWidth, 'desktop canvas width').to.equal(600);
+        expect(d.infoLeft, 'desktop: info pane right of the canvases').to.be.greaterThan(d.envRight);
+        expect(d.infoTop, 'desktop: info pane beside the canvases').to.be.closeTo(d.envTop, 2);
+        expect(d.scrollWidth).to.be.at.most(1280);
+        expect(errors, 'errors in the page').to.deep.equal([]);
+      } finally {
+        await page.close();
+      }
+    });
+
+    it('a corrupt file through the file input shows "ModelFormatError: …"; a loaded local file is named in the picker', async () => {
+      const page = await session!.browser.newPage({ viewport: { width: 1280, height: 800 } });
+      try {
+        await page.goto(`${session!.server.url}?autoplay=0&model=`);
+        await page.waitForFunction(() => document.body.dataset['state'] === 'ready', null, { timeout: 60_000 });
+        expect(await page.$eval('#model-select', (s) => (s as HTMLSelectElement).selectedOptions[0]?.textContent)).to.equal('(none)');
+        // a valid file: the picker shows its name, selected
+        await page.setInputFiles('#model-file', {
+          name: 'my-cartpole.onnx',
+          mimeType: 'application/octet-stream',
+          buffer: Buffer.from(cartpoleGmmQf()),
+        });
+        await page.waitForFunction(() => document.body.dataset['state'] === 'loaded', null, { timeout: 60_000 });
+        expect(await page.$eval('#model-select', (s) => (s as HTMLSelectElement).selectedOptions[0]?.textContent)).to.equal(
+          'my-cartpole.onnx (local file)',
+        );
+        expect(await page.textContent('#info')).to.contain('my-cartpole.onnx');
+        await page.click('#play'); // pause the loop the file input started
+        // a corrupt one: the banner names the error class, not a minified one
+        const bytes = Buffer.from(cartpoleGmmQf());
+        const corrupt = Buffer.concat([Buffer.from([0x22, 0x07, 0xff, 0xff]), bytes.subarray(0, 40)]);
+        await page.setInputFiles('#model-file', { name: 'corrupt.onnx', mimeType: 'application/octet-stream', buffer: corrupt });
+        await page.waitForFunction(() => document.body.dataset['state'] === 'error', null, { timeout: 60_000 });
+        const banner = (await page.textContent('#error')) ?? '';
+        console.log(`      banner: ${banner.slice(0, 140)}`);
+        expect(banner).to.match(/^ModelFormatError: /);
+      } finally {
+        await page.close();
+      }
+    });
+
+    it('labels and the status never print a negative zero ("-0.00"), though values that round to it occur', async () => {
+      const page = session!.page;
+      let roundsToNegZero = 0;
+      let steps = 0;
+      // the demo models, and golden exported models with grid labels (DQN) and component actions (Gamid)
+      for (const [file, seed, n] of [
+        ['cartpole-gmmqf.onnx', 3, 120],
+        ['pendulum-mixture-actor.onnx', 1, 60],
+        ['golden dqn-pendulum-grid', 2, 30],
+        ['golden gamid-pendulum', 2, 30],
+      ] as const) {
+        if (file.startsWith('golden ')) {
+          const base64 = readFileSync(join(ROOT, 'spec', 'golden', file.slice(7), 'model.onnx')).toString('base64');
+          await page.evaluate(([b, f]) => window.gmmrlPage.load({ base64: b }, f), [base64, file] as const);
+        } else await page.evaluate(([f]) => window.gmmrlPage.load(`models/${f}`), [file] as const);
+        await page.evaluate(([s]) => window.gmmrlPage.runEpisode(s, 'greedy', { maxSteps: 0 }), [seed] as const);
+        for (let i = 0; i < n; i++) {
+          const r = await page.evaluate(() => window.gmmrlPage.step('greedy'));
+          steps++;
+          // what toFixed alone (the old formatting) would have printed with a sign
+          for (const v of r.obs ?? []) if (v < 0 && v.toFixed(3) === '-0.000') roundsToNegZero++;
+          expect(r.status, `${file} step ${i}: status`).to.not.match(NEGATIVE_ZERO);
+          for (const l of r.chart?.labels ?? []) expect(l, `${file} step ${i}: chart label`).to.not.match(NEGATIVE_ZERO);
+        }
+      }
+      const fx = await page.evaluate(() => [-0, -0.001, -0.0049, 0.004, -0.006, 1e-20, -1e-20].map((x) => window.gmmrlPage.fixed(x, 2)));
+      expect(fx).to.deep.equal(['0.00', '0.00', '0.00', '0.00', '-0.01', '0.00', '0.00']);
+      console.log(`      ${steps} steps; ${roundsToNegZero} observation entries a plain toFixed(3) prints as -0.000`);
+      expect(roundsToNegZero, 'the case occurs (else this test checks nothing)').to.be.greaterThan(0);
+      expect(session!.errors, 'errors in the page').to.deep.equal([]);
+    });
+
+    if (ortBuild === 'wasm')
+      it('serve.js --model PATH opens the page with that file (a golden exported model) loaded; the info shows the greedy graph', async () => {
+        const server = await startPageServer([`--dist=${bundle.outDir}`, '--model', GOLDEN_ONNX]);
+        const page = await session!.browser.newPage({ viewport: { width: 1280, height: 800 } });
+        try {
+          await page.goto(`${server.url}?autoplay=0`);
+          await page.waitForFunction(() => ['loaded', 'error'].includes(document.body.dataset['state'] ?? ''), null, { timeout: 60_000 });
+          expect(await page.textContent('#error')).to.equal('');
+          const info = await page.evaluate(() => window.gmmrlPage.info());
+          expect(info.modelName).to.equal('model.onnx');
+          expect(info.byteLength).to.equal(statSync(GOLDEN_ONNX).size);
+          expect(info.envId).to.equal('CartPole-v1');
+          const selected = await page.$eval('#model-select', (s) => ({
+            value: (s as HTMLSelectElement).value,
+            text: (s as HTMLSelectElement).selectedOptions[0]?.textContent ?? '',
+          }));
+          expect(selected.value).to.equal('user/model.onnx');
+          expect(selected.text).to.match(/^model\.onnx — your model \(--model, [\d,]+ bytes\)$/);
+          // the demo models are still offered after it
+          const values = await page.$$eval('#model-select option', (os) => os.map((o) => (o as HTMLOptionElement).value));
+          expect(values).to.include.members(['models/cartpole-gmmqf.onnx', 'models/pendulum-mixture-actor.onnx']);
+          const text = (await page.textContent('#info')) ?? '';
+          const line = text.split('\n').find((l) => l.startsWith('greedy graph'));
+          const want = await loadNode(readFileSync(GOLDEN_ONNX), { executionProviders: ['cpu'] });
+          try {
+            const g = want.info.greedyGraph;
+            expect(info.greedyGraph).to.deep.equal(g === null ? null : { ...g, outputsRemoved: [...g.outputsRemoved] });
+            if (g === null) expect(line).to.contain(`none, greedy calls run the full graph (${want.info.greedyGraphReason}`);
+            else expect(line).to.contain(`${g.nodesKept} nodes kept, ${g.nodesRemoved} removed`);
+          } finally {
+            await want.dispose();
+          }
+          console.log(`      ${line}`);
+          const ep = await page.evaluate(() => window.gmmrlPage.runEpisode(0, 'greedy', { maxSteps: 20 }));
+          expect(ep.steps).to.equal(20);
+        } finally {
+          await page.close();
+          await server.close();
+        }
+      });
 
     it('plays live: the model list, the sampled toggle and the animation loop (Pendulum, then CartPole)', async () => {
       const page = session!.page;

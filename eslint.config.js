@@ -10,6 +10,7 @@ export default tseslint.config(
       'dist-*/**',
       'node_modules/**',
       'examples/browser/dist/**',
+      'runtime/dist/**',
       'exporters/onnx/proto/**',
       'test-artifacts/**',
       'runs/**',

@@ -14,7 +14,7 @@
  * the "2-core floor" is the same FLOPs at 90 GFLOP/s (the machine's BLAS on both cores, reachable
  * only by a native backend).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'gmmrl';

@@ -33,7 +33,7 @@
  * Batches: 2 warm-up runs, then runs timed one by one (≥ 3, ≤ 200, about --budget seconds); the
  * throughput is N / median run time. Results: bench/results/policy-latency.{json,md}.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as ortNode from 'onnxruntime-node';

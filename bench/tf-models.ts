@@ -14,7 +14,7 @@
  *
  * Call with the TensorFlow.js backend already selected; `dispose()` before switching backends.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { transposedFactors, type MlpParams, FAMILY } from 'gmmrl';
 import type { BenchModel } from './models.js';
 

@@ -281,7 +281,7 @@ function banditSpecs(suite: Suite, seeds: number[] | null): BanditSpec[] {
 }
 
 async function banditWorker(suite: Suite, seeds: number[] | null, index: number, count: number, outFile: string): Promise<void> {
-  const tf = await import('@tensorflow/tfjs');
+  const tf = await import('@tensorflow/tfjs-core');
   await import('@tensorflow/tfjs-backend-wasm');
   await tf.setBackend('wasm');
   const { trainBanditActor, multimodalKnown } = await import('../sdk/algorithms/sac-bandit.js');

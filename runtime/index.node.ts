@@ -1,18 +1,20 @@
 /**
- * gmmrl/runtime for Node.js: run exported gmmrl ONNX models with onnxruntime-node.
+ * @gmmrl/runtime for Node.js (also `gmmrl/runtime` from the SDK): run exported gmmrl ONNX models with
+ * onnxruntime-node.
  *
- *   import { loadPolicy } from 'gmmrl/runtime';
+ *   import { loadPolicy } from '@gmmrl/runtime';
  *   const policy = await loadPolicy('cartpole.onnx');
  *   const action = await policy.act([0.01, -0.02, 0.03, 0.04]);   // greedy action (index, or an actor's vector)
  *   env.step(await policy.envAction(obs));                         // index, or a grid / actor action vector
  *   await policy.act(obs, { mode: 'sample' });                     // sampled, seeded by loadPolicy's `seed`
  *
  * Execution providers: 'cuda' then 'cpu' by default, but 'cuda' only when the CUDA provider library
- * (libonnxruntime_providers_cuda.so) is installed next to the onnxruntime-node binding. gmmrl skips
- * that download by default (.npmrc: onnxruntime-node-install=skip). GPU users install it with
- *   npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12
- * (or ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node); CUDA 12 and cuDNN 9 must be
- * installed on the machine.
+ * (libonnxruntime_providers_cuda.so) is installed next to the onnxruntime-node binding. Its download
+ * (from NuGet, outside the npm registry) is onnxruntime-node's install script, which README's
+ * "Installing" section skips (package.json "allowScripts": { "onnxruntime-node": false }). GPU users
+ * allow it ("onnxruntime-node": true) and run
+ *   ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node
+ * on a machine with CUDA 12 and cuDNN 9.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -81,8 +83,8 @@ export function defaultExecutionProviders(): NodeExecutionProvider[] {
 
 const CUDA_HINT =
   'the CUDA provider is not installed with onnxruntime-node; install it with ' +
-  '`npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12` (or ONNXRUNTIME_NODE_INSTALL=cuda12) ' +
-  'on a machine with CUDA 12 and cuDNN 9';
+  '`ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` on a machine with CUDA 12 and cuDNN 9 ' +
+  '(with npm ≥ 11.16, first allow its install script: package.json "allowScripts": { "onnxruntime-node": true })';
 
 /** node:crypto's SHA-256 for the integrity check (native; runtime/digest.ts checks it equals the pure-JS one). */
 const nodeSha256: NewHash = () => {

@@ -1,8 +1,8 @@
 /**
- * gmmrl/runtime for browsers (and any JS engine with WebAssembly): run exported gmmrl ONNX models
- * with onnxruntime-web.
+ * @gmmrl/runtime for browsers (and any JS engine with WebAssembly; also `gmmrl/runtime` from the SDK):
+ * run exported gmmrl ONNX models with onnxruntime-web.
  *
- *   import { loadPolicy } from 'gmmrl/runtime';
+ *   import { loadPolicy } from '@gmmrl/runtime';
  *   const policy = await loadPolicy('/models/cartpole.onnx');   // fetched
  *   const action = await policy.act(observation);        // greedy action (index, or an actor's vector)
  *   env.step(await policy.envAction(observation));       // index, or a grid / actor action vector

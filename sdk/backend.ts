@@ -8,7 +8,10 @@
  *
  * Every attempt that fails is recorded, and `BackendError` lists them all when nothing works.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+// tfjs-core's gradient functions, bundled by scripts/postbuild.mjs (tfjs-core's Node build has none).
+import '../models/tfjs-gradients.js';
 import '@tensorflow/tfjs-backend-wasm';
 import { BackendError, UnknownNameError } from '../contract/errors.js';
 

@@ -20,7 +20,7 @@
  *
  * The float64 reference of every one of these is models/actor-critic/mlp.ts's `mlpForward`.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../../contract/errors.js';
 import { checkMlp, type MlpParams } from './mlp.js';
 

@@ -6,7 +6,7 @@
  *   z = (obs − offset) / scale;  per layer: matMul(x, W), add(·, b), relu (not on the output layer);
  * the layers are models/actor-critic/tf-mlp.ts's `graphLayers`, the one MLP stack of the package.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { DqnParams } from './params.js';
 import { graphLayers } from '../actor-critic/tf-mlp.js';
 

@@ -7,7 +7,7 @@
  * In the loss each component is pushed away from the others while they are held constant (a
  * stop-gradient on μ_j).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { ValueError, describeValue } from '../../contract/errors.js';
 import { stopGradient } from '../actor-critic/tf-mlp.js';
 

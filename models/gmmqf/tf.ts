@@ -13,7 +13,7 @@
  *
  * Parameters are held in float64 by the optimiser and uploaded as float32 per call.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../../contract/errors.js';
 import { PI_F32, type FeatureKind } from './features.js';
 import { observationSizeOf, precisionFactors } from './reference.js';
@@ -106,7 +106,7 @@ export class BellmanBatch {
   ) {
     this.T = actions.length;
     this.z = tf.tensor3d(z, [1, this.T, D]);
-    this.onehot = tf.tidy(() => tf.oneHot(tf.tensor1d(actions, 'int32'), A).toFloat() as tf.Tensor2D);
+    this.onehot = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(actions, 'int32'), A), 'float32') as tf.Tensor2D);
     this.y = tf.tensor1d(targets);
   }
 
@@ -202,7 +202,7 @@ export class BellmanBatch {
       const parts: tf.Tensor[] = [];
       const bs: tf.Tensor[] = [];
       for (let a = 0; a < A; a++) {
-        const mask = tf.slice(this.onehot, [0, a], [-1, 1]).reshape([1, -1]); // [1, T]
+        const mask = tf.reshape(tf.slice(this.onehot, [0, a], [-1, 1]), [1, -1]); // [1, T]
         const ga = tf.mul(g, mask); // [K, T]
         parts.push(tf.reshape(tf.matMul(ga, g, false, true), [-1]));
         bs.push(tf.reshape(tf.matMul(ga, tf.reshape(this.y, [-1, 1])), [-1]));

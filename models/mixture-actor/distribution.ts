@@ -6,7 +6,7 @@
  * Points are passed pre-squash (u, a = tanh u) in [B, M, A]: M points per state, each evaluated
  * against all K components (the MRP estimator evaluates its K per-component samples this way).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { headOutputSize, type MixtureHeadSpec } from './head.js';
 import { withoutGradient } from '../actor-critic/tf-mlp.js';
 

@@ -9,7 +9,7 @@
  * reward of the greedy action. "Final reward" = the mean sampled reward over the last 10 % of the
  * logged points (the paper's "average reward over the last training steps").
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { ValueError } from '../../contract/errors.js';
 import { initMlp } from '../../models/actor-critic/mlp.js';
 import { TfMlp } from '../../models/actor-critic/tf-mlp.js';

@@ -21,7 +21,7 @@
  * Noise comes in from the caller (host Rng): eps [B, M, A] standard normal, uniform [B, M] for the
  * component choice (halfrp, lr), gumbel [B, K] standard Gumbel (gumbelrp).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { UnknownNameError, ValueError, describeValue } from '../../contract/errors.js';
 import type { SquashedGaussianMixture } from '../../models/mixture-actor/distribution.js';
 import { stopGradient, withoutGradient } from '../../models/actor-critic/tf-mlp.js';
@@ -138,7 +138,7 @@ function gumbelRp(x: EstimatorInput): EstimatorOutput {
   const soft = tf.softmax(g) as tf.Tensor2D;
   const hard = withoutGradient((gg) => tf.cast(tf.oneHot(tf.argMax(gg, 1), K), 'float32'), g);
   const h = tf.add(hard, tf.sub(soft, stopGradient(soft))); // value: exactly the one-hot; gradient: softmax's
-  const u = tf.sum(tf.mul(tf.reshape(h, [B, K, 1]), uk), 1).reshape([B, 1, A]) as tf.Tensor3D;
+  const u = tf.reshape(tf.sum(tf.mul(tf.reshape(h, [B, K, 1]), uk), 1), [B, 1, A]) as tf.Tensor3D;
   const lp = x.dist.logProb(u);
   const f = tf.sub(tf.mul(x.alpha, lp), x.q(u)) as tf.Tensor2D;
   return { loss: tf.mean(f), logProb: tf.mean(lp) };

@@ -10,7 +10,7 @@
  * and the loss accumulated on the device. Nothing is read back to the host inside it; the mean loss
  * since the last read comes back through `takeLossMean()` when the trainer logs.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../../../contract/errors.js';
 import { checkDqnParams, type DqnParams } from '../../../models/dqn/params.js';
 import type { DqnBatch } from '../../../models/dqn/reference.js';

@@ -8,7 +8,7 @@
  *         maximize mean_s [ Q₁(s, μ_i(s)) + τ D_i(s) ]  (D_i: models/gamid-actor/diversity.ts).
  * The temperature τ is set by the loop from its schedule before each update.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { MlpParams } from '../../../models/actor-critic/mlp.js';
 import { TfMlp } from '../../../models/actor-critic/tf-mlp.js';
 import { diversityTerm } from '../../../models/gamid-actor/diversity.js';

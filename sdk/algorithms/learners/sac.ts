@@ -11,7 +11,7 @@
  *   α       fixed, or automatic: minimize −log α · (E[log π] + target entropy), target −A
  *   targets Polyak, τ
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { MlpParams } from '../../../models/actor-critic/mlp.js';
 import { TfMlp } from '../../../models/actor-critic/tf-mlp.js';
 import { SquashedGaussianMixture } from '../../../models/mixture-actor/distribution.js';

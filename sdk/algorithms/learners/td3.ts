@@ -9,7 +9,7 @@
  *   actor's and the critics' targets.
  * μ(s) = tanh(MLP(z)).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { MlpParams } from '../../../models/actor-critic/mlp.js';
 import { TfMlp } from '../../../models/actor-critic/tf-mlp.js';
 import type { NormalizedBatch } from '../actor-critic.js';

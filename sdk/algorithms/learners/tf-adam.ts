@@ -2,7 +2,7 @@
  * The TensorFlow.js Adam optimizer as every tfjs learner builds it (DQN, the twin critics, the SAC,
  * TD3 and Gamid actors, the bandit actor), and the gradient list its applyGradients takes.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { ModelFormatError } from '../../../contract/errors.js';
 import type { StateReader, StateWriter } from '../training-state.js';
 

@@ -7,7 +7,7 @@
  * All methods except `params` run without host reads and must be called inside tf.tidy where noted.
  * The networks are models/actor-critic/tf-mlp.ts's TfMlp; this file owns the optimizer and the update.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { type MlpParams, cloneMlp } from '../../../models/actor-critic/mlp.js';
 import { TfMlp } from '../../../models/actor-critic/tf-mlp.js';
 import { gradList, gradListOrder, makeAdam, readAdam, readVars, writeAdam, writeVars, type TfAdamOptions } from './tf-adam.js';
@@ -28,7 +28,7 @@ export class TwinCritic {
   /** [Q₁, Q₂] of the online critics, each [N], gradients to the inputs only (actor losses). Inside tidy. */
   qInputGrad(obs: tf.Tensor2D, act: tf.Tensor2D): [tf.Tensor1D, tf.Tensor1D] {
     const x = tf.concat([obs, act], 1);
-    return [this.q[0].forwardInputGrad(x).reshape([-1]) as tf.Tensor1D, this.q[1].forwardInputGrad(x).reshape([-1]) as tf.Tensor1D];
+    return [tf.reshape(this.q[0].forwardInputGrad(x), [-1]) as tf.Tensor1D, tf.reshape(this.q[1].forwardInputGrad(x), [-1]) as tf.Tensor1D];
   }
 
   /** min(Q₁, Q₂) [N], gradients to the inputs only. Inside tidy. */
@@ -40,13 +40,13 @@ export class TwinCritic {
   /** min(Q₁, Q₂) [N] of the online critics, no gradients. Inside tidy. */
   minConst(obs: tf.Tensor2D, act: tf.Tensor2D): tf.Tensor1D {
     const x = tf.concat([obs, act], 1);
-    return tf.minimum(this.q[0].forwardConst(x), this.q[1].forwardConst(x)).reshape([-1]) as tf.Tensor1D;
+    return tf.reshape(tf.minimum(this.q[0].forwardConst(x), this.q[1].forwardConst(x)), [-1]) as tf.Tensor1D;
   }
 
   /** min(Q'₁, Q'₂) [N] of the target critics, no gradients. Inside tidy. */
   targetMin(obs: tf.Tensor2D, act: tf.Tensor2D): tf.Tensor1D {
     const x = tf.concat([obs, act], 1);
-    return tf.minimum(this.target[0].forwardConst(x), this.target[1].forwardConst(x)).reshape([-1]) as tf.Tensor1D;
+    return tf.reshape(tf.minimum(this.target[0].forwardConst(x), this.target[1].forwardConst(x)), [-1]) as tf.Tensor1D;
   }
 
   /**
@@ -68,7 +68,7 @@ export class TwinCritic {
   /** One Adam step on Σ_j mean (Q_j(s, a) − y)²; returns the loss (a tensor, not read back). Inside tidy. */
   update(obs: tf.Tensor2D, act: tf.Tensor2D, y: tf.Tensor1D): tf.Scalar {
     const x = tf.concat([obs, act], 1);
-    const yc = y.reshape([-1, 1]);
+    const yc = tf.reshape(y, [-1, 1]);
     const { value, grads } = tf.variableGrads(
       () => tf.add(tf.mean(tf.square(tf.sub(this.q[0].forward(x), yc))), tf.mean(tf.square(tf.sub(this.q[1].forward(x), yc)))) as tf.Scalar,
       [...this.q[0].vars(), ...this.q[1].vars()],

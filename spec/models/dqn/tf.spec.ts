@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { dqnQValuesTf } from '../../../models/dqn/tf.js';
 import { dqnQValues } from '../../../models/dqn/reference.js';
 import { dqnQErrorBound } from '../../../models/dqn/float32-bound.js';

@@ -3,7 +3,7 @@
  * op sequence that mirrors the graph, and the float32 error bound of that op sequence, measured.
  */
 import { expect } from 'chai';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../../sdk/util/rng.js';
 import { selectBackend } from '../../../sdk/backend.js';
 import {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../sdk/backend.js';
 import { Rng } from '../../../sdk/util/rng.js';
 import { TD3_DEFAULTS, initDeterministicNetworks, trainTd3 } from '../../../sdk/algorithms/td3.js';

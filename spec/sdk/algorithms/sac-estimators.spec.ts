@@ -10,7 +10,7 @@
  * for float32 and quadrature), and MRP's variance must be below LR's ([MRP], Prop. 4.7).
  */
 import { expect } from 'chai';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../sdk/backend.js';
 import { Rng } from '../../../sdk/util/rng.js';
 import { SquashedGaussianMixture } from '../../../models/mixture-actor/distribution.js';

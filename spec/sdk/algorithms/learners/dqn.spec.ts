@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { DqnLearner, type DqnLearnerOptions } from '../../../../sdk/algorithms/learners/dqn.js';
 import { dqnQValuesTf } from '../../../../models/dqn/tf.js';
 import { dqnQValues, dqnTdLoss, dqnTdTargets, type DqnBatch } from '../../../../models/dqn/reference.js';

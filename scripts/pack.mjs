@@ -13,6 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { copyCompiled } from './compiled-copy.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -43,18 +44,6 @@ function fail(message) {
 
 function readJson(path) {
   return JSON.parse(readFileSync(join(ROOT, path), 'utf8'));
-}
-
-/** Copies compiled .js / .d.ts files without their source-map comments; maps are left out. */
-function copyCompiled(from, to) {
-  mkdirSync(to, { recursive: true });
-  for (const entry of readdirSync(from, { withFileTypes: true })) {
-    const src = join(from, entry.name);
-    if (entry.isDirectory()) copyCompiled(src, join(to, entry.name));
-    else if (entry.name.endsWith('.js') || entry.name.endsWith('.d.ts')) {
-      writeFileSync(join(to, entry.name), readFileSync(src, 'utf8').replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n'));
-    }
-  }
 }
 
 /** The SDK's copy of a runtime or contract module: a re-export of the one in @gmmrl/runtime. */

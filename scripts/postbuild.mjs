@@ -1,7 +1,9 @@
 // Copies the committed, generated protobuf code (plain JS + .d.ts) next to the compiled output,
 // and marks the CLI executable. tsc does not emit files it did not compile.
-import { copyFileSync, chmodSync, mkdirSync, existsSync, readdirSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, chmodSync, mkdirSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { build } from 'esbuild';
+import { copyCompiled } from './compiled-copy.mjs';
 
 const genDir = 'exporters/onnx/proto';
 // Usage: node scripts/postbuild.mjs [outDir]   (default dist; e.g. dist-dev for a side build)
@@ -21,7 +23,6 @@ if (existsSync(join(dist, 'sdk/bin.js'))) chmodSync(join(dist, 'sdk/bin.js'), 0o
 // Node cannot load directly (extensionless imports). Bundle that same module here; it registers into
 // tfjs-core's global registry (the engine and registries live on globalThis, as with the umbrella).
 // sdk/backend.ts imports it.
-import { build } from 'esbuild';
 const gradientsEntry = 'node_modules/@tensorflow/tfjs-core/dist/register_all_gradients.js';
 if (!existsSync(gradientsEntry)) throw new Error(`postbuild: ${gradientsEntry} is missing: run npm ci`);
 await build({
@@ -44,17 +45,4 @@ for (const layer of ['runtime', 'contract']) {
   const from = join(dist, layer);
   if (!existsSync(from)) continue;
   copyCompiled(from, join(runtimeDist, layer));
-}
-
-/** Copies .js and .d.ts files (no maps) from one folder tree to another, without sourceMappingURL lines. */
-function copyCompiled(from, to) {
-  mkdirSync(to, { recursive: true });
-  for (const entry of readdirSync(from, { withFileTypes: true })) {
-    const src = join(from, entry.name);
-    if (entry.isDirectory()) {
-      copyCompiled(src, join(to, entry.name));
-    } else if (entry.name.endsWith('.js') || entry.name.endsWith('.d.ts')) {
-      writeFileSync(join(to, entry.name), readFileSync(src, 'utf8').replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n'));
-    }
-  }
 }

@@ -76,7 +76,11 @@ export async function trainGamid(
     {
       ...hooks,
       checkpoint: (p, r) =>
-        deterministicCheckpoint(p, r, gamidTrainingRecord({ ...r, algorithm: GAMID_SPEC.name, config: cfg, method: `Gamid-PG (N = ${cfg.actors})`, parameterCount })),
+        deterministicCheckpoint(
+          p,
+          r,
+          gamidTrainingRecord({ ...r, algorithm: GAMID_SPEC.name, config: cfg, method: `Gamid-PG (N = ${cfg.actors})`, parameterCount }),
+        ),
     },
   );
   return { ...result, algorithm: GAMID_SPEC.name, config: cfg, method: `Gamid-PG (N = ${cfg.actors})`, parameterCount };

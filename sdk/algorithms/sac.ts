@@ -74,7 +74,12 @@ export async function trainSac(partial: Partial<SacConfig> = {}, hooks: OffPolic
         mixtureActorCheckpointPayload(
           p.actor,
           p.critics,
-          actorCheckpointInfo(r.env, sacTrainingRecord({ ...r, algorithm: SAC_SPEC.name, config: cfg, method, parameterCount }), r.backend.name, null),
+          actorCheckpointInfo(
+            r.env,
+            sacTrainingRecord({ ...r, algorithm: SAC_SPEC.name, config: cfg, method, parameterCount }),
+            r.backend.name,
+            null,
+          ),
         ),
     },
   );

@@ -111,7 +111,12 @@ export function deterministicAgent(
   };
 }
 
-export type DeterministicTrainResult<C> = OffPolicyResult<DeterministicParams> & { algorithm: string; config: C; method: string; parameterCount: number };
+export type DeterministicTrainResult<C> = OffPolicyResult<DeterministicParams> & {
+  algorithm: string;
+  config: C;
+  method: string;
+  parameterCount: number;
+};
 
 export async function trainTd3(
   partial: Partial<Td3Config> = {},
@@ -141,7 +146,11 @@ export async function trainTd3(
     {
       ...hooks,
       checkpoint: (p, r) =>
-        deterministicCheckpoint(p, r, deterministicTrainingRecord('td3', { ...r, algorithm: TD3_SPEC.name, config: cfg, method: 'TD3', parameterCount })),
+        deterministicCheckpoint(
+          p,
+          r,
+          deterministicTrainingRecord('td3', { ...r, algorithm: TD3_SPEC.name, config: cfg, method: 'TD3', parameterCount }),
+        ),
     },
   );
   return { ...result, algorithm: TD3_SPEC.name, config: cfg, method: 'TD3', parameterCount };

@@ -19,6 +19,9 @@ import { saveGmmQfCheckpoint } from '../../models/gmmqf/checkpoint.js';
 import type { GmmQfTrainResult } from '../../sdk/algorithms/gmmqf.js';
 import type { SacTrainResult } from '../../sdk/algorithms/sac.js';
 import { exportCheckpoint, saveCheckpoint, verifyCheckpoint } from '../../sdk/library.js';
+import { unregisterEnv } from '../../sdk/envs/index.js';
+import { TOY_ID, registerToyEnv } from '../architecture/toy-env.js';
+import { TOY_ENTRY, trainToy } from '../architecture/toy-algorithm.js';
 
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SDK = join(DIST, 'sdk', 'index.js');
@@ -117,6 +120,21 @@ describe('sdk/library: saveCheckpoint, exportCheckpoint, verifyCheckpoint', func
     it("writes what the `gmmrl train` entry writes: the same weights as saveGmmQfCheckpoint with the trainer's record", () => {
       const sha = saveGmmQfCheckpoint(join(tmp, 'gmm-direct'), gmm.params, gmm.checkpointInfo);
       expect(JSON.parse(readFileSync(join(ckpt, CONFIG_FILE), 'utf8')).weights_sha256).to.equal(sha);
+    });
+
+    it("an algorithm added with registerAlgorithm: a result whose algorithm names its entry saves through the entry's save", async () => {
+      registerToyEnv();
+      sdk.registerAlgorithm(TOY_ENTRY);
+      try {
+        const r = await trainToy({ env: TOY_ID, steps: 600, seed: 3 });
+        const saved = await saveCheckpoint({ ...r, algorithm: TOY_ENTRY.name }, join(tmp, 'toy'));
+        expect(saved).to.include({ algorithm: 'toy', family: sdk.FAMILY.dqn });
+        const file = await exportCheckpoint(saved, { out: join(tmp, 'toy.onnx') });
+        expect((await verifyCheckpoint(saved, file, { states: 30, backend: 'cpu' })).pass).to.equal(true);
+      } finally {
+        sdk.unregisterAlgorithm(TOY_ENTRY.name);
+        unregisterEnv(TOY_ID);
+      }
     });
 
     it('refuses what is not a trainer result, naming it and the fix', async () => {

@@ -180,6 +180,10 @@ export async function runVerifyWith(where: string, source: CheckpointSource, onn
 function sourceDir(where: string, source: unknown): string {
   if (typeof source === 'string' && source !== '') return source;
   if (isRecord(source) && typeof source['dir'] === 'string' && source['dir'] !== '') return source['dir'];
+  if (isRecord(source) && 'algorithm' in source && 'config' in source)
+    throw new ValueError(
+      `${where}: the checkpoint is a training result (algorithm ${describeValue(source['algorithm'])}), not a checkpoint; save it first: const saved = await saveCheckpoint(result, dir), then pass saved.`,
+    );
   throw new ValueError(
     `${where}: the checkpoint is ${describeValue(source)}; pass a checkpoint or run directory (a path) or what saveCheckpoint returned.`,
   );

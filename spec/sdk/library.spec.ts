@@ -220,6 +220,10 @@ describe('sdk/library: saveCheckpoint, exportCheckpoint, verifyCheckpoint', func
         () => exportCheckpoint(42 as never, { out }),
         /exportCheckpoint: the checkpoint is 42; pass a checkpoint or run directory/,
       );
+      await expectValueError(
+        () => exportCheckpoint(gmm as never, { out }),
+        /the checkpoint is a training result \(algorithm "gmmqf"\), not a checkpoint; save it first: const saved = await saveCheckpoint\(result, dir\)/,
+      );
       // the command's own checks apply unchanged (one code path)
       await expectValueError(() => exportCheckpoint(join(tmp, 'sac'), { out, sampling: 'none' }), /--sampling none is for Q models/);
       await expectValueError(() => exportCheckpoint(ckpt, { out: join(ckpt, CONFIG_FILE) }), /part of the checkpoint being exported/);

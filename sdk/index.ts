@@ -1,7 +1,7 @@
 /**
  * gmmrl: the training SDK.
  *
- *   import { trainGmmQf, trainSgmmqf, trainDqn, saveGmmQfCheckpoint, exportGmmQf, verifyParity } from 'gmmrl';
+ *   import { trainGmmQf, saveCheckpoint, exportCheckpoint, verifyCheckpoint, assertParity } from 'gmmrl';
  *
  * Inference-only code should import `gmmrl/runtime` instead (no TensorFlow.js); environments live in
  * `gmmrl/envs`.
@@ -104,6 +104,19 @@ export { exportGmmQf, type GmmQfExportMeta } from '../exporters/index.js';
 export { exportMixtureActor, exportGamidActor, type ActorExportMeta } from '../exporters/index.js';
 export { verifyParity, parityStates, type ParityOptions, type ParityReport } from './parity.js';
 export { assertParity, type AssertParityOptions } from './assert-parity.js';
+// train → save → export → verify, the same three calls for every trainer's result (README "Library")
+export {
+  saveCheckpoint,
+  exportCheckpoint,
+  verifyCheckpoint,
+  type TrainResult,
+  type RegisteredTrainResult,
+  type SaveCheckpointOptions,
+  type SavedCheckpoint,
+  type ExportCheckpointOptions,
+  type VerifyCheckpointOptions,
+  type CheckpointSource,
+} from './library.js';
 export { main as cli } from './cli.js';
 export * from './algorithms/dqn.js'; // DQN / Double DQN baseline: trainDqn, checkpoints, exportDqn, verifyDqnParity
 export { checkpointFamily, CHECKPOINT_FAMILIES, type CheckpointFamily } from './checkpoints.js';

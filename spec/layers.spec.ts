@@ -64,6 +64,7 @@ const PUBLIC_ENTRIES = ['gmmrl', 'gmmrl/envs', 'gmmrl/runtime', 'gmmrl/runtime/n
 const EXAMPLE_PACKAGES: Record<string, readonly string[]> = {
   browser: ['onnxruntime-web'],
   'robot-loop': [],
+  library: [],
 };
 
 const RULES: Record<string, LayerRule> = {

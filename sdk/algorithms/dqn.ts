@@ -92,6 +92,8 @@ export interface DqnEvalLog {
 }
 
 export interface DqnTrainResult {
+  /** The algorithm that trained it (its spec's name, as `gmmrl train` names it): what saveCheckpoint reads to save it. */
+  algorithm: string;
   /** The best-evaluated parameters (the last ones when keepBest is false). */
   params: DqnParams;
   /** The parameters at the end of training. */
@@ -283,6 +285,7 @@ export async function trainDqn(partial: Partial<DqnTrainConfig> = {}, hooks: Dqn
   }
 
   const resultOf = (params: DqnParams, finalParams: DqnParams, interrupted: boolean): DqnTrainResult => ({
+    algorithm: DQN_SPEC.name,
     params,
     finalParams,
     bestEvalReturn: tracker.bestReturn,

@@ -76,10 +76,14 @@ export async function trainGamid(
     {
       ...hooks,
       checkpoint: (p, r) =>
-        deterministicCheckpoint(p, r, gamidTrainingRecord({ ...r, config: cfg, method: `Gamid-PG (N = ${cfg.actors})`, parameterCount })),
+        deterministicCheckpoint(
+          p,
+          r,
+          gamidTrainingRecord({ ...r, algorithm: GAMID_SPEC.name, config: cfg, method: `Gamid-PG (N = ${cfg.actors})`, parameterCount }),
+        ),
     },
   );
-  return { ...result, config: cfg, method: `Gamid-PG (N = ${cfg.actors})`, parameterCount };
+  return { ...result, algorithm: GAMID_SPEC.name, config: cfg, method: `Gamid-PG (N = ${cfg.actors})`, parameterCount };
 }
 
 /** The training record for checkpoints: offPolicyTrainingRecord with algorithm "gamid-pg", the schedules as text. */

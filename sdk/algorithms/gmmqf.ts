@@ -103,6 +103,8 @@ export interface GmmQfIterationLog {
 }
 
 export interface GmmQfTrainResult {
+  /** The algorithm that trained it (its spec's name, as `gmmrl train` names it): what saveCheckpoint reads to save it. */
+  algorithm: string;
   /** The result's parameters; they carry `features` and, for a Box environment, `actionGrid`. */
   params: GmmQfParams;
   /** The last iteration's parameters (equal to params when keepBest is false). */
@@ -367,6 +369,7 @@ export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks:
   }
 
   return {
+    algorithm: GMMQF_SPEC.name,
     params: tracker.pick(cfg.keepBest, cloneParams(params)),
     finalParams: cloneParams(params),
     bestEvalReturn: tracker.bestReturn,

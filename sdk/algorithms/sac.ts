@@ -38,7 +38,7 @@ export interface SacParams {
   critics: [MlpParams, MlpParams];
 }
 
-export type SacTrainResult = OffPolicyResult<SacParams> & { config: SacConfig; method: string; parameterCount: number };
+export type SacTrainResult = OffPolicyResult<SacParams> & { algorithm: string; config: SacConfig; method: string; parameterCount: number };
 
 /** Seeded initial networks (PyTorch's default init): actor [D, hidden…, P], twin critics [D + A, hidden…, 1]. */
 export function initSacNetworks(cfg: SacConfig, D: number, A: number, rng: { uniform(): number }): SacLearnerInit {
@@ -74,11 +74,16 @@ export async function trainSac(partial: Partial<SacConfig> = {}, hooks: OffPolic
         mixtureActorCheckpointPayload(
           p.actor,
           p.critics,
-          actorCheckpointInfo(r.env, sacTrainingRecord({ ...r, config: cfg, method, parameterCount }), r.backend.name, null),
+          actorCheckpointInfo(
+            r.env,
+            sacTrainingRecord({ ...r, algorithm: SAC_SPEC.name, config: cfg, method, parameterCount }),
+            r.backend.name,
+            null,
+          ),
         ),
     },
   );
-  return { ...result, config: cfg, method, parameterCount };
+  return { ...result, algorithm: SAC_SPEC.name, config: cfg, method, parameterCount };
 }
 
 function sacAgent(

@@ -89,6 +89,8 @@ export interface SgmmqfLogRow {
 }
 
 export interface SgmmqfTrainResult {
+  /** The algorithm that trained it (its spec's name, as `gmmrl train` names it): what saveCheckpoint reads to save it. */
+  algorithm: string;
   /** Snapped parameters (best-evaluated with keepBest). */
   params: GmmQfParams;
   /** Their factors (snapped: the first factor zeroed where the weight was snapped). */
@@ -373,6 +375,7 @@ export async function trainSgmmqf(partial: Partial<SgmmqfTrainConfig> = {}, hook
 
   const parameterCount = J * K * A + K * D + (K * D * (D + 1)) / 2;
   const resultOf = (model: { params: GmmQfParams; factors: HadamardFactors }, interrupted: boolean): SgmmqfTrainResult => ({
+    algorithm: SGMMQF_SPEC.name,
     params: model.params,
     factors: model.factors,
     bestEvalReturn: tracker.bestReturn,

@@ -111,7 +111,12 @@ export function deterministicAgent(
   };
 }
 
-export type DeterministicTrainResult<C> = OffPolicyResult<DeterministicParams> & { config: C; method: string; parameterCount: number };
+export type DeterministicTrainResult<C> = OffPolicyResult<DeterministicParams> & {
+  algorithm: string;
+  config: C;
+  method: string;
+  parameterCount: number;
+};
 
 export async function trainTd3(
   partial: Partial<Td3Config> = {},
@@ -141,10 +146,14 @@ export async function trainTd3(
     {
       ...hooks,
       checkpoint: (p, r) =>
-        deterministicCheckpoint(p, r, deterministicTrainingRecord('td3', { ...r, config: cfg, method: 'TD3', parameterCount })),
+        deterministicCheckpoint(
+          p,
+          r,
+          deterministicTrainingRecord('td3', { ...r, algorithm: TD3_SPEC.name, config: cfg, method: 'TD3', parameterCount }),
+        ),
     },
   );
-  return { ...result, config: cfg, method: 'TD3', parameterCount };
+  return { ...result, algorithm: TD3_SPEC.name, config: cfg, method: 'TD3', parameterCount };
 }
 
 /** The checkpoint `saveGamidActorCheckpoint` writes for these parameters with this training record, as data (no final evaluation). */

@@ -27,7 +27,7 @@ import { checkPositionals, formatHelp, parseArgs, requireFlag, requirePositional
 
 type Out = (line: string) => void;
 
-const EXPORT_FLAGS: FlagSpecs = {
+export const EXPORT_FLAGS: FlagSpecs = {
   out: { type: 'string', help: 'path of the .onnx file to write' },
   precision: {
     type: 'string',

@@ -17,7 +17,7 @@ import { checkPositionals, formatHelp, parseArgs, requirePositional, type FlagSp
 
 type Out = (line: string) => void;
 
-const VERIFY_FLAGS: FlagSpecs = {
+export const VERIFY_FLAGS: FlagSpecs = {
   states: { type: 'int', help: 'number of states to compare', default: 3000 },
   seed: { type: 'int', help: 'seed for the state draws (the sampling noise uses seed + 1)', default: 0 },
   rtol: { type: 'number', help: 'Q models: relative tolerance on q where |q| > 1e-3 (> 0)', default: 1e-5 },

@@ -30,6 +30,7 @@ export const SDK_DOCS = [
   'examples/browser/main.ts',
   'examples/browser/models.ts',
   'examples/browser/serve.ts',
+  'examples/library',
   'examples/robot-loop',
   'bench/results/robot-loop.md',
   'experiments/results/ksweep-acrobot.svg',

@@ -50,7 +50,7 @@ import {
 } from '../contract/metadata.js';
 import { metadataMap, readGraphContents, readOnnxModel } from './onnx-reader.js';
 import { Rng } from '../contract/rng.js';
-import { noiseFreeModel } from './onnx-prune.js';
+import { noiseFreeModel, withoutInputDefaults } from './onnx-prune.js';
 import { anglePairsOf, checkGraphAgainstMetadata, checkGraphValues, checkSessionNames, defaultOpset, fmtDims } from './graph-checks.js';
 import { checkDigestPlacement, checkModelDigest, type NewHash } from './digest.js';
 import { Sampler } from './noise.js';
@@ -121,7 +121,11 @@ async function createPolicy(ort: OrtModuleLike, bytes: Uint8Array, options: Crea
   const domain = checkGraphValues(readGraphContents(bytes), metadata);
   const opsetVersion = defaultOpset(summary);
 
-  const { session, provider: used, failures } = await openSession(ort, bytes, options);
+  // the noise inputs' defaults (exporters/onnx/envelope.ts beginGraph) would hide them from ONNX
+  // Runtime's JavaScript bindings, which then drop or refuse the noise this runtime feeds
+  const noiseInputs = metadata.inputs.map((t) => t.name).filter((n) => n !== IO.obs);
+  const sessionBytes = withoutInputDefaults(bytes, noiseInputs) ?? bytes;
+  const { session, provider: used, failures } = await openSession(ort, sessionBytes, options);
   try {
     checkSessionNames(session, metadata);
   } catch (err) {

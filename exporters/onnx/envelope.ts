@@ -112,16 +112,35 @@ export interface NoiseInputDoc {
 export interface GraphStart {
   g: GraphBuilder;
   obs: string;
-  /** noise_u, when the graph has noise inputs. */
+  /** noise_u expanded to obs's N rows (see `beginGraph`), when the graph has noise inputs. */
   noiseU?: string;
-  /** noise_eps, when the graph has noise inputs and the family takes it (the actors). */
+  /** noise_eps expanded to obs's N rows, when the graph has noise inputs and the family takes it (the actors). */
   noiseEps?: string;
+}
+
+/** The default of noise_u when it is not fed: one row, u = 0.5 (see `beginGraph`). */
+export const NOISE_U_DEFAULT = 0.5;
+/** The default of noise_eps when it is not fed: one row of zeros. */
+export const NOISE_EPS_DEFAULT = 0;
+
+/** Names of the noise values the sampling heads read: the noise inputs expanded to obs's N rows. */
+export function noiseRowNames(family: string): { u: string; eps: string } {
+  return { u: `${family}/noise/u_rows`, eps: `${family}/noise/eps_rows` };
 }
 
 /**
  * Starts the graph of `family`: a GraphBuilder named `family` with doc string `graphDoc`, the input
  * "obs" [N, obsSize] F, and — when `noise` is given (sampling "inputs") — noise_u [N] F and, with
  * `noise.eps`, noise_eps.
+ *
+ * Each noise input also gets an initializer of the same name: its default when it is not fed (ONNX
+ * IR ≥ 4: an initializer that is also a graph input is an overridable default), so that plain ONNX
+ * Runtime computes the greedy outputs from obs alone. The default has one row (u = 0.5, eps = 0)
+ * while obs has N, so the sampling heads read the noise through Expand to Shape(obs)[0] rows (an
+ * identical copy when the N rows are fed): every output keeps N rows, whatever is fed. No node
+ * but those Expands reads a noise input: ONNX Runtime plans buffers from the declared dims (N), and
+ * a node reading the 1-row default directly fails on N > 1 ("Shape mismatch attempting to re-use
+ * buffer").
  */
 export function beginGraph(
   family: ModelFamily,
@@ -133,9 +152,40 @@ export function beginGraph(
   const g = new GraphBuilder(family, graphDoc);
   const obs = g.input(IO.obs, fk.F, ['N', obsSize], `Raw observations, one row per batch entry (N rows of ${obsSize}).`);
   if (!noise) return { g, obs };
-  const noiseU = g.input(IO.noiseU, fk.F, ['N'], noise.u);
+  const names = noiseRowNames(family);
+  const rows = g.node({
+    name: `${family}/noise/rows`,
+    opType: 'Shape',
+    inputs: [obs],
+    outputs: [`${family}/noise/rows`],
+    attributes: { start: { kind: 'int', value: 0 }, end: { kind: 'int', value: 1 } },
+    doc: "[N]: obs's batch size, the rows the noise is expanded to.",
+  });
+  const defaultDoc = ' Optional: when it is not fed, its initializer (one row) is the default.';
+  g.input(IO.noiseU, fk.F, ['N'], noise.u + defaultDoc);
+  g.inputDefault(IO.noiseU, [1], [NOISE_U_DEFAULT], `Default of noise_u: u = ${NOISE_U_DEFAULT} (one row, expanded to N).`);
+  const noiseU = g.node({ name: names.u, opType: 'Expand', inputs: [IO.noiseU, rows], outputs: [names.u] });
+  g.valueInfo(noiseU, fk.F, ['N']);
   if (!noise.eps) return { g, obs, noiseU };
-  const noiseEps = g.input(IO.noiseEps, fk.F, noise.eps.shape, noise.eps.doc);
+  const A = noise.eps.shape[1]!;
+  if (typeof A !== 'number') throw new InternalError(`noise_eps needs a fixed action size, got ${JSON.stringify(noise.eps.shape)}`);
+  g.input(IO.noiseEps, fk.F, ['N', A], noise.eps.doc + defaultDoc);
+  g.inputDefault(
+    IO.noiseEps,
+    [1, A],
+    new Array<number>(A).fill(NOISE_EPS_DEFAULT),
+    'Default of noise_eps: zeros (one row, expanded to N).',
+  );
+  const one = g.initializerInt64(`${family}/noise/one`, [1], [1]);
+  const epsShape = g.node({
+    name: `${family}/noise/eps_shape`,
+    opType: 'Concat',
+    inputs: [rows, one],
+    outputs: [`${family}/noise/eps_shape`],
+    attributes: { axis: { kind: 'int', value: 0 } },
+  });
+  const noiseEps = g.node({ name: names.eps, opType: 'Expand', inputs: [IO.noiseEps, epsShape], outputs: [names.eps] });
+  g.valueInfo(noiseEps, fk.F, ['N', A]);
   return { g, obs, noiseU, noiseEps };
 }
 

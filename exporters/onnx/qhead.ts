@@ -30,7 +30,7 @@ import {
   type TensorSpec,
 } from '../../contract/metadata.js';
 import type { ActionGrid } from '../../models/gmmqf/params.js';
-import { inputSpecs } from './envelope.js';
+import { inputSpecs, noiseRowNames } from './envelope.js';
 import { ElemType, type GraphBuilder } from './graph.js';
 import {
   addEpsilonGreedyIndex,
@@ -165,7 +165,7 @@ export function addGreedyActionHead(g: GraphBuilder, prefix: string, A: number, 
 
 /**
  * Adds the ε-greedy sampling head after the greedy head (see the module comment). `u` is the
- * graph input noise_u (declared by the exporter right after obs) for noise "inputs"; for
+ * graph input noise_u expanded to N rows (beginGraph's `${prefix}/noise/u_rows`) for noise "inputs"; for
  * "in-graph" it is drawn here. Nodes `${prefix}/noise/…` and `${prefix}/sample/…`.
  */
 export function addSamplingHead(
@@ -180,7 +180,7 @@ export function addSamplingHead(
   const s = { g, fk, prefix };
   const greedy = grid ? GMMQF_OUTPUT_ACTION_INDEX : GMMQF_OUTPUT_ACTION;
   // ε = 0 never reads u (the head is an Identity of the greedy index): no random op is drawn then
-  const u = o.sampling === 'inputs' ? IO.noiseU : o.epsilon === 0 ? '' : addInGraphUniform(s, greedy);
+  const u = o.sampling === 'inputs' ? noiseRowNames(prefix).u : o.epsilon === 0 ? '' : addInGraphUniform(s, greedy);
   if (!grid) {
     g.output(IO.actionSampled, ElemType.INT64, ['N'], 'Epsilon-greedy action: u < epsilon ? min(floor(u / epsilon * A), A - 1) : action.');
     addEpsilonGreedyIndex(s, `${prefix}/sample/epsilon_greedy`, u, greedy, o.epsilon, A, IO.actionSampled);

@@ -42,6 +42,7 @@ import {
   runOrt as runRt,
   runOrtQ as runOrt,
   runOrtTimes,
+  noiseInputNodes,
   withoutDigest,
 } from './harness.js';
 import { expectThrows } from '../helpers.js';
@@ -56,8 +57,9 @@ function expectedNodes(
   sampling: 'inputs' | 'in-graph' | 'none' = 'inputs',
   epsilon = 0.05,
 ): { ops: string[]; names: string[] } {
-  const ops = ['Sub', 'Div'];
-  const names = ['dqn/normalize/sub', 'dqn/normalize/div'];
+  const noise = sampling === 'inputs' ? noiseInputNodes('dqn', false) : { ops: [], names: [] };
+  const ops = [...noise.ops, 'Sub', 'Div'];
+  const names = [...noise.names, 'dqn/normalize/sub', 'dqn/normalize/div'];
   const L = layers.length - 1;
   for (let l = 0; l < L; l++) {
     ops.push('MatMul', 'Add');
@@ -139,7 +141,11 @@ describe('exporters/onnx/dqn', function () {
       expect(byName['dqn/layer1/matmul']!.input).to.deep.equal(['dqn/layer0/activation', 'dqn/layer1/weight']);
       expect(byName['dqn/layer2/add']!.output).to.deep.equal(['q']);
       expect(byName['dqn/action/argmax']!.input).to.deep.equal(['q']);
-      expect(byName['dqn/sample/epsilon_greedy/less']!.input).to.deep.equal(['noise_u', 'dqn/sample/epsilon_greedy/epsilon']);
+      // noise_u has a one-row default (u = 0.5), read only through Expand to obs's N rows
+      expect(byName['dqn/noise/rows']!.input).to.deep.equal(['obs']);
+      expect(byName['dqn/noise/u_rows']!.input).to.deep.equal(['noise_u', 'dqn/noise/rows']);
+      expect(initializer(model, 'noise_u')).to.deep.equal({ dims: [1], values: [0.5] });
+      expect(byName['dqn/sample/epsilon_greedy/less']!.input).to.deep.equal(['dqn/noise/u_rows', 'dqn/sample/epsilon_greedy/epsilon']);
       expect(byName['dqn/sample/epsilon_greedy/where']!.input).to.deep.equal([
         'dqn/sample/epsilon_greedy/explore',
         'dqn/sample/epsilon_greedy/random_index',

@@ -53,6 +53,8 @@ import {
   runOrtTimes,
   type Out,
   type Runtime,
+  initializer,
+  noiseInputNodes,
   withoutDigest,
 } from './harness.js';
 
@@ -74,7 +76,7 @@ async function run(
 function expectedOps(p: GamidActorParams, inGraph: boolean): string[] {
   const L = p.actors[0]!.layers.length - 1;
   const Lc = p.critic.layers.length - 1;
-  const ops = ['Sub', 'Div', 'Unsqueeze'];
+  const ops = [...(inGraph ? [] : noiseInputNodes('gamid-actor', true).ops), 'Sub', 'Div', 'Unsqueeze'];
   for (let l = 0; l < L; l++) ops.push('MatMul', 'Add', ...(l < L - 1 ? ['Relu'] : []));
   ops.push('Tanh', 'Clip', 'Reshape');
   ops.push('MatMul', 'Unsqueeze', 'MatMul', 'Add', 'Add', ...(Lc > 1 ? ['Relu'] : []));
@@ -172,7 +174,16 @@ describe('exporters/onnx/gamid-actor', function () {
         'gamid-actor/sample/epsilon_greedy/random_index',
         'action_index',
       ]);
-      expect(by['gamid-actor/sample/epsilon_greedy/less']!.input).to.deep.equal(['noise_u', 'gamid-actor/sample/epsilon_greedy/epsilon']);
+      // the noise inputs have one-row defaults (u = 0.5, eps = 0), read only through Expand to obs's N rows
+      expect(nodes.slice(0, 4).map((n) => n.name)).to.deep.equal(noiseInputNodes('gamid-actor', true).names);
+      expect(by['gamid-actor/noise/u_rows']!.input).to.deep.equal(['noise_u', 'gamid-actor/noise/rows']);
+      expect(by['gamid-actor/noise/eps_rows']!.input).to.deep.equal(['noise_eps', 'gamid-actor/noise/eps_shape']);
+      expect(initializer(model, 'noise_u')).to.deep.equal({ dims: [1], values: [0.5] });
+      expect(initializer(model, 'noise_eps')).to.deep.equal({ dims: [1, 2], values: [0, 0] });
+      expect(by['gamid-actor/sample/epsilon_greedy/less']!.input).to.deep.equal([
+        'gamid-actor/noise/u_rows',
+        'gamid-actor/sample/epsilon_greedy/epsilon',
+      ]);
       expect(model.graph!.input!.map((v) => v.name)).to.deep.equal(['obs', 'noise_u', 'noise_eps']);
       expect(model.graph!.output!.map((v) => v.name)).to.deep.equal([
         'action',

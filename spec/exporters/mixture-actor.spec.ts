@@ -50,6 +50,8 @@ import {
   runOrtTimes,
   type Out,
   type Runtime,
+  initializer,
+  noiseInputNodes,
   withoutDigest,
 } from './harness.js';
 
@@ -69,7 +71,7 @@ async function run(
 
 /** The expected op sequence (module comment of exporters/onnx/mixture-actor.ts). */
 function expectedOps(hiddenLayers: number, learned: boolean, inGraph: boolean): string[] {
-  const ops = ['Sub', 'Div'];
+  const ops = [...(inGraph ? [] : noiseInputNodes('mixture-actor', true).ops), 'Sub', 'Div'];
   for (let l = 0; l < hiddenLayers; l++) ops.push('MatMul', 'Add', 'Relu');
   if (learned) ops.push('MatMul', 'Add');
   ops.push('MatMul', 'Add', 'MatMul', 'Add', 'Reshape', 'Reshape', 'Tanh', 'Clip', 'Add', 'Mul', 'Add');
@@ -122,7 +124,12 @@ describe('exporters/onnx/mixture-actor', function () {
       expect(by['mixture-actor/sample/cumsum']!.input![0]).to.equal('weights');
       expect(by['mixture-actor/sample/less']!.input).to.deep.equal(['mixture-actor/sample/u_column', 'mixture-actor/sample/cdf']);
       expect(attr('mixture-actor/sample/means/gather', 'batch_dims')).to.equal(1);
-      expect(by['mixture-actor/sample/mul']!.input).to.deep.equal(['mixture-actor/sample/std', 'noise_eps']);
+      // the noise inputs have one-row defaults (u = 0.5, eps = 0), read only through Expand to obs's N rows
+      expect(nodes.slice(0, 4).map((n) => n.name)).to.deep.equal(noiseInputNodes('mixture-actor', true).names);
+      expect(by['mixture-actor/noise/u_rows']!.input).to.deep.equal(['noise_u', 'mixture-actor/noise/rows']);
+      expect(initializer(model, 'noise_u')).to.deep.equal({ dims: [1], values: [0.5] });
+      expect(initializer(model, 'noise_eps')).to.deep.equal({ dims: [1, 2], values: [0, 0] });
+      expect(by['mixture-actor/sample/mul']!.input).to.deep.equal(['mixture-actor/sample/std', 'mixture-actor/noise/eps_rows']);
       expect(model.graph!.input!.map((v) => v.name)).to.deep.equal(['obs', 'noise_u', 'noise_eps']);
       expect(model.graph!.output!.map((v) => v.name)).to.deep.equal(['action', 'action_sampled', 'weights', 'means', 'log_std']);
     });

@@ -20,6 +20,9 @@
  * and every kept GraphProto field (kept nodes, initializers, inputs, outputs, value_info, and all
  * fields not listed above: name, doc_string, …) is copied verbatim, tag to end, in file order.
  *
+ * `withoutInputDefaults` is the other rewrite loadPolicy makes: it drops the defaults (initializers of
+ * the same name) of the noise inputs, so that ONNX Runtime's JavaScript bindings take them as feeds.
+ *
  * Pruning is declined (null) where the dependency analysis would be unsafe: a node with a
  * graph-valued attribute (If/Loop/Scan bodies may read outer-scope values), model-local functions
  * (a call could hide a random op), a graph field that occurs twice (protobuf would merge them). Total

@@ -8,6 +8,8 @@
  *
  * The graph is EXACTLY this op sequence (models/dqn/tf.ts mirrors it op for op):
  *
+ *   0. with sampling "inputs" (noise_u has a one-row default, envelope.ts beginGraph):
+ *      u = Expand(noise_u, Shape(obs)[0])               dqn/noise/rows, dqn/noise/u_rows  [N]
  *   1. centred = Sub(obs, offset)                       dqn/normalize/sub      [N, D]
  *   2. z       = Div(centred, scale)                    dqn/normalize/div      [N, D]
  *   per hidden layer l = 0 … L−2:

@@ -7,7 +7,8 @@
  *              `precisionField` and `normalizationSpec` are the fields every family writes alike.
  *   preamble   `beginGraph`: the GraphBuilder (named after the family, which also prefixes every
  *              node) with its input "obs" [N, D] and, when the noise comes through the inputs, the
- *              noise inputs; `finishModel`: the model header (IR version, opset, producer, doc
+ *              noise inputs (each with a one-row default, expanded to N rows: plain ONNX Runtime
+ *              computes every output from obs alone); `finishModel`: the model header (IR version, opset, producer, doc
  *              string, the three gmmrl metadata_props entries) and the serialised bytes, sealed
  *              with the integrity digest `model_sha256` (contract/metadata.ts: SHA-256 of the whole
  *              file with the digest's own digits read as '0'; written as gmmrl.metadata's last field).

@@ -5,7 +5,8 @@
  * entries, F = float32 or float64 (options.precision).
  *
  *   inputs   obs [N, D] F; with sampling "inputs" also noise_u [N] F (uniform [0, 1)) and
- *            noise_eps [N, A] F (standard normal)
+ *            noise_eps [N, A] F (standard normal), both optional: one-row defaults u = 0.5, eps = 0
+ *            (envelope.ts beginGraph), so obs alone computes every output
  *   outputs  action [N, A] F                 component_actions[action_index]
  *            action_index [N] int64          argmax_i q_i (first on ties)
  *            action_sampled [N, A] F         low + (clip(μ_i + σ·eps, −1, 1) + 1)(high − low)/2 with
@@ -16,6 +17,7 @@
  *
  * The graph is this op sequence (prefix "gamid-actor/"):
  *
+ *   with noise inputs: noise/rows|u_rows|eps_shape|eps_rows   Shape(obs)[0], the noise Expanded to N rows
  *   normalize/sub, normalize/div          z = (obs − offset) / scale                       [N, D]
  *   actors/unsqueeze_z                    Unsqueeze(z, [1, 2])                             [N, 1, 1, D]
  *   actors/layer{l}/matmul|add(|relu)     the C actor MLPs at once: weights stacked [C, in, out],

@@ -5,7 +5,8 @@
  * float64 (options.precision).
  *
  *   inputs   obs [N, D] F; with sampling "inputs" also noise_u [N] F (uniform [0, 1)) and
- *            noise_eps [N, A] F (standard normal)
+ *            noise_eps [N, A] F (standard normal), both optional: one-row defaults u = 0.5, eps = 0
+ *            (envelope.ts beginGraph), so obs alone computes every output
  *   outputs  action [N, A] F            greedy: low + (tanh(means[k*]) + 1)(high − low)/2, k* = argmax weights (first on ties)
  *            action_sampled [N, A] F    low + (tanh(means[k] + exp(log_std[k])·eps) + 1)(high − low)/2,
  *                                       k = the first component with u < w_0 + … + w_k (K − 1 if none)
@@ -13,6 +14,7 @@
  *
  * The graph is this op sequence (prefix "mixture-actor/"):
  *
+ *   with noise inputs: noise/rows|u_rows|eps_shape|eps_rows   Shape(obs)[0], the noise Expanded to N rows
  *   normalize/sub, normalize/div       z = (obs − offset) / scale                        [N, D]
  *   trunk/layer{l}/matmul|add|relu     hidden layers of the MLP (weights [in, out])      [N, H_l]
  *   the MLP's output layer [H, P] is evaluated as three column blocks of it (the same dot products):

@@ -61,7 +61,8 @@ import {
   resolveActorExport,
   type ActorOutput,
 } from './actor.js';
-import { finishModel } from './envelope.js';
+import { finishModel, guardSampled } from './envelope.js';
+import { ElemType } from './graph.js';
 import {
   EXPORT_IR_VERSION,
   EXPORT_OPSET_VERSION,
@@ -183,6 +184,7 @@ export function exportGamidActor(params: GamidActorParams, meta: ActorExportMeta
     obs,
     u: noiseU,
     eps: noiseEps,
+    missing,
     axes1,
     box,
   } = beginActorGraph({
@@ -337,7 +339,21 @@ export function exportGamidActor(params: GamidActorParams, meta: ActorExportMeta
     if (params.epsilon > 0) u = addInGraphUniform(s, idx); // ε = 0 never reads u
     eps = addInGraphNormal(s, action, A);
   }
-  const si = addEpsilonGreedyIndex(s, `${P}/sample/epsilon_greedy`, u ?? '', idx, params.epsilon, C, IO.actionSampledIndex);
+  // with noise inputs: -1 / NaN in the rows without finite noise (envelope.ts guardSampled); the
+  // sampled action gathers with the unguarded index
+  const si = addEpsilonGreedyIndex(
+    s,
+    `${P}/sample/epsilon_greedy`,
+    u ?? '',
+    idx,
+    params.epsilon,
+    C,
+    missing ? `${P}/sample/index` : IO.actionSampledIndex,
+  );
+  if (missing) {
+    g.valueInfo(si, ElemType.INT64, ['N']);
+    guardSampled(g, fk, P, missing, si, IO.actionSampledIndex, 1, 'index');
+  }
   const muS = addGatherRows(s, `${P}/sample/mu`, mu, si, A, axes1);
   const sigma = g.initializerFloat(
     `${P}/const/exploration_std`,
@@ -358,7 +374,9 @@ export function exportGamidActor(params: GamidActorParams, meta: ActorExportMeta
     doc: 'a = clip(mu_i + exploration_std * eps, -1, 1)',
   });
   g.valueInfo(a, F, ['N', A]);
-  addBoxScale(s, box, `${P}/sample/scale`, a, IO.actionSampled, ['N', A], true);
+  const sampled = missing ? `${P}/sample/action` : IO.actionSampled;
+  addBoxScale(s, box, `${P}/sample/scale`, a, sampled, ['N', A], !missing);
+  if (missing) guardSampled(g, fk, P, missing, sampled, IO.actionSampled, 2, 'float');
 
   return finishModel(
     g,

@@ -165,17 +165,32 @@ export class GraphBuilder {
   }
 
   /**
-   * The default of graph input `name` (declared before, without one yet): an initializer of the same
-   * name and element type, which ONNX (IR ≥ 4) uses when the input is not fed.
+   * A FLOAT or DOUBLE constant whose every entry is NaN: the exporters' "no value" marker (the
+   * defaults of the noise inputs). initializerFloat refuses non-finite data, so a NaN is written only
+   * where it is asked for by name.
    */
-  inputDefault(name: string, dims: number[], data: ArrayLike<number>, doc?: string): string {
+  initializerNaN(name: string, elemType: ElemType, dims: number[], doc?: string): string {
+    const count = dims.reduce((a, b) => a * b, 1);
+    const data = new Array<number>(count).fill(NaN);
+    if (elemType === ElemType.FLOAT)
+      return this.rawInitializer(name, dims, elemType, 4, data, doc, (v, i) => v.setFloat32(i * 4, NaN, true));
+    if (elemType === ElemType.DOUBLE)
+      return this.rawInitializer(name, dims, elemType, 8, data, doc, (v, i) => v.setFloat64(i * 8, NaN, true));
+    throw new ValueError(`GraphBuilder: initializerNaN needs ElemType.FLOAT or ElemType.DOUBLE, got ${elemType}.`);
+  }
+
+  /**
+   * The default of graph input `name` (declared before, without one yet): an initializer of the same
+   * name and element type, all NaN, which ONNX (IR ≥ 4) uses when the input is not fed.
+   */
+  inputDefaultNaN(name: string, dims: number[], doc?: string): string {
     const input = this.inputs.find((v) => v.name === name);
     if (!input) throw new ValueError(`GraphBuilder: a default for ${JSON.stringify(name)}, which is not a graph input.`);
     if (this.initializers.some((t) => t.name === name))
       throw new ValueError(`GraphBuilder: input ${JSON.stringify(name)} has a default already.`);
     this.pendingDefault = name;
     try {
-      return this.initializerFloat(name, input.type!.tensor_type!.elem_type as ElemType, dims, data, doc);
+      return this.initializerNaN(name, input.type!.tensor_type!.elem_type as ElemType, dims, doc);
     } finally {
       this.pendingDefault = undefined;
     }

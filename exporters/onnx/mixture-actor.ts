@@ -64,7 +64,7 @@ import {
   type ActorOutput,
 } from './actor.js';
 import { ElemType } from './graph.js';
-import { finishModel } from './envelope.js';
+import { finishModel, guardSampled } from './envelope.js';
 import {
   EXPORT_IR_VERSION,
   EXPORT_OPSET_VERSION,
@@ -181,6 +181,7 @@ export function exportMixtureActor(params: MixtureActorParams, meta: ActorExport
     obs,
     u: noiseU,
     eps: noiseEps,
+    missing,
     axes1,
     box,
   } = beginActorGraph({
@@ -409,7 +410,10 @@ export function exportMixtureActor(params: MixtureActorParams, meta: ActorExport
   });
   g.valueInfo(xs, F, ['N', A]);
   const as = addSquash(s, box, `${P}/sample`, xs, ['N', A], `${P}/sample/policy_action`);
-  addBoxScale(s, box, `${P}/sample/scale`, as, IO.actionSampled, ['N', A], true);
+  // with noise inputs: NaN in the rows without finite noise (envelope.ts guardSampled)
+  const sampled = missing ? `${P}/sample/action` : IO.actionSampled;
+  addBoxScale(s, box, `${P}/sample/scale`, as, sampled, ['N', A], !missing);
+  if (missing) guardSampled(g, fk, P, missing, sampled, IO.actionSampled, 2, 'float');
 
   return finishModel(
     g,

@@ -99,7 +99,9 @@ describe('exporters/onnx/envelope: one metadata envelope and graph preamble', ()
     expect(checkModelDigest(bytes)).to.deep.include({ integrity: 'verified', digest: json.slice(-66, -2) });
     const proto = onnx.ModelProto.decode(bytes);
     expect([proto.graph?.name, proto.graph?.doc_string, proto.doc_string]).to.deep.equal(['dqn', 'doc', 'model doc']);
-    expect(proto.graph?.input?.[1]?.doc_string).to.equal('u doc Optional: when it is not fed, its initializer (one row) is the default.');
+    expect(proto.graph?.input?.[1]?.doc_string).to.equal(
+      'u doc Optional in ONNX: its default (initializer of the same name) is one row of NaN, and the sampled outputs are NaN (float) / -1 (index) in every row without finite noise.',
+    );
   });
 
   for (const family of BENCH_FAMILIES) {

@@ -38,6 +38,7 @@ import {
   runOrtQ as runOrtAll,
   runOrtTimes,
   noiseInputNodes,
+  guardNodes,
   withoutDigest,
 } from './harness.js';
 
@@ -54,7 +55,10 @@ const SAMPLING_OPS = ['Less', 'Div', 'Mul', 'Floor', 'Clip', 'Cast', 'Where'];
 const SAMPLING_NODE_NAMES = ['less', 'div', 'mul', 'floor', 'clip', 'cast', 'where'].map((n) => `gmmqf/sample/epsilon_greedy/${n}`);
 /** The nodes beginGraph puts first for the noise_u input (its one-row default expanded to obs's N rows). */
 const NOISE_OPS = noiseInputNodes('gmmqf', false).ops;
-const EXPECTED_OPS = [...NOISE_OPS, ...GREEDY_OPS, ...SAMPLING_OPS];
+/** With noise_u an input, the sampled output is guarded: -1 in rows without finite noise (envelope.ts guardSampled). */
+const GUARD = guardNodes('gmmqf', 'action_sampled', 1);
+const FED_SAMPLING_OPS = [...SAMPLING_OPS, ...GUARD.ops];
+const EXPECTED_OPS = [...NOISE_OPS, ...GREEDY_OPS, ...FED_SAMPLING_OPS];
 const GREEDY_NODE_NAMES = [
   'gmmqf/normalize/sub',
   'gmmqf/normalize/div',
@@ -68,7 +72,7 @@ const GREEDY_NODE_NAMES = [
   'gmmqf/q/gemm',
   'gmmqf/action/argmax',
 ];
-const EXPECTED_NODE_NAMES = [...noiseInputNodes('gmmqf', false).names, ...GREEDY_NODE_NAMES, ...SAMPLING_NODE_NAMES];
+const EXPECTED_NODE_NAMES = [...noiseInputNodes('gmmqf', false).names, ...GREEDY_NODE_NAMES, ...SAMPLING_NODE_NAMES, ...GUARD.names];
 
 const DEBUG = Boolean(process.env['GMMRL_DEBUG']);
 
@@ -561,9 +565,10 @@ describe('exporters/onnx/gmmqf: feature maps, action grids, pruning', function (
       const bytes = exportGmmQf(p, ACROBOT_META);
       const model = onnx.ModelProto.decode(bytes);
       const nodes = model.graph!.node!;
-      expect(nodes.map((n) => n.op_type)).to.deep.equal([...NOISE_OPS, ...FEATURE_OPS, ...GREEDY_OPS, ...SAMPLING_OPS]);
-      expect(nodes.slice(2, 13).every((n) => n.name!.startsWith('gmmqf/features/'))).to.equal(true);
-      expect(nodes[13]!.input).to.deep.equal(['gmmqf/features/phi', 'gmmqf/obs_offset']);
+      expect(nodes.map((n) => n.op_type)).to.deep.equal([...NOISE_OPS, ...FEATURE_OPS, ...GREEDY_OPS, ...FED_SAMPLING_OPS]);
+      const k = NOISE_OPS.length;
+      expect(nodes.slice(k, k + 11).every((n) => n.name!.startsWith('gmmqf/features/'))).to.equal(true);
+      expect(nodes[k + 11]!.input).to.deep.equal(['gmmqf/features/phi', 'gmmqf/obs_offset']);
       expect(initializer(model, 'gmmqf/features/const/pi').values).to.deep.equal([Math.fround(Math.PI)]);
       expect(initializer(model, 'gmmqf/features/const/cos_columns').values).to.deep.equal([0, 2]);
       expect(initializer(model, 'gmmqf/features/const/sin_columns').values).to.deep.equal([1, 3]);
@@ -585,7 +590,7 @@ describe('exporters/onnx/gmmqf: feature maps, action grids, pruning', function (
       const p = acrobotParams(new Rng(2), 7, 3);
       const r = runChecker(exportGmmQf(p, ACROBOT_META));
       expect(r.ok, r.stderr).to.equal(true);
-      expect(r.report!.ops).to.deep.equal([...NOISE_OPS, ...FEATURE_OPS, ...GREEDY_OPS, ...SAMPLING_OPS]);
+      expect(r.report!.ops).to.deep.equal([...NOISE_OPS, ...FEATURE_OPS, ...GREEDY_OPS, ...FED_SAMPLING_OPS]);
       expect(r.report!.inputs).to.deep.equal([
         ['obs', 1, ['N', 6]],
         ['noise_u', 1, ['N']],
@@ -646,15 +651,33 @@ describe('exporters/onnx/gmmqf: feature maps, action grids, pruning', function (
 
     it('writes the grid head: action_index = ArgMax(q), action = Gather(grid, action_index) reshaped; metadata action_space grid', () => {
       const model = onnx.ModelProto.decode(exportGmmQf(p, meta));
-      expect(model.graph!.node!.map((n) => n.op_type).slice(-12)).to.deep.equal([
+      // the sampled index and action are guarded (-1 / NaN in rows without finite noise); the action gathers with the unguarded index
+      expect(model.graph!.node!.map((n) => n.op_type).slice(-15)).to.deep.equal([
         'ArgMax',
         'Gather',
         'Reshape',
         ...SAMPLING_OPS,
+        'Where',
         'Gather',
         'Reshape',
+        'Unsqueeze',
+        'Where',
       ]);
-      expect(model.graph!.node!.slice(-2).map((n) => n.input![0])).to.deep.equal(['gmmqf/action/grid', 'gmmqf/sample/grid_row']);
+      const byName = (nm: string) => model.graph!.node!.find((n) => n.name === nm)!;
+      expect(['gmmqf/action/gather', 'gmmqf/sample/gather'].map((nm) => byName(nm).input)).to.deep.equal([
+        ['gmmqf/action/grid', 'action_index'],
+        ['gmmqf/action/grid', 'gmmqf/sample/index'],
+      ]);
+      expect(byName('gmmqf/guard/action_sampled_index/where').input).to.deep.equal([
+        'gmmqf/noise/missing',
+        'gmmqf/guard/action_sampled_index/minus_one',
+        'gmmqf/sample/index',
+      ]);
+      expect(byName('gmmqf/guard/action_sampled/where').input).to.deep.equal([
+        'gmmqf/guard/action_sampled/mask',
+        'gmmqf/guard/action_sampled/nan',
+        'gmmqf/sample/action',
+      ]);
       expect(initializer(model, 'gmmqf/action/grid')).to.deep.equal({ dims: [5, 1], values: [-2, -1, 0, 1, 2] });
       const m = gmmQfMetadata(p, meta);
       expect(m.action_space).to.deep.equal({ kind: 'grid', n: 5, shape: [1], values: [[-2], [-1], [0], [1], [2]], low: [-2], high: [2] });
@@ -918,7 +941,7 @@ describe('exporters/onnx/gmmqf: sampling head, float64, options', function () {
         pa,
         ACROBOT_META,
         { precision: 'float64' },
-        [...NOISE_OPS, ...FEATURE_OPS_F64, ...GREEDY_OPS, ...SAMPLING_OPS],
+        [...NOISE_OPS, ...FEATURE_OPS_F64, ...GREEDY_OPS, ...FED_SAMPLING_OPS],
         [
           ['obs', 11, ['N', 6]],
           ['noise_u', 11, ['N']],

@@ -283,12 +283,33 @@ export function withoutDigestText(json: string): string {
   return json.slice(0, m.index) + '}';
 }
 
-/** The nodes beginGraph puts first when the noise comes through the inputs (their defaults are one row: expanded to N). */
+/**
+ * The nodes beginGraph puts first when the noise comes through the inputs: Shape(obs)[0], the noise
+ * Expanded to N rows (their defaults are one row of NaN), then the [N] mask of rows without finite noise.
+ */
 export function noiseInputNodes(family: string, actor: boolean): { ops: string[]; names: string[] } {
-  return actor
-    ? {
-        ops: ['Shape', 'Expand', 'Concat', 'Expand'],
-        names: [`${family}/noise/rows`, `${family}/noise/u_rows`, `${family}/noise/eps_shape`, `${family}/noise/eps_rows`],
-      }
-    : { ops: ['Shape', 'Expand'], names: [`${family}/noise/rows`, `${family}/noise/u_rows`] };
+  const n = (x: string): string => `${family}/noise/${x}`;
+  const expand = actor
+    ? { ops: ['Shape', 'Expand', 'Concat', 'Expand'], names: [n('rows'), n('u_rows'), n('eps_shape'), n('eps_rows')] }
+    : { ops: ['Shape', 'Expand'], names: [n('rows'), n('u_rows')] };
+  const maskOps = ['Unsqueeze', ...(actor ? ['Concat'] : []), 'IsNaN', 'IsInf', 'Or', 'Cast', 'ReduceMax', 'Cast'];
+  const maskNames = [
+    n('u_column'),
+    ...(actor ? [n('all')] : []),
+    n('is_nan'),
+    n('is_inf'),
+    n('non_finite'),
+    n('non_finite_int'),
+    n('row_max'),
+    n('missing'),
+  ];
+  return { ops: [...expand.ops, ...maskOps], names: [...expand.names, ...maskNames] };
+}
+
+/** The nodes envelope.ts guardSampled adds for sampled output `out` of rank `rank` (Unsqueeze of the mask when rank > 1, Where). */
+export function guardNodes(family: string, out: string, rank: number): { ops: string[]; names: string[] } {
+  const stem = `${family}/guard/${out}`;
+  return rank > 1
+    ? { ops: ['Unsqueeze', 'Where'], names: [`${stem}/mask`, `${stem}/where`] }
+    : { ops: ['Where'], names: [`${stem}/where`] };
 }

@@ -15,9 +15,10 @@
  *   noise_eps [N, A]  F, standard normal (actors only)
  * drawn per batch row n in this order: u_n = rng.uniform(), then ε_{n,0}, …, ε_{n,A−1} = rng.normal()
  * (rng = the call's `opts.rng`, else the policy's own `Rng(seed)`), or copied from `opts.noise`.
- * The exporter gives both inputs one-row defaults (for runtimes fed obs alone); the session is opened
- * on the model without them (onnx-prune.ts withoutInputDefaults), since ONNX Runtime's JavaScript
- * bindings take no feed for an input that has a default.
+ * The exporter gives both inputs one-row NaN defaults (for runtimes fed obs alone, whose sampled
+ * outputs are then NaN / -1); the session is opened on the model without them (onnx-prune.ts
+ * withoutInputDefaults), since ONNX Runtime's JavaScript bindings take no feed for an input that
+ * has a default.
  * For a float32 model each value is rounded to float32, and a u that rounds up to 1 becomes
  * 1 − 2⁻²⁴ (the largest float32 below 1), so u stays in [0, 1). With sampling.noise = "in-graph"
  * the graph draws its own noise (not reproducible; the runtime refuses an rng or noise for it).

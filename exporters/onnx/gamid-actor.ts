@@ -5,8 +5,9 @@
  * entries, F = float32 or float64 (options.precision).
  *
  *   inputs   obs [N, D] F; with sampling "inputs" also noise_u [N] F (uniform [0, 1)) and
- *            noise_eps [N, A] F (standard normal), both optional: one-row defaults u = 0.5, eps = 0
- *            (envelope.ts beginGraph), so obs alone computes every output
+ *            noise_eps [N, A] F (standard normal), both optional in ONNX: one-row NaN defaults
+ *            (envelope.ts beginGraph), so obs alone computes every output; every sampled output is
+ *            NaN (float) / −1 (index) in the rows whose noise is not finite (not fed)
  *   outputs  action [N, A] F                 component_actions[action_index]
  *            action_index [N] int64          argmax_i q_i (first on ties)
  *            action_sampled [N, A] F         low + (clip(μ_i + σ·eps, −1, 1) + 1)(high − low)/2 with
@@ -18,6 +19,8 @@
  * The graph is this op sequence (prefix "gamid-actor/"):
  *
  *   with noise inputs: noise/rows|u_rows|eps_shape|eps_rows   Shape(obs)[0], the noise Expanded to N rows
+ *   with noise inputs: noise/u_column|all|is_nan|is_inf|non_finite|non_finite_int|row_max|missing
+ *                                         the rows whose u or eps is not finite             [N] bool
  *   normalize/sub, normalize/div          z = (obs − offset) / scale                       [N, D]
  *   actors/unsqueeze_z                    Unsqueeze(z, [1, 2])                             [N, 1, 1, D]
  *   actors/layer{l}/matmul|add(|relu)     the C actor MLPs at once: weights stacked [C, in, out],
@@ -38,9 +41,12 @@
  *   greedy/action/unsqueeze_index|gather  GatherND(component_actions, action_index)        → output "action"
  *   in-graph noise only: noise/random_uniform (like action_index; not when ε = 0), noise/random_normal (like action)
  *   sample/epsilon_greedy/less|div|mul|floor|clip|cast|where (Identity when ε = 0)         → output "action_sampled_index"
+ *                                         (with noise inputs → sample/index, then guard/action_sampled_index/where: −1
+ *                                         in the rows without finite noise; sample/mu gathers with sample/index)
  *   sample/mu/unsqueeze_index|gather      μ_i of the sampled component                     [N, A]
  *   sample/mul, sample/add, sample/clip   a = Clip(μ_i + σ·eps, −1, 1)
  *   sample/scale/add_one|mul_half_range|add_low                                           → output "action_sampled"
+ *                                         (with noise inputs → sample/action, then guard/action_sampled/mask|where: NaN)
  *
  * Opset 17, IR 8. Float32 constants are the float64 parameters rounded once; float64 stores them
  * exactly. Reference: gamidComponents / gamidGreedy / gamidSample (float64).

@@ -20,6 +20,9 @@
  * and every kept GraphProto field (kept nodes, initializers, inputs, outputs, value_info, and all
  * fields not listed above: name, doc_string, …) is copied verbatim, tag to end, in file order.
  *
+ * `withoutInputDefaults` is the other rewrite loadPolicy makes: it drops the defaults (initializers of
+ * the same name) of the noise inputs, so that ONNX Runtime's JavaScript bindings take them as feeds.
+ *
  * Pruning is declined (null) where the dependency analysis would be unsafe: a node with a
  * graph-valued attribute (If/Loop/Scan bodies may read outer-scope values), model-local functions
  * (a call could hide a random op), a graph field that occurs twice (protobuf would merge them). Total
@@ -86,27 +89,11 @@ export function noiseFreeModel(bytes: Uint8Array, noiseInputs: readonly string[]
     throw new ModelFormatError(`Cannot prune ONNX model: expected a Uint8Array, got ${Object.prototype.toString.call(bytes)}.`);
   }
   if (bytes.length === 0) throw new ModelFormatError(`Cannot prune ONNX model: the data is empty (0 bytes). ${HINT}`);
-  const c = new Cursor(bytes, 0, bytes.length, 'ModelProto');
-  let graph: { lenAt: number; start: number; end: number } | null = null;
-  let graphFields = 0;
-  let functions = false;
-  while (!c.done) {
-    const at = c.pos;
-    const [field, wire] = c.tag();
-    if (field === 7) {
-      c.expectWire(field, wire, WIRE_LEN, at);
-      const lenAt = c.pos;
-      const [start, end] = c.lengthDelimited();
-      graph = { lenAt, start, end };
-      graphFields++;
-    } else {
-      if (field === 25) functions = true;
-      c.skip(wire, at);
-    }
-  }
-  if (graph === null || graphFields > 1 || functions) return null;
+  const located = locateGraph(bytes);
+  if (located === null || located.functions) return null;
+  const graph = located;
 
-  const { entries, nodes } = readGraph(c.sub([graph.start, graph.end], 'ModelProto.graph'));
+  const { entries, nodes } = readGraph(new Cursor(bytes, graph.start, graph.end, 'ModelProto.graph'));
   if (nodes.some((n) => n.subgraph)) return null;
 
   // 1. forward taint: a worklist over value → consumer nodes (linear, and order-independent)
@@ -186,7 +173,36 @@ export function noiseFreeModel(bytes: Uint8Array, noiseInputs: readonly string[]
     }
   });
 
-  // ModelProto bytes up to the graph's length prefix, the new prefix and payload, then the rest
+  const out = withGraphEntries(bytes, graph, kept);
+  const nodesKept = keep.reduce((s, k) => s + k, 0);
+  return { bytes: out, outputs, removedOutputs, removedInputs, nodesKept, nodesRemoved: nodes.length - nodesKept };
+}
+
+/** The ModelProto's graph field (7): where its length prefix and payload are; null without one or with it repeated. */
+function locateGraph(bytes: Uint8Array): { lenAt: number; start: number; end: number; functions: boolean } | null {
+  const c = new Cursor(bytes, 0, bytes.length, 'ModelProto');
+  let graph: { lenAt: number; start: number; end: number } | null = null;
+  let graphFields = 0;
+  let functions = false;
+  while (!c.done) {
+    const at = c.pos;
+    const [field, wire] = c.tag();
+    if (field === 7) {
+      c.expectWire(field, wire, WIRE_LEN, at);
+      const lenAt = c.pos;
+      const [start, end] = c.lengthDelimited();
+      graph = { lenAt, start, end };
+      graphFields++;
+    } else {
+      if (field === 25) functions = true;
+      c.skip(wire, at);
+    }
+  }
+  return graph === null || graphFields > 1 ? null : { ...graph, functions };
+}
+
+/** The ModelProto bytes up to the graph's length prefix, the new prefix and the `kept` entries, then the rest. */
+function withGraphEntries(bytes: Uint8Array, graph: { lenAt: number; end: number }, kept: readonly Entry[]): Uint8Array {
   const payload = kept.reduce((s, e) => s + e.end - e.start, 0);
   const prefix = varintBytes(payload);
   const out = new Uint8Array(graph.lenAt + prefix.length + payload + bytes.length - graph.end);
@@ -198,8 +214,28 @@ export function noiseFreeModel(bytes: Uint8Array, noiseInputs: readonly string[]
     p += e.end - e.start;
   }
   out.set(bytes.subarray(graph.end), p);
-  const nodesKept = keep.reduce((s, k) => s + k, 0);
-  return { bytes: out, outputs, removedOutputs, removedInputs, nodesKept, nodesRemoved: nodes.length - nodesKept };
+  return out;
+}
+
+/**
+ * The model without the defaults (initializers of the same name) of the graph inputs `names`, so
+ * that ONNX Runtime lists them as required inputs and takes them from the feeds: its JavaScript
+ * bindings leave an input with a default out of session.inputNames, and then onnxruntime-node
+ * ignores a feed of it while onnxruntime-web refuses one ("invalid input"). Every other byte is
+ * kept as in `noiseFreeModel`. Null when there is nothing to remove (or no single graph field).
+ */
+export function withoutInputDefaults(bytes: Uint8Array, names: readonly string[]): Uint8Array | null {
+  const graph = locateGraph(bytes);
+  if (graph === null) return null;
+  const { entries } = readGraph(new Cursor(bytes, graph.start, graph.end, 'ModelProto.graph'));
+  const inputs = new Set(entries.filter((e) => e.kind === 'input').map((e) => e.name));
+  const drop = (e: Entry): boolean => e.kind === 'const' && names.includes(e.name) && inputs.has(e.name);
+  if (!entries.some(drop)) return null;
+  return withGraphEntries(
+    bytes,
+    graph,
+    entries.filter((e) => !drop(e)),
+  );
 }
 
 /** A non-negative integer (< 2^53) as a protobuf varint. */

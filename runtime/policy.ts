@@ -15,6 +15,10 @@
  *   noise_eps [N, A]  F, standard normal (actors only)
  * drawn per batch row n in this order: u_n = rng.uniform(), then ε_{n,0}, …, ε_{n,A−1} = rng.normal()
  * (rng = the call's `opts.rng`, else the policy's own `Rng(seed)`), or copied from `opts.noise`.
+ * The exporter gives both inputs one-row NaN defaults (for runtimes fed obs alone, whose sampled
+ * outputs are then NaN / -1); the session is opened on the model without them (onnx-prune.ts
+ * withoutInputDefaults), since ONNX Runtime's JavaScript bindings take no feed for an input that
+ * has a default.
  * For a float32 model each value is rounded to float32, and a u that rounds up to 1 becomes
  * 1 − 2⁻²⁴ (the largest float32 below 1), so u stays in [0, 1). With sampling.noise = "in-graph"
  * the graph draws its own noise (not reproducible; the runtime refuses an rng or noise for it).
@@ -50,7 +54,7 @@ import {
 } from '../contract/metadata.js';
 import { metadataMap, readGraphContents, readOnnxModel } from './onnx-reader.js';
 import { Rng } from '../contract/rng.js';
-import { noiseFreeModel } from './onnx-prune.js';
+import { noiseFreeModel, withoutInputDefaults } from './onnx-prune.js';
 import { anglePairsOf, checkGraphAgainstMetadata, checkGraphValues, checkSessionNames, defaultOpset, fmtDims } from './graph-checks.js';
 import { checkDigestPlacement, checkModelDigest, type NewHash } from './digest.js';
 import { Sampler } from './noise.js';
@@ -121,7 +125,11 @@ async function createPolicy(ort: OrtModuleLike, bytes: Uint8Array, options: Crea
   const domain = checkGraphValues(readGraphContents(bytes), metadata);
   const opsetVersion = defaultOpset(summary);
 
-  const { session, provider: used, failures } = await openSession(ort, bytes, options);
+  // the noise inputs' defaults (exporters/onnx/envelope.ts beginGraph) would hide them from ONNX
+  // Runtime's JavaScript bindings, which then drop or refuse the noise this runtime feeds
+  const noiseInputs = metadata.inputs.map((t) => t.name).filter((n) => n !== IO.obs);
+  const sessionBytes = withoutInputDefaults(bytes, noiseInputs) ?? bytes;
+  const { session, provider: used, failures } = await openSession(ort, sessionBytes, options);
   try {
     checkSessionNames(session, metadata);
   } catch (err) {

@@ -164,6 +164,8 @@ export interface ActorGraphStart {
   /** noise_u and noise_eps with sampling "inputs" (undefined otherwise: the actor draws them in the graph). */
   u?: string;
   eps?: string;
+  /** With sampling "inputs": the [N] bool mask of rows without finite noise (envelope.ts beginGraph), for guardSampled. */
+  missing?: string;
   /** The int64 constant [1] `${family}/const/axes_1`. */
   axes1: string;
   box: BoxScale;
@@ -172,7 +174,7 @@ export interface ActorGraphStart {
 /** Starts an actor graph (see the module comment for what it adds, in order). */
 export function beginActorGraph(a: ActorGraphSpec): ActorGraphStart {
   const { fk } = a;
-  const { g, obs, noiseU, noiseEps } = beginGraph(
+  const { g, obs, noiseU, noiseEps, noiseMissing } = beginGraph(
     a.family,
     a.graphDoc,
     fk,
@@ -183,7 +185,7 @@ export function beginActorGraph(a: ActorGraphSpec): ActorGraphStart {
   for (const out of a.outputs) g.output(out.name, out.dtype === 'int64' ? ElemType.INT64 : fk.F, out.shape, out.doc);
   const axes1 = int64Const(s, 'axes_1', [1]);
   const box = addBoxScaleConstants(s, a.actionLow, a.actionHigh, a.where);
-  return { g, s, obs, u: noiseU, eps: noiseEps, axes1, box };
+  return { g, s, obs, u: noiseU, eps: noiseEps, missing: noiseMissing, axes1, box };
 }
 
 /**

@@ -8,6 +8,9 @@
  *
  * The graph is EXACTLY this op sequence (models/dqn/tf.ts mirrors it op for op):
  *
+ *   0. with sampling "inputs" (noise_u has a one-row NaN default, envelope.ts beginGraph):
+ *      u = Expand(noise_u, Shape(obs)[0])               dqn/noise/rows, dqn/noise/u_rows  [N]
+ *      the rows without finite u                        dqn/noise/u_column … missing      [N] bool
  *   1. centred = Sub(obs, offset)                       dqn/normalize/sub      [N, D]
  *   2. z       = Div(centred, scale)                    dqn/normalize/div      [N, D]
  *   per hidden layer l = 0 … L−2:
@@ -20,7 +23,8 @@
  *   8. action  = ArgMax(q, axis 1, first index on ties) dqn/action/argmax      [N] int64
  *      (grid: action_index = that ArgMax, action = Gather(grid, action_index) reshaped [N, ...shape] F)
  *   9. unless sampling is "none": the ε-greedy head (qhead.ts addSamplingHead), nodes dqn/sample/…
- *      (and dqn/noise/random_uniform for in-graph noise) → action_sampled (+ action_sampled_index)
+ *      (and dqn/noise/random_uniform for in-graph noise) → action_sampled (+ action_sampled_index);
+ *      with noise_u an input each through dqn/guard/…: −1 / NaN in the rows where u is not finite
  *
  * Opset 17, IR version 8. Float32: every constant is the float64 parameter rounded to float32
  * once; float64: the parameters exactly.

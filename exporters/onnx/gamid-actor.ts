@@ -5,7 +5,9 @@
  * entries, F = float32 or float64 (options.precision).
  *
  *   inputs   obs [N, D] F; with sampling "inputs" also noise_u [N] F (uniform [0, 1)) and
- *            noise_eps [N, A] F (standard normal)
+ *            noise_eps [N, A] F (standard normal), both optional in ONNX: one-row NaN defaults
+ *            (envelope.ts beginGraph), so obs alone computes every output; every sampled output is
+ *            NaN (float) / −1 (index) in the rows whose noise is not finite (not fed)
  *   outputs  action [N, A] F                 component_actions[action_index]
  *            action_index [N] int64          argmax_i q_i (first on ties)
  *            action_sampled [N, A] F         low + (clip(μ_i + σ·eps, −1, 1) + 1)(high − low)/2 with
@@ -16,6 +18,9 @@
  *
  * The graph is this op sequence (prefix "gamid-actor/"):
  *
+ *   with noise inputs: noise/rows|u_rows|eps_shape|eps_rows   Shape(obs)[0], the noise Expanded to N rows
+ *   with noise inputs: noise/u_column|all|is_nan|is_inf|non_finite|non_finite_int|row_max|missing
+ *                                         the rows whose u or eps is not finite             [N] bool
  *   normalize/sub, normalize/div          z = (obs − offset) / scale                       [N, D]
  *   actors/unsqueeze_z                    Unsqueeze(z, [1, 2])                             [N, 1, 1, D]
  *   actors/layer{l}/matmul|add(|relu)     the C actor MLPs at once: weights stacked [C, in, out],
@@ -36,9 +41,12 @@
  *   greedy/action/unsqueeze_index|gather  GatherND(component_actions, action_index)        → output "action"
  *   in-graph noise only: noise/random_uniform (like action_index; not when ε = 0), noise/random_normal (like action)
  *   sample/epsilon_greedy/less|div|mul|floor|clip|cast|where (Identity when ε = 0)         → output "action_sampled_index"
+ *                                         (with noise inputs → sample/index, then guard/action_sampled_index/where: −1
+ *                                         in the rows without finite noise; sample/mu gathers with sample/index)
  *   sample/mu/unsqueeze_index|gather      μ_i of the sampled component                     [N, A]
  *   sample/mul, sample/add, sample/clip   a = Clip(μ_i + σ·eps, −1, 1)
  *   sample/scale/add_one|mul_half_range|add_low                                           → output "action_sampled"
+ *                                         (with noise inputs → sample/action, then guard/action_sampled/mask|where: NaN)
  *
  * Opset 17, IR 8. Float32 constants are the float64 parameters rounded once; float64 stores them
  * exactly. Reference: gamidComponents / gamidGreedy / gamidSample (float64).
@@ -59,7 +67,8 @@ import {
   resolveActorExport,
   type ActorOutput,
 } from './actor.js';
-import { finishModel } from './envelope.js';
+import { finishModel, guardSampled } from './envelope.js';
+import { ElemType } from './graph.js';
 import {
   EXPORT_IR_VERSION,
   EXPORT_OPSET_VERSION,
@@ -181,6 +190,7 @@ export function exportGamidActor(params: GamidActorParams, meta: ActorExportMeta
     obs,
     u: noiseU,
     eps: noiseEps,
+    missing,
     axes1,
     box,
   } = beginActorGraph({
@@ -335,7 +345,21 @@ export function exportGamidActor(params: GamidActorParams, meta: ActorExportMeta
     if (params.epsilon > 0) u = addInGraphUniform(s, idx); // ε = 0 never reads u
     eps = addInGraphNormal(s, action, A);
   }
-  const si = addEpsilonGreedyIndex(s, `${P}/sample/epsilon_greedy`, u ?? '', idx, params.epsilon, C, IO.actionSampledIndex);
+  // with noise inputs: -1 / NaN in the rows without finite noise (envelope.ts guardSampled); the
+  // sampled action gathers with the unguarded index
+  const si = addEpsilonGreedyIndex(
+    s,
+    `${P}/sample/epsilon_greedy`,
+    u ?? '',
+    idx,
+    params.epsilon,
+    C,
+    missing ? `${P}/sample/index` : IO.actionSampledIndex,
+  );
+  if (missing) {
+    g.valueInfo(si, ElemType.INT64, ['N']);
+    guardSampled(g, fk, P, missing, si, IO.actionSampledIndex, 1, 'index');
+  }
   const muS = addGatherRows(s, `${P}/sample/mu`, mu, si, A, axes1);
   const sigma = g.initializerFloat(
     `${P}/const/exploration_std`,
@@ -356,7 +380,9 @@ export function exportGamidActor(params: GamidActorParams, meta: ActorExportMeta
     doc: 'a = clip(mu_i + exploration_std * eps, -1, 1)',
   });
   g.valueInfo(a, F, ['N', A]);
-  addBoxScale(s, box, `${P}/sample/scale`, a, IO.actionSampled, ['N', A], true);
+  const sampled = missing ? `${P}/sample/action` : IO.actionSampled;
+  addBoxScale(s, box, `${P}/sample/scale`, a, sampled, ['N', A], !missing);
+  if (missing) guardSampled(g, fk, P, missing, sampled, IO.actionSampled, 2, 'float');
 
   return finishModel(
     g,

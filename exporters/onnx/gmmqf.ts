@@ -8,6 +8,9 @@
  * The graph is EXACTLY this op sequence (the TensorFlow.js inference path, models/gmmqf/tf.ts,
  * mirrors it op for op):
  *
+ *   with sampling "inputs" first u = Expand(noise_u, Shape(obs)[0]) [N] and the mask of rows without
+ *   finite u (gmmqf/noise/…: noise_u has a one-row NaN default, envelope.ts beginGraph, so obs alone
+ *   computes every output and the sampled ones say "no sample")
  *   0. s     = φ(obs)   only for a feature map other than identity; 'acrobot-angles' is
  *              Gather/Gather/Gather, Div, Atan, GreaterOrEqual, Where, Less, Where, Add, Concat
  *              (models/gmmqf/features.ts documents the sequence)      obs [N, obsSize] → s [N, D]
@@ -26,7 +29,8 @@
  *   8. the greedy-action head (exporters/onnx/qhead.ts): discrete: action = ArgMax(q) [N] int64;
  *      action grid: action_index = ArgMax(q) [N] int64 and action = the grid row [N, ...shape] F
  *   9. unless options.sampling is "none": the ε-greedy head (qhead.ts addSamplingHead; input
- *      noise_u [N] F by default, or RandomUniformLike in the graph) → action_sampled (+ action_sampled_index)
+ *      noise_u [N] F by default, or RandomUniformLike in the graph) → action_sampled (+ action_sampled_index);
+ *      with noise_u an input each goes through gmmqf/guard/…: -1 / NaN where u is not finite (not fed)
  *
  * F is float32 (default) or float64 (options.precision: every float input, output and constant).
  *

@@ -2,7 +2,8 @@
  * A tiny ONNX graph builder over the generated protobuf code (./proto/onnx.js, from the official
  * onnx.proto). It covers what gmmrl's exporters need: typed graph inputs/outputs with symbolic
  * dimensions, float32/float64/int64 initializers stored as little-endian raw_data, named nodes with
- * int/ints/float/string attributes and doc strings, value_info for intermediate values, and the
+ * int/ints/float/string attributes and doc strings, value_info for intermediate values, defaults of
+ * graph inputs (initializers of the same name), and the
  * model header (IR version, opset imports, producer, doc string, metadata_props).
  *
  * It checks as it goes: names are unique, every node input is defined before it is used (so the
@@ -71,6 +72,8 @@ export class GraphBuilder {
   private readonly defined = new Set<string>();
   private readonly nodeNames = new Set<string>();
   private readonly outputNames = new Set<string>();
+  /** The input `inputDefault` is storing a default for (its name is defined already). */
+  private pendingDefault: string | undefined;
 
   constructor(
     readonly name: string,
@@ -126,7 +129,8 @@ export class GraphBuilder {
     const raw = new Uint8Array(count * width);
     const view = new DataView(raw.buffer);
     for (let i = 0; i < count; i++) write(view, i);
-    this.define(name, 'initializer');
+    if (this.pendingDefault === name) this.pendingDefault = undefined;
+    else this.define(name, 'initializer');
     this.initializers.push({ name, dims, data_type: dataType, raw_data: raw, doc_string: doc });
     return name;
   }
@@ -158,6 +162,38 @@ export class GraphBuilder {
     if (elemType === ElemType.FLOAT) return this.initializerFloat32(name, dims, data, doc);
     if (elemType === ElemType.DOUBLE) return this.initializerFloat64(name, dims, data, doc);
     throw new ValueError(`GraphBuilder: initializerFloat needs ElemType.FLOAT or ElemType.DOUBLE, got ${elemType}.`);
+  }
+
+  /**
+   * A FLOAT or DOUBLE constant whose every entry is NaN: the exporters' "no value" marker (the
+   * defaults of the noise inputs). initializerFloat refuses non-finite data, so a NaN is written only
+   * where it is asked for by name.
+   */
+  initializerNaN(name: string, elemType: ElemType, dims: number[], doc?: string): string {
+    const count = dims.reduce((a, b) => a * b, 1);
+    const data = new Array<number>(count).fill(NaN);
+    if (elemType === ElemType.FLOAT)
+      return this.rawInitializer(name, dims, elemType, 4, data, doc, (v, i) => v.setFloat32(i * 4, NaN, true));
+    if (elemType === ElemType.DOUBLE)
+      return this.rawInitializer(name, dims, elemType, 8, data, doc, (v, i) => v.setFloat64(i * 8, NaN, true));
+    throw new ValueError(`GraphBuilder: initializerNaN needs ElemType.FLOAT or ElemType.DOUBLE, got ${elemType}.`);
+  }
+
+  /**
+   * The default of graph input `name` (declared before, without one yet): an initializer of the same
+   * name and element type, all NaN, which ONNX (IR ≥ 4) uses when the input is not fed.
+   */
+  inputDefaultNaN(name: string, dims: number[], doc?: string): string {
+    const input = this.inputs.find((v) => v.name === name);
+    if (!input) throw new ValueError(`GraphBuilder: a default for ${JSON.stringify(name)}, which is not a graph input.`);
+    if (this.initializers.some((t) => t.name === name))
+      throw new ValueError(`GraphBuilder: input ${JSON.stringify(name)} has a default already.`);
+    this.pendingDefault = name;
+    try {
+      return this.initializerNaN(name, input.type!.tensor_type!.elem_type as ElemType, dims, doc);
+    } finally {
+      this.pendingDefault = undefined;
+    }
   }
 
   /** An int64 constant, stored as little-endian raw_data. */

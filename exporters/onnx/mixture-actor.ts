@@ -5,7 +5,9 @@
  * float64 (options.precision).
  *
  *   inputs   obs [N, D] F; with sampling "inputs" also noise_u [N] F (uniform [0, 1)) and
- *            noise_eps [N, A] F (standard normal)
+ *            noise_eps [N, A] F (standard normal), both optional in ONNX: one-row NaN defaults
+ *            (envelope.ts beginGraph), so obs alone computes every output; every sampled output is
+ *            NaN (float) / −1 (index) in the rows whose noise is not finite (not fed)
  *   outputs  action [N, A] F            greedy: low + (tanh(means[k*]) + 1)(high − low)/2, k* = argmax weights (first on ties)
  *            action_sampled [N, A] F    low + (tanh(means[k] + exp(log_std[k])·eps) + 1)(high − low)/2,
  *                                       k = the first component with u < w_0 + … + w_k (K − 1 if none)
@@ -13,6 +15,9 @@
  *
  * The graph is this op sequence (prefix "mixture-actor/"):
  *
+ *   with noise inputs: noise/rows|u_rows|eps_shape|eps_rows   Shape(obs)[0], the noise Expanded to N rows
+ *   with noise inputs: noise/u_column|all|is_nan|is_inf|non_finite|non_finite_int|row_max|missing
+ *                                         the rows whose u or eps is not finite             [N] bool
  *   normalize/sub, normalize/div       z = (obs − offset) / scale                        [N, D]
  *   trunk/layer{l}/matmul|add|relu     hidden layers of the MLP (weights [in, out])      [N, H_l]
  *   the MLP's output layer [H, P] is evaluated as three column blocks of it (the same dot products):
@@ -35,7 +40,8 @@
  *   sample/sub, sample/min             k = Min(K − count, K − 1)                         [N] int64
  *   sample/means/…gather, sample/log_std/…gather   the chosen component's mean and log σ [N, A]
  *   sample/exp, sample/mul, sample/add x = mean_k + exp(log_std_k)·eps
- *   sample/tanh|clip, sample/scale/…   → output "action_sampled"
+ *   sample/tanh|clip, sample/scale/…   → output "action_sampled" (with noise inputs → sample/action, then
+ *                                      guard/action_sampled/mask|where: NaN in the rows without finite noise)
  *
  * Every Tanh is followed by Clip(−1, 1) (subgraphs.ts addSquash: ONNX Runtime's float32 tanh can
  * overshoot ±1 by an ulp), so log_std stays in [min, max] and the actions in [low, high] exactly.
@@ -62,7 +68,7 @@ import {
   type ActorOutput,
 } from './actor.js';
 import { ElemType } from './graph.js';
-import { finishModel } from './envelope.js';
+import { finishModel, guardSampled } from './envelope.js';
 import {
   EXPORT_IR_VERSION,
   EXPORT_OPSET_VERSION,
@@ -179,6 +185,7 @@ export function exportMixtureActor(params: MixtureActorParams, meta: ActorExport
     obs,
     u: noiseU,
     eps: noiseEps,
+    missing,
     axes1,
     box,
   } = beginActorGraph({
@@ -407,7 +414,10 @@ export function exportMixtureActor(params: MixtureActorParams, meta: ActorExport
   });
   g.valueInfo(xs, F, ['N', A]);
   const as = addSquash(s, box, `${P}/sample`, xs, ['N', A], `${P}/sample/policy_action`);
-  addBoxScale(s, box, `${P}/sample/scale`, as, IO.actionSampled, ['N', A], true);
+  // with noise inputs: NaN in the rows without finite noise (envelope.ts guardSampled)
+  const sampled = missing ? `${P}/sample/action` : IO.actionSampled;
+  addBoxScale(s, box, `${P}/sample/scale`, as, sampled, ['N', A], !missing);
+  if (missing) guardSampled(g, fk, P, missing, sampled, IO.actionSampled, 2, 'float');
 
   return finishModel(
     g,

@@ -15,6 +15,9 @@
  *   grid:      action_sampled_index = idx                                       [N] int64
  *              action_sampled       = Gather(grid, idx) reshaped               [N, ...shape] F
  *
+ * With noise_u an input, each of these is then Where(missing, -1 | NaN, value) (envelope.ts
+ * guardSampled): -1 / NaN in the rows whose u is not finite (not fed: its default is NaN),
+ *
  * and the matching metadata pieces (action_space, input/output specs, sampling), so the exporters
  * and the runtime agree on one contract (contract/metadata.ts).
  */
@@ -30,7 +33,7 @@ import {
   type TensorSpec,
 } from '../../contract/metadata.js';
 import type { ActionGrid } from '../../models/gmmqf/params.js';
-import { inputSpecs } from './envelope.js';
+import { guardSampled, inputSpecs, noiseRowNames } from './envelope.js';
 import { ElemType, type GraphBuilder } from './graph.js';
 import {
   addEpsilonGreedyIndex,
@@ -165,8 +168,10 @@ export function addGreedyActionHead(g: GraphBuilder, prefix: string, A: number, 
 
 /**
  * Adds the ε-greedy sampling head after the greedy head (see the module comment). `u` is the
- * graph input noise_u (declared by the exporter right after obs) for noise "inputs"; for
- * "in-graph" it is drawn here. Nodes `${prefix}/noise/…` and `${prefix}/sample/…`.
+ * graph input noise_u expanded to N rows (beginGraph's `${prefix}/noise/u_rows`) for noise "inputs";
+ * for "in-graph" it is drawn here. Nodes `${prefix}/noise/…` and `${prefix}/sample/…`. With noise
+ * "inputs" each sampled output goes through envelope.ts guardSampled (`${prefix}/guard/…`): -1 / NaN
+ * in the rows without finite noise (not fed), the head's value bit for bit elsewhere.
  */
 export function addSamplingHead(
   g: GraphBuilder,
@@ -179,34 +184,47 @@ export function addSamplingHead(
   if (o.sampling === 'none') return;
   const s = { g, fk, prefix };
   const greedy = grid ? GMMQF_OUTPUT_ACTION_INDEX : GMMQF_OUTPUT_ACTION;
+  const fed = o.sampling === 'inputs';
+  const noise = noiseRowNames(prefix);
   // ε = 0 never reads u (the head is an Identity of the greedy index): no random op is drawn then
-  const u = o.sampling === 'inputs' ? IO.noiseU : o.epsilon === 0 ? '' : addInGraphUniform(s, greedy);
+  const u = fed ? noise.u : o.epsilon === 0 ? '' : addInGraphUniform(s, greedy);
+  const rawIndex = `${prefix}/sample/index`;
+  const indexOut = grid ? IO.actionSampledIndex : IO.actionSampled;
   if (!grid) {
     g.output(IO.actionSampled, ElemType.INT64, ['N'], 'Epsilon-greedy action: u < epsilon ? min(floor(u / epsilon * A), A - 1) : action.');
-    addEpsilonGreedyIndex(s, `${prefix}/sample/epsilon_greedy`, u, greedy, o.epsilon, A, IO.actionSampled);
-    return;
+  } else {
+    g.output(
+      IO.actionSampledIndex,
+      ElemType.INT64,
+      ['N'],
+      'Epsilon-greedy grid index: u < epsilon ? min(floor(u / epsilon * A), A - 1) : action_index.',
+    );
   }
+  const index = addEpsilonGreedyIndex(s, `${prefix}/sample/epsilon_greedy`, u, greedy, o.epsilon, A, fed ? rawIndex : indexOut);
+  if (fed) {
+    g.valueInfo(index, ElemType.INT64, ['N']);
+    guardSampled(g, fk, prefix, noise.missing, index, indexOut, 1, 'index');
+  }
+  if (!grid) return;
   const size = grid.shape.reduce((a, b) => a * b, 1);
-  g.output(
-    IO.actionSampledIndex,
-    ElemType.INT64,
-    ['N'],
-    'Epsilon-greedy grid index: u < epsilon ? min(floor(u / epsilon * A), A - 1) : action_index.',
-  );
-  addEpsilonGreedyIndex(s, `${prefix}/sample/epsilon_greedy`, u, greedy, o.epsilon, A, IO.actionSampledIndex);
   g.output(IO.actionSampled, fk.F, ['N', ...grid.shape], 'Epsilon-greedy environment action: the grid value of action_sampled_index.');
   const gathered = g.node({
     name: `${prefix}/sample/gather`,
     opType: 'Gather',
-    inputs: [`${prefix}/action/grid`, IO.actionSampledIndex],
+    inputs: [`${prefix}/action/grid`, index],
     outputs: [`${prefix}/sample/grid_row`],
     attributes: { axis: { kind: 'int', value: 0 } },
   });
   g.valueInfo(gathered, fk.F, ['N', size]);
-  g.node({
+  const rawAction = `${prefix}/sample/action`;
+  const action = g.node({
     name: `${prefix}/sample/reshape`,
     opType: 'Reshape',
     inputs: [gathered, `${prefix}/action/shape`],
-    outputs: [IO.actionSampled],
+    outputs: [fed ? rawAction : IO.actionSampled],
   });
+  if (fed) {
+    g.valueInfo(action, fk.F, ['N', ...grid.shape]);
+    guardSampled(g, fk, prefix, noise.missing, action, IO.actionSampled, 1 + grid.shape.length, 'float');
+  }
 }

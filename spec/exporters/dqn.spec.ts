@@ -42,6 +42,8 @@ import {
   runOrt as runRt,
   runOrtQ as runOrt,
   runOrtTimes,
+  noiseInputNodes,
+  guardNodes,
   withoutDigest,
 } from './harness.js';
 import { expectThrows } from '../helpers.js';
@@ -56,8 +58,9 @@ function expectedNodes(
   sampling: 'inputs' | 'in-graph' | 'none' = 'inputs',
   epsilon = 0.05,
 ): { ops: string[]; names: string[] } {
-  const ops = ['Sub', 'Div'];
-  const names = ['dqn/normalize/sub', 'dqn/normalize/div'];
+  const noise = sampling === 'inputs' ? noiseInputNodes('dqn', false) : { ops: [], names: [] };
+  const ops = [...noise.ops, 'Sub', 'Div'];
+  const names = [...noise.names, 'dqn/normalize/sub', 'dqn/normalize/div'];
   const L = layers.length - 1;
   for (let l = 0; l < L; l++) {
     ops.push('MatMul', 'Add');
@@ -94,9 +97,19 @@ function expectedNodes(
     ops.push(op!);
     names.push(`dqn/sample/epsilon_greedy/${n}`);
   }
+  // with noise_u an input, each sampled output is guarded (-1 / NaN in rows without finite noise)
+  const fed = sampling === 'inputs';
+  const guard = (out: string, rank: number): void => {
+    if (!fed) return;
+    const gn = guardNodes('dqn', out, rank);
+    ops.push(...gn.ops);
+    names.push(...gn.names);
+  };
+  guard(grid ? 'action_sampled_index' : 'action_sampled', 1);
   if (grid) {
     ops.push('Gather', 'Reshape');
     names.push('dqn/sample/gather', 'dqn/sample/reshape');
+    guard('action_sampled', 2);
   }
   return { ops, names };
 }
@@ -139,13 +152,26 @@ describe('exporters/onnx/dqn', function () {
       expect(byName['dqn/layer1/matmul']!.input).to.deep.equal(['dqn/layer0/activation', 'dqn/layer1/weight']);
       expect(byName['dqn/layer2/add']!.output).to.deep.equal(['q']);
       expect(byName['dqn/action/argmax']!.input).to.deep.equal(['q']);
-      expect(byName['dqn/sample/epsilon_greedy/less']!.input).to.deep.equal(['noise_u', 'dqn/sample/epsilon_greedy/epsilon']);
+      // noise_u has a one-row NaN default ("no noise"), read only through Expand to obs's N rows
+      expect(byName['dqn/noise/rows']!.input).to.deep.equal(['obs']);
+      expect(byName['dqn/noise/u_rows']!.input).to.deep.equal(['noise_u', 'dqn/noise/rows']);
+      expect(initializer(model, 'noise_u')).to.deep.equal({ dims: [1], values: [NaN] });
+      expect(byName['dqn/sample/epsilon_greedy/less']!.input).to.deep.equal(['dqn/noise/u_rows', 'dqn/sample/epsilon_greedy/epsilon']);
       expect(byName['dqn/sample/epsilon_greedy/where']!.input).to.deep.equal([
         'dqn/sample/epsilon_greedy/explore',
         'dqn/sample/epsilon_greedy/random_index',
         'action',
       ]);
-      expect(byName['dqn/sample/epsilon_greedy/where']!.output).to.deep.equal(['action_sampled']);
+      expect(byName['dqn/sample/epsilon_greedy/where']!.output).to.deep.equal(['dqn/sample/index']);
+      // -1 where the row has no finite noise, else the ε-greedy index itself
+      expect(byName['dqn/noise/missing']!.input).to.deep.equal(['dqn/noise/row_max']);
+      expect(byName['dqn/guard/action_sampled/where']!.input).to.deep.equal([
+        'dqn/noise/missing',
+        'dqn/guard/action_sampled/minus_one',
+        'dqn/sample/index',
+      ]);
+      expect(byName['dqn/guard/action_sampled/where']!.output).to.deep.equal(['action_sampled']);
+      expect(initializer(model, 'dqn/guard/action_sampled/minus_one')).to.deep.equal({ dims: [], values: [-1] });
       expect(model.graph!.input!.map((v) => v.name)).to.deep.equal(['obs', 'noise_u']);
       expect(model.graph!.output!.map((v) => v.name)).to.deep.equal(['q', 'action', 'action_sampled']);
       const attr = (n: string, a: string) => Number(byName[n]!.attribute!.find((x) => x.name === a)!.i!.toString());

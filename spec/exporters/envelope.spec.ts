@@ -81,7 +81,7 @@ describe('exporters/onnx/envelope: one metadata envelope and graph preamble', ()
   it('beginGraph + finishModel: the graph is named after the family, the header is gmmrl IR 8 / opset 17 with the metadata props', () => {
     const m = metadataEnvelope(FAMILY.dqn, meta, fields);
     const { g, obs, noiseU, noiseEps } = beginGraph(FAMILY.dqn, 'doc', floatKind('float32'), 2, { u: 'u doc' });
-    expect([obs, noiseU, noiseEps]).to.deep.equal([IO.obs, IO.noiseU, undefined]);
+    expect([obs, noiseU, noiseEps]).to.deep.equal([IO.obs, 'dqn/noise/u_rows', undefined]);
     g.output(IO.action, 1, ['N', 2]);
     g.node({ name: 'dqn/identity', opType: 'Identity', inputs: [obs], outputs: [IO.action] });
     const bytes = finishModel(g, 'model doc', metadataToProps(m));
@@ -90,6 +90,8 @@ describe('exporters/onnx/envelope: one metadata envelope and graph preamble', ()
     expect(model.opsetImport.map((o) => Number(o.version))).to.deep.equal([17]);
     expect([model.producerName, model.producerVersion]).to.deep.equal(['gmmrl', GMMRL_VERSION]);
     expect(model.graph!.inputs.map((i) => i.name)).to.deep.equal([IO.obs, IO.noiseU]);
+    // noise_u's default (an initializer of the same name, one row) and its Expand to obs's N rows
+    expect(model.graph!.initializerNames).to.include(IO.noiseU);
     // the metadata as given, sealed with the digest as its last field (runtime/digest.ts checks it)
     const json = metadataMap(model).get(METADATA_KEY_JSON)!;
     expect(json.slice(0, -83)).to.equal(JSON.stringify(m).slice(0, -1));
@@ -97,7 +99,9 @@ describe('exporters/onnx/envelope: one metadata envelope and graph preamble', ()
     expect(checkModelDigest(bytes)).to.deep.include({ integrity: 'verified', digest: json.slice(-66, -2) });
     const proto = onnx.ModelProto.decode(bytes);
     expect([proto.graph?.name, proto.graph?.doc_string, proto.doc_string]).to.deep.equal(['dqn', 'doc', 'model doc']);
-    expect(proto.graph?.input?.[1]?.doc_string).to.equal('u doc');
+    expect(proto.graph?.input?.[1]?.doc_string).to.equal(
+      'u doc Optional in ONNX: its default (initializer of the same name) is one row of NaN, and the sampled outputs are NaN (float) / -1 (index) in every row without finite noise.',
+    );
   });
 
   for (const family of BENCH_FAMILIES) {

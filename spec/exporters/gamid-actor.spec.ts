@@ -53,6 +53,9 @@ import {
   runOrtTimes,
   type Out,
   type Runtime,
+  initializer,
+  noiseInputNodes,
+  guardNodes,
   withoutDigest,
 } from './harness.js';
 
@@ -74,7 +77,7 @@ async function run(
 function expectedOps(p: GamidActorParams, inGraph: boolean): string[] {
   const L = p.actors[0]!.layers.length - 1;
   const Lc = p.critic.layers.length - 1;
-  const ops = ['Sub', 'Div', 'Unsqueeze'];
+  const ops = [...(inGraph ? [] : noiseInputNodes('gamid-actor', true).ops), 'Sub', 'Div', 'Unsqueeze'];
   for (let l = 0; l < L; l++) ops.push('MatMul', 'Add', ...(l < L - 1 ? ['Relu'] : []));
   ops.push('Tanh', 'Clip', 'Reshape');
   ops.push('MatMul', 'Unsqueeze', 'MatMul', 'Add', 'Add', ...(Lc > 1 ? ['Relu'] : []));
@@ -82,7 +85,9 @@ function expectedOps(p: GamidActorParams, inGraph: boolean): string[] {
   ops.push('Reshape', 'ArgMax', 'Add', 'Mul', 'Add', 'Unsqueeze', 'GatherND');
   if (inGraph) ops.push(...(p.epsilon > 0 ? ['RandomUniformLike'] : []), 'RandomNormalLike');
   ops.push(...(p.epsilon === 0 ? ['Identity'] : ['Less', 'Div', 'Mul', 'Floor', 'Clip', 'Cast', 'Where']));
+  if (!inGraph) ops.push(...guardNodes('gamid-actor', 'action_sampled_index', 1).ops);
   ops.push('Unsqueeze', 'GatherND', 'Mul', 'Add', 'Clip', 'Add', 'Mul', 'Add');
+  if (!inGraph) ops.push(...guardNodes('gamid-actor', 'action_sampled', 2).ops);
   return ops;
 }
 
@@ -172,7 +177,23 @@ describe('exporters/onnx/gamid-actor', function () {
         'gamid-actor/sample/epsilon_greedy/random_index',
         'action_index',
       ]);
-      expect(by['gamid-actor/sample/epsilon_greedy/less']!.input).to.deep.equal(['noise_u', 'gamid-actor/sample/epsilon_greedy/epsilon']);
+      // the noise inputs have one-row NaN defaults ("no noise"), read only through Expand to obs's N rows, then the mask
+      const noiseNames = noiseInputNodes('gamid-actor', true).names;
+      expect(nodes.slice(0, noiseNames.length).map((n) => n.name)).to.deep.equal(noiseNames);
+      expect(by['gamid-actor/noise/u_rows']!.input).to.deep.equal(['noise_u', 'gamid-actor/noise/rows']);
+      expect(by['gamid-actor/noise/eps_rows']!.input).to.deep.equal(['noise_eps', 'gamid-actor/noise/eps_shape']);
+      expect(initializer(model, 'noise_u')).to.deep.equal({ dims: [1], values: [NaN] });
+      expect(initializer(model, 'noise_eps')).to.deep.equal({ dims: [1, 2], values: [NaN, NaN] });
+      expect(by['gamid-actor/noise/all']!.input).to.deep.equal(['gamid-actor/noise/u_column', 'gamid-actor/noise/eps_rows']);
+      expect(by['gamid-actor/guard/action_sampled/where']!.input).to.deep.equal([
+        'gamid-actor/guard/action_sampled/mask',
+        'gamid-actor/guard/action_sampled/nan',
+        'gamid-actor/sample/action',
+      ]);
+      expect(by['gamid-actor/sample/epsilon_greedy/less']!.input).to.deep.equal([
+        'gamid-actor/noise/u_rows',
+        'gamid-actor/sample/epsilon_greedy/epsilon',
+      ]);
       expect(model.graph!.input!.map((v) => v.name)).to.deep.equal(['obs', 'noise_u', 'noise_eps']);
       expect(model.graph!.output!.map((v) => v.name)).to.deep.equal([
         'action',

@@ -37,6 +37,8 @@ import {
   runOrt as runRt,
   runOrtQ as runOrtAll,
   runOrtTimes,
+  noiseInputNodes,
+  guardNodes,
   withoutDigest,
 } from './harness.js';
 
@@ -51,7 +53,12 @@ const GREEDY_OPS = ['Sub', 'Div', 'Unsqueeze', 'Sub', 'MatMul', 'Mul', 'ReduceSu
 /** The ε-greedy head appended by default (qhead.ts addSamplingHead, ε > 0). */
 const SAMPLING_OPS = ['Less', 'Div', 'Mul', 'Floor', 'Clip', 'Cast', 'Where'];
 const SAMPLING_NODE_NAMES = ['less', 'div', 'mul', 'floor', 'clip', 'cast', 'where'].map((n) => `gmmqf/sample/epsilon_greedy/${n}`);
-const EXPECTED_OPS = [...GREEDY_OPS, ...SAMPLING_OPS];
+/** The nodes beginGraph puts first for the noise_u input (its one-row default expanded to obs's N rows). */
+const NOISE_OPS = noiseInputNodes('gmmqf', false).ops;
+/** With noise_u an input, the sampled output is guarded: -1 in rows without finite noise (envelope.ts guardSampled). */
+const GUARD = guardNodes('gmmqf', 'action_sampled', 1);
+const FED_SAMPLING_OPS = [...SAMPLING_OPS, ...GUARD.ops];
+const EXPECTED_OPS = [...NOISE_OPS, ...GREEDY_OPS, ...FED_SAMPLING_OPS];
 const GREEDY_NODE_NAMES = [
   'gmmqf/normalize/sub',
   'gmmqf/normalize/div',
@@ -65,7 +72,7 @@ const GREEDY_NODE_NAMES = [
   'gmmqf/q/gemm',
   'gmmqf/action/argmax',
 ];
-const EXPECTED_NODE_NAMES = [...GREEDY_NODE_NAMES, ...SAMPLING_NODE_NAMES];
+const EXPECTED_NODE_NAMES = [...noiseInputNodes('gmmqf', false).names, ...GREEDY_NODE_NAMES, ...SAMPLING_NODE_NAMES, ...GUARD.names];
 
 const DEBUG = Boolean(process.env['GMMRL_DEBUG']);
 
@@ -93,21 +100,23 @@ describe('exporters/onnx/gmmqf', function () {
       const nodes = model.graph!.node!;
       expect(nodes.map((n) => n.op_type)).to.deep.equal(EXPECTED_OPS);
       expect(nodes.map((n) => n.name)).to.deep.equal(EXPECTED_NODE_NAMES);
-      const attr = (i: number, name: string): number => Number(nodes[i]!.attribute!.find((a) => a.name === name)!.i!.toString());
+      // the greedy and sampling nodes, after the two of the noise_u input (its default expanded to N rows)
+      const body = nodes.slice(NOISE_OPS.length);
+      const attr = (i: number, name: string): number => Number(body[i]!.attribute!.find((a) => a.name === name)!.i!.toString());
       expect(attr(6, 'keepdims')).to.equal(0);
       expect(attr(9, 'transA')).to.equal(1);
-      expect(nodes[9]!.attribute!.map((a) => a.name)).to.deep.equal(['transA']);
+      expect(body[9]!.attribute!.map((a) => a.name)).to.deep.equal(['transA']);
       expect(attr(10, 'axis')).to.equal(1);
       expect(attr(10, 'keepdims')).to.equal(0);
       expect(attr(10, 'select_last_index')).to.equal(0);
       // axes as int64 inputs (opset 13+ style), not attributes; component-major [K, N, D]
-      expect(initializer(model, nodes[2]!.input![1]!).values).to.deep.equal([0]);
-      expect(initializer(model, nodes[6]!.input![1]!).values).to.deep.equal([2]);
-      expect(initializer(model, nodes[7]!.input![1]!)).to.deep.equal({ dims: [], values: [-0.5] });
+      expect(initializer(model, body[2]!.input![1]!).values).to.deep.equal([0]);
+      expect(initializer(model, body[6]!.input![1]!).values).to.deep.equal([2]);
+      expect(initializer(model, body[7]!.input![1]!)).to.deep.equal({ dims: [], values: [-0.5] });
       // the centring Sub subtracts the means from the normalized observation, not the other way round
-      expect(nodes[3]!.input).to.deep.equal(['gmmqf/kernel/z_unsqueezed', 'gmmqf/means']);
-      expect(nodes[4]!.input).to.deep.equal(['gmmqf/kernel/diff', 'gmmqf/precision_factors_t']);
-      expect(nodes[9]!.input).to.deep.equal(['gmmqf/kernel/activations', 'gmmqf/weights']);
+      expect(body[3]!.input).to.deep.equal(['gmmqf/kernel/z_unsqueezed', 'gmmqf/means']);
+      expect(body[4]!.input).to.deep.equal(['gmmqf/kernel/diff', 'gmmqf/precision_factors_t']);
+      expect(body[9]!.input).to.deep.equal(['gmmqf/kernel/activations', 'gmmqf/weights']);
     });
 
     it('stores constants as little-endian float32 raw_data, rounded once from float64 (W_k transposed)', () => {
@@ -556,9 +565,10 @@ describe('exporters/onnx/gmmqf: feature maps, action grids, pruning', function (
       const bytes = exportGmmQf(p, ACROBOT_META);
       const model = onnx.ModelProto.decode(bytes);
       const nodes = model.graph!.node!;
-      expect(nodes.map((n) => n.op_type)).to.deep.equal([...FEATURE_OPS, ...EXPECTED_OPS]);
-      expect(nodes.slice(0, 11).every((n) => n.name!.startsWith('gmmqf/features/'))).to.equal(true);
-      expect(nodes[11]!.input).to.deep.equal(['gmmqf/features/phi', 'gmmqf/obs_offset']);
+      expect(nodes.map((n) => n.op_type)).to.deep.equal([...NOISE_OPS, ...FEATURE_OPS, ...GREEDY_OPS, ...FED_SAMPLING_OPS]);
+      const k = NOISE_OPS.length;
+      expect(nodes.slice(k, k + 11).every((n) => n.name!.startsWith('gmmqf/features/'))).to.equal(true);
+      expect(nodes[k + 11]!.input).to.deep.equal(['gmmqf/features/phi', 'gmmqf/obs_offset']);
       expect(initializer(model, 'gmmqf/features/const/pi').values).to.deep.equal([Math.fround(Math.PI)]);
       expect(initializer(model, 'gmmqf/features/const/cos_columns').values).to.deep.equal([0, 2]);
       expect(initializer(model, 'gmmqf/features/const/sin_columns').values).to.deep.equal([1, 3]);
@@ -580,7 +590,7 @@ describe('exporters/onnx/gmmqf: feature maps, action grids, pruning', function (
       const p = acrobotParams(new Rng(2), 7, 3);
       const r = runChecker(exportGmmQf(p, ACROBOT_META));
       expect(r.ok, r.stderr).to.equal(true);
-      expect(r.report!.ops).to.deep.equal([...FEATURE_OPS, ...EXPECTED_OPS]);
+      expect(r.report!.ops).to.deep.equal([...NOISE_OPS, ...FEATURE_OPS, ...GREEDY_OPS, ...FED_SAMPLING_OPS]);
       expect(r.report!.inputs).to.deep.equal([
         ['obs', 1, ['N', 6]],
         ['noise_u', 1, ['N']],
@@ -641,15 +651,33 @@ describe('exporters/onnx/gmmqf: feature maps, action grids, pruning', function (
 
     it('writes the grid head: action_index = ArgMax(q), action = Gather(grid, action_index) reshaped; metadata action_space grid', () => {
       const model = onnx.ModelProto.decode(exportGmmQf(p, meta));
-      expect(model.graph!.node!.map((n) => n.op_type).slice(-12)).to.deep.equal([
+      // the sampled index and action are guarded (-1 / NaN in rows without finite noise); the action gathers with the unguarded index
+      expect(model.graph!.node!.map((n) => n.op_type).slice(-15)).to.deep.equal([
         'ArgMax',
         'Gather',
         'Reshape',
         ...SAMPLING_OPS,
+        'Where',
         'Gather',
         'Reshape',
+        'Unsqueeze',
+        'Where',
       ]);
-      expect(model.graph!.node!.slice(-2).map((n) => n.input![0])).to.deep.equal(['gmmqf/action/grid', 'gmmqf/sample/grid_row']);
+      const byName = (nm: string) => model.graph!.node!.find((n) => n.name === nm)!;
+      expect(['gmmqf/action/gather', 'gmmqf/sample/gather'].map((nm) => byName(nm).input)).to.deep.equal([
+        ['gmmqf/action/grid', 'action_index'],
+        ['gmmqf/action/grid', 'gmmqf/sample/index'],
+      ]);
+      expect(byName('gmmqf/guard/action_sampled_index/where').input).to.deep.equal([
+        'gmmqf/noise/missing',
+        'gmmqf/guard/action_sampled_index/minus_one',
+        'gmmqf/sample/index',
+      ]);
+      expect(byName('gmmqf/guard/action_sampled/where').input).to.deep.equal([
+        'gmmqf/guard/action_sampled/mask',
+        'gmmqf/guard/action_sampled/nan',
+        'gmmqf/sample/action',
+      ]);
       expect(initializer(model, 'gmmqf/action/grid')).to.deep.equal({ dims: [5, 1], values: [-2, -1, 0, 1, 2] });
       const m = gmmQfMetadata(p, meta);
       expect(m.action_space).to.deep.equal({ kind: 'grid', n: 5, shape: [1], values: [[-2], [-1], [0], [1], [2]], low: [-2], high: [2] });
@@ -913,7 +941,7 @@ describe('exporters/onnx/gmmqf: sampling head, float64, options', function () {
         pa,
         ACROBOT_META,
         { precision: 'float64' },
-        [...FEATURE_OPS_F64, ...EXPECTED_OPS],
+        [...NOISE_OPS, ...FEATURE_OPS_F64, ...GREEDY_OPS, ...FED_SAMPLING_OPS],
         [
           ['obs', 11, ['N', 6]],
           ['noise_u', 11, ['N']],

@@ -3,7 +3,8 @@
  * strict shape inference with type checks) and direct ONNX Runtime sessions — onnxruntime-node
  * (cpu) and onnxruntime-web (wasm, running in Node with one thread) — fed and read as plain typed
  * arrays (int64 outputs converted to numbers). No gmmrl runtime (loadPolicy) in between: these
- * specs test the graphs themselves.
+ * specs test the graphs themselves (runOrt feeds the noise to the graph without its defaults, as
+ * loadPolicy does: runtime/onnx-prune.ts withoutInputDefaults).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import { expect } from 'chai';
 import { onnx } from '../../exporters/onnx/proto/onnx.js';
+import { withoutInputDefaults } from '../../runtime/onnx-prune.js';
 
 export const PY = '/usr/bin/python3';
 
@@ -120,7 +122,10 @@ export async function runOrtTimes(
     if (ortWeb.env.wasm.numThreads === undefined) ortWeb.env.wasm.numThreads = 1;
     webReady = true;
   }
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: [rt === 'node' ? 'cpu' : 'wasm'] });
+  // a fed noise input loses its default: ONNX Runtime's JavaScript bindings take no feed for an input that has one
+  const fedNoise = Object.keys(feeds).filter((k) => k !== 'obs');
+  const model = withoutInputDefaults(bytes, fedNoise) ?? bytes;
+  const session = await ort.InferenceSession.create(model, { executionProviders: [rt === 'node' ? 'cpu' : 'wasm'] });
   try {
     const input: Record<string, ortNode.Tensor> = {};
     for (const [k, f] of Object.entries(feeds)) input[k] = new ort.Tensor(f.dtype, f.data, f.dims);
@@ -151,7 +156,7 @@ export async function runOrtQ(
   D: number,
   u?: Float32Array,
 ): Promise<Record<string, ortNode.Tensor>> {
-  const s = await ortNode.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
+  const s = await ortNode.InferenceSession.create(withoutInputDefaults(bytes, ['noise_u']) ?? bytes, { executionProviders: ['cpu'] });
   try {
     const feeds: Record<string, ortNode.Tensor> = { obs: new ortNode.Tensor('float32', obs, [n, D]) };
     if (s.inputNames.includes('noise_u')) feeds['noise_u'] = new ortNode.Tensor('float32', u ?? new Float32Array(n).fill(0.5), [n]);
@@ -276,4 +281,35 @@ export function withoutDigestText(json: string): string {
   const m = /,"model_sha256":"[0-9a-f]{64}"\}$/.exec(json);
   if (!m) throw new Error(`exported metadata text does not end with the model_sha256 digest: …${json.slice(-90)}`);
   return json.slice(0, m.index) + '}';
+}
+
+/**
+ * The nodes beginGraph puts first when the noise comes through the inputs: Shape(obs)[0], the noise
+ * Expanded to N rows (their defaults are one row of NaN), then the [N] mask of rows without finite noise.
+ */
+export function noiseInputNodes(family: string, actor: boolean): { ops: string[]; names: string[] } {
+  const n = (x: string): string => `${family}/noise/${x}`;
+  const expand = actor
+    ? { ops: ['Shape', 'Expand', 'Concat', 'Expand'], names: [n('rows'), n('u_rows'), n('eps_shape'), n('eps_rows')] }
+    : { ops: ['Shape', 'Expand'], names: [n('rows'), n('u_rows')] };
+  const maskOps = ['Unsqueeze', ...(actor ? ['Concat'] : []), 'IsNaN', 'IsInf', 'Or', 'Cast', 'ReduceMax', 'Cast'];
+  const maskNames = [
+    n('u_column'),
+    ...(actor ? [n('all')] : []),
+    n('is_nan'),
+    n('is_inf'),
+    n('non_finite'),
+    n('non_finite_int'),
+    n('row_max'),
+    n('missing'),
+  ];
+  return { ops: [...expand.ops, ...maskOps], names: [...expand.names, ...maskNames] };
+}
+
+/** The nodes envelope.ts guardSampled adds for sampled output `out` of rank `rank` (Unsqueeze of the mask when rank > 1, Where). */
+export function guardNodes(family: string, out: string, rank: number): { ops: string[]; names: string[] } {
+  const stem = `${family}/guard/${out}`;
+  return rank > 1
+    ? { ops: ['Unsqueeze', 'Where'], names: [`${stem}/mask`, `${stem}/where`] }
+    : { ops: ['Where'], names: [`${stem}/where`] };
 }

@@ -50,6 +50,9 @@ import {
   runOrtTimes,
   type Out,
   type Runtime,
+  initializer,
+  noiseInputNodes,
+  guardNodes,
   withoutDigest,
 } from './harness.js';
 
@@ -69,7 +72,7 @@ async function run(
 
 /** The expected op sequence (module comment of exporters/onnx/mixture-actor.ts). */
 function expectedOps(hiddenLayers: number, learned: boolean, inGraph: boolean): string[] {
-  const ops = ['Sub', 'Div'];
+  const ops = [...(inGraph ? [] : noiseInputNodes('mixture-actor', true).ops), 'Sub', 'Div'];
   for (let l = 0; l < hiddenLayers; l++) ops.push('MatMul', 'Add', 'Relu');
   if (learned) ops.push('MatMul', 'Add');
   ops.push('MatMul', 'Add', 'MatMul', 'Add', 'Reshape', 'Reshape', 'Tanh', 'Clip', 'Add', 'Mul', 'Add');
@@ -78,6 +81,7 @@ function expectedOps(hiddenLayers: number, learned: boolean, inGraph: boolean): 
   if (inGraph) ops.push('RandomUniformLike', 'RandomNormalLike');
   ops.push('CumSum', 'Unsqueeze', 'Less', 'Cast', 'ReduceSum', 'Sub', 'Min');
   ops.push('Unsqueeze', 'GatherND', 'Unsqueeze', 'GatherND', 'Exp', 'Mul', 'Add', 'Tanh', 'Clip', 'Add', 'Mul', 'Add');
+  if (!inGraph) ops.push(...guardNodes('mixture-actor', 'action_sampled', 2).ops);
   return ops;
 }
 
@@ -122,7 +126,19 @@ describe('exporters/onnx/mixture-actor', function () {
       expect(by['mixture-actor/sample/cumsum']!.input![0]).to.equal('weights');
       expect(by['mixture-actor/sample/less']!.input).to.deep.equal(['mixture-actor/sample/u_column', 'mixture-actor/sample/cdf']);
       expect(attr('mixture-actor/sample/means/gather', 'batch_dims')).to.equal(1);
-      expect(by['mixture-actor/sample/mul']!.input).to.deep.equal(['mixture-actor/sample/std', 'noise_eps']);
+      // the noise inputs have one-row NaN defaults ("no noise"), read only through Expand to obs's N rows, then the mask
+      const noiseNames = noiseInputNodes('mixture-actor', true).names;
+      expect(nodes.slice(0, noiseNames.length).map((n) => n.name)).to.deep.equal(noiseNames);
+      expect(by['mixture-actor/noise/u_rows']!.input).to.deep.equal(['noise_u', 'mixture-actor/noise/rows']);
+      expect(initializer(model, 'noise_u')).to.deep.equal({ dims: [1], values: [NaN] });
+      expect(initializer(model, 'noise_eps')).to.deep.equal({ dims: [1, 2], values: [NaN, NaN] });
+      expect(by['mixture-actor/noise/all']!.input).to.deep.equal(['mixture-actor/noise/u_column', 'mixture-actor/noise/eps_rows']);
+      expect(by['mixture-actor/guard/action_sampled/where']!.input).to.deep.equal([
+        'mixture-actor/guard/action_sampled/mask',
+        'mixture-actor/guard/action_sampled/nan',
+        'mixture-actor/sample/action',
+      ]);
+      expect(by['mixture-actor/sample/mul']!.input).to.deep.equal(['mixture-actor/sample/std', 'mixture-actor/noise/eps_rows']);
       expect(model.graph!.input!.map((v) => v.name)).to.deep.equal(['obs', 'noise_u', 'noise_eps']);
       expect(model.graph!.output!.map((v) => v.name)).to.deep.equal(['action', 'action_sampled', 'weights', 'means', 'log_std']);
     });

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { ElemType, GraphBuilder, exportDqn, exportGamidActor, exportGmmQf, exportMixtureActor } from '../../exporters/index.js';
 import { onnx } from '../../exporters/onnx/proto/onnx.js';
 import { ModelFormatError } from '../../contract/errors.js';
-import { noiseFreeModel, RANDOM_OPS, type NoiseFreeModel } from '../../runtime/onnx-prune.js';
+import { noiseFreeModel, RANDOM_OPS, withoutInputDefaults, type NoiseFreeModel } from '../../runtime/onnx-prune.js';
 import { Cursor, readOnnxModel } from '../../runtime/onnx-reader.js';
 import { Rng } from '../../sdk/util/rng.js';
 import { expectThrows } from '../helpers.js';
@@ -280,6 +280,31 @@ describe('runtime/onnx-prune', function () {
       const gb = onnx.ModelProto.decode(r.bytes).graph!;
       expect([gb.name, gb.doc_string]).to.deep.equal([ga.name, ga.doc_string]);
     }
+  });
+
+  it("withoutInputDefaults: drops only the named inputs' defaults (the noise inputs), the rest byte for byte; null when none", () => {
+    for (const c of [gmmqfCase('float32', 'inputs'), mixtureCase('inputs'), dqnGridCase()]) {
+      const ga = onnx.ModelProto.decode(c.bytes).graph!;
+      for (const n of c.noise)
+        expect(
+          ga.initializer!.map((t) => t.name),
+          `${c.label}: default of ${n}`,
+        ).to.include(n);
+      const r = withoutInputDefaults(c.bytes, c.noise)!;
+      const gb = onnx.ModelProto.decode(r).graph!;
+      expect(gb.initializer!.map((t) => t.name)).to.deep.equal(ga.initializer!.map((t) => t.name).filter((n) => !c.noise.includes(n!)));
+      expect(gb.input!.map((v) => v.name)).to.deep.equal(ga.input!.map((v) => v.name));
+      expect(gb.node!.map((n) => n.name)).to.deep.equal(ga.node!.map((n) => n.name));
+      expect(topLevelFields(r).filter(([f]) => f !== 7)).to.deep.equal(topLevelFields(c.bytes).filter(([f]) => f !== 7));
+      // ONNX Runtime now lists (and takes) the noise inputs
+      expect(readOnnxModel(r).graph!.initializerNames).to.not.include.members(c.noise);
+      expect(withoutInputDefaults(r, c.noise)).to.equal(null);
+      expect(withoutInputDefaults(c.bytes, [])).to.equal(null);
+      expect(withoutInputDefaults(c.bytes, ['obs'])).to.equal(null); // obs has no default
+      // an initializer that is not a graph input is a constant, never dropped
+      expect(withoutInputDefaults(c.bytes, [ga.initializer!.find((t) => !c.noise.includes(t.name!))!.name!])).to.equal(null);
+    }
+    expectThrows(() => withoutInputDefaults(Uint8Array.of(0x3a, 0x05, 0x0a), ['noise_u']), ModelFormatError);
   });
 
   it('taints through Bernoulli and Multinomial, and drops dead nodes even when no output depends on noise', async () => {

@@ -3,6 +3,9 @@
  * passed to the wrong function and silently fall back to a loose default.
  */
 import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface Tolerance {
   /** Absolute tolerance (default 0). */
@@ -107,4 +110,23 @@ export async function captureCli(
     (l) => err.push(l),
   );
   return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+/**
+ * A temporary folder for the enclosing `describe`: made in its `before` hook, removed with
+ * everything in it in its `after` hook. Call it in the describe body; call the returned function
+ * inside tests for the path.
+ */
+export function suiteTempDir(prefix: string): () => string {
+  let path: string | null = null;
+  before(() => {
+    path = mkdtempSync(join(tmpdir(), prefix));
+  });
+  after(() => {
+    if (path !== null) rmSync(path, { recursive: true, force: true });
+  });
+  return () => {
+    if (path === null) throw new Error(`suiteTempDir(${JSON.stringify(prefix)}): read before the describe's before hook ran`);
+    return path;
+  };
 }

@@ -6,10 +6,10 @@
  */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { suiteTempDir } from '../helpers.js';
 
 // dist/spec/examples/library.spec.js → repository root
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -38,11 +38,7 @@ function runSteps(yaml: string): string[] {
 
 describe('examples/library: README "Library" is the example file, and both run', function () {
   this.timeout(180_000);
-  let tmp: string;
-  before(() => {
-    tmp = mkdtempSync(join(tmpdir(), 'gmmrl-library-example-'));
-  });
-  after(() => rmSync(tmp, { recursive: true, force: true }));
+  const tmp = suiteTempDir('gmmrl-library-example-');
 
   it('README\'s first TypeScript block in "Library" is examples/library/train-export-verify.ts exactly', () => {
     const [block] = fencedBlocks(librarySection(), 'ts');
@@ -50,7 +46,7 @@ describe('examples/library: README "Library" is the example file, and both run',
   });
 
   it('the compiled example trains, saves, exports, verifies, asserts parity and runs an episode with ONNX Runtime', () => {
-    const dir = join(tmp, 'example');
+    const dir = join(tmp(), 'example');
     const p = spawnSync(process.execPath, [EXAMPLE_JS, 'gmmqf', '2000', dir], { encoding: 'utf8' });
     expect(p.status, p.stderr).to.equal(0);
     const last = p.stdout.trim().split('\n').at(-1)!;
@@ -63,10 +59,10 @@ describe('examples/library: README "Library" is the example file, and both run',
   });
 
   it('an unknown algorithm is refused with exit 2 naming it and the choices', () => {
-    const p = spawnSync(process.execPath, [EXAMPLE_JS, 'ppo', '10', join(tmp, 'none')], { encoding: 'utf8' });
+    const p = spawnSync(process.execPath, [EXAMPLE_JS, 'ppo', '10', join(tmp(), 'none')], { encoding: 'utf8' });
     expect(p.status).to.equal(2);
     expect(p.stderr).to.contain('unknown algorithm "ppo"; pass one of gmmqf, sgmmqf, dqn, sac, td3, gamid');
-    expect(existsSync(join(tmp, 'none'))).to.equal(false);
+    expect(existsSync(join(tmp(), 'none'))).to.equal(false);
   });
 
   it("README's CI job installs, then trains, exports and verifies with npx gmmrl; its steps run here as written", () => {
@@ -86,7 +82,7 @@ describe('examples/library: README "Library" is the example file, and both run',
     expect(steps[0]).to.equal('npm ci'); // the project's own install; here the built repository stands for the installed package
     const gmmrl = steps.slice(1);
     expect(gmmrl.map((s) => s.split(' ').slice(0, 3).join(' '))).to.deep.equal(['npx gmmrl train', 'npx gmmrl export', 'npx gmmrl verify']);
-    const cwd = join(tmp, 'ci');
+    const cwd = join(tmp(), 'ci');
     rmSync(cwd, { recursive: true, force: true });
     mkdirSync(cwd, { recursive: true });
     let verifyOut = '';

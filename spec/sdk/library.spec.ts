@@ -8,10 +8,10 @@
  */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { suiteTempDir } from '../helpers.js';
 import * as sdk from '../../sdk/index.js';
 import { ValueError } from '../../contract/errors.js';
 import { CONFIG_FILE } from '../../models/checkpoint-files.js';
@@ -45,11 +45,7 @@ const NOT_HERE: Record<string, string> = {
 
 describe('sdk/library: saveCheckpoint, exportCheckpoint, verifyCheckpoint', function () {
   this.timeout(180_000);
-  let tmp: string;
-  before(() => {
-    tmp = mkdtempSync(join(tmpdir(), 'gmmrl-library-'));
-  });
-  after(() => rmSync(tmp, { recursive: true, force: true }));
+  const tmp = suiteTempDir('gmmrl-library-');
 
   it('every exported train* function is a training entry point tested in a fresh process below (or listed with its reason)', () => {
     const trainers = Object.keys(sdk)
@@ -60,7 +56,7 @@ describe('sdk/library: saveCheckpoint, exportCheckpoint, verifyCheckpoint', func
 
   for (const [name, call] of Object.entries(FRESH_CALLS)) {
     it(`${name} runs in a fresh process with no backend set up, and its result saves, exports and verifies with the three calls`, () => {
-      const dir = join(tmp, name);
+      const dir = join(tmp(), name);
       const script = `
         const g = await import(${JSON.stringify(SDK)});
         const result = await ${call};
@@ -112,13 +108,13 @@ describe('sdk/library: saveCheckpoint, exportCheckpoint, verifyCheckpoint', func
         evalEpisodes: 1,
         backend: 'cpu',
       });
-      ckpt = join(tmp, 'gmm');
+      ckpt = join(tmp(), 'gmm');
       const saved = await saveCheckpoint(gmm, ckpt);
-      onnx = await exportCheckpoint(saved, { out: join(tmp, 'gmm.onnx') });
+      onnx = await exportCheckpoint(saved, { out: join(tmp(), 'gmm.onnx') });
     });
 
     it("writes what the `gmmrl train` entry writes: the same weights as saveGmmQfCheckpoint with the trainer's record", () => {
-      const sha = saveGmmQfCheckpoint(join(tmp, 'gmm-direct'), gmm.params, gmm.checkpointInfo);
+      const sha = saveGmmQfCheckpoint(join(tmp(), 'gmm-direct'), gmm.params, gmm.checkpointInfo);
       expect(JSON.parse(readFileSync(join(ckpt, CONFIG_FILE), 'utf8')).weights_sha256).to.equal(sha);
     });
 
@@ -127,9 +123,9 @@ describe('sdk/library: saveCheckpoint, exportCheckpoint, verifyCheckpoint', func
       sdk.registerAlgorithm(TOY_ENTRY);
       try {
         const r = await trainToy({ env: TOY_ID, steps: 600, seed: 3 });
-        const saved = await saveCheckpoint({ ...r, algorithm: TOY_ENTRY.name }, join(tmp, 'toy'));
+        const saved = await saveCheckpoint({ ...r, algorithm: TOY_ENTRY.name }, join(tmp(), 'toy'));
         expect(saved).to.include({ algorithm: 'toy', family: sdk.FAMILY.dqn });
-        const file = await exportCheckpoint(saved, { out: join(tmp, 'toy.onnx') });
+        const file = await exportCheckpoint(saved, { out: join(tmp(), 'toy.onnx') });
         expect((await verifyCheckpoint(saved, file, { states: 30, backend: 'cpu' })).pass).to.equal(true);
       } finally {
         sdk.unregisterAlgorithm(TOY_ENTRY.name);
@@ -139,22 +135,22 @@ describe('sdk/library: saveCheckpoint, exportCheckpoint, verifyCheckpoint', func
 
     it('refuses what is not a trainer result, naming it and the fix', async () => {
       await expectValueError(
-        () => saveCheckpoint(null as never, join(tmp, 'x')),
+        () => saveCheckpoint(null as never, join(tmp(), 'x')),
         /saveCheckpoint: result is null, not a training result; pass what a trainer/,
       );
       await expectValueError(
-        () => saveCheckpoint({ params: gmm.params } as never, join(tmp, 'x')),
+        () => saveCheckpoint({ params: gmm.params } as never, join(tmp(), 'x')),
         /result\.algorithm is undefined; expected the name of a training algorithm \(gmmqf, sgmmqf, dqn, sac, td3, gamid\)/,
       );
-      await expectValueError(() => saveCheckpoint({ algorithm: 'ppo', config: {} }, join(tmp, 'x')), /result\.algorithm is "ppo"/);
-      await expectValueError(() => saveCheckpoint({ ...gmm, config: undefined } as never, join(tmp, 'x')), /result\.config is undefined/);
+      await expectValueError(() => saveCheckpoint({ algorithm: 'ppo', config: {} }, join(tmp(), 'x')), /result\.algorithm is "ppo"/);
+      await expectValueError(() => saveCheckpoint({ ...gmm, config: undefined } as never, join(tmp(), 'x')), /result\.config is undefined/);
       const bandit = { curve: [], finalReward: 0, greedyReward: 0, greedyAction: [0], wallSeconds: 0 };
-      await expectValueError(() => saveCheckpoint(bandit as never, join(tmp, 'x')), /trainBanditActor result .* no model to deploy/);
-      expect(existsSync(join(tmp, 'x'))).to.equal(false);
+      await expectValueError(() => saveCheckpoint(bandit as never, join(tmp(), 'x')), /trainBanditActor result .* no model to deploy/);
+      expect(existsSync(join(tmp(), 'x'))).to.equal(false);
     });
 
     it('refuses a dir that is a file or not empty; overwrite replaces only a checkpoint directory', async () => {
-      const file = join(tmp, 'a-file');
+      const file = join(tmp(), 'a-file');
       writeFileSync(file, 'x');
       await expectValueError(() => saveCheckpoint(gmm, file), /dir .*a-file exists and is not a directory/);
       await expectValueError(() => saveCheckpoint(gmm, ''), /dir is ""; pass the directory to write/);
@@ -162,7 +158,7 @@ describe('sdk/library: saveCheckpoint, exportCheckpoint, verifyCheckpoint', func
         () => saveCheckpoint(gmm, ckpt),
         /is not empty \(config\.json, weights\.safetensors\); choose a new directory, or pass \{ overwrite: true \}/,
       );
-      const other = join(tmp, 'other');
+      const other = join(tmp(), 'other');
       mkdirSync(other);
       writeFileSync(join(other, 'notes.txt'), 'mine');
       await expectValueError(() => saveCheckpoint(gmm, other), /is not empty \(notes\.txt\); choose a new directory\.$/);
@@ -174,28 +170,28 @@ describe('sdk/library: saveCheckpoint, exportCheckpoint, verifyCheckpoint', func
 
     it('refuses bad save options, naming them', async () => {
       await expectValueError(
-        () => saveCheckpoint(gmm, join(tmp, 'y'), { overwrit: true } as never),
+        () => saveCheckpoint(gmm, join(tmp(), 'y'), { overwrit: true } as never),
         /unknown option "overwrit"; the options are overwrite, finalEpisodes/,
       );
       await expectValueError(
-        () => saveCheckpoint(gmm, join(tmp, 'y'), { overwrite: 'yes' } as never),
+        () => saveCheckpoint(gmm, join(tmp(), 'y'), { overwrite: 'yes' } as never),
         /options\.overwrite is "yes"; expected true or false/,
       );
       await expectValueError(
-        () => saveCheckpoint(gmm, join(tmp, 'y'), { finalEpisodes: 3 }),
+        () => saveCheckpoint(gmm, join(tmp(), 'y'), { finalEpisodes: 3 }),
         /options\.finalEpisodes applies to the actor-critics .* a gmmqf result has no final evaluation/,
       );
       await expectValueError(
-        () => saveCheckpoint(sac, join(tmp, 'y'), { finalEpisodes: -1 }),
+        () => saveCheckpoint(sac, join(tmp(), 'y'), { finalEpisodes: -1 }),
         /options\.finalEpisodes is -1; expected an integer ≥ 0/,
       );
-      expect(existsSync(join(tmp, 'y'))).to.equal(false);
-      const saved = await saveCheckpoint(sac, join(tmp, 'sac'), { finalEpisodes: 0 });
+      expect(existsSync(join(tmp(), 'y'))).to.equal(false);
+      const saved = await saveCheckpoint(sac, join(tmp(), 'sac'), { finalEpisodes: 0 });
       expect(saved.family).to.equal(sdk.FAMILY.mixtureActor);
     });
 
     it('refuses bad export options, naming the option, its value and the choices', async () => {
-      const out = join(tmp, 'e.onnx');
+      const out = join(tmp(), 'e.onnx');
       await expectValueError(
         () => exportCheckpoint(ckpt, {} as never),
         /exportCheckpoint: options\.out is undefined; name the \.onnx file/,
@@ -225,7 +221,7 @@ describe('sdk/library: saveCheckpoint, exportCheckpoint, verifyCheckpoint', func
         /the checkpoint is a training result \(algorithm "gmmqf"\), not a checkpoint; save it first: const saved = await saveCheckpoint\(result, dir\)/,
       );
       // the command's own checks apply unchanged (one code path)
-      await expectValueError(() => exportCheckpoint(join(tmp, 'sac'), { out, sampling: 'none' }), /--sampling none is for Q models/);
+      await expectValueError(() => exportCheckpoint(join(tmp(), 'sac'), { out, sampling: 'none' }), /--sampling none is for Q models/);
       await expectValueError(() => exportCheckpoint(ckpt, { out: join(ckpt, CONFIG_FILE) }), /part of the checkpoint being exported/);
       expect(existsSync(out)).to.equal(false);
       expect(await exportCheckpoint(ckpt, { out, precision: 'float64', sampling: 'none' })).to.equal(out);

@@ -239,7 +239,7 @@ export function demoSummary(o: DemoOutcome): string[] {
     `  files: ${o.dir}/ (the run: run.json, metrics.csv, curve.svg, checkpoints/), ${o.onnx}, ${o.verifyJson} (the full parity report)`,
     'next:',
     `  gmmrl eval ${o.onnx} --episodes 20   (play episodes with ONNX Runtime)`,
-    `  npm run serve:browser   (the browser page, examples/browser: load ${o.onnx} and watch it play)`,
+    `  npm run serve:browser -- --model ${o.onnx}   (the browser page, examples/browser, opens with this policy loaded)`,
     `  import { loadPolicy } from 'gmmrl/runtime'; const p = await loadPolicy('${o.onnx}'); await p.envAction(obs)   (the library)`,
     verdict,
   ];

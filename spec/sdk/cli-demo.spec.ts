@@ -40,7 +40,7 @@ describe('gmmrl demo', function () {
       expect(l).to.include('  parity sampled: PASS. ε-greedy …');
       expect(l.join('\n')).to.match(/files: runs\/demo\/ .*runs\/demo\/policy\.onnx, runs\/demo\/verify\.json/);
       expect(l.join('\n')).to.match(/gmmrl eval runs\/demo\/policy\.onnx/);
-      expect(l.join('\n')).to.match(/npm run serve:browser/);
+      expect(l.join('\n')).to.match(/npm run serve:browser -- --model \S+policy\.onnx/);
       expect(l.join('\n')).to.match(/import \{ loadPolicy \} from 'gmmrl\/runtime'/);
       expect(l.at(-1)).to.match(/^demo passed in .*: parity passed \(greedy and sampled\) and the mean return 500\.0 ≥ 475/);
     });

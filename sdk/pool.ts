@@ -149,7 +149,9 @@ export async function runPool(jobs: readonly PoolJob[], opts: PoolOptions = {}):
       const job = jobs[i]!;
       const name = nameOf(i);
       const t0 = performance.now();
-      const child = spawn(process.execPath, [BIN, ...job.args, '--out', job.out], { stdio: ['ignore', 'pipe', 'pipe'] });
+      // Its own process group: a Ctrl-C in the terminal reaches the pool alone, which forwards one
+      // SIGINT; a child that got the terminal's too would take the second as "exit at once".
+      const child = spawn(process.execPath, [BIN, ...job.args, '--out', job.out], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       running.set(i, child);
       const errTail: string[] = [];
       let spawnError: Error | null = null;

@@ -100,32 +100,35 @@ describe('runPool', function () {
     expect(readRunPointer(ok.out)).to.equal(null);
   });
 
-  it('SIGINT to the pool process interrupts every child (exit 130, saved); --resume then finishes a run', async () => {
+  it('Ctrl-C (SIGINT to the pool’s process group) interrupts every child (exit 130, saved); --resume then finishes a run', async () => {
     const long = (seed: number): string[] => [
       ...['train', 'sgmmqf', '--env', 'CartPole-v1', '--steps', '3000', '--components', '8'],
       ...['--eval-every', '1000', '--eval-episodes', '1', '--seed', String(seed)],
     ];
     const outs = [join(tmp(), 's', 'a'), join(tmp(), 's', 'b'), join(tmp(), 's', 'c')];
     const jobs: PoolJob[] = outs.map((out, i) => ({ args: long(i + 1), out }));
-    // a separate process runs the pool, so the SIGINT is a real one, sent to it alone
+    // a separate process runs the pool, so the SIGINT is a real one
     const script =
       `const { runPool } = await import(${JSON.stringify(POOL_JS)});` +
       `const jobs = ${JSON.stringify(jobs)}; let seen = 0;` +
-      `const r = await runPool(jobs, { concurrency: 2, onEvent: (e) => { if (e.type === 'line' && /steps 1000\\//.test(e.line) && ++seen === 2) console.log('READY'); } });` +
+      `const r = await runPool(jobs, { concurrency: 2, onEvent: (e) => { if (e.type === 'line' && /steps 1000\\//.test(e.line) && ++seen === 2) console.log('READY'); if (e.type === 'line' && /second SIG/.test(e.line)) console.log('SECOND'); } });` +
       `console.log(JSON.stringify(r));`;
     const res = await new Promise<{ code: number | null; out: string; err: string }>((resolve, reject) => {
-      const p = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+      // its own process group, signalled as a whole like a terminal's Ctrl-C: each child must still
+      // get one SIGINT only (a second one means "exit at once", without saving)
+      const p = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       let out = '';
       let err = '';
       p.stdout!.setEncoding('utf8').on('data', (d: string) => {
         out += d;
-        if (out.includes('READY\n') && !out.includes('[')) p.kill('SIGINT');
+        if (out.includes('READY\n') && !out.includes('[')) process.kill(-p.pid!, 'SIGINT');
       });
       p.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
       p.on('error', reject);
       p.on('close', (code) => resolve({ code, out, err }));
     });
     expect(res.code, res.err).to.equal(0);
+    expect(res.out, 'a child got two SIGINTs').to.not.include('SECOND');
     const results = JSON.parse(res.out.split('\n').find((l) => l.startsWith('['))!) as PoolResult[];
     expect(
       results.map((r) => r.status),

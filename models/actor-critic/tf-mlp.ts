@@ -26,6 +26,14 @@ import { checkMlp, type MlpParams } from './mlp.js';
 
 type Act = 'relu' | 'linear';
 
+/**
+ * Bench-only switch: while `enabled` is false, polyakUpdate averages variable by variable and
+ * sdk/algorithms/learners/tf-adam.ts's FlatAdam delegates to tfjs's per-variable AdamOptimizer, so
+ * bench/ac-updates.ts can time the old path beside the fused one in one run (weights are the same
+ * bits either way). FlatAdam reads it when it is built, polyakUpdate on every call.
+ */
+export const fusedUpdates = { enabled: true };
+
 function reluGrad(dy: tf.Tensor2D, y: tf.Tensor2D, act: Act): tf.Tensor2D {
   return act === 'relu' ? (tf.mul(dy, tf.step(y)) as tf.Tensor2D) : dy;
 }
@@ -147,14 +155,7 @@ export class TfMlp {
 
   /** Polyak averaging: this ← (1 − τ) this + τ src. Call inside a tidy or on its own. */
   polyakFrom(src: TfMlp, tau: number): void {
-    tf.tidy(() => {
-      const t = tf.scalar(tau);
-      const own = this.vars();
-      src.vars().forEach((v, i) => {
-        const w = own[i]!;
-        w.assign(tf.add(w, tf.mul(t, tf.sub(v, w))));
-      });
-    });
+    tf.tidy(() => polyakUpdate([this], [src], tf.scalar(tau)));
   }
 
   /** The parameters as float64 (reads back). */
@@ -169,6 +170,38 @@ export class TfMlp {
   dispose(): void {
     tf.dispose(this.vars());
   }
+}
+
+/**
+ * Polyak averaging of every target from its source, w ← w + τ (w_src − w) (the target networks'
+ * θ' ← (1 − τ) θ' + τ θ), as one elementwise step on the concatenation of all their parameters:
+ * concat, sub, mul, add, split, whatever the number of networks and layers (plus zero-copy
+ * reshapes). Elementwise, so the same bits as the per-variable form. `tau` is a float32 scalar the
+ * caller keeps (uploaded once). Layer sizes must match pairwise.
+ */
+export function polyakUpdate(targets: readonly TfMlp[], sources: readonly TfMlp[], tau: tf.Scalar): void {
+  if (targets.length !== sources.length) throw new ShapeError(`polyakUpdate: ${targets.length} targets for ${sources.length} sources.`);
+  const own = targets.flatMap((t) => t.vars());
+  const src = sources.flatMap((s) => s.vars());
+  own.forEach((w, i) => {
+    const v = src[i];
+    if (v === undefined || v.size !== w.size)
+      throw new ShapeError(`polyakUpdate: target variable ${i} has shape [${w.shape}], its source [${v?.shape ?? 'none'}].`);
+  });
+  if (src.length !== own.length) throw new ShapeError(`polyakUpdate: ${own.length} target variables for ${src.length} source variables.`);
+  tf.tidy(() => {
+    if (!fusedUpdates.enabled || own.length === 1) {
+      own.forEach((w, i) => w.assign(tf.add(w, tf.mul(tau, tf.sub(src[i]!, w)))));
+      return;
+    }
+    const flat = (vs: readonly tf.Variable[]) => tf.concat(vs.map((x) => tf.reshape(x, [-1])));
+    const w = flat(own);
+    const next = tf.add(w, tf.mul(tau, tf.sub(flat(src), w)));
+    tf.split(
+      next,
+      own.map((x) => x.size),
+    ).forEach((part, i) => own[i]!.assign(tf.reshape(part, own[i]!.shape)));
+  });
 }
 
 /**

@@ -45,7 +45,10 @@ export class GamidLearner implements DeterministicLearner {
     this.actors = init.actors.map((p, i) => new TfMlp(p, true, `actor ${i}`));
     this.actorTargets = init.actors.map((p, i) => new TfMlp(p, false, `target actor ${i}`));
     this.critic = new TwinCritic(init.critics, { learningRate: cfg.criticLr });
-    this.opt = new FlatAdam({ learningRate: cfg.actorLr }, gradListOrder(this.actors.flatMap((a) => a.vars())));
+    this.opt = new FlatAdam(
+      { learningRate: cfg.actorLr },
+      this.actors.map((a) => gradListOrder(a.vars())),
+    );
     this.tauT = tf.scalar(cfg.tau);
     this.stats = tf.variable(tf.zeros([3]), false);
     this.temperature = cfg.temperature.start;
@@ -97,7 +100,8 @@ export class GamidLearner implements DeterministicLearner {
         actorLoss = value;
         if (divKept) diversity = tf.clone(divKept as tf.Scalar);
         (divKept as tf.Scalar | null)?.dispose();
-        polyakUpdate([...this.actorTargets, ...this.critic.target], [...this.actors, ...this.critic.q], this.tauT);
+        this.actorTargets.forEach((t, i) => polyakUpdate([t], [this.actors[i]!], this.tauT));
+        this.critic.updateTargets(this.tauT);
         this.actorUpdates++;
       }
       this.stats.assign(tf.add(this.stats, tf.stack([criticLoss, actorLoss, diversity])));

@@ -92,7 +92,8 @@ export class Td3Learner implements DeterministicLearner {
         );
         this.opt.applyGradients(grads);
         actorLoss = value;
-        polyakUpdate([this.actorTarget, ...this.critic.target], [this.actor, ...this.critic.q], this.tauT);
+        polyakUpdate([this.actorTarget], [this.actor], this.tauT);
+        this.critic.updateTargets(this.tauT);
         this.actorUpdates++;
       }
       this.stats.assign(tf.add(this.stats, tf.stack([criticLoss, actorLoss])));

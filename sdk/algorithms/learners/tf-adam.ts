@@ -142,9 +142,10 @@ function assignVariables(vars: readonly tf.Variable[], values: readonly Float32A
  * snapshots store the moments per variable in that order, as tfjs's optimizer kept them.
  */
 export class FlatAdam {
+  /** Every variable, in the gradient list's order (the groups' variables one after the other). */
   readonly vars: readonly tf.Variable[];
   private readonly ref: tf.AdamOptimizer | null;
-  private readonly sizes: number[];
+  private readonly groups: { vars: tf.Variable[]; sizes: number[]; total: number; m: tf.Variable | null; v: tf.Variable | null }[];
   private readonly c: {
     one: tf.Scalar;
     beta1: tf.Scalar;
@@ -156,15 +157,20 @@ export class FlatAdam {
   } | null = null;
   private accBeta1: tf.Variable | null = null;
   private accBeta2: tf.Variable | null = null;
-  /** Created on the first step (as tfjs creates its moments), so a snapshot before it stores none. */
-  private m: tf.Variable | null = null;
-  private v: tf.Variable | null = null;
+  /** Moments are created on the first step (as tfjs creates its own), so a snapshot before it stores none. */
+  private started = false;
   private iterations = 0;
 
-  constructor(o: TfAdamOptions, vars: readonly tf.Variable[]) {
-    if (vars.length === 0) throw new InternalError('FlatAdam: no variables to optimize.');
-    this.vars = [...vars];
-    this.sizes = vars.map((v) => v.size);
+  /**
+   * `vars`: one flat buffer for all of them, or groups (one per network: a split's cost on wasm
+   * grows with the parts times the buffer, so each network is its own buffer), listed in the
+   * gradient list's order.
+   */
+  constructor(o: TfAdamOptions, vars: readonly tf.Variable[] | readonly (readonly tf.Variable[])[]) {
+    const groups = (vars.length > 0 && Array.isArray(vars[0]) ? vars : [vars]) as readonly (readonly tf.Variable[])[];
+    if (groups.some((g) => g.length === 0)) throw new InternalError('FlatAdam: no variables to optimize.');
+    this.groups = groups.map((g) => ({ vars: [...g], sizes: g.map((v) => v.size), total: g.reduce((n, v) => n + v.size, 0), m: null, v: null }));
+    this.vars = groups.flat();
     const beta1 = o.beta1 ?? 0.9;
     const beta2 = o.beta2 ?? 0.999;
     const epsilon = o.epsilon ?? 1e-8;
@@ -187,44 +193,54 @@ export class FlatAdam {
     this.accBeta2 = tf.variable(tf.scalar(beta2), false);
   }
 
+  /** A group's flat moment shape: the variable's own when it is alone (no concat, no split). */
+  private static shapeOf(g: { vars: tf.Variable[]; total: number }): number[] {
+    return g.vars.length === 1 ? [...g.vars[0]!.shape] : [g.total];
+  }
+
   /** One Adam step; `grads` holds a gradient for every variable (by name). */
   applyGradients(grads: tf.NamedTensorMap | readonly { name: string; tensor: tf.Tensor }[]): void {
     const byName: tf.NamedTensorMap = Array.isArray(grads)
       ? Object.fromEntries((grads as readonly { name: string; tensor: tf.Tensor }[]).map((g) => [g.name, g.tensor]))
       : (grads as tf.NamedTensorMap);
-    const gs = this.vars.map((v) => {
+    const gradOf = (v: tf.Variable) => {
       const g = byName[v.name];
       if (g === undefined) throw new InternalError(`FlatAdam: no gradient for variable ${v.name} (its optimizer updates every variable it holds).`);
       return g;
-    });
+    };
+    this.vars.forEach(gradOf);
     if (this.ref) {
-      this.ref.applyGradients(this.vars.map((v, i) => ({ name: v.name, tensor: gs[i]! })));
+      this.ref.applyGradients(this.vars.map((v) => ({ name: v.name, tensor: gradOf(v) })));
       return;
     }
     const c = this.c!;
-    const single = this.vars.length === 1;
-    if (!this.m) {
-      const shape = single ? this.vars[0]!.shape : [this.sizes.reduce((a, b) => a + b, 0)];
-      this.m = tf.variable(tf.zeros(shape), false);
-      this.v = tf.variable(tf.zeros(shape), false);
+    if (!this.started) {
+      for (const g of this.groups) {
+        g.m = tf.variable(tf.zeros(FlatAdam.shapeOf(g)), false);
+        g.v = tf.variable(tf.zeros(FlatAdam.shapeOf(g)), false);
+      }
+      this.started = true;
     }
-    const m = this.m;
-    const v = this.v!;
     tf.tidy(() => {
-      const flat = (ts: readonly tf.Tensor[]) => (single ? ts[0]! : tf.concat(ts.map((t) => tf.reshape(t, [-1]))));
-      const g = flat(gs);
-      const value = flat(this.vars);
       const oneMinusAccBeta1 = tf.sub(c.one, this.accBeta1!);
       const oneMinusAccBeta2 = tf.sub(c.one, this.accBeta2!);
-      const newM = tf.add(tf.mul(m, c.beta1), tf.mul(g, c.oneMinusBeta1));
-      const newV = tf.add(tf.mul(v, c.beta2), tf.mul(tf.square(g), c.oneMinusBeta2));
-      const mHat = tf.div(newM, oneMinusAccBeta1);
-      const vHat = tf.div(newV, oneMinusAccBeta2);
-      m.assign(newM);
-      v.assign(newV);
-      const newValue = tf.add(tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), c.epsilon)), c.negLr), value);
-      if (single) this.vars[0]!.assign(newValue);
-      else tf.split(newValue, this.sizes).forEach((part, i) => this.vars[i]!.assign(tf.reshape(part, this.vars[i]!.shape)));
+      for (const grp of this.groups) {
+        const single = grp.vars.length === 1;
+        const flat = (ts: readonly tf.Tensor[]) => (single ? ts[0]! : tf.concat(ts.map((t) => tf.reshape(t, [-1]))));
+        const g = flat(grp.vars.map(gradOf));
+        const value = flat(grp.vars);
+        const m = grp.m!;
+        const v = grp.v!;
+        const newM = tf.add(tf.mul(m, c.beta1), tf.mul(g, c.oneMinusBeta1));
+        const newV = tf.add(tf.mul(v, c.beta2), tf.mul(tf.square(g), c.oneMinusBeta2));
+        const mHat = tf.div(newM, oneMinusAccBeta1);
+        const vHat = tf.div(newV, oneMinusAccBeta2);
+        m.assign(newM);
+        v.assign(newV);
+        const newValue = tf.add(tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), c.epsilon)), c.negLr), value);
+        if (single) grp.vars[0]!.assign(newValue);
+        else tf.split(newValue, grp.sizes).forEach((part, i) => grp.vars[i]!.assign(tf.reshape(part, grp.vars[i]!.shape)));
+      }
       this.accBeta1!.assign(tf.mul(this.accBeta1!, c.beta1));
       this.accBeta2!.assign(tf.mul(this.accBeta2!, c.beta2));
     });
@@ -235,16 +251,17 @@ export class FlatAdam {
   save(): TfAdamState {
     if (this.ref) return saveAdamState(this.ref);
     const moments: TfAdamState['moments'] = [];
-    if (this.m) {
-      const m = this.m.dataSync();
-      const v = this.v!.dataSync();
-      let at = 0;
-      this.vars.forEach((x, i) => {
-        const n = this.sizes[i]!;
-        moments.push({ shape: [...x.shape], m: Float32Array.from(m.subarray(at, at + n)), v: Float32Array.from(v.subarray(at, at + n)) });
-        at += n;
-      });
-    }
+    if (this.started)
+      for (const g of this.groups) {
+        const m = g.m!.dataSync();
+        const v = g.v!.dataSync();
+        let at = 0;
+        g.vars.forEach((x, i) => {
+          const n = g.sizes[i]!;
+          moments.push({ shape: [...x.shape], m: Float32Array.from(m.subarray(at, at + n)), v: Float32Array.from(v.subarray(at, at + n)) });
+          at += n;
+        });
+      }
     return {
       iterations: this.iterations,
       accBeta: Float32Array.of(this.accBeta1!.dataSync()[0]!, this.accBeta2!.dataSync()[0]!),
@@ -255,7 +272,8 @@ export class FlatAdam {
   /** Sets a fresh optimizer (no step taken yet) to `st`. */
   restore(st: TfAdamState, where: string): void {
     if (this.ref) return restoreAdamState(this.ref, st, this.vars, where);
-    if (this.m || this.iterations > 0) throw new ModelFormatError(`${where}: restoreAdamState needs an optimizer that has taken no step.`);
+    if (this.started || this.iterations > 0)
+      throw new ModelFormatError(`${where}: restoreAdamState needs an optimizer that has taken no step.`);
     checkMoments(st, this.vars, where);
     const acc = st.accBeta;
     tf.tidy(() => {
@@ -263,18 +281,20 @@ export class FlatAdam {
       this.accBeta2!.assign(tf.scalar(acc[1]!));
     });
     if (st.moments.length > 0) {
-      const join = (k: 'm' | 'v') => {
-        const out = new Float32Array(this.sizes.reduce((a, b) => a + b, 0));
+      let k = 0;
+      for (const g of this.groups) {
+        const m = new Float32Array(g.total);
+        const v = new Float32Array(g.total);
         let at = 0;
-        st.moments.forEach((mm) => {
-          out.set(mm[k], at);
-          at += mm[k].length;
-        });
-        return out;
-      };
-      const shape = this.vars.length === 1 ? this.vars[0]!.shape : [this.sizes.reduce((a, b) => a + b, 0)];
-      this.m = tf.variable(tf.tensor(join('m'), shape, 'float32'), false);
-      this.v = tf.variable(tf.tensor(join('v'), shape, 'float32'), false);
+        for (let i = 0; i < g.vars.length; i++, k++) {
+          m.set(st.moments[k]!.m, at);
+          v.set(st.moments[k]!.v, at);
+          at += g.sizes[i]!;
+        }
+        g.m = tf.variable(tf.tensor(m, FlatAdam.shapeOf(g), 'float32'), false);
+        g.v = tf.variable(tf.tensor(v, FlatAdam.shapeOf(g), 'float32'), false);
+      }
+      this.started = true;
     }
     this.iterations = st.iterations;
   }
@@ -282,7 +302,7 @@ export class FlatAdam {
   dispose(): void {
     if (this.ref) return this.ref.dispose();
     tf.dispose([...Object.values(this.c!), this.accBeta1!, this.accBeta2!]);
-    if (this.m) tf.dispose([this.m, this.v!]);
+    for (const g of this.groups) if (g.m) tf.dispose([g.m, g.v!]);
   }
 }
 

@@ -22,7 +22,7 @@ export class TwinCritic {
   constructor(init: readonly [MlpParams, MlpParams], adam: TfAdamOptions) {
     this.q = [new TfMlp(init[0], true, 'critic 1'), new TfMlp(init[1], true, 'critic 2')];
     this.target = [new TfMlp(cloneMlp(init[0]), false, 'target critic 1'), new TfMlp(cloneMlp(init[1]), false, 'target critic 2')];
-    this.opt = new FlatAdam(adam, gradListOrder([...this.q[0].vars(), ...this.q[1].vars()]));
+    this.opt = new FlatAdam(adam, [gradListOrder(this.q[0].vars()), gradListOrder(this.q[1].vars())]);
   }
 
   /** [Q₁, Q₂] of the online critics, each [N], gradients to the inputs only (actor losses). Inside tidy. */
@@ -79,7 +79,7 @@ export class TwinCritic {
 
   /** Polyak step of both targets (τ a float32 scalar the learner keeps). */
   updateTargets(tau: tf.Scalar): void {
-    polyakUpdate(this.target, this.q, tau);
+    this.target.forEach((t, i) => polyakUpdate([t], [this.q[i]!], tau));
   }
 
   /** Both critics, both targets and the critics' Adam state, exactly (float32). */

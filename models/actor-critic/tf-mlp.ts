@@ -34,6 +34,22 @@ type Act = 'relu' | 'linear';
  */
 export const fusedUpdates = { enabled: true };
 
+/**
+ * The buffers of one network: its small variables together, in order, and every variable of
+ * FLAT_MAX_SIZE elements or more alone. Why: the flat layout saves kernel dispatches, which is what
+ * small tensors cost, but getting the parts back out costs a copy, and on wasm every part of a
+ * split copies the whole input (tfjs's wasm Slice reads its input back with HEAPU8.slice); a
+ * large matrix's own ops are arithmetic-bound, so it gains nothing from sharing a buffer.
+ */
+export function flatGroups<T extends { size: number }>(vars: readonly T[]): T[][] {
+  const small = vars.filter((v) => v.size < FLAT_MAX_SIZE);
+  const large = vars.filter((v) => v.size >= FLAT_MAX_SIZE).map((v) => [v]);
+  return small.length > 0 ? [small, ...large] : large;
+}
+
+/** Variables with at least this many elements get buffers of their own (flatGroups). */
+export const FLAT_MAX_SIZE = 16384;
+
 function reluGrad(dy: tf.Tensor2D, y: tf.Tensor2D, act: Act): tf.Tensor2D {
   return act === 'relu' ? (tf.mul(dy, tf.step(y)) as tf.Tensor2D) : dy;
 }
@@ -174,9 +190,10 @@ export class TfMlp {
 
 /**
  * Polyak averaging of every target from its source, w ← w + τ (w_src − w) (the target networks'
- * θ' ← (1 − τ) θ' + τ θ), as one elementwise step on the concatenation of all their parameters:
- * concat, sub, mul, add, split, whatever the number of networks and layers (plus zero-copy
- * reshapes). Elementwise, so the same bits as the per-variable form. `tau` is a float32 scalar the
+ * θ' ← (1 − τ) θ' + τ θ), as one elementwise step on the concatenation of their small parameters:
+ * concat, concat, sub, mul, add, split, whatever the number of networks and layers (plus zero-copy
+ * reshapes), and sub, mul, add for each large one (flatGroups). Elementwise, so the same bits as
+ * the per-variable form. `tau` is a float32 scalar the
  * caller keeps (uploaded once). Layer sizes must match pairwise.
  */
 export function polyakUpdate(targets: readonly TfMlp[], sources: readonly TfMlp[], tau: tf.Scalar): void {
@@ -189,18 +206,22 @@ export function polyakUpdate(targets: readonly TfMlp[], sources: readonly TfMlp[
       throw new ShapeError(`polyakUpdate: target variable ${i} has shape [${w.shape}], its source [${v?.shape ?? 'none'}].`);
   });
   if (src.length !== own.length) throw new ShapeError(`polyakUpdate: ${own.length} target variables for ${src.length} source variables.`);
+  const one = (i: number) => own[i]!.assign(tf.add(own[i]!, tf.mul(tau, tf.sub(src[i]!, own[i]!))));
   tf.tidy(() => {
-    if (!fusedUpdates.enabled || own.length === 1) {
-      own.forEach((w, i) => w.assign(tf.add(w, tf.mul(tau, tf.sub(src[i]!, w)))));
-      return;
+    if (!fusedUpdates.enabled) return own.forEach((_, i) => one(i));
+    for (const g of flatGroups(own.map((w, i) => ({ size: w.size, i })))) {
+      if (g.length === 1) {
+        one(g[0]!.i);
+        continue;
+      }
+      const flat = (vs: readonly tf.Variable[]) => tf.concat(g.map(({ i }) => tf.reshape(vs[i]!, [-1])));
+      const w = flat(own);
+      const next = tf.add(w, tf.mul(tau, tf.sub(flat(src), w)));
+      tf.split(
+        next,
+        g.map((x) => x.size),
+      ).forEach((part, k) => own[g[k]!.i]!.assign(tf.reshape(part, own[g[k]!.i]!.shape)));
     }
-    const flat = (vs: readonly tf.Variable[]) => tf.concat(vs.map((x) => tf.reshape(x, [-1])));
-    const w = flat(own);
-    const next = tf.add(w, tf.mul(tau, tf.sub(flat(src), w)));
-    tf.split(
-      next,
-      own.map((x) => x.size),
-    ).forEach((part, i) => own[i]!.assign(tf.reshape(part, own[i]!.shape)));
   });
 }
 

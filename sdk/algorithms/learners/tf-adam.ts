@@ -1,11 +1,11 @@
 /**
  * Adam as every tfjs learner runs it (DQN, the twin critics, the SAC, TD3 and Gamid actors, the
- * bandit actor): `FlatAdam`, tfjs's AdamOptimizer arithmetic on one flat buffer per optimizer, and
+ * bandit actor): `FlatAdam`, tfjs's AdamOptimizer arithmetic on flat buffers (one per network), and
  * the snapshot format (TfAdamState, per-variable moments) both share.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { InternalError, ModelFormatError } from '../../../contract/errors.js';
-import { fusedUpdates } from '../../../models/actor-critic/tf-mlp.js';
+import { flatGroups, fusedUpdates } from '../../../models/actor-critic/tf-mlp.js';
 import type { StateReader, StateWriter } from '../training-state.js';
 
 /** Adam hyperparameters of a TensorFlow.js optimizer (defaults β = (0.9, 0.999), ε = 1e-8). */
@@ -128,15 +128,16 @@ function assignVariables(vars: readonly tf.Variable[], values: readonly Float32A
 // ---- the fused optimizer ----------------------------------------------------------------------------
 
 /**
- * Adam over a fixed list of variables with one flat first and one flat second moment: per step the
- * gradients and the values are concatenated once, tfjs's AdamOptimizer arithmetic runs once on the
- * flat buffers, and the result is split once and assigned back to the variables. Adam is
+ * Adam over a fixed list of variables with flat first and second moments (one buffer for a
+ * network's small variables, one per large variable: flatGroups in tf-mlp.ts): per step and buffer
+ * the gradients and the values are concatenated once, tfjs's AdamOptimizer arithmetic runs once,
+ * and the result is split once and assigned back to the variables. Adam is
  * elementwise, and every op here is the one tfjs runs, in its order, on the same float32 operands
  * (m·β1 + g·(1 − β1); v·β2 + g²·(1 − β2); value + (m̂ / (√v̂ + ε))·(−lr) with m̂ = m / (1 − β1ᵗ),
  * v̂ = v / (1 − β2ᵗ); then β·ᵗ ← β·ᵗ·β·), so the weights are bit-identical to tf.train.adam's;
- * the constants are uploaded once instead of on every step. The number of kernels per step does
- * not grow with the variables' count except for the zero-copy reshapes to and from the flat
- * layout (see spec/sdk/algorithms/learners/tf-adam.spec.ts).
+ * the constants are uploaded once instead of on every step. For small variables the number of
+ * kernels per step does not grow with their count except for the zero-copy reshapes to and from
+ * the flat layout (see spec/sdk/algorithms/learners/tf-adam.spec.ts).
  *
  * `vars` is the order of the optimizer's gradient list (gradListOrder for a variableGrads map):
  * snapshots store the moments per variable in that order, as tfjs's optimizer kept them.
@@ -162,15 +163,17 @@ export class FlatAdam {
   private iterations = 0;
 
   /**
-   * `vars`: one flat buffer for all of them, or groups (one per network: a split's cost on wasm
-   * grows with the parts times the buffer, so each network is its own buffer), listed in the
-   * gradient list's order.
+   * `vars`: one group, or groups (one per network), listed in the gradient list's order. Within a
+   * group the small variables share one flat buffer and each large one keeps its own (flatGroups).
    */
   constructor(o: TfAdamOptions, vars: readonly tf.Variable[] | readonly (readonly tf.Variable[])[]) {
-    const groups = (vars.length > 0 && Array.isArray(vars[0]) ? vars : [vars]) as readonly (readonly tf.Variable[])[];
-    if (groups.some((g) => g.length === 0)) throw new InternalError('FlatAdam: no variables to optimize.');
-    this.groups = groups.map((g) => ({ vars: [...g], sizes: g.map((v) => v.size), total: g.reduce((n, v) => n + v.size, 0), m: null, v: null }));
-    this.vars = groups.flat();
+    const given = (vars.length > 0 && Array.isArray(vars[0]) ? vars : [vars]) as readonly (readonly tf.Variable[])[];
+    if (given.length === 0 || given.some((g) => g.length === 0)) throw new InternalError('FlatAdam: no variables to optimize.');
+    this.vars = given.flat();
+    // the small variables of each group share a buffer; a large one is its own (see flatGroups)
+    this.groups = given
+      .flatMap((g) => flatGroups(g))
+      .map((g) => ({ vars: g, sizes: g.map((v) => v.size), total: g.reduce((n, v) => n + v.size, 0), m: null, v: null }));
     const beta1 = o.beta1 ?? 0.9;
     const beta2 = o.beta2 ?? 0.999;
     const epsilon = o.epsilon ?? 1e-8;
@@ -189,8 +192,8 @@ export class FlatAdam {
       epsilon: tf.keep(tf.scalar(epsilon)),
       negLr: tf.keep(tf.scalar(-o.learningRate)),
     }));
-    this.accBeta1 = tf.variable(tf.scalar(beta1), false);
-    this.accBeta2 = tf.variable(tf.scalar(beta2), false);
+    this.accBeta1 = tf.tidy(() => tf.variable(tf.scalar(beta1), false));
+    this.accBeta2 = tf.tidy(() => tf.variable(tf.scalar(beta2), false));
   }
 
   /** A group's flat moment shape: the variable's own when it is alone (no concat, no split). */
@@ -205,7 +208,8 @@ export class FlatAdam {
       : (grads as tf.NamedTensorMap);
     const gradOf = (v: tf.Variable) => {
       const g = byName[v.name];
-      if (g === undefined) throw new InternalError(`FlatAdam: no gradient for variable ${v.name} (its optimizer updates every variable it holds).`);
+      if (g === undefined)
+        throw new InternalError(`FlatAdam: no gradient for variable ${v.name} (its optimizer updates every variable it holds).`);
       return g;
     };
     this.vars.forEach(gradOf);
@@ -216,8 +220,8 @@ export class FlatAdam {
     const c = this.c!;
     if (!this.started) {
       for (const g of this.groups) {
-        g.m = tf.variable(tf.zeros(FlatAdam.shapeOf(g)), false);
-        g.v = tf.variable(tf.zeros(FlatAdam.shapeOf(g)), false);
+        g.m = tf.tidy(() => tf.variable(tf.zeros(FlatAdam.shapeOf(g)), false));
+        g.v = tf.tidy(() => tf.variable(tf.zeros(FlatAdam.shapeOf(g)), false));
       }
       this.started = true;
     }
@@ -251,17 +255,20 @@ export class FlatAdam {
   save(): TfAdamState {
     if (this.ref) return saveAdamState(this.ref);
     const moments: TfAdamState['moments'] = [];
-    if (this.started)
+    if (this.started) {
+      const byVar = new Map<tf.Variable, { m: Float32Array; v: Float32Array }>();
       for (const g of this.groups) {
-        const m = g.m!.dataSync();
-        const v = g.v!.dataSync();
+        const m = g.m!.dataSync() as Float32Array;
+        const v = g.v!.dataSync() as Float32Array;
         let at = 0;
         g.vars.forEach((x, i) => {
           const n = g.sizes[i]!;
-          moments.push({ shape: [...x.shape], m: Float32Array.from(m.subarray(at, at + n)), v: Float32Array.from(v.subarray(at, at + n)) });
+          byVar.set(x, { m: Float32Array.from(m.subarray(at, at + n)), v: Float32Array.from(v.subarray(at, at + n)) });
           at += n;
         });
       }
+      for (const x of this.vars) moments.push({ shape: [...x.shape], ...byVar.get(x)! });
+    }
     return {
       iterations: this.iterations,
       accBeta: Float32Array.of(this.accBeta1!.dataSync()[0]!, this.accBeta2!.dataSync()[0]!),
@@ -281,18 +288,18 @@ export class FlatAdam {
       this.accBeta2!.assign(tf.scalar(acc[1]!));
     });
     if (st.moments.length > 0) {
-      let k = 0;
+      const byVar = new Map(this.vars.map((x, i) => [x, st.moments[i]!]));
       for (const g of this.groups) {
         const m = new Float32Array(g.total);
         const v = new Float32Array(g.total);
         let at = 0;
-        for (let i = 0; i < g.vars.length; i++, k++) {
-          m.set(st.moments[k]!.m, at);
-          v.set(st.moments[k]!.v, at);
+        g.vars.forEach((x, i) => {
+          m.set(byVar.get(x)!.m, at);
+          v.set(byVar.get(x)!.v, at);
           at += g.sizes[i]!;
-        }
-        g.m = tf.variable(tf.tensor(m, FlatAdam.shapeOf(g), 'float32'), false);
-        g.v = tf.variable(tf.tensor(v, FlatAdam.shapeOf(g), 'float32'), false);
+        });
+        g.m = tf.tidy(() => tf.variable(tf.tensor(m, FlatAdam.shapeOf(g), 'float32'), false));
+        g.v = tf.tidy(() => tf.variable(tf.tensor(v, FlatAdam.shapeOf(g), 'float32'), false));
       }
       this.started = true;
     }

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs-core';
 import { InternalError, ModelFormatError } from '../../../../contract/errors.js';
 import { initMlp } from '../../../../models/actor-critic/mlp.js';
-import { TfMlp, polyakUpdate } from '../../../../models/actor-critic/tf-mlp.js';
+import { FLAT_MAX_SIZE, TfMlp, polyakUpdate } from '../../../../models/actor-critic/tf-mlp.js';
 import { FlatAdam, makeAdam, readAdam, readFlatAdam, writeAdam, type TfAdamOptions } from '../../../../sdk/algorithms/learners/tf-adam.js';
 import { StateReader, StateWriter } from '../../../../sdk/algorithms/training-state.js';
 import { selectBackend } from '../../../../sdk/backend.js';
@@ -12,12 +12,20 @@ const SHAPES: number[][][] = [
   [[3, 4], [4], [4, 2], [2]], // an MLP's W₀ b₀ W₁ b₁
   [[5]], // one variable (log α): no concat
   [[2, 3, 2], [1], [7], [6, 1]],
+  [[4, 130], [130], [130, 130], [130]], // 130² ≥ FLAT_MAX_SIZE: that matrix keeps buffers of its own
 ];
 const OPTIONS: TfAdamOptions[] = [{ learningRate: 1e-3 }, { learningRate: 3e-3, beta1: 0.8, beta2: 0.99, epsilon: 1e-6 }];
 
 function makeVars(shapes: number[][], seed: number): tf.Variable[] {
   const rng = new Rng(seed);
-  return shapes.map((s) => tf.variable(tf.tensor(Float32Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => rng.normal()), s)));
+  return shapes.map((s) =>
+    tf.variable(
+      tf.tensor(
+        Float32Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => rng.normal()),
+        s,
+      ),
+    ),
+  );
 }
 
 /** Gradients for step `t`: normals, some scaled far down so that ε matters. */
@@ -56,7 +64,9 @@ function saved(opt: FlatAdam | tf.AdamOptimizer): StateReader {
 
 function savedEntries(opt: FlatAdam | tf.AdamOptimizer): Record<string, unknown> {
   const r = saved(opt);
-  const st = (r as unknown as { state: { tensors: Record<string, { shape: number[]; data: Float32Array }>; json: Record<string, unknown> } }).state;
+  const st = (
+    r as unknown as { state: { tensors: Record<string, { shape: number[]; data: Float32Array }>; json: Record<string, unknown> } }
+  ).state;
   return {
     json: st.json,
     tensors: Object.fromEntries(Object.entries(st.tensors).map(([k, t]) => [k, { shape: t.shape, data: Array.from(t.data) }])),
@@ -64,7 +74,8 @@ function savedEntries(opt: FlatAdam | tf.AdamOptimizer): Record<string, unknown>
 }
 
 /** One network's part of a step: concat gradients and values; m; v; m̂, v̂; the step; split. */
-const GROUP_KERNELS = 'Concat Concat Multiply Multiply Add Multiply Square Multiply Add RealDiv RealDiv Sqrt Add RealDiv Multiply Add SplitV';
+const GROUP_KERNELS =
+  'Concat Concat Multiply Multiply Add Multiply Square Multiply Add RealDiv RealDiv Sqrt Add RealDiv Multiply Add SplitV';
 
 async function kernelNames(f: () => void): Promise<string[]> {
   const p = await tf.profile(f);
@@ -161,6 +172,20 @@ describe('FlatAdam and the fused Polyak step: tfjs arithmetic on flat buffers', 
         }
       });
 
+      it('dispose() frees every tensor it made (constants, β powers, moments; also after a restore)', () => {
+        const fv = makeVars(SHAPES[3]!, 1);
+        const before = tf.memory().numTensors;
+        const a = new FlatAdam(OPTIONS[0]!, [fv.slice(0, 2), fv.slice(2)]);
+        tf.tidy(() => a.applyGradients(named(fv, gradData(SHAPES[3]!, new Rng(1)))));
+        const b = new FlatAdam(OPTIONS[0]!, fv);
+        readFlatAdam(saved(a), 'adam', b);
+        tf.tidy(() => b.applyGradients(named(fv, gradData(SHAPES[3]!, new Rng(2)))));
+        a.dispose();
+        b.dispose();
+        expect(tf.memory().numTensors).to.equal(before);
+        tf.dispose(fv);
+      });
+
       it('refuses a missing gradient, a restore after a step and saved moments that do not fit', () => {
         const shapes = SHAPES[0]!;
         const a = makeVars(shapes, 5);
@@ -168,9 +193,15 @@ describe('FlatAdam and the fused Polyak step: tfjs arithmetic on flat buffers', 
         const fa = new FlatAdam(OPTIONS[0]!, a);
         const fb = new FlatAdam(OPTIONS[0]!, b);
         try {
-          expect(() => tf.tidy(() => fa.applyGradients({ [a[0]!.name]: tf.zeros(a[0]!.shape) }))).to.throw(InternalError, /no gradient for variable/);
+          expect(() => tf.tidy(() => fa.applyGradients({ [a[0]!.name]: tf.zeros(a[0]!.shape) }))).to.throw(
+            InternalError,
+            /no gradient for variable/,
+          );
           tf.tidy(() => fa.applyGradients(named(a, gradData(shapes, new Rng(1)))));
-          expect(() => readFlatAdam(saved(fa), 'adam', fb)).to.throw(ModelFormatError, /saved moment 2 has shape \[4,2\], the variable \[4,3\]/);
+          expect(() => readFlatAdam(saved(fa), 'adam', fb)).to.throw(
+            ModelFormatError,
+            /saved moment 2 has shape \[4,2\], the variable \[4,3\]/,
+          );
           expect(() => readFlatAdam(saved(fa), 'adam', fa)).to.throw(ModelFormatError, /has taken no step/);
           const single = new FlatAdam(OPTIONS[0]!, [a[1]!]);
           expect(() => readFlatAdam(saved(fa), 'adam', single)).to.throw(ModelFormatError, /moments for 4 variables; this one optimizes 1/);
@@ -185,7 +216,7 @@ describe('FlatAdam and the fused Polyak step: tfjs arithmetic on flat buffers', 
       it('polyakUpdate over several networks equals the per-variable form bit for bit', () => {
         const layers = [
           [3, 8, 8, 1],
-          [4, 5, 2],
+          [4, 130, 130, 2], // a large matrix: averaged on its own
           [3, 8, 8, 1],
         ];
         const src = layers.map((l, i) => new TfMlp(initMlp(l, new Rng(10 + i))));
@@ -202,10 +233,44 @@ describe('FlatAdam and the fused Polyak step: tfjs arithmetic on flat buffers', 
             );
           }
           fused.forEach((f, j) => expect(bits(f.vars()), `network ${j}`).to.deep.equal(bits(plain[j]!.vars())));
-          expect(() => polyakUpdate([fused[0]!], [src[1]!], tau)).to.throw(/polyakUpdate: target variable 0 has shape \[3,8\], its source \[4,5\]/);
+          expect(() => polyakUpdate([fused[0]!], [src[1]!], tau)).to.throw(
+            /polyakUpdate: target variable 0 has shape \[3,8\], its source \[4,130\]/,
+          );
         } finally {
           [...src, ...fused, ...plain].forEach((n) => n.dispose());
           tau.dispose();
+        }
+      });
+
+      it('keeps a large variable out of the shared buffer (per-variable ops for it, no concat or split), bit for bit the same', async () => {
+        const shapes = SHAPES[3]!;
+        expect(130 * 130).to.be.at.least(FLAT_MAX_SIZE);
+        const fv = makeVars(shapes, 9);
+        const flat = new FlatAdam(OPTIONS[0]!, fv);
+        const src = new TfMlp(initMlp([4, 130, 130, 1], new Rng(1)));
+        const dst = new TfMlp(initMlp([4, 130, 130, 1], new Rng(2)), false);
+        const tau = tf.scalar(0.5);
+        try {
+          const g = gradData(shapes, new Rng(1));
+          const k = await kernelNames(() => tf.tidy(() => flat.applyGradients(named(fv, g))));
+          const own = 'Multiply Multiply Add Multiply Square Multiply Add RealDiv RealDiv Sqrt Add RealDiv Multiply Add';
+          expect(k.filter((n) => n !== 'Reshape').join(' ')).to.equal(`Sub Sub ${GROUP_KERNELS} ${own} Multiply Multiply`);
+          const p = await kernelNames(() => polyakUpdate([dst], [src], tau));
+          expect(p.filter((n) => n !== 'Reshape')).to.deep.equal([
+            'Concat',
+            'Concat',
+            'Sub',
+            'Multiply',
+            'Add',
+            'SplitV',
+            'Sub',
+            'Multiply',
+            'Add',
+          ]);
+        } finally {
+          flat.dispose();
+          tf.dispose([...fv, tau]);
+          [src, dst].forEach((n) => n.dispose());
         }
       });
 

@@ -161,7 +161,7 @@ function timeUpdates(n: number, step: () => void, sync: () => void): number {
   return (performance.now() - t) / n;
 }
 
-interface FusedRow {
+export interface FusedRow {
   update: string;
   path: 'per-variable' | 'fused';
   ms: number;
@@ -177,7 +177,7 @@ interface Case {
 }
 
 /** The fused-vs-per-variable table on the current backend: `make(fused)` builds a case with fusedUpdates set. */
-export async function fusedTable(updates: number, mm: number, rng: Rng): Promise<FusedRow[]> {
+export async function fusedTable(updates: number, mm: number, rng: Rng, rounds = 5): Promise<FusedRow[]> {
   const batch = randomBatch(rng);
   const sac = (hidden: number[], policy: 'sg' | 'sgm', estimator: 'rp' | 'mrp', K: number): Case => {
     const cfg: SacConfig = { ...SAC_DEFAULTS, hidden, policy, estimator, components: K };
@@ -237,7 +237,7 @@ export async function fusedTable(updates: number, mm: number, rng: Rng): Promise
     });
     try {
       const times: number[][] = [[], []];
-      for (let round = 0; round < 5; round++)
+      for (let round = 0; round < rounds; round++)
         built.forEach((c, i) => {
           fusedUpdates.enabled = i === 1;
           times[i]!.push(timeUpdates(n, c.step, c.sync));
@@ -250,7 +250,7 @@ export async function fusedTable(updates: number, mm: number, rng: Rng): Promise
           c.step();
         });
         const sorted = [...times[i]!].sort((a, b) => a - b);
-        const ms = sorted[2]!;
+        const ms = sorted[Math.floor(sorted.length / 2)]!;
         rows.push({
           update: name,
           path: i === 1 ? 'fused' : 'per-variable',
@@ -330,7 +330,7 @@ export async function main(argv: string[]): Promise<Row[]> {
   try {
     await selectBackend('wasm');
     const mm = matmulGflops(flags.quick ? 3 : 100);
-    fused = await fusedTable(flags.quick ? 2 : (flags['ac-updates'] as number), mm, new Rng(9));
+    fused = await fusedTable(flags.quick ? 2 : (flags['ac-updates'] as number), mm, new Rng(9), flags.quick ? 1 : 5);
   } catch (e) {
     skipped.push(`fused-vs-per-variable table: ${(e as Error).message}`);
   }

@@ -13,13 +13,23 @@
  * FLOPs at the speed of one 256×256×256 tf.matMul measured on the same backend in the same run;
  * the "2-core floor" is the same FLOPs at 90 GFLOP/s (the machine's BLAS on both cores, reachable
  * only by a native backend).
+ *
+ * Second table (wasm): the fused optimizer path (FlatAdam, one Polyak step per update) against the
+ * per-variable one (tfjs's AdamOptimizer, Polyak per variable; `fusedUpdates.enabled = false`),
+ * interleaved in one run, median of 5 rounds, with the kernels one update dispatches (tf.profile).
+ * Both paths give the same weights bit for bit (spec/refactor/fingerprints.spec.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'gmmrl';
 import {
+  DqnLearner,
   GAMID_DEFAULTS,
+  TD3_DEFAULTS,
+  Td3Learner,
+  fusedUpdates,
+  initMlp,
   GamidLearner,
   Rng,
   SAC_DEFAULTS,
@@ -151,6 +161,112 @@ function timeUpdates(n: number, step: () => void, sync: () => void): number {
   return (performance.now() - t) / n;
 }
 
+export interface FusedRow {
+  update: string;
+  path: 'per-variable' | 'fused';
+  ms: number;
+  kernels: number;
+  x_matmul_floor: number | null;
+}
+
+interface Case {
+  step: () => void;
+  sync: () => void;
+  dispose: () => void;
+  flops: number | null;
+}
+
+/** The fused-vs-per-variable table on the current backend: `make(fused)` builds a case with fusedUpdates set. */
+export async function fusedTable(updates: number, mm: number, rng: Rng, rounds = 5): Promise<FusedRow[]> {
+  const batch = randomBatch(rng);
+  const sac = (hidden: number[], policy: 'sg' | 'sgm', estimator: 'rp' | 'mrp', K: number): Case => {
+    const cfg: SacConfig = { ...SAC_DEFAULTS, hidden, policy, estimator, components: K };
+    const L = new SacLearner(cfg, D, A, initSacNetworks(cfg, D, A, new Rng(1)));
+    const noise = L.drawNoise(B, new Rng(3));
+    const flops = acUpdateFlops('sac', B, L.actor.layers, L.critic.q[0].layers, L.M);
+    return { step: () => L.update(batch, noise), sync: () => void L.takeStats(), dispose: () => L.dispose(), flops };
+  };
+  const det = (hidden: number[], N: number): Case => {
+    const init = initDeterministicNetworks(hidden, N, D, A, new Rng(2));
+    const xi = Float32Array.from({ length: B * A }, () => 0.1);
+    const L =
+      N === 1 ? new Td3Learner({ ...TD3_DEFAULTS, hidden }, D, A, init) : new GamidLearner({ ...GAMID_DEFAULTS, hidden }, D, A, init);
+    const delay = N === 1 ? TD3_DEFAULTS.policyDelay : GAMID_DEFAULTS.policyDelay;
+    const flops = acUpdateFlops('gamid', B, [D, ...hidden, A], [D + A, ...hidden, 1], 1, N, delay);
+    return { step: () => L.update(batch, xi), sync: () => void L.takeStats(), dispose: () => L.dispose(), flops };
+  };
+  const dqn = (hidden: number[]): Case => {
+    const nA = 3;
+    const p = initMlp([D, ...hidden, nA], new Rng(4));
+    const L = new DqnLearner(
+      { ...p, obsOffset: new Float64Array(D), obsScale: new Float64Array(D).fill(1) },
+      { gamma: 0.99, double: false, learningRate: 1e-3, huberDelta: 1, gradClip: 10 },
+    );
+    const r = new Rng(5);
+    const db = {
+      size: B,
+      obs: Float32Array.from({ length: B * D }, () => r.normal()),
+      nextObs: Float32Array.from({ length: B * D }, () => r.normal()),
+      actions: Float32Array.from({ length: B }, () => r.integer(nA)),
+      rewards: Float32Array.from({ length: B }, () => r.normal()),
+      terminated: new Float32Array(B),
+    };
+    // online forward + input and weight gradients (3F) and the target forward (F)
+    const flops = B * 4 * mlpForwardFlops([D, ...hidden, nA]);
+    return { step: () => L.update(db as never), sync: () => void L.takeLossMean(), dispose: () => L.dispose(), flops };
+  };
+  const cases: [string, () => Case][] = [
+    ['SG-RP 2 × 256', () => sac(H, 'sg', 'rp', 1)],
+    ['SGM-MRP (K = 5) 2 × 256', () => sac(H, 'sgm', 'mrp', 5)],
+    ['TD3 2 × 256', () => det(H, 1)],
+    ['Gamid (N = 5) 2 × 256', () => det(H, 5)],
+    ['SG-RP 2 × 64', () => sac([64, 64], 'sg', 'rp', 1)],
+    ['TD3 2 × 64', () => det([64, 64], 1)],
+    ['DQN 2 × 64', () => dqn([64, 64])],
+  ];
+  const rows: FusedRow[] = [];
+  const n = updates % 2 === 0 ? updates : updates + 1;
+  for (const [name, make] of cases) {
+    const built = ([false, true] as const).map((f) => {
+      fusedUpdates.enabled = f;
+      try {
+        return make();
+      } finally {
+        fusedUpdates.enabled = true;
+      }
+    });
+    try {
+      const times: number[][] = [[], []];
+      for (let round = 0; round < rounds; round++)
+        built.forEach((c, i) => {
+          fusedUpdates.enabled = i === 1;
+          times[i]!.push(timeUpdates(n, c.step, c.sync));
+        });
+      for (const [i, c] of built.entries()) {
+        fusedUpdates.enabled = i === 1;
+        // two updates profiled: the delayed actor step of TD3 and Gamid runs on every other one
+        const prof = await tf.profile(() => {
+          c.step();
+          c.step();
+        });
+        const sorted = [...times[i]!].sort((a, b) => a - b);
+        const ms = sorted[Math.floor(sorted.length / 2)]!;
+        rows.push({
+          update: name,
+          path: i === 1 ? 'fused' : 'per-variable',
+          ms,
+          kernels: prof.kernels.length / 2,
+          x_matmul_floor: c.flops === null ? null : ms / ((c.flops / 1e9 / mm) * 1000),
+        });
+      }
+    } finally {
+      fusedUpdates.enabled = true;
+      built.forEach((c) => c.dispose());
+    }
+  }
+  return rows;
+}
+
 export async function main(argv: string[]): Promise<Row[]> {
   const { flags } = parseArgs('bench ac-updates', argv, FLAGS);
   const rows: Row[] = [];
@@ -210,6 +326,14 @@ export async function main(argv: string[]): Promise<Row[]> {
       }
     }
   }
+  let fused: FusedRow[] = [];
+  try {
+    await selectBackend('wasm');
+    const mm = matmulGflops(flags.quick ? 3 : 100);
+    fused = await fusedTable(flags.quick ? 2 : (flags['ac-updates'] as number), mm, new Rng(9), flags.quick ? 1 : 5);
+  } catch (e) {
+    skipped.push(`fused-vs-per-variable table: ${(e as Error).message}`);
+  }
   const sg = (b: string) => rows.find((r) => r.backend === b && r.update === 'SG-RP');
   const md = [
     "| backend | update | ms | GFLOP (matmuls) | achieved GFLOP/s | this backend's 256³ matMul | × matMul floor | × 2-core floor (90 GFLOP/s) | vs SG-RP |",
@@ -233,15 +357,27 @@ export async function main(argv: string[]): Promise<Row[]> {
           .map((m) => m[f]!.toFixed(2))
           .join(' | ')} |`,
     ),
+    '',
+    'wasm, optimizer path: per-variable (tfjs AdamOptimizer, Polyak per variable) vs fused (FlatAdam, one Polyak step); the same weights bit for bit. Median of 5 interleaved rounds; kernels per update from tf.profile (TD3, Gamid: mean over the two kinds of update):',
+    '',
+    '| update | path | ms | kernels / update | × matMul floor | fused vs per-variable |',
+    '|---|---|---:|---:|---:|---:|',
+    ...fused.map((r) => {
+      const old = fused.find((o) => o.update === r.update && o.path === 'per-variable')!;
+      return `| ${r.update} | ${r.path} | ${r.ms.toFixed(2)} | ${r.kernels} | ${r.x_matmul_floor?.toFixed(2) ?? '—'} | ${(r.ms / old.ms).toFixed(2)}× |`;
+    }),
   ];
   if (!flags.quick) {
     mkdirSync(String(flags.out), { recursive: true });
     writeFileSync(join(String(flags.out), 'ac-updates.md'), md.join('\n') + '\n');
-    writeFileSync(join(String(flags.out), 'ac-updates.json'), JSON.stringify({ rows, matmul_forms_ms: forms, skipped }, null, 2) + '\n');
+    writeFileSync(
+      join(String(flags.out), 'ac-updates.json'),
+      JSON.stringify({ rows, matmul_forms_ms: forms, fused, skipped }, null, 2) + '\n',
+    );
   }
   console.log(
     flags.json
-      ? JSON.stringify({ rows, matmul_forms_ms: forms, skipped })
+      ? JSON.stringify({ rows, matmul_forms_ms: forms, fused, skipped })
       : ['', '## One actor-critic update (issue 4 §6)', '', ...md].join('\n'),
   );
   return rows;

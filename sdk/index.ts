@@ -61,7 +61,9 @@ export { SacLearner, type SacLearnerInit, type SacNoise } from './algorithms/lea
 export { Td3Learner, deterministicAction, smoothedTarget, type DeterministicLearner } from './algorithms/learners/td3.js';
 export { GamidLearner } from './algorithms/learners/gamid.js';
 export { TwinCritic, scoreComponents } from './algorithms/learners/twin-critic.js';
-export { makeAdam, gradList, type TfAdamOptions } from './algorithms/learners/tf-adam.js';
+export { makeAdam, gradList, FlatAdam, type TfAdamOptions } from './algorithms/learners/tf-adam.js';
+export { DqnLearner } from './algorithms/learners/dqn.js';
+export { polyakUpdate, fusedUpdates } from '../models/actor-critic/tf-mlp.js';
 export { Adam, SpdAdam, SpdAdamReference, type AdamOptions } from './optim/radam.js';
 export {
   selectBackend,

@@ -26,6 +26,30 @@ import { checkMlp, type MlpParams } from './mlp.js';
 
 type Act = 'relu' | 'linear';
 
+/**
+ * Bench-only switch: while `enabled` is false, polyakUpdate averages variable by variable and
+ * sdk/algorithms/learners/tf-adam.ts's FlatAdam delegates to tfjs's per-variable AdamOptimizer, so
+ * bench/ac-updates.ts can time the old path beside the fused one in one run (weights are the same
+ * bits either way). FlatAdam reads it when it is built, polyakUpdate on every call.
+ */
+export const fusedUpdates = { enabled: true };
+
+/**
+ * The buffers of one network: its small variables together, in order, and every variable of
+ * FLAT_MAX_SIZE elements or more alone. Why: the flat layout saves kernel dispatches, which is what
+ * small tensors cost, but getting the parts back out costs a copy, and on wasm every part of a
+ * split copies the whole input (tfjs's wasm Slice reads its input back with HEAPU8.slice); a
+ * large matrix's own ops are arithmetic-bound, so it gains nothing from sharing a buffer.
+ */
+export function flatGroups<T extends { size: number }>(vars: readonly T[]): T[][] {
+  const small = vars.filter((v) => v.size < FLAT_MAX_SIZE);
+  const large = vars.filter((v) => v.size >= FLAT_MAX_SIZE).map((v) => [v]);
+  return small.length > 0 ? [small, ...large] : large;
+}
+
+/** Variables with at least this many elements get buffers of their own (flatGroups). */
+export const FLAT_MAX_SIZE = 16384;
+
 function reluGrad(dy: tf.Tensor2D, y: tf.Tensor2D, act: Act): tf.Tensor2D {
   return act === 'relu' ? (tf.mul(dy, tf.step(y)) as tf.Tensor2D) : dy;
 }
@@ -147,14 +171,7 @@ export class TfMlp {
 
   /** Polyak averaging: this ← (1 − τ) this + τ src. Call inside a tidy or on its own. */
   polyakFrom(src: TfMlp, tau: number): void {
-    tf.tidy(() => {
-      const t = tf.scalar(tau);
-      const own = this.vars();
-      src.vars().forEach((v, i) => {
-        const w = own[i]!;
-        w.assign(tf.add(w, tf.mul(t, tf.sub(v, w))));
-      });
-    });
+    tf.tidy(() => polyakUpdate([this], [src], tf.scalar(tau)));
   }
 
   /** The parameters as float64 (reads back). */
@@ -169,6 +186,43 @@ export class TfMlp {
   dispose(): void {
     tf.dispose(this.vars());
   }
+}
+
+/**
+ * Polyak averaging of every target from its source, w ← w + τ (w_src − w) (the target networks'
+ * θ' ← (1 − τ) θ' + τ θ), as one elementwise step on the concatenation of their small parameters:
+ * concat, concat, sub, mul, add, split, whatever the number of networks and layers (plus zero-copy
+ * reshapes), and sub, mul, add for each large one (flatGroups). Elementwise, so the same bits as
+ * the per-variable form. `tau` is a float32 scalar the
+ * caller keeps (uploaded once). Layer sizes must match pairwise.
+ */
+export function polyakUpdate(targets: readonly TfMlp[], sources: readonly TfMlp[], tau: tf.Scalar): void {
+  if (targets.length !== sources.length) throw new ShapeError(`polyakUpdate: ${targets.length} targets for ${sources.length} sources.`);
+  const own = targets.flatMap((t) => t.vars());
+  const src = sources.flatMap((s) => s.vars());
+  own.forEach((w, i) => {
+    const v = src[i];
+    if (v === undefined || v.size !== w.size)
+      throw new ShapeError(`polyakUpdate: target variable ${i} has shape [${w.shape}], its source [${v?.shape ?? 'none'}].`);
+  });
+  if (src.length !== own.length) throw new ShapeError(`polyakUpdate: ${own.length} target variables for ${src.length} source variables.`);
+  const one = (i: number) => own[i]!.assign(tf.add(own[i]!, tf.mul(tau, tf.sub(src[i]!, own[i]!))));
+  tf.tidy(() => {
+    if (!fusedUpdates.enabled) return own.forEach((_, i) => one(i));
+    for (const g of flatGroups(own.map((w, i) => ({ size: w.size, i })))) {
+      if (g.length === 1) {
+        one(g[0]!.i);
+        continue;
+      }
+      const flat = (vs: readonly tf.Variable[]) => tf.concat(g.map(({ i }) => tf.reshape(vs[i]!, [-1])));
+      const w = flat(own);
+      const next = tf.add(w, tf.mul(tau, tf.sub(flat(src), w)));
+      tf.split(
+        next,
+        g.map((x) => x.size),
+      ).forEach((part, k) => own[g[k]!.i]!.assign(tf.reshape(part, own[g[k]!.i]!.shape)));
+    }
+  });
 }
 
 /**

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ValueError } from '../../contract/errors.js';
 import { initMlp } from '../../models/actor-critic/mlp.js';
 import { TfMlp } from '../../models/actor-critic/tf-mlp.js';
-import { gradList, makeAdam } from './learners/tf-adam.js';
+import { FlatAdam, gradListOrder } from './learners/tf-adam.js';
 import { SquashedGaussianMixture } from '../../models/mixture-actor/distribution.js';
 import {
   LOG_STD_MAX,
@@ -155,7 +155,7 @@ export async function trainBanditActor(bandit: KnownRewardBandit, partial: Parti
   const rng = new Rng(cfg.seed);
   const evalRng = new Rng((cfg.seed ^ 0x9e3779b9) >>> 0);
   const actor = new TfMlp(initMlp([1, ...cfg.hidden, headOutputSize(head)], rng), true, 'bandit actor');
-  const opt = makeAdam({ learningRate: cfg.actorLr });
+  const opt = new FlatAdam({ learningRate: cfg.actorLr }, gradListOrder(actor.vars()));
   const B = cfg.batchSize;
   const M = estimatorPoints(cfg.estimator, cfg.policy, K, cfg.samples);
   const zero = tf.zeros([B, 1]) as tf.Tensor2D;
@@ -201,7 +201,7 @@ export async function trainBanditActor(bandit: KnownRewardBandit, partial: Parti
             temperature: cfg.gumbelTemperature,
           }).loss;
         }, actor.vars());
-        opt.applyGradients(gradList(grads));
+        opt.applyGradients(grads);
       });
       if (step % cfg.logEvery === 0 || step === cfg.steps) log(step);
     }

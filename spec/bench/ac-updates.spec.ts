@@ -1,6 +1,7 @@
 /** bench/ac-updates: the FLOP model against hand counts, and --quick end to end. Timings are never asserted. */
 import { expect } from 'chai';
-import { acUpdateFlops, main, mlpForwardFlops } from '../../bench/ac-updates.js';
+import { acUpdateFlops, fusedTable, main, mlpForwardFlops } from '../../bench/ac-updates.js';
+import { Rng, fusedUpdates, selectBackend } from 'gmmrl';
 
 describe('bench/ac-updates', function () {
   this.timeout(120000);
@@ -25,5 +26,28 @@ describe('bench/ac-updates', function () {
     expect(rows.some((r) => r.backend === 'wasm')).to.equal(true);
     for (const r of rows)
       for (const v of [r.ms, r.gflop, r.matmul_gflops, r.x_matmul_floor]) expect(Number.isFinite(v) && v > 0).to.equal(true);
+  });
+
+  it('the fused-vs-per-variable table has both paths of every update, the fused one with fewer kernels', async () => {
+    await selectBackend('wasm');
+    const rows = await fusedTable(2, 20, new Rng(1), 1);
+    expect(fusedUpdates.enabled).to.equal(true); // restored after the per-variable builds
+    const updates = [...new Set(rows.map((r) => r.update))];
+    expect(updates).to.deep.equal([
+      'SG-RP 2 × 256',
+      'SGM-MRP (K = 5) 2 × 256',
+      'TD3 2 × 256',
+      'Gamid (N = 5) 2 × 256',
+      'SG-RP 2 × 64',
+      'TD3 2 × 64',
+      'DQN 2 × 64',
+    ]);
+    for (const u of updates) {
+      const [old, fused] = (['per-variable', 'fused'] as const).map((p) => rows.find((r) => r.update === u && r.path === p)!);
+      expect(fused!.kernels, u).to.be.lessThan(old!.kernels);
+      for (const r of [old!, fused!]) expect(Number.isFinite(r.ms) && r.ms > 0, u).to.equal(true);
+    }
+    // SG-RP 2 × 256: the per-variable path's count is the README's "~870 kernels"
+    expect(rows.find((r) => r.update === 'SG-RP 2 × 256' && r.path === 'per-variable')!.kernels).to.equal(871);
   });
 });

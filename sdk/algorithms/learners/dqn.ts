@@ -15,7 +15,7 @@ import { ShapeError } from '../../../contract/errors.js';
 import { checkDqnParams, type DqnParams } from '../../../models/dqn/params.js';
 import type { DqnBatch } from '../../../models/dqn/reference.js';
 import { TfMlp } from '../../../models/actor-critic/tf-mlp.js';
-import { makeAdam, readAdam, readVars, writeAdam, writeVars } from './tf-adam.js';
+import { FlatAdam, readFlatAdam, readVars, writeAdam, writeVars } from './tf-adam.js';
 import type { StateReader, StateWriter } from '../training-state.js';
 
 export interface DqnLearnerOptions {
@@ -56,8 +56,10 @@ export class DqnLearner {
   private readonly scale: tf.Tensor1D;
   private readonly online: TfMlp;
   private readonly target: TfMlp;
-  private readonly optimizer: tf.AdamOptimizer;
+  private readonly optimizer: FlatAdam;
   private readonly lossSum: tf.Variable;
+  /** gradClip as a float32 scalar, uploaded once. */
+  private readonly clipLimit: tf.Scalar;
   private updatesSinceRead = 0;
   private totalUpdates = 0;
   private readonly template: DqnParams;
@@ -85,8 +87,12 @@ export class DqnLearner {
     this.scale = tf.keep(tf.tensor1d(Float32Array.from(init.obsScale)));
     this.online = new TfMlp(init, true, 'DqnLearner online network');
     this.target = new TfMlp(targetInit, false, 'DqnLearner target network');
-    this.optimizer = makeAdam({ learningRate: opts.learningRate, beta1: opts.adamBeta1, beta2: opts.adamBeta2, epsilon: opts.adamEpsilon });
+    this.optimizer = new FlatAdam(
+      { learningRate: opts.learningRate, beta1: opts.adamBeta1, beta2: opts.adamBeta2, epsilon: opts.adamEpsilon },
+      this.vars(),
+    );
     this.lossSum = tf.tidy(() => tf.variable(tf.scalar(0), false));
+    this.clipLimit = tf.keep(tf.scalar(opts.gradClip));
   }
 
   /** Number of gradient updates applied so far. */
@@ -153,7 +159,7 @@ export class DqnLearner {
     const names = this.vars().map((v) => v.name);
     const norm = tf.sqrt(tf.addN(names.map((k) => tf.sum(tf.square(grads[k]!))))) as tf.Scalar;
     if (!clip || !Number.isFinite(this.opts.gradClip)) return { value, grads: names.map((name) => ({ name, tensor: grads[name]! })), norm };
-    const limit = tf.scalar(this.opts.gradClip);
+    const limit = this.clipLimit;
     const factor = tf.div(limit, tf.maximum(norm, limit)); // exactly 1 when norm ≤ gradClip
     return { value, grads: names.map((name) => ({ name, tensor: tf.mul(grads[name]!, factor) })), norm };
   }
@@ -226,7 +232,7 @@ export class DqnLearner {
   restoreState(r: StateReader): void {
     readVars(r, 'online', this.online.vars());
     readVars(r, 'target', this.target.vars());
-    readAdam(r, 'adam', this.optimizer, this.vars());
+    readFlatAdam(r, 'adam', this.optimizer);
     const loss = r.f32('loss_sum', 1);
     tf.tidy(() => this.lossSum.assign(tf.scalar(loss[0]!)));
     const c = r.get('counts') as { updatesSinceRead: number; totalUpdates: number };
@@ -240,5 +246,6 @@ export class DqnLearner {
     this.target.dispose();
     tf.dispose([this.lossSum, this.offset, this.scale]);
     this.optimizer.dispose();
+    this.clipLimit.dispose();
   }
 }

@@ -10,11 +10,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { MlpParams } from '../../../models/actor-critic/mlp.js';
-import { TfMlp } from '../../../models/actor-critic/tf-mlp.js';
+import { TfMlp, polyakUpdate } from '../../../models/actor-critic/tf-mlp.js';
 import { diversityTerm } from '../../../models/gamid-actor/diversity.js';
 import type { NormalizedBatch } from '../actor-critic.js';
 import type { GamidConfig } from '../gamid.js';
-import { gradList, gradListOrder, makeAdam, readAdam, readVars, writeAdam, writeVars } from './tf-adam.js';
+import { FlatAdam, gradListOrder, readFlatAdam, readVars, writeAdam, writeVars } from './tf-adam.js';
 import type { StateReader, StateWriter } from '../training-state.js';
 import { TwinCritic, scoreComponents } from './twin-critic.js';
 import { deterministicAction, smoothedTarget, type DeterministicLearner } from './td3.js';
@@ -25,7 +25,9 @@ export class GamidLearner implements DeterministicLearner {
   readonly actors: TfMlp[];
   readonly actorTargets: TfMlp[];
   readonly critic: TwinCritic;
-  private readonly opt: tf.AdamOptimizer;
+  private readonly opt: FlatAdam;
+  /** τ (Polyak) as a float32 scalar, uploaded once. */
+  private readonly tauT: tf.Scalar;
   private readonly stats: tf.Variable;
   private criticUpdates = 0;
   private actorUpdates = 0;
@@ -43,7 +45,11 @@ export class GamidLearner implements DeterministicLearner {
     this.actors = init.actors.map((p, i) => new TfMlp(p, true, `actor ${i}`));
     this.actorTargets = init.actors.map((p, i) => new TfMlp(p, false, `target actor ${i}`));
     this.critic = new TwinCritic(init.critics, { learningRate: cfg.criticLr });
-    this.opt = makeAdam({ learningRate: cfg.actorLr });
+    this.opt = new FlatAdam(
+      { learningRate: cfg.actorLr },
+      this.actors.map((a) => gradListOrder(a.vars())),
+    );
+    this.tauT = tf.scalar(cfg.tau);
     this.stats = tf.variable(tf.zeros([3]), false);
     this.temperature = cfg.temperature.start;
   }
@@ -90,12 +96,12 @@ export class GamidLearner implements DeterministicLearner {
           },
           this.actors.flatMap((a) => a.vars()),
         );
-        this.opt.applyGradients(gradList(grads));
+        this.opt.applyGradients(grads);
         actorLoss = value;
         if (divKept) diversity = tf.clone(divKept as tf.Scalar);
         (divKept as tf.Scalar | null)?.dispose();
-        this.actorTargets.forEach((t, i) => t.polyakFrom(this.actors[i]!, this.cfg.tau));
-        this.critic.updateTargets(this.cfg.tau);
+        this.actorTargets.forEach((t, i) => polyakUpdate([t], [this.actors[i]!], this.tauT));
+        this.critic.updateTargets(this.tauT);
         this.actorUpdates++;
       }
       this.stats.assign(tf.add(this.stats, tf.stack([criticLoss, actorLoss, diversity])));
@@ -156,7 +162,7 @@ export class GamidLearner implements DeterministicLearner {
     this.actors.forEach((a, i) => readVars(r, `actor${i}`, a.vars()));
     this.actorTargets.forEach((a, i) => readVars(r, `actor_target${i}`, a.vars()));
     this.critic.restoreState(r.scope('critic'));
-    readAdam(r, 'adam', this.opt, gradListOrder(this.actors.flatMap((a) => a.vars())));
+    readFlatAdam(r, 'adam', this.opt);
     const stats = r.f32('stats', 3);
     tf.tidy(() => this.stats.assign(tf.tensor1d(stats)));
     const c = r.get('counts') as { criticUpdates: number; actorUpdates: number; statCount: number; temperature: number };

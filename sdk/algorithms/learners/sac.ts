@@ -20,7 +20,7 @@ import type { Rng } from '../../util/rng.js';
 import type { NormalizedBatch } from '../actor-critic.js';
 import type { SacConfig } from '../sac.js';
 import { actorLoss, estimatorPoints } from '../sac-estimators.js';
-import { gradList, gradListOrder, makeAdam, readAdam, readVars, writeAdam, writeVars } from './tf-adam.js';
+import { FlatAdam, gradListOrder, readFlatAdam, readVars, writeAdam, writeVars } from './tf-adam.js';
 import type { StateReader, StateWriter } from '../training-state.js';
 import { TwinCritic } from './twin-critic.js';
 
@@ -49,8 +49,11 @@ export class SacLearner {
   readonly actor: TfMlp;
   readonly critic: TwinCritic;
   readonly M: number;
-  private readonly actorOpt: tf.AdamOptimizer;
-  private readonly alphaOpt: tf.AdamOptimizer | null;
+  private readonly actorOpt: FlatAdam;
+  private readonly alphaOpt: FlatAdam | null;
+  /** τ and the target entropy as float32 scalars, uploaded once. */
+  private readonly tauT: tf.Scalar;
+  private readonly targetEntropyT: tf.Scalar;
   private readonly logAlpha: tf.Variable | null;
   private readonly targetEntropy: number;
   private readonly stats: tf.Variable;
@@ -72,11 +75,13 @@ export class SacLearner {
     this.M = estimatorPoints(cfg.estimator, cfg.policy, cfg.components, cfg.samples);
     this.actor = new TfMlp(init.actor, true, 'actor');
     this.critic = new TwinCritic(init.critics, { learningRate: cfg.criticLr });
-    this.actorOpt = makeAdam({ learningRate: cfg.actorLr });
+    this.actorOpt = new FlatAdam({ learningRate: cfg.actorLr }, gradListOrder(this.actor.vars()));
     this.targetEntropy = cfg.targetEntropy ?? -A;
+    this.tauT = tf.scalar(cfg.tau);
+    this.targetEntropyT = tf.scalar(this.targetEntropy);
     if (cfg.alpha === 'auto') {
       this.logAlpha = tf.variable(tf.scalar(Math.log(cfg.alphaInit)), true, undefined, 'float32');
-      this.alphaOpt = makeAdam({ learningRate: cfg.alphaLr });
+      this.alphaOpt = new FlatAdam({ learningRate: cfg.alphaLr }, [this.logAlpha]);
     } else {
       this.logAlpha = null;
       this.alphaOpt = null;
@@ -155,14 +160,14 @@ export class SacLearner {
         logProbKept = tf.keep(out.logProb);
         return out.loss;
       }, this.actor.vars());
-      this.actorOpt.applyGradients(gradList(grads));
+      this.actorOpt.applyGradients(grads);
 
       // ---- entropy scale -----------------------------------------------------------------------
       if (this.logAlpha && this.alphaOpt) {
         // d/d log α of −log α · (E[log π] + target) = −(E[log π] + target)
-        this.alphaOpt.applyGradients([{ name: this.logAlpha.name, tensor: tf.neg(tf.add(logProbKept!, this.targetEntropy)) }]);
+        this.alphaOpt.applyGradients([{ name: this.logAlpha.name, tensor: tf.neg(tf.add(logProbKept!, this.targetEntropyT)) }]);
       }
-      this.critic.updateTargets(this.cfg.tau);
+      this.critic.updateTargets(this.tauT);
       this.stats.assign(tf.add(this.stats, tf.stack([criticLoss, actorLossValue, logProbKept!, alpha])));
     });
     (logProbKept as tf.Scalar | null)?.dispose();
@@ -195,10 +200,10 @@ export class SacLearner {
   restoreState(r: StateReader): void {
     readVars(r, 'actor', this.actor.vars());
     this.critic.restoreState(r.scope('critic'));
-    readAdam(r, 'actor_adam', this.actorOpt, gradListOrder(this.actor.vars()));
+    readFlatAdam(r, 'actor_adam', this.actorOpt);
     if (this.logAlpha && this.alphaOpt) {
       readVars(r, 'log_alpha', [this.logAlpha]);
-      readAdam(r, 'alpha_adam', this.alphaOpt, [this.logAlpha]);
+      readFlatAdam(r, 'alpha_adam', this.alphaOpt);
     }
     const stats = r.f32('stats', 4);
     tf.tidy(() => this.stats.assign(tf.tensor1d(stats)));
@@ -217,5 +222,6 @@ export class SacLearner {
     this.alphaOpt?.dispose();
     if (this.logAlpha) this.logAlpha.dispose();
     this.stats.dispose();
+    tf.dispose([this.tauT, this.targetEntropyT]);
   }
 }

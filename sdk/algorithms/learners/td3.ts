@@ -11,10 +11,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { MlpParams } from '../../../models/actor-critic/mlp.js';
-import { TfMlp } from '../../../models/actor-critic/tf-mlp.js';
+import { TfMlp, polyakUpdate } from '../../../models/actor-critic/tf-mlp.js';
 import type { NormalizedBatch } from '../actor-critic.js';
 import type { Td3Config } from '../td3.js';
-import { gradList, gradListOrder, makeAdam, readAdam, readVars, writeAdam, writeVars } from './tf-adam.js';
+import { FlatAdam, gradListOrder, readFlatAdam, readVars, writeAdam, writeVars } from './tf-adam.js';
 import type { StateReader, StateWriter } from '../training-state.js';
 import { TwinCritic } from './twin-critic.js';
 
@@ -52,7 +52,9 @@ export class Td3Learner implements DeterministicLearner {
   readonly actor: TfMlp;
   readonly actorTarget: TfMlp;
   readonly critic: TwinCritic;
-  private readonly opt: tf.AdamOptimizer;
+  private readonly opt: FlatAdam;
+  /** τ as a float32 scalar, uploaded once. */
+  private readonly tauT: tf.Scalar;
   private readonly stats: tf.Variable;
   private criticUpdates = 0;
   private actorUpdates = 0;
@@ -67,7 +69,8 @@ export class Td3Learner implements DeterministicLearner {
     this.actor = new TfMlp(init.actors[0]!, true, 'actor');
     this.actorTarget = new TfMlp(init.actors[0]!, false, 'target actor');
     this.critic = new TwinCritic(init.critics, { learningRate: cfg.criticLr });
-    this.opt = makeAdam({ learningRate: cfg.actorLr });
+    this.opt = new FlatAdam({ learningRate: cfg.actorLr }, gradListOrder(this.actor.vars()));
+    this.tauT = tf.scalar(cfg.tau);
     this.stats = tf.variable(tf.zeros([2]), false);
   }
 
@@ -87,10 +90,10 @@ export class Td3Learner implements DeterministicLearner {
           () => tf.neg(tf.mean(this.critic.qInputGrad(obs, deterministicAction(this.actor, obs, true))[0])) as tf.Scalar,
           this.actor.vars(),
         );
-        this.opt.applyGradients(gradList(grads));
+        this.opt.applyGradients(grads);
         actorLoss = value;
-        this.actorTarget.polyakFrom(this.actor, this.cfg.tau);
-        this.critic.updateTargets(this.cfg.tau);
+        polyakUpdate([this.actorTarget], [this.actor], this.tauT);
+        this.critic.updateTargets(this.tauT);
         this.actorUpdates++;
       }
       this.stats.assign(tf.add(this.stats, tf.stack([criticLoss, actorLoss])));
@@ -132,7 +135,7 @@ export class Td3Learner implements DeterministicLearner {
     readVars(r, 'actor', this.actor.vars());
     readVars(r, 'actor_target', this.actorTarget.vars());
     this.critic.restoreState(r.scope('critic'));
-    readAdam(r, 'adam', this.opt, gradListOrder(this.actor.vars()));
+    readFlatAdam(r, 'adam', this.opt);
     const stats = r.f32('stats', 2);
     tf.tidy(() => this.stats.assign(tf.tensor1d(stats)));
     const c = r.get('counts') as { criticUpdates: number; actorUpdates: number; statCount: number };
@@ -146,5 +149,6 @@ export class Td3Learner implements DeterministicLearner {
     this.critic.dispose();
     this.opt.dispose();
     this.stats.dispose();
+    this.tauT.dispose();
   }
 }

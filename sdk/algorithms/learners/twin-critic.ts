@@ -9,20 +9,20 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type MlpParams, cloneMlp } from '../../../models/actor-critic/mlp.js';
-import { TfMlp } from '../../../models/actor-critic/tf-mlp.js';
-import { gradList, gradListOrder, makeAdam, readAdam, readVars, writeAdam, writeVars, type TfAdamOptions } from './tf-adam.js';
+import { TfMlp, polyakUpdate } from '../../../models/actor-critic/tf-mlp.js';
+import { FlatAdam, gradListOrder, readFlatAdam, readVars, writeAdam, writeVars, type TfAdamOptions } from './tf-adam.js';
 import type { StateReader, StateWriter } from '../training-state.js';
 
 /** The twin critics, their Polyak targets and the critics' Adam optimizer. */
 export class TwinCritic {
   readonly q: [TfMlp, TfMlp];
   readonly target: [TfMlp, TfMlp];
-  private readonly opt: tf.AdamOptimizer;
+  private readonly opt: FlatAdam;
 
   constructor(init: readonly [MlpParams, MlpParams], adam: TfAdamOptions) {
     this.q = [new TfMlp(init[0], true, 'critic 1'), new TfMlp(init[1], true, 'critic 2')];
     this.target = [new TfMlp(cloneMlp(init[0]), false, 'target critic 1'), new TfMlp(cloneMlp(init[1]), false, 'target critic 2')];
-    this.opt = makeAdam(adam);
+    this.opt = new FlatAdam(adam, [gradListOrder(this.q[0].vars()), gradListOrder(this.q[1].vars())]);
   }
 
   /** [Q₁, Q₂] of the online critics, each [N], gradients to the inputs only (actor losses). Inside tidy. */
@@ -73,14 +73,13 @@ export class TwinCritic {
       () => tf.add(tf.mean(tf.square(tf.sub(this.q[0].forward(x), yc))), tf.mean(tf.square(tf.sub(this.q[1].forward(x), yc)))) as tf.Scalar,
       [...this.q[0].vars(), ...this.q[1].vars()],
     );
-    this.opt.applyGradients(gradList(grads));
+    this.opt.applyGradients(grads);
     return value;
   }
 
-  /** Polyak step of both targets. */
-  updateTargets(tau: number): void {
-    this.target[0].polyakFrom(this.q[0], tau);
-    this.target[1].polyakFrom(this.q[1], tau);
+  /** Polyak step of both targets (τ a float32 scalar the learner keeps). */
+  updateTargets(tau: tf.Scalar): void {
+    this.target.forEach((t, i) => polyakUpdate([t], [this.q[i]!], tau));
   }
 
   /** Both critics, both targets and the critics' Adam state, exactly (float32). */
@@ -93,7 +92,7 @@ export class TwinCritic {
   restoreState(r: StateReader): void {
     this.q.forEach((n, i) => readVars(r, `q${i}`, n.vars()));
     this.target.forEach((n, i) => readVars(r, `target${i}`, n.vars()));
-    readAdam(r, 'adam', this.opt, gradListOrder([...this.q[0].vars(), ...this.q[1].vars()]));
+    readFlatAdam(r, 'adam', this.opt);
   }
 
   params(): [MlpParams, MlpParams] {

@@ -3,7 +3,8 @@
  *
  * Order for `auto`: tensorflow-gpu (@tensorflow/tfjs-node-gpu, if the user installed it), tensorflow
  * (@tensorflow/tfjs-node, if installed), webgpu (the `webgpu` package and
- * @tensorflow/tfjs-backend-webgpu, if installed, on a hardware adapter), then the bundled wasm
+ * @tensorflow/tfjs-backend-webgpu, if installed, on a hardware adapter where synchronous reads work:
+ * not in Node, so there it is only probed and the reason printed), then the bundled wasm
  * backend (the default on a fresh install), then cpu (pure JS, always available). The native and
  * WebGPU packages are never dependencies of gmmrl (libtensorflow's download; Dawn's binary): they
  * are detected at run time only.
@@ -116,7 +117,7 @@ export function describeAdapter(adapter: GpuAdapterLike): { text: string; softwa
 /**
  * Starts Dawn and checks for an adapter before loading tfjs's WebGPU backend. `explicit` (--backend
  * webgpu) accepts any adapter; `auto` skips a software one (SwiftShader: correct but far slower
- * than wasm, so for tests only).
+ * than wasm, so for tests only), and in Node any one, as the trainers need synchronous reads.
  */
 async function tryWebGpu(explicit: boolean): Promise<{ reason: string | null; adapter?: string }> {
   const nav = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator;
@@ -150,6 +151,14 @@ async function tryWebGpu(explicit: boolean): Promise<{ reason: string | null; ad
   const { text, software } = describeAdapter(adapter);
   if (software && !explicit) {
     return { reason: `only a software adapter, ${text}: far slower than wasm for training (--backend webgpu uses it anyway)` };
+  }
+  if (!explicit && !('OffscreenCanvas' in globalThis)) {
+    // see guardReadSync: every trainer reads back with dataSync, which this backend cannot do in Node
+    return {
+      reason:
+        `adapter ${text} found, but auto does not train on it in Node: tfjs-backend-webgpu reads tensors synchronously ` +
+        "(dataSync) only in browsers, and gmmrl's trainers read synchronously (--backend webgpu selects it for code that reads with await tensor.data())",
+    };
   }
   if (nav === undefined) {
     (globalThis as { navigator?: unknown }).navigator = { gpu };

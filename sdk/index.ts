@@ -63,7 +63,17 @@ export { GamidLearner } from './algorithms/learners/gamid.js';
 export { TwinCritic, scoreComponents } from './algorithms/learners/twin-critic.js';
 export { makeAdam, gradList, type TfAdamOptions } from './algorithms/learners/tf-adam.js';
 export { Adam, SpdAdam, SpdAdamReference, type AdamOptions } from './optim/radam.js';
-export { selectBackend, describeBackend, parseBackendName, BACKEND_NAMES, type BackendName, type BackendInfo } from './backend.js';
+export {
+  selectBackend,
+  describeBackend,
+  parseBackendName,
+  BACKEND_NAMES,
+  WASM_MAX_THREADS,
+  type BackendName,
+  type BackendInfo,
+  type SelectBackendOptions,
+} from './backend.js';
+export { runPool, type PoolJob, type PoolOptions, type PoolEvent, type PoolResult, type PoolStatus } from './pool.js';
 export { Rng } from './util/rng.js';
 export { runEpisodes, type EpisodeStats } from './evaluate.js';
 export {

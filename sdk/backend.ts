@@ -2,9 +2,12 @@
  * TensorFlow.js backend selection for training.
  *
  * Order for `auto`: tensorflow-gpu (@tensorflow/tfjs-node-gpu, if the user installed it), tensorflow
- * (@tensorflow/tfjs-node, if installed), then the bundled wasm backend (the default on a fresh
- * install), then cpu (pure JS, always available). The native packages are never dependencies of
- * gmmrl: their install downloads libtensorflow, so they are detected at run time only.
+ * (@tensorflow/tfjs-node, if installed), webgpu (the `webgpu` package and
+ * @tensorflow/tfjs-backend-webgpu, if installed, on a hardware adapter where synchronous reads work:
+ * not in Node, so there it is only probed and the reason printed), then the bundled wasm
+ * backend (the default on a fresh install), then cpu (pure JS, always available). The native and
+ * WebGPU packages are never dependencies of gmmrl (libtensorflow's download; Dawn's binary): they
+ * are detected at run time only.
  *
  * `wasm-threads` (opt-in, never tried by `auto`) is the same wasm backend on its multi-threaded SIMD
  * build, started through a run-time shim (startWasmThreads below): tfjs-backend-wasm 4.22 disables
@@ -23,15 +26,15 @@ import { dirname, join } from 'node:path';
 import workerThreads from 'node:worker_threads';
 import { BackendError, UnknownNameError, ValueError, describeValue } from '../contract/errors.js';
 
-export const BACKEND_NAMES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu', 'wasm-threads'] as const;
+export const BACKEND_NAMES = ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu', 'wasm-threads'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 export interface BackendInfo {
   /** What was asked for. */
   requested: BackendName;
-  /** What runs: one of tensorflow-gpu, tensorflow, wasm, cpu, wasm-threads. */
+  /** What runs: one of tensorflow-gpu, tensorflow, webgpu, wasm, cpu, wasm-threads. */
   name: Exclude<BackendName, 'auto'>;
-  /** tf.getBackend() after selection ('tensorflow', 'wasm', 'cpu'). */
+  /** tf.getBackend() after selection ('tensorflow', 'webgpu', 'wasm', 'cpu'). */
   tfBackend: string;
   /** Attempts that failed before the chosen one, with the reason. */
   skipped: { name: string; reason: string }[];
@@ -39,6 +42,8 @@ export interface BackendInfo {
   tfjsVersion: string;
   /** XNNPACK's thread count for wasm / wasm-threads (1 on the single-threaded build); absent otherwise. */
   threads?: number;
+  /** webgpu only: the adapter, e.g. "nvidia ampere (NVIDIA RTX A4000)" or "google swiftshader (SwiftShader driver 5.0.0), software". */
+  adapter?: string;
 }
 
 export interface SelectBackendOptions {
@@ -173,6 +178,143 @@ async function trySetWasm(threaded: boolean, threads: number): Promise<string | 
   return null;
 }
 
+// ---- webgpu ---------------------------------------------------------------------------------
+// The `webgpu` package (Dawn for Node) gives Node a navigator.gpu; @tensorflow/tfjs-backend-webgpu
+// registers itself at import when navigator.gpu exists. Both are optional: imported here only.
+
+const WEBGPU_FIX =
+  'Install the WebGPU packages (npm install webgpu @tensorflow/tfjs-backend-webgpu) on a machine with a GPU and its ' +
+  'driver (Linux: Vulkan, libvulkan.so.1; macOS: Metal; Windows: D3D12).';
+
+/** Where Linux's dynamic loader looks for libvulkan.so.1 besides LD_LIBRARY_PATH. */
+const VULKAN_DIRS = [
+  '/usr/lib/x86_64-linux-gnu',
+  '/usr/lib/aarch64-linux-gnu',
+  '/usr/lib64',
+  '/usr/lib',
+  '/usr/local/lib',
+  '/lib64',
+  '/lib',
+];
+
+/**
+ * Linux only: whether a Vulkan loader can be found. `auto` checks this before starting Dawn, which
+ * otherwise prints its own warning ("Couldn't load Vulkan") on every run of a machine without one.
+ */
+async function vulkanLoaderFound(): Promise<boolean> {
+  if (process.platform !== 'linux') return true;
+  const { existsSync } = await import('node:fs');
+  const dirs = [...(process.env['LD_LIBRARY_PATH'] ?? '').split(':').filter((d) => d !== ''), ...VULKAN_DIRS];
+  return dirs.some((d) => existsSync(`${d}/libvulkan.so.1`));
+}
+
+interface GpuAdapterLike {
+  info?: { vendor?: string; architecture?: string; description?: string; device?: string; isFallbackAdapter?: boolean };
+  isFallbackAdapter?: boolean;
+}
+interface GpuLike {
+  requestAdapter(options?: { powerPreference?: string }): Promise<GpuAdapterLike | null>;
+}
+
+/** "vendor architecture (description)", ", software" for a fallback (CPU) adapter. */
+export function describeAdapter(adapter: GpuAdapterLike): { text: string; software: boolean } {
+  const i = adapter.info ?? {};
+  const software =
+    i.isFallbackAdapter === true || adapter.isFallbackAdapter === true || (i.vendor === 'google' && i.architecture === 'swiftshader');
+  const name = [i.vendor, i.architecture].filter((x) => x !== undefined && x !== '').join(' ') || 'unnamed adapter';
+  const desc = i.description !== undefined && i.description !== '' ? ` (${i.description})` : '';
+  return { text: `${name}${desc}${software ? ', software' : ''}`, software };
+}
+
+/**
+ * Starts Dawn and checks for an adapter before loading tfjs's WebGPU backend. `explicit` (--backend
+ * webgpu) accepts any adapter; `auto` skips a software one (SwiftShader: correct but far slower
+ * than wasm, so for tests only), and in Node any one, as the trainers need synchronous reads.
+ */
+async function tryWebGpu(explicit: boolean): Promise<{ reason: string | null; adapter?: string }> {
+  const nav = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator;
+  let gpu = nav?.gpu;
+  if (gpu === undefined) {
+    let mod: { create: (flags: string[]) => GpuLike; globals: Record<string, unknown> };
+    try {
+      mod = (await import('webgpu' as string)) as typeof mod;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return { reason: 'the `webgpu` package is not installed' };
+      return { reason: `the \`webgpu\` package failed to load: ${(err as Error).message.split('\n')[0]}` };
+    }
+    if (!explicit && !(await vulkanLoaderFound())) {
+      return { reason: 'no WebGPU adapter (no Vulkan loader libvulkan.so.1 in LD_LIBRARY_PATH or the system library folders)' };
+    }
+    // dawn.node's classes and constants (GPUBufferUsage, …) are globals in a browser; tfjs uses them so.
+    for (const [k, v] of Object.entries(mod.globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
+    gpu = mod.create([]);
+  }
+  let adapter: GpuAdapterLike | null;
+  try {
+    // the same request tfjs-backend-webgpu makes (its default, WEBGPU_USE_LOW_POWER_GPU off)
+    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  } catch (err) {
+    return { reason: `no WebGPU adapter (requestAdapter failed: ${(err as Error).message.split('\n')[0]})` };
+  }
+  if (adapter === null) {
+    return { reason: 'no WebGPU adapter (requestAdapter returned null: no GPU driver Dawn accepts, e.g. Vulkan on Linux)' };
+  }
+  const { text, software } = describeAdapter(adapter);
+  if (software && !explicit) {
+    return { reason: `only a software adapter, ${text}: far slower than wasm for training (--backend webgpu uses it anyway)` };
+  }
+  if (!explicit && !('OffscreenCanvas' in globalThis)) {
+    // see guardReadSync: every trainer reads back with dataSync, which this backend cannot do in Node
+    return {
+      reason:
+        `adapter ${text} found, but auto does not train on it in Node: tfjs-backend-webgpu reads tensors synchronously ` +
+        "(dataSync) only in browsers, and gmmrl's trainers read synchronously (--backend webgpu selects it for code that reads with await tensor.data())",
+    };
+  }
+  if (nav === undefined) {
+    (globalThis as { navigator?: unknown }).navigator = { gpu };
+  } else if (nav.gpu === undefined) {
+    Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
+  }
+  try {
+    await import('@tensorflow/tfjs-backend-webgpu' as string);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      return { reason: '@tensorflow/tfjs-backend-webgpu is not installed', adapter: text };
+    }
+    return { reason: `@tensorflow/tfjs-backend-webgpu failed to load: ${(err as Error).message.split('\n')[0]}`, adapter: text };
+  }
+  const reason = await trySet('webgpu');
+  if (reason !== null) return { reason, adapter: text };
+  guardReadSync();
+  return { reason: null, adapter: text };
+}
+
+/**
+ * tfjs-backend-webgpu reads a GPU tensor synchronously (dataSync) through an OffscreenCanvas, which
+ * exists only in browsers; in Node it fails with "ReferenceError: OffscreenCanvas is not defined".
+ * Replace that with a BackendError saying what to do. Values already on the CPU still read.
+ */
+function guardReadSync(): void {
+  if ('OffscreenCanvas' in globalThis) return;
+  const backend = tf.backend() as unknown as {
+    readSync: (dataId: object) => unknown;
+    tensorMap: { get(dataId: object): { values?: unknown; dtype?: string } | undefined };
+  };
+  const readSync = backend.readSync.bind(backend);
+  backend.readSync = (dataId: object) => {
+    const data = backend.tensorMap.get(dataId);
+    if (data !== undefined && (data.values != null || data.dtype === 'string')) return readSync(dataId);
+    throw new BackendError(
+      'The webgpu backend cannot read a GPU tensor synchronously in Node (dataSync/arraySync): ' +
+        '@tensorflow/tfjs-backend-webgpu does that through OffscreenCanvas, which only browsers have. ' +
+        "Read with `await tensor.data()`; gmmrl's trainers read synchronously, so train with --backend wasm (or tensorflow).",
+    );
+  };
+}
+
 /**
  * Selects and initialises the backend. Idempotent for the same request. Returns what runs.
  * Throws BackendError listing every failure when the requested backend (or, for `auto`, every
@@ -182,11 +324,17 @@ export async function selectBackend(requested: BackendName = 'auto', opts: Selec
   parseBackendName(requested);
   const wasmThreads = requested === 'wasm-threads' ? parseWasmThreads(opts.wasmThreads) : 0;
   if (current && current.requested === requested && (requested !== 'wasm-threads' || current.threads === wasmThreads)) return current;
-  const candidates: Exclude<BackendName, 'auto'>[] = requested === 'auto' ? ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] : [requested];
+  const candidates: Exclude<BackendName, 'auto'>[] =
+    requested === 'auto' ? ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] : [requested];
   const skipped: { name: string; reason: string }[] = [];
   for (const name of candidates) {
     let reason: string | null;
-    if (name === 'tensorflow-gpu' || name === 'tensorflow') {
+    let adapter: string | undefined;
+    if (name === 'webgpu') {
+      const r = await tryWebGpu(requested === 'webgpu');
+      reason = r.reason;
+      adapter = r.adapter;
+    } else if (name === 'tensorflow-gpu' || name === 'tensorflow') {
       reason = await tryNative(name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node');
       if (reason === null) reason = await trySet('tensorflow');
     } else if (name === 'wasm' || name === 'wasm-threads') {
@@ -200,6 +348,7 @@ export async function selectBackend(requested: BackendName = 'auto', opts: Selec
       tf.env().set('PROD', true);
       current = { requested, name, tfBackend: tf.getBackend(), skipped, tfjsVersion: tf.version_core };
       if (current.tfBackend === 'wasm') current.threads = wasmThreadCount();
+      if (adapter) current.adapter = adapter;
       return current;
     }
     skipped.push({ name, reason });
@@ -208,7 +357,9 @@ export async function selectBackend(requested: BackendName = 'auto', opts: Selec
   const fix =
     requested === 'tensorflow-gpu' || requested === 'tensorflow'
       ? ` Install ${requested === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node'} (it downloads libtensorflow) or use --backend auto.`
-      : ' Use --backend auto to fall back automatically.';
+      : requested === 'webgpu'
+        ? ` ${WEBGPU_FIX} Or use --backend auto to fall back automatically.`
+        : ' Use --backend auto to fall back automatically.';
   throw new BackendError(`No TensorFlow.js backend could be initialised for --backend ${requested}:\n${lines}\n${fix}`);
 }
 
@@ -216,7 +367,8 @@ export async function selectBackend(requested: BackendName = 'auto', opts: Selec
 export function describeBackend(info: BackendInfo): string {
   const skipped = info.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
   const threads = info.name === 'wasm-threads' ? `${info.threads} threads; ` : '';
-  return `backend: ${info.name} (${threads}tfjs ${info.tfjsVersion}${skipped ? `; skipped ${skipped}` : ''})`;
+  const adapter = info.adapter ? `; adapter ${info.adapter}` : '';
+  return `backend: ${info.name} (${threads}tfjs ${info.tfjsVersion}${adapter}${skipped ? `; skipped ${skipped}` : ''})`;
 }
 
 export { tf };

@@ -28,7 +28,7 @@
  *   latency(opts)                   single-observation act() timings and batch throughput
  */
 import * as ort from 'onnxruntime-web';
-import { Rng, loadPolicy, type ActMode, type ActOptions, type Policy, type PolicyInfo } from 'gmmrl/runtime/web';
+import { Rng, loadPolicy, type ActMode, type ActOptions, type Policy, type PolicyInfo, type WebExecutionProvider } from 'gmmrl/runtime/web';
 import { make, type Env } from 'gmmrl/envs';
 
 /** Which onnxruntime-web build the bundle carries ('wasm' or 'default'; set by scripts/build-browser.mjs). */
@@ -149,9 +149,9 @@ function base64ToBytes(b64: string): Uint8Array {
   return out;
 }
 
-async function loadModel(src: string | Uint8Array, name: string): Promise<void> {
+async function loadModel(src: string | Uint8Array, name: string, providers: WebExecutionProvider[] = ['wasm']): Promise<void> {
   stop();
-  const next = await loadPolicy(src, { executionProviders: ['wasm'] });
+  const next = await loadPolicy(src, { executionProviders: providers });
   if (policy) await policy.dispose();
   policy = next;
   meta = metaOf(next.info);
@@ -723,10 +723,11 @@ function chartSnapshot(): { title: string; values: number[]; labels: string[]; l
 
 const gmmrlPage = {
   /** src: a URL (relative to the page) or { base64 } of the model bytes. */
-  load: (src: string | { base64: string }, name?: string) =>
+  /** Loads a model (by default on the wasm provider; spec/browser/webgpu.spec.ts passes ['webgpu']). */
+  load: (src: string | { base64: string }, name?: string, providers?: WebExecutionProvider[]) =>
     exclusive(async () => {
       const bytes = typeof src === 'string' ? src : base64ToBytes(src.base64);
-      await loadModel(bytes, name ?? (typeof src === 'string' ? src : 'model.onnx'));
+      await loadModel(bytes, name ?? (typeof src === 'string' ? src : 'model.onnx'), providers);
       return gmmrlPage.info();
     }),
   info: () => {

@@ -33,7 +33,7 @@ describe('sdk/cli', function () {
       ],
       [
         ['train', 'gmmqf', '--env', 'CartPole-v1', '--out', 'x', '--backend', 'gpu'],
-        [/--backend must be one of auto, tensorflow-gpu, tensorflow, wasm, cpu, wasm-threads; got "gpu"/],
+        [/--backend must be one of auto, tensorflow-gpu, tensorflow, webgpu, wasm, cpu, wasm-threads; got "gpu"/],
       ],
       [['train', 'gmmqf', '--env', 'CartPole-v1', '--out', 'x', '--steps', '1e4'], [/--steps must be an integer; got "1e4"/]],
       [['train', 'gmmqf', '--env', 'CartPole-v1', '--out', 'x', '--gamma', '1.5'], [/--gamma 1\.5 is out of range; expected \[0, 1\)/]],

@@ -237,7 +237,7 @@ describe('sdk/library: saveCheckpoint, exportCheckpoint, verifyCheckpoint', func
       );
       await expectValueError(
         () => verifyCheckpoint(ckpt, onnx, { backend: 'gpu' as never }),
-        /options\.backend is "gpu"; expected one of auto, tensorflow-gpu, tensorflow, wasm, cpu/,
+        /options\.backend is "gpu"; expected one of auto, tensorflow-gpu, tensorflow, webgpu, wasm, cpu, wasm-threads/,
       );
       await expectValueError(
         () => verifyCheckpoint(ckpt, onnx, { state: 30 } as never),

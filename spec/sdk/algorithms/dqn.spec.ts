@@ -79,7 +79,12 @@ describe('sdk/algorithms/dqn (DQN / Double DQN)', function () {
     expectThrows(bad({ gradClip: 0 }), ValueError, /gradClip = 0/, /Infinity disables clipping/);
     expectThrows(bad({ obsStdFloor: 0 }), ValueError, /obsStdFloor = 0/);
     expectThrows(bad({ double: 'yes' }), ValueError, /double = "yes"/);
-    expectThrows(bad({ backend: 'gpu' }), UnknownNameError, /backend = "gpu"/, /auto, tensorflow-gpu, tensorflow, wasm, cpu/);
+    expectThrows(
+      bad({ backend: 'gpu' }),
+      UnknownNameError,
+      /backend = "gpu"/,
+      /auto, tensorflow-gpu, tensorflow, webgpu, wasm, cpu, wasm-threads/,
+    );
     expectThrows(bad({ seed: -1 }), ValueError, /seed = -1/);
     expectThrows(bad({ evalEpisodes: 0 }), ValueError, /evalEpisodes = 0/);
     expectThrows(

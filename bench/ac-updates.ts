@@ -152,12 +152,12 @@ export function matmulForms(reps: number): Record<string, number> {
   return out;
 }
 
-function timeUpdates(n: number, step: () => void, sync: () => void): number {
+async function timeUpdates(n: number, step: () => void, sync: () => unknown): Promise<number> {
   for (let i = 0; i < 2; i++) step();
-  sync();
+  await sync();
   const t = performance.now();
   for (let i = 0; i < n; i++) step();
-  sync();
+  await sync();
   return (performance.now() - t) / n;
 }
 
@@ -171,7 +171,7 @@ export interface FusedRow {
 
 interface Case {
   step: () => void;
-  sync: () => void;
+  sync: () => unknown;
   dispose: () => void;
   flops: number | null;
 }
@@ -213,7 +213,7 @@ export async function fusedTable(updates: number, mm: number, rng: Rng, rounds =
     };
     // online forward + input and weight gradients (3F) and the target forward (F)
     const flops = B * 4 * mlpForwardFlops([D, ...hidden, nA]);
-    return { step: () => L.update(db as never), sync: () => void L.takeLossMean(), dispose: () => L.dispose(), flops };
+    return { step: () => L.update(db as never), sync: () => L.takeLossMean(), dispose: () => L.dispose(), flops };
   };
   const cases: [string, () => Case][] = [
     ['SG-RP 2 × 256', () => sac(H, 'sg', 'rp', 1)],
@@ -238,10 +238,10 @@ export async function fusedTable(updates: number, mm: number, rng: Rng, rounds =
     try {
       const times: number[][] = [[], []];
       for (let round = 0; round < rounds; round++)
-        built.forEach((c, i) => {
+        for (const [i, c] of built.entries()) {
           fusedUpdates.enabled = i === 1;
-          times[i]!.push(timeUpdates(n, c.step, c.sync));
-        });
+          times[i]!.push(await timeUpdates(n, c.step, c.sync));
+        }
       for (const [i, c] of built.entries()) {
         fusedUpdates.enabled = i === 1;
         // two updates profiled: the delayed actor step of TD3 and Gamid runs on every other one
@@ -309,7 +309,7 @@ export async function main(argv: string[]): Promise<Row[]> {
     for (const [name, make] of configs) {
       const c = make();
       try {
-        const ms = timeUpdates(n % 2 === 0 ? n : n + 1, c.step, c.sync); // an even count: Gamid's delayed actor step is averaged fairly
+        const ms = await timeUpdates(n % 2 === 0 ? n : n + 1, c.step, c.sync); // an even count: Gamid's delayed actor step is averaged fairly
         const gflop = c.flops / 1e9;
         rows.push({
           backend,

@@ -3,8 +3,9 @@
  *
  * Order for `auto`: tensorflow-gpu (@tensorflow/tfjs-node-gpu, if the user installed it), tensorflow
  * (@tensorflow/tfjs-node, if installed), webgpu (the `webgpu` package and
- * @tensorflow/tfjs-backend-webgpu, if installed, on a hardware adapter where synchronous reads work:
- * not in Node, so there it is only probed and the reason printed), then the bundled wasm
+ * @tensorflow/tfjs-backend-webgpu, if installed, on a hardware adapter; in Node only for callers that
+ * read tensors asynchronously, `reads: 'async'`, as DQN's trainer does: elsewhere it is only probed
+ * and the reason printed), then the bundled wasm
  * backend (the default on a fresh install), then cpu (pure JS, always available). The native and
  * WebGPU packages are never dependencies of gmmrl (libtensorflow's download; Dawn's binary): they
  * are detected at run time only.
@@ -52,6 +53,16 @@ export interface SelectBackendOptions {
    * min(os.availableParallelism(), 8). Ignored by the other backends.
    */
   wasmThreads?: number;
+  /**
+   * How the caller reads tensors back, for webgpu in Node, where tfjs-backend-webgpu reads a GPU
+   * tensor only asynchronously: 'async' (only `await tensor.data()`: `auto` may then pick a hardware
+   * adapter), 'sync' (dataSync somewhere: webgpu is refused, by `auto` with the reason and by
+   * `--backend webgpu` with a BackendError, naming `caller`). Omitted: `--backend webgpu` is
+   * accepted (a synchronous read then fails with a BackendError) and `auto` skips it in Node.
+   */
+  reads?: 'sync' | 'async';
+  /** Who asks, for the refusal (e.g. "the sac trainer"). */
+  caller?: string;
 }
 
 let current: BackendInfo | null = null;
@@ -231,7 +242,15 @@ export function describeAdapter(adapter: GpuAdapterLike): { text: string; softwa
  * webgpu) accepts any adapter; `auto` skips a software one (SwiftShader: correct but far slower
  * than wasm, so for tests only), and in Node any one, as the trainers need synchronous reads.
  */
-async function tryWebGpu(explicit: boolean): Promise<{ reason: string | null; adapter?: string }> {
+async function tryWebGpu(explicit: boolean, opts: SelectBackendOptions): Promise<{ reason: string | null; adapter?: string }> {
+  const inNode = !('OffscreenCanvas' in globalThis);
+  if (inNode && opts.reads === 'sync') {
+    return {
+      reason:
+        `${opts.caller ?? 'this caller'} reads tensors synchronously (dataSync), which tfjs-backend-webgpu can do only in browsers ` +
+        '(through OffscreenCanvas), not in Node; train it with --backend wasm (or tensorflow). DQN trains on webgpu in Node.',
+    };
+  }
   const nav = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator;
   let gpu = nav?.gpu;
   if (gpu === undefined) {
@@ -264,12 +283,12 @@ async function tryWebGpu(explicit: boolean): Promise<{ reason: string | null; ad
   if (software && !explicit) {
     return { reason: `only a software adapter, ${text}: far slower than wasm for training (--backend webgpu uses it anyway)` };
   }
-  if (!explicit && !('OffscreenCanvas' in globalThis)) {
-    // see guardReadSync: every trainer reads back with dataSync, which this backend cannot do in Node
+  if (!explicit && inNode && opts.reads !== 'async') {
+    // see guardReadSync: a synchronous read of a GPU tensor cannot work in Node
     return {
       reason:
-        `adapter ${text} found, but auto does not train on it in Node: tfjs-backend-webgpu reads tensors synchronously ` +
-        "(dataSync) only in browsers, and gmmrl's trainers read synchronously (--backend webgpu selects it for code that reads with await tensor.data())",
+        `adapter ${text} found, but auto does not pick it in Node for ${opts.caller ?? 'code that may read tensors synchronously'}: ` +
+        'tfjs-backend-webgpu reads tensors synchronously (dataSync) only in browsers (--backend webgpu selects it for code that reads with await tensor.data())',
     };
   }
   if (nav === undefined) {
@@ -310,7 +329,7 @@ function guardReadSync(): void {
     throw new BackendError(
       'The webgpu backend cannot read a GPU tensor synchronously in Node (dataSync/arraySync): ' +
         '@tensorflow/tfjs-backend-webgpu does that through OffscreenCanvas, which only browsers have. ' +
-        "Read with `await tensor.data()`; gmmrl's trainers read synchronously, so train with --backend wasm (or tensorflow).",
+        'Read with `await tensor.data()`; of the trainers only DQN does, so train the others with --backend wasm (or tensorflow).',
     );
   };
 }
@@ -323,7 +342,13 @@ function guardReadSync(): void {
 export async function selectBackend(requested: BackendName = 'auto', opts: SelectBackendOptions = {}): Promise<BackendInfo> {
   parseBackendName(requested);
   const wasmThreads = requested === 'wasm-threads' ? parseWasmThreads(opts.wasmThreads) : 0;
-  if (current && current.requested === requested && (requested !== 'wasm-threads' || current.threads === wasmThreads)) return current;
+  if (
+    current &&
+    current.requested === requested &&
+    (requested !== 'wasm-threads' || current.threads === wasmThreads) &&
+    !(current.name === 'webgpu' && opts.reads === 'sync' && !('OffscreenCanvas' in globalThis))
+  )
+    return current;
   const candidates: Exclude<BackendName, 'auto'>[] =
     requested === 'auto' ? ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] : [requested];
   const skipped: { name: string; reason: string }[] = [];
@@ -331,7 +356,7 @@ export async function selectBackend(requested: BackendName = 'auto', opts: Selec
     let reason: string | null;
     let adapter: string | undefined;
     if (name === 'webgpu') {
-      const r = await tryWebGpu(requested === 'webgpu');
+      const r = await tryWebGpu(requested === 'webgpu', opts);
       reason = r.reason;
       adapter = r.adapter;
     } else if (name === 'tensorflow-gpu' || name === 'tensorflow') {
@@ -358,7 +383,9 @@ export async function selectBackend(requested: BackendName = 'auto', opts: Selec
     requested === 'tensorflow-gpu' || requested === 'tensorflow'
       ? ` Install ${requested === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node'} (it downloads libtensorflow) or use --backend auto.`
       : requested === 'webgpu'
-        ? ` ${WEBGPU_FIX} Or use --backend auto to fall back automatically.`
+        ? opts.reads === 'sync' && !('OffscreenCanvas' in globalThis)
+          ? ' Use --backend wasm or auto.'
+          : ` ${WEBGPU_FIX} Or use --backend auto to fall back automatically.`
         : ' Use --backend auto to fall back automatically.';
   throw new BackendError(`No TensorFlow.js backend could be initialised for --backend ${requested}:\n${lines}\n${fix}`);
 }

@@ -206,7 +206,7 @@ export async function runOffPolicy<P>(
   const D = env.observationSpace.shape.reduce((a, b) => a * b, 1);
   const A = space.low.length;
   const resume = hooks.resumeFrom ? StateReader.open(hooks.resumeFrom, algo, cfg as unknown as Record<string, unknown>) : null;
-  const backend = await selectBackend(cfg.backend);
+  const backend = await selectBackend(cfg.backend, { reads: 'sync', caller: `the ${algo} trainer` });
   hooks.progress?.(describeBackend(backend));
   if (hooks.header) hooks.progress?.(hooks.header);
   const clock = new RunClock(resume ? resume.num('wall_seconds') : 0);

@@ -50,7 +50,7 @@ import {
   RunClock,
   StateReader,
   StateWriter,
-  emitSnapshot,
+  emitSnapshotAsync,
   readBuffer,
   readCollector,
   readEnv,
@@ -203,7 +203,7 @@ export async function trainDqn(partial: Partial<DqnTrainConfig> = {}, hooks: Dqn
   const layers = [D, ...cfg.hidden, A];
   const parameterCount = dqnParameterCount(layers);
 
-  const backend = await selectBackend(cfg.backend);
+  const backend = await selectBackend(cfg.backend, { reads: 'async', caller: 'the dqn trainer' });
   hooks.progress?.(describeBackend(backend));
   hooks.progress?.(
     `model: ${cfg.double ? 'Double DQN' : 'DQN'}, MLP [${layers.join(', ')}] relu, ${parameterCount} parameters` +
@@ -301,7 +301,7 @@ export async function trainDqn(partial: Partial<DqnTrainConfig> = {}, hooks: Dqn
     interrupted,
   });
   /** Everything the loop needs to continue (see ARCHITECTURE.md, "Snapshots and resume"). */
-  const snapshot = (latest: DqnParams): TrainingSnapshot => {
+  const snapshot = async (latest: DqnParams): Promise<TrainingSnapshot> => {
     const w = new StateWriter();
     w.set('config', cfg);
     w.set('wall_seconds', clock.seconds);
@@ -311,7 +311,7 @@ export async function trainDqn(partial: Partial<DqnTrainConfig> = {}, hooks: Dqn
     writeEnv(w, 'env', env);
     writeCollector(w, 'collector', collector);
     writeBuffer(w, 'buffer', buffer);
-    learner.saveState(w.scope('learner'));
+    await learner.saveState(w.scope('learner'));
     writeTracker(w, 'tracker', tracker);
     writeTree(w, 'current', current);
     w.set('log', log);
@@ -336,7 +336,7 @@ export async function trainDqn(partial: Partial<DqnTrainConfig> = {}, hooks: Dqn
       }
       // ---- act ε-greedily w.r.t. the online network -----------------------------------------
       const eps = epsilonAt(collector.envSteps);
-      const a = rng.uniform() < eps ? rng.integer(A) : argmaxRows(learner.qValues(collector.obs, 1), 1, A)[0]!;
+      const a = rng.uniform() < eps ? rng.integer(A) : argmaxRows(await learner.qValues(collector.obs, 1), 1, A)[0]!;
       step(a);
       const envSteps = collector.envSteps;
 
@@ -347,10 +347,10 @@ export async function trainDqn(partial: Partial<DqnTrainConfig> = {}, hooks: Dqn
       // ---- greedy evaluation ----------------------------------------------------------------
       if (envSteps % cfg.evalEvery === 0 || envSteps === cfg.steps) {
         const k = log.length + 1;
-        current = learner.params();
+        current = await learner.params();
         const ev = await evaluateDqnGreedy(current, evalEnv, cfg.evalEpisodes, evaluationSeed(cfg.seed, k));
         const isNewBest = tracker.offer(ev.mean, k, envSteps, () => cloneDqnParams(current));
-        const { loss } = learner.takeLossMean();
+        const { loss } = await learner.takeLossMean();
         const wall = clock.seconds;
         const row: DqnEvalLog = {
           evaluation: k,
@@ -374,12 +374,12 @@ export async function trainDqn(partial: Partial<DqnTrainConfig> = {}, hooks: Dqn
             `${row.steps_per_s.toFixed(0)} steps/s  elapsed ${formatDuration(wall)}  ETA ${formatDuration(eta)}`,
         );
         hooks.onEvaluation?.(row, tracker.pick(cfg.keepBest, current), isNewBest);
-        emitSnapshot(hooks, () => snapshot(current));
+        await emitSnapshotAsync(hooks, () => snapshot(current));
       }
     }
     if (interrupted) {
-      const latest = learner.params();
-      emitSnapshot(hooks, () => snapshot(latest));
+      const latest = await learner.params();
+      await emitSnapshotAsync(hooks, () => snapshot(latest));
       hooks.progress?.(`stopped at step ${collector.envSteps}/${cfg.steps} on request; snapshot taken`);
       return resultOf(tracker.pick(cfg.keepBest, cloneDqnParams(latest)), latest, true);
     }

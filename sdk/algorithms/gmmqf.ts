@@ -169,7 +169,7 @@ export function evaluateGreedy(p: GmmQfParams, env: Env, episodes: number, seed:
 export async function trainGmmQf(partial: Partial<GmmQfTrainConfig> = {}, hooks: TrainHooks = {}): Promise<GmmQfTrainResult> {
   const cfg: GmmQfTrainConfig = resolveConfig(GMMQF_SPEC, partial);
   const resume = hooks.resumeFrom ? StateReader.open(hooks.resumeFrom, GMMQF_SPEC.name, cfg) : null;
-  const backend = await selectBackend(cfg.backend);
+  const backend = await selectBackend(cfg.backend, { reads: 'sync', caller: 'the gmmqf trainer' });
   hooks.progress?.(describeBackend(backend));
   const clock = new RunClock(resume ? resume.num('wall_seconds') : 0);
   const rng = new Rng(cfg.seed);

@@ -141,7 +141,7 @@ export async function trainBanditActor(bandit: KnownRewardBandit, partial: Parti
   checkEstimator(cfg.policy, cfg.estimator, cfg.components, 'bandit actor');
   if (!(cfg.alpha >= 0 && Number.isFinite(cfg.alpha)))
     throw new ValueError(`bandit actor: alpha = ${cfg.alpha}; expected a finite number ≥ 0.`);
-  await selectBackend(cfg.backend);
+  await selectBackend(cfg.backend, { reads: 'sync', caller: 'the bandit actor' });
   const t0 = performance.now();
   const A = bandit.actionDim;
   const K = cfg.components;

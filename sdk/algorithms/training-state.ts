@@ -406,6 +406,11 @@ export function emitSnapshot(control: TrainControl, build: () => TrainingSnapsho
   if (control.onSnapshot) control.onSnapshot(build());
 }
 
+/** emitSnapshot for a snapshot whose build reads tensors back asynchronously (a trainer that runs on webgpu in Node). */
+export async function emitSnapshotAsync(control: TrainControl, build: () => Promise<TrainingSnapshot>): Promise<void> {
+  if (control.onSnapshot) control.onSnapshot(await build());
+}
+
 /** The rows of a snapshot: copies, so the loop appending to its own list does not change a snapshot already handed out. */
 export function rowsCopy(rows: readonly object[]): MetricRow[] {
   return rows.map((row) => ({ ...(row as MetricRow) }));

@@ -14,9 +14,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { describeAdapter, parseBackendName } from '../../sdk/backend.js';
+import { loadDqnCheckpoint } from '../../models/dqn/checkpoint.js';
 
 const CHECK = join(dirname(fileURLToPath(import.meta.url)), 'webgpu-check.js');
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'sdk', 'bin.js');
 const CHROMIUM = '/usr/lib/chromium';
 const ICD = join(CHROMIUM, 'vk_swiftshader_icd.json');
 const swiftShader = existsSync(ICD) && existsSync(join(CHROMIUM, 'libvulkan.so.1'));
@@ -131,6 +135,55 @@ describe('sdk/backend: webgpu', function () {
     it('a short training run on webgpu learns: 12 DQN updates on a fixed batch cut the TD loss (float64 reference)', () => {
       const r = check(['learn', '12'], 'swiftshader').out as { before: number; after: number };
       expect(r.after).to.be.below(0.7 * r.before);
+    });
+
+    it('gmmrl train dqn --backend webgpu runs to completion in Node; its checkpoint loads and is close to the same run on cpu', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'gmmrl-webgpu-dqn-'));
+      try {
+        const env: NodeJS.ProcessEnv = { ...process.env, LD_LIBRARY_PATH: CHROMIUM, VK_ICD_FILENAMES: ICD };
+        const run = (backend: string) => {
+          const args = [BIN, 'train', 'dqn', '--env', 'CartPole-v1', '--steps', '160', '--warmup-steps', '60', '--hidden', '16,16'];
+          args.push('--batch-size', '16', '--eval-every', '50', '--eval-episodes', '1', '--backend', backend, '--out', join(dir, backend));
+          const p = spawnSync(process.execPath, args, { encoding: 'utf8', env, timeout: 110_000 });
+          expect(p.status, `${backend}: ${p.stderr}`).to.equal(0);
+          return { out: p.stdout + p.stderr, ckpt: loadDqnCheckpoint(join(dir, backend)) };
+        };
+        const gpu = run('webgpu');
+        expect(gpu.out).to.match(/backend: webgpu \(tfjs [^;]*; adapter google swiftshader/);
+        expect(gpu.out).to.include('100 updates');
+        const cpu = run('cpu');
+        // 100 updates from the same seed: float32 rounding of different summation orders only
+        // (the ε-greedy actions and the replay samples agree), far below what training moved
+        const flat = (c: typeof gpu.ckpt) => [...c.params.weights, ...c.params.biases].flatMap((a) => Array.from(a));
+        const g = flat(gpu.ckpt);
+        const c = flat(cpu.ckpt);
+        expect(g.length).to.equal(c.length);
+        const scale = 1 + Math.max(...c.map(Math.abs));
+        expect(Math.max(...g.map((x, i) => Math.abs(x - c[i]!))) / scale).to.be.below(1e-4);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('--backend webgpu for a trainer that reads synchronously (sac) is a BackendError naming it, before training', () => {
+      const env: NodeJS.ProcessEnv = { ...process.env, LD_LIBRARY_PATH: CHROMIUM, VK_ICD_FILENAMES: ICD };
+      const args = [
+        BIN,
+        'train',
+        'sac',
+        '--env',
+        'Pendulum-v1',
+        '--steps',
+        '100',
+        '--backend',
+        'webgpu',
+        '--out',
+        join(tmpdir(), 'gmmrl-never'),
+      ];
+      const p = spawnSync(process.execPath, args, { encoding: 'utf8', env, timeout: 110_000 });
+      expect(p.status).to.equal(2);
+      expect(p.stderr).to.include('the sac trainer reads tensors synchronously (dataSync)');
+      expect(p.stderr).to.include('--backend wasm');
     });
 
     it("a synchronous read of a GPU tensor in Node is a BackendError saying what to do (not tfjs's OffscreenCanvas ReferenceError)", () => {

@@ -9,13 +9,17 @@
  * One `update` is one tf.tidy: targets (no gradient), tf.variableGrads of the loss, clipping, Adam,
  * and the loss accumulated on the device. Nothing is read back to the host inside it; the mean loss
  * since the last read comes back through `takeLossMean()` when the trainer logs.
+ *
+ * Every read-back is asynchronous (`await tensor.data()`, or readBack before a save): the same numbers
+ * on every backend, and the only kind of read tfjs-backend-webgpu can do in Node, so DQN trains on
+ * `--backend webgpu` there.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../../../contract/errors.js';
 import { checkDqnParams, type DqnParams } from '../../../models/dqn/params.js';
 import type { DqnBatch } from '../../../models/dqn/reference.js';
 import { TfMlp } from '../../../models/actor-critic/tf-mlp.js';
-import { FlatAdam, readFlatAdam, readVars, writeAdam, writeVars } from './tf-adam.js';
+import { FlatAdam, readBack, readFlatAdam, readVars, writeAdam, writeVars } from './tf-adam.js';
 import type { StateReader, StateWriter } from '../training-state.js';
 
 export interface DqnLearnerOptions {
@@ -106,8 +110,8 @@ export class DqnLearner {
   }
 
   /** Q values of the online network [N, A] for raw observations [N, D] (reads back: for acting). */
-  qValues(obs: Float32Array, n = obs.length / this.D): Float32Array {
-    return tf.tidy(() => this.forward(this.online, tf.tensor2d(obs, [n, this.D])).dataSync() as Float32Array);
+  async qValues(obs: Float32Array, n = obs.length / this.D): Promise<Float32Array> {
+    return readAndDispose(tf.tidy(() => this.forward(this.online, tf.tensor2d(obs, [n, this.D]))));
   }
 
   private upload(batch: DqnBatch) {
@@ -176,29 +180,33 @@ export class DqnLearner {
   }
 
   /** Mean loss over the updates since the last call (NaN when there were none); resets the sum. Reads back. */
-  takeLossMean(): { loss: number; updates: number } {
+  async takeLossMean(): Promise<{ loss: number; updates: number }> {
     const updates = this.updatesSinceRead;
-    const sum = this.lossSum.dataSync()[0]!;
+    const sum = (await this.lossSum.data())[0]!;
     tf.tidy(() => this.lossSum.assign(tf.scalar(0)));
     this.updatesSinceRead = 0;
     return { loss: updates > 0 ? sum / updates : NaN, updates };
   }
 
   /** TD targets of `batch` under the current networks (reads back; for tests and diagnostics). */
-  targets(batch: DqnBatch): Float32Array {
-    return tf.tidy(() => this.targetsOf(this.upload(batch)).dataSync() as Float32Array);
+  async targets(batch: DqnBatch): Promise<Float32Array> {
+    return readAndDispose(tf.tidy(() => this.targetsOf(this.upload(batch))));
   }
 
   /** Loss and (optionally clipped) gradients without applying them (reads back; for tests). */
-  gradients(batch: DqnBatch, clipped = false): DqnGradients {
+  async gradients(batch: DqnBatch, clipped = false): Promise<DqnGradients> {
     const L = this.online.W.length;
-    let out: DqnGradients | null = null;
-    tf.tidy(() => {
-      const { value, grads, norm } = this.lossAndClippedGrads(batch, clipped);
-      const flat = grads.map((g) => Float64Array.from(g.tensor.dataSync())); // order: W₀…W_{L−1}, b₀…b_{L−1}
-      out = { loss: value.dataSync()[0]!, weights: flat.slice(0, L), biases: flat.slice(L), norm: norm.dataSync()[0]! };
+    const { value, grads, norm } = tf.tidy(() => {
+      const r = this.lossAndClippedGrads(batch, clipped);
+      return { value: r.value, grads: r.grads.map((g) => g.tensor), norm: r.norm };
     });
-    return out!;
+    const flat = await Promise.all(grads.map(async (g) => Float64Array.from(await readAndDispose(g)))); // order: W₀…W_{L−1}, b₀…b_{L−1}
+    return {
+      loss: (await readAndDispose(value))[0]!,
+      weights: flat.slice(0, L),
+      biases: flat.slice(L),
+      norm: (await readAndDispose(norm))[0]!,
+    };
   }
 
   /** Hard target update: target ← online. */
@@ -207,9 +215,11 @@ export class DqnLearner {
   }
 
   /** The online (default) or target network's parameters as float64 (reads back). */
-  params(which: 'online' | 'target' = 'online'): DqnParams {
+  async params(which: 'online' | 'target' = 'online'): Promise<DqnParams> {
+    const net = which === 'online' ? this.online : this.target;
+    await readBack(net.vars());
     return {
-      ...(which === 'online' ? this.online : this.target).params(),
+      ...net.params(),
       obsOffset: this.template.obsOffset.slice(),
       obsScale: this.template.obsScale.slice(),
       ...(this.template.actionGrid ? { actionGrid: this.template.actionGrid } : {}),
@@ -220,7 +230,8 @@ export class DqnLearner {
    * The exact state for a training snapshot: both networks' float32 variables, Adam's moments, step
    * count and β powers, the loss accumulated since the last read and the update counters.
    */
-  saveState(w: StateWriter): void {
+  async saveState(w: StateWriter): Promise<void> {
+    await readBack([...this.online.vars(), ...this.target.vars(), ...this.optimizer.stateTensors(), this.lossSum]);
     writeVars(w, 'online', this.online.vars());
     writeVars(w, 'target', this.target.vars());
     writeAdam(w, 'adam', this.optimizer);
@@ -247,5 +258,14 @@ export class DqnLearner {
     tf.dispose([this.lossSum, this.offset, this.scale]);
     this.optimizer.dispose();
     this.clipLimit.dispose();
+  }
+}
+
+/** Reads a tensor back asynchronously and frees it. */
+async function readAndDispose(t: tf.Tensor): Promise<Float32Array> {
+  try {
+    return (await t.data()) as Float32Array;
+  } finally {
+    t.dispose();
   }
 }

@@ -108,6 +108,18 @@ function restoreAdamState(opt: tf.AdamOptimizer, st: TfAdamState, vars: readonly
   o.iterations_ = st.iterations;
 }
 
+/**
+ * Reads tensors back to the host asynchronously (`await tensor.data()`), for code that then reads
+ * them with dataSync: every tfjs backend keeps a tensor's values on the host once they have been
+ * read (tfjs-backend-webgpu caches them in its tensor map), so the synchronous read after this one
+ * is served from that copy. This is what lets the same save code run on webgpu in Node, where a
+ * synchronous read of a GPU tensor is impossible (sdk/backend.ts, guardReadSync); on cpu and wasm
+ * the values are on the host already and nothing changes.
+ */
+export async function readBack(tensors: readonly tf.Tensor[]): Promise<void> {
+  await Promise.all(tensors.map((t) => t.data()));
+}
+
 /** Float32 copies of the variables' values (exact). */
 function readVariables(vars: readonly tf.Variable[]): Float32Array[] {
   return vars.map((v) => Float32Array.from(v.dataSync()));
@@ -249,6 +261,19 @@ export class FlatAdam {
       this.accBeta2!.assign(tf.mul(this.accBeta2!, c.beta2));
     });
     this.iterations++;
+  }
+
+  /** Every tensor `save` reads (for readBack before it). */
+  stateTensors(): tf.Tensor[] {
+    if (this.ref) {
+      const o = this.ref as unknown as AdamInternals;
+      return [
+        o.accBeta1,
+        o.accBeta2,
+        ...[...o.accumulatedFirstMoment, ...o.accumulatedSecondMoment].flatMap((m) => (m ? [m.variable] : [])),
+      ];
+    }
+    return [this.accBeta1!, this.accBeta2!, ...this.groups.flatMap((g) => (g.m ? [g.m, g.v!] : []))];
   }
 
   /** The exact state in tfjs's per-variable layout (reads back). */

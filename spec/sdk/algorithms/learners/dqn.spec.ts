@@ -53,7 +53,7 @@ describe('sdk/algorithms/learners/dqn (the DQN learner on TensorFlow.js)', funct
     [6, 128, 128, 3],
     [3, 5],
   ]) {
-    it(`[${layers}]: the learner's forward pass is dqnQValuesTf's (the graph op sequence), bit for bit`, () => {
+    it(`[${layers}]: the learner's forward pass is dqnQValuesTf's (the graph op sequence), bit for bit`, async () => {
       const rng = new Rng(layers.length * 100 + layers[1]!);
       const p = randomDqnParams(rng, layers);
       const n = 400;
@@ -61,15 +61,15 @@ describe('sdk/algorithms/learners/dqn (the DQN learner on TensorFlow.js)', funct
       const q = dqnQValuesTf(p, obs, n);
       const learner = new DqnLearner(p, OPTS);
       try {
-        expect(Array.from(learner.qValues(obs, n))).to.deep.equal(Array.from(q));
-        expect(Array.from(learner.qValues(obs.subarray(0, layers[0]!)))).to.deep.equal(Array.from(q.subarray(0, layers.at(-1)!)));
+        expect(Array.from(await learner.qValues(obs, n))).to.deep.equal(Array.from(q));
+        expect(Array.from(await learner.qValues(obs.subarray(0, layers[0]!)))).to.deep.equal(Array.from(q.subarray(0, layers.at(-1)!)));
       } finally {
         learner.dispose();
       }
     });
   }
 
-  it('DQN vs Double DQN targets on the hand-built two-state example (exact numbers), float64 reference agrees', () => {
+  it('DQN vs Double DQN targets on the hand-built two-state example (exact numbers), float64 reference agrees', async () => {
     const { online, target, batch } = twoStateExample();
     for (const [double, want] of [
       [false, [2, -0.25, 3]],
@@ -77,7 +77,7 @@ describe('sdk/algorithms/learners/dqn (the DQN learner on TensorFlow.js)', funct
     ] as const) {
       const learner = new DqnLearner(online, { ...OPTS, double }, target);
       try {
-        expect(Array.from(learner.targets(batch)), `double = ${double}`).to.deep.equal(want);
+        expect(Array.from(await learner.targets(batch)), `double = ${double}`).to.deep.equal(want);
       } finally {
         learner.dispose();
       }
@@ -87,14 +87,14 @@ describe('sdk/algorithms/learners/dqn (the DQN learner on TensorFlow.js)', funct
     const learner = new DqnLearner(online, { ...OPTS, double: true }, target);
     try {
       learner.syncTarget();
-      expect(Array.from(learner.targets(batch))).to.deep.equal([1 + 0.5 * 1, -1 + 0.5 * 0.5, 3]);
+      expect(Array.from(await learner.targets(batch))).to.deep.equal([1 + 0.5 * 1, -1 + 0.5 * 0.5, 3]);
     } finally {
       learner.dispose();
     }
   });
 
   for (const double of [false, true]) {
-    it(`${double ? 'Double DQN' : 'DQN'}: loss and autodiff gradient match the float64 TD loss and its central finite differences (tiny net)`, () => {
+    it(`${double ? 'Double DQN' : 'DQN'}: loss and autodiff gradient match the float64 TD loss and its central finite differences (tiny net)`, async () => {
       const rng = new Rng(double ? 21 : 20);
       const online = randomDqnParams(rng, [3, 6, 5, 3], { biasScale: 0.5 });
       const target = randomDqnParams(rng, [3, 6, 5, 3], { biasScale: 0.5 });
@@ -103,13 +103,13 @@ describe('sdk/algorithms/learners/dqn (the DQN learner on TensorFlow.js)', funct
       const learner = new DqnLearner(p, { ...OPTS, gamma: 0.9, double }, { ...target, obsOffset: p.obsOffset, obsScale: p.obsScale });
       try {
         const y = dqnTdTargets(p, { ...target, obsOffset: p.obsOffset, obsScale: p.obsScale }, batch, Math.fround(0.9), double);
-        expectClose(learner.targets(batch), y, { rtol: 1e-5, atol: 1e-5 }, 'targets');
+        expectClose(await learner.targets(batch), y, { rtol: 1e-5, atol: 1e-5 }, 'targets');
         // residuals on both sides of the Huber threshold, so both branches are exercised
         const q = dqnQValues(p, batch.obs, batch.size);
         const e = Array.from({ length: batch.size }, (_, i) => q[i * 3 + batch.actions[i]!]! - y[i]!);
         expect(e.some((x) => Math.abs(x) < 1)).to.equal(true);
         expect(e.some((x) => Math.abs(x) > 1)).to.equal(true);
-        const g = learner.gradients(batch);
+        const g = await learner.gradients(batch);
         const L0 = dqnTdLoss(p, batch, y, 1);
         expectClose(g.loss, L0, { rtol: 1e-5 }, 'loss');
         const h = 1e-6;
@@ -143,19 +143,19 @@ describe('sdk/algorithms/learners/dqn (the DQN learner on TensorFlow.js)', funct
     });
   }
 
-  it('clips the global gradient norm to gradClip, keeping the direction; leaves smaller gradients unchanged', () => {
+  it('clips the global gradient norm to gradClip, keeping the direction; leaves smaller gradients unchanged', async () => {
     const rng = new Rng(30);
     const p = randomDqnParams(rng, [4, 16, 2]);
     const batch = randomBatch(rng, p, 32);
     const free = new DqnLearner(p, OPTS);
-    const raw = free.gradients(batch);
+    const raw = await free.gradients(batch);
     free.dispose();
     expect(raw.norm).to.be.greaterThan(0.01);
     const clip = raw.norm / 4;
     const small = new DqnLearner(p, { ...OPTS, gradClip: clip });
     const big = new DqnLearner(p, { ...OPTS, gradClip: raw.norm * 4 });
     try {
-      const c = small.gradients(batch, true);
+      const c = await small.gradients(batch, true);
       expect(c.norm, 'the reported norm is the norm before clipping').to.be.closeTo(raw.norm, 1e-5 * raw.norm);
       const flat = (g: typeof raw) => [...g.weights, ...g.biases].flatMap((a) => Array.from(a));
       expectClose(
@@ -164,14 +164,14 @@ describe('sdk/algorithms/learners/dqn (the DQN learner on TensorFlow.js)', funct
         { rtol: 1e-5, atol: 1e-7 * raw.norm },
         'clipped = raw · clip/‖g‖',
       );
-      expect(flat(big.gradients(batch, true))).to.deep.equal(flat(raw)); // factor exactly 1
+      expect(flat(await big.gradients(batch, true))).to.deep.equal(flat(raw)); // factor exactly 1
     } finally {
       small.dispose();
       big.dispose();
     }
   });
 
-  it('updates decrease the TD loss on a fixed batch; takeLossMean reports the mean loss of the updates; no tensor leaks', () => {
+  it('updates decrease the TD loss on a fixed batch; takeLossMean reports the mean loss of the updates; no tensor leaks', async () => {
     const rng = new Rng(40);
     const p = randomDqnParams(rng, [4, 32, 32, 2]);
     const batch = randomBatch(rng, p, 64);
@@ -179,17 +179,17 @@ describe('sdk/algorithms/learners/dqn (the DQN learner on TensorFlow.js)', funct
     try {
       const losses: number[] = [];
       for (let i = 0; i < 5; i++) {
-        losses.push(learner.gradients(batch).loss);
+        losses.push((await learner.gradients(batch)).loss);
         learner.update(batch);
       }
-      const m = learner.takeLossMean();
+      const m = await learner.takeLossMean();
       expect(m.updates).to.equal(5);
       expectClose(m.loss, losses.reduce((a, b) => a + b, 0) / 5, { rtol: 1e-5 }, 'mean loss');
-      expect(learner.takeLossMean().updates).to.equal(0);
-      expect(Number.isNaN(learner.takeLossMean().loss)).to.equal(true);
+      expect((await learner.takeLossMean()).updates).to.equal(0);
+      expect(Number.isNaN((await learner.takeLossMean()).loss)).to.equal(true);
       const before = tf.memory().numTensors; // Adam's moments exist after the first update
       for (let i = 0; i < 195; i++) learner.update(batch); // the target network is fixed: plain regression
-      const after = learner.gradients(batch).loss;
+      const after = (await learner.gradients(batch)).loss;
       expect(after, `loss ${losses[0]} → ${after}`).to.be.below(0.1 * losses[0]!);
       expect(learner.updates).to.equal(200);
       expect(tf.memory().numTensors, 'tensors after 200 updates').to.equal(before);
@@ -198,35 +198,35 @@ describe('sdk/algorithms/learners/dqn (the DQN learner on TensorFlow.js)', funct
     }
   });
 
-  it('syncTarget copies online → target (and later updates do not move the target); params() reads back float64 copies', () => {
+  it('syncTarget copies online → target (and later updates do not move the target); params() reads back float64 copies', async () => {
     const rng = new Rng(50);
     const p = randomDqnParams(rng, [3, 8, 2]);
     const batch = randomBatch(rng, p, 16);
     const learner = new DqnLearner(p, { ...OPTS, learningRate: 1e-2 });
     try {
-      const t0 = learner.params('target');
+      const t0 = await learner.params('target');
       expect(t0.weights.map((w) => Array.from(w))).to.deep.equal(p.weights.map((w) => Array.from(w)));
       learner.update(batch);
-      const o1 = learner.params();
+      const o1 = await learner.params();
       expect(Array.from(o1.weights[0]!)).to.not.deep.equal(Array.from(p.weights[0]!));
-      expect(Array.from(learner.params('target').weights[0]!)).to.deep.equal(Array.from(p.weights[0]!));
+      expect(Array.from((await learner.params('target')).weights[0]!)).to.deep.equal(Array.from(p.weights[0]!));
       learner.syncTarget();
-      expect(learner.params('target').weights.map((w) => Array.from(w))).to.deep.equal(o1.weights.map((w) => Array.from(w)));
+      expect((await learner.params('target')).weights.map((w) => Array.from(w))).to.deep.equal(o1.weights.map((w) => Array.from(w)));
       learner.update(batch);
-      expect(learner.params('target').weights.map((w) => Array.from(w))).to.deep.equal(o1.weights.map((w) => Array.from(w)));
+      expect((await learner.params('target')).weights.map((w) => Array.from(w))).to.deep.equal(o1.weights.map((w) => Array.from(w)));
       expect(Array.from(o1.obsOffset)).to.deep.equal(Array.from(p.obsOffset));
     } finally {
       learner.dispose();
     }
   });
 
-  it('dispose() frees every tensor it created (variables, Adam state, constants)', () => {
+  it('dispose() frees every tensor it created (variables, Adam state, constants)', async () => {
     const rng = new Rng(60);
     const p = randomDqnParams(rng, [3, 8, 2]);
     const before = tf.memory().numTensors;
     const learner = new DqnLearner(p, { ...OPTS, gradClip: 1 });
     learner.update(randomBatch(rng, p, 8));
-    learner.takeLossMean();
+    await learner.takeLossMean();
     learner.dispose();
     expect(tf.memory().numTensors).to.equal(before);
   });

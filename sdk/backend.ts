@@ -198,7 +198,7 @@ const WEBGPU_FIX =
   'driver (Linux: Vulkan, libvulkan.so.1; macOS: Metal; Windows: D3D12).';
 
 /** Where Linux's dynamic loader looks for libvulkan.so.1 besides LD_LIBRARY_PATH. */
-const VULKAN_DIRS = [
+export const VULKAN_DIRS: readonly string[] = [
   '/usr/lib/x86_64-linux-gnu',
   '/usr/lib/aarch64-linux-gnu',
   '/usr/lib64',

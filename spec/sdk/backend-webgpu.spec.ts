@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { describeAdapter, parseBackendName } from '../../sdk/backend.js';
+import { VULKAN_DIRS, describeAdapter, parseBackendName } from '../../sdk/backend.js';
 import { loadDqnCheckpoint } from '../../models/dqn/checkpoint.js';
 
 const CHECK = join(dirname(fileURLToPath(import.meta.url)), 'webgpu-check.js');
@@ -25,16 +25,8 @@ const CHROMIUM = '/usr/lib/chromium';
 const ICD = join(CHROMIUM, 'vk_swiftshader_icd.json');
 const swiftShader = existsSync(ICD) && existsSync(join(CHROMIUM, 'libvulkan.so.1'));
 const REQUIRED = process.env['GMMRL_REQUIRE_BROWSER'] === '1';
-/** sdk/backend.ts's VULKAN_DIRS: where the system would provide a Vulkan loader. */
-const systemVulkan = [
-  '/usr/lib/x86_64-linux-gnu',
-  '/usr/lib/aarch64-linux-gnu',
-  '/usr/lib64',
-  '/usr/lib',
-  '/usr/local/lib',
-  '/lib64',
-  '/lib',
-].some((d) => existsSync(join(d, 'libvulkan.so.1')));
+/** Whether the system (not chromium's folder) provides a Vulkan loader where sdk/backend.ts looks. */
+const systemVulkan = VULKAN_DIRS.some((d) => existsSync(join(d, 'libvulkan.so.1')));
 
 interface Selected {
   name?: string;

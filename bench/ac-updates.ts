@@ -97,15 +97,16 @@ const A = 1;
 const B = 256;
 const H = [256, 256];
 
-function randomBatch(rng: Rng): NormalizedBatch {
+/** A random actor-critic batch (normal observations and rewards, uniform actions in [-1, 1], nothing done), drawn in field order. */
+export function randomBatch(rng: Rng, size = B, obsDim = D, actDim = A): NormalizedBatch {
   const f = (n: number, g: () => number) => Float32Array.from({ length: n }, g);
   return {
-    size: B,
-    obs: f(B * D, () => rng.normal()),
-    nextObs: f(B * D, () => rng.normal()),
-    actions: f(B * A, () => rng.uniformRange(-1, 1)),
-    rewards: f(B, () => rng.normal()),
-    notDone: f(B, () => 1),
+    size,
+    obs: f(size * obsDim, () => rng.normal()),
+    nextObs: f(size * obsDim, () => rng.normal()),
+    actions: f(size * actDim, () => rng.uniformRange(-1, 1)),
+    rewards: f(size, () => rng.normal()),
+    notDone: f(size, () => 1),
   };
 }
 

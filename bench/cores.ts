@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
+import { randomBatch } from './ac-updates.js';
 import { parseArgs, Rng, SAC_DEFAULTS, SacLearner, initSacNetworks, runPool, selectBackend, type BackendName } from 'gmmrl';
 
 const FLAGS = {
@@ -32,15 +33,7 @@ async function child(spec: string, n: number): Promise<void> {
   const cfg = { ...SAC_DEFAULTS, hidden: [256, 256], policy: 'sg' as const, estimator: 'rp' as const, components: 1 };
   const rng = new Rng(0);
   const L = new SacLearner(cfg, D, A, initSacNetworks(cfg, D, A, new Rng(1)));
-  const f = (k: number, g: () => number) => Float32Array.from({ length: k }, g);
-  const batch = {
-    size: B,
-    obs: f(B * D, () => rng.normal()),
-    nextObs: f(B * D, () => rng.normal()),
-    actions: f(B * A, () => rng.uniformRange(-1, 1)),
-    rewards: f(B, () => rng.normal()),
-    notDone: f(B, () => 1),
-  };
+  const batch = randomBatch(rng, B, D, A);
   const noise = L.drawNoise(B, rng);
   for (let i = 0; i < 3; i++) L.update(batch, noise);
   L.takeStats();

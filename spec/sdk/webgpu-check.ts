@@ -11,7 +11,6 @@
  */
 import { selectBackend, tf, type BackendName } from '../../sdk/backend.js';
 import { SacLearner } from '../../sdk/algorithms/learners/sac.js';
-import type { NormalizedBatch } from '../../sdk/algorithms/actor-critic.js';
 import { DqnLearner } from '../../sdk/algorithms/learners/dqn.js';
 import { SAC_DEFAULTS } from '../../sdk/algorithms/sac-spec.js';
 import { initSacNetworks } from '../../sdk/algorithms/sac.js';
@@ -20,6 +19,7 @@ import type { MlpParams } from '../../models/actor-critic/mlp.js';
 import type { TfMlp } from '../../models/actor-critic/tf-mlp.js';
 import { dqnTdLoss, dqnTdTargets } from '../../models/dqn/reference.js';
 import { randomBatch, randomDqnParams } from '../models/dqn/fixtures.js';
+import { randomBatch as randomAcBatch } from '../../bench/ac-updates.js';
 
 /**
  * Every parameter of the networks, flattened (weights then biases, layer by layer), read with
@@ -66,15 +66,7 @@ async function runUpdates(
   const init = initSacNetworks(cfg, D, A, new Rng(1));
   const sac = new SacLearner(cfg, D, A, init);
   const rng = new Rng(2);
-  const f = (n: number, g: () => number) => Float32Array.from({ length: n }, g);
-  const batch: NormalizedBatch = {
-    size: B,
-    obs: f(B * D, () => rng.normal()),
-    nextObs: f(B * D, () => rng.normal()),
-    actions: f(B * A, () => rng.uniformRange(-1, 1)),
-    rewards: f(B, () => rng.normal()),
-    notDone: f(B, () => 1),
-  };
+  const batch = randomAcBatch(rng, B, D, A);
   const noiseRng = new Rng(3);
   for (let u = 0; u < updates; u++) sac.update(batch, sac.drawNoise(B, noiseRng));
   const sacAfter = await read([sac.actor, ...sac.critic.q]);

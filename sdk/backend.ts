@@ -73,15 +73,22 @@ export function parseBackendName(value: string): BackendName {
   throw new UnknownNameError(`--backend: unknown backend ${JSON.stringify(value)}. Valid values: ${BACKEND_NAMES.join(', ')}.`);
 }
 
-async function tryNative(pkg: string): Promise<string | null> {
+/** Imports an optional package (never a dependency): its module, or why not ("NAME is not installed", "NAME failed to load: …"). */
+async function importOptional<T = unknown>(
+  pkg: string,
+  name = pkg,
+): Promise<{ module: T; reason?: undefined } | { module?: undefined; reason: string }> {
   try {
-    await import(pkg);
-    return null;
+    return { module: (await import(pkg)) as T };
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return `${pkg} is not installed`;
-    return `${pkg} failed to load: ${(err as Error).message.split('\n')[0]}`;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return { reason: `${name} is not installed` };
+    return { reason: `${name} failed to load: ${(err as Error).message.split('\n')[0]}` };
   }
+}
+
+async function tryNative(pkg: string): Promise<string | null> {
+  return (await importOptional(pkg)).reason ?? null;
 }
 
 async function trySet(name: string): Promise<string | null> {
@@ -254,14 +261,12 @@ async function tryWebGpu(explicit: boolean, opts: SelectBackendOptions): Promise
   const nav = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator;
   let gpu = nav?.gpu;
   if (gpu === undefined) {
-    let mod: { create: (flags: string[]) => GpuLike; globals: Record<string, unknown> };
-    try {
-      mod = (await import('webgpu' as string)) as typeof mod;
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return { reason: 'the `webgpu` package is not installed' };
-      return { reason: `the \`webgpu\` package failed to load: ${(err as Error).message.split('\n')[0]}` };
-    }
+    const dawn = await importOptional<{ create: (flags: string[]) => GpuLike; globals: Record<string, unknown> }>(
+      'webgpu',
+      'the `webgpu` package',
+    );
+    if (dawn.module === undefined) return { reason: dawn.reason };
+    const mod = dawn.module;
     if (!explicit && !(await vulkanLoaderFound())) {
       return { reason: 'no WebGPU adapter (no Vulkan loader libvulkan.so.1 in LD_LIBRARY_PATH or the system library folders)' };
     }
@@ -296,15 +301,8 @@ async function tryWebGpu(explicit: boolean, opts: SelectBackendOptions): Promise
   } else if (nav.gpu === undefined) {
     Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
   }
-  try {
-    await import('@tensorflow/tfjs-backend-webgpu' as string);
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      return { reason: '@tensorflow/tfjs-backend-webgpu is not installed', adapter: text };
-    }
-    return { reason: `@tensorflow/tfjs-backend-webgpu failed to load: ${(err as Error).message.split('\n')[0]}`, adapter: text };
-  }
+  const tfWebGpu = await importOptional('@tensorflow/tfjs-backend-webgpu');
+  if (tfWebGpu.reason !== undefined) return { reason: tfWebGpu.reason, adapter: text };
   const reason = await trySet('webgpu');
   if (reason !== null) return { reason, adapter: text };
   guardReadSync();

@@ -72,10 +72,8 @@ function npmPack(dir, out) {
 }
 
 /** The environment without the npm_* variables of an enclosing `npm run`/`npm test`. */
-export function cleanNpmEnv(extra = {}) {
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) if (!/^npm_/i.test(k)) env[k] = v;
-  return { ...env, ...extra };
+function cleanNpmEnv() {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
 }
 
 export function pack(outDir) {
@@ -103,7 +101,6 @@ export function pack(outDir) {
     fail(`package.json dependencies["${rtPkg.name}"] must be exactly runtime/package.json's version ${rtPkg.version}`);
   }
   for (const repoOnly of ['private', 'workspaces', 'devDependencies', 'scripts', 'allowScripts']) delete pkg[repoOnly];
-  pkg.engines = { node: pkg.engines.node };
   pkg.files = ['dist/', ...SDK_DOCS.filter((f) => f !== 'LICENSE' && f !== 'README.md')];
   writeFileSync(join(sdk, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
   for (const layer of ['sdk', 'models', 'exporters']) copyCompiled(join(ROOT, 'dist', layer), join(sdk, 'dist', layer));

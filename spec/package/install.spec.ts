@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, normalize, posix } from 'node:path';
 import { loadPolicy } from '../../runtime/index.node.js';
+import { loadPolicy as loadPolicyWeb } from '../../runtime/index.web.js';
 
 const ROOT = process.cwd();
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -93,12 +94,18 @@ function du(dir: string): number {
 }
 
 /** A fresh app, as `npm init` would make it, plus README's allowScripts; installs `specs` and returns its folder. */
-function installApp(root: string, name: string, specs: string[], npm: number[]): string {
+function installApp(
+  root: string,
+  name: string,
+  specs: string[],
+  npm: number[],
+  allowScripts: Record<string, boolean> = ALLOW_SCRIPTS,
+): string {
   const app = join(root, name);
   mkdirSync(app, { recursive: true });
   writeFileSync(
     join(app, 'package.json'),
-    JSON.stringify({ name, version: '1.0.0', private: true, type: 'module', allowScripts: ALLOW_SCRIPTS }, null, 2),
+    JSON.stringify({ name, version: '1.0.0', private: true, type: 'module', allowScripts }, null, 2),
   );
   const r = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...specs], {
     cwd: app,
@@ -124,6 +131,47 @@ function goldenCases(): { name: string; model: string; obs: number[][] }[] {
       const io = JSON.parse(readFileSync(join(GOLDEN, d.name, 'io.json'), 'utf8')) as { inputs: { obs: number[][] } };
       return { name: d.name, model: join(GOLDEN, d.name, 'model.onnx'), obs: io.inputs.obs.slice(0, 8) };
     });
+}
+
+/**
+ * The installed app's `entry` gives the repository runtime's greedy actions on the first rows of
+ * every golden model, loading each by path (node entry) or from its bytes (web entry, which takes a
+ * URL or bytes).
+ */
+async function expectActsLikeRepository(
+  app: string,
+  entry: string,
+  load: (source: Uint8Array) => Promise<{ act(o: number[]): Promise<unknown> }>,
+  byPath: boolean,
+): Promise<void> {
+  const cases = goldenCases();
+  expect(cases.length).to.be.greaterThan(4);
+  writeFileSync(join(app, 'cases.json'), JSON.stringify(cases));
+  writeFileSync(
+    join(app, 'act.mjs'),
+    [
+      "import { readFileSync } from 'node:fs';",
+      `import { loadPolicy } from '${entry}';`,
+      "const cases = JSON.parse(readFileSync('cases.json', 'utf8'));",
+      'const out = {};',
+      'for (const c of cases) {',
+      `  const p = await loadPolicy(${byPath ? 'c.model' : 'new Uint8Array(readFileSync(c.model))'});`,
+      '  out[c.name] = [];',
+      '  for (const o of c.obs) { const a = await p.act(o); out[c.name].push(typeof a === "number" ? a : Array.from(a)); }',
+      '}',
+      'console.log(JSON.stringify(out));',
+    ].join('\n'),
+  );
+  const got = JSON.parse(run(app, process.execPath, ['act.mjs']));
+  for (const c of cases) {
+    const p = await load(new Uint8Array(readFileSync(c.model)));
+    const want: unknown[] = [];
+    for (const o of c.obs) {
+      const a = await p.act(o);
+      want.push(typeof a === 'number' ? a : Array.from(a as ArrayLike<number>));
+    }
+    expect(got[c.name], `${entry}: ${c.name}`).to.deep.equal(want);
+  }
 }
 
 describe('package: the published tarballs, installed as a dependent installs them', function () {
@@ -234,36 +282,21 @@ describe('package: the published tarballs, installed as a dependent installs the
     expect(existsSync(join(nm, 'onnxruntime-web')), 'onnxruntime-web installed').to.equal(false);
     const bin = join(nm, 'onnxruntime-node', 'bin', 'napi-v6', process.platform, process.arch);
     expect(existsSync(join(bin, 'libonnxruntime_providers_cuda.so')), 'the CUDA provider was downloaded').to.equal(false);
-    const cases = goldenCases();
-    expect(cases.length).to.be.greaterThan(4);
-    writeFileSync(join(app, 'cases.json'), JSON.stringify(cases));
-    writeFileSync(
-      join(app, 'act.mjs'),
-      [
-        "import { readFileSync } from 'node:fs';",
-        "import { loadPolicy } from '@gmmrl/runtime';",
-        "const cases = JSON.parse(readFileSync('cases.json', 'utf8'));",
-        'const out = {};',
-        'for (const c of cases) {',
-        '  const p = await loadPolicy(c.model);',
-        '  out[c.name] = [];',
-        '  for (const o of c.obs) { const a = await p.act(o); out[c.name].push(typeof a === "number" ? a : Array.from(a)); }',
-        '}',
-        'console.log(JSON.stringify(out));',
-      ].join('\n'),
-    );
-    const got = JSON.parse(run(app, process.execPath, ['act.mjs']));
-    for (const c of cases) {
-      const p = await loadPolicy(c.model);
-      const want: unknown[] = [];
-      for (const o of c.obs) {
-        const a = await p.act(o);
-        want.push(typeof a === 'number' ? a : Array.from(a as ArrayLike<number>));
-      }
-      expect(got[c.name], c.name).to.deep.equal(want);
-    }
+    await expectActsLikeRepository(app, '@gmmrl/runtime', loadPolicy, true);
     console.log(
       `      runtime-only Node app: node_modules ${(du(nm) / 1e6).toFixed(0)} MB (onnxruntime-node ${(du(join(nm, 'onnxruntime-node')) / 1e6).toFixed(0)} MB)`,
+    );
+  });
+
+  it("a runtime-only web app (@gmmrl/runtime + onnxruntime-web, README's allowScripts) installs without TensorFlow.js or onnxruntime-node and its web entry acts like the repository one", async () => {
+    // README: a web app's npm lists protobufjs (from onnxruntime-web) as unreviewed; "protobufjs": false silences it
+    const app = installApp(tmp, 'web-app', [runtimeTgz.path, 'onnxruntime-web@1.30.0'], npm, { protobufjs: false });
+    const nm = join(app, 'node_modules');
+    expect(existsSync(join(nm, '@tensorflow')), 'TensorFlow.js installed').to.equal(false);
+    expect(existsSync(join(nm, 'onnxruntime-node')), 'onnxruntime-node installed').to.equal(false);
+    await expectActsLikeRepository(app, '@gmmrl/runtime/web', loadPolicyWeb, false);
+    console.log(
+      `      runtime-only web app: node_modules ${(du(nm) / 1e6).toFixed(0)} MB (onnxruntime-web ${(du(join(nm, 'onnxruntime-web')) / 1e6).toFixed(0)} MB)`,
     );
   });
 
